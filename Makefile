@@ -1,0 +1,45 @@
+# Agora: the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/agora_test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: setup run test test-postgres test-sqlite migrate seed clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml $(BIN)/activate
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+# Everything on the embedded default: SQLite in instance/, a broker that needs no
+# server, migrations, demo data, then web + worker + beat together.
+run: setup
+	mkdir -p instance
+	AGORA_ENV=development $(BIN)/flask --app wsgi db upgrade
+	AGORA_ENV=development $(BIN)/flask --app wsgi seed-demo --if-empty
+	AGORA_ENV=development PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile.dev
+
+# The whole suite on PostgreSQL + Redis, then again on SQLite.
+test: setup
+	$(MAKE) --no-print-directory test-postgres test-sqlite
+
+test-postgres:
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
+	  $(BIN)/pytest -n 2 -p no:cacheprovider
+
+test-sqlite:
+	TEST_DATABASE_URL=sqlite:// TEST_REDIS_URL=$(TEST_REDIS_URL) \
+	  $(BIN)/pytest -n 2 -p no:cacheprovider -m "not worker and not browser"
+
+migrate:
+	AGORA_ENV=development $(BIN)/flask --app wsgi db upgrade
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite instance/celerybeat-schedule* .pytest_cache

@@ -1,0 +1,84 @@
+"""Agora: a public-private challenge marketplace. `create_app()` wires it together."""
+import os
+
+from flask import Flask
+
+from config import DEFAULT_SECRET_KEY, config_for
+
+
+class InsecureConfiguration(RuntimeError):
+    pass
+
+
+def create_app(config=None, **overrides):
+    """Build the app. `config` is a config class or an AGORA_ENV name; overrides win."""
+    app = Flask(__name__, template_folder="../templates", static_folder="../static", instance_relative_config=False)
+    app.config.from_object(config if isinstance(config, type) else config_for(config))
+    app.config.update(overrides)
+    check_secret_key(app)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    register_worker(app)
+    return app
+
+
+def check_secret_key(app):
+    if app.config["ENV_NAME"] == "development" or app.config.get("TESTING"):
+        return
+    key = app.config.get("SECRET_KEY")
+    if not key or key == DEFAULT_SECRET_KEY or len(key) < 32:
+        raise InsecureConfiguration(
+            "SECRET_KEY is missing, the development default, or shorter than 32 characters. "
+            "Set SECRET_KEY in the environment, for example: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+
+
+def register_extensions(app):
+    from . import models  # noqa: F401  (registers the tables with the metadata)
+    from .extensions import babel, csrf, db, login_manager, migrate
+    from .web.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrations = os.path.join(os.path.dirname(app.root_path), "migrations")
+    migrate.init_app(app, db, directory=migrations, render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+
+
+def register_blueprints(app):
+    from .web import BLUEPRINTS
+
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app):
+    from .web.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app):
+    from .web.template_helpers import register
+
+    register(app)
+
+
+def register_commands(app):
+    from .cli import register
+
+    register(app)
+
+
+def register_worker(app):
+    from worker.celery_app import celery_init_app
+
+    celery_init_app(app)

@@ -1,0 +1,31 @@
+"""WTForms classes, one module per feature, and the bridge from domain errors to fields."""
+
+
+def apply_domain_errors(form, exc):
+    """Put a ValidationFailed's messages next to the fields they belong to.
+
+    Messages for fields the form does not have, or for the whole form (''),
+    go to `form.form_errors`, which the error summary shows at the top.
+    """
+    for name, messages in exc.errors.items():
+        field = _find_field(form, name)
+        if field is not None:
+            field.errors = list(field.errors) + list(messages)
+        else:
+            form.form_errors.extend(messages)
+
+
+def _find_field(form, dotted):
+    field = form
+    for part in dotted.replace("-", ".").split("."):
+        if part.isdigit():
+            entries = getattr(field, "entries", None)
+            if entries is None or int(part) >= len(entries):
+                return None
+            field = entries[int(part)]
+            field = getattr(field, "form", field)
+            continue
+        field = getattr(field, part, None) if not hasattr(field, "_fields") else field._fields.get(part)
+        if field is None:
+            return None
+    return None if field is form else field

@@ -1,0 +1,14 @@
+"""SQLAlchemy models, one module per aggregate; importing this registers them all."""
+from .audit import AuditEvent
+from .challenge import Challenge, EvaluationCriterion, Follow, Question, SuccessMeasure, challenge_sectors
+from .notification import EmailDelivery, Notification
+from .organisation import Invitation, Membership, Organisation, Solution, organisation_sectors
+from .outbox import OutboxEvent
+from .pitch import Pitch, PitchAttachment
+from .user import User
+
+__all__ = [
+    "AuditEvent", "Challenge", "EvaluationCriterion", "Follow", "Question", "SuccessMeasure",
+    "challenge_sectors", "EmailDelivery", "Notification", "Invitation", "Membership", "Organisation",
+    "Solution", "organisation_sectors", "OutboxEvent", "Pitch", "PitchAttachment", "User",
+]

@@ -1,0 +1,157 @@
+"""Challenges: problems an agency publishes, with criteria, success measures and followers."""
+from sqlalchemy import Column, ForeignKey, Integer, Numeric, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+CALL_FOR_SOLUTIONS = "call_for_solutions"
+MARKET_CONSULTATION = "market_consultation"
+CHALLENGE_KINDS = (CALL_FOR_SOLUTIONS, MARKET_CONSULTATION)
+
+DRAFT = "draft"
+PUBLISHED = "published"
+CLOSED = "closed"
+EVALUATING = "evaluating"
+PILOTING = "piloting"
+COMPLETED = "completed"
+CANCELLED = "cancelled"
+CHALLENGE_STATUSES = (DRAFT, PUBLISHED, CLOSED, EVALUATING, PILOTING, COMPLETED, CANCELLED)
+PUBLIC_STATUSES = tuple(s for s in CHALLENGE_STATUSES if s != DRAFT)
+OPEN_STATUSES = (DRAFT, PUBLISHED, CLOSED, EVALUATING, PILOTING)  # cancellable
+
+challenge_sectors = Table(
+    "challenge_sectors",
+    db.metadata,
+    Column("challenge_id", ForeignKey("challenges.id", ondelete="CASCADE"), primary_key=True),
+    Column("cpv_division", String(2), primary_key=True),
+)
+
+
+class Challenge(db.Model):
+    __tablename__ = "challenges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(32), default=CALL_FOR_SOLUTIONS)
+    status: Mapped[str] = mapped_column(String(16), default=DRAFT, index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(220), unique=True)
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    problem_statement: Mapped[str] = mapped_column(Text, default="")  # Markdown, sanitised on output
+    context: Mapped[str] = mapped_column(Text, default="")
+    affected: Mapped[str] = mapped_column(Text, default="")  # who suffers from the problem
+    desired_outcomes: Mapped[str] = mapped_column(Text, default="")
+    constraints: Mapped[str] = mapped_column(Text, default="")  # constraints and out of scope
+    budget_min = mapped_column(Numeric(14, 2), nullable=True)
+    budget_max = mapped_column(Numeric(14, 2), nullable=True)
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    pilot_duration_weeks: Mapped[int | None] = mapped_column(Integer)
+    question_deadline = mapped_column(UTCDateTime, nullable=True)
+    pitch_deadline = mapped_column(UTCDateTime, nullable=True, index=True)
+    published_at = mapped_column(UTCDateTime, nullable=True)
+    closed_at = mapped_column(UTCDateTime, nullable=True)
+    cancelled_at = mapped_column(UTCDateTime, nullable=True)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # Four-eyes publishing: the author asks, someone else approves.
+    approval_requested_at = mapped_column(UTCDateTime, nullable=True)
+    approval_requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # A market consultation ends with a public summary of what the market offered.
+    consultation_summary: Mapped[str | None] = mapped_column(Text)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+    # Optimistic locking: two editors at once cannot silently overwrite each other.
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+    __mapper_args__ = {"version_id_col": version}
+
+    agency = relationship("Organisation", foreign_keys=[agency_id])
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    approval_requested_by = relationship("User", foreign_keys=[approval_requested_by_id])
+    criteria = relationship(
+        "EvaluationCriterion", back_populates="challenge", cascade="all, delete-orphan",
+        order_by="EvaluationCriterion.position",
+    )
+    success_measures = relationship(
+        "SuccessMeasure", back_populates="challenge", cascade="all, delete-orphan",
+        order_by="SuccessMeasure.position",
+    )
+
+    @property
+    def is_market_consultation(self):
+        return self.kind == MARKET_CONSULTATION
+
+    @property
+    def sectors(self):
+        rows = db.session.execute(
+            challenge_sectors.select().where(challenge_sectors.c.challenge_id == self.id)
+        ).all()
+        return sorted(row.cpv_division for row in rows)
+
+    def __repr__(self):
+        return f"<Challenge {self.slug} {self.status}>"
+
+
+class EvaluationCriterion(db.Model):
+    """A published criterion pitches are scored against; weights sum to 100."""
+
+    __tablename__ = "evaluation_criteria"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    weight: Mapped[int] = mapped_column(Integer)
+
+    challenge = relationship("Challenge", back_populates="criteria")
+
+
+class SuccessMeasure(db.Model):
+    """What a pilot would be judged by: measure, baseline, target."""
+
+    __tablename__ = "success_measures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    measure: Mapped[str] = mapped_column(String(300))
+    baseline: Mapped[str] = mapped_column(String(300), default="")
+    target: Mapped[str] = mapped_column(String(300), default="")
+
+    challenge = relationship("Challenge", back_populates="success_measures")
+
+
+class Follow(db.Model):
+    """A company following a challenge: it hears of answers and deadlines."""
+
+    __tablename__ = "follows"
+    __table_args__ = (UniqueConstraint("organisation_id", "challenge_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    followed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    organisation = relationship("Organisation")
+    challenge = relationship("Challenge")
+
+
+class Question(db.Model):
+    """A clarification question; shown publicly without the asker's company."""
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
+    asked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    asked_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    answered_at = mapped_column(UTCDateTime, nullable=True)
+
+    challenge = relationship("Challenge")

@@ -1,0 +1,66 @@
+"""Solution pitches: a company's answer to a challenge, sealed until the deadline."""
+from sqlalchemy import ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+PITCH_DRAFT = "draft"
+PITCH_SUBMITTED = "submitted"
+PITCH_WITHDRAWN = "withdrawn"
+PITCH_SHORTLISTED = "shortlisted"
+PITCH_NOT_SELECTED = "not_selected"
+PITCH_SELECTED = "selected"
+PITCH_STATUSES = (
+    PITCH_DRAFT, PITCH_SUBMITTED, PITCH_WITHDRAWN, PITCH_SHORTLISTED, PITCH_NOT_SELECTED, PITCH_SELECTED,
+)
+# Pitches the agency may read once the deadline has passed.
+RECEIVED_STATUSES = (PITCH_SUBMITTED, PITCH_SHORTLISTED, PITCH_NOT_SELECTED, PITCH_SELECTED)
+
+
+class Pitch(db.Model):
+    __tablename__ = "pitches"
+    __table_args__ = (UniqueConstraint("challenge_id", "company_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), default=PITCH_DRAFT, index=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    approach: Mapped[str] = mapped_column(Text, default="")
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    trl: Mapped[int | None] = mapped_column(Integer)  # technology readiness level 1-9
+    pilot_price = mapped_column(Numeric(14, 2), nullable=True)
+    pilot_duration_weeks: Mapped[int | None] = mapped_column(Integer)
+    team: Mapped[str] = mapped_column(Text, default="")
+    # Receipt: time from the database clock and a digest of exactly what was submitted.
+    submitted_at = mapped_column(UTCDateTime, nullable=True)
+    receipt_digest: Mapped[str | None] = mapped_column(String(64))
+    withdrawn_at = mapped_column(UTCDateTime, nullable=True)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+
+    challenge = relationship("Challenge")
+    company = relationship("Organisation")
+    attachments = relationship(
+        "PitchAttachment", back_populates="pitch", cascade="all, delete-orphan", order_by="PitchAttachment.id"
+    )
+
+
+class PitchAttachment(db.Model):
+    """A file attached to a pitch, stored outside static/ under a random name."""
+
+    __tablename__ = "pitch_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pitch_id: Mapped[int] = mapped_column(ForeignKey("pitches.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))  # as the company named it, sanitised
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    pitch = relationship("Pitch", back_populates="attachments")

@@ -1,0 +1,48 @@
+"""People who sign in."""
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+NOTIFICATION_PREFERENCES = ("immediate", "digest", "off")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_suspended: Mapped[bool] = mapped_column(Boolean, default=False)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    notification_preference: Mapped[str] = mapped_column(String(16), default="immediate")
+    # Bumped at password change and logout-everywhere: old sessions stop working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    last_login_at = mapped_column(UTCDateTime, nullable=True)
+
+    membership = relationship("Membership", back_populates="user", uselist=False)
+
+    def get_id(self):
+        # Flask-Login stores this; a bumped version makes old cookies invalid.
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self):
+        return not self.is_suspended
+
+    @property
+    def organisation(self):
+        return self.membership.organisation if self.membership else None
+
+    @property
+    def role(self):
+        return self.membership.role if self.membership else None
+
+    def __repr__(self):
+        return f"<User {self.email}>"

@@ -1,0 +1,19 @@
+"""Time: the database clock for receipts and deadlines, Python's for everything else."""
+from datetime import datetime, timezone
+
+from sqlalchemy import text
+
+from ..extensions import db
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+def database_now():
+    """Now, by the database's clock: one clock for every web and worker process."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        value = db.session.execute(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")).scalar_one()
+        return datetime.strptime(value, "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=timezone.utc)
+    value = db.session.execute(text("SELECT clock_timestamp()")).scalar_one()
+    return value.astimezone(timezone.utc)

@@ -1,0 +1,45 @@
+"""Domain exceptions; web and API map them to messages and status codes in one place each."""
+
+
+class DomainError(Exception):
+    """A rule said no. `message` is for people (already translated when raised)."""
+
+    status_code = 400
+
+    def __init__(self, message=None):
+        super().__init__(message or self.__class__.__name__)
+        self.message = message or self.__class__.__name__
+
+
+class NotAllowed(DomainError):
+    status_code = 403
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+class StaleState(Conflict):
+    """Someone changed the record between reading and writing it."""
+
+
+class InvalidTransition(Conflict):
+    """The object is not in a state that allows this move."""
+
+
+class PitchDeadlinePassed(Conflict):
+    pass
+
+
+class ValidationFailed(DomainError):
+    """Field errors: {field_name: [message, ...]}; '' holds errors of the whole form."""
+
+    status_code = 422
+
+    def __init__(self, errors, message=None):
+        self.errors = {k: list(v) if isinstance(v, (list, tuple)) else [v] for k, v in errors.items()}
+        super().__init__(message or "; ".join(m for ms in self.errors.values() for m in ms))

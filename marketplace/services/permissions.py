@@ -1,0 +1,112 @@
+"""Who may do what: the one place every view, API route and task asks.
+
+`can(user, action, obj)` answers; `require(...)` raises NotAllowed (or
+NotFound where even the existence of the object must not leak).
+Each rule is a small predicate in RULES; tests walk this table as a matrix.
+"""
+from flask_babel import lazy_gettext as _l
+
+from ..models.challenge import DRAFT
+from ..models.organisation import AGENCY, COMPANY
+from ..models.pitch import RECEIVED_STATUSES
+from .clock import utcnow
+from .errors import NotAllowed, NotFound
+
+AGENCY_EDITORS = ("owner", "publisher")
+AGENCY_READERS = ("owner", "publisher", "procurement_officer", "evaluator")
+
+
+def _signed_in(user):
+    return user is not None and getattr(user, "is_authenticated", False) and user.is_active
+
+
+def _member_of(user, organisation_id, roles=None):
+    if not _signed_in(user) or user.membership is None:
+        return False
+    if user.membership.organisation_id != organisation_id:
+        return False
+    if user.organisation.suspended:
+        return False
+    return roles is None or user.membership.role in roles
+
+
+def _org_kind(user, kind, roles=None):
+    if not _signed_in(user) or user.membership is None or user.organisation.suspended:
+        return False
+    return user.organisation.kind == kind and (roles is None or user.membership.role in roles)
+
+
+def is_admin(user):
+    return _signed_in(user) and user.is_admin
+
+
+def challenge_visible(user, challenge):
+    if challenge.status != DRAFT:
+        return True
+    return _member_of(user, challenge.agency_id, AGENCY_READERS) or is_admin(user)
+
+
+def pitch_readable(user, pitch, now=None):
+    """The seal: the company always; the agency only after the deadline; nobody else."""
+    if _member_of(user, pitch.company_id):
+        return True
+    challenge = pitch.challenge
+    if not _member_of(user, challenge.agency_id, AGENCY_READERS):
+        return False
+    now = now or utcnow()
+    return (
+        pitch.status in RECEIVED_STATUSES
+        and challenge.pitch_deadline is not None
+        and challenge.pitch_deadline <= now
+    )
+
+
+RULES = {
+    # Challenges
+    "challenge.create": lambda u, org: _member_of(u, org.id, AGENCY_EDITORS) and org.kind == AGENCY,
+    "challenge.view": challenge_visible,
+    "challenge.edit": lambda u, c: _member_of(u, c.agency_id, AGENCY_EDITORS),
+    "challenge.publish": lambda u, c: _member_of(u, c.agency_id, AGENCY_EDITORS),
+    "challenge.approve": lambda u, c: _member_of(u, c.agency_id, AGENCY_EDITORS)
+    and c.approval_requested_by_id != u.id,
+    "challenge.cancel": lambda u, c: _member_of(u, c.agency_id, AGENCY_EDITORS),
+    "challenge.read_pitches": lambda u, c: _member_of(u, c.agency_id, AGENCY_READERS),
+    "challenge.follow": lambda u, c: _org_kind(u, COMPANY) and c.status != DRAFT,
+    "challenge.pitch": lambda u, c: _org_kind(u, COMPANY) and c.status != DRAFT,
+    # Pitches
+    "pitch.read": pitch_readable,
+    "pitch.write": lambda u, p: _member_of(u, p.company_id),
+    # Organisations
+    "organisation.manage": lambda u, org: _member_of(u, org.id, ("owner",)),
+    "organisation.edit_profile": lambda u, org: _member_of(u, org.id) and org.kind == COMPANY,
+    "organisation.verify": lambda u, org: is_admin(u),
+    "admin.view": lambda u, _=None: is_admin(u),
+}
+
+MESSAGES = {
+    "challenge.create": _l("Only an agency's owner or publishers can write challenges."),
+    "challenge.edit": _l("Only your agency's owner or publishers can change this challenge."),
+    "challenge.publish": _l("Only your agency's owner or publishers can publish this challenge."),
+    "challenge.approve": _l("A draft must be approved by a publisher or owner other than the one who asked."),
+    "challenge.cancel": _l("Only your agency's owner or publishers can cancel this challenge."),
+    "challenge.follow": _l("Only companies can follow challenges."),
+    "challenge.pitch": _l("Only companies can pitch for challenges."),
+    "organisation.manage": _l("Only the organisation's owner can do that."),
+    "organisation.edit_profile": _l("Only members of this company can change its profile."),
+}
+
+# Where refusing would reveal that something exists, we answer "not found".
+HIDDEN = {"challenge.view", "pitch.read", "pitch.write", "challenge.read_pitches", "admin.view",
+          "organisation.verify"}
+
+
+def can(user, action, obj=None):
+    return bool(RULES[action](user, obj))
+
+
+def require(user, action, obj=None):
+    if can(user, action, obj):
+        return
+    if action in HIDDEN:
+        raise NotFound(str(_l("We could not find that page.")))
+    raise NotAllowed(str(MESSAGES.get(action, _l("You are not allowed to do that."))))

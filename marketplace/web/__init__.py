@@ -1,0 +1,13 @@
+"""HTML blueprints: parse the form, call one service, flash, redirect."""
+from . import session  # noqa: F401  (registers the user loader)
+from .account import bp as account
+from .admin import bp as admin
+from .auth import bp as auth
+from .challenges import bp as challenges
+from .companies import bp as companies
+from .dashboard import bp as dashboard
+from .main import bp as main
+from .notifications import bp as notifications
+from .pitches import bp as pitches
+
+BLUEPRINTS = [main, auth, account, challenges, pitches, companies, dashboard, notifications, admin]

@@ -1,0 +1,31 @@
+"""Error pages, and the one place domain exceptions become HTTP answers for the pages."""
+from flask import render_template, request
+from werkzeug.exceptions import HTTPException
+
+from ..extensions import db
+from ..services.errors import DomainError, NotFound
+
+
+
+def _page(status, message=None):
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def register(app):
+    @app.errorhandler(DomainError)
+    def domain_error(exc):
+        db.session.rollback()
+        if isinstance(exc, NotFound):
+            return _page(404)
+        return _page(exc.status_code, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        if request.path.startswith("/api/"):
+            return exc  # the API blueprint answers in problem details
+        return _page(exc.code or 500, None if exc.code == 404 else exc.description)
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        db.session.rollback()
+        return _page(500)

@@ -1,0 +1,39 @@
+"""The app factory, configuration and health check."""
+import pytest
+
+from marketplace import InsecureConfiguration, create_app
+
+
+def test_healthz_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_is_503_when_the_database_is_unreachable():
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["status"] == "unavailable"
+    assert response.json["database"].startswith("error")
+
+
+@pytest.mark.parametrize("key", [None, "", "dev-only-not-secret", "short"])
+def test_production_refuses_a_missing_or_default_secret_key(key):
+    with pytest.raises(InsecureConfiguration):
+        create_app("production", SECRET_KEY=key)
+
+
+def test_production_starts_with_a_real_secret_key():
+    app = create_app("production", SECRET_KEY="x" * 48)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_development_starts_with_the_default_key():
+    assert create_app("development").config["ENV_NAME"] == "development"
+
+
+def test_unknown_page_is_a_friendly_404(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert b"Page not found" in response.data
