@@ -74,6 +74,12 @@ class Config:
     INVITATION_MAX_AGE = _int("INVITATION_MAX_AGE", 14 * 24 * 3600)
     CHALLENGES_PER_PAGE = 20
 
+    # Pilots: above this budget a pilot needs a written justification and a second
+    # approver (the cap Gov Buys Innovation uses for a test phase, in the challenge's currency).
+    PILOT_LOW_VALUE_THRESHOLD = _int("PILOT_LOW_VALUE_THRESHOLD", 30000)
+    # An overdue pilot stage reminds its owner, then escalates after this many days.
+    PILOT_ESCALATION_DAYS = _int("PILOT_ESCALATION_DAYS", 5)
+
     # Session cookies.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

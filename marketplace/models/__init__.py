@@ -5,10 +5,12 @@ from .notification import EmailDelivery, Notification
 from .organisation import Invitation, Membership, Organisation, Solution, organisation_sectors
 from .outbox import OutboxEvent
 from .pitch import Pitch, PitchAttachment
+from .pilot import MeasureOutcome, PaymentMilestone, Pilot, PilotDocument, PilotMessage, PilotStageChange
 from .user import User
 
 __all__ = [
     "AuditEvent", "Challenge", "EvaluationCriterion", "Follow", "Question", "SuccessMeasure",
     "challenge_sectors", "EmailDelivery", "Notification", "Invitation", "Membership", "Organisation",
-    "Solution", "organisation_sectors", "OutboxEvent", "Pitch", "PitchAttachment", "User",
+    "Solution", "organisation_sectors", "MeasureOutcome", "PaymentMilestone", "Pilot", "PilotDocument",
+    "PilotMessage", "PilotStageChange", "OutboxEvent", "Pitch", "PitchAttachment", "User",
 ]

@@ -14,6 +14,7 @@ from .errors import NotAllowed, NotFound
 
 AGENCY_EDITORS = ("owner", "publisher")
 AGENCY_READERS = ("owner", "publisher", "procurement_officer", "evaluator")
+PILOT_MOVERS = ("owner", "procurement_officer")
 
 
 def _signed_in(user):
@@ -81,6 +82,11 @@ RULES = {
     "organisation.edit_profile": lambda u, org: _member_of(u, org.id) and org.kind == COMPANY,
     "organisation.verify": lambda u, org: is_admin(u),
     "admin.view": lambda u, _=None: is_admin(u),
+    # Pilots: the agency's staff and the company of that pilot see it; officers move it.
+    "pilot.view": lambda u, p: _member_of(u, p.agency_id, AGENCY_READERS) or _member_of(u, p.company_id)
+    or is_admin(u),
+    "pilot.move": lambda u, p: _member_of(u, p.agency_id, PILOT_MOVERS) or (
+        _member_of(u, p.agency_id, AGENCY_READERS) and p.owner_id == u.id),
 }
 
 MESSAGES = {
@@ -92,12 +98,13 @@ MESSAGES = {
     "challenge.follow": _l("Only companies can follow challenges."),
     "challenge.pitch": _l("Only companies can pitch for challenges."),
     "organisation.manage": _l("Only the organisation's owner can do that."),
+    "pilot.move": _l("Only the agency's procurement officers, its owner or the pilot's owner can move this pilot."),
     "organisation.edit_profile": _l("Only members of this company can change its profile."),
 }
 
 # Where refusing would reveal that something exists, we answer "not found".
 HIDDEN = {"challenge.view", "pitch.read", "pitch.write", "challenge.read_pitches", "admin.view",
-          "organisation.verify"}
+          "organisation.verify", "pilot.view"}
 
 
 def can(user, action, obj=None):

@@ -1,16 +1,25 @@
-"""Language and time zone of the person looking: their preference, then the browser, then ours."""
-from flask import current_app, request
+"""Language and time zone of the person looking: their preference, then the browser, then ours.
+
+Outside a request (the worker, the CLI, services called from tests) there is
+no person looking: the default applies, unless the caller wraps the work in
+flask_babel.force_locale for a recipient.
+"""
+from flask import current_app, has_request_context, request
 from flask_login import current_user
 
 
 def select_locale():
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def select_timezone():
+    if not has_request_context():
+        return current_app.config["DEFAULT_TIMEZONE"]
     if current_user and current_user.is_authenticated and current_user.timezone:
         return current_user.timezone
     return current_app.config["DEFAULT_TIMEZONE"]
