@@ -34,6 +34,7 @@ class Pilot(db.Model):
     agency_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     stage: Mapped[str] = mapped_column(String(16), default=AGREEMENT, index=True)
     stage_entered_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     stage_due_on = mapped_column(Date, nullable=True)
@@ -60,6 +61,7 @@ class Pilot(db.Model):
     agency = relationship("Organisation", foreign_keys=[agency_id])
     company = relationship("Organisation", foreign_keys=[company_id])
     owner = relationship("User", foreign_keys=[owner_id])
+    started_by = relationship("User", foreign_keys=[started_by_id])
     budget_approved_by = relationship("User", foreign_keys=[budget_approved_by_id])
     documents = relationship("PilotDocument", back_populates="pilot", order_by="PilotDocument.uploaded_at")
     milestones = relationship(

@@ -42,4 +42,4 @@ class ValidationFailed(DomainError):
 
     def __init__(self, errors, message=None):
         self.errors = {k: list(v) if isinstance(v, (list, tuple)) else [v] for k, v in errors.items()}
-        super().__init__(message or "; ".join(m for ms in self.errors.values() for m in ms))
+        super().__init__(message or "; ".join(str(m) for ms in self.errors.values() for m in ms))

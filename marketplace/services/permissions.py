@@ -85,6 +85,8 @@ RULES = {
     # Pilots: the agency's staff and the company of that pilot see it; officers move it.
     "pilot.view": lambda u, p: _member_of(u, p.agency_id, AGENCY_READERS) or _member_of(u, p.company_id)
     or is_admin(u),
+    "pilot.start": lambda u, c: _member_of(u, c.agency_id, PILOT_MOVERS),
+    "pilot.approve_budget": lambda u, p: _member_of(u, p.agency_id, PILOT_MOVERS),
     "pilot.move": lambda u, p: _member_of(u, p.agency_id, PILOT_MOVERS) or (
         _member_of(u, p.agency_id, AGENCY_READERS) and p.owner_id == u.id),
 }

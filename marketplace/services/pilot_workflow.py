@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
+from ..models.challenge import COMPLETED, PILOTING
 from ..models.pilot import (
-    ADOPTED, AGREEMENT, EVALUATION, EVALUATION_REPORT, EXTENDED, RUNNING, SIGNED_AGREEMENT, STOPPED, Pilot,
-    PilotStageChange,
+    ADOPTED, AGREEMENT, EVALUATION, EVALUATION_REPORT, EXTENDED, OUTCOME_STAGES, RUNNING, SIGNED_AGREEMENT, STOPPED,
+    Pilot, PilotStageChange,
 )
 from . import permissions
 from .clock import utcnow
@@ -160,14 +162,15 @@ def move_pilot(actor, pilot_id, target, *, note="", expected_version=None):
         raise InvalidTransition(str(_l("The note must be 5000 characters or fewer.")))
     missing = open_checks(pilot, transition)
     if missing:
-        raise InvalidTransition(str(_l("This move needs first: %(items)s.", items="; ".join(str(c.label) for c in missing))))
+        items = "; ".join(str(check.label) for check in missing)
+        raise InvalidTransition(str(_l("This move needs first: %(items)s.", items=items)))
 
     before = {"stage": pilot.stage, "stage_due_on": pilot.stage_due_on}
     now = utcnow()
     pilot.stage = target
     pilot.stage_entered_at = now
     pilot.stage_due_on = due_date_for(pilot, target, now)
-    if target in (ADOPTED, STOPPED):
+    if target in OUTCOME_STAGES:
         pilot.outcome_published_at = now
     db.session.add(PilotStageChange(pilot_id=pilot.id, from_stage=before["stage"], to_stage=target,
                                     actor_id=actor.id if actor is not None else None, note=note, changed_at=now))
@@ -175,6 +178,9 @@ def move_pilot(actor, pilot_id, target, *, note="", expected_version=None):
                   after={"stage": target, "stage_due_on": pilot.stage_due_on}, challenge_id=pilot.challenge_id,
                   payload={"from_stage": before["stage"], "to_stage": target})
     try:
+        if target in OUTCOME_STAGES:
+            db.session.flush()  # so the count of decided pilots includes this one
+            complete_challenge_if_all_pilots_decided(pilot.challenge, actor)
         db.session.commit()
     except StaleDataError:
         # The version column moved under us: another officer's move won the race.
@@ -182,3 +188,14 @@ def move_pilot(actor, pilot_id, target, *, note="", expected_version=None):
         raise StaleState(str(_l("Someone else changed this pilot at the same moment. "
                                 "Check its current stage and try again."))) from None
     return pilot
+
+
+def complete_challenge_if_all_pilots_decided(challenge, actor=None):
+    """A challenge is completed once every one of its pilots has an outcome; the caller commits."""
+    stages = db.session.scalars(select(Pilot.stage).where(Pilot.challenge_id == challenge.id)).all()
+    if stages and all(stage in OUTCOME_STAGES for stage in stages) and challenge.status == PILOTING:
+        challenge.status = COMPLETED
+        record_change(actor, "challenge.completed", challenge, before={"status": PILOTING},
+                      after={"status": COMPLETED}, challenge_id=challenge.id)
+        return True
+    return False
