@@ -43,7 +43,7 @@ def test_a_selected_pitch_becomes_a_pilot_and_the_challenge_is_piloting(selected
     assert pilot.company_id == pitch.company_id
     assert [m.label for m in pilot.milestones] == ["On signature", "At the end"]
     assert pilot.challenge.status == "piloting"
-    assert pilot.stage_due_on == date.today() + timedelta(days=14) or pilot.stage_due_on is not None
+    assert pilot.stage_due_on == utcnow().date() + timedelta(days=14)
     actions = db.session.scalars(select(AuditEvent.action)).all()
     assert "pilot.started" in actions and "challenge.piloting" in actions
 
@@ -154,8 +154,9 @@ def test_the_challenge_stays_piloting_while_another_pilot_runs(selected, f):
     _start(second, people)
     _to_evaluation(first_pilot, people)
     measure = first_pilot.challenge.success_measures[0]
-    pilots.record_measure_outcome(people["officer"], first_pilot.id, measure.id, result="not_met", evidence="No change.")
-    pilots.write_outcome(people["officer"], first_pilot.id, outcome_summary="No effect.", lessons_learned="Ask earlier.")
+    officer = people["officer"]
+    pilots.record_measure_outcome(officer, first_pilot.id, measure.id, result="not_met", evidence="No change.")
+    pilots.write_outcome(officer, first_pilot.id, outcome_summary="No effect.", lessons_learned="Ask earlier.")
     move_pilot(people["officer"], first_pilot.id, STOPPED)
     assert db.session.get(Pilot, first_pilot.id).challenge.status == "piloting"
 
