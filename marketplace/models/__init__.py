@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate; importing this registers them all."""
 from .audit import AuditEvent
+from .evaluation import ConflictDeclaration, Evaluation, PitchAssessment, Score
 from .challenge import Challenge, EvaluationCriterion, Follow, Question, SuccessMeasure, challenge_sectors
 from .notification import EmailDelivery, Notification
 from .organisation import Invitation, Membership, Organisation, Solution, organisation_sectors
@@ -9,7 +10,7 @@ from .pilot import MeasureOutcome, PaymentMilestone, Pilot, PilotDocument, Pilot
 from .user import User
 
 __all__ = [
-    "AuditEvent", "Challenge", "EvaluationCriterion", "Follow", "Question", "SuccessMeasure",
+    "AuditEvent", "ConflictDeclaration", "Evaluation", "PitchAssessment", "Score", "Challenge", "EvaluationCriterion", "Follow", "Question", "SuccessMeasure",
     "challenge_sectors", "EmailDelivery", "Notification", "Invitation", "Membership", "Organisation",
     "Solution", "organisation_sectors", "MeasureOutcome", "PaymentMilestone", "Pilot", "PilotDocument",
     "PilotMessage", "PilotStageChange", "OutboxEvent", "Pitch", "PitchAttachment", "User",

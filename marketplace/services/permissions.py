@@ -85,6 +85,10 @@ RULES = {
     # Pilots: the agency's staff and the company of that pilot see it; officers move it.
     "pilot.view": lambda u, p: _member_of(u, p.agency_id, AGENCY_READERS) or _member_of(u, p.company_id)
     or is_admin(u),
+    # Evaluation: the agency's staff take part; evaluators and officers score; officers run it.
+    "evaluation.take_part": lambda u, c: _member_of(u, c.agency_id, AGENCY_READERS),
+    "evaluation.score": lambda u, c: _member_of(u, c.agency_id, ("evaluator", "procurement_officer")),
+    "evaluation.manage": lambda u, c: _member_of(u, c.agency_id, PILOT_MOVERS),
     "pilot.start": lambda u, c: _member_of(u, c.agency_id, PILOT_MOVERS),
     "pilot.approve_budget": lambda u, p: _member_of(u, p.agency_id, PILOT_MOVERS),
     "pilot.move": lambda u, p: _member_of(u, p.agency_id, PILOT_MOVERS) or (
