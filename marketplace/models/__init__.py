@@ -6,6 +6,7 @@ from .notification import EmailDelivery, Notification
 from .organisation import Invitation, Membership, Organisation, Solution, organisation_sectors
 from .outbox import OutboxEvent
 from .pitch import Pitch, PitchAttachment
+from .pitch_session import PitchSessionSlot
 from .pilot import MeasureOutcome, PaymentMilestone, Pilot, PilotDocument, PilotMessage, PilotStageChange
 from .user import User
 
@@ -13,5 +14,5 @@ __all__ = [
     "AuditEvent", "ConflictDeclaration", "Evaluation", "PitchAssessment", "Score", "Challenge", "EvaluationCriterion", "Follow", "Question", "SuccessMeasure",
     "challenge_sectors", "EmailDelivery", "Notification", "Invitation", "Membership", "Organisation",
     "Solution", "organisation_sectors", "MeasureOutcome", "PaymentMilestone", "Pilot", "PilotDocument",
-    "PilotMessage", "PilotStageChange", "OutboxEvent", "Pitch", "PitchAttachment", "User",
+    "PilotMessage", "PilotStageChange", "PitchSessionSlot", "OutboxEvent", "Pitch", "PitchAttachment", "User",
 ]

@@ -1,0 +1,91 @@
+"""Pitch sessions: offering slots, picking one first-come, and the calendar file."""
+from datetime import timedelta
+
+import icalendar
+import pytest
+
+from marketplace.extensions import db
+from marketplace.models import PitchSessionSlot
+from marketplace.services import pitch_sessions
+from marketplace.services.clock import utcnow
+from marketplace.services.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
+
+
+@pytest.fixture
+def evaluating(f):
+    challenge = f.Challenge(status="evaluating", pitch_deadline=utcnow() - timedelta(days=3))
+    shortlisted = [f.Pitch(challenge=challenge, status="shortlisted") for _ in range(2)]
+    rejected = f.Pitch(challenge=challenge, status="not_selected")
+    people = {
+        "officer": f.member(challenge.agency, "procurement_officer"),
+        "evaluator": f.member(challenge.agency, "evaluator"),
+        "first": f.member(shortlisted[0].company, "member"),
+        "second": f.member(shortlisted[1].company, "member"),
+        "rejected": f.member(rejected.company, "owner"),
+    }
+    return challenge, shortlisted, rejected, people
+
+
+def _offer(challenge, people, **overrides):
+    start = utcnow() + timedelta(days=5)
+    fields = dict(starts_at=start, ends_at=start + timedelta(minutes=45), mode="online",
+                  link="https://meet.example.org/agora-1")
+    fields.update(overrides)
+    return pitch_sessions.offer_slot(people["officer"], challenge.id, **fields)
+
+
+@pytest.mark.parametrize("overrides,field", [
+    ({"starts_at": utcnow() - timedelta(hours=1)}, "starts_at"),
+    ({"ends_at": utcnow() + timedelta(days=5, hours=6)}, "ends_at"),
+    ({"mode": "carrier pigeon"}, "mode"),
+    ({"link": "javascript:alert(1)"}, "link"),
+    ({"link": "http://meet.example.org/plain"}, "link"),
+    ({"mode": "in_person", "address": ""}, "address"),
+    ({"mode": "in_person", "address": "x" * 501}, "address"),
+])
+def test_bad_slots_are_refused(evaluating, overrides, field):
+    challenge, _, _, people = evaluating
+    with pytest.raises(ValidationFailed) as refused:
+        _offer(challenge, people, **overrides)
+    assert field in refused.value.errors
+    db.session.rollback()
+    assert db.session.query(PitchSessionSlot).count() == 0
+
+
+def test_only_the_officer_offers_slots(evaluating):
+    challenge, _, _, people = evaluating
+    with pytest.raises(NotAllowed):
+        pitch_sessions.offer_slot(people["evaluator"], challenge.id, starts_at=None, ends_at=None, mode="online")
+    with pytest.raises(NotFound):
+        pitch_sessions.offer_slot(people["first"], challenge.id, starts_at=None, ends_at=None, mode="online")
+
+
+def test_first_company_to_pick_gets_the_slot(evaluating):
+    challenge, shortlisted, rejected, people = evaluating
+    slot = _offer(challenge, people)
+    pitch_sessions.book_slot(people["first"], shortlisted[0].id, slot.id)
+    with pytest.raises(Conflict):
+        pitch_sessions.book_slot(people["second"], shortlisted[1].id, slot.id)
+    with pytest.raises(InvalidTransition):
+        pitch_sessions.book_slot(people["rejected"], rejected.id, slot.id)
+    with pytest.raises(NotFound):
+        pitch_sessions.book_slot(people["second"], shortlisted[0].id, slot.id)  # not their pitch
+    other = _offer(challenge, people, mode="in_person", address="Rue de la Loi 16, 1000 Brussels")
+    with pytest.raises(Conflict):
+        pitch_sessions.book_slot(people["first"], shortlisted[0].id, other.id)  # one slot per pitch
+    pitch_sessions.book_slot(people["second"], shortlisted[1].id, other.id)
+    assert pitch_sessions.open_slots(challenge) == []
+    assert pitch_sessions.booked_slot(shortlisted[1]).id == other.id
+
+
+def test_the_calendar_file_describes_the_session(evaluating):
+    challenge, shortlisted, _, people = evaluating
+    slot = _offer(challenge, people, mode="in_person", address="Rue de la Loi 16, 1000 Brussels")
+    pitch_sessions.book_slot(people["first"], shortlisted[0].id, slot.id)
+    ics = pitch_sessions.calendar_invitation(slot, organiser_email="officer@agency.example",
+                                             attendee_emails=["a@company.example"])
+    event = icalendar.Calendar.from_ical(ics).walk("VEVENT")[0]
+    assert event.decoded("dtstart") == slot.starts_at
+    assert str(event["location"]) == "Rue de la Loi 16, 1000 Brussels"
+    assert challenge.title in str(event["summary"])
+    assert str(event["attendee"]) == "mailto:a@company.example"
