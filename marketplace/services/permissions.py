@@ -85,6 +85,7 @@ RULES = {
     # Pilots: the agency's staff and the company of that pilot see it; officers move it.
     "pilot.view": lambda u, p: _member_of(u, p.agency_id, AGENCY_READERS) or _member_of(u, p.company_id)
     or is_admin(u),
+    "audit.read_challenge": lambda u, c: _member_of(u, c.agency_id, ("owner",)) or is_admin(u),
     # Evaluation: the agency's staff take part; evaluators and officers score; officers run it.
     "evaluation.take_part": lambda u, c: _member_of(u, c.agency_id, AGENCY_READERS),
     "evaluation.score": lambda u, c: _member_of(u, c.agency_id, ("evaluator", "procurement_officer")),
@@ -110,7 +111,7 @@ MESSAGES = {
 
 # Where refusing would reveal that something exists, we answer "not found".
 HIDDEN = {"challenge.view", "pitch.read", "pitch.write", "challenge.read_pitches", "admin.view",
-          "organisation.verify", "pilot.view"}
+          "organisation.verify", "pilot.view", "audit.read_challenge"}
 
 
 def can(user, action, obj=None):

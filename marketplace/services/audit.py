@@ -1,0 +1,50 @@
+"""Reading the audit trail: per challenge, for the agency's owner and platform admins, and as CSV."""
+import csv
+import io
+import json
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import AuditEvent, Challenge, User
+from . import permissions
+from .errors import NotFound
+
+CSV_COLUMNS = ("id", "occurred_at", "actor", "action", "object_type", "object_id", "before", "after")
+
+
+def challenge_trail(user, challenge_id):
+    """Every recorded change of one challenge, oldest first, with who made it."""
+    challenge = db.session.get(Challenge, challenge_id)
+    if challenge is None or not permissions.can(user, "audit.read_challenge", challenge):
+        raise NotFound(str(_l("We could not find that page.")))
+    rows = db.session.execute(
+        select(AuditEvent, User.email)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.challenge_id == challenge.id)
+        .order_by(AuditEvent.id)
+    ).all()
+    return challenge, [(event, email) for event, email in rows]
+
+
+def _cell(value):
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
+    # A cell starting with = + - @ is run as a formula by spreadsheet programs: neutralise it.
+    if text and text[0] in "=+-@\t\r":
+        text = "'" + text
+    return text
+
+
+def trail_as_csv(rows):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for event, email in rows:
+        writer.writerow([
+            event.id, event.occurred_at.isoformat(), _cell(email or "system"), _cell(event.action),
+            event.object_type, event.object_id if event.object_id is not None else "",
+            _cell(event.before) if event.before is not None else "",
+            _cell(event.after) if event.after is not None else "",
+        ])
+    return buffer.getvalue()

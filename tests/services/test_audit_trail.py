@@ -1,0 +1,53 @@
+"""The per-challenge audit trail: who may read it, what it holds, and a CSV that is safe to open."""
+import csv
+import io
+
+import pytest
+
+from marketplace.extensions import db
+from marketplace.services import audit
+from marketplace.services.errors import NotFound
+from marketplace.services.events import record_change
+
+
+@pytest.fixture
+def trail(f):
+    challenge = f.Challenge()
+    owner = f.member(challenge.agency, "owner")
+    publisher = f.member(challenge.agency, "publisher")
+    record_change(publisher, "challenge.updated", challenge, before={"title": "Old"},
+                  after={"title": "=HYPERLINK(\"http://evil\")"}, challenge_id=challenge.id)
+    record_change(None, "challenge.closed", challenge, before={"status": "published"}, after={"status": "closed"},
+                  challenge_id=challenge.id)
+    db.session.commit()
+    return challenge, owner, publisher
+
+
+def test_the_owner_and_admins_read_it_others_get_not_found(trail, f):
+    challenge, owner, publisher = trail
+    _, rows = audit.challenge_trail(owner, challenge.id)
+    assert [event.action for event, _ in rows] == ["challenge.updated", "challenge.closed"]
+    assert rows[0][1] == publisher.email and rows[1][1] is None
+    audit.challenge_trail(f.admin(), challenge.id)
+    for stranger in (publisher, f.member(f.Agency(), "owner"), f.member(f.Company(), "owner")):
+        with pytest.raises(NotFound):
+            audit.challenge_trail(stranger, challenge.id)
+    with pytest.raises(NotFound):
+        audit.challenge_trail(owner, challenge.id + 1000)
+
+
+def test_csv_has_every_change_with_before_and_after_and_no_formulas(trail):
+    challenge, owner, publisher = trail
+    _, rows = audit.challenge_trail(owner, challenge.id)
+    parsed = list(csv.reader(io.StringIO(audit.trail_as_csv(rows))))
+    assert parsed[0] == list(audit.CSV_COLUMNS)
+    assert parsed[1][2] == publisher.email and parsed[1][3] == "challenge.updated"
+    assert parsed[1][6] == '{"title": "Old"}'
+    assert not parsed[1][7].startswith("=")
+    assert parsed[2][2] == "system"
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\t=x"])
+def test_spreadsheet_formulas_are_neutralised(value):
+    assert audit._cell(value) == "'" + value
+    assert audit._cell("plain") == "plain"
