@@ -14,10 +14,11 @@ from ..extensions import db
 from ..models import Membership, Pilot, Pitch
 from ..models.challenge import CLOSED, EVALUATING, MARKET_CONSULTATION, PILOTING
 from ..models.pilot import (
-    AGREEMENT, MEASURE_RESULTS, OUTCOME_STAGES, MeasureOutcome, PaymentMilestone, PilotMessage,
+    AGREEMENT, DOCUMENT_KINDS, MEASURE_RESULTS, OUTCOME_STAGES, MeasureOutcome, PaymentMilestone, PilotDocument,
+    PilotMessage,
 )
 from ..models.pitch import PITCH_SELECTED
-from . import permissions
+from . import permissions, uploads
 from .clock import utcnow
 from .errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from .events import record_change, snapshot
@@ -239,3 +240,36 @@ def post_message(actor, pilot_id, body):
     db.session.commit()
     return message
 
+
+
+def add_document(actor, pilot_id, *, kind, stream, filename):
+    """Either side uploads a document (the signed agreement, the evaluation report, …) to the pilot."""
+    pilot = get_pilot(actor, pilot_id)
+    if kind not in DOCUMENT_KINDS:
+        raise ValidationFailed({"kind": _l("Choose what kind of document this is.")})
+    if pilot.stage in OUTCOME_STAGES:
+        raise InvalidTransition(str(_l("The outcome of this pilot is published; no more documents can be added.")))
+    stored = uploads.store_upload(stream, filename, allowed=uploads.DOCUMENT_TYPES, field="file")
+    document = PilotDocument(pilot_id=pilot.id, kind=kind, filename=stored.filename, stored_name=stored.stored_name,
+                             content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
+                             uploaded_by_id=actor.id)
+    db.session.add(document)
+    record_change(actor, "pilot.document_added", pilot, after={"kind": kind, "filename": stored.filename,
+                                                               "sha256": stored.sha256},
+                  challenge_id=pilot.challenge_id)
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        uploads.discard(stored.stored_name)
+        raise
+    return document
+
+
+def document_for_download(user, pilot_id, document_id):
+    """The document and where it is stored, only for the agency and the company of this pilot."""
+    pilot = get_pilot(user, pilot_id)
+    document = next((d for d in pilot.documents if d.id == document_id), None)
+    if document is None:
+        raise NotFound(str(_l("We could not find that document.")))
+    return document, uploads.stored_path(document.stored_name)
