@@ -8,6 +8,7 @@ service that cannot be reached fails the run: it is never skipped.
 import os
 
 import pytest
+from flask import g
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -108,6 +109,9 @@ def login(client):
         with client.session_transaction() as session:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True
+        # The test's app context is shared by the client's requests, and Flask-Login
+        # caches the signed-in user on `g`: forget it so the next request loads this one.
+        g.pop("_login_user", None)
         return user
 
     return _login

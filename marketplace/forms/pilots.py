@@ -1,0 +1,69 @@
+"""Forms of the pilot pages: each small, each posting to one service call."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, DecimalField, FieldList, FormField, HiddenField, RadioField, SelectField, StringField, \
+    TextAreaField
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
+
+from ..models.pilot import DOCUMENT_KINDS
+
+
+class MoveForm(FlaskForm):
+    target = HiddenField(validators=[DataRequired()])
+    version = HiddenField(validators=[DataRequired()])
+    note = TextAreaField(_l("Note (optional, shown in the pilot's history)"), validators=[Length(max=5000)])
+
+
+class DocumentForm(FlaskForm):
+    kind = SelectField(_l("What is this document?"), choices=[
+        (DOCUMENT_KINDS[0], _l("Signed pilot agreement")), (DOCUMENT_KINDS[1], _l("Evaluation report")),
+        (DOCUMENT_KINDS[2], _l("Other document"))])
+    file = FileField(_l("File"), description=_l("PDF, Word, OpenDocument, plain text, PNG or JPEG."),
+                     validators=[FileRequired(_l("Choose a file to upload."))])
+
+
+class MeasureOutcomeForm(FlaskForm):
+    result = RadioField(_l("Result"), choices=[("met", _l("Met")), ("partly_met", _l("Partly met")),
+                                               ("not_met", _l("Not met"))],
+                        validators=[DataRequired(_l("Choose met, partly met or not met."))])
+    evidence = TextAreaField(_l("Evidence"), validators=[DataRequired(_l("Give the evidence for this judgement.")),
+                                                        Length(max=10000)])
+
+
+class OutcomeForm(FlaskForm):
+    outcome_summary = TextAreaField(_l("Outcome summary (public)"), validators=[Length(max=10000)])
+    lessons_learned = TextAreaField(_l("Lessons learned (public)"), validators=[Length(max=10000)],
+                                    description=_l("A stop is a result too: say what others can learn from it."))
+    follow_on_procurement_url = StringField(_l("Link to the follow-on procurement (if adopted)"),
+                                            validators=[Optional(), URL(), Length(max=500)])
+
+
+class PaymentForm(FlaskForm):
+    paid_amount = DecimalField(_l("Amount paid"), places=2,
+                               validators=[DataRequired(_l("Enter an amount.")), NumberRange(min=0)])
+    paid_on = DateField(_l("Paid on"), validators=[DataRequired(_l("Enter the date it was paid."))])
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(_l("Message"), validators=[DataRequired(_l("Write your message.")), Length(max=5000)])
+
+
+class MilestoneForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    name = StringField(_l("Milestone"), validators=[Optional(), Length(max=200)])
+    amount = DecimalField(_l("Planned amount"), places=2, validators=[Optional(), NumberRange(min=0)])
+    planned_on = DateField(_l("Planned date"), validators=[Optional()])
+
+
+class StartPilotForm(FlaskForm):
+    budget = DecimalField(_l("Budget (euro)"), places=2,
+                          validators=[DataRequired(_l("Enter the budget.")), NumberRange(min=1)])
+    starts_on = DateField(_l("Start date"), validators=[DataRequired(_l("Enter the start date."))])
+    ends_on = DateField(_l("End date"), validators=[DataRequired(_l("Enter the end date."))])
+    owner_id = SelectField(_l("Pilot owner"), coerce=int, validators=[DataRequired()])
+    justification = TextAreaField(_l("Justification"), validators=[Length(max=10000)],
+                                  description=_l("Needed when the budget is above the low-value threshold."))
+    milestones = FieldList(FormField(MilestoneForm), min_entries=3, max_entries=10, label=_l("Payment milestones"))

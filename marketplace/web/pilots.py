@@ -1,0 +1,195 @@
+"""Pilot pages: one page per pilot for the agency and the company, and the forms that post to it."""
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..extensions import db
+from ..forms import apply_domain_errors
+from ..forms.pilots import (
+    DocumentForm, MeasureOutcomeForm, MessageForm, MoveForm, OutcomeForm, PaymentForm, StartPilotForm,
+)
+from ..models import Membership, Pitch, User
+from ..services import permissions, pilots
+from ..services.errors import NotFound, ValidationFailed
+from ..services.pilot_workflow import STAGE_LABELS, available_moves, move_pilot, needs_second_approval
+
+bp = Blueprint("pilots", __name__)
+
+
+def _page(pilot, status=200, **forms):
+    """The pilot page; `forms` carries a form that failed, so its errors show next to its fields."""
+    defaults = {
+        "document_form": DocumentForm(formdata=None), "message_form": MessageForm(formdata=None),
+        "outcome_form": OutcomeForm(formdata=None, obj=pilot), "move_form": MoveForm(formdata=None),
+        "payment_form": PaymentForm(formdata=None), "measure_form": MeasureOutcomeForm(formdata=None),
+    }
+    defaults.update(forms)
+    may_move = permissions.can(current_user, "pilot.move", pilot)
+    return render_template(
+        "pilots/show.html", pilot=pilot, stage_labels=STAGE_LABELS, may_move=may_move,
+        moves=available_moves(current_user, pilot),
+        needs_approval=needs_second_approval(pilot),
+        may_approve=permissions.can(current_user, "pilot.approve_budget", pilot)
+        and pilot.started_by_id != current_user.id,
+        outcomes={o.success_measure_id: o for o in pilot.measure_outcomes},
+        failed=forms, form=next(iter(forms.values()), None), **defaults,
+    ), status
+
+
+@bp.get("/pilots/<int:pilot_id>")
+@login_required
+def show(pilot_id):
+    return _page(pilots.get_pilot(current_user, pilot_id))
+
+
+@bp.post("/pilots/<int:pilot_id>/move")
+@login_required
+def move(pilot_id):
+    form = MoveForm()
+    pilot = pilots.get_pilot(current_user, pilot_id)
+    if not form.validate():
+        return _page(pilot, 422, move_form=form)
+    move_pilot(current_user, pilot.id, form.target.data, note=form.note.data, expected_version=form.version.data)
+    flash(_("The pilot is now in stage: %(stage)s.", stage=STAGE_LABELS[form.target.data]), "success")
+    return redirect(url_for(".show", pilot_id=pilot.id))
+
+
+@bp.post("/pilots/<int:pilot_id>/documents")
+@login_required
+def upload(pilot_id):
+    form = DocumentForm()
+    pilot = pilots.get_pilot(current_user, pilot_id)
+    if not form.validate():
+        return _page(pilot, 422, document_form=form)
+    try:
+        pilots.add_document(current_user, pilot.id, kind=form.kind.data, stream=form.file.data.stream,
+                            filename=form.file.data.filename)
+    except ValidationFailed as exc:
+        apply_domain_errors(form, exc)
+        return _page(pilot, 422, document_form=form)
+    flash(_("The document is uploaded."), "success")
+    return redirect(url_for(".show", pilot_id=pilot.id, _anchor="documents"))
+
+
+@bp.get("/pilots/<int:pilot_id>/documents/<int:document_id>")
+@login_required
+def document(pilot_id, document_id):
+    found, path = pilots.document_for_download(current_user, pilot_id, document_id)
+    return send_file(path, mimetype=found.content_type, as_attachment=True, download_name=found.filename,
+                     max_age=0)
+
+
+@bp.post("/pilots/<int:pilot_id>/measures/<int:measure_id>")
+@login_required
+def judge_measure(pilot_id, measure_id):
+    form = MeasureOutcomeForm()
+    pilot = pilots.get_pilot(current_user, pilot_id)
+    if not form.validate():
+        return _page(pilot, 422, measure_form=form)
+    try:
+        pilots.record_measure_outcome(current_user, pilot.id, measure_id, result=form.result.data,
+                                      evidence=form.evidence.data)
+    except ValidationFailed as exc:
+        apply_domain_errors(form, exc)
+        return _page(pilot, 422, measure_form=form)
+    flash(_("The judgement is recorded."), "success")
+    return redirect(url_for(".show", pilot_id=pilot.id, _anchor="measures"))
+
+
+@bp.post("/pilots/<int:pilot_id>/outcome")
+@login_required
+def outcome(pilot_id):
+    form = OutcomeForm()
+    pilot = pilots.get_pilot(current_user, pilot_id)
+    if not form.validate():
+        return _page(pilot, 422, outcome_form=form)
+    try:
+        pilots.write_outcome(current_user, pilot.id, outcome_summary=form.outcome_summary.data,
+                             lessons_learned=form.lessons_learned.data,
+                             follow_on_procurement_url=form.follow_on_procurement_url.data)
+    except ValidationFailed as exc:
+        apply_domain_errors(form, exc)
+        return _page(pilot, 422, outcome_form=form)
+    flash(_("The outcome is saved."), "success")
+    return redirect(url_for(".show", pilot_id=pilot.id, _anchor="outcome"))
+
+
+@bp.post("/pilots/<int:pilot_id>/payments/<int:milestone_id>")
+@login_required
+def payment(pilot_id, milestone_id):
+    form = PaymentForm()
+    pilot = pilots.get_pilot(current_user, pilot_id)
+    if not form.validate():
+        return _page(pilot, 422, payment_form=form)
+    try:
+        pilots.record_payment(current_user, pilot.id, milestone_id, paid_amount=form.paid_amount.data,
+                              paid_on=form.paid_on.data)
+    except ValidationFailed as exc:
+        apply_domain_errors(form, exc)
+        return _page(pilot, 422, payment_form=form)
+    flash(_("The payment is recorded."), "success")
+    return redirect(url_for(".show", pilot_id=pilot.id, _anchor="payments"))
+
+
+@bp.post("/pilots/<int:pilot_id>/messages")
+@login_required
+def message(pilot_id):
+    form = MessageForm()
+    pilot = pilots.get_pilot(current_user, pilot_id)
+    if not form.validate():
+        return _page(pilot, 422, message_form=form)
+    pilots.post_message(current_user, pilot.id, form.body.data)
+    flash(_("Your message is sent."), "success")
+    return redirect(url_for(".show", pilot_id=pilot.id, _anchor="messages"))
+
+
+@bp.post("/pilots/<int:pilot_id>/approve-budget")
+@login_required
+def approve_budget(pilot_id):
+    pilots.approve_budget(current_user, pilot_id)
+    flash(_("The budget is approved."), "success")
+    return redirect(url_for(".show", pilot_id=pilot_id))
+
+
+@bp.get("/pilots/<int:pilot_id>/agreement")
+@login_required
+def agreement(pilot_id):
+    pilot = pilots.get_pilot(current_user, pilot_id)
+    return render_template("pilots/agreement.html", pilot=pilot)
+
+
+def _owner_choices(agency_id):
+    rows = db.session.execute(
+        select(User.id, User.name).join(Membership, Membership.user_id == User.id)
+        .where(Membership.organisation_id == agency_id, Membership.role != "evaluator").order_by(User.name)
+    ).all()
+    return [(row.id, row.name) for row in rows]
+
+
+@bp.route("/pitches/<int:pitch_id>/pilot", methods=["GET", "POST"])
+@login_required
+def start(pitch_id):
+    pitch = db.session.get(Pitch, pitch_id)
+    if pitch is None or not permissions.can(current_user, "challenge.read_pitches", pitch.challenge):
+        raise NotFound()
+    permissions.require(current_user, "pilot.start", pitch.challenge)
+    form = StartPilotForm()
+    form.owner_id.choices = _owner_choices(pitch.challenge.agency_id)
+    if request.method == "GET":
+        form.owner_id.data = current_user.id
+        form.budget.data = pitch.pilot_price
+    if form.validate_on_submit():
+        try:
+            pilot = pilots.start_pilot(
+                current_user, pitch.id, budget=form.budget.data, starts_on=form.starts_on.data,
+                ends_on=form.ends_on.data, owner_id=form.owner_id.data, justification=form.justification.data,
+                milestones=[(m.form.name.data, m.form.amount.data, m.form.planned_on.data) for m in form.milestones],
+            )
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            flash(_("The pilot is started. Next: print the agreement, sign it and upload it."), "success")
+            return redirect(url_for(".show", pilot_id=pilot.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("pilots/start.html", form=form, pitch=pitch), status

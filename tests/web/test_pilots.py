@@ -1,0 +1,170 @@
+"""The pilot pages: who sees them, moving stages, uploads, outcomes and messages through the forms."""
+import io
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from marketplace.extensions import db
+from marketplace.models import Pilot, PilotDocument, PilotMessage
+from marketplace.services import pilots
+
+PDF_BYTES = b"%PDF-1.7\n%%EOF\n"
+
+
+@pytest.fixture
+def world(f):
+    challenge = f.Challenge(status="evaluating")
+    pitch = f.Pitch(challenge=challenge, status="selected")
+    people = {
+        "officer": f.member(challenge.agency, "procurement_officer"),
+        "owner": f.member(challenge.agency, "owner"),
+        "publisher": f.member(challenge.agency, "publisher"),
+        "company": f.member(pitch.company, "member"),
+        "other_company": f.member(f.Company(), "owner"),
+        "other_agency": f.member(f.Agency(), "procurement_officer"),
+    }
+    pilot = pilots.start_pilot(people["officer"], pitch.id, budget="10000", starts_on=date.today(),
+                               ends_on=date.today() + timedelta(days=30), owner_id=people["officer"].id,
+                               milestones=[("On signature", "4000", None)])
+    return pilot, pitch, people
+
+
+@pytest.mark.parametrize("who,status", [("officer", 200), ("publisher", 200), ("company", 200),
+                                        ("other_company", 404), ("other_agency", 404)])
+def test_who_sees_the_pilot_page(client, login, world, who, status):
+    pilot, _, people = world
+    login(people[who])
+    response = client.get(f"/pilots/{pilot.id}")
+    assert response.status_code == status
+    if status == 200:
+        assert pilot.pitch.title in response.text
+        assert ('name="target"' in response.text) == (who == "officer")
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, world):
+    pilot, _, _ = world
+    response = client.get(f"/pilots/{pilot.id}")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    assert client.get(f"/pilots/{pilot.id + 1000}").status_code == 302
+
+
+def test_the_company_sees_no_move_buttons_and_cannot_post_one(client, login, world):
+    pilot, _, people = world
+    login(people["company"])
+    page = client.get(f"/pilots/{pilot.id}").text
+    assert 'name="target"' not in page
+    response = client.post(f"/pilots/{pilot.id}/move", data={"target": "running", "version": pilot.version})
+    assert response.status_code == 403
+    assert db.session.get(Pilot, pilot.id).stage == "agreement"
+
+
+def test_a_move_with_open_checklist_items_is_refused_with_the_reason(client, login, world):
+    pilot, _, people = world
+    login(people["officer"])
+    response = client.post(f"/pilots/{pilot.id}/move", data={"target": "running", "version": pilot.version})
+    assert response.status_code == 409
+    assert "signed pilot agreement" in response.text
+    assert db.session.get(Pilot, pilot.id).stage == "agreement"
+
+
+def test_upload_then_start_and_a_stale_page_is_told(client, login, world):
+    pilot, _, people = world
+    login(people["company"])
+    response = client.post(f"/pilots/{pilot.id}/documents", data={
+        "kind": "signed_agreement", "file": (io.BytesIO(PDF_BYTES), "signed.pdf")}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    login(people["officer"])
+    version = db.session.get(Pilot, pilot.id).version
+    response = client.post(f"/pilots/{pilot.id}/move", data={"target": "running", "version": version,
+                                                              "note": "Signed."})
+    assert response.status_code == 302
+    stale = client.post(f"/pilots/{pilot.id}/move", data={"target": "evaluation", "version": version})
+    assert stale.status_code == 409 and "changed this pilot" in stale.text
+    db.session.expire_all()
+    assert db.session.get(Pilot, pilot.id).stage == "running"
+
+
+@pytest.mark.parametrize("payload,message", [
+    ({"kind": "other", "file": (io.BytesIO(b"MZ\x90\x00" + bytes(300)), "innocent.pdf")}, "must be a PDF"),
+    ({"kind": "other"}, "Choose a file"),
+    ({"kind": "nonsense", "file": (io.BytesIO(PDF_BYTES), "a.pdf")}, "Not a valid choice"),
+])
+def test_bad_uploads_get_a_message_and_nothing_is_kept(client, login, world, payload, message):
+    pilot, _, people = world
+    login(people["officer"])
+    response = client.post(f"/pilots/{pilot.id}/documents", data=payload, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert message in response.text
+    assert "<title>Error:" in response.text
+    assert db.session.scalar(select(PilotDocument.id)) is None
+
+
+def test_documents_are_served_to_the_parties_only(client, login, world):
+    pilot, _, people = world
+    document = pilots.add_document(people["officer"], pilot.id, kind="other", stream=io.BytesIO(PDF_BYTES),
+                                   filename="../../report.pdf")
+    login(people["company"])
+    response = client.get(f"/pilots/{pilot.id}/documents/{document.id}")
+    assert response.status_code == 200 and response.data == PDF_BYTES
+    assert 'filename=report.pdf' in response.headers["Content-Disposition"]
+    login(people["other_company"])
+    assert client.get(f"/pilots/{pilot.id}/documents/{document.id}").status_code == 404
+
+
+def test_messages_are_escaped_and_bounded(client, login, world):
+    pilot, _, people = world
+    login(people["company"])
+    assert client.post(f"/pilots/{pilot.id}/messages", data={"body": "<script>alert(1)</script>"}).status_code == 302
+    page = client.get(f"/pilots/{pilot.id}").text
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+    response = client.post(f"/pilots/{pilot.id}/messages", data={"body": "x" * 5001})
+    assert response.status_code == 422
+    assert db.session.query(PilotMessage).count() == 1
+
+
+def test_outcome_form_refuses_a_javascript_link(client, login, world):
+    pilot, _, people = world
+    login(people["officer"])
+    response = client.post(f"/pilots/{pilot.id}/outcome", data={
+        "outcome_summary": "Worked.", "follow_on_procurement_url": "javascript:alert(1)"})
+    assert response.status_code == 422
+    assert db.session.get(Pilot, pilot.id).outcome_summary is None
+
+
+def test_payment_form_validates_amounts(client, login, world):
+    pilot, _, people = world
+    milestone = pilot.milestones[0]
+    login(people["officer"])
+    bad = client.post(f"/pilots/{pilot.id}/payments/{milestone.id}", data={"paid_amount": "lots", "paid_on": "x"})
+    assert bad.status_code == 422
+    good = client.post(f"/pilots/{pilot.id}/payments/{milestone.id}",
+                       data={"paid_amount": "4000", "paid_on": date.today().isoformat()})
+    assert good.status_code == 302
+    login(people["company"])
+    assert client.post(f"/pilots/{pilot.id}/payments/{milestone.id}",
+                       data={"paid_amount": "1", "paid_on": date.today().isoformat()}).status_code == 403
+
+
+def test_agreement_is_printable_with_parties_measures_and_budget(client, login, world):
+    pilot, pitch, people = world
+    login(people["company"])
+    page = client.get(f"/pilots/{pilot.id}/agreement").text
+    assert pitch.company.name in page and pilot.agency.name in page
+    assert pilot.challenge.success_measures[0].measure in page
+    assert "On signature" in page and "Intellectual property" in page
+
+
+def test_starting_a_pilot_through_the_form(client, login, world, f):
+    _, pitch, people = world
+    second = f.Pitch(challenge=pitch.challenge, status="selected")
+    login(people["officer"])
+    assert client.get(f"/pitches/{second.id}/pilot").status_code == 200
+    bad = client.post(f"/pitches/{second.id}/pilot", data={"budget": "100", "starts_on": "2030-01-10",
+                                                           "ends_on": "2030-01-01", "owner_id": people["officer"].id})
+    assert bad.status_code == 422 and "end date must be after" in bad.text
+    good = client.post(f"/pitches/{second.id}/pilot", data={"budget": "100", "starts_on": "2030-01-01",
+                                                            "ends_on": "2030-03-01", "owner_id": people["officer"].id})
+    assert good.status_code == 302
+    login(people["company"])
+    assert client.get(f"/pitches/{second.id}/pilot").status_code == 404
