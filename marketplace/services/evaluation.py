@@ -143,7 +143,7 @@ def blind_view(assessment, *, revealed):
     return view
 
 
-def score_pitch(evaluator, assessment_id, criterion_id, *, score, comment=""):
+def _scoring_context(evaluator, assessment_id):
     assessment = db.session.get(PitchAssessment, assessment_id)
     if assessment is None:
         raise NotFound(str(_l("We could not find that pitch.")))
@@ -157,21 +157,24 @@ def score_pitch(evaluator, assessment_id, criterion_id, *, score, comment=""):
         raise InvalidTransition(str(_l("Declare any conflict of interest before you score.")))
     if declaration.conflicted:
         raise NotAllowed(str(_l("You declared a conflict of interest and are recused from this evaluation.")))
-    criterion = next((c for c in challenge.criteria if c.id == criterion_id), None)
-    if criterion is None:
-        raise NotFound(str(_l("That criterion is not one of this challenge's published criteria.")))
-    errors = {}
+    return assessment, challenge
+
+
+def _checked_score(score, comment, errors, suffix=""):
     try:
         value = int(str(score).strip())
         if not SCORE_MIN <= value <= SCORE_MAX:
             raise ValueError
     except (TypeError, ValueError):
-        errors["score"] = _l("Give a whole number from %(low)s to %(high)s.", low=SCORE_MIN, high=SCORE_MAX)
+        errors["score" + suffix] = _l("Give a whole number from %(low)s to %(high)s.", low=SCORE_MIN, high=SCORE_MAX)
+        value = None
     comment = (comment or "").strip()
     if len(comment) > MAX_COMMENT:
-        errors["comment"] = _l("Write %(n)s characters or fewer.", n=MAX_COMMENT)
-    if errors:
-        raise ValidationFailed(errors)
+        errors["comment" + suffix] = _l("Write %(n)s characters or fewer.", n=MAX_COMMENT)
+    return value, comment
+
+
+def _save_score(evaluator, assessment, challenge, criterion, value, comment):
     row = db.session.scalar(select(Score).where(
         Score.pitch_id == assessment.pitch_id, Score.criterion_id == criterion.id, Score.evaluator_id == evaluator.id))
     before = {"score": row.score, "comment": row.comment} if row else None
@@ -185,8 +188,46 @@ def score_pitch(evaluator, assessment_id, criterion_id, *, score, comment=""):
     record_change(evaluator, "evaluation.scored", challenge, before=before,
                   after={"label": assessment.label, "criterion_id": criterion.id, "score": value},
                   challenge_id=challenge.id)
+    return row
+
+
+def score_pitch(evaluator, assessment_id, criterion_id, *, score, comment=""):
+    """One score for one criterion."""
+    assessment, challenge = _scoring_context(evaluator, assessment_id)
+    criterion = next((c for c in challenge.criteria if c.id == criterion_id), None)
+    if criterion is None:
+        raise NotFound(str(_l("That criterion is not one of this challenge's published criteria.")))
+    errors = {}
+    value, comment = _checked_score(score, comment, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    row = _save_score(evaluator, assessment, challenge, criterion, value, comment)
     db.session.commit()
     return row
+
+
+def score_sheet(evaluator, assessment_id, marks):
+    """Every criterion of one pitch at once: {criterion_id: (score, comment)}; all saved or none."""
+    assessment, challenge = _scoring_context(evaluator, assessment_id)
+    errors, checked = {}, []
+    for criterion in challenge.criteria:
+        score, comment = marks.get(criterion.id, (None, ""))
+        value, comment = _checked_score(score, comment, errors, suffix=f"-{criterion.id}")
+        checked.append((criterion, value, comment))
+    if errors:
+        raise ValidationFailed(errors)
+    for criterion, value, comment in checked:
+        _save_score(evaluator, assessment, challenge, criterion, value, comment)
+    db.session.commit()
+
+
+def my_scores(evaluator, challenge):
+    """{(assessment_id, criterion_id): Score} of this evaluator, to fill in the scoring sheet."""
+    rows = db.session.execute(
+        select(PitchAssessment.id, Score).join(Score, Score.pitch_id == PitchAssessment.pitch_id)
+        .where(Score.challenge_id == challenge.id, Score.evaluator_id == evaluator.id)
+    ).all()
+    return {(assessment_id, score.criterion_id): score for assessment_id, score in rows}
 
 
 def _counted_scores(challenge):
@@ -259,6 +300,13 @@ def draft_feedback(assessment):
         if criterion.id in comments:
             parts.append(f"{criterion.name}:\n" + "\n".join(f"- {c}" for c in comments[criterion.id]))
     return "\n\n".join(parts)
+
+
+def draft_feedback_for(assessment_id):
+    assessment = db.session.get(PitchAssessment, assessment_id)
+    if assessment is None:
+        return ""
+    return assessment.feedback if assessment.feedback is not None else draft_feedback(assessment)
 
 
 def decide(officer, assessment_id, *, decision, feedback=""):

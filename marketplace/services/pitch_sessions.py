@@ -80,15 +80,27 @@ def open_slots(challenge):
     ).all()
 
 
+def slots_of(challenge):
+    return db.session.scalars(
+        select(PitchSessionSlot).where(PitchSessionSlot.challenge_id == challenge.id)
+        .order_by(PitchSessionSlot.starts_at)
+    ).all()
+
+
+def pitch_for_member(member, pitch_id):
+    pitch = db.session.get(Pitch, pitch_id)
+    if pitch is None or not permissions.can(member, "pitch.write", pitch):
+        raise NotFound(str(_l("We could not find that pitch.")))
+    return pitch
+
+
 def booked_slot(pitch):
     return db.session.scalar(select(PitchSessionSlot).where(PitchSessionSlot.pitch_id == pitch.id))
 
 
 def book_slot(member, pitch_id, slot_id):
     """A shortlisted company picks a slot; the first to pick it gets it."""
-    pitch = db.session.get(Pitch, pitch_id)
-    if pitch is None or not permissions.can(member, "pitch.write", pitch):
-        raise NotFound(str(_l("We could not find that pitch.")))
+    pitch = pitch_for_member(member, pitch_id)
     if pitch.status != PITCH_SHORTLISTED:
         raise InvalidTransition(str(_l("Only shortlisted pitches are invited to a pitch session.")))
     slot = db.session.get(PitchSessionSlot, slot_id)

@@ -7,7 +7,11 @@ from .challenges import bp as challenges
 from .companies import bp as companies
 from .dashboard import bp as dashboard
 from .main import bp as main
+from .matches import bp as matches
 from .notifications import bp as notifications
 from .pitches import bp as pitches
+from .pilots import bp as pilots
+from .evaluation import bp as evaluation
 
-BLUEPRINTS = [main, auth, account, challenges, pitches, companies, dashboard, notifications, admin]
+BLUEPRINTS = [main, auth, account, challenges, pitches, companies, dashboard, notifications, admin, pilots, evaluation]
+BLUEPRINTS.append(matches)

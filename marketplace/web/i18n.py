@@ -23,3 +23,25 @@ def select_timezone():
     if current_user and current_user.is_authenticated and current_user.timezone:
         return current_user.timezone
     return current_app.config["DEFAULT_TIMEZONE"]
+
+
+def from_local_input(naive):
+    """A date and time typed in a form, read in the person's time zone, as an aware UTC datetime."""
+    from datetime import timezone
+
+    from flask_babel import get_timezone
+
+    if naive is None:
+        return None
+    zone = get_timezone()
+    aware = zone.localize(naive) if hasattr(zone, "localize") else naive.replace(tzinfo=zone)
+    return aware.astimezone(timezone.utc)
+
+
+def to_local_input(aware):
+    """A stored UTC datetime as the naive local value a datetime-local field shows."""
+    from flask_babel import get_timezone
+
+    if aware is None:
+        return None
+    return aware.astimezone(get_timezone()).replace(tzinfo=None)

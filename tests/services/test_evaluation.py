@@ -193,3 +193,18 @@ def test_a_company_learns_only_its_own_outcome(closed):
     assert "score" not in repr(own)
     with pytest.raises(NotFound):
         evaluation.outcome_for_company(people["company"], pitches[1])
+
+
+def test_a_scoring_sheet_is_saved_whole_or_not_at_all(closed):
+    challenge, _, people = _started(closed)
+    evaluation.declare_conflict(people["alice"], challenge.id, conflicted=False)
+    assessment = db.session.scalars(select(PitchAssessment)).first()
+    first, second = challenge.criteria
+    with pytest.raises(ValidationFailed) as refused:
+        evaluation.score_sheet(people["alice"], assessment.id, {first.id: ("4", "Good"), second.id: ("9", "")})
+    assert list(refused.value.errors) == [f"score-{second.id}"]
+    assert db.session.scalar(select(Score.id)) is None
+    evaluation.score_sheet(people["alice"], assessment.id, {first.id: ("4", "Good"), second.id: ("2", "Dear")})
+    mine = evaluation.my_scores(people["alice"], challenge)
+    assert {k: v.score for k, v in mine.items()} == {(assessment.id, first.id): 4, (assessment.id, second.id): 2}
+    assert evaluation.my_scores(people["carol"], challenge) == {}

@@ -1,0 +1,33 @@
+"""Forms of the evaluation pages."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class DeclarationForm(FlaskForm):
+    conflicted = RadioField(_l("Do you have a conflict of interest with any company that pitched?"),
+                            choices=[("no", _l("No, I have no conflict of interest")),
+                                     ("yes", _l("Yes, I have a conflict of interest and step aside"))],
+                            validators=[DataRequired(_l("Answer yes or no."))])
+    note = TextAreaField(_l("If yes, what is the conflict?"), validators=[Length(max=2000)])
+
+
+class DecisionForm(FlaskForm):
+    decision = RadioField(_l("Decision"), choices=[("shortlisted", _l("Shortlisted")),
+                                                   ("not_selected", _l("Not selected")),
+                                                   ("selected", _l("Selected"))],
+                          validators=[DataRequired(_l("Choose a decision."))])
+    feedback = TextAreaField(_l("Feedback to the company"), validators=[Length(max=5000)],
+                             description=_l("Required when the pitch is not selected. It starts from the "
+                                            "evaluators' comments: edit it before it is sent."))
+
+
+class SlotForm(FlaskForm):
+    starts_at = DateTimeLocalField(_l("Starts"), format="%Y-%m-%dT%H:%M",
+                                   validators=[DataRequired(_l("Enter the date and time the session starts."))])
+    ends_at = DateTimeLocalField(_l("Ends"), format="%Y-%m-%dT%H:%M",
+                                 validators=[DataRequired(_l("Enter the time the session ends."))])
+    mode = SelectField(_l("Where"), choices=[("online", _l("Online")), ("in_person", _l("In person"))])
+    address = TextAreaField(_l("Address (in person)"), validators=[Optional(), Length(max=500)])
+    link = StringField(_l("Meeting link (online)"), validators=[Optional(), Length(max=500)])

@@ -1,0 +1,182 @@
+"""Evaluation pages: declare, score blind, rank, finalise, decide, offer pitch sessions; the audit trail."""
+from datetime import datetime
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..forms import apply_domain_errors
+from ..forms.evaluation import DecisionForm, DeclarationForm, SlotForm
+from ..services import audit, evaluation, permissions, pitch_sessions
+from ..services.challenges import get_visible
+from ..services.errors import NotFound, ValidationFailed
+from .i18n import from_local_input
+
+bp = Blueprint("evaluation", __name__)
+
+
+def _challenge(slug):
+    challenge = get_visible(current_user, slug)
+    if not permissions.can(current_user, "evaluation.take_part", challenge):
+        raise NotFound()
+    return challenge
+
+
+def _overview(challenge, status=200, **forms):
+    current = evaluation.evaluation_of(challenge)
+    declaration = evaluation.declaration_of(current_user, challenge)
+    manages = permissions.can(current_user, "evaluation.manage", challenge)
+    ranking = evaluation.ranking(current_user, challenge.id) if manages and current and not (
+        declaration and declaration.conflicted) else []
+    decision_forms = {}
+    if manages and current and current.is_finalised:
+        for row in ranking:
+            form = forms.get(f"decision-{row['assessment_id']}") or DecisionForm(
+                formdata=None, prefix=f"a{row['assessment_id']}", decision=row["decision"],
+                feedback=evaluation.draft_feedback_for(row["assessment_id"]))
+            decision_forms[row["assessment_id"]] = form
+    return render_template(
+        "evaluation/overview.html", challenge=challenge, evaluation=current, declaration=declaration,
+        manages=manages, scores=permissions.can(current_user, "evaluation.score", challenge), ranking=ranking,
+        declaration_form=forms.get("declaration") or DeclarationForm(formdata=None),
+        decision_forms=decision_forms, slot_form=forms.get("slot") or SlotForm(formdata=None),
+        slots=pitch_sessions.slots_of(challenge) if manages else [],
+        form=next(iter(forms.values()), None),
+    ), status
+
+
+@bp.get("/challenges/<slug>/evaluation")
+@login_required
+def overview(slug):
+    return _overview(_challenge(slug))
+
+
+@bp.post("/challenges/<slug>/evaluation/start")
+@login_required
+def start(slug):
+    challenge = _challenge(slug)
+    evaluation.start_evaluation(current_user, challenge.id)
+    flash(_("The evaluation has started. Evaluators can now declare conflicts and score."), "success")
+    return redirect(url_for(".overview", slug=slug))
+
+
+@bp.post("/challenges/<slug>/evaluation/declaration")
+@login_required
+def declare(slug):
+    challenge = _challenge(slug)
+    form = DeclarationForm()
+    if form.validate():
+        try:
+            evaluation.declare_conflict(current_user, challenge.id, conflicted=form.conflicted.data == "yes",
+                                        note=form.note.data)
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            flash(_("Your declaration is recorded."), "success")
+            return redirect(url_for(".overview", slug=slug))
+    return _overview(challenge, 422, declaration=form)
+
+
+@bp.route("/challenges/<slug>/evaluation/scores", methods=["GET", "POST"])
+@login_required
+def scores(slug):
+    challenge = _challenge(slug)
+    permissions.require(current_user, "evaluation.score", challenge)
+    errors, status = {}, 200
+    if request.method == "POST":
+        assessment_id = request.form.get("assessment_id", type=int)
+        marks = {c.id: (request.form.get(f"score-{c.id}"), request.form.get(f"comment-{c.id}", "")[:20000])
+                 for c in challenge.criteria}
+        try:
+            evaluation.score_sheet(current_user, assessment_id, marks)
+        except ValidationFailed as exc:
+            errors = {assessment_id: exc.errors}
+            status = 422
+        else:
+            flash(_("Your scores are saved."), "success")
+            return redirect(url_for(".scores", slug=slug, _anchor=f"pitch-{assessment_id}"))
+    return render_template(
+        "evaluation/scores.html", challenge=challenge, assessments=evaluation.assessments(current_user, challenge.id),
+        mine=evaluation.my_scores(current_user, challenge), errors=errors, posted=request.form if errors else {},
+        evaluation=evaluation.evaluation_of(challenge),
+    ), status
+
+
+@bp.post("/challenges/<slug>/evaluation/finalise")
+@login_required
+def finalise(slug):
+    challenge = _challenge(slug)
+    evaluation.finalise_evaluation(current_user, challenge.id)
+    flash(_("The evaluation is finalised: scores can no longer change, and company names are shown."), "success")
+    return redirect(url_for(".overview", slug=slug))
+
+
+@bp.post("/challenges/<slug>/evaluation/decisions/<int:assessment_id>")
+@login_required
+def decide(slug, assessment_id):
+    challenge = _challenge(slug)
+    form = DecisionForm(prefix=f"a{assessment_id}")
+    if form.validate():
+        try:
+            evaluation.decide(current_user, assessment_id, decision=form.decision.data, feedback=form.feedback.data)
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            flash(_("The decision is saved. It is sent when you send all decisions."), "success")
+            return redirect(url_for(".overview", slug=slug, _anchor=f"decision-{assessment_id}"))
+    return _overview(challenge, 422, **{f"decision-{assessment_id}": form})
+
+
+@bp.post("/challenges/<slug>/evaluation/publish")
+@login_required
+def publish(slug):
+    challenge = _challenge(slug)
+    evaluation.publish_decisions(current_user, challenge.id)
+    flash(_("Every company that pitched is being told its outcome and feedback."), "success")
+    return redirect(url_for(".overview", slug=slug))
+
+
+@bp.post("/challenges/<slug>/evaluation/slots")
+@login_required
+def offer_slot(slug):
+    challenge = _challenge(slug)
+    form = SlotForm()
+    if form.validate():
+        try:
+            pitch_sessions.offer_slot(current_user, challenge.id, starts_at=from_local_input(form.starts_at.data),
+                                      ends_at=from_local_input(form.ends_at.data), mode=form.mode.data,
+                                      address=form.address.data, link=form.link.data)
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            flash(_("The time slot is offered to the shortlisted companies."), "success")
+            return redirect(url_for(".overview", slug=slug, _anchor="sessions"))
+    return _overview(challenge, 422, slot=form)
+
+
+@bp.route("/pitches/<int:pitch_id>/session", methods=["GET", "POST"])
+@login_required
+def pick_slot(pitch_id):
+    pitch = pitch_sessions.pitch_for_member(current_user, pitch_id)
+    if request.method == "POST":
+        pitch_sessions.book_slot(current_user, pitch.id, request.form.get("slot_id", type=int))
+        flash(_("Your pitch session is booked. A calendar invitation is on its way by email."), "success")
+        return redirect(url_for(".pick_slot", pitch_id=pitch.id))
+    return render_template("evaluation/pick_slot.html", pitch=pitch, booked=pitch_sessions.booked_slot(pitch),
+                           slots=pitch_sessions.open_slots(pitch.challenge))
+
+
+@bp.get("/challenges/<slug>/audit")
+@login_required
+def audit_trail(slug):
+    challenge, rows = audit.challenge_trail(current_user, get_visible(current_user, slug).id)
+    return render_template("evaluation/audit.html", challenge=challenge, rows=rows)
+
+
+@bp.get("/challenges/<slug>/audit.csv")
+@login_required
+def audit_csv(slug):
+    challenge, rows = audit.challenge_trail(current_user, get_visible(current_user, slug).id)
+    stamp = datetime.now().strftime("%Y%m%d")
+    return Response(audit.trail_as_csv(rows), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=audit-{challenge.slug}-{stamp}.csv"})

@@ -1,0 +1,142 @@
+"""Evaluation pages: blind scoring sheet, declarations, ranking, decisions, pitch sessions and the audit trail."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from marketplace.extensions import db
+from marketplace.models import ConflictDeclaration, Pitch, PitchAssessment, PitchSessionSlot, Score
+from marketplace.services import evaluation, pitch_sessions
+from marketplace.services.clock import utcnow
+
+
+@pytest.fixture
+def closed(f):
+    challenge = f.Challenge(status="closed", pitch_deadline=utcnow() - timedelta(days=1))
+    pitches = [f.Pitch(challenge=challenge, status="submitted", company=f.Company(name=f"Hidden Firm {i}"),
+                       team=f"Jane Doe of Hidden Firm {i}") for i in range(2)]
+    people = {
+        "officer": f.member(challenge.agency, "procurement_officer"),
+        "owner": f.member(challenge.agency, "owner"),
+        "alice": f.member(challenge.agency, "evaluator"),
+        "publisher": f.member(challenge.agency, "publisher"),
+        "company": f.member(pitches[0].company, "owner"),
+        "stranger": f.member(f.Agency(), "procurement_officer"),
+    }
+    return challenge, pitches, people
+
+
+def test_the_officer_starts_and_the_evaluator_declares_then_scores_blind(client, login, closed):
+    challenge, pitches, people = closed
+    login(people["officer"])
+    assert client.post(f"/challenges/{challenge.slug}/evaluation/start").status_code == 302
+    login(people["alice"])
+    page = client.get(f"/challenges/{challenge.slug}/evaluation").text
+    assert "conflict of interest" in page
+    assert client.get(f"/challenges/{challenge.slug}/evaluation/scores").status_code == 403
+    missing = client.post(f"/challenges/{challenge.slug}/evaluation/declaration", data={})
+    assert missing.status_code == 422 and "Answer yes or no" in missing.text
+    assert client.post(f"/challenges/{challenge.slug}/evaluation/declaration",
+                       data={"conflicted": "no"}).status_code == 302
+    sheet = client.get(f"/challenges/{challenge.slug}/evaluation/scores").text
+    assert "Pitch A" in sheet and "Pitch B" in sheet
+    assert "Hidden Firm" not in sheet and "Jane Doe" not in sheet
+    assessment = db.session.scalars(select(PitchAssessment).order_by(PitchAssessment.label)).first()
+    first, second = challenge.criteria
+    bad = client.post(f"/challenges/{challenge.slug}/evaluation/scores", data={
+        "assessment_id": assessment.id, f"score-{first.id}": "4", f"score-{second.id}": "<script>"})
+    assert bad.status_code == 422 and "whole number" in bad.text
+    assert db.session.scalar(select(Score.id)) is None
+    good = client.post(f"/challenges/{challenge.slug}/evaluation/scores", data={
+        "assessment_id": assessment.id, f"score-{first.id}": "4", f"comment-{first.id}": "Clear.",
+        f"score-{second.id}": "3"})
+    assert good.status_code == 302
+    assert sorted(s.score for s in db.session.scalars(select(Score))) == [3, 4]
+
+
+def test_a_recused_evaluator_sees_no_pitches(client, login, closed):
+    challenge, _, people = closed
+    evaluation.start_evaluation(people["officer"], challenge.id)
+    login(people["alice"])
+    response = client.post(f"/challenges/{challenge.slug}/evaluation/declaration",
+                           data={"conflicted": "yes", "note": ""})
+    assert response.status_code == 422 and "what the conflict of interest is" in response.text
+    client.post(f"/challenges/{challenge.slug}/evaluation/declaration",
+                data={"conflicted": "yes", "note": "My former employer."})
+    assert db.session.scalar(select(ConflictDeclaration.conflicted)) is True
+    assert client.get(f"/challenges/{challenge.slug}/evaluation/scores").status_code == 403
+
+
+@pytest.mark.parametrize("who,status", [("publisher", 200), ("company", 404), ("stranger", 404)])
+def test_who_may_open_the_evaluation(client, login, closed, who, status):
+    challenge, _, people = closed
+    login(people[who])
+    assert client.get(f"/challenges/{challenge.slug}/evaluation").status_code == status
+    assert client.post(f"/challenges/{challenge.slug}/evaluation/start").status_code in (403, 404)
+    assert challenge.status == "closed"
+
+
+def _scored_and_finalised(challenge, people):
+    evaluation.start_evaluation(people["officer"], challenge.id)
+    evaluation.declare_conflict(people["alice"], challenge.id, conflicted=False)
+    for view in evaluation.assessments(people["alice"], challenge.id):
+        evaluation.score_sheet(people["alice"], view["assessment_id"],
+                               {c.id: ("3", "Solid but costly.") for c in challenge.criteria})
+    evaluation.finalise_evaluation(people["officer"], challenge.id)
+
+
+def test_decisions_with_prefilled_feedback_then_sent(client, login, closed):
+    challenge, pitches, people = closed
+    _scored_and_finalised(challenge, people)
+    login(people["officer"])
+    page = client.get(f"/challenges/{challenge.slug}/evaluation").text
+    assert "Hidden Firm" in page and "Solid but costly." in page  # names revealed, feedback pre-filled
+    rows = db.session.scalars(select(PitchAssessment).order_by(PitchAssessment.label)).all()
+    refused = client.post(f"/challenges/{challenge.slug}/evaluation/decisions/{rows[0].id}",
+                          data={f"a{rows[0].id}-decision": "not_selected", f"a{rows[0].id}-feedback": ""})
+    assert refused.status_code == 422 and "say why" in refused.text
+    client.post(f"/challenges/{challenge.slug}/evaluation/decisions/{rows[0].id}",
+                data={f"a{rows[0].id}-decision": "not_selected", f"a{rows[0].id}-feedback": "Too costly."})
+    client.post(f"/challenges/{challenge.slug}/evaluation/decisions/{rows[1].id}",
+                data={f"a{rows[1].id}-decision": "shortlisted", f"a{rows[1].id}-feedback": ""})
+    assert client.post(f"/challenges/{challenge.slug}/evaluation/publish").status_code == 302
+    assert {db.session.get(Pitch, r.pitch_id).status for r in rows} == {"not_selected", "shortlisted"}
+
+
+def test_slots_offered_and_picked(client, login, closed):
+    challenge, pitches, people = closed
+    _scored_and_finalised(challenge, people)
+    for row in db.session.scalars(select(PitchAssessment)):
+        evaluation.decide(people["officer"], row.id, decision="shortlisted")
+    evaluation.publish_decisions(people["officer"], challenge.id)
+    login(people["officer"])
+    bad = client.post(f"/challenges/{challenge.slug}/evaluation/slots", data={
+        "starts_at": "2000-01-01T10:00", "ends_at": "2000-01-01T10:30", "mode": "online", "link": "ftp://x"})
+    assert bad.status_code == 422 and "must start in the future" in bad.text
+    start = (utcnow() + timedelta(days=3)).strftime("%Y-%m-%dT10:00")
+    end = (utcnow() + timedelta(days=3)).strftime("%Y-%m-%dT10:45")
+    assert client.post(f"/challenges/{challenge.slug}/evaluation/slots", data={
+        "starts_at": start, "ends_at": end, "mode": "in_person", "address": "Rue Royale 1, Brussels"}
+    ).status_code == 302
+    slot = db.session.scalars(select(PitchSessionSlot)).one()
+    assert slot.starts_at.strftime("%H:%M") == "09:00"  # 10:00 in Brussels (winter) is 09:00 UTC
+    login(people["company"])
+    page = client.get(f"/pitches/{pitches[0].id}/session").text
+    assert "Rue Royale 1" in page
+    assert client.post(f"/pitches/{pitches[0].id}/session", data={"slot_id": slot.id}).status_code == 302
+    assert pitch_sessions.booked_slot(pitches[0]).id == slot.id
+    assert client.get(f"/pitches/{pitches[1].id}/session").status_code == 404
+
+
+def test_audit_trail_page_and_csv_for_the_owner_only(client, login, closed):
+    challenge, _, people = closed
+    evaluation.start_evaluation(people["officer"], challenge.id)
+    login(people["owner"])
+    page = client.get(f"/challenges/{challenge.slug}/audit")
+    assert page.status_code == 200 and "challenge.evaluation_started" in page.text
+    exported = client.get(f"/challenges/{challenge.slug}/audit.csv")
+    assert exported.mimetype == "text/csv" and "challenge.evaluation_started" in exported.text
+    for who in ("officer", "company", "stranger"):
+        login(people[who])
+        assert client.get(f"/challenges/{challenge.slug}/audit").status_code == 404
+        assert client.get(f"/challenges/{challenge.slug}/audit.csv").status_code == 404
