@@ -273,3 +273,17 @@ def document_for_download(user, pilot_id, document_id):
     if document is None:
         raise NotFound(str(_l("We could not find that document.")))
     return document, uploads.stored_path(document.stored_name)
+
+
+def public_outcomes(challenge):
+    """Pilots of a challenge that have an outcome, for its public page: what was tried and learned."""
+    return db.session.scalars(
+        select(Pilot).where(Pilot.challenge_id == challenge.id, Pilot.stage.in_(OUTCOME_STAGES))
+        .order_by(Pilot.outcome_published_at)
+    ).all()
+
+
+def pilots_of(user, challenge):
+    """The pilots of a challenge this user may open (the agency's staff: all; a company: its own)."""
+    rows = db.session.scalars(select(Pilot).where(Pilot.challenge_id == challenge.id).order_by(Pilot.id)).all()
+    return [pilot for pilot in rows if permissions.can(user, "pilot.view", pilot)]
