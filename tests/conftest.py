@@ -8,7 +8,9 @@ service that cannot be reached fails the run: it is never skipped.
 import os
 
 import pytest
+import flask_babel
 from flask import g
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -91,8 +93,27 @@ def db(app_context):
     return _db
 
 
+class _FreshRequestClient(FlaskClient):
+    """The test's app context is shared by the client's requests, and Flask-Login and
+    Flask-Babel cache the user, locale and time zone on `g`: forget them around each
+    request, as a real server (one app context per request) would."""
+
+    def open(self, *args, **kwargs):
+        _forget_request_caches()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _forget_request_caches()
+
+
+def _forget_request_caches():
+    g.pop("_login_user", None)
+    flask_babel.refresh()
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = _FreshRequestClient
     return app.test_client()
 
 
@@ -109,9 +130,6 @@ def login(client):
         with client.session_transaction() as session:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True
-        # The test's app context is shared by the client's requests, and Flask-Login
-        # caches the signed-in user on `g`: forget it so the next request loads this one.
-        g.pop("_login_user", None)
         return user
 
     return _login

@@ -162,6 +162,19 @@ def _clean(data):
     return clean
 
 
+def publishable_problems(challenge, now=None):
+    """For the preview page: what must still be done before this draft can go live."""
+    problems = _publishable_problems(challenge, now or utcnow())
+    if not challenge.agency.verified:
+        problems[""] = _l("Your agency must be verified by the Agora team before it can publish.")
+    return problems
+
+
+def check_draft(data):
+    """Run a draft's checks without saving, so a form can show every problem at once."""
+    _clean(data)
+
+
 def _publishable_problems(challenge, now):
     """What still stops a draft from going live, as field errors."""
     errors = {}

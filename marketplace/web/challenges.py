@@ -1,14 +1,166 @@
-"""Placeholder: this blueprint is being written."""
-from flask import Blueprint
+"""Challenge pages: the public list and detail, and the publisher's drafting, publishing and cancelling."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..forms import apply_domain_errors
+from ..forms.challenges import CancelForm, ChallengeForm, SummaryForm
+from ..services import challenges, permissions
+from ..services.challenges import ChallengeFilters
+from ..services.cpv import cpv_choices
+from ..services.errors import StaleState, ValidationFailed
+from .i18n import from_local_input, to_local_input
 
 bp = Blueprint("challenges", __name__)
 
 
 @bp.get("/challenges")
 def index():
-    return "coming soon"
+    filters = ChallengeFilters.from_args(request.args)
+    page = challenges.search_challenges(filters, per_page=current_app.config["CHALLENGES_PER_PAGE"])
+    return render_template("challenges/index.html", page=page, filters=filters, sectors=cpv_choices(),
+                           agencies=challenges.agencies_with_public_challenges())
 
 
 @bp.get("/challenges/<slug>")
 def detail(slug):
-    return "coming soon"
+    challenge = challenges.get_visible(current_user, slug)
+    return render_template("challenges/detail.html", challenge=challenge,
+                           may_edit=permissions.can(current_user, "challenge.edit", challenge),
+                           may_evaluate=permissions.can(current_user, "evaluation.take_part", challenge),
+                           may_audit=permissions.can(current_user, "audit.read_challenge", challenge),
+                           may_approve=challenge.approval_requested_at is not None
+                           and permissions.can(current_user, "challenge.approve", challenge))
+
+
+def _form_for(challenge):
+    form = ChallengeForm(formdata=None, obj=challenge)
+    form.version.data = challenge.version
+    form.sectors.data = challenge.sectors
+    form.question_deadline.data = to_local_input(challenge.question_deadline)
+    form.pitch_deadline.data = to_local_input(challenge.pitch_deadline)
+    for entry, criterion in zip(form.criteria, challenge.criteria):
+        entry.form.name.data, entry.form.description.data = criterion.name, criterion.description
+        entry.form.weight.data = criterion.weight
+    for entry, measure in zip(form.success_measures, challenge.success_measures):
+        entry.form.measure.data, entry.form.baseline.data = measure.measure, measure.baseline
+        entry.form.target.data = measure.target
+    return form
+
+
+def _render_form(form, challenge=None, status=200):
+    if form.errors and status == 422:
+        try:  # the form's own checks failed: add the domain's, so every problem shows at once
+            challenges.check_draft(form.domain_data(from_local_input))
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+    return render_template("challenges/form.html", form=form, challenge=challenge), status
+
+
+@bp.route("/challenges/new", methods=["GET", "POST"])
+@login_required
+def new():
+    permissions.require(current_user, "challenge.create", current_user.organisation)
+    form = ChallengeForm()
+    if form.validate_on_submit():
+        try:
+            challenge = challenges.create_draft(current_user, form.domain_data(from_local_input))
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            flash(_("Your draft is saved. Preview it, then publish it when it is ready."), "success")
+            return redirect(url_for(".preview", slug=challenge.slug))
+    return _render_form(form, status=422 if request.method == "POST" else 200)
+
+
+@bp.route("/challenges/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug):
+    challenge = challenges.get_visible(current_user, slug)
+    permissions.require(current_user, "challenge.edit", challenge)
+    if request.method == "GET":
+        return _render_form(_form_for(challenge), challenge)
+    form = ChallengeForm()
+    if form.validate_on_submit():
+        try:
+            challenges.update_draft(current_user, slug, form.domain_data(from_local_input),
+                                    expected_version=form.version.data)
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        except StaleState as exc:
+            form.form_errors.append(exc.message)
+            return _render_form(form, challenge, 409)
+        else:
+            flash(_("Your draft is saved."), "success")
+            return redirect(url_for(".preview", slug=slug))
+    return _render_form(form, challenge, 422)
+
+
+@bp.get("/challenges/<slug>/preview")
+@login_required
+def preview(slug):
+    challenge = challenges.get_visible(current_user, slug)
+    permissions.require(current_user, "challenge.edit", challenge)
+    problems = challenges.publishable_problems(challenge)
+    return render_template("challenges/preview.html", challenge=challenge, problems=problems,
+                           four_eyes=challenge.agency.four_eyes_publishing)
+
+
+@bp.post("/challenges/<slug>/publish")
+@login_required
+def publish(slug):
+    challenges.publish_challenge(current_user, slug)
+    flash(_("Your challenge is published. Matching companies are being told about it."), "success")
+    return redirect(url_for(".detail", slug=slug))
+
+
+@bp.post("/challenges/<slug>/request-approval")
+@login_required
+def request_approval(slug):
+    challenges.request_approval(current_user, slug)
+    flash(_("A second publisher or your agency's owner can now approve and publish the draft."), "success")
+    return redirect(url_for(".preview", slug=slug))
+
+
+@bp.post("/challenges/<slug>/approve")
+@login_required
+def approve(slug):
+    challenges.approve_challenge(current_user, slug, expected_version=request.form.get("version"))
+    flash(_("You approved the draft; it is now published."), "success")
+    return redirect(url_for(".detail", slug=slug))
+
+
+@bp.route("/challenges/<slug>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(slug):
+    challenge = challenges.get_visible(current_user, slug)
+    permissions.require(current_user, "challenge.cancel", challenge)
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            challenges.cancel_challenge(current_user, slug, form.reason.data)
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            flash(_("The challenge is cancelled. The reason is shown on its page."), "success")
+            return redirect(url_for(".detail", slug=slug))
+    status = 422 if request.method == "POST" else 200
+    return render_template("challenges/cancel.html", form=form, challenge=challenge), status
+
+
+@bp.route("/challenges/<slug>/summary", methods=["GET", "POST"])
+@login_required
+def consultation_summary(slug):
+    challenge = challenges.get_visible(current_user, slug)
+    permissions.require(current_user, "challenge.edit", challenge)
+    form = SummaryForm()
+    if form.validate_on_submit():
+        try:
+            challenges.publish_consultation_summary(current_user, slug, form.summary.data)
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            flash(_("The summary is published and the consultation is completed."), "success")
+            return redirect(url_for(".detail", slug=slug))
+    status = 422 if request.method == "POST" else 200
+    return render_template("challenges/summary.html", form=form, challenge=challenge), status

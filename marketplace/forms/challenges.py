@@ -1,0 +1,100 @@
+"""Forms for writing, cancelling and summarising challenges."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeLocalField, DecimalField, FieldList, FormField, HiddenField, IntegerField, RadioField, SelectMultipleField,
+    StringField, TextAreaField, widgets,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ..services.challenges import LIMITS
+from ..services.cpv import cpv_choices
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class CheckboxList(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class CriterionForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    name = StringField(_l("Criterion"), validators=[Optional(), Length(max=200)])
+    description = StringField(_l("What it means"), validators=[Optional(), Length(max=2000)])
+    weight = IntegerField(_l("Weight (%)"), validators=[Optional(), NumberRange(min=1, max=100)])
+
+
+class MeasureForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    measure = StringField(_l("Measure"), validators=[Optional(), Length(max=300)])
+    baseline = StringField(_l("Baseline today"), validators=[Optional(), Length(max=300)])
+    target = StringField(_l("Target after the pilot"), validators=[Optional(), Length(max=300)])
+
+
+class ChallengeForm(FlaskForm):
+    version = HiddenField()
+    kind = RadioField(_l("What do you want from companies?"), default="call_for_solutions", choices=[
+        ("call_for_solutions", _l("Solutions to pilot: pitches are evaluated and the best are piloted")),
+        ("market_consultation", _l("An overview of the market: answers are not ranked; you publish a summary")),
+    ])
+    title = StringField(_l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=LIMITS["title"])],
+                        description=_l("Name the problem, not a solution. For example: “Fewer missed hospital "
+                                       "appointments”."))
+    summary = TextAreaField(_l("Summary"), validators=[Length(max=LIMITS["summary"])],
+                            description=_l("Two or three sentences shown in search results."))
+    problem_statement = TextAreaField(_l("The problem"), validators=[Length(max=LIMITS["problem_statement"])],
+                                      description=_l("What goes wrong today, and how you know. You can use "
+                                                     "Markdown: **bold**, lists, links."))
+    context = TextAreaField(_l("Context"), validators=[Length(max=LIMITS["context"])])
+    affected = TextAreaField(_l("Who is affected"), validators=[Length(max=LIMITS["affected"])])
+    desired_outcomes = TextAreaField(_l("Desired outcomes"), validators=[Length(max=LIMITS["desired_outcomes"])])
+    constraints = TextAreaField(_l("Constraints and what is out of scope"),
+                                validators=[Length(max=LIMITS["constraints"])])
+    sectors = CheckboxList(_l("Sectors"), choices=cpv_choices(), validate_choice=True,
+                           description=_l("Companies working in these sectors are told about the challenge."))
+    budget_min = DecimalField(_l("Budget from (euro)"), places=0, validators=[Optional(), NumberRange(min=0)])
+    budget_max = DecimalField(_l("Budget up to (euro)"), places=0, validators=[Optional(), NumberRange(min=0)])
+    pilot_duration_weeks = IntegerField(_l("Expected pilot duration (weeks)"),
+                                        validators=[Optional(), NumberRange(min=1, max=104)])
+    question_deadline = DateTimeLocalField(_l("Questions close"), format=DATETIME_FORMAT, validators=[Optional()],
+                                           description=_l("Leave empty for 10 days before the pitch deadline, so "
+                                                          "every answer is out at least 6 days before it."))
+    pitch_deadline = DateTimeLocalField(_l("Pitch deadline"), format=DATETIME_FORMAT, validators=[Optional()])
+    criteria = FieldList(FormField(CriterionForm), min_entries=4, max_entries=10, label=_l("Evaluation criteria"))
+    success_measures = FieldList(FormField(MeasureForm), min_entries=3, max_entries=10, label=_l("Success measures"))
+
+    def domain_data(self, to_utc):
+        """The form's values as the service expects them; deadlines converted from the person's zone."""
+        return {
+            "kind": self.kind.data, "title": self.title.data, "summary": self.summary.data,
+            "problem_statement": self.problem_statement.data, "context": self.context.data,
+            "affected": self.affected.data, "desired_outcomes": self.desired_outcomes.data,
+            "constraints": self.constraints.data, "sectors": self.sectors.data or [],
+            "budget_min": self.budget_min.data, "budget_max": self.budget_max.data,
+            "pilot_duration_weeks": self.pilot_duration_weeks.data,
+            "question_deadline": to_utc(self.question_deadline.data),
+            "pitch_deadline": to_utc(self.pitch_deadline.data),
+            "criteria": [{"name": e.form.name.data, "description": e.form.description.data,
+                          "weight": e.form.weight.data} for e in self.criteria],
+            "success_measures": [{"measure": e.form.measure.data, "baseline": e.form.baseline.data,
+                                  "target": e.form.target.data} for e in self.success_measures],
+        }
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(_l("Why is the challenge cancelled?"),
+                           validators=[DataRequired(_l("Say why the challenge is cancelled: the reason is public.")),
+                                       Length(max=2000)],
+                           description=_l("This is shown on the challenge page to everyone."))
+
+
+class SummaryForm(FlaskForm):
+    summary = TextAreaField(_l("What did the market offer?"),
+                            validators=[DataRequired(_l("Summarise what the market offered.")), Length(max=20000)],
+                            description=_l("Public. Summarise the kinds of solutions, their maturity and price "
+                                           "ranges, without naming companies unless they agreed."))

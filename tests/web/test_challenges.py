@@ -1,0 +1,144 @@
+"""Challenge pages: list with filters, detail, drafting form with field errors, publishing, cancelling."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from marketplace.extensions import db
+from marketplace.models import Challenge
+from marketplace.services.clock import utcnow
+
+
+def _form(**overrides):
+    deadline = (utcnow() + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M")
+    data = {
+        "kind": "call_for_solutions", "title": "Cleaner school air", "summary": "Classrooms are stuffy.",
+        "problem_statement": "CO2 often above **1500 ppm**.", "sectors": ["90"], "budget_min": "5000",
+        "budget_max": "20000", "pilot_duration_weeks": "8", "pitch_deadline": deadline,
+        "criteria-0-name": "Fit", "criteria-0-weight": "70", "criteria-1-name": "Price", "criteria-1-weight": "30",
+        "success_measures-0-measure": "CO2 level", "success_measures-0-baseline": "1500 ppm",
+        "success_measures-0-target": "800 ppm",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def publisher(f):
+    return f.member(f.Agency(), "publisher")
+
+
+def test_the_list_shows_status_agency_budget_and_deadline(client, f):
+    challenge = f.Challenge(title="Quieter night buses")
+    page = client.get("/challenges").text
+    assert "Quieter night buses" in page and challenge.agency.name in page
+    assert "Open for pitches" in page and "Deadline:" in page and "Budget:" in page
+
+
+@pytest.mark.parametrize("query", ["?page=abc", "?budget_min=-1&status=draft", "?sort=%27;DROP", "?q=%3Cscript%3E",
+                                   "?sector=../../etc", "?page=0", "?q=" + "x" * 3000])
+def test_odd_query_strings_never_break_the_list(client, f, query):
+    f.Challenge()
+    response = client.get("/challenges" + query)
+    assert response.status_code == 200
+    assert "<script>" not in response.text.split("<main", 1)[1]
+
+
+def test_the_detail_page_renders_markdown_safely(client, f):
+    challenge = f.Challenge(problem_statement="**Bold** <script>alert(1)</script> <a href=\"javascript:x()\">x</a>")
+    page = client.get(f"/challenges/{challenge.slug}").text
+    assert "<strong>Bold</strong>" in page
+    assert "<script>alert(1)</script>" not in page and "javascript:x()" not in page
+
+
+def test_unknown_and_draft_challenges_are_not_found(client, f):
+    draft = f.Challenge(status="draft")
+    assert client.get("/challenges/no-such-thing").status_code == 404
+    assert client.get(f"/challenges/{draft.slug}").status_code == 404
+
+
+def test_anonymous_and_companies_cannot_write(client, login, f):
+    assert client.get("/challenges/new").status_code == 302
+    login(f.member(f.Company(), "owner"))
+    assert client.get("/challenges/new").status_code == 403
+    assert client.post("/challenges/new", data=_form()).status_code == 403
+    assert db.session.scalar(select(Challenge.id)) is None
+
+
+def test_write_preview_and_publish(client, login, publisher):
+    login(publisher)
+    assert client.get("/challenges/new").status_code == 200
+    response = client.post("/challenges/new", data=_form())
+    assert response.status_code == 302
+    challenge = db.session.scalars(select(Challenge)).one()
+    assert challenge.sectors == ["90"] and challenge.status == "draft"
+    preview = client.get(f"/challenges/{challenge.slug}/preview").text
+    assert "Publish the challenge" in preview
+    assert client.post(f"/challenges/{challenge.slug}/publish").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Challenge, challenge.id).status == "published"
+
+
+def test_field_errors_are_shown_next_to_fields_with_a_summary(client, login, publisher):
+    login(publisher)
+    response = client.post("/challenges/new", data=_form(
+        title="", budget_min="30000", budget_max="1000", **{"criteria-1-weight": "20"}))
+    assert response.status_code == 422
+    text = response.text
+    assert "<title>Error:" in text and "There is a problem" in text
+    assert "Enter a title." in text and 'href="#title"' in text
+    assert "The maximum budget must be the same as or more than the minimum." in text
+    assert db.session.scalar(select(Challenge.id)) is None
+    # What was typed is still there.
+    assert "Classrooms are stuffy." in text
+
+
+def test_domain_errors_land_on_their_fields(client, login, publisher):
+    login(publisher)
+    response = client.post("/challenges/new", data=_form(**{"criteria-1-weight": "20"}))
+    assert response.status_code == 422
+    assert "must add up to 100" in response.text
+
+
+def test_oversized_input_is_refused(client, login, publisher):
+    login(publisher)
+    response = client.post("/challenges/new", data=_form(title="x" * 201, problem_statement="y" * 20001))
+    assert response.status_code == 422
+    assert db.session.scalar(select(Challenge.id)) is None
+
+
+def test_a_stale_edit_is_told_and_keeps_the_typed_text(client, login, publisher, f):
+    login(publisher)
+    client.post("/challenges/new", data=_form())
+    challenge = db.session.scalars(select(Challenge)).one()
+    old_version = challenge.version
+    challenge.title = "Changed by a colleague"
+    db.session.commit()
+    response = client.post(f"/challenges/{challenge.slug}/edit",
+                           data=_form(title="My new title", version=str(old_version)))
+    assert response.status_code == 409
+    assert "Someone else saved this draft" in response.text and "My new title" in response.text
+
+
+def test_cancel_with_a_public_reason(client, login, f):
+    challenge = f.Challenge()
+    publisher = f.member(challenge.agency, "publisher")
+    login(publisher)
+    empty = client.post(f"/challenges/{challenge.slug}/cancel", data={"reason": ""})
+    assert empty.status_code == 422
+    client.post(f"/challenges/{challenge.slug}/cancel", data={"reason": "Budget withdrawn <b>today</b>."})
+    page = client.get(f"/challenges/{challenge.slug}").text
+    assert "This challenge was cancelled" in page and "Budget withdrawn &lt;b&gt;today&lt;/b&gt;." in page
+    login(f.member(f.Agency(), "publisher"))
+    assert client.post(f"/challenges/{challenge.slug}/cancel", data={"reason": "x"}).status_code == 403
+
+
+def test_times_are_shown_in_the_readers_zone(client, login, f):
+    from datetime import datetime, timezone
+
+    challenge = f.Challenge(pitch_deadline=datetime(2030, 6, 1, 10, 0, tzinfo=timezone.utc))
+    page = client.get(f"/challenges/{challenge.slug}").text
+    assert "12:00:00" in page  # Brussels, summer time
+    user = f.member(f.Company(), "owner", timezone="America/New_York")
+    login(user)
+    assert "6:00:00\u202fAM" in client.get(f"/challenges/{challenge.slug}").text
