@@ -80,6 +80,9 @@ class Config:
     # An overdue pilot stage reminds its owner, then escalates after this many days.
     PILOT_ESCALATION_DAYS = _int("PILOT_ESCALATION_DAYS", 5)
 
+    # Matching: a company scoring at least this (0-100) is told about a new challenge.
+    MATCH_THRESHOLD = _int("MATCH_THRESHOLD", 35)
+
     # Session cookies.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -3,6 +3,7 @@ from .audit import AuditEvent
 from .evaluation import ConflictDeclaration, Evaluation, PitchAssessment, Score
 from .challenge import Challenge, EvaluationCriterion, Follow, Question, SuccessMeasure, challenge_sectors
 from .notification import EmailDelivery, Notification
+from .match import Match, organisation_terms
 from .organisation import Invitation, Membership, Organisation, Solution, organisation_sectors
 from .outbox import OutboxEvent
 from .pitch import Pitch, PitchAttachment
@@ -16,3 +17,4 @@ __all__ = [
     "Solution", "organisation_sectors", "MeasureOutcome", "PaymentMilestone", "Pilot", "PilotDocument",
     "PilotMessage", "PilotStageChange", "PitchSessionSlot", "OutboxEvent", "Pitch", "PitchAttachment", "User",
 ]
+__all__ += ["Match", "organisation_terms"]

@@ -15,6 +15,7 @@ from .errors import NotAllowed, NotFound
 AGENCY_EDITORS = ("owner", "publisher")
 AGENCY_READERS = ("owner", "publisher", "procurement_officer", "evaluator")
 PILOT_MOVERS = ("owner", "procurement_officer")
+MATCH_READERS = ("owner", "publisher", "procurement_officer")
 
 
 def _signed_in(user):
@@ -74,6 +75,10 @@ RULES = {
     "challenge.read_pitches": lambda u, c: _member_of(u, c.agency_id, AGENCY_READERS),
     "challenge.follow": lambda u, c: _org_kind(u, COMPANY) and c.status != DRAFT,
     "challenge.pitch": lambda u, c: _org_kind(u, COMPANY) and c.status != DRAFT,
+    # Matching: the agency's publishers and officers see the ranked companies and invite them.
+    "challenge.view_matches": lambda u, c: _member_of(u, c.agency_id, MATCH_READERS),
+    "challenge.invite_to_pitch": lambda u, c: _member_of(u, c.agency_id, MATCH_READERS),
+    "challenge.see_own_match": lambda u, c: _org_kind(u, COMPANY) and c.status != DRAFT,
     # Pitches
     "pitch.read": pitch_readable,
     "pitch.write": lambda u, p: _member_of(u, p.company_id),
@@ -104,6 +109,7 @@ MESSAGES = {
     "challenge.cancel": _l("Only your agency's owner or publishers can cancel this challenge."),
     "challenge.follow": _l("Only companies can follow challenges."),
     "challenge.pitch": _l("Only companies can pitch for challenges."),
+    "challenge.invite_to_pitch": _l("Only your agency's owner, publishers or procurement officers can invite companies."),
     "organisation.manage": _l("Only the organisation's owner can do that."),
     "pilot.move": _l("Only the agency's procurement officers, its owner or the pilot's owner can move this pilot."),
     "organisation.edit_profile": _l("Only members of this company can change its profile."),
@@ -112,6 +118,7 @@ MESSAGES = {
 # Where refusing would reveal that something exists, we answer "not found".
 HIDDEN = {"challenge.view", "pitch.read", "pitch.write", "challenge.read_pitches", "admin.view",
           "organisation.verify", "pilot.view", "audit.read_challenge"}
+HIDDEN |= {"challenge.view_matches"}  # which companies may be invited is the agency's business
 
 
 def can(user, action, obj=None):

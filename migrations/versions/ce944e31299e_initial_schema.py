@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 405d286f5e9d
+Revision ID: ce944e31299e
 Revises: 
-Create Date: 2026-11-23 00:58:55.565875
+Create Date: 2026-11-23 01:54:56.794633
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '405d286f5e9d'
+revision = 'ce944e31299e'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -208,6 +208,15 @@ def upgrade():
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_organisation_sectors_organisation_id_organisations'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('organisation_id', 'cpv_division', name=op.f('pk_organisation_sectors'))
     )
+    op.create_table('organisation_terms',
+    sa.Column('term', sa.String(length=40), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_organisation_terms_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('term', 'organisation_id', name=op.f('pk_organisation_terms'))
+    )
+    with op.batch_alter_table('organisation_terms', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_organisation_terms_organisation_id'), ['organisation_id'], unique=False)
+
     op.create_table('solutions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
@@ -227,6 +236,22 @@ def upgrade():
     sa.ForeignKeyConstraint(['challenge_id'], ['challenges.id'], name=op.f('fk_challenge_sectors_challenge_id_challenges'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('challenge_id', 'cpv_division', name=op.f('pk_challenge_sectors'))
     )
+    op.create_table('conflict_declarations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('challenge_id', sa.Integer(), nullable=False),
+    sa.Column('evaluator_id', sa.Integer(), nullable=False),
+    sa.Column('conflicted', sa.Boolean(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('declared_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['challenge_id'], ['challenges.id'], name=op.f('fk_conflict_declarations_challenge_id_challenges'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['evaluator_id'], ['users.id'], name=op.f('fk_conflict_declarations_evaluator_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_conflict_declarations')),
+    sa.UniqueConstraint('challenge_id', 'evaluator_id', name=op.f('uq_conflict_declarations_challenge_id'))
+    )
+    with op.batch_alter_table('conflict_declarations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_conflict_declarations_challenge_id'), ['challenge_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_conflict_declarations_evaluator_id'), ['evaluator_id'], unique=False)
+
     op.create_table('evaluation_criteria',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('challenge_id', sa.Integer(), nullable=False),
@@ -240,6 +265,20 @@ def upgrade():
     with op.batch_alter_table('evaluation_criteria', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_evaluation_criteria_challenge_id'), ['challenge_id'], unique=False)
 
+    op.create_table('evaluations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('challenge_id', sa.Integer(), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('started_by_id', sa.Integer(), nullable=True),
+    sa.Column('finalised_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('finalised_by_id', sa.Integer(), nullable=True),
+    sa.Column('decisions_published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['challenge_id'], ['challenges.id'], name=op.f('fk_evaluations_challenge_id_challenges'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['finalised_by_id'], ['users.id'], name=op.f('fk_evaluations_finalised_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['started_by_id'], ['users.id'], name=op.f('fk_evaluations_started_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluations')),
+    sa.UniqueConstraint('challenge_id', name=op.f('uq_evaluations_challenge_id'))
+    )
     op.create_table('follows',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
@@ -255,6 +294,25 @@ def upgrade():
     with op.batch_alter_table('follows', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_follows_challenge_id'), ['challenge_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_follows_organisation_id'), ['organisation_id'], unique=False)
+
+    op.create_table('matches',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('challenge_id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('score', sa.Float(), nullable=False),
+    sa.Column('reasons', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('invited_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('invited_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['challenge_id'], ['challenges.id'], name=op.f('fk_matches_challenge_id_challenges'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['invited_by_id'], ['users.id'], name=op.f('fk_matches_invited_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_matches_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_matches')),
+    sa.UniqueConstraint('challenge_id', 'organisation_id', name=op.f('uq_matches_challenge_id'))
+    )
+    with op.batch_alter_table('matches', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_matches_challenge_id'), ['challenge_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_matches_organisation_id'), ['organisation_id'], unique=False)
 
     op.create_table('pitches',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -318,6 +376,91 @@ def upgrade():
     with op.batch_alter_table('success_measures', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_success_measures_challenge_id'), ['challenge_id'], unique=False)
 
+    op.create_table('evaluation_scores',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('challenge_id', sa.Integer(), nullable=False),
+    sa.Column('pitch_id', sa.Integer(), nullable=False),
+    sa.Column('criterion_id', sa.Integer(), nullable=False),
+    sa.Column('evaluator_id', sa.Integer(), nullable=False),
+    sa.Column('score', sa.Integer(), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('score >= 0 AND score <= 5', name=op.f('ck_evaluation_scores_score_range')),
+    sa.ForeignKeyConstraint(['challenge_id'], ['challenges.id'], name=op.f('fk_evaluation_scores_challenge_id_challenges'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['criterion_id'], ['evaluation_criteria.id'], name=op.f('fk_evaluation_scores_criterion_id_evaluation_criteria'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['evaluator_id'], ['users.id'], name=op.f('fk_evaluation_scores_evaluator_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['pitch_id'], ['pitches.id'], name=op.f('fk_evaluation_scores_pitch_id_pitches'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluation_scores')),
+    sa.UniqueConstraint('pitch_id', 'criterion_id', 'evaluator_id', name=op.f('uq_evaluation_scores_pitch_id'))
+    )
+    with op.batch_alter_table('evaluation_scores', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_evaluation_scores_challenge_id'), ['challenge_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluation_scores_evaluator_id'), ['evaluator_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluation_scores_pitch_id'), ['pitch_id'], unique=False)
+
+    op.create_table('pilots',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('challenge_id', sa.Integer(), nullable=False),
+    sa.Column('pitch_id', sa.Integer(), nullable=False),
+    sa.Column('agency_id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=True),
+    sa.Column('started_by_id', sa.Integer(), nullable=True),
+    sa.Column('stage', sa.String(length=16), nullable=False),
+    sa.Column('stage_entered_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('stage_due_on', sa.Date(), nullable=True),
+    sa.Column('budget', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('budget_justification', sa.Text(), nullable=True),
+    sa.Column('budget_approved_by_id', sa.Integer(), nullable=True),
+    sa.Column('budget_approved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('starts_on', sa.Date(), nullable=False),
+    sa.Column('ends_on', sa.Date(), nullable=False),
+    sa.Column('outcome_summary', sa.Text(), nullable=True),
+    sa.Column('lessons_learned', sa.Text(), nullable=True),
+    sa.Column('follow_on_procurement_url', sa.String(length=500), nullable=True),
+    sa.Column('outcome_published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['agency_id'], ['organisations.id'], name=op.f('fk_pilots_agency_id_organisations')),
+    sa.ForeignKeyConstraint(['budget_approved_by_id'], ['users.id'], name=op.f('fk_pilots_budget_approved_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['challenge_id'], ['challenges.id'], name=op.f('fk_pilots_challenge_id_challenges'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['company_id'], ['organisations.id'], name=op.f('fk_pilots_company_id_organisations')),
+    sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_pilots_owner_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['pitch_id'], ['pitches.id'], name=op.f('fk_pilots_pitch_id_pitches')),
+    sa.ForeignKeyConstraint(['started_by_id'], ['users.id'], name=op.f('fk_pilots_started_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pilots')),
+    sa.UniqueConstraint('pitch_id', name=op.f('uq_pilots_pitch_id'))
+    )
+    with op.batch_alter_table('pilots', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pilots_agency_id'), ['agency_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pilots_challenge_id'), ['challenge_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pilots_company_id'), ['company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pilots_stage'), ['stage'], unique=False)
+
+    op.create_table('pitch_assessments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('challenge_id', sa.Integer(), nullable=False),
+    sa.Column('pitch_id', sa.Integer(), nullable=False),
+    sa.Column('label', sa.String(length=8), nullable=False),
+    sa.Column('decision', sa.String(length=16), nullable=True),
+    sa.Column('feedback', sa.Text(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('published_decision', sa.String(length=16), nullable=True),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['challenge_id'], ['challenges.id'], name=op.f('fk_pitch_assessments_challenge_id_challenges'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_pitch_assessments_decided_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['pitch_id'], ['pitches.id'], name=op.f('fk_pitch_assessments_pitch_id_pitches'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pitch_assessments')),
+    sa.UniqueConstraint('challenge_id', 'label', name=op.f('uq_pitch_assessments_challenge_id')),
+    sa.UniqueConstraint('pitch_id', name=op.f('uq_pitch_assessments_pitch_id'))
+    )
+    with op.batch_alter_table('pitch_assessments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pitch_assessments_challenge_id'), ['challenge_id'], unique=False)
+
     op.create_table('pitch_attachments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('pitch_id', sa.Integer(), nullable=False),
@@ -334,15 +477,153 @@ def upgrade():
     with op.batch_alter_table('pitch_attachments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_pitch_attachments_pitch_id'), ['pitch_id'], unique=False)
 
+    op.create_table('pitch_session_slots',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('challenge_id', sa.Integer(), nullable=False),
+    sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('mode', sa.String(length=16), nullable=False),
+    sa.Column('address', sa.Text(), nullable=True),
+    sa.Column('link', sa.String(length=500), nullable=True),
+    sa.Column('offered_by_id', sa.Integer(), nullable=True),
+    sa.Column('pitch_id', sa.Integer(), nullable=True),
+    sa.Column('booked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['challenge_id'], ['challenges.id'], name=op.f('fk_pitch_session_slots_challenge_id_challenges'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['offered_by_id'], ['users.id'], name=op.f('fk_pitch_session_slots_offered_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['pitch_id'], ['pitches.id'], name=op.f('fk_pitch_session_slots_pitch_id_pitches'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pitch_session_slots')),
+    sa.UniqueConstraint('pitch_id', name=op.f('uq_pitch_session_slots_pitch_id'))
+    )
+    with op.batch_alter_table('pitch_session_slots', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pitch_session_slots_challenge_id'), ['challenge_id'], unique=False)
+
+    op.create_table('measure_outcomes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('pilot_id', sa.Integer(), nullable=False),
+    sa.Column('success_measure_id', sa.Integer(), nullable=False),
+    sa.Column('result', sa.String(length=16), nullable=False),
+    sa.Column('evidence', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['pilot_id'], ['pilots.id'], name=op.f('fk_measure_outcomes_pilot_id_pilots'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['success_measure_id'], ['success_measures.id'], name=op.f('fk_measure_outcomes_success_measure_id_success_measures'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_measure_outcomes')),
+    sa.UniqueConstraint('pilot_id', 'success_measure_id', name=op.f('uq_measure_outcomes_pilot_id'))
+    )
+    with op.batch_alter_table('measure_outcomes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_measure_outcomes_pilot_id'), ['pilot_id'], unique=False)
+
+    op.create_table('payment_milestones',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('pilot_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('label', sa.String(length=200), nullable=False),
+    sa.Column('planned_amount', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('planned_on', sa.Date(), nullable=True),
+    sa.Column('paid_amount', sa.Numeric(precision=14, scale=2), nullable=True),
+    sa.Column('paid_on', sa.Date(), nullable=True),
+    sa.ForeignKeyConstraint(['pilot_id'], ['pilots.id'], name=op.f('fk_payment_milestones_pilot_id_pilots'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_payment_milestones'))
+    )
+    with op.batch_alter_table('payment_milestones', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_payment_milestones_pilot_id'), ['pilot_id'], unique=False)
+
+    op.create_table('pilot_documents',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('pilot_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('stored_name', sa.String(length=64), nullable=False),
+    sa.Column('content_type', sa.String(length=100), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('uploaded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['pilot_id'], ['pilots.id'], name=op.f('fk_pilot_documents_pilot_id_pilots'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_pilot_documents_uploaded_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pilot_documents')),
+    sa.UniqueConstraint('stored_name', name=op.f('uq_pilot_documents_stored_name'))
+    )
+    with op.batch_alter_table('pilot_documents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pilot_documents_pilot_id'), ['pilot_id'], unique=False)
+
+    op.create_table('pilot_messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('pilot_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_pilot_messages_author_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['pilot_id'], ['pilots.id'], name=op.f('fk_pilot_messages_pilot_id_pilots'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pilot_messages'))
+    )
+    with op.batch_alter_table('pilot_messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pilot_messages_pilot_id'), ['pilot_id'], unique=False)
+
+    op.create_table('pilot_stage_changes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('pilot_id', sa.Integer(), nullable=False),
+    sa.Column('from_stage', sa.String(length=16), nullable=True),
+    sa.Column('to_stage', sa.String(length=16), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_pilot_stage_changes_actor_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['pilot_id'], ['pilots.id'], name=op.f('fk_pilot_stage_changes_pilot_id_pilots'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pilot_stage_changes'))
+    )
+    with op.batch_alter_table('pilot_stage_changes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pilot_stage_changes_pilot_id'), ['pilot_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('pilot_stage_changes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pilot_stage_changes_pilot_id'))
+
+    op.drop_table('pilot_stage_changes')
+    with op.batch_alter_table('pilot_messages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pilot_messages_pilot_id'))
+
+    op.drop_table('pilot_messages')
+    with op.batch_alter_table('pilot_documents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pilot_documents_pilot_id'))
+
+    op.drop_table('pilot_documents')
+    with op.batch_alter_table('payment_milestones', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_payment_milestones_pilot_id'))
+
+    op.drop_table('payment_milestones')
+    with op.batch_alter_table('measure_outcomes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_measure_outcomes_pilot_id'))
+
+    op.drop_table('measure_outcomes')
+    with op.batch_alter_table('pitch_session_slots', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pitch_session_slots_challenge_id'))
+
+    op.drop_table('pitch_session_slots')
     with op.batch_alter_table('pitch_attachments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pitch_attachments_pitch_id'))
 
     op.drop_table('pitch_attachments')
+    with op.batch_alter_table('pitch_assessments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pitch_assessments_challenge_id'))
+
+    op.drop_table('pitch_assessments')
+    with op.batch_alter_table('pilots', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pilots_stage'))
+        batch_op.drop_index(batch_op.f('ix_pilots_company_id'))
+        batch_op.drop_index(batch_op.f('ix_pilots_challenge_id'))
+        batch_op.drop_index(batch_op.f('ix_pilots_agency_id'))
+
+    op.drop_table('pilots')
+    with op.batch_alter_table('evaluation_scores', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_evaluation_scores_pitch_id'))
+        batch_op.drop_index(batch_op.f('ix_evaluation_scores_evaluator_id'))
+        batch_op.drop_index(batch_op.f('ix_evaluation_scores_challenge_id'))
+
+    op.drop_table('evaluation_scores')
     with op.batch_alter_table('success_measures', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_success_measures_challenge_id'))
 
@@ -357,20 +638,35 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_pitches_challenge_id'))
 
     op.drop_table('pitches')
+    with op.batch_alter_table('matches', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_matches_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_matches_challenge_id'))
+
+    op.drop_table('matches')
     with op.batch_alter_table('follows', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_follows_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_follows_challenge_id'))
 
     op.drop_table('follows')
+    op.drop_table('evaluations')
     with op.batch_alter_table('evaluation_criteria', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_evaluation_criteria_challenge_id'))
 
     op.drop_table('evaluation_criteria')
+    with op.batch_alter_table('conflict_declarations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_conflict_declarations_evaluator_id'))
+        batch_op.drop_index(batch_op.f('ix_conflict_declarations_challenge_id'))
+
+    op.drop_table('conflict_declarations')
     op.drop_table('challenge_sectors')
     with op.batch_alter_table('solutions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_solutions_organisation_id'))
 
     op.drop_table('solutions')
+    with op.batch_alter_table('organisation_terms', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_organisation_terms_organisation_id'))
+
+    op.drop_table('organisation_terms')
     op.drop_table('organisation_sectors')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notifications_user_id'))

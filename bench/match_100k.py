@@ -1,0 +1,205 @@
+"""Benchmark: match one challenge against 100,000 company profiles on PostgreSQL.
+
+    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/agora_bench \
+        .venv/bin/python bench/match_100k.py [--companies 100000] [--runs 7] [--keep]
+
+Builds the schema in a dedicated database (dropped and recreated: never point
+it at real data), bulk-loads the companies, their sectors and their indexed
+profile terms with COPY, then times `matching.match_challenge` (TF-IDF weights,
+sector overlap, weighted word overlap, reasons) and prints the median.
+"""
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/agora_bench"
+
+# Words companies describe themselves with; the first ones are the most used (Zipf).
+DOMAIN_WORDS = """
+software data platform cloud services digital consulting analytics management public citizen health
+hospital patient appointment reminder sms mobile app web portal integration api security privacy gdpr
+machine learning artificial intelligence sensor iot energy efficiency building heating solar battery
+mobility transport traffic parking bicycle logistics warehouse route planning fleet electric charging
+water leak detection waste recycling circular construction road bridge maintenance inspection drone
+satellite mapping geospatial environment air quality noise monitoring dashboard reporting workflow
+document archive records scanning translation accessibility training education school learning
+elderly care home nursing social welfare employment recruitment payroll finance accounting invoice
+procurement tender contract legal compliance audit risk fraud identity authentication blockchain
+chatbot voice telephony contact centre customer experience survey feedback participation democracy
+tourism culture museum library event ticketing sport food agriculture farming forestry biodiversity
+flood climate adaptation emergency police fire safety camera video privacy-friendly forecasting
+optimisation simulation digital-twin robotics automation cleaning facility lighting smart city
+""".split()
+
+
+def zipf_words(rng, vocabulary, count, exponent=1.1):
+    weights = [1 / (rank + 1) ** exponent for rank in range(len(vocabulary))]
+    return rng.choices(vocabulary, weights=weights, k=count)
+
+
+def build_vocabulary(size=5000):
+    # Real words first, then a long tail of rare specialist terms.
+    tail = [f"term{n:04d}" for n in range(size - len(DOMAIN_WORDS))]
+    return DOMAIN_WORDS + tail
+
+
+SECTORS = ["72", "48", "79", "71", "73", "90", "85", "45", "34", "50", "80", "31", "32", "33", "38",
+           "09", "15", "30", "35", "39", "42", "44", "51", "55", "60", "63", "64", "65", "66", "70",
+           "75", "76", "77", "92", "98", "03", "14", "16", "18", "19", "22", "24", "37", "41", "43"]
+
+
+def ensure_database(url):
+    parsed = make_url(url)
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}):
+            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    admin.dispose()
+
+
+def load_companies(db, matching, count, seed=42):
+    """COPY `count` companies with sectors and indexed terms; returns seconds taken."""
+    from marketplace.services.cpv import cpv_divisions
+
+    known = set(cpv_divisions())
+    sectors = [s for s in SECTORS if s in known]
+    rng = random.Random(seed)
+    vocabulary = build_vocabulary()
+    sizes = ["micro", "small", "medium", "large"]
+    size_weights = [45, 30, 18, 7]
+    now = datetime.now(timezone.utc)
+    started = time.perf_counter()
+    raw = db.engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute("SELECT coalesce(max(id), 0) FROM organisations")
+        first_id = cur.fetchone()[0] + 1
+        profiles = []
+        with cur.copy(
+            "COPY organisations (id, kind, name, slug, verified, suspended, size, capability_statement, keywords,"
+            " four_eyes_publishing, created_at, updated_at) FROM STDIN"
+        ) as copy:
+            for n in range(count):
+                org_id = first_id + n
+                statement = " ".join(zipf_words(rng, vocabulary, rng.randint(15, 45)))
+                keywords = ", ".join(zipf_words(rng, vocabulary, rng.randint(3, 8)))
+                suspended = rng.random() < 0.01
+                copy.write_row((org_id, "company", f"Bench company {n}", f"bench-company-{n}", True, suspended,
+                                rng.choices(sizes, size_weights)[0], statement, keywords, False, now, now))
+                profiles.append((org_id, statement, keywords))
+        with cur.copy("COPY organisation_sectors (organisation_id, cpv_division) FROM STDIN") as copy:
+            for org_id, _, _ in profiles:
+                for code in rng.sample(sectors[:12] if rng.random() < 0.7 else sectors, rng.randint(1, 3)):
+                    copy.write_row((org_id, code))
+        with cur.copy("COPY organisation_terms (organisation_id, term) FROM STDIN") as copy:
+            for org_id, statement, keywords in profiles:
+                for term in matching.profile_terms(statement, keywords):
+                    copy.write_row((org_id, term))
+        cur.execute("SELECT setval(pg_get_serial_sequence('organisations', 'id'), (SELECT max(id) FROM organisations))")
+        raw.commit()
+        raw.autocommit = True
+        cur.execute("ANALYZE organisations")
+        cur.execute("ANALYZE organisation_sectors")
+        cur.execute("ANALYZE organisation_terms")
+    finally:
+        raw.close()
+    return time.perf_counter() - started
+
+
+def make_challenge(db):
+    from decimal import Decimal
+
+    from marketplace.models import Challenge, Organisation, challenge_sectors
+
+    agency = Organisation(kind="agency", name="Bench agency", slug="bench-agency", verified=True)
+    db.session.add(agency)
+    db.session.flush()
+    challenge = Challenge(
+        agency_id=agency.id, title="Fewer missed hospital appointments with SMS reminders",
+        slug="bench-challenge", status="published",
+        summary="Patients miss outpatient appointments; we want a reminder service and fewer empty slots.",
+        problem_statement=(
+            "About 12 % of appointments are missed. Letters arrive late, the contact centre cannot call "
+            "everyone, and patient data must stay private (GDPR). We look for a mobile or SMS based "
+            "reminder platform with integration into the hospital planning software and a dashboard."),
+        desired_outcomes="Half as many missed appointments; reporting on no-shows per clinic.",
+        budget_min=Decimal("20000"), budget_max=Decimal("60000"),
+        pitch_deadline=datetime.now(timezone.utc) + timedelta(days=30),
+        published_at=datetime.now(timezone.utc),
+    )
+    db.session.add(challenge)
+    db.session.flush()
+    for code in ("85", "72"):
+        db.session.execute(challenge_sectors.insert().values(challenge_id=challenge.id, cpv_division=code))
+    db.session.commit()
+    return challenge
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--companies", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--keep", action="store_true", help="reuse the loaded data if present")
+    args = parser.parse_args()
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    if not url.startswith("postgresql"):
+        sys.exit("BENCH_DATABASE_URL must point at PostgreSQL")
+    ensure_database(url)
+
+    from marketplace import create_app
+    from marketplace.extensions import db
+    from marketplace.models import Challenge, Organisation
+    from marketplace.services import matching
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, OUTBOX_DISPATCH_AFTER_COMMIT=False)
+    with app.app_context():
+        existing = 0
+        if args.keep:
+            try:
+                existing = db.session.query(Organisation).filter_by(kind="company").count()
+            except Exception:
+                db.session.rollback()
+        if existing != args.companies:
+            db.drop_all()
+            db.create_all()
+            load_seconds = load_companies(db, matching, args.companies)
+            print(f"loaded {args.companies:,} companies in {load_seconds:.1f} s")
+            make_challenge(db)
+        challenge = db.session.query(Challenge).filter_by(slug="bench-challenge").one()
+        terms = db.session.execute(text("SELECT count(*) FROM organisation_terms")).scalar()
+        print(f"companies: {args.companies:,}; indexed (company, term) rows: {terms:,}")
+
+        timings, profile_timings = [], []
+        results = []
+        for _ in range(args.runs):
+            db.session.expire_all()
+            started = time.perf_counter()
+            profile = matching.challenge_profile(challenge)
+            middle = time.perf_counter()
+            results = matching.match_challenge(challenge, profile=profile)
+            timings.append(time.perf_counter() - started)
+            profile_timings.append(middle - started)
+        top = matching.match_challenge(challenge, limit=50)
+        print(f"matched above threshold {matching.threshold():.0f}: {len(results):,} companies")
+        print(f"match_challenge (all matches, with reasons): median {statistics.median(timings) * 1000:.0f} ms, "
+              f"min {min(timings) * 1000:.0f} ms, max {max(timings) * 1000:.0f} ms over {args.runs} runs")
+        print(f"  of which TF-IDF weights (challenge_profile): median {statistics.median(profile_timings) * 1000:.0f} ms")
+        started = time.perf_counter()
+        for _ in range(args.runs):
+            matching.match_challenge(challenge, limit=50)
+        print(f"publisher's top 50: {(time.perf_counter() - started) / args.runs * 1000:.0f} ms per run")
+        print("best match:", top[0].name, top[0].score, [str(r) for r in top[0].reasons] if top else "")
+
+
+if __name__ == "__main__":
+    main()

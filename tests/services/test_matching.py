@@ -1,0 +1,287 @@
+"""Matching: sectors, shared words and budget make the score; reasons say why; members hear once."""
+from decimal import Decimal
+
+import pytest
+from flask_babel import force_locale
+from sqlalchemy import func, select
+
+from marketplace.extensions import db
+from marketplace.models import EmailDelivery, Match, Notification, OutboxEvent, Solution, organisation_terms
+from marketplace.services import matching, outbox
+from marketplace.services.errors import Conflict, InvalidTransition, NotAllowed, NotFound
+from marketplace.services.events import record_change
+
+HOSPITAL = dict(
+    title="Fewer missed hospital appointments",
+    summary="Patients miss appointments; we want fewer empty slots.",
+    problem_statement="About 12 % of outpatient appointments are missed. Reminders by letter arrive late.",
+    desired_outcomes="Half as many missed appointments, fewer empty slots in outpatient clinics.",
+)
+
+
+@pytest.fixture
+def challenge(f):
+    challenge = f.Challenge(**HOSPITAL, budget_min=Decimal("10000"), budget_max=Decimal("30000"))
+    f.set_sectors(challenge, ["85"])
+    return challenge
+
+
+def _company(f, sectors=(), **fields):
+    fields.setdefault("capability_statement", "We build accounting software for retailers.")
+    fields.setdefault("keywords", "invoices, bookkeeping")
+    company = f.Company(**fields)
+    if sectors:
+        f.set_sectors(company, list(sectors))
+    return company
+
+
+def _texts(reasons):
+    with force_locale("en"):
+        return [str(r) for r in reasons]
+
+
+def test_profile_words_are_indexed_when_a_profile_is_saved(f):
+    company = _company(f, capability_statement="Appointment reminders für Krankenhäuser", keywords="SMS, the")
+    terms = set(db.session.scalars(
+        select(organisation_terms.c.term).where(organisation_terms.c.organisation_id == company.id)))
+    assert {"appointment", "reminder", "krankenhauser", "sms"} <= terms
+    assert "the" not in terms and "fur" not in terms
+
+    company.capability_statement = "Logistics for warehouses"
+    db.session.commit()
+    terms = set(db.session.scalars(
+        select(organisation_terms.c.term).where(organisation_terms.c.organisation_id == company.id)))
+    assert "appointment" not in terms and "warehouse" in terms
+
+
+def test_showcased_solutions_count_as_profile_words(f):
+    company = _company(f)
+    db.session.add(Solution(organisation_id=company.id, title="Outpatient reminder service", description="SMS"))
+    db.session.commit()
+    terms = set(db.session.scalars(
+        select(organisation_terms.c.term).where(organisation_terms.c.organisation_id == company.id)))
+    assert "outpatient" in terms
+
+
+def test_stop_words_in_four_languages_are_ignored():
+    assert matching.tokenize("The patients et les rendez-vous und die Termine van de ziekenhuizen") == [
+        "patient", "rendez", "termine", "ziekenhuizen"]
+
+
+def test_sector_overlap_ranks_higher_than_words_alone(f, challenge):
+    in_sector = _company(f, sectors=["85"], capability_statement="Software for hospitals.")
+    words_only = _company(f, sectors=["45"], capability_statement="Reminders for missed appointments.")
+    _company(f, sectors=["45"])  # nothing in common
+
+    results = matching.match_challenge(challenge, minimum=1)
+    ids = [r.organisation_id for r in results]
+    assert ids[:2] == [in_sector.id, words_only.id]
+    assert len(ids) == 2
+
+
+def test_shared_keywords_raise_the_score_and_are_named(f, challenge):
+    few = _company(f, sectors=["85"], capability_statement="Clinic software.")
+    many = _company(f, sectors=["85"], capability_statement="Outpatient appointment reminders for clinics.",
+                    keywords="missed appointments, empty slots")
+    results = {r.organisation_id: r for r in matching.match_challenge(challenge, minimum=1)}
+    assert results[many.id].score > results[few.id].score
+    reasons = _texts(results[many.id].reasons)
+    assert "Works in sector 85 – Health and social work services" in reasons
+    keywords = next(r for r in reasons if r.startswith("Keywords in common: "))
+    assert "appointment" in keywords and "outpatient" in keywords
+    assert "Budget fits a small company" in reasons
+
+
+def test_budget_fit_follows_company_size(f, challenge):
+    small = _company(f, sectors=["85"], size="small")
+    large = _company(f, sectors=["85"], size="large")
+    results = {r.organisation_id: r for r in matching.match_challenge(challenge, minimum=1)}
+    assert results[small.id].score - results[large.id].score == pytest.approx(matching.BUDGET_POINTS)
+    assert not any("Budget" in r for r in _texts(results[large.id].reasons))
+
+
+def test_score_company_agrees_with_the_ranked_list(f, challenge):
+    company = _company(f, sectors=["85", "72"], capability_statement="Appointment reminders by SMS.")
+    ranked = matching.match_challenge(challenge, minimum=1)
+    single = matching.score_company(challenge, company)
+    assert ranked[0].score == pytest.approx(single.score, abs=0.01)
+    assert ranked[0].terms == single.terms and ranked[0].sectors == single.sectors == ["85"]
+
+
+def test_threshold_decides_who_is_matched(f, challenge, app):
+    _company(f, sectors=["45"], capability_statement="Reminders.")  # a weak match on words only
+    weak = matching.match_challenge(challenge, minimum=1)
+    assert len(weak) == 1 and weak[0].score < 35
+    assert matching.match_challenge(challenge) == []  # the configured threshold, 35
+    app.config["MATCH_THRESHOLD"] = 5
+    try:
+        assert len(matching.match_challenge(challenge)) == 1
+    finally:
+        app.config["MATCH_THRESHOLD"] = 35
+
+
+def test_suspended_companies_and_agencies_are_not_matched(f, challenge):
+    suspended = _company(f, sectors=["85"], suspended=True)
+    agency = f.Agency(capability_statement="Outpatient appointments")
+    f.set_sectors(agency, ["85"])
+    ids = [r.organisation_id for r in matching.match_challenge(challenge, minimum=0)]
+    assert suspended.id not in ids and agency.id not in ids
+
+
+def test_a_budget_alone_is_no_match(f, challenge):
+    _company(f, sectors=["45"])
+    assert matching.match_challenge(challenge, minimum=0) == []
+
+
+def test_hostile_profile_text_is_just_words(f, challenge):
+    company = _company(f, sectors=["85"], capability_statement="<script>alert(1)</script>' OR 1=1; -- appointments",
+                       keywords="'; DROP TABLE organisations; --")
+    [result] = matching.match_challenge(challenge, minimum=1)
+    assert result.organisation_id == company.id and "appointment" in result.terms
+    assert "script" not in result.terms  # not a challenge word, so not named
+
+
+# --- the handler ---------------------------------------------------------------------------------
+
+def _publish(challenge):
+    record_change(None, "challenge.published", challenge, challenge_id=challenge.id)
+    db.session.commit()
+    return db.session.scalars(select(OutboxEvent).order_by(OutboxEvent.id.desc())).first()
+
+
+def _count(model, **where):
+    query = select(func.count()).select_from(model)
+    for name, value in where.items():
+        query = query.where(getattr(model, name) == value)
+    return db.session.scalar(query)
+
+
+def test_published_challenge_notifies_each_member_once_with_reasons(f, challenge):
+    import marketplace.services.handlers  # noqa: F401  (registers the handlers)
+
+    company = _company(f, sectors=["85"], capability_statement="Outpatient appointment reminders.")
+    owner, colleague = f.member(company, "owner"), f.member(company, "member")
+    other = _company(f, sectors=["45"])
+    outsider = f.member(other, "owner")
+    event = _publish(challenge)
+
+    assert outbox.process_event(event.id)
+    matching.notify_matching_companies(event)  # run twice, as after a crash: nothing twice
+
+    for user in (owner, colleague):
+        [note] = db.session.scalars(select(Notification).where(Notification.user_id == user.id)).all()
+        assert note.kind == "challenge.matched"
+        assert note.dedupe_key == f"match:{challenge.id}:{user.id}"
+        assert note.link == f"/challenges/{challenge.slug}"
+        assert "Works in sector 85" in note.body and "appointment" in note.body
+    assert _count(Notification, user_id=outsider.id) == 0
+    assert _count(Match, challenge_id=challenge.id) == 1
+    stored = db.session.scalar(select(Match))
+    assert stored.organisation_id == company.id and {"code": "sector", "division": "85"} in stored.reasons
+    assert _count(EmailDelivery, user_id=owner.id) == 1
+
+
+def test_preference_off_means_no_email_but_an_inbox_entry(f, challenge):
+    import marketplace.services.handlers  # noqa: F401
+
+    company = _company(f, sectors=["85"])
+    quiet = f.member(company, "owner", notification_preference="off")
+    outbox.process_event(_publish(challenge).id)
+    assert _count(Notification, user_id=quiet.id) == 1
+    assert _count(EmailDelivery, user_id=quiet.id) == 0
+
+
+def test_suspended_company_members_hear_nothing(f, challenge):
+    import marketplace.services.handlers  # noqa: F401
+
+    company = _company(f, sectors=["85"], suspended=True)
+    member = f.member(company, "owner")
+    outbox.process_event(_publish(challenge).id)
+    assert _count(Notification, user_id=member.id) == 0
+
+
+def test_cancelled_before_the_worker_ran_tells_nobody(f, challenge):
+    company = _company(f, sectors=["85"])
+    member = f.member(company, "owner")
+    event = _publish(challenge)
+    challenge.status = "cancelled"
+    db.session.commit()
+    matching.notify_matching_companies(event)
+    assert _count(Notification, user_id=member.id) == 0
+
+
+# --- invitations -----------------------------------------------------------------------------------
+
+def test_publisher_invites_a_company_and_its_members_hear_once(f, challenge):
+    import marketplace.services.handlers  # noqa: F401
+
+    publisher = f.member(challenge.agency, "publisher")
+    company = _company(f, sectors=["85"])
+    owner = f.member(company, "owner")
+    match = matching.invite_to_pitch(publisher, challenge, company.id)
+    assert match.invited_at is not None and match.invited_by_id == publisher.id
+    event = db.session.scalar(select(OutboxEvent).where(OutboxEvent.topic == "challenge.invitation_to_pitch_sent"))
+    assert event.payload["challenge_id"] == challenge.id and event.payload["organisation_id"] == company.id
+
+    outbox.process_event(event.id)
+    matching.email_invitation_to_pitch(event)
+    [note] = db.session.scalars(select(Notification).where(Notification.user_id == owner.id)).all()
+    assert note.dedupe_key == f"invite:{challenge.id}:{company.id}:{owner.id}"
+    assert _count(EmailDelivery, user_id=owner.id) == 1
+
+    with pytest.raises(Conflict):
+        matching.invite_to_pitch(publisher, challenge, company.id)
+
+
+@pytest.mark.parametrize("role", ["evaluator"])
+def test_evaluators_cannot_invite(f, challenge, role):
+    with pytest.raises(NotFound):
+        matching.invite_to_pitch(f.member(challenge.agency, role), challenge, _company(f).id)
+
+
+def test_company_and_other_agency_cannot_invite(f, challenge):
+    company = _company(f, sectors=["85"])
+    for user in (f.member(company, "owner"), f.member(f.Agency(), "publisher")):
+        with pytest.raises((NotFound, NotAllowed)):
+            matching.invite_to_pitch(user, challenge, company.id)
+    assert _count(Match) == 0
+
+
+def test_invitation_needs_an_open_challenge_and_a_real_company(f, challenge):
+    publisher = f.member(challenge.agency, "publisher")
+    with pytest.raises(NotFound):
+        matching.invite_to_pitch(publisher, challenge, 999999)
+    with pytest.raises(NotFound):
+        matching.invite_to_pitch(publisher, challenge, challenge.agency_id)  # an agency is no company
+    challenge.status = "closed"
+    db.session.commit()
+    with pytest.raises(InvalidTransition):
+        matching.invite_to_pitch(publisher, challenge, _company(f).id)
+
+
+# --- similar challenges ----------------------------------------------------------------------------
+
+def test_similar_challenges_of_other_agencies_with_piloted_solutions(f, challenge):
+    similar = f.Challenge(title="Missed appointments at outpatient clinics", summary="Empty slots cost money.",
+                          problem_statement="Patients forget appointments.", desired_outcomes="Fewer no-shows.",
+                          status="piloting")
+    f.set_sectors(similar, ["85"])
+    piloted = f.Pitch(challenge=similar, title="Two-way SMS reminders", status="selected")
+    f.Pitch(challenge=similar, title="Lost pitch", status="not_selected")
+    unrelated = f.Challenge(title="Road salt logistics", summary="Winter roads.", problem_statement="Ice.",
+                            desired_outcomes="Safe roads.")
+    f.set_sectors(unrelated, ["45"])
+    same_agency = f.Challenge(agency=challenge.agency, **{**HOSPITAL, "title": "Missed appointments again"})
+    draft = f.Challenge(**{**HOSPITAL, "title": "Secret draft about missed appointments"}, status="draft")
+
+    found = matching.similar_challenges(challenge)
+    ids = [s.challenge.id for s in found]
+    assert ids == [similar.id]
+    assert unrelated.id not in ids and same_agency.id not in ids and draft.id not in ids
+    assert found[0].piloted == [("Two-way SMS reminders", piloted.company.name)]
+    assert found[0].sectors == ["85"]
+
+
+def test_similar_challenges_only_for_the_agency_editors(f, challenge):
+    assert matching.similar_for_editor(f.member(_company(f), "owner"), challenge) == []
+    assert matching.similar_for_editor(f.member(f.Agency(), "publisher"), challenge) == []
