@@ -1,0 +1,262 @@
+"""Pitches: drafting, submitting before the deadline with a receipt, withdrawing, and the seal.
+
+The seal (EU Directive 2014/24, Annex IV): a submitted pitch is seen by its
+company, and by the challenge's agency only after the pitch deadline; never by
+another company. A refused attempt to open a sealed pitch is written to the
+audit trail and answered "not found", exactly like an id that does not exist.
+
+Changes to a submitted pitch, made before the deadline, are submitted at once
+with a new receipt: a company never loses its submission by editing it.
+"""
+import hashlib
+import json
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import Challenge, Pitch, PitchAttachment
+from ..models.challenge import PUBLISHED
+from ..models.pitch import PITCH_DRAFT, PITCH_SUBMITTED, PITCH_WITHDRAWN, RECEIVED_STATUSES
+from . import permissions, uploads
+from .clock import database_now, utcnow
+from .errors import Conflict, InvalidTransition, NotAllowed, NotFound, PitchDeadlinePassed, ValidationFailed
+from .events import record_audit_only, record_change
+
+LIMITS = {"title": 200, "summary": 1000, "approach": 10000, "evidence": 10000, "team": 5000}
+TEXT_FIELDS = tuple(LIMITS)
+REQUIRED_TO_SUBMIT = {"title": _l("Give your pitch a title."), "summary": _l("Summarise your pitch."),
+                      "approach": _l("Describe your approach.")}
+MAX_ATTACHMENTS = 5
+MAX_PRICE = 100_000_000
+RECEIPT_FIELDS = TEXT_FIELDS + ("trl", "pilot_price", "pilot_duration_weeks")
+
+
+def _not_found():
+    return NotFound(str(_l("We could not find that pitch.")))
+
+
+def own_pitch(user, challenge):
+    """The pitch of the user's company for this challenge, if any."""
+    if not permissions.can(user, "challenge.pitch", challenge):
+        return None
+    return db.session.scalar(select(Pitch).where(Pitch.challenge_id == challenge.id,
+                                                 Pitch.company_id == user.membership.organisation_id))
+
+
+def open_pitch(user, pitch_id, *, for_update=False):
+    """A pitch this user may read, or NotFound; a refused look at an existing pitch is audited."""
+    query = select(Pitch).where(Pitch.id == pitch_id)
+    if for_update and db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()  # two submits at once: the second waits and sees the first
+    pitch = db.session.scalar(query)
+    if pitch is None:
+        raise _not_found()
+    if not permissions.can(user, "pitch.read", pitch):
+        refuse_sealed(user, pitch)
+    return pitch
+
+
+def refuse_sealed(user, pitch):
+    """Record the refused attempt (it changes no state, so no outbox event), then answer 'not found'."""
+    db.session.rollback()
+    record_audit_only(user if getattr(user, "is_authenticated", False) else None, "pitch.access_refused", "pitches",
+                      pitch.id, challenge_id=pitch.challenge_id,
+                      after={"user_organisation_id": getattr(getattr(user, "membership", None), "organisation_id",
+                                                             None)})
+    db.session.commit()
+    raise _not_found()
+
+
+def _writable(user, pitch_id):
+    pitch = open_pitch(user, pitch_id, for_update=True)
+    if not permissions.can(user, "pitch.write", pitch):
+        raise NotAllowed(str(_l("Only members of the company that wrote this pitch can change it.")))
+    return pitch
+
+
+def _before_deadline(challenge):
+    """The deadline, checked against the database clock at this moment: one clock for every process."""
+    now = database_now()
+    if challenge.status != PUBLISHED or challenge.pitch_deadline is None or now >= challenge.pitch_deadline:
+        raise PitchDeadlinePassed(str(_l("The pitch deadline has passed: pitches can no longer be submitted, "
+                                         "changed or withdrawn.")))
+    return now
+
+
+def _clean(data):
+    errors, clean = {}, {}
+    for name, limit in LIMITS.items():
+        value = (data.get(name) or "").strip()
+        if len(value) > limit:
+            errors[name] = _l("This must be %(n)s characters or fewer.", n=limit)
+        clean[name] = value
+    for name, low, high, message in (
+            ("trl", 1, 9, _l("Choose a level from 1 to 9.")),
+            ("pilot_duration_weeks", 1, 104, _l("Enter a whole number of weeks from 1 to 104.")),
+            ("pilot_price", 0, MAX_PRICE, _l("Enter a price in whole euro, from 0 to 100,000,000."))):
+        raw = data.get(name)
+        if raw in (None, ""):
+            clean[name] = None
+            continue
+        try:
+            value = int(str(raw).strip())
+            if not low <= value <= high:
+                raise ValueError
+            clean[name] = value
+        except (TypeError, ValueError):
+            errors[name] = message
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
+def receipt_digest(pitch):
+    """SHA-256 over exactly what was submitted: the fields and the attachments' own digests."""
+    def canonical(name):
+        value = getattr(pitch, name)
+        if value is None:
+            return None
+        if name == "pilot_price":  # the same text whether it comes from the form or the database
+            return str(Decimal(str(value)).quantize(Decimal("0.01")))
+        return str(value)
+
+    document = {
+        "challenge_id": pitch.challenge_id, "company_id": pitch.company_id,
+        **{name: canonical(name) for name in RECEIPT_FIELDS},
+        "attachments": sorted(a.sha256 for a in pitch.attachments),
+    }
+    canonical = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def verify_receipt(pitch):
+    return pitch.receipt_digest is not None and pitch.receipt_digest == receipt_digest(pitch)
+
+
+def _issue_receipt(actor, pitch, now, action):
+    missing = {name: message for name, message in REQUIRED_TO_SUBMIT.items() if not getattr(pitch, name)}
+    if missing:
+        raise ValidationFailed(missing, message=str(_l("Fill in the title, summary and approach before you submit.")))
+    before = {"status": pitch.status, "receipt_digest": pitch.receipt_digest}
+    db.session.flush()
+    pitch.status = PITCH_SUBMITTED
+    pitch.submitted_at = now
+    pitch.withdrawn_at = None
+    pitch.receipt_digest = receipt_digest(pitch)
+    record_change(actor, action, pitch, before=before,
+                  after={"status": PITCH_SUBMITTED, "submitted_at": now, "receipt_digest": pitch.receipt_digest},
+                  challenge_id=pitch.challenge_id)
+
+
+def save_draft(user, slug, data):
+    """Create or change the company's pitch; a submitted one is re-submitted with a new receipt."""
+    challenge = db.session.scalar(select(Challenge).where(Challenge.slug == slug))
+    if challenge is None or not permissions.can(user, "challenge.view", challenge):
+        raise NotFound(str(_l("We could not find that challenge.")))
+    permissions.require(user, "challenge.pitch", challenge)
+    clean = _clean(data)
+    pitch = own_pitch(user, challenge)
+    now = _before_deadline(challenge)
+    try:
+        if pitch is None:
+            pitch = Pitch(challenge_id=challenge.id, company_id=user.membership.organisation_id,
+                          created_by_id=user.id, status=PITCH_DRAFT, **clean)
+            db.session.add(pitch)
+            record_change(user, "pitch.created", pitch, challenge_id=challenge.id)
+        else:
+            pitch = _writable(user, pitch.id)
+            for name, value in clean.items():
+                setattr(pitch, name, value)
+            if pitch.status == PITCH_SUBMITTED:
+                _issue_receipt(user, pitch, now, "pitch.resubmitted")
+        db.session.commit()
+    except IntegrityError:
+        # A colleague started the company's pitch at the same moment: one pitch per company.
+        db.session.rollback()
+        raise Conflict(str(_l("Your company already has a pitch for this challenge. Open it and try again."))) \
+            from None
+    return pitch
+
+
+def submit_pitch(user, pitch_id):
+    pitch = _writable(user, pitch_id)
+    now = _before_deadline(pitch.challenge)
+    if pitch.status not in (PITCH_DRAFT, PITCH_WITHDRAWN, PITCH_SUBMITTED):
+        raise InvalidTransition(str(_l("This pitch has already been decided on.")))
+    _issue_receipt(user, pitch, now, "pitch.submitted" if pitch.status != PITCH_SUBMITTED else "pitch.resubmitted")
+    db.session.commit()
+    return pitch
+
+
+def withdraw_pitch(user, pitch_id):
+    pitch = _writable(user, pitch_id)
+    now = _before_deadline(pitch.challenge)
+    if pitch.status != PITCH_SUBMITTED:
+        raise InvalidTransition(str(_l("Only a submitted pitch can be withdrawn.")))
+    pitch.status = PITCH_WITHDRAWN
+    pitch.withdrawn_at = now
+    record_change(user, "pitch.withdrawn", pitch, before={"status": PITCH_SUBMITTED},
+                  after={"status": PITCH_WITHDRAWN, "withdrawn_at": now}, challenge_id=pitch.challenge_id)
+    db.session.commit()
+    return pitch
+
+
+def pitches_for_agency(user, challenge):
+    """The received pitches, for the challenge's agency once the deadline has passed; None while sealed."""
+    if not permissions.can(user, "challenge.read_pitches", challenge):
+        raise NotFound(str(_l("We could not find that challenge.")))
+    if challenge.pitch_deadline is None or challenge.pitch_deadline > utcnow():
+        return None
+    return db.session.scalars(
+        select(Pitch).where(Pitch.challenge_id == challenge.id, Pitch.status.in_(RECEIVED_STATUSES))
+        .order_by(Pitch.submitted_at)
+    ).all()
+
+
+def add_attachment(user, pitch_id, *, stream, filename):
+    pitch = _writable(user, pitch_id)
+    now = _before_deadline(pitch.challenge)
+    if len(pitch.attachments) >= MAX_ATTACHMENTS:
+        raise ValidationFailed({"file": _l("A pitch can have at most %(n)s attachments.", n=MAX_ATTACHMENTS)})
+    stored = uploads.store_upload(stream, filename, field="file")
+    attachment = PitchAttachment(filename=stored.filename, stored_name=stored.stored_name,
+                                 content_type=stored.content_type, size=stored.size, sha256=stored.sha256)
+    pitch.attachments.append(attachment)
+    record_change(user, "pitch.attachment_added", pitch, after={"filename": stored.filename, "sha256": stored.sha256},
+                  challenge_id=pitch.challenge_id)
+    if pitch.status == PITCH_SUBMITTED:
+        _issue_receipt(user, pitch, now, "pitch.resubmitted")
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        uploads.discard(stored.stored_name)
+        raise
+    return attachment
+
+
+def remove_attachment(user, pitch_id, attachment_id):
+    pitch = _writable(user, pitch_id)
+    now = _before_deadline(pitch.challenge)
+    attachment = next((a for a in pitch.attachments if a.id == attachment_id), None)
+    if attachment is None:
+        raise NotFound(str(_l("We could not find that attachment.")))
+    stored_name = attachment.stored_name
+    pitch.attachments.remove(attachment)
+    record_change(user, "pitch.attachment_removed", pitch, before={"filename": attachment.filename},
+                  challenge_id=pitch.challenge_id)
+    if pitch.status == PITCH_SUBMITTED:
+        _issue_receipt(user, pitch, now, "pitch.resubmitted")
+    db.session.commit()
+    uploads.discard(stored_name)
+
+
+def attachment_for_download(user, pitch_id, attachment_id):
+    pitch = open_pitch(user, pitch_id)
+    attachment = next((a for a in pitch.attachments if a.id == attachment_id), None)
+    if attachment is None:
+        raise NotFound(str(_l("We could not find that attachment.")))
+    return attachment, uploads.stored_path(attachment.stored_name)
