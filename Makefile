@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/agora_test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: setup run test test-postgres test-sqlite migrate seed clean
+.PHONY: setup setup-browser run test test-postgres test-sqlite migrate seed clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,17 @@ $(VENV)/.installed: pyproject.toml $(BIN)/activate
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
+# The browser tests drive Debian's chromium through Playwright (never a downloaded browser).
+CHROMIUM ?= /usr/bin/chromium
+
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "Install Debian's chromium package to run the browser tests."; exit 1; }
+	$$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y --no-install-recommends chromium \
+	  || { $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update && $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y --no-install-recommends chromium; }
+
 setup: $(VENV)/.installed
+
+setup-browser: $(CHROMIUM)
 
 # Everything on the embedded default: SQLite in instance/, a broker that needs no
 # server, migrations, demo data, then web + worker + beat together.
@@ -27,7 +37,7 @@ run: setup
 	AGORA_ENV=development PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile.dev
 
 # The whole suite on PostgreSQL + Redis, then again on SQLite.
-test: setup
+test: setup setup-browser
 	$(MAKE) --no-print-directory test-postgres test-sqlite
 
 test-postgres:

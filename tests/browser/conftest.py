@@ -1,0 +1,95 @@
+"""A live Agora on the test database, Debian's chromium driven by Playwright, and axe-core for accessibility.
+
+The server runs the same app object as the other tests, in a thread, so data
+made with the factories is what the browser sees. Screenshots of every
+journey go to artifacts/screenshots/.
+"""
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if shutil.which(CHROMIUM) is None and not os.path.exists(CHROMIUM):
+        pytest.fail(f"Debian's chromium is not at {CHROMIUM}: run `make setup-browser`.")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server, locale="en-GB", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+class Accessibility:
+    """Runs axe-core on each page a journey visits; the test fails on any WCAG 2.1 A or AA violation."""
+
+    def __init__(self):
+        from axe_playwright_python.sync_playwright import Axe
+
+        self.axe = Axe()
+        self.checked = []
+
+    def check(self, page):
+        results = self.axe.run(page, options=WCAG_AA)
+        violations = results.response["violations"]
+        self.checked.append(page.url)
+        assert violations == [], f"{page.url}:\n" + "\n".join(
+            f"- {v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}" for v in violations)
+
+
+@pytest.fixture
+def a11y():
+    return Accessibility()
+
+
+@pytest.fixture
+def shot(request):
+    """shot(page, name): save a screenshot of the journey as a test artefact."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def _shot(page, name):
+        path = SCREENSHOTS / f"{request.node.name}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return _shot
+
+
+@pytest.fixture
+def sign_in(page):
+    from tests.factories import PASSWORD
+
+    def _sign_in(user):
+        page.goto("/auth/login")
+        page.get_by_label("Email address").fill(user.email)
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        return user
+
+    return _sign_in

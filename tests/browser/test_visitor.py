@@ -1,0 +1,55 @@
+"""A visitor searches and filters challenges, in a real browser, and every page passes axe-core."""
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from marketplace.services.clock import utcnow
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_visitor_searches_and_filters(page, a11y, shot, f):
+    water = f.Agency(name="Flemish Water Board")
+    f.Challenge(agency=water, title="Detect leaking pipes early", summary="Leaks waste drinking water.",
+                budget_min=Decimal(5000), budget_max=Decimal(20000), pitch_deadline=utcnow() + timedelta(days=5))
+    f.Challenge(title="Quieter night buses", summary="Residents complain about noise.",
+                budget_min=Decimal(50000), budget_max=Decimal(90000))
+    f.Challenge(title="Winter gritting routes", status="closed", pitch_deadline=utcnow() - timedelta(days=1))
+
+    page.goto("/")
+    a11y.check(page)
+    shot(page, "home")
+    page.get_by_role("link", name="Browse challenges").click()
+    a11y.check(page)
+    assert page.get_by_text("3 challenges").is_visible()
+
+    page.get_by_role("searchbox", name="Search").fill("leaking")
+    page.get_by_role("button", name="Apply").click()
+    assert page.get_by_role("heading", name="Detect leaking pipes early").is_visible()
+    assert page.get_by_text("1 challenge").is_visible()
+    a11y.check(page)
+    shot(page, "search")
+
+    page.get_by_role("link", name="Clear filters").click()
+    page.get_by_label("Closed").check()
+    page.get_by_role("button", name="Apply").click()
+    assert page.get_by_role("heading", name="Winter gritting routes").is_visible()
+    assert page.get_by_role("heading", name="Quieter night buses").count() == 0
+
+    page.get_by_role("link", name="Winter gritting routes").click()
+    assert page.get_by_role("heading", level=1, name="Winter gritting routes").is_visible()
+    a11y.check(page)
+    shot(page, "detail")
+
+
+def test_the_list_works_at_320_pixels_wide(browser, live_server, a11y, shot, f):
+    f.Challenge(title="Fewer missed appointments")
+    context = browser.new_context(base_url=live_server, viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.goto("/challenges")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 320, f"the page scrolls sideways at 320 px: {width} px wide"
+    a11y.check(page)
+    shot(page, "narrow")
+    context.close()
