@@ -13,7 +13,9 @@ def localtime(value, format="medium"):
     """A stored UTC datetime shown in the reader's zone, with the zone's name."""
     if not isinstance(value, datetime):
         return ""
-    return format_datetime(value, format) + " " + format_datetime(value, "zzzz" if format == "full" else "z")
+    if format == "full":  # Babel's full format already names the zone
+        return format_datetime(value, format)
+    return format_datetime(value, format) + " " + format_datetime(value, "z")
 
 
 def money(value, currency="EUR"):
