@@ -240,7 +240,7 @@ def update_draft(actor, slug, data, expected_version=None):
     if challenge.status != DRAFT:
         raise InvalidTransition(str(_l("Only a draft can be changed. A published challenge is answered as it was "
                                        "published; cancel it with a reason if it is wrong.")))
-    if expected_version not in (None, "") and int(expected_version) != challenge.version:
+    if _is_stale(challenge, expected_version):
         raise StaleState(str(_l("Someone else saved this draft while you were editing it. "
                                 "Your changes were not saved: reload the page to see theirs.")))
     clean = _clean(data)
@@ -253,6 +253,16 @@ def update_draft(actor, slug, data, expected_version=None):
                   challenge_id=challenge.id)
     _commit_versioned()
     return challenge
+
+
+def _is_stale(challenge, expected_version):
+    """True when the page the person saw is not the current version; a mangled version counts as stale."""
+    if expected_version in (None, ""):
+        return False
+    try:
+        return int(expected_version) != challenge.version
+    except (TypeError, ValueError):
+        return True
 
 
 def _commit_versioned():
@@ -310,10 +320,10 @@ def request_approval(actor, slug):
 def approve_challenge(actor, slug, expected_version=None):
     """The second pair of eyes: publishes the draft exactly as it was when approval was asked."""
     challenge = get_visible(actor, slug)
+    permissions.require(actor, "challenge.approve", challenge)  # first, so outsiders learn nothing of the draft
     if challenge.approval_requested_at is None:
         raise InvalidTransition(str(_l("Nobody has asked for this draft to be approved.")))
-    permissions.require(actor, "challenge.approve", challenge)
-    if expected_version not in (None, "") and int(expected_version) != challenge.version:
+    if _is_stale(challenge, expected_version):
         raise StaleState(str(_l("The draft changed after you opened it. Read it again before approving.")))
     now = _check_publishable(actor, challenge)
     challenge.approved_by_id = actor.id
@@ -448,8 +458,8 @@ class ChallengePage:
         return max(1, -(-self.total // self.per_page))
 
 
-def _search_terms(q):
-    return [t for t in "".join(ch if ch.isalnum() else " " for ch in q.lower()).split() if t][:10]
+def _search_terms(q, limit=10):
+    return "".join(ch if ch.isalnum() else " " for ch in q.casefold()).split()[:limit]
 
 
 def _text_condition(terms):
@@ -457,14 +467,21 @@ def _text_condition(terms):
         document = func.to_tsvector("simple", search_document())
         query = func.to_tsquery("simple", " & ".join(f"{t}:*" for t in terms))
         return document.op("@@")(query)
-    # SQLite: every word must start a word somewhere in the title, summary or problem statement.
-    conditions = []
-    for term in terms:
-        pattern = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        haystack = func.lower(" " + search_document())
-        conditions.append(or_(haystack.like(f"% {pattern}%", escape="\\"),
-                              haystack.like(f"%\n{pattern}%", escape="\\")))
-    return and_(*conditions)
+    # SQLite: every word must start a word somewhere in the title, summary or problem statement. SQLite's
+    # lower() and LIKE fold ASCII only and see "air-quality" as one word, so the text is split into words
+    # by the same Python rule as the query (as PostgreSQL's parser would): "quality", "École" both match.
+    _register_sqlite_word_folding()
+    haystack = func.agora_search_words(search_document())
+    return and_(*(haystack.like(f"% {term}%") for term in terms))  # terms are letters and digits only
+
+
+def _search_words(text):
+    return " " + " ".join(_search_terms(text or "", limit=None)) + " "
+
+
+def _register_sqlite_word_folding():
+    connection = db.session.connection().connection.dbapi_connection
+    connection.create_function("agora_search_words", 1, _search_words, deterministic=True)
 
 
 def search_document():

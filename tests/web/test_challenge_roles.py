@@ -1,0 +1,415 @@
+"""Challenge routes as a matrix of who asks: each role, another agency, a company, anonymous, an admin.
+
+Also: four-eyes publishing through the pages, the unverified agency, the market
+consultation's summary, deadlines entered in the writer's zone, the one-second
+edges of publishing, CSRF and hostile slugs. Every refusal leaves the challenge
+as it was.
+"""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from marketplace.extensions import db
+from marketplace.models import AuditEvent, Challenge
+from marketplace.services.clock import utcnow
+
+
+def _reload(challenge):
+    db.session.expire_all()
+    return db.session.get(Challenge, challenge.id)
+
+
+def _audit_count():
+    return db.session.scalar(select(func.count()).select_from(AuditEvent))
+
+
+@pytest.fixture
+def agency(f):
+    return f.Agency()
+
+
+@pytest.fixture
+def people(f, agency):
+    """Everyone who may come knocking, by name."""
+    return {
+        "owner": f.member(agency, "owner"),
+        "publisher": f.member(agency, "publisher"),
+        "second_publisher": f.member(agency, "publisher"),
+        "officer": f.member(agency, "procurement_officer"),
+        "evaluator": f.member(agency, "evaluator"),
+        "other_agency": f.member(f.Agency(), "publisher"),
+        "company": f.member(f.Company(), "owner"),
+        "admin": f.admin(),
+        "anonymous": None,
+    }
+
+
+def _sign_out(client):
+    with client.session_transaction() as session:
+        session.clear()
+
+
+def _as(login, people, who):
+    if people[who] is not None:
+        login(people[who])
+
+
+# --- Drafts: who may see, edit, preview and publish -------------------------------------------------------
+
+@pytest.mark.parametrize("who,expected", [
+    ("owner", 200), ("publisher", 200), ("officer", 200), ("evaluator", 200),
+    ("other_agency", 404), ("company", 404), ("anonymous", 404), ("admin", 200),
+])
+def test_who_sees_a_draft(client, login, f, agency, people, who, expected):
+    draft = f.Challenge(agency=agency, status="draft", published_at=None)
+    _as(login, people, who)
+    assert client.get(f"/challenges/{draft.slug}").status_code == expected
+
+
+@pytest.mark.parametrize("who,expected", [
+    ("owner", 200), ("publisher", 200), ("officer", 403), ("evaluator", 403),
+    ("other_agency", 404), ("company", 404), ("anonymous", 302),
+])
+def test_who_may_open_the_edit_and_preview_pages_of_a_draft(client, login, f, agency, people, who, expected):
+    draft = f.Challenge(agency=agency, status="draft", published_at=None)
+    _as(login, people, who)
+    assert client.get(f"/challenges/{draft.slug}/edit").status_code == expected
+    assert client.get(f"/challenges/{draft.slug}/preview").status_code == expected
+
+
+@pytest.mark.parametrize("who,expected", [
+    ("officer", 403), ("evaluator", 403), ("other_agency", 404), ("company", 404), ("anonymous", 302),
+])
+def test_who_may_not_publish_a_draft(client, login, f, agency, people, who, expected):
+    draft = f.Challenge(agency=agency, status="draft", published_at=None)
+    before = _audit_count()
+    _as(login, people, who)
+    assert client.post(f"/challenges/{draft.slug}/publish").status_code == expected
+    assert _reload(draft).status == "draft" and _audit_count() == before
+
+
+@pytest.mark.parametrize("who", ["owner", "publisher"])
+def test_the_owner_and_publishers_publish(client, login, f, agency, people, who):
+    draft = f.Challenge(agency=agency, status="draft", published_at=None)
+    login(people[who])
+    response = client.post(f"/challenges/{draft.slug}/publish")
+    assert response.status_code == 302
+    assert _reload(draft).status == "published"
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.challenge_id == draft.id)).all()
+    assert "challenge.published" in actions
+
+
+@pytest.mark.parametrize("who,expected", [
+    ("officer", 403), ("evaluator", 403), ("other_agency", 404), ("company", 404), ("anonymous", 302),
+])
+def test_who_may_not_change_a_draft(client, login, f, agency, people, who, expected):
+    draft = f.Challenge(agency=agency, status="draft", published_at=None, title="Original title")
+    _as(login, people, who)
+    response = client.post(f"/challenges/{draft.slug}/edit", data={"title": "Hijacked", "kind": "call_for_solutions"})
+    assert response.status_code == expected
+    assert _reload(draft).title == "Original title"
+
+
+def test_an_unverified_agency_is_told_why_it_cannot_publish(client, login, f):
+    agency = f.Agency(verified=False)
+    publisher = f.member(agency, "publisher")
+    draft = f.Challenge(agency=agency, status="draft", published_at=None)
+    login(publisher)
+    assert "verified by the Agora team" in client.get(f"/challenges/{draft.slug}/preview").text
+    response = client.post(f"/challenges/{draft.slug}/publish")
+    assert response.status_code == 409 and "verified by the Agora team" in response.text
+    assert _reload(draft).status == "draft"
+
+
+def test_a_published_challenge_cannot_be_edited(client, login, f, agency, people):
+    challenge = f.Challenge(agency=agency, title="As published")
+    login(people["publisher"])
+    response = client.post(f"/challenges/{challenge.slug}/edit", data={"title": "Changed", "kind": "call_for_solutions"})
+    assert response.status_code in (403, 409, 422)
+    assert _reload(challenge).title == "As published"
+
+
+def test_publishing_twice_is_refused_without_a_second_event(client, login, f, agency, people):
+    draft = f.Challenge(agency=agency, status="draft", published_at=None)
+    login(people["publisher"])
+    client.post(f"/challenges/{draft.slug}/publish")
+    before = _audit_count()
+    assert client.post(f"/challenges/{draft.slug}/publish").status_code == 409
+    assert _audit_count() == before
+
+
+# --- Deadlines --------------------------------------------------------------------------------------------
+
+def test_a_deadline_one_second_ahead_still_publishes_and_one_second_ago_does_not(client, login, f, agency, people):
+    login(people["publisher"])
+    past = f.Challenge(agency=agency, status="draft", published_at=None, question_deadline=None,
+                       pitch_deadline=utcnow() - timedelta(seconds=1))
+    response = client.post(f"/challenges/{past.slug}/publish")
+    assert response.status_code == 422 and _reload(past).status == "draft"
+    soon = f.Challenge(agency=agency, status="draft", published_at=None, question_deadline=None,
+                       pitch_deadline=utcnow() + timedelta(seconds=5))
+    assert client.post(f"/challenges/{soon.slug}/publish").status_code == 302
+    assert _reload(soon).status == "published"
+
+
+def test_deadlines_are_read_in_the_writers_zone_and_stored_in_utc(client, login, f, agency):
+    writer = f.member(agency, "publisher", timezone="America/New_York")
+    login(writer)
+    response = client.post("/challenges/new", data={
+        "kind": "market_consultation", "title": "What can sensors do for bridges?",
+        "summary": "We want an overview.", "problem_statement": "Bridges age.",
+        "pitch_deadline": "2031-01-15T17:00", "question_deadline": "2031-01-05T09:30",
+    })
+    assert response.status_code == 302
+    challenge = db.session.scalars(select(Challenge)).one()
+    # New York is UTC-5 in January.
+    assert challenge.pitch_deadline == datetime(2031, 1, 15, 22, 0, tzinfo=timezone.utc)
+    assert challenge.question_deadline == datetime(2031, 1, 5, 14, 30, tzinfo=timezone.utc)
+    # The edit form shows the writer's own wall-clock time back.
+    assert 'value="2031-01-15T17:00"' in client.get(f"/challenges/{challenge.slug}/edit").text
+
+
+def test_a_question_deadline_after_the_pitch_deadline_is_shown_on_its_field(client, login, f, agency, people):
+    login(people["publisher"])
+    response = client.post("/challenges/new", data={
+        "kind": "market_consultation", "title": "Bridges", "pitch_deadline": "2031-01-15T17:00",
+        "question_deadline": "2031-02-01T09:00",
+    })
+    assert response.status_code == 422
+    assert "The question deadline must be before the pitch deadline." in response.text
+    assert db.session.scalar(select(Challenge.id)) is None
+
+
+@pytest.mark.parametrize("value", ["tomorrow", "2031-13-45T99:99", "<script>", "'; DROP TABLE challenges; --"])
+def test_a_deadline_that_is_not_a_date_is_a_field_error(client, login, f, agency, people, value):
+    login(people["publisher"])
+    response = client.post("/challenges/new", data={"kind": "call_for_solutions", "title": "T",
+                                                    "pitch_deadline": value})
+    assert response.status_code == 422
+    assert db.session.scalar(select(Challenge.id)) is None
+
+
+# --- Four eyes ----------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def four_eyes_draft(f, agency):
+    agency.four_eyes_publishing = True
+    db.session.commit()
+    return f.Challenge(agency=agency, status="draft", published_at=None)
+
+
+def test_with_four_eyes_the_author_asks_and_a_colleague_approves(client, login, people, four_eyes_draft):
+    slug = four_eyes_draft.slug
+    login(people["publisher"])
+    assert client.post(f"/challenges/{slug}/publish").status_code == 409
+    assert "Ask for approval" in client.get(f"/challenges/{slug}/preview").text
+    assert client.post(f"/challenges/{slug}/request-approval").status_code == 302
+    # The one who asked cannot approve their own request.
+    assert "Approve and publish" not in client.get(f"/challenges/{slug}/preview").text
+    assert client.post(f"/challenges/{slug}/approve").status_code == 403
+    assert _reload(four_eyes_draft).status == "draft"
+    login(people["second_publisher"])
+    assert "Approve and publish" in client.get(f"/challenges/{slug}/preview").text
+    assert client.post(f"/challenges/{slug}/approve").status_code == 302
+    challenge = _reload(four_eyes_draft)
+    assert challenge.status == "published" and challenge.approved_by_id == people["second_publisher"].id
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.challenge_id == challenge.id)).all()
+    assert "challenge.approval_requested" in actions and "challenge.published" in actions
+
+
+def test_the_owner_may_approve(client, login, people, four_eyes_draft):
+    login(people["publisher"])
+    client.post(f"/challenges/{four_eyes_draft.slug}/request-approval")
+    login(people["owner"])
+    assert client.post(f"/challenges/{four_eyes_draft.slug}/approve").status_code == 302
+    assert _reload(four_eyes_draft).status == "published"
+
+
+@pytest.mark.parametrize("who,expected", [
+    ("officer", 403), ("evaluator", 403), ("other_agency", 404), ("company", 404), ("anonymous", 302),
+])
+def test_who_may_not_approve(client, login, people, four_eyes_draft, who, expected):
+    login(people["publisher"])
+    client.post(f"/challenges/{four_eyes_draft.slug}/request-approval")
+    _sign_out(client)
+    _as(login, people, who)
+    assert client.post(f"/challenges/{four_eyes_draft.slug}/approve").status_code == expected
+    assert _reload(four_eyes_draft).status == "draft"
+
+
+def test_approving_a_draft_nobody_asked_about_is_refused(client, login, people, four_eyes_draft):
+    login(people["second_publisher"])
+    assert client.post(f"/challenges/{four_eyes_draft.slug}/approve").status_code == 409
+    assert _reload(four_eyes_draft).status == "draft"
+
+
+def test_an_edit_after_the_request_needs_a_fresh_approval(client, login, people, four_eyes_draft):
+    login(people["publisher"])
+    client.post(f"/challenges/{four_eyes_draft.slug}/request-approval")
+    login(people["second_publisher"])
+    version = _reload(four_eyes_draft).version
+    # Someone changes the draft after the approver opened it.
+    challenge = _reload(four_eyes_draft)
+    challenge.summary = "Changed after the request."
+    db.session.commit()
+    response = client.post(f"/challenges/{four_eyes_draft.slug}/approve", data={"version": str(version)})
+    assert response.status_code == 409
+    assert _reload(four_eyes_draft).status == "draft"
+
+
+# --- Cancelling ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("who,expected", [
+    ("officer", 403), ("evaluator", 403), ("other_agency", 403), ("company", 403), ("anonymous", 302),
+])
+def test_who_may_not_cancel(client, login, f, agency, people, who, expected):
+    challenge = f.Challenge(agency=agency)
+    _as(login, people, who)
+    assert client.get(f"/challenges/{challenge.slug}/cancel").status_code == expected
+    assert client.post(f"/challenges/{challenge.slug}/cancel", data={"reason": "Because."}).status_code == expected
+    assert _reload(challenge).status == "published"
+
+
+@pytest.mark.parametrize("status", ["draft", "published", "closed", "evaluating", "piloting"])
+def test_the_owner_cancels_from_any_open_status(client, login, f, agency, people, status):
+    challenge = f.Challenge(agency=agency, status=status)
+    login(people["owner"])
+    response = client.post(f"/challenges/{challenge.slug}/cancel", data={"reason": "The budget was withdrawn."})
+    assert response.status_code == 302
+    challenge = _reload(challenge)
+    assert challenge.status == "cancelled" and challenge.cancel_reason == "The budget was withdrawn."
+    assert challenge.cancelled_at is not None
+
+
+@pytest.mark.parametrize("status", ["completed", "cancelled"])
+def test_a_finished_challenge_cannot_be_cancelled(client, login, f, agency, people, status):
+    challenge = f.Challenge(agency=agency, status=status, cancel_reason="Earlier." if status == "cancelled" else None)
+    login(people["publisher"])
+    response = client.post(f"/challenges/{challenge.slug}/cancel", data={"reason": "Again."})
+    assert response.status_code == 409
+    assert _reload(challenge).status == status
+
+
+def test_an_oversized_or_hostile_reason(client, login, f, agency, people):
+    challenge = f.Challenge(agency=agency)
+    login(people["publisher"])
+    assert client.post(f"/challenges/{challenge.slug}/cancel", data={"reason": "x" * 2001}).status_code == 422
+    assert _reload(challenge).status == "published"
+    client.post(f"/challenges/{challenge.slug}/cancel",
+                data={"reason": "<script>alert(1)</script> \U0001F680 '; DROP TABLE challenges; --"})
+    page = client.get(f"/challenges/{challenge.slug}").text
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page and "\U0001F680" in page
+
+
+def test_the_cancelled_reason_is_public(client, login, f, agency, people):
+    challenge = f.Challenge(agency=agency, status="cancelled", cancel_reason="The ministry merged two services.")
+    page = client.get(f"/challenges/{challenge.slug}")
+    assert page.status_code == 200 and "The ministry merged two services." in page.text
+
+
+# --- Market consultation summary --------------------------------------------------------------------------
+
+@pytest.fixture
+def closed_consultation(f, agency):
+    return f.Challenge(agency=agency, kind="market_consultation", status="closed", with_criteria=False,
+                       pitch_deadline=utcnow() - timedelta(days=1), question_deadline=utcnow() - timedelta(days=5))
+
+
+def test_a_publisher_summarises_a_closed_consultation(client, login, people, closed_consultation):
+    slug = closed_consultation.slug
+    login(people["publisher"])
+    assert client.get(f"/challenges/{slug}/summary").status_code == 200
+    assert client.post(f"/challenges/{slug}/summary", data={"summary": ""}).status_code == 422
+    response = client.post(f"/challenges/{slug}/summary",
+                           data={"summary": "Five **sensor** vendors answered. <script>x()</script>"})
+    assert response.status_code == 302
+    challenge = _reload(closed_consultation)
+    assert challenge.status == "completed"
+    _sign_out(client)
+    page = client.get(f"/challenges/{slug}").text
+    assert "<strong>sensor</strong>" in page and "<script>x()</script>" not in page
+
+
+@pytest.mark.parametrize("who,expected", [
+    ("officer", 403), ("evaluator", 403), ("other_agency", 403), ("company", 403), ("anonymous", 302),
+])
+def test_who_may_not_summarise(client, login, people, closed_consultation, who, expected):
+    _as(login, people, who)
+    response = client.post(f"/challenges/{closed_consultation.slug}/summary", data={"summary": "Mine."})
+    assert response.status_code == expected
+    challenge = _reload(closed_consultation)
+    assert challenge.status == "closed" and challenge.consultation_summary is None
+
+
+def test_a_call_for_solutions_or_an_open_consultation_gets_no_summary(client, login, f, agency, people):
+    login(people["publisher"])
+    call = f.Challenge(agency=agency, status="closed")
+    assert client.post(f"/challenges/{call.slug}/summary", data={"summary": "No."}).status_code == 409
+    still_open = f.Challenge(agency=agency, kind="market_consultation", with_criteria=False)
+    assert client.post(f"/challenges/{still_open.slug}/summary", data={"summary": "Too early."}).status_code == 409
+    assert _reload(call).status == "closed" and _reload(still_open).status == "published"
+
+
+# --- Hostile requests ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("slug", ["..%2F..%2Fetc%2Fpasswd", "%27%20OR%201%3D1--", "%3Cscript%3E", "x" * 500])
+def test_hostile_slugs_are_not_found(client, login, people, slug):
+    login(people["publisher"])
+    for path in (f"/challenges/{slug}", f"/challenges/{slug}/edit", f"/challenges/{slug}/preview"):
+        assert client.get(path).status_code == 404
+    assert client.post(f"/challenges/{slug}/publish").status_code == 404
+
+
+def test_posts_without_a_csrf_token_are_refused(app, client, login, f, agency, people):
+    draft = f.Challenge(agency=agency, status="draft", published_at=None)
+    login(people["publisher"])
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        assert client.post(f"/challenges/{draft.slug}/publish").status_code == 400
+        assert client.post(f"/challenges/{draft.slug}/cancel", data={"reason": "x"}).status_code == 400
+        assert client.post("/challenges/new", data={"title": "T", "kind": "call_for_solutions"}).status_code == 400
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert _reload(draft).status == "draft"
+    assert db.session.scalar(select(func.count()).select_from(Challenge)) == 1
+
+
+def test_a_huge_body_is_refused_without_writing(app, client, login, people):
+    login(people["publisher"])
+    response = client.post("/challenges/new", data={"kind": "call_for_solutions", "title": "T",
+                                                    "problem_statement": "y" * (13 * 1024 * 1024)})
+    assert response.status_code in (413, 422)
+    assert db.session.scalar(select(Challenge.id)) is None
+
+
+def test_drafts_never_appear_in_the_list_even_for_their_agency(client, login, f, agency, people):
+    f.Challenge(agency=agency, status="draft", published_at=None, title="Secret plan for the harbour")
+    login(people["publisher"])
+    for query in ("", "?q=harbour", "?status=draft", f"?agency={agency.slug}"):
+        assert "Secret plan for the harbour" not in client.get("/challenges" + query).text
+
+
+@pytest.mark.parametrize("version", ["abc", "1.5", "-", "9" * 40])
+def test_a_mangled_version_is_treated_as_stale_not_a_crash(client, login, f, agency, people, version):
+    draft = f.Challenge(agency=agency, status="draft", published_at=None, title="Original title")
+    login(people["publisher"])
+    response = client.post(f"/challenges/{draft.slug}/edit",
+                           data={"title": "New", "kind": "call_for_solutions", "version": version})
+    assert response.status_code == 409
+    assert _reload(draft).title == "Original title"
+
+
+def test_a_mangled_version_on_approval_is_refused(client, login, people, four_eyes_draft):
+    login(people["publisher"])
+    client.post(f"/challenges/{four_eyes_draft.slug}/request-approval")
+    login(people["second_publisher"])
+    assert client.post(f"/challenges/{four_eyes_draft.slug}/approve", data={"version": "abc"}).status_code == 409
+    assert _reload(four_eyes_draft).status == "draft"
+
+
+def test_outsiders_asking_to_approve_a_published_challenge_are_refused(client, login, f, agency, people):
+    challenge = f.Challenge(agency=agency)
+    login(people["company"])
+    assert client.post(f"/challenges/{challenge.slug}/approve").status_code == 403
+    assert client.post(f"/challenges/{challenge.slug}/request-approval").status_code == 403
