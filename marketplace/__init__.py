@@ -61,9 +61,11 @@ def register_blueprints(app):
 
 
 def register_errorhandlers(app):
+    from .web import security
     from .web.errors import register
 
     register(app)
+    security.register(app)
 
 
 def register_template_helpers(app):
