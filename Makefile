@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/agora_test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: setup setup-browser run test test-postgres test-sqlite migrate seed clean
+.PHONY: setup setup-browser translations run test test-postgres test-sqlite migrate seed clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,13 @@ $(CHROMIUM):
 	  || { $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update && $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y --no-install-recommends chromium; }
 
 setup: $(VENV)/.installed
+	$(BIN)/pybabel compile -q -d marketplace/translations
+
+# After changing user-facing strings: refresh the template and the four catalogues.
+translations: setup
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=".venv .git artifacts instance" \
+	  -o marketplace/translations/messages.pot .
+	$(BIN)/pybabel update -q -i marketplace/translations/messages.pot -d marketplace/translations --width 120
 
 setup-browser: $(CHROMIUM)
 

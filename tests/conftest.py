@@ -139,3 +139,55 @@ def login(client):
 def f():
     """The factories, as f.Agency(), f.Company(), f.member(org, role), f.Challenge(), f.Pitch()."""
     return factories
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class SMTPSink:
+    """A real SMTP server in the test process (aiosmtpd) that keeps what it receives.
+
+    `refuse` makes it answer 451 (try again later) to every message, as a mail
+    server does when it is overloaded; `messages` holds the parsed emails.
+    """
+
+    def __init__(self):
+        self.messages = []
+        self.refuse = False
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        from email import policy
+
+        if self.refuse:
+            return "451 4.3.0 Try again later"
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def message_ids(self):
+        return [m["Message-ID"] for m in self.messages]
+
+
+@pytest.fixture
+def smtp_sink(app):
+    from aiosmtpd.controller import Controller
+
+    sink = SMTPSink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    saved = {k: app.config[k] for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_USERNAME")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False, MAIL_USE_SSL=False,
+                      MAIL_USERNAME=None)
+    sink.port = port
+    yield sink
+    from marketplace.services.mail import _Connection
+
+    _Connection.close()
+    app.config.update(saved)
+    controller.stop()

@@ -66,7 +66,7 @@ def announce_stage(event):
                body=_l("Challenge: %(challenge)s. Due by %(due)s.", challenge=pilot.challenge.title,
                        due=pilot.stage_due_on.isoformat() if pilot.stage_due_on else "–"),
                link=_link(pilot), dedupe_key=f"pilot-stage:{event.id}:{user.id}",
-               email_template="pilot_stage_changed",
+               email_template="notification",
                email_context={"pilot_id": pilot.id, "stage": stage, "challenge_title": pilot.challenge.title,
                               "pitch_title": pilot.pitch.title, "due": pilot.stage_due_on})
 
@@ -107,7 +107,7 @@ def remind_due_stages(today=None):
                                             due=pilot.stage_due_on.isoformat())
             if notify(owner, kind=f"pilot.{key}", title=title, body=pilot.challenge.title, link=_link(pilot),
                       dedupe_key=f"pilot-{key}:{pilot.id}:{visit}:{owner.id}",
-                      email_template="pilot_reminder",
+                      email_template="notification",
                       email_context={"pilot_id": pilot.id, "stage": pilot.stage, "due": pilot.stage_due_on,
                                      "overdue": key == "overdue", "challenge_title": pilot.challenge.title}):
                 sent += 1
@@ -118,7 +118,7 @@ def remind_due_stages(today=None):
                                    days=(today - pilot.stage_due_on).days),
                           body=pilot.challenge.title, link=_link(pilot),
                           dedupe_key=f"pilot-escalated:{pilot.id}:{visit}:{publisher.id}",
-                          email_template="pilot_reminder",
+                          email_template="notification",
                           email_context={"pilot_id": pilot.id, "stage": pilot.stage, "due": pilot.stage_due_on,
                                          "overdue": True, "escalated": True,
                                          "challenge_title": pilot.challenge.title}):
