@@ -25,13 +25,13 @@ $(CHROMIUM):
 	  || { $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update && $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y --no-install-recommends chromium; }
 
 setup: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d marketplace/translations
+	$(BIN)/pybabel compile --statistics -d marketplace/translations
 
 # After changing user-facing strings: refresh the template and the four catalogues.
 translations: setup
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=".venv .git artifacts instance" \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=".venv .git artifacts instance" \
 	  -o marketplace/translations/messages.pot .
-	$(BIN)/pybabel update -q -i marketplace/translations/messages.pot -d marketplace/translations --width 120
+	$(BIN)/pybabel update -i marketplace/translations/messages.pot -d marketplace/translations --width 120
 
 setup-browser: $(CHROMIUM)
 
