@@ -1,9 +1,47 @@
-"""Placeholder: this blueprint is being written."""
-from flask import Blueprint
+"""The inbox: notices for the signed-in person, read marks, and the one-click unsubscribe from emails."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..services import notifications
+from ..services.mail import user_from_unsubscribe_token
 
 bp = Blueprint("notifications", __name__)
 
 
 @bp.get("/notifications")
+@login_required
 def index():
-    return "coming soon"
+    page = request.args.get("page", 1, type=int) or 1
+    items, total = notifications.inbox(current_user, page)
+    pages = max(1, -(-total // notifications.PER_PAGE))
+    return render_template("notifications/index.html", items=items, page=min(max(page, 1), pages), pages=pages)
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+@login_required
+def mark_read(notification_id):
+    notification = notifications.mark_read(current_user, notification_id)
+    if request.form.get("open") and notification.link and notification.link.startswith("/"):
+        return redirect(notification.link)
+    return redirect(url_for(".index"))
+
+
+@bp.post("/notifications/read-all")
+@login_required
+def mark_all_read():
+    notifications.mark_all_read(current_user)
+    flash(_("All notifications are marked as read."), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/notifications/unsubscribe/<token>", methods=["GET", "POST"])
+def unsubscribe(token):
+    """GET asks, POST does: mail scanners that follow links must not unsubscribe anyone."""
+    user = user_from_unsubscribe_token(token)
+    if user is None:
+        abort(404)
+    if request.method == "POST":
+        notifications.unsubscribe(token)
+        return render_template("notifications/unsubscribed.html")
+    return render_template("notifications/unsubscribe.html", token=token)

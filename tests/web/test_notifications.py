@@ -1,0 +1,62 @@
+"""The inbox: only one's own notices, read marks, the unread count in the header, unsubscribing."""
+from marketplace.extensions import db
+from marketplace.models import Notification
+from marketplace.services import mail, notifications
+
+
+def _note(user, key, link="/challenges"):
+    note = notifications.notify(user, kind="t", title=f"Notice {key}", body="Body", link=link, dedupe_key=key)
+    db.session.commit()
+    return note
+
+
+def test_the_inbox_and_the_unread_count_in_the_header(client, login, f):
+    user = f.member(f.Company(), "owner")
+    other = f.member(f.Company(), "owner")
+    _note(user, "a")
+    _note(user, "b")
+    _note(other, "c")
+    login(user)
+    page = client.get("/notifications").text
+    assert "Notice a" in page and "Notice b" in page and "Notice c" not in page
+    assert 'class="badge"' in page and "2 unread" in page
+
+
+def test_mark_one_and_all_read_and_never_someone_elses(client, login, f):
+    user = f.member(f.Company(), "owner")
+    other = f.member(f.Company(), "owner")
+    first = _note(user, "a")
+    _note(user, "b")
+    theirs = _note(other, "c")
+    login(user)
+    response = client.post(f"/notifications/{first.id}/read", data={"open": "1"})
+    assert response.status_code == 302 and response.headers["Location"] == "/challenges"
+    assert client.post(f"/notifications/{theirs.id}/read").status_code == 404
+    assert db.session.get(Notification, theirs.id).read_at is None
+    client.post("/notifications/read-all")
+    assert notifications.unread_count(user) == 0 and notifications.unread_count(other) == 1
+
+
+def test_an_external_link_is_never_followed(client, login, f):
+    user = f.member(f.Company(), "owner")
+    note = _note(user, "x", link="https://evil.example/")
+    login(user)
+    response = client.post(f"/notifications/{note.id}/read", data={"open": "1"})
+    assert response.headers["Location"].endswith("/notifications")
+
+
+def test_anonymous_visitors_sign_in_first(client):
+    assert client.get("/notifications").status_code == 302
+    assert client.post("/notifications/read-all").status_code == 302
+
+
+def test_unsubscribe_asks_then_does(client, f):
+    user = f.member(f.Company(), "owner")
+    token = mail.unsubscribe_token(user)
+    assert client.get(f"/notifications/unsubscribe/{token}").status_code == 200
+    db.session.refresh(user)
+    assert user.notification_preference == "immediate"
+    assert client.post(f"/notifications/unsubscribe/{token}").status_code == 200
+    db.session.refresh(user)
+    assert user.notification_preference == "off"
+    assert client.get("/notifications/unsubscribe/forged-token").status_code == 404
