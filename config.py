@@ -83,6 +83,9 @@ class Config:
     # Matching: a company scoring at least this (0-100) is told about a new challenge.
     MATCH_THRESHOLD = _int("MATCH_THRESHOLD", 35)
 
+    # An outbox event still unprocessed after this long is re-dispatched by beat.
+    OUTBOX_STUCK_AFTER_SECONDS = _int("OUTBOX_STUCK_AFTER_SECONDS", 120)
+
     # Session cookies.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -102,6 +105,13 @@ class Config:
         "task_time_limit": 300,
         "task_soft_time_limit": 240,
         "broker_connection_retry_on_startup": True,
+        # Publishing must not hang a web request when the broker is down: the
+        # outbox keeps the event and beat re-dispatches it.
+        "task_publish_retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2,
+                                      "interval_max": 0.2},
+        "broker_connection_timeout": 2,
+        "broker_transport_options": {"socket_connect_timeout": 2, "socket_timeout": 10,
+                                     "visibility_timeout": 3600},
         "timezone": "UTC",
         "beat_schedule_filename": str(INSTANCE_DIR / "celerybeat-schedule"),
     }
@@ -126,7 +136,8 @@ class TestingConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     ARGON2_PARALLELISM = 1
-    CELERY = dict(Config.CELERY, broker_url="memory://", task_always_eager=False)
+    # The worker tests start a real worker and name its broker; everything else never publishes.
+    CELERY = dict(Config.CELERY, broker_url=os.environ.get("CELERY_BROKER_URL", "memory://"), task_always_eager=False)
 
 
 class ProductionConfig(Config):

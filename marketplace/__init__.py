@@ -83,4 +83,6 @@ def register_commands(app):
 def register_worker(app):
     from worker.celery_app import celery_init_app
 
+    from .services import handlers  # noqa: F401  (every outbox handler, in every process)
+
     celery_init_app(app)

@@ -159,6 +159,24 @@ class SMTPSink:
     def __init__(self):
         self.messages = []
         self.refuse = False
+        self._hold = None
+
+    def hold_next(self, entered, release):
+        """Keep the next transaction open after RCPT: the client is in the middle of sending."""
+        self._hold = (entered, release)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        import asyncio
+
+        if self._hold is not None:
+            entered, release = self._hold
+            self._hold = None
+            entered.set()
+            while not release.is_set():
+                await asyncio.sleep(0.05)
+            return "421 4.3.0 Closing connection"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         import email

@@ -7,6 +7,7 @@ from celery.signals import worker_process_init
 
 from marketplace import create_app
 from marketplace.extensions import db
+from marketplace.services import handlers  # noqa: F401  (registers every outbox handler)
 
 flask_app = create_app()
 celery = flask_app.extensions["celery"]

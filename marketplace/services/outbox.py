@@ -65,7 +65,10 @@ def _note_failure(event_id, exc):
 
 
 def stuck_event_ids(limit=500):
-    cutoff = utcnow() - STUCK_AFTER
+    from flask import current_app
+
+    cutoff = utcnow() - timedelta(seconds=current_app.config.get("OUTBOX_STUCK_AFTER_SECONDS",
+                                                                 STUCK_AFTER.total_seconds()))
     return list(
         db.session.scalars(
             select(OutboxEvent.id)
