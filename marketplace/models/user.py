@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .types import UTCDateTime, utcnow
 
-NOTIFICATION_PREFERENCES = ("immediate", "digest", "off")
+NOTIFICATION_PREFERENCES = ("immediate", "daily", "off")
 
 
 class User(UserMixin, db.Model):

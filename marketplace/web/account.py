@@ -1,9 +1,112 @@
-"""Placeholder: this blueprint is being written."""
-from flask import Blueprint
+"""The signed-in person's settings, password, team and (for agencies) four-eyes publishing."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user
 
-bp = Blueprint("account", __name__)
+from ..forms import apply_domain_errors
+from ..forms.accounts import ChangePasswordForm, FourEyesForm, InviteForm, SettingsForm
+from ..models.organisation import ROLES_BY_KIND
+from ..services import accounts, permissions
+from ..services.errors import ValidationFailed
+
+bp = Blueprint("account", __name__, url_prefix="/account")
 
 
-@bp.get("/account")
+def _settings_page(settings_form=None, password_form=None, status=200):
+    settings_form = settings_form or SettingsForm(formdata=None, obj=current_user)
+    if settings_form.locale.data is None:
+        settings_form.locale.data = ""
+    if settings_form.timezone.data is None:
+        settings_form.timezone.data = ""
+    password_form = password_form or ChangePasswordForm(formdata=None)
+    failed = next((f for f in (settings_form, password_form) if f.errors or f.form_errors), None)
+    return render_template("account/settings.html", settings_form=settings_form, password_form=password_form,
+                           form=failed), status
+
+
+@bp.get("")
+@login_required
 def settings():
-    return "coming soon"
+    return _settings_page()
+
+
+@bp.post("")
+@login_required
+def save_settings():
+    form = SettingsForm()
+    if form.validate():
+        try:
+            accounts.update_settings(current_user, name=form.name.data, locale=form.locale.data,
+                                     timezone=form.timezone.data,
+                                     notification_preference=form.notification_preference.data)
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            flash(_("Your settings are saved."), "success")
+            return redirect(url_for(".settings"))
+    return _settings_page(settings_form=form, status=422)
+
+
+@bp.post("/password")
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate():
+        try:
+            user = accounts.change_password(current_user._get_current_object(), form.current_password.data,
+                                            form.new_password.data)
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            login_user(user)  # this session goes on under the new session version; all others end
+            flash(_("Your password is changed. You are signed out everywhere else."), "success")
+            return redirect(url_for(".settings"))
+    return _settings_page(password_form=form, status=422)
+
+
+def _role_choices():
+    return [(role, accounts.ROLE_LABELS[role]) for role in ROLES_BY_KIND[current_user.organisation.kind]
+            if role != "owner"] + [("owner", accounts.ROLE_LABELS["owner"])]
+
+
+@bp.route("/team", methods=["GET", "POST"])
+@login_required
+def team():
+    if current_user.organisation is None:
+        return redirect(url_for(".settings"))
+    form = InviteForm()
+    form.role.choices = _role_choices()
+    manages = permissions.can(current_user, "organisation.manage", current_user.organisation)
+    status = 200
+    if request.method == "POST":
+        permissions.require(current_user, "organisation.manage", current_user.organisation)
+        if form.validate():
+            try:
+                invitation = accounts.invite(current_user, email=form.email.data, role=form.role.data)
+            except ValidationFailed as exc:
+                apply_domain_errors(form, exc)
+            else:
+                flash(_("An invitation is on its way to %(email)s.", email=invitation.email), "success")
+                return redirect(url_for(".team"))
+        status = 422
+    members, invitations = accounts.team_of(current_user)
+    return render_template("account/team.html", form=form, members=members, invitations=invitations,
+                           manages=manages, roles=accounts.ROLE_LABELS,
+                           four_eyes_form=FourEyesForm(formdata=None, obj=current_user.organisation)), status
+
+
+@bp.post("/team/invitations/<int:invitation_id>/revoke")
+@login_required
+def revoke_invitation(invitation_id):
+    invitation = accounts.revoke_invitation(current_user, invitation_id)
+    flash(_("The invitation to %(email)s is withdrawn.", email=invitation.email), "success")
+    return redirect(url_for(".team"))
+
+
+@bp.post("/organisation/four-eyes")
+@login_required
+def four_eyes():
+    form = FourEyesForm()
+    accounts.set_four_eyes(current_user, form.four_eyes_publishing.data)
+    flash(_("Your publishing setting is saved."), "success")
+    return redirect(url_for(".team"))

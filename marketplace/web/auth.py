@@ -1,19 +1,123 @@
-"""Placeholder: this blueprint is being written."""
-from flask import Blueprint
+"""Signing in and out, registering, password reset and accepting an invitation."""
+from urllib.parse import urlsplit
 
-bp = Blueprint("auth", __name__)
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import login_user, logout_user
+
+from ..forms import apply_domain_errors
+from ..forms.accounts import AcceptInvitationForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
+from ..services import accounts
+from ..services.errors import ValidationFailed
+from .i18n import select_locale
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
-@bp.get("/auth/login")
+def _safe_next(target):
+    """Only a path on this site: a crafted `next` must not send people elsewhere after signing in."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+def _sign_in(user, remember=False):
+    next_page = session.get("next_after_login")
+    session.clear()  # a fresh session at sign-in: nothing planted before survives it
+    login_user(user, remember=remember)
+    return next_page
+
+
+@bp.route("/login", methods=["GET", "POST"])
 def login():
-    return "coming soon"
+    form = LoginForm()
+    if request.method == "GET" and _safe_next(request.args.get("next")):
+        session["next_after_login"] = _safe_next(request.args.get("next"))
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(form.email.data, form.password.data)
+        except accounts.SignInFailed:
+            form.form_errors.append(_("The email address or the password is not right."))
+            return render_template("auth/login.html", form=form), 401
+        next_page = _sign_in(user, remember=form.remember.data)
+        flash(_("You are signed in."), "success")
+        return redirect(_safe_next(next_page) or url_for("dashboard.index"))
+    return render_template("auth/login.html", form=form), 422 if form.errors else 200
 
 
-@bp.route("/auth/logout", methods=["POST"])
+@bp.post("/logout")
 def logout():
-    return "coming soon"
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "success")
+    return redirect(url_for("main.home"))
 
 
-@bp.get("/auth/register")
+@bp.route("/register", methods=["GET", "POST"])
 def register():
-    return "coming soon"
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.register(kind=form.kind.data, organisation_name=form.organisation_name.data,
+                                     name=form.name.data, email=form.email.data, password=form.password.data,
+                                     company_size=form.company_size.data, locale=select_locale())
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            if user is None:  # the address is taken: say nothing that tells a stranger so
+                return render_template("auth/check_email.html"), 200
+            _sign_in(user)
+            flash(_("Your account is ready. Someone from the Agora team will verify your organisation."), "success")
+            return redirect(url_for("dashboard.index"))
+    return render_template("auth/register.html", form=form), 422 if form.errors or form.form_errors else 200
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.request_password_reset(form.email.data)
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            return render_template("auth/check_email.html", reset=True)
+    return render_template("auth/forgot.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    user = accounts.user_for_reset_token(token)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.reset_password(token, form.password.data)
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            _sign_in(user)
+            flash(_("Your password is changed. You are signed in; other devices are signed out."), "success")
+            return redirect(url_for("dashboard.index"))
+    return render_template("auth/reset.html", form=form, user=user), 422 if form.errors else 200
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token):
+    invitation = accounts.invitation_for_token(token)
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.accept_invitation(token, name=form.name.data, password=form.password.data)
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            _sign_in(user)
+            flash(_("Welcome to %(organisation)s on Agora.", organisation=invitation.organisation.name), "success")
+            return redirect(url_for("dashboard.index"))
+    return render_template("auth/accept_invitation.html", form=form, invitation=invitation,
+                           role=accounts.ROLE_LABELS.get(invitation.role)), 422 if form.errors else 200
+
+

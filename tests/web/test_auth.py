@@ -1,0 +1,192 @@
+"""Accounts through the pages: register, sign in and out, remember me, reset, invitations, settings, admin."""
+import re
+
+import pytest
+from sqlalchemy import select
+
+from marketplace.extensions import db
+from marketplace.models import EmailDelivery, Invitation, Membership, Organisation, OutboxEvent, User
+from marketplace.services import accounts
+from marketplace.services.outbox import process_pending
+from tests.factories import PASSWORD
+
+REGISTER = {"kind": "company", "organisation_name": "Leak Sensors BV", "company_size": "small",
+            "name": "Ann Peeters", "email": "Ann@Example.org", "password": "river bicycle lantern"}
+
+
+def test_register_a_company_and_become_its_unverified_owner(client):
+    response = client.post("/auth/register", data=REGISTER)
+    assert response.status_code == 302
+    user = db.session.scalars(select(User)).one()
+    assert user.email == "ann@example.org" and user.password_hash.startswith("$argon2id$")
+    assert user.membership.role == "owner" and user.organisation.kind == "company"
+    assert user.organisation.verified is False and user.organisation.size == "small"
+    assert client.get("/dashboard").status_code != 302  # signed in
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("email", "not-an-address", "Enter an email address"),
+    ("password", "short", "at least 10 characters"),
+    ("password", "password123", "too easy to guess"),
+    ("kind", "government", "Not a valid choice"),
+    ("organisation_name", "x" * 201, "200"),
+    ("name", "", "Enter your name"),
+])
+def test_registration_problems_are_explained_and_nothing_is_created(client, field, value, message):
+    response = client.post("/auth/register", data=dict(REGISTER, **{field: value}))
+    assert response.status_code == 422 and message in response.text
+    assert db.session.query(User).count() == 0 and db.session.query(Organisation).count() == 0
+
+
+def test_registering_a_taken_address_reveals_nothing(client, f):
+    existing = f.member(f.Company(), "owner", email="ann@example.org")
+    response = client.post("/auth/register", data=REGISTER)
+    assert response.status_code == 200 and "Check your email" in response.text
+    assert db.session.query(User).count() == 1
+    process_pending()
+    notice = db.session.scalars(select(EmailDelivery)).one()
+    assert notice.to_address == existing.email and "already have" in notice.subject
+
+
+def test_sign_in_and_out_and_the_same_answer_for_unknown_and_wrong(client, f):
+    user = f.member(f.Company(), "owner")
+    wrong = client.post("/auth/login", data={"email": user.email, "password": "wrong password here"})
+    unknown = client.post("/auth/login", data={"email": "nobody@example.org", "password": "wrong password here"})
+    assert wrong.status_code == unknown.status_code == 401
+    assert "The email address or the password is not right." in wrong.text
+    assert re.sub(r'value="[^"]*"', "", wrong.text) == re.sub(r'value="[^"]*"', "", unknown.text)
+    ok = client.post("/auth/login", data={"email": user.email.upper(), "password": PASSWORD})
+    assert ok.status_code == 302 and ok.headers["Location"] == "/dashboard"
+    assert client.post("/auth/logout").status_code == 302
+    assert client.get("/notifications").status_code == 302
+
+
+def test_remember_me_sets_a_lasting_cookie(client, f):
+    user = f.member(f.Company(), "owner")
+    response = client.post("/auth/login", data={"email": user.email, "password": PASSWORD, "remember": "y"})
+    cookies = response.headers.getlist("Set-Cookie")
+    assert any(c.startswith("remember_token=") and "HttpOnly" in c for c in cookies)
+
+
+def test_next_only_goes_to_pages_of_this_site(client, f):
+    user = f.member(f.Company(), "owner")
+    client.get("/auth/login?next=https://evil.example/")
+    response = client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    assert response.headers["Location"] == "/dashboard"
+    client.post("/auth/logout")
+    client.get("/auth/login?next=/notifications")
+    response = client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    assert response.headers["Location"] == "/notifications"
+
+
+def test_suspended_people_and_organisations_cannot_sign_in(client, f):
+    company = f.Company(suspended=True)
+    user = f.member(company, "owner")
+    assert client.post("/auth/login", data={"email": user.email, "password": PASSWORD}).status_code == 401
+
+
+def test_password_reset_by_emailed_signed_expiring_token(client, f, app):
+    user = f.member(f.Company(), "owner")
+    response = client.post("/auth/forgot", data={"email": user.email})
+    assert "Check your email" in response.text
+    unknown = client.post("/auth/forgot", data={"email": "nobody@example.org"})
+    assert unknown.text == response.text
+    assert db.session.scalars(select(OutboxEvent.topic)).all() == ["user.password_reset_requested"]
+    process_pending()
+    email = db.session.scalars(select(EmailDelivery)).one()
+    link = re.search(r"http://localhost(/auth/reset/\S+)", email.body_text).group(1)
+    assert client.get(link).status_code == 200
+    weak = client.post(link, data={"password": "short"})
+    assert weak.status_code == 422
+    assert client.post(link, data={"password": "a brand new passphrase"}).status_code == 302
+    used = client.get(link)
+    assert used.status_code == 409 and "already been used" in used.text
+    assert client.get(link[:-3] + "abc").status_code == 404
+    app.config["PASSWORD_RESET_MAX_AGE"], saved = -1, app.config["PASSWORD_RESET_MAX_AGE"]
+    try:
+        fresh = accounts.password_reset_token(db.session.get(User, user.id))
+        assert "expired" in client.get(f"/auth/reset/{fresh}").text
+    finally:
+        app.config["PASSWORD_RESET_MAX_AGE"] = saved
+
+
+def test_a_password_change_ends_other_sessions(client, app, f, login):
+    user = f.member(f.Company(), "owner")
+    other_device = app.test_client()
+    other_device.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    assert other_device.get("/notifications").status_code == 200
+    client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    response = client.post("/account/password", data={"current_password": PASSWORD,
+                                                      "new_password": "another long passphrase"})
+    assert response.status_code == 302
+    assert client.get("/notifications").status_code == 200
+    assert other_device.get("/notifications").status_code == 302
+    wrong = client.post("/account/password", data={"current_password": "nope", "new_password": "x" * 12})
+    assert wrong.status_code == 422 and "current password is not right" in wrong.text
+
+
+def test_invitations_by_the_owner_only(client, login, f):
+    agency = f.Agency()
+    owner = f.member(agency, "owner")
+    publisher = f.member(agency, "publisher")
+    login(publisher)
+    assert client.post("/account/team", data={"email": "new@agency.example", "role": "evaluator"}).status_code == 403
+    login(owner)
+    bad_role = client.post("/account/team", data={"email": "new@agency.example", "role": "member"})
+    assert bad_role.status_code == 422
+    assert client.post("/account/team", data={"email": "new@agency.example", "role": "evaluator"}).status_code == 302
+    invitation = db.session.scalars(select(Invitation)).one()
+    process_pending()
+    email = db.session.scalars(select(EmailDelivery)).one()
+    assert email.to_address == "new@agency.example"
+    link = re.search(r"http://localhost(/auth/invitation/\S+)", email.body_text).group(1)
+    client.post("/auth/logout")
+    assert client.post(link, data={"name": "Eva", "password": "short"}).status_code == 422
+    assert client.post(link, data={"name": "Eva Evaluator", "password": "evaluating all day"}).status_code == 302
+    member = db.session.scalars(select(Membership).where(Membership.role == "evaluator")).one()
+    assert member.organisation_id == agency.id and member.user.email == "new@agency.example"
+    assert "already been used" in client.get(link).text
+    db.session.refresh(invitation)
+    assert invitation.accepted_at is not None
+
+
+def test_a_revoked_invitation_cannot_be_used(client, login, f):
+    company = f.Company()
+    owner = f.member(company, "owner")
+    invitation = accounts.invite(owner, email="colleague@company.example", role="member")
+    token = accounts.invitation_token(invitation)
+    login(owner)
+    assert client.post(f"/account/team/invitations/{invitation.id}/revoke").status_code == 302
+    client.post("/auth/logout")
+    assert client.get(f"/auth/invitation/{token}").status_code == 409
+    login(f.member(f.Company(), "owner"))
+    assert client.post(f"/account/team/invitations/{invitation.id}/revoke").status_code == 404
+
+
+def test_settings_with_bad_values(client, login, f):
+    user = f.member(f.Company(), "owner")
+    login(user)
+    assert client.get("/account").status_code == 200
+    bad = client.post("/account", data={"name": "A", "locale": "xx", "timezone": "Mars/Olympus",
+                                        "notification_preference": "hourly"})
+    assert bad.status_code == 422
+    ok = client.post("/account", data={"name": "Ann", "locale": "nl", "timezone": "Europe/Amsterdam",
+                                       "notification_preference": "daily"})
+    assert ok.status_code == 302
+    db.session.refresh(user)
+    assert (user.locale, user.timezone, user.notification_preference) == ("nl", "Europe/Amsterdam", "daily")
+
+
+def test_admin_verifies_and_suspends_others_are_refused(client, login, f):
+    agency = f.Agency(verified=False)
+    login(f.member(agency, "owner"))
+    assert client.get("/admin/organisations").status_code == 404
+    assert client.post(f"/admin/organisations/{agency.id}/verify").status_code == 404
+    login(f.admin())
+    page = client.get("/admin/organisations?show=unverified").text
+    assert agency.name in page
+    assert client.post(f"/admin/organisations/{agency.id}/verify").status_code == 302
+    assert client.post(f"/admin/organisations/{agency.id}/suspend", data={"suspended": "1"}).status_code == 302
+    db.session.refresh(agency)
+    assert agency.verified and agency.suspended
+    assert client.post("/admin/organisations/999999/verify").status_code == 404
