@@ -1,9 +1,98 @@
-"""Placeholder: this blueprint is being written."""
-from flask import Blueprint
+"""Public company pages, the company's own profile and showcase, and following challenges."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..forms import apply_domain_errors
+from ..forms.companies import ProfileForm, SolutionForm
+from ..services import companies
+from ..services.errors import NotFound, ValidationFailed
 
 bp = Blueprint("companies", __name__)
 
 
-@bp.get("/companies-placeholder")
-def placeholder():
-    return "coming soon"
+@bp.app_context_processor
+def follow_helpers():
+    return {"is_following": lambda challenge: companies.is_following(current_user, challenge)}
+
+
+@bp.get("/companies/<slug>")
+def show(slug):
+    organisation = companies.public_profile(slug)
+    return render_template("companies/show.html", organisation=organisation,
+                           sectors=companies.sectors_of(organisation),
+                           solutions=companies.solutions_of(organisation))
+
+
+def _profile_page(form, solution_form=None, status=200):
+    organisation = current_user.organisation
+    return render_template("companies/edit.html", form=form, organisation=organisation,
+                           solution_form=solution_form or SolutionForm(formdata=None),
+                           solutions=companies.solutions_of(organisation)), status
+
+
+@bp.route("/account/profile", methods=["GET", "POST"])
+@login_required
+def edit():
+    organisation = current_user.organisation
+    if organisation is None or organisation.kind != "company":
+        raise NotFound()
+    if request.method == "GET":
+        form = ProfileForm(formdata=None, obj=organisation)
+        form.sectors.data = companies.sectors_of(organisation)
+        form.size.data = organisation.size or ""
+        return _profile_page(form)
+    form = ProfileForm()
+    if form.validate():
+        try:
+            companies.update_profile(current_user, {name: getattr(form, name).data for name in (
+                "name", "size", "website", "registration_number", "sectors", "capability_statement", "keywords")})
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            flash(_("Your company profile is saved."), "success")
+            return redirect(url_for(".edit"))
+    return _profile_page(form, status=422)
+
+
+@bp.post("/account/profile/solutions")
+@login_required
+def add_solution():
+    form = SolutionForm()
+    if current_user.organisation is None or current_user.organisation.kind != "company":
+        raise NotFound()
+    if form.validate():
+        try:
+            companies.add_solution(current_user, title=form.title.data, description=form.description.data,
+                                   url=form.url.data)
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            flash(_("The solution is on your public profile."), "success")
+            return redirect(url_for(".edit", _anchor="solutions"))
+    profile = ProfileForm(formdata=None, obj=current_user.organisation)
+    return _profile_page(profile, solution_form=form, status=422)
+
+
+@bp.post("/account/profile/solutions/<int:solution_id>/remove")
+@login_required
+def remove_solution(solution_id):
+    companies.remove_solution(current_user, solution_id)
+    flash(_("The solution is removed from your profile."), "success")
+    return redirect(url_for(".edit", _anchor="solutions"))
+
+
+@bp.post("/challenges/<slug>/follow")
+@login_required
+def follow(slug):
+    companies.follow(current_user, slug)
+    flash(_("You follow this challenge: you will hear about answers and the deadline."), "success")
+    return redirect(url_for("challenges.detail", slug=slug))
+
+
+@bp.post("/challenges/<slug>/unfollow")
+@login_required
+def unfollow(slug):
+    companies.unfollow(current_user, slug)
+    flash(_("You no longer follow this challenge."), "success")
+    return redirect(url_for("challenges.detail", slug=slug))

@@ -1,9 +1,13 @@
-"""Placeholder: this blueprint is being written."""
-from flask import Blueprint
+"""The first page after signing in."""
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+
+from ..services import dashboard
 
 bp = Blueprint("dashboard", __name__)
 
 
 @bp.get("/dashboard")
+@login_required
 def index():
-    return "coming soon"
+    return render_template("dashboard/index.html", overview=dashboard.overview(current_user))

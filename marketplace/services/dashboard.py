@@ -1,0 +1,46 @@
+"""What each person sees first: their agency's challenges with counts, or their company's pitches and follows."""
+from sqlalchemy import case, func, select
+
+from ..extensions import db
+from ..models import Challenge, Follow, Pitch, Question
+from ..models.organisation import AGENCY
+from ..models.pitch import RECEIVED_STATUSES
+
+
+def agency_overview(organisation):
+    """Each challenge of the agency with received pitches and open/answered questions, in two grouped queries."""
+    challenges = db.session.scalars(select(Challenge).where(Challenge.agency_id == organisation.id)
+                                    .order_by(Challenge.created_at.desc())).all()
+    ids = [c.id for c in challenges]
+    pitches = dict(db.session.execute(
+        select(Pitch.challenge_id, func.count(Pitch.id))
+        .where(Pitch.challenge_id.in_(ids), Pitch.status.in_(RECEIVED_STATUSES)).group_by(Pitch.challenge_id)
+    ).all()) if ids else {}
+    questions = {row.challenge_id: (row.open, row.answered) for row in db.session.execute(
+        select(Question.challenge_id,
+               func.sum(case((Question.answer.is_(None), 1), else_=0)).label("open"),
+               func.sum(case((Question.answer.is_not(None), 1), else_=0)).label("answered"))
+        .where(Question.challenge_id.in_(ids)).group_by(Question.challenge_id)
+    )} if ids else {}
+    return [{"challenge": c, "pitches": pitches.get(c.id, 0),
+             "open_questions": int((questions.get(c.id) or (0, 0))[0] or 0),
+             "answered_questions": int((questions.get(c.id) or (0, 0))[1] or 0)} for c in challenges]
+
+
+def company_overview(organisation):
+    pitches = db.session.scalars(select(Pitch).where(Pitch.company_id == organisation.id)
+                                 .order_by(Pitch.updated_at.desc())).all()
+    followed = db.session.scalars(
+        select(Challenge).join(Follow, Follow.challenge_id == Challenge.id)
+        .where(Follow.organisation_id == organisation.id).order_by(Challenge.pitch_deadline)
+    ).all()
+    return {"pitches": pitches, "followed": followed}
+
+
+def overview(user):
+    organisation = user.organisation
+    if organisation is None:
+        return {"kind": None}
+    if organisation.kind == AGENCY:
+        return {"kind": AGENCY, "rows": agency_overview(organisation)}
+    return {"kind": "company", **company_overview(organisation)}

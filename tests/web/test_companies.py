@@ -1,0 +1,116 @@
+"""Company profiles and showcase, following challenges, and the dashboards."""
+import pytest
+from sqlalchemy import select
+
+from marketplace.extensions import db
+from marketplace.models import Follow, Question, Solution
+from marketplace.services import companies
+
+PROFILE = {"name": "Leak Sensors BV", "size": "small", "website": "leaksensors.be", "registration_number": "0123",
+           "sectors": ["65", "38"], "capability_statement": "We find leaks in water pipes.",
+           "keywords": "water, leaks"}
+
+
+@pytest.fixture
+def member(f):
+    return f.member(f.Company(), "member")
+
+
+def test_a_member_edits_the_profile_and_the_public_sees_it(client, login, member):
+    login(member)
+    assert client.get("/account/profile").status_code == 200
+    assert client.post("/account/profile", data=PROFILE).status_code == 302
+    organisation = member.organisation
+    assert organisation.website == "https://leaksensors.be" and companies.sectors_of(organisation) == ["38", "65"]
+    page = client.get(f"/companies/{organisation.slug}").text
+    assert "We find leaks in water pipes." in page and "65 – " in page
+
+
+@pytest.mark.parametrize("field,value", [("website", "javascript:alert(1)"), ("sectors", ["99"]),
+                                         ("capability_statement", "x" * 5001), ("size", "huge"), ("name", "")])
+def test_bad_profile_values_are_refused(client, login, member, field, value):
+    login(member)
+    response = client.post("/account/profile", data=dict(PROFILE, **{field: value}))
+    assert response.status_code == 422 and "There is a problem" in response.text
+    db.session.refresh(member.organisation)
+    assert member.organisation.capability_statement != PROFILE["capability_statement"]
+
+
+def test_hostile_text_is_shown_as_text(client, login, member):
+    login(member)
+    client.post("/account/profile", data=dict(PROFILE, capability_statement="<script>alert(1)</script>"))
+    page = client.get(f"/companies/{member.organisation.slug}").text
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
+def test_agencies_have_no_company_profile_to_edit(client, login, f):
+    login(f.member(f.Agency(), "owner"))
+    assert client.get("/account/profile").status_code == 404
+    assert client.post("/account/profile", data=PROFILE).status_code == 404
+
+
+def test_showcase_add_and_remove_only_ones_own(client, login, member, f):
+    login(member)
+    assert client.post("/account/profile/solutions", data={"title": "LeakFinder", "description": "Finds leaks.",
+                                                           "url": "ftp://x"}).status_code == 422
+    assert client.post("/account/profile/solutions", data={"title": "LeakFinder",
+                                                           "description": "Finds leaks."}).status_code == 302
+    solution = db.session.scalars(select(Solution)).one()
+    login(f.member(f.Company(), "owner"))
+    assert client.post(f"/account/profile/solutions/{solution.id}/remove").status_code == 404
+    login(member)
+    assert client.post(f"/account/profile/solutions/{solution.id}/remove").status_code == 302
+    assert db.session.query(Solution).count() == 0
+
+
+def test_follow_and_unfollow(client, login, member, f):
+    challenge = f.Challenge()
+    login(member)
+    assert client.post(f"/challenges/{challenge.slug}/follow").status_code == 302
+    assert client.post(f"/challenges/{challenge.slug}/follow").status_code == 302
+    assert db.session.query(Follow).count() == 1
+    assert "Your company follows this challenge." in client.get(f"/challenges/{challenge.slug}").text
+    assert [u.id for u in companies.followers_of(challenge)] == [member.id]
+    client.post(f"/challenges/{challenge.slug}/unfollow")
+    assert db.session.query(Follow).count() == 0
+
+
+def test_agencies_cannot_follow_and_drafts_are_not_found(client, login, f):
+    challenge = f.Challenge()
+    draft = f.Challenge(status="draft")
+    login(f.member(f.Agency(), "owner"))
+    assert client.post(f"/challenges/{challenge.slug}/follow").status_code == 403
+    login(f.member(f.Company(), "owner"))
+    assert client.post(f"/challenges/{draft.slug}/follow").status_code == 404
+    assert client.post("/challenges/nope/follow").status_code == 404
+
+
+def test_the_publisher_dashboard_counts_pitches_and_questions(client, login, f):
+    challenge = f.Challenge(title="Cleaner air in schools")
+    other = f.Challenge(title="Someone else's challenge")
+    f.Pitch(challenge=challenge, status="submitted")
+    f.Pitch(challenge=challenge, status="draft")
+    f.Pitch(challenge=other, status="submitted")
+    db.session.add_all([Question(challenge_id=challenge.id, body="Q1"),
+                        Question(challenge_id=challenge.id, body="Q2", answer="A2")])
+    db.session.commit()
+    login(f.member(challenge.agency, "publisher"))
+    page = client.get("/dashboard").text
+    assert "Cleaner air in schools" in page and "Someone else" not in page
+    row = page.split("Cleaner air in schools", 1)[1].split("</tr>", 1)[0]
+    assert [cell.split("</td>")[0] for cell in row.split("<td>")[-3:]] == ["1", "1", "1"]
+
+
+def test_the_company_dashboard_shows_its_pitches_and_follows(client, login, member, f):
+    mine = f.Pitch(company=member.organisation, title="Our sensor pitch")
+    f.Pitch(title="A rival's pitch")
+    followed = f.Challenge(title="Followed challenge")
+    companies.follow(member, followed.slug)
+    login(member)
+    page = client.get("/dashboard").text
+    assert "Our sensor pitch" in page and "A rival" not in page and "Followed challenge" in page
+    assert mine.challenge.title in page
+
+
+def test_anonymous_dashboard_goes_to_sign_in(client):
+    assert client.get("/dashboard").status_code == 302
