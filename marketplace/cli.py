@@ -1,4 +1,4 @@
-"""flask commands: seed-demo and friends."""
+"""flask commands: seed-demo and process-outbox."""
 import click
 
 
@@ -9,3 +9,17 @@ def register(app):
         from .services.outbox import process_pending
 
         click.echo(f"processed {process_pending()} events")
+
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has organisations.")
+    def seed_demo_command(if_empty):
+        """Load demo agencies, companies, challenges in every status, pitches and pilots."""
+        from .demo import DEMO_PASSWORD, seed
+
+        logins = seed(if_empty=if_empty)
+        if logins is None:
+            click.echo("The database already has data; demo data not loaded.")
+            return
+        click.echo("Demo data loaded. Sign in with any of these, password: " + DEMO_PASSWORD)
+        for email, role, organisation in logins:
+            click.echo(f"  {email:45} {role:22} {organisation}")
