@@ -41,7 +41,9 @@ run: setup
 	mkdir -p instance
 	AGORA_ENV=development $(BIN)/flask --app wsgi db upgrade
 	AGORA_ENV=development $(BIN)/flask --app wsgi seed-demo --if-empty
-	AGORA_ENV=development PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile.dev
+	@echo "Agora runs at http://127.0.0.1:$${PORT:-5000}  (emails are printed by the 'mail' process; Ctrl-C stops all)"
+	AGORA_ENV=development MAIL_SERVER=127.0.0.1 MAIL_PORT=8025 PATH="$(CURDIR)/$(BIN):$$PATH" \
+	  $(BIN)/honcho start -f Procfile.dev
 
 # The whole suite on PostgreSQL + Redis, then again on SQLite.
 test: setup setup-browser

@@ -110,11 +110,15 @@ class Config:
         "task_publish_retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2,
                                       "interval_max": 0.2},
         "broker_connection_timeout": 2,
-        "broker_transport_options": {"socket_connect_timeout": 2, "socket_timeout": 10,
-                                     "visibility_timeout": 3600},
         "timezone": "UTC",
         "beat_schedule_filename": str(INSTANCE_DIR / "celerybeat-schedule"),
     }
+
+
+if Config.CELERY["broker_url"].startswith("redis"):
+    # Redis only: give up connecting quickly, and redeliver a task a dead worker held after an hour.
+    Config.CELERY["broker_transport_options"] = {"socket_connect_timeout": 2, "socket_timeout": 10,
+                                                 "visibility_timeout": 3600}
 
 
 class DevelopmentConfig(Config):

@@ -7,7 +7,17 @@ from marketplace import InsecureConfiguration, create_app
 def test_healthz_reports_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "ok"}
+    assert response.json == {"status": "ok", "database": "ok", "broker": "ok"}
+
+
+def test_healthz_is_503_when_the_broker_is_unreachable(app):
+    from config import TestingConfig
+
+    broken = create_app("testing", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+                        CELERY=dict(TestingConfig.CELERY, broker_url="redis://127.0.0.1:1/0"))
+    response = broken.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["database"] == "ok" and response.json["broker"].startswith("error")
 
 
 def test_healthz_is_503_when_the_database_is_unreachable():

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: ce944e31299e
+Revision ID: 494d1441798f
 Revises: 
-Create Date: 2026-11-23 01:54:56.794633
+Create Date: 2026-11-23 02:22:26.423577
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'ce944e31299e'
+revision = '494d1441798f'
 down_revision = None
 branch_labels = None
 depends_on = None
