@@ -10,7 +10,7 @@ def apply_domain_errors(form, exc):
     for name, messages in exc.errors.items():
         field = _find_field(form, name)
         target = list(field.errors) if field is not None else form.form_errors
-        fresh = [m for m in messages if str(m) not in {str(e) for e in target}]  # a rule checked twice shows once
+        fresh = [str(m) for m in messages if str(m) not in {str(e) for e in target}]  # a rule checked twice shows once
         if field is not None:
             field.errors = target + fresh
         else:

@@ -459,7 +459,7 @@ class ChallengePage:
 
 
 def _search_terms(q, limit=10):
-    return "".join(ch if ch.isalnum() else " " for ch in q.casefold()).split()[:limit]
+    return "".join(ch if ch.isalnum() else " " for ch in q.lower()).split()[:limit]
 
 
 def _text_condition(terms):

@@ -413,3 +413,45 @@ def test_outsiders_asking_to_approve_a_published_challenge_are_refused(client, l
     login(people["company"])
     assert client.post(f"/challenges/{challenge.slug}/approve").status_code == 403
     assert client.post(f"/challenges/{challenge.slug}/request-approval").status_code == 403
+
+
+# --- The public list through the browser -------------------------------------------------------------------
+
+def test_pages_of_results_keep_every_filter(app, client, f):
+    for i in range(3):
+        f.Challenge(title=f"Closed one {i}", status="closed", published_at=utcnow() - timedelta(hours=i))
+    f.Challenge(title="Cancelled one", status="cancelled", cancel_reason="No budget.",
+                published_at=utcnow() - timedelta(hours=5))
+    f.Challenge(title="Open one")
+    app.config["CHALLENGES_PER_PAGE"] = 2
+    try:
+        first = client.get("/challenges?status=closed&status=cancelled&sort=newest").text
+        assert "Closed one 0" in first and "Closed one 1" in first and "Open one" not in first
+        assert "Page 1 of 2" in first
+        next_link = first.split('rel="next" href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+        assert "status=closed" in next_link and "status=cancelled" in next_link and "page=2" in next_link
+        second = client.get(next_link).text
+        assert "Closed one 2" in second and "Cancelled one" in second and "Open one" not in second
+        assert 'rel="prev"' in second and 'rel="next"' not in second
+    finally:
+        app.config["CHALLENGES_PER_PAGE"] = 20
+
+
+def test_a_page_past_the_end_is_an_empty_list_not_an_error(client, f):
+    f.Challenge(title="Only one")
+    response = client.get("/challenges?page=999")
+    assert response.status_code == 200 and "Only one" not in response.text
+
+
+def test_a_rule_about_all_criteria_is_in_the_summary_and_beside_the_criteria(client, login, people):
+    login(people["publisher"])
+    deadline = (utcnow() + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post("/challenges/new", data={
+        "kind": "call_for_solutions", "title": "T", "pitch_deadline": deadline,
+        "criteria-0-name": "Fit", "criteria-0-weight": "70", "criteria-1-name": "Price", "criteria-1-weight": "20"})
+    assert response.status_code == 422
+    message = "The criteria weights must add up to 100; now they add up to 90."
+    summary = response.text.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert f'<a href="#criteria">{message}</a>' in summary
+    criteria = response.text.split('id="criteria"', 1)[1].split("</fieldset>", 1)[0]
+    assert f'<p class="error-message">{message}</p>' in criteria
