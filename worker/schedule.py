@@ -1,4 +1,11 @@
-"""Beat: the time-based work, by task name."""
+"""Beat: the time-based work, by task name. Each task is safe to run twice or late."""
+from celery.schedules import crontab
+
 BEAT_SCHEDULE = {
     "redispatch-stuck-outbox-events": {"task": "outbox.redispatch_stuck", "schedule": 60.0},
+    "close-challenges-at-their-deadline": {"task": "challenges.close_due", "schedule": 60.0},
+    "remind-48-hours-before-the-deadline": {"task": "challenges.deadline_reminders", "schedule": 15 * 60.0},
+    "daily-digests": {"task": "notifications.daily_digests", "schedule": crontab(hour=6, minute=30)},
+    "move-ended-pilots-to-evaluation": {"task": "pilots.advance_ended", "schedule": 60 * 60.0},
+    "remind-and-escalate-pilot-stages": {"task": "pilots.remind_due_stages", "schedule": crontab(hour=7, minute=0)},
 }

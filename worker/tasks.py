@@ -1,7 +1,7 @@
 """Thin tasks: take ids, call one service."""
 from celery import shared_task
 
-from marketplace.services import outbox
+from marketplace.services import deadlines, notifications, outbox, pilot_reminders
 
 
 @shared_task(name="outbox.process_event", bind=True, max_retries=8)
@@ -17,3 +17,28 @@ def process_event(self, event_id):
 def redispatch_stuck():
     for event_id in outbox.stuck_event_ids():
         process_event.delay(event_id)
+
+
+@shared_task(name="challenges.close_due")
+def close_due_challenges():
+    return deadlines.close_due_challenges()
+
+
+@shared_task(name="challenges.deadline_reminders")
+def send_deadline_reminders():
+    return deadlines.send_deadline_reminders()
+
+
+@shared_task(name="notifications.daily_digests")
+def send_daily_digests():
+    return notifications.send_daily_digests()
+
+
+@shared_task(name="pilots.advance_ended")
+def advance_ended_pilots():
+    return pilot_reminders.advance_ended_pilots()
+
+
+@shared_task(name="pilots.remind_due_stages")
+def remind_due_stages():
+    return pilot_reminders.remind_due_stages()

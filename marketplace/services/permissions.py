@@ -91,6 +91,9 @@ RULES = {
     "pilot.view": lambda u, p: _member_of(u, p.agency_id, AGENCY_READERS) or _member_of(u, p.company_id)
     or is_admin(u),
     "audit.read_challenge": lambda u, c: _member_of(u, c.agency_id, ("owner",)) or is_admin(u),
+    # Questions: companies ask; the agency's owner, publishers and procurement officers answer.
+    "question.ask": lambda u, c: _org_kind(u, COMPANY) and c.status != DRAFT,
+    "question.answer": lambda u, c: _member_of(u, c.agency_id, ("owner", "publisher", "procurement_officer")),
     # Evaluation: the agency's staff take part; evaluators and officers score; officers run it.
     "evaluation.take_part": lambda u, c: _member_of(u, c.agency_id, AGENCY_READERS),
     "evaluation.score": lambda u, c: _member_of(u, c.agency_id, ("evaluator", "procurement_officer")),
@@ -111,13 +114,15 @@ MESSAGES = {
     "challenge.pitch": _l("Only companies can pitch for challenges."),
     "challenge.invite_to_pitch": _l("Only your agency's owner, publishers or procurement officers can invite companies."),
     "organisation.manage": _l("Only the organisation's owner can do that."),
+    "question.ask": _l("Only companies can ask questions about a challenge."),
     "pilot.move": _l("Only the agency's procurement officers, its owner or the pilot's owner can move this pilot."),
     "organisation.edit_profile": _l("Only members of this company can change its profile."),
 }
 
 # Where refusing would reveal that something exists, we answer "not found".
 HIDDEN = {"challenge.view", "pitch.read", "pitch.write", "challenge.read_pitches", "admin.view",
-          "organisation.verify", "pilot.view", "audit.read_challenge"}
+          "organisation.verify", "pilot.view", "audit.read_challenge",
+          "question.answer"}
 HIDDEN |= {"challenge.view_matches"}  # which companies may be invited is the agency's business
 
 

@@ -12,6 +12,7 @@ from .notifications import bp as notifications
 from .pitches import bp as pitches
 from .pilots import bp as pilots
 from .evaluation import bp as evaluation
+from .questions import bp as questions
 
-BLUEPRINTS = [main, auth, account, challenges, pitches, companies, dashboard, notifications, admin, pilots, evaluation]
+BLUEPRINTS = [main, auth, account, challenges, pitches, companies, dashboard, notifications, admin, pilots, evaluation, questions]
 BLUEPRINTS.append(matches)

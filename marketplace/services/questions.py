@@ -1,0 +1,126 @@
+"""Clarification questions: a company asks before the question deadline, the agency answers for everyone.
+
+Equal treatment: every answer is public on the challenge page, without the
+asker's company, and is sent to every follower and every company with a pitch.
+"""
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Challenge, Membership, Pitch, Question, User
+from ..models.challenge import PUBLISHED
+from ..models.pitch import PITCH_WITHDRAWN
+from . import permissions
+from .clock import utcnow
+from .companies import followers_of
+from .errors import InvalidTransition, NotFound, ValidationFailed
+from .events import record_change
+from .notifications import notify
+from .outbox import handles
+
+MAX_QUESTION = 2000
+MAX_ANSWER = 5000
+
+
+def questions_open(challenge, now=None):
+    now = now or utcnow()
+    return challenge.status == PUBLISHED and (challenge.question_deadline is None or now < challenge.question_deadline)
+
+
+def public_questions(challenge):
+    """Answered questions, oldest first; never the asker's company."""
+    return db.session.scalars(select(Question).where(Question.challenge_id == challenge.id,
+                                                     Question.answer.is_not(None)).order_by(Question.answered_at)).all()
+
+
+def unanswered_questions(user, challenge):
+    if not permissions.can(user, "question.answer", challenge):
+        return []
+    return db.session.scalars(select(Question).where(Question.challenge_id == challenge.id,
+                                                     Question.answer.is_(None)).order_by(Question.asked_at)).all()
+
+
+def challenge_of_question(question_id):
+    question = db.session.get(Question, question_id)
+    if question is None:
+        raise NotFound(str(_l("We could not find that question.")))
+    return question.challenge
+
+
+def ask_question(user, slug, body):
+    challenge = db.session.scalar(select(Challenge).where(Challenge.slug == slug))
+    if challenge is None or not permissions.can(user, "challenge.view", challenge):
+        raise NotFound(str(_l("We could not find that challenge.")))
+    permissions.require(user, "question.ask", challenge)
+    if not questions_open(challenge):
+        raise InvalidTransition(str(_l("Questions for this challenge are closed.")))
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed({"body": _l("Write your question.")})
+    if len(body) > MAX_QUESTION:
+        raise ValidationFailed({"body": _l("Your question must be %(n)s characters or fewer.", n=MAX_QUESTION)})
+    question = Question(challenge_id=challenge.id, organisation_id=user.membership.organisation_id,
+                        asked_by_id=user.id, body=body)
+    db.session.add(question)
+    record_change(user, "question.asked", question, after={"body": body}, challenge_id=challenge.id)
+    db.session.commit()
+    return question
+
+
+def answer_question(user, question_id, answer):
+    question = db.session.get(Question, question_id)
+    if question is None or not permissions.can(user, "question.answer", question.challenge):
+        raise NotFound(str(_l("We could not find that question.")))
+    if question.answer is not None:
+        raise InvalidTransition(str(_l("This question has already been answered.")))
+    answer = (answer or "").strip()
+    if not answer:
+        raise ValidationFailed({"answer": _l("Write the answer.")})
+    if len(answer) > MAX_ANSWER:
+        raise ValidationFailed({"answer": _l("The answer must be %(n)s characters or fewer.", n=MAX_ANSWER)})
+    question.answer, question.answered_by_id, question.answered_at = answer, user.id, utcnow()
+    record_change(user, "question.answered", question, after={"answer": answer}, challenge_id=question.challenge_id)
+    db.session.commit()
+    return question
+
+
+def _agency_answerers(challenge):
+    return db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
+        Membership.organisation_id == challenge.agency_id,
+        Membership.role.in_(("owner", "publisher", "procurement_officer")), User.is_suspended.is_(False))).all()
+
+
+def pitching_members(challenge):
+    """Members of every company with a pitch (any state but withdrawn)."""
+    return db.session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .join(Pitch, Pitch.company_id == Membership.organisation_id)
+        .where(Pitch.challenge_id == challenge.id, Pitch.status != PITCH_WITHDRAWN, User.is_suspended.is_(False))
+    ).unique().all()
+
+
+@handles("question.asked")
+def tell_the_agency(event):
+    question = db.session.get(Question, event.payload["object_id"])
+    if question is None or question.answer is not None:
+        return
+    challenge = question.challenge
+    for user in _agency_answerers(challenge):
+        notify(user, kind="question.asked", title=_l("New question on “%(title)s”", title=challenge.title),
+               body=question.body, link=f"/challenges/{challenge.slug}#questions",
+               dedupe_key=f"question:{question.id}:{user.id}", email_template="notification")
+
+
+@handles("question.answered")
+def tell_followers_and_pitchers(event):
+    question = db.session.get(Question, event.payload["object_id"])
+    if question is None:
+        return
+    challenge = question.challenge
+    people = {u.id: u for u in followers_of(challenge)}
+    people.update({u.id: u for u in pitching_members(challenge)})
+    for user in people.values():
+        notify(user, kind="question.answered",
+               title=_l("A question on “%(title)s” was answered", title=challenge.title),
+               body=f"{question.body}\n\n{question.answer}", link=f"/challenges/{challenge.slug}#questions",
+               dedupe_key=f"answer:{question.id}:{user.id}", email_template="notification")
