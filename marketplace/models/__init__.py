@@ -12,9 +12,9 @@ from .pilot import MeasureOutcome, PaymentMilestone, Pilot, PilotDocument, Pilot
 from .user import User
 
 __all__ = [
-    "AuditEvent", "ConflictDeclaration", "Evaluation", "PitchAssessment", "Score", "Challenge", "EvaluationCriterion", "Follow", "Question", "SuccessMeasure",
-    "challenge_sectors", "EmailDelivery", "Notification", "Invitation", "Membership", "Organisation",
-    "Solution", "organisation_sectors", "MeasureOutcome", "PaymentMilestone", "Pilot", "PilotDocument",
-    "PilotMessage", "PilotStageChange", "PitchSessionSlot", "OutboxEvent", "Pitch", "PitchAttachment", "User",
+    "AuditEvent", "ConflictDeclaration", "Evaluation", "PitchAssessment", "Score", "Challenge",
+    "EvaluationCriterion", "Follow", "Question", "SuccessMeasure", "challenge_sectors", "EmailDelivery",
+    "Notification", "Invitation", "Membership", "Organisation", "Solution", "organisation_sectors",
+    "MeasureOutcome", "PaymentMilestone", "Pilot", "PilotDocument", "PilotMessage", "PilotStageChange",
+    "PitchSessionSlot", "OutboxEvent", "Pitch", "PitchAttachment", "User", "Match", "organisation_terms",
 ]
-__all__ += ["Match", "organisation_terms"]

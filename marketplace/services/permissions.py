@@ -112,7 +112,8 @@ MESSAGES = {
     "challenge.cancel": _l("Only your agency's owner or publishers can cancel this challenge."),
     "challenge.follow": _l("Only companies can follow challenges."),
     "challenge.pitch": _l("Only companies can pitch for challenges."),
-    "challenge.invite_to_pitch": _l("Only your agency's owner, publishers or procurement officers can invite companies."),
+    "challenge.invite_to_pitch": _l(
+        "Only your agency's owner, publishers or procurement officers can invite companies."),
     "organisation.manage": _l("Only the organisation's owner can do that."),
     "question.ask": _l("Only companies can ask questions about a challenge."),
     "pilot.move": _l("Only the agency's procurement officers, its owner or the pilot's owner can move this pilot."),

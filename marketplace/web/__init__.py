@@ -14,5 +14,8 @@ from .pilots import bp as pilots
 from .evaluation import bp as evaluation
 from .questions import bp as questions
 
-BLUEPRINTS = [main, auth, account, challenges, pitches, companies, dashboard, notifications, admin, pilots, evaluation, questions]
+BLUEPRINTS = [
+    main, auth, account, challenges, pitches, companies, dashboard, notifications,
+    admin, pilots, evaluation, questions,
+]
 BLUEPRINTS.append(matches)
