@@ -1,7 +1,7 @@
 """Thin tasks: take ids, call one service."""
 from celery import shared_task
 
-from marketplace.services import deadlines, notifications, outbox, pilot_reminders
+from marketplace.services import deadlines, notifications, outbox, pilot_reminders, pitch_sessions
 
 
 @shared_task(name="outbox.process_event", bind=True, max_retries=8)
@@ -42,3 +42,8 @@ def advance_ended_pilots():
 @shared_task(name="pilots.remind_due_stages")
 def remind_due_stages():
     return pilot_reminders.remind_due_stages()
+
+
+@shared_task(name="pitch_sessions.remind_tomorrow")
+def remind_tomorrows_sessions():
+    return pitch_sessions.remind_tomorrows_sessions()

@@ -37,6 +37,8 @@ class EmailDelivery(db.Model):
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
+    # An iCalendar invitation sent along (pitch sessions), as text/calendar.
+    calendar: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default=DELIVERY_QUEUED, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Challenge, Pitch
+from ..models import Challenge, Membership, Pitch, User
 from ..models.challenge import CLOSED, EVALUATING, MARKET_CONSULTATION
 from ..models.evaluation import SCORE_MAX, SCORE_MIN, ConflictDeclaration, Evaluation, PitchAssessment, Score
 from ..models.pitch import PITCH_NOT_SELECTED, PITCH_SELECTED, PITCH_SHORTLISTED, PITCH_SUBMITTED
@@ -21,6 +21,7 @@ from . import permissions
 from .clock import utcnow
 from .errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from .events import record_change
+from .outbox import handles
 
 DECISIONS = (PITCH_SHORTLISTED, PITCH_NOT_SELECTED, PITCH_SELECTED)
 MAX_COMMENT = 2000
@@ -372,3 +373,29 @@ def outcome_for_company(user, pitch):
     if row is None or row.published_at is None:
         return None
     return {"decision": row.published_decision, "feedback": row.feedback}
+
+
+
+def _decision_title(decision, title):
+    if decision == PITCH_SELECTED:
+        return _l("Your pitch for “%(title)s” is selected for a pilot", title=title)
+    if decision == PITCH_SHORTLISTED:
+        return _l("Your pitch for “%(title)s” is shortlisted", title=title)
+    return _l("Your pitch for “%(title)s” was not selected", title=title)
+
+
+@handles("pitch.decided")
+def tell_the_company(event):
+    """Every company that pitched hears its own outcome, with its feedback; nothing about the others."""
+    from .notifications import notify
+
+    pitch = db.session.get(Pitch, event.payload["object_id"])
+    row = db.session.scalar(select(PitchAssessment).where(PitchAssessment.pitch_id == event.payload["object_id"]))
+    if pitch is None or row is None or row.published_decision is None:
+        return
+    members = db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
+        Membership.organisation_id == pitch.company_id, User.is_suspended.is_(False))).all()
+    for user in members:
+        notify(user, kind="pitch.decided", title=_decision_title(row.published_decision, pitch.challenge.title),
+               body=row.feedback or "", link=f"/pitches/{pitch.id}", dedupe_key=f"decided:{pitch.id}:{user.id}",
+               email_template="notification")

@@ -1,2 +1,4 @@
 """Imports every service module that registers outbox handlers (@handles), so the worker and tests see them all."""
-from . import accounts, deadlines, mail, matching, pilot_reminders, questions  # noqa: F401
+from . import (  # noqa: F401
+    accounts, deadlines, evaluation, mail, matching, pilot_reminders, pitch_sessions, questions,
+)

@@ -74,7 +74,7 @@ def render_email(template, *, locale, context):
     return " ".join(subject.split())[:300], text, html
 
 
-def queue_email(template, *, dedupe_key, user=None, address=None, locale=None, context=None):
+def queue_email(template, *, dedupe_key, user=None, address=None, locale=None, context=None, calendar=None):
     """Record one email to send; the same dedupe key never makes a second one. The caller commits."""
     existing = db.session.scalar(select(EmailDelivery).where(EmailDelivery.dedupe_key == dedupe_key))
     if existing is not None:
@@ -89,7 +89,7 @@ def queue_email(template, *, dedupe_key, user=None, address=None, locale=None, c
     subject, text, html = render_email(template, locale=language, context=values)
     delivery = EmailDelivery(dedupe_key=dedupe_key, user_id=user.id if user is not None else None,
                              to_address=to_address, subject=subject, body_text=text, body_html=html,
-                             status=DELIVERY_QUEUED)
+                             calendar=calendar, status=DELIVERY_QUEUED)
     try:
         with db.session.begin_nested():  # another process queued the same email a moment ago: keep theirs
             db.session.add(delivery)
@@ -118,6 +118,9 @@ def message_for(delivery):
     message.set_content(delivery.body_text)
     if delivery.body_html:
         message.add_alternative(delivery.body_html, subtype="html")
+    if delivery.calendar:
+        message.add_attachment(delivery.calendar.encode("utf-8"), maintype="text", subtype="calendar",
+                               filename="invitation.ics", params={"method": "REQUEST"})
     return message
 
 

@@ -80,15 +80,19 @@ def stuck_event_ids(limit=500):
 
 
 def process_pending(limit=1000):
-    """Process every unprocessed event in order (the CLI and tests use this)."""
-    ids = list(
-        db.session.scalars(
+    """Process unprocessed events in order, including those their handlers add (the CLI and tests use this)."""
+    done, seen = 0, set()
+    while done < limit:
+        ids = [event_id for event_id in db.session.scalars(
             select(OutboxEvent.id).where(OutboxEvent.processed_at.is_(None)).order_by(OutboxEvent.id).limit(limit)
-        )
-    )
-    for event_id in ids:
-        process_event(event_id)
-    return len(ids)
+        ) if event_id not in seen]
+        if not ids:
+            break
+        for event_id in ids:
+            seen.add(event_id)  # an event that fails stays pending, but is not retried in this call
+            process_event(event_id)
+            done += 1
+    return done
 
 
 def backoff_seconds(retries, base=2, cap=600):

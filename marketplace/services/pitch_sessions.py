@@ -7,13 +7,15 @@ file and the reminder the day before are sent by handlers of
 from datetime import timedelta
 from urllib.parse import urlparse
 
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from icalendar import Calendar, Event, vCalAddress, vText
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Challenge, Pitch
+from ..models import Challenge, Membership, Pitch, User
 from ..models.challenge import EVALUATING
 from ..models.pitch import PITCH_SHORTLISTED
 from ..models.pitch_session import IN_PERSON, ONLINE, SESSION_MODES, PitchSessionSlot
@@ -21,6 +23,9 @@ from . import permissions
 from .clock import utcnow
 from .errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from .events import record_change
+from .mail import queue_email, recipient_locale
+from .notifications import notify
+from .outbox import handles
 
 MAX_SESSION = timedelta(hours=4)
 
@@ -161,3 +166,52 @@ def sessions_starting_between(start, end):
         select(PitchSessionSlot).where(PitchSessionSlot.pitch_id.is_not(None),
                                        PitchSessionSlot.starts_at >= start, PitchSessionSlot.starts_at < end)
     ).all()
+
+
+def _people(organisation_id, roles=None):
+    query = select(User).join(Membership, Membership.user_id == User.id).where(
+        Membership.organisation_id == organisation_id, User.is_suspended.is_(False))
+    if roles:
+        query = query.where(Membership.role.in_(roles))
+    return db.session.scalars(query).all()
+
+
+def _send_invitation(slot, dedupe_prefix, reminder=False):
+    pitch = slot.pitch
+    challenge = slot.challenge
+    company_people = _people(pitch.company_id)
+    agency_people = _people(challenge.agency_id, ("owner", "procurement_officer"))
+    organiser = agency_people[0].email if agency_people else current_app.config["MAIL_DEFAULT_SENDER"]
+    ics = calendar_invitation(slot, organiser_email=organiser,
+                              attendee_emails=[u.email for u in company_people + agency_people]).decode("utf-8")
+    where = slot.address if slot.mode == IN_PERSON else slot.link
+    for user in company_people + agency_people:
+        title = (_l("Tomorrow: pitch session for “%(title)s”", title=challenge.title) if reminder
+                 else _l("Pitch session booked for “%(title)s”", title=challenge.title))
+        notification = notify(user, kind="pitch_session.reminder" if reminder else "pitch_session.booked",
+                              title=title, body=_l("%(company)s, %(where)s", company=pitch.company.name, where=where),
+                              link=f"/pitches/{pitch.id}/session" if user.membership.organisation_id ==
+                              pitch.company_id else f"/challenges/{challenge.slug}/evaluation",
+                              dedupe_key=f"{dedupe_prefix}:{slot.id}:{user.id}")
+        if notification is not None:
+            with force_locale(recipient_locale(user)):
+                context = {"title": str(title), "body": f"{pitch.company.name}\n{where}", "link": None}
+            queue_email("notification", dedupe_key=f"email:{dedupe_prefix}:{slot.id}:{user.id}", user=user,
+                        context=context, calendar=ics)
+
+
+@handles("pitch_session.booked")
+def send_calendar_invitations(event):
+    slot = db.session.get(PitchSessionSlot, event.payload["slot_id"])
+    if slot is not None and slot.pitch is not None:
+        _send_invitation(slot, "session")
+
+
+def remind_tomorrows_sessions(now=None):
+    """The day before a session, both sides get a reminder with the calendar file; once, however often beat runs."""
+    now = now or utcnow()
+    slots = sessions_starting_between(now + timedelta(hours=12), now + timedelta(hours=36))
+    for slot in slots:
+        _send_invitation(slot, "session-reminder", reminder=True)
+    db.session.commit()
+    return len(slots)

@@ -208,3 +208,23 @@ def test_a_scoring_sheet_is_saved_whole_or_not_at_all(closed):
     mine = evaluation.my_scores(people["alice"], challenge)
     assert {k: v.score for k, v in mine.items()} == {(assessment.id, first.id): 4, (assessment.id, second.id): 2}
     assert evaluation.my_scores(people["carol"], challenge) == {}
+
+
+def test_each_company_is_told_its_own_outcome_and_feedback(closed, smtp_sink):
+    from marketplace.models import Notification
+    from marketplace.services.outbox import process_pending
+
+    challenge, pitches, people = _started(closed)
+    evaluation.declare_conflict(people["alice"], challenge.id, conflicted=False)
+    _score_all(people["alice"], challenge, {"A": [5, 5], "B": [2, 4], "C": [1, 1]})
+    evaluation.finalise_evaluation(people["officer"], challenge.id)
+    for row in db.session.scalars(select(PitchAssessment)):
+        evaluation.decide(people["officer"], row.id, decision="not_selected", feedback=f"Feedback {row.label}")
+    evaluation.publish_decisions(people["officer"], challenge.id)
+    process_pending()
+    process_pending()
+    notes = db.session.scalars(select(Notification).where(Notification.kind == "pitch.decided")).all()
+    assert [n.user_id for n in notes] == [people["company"].id]
+    label = db.session.scalar(select(PitchAssessment.label).where(PitchAssessment.pitch_id == pitches[0].id))
+    assert notes[0].body == f"Feedback {label}" and "was not selected" in notes[0].title
+    assert [m["To"] for m in smtp_sink.messages] == [people["company"].email]

@@ -89,3 +89,27 @@ def test_the_calendar_file_describes_the_session(evaluating):
     assert str(event["location"]) == "Rue de la Loi 16, 1000 Brussels"
     assert challenge.title in str(event["summary"])
     assert str(event["attendee"]) == "mailto:a@company.example"
+
+
+def test_booking_sends_both_sides_a_calendar_invitation_and_a_reminder_the_day_before(evaluating, smtp_sink):
+    from sqlalchemy import select
+
+    from marketplace.models import EmailDelivery
+    from marketplace.services.outbox import process_pending
+
+    challenge, shortlisted, _, people = evaluating
+    slot = _offer(challenge, people, starts_at=utcnow() + timedelta(hours=30),
+                  ends_at=utcnow() + timedelta(hours=30, minutes=30))
+    pitch_sessions.book_slot(people["first"], shortlisted[0].id, slot.id)
+    process_pending()
+    recipients = sorted(m["To"] for m in smtp_sink.messages)
+    assert recipients == sorted([people["first"].email, people["officer"].email])
+    calendar = next(part for part in smtp_sink.messages[0].walk() if part.get_content_type() == "text/calendar")
+    assert icalendar.Calendar.from_ical(calendar.get_content()).walk("VEVENT")[0]["location"] == \
+        "https://meet.example.org/agora-1"
+    assert pitch_sessions.remind_tomorrows_sessions() == 1
+    assert pitch_sessions.remind_tomorrows_sessions() == 1
+    process_pending()
+    reminders = db.session.scalars(select(EmailDelivery).where(EmailDelivery.dedupe_key.like("email:session-reminder%")))
+    assert len(reminders.all()) == 2
+    assert len(smtp_sink.messages) == 4

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 494d1441798f
+Revision ID: 1a2ca8bf3621
 Revises: 
-Create Date: 2026-11-23 02:22:26.423577
+Create Date: 2026-11-23 02:29:55.872210
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '494d1441798f'
+revision = '1a2ca8bf3621'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -140,6 +140,7 @@ def upgrade():
     sa.Column('subject', sa.String(length=300), nullable=False),
     sa.Column('body_text', sa.Text(), nullable=False),
     sa.Column('body_html', sa.Text(), nullable=True),
+    sa.Column('calendar', sa.Text(), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
