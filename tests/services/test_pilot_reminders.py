@@ -1,0 +1,62 @@
+"""Pilot reminders: due soon, overdue, then escalated to the agency; each once per stage visit."""
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from marketplace.extensions import db
+from marketplace.models import Notification
+from marketplace.services import pilot_reminders, pilots
+
+
+@pytest.fixture
+def pilot(f):
+    challenge = f.Challenge(status="evaluating")
+    pitch = f.Pitch(challenge=challenge, status="selected")
+    officer = f.member(challenge.agency, "procurement_officer")
+    publisher = f.member(challenge.agency, "publisher")
+    owner = f.member(challenge.agency, "owner")
+    pilot = pilots.start_pilot(officer, pitch.id, budget="10000", starts_on=date.today(),
+                               ends_on=date.today() + timedelta(days=60), owner_id=officer.id)
+    return pilot, officer, publisher, owner
+
+
+def _kinds(user):
+    return sorted(n.kind for n in db.session.scalars(select(Notification).where(Notification.user_id == user.id)))
+
+
+def test_due_soon_then_overdue_then_escalated_each_once(pilot, app):
+    pilot, officer, publisher, owner = pilot
+    due = pilot.stage_due_on
+    pilot_reminders.remind_due_stages(today=due - timedelta(days=5))
+    assert _kinds(officer) == []
+    pilot_reminders.remind_due_stages(today=due - timedelta(days=1))
+    pilot_reminders.remind_due_stages(today=due - timedelta(days=1))
+    assert _kinds(officer) == ["pilot.due-soon"]
+    pilot_reminders.remind_due_stages(today=due + timedelta(days=1))
+    pilot_reminders.remind_due_stages(today=due + timedelta(days=2))
+    assert _kinds(officer) == ["pilot.due-soon", "pilot.overdue"]
+    assert _kinds(publisher) == []
+    late = due + timedelta(days=app.config["PILOT_ESCALATION_DAYS"])
+    pilot_reminders.remind_due_stages(today=late)
+    pilot_reminders.remind_due_stages(today=late + timedelta(days=1))
+    assert _kinds(publisher) == ["pilot.escalated"] and _kinds(owner) == ["pilot.escalated"]
+
+
+def test_no_reminders_after_an_outcome(pilot):
+    pilot, officer, publisher, owner = pilot
+    pilot.stage = "adopted"
+    pilot.stage_due_on = None
+    db.session.commit()
+    pilot_reminders.remind_due_stages(today=date.today() + timedelta(days=100))
+    assert _kinds(officer) == []
+
+
+def test_only_running_pilots_past_their_end_move_by_themselves(pilot):
+    pilot, *_ = pilot
+    assert pilot_reminders.advance_ended_pilots(today=date.today() + timedelta(days=100)) == 0  # still in agreement
+    pilot.stage = "running"
+    db.session.commit()
+    assert pilot_reminders.advance_ended_pilots(today=date.today()) == 0
+    assert pilot_reminders.advance_ended_pilots(today=pilot.ends_on + timedelta(days=1)) == 1
+    assert pilot_reminders.advance_ended_pilots(today=pilot.ends_on + timedelta(days=1)) == 0
