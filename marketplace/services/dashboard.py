@@ -2,7 +2,7 @@
 from sqlalchemy import case, func, select
 
 from ..extensions import db
-from ..models import Challenge, Follow, Pitch, Question
+from ..models import Challenge, Follow, Pilot, Pitch, Question
 from ..models.organisation import AGENCY
 from ..models.pitch import RECEIVED_STATUSES
 
@@ -37,10 +37,15 @@ def company_overview(organisation):
     return {"pitches": pitches, "followed": followed}
 
 
+def pilots_of(organisation):
+    column = Pilot.agency_id if organisation.kind == AGENCY else Pilot.company_id
+    return db.session.scalars(select(Pilot).where(column == organisation.id).order_by(Pilot.created_at.desc())).all()
+
+
 def overview(user):
     organisation = user.organisation
     if organisation is None:
         return {"kind": None}
     if organisation.kind == AGENCY:
-        return {"kind": AGENCY, "rows": agency_overview(organisation)}
-    return {"kind": "company", **company_overview(organisation)}
+        return {"kind": AGENCY, "rows": agency_overview(organisation), "pilots": pilots_of(organisation)}
+    return {"kind": "company", **company_overview(organisation), "pilots": pilots_of(organisation)}

@@ -114,3 +114,20 @@ def test_the_company_dashboard_shows_its_pitches_and_follows(client, login, memb
 
 def test_anonymous_dashboard_goes_to_sign_in(client):
     assert client.get("/dashboard").status_code == 302
+
+
+def test_both_dashboards_list_their_pilots(client, login, f):
+    from datetime import date, timedelta
+
+    from marketplace.services import pilots
+
+    challenge = f.Challenge(status="evaluating")
+    pitch = f.Pitch(challenge=challenge, status="selected", title="Pilot-worthy pitch")
+    officer = f.member(challenge.agency, "procurement_officer")
+    pilots.start_pilot(officer, pitch.id, budget="1000", starts_on=date.today(),
+                       ends_on=date.today() + timedelta(days=9), owner_id=officer.id)
+    for user in (officer, f.member(pitch.company, "member")):
+        login(user)
+        assert "Pilot-worthy pitch" in client.get("/dashboard").text
+    login(f.member(f.Company(), "owner"))
+    assert "Pilot-worthy pitch" not in client.get("/dashboard").text
