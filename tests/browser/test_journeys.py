@@ -1,0 +1,110 @@
+"""The main journeys in a real browser, each page checked with axe-core, screenshots saved."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from marketplace.extensions import db
+from marketplace.models import Challenge, Pitch
+from marketplace.services.clock import utcnow
+from marketplace.services.outbox import process_pending
+
+pytestmark = pytest.mark.browser
+
+
+def _deadline(days):
+    return (utcnow() + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_a_publisher_writes_and_publishes_a_challenge(page, a11y, shot, sign_in, f):
+    publisher = f.member(f.Agency(name="Flemish Water Board"), "publisher")
+    sign_in(publisher)
+    a11y.check(page)
+    page.get_by_role("link", name="Write a challenge").click()
+    a11y.check(page)
+    page.get_by_label("Title").fill("Find leaking water pipes early")
+    page.get_by_role("button", name="Save draft").click()
+    # Too little to publish yet: the preview says what is missing.
+    assert page.get_by_role("heading", name="Before you can publish").is_visible()
+    a11y.check(page)
+    page.get_by_role("link", name="Edit the draft").first.click()
+    page.get_by_role("textbox", name="Summary").fill("Old pipes leak and we find out too late.")
+    page.get_by_role("textbox", name="The problem").fill("About **20 %** of our water is lost to leaks.")
+    page.get_by_label("65 – ").check()
+    page.get_by_label("Pitch deadline").fill(_deadline(30))
+    page.locator("#criteria-0-name").fill("Fit to the problem")
+    page.locator("#criteria-0-weight").fill("70")
+    page.locator("#criteria-1-name").fill("Price")
+    page.locator("#criteria-1-weight").fill("20")
+    page.locator("#success_measures-0-measure").fill("Water lost to leaks")
+    page.locator("#success_measures-0-baseline").fill("20 %")
+    page.locator("#success_measures-0-target").fill("12 %")
+    page.get_by_role("button", name="Save draft").click()
+    # The weights add up to 90: the error is next to the criteria and summarised at the top.
+    assert page.title().startswith("Error:")
+    assert page.get_by_text("The criteria weights must add up to 100").first.is_visible()
+    a11y.check(page)
+    shot(page, "form-errors")
+    page.locator("#criteria-1-weight").fill("30")
+    page.get_by_role("button", name="Save draft").click()
+    shot(page, "preview")
+    page.get_by_role("button", name="Publish the challenge").click()
+    assert page.get_by_role("heading", level=1, name="Find leaking water pipes early").is_visible()
+    a11y.check(page)
+    shot(page, "published")
+    assert db.session.scalars(select(Challenge.status)).one() == "published"
+
+
+def test_a_company_sets_up_its_profile_gets_the_match_asks_and_pitches_by_keyboard(
+        page, a11y, shot, sign_in, f, smtp_sink):
+    company = f.Company(name="LeakSense", capability_statement="", keywords="")
+    member = f.member(company, "owner")
+    sign_in(member)
+    page.goto("/account/profile")
+    a11y.check(page)
+    page.get_by_label("What you can do").fill("Acoustic sensors that find leaks in water pipes.")
+    page.get_by_label("Keywords").fill("water, leaks, pipes, sensors")
+    page.get_by_label("65 – ").check()
+    page.get_by_role("button", name="Save profile").click()
+    assert page.get_by_text("Your company profile is saved.").is_visible()
+    shot(page, "profile")
+
+    water = f.Agency(name="Flemish Water Board")
+    challenge = f.Challenge(agency=water, status="draft", published_at=None, title="Find leaking water pipes early",
+                            summary="Old pipes leak.", problem_statement="Leaks in water pipes waste water.")
+    f.set_sectors(challenge, ["65"])
+    from marketplace.services.challenges import publish_challenge
+
+    publish_challenge(f.member(water, "publisher"), challenge.slug)
+    process_pending()
+    match_email = next(m for m in smtp_sink.messages if m["To"] == member.email)
+    assert "Find leaking water pipes early" in match_email["Subject"]
+    link = next(line for line in match_email.get_body(("plain",)).get_content().splitlines()
+                if "/challenges/" in line).strip()
+    page.goto(link.replace("http://localhost", ""))
+    assert page.get_by_role("heading", name="Why you were matched").is_visible()
+    a11y.check(page)
+
+    page.get_by_label("Ask a question").fill("Can the pilot start in spring?")
+    page.get_by_role("button", name="Send question").click()
+    assert page.get_by_text("Your question is sent.").is_visible()
+
+    # The pitch, with the keyboard only.
+    page.get_by_role("link", name="Write a pitch").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/pitch")
+    a11y.check(page)
+    page.get_by_label("Title").focus()
+    page.keyboard.type("Acoustic leak detection")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Sensors on the network find leaks within days.")
+    page.keyboard.press("Tab")
+    page.keyboard.type("We install 40 sensors and report weekly.")
+    page.get_by_role("button", name="Submit pitch").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/receipt")
+    assert page.get_by_role("heading", name="Receipt for your pitch").is_visible()
+    a11y.check(page)
+    shot(page, "receipt")
+    pitch = db.session.scalars(select(Pitch)).one()
+    assert pitch.status == "submitted" and pitch.receipt_digest in page.content()
