@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from ..forms import apply_domain_errors
 from ..forms.evaluation import DecisionForm, DeclarationForm, SlotForm
-from ..services import audit, evaluation, permissions, pitch_sessions
+from ..services import audit, evaluation, permissions, pilots, pitch_sessions
 from ..services.challenges import get_visible
 from ..services.errors import NotFound, ValidationFailed
 from .i18n import from_local_input
@@ -41,6 +41,7 @@ def _overview(challenge, status=200, **forms):
         declaration_form=forms.get("declaration") or DeclarationForm(formdata=None),
         decision_forms=decision_forms, slot_form=forms.get("slot") or SlotForm(formdata=None),
         slots=pitch_sessions.slots_of(challenge) if manages else [],
+        pilots={p.pitch_id: p for p in pilots.pilots_of(current_user, challenge)},
         form=next(iter(forms.values()), None),
     ), status
 

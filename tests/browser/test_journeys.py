@@ -108,3 +108,74 @@ def test_a_company_sets_up_its_profile_gets_the_match_asks_and_pitches_by_keyboa
     shot(page, "receipt")
     pitch = db.session.scalars(select(Pitch)).one()
     assert pitch.status == "submitted" and pitch.receipt_digest in page.content()
+
+
+PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def test_an_officer_evaluates_shortlists_starts_a_pilot_and_adopts(page, a11y, shot, sign_in, f, tmp_path):
+    challenge = f.Challenge(status="closed", pitch_deadline=utcnow() - timedelta(days=1),
+                            title="Find leaking water pipes early")
+    f.Pitch(challenge=challenge, status="submitted", company=f.Company(name="LeakSense"), title="Acoustic sensors")
+    f.Pitch(challenge=challenge, status="submitted", company=f.Company(name="AquaData"), title="Meter analytics")
+    officer = f.member(challenge.agency, "procurement_officer")
+    sign_in(officer)
+    page.goto(f"/challenges/{challenge.slug}")
+    page.get_by_role("link", name="Evaluation").click()
+    a11y.check(page)
+    page.get_by_role("button", name="Start the evaluation").click()
+    page.get_by_label("No, I have no conflict of interest").check()
+    page.get_by_role("button", name="Record my declaration").click()
+    page.get_by_role("link", name="Score the pitches").click()
+    a11y.check(page)
+    assert "LeakSense" not in page.content()  # blind
+    shot(page, "blind-scoring")
+    for label, marks in (("A", ("5", "4")), ("B", ("2", "3"))):
+        section = page.locator(f"section:has(h2:has-text('Pitch {label}'))")
+        for select, mark in zip(section.locator("select").all(), marks):
+            select.select_option(mark)
+        section.locator("textarea").first.fill(f"Comment on pitch {label}.")
+        section.get_by_role("button", name=f"Save scores for pitch {label}").click()
+    page.goto(f"/challenges/{challenge.slug}/evaluation")
+    page.get_by_role("button", name="Finalise the evaluation").click()
+    a11y.check(page)
+    shot(page, "ranking")
+    winner = page.locator("form[id^=decision-]").filter(has_text="LeakSense")
+    winner.get_by_label("Selected", exact=True).check()
+    winner.get_by_role("button", name="Save decision").click()
+    other = page.locator("form[id^=decision-]").filter(has_text="AquaData")
+    other.get_by_label("Not selected", exact=True).check()
+    other.get_by_role("button", name="Save decision").click()
+    page.get_by_role("button", name="Send all decisions to the companies").click()
+    page.get_by_role("link", name="Start a pilot with LeakSense").click()
+    a11y.check(page)
+    page.get_by_label("Start date").fill(utcnow().date().isoformat())
+    page.get_by_label("End date").fill((utcnow().date() + timedelta(days=60)).isoformat())
+    page.get_by_role("button", name="Start the pilot").click()
+    assert page.get_by_text("The pilot is started").is_visible()
+    a11y.check(page)
+
+    agreement = tmp_path / "signed-agreement.pdf"
+    agreement.write_bytes(PDF)
+    page.get_by_label("What is this document?").select_option("signed_agreement")
+    page.get_by_label("File").set_input_files(str(agreement))
+    page.get_by_role("button", name="Upload").click()
+    page.locator("section.move").filter(has_text="Start the pilot").get_by_role("button").click()
+    page.locator("section.move").filter(has_text="Move to evaluation").get_by_role("button").click()
+    report = tmp_path / "evaluation-report.pdf"
+    report.write_bytes(PDF)
+    page.get_by_label("What is this document?").select_option("evaluation_report")
+    page.get_by_label("File").set_input_files(str(report))
+    page.get_by_role("button", name="Upload").click()
+    judge = page.locator("form.judge").first
+    judge.get_by_label("Met", exact=True).check()
+    judge.get_by_label("Evidence").fill("Missed appointments fell from 12 % to 5 %.")
+    judge.get_by_role("button", name="Save judgement").click()
+    page.get_by_label("Outcome summary (public)").fill("It worked: the agency buys the service.")
+    page.get_by_role("button", name="Save outcome").click()
+    page.locator("section.move").filter(has_text="Adopt the solution").get_by_role("button").click()
+    assert page.get_by_text("The pilot is now in stage: Adopted.").is_visible()
+    a11y.check(page)
+    shot(page, "adopted")
+    page.goto(f"/challenges/{challenge.slug}")
+    assert page.get_by_role("heading", name="What the pilots showed").is_visible()
