@@ -187,6 +187,12 @@ def _set_password(user, password):
     user.session_version = (user.session_version or 1) + 1  # every other session ends
 
 
+def end_sessions(user):
+    """Sign the person out everywhere: every signed cookie issued before now stops working."""
+    user.session_version = (user.session_version or 1) + 1
+    db.session.commit()
+
+
 def change_password(user, current_password, new_password):
     if not verify_password(user.password_hash, current_password):
         raise ValidationFailed({"current_password": _l("Your current password is not right.")})

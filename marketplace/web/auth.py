@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from ..forms import apply_domain_errors
 from ..forms.accounts import AcceptInvitationForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
@@ -50,6 +50,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        # A copy of the session or remember-me cookie must not keep working after signing out.
+        accounts.end_sessions(current_user._get_current_object())
     logout_user()
     session.clear()
     flash(_("You are signed out."), "success")

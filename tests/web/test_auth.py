@@ -38,7 +38,7 @@ def test_registration_problems_are_explained_and_nothing_is_created(client, fiel
     assert db.session.query(User).count() == 0 and db.session.query(Organisation).count() == 0
 
 
-def test_registering_a_taken_address_reveals_nothing(client, f):
+def test_registering_a_taken_address_reveals_nothing(client, f, smtp_sink):
     existing = f.member(f.Company(), "owner", email="ann@example.org")
     response = client.post("/auth/register", data=REGISTER)
     assert response.status_code == 200 and "Check your email" in response.text
@@ -85,7 +85,7 @@ def test_suspended_people_and_organisations_cannot_sign_in(client, f):
     assert client.post("/auth/login", data={"email": user.email, "password": PASSWORD}).status_code == 401
 
 
-def test_password_reset_by_emailed_signed_expiring_token(client, f, app):
+def test_password_reset_by_emailed_signed_expiring_token(client, f, app, smtp_sink):
     user = f.member(f.Company(), "owner")
     response = client.post("/auth/forgot", data={"email": user.email})
     assert "Check your email" in response.text
@@ -125,7 +125,7 @@ def test_a_password_change_ends_other_sessions(client, app, f, login):
     assert wrong.status_code == 422 and "current password is not right" in wrong.text
 
 
-def test_invitations_by_the_owner_only(client, login, f):
+def test_invitations_by_the_owner_only(client, login, f, smtp_sink):
     agency = f.Agency()
     owner = f.member(agency, "owner")
     publisher = f.member(agency, "publisher")
@@ -190,3 +190,20 @@ def test_admin_verifies_and_suspends_others_are_refused(client, login, f):
     db.session.refresh(agency)
     assert agency.verified and agency.suspended
     assert client.post("/admin/organisations/999999/verify").status_code == 404
+
+
+def test_a_copied_cookie_stops_working_after_sign_out(client, app, f):
+    user = f.member(f.Company(), "owner")
+    client.post("/auth/login", data={"email": user.email, "password": PASSWORD, "remember": "y"})
+    thief = app.test_client()
+    for cookie in client._cookies.values():
+        thief.set_cookie(cookie.key, cookie.value)
+    assert thief.get("/notifications").status_code == 200
+    client.post("/auth/logout")
+    assert thief.get("/notifications").status_code == 302
+
+
+def test_an_oversized_request_is_refused_with_413(client, app):
+    body = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    response = client.post("/auth/login", data=body, content_type="application/octet-stream")
+    assert response.status_code == 413
