@@ -86,6 +86,14 @@ class Config:
     # An outbox event still unprocessed after this long is re-dispatched by beat.
     OUTBOX_STUCK_AFTER_SECONDS = _int("OUTBOX_STUCK_AFTER_SECONDS", 120)
 
+    # Rate limits of sign-in and password reset, shared by every web process through Redis.
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    RATELIMIT_STRATEGY = "moving-window"
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute; 20 per hour")
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per minute; 200 per hour")
+    RESET_LIMIT_PER_ACCOUNT = os.environ.get("RESET_LIMIT_PER_ACCOUNT", "3 per hour")
+    RESET_LIMIT_PER_ADDRESS = os.environ.get("RESET_LIMIT_PER_ADDRESS", "20 per hour")
+
     # Session cookies.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

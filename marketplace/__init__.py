@@ -40,7 +40,7 @@ def check_secret_key(app):
 
 def register_extensions(app):
     from . import models  # noqa: F401  (registers the tables with the metadata)
-    from .extensions import babel, csrf, db, login_manager, migrate
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from .web.i18n import select_locale, select_timezone
 
     db.init_app(app)
@@ -49,6 +49,7 @@ def register_extensions(app):
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
+    limiter.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
 

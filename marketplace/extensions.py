@@ -1,5 +1,7 @@
 """Flask extensions, created unbound here and bound in create_app()."""
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -26,3 +28,5 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 migrate = Migrate()
 babel = Babel()
+# Limits are declared on the views that need them (sign-in, password reset); storage is Redis in production.
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)

@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 from marketplace import create_app
 from marketplace.extensions import db as _db
+from marketplace.extensions import limiter
 
 from . import factories
 
@@ -86,6 +87,7 @@ def app_context(app):
     with app.app_context():
         yield
         _empty_all_tables()
+        limiter.reset()
 
 
 @pytest.fixture

@@ -1,10 +1,12 @@
 """Signing in and out, registering, password reset and accepting an invitation."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
+from ..extensions import limiter
 from ..forms import apply_domain_errors
 from ..forms.accounts import AcceptInvitationForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
 from ..services import accounts
@@ -12,6 +14,18 @@ from ..services.errors import ValidationFailed
 from .i18n import select_locale
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def _account_key():
+    """Limits per account: the address typed, whether or not it exists (so the limit reveals nothing)."""
+    return "account:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _limit(setting):
+    return lambda: current_app.config[setting]
+
+
+per_address = get_remote_address
 
 
 def _safe_next(target):
@@ -32,6 +46,8 @@ def _sign_in(user, remember=False):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_limit("LOGIN_LIMIT_PER_ADDRESS"), key_func=per_address, methods=["POST"])
+@limiter.limit(_limit("LOGIN_LIMIT_PER_ACCOUNT"), key_func=_account_key, methods=["POST"])
 def login():
     form = LoginForm()
     if request.method == "GET" and _safe_next(request.args.get("next")):
@@ -79,6 +95,8 @@ def register():
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(_limit("RESET_LIMIT_PER_ADDRESS"), key_func=per_address, methods=["POST"])
+@limiter.limit(_limit("RESET_LIMIT_PER_ACCOUNT"), key_func=_account_key, methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():

@@ -1,10 +1,10 @@
 """Error pages, and the one place domain exceptions become HTTP answers for the pages."""
 from flask import render_template, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
 from ..services.errors import DomainError, NotFound
-
 
 
 def _page(status, message=None):
@@ -18,6 +18,10 @@ def register(app):
         if isinstance(exc, NotFound):
             return _page(404)
         return _page(exc.status_code, exc.message)
+
+    @app.errorhandler(429)
+    def too_many_attempts(exc):
+        return _page(429, _("Too many attempts. For your safety, wait a few minutes and try again."))
 
     @app.errorhandler(HTTPException)
     def http_error(exc):

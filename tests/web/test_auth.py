@@ -207,3 +207,33 @@ def test_an_oversized_request_is_refused_with_413(client, app):
     body = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
     response = client.post("/auth/login", data=body, content_type="application/octet-stream")
     assert response.status_code == 413
+
+
+def test_sign_in_is_rate_limited_per_account_with_a_clear_message(client, f):
+    user = f.member(f.Company(), "owner")
+    for _ in range(5):
+        assert client.post("/auth/login", data={"email": user.email, "password": "wrong guess!!"}).status_code == 401
+    blocked = client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    assert blocked.status_code == 429 and "Too many attempts" in blocked.text
+    # Another account from the same address is not blocked by the first one's limit.
+    other = f.member(f.Company(), "owner")
+    assert client.post("/auth/login", data={"email": other.email, "password": PASSWORD}).status_code == 302
+
+
+def test_sign_in_is_rate_limited_per_address(client, app, f):
+    app.config["LOGIN_LIMIT_PER_ADDRESS"], saved = "3 per minute", app.config["LOGIN_LIMIT_PER_ADDRESS"]
+    try:
+        for n in range(3):
+            client.post("/auth/login", data={"email": f"guess{n}@example.org", "password": "whatever it is"})
+        blocked = client.post("/auth/login", data={"email": "guess9@example.org", "password": "whatever it is"})
+        assert blocked.status_code == 429
+    finally:
+        app.config["LOGIN_LIMIT_PER_ADDRESS"] = saved
+
+
+def test_password_reset_is_rate_limited_per_account(client, f):
+    user = f.member(f.Company(), "owner")
+    for _ in range(3):
+        assert client.post("/auth/forgot", data={"email": user.email}).status_code == 200
+    assert client.post("/auth/forgot", data={"email": user.email}).status_code == 429
+    assert db.session.query(OutboxEvent).filter(OutboxEvent.topic == "user.password_reset_requested").count() == 3
