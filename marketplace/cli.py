@@ -23,3 +23,15 @@ def register(app):
         click.echo("Demo data loaded. Sign in with any of these, password: " + DEMO_PASSWORD)
         for email, role, organisation in logins:
             click.echo(f"  {email:45} {role:22} {organisation}")
+
+    @app.cli.command("verify-audit")
+    def verify_audit_command():
+        """Check the audit trail's hash chain; exits 1 at the first row that was changed or removed."""
+        from .services.audit import verify_chain
+
+        checked, broken = verify_chain()
+        if broken is None:
+            click.echo(f"The audit trail is intact: {checked} rows checked.")
+            return
+        click.echo(f"The audit trail is broken at row {broken} (after {checked} intact rows).", err=True)
+        raise SystemExit(1)

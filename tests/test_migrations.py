@@ -30,6 +30,10 @@ def test_migrations_match_the_models_and_downgrade_cleanly(database_url, tmp_pat
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             differences = compare_metadata(context, db.metadata)
         assert differences == []
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect() as conn:
+                triggers = conn.scalars(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")).all()
+            assert triggers == ["audit_events_append_only"]
         downgrade(revision="base")
         with db.engine.connect() as conn:
             tables = set(db.inspect(conn).get_table_names()) - {"alembic_version"}

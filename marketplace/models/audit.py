@@ -1,5 +1,5 @@
 """The append-only audit trail of every state change."""
-from sqlalchemy import JSON, ForeignKey, Integer, String, event
+from sqlalchemy import DDL, JSON, ForeignKey, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -19,6 +19,9 @@ class AuditEvent(db.Model):
     challenge_id: Mapped[int | None] = mapped_column(Integer, index=True)
     before = mapped_column(JSON, nullable=True)
     after = mapped_column(JSON, nullable=True)
+    # Hash chain: each row carries the digest of the one before, so a removed or edited row shows.
+    prev_digest: Mapped[str | None] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(String(64), default="")
 
 
 class AppendOnlyViolation(Exception):
@@ -33,3 +36,16 @@ def _refuse_update(mapper, connection, target):
 @event.listens_for(AuditEvent, "before_delete")
 def _refuse_delete(mapper, connection, target):
     raise AppendOnlyViolation("audit events are append-only")
+
+
+# On PostgreSQL the database itself refuses to change or remove audit rows, whoever asks.
+APPEND_ONLY_TRIGGER = DDL("""
+CREATE OR REPLACE FUNCTION audit_events_are_append_only() RETURNS trigger AS $$
+BEGIN
+  RAISE EXCEPTION 'audit events are append-only';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events
+  FOR EACH ROW EXECUTE FUNCTION audit_events_are_append_only();
+""")
+event.listen(AuditEvent.__table__, "after_create", APPEND_ONLY_TRIGGER.execute_if(dialect="postgresql"))

@@ -10,6 +10,7 @@ from ..extensions import db
 from ..models import AuditEvent, Challenge, User
 from . import permissions
 from .errors import NotFound
+from .events import audit_digest
 
 CSV_COLUMNS = ("id", "occurred_at", "actor", "action", "object_type", "object_id", "before", "after")
 
@@ -48,3 +49,26 @@ def trail_as_csv(rows):
             _cell(event.after) if event.after is not None else "",
         ])
     return buffer.getvalue()
+
+
+CHAIN_FIELDS = ("occurred_at", "actor_id", "action", "object_type", "object_id", "challenge_id", "before", "after")
+
+
+def verify_chain(batch=2000):
+    """Walk the audit trail in order and recompute every digest.
+
+    Returns (rows checked, None) when the chain is whole, or (rows checked, the
+    id of the first row whose digest or link does not match).
+    """
+    previous, checked, last_id = None, 0, 0
+    while True:
+        rows = db.session.scalars(select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id)
+                                  .limit(batch)).all()
+        if not rows:
+            return checked, None
+        for row in rows:
+            fields = {name: getattr(row, name) for name in CHAIN_FIELDS}
+            if row.prev_digest != previous or row.digest != audit_digest(previous, fields):
+                return checked, row.id
+            previous, checked, last_id = row.digest, checked + 1, row.id
+        db.session.expunge_all()

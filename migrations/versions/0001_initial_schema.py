@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 1a2ca8bf3621
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 02:29:55.872210
+Create Date: 2026-11-23 02:36:20.951729
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '1a2ca8bf3621'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -80,6 +80,8 @@ def upgrade():
     sa.Column('challenge_id', sa.Integer(), nullable=True),
     sa.Column('before', sa.JSON(), nullable=True),
     sa.Column('after', sa.JSON(), nullable=True),
+    sa.Column('prev_digest', sa.String(length=64), nullable=True),
+    sa.Column('digest', sa.String(length=64), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_audit_events_actor_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_events'))
     )
