@@ -233,13 +233,17 @@ def create_draft(actor, data):
     return challenge
 
 
+def require_draft(challenge):
+    if challenge.status != DRAFT:
+        raise InvalidTransition(str(_l("Only a draft can be changed. A published challenge is answered as it was "
+                                       "published; cancel it with a reason if it is wrong.")))
+
+
 def update_draft(actor, slug, data, expected_version=None):
     """Change a challenge that is still a draft; a stale page gets told, not overwritten."""
     challenge = get_visible(actor, slug)
     permissions.require(actor, "challenge.edit", challenge)
-    if challenge.status != DRAFT:
-        raise InvalidTransition(str(_l("Only a draft can be changed. A published challenge is answered as it was "
-                                       "published; cancel it with a reason if it is wrong.")))
+    require_draft(challenge)
     if _is_stale(challenge, expected_version):
         raise StaleState(str(_l("Someone else saved this draft while you were editing it. "
                                 "Your changes were not saved: reload the page to see theirs.")))

@@ -53,6 +53,16 @@ def _amount(raw, field, errors, *, required=True):
     return value.quantize(Decimal("0.01"))
 
 
+def require_startable(pitch):
+    """A pilot starts from a selected pitch of a call for solutions, once."""
+    if pitch.challenge.kind == MARKET_CONSULTATION:
+        raise InvalidTransition(str(_l("A market consultation ends with its summary; it has no pilots.")))
+    if pitch.status != PITCH_SELECTED:
+        raise InvalidTransition(str(_l("Only a selected pitch can become a pilot.")))
+    if db.session.scalar(select(Pilot.id).where(Pilot.pitch_id == pitch.id)) is not None:
+        raise Conflict(str(_l("This pitch already has a pilot.")))
+
+
 def start_pilot(actor, pitch_id, *, budget, starts_on, ends_on, owner_id, justification="", milestones=()):
     """Turn a selected pitch into a pilot in its first stage, 'agreement'.
 
@@ -63,12 +73,7 @@ def start_pilot(actor, pitch_id, *, budget, starts_on, ends_on, owner_id, justif
         raise NotFound(str(_l("We could not find that pitch.")))
     challenge = pitch.challenge
     permissions.require(actor, "pilot.start", challenge)
-    if challenge.kind == MARKET_CONSULTATION:
-        raise InvalidTransition(str(_l("A market consultation ends with its summary; it has no pilots.")))
-    if pitch.status != PITCH_SELECTED:
-        raise InvalidTransition(str(_l("Only a selected pitch can become a pilot.")))
-    if db.session.scalar(select(Pilot.id).where(Pilot.pitch_id == pitch.id)) is not None:
-        raise Conflict(str(_l("This pitch already has a pilot.")))
+    require_startable(pitch)
 
     errors = {}
     amount = _amount(budget, "budget", errors)

@@ -78,6 +78,7 @@ def new():
 def edit(slug):
     challenge = challenges.get_visible(current_user, slug)
     permissions.require(current_user, "challenge.edit", challenge)
+    challenges.require_draft(challenge)
     if request.method == "GET":
         return _render_form(_form_for(challenge), challenge)
     form = ChallengeForm()

@@ -180,6 +180,7 @@ def start(pitch_id):
     if pitch is None or not permissions.can(current_user, "challenge.read_pitches", pitch.challenge):
         raise NotFound()
     permissions.require(current_user, "pilot.start", pitch.challenge)
+    pilots.require_startable(pitch)
     form = StartPilotForm()
     form.owner_id.choices = _owner_choices(pitch.challenge.agency_id)
     if request.method == "GET":
