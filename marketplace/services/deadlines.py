@@ -57,7 +57,11 @@ def tell_the_publishers_how_many_arrived(event):
 
 
 def send_deadline_reminders(now=None):
-    """48 hours before the pitch deadline: companies with a draft pitch, and followers, are reminded once."""
+    """48 hours before the pitch deadline: companies with a draft pitch, and followers, are reminded once.
+
+    Every challenge whose deadline falls in the next 48 hours qualifies, so a beat
+    that was down for a while still reminds; the dedupe key keeps it to one each.
+    """
     now = now or utcnow()
     challenges = db.session.scalars(select(Challenge).where(
         Challenge.status == PUBLISHED, Challenge.pitch_deadline > now,
@@ -68,7 +72,11 @@ def send_deadline_reminders(now=None):
             select(User).join(Membership, Membership.user_id == User.id)
             .join(Pitch, Pitch.company_id == Membership.organisation_id)
             .where(Pitch.challenge_id == challenge.id, Pitch.status == PITCH_DRAFT)).unique().all()
-        people = {u.id: (u, True) for u in followers_of(challenge)}
+        # A follower whose company has already submitted, or withdrawn, has nothing left to do before the deadline.
+        done = set(db.session.scalars(
+            select(Membership.user_id).join(Pitch, Pitch.company_id == Membership.organisation_id)
+            .where(Pitch.challenge_id == challenge.id, Pitch.status != PITCH_DRAFT)))
+        people = {u.id: (u, True) for u in followers_of(challenge) if u.id not in done}
         people.update({u.id: (u, False) for u in drafting})
         for user, following_only in people.values():
             body = (_l("Your company follows this challenge.") if following_only

@@ -65,7 +65,8 @@ def pitch_readable(user, pitch, now=None):
 
 RULES = {
     # Challenges
-    "challenge.create": lambda u, org: _member_of(u, org.id, AGENCY_EDITORS) and org.kind == AGENCY,
+    "challenge.create": lambda u, org: org is not None and _member_of(u, org.id, AGENCY_EDITORS)
+    and org.kind == AGENCY,
     "challenge.view": challenge_visible,
     "challenge.edit": lambda u, c: _member_of(u, c.agency_id, AGENCY_EDITORS),
     "challenge.publish": lambda u, c: _member_of(u, c.agency_id, AGENCY_EDITORS),

@@ -2,6 +2,10 @@
 
 Equal treatment: every answer is public on the challenge page, without the
 asker's company, and is sent to every follower and every company with a pitch.
+The default question deadline (`default_question_deadline`, kept with the
+challenge's other dates in services/challenges.py and applied there when the
+publisher leaves it empty) is 10 days before the pitch deadline, so answers reach
+everyone at least 6 days before it (Directive 2014/24, Art. 53(2)).
 """
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -11,6 +15,7 @@ from ..models import Challenge, Membership, Pitch, Question, User
 from ..models.challenge import PUBLISHED
 from ..models.pitch import PITCH_WITHDRAWN
 from . import permissions
+from .challenges import default_question_deadline  # noqa: F401  (the rule lives with the challenge's dates)
 from .clock import utcnow
 from .companies import followers_of
 from .errors import InvalidTransition, NotFound, ValidationFailed
@@ -40,20 +45,34 @@ def unanswered_questions(user, challenge):
                                                      Question.answer.is_(None)).order_by(Question.asked_at)).all()
 
 
-def challenge_of_question(question_id):
-    question = db.session.get(Question, question_id)
-    if question is None:
-        raise NotFound(str(_l("We could not find that question.")))
-    return question.challenge
-
-
-def ask_question(user, slug, body):
-    challenge = db.session.scalar(select(Challenge).where(Challenge.slug == slug))
+def challenge_for_asking(user, challenge):
+    """The challenge `user` may ask about now, or the reason why not (404, 403, 409)."""
+    if not isinstance(challenge, Challenge):
+        challenge = db.session.scalar(select(Challenge).where(Challenge.slug == challenge))
     if challenge is None or not permissions.can(user, "challenge.view", challenge):
         raise NotFound(str(_l("We could not find that challenge.")))
     permissions.require(user, "question.ask", challenge)
     if not questions_open(challenge):
         raise InvalidTransition(str(_l("Questions for this challenge are closed.")))
+    return challenge
+
+
+def question_to_answer(user, question):
+    """The question `user` may answer; to anyone outside the challenge's agency it does not exist."""
+    if not isinstance(question, Question):
+        question = db.session.get(Question, question)
+    if question is None or not permissions.can(user, "question.answer", question.challenge):
+        raise NotFound(str(_l("We could not find that question.")))
+    return question
+
+
+def ask_question(user, challenge, body):
+    """A company member asks before the question deadline; `challenge` is a Challenge or its slug.
+
+    The deadline is checked against the clock here, not by beat: a question
+    sent one second late is refused even if no task has run.
+    """
+    challenge = challenge_for_asking(user, challenge)
     body = (body or "").strip()
     if not body:
         raise ValidationFailed({"body": _l("Write your question.")})
@@ -67,10 +86,9 @@ def ask_question(user, slug, body):
     return question
 
 
-def answer_question(user, question_id, answer):
-    question = db.session.get(Question, question_id)
-    if question is None or not permissions.can(user, "question.answer", question.challenge):
-        raise NotFound(str(_l("We could not find that question.")))
+def answer_question(user, question, answer):
+    """The challenge's agency answers once, for everyone; `question` is a Question or its id."""
+    question = question_to_answer(user, question)
     if question.answer is not None:
         raise InvalidTransition(str(_l("This question has already been answered.")))
     answer = (answer or "").strip()
@@ -108,7 +126,8 @@ def tell_the_agency(event):
     for user in _agency_answerers(challenge):
         notify(user, kind="question.asked", title=_l("New question on “%(title)s”", title=challenge.title),
                body=question.body, link=f"/challenges/{challenge.slug}#questions",
-               dedupe_key=f"question:{question.id}:{user.id}", email_template="notification")
+               dedupe_key=f"question:{question.id}:{user.id}", email_template="question_asked",
+               email_context={"challenge_title": challenge.title, "question": question.body})
 
 
 @handles("question.answered")
@@ -123,4 +142,6 @@ def tell_followers_and_pitchers(event):
         notify(user, kind="question.answered",
                title=_l("A question on “%(title)s” was answered", title=challenge.title),
                body=f"{question.body}\n\n{question.answer}", link=f"/challenges/{challenge.slug}#questions",
-               dedupe_key=f"answer:{question.id}:{user.id}", email_template="notification")
+               dedupe_key=f"answer:{question.id}:{user.id}", email_template="question_answered",
+               email_context={"challenge_title": challenge.title, "question": question.body,
+                              "answer": question.answer})
