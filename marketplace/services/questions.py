@@ -8,7 +8,7 @@ publisher leaves it empty) is 10 days before the pitch deadline, so answers reac
 everyone at least 6 days before it (Directive 2014/24, Art. 53(2)).
 """
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import Challenge, Membership, Pitch, Question, User
@@ -96,7 +96,16 @@ def answer_question(user, question, answer):
         raise ValidationFailed({"answer": _l("Write the answer.")})
     if len(answer) > MAX_ANSWER:
         raise ValidationFailed({"answer": _l("The answer must be %(n)s characters or fewer.", n=MAX_ANSWER)})
-    question.answer, question.answered_by_id, question.answered_at = answer, user.id, utcnow()
+    # Conditional update: of two colleagues answering at once, the first answer stands.
+    answered = db.session.execute(
+        update(Question).where(Question.id == question.id, Question.answer.is_(None))
+        .values(answer=answer, answered_by_id=user.id, answered_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if answered != 1:
+        db.session.rollback()
+        raise InvalidTransition(str(_l("This question has already been answered.")))
+    db.session.refresh(question)
     record_change(user, "question.answered", question, after={"answer": answer}, challenge_id=question.challenge_id)
     db.session.commit()
     return question
