@@ -86,6 +86,11 @@ class Config:
     # An outbox event still unprocessed after this long is re-dispatched by beat.
     OUTBOX_STUCK_AFTER_SECONDS = _int("OUTBOX_STUCK_AFTER_SECONDS", 120)
 
+    # One JSON object per log line (request id included); /metrics needs this token unless scraped locally.
+    JSON_LOGS = _bool("JSON_LOGS", True)
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN")
+
     # Rate limits of sign-in and password reset, shared by every web process through Redis.
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_STRATEGY = "moving-window"
@@ -131,6 +136,7 @@ if Config.CELERY["broker_url"].startswith("redis"):
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
+    JSON_LOGS = _bool("JSON_LOGS", False)  # readable lines in `make run`
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
@@ -138,6 +144,7 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
+    JSON_LOGS = False  # pytest captures logs itself
     SECRET_KEY = "testing-secret-key"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False

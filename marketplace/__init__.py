@@ -62,11 +62,17 @@ def register_blueprints(app):
 
 
 def register_errorhandlers(app):
-    from .web import security
+    from .web import observability, security
     from .web.errors import register
 
     register(app)
     security.register(app)
+    observability.register(app)
+    app.register_blueprint(observability.bp)
+    if app.config.get("JSON_LOGS"):
+        from .observability import configure_logging
+
+        configure_logging(app.config.get("LOG_LEVEL", "INFO"))
 
 
 def register_template_helpers(app):

@@ -10,6 +10,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from marketplace.models import OutboxEvent
+from marketplace.observability import request_id_var
 
 log = logging.getLogger(__name__)
 _KEY = "agora_new_outbox_events"
@@ -41,9 +42,10 @@ def _dispatch_after_commit(session):
     if not app.config.get("OUTBOX_DISPATCH_AFTER_COMMIT", True):
         return
     celery = app.extensions["celery"]
+    headers = {"request_id": request_id_var.get()}  # the same id in the task's log lines
     for event_id in ids:
         try:
-            celery.send_task("outbox.process_event", args=[event_id])
+            celery.send_task("outbox.process_event", args=[event_id], headers=headers)
         except Exception:  # broker down: the outbox keeps the event for beat
             log.warning("could not queue outbox event %s; beat will retry", event_id, exc_info=True)
             break

@@ -1,0 +1,56 @@
+"""Per request: a request id, a JSON log line, metrics; and /metrics for Prometheus."""
+import logging
+
+from flask import Blueprint, Response, current_app, g, request
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import OutboxEvent
+from ..observability import HTTP_LATENCY, HTTP_REQUESTS, RequestTimer, metrics_text, new_request_id, request_id_var
+
+log = logging.getLogger("agora.requests")
+bp = Blueprint("observability", __name__)
+
+
+def _start():
+    g.request_id = new_request_id(request.headers.get("X-Request-ID"))
+    g.request_id_token = request_id_var.set(g.request_id)
+    g.request_timer = RequestTimer()
+
+
+def _finish(response):
+    elapsed = g.request_timer.elapsed() if "request_timer" in g else 0.0
+    endpoint = request.endpoint or "unknown"
+    if endpoint != "static":
+        HTTP_REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
+        HTTP_LATENCY.labels(endpoint).observe(elapsed)
+        log.info("%s %s %s", request.method, request.path, response.status_code,
+                 extra={"method": request.method, "path": request.path, "status": response.status_code,
+                        "duration_ms": round(elapsed * 1000, 1)})
+    response.headers["X-Request-ID"] = g.get("request_id", "")
+    return response
+
+
+def _reset(exc=None):
+    token = g.pop("request_id_token", None)
+    if token is not None:
+        request_id_var.reset(token)
+
+
+@bp.get("/metrics")
+def metrics():
+    """Prometheus metrics; only with the configured bearer token, or from the machine itself without one."""
+    token = current_app.config.get("METRICS_TOKEN")
+    if token:
+        if request.headers.get("Authorization") != f"Bearer {token}":
+            return Response("Forbidden\n", 403, mimetype="text/plain")
+    elif request.remote_addr not in ("127.0.0.1", "::1"):
+        return Response("Forbidden\n", 403, mimetype="text/plain")
+    backlog = db.session.scalar(select(func.count(OutboxEvent.id)).where(OutboxEvent.processed_at.is_(None)))
+    return Response(metrics_text(backlog), mimetype="text/plain; version=0.0.4")
+
+
+def register(app):
+    app.before_request(_start)
+    app.after_request(_finish)
+    app.teardown_request(_reset)
