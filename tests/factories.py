@@ -57,8 +57,14 @@ class UserF(_Base):
     password_hash = factory.LazyFunction(lambda: hash_password(PASSWORD))
 
 
+# Roles that must use two-factor sign-in get a known secret, as if they had enrolled.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
 def member(organisation, role="owner", **user_fields):
     """A user who belongs to `organisation` with `role`."""
+    if role == "procurement_officer":
+        user_fields.setdefault("totp_secret", TOTP_SECRET)
     user = UserF(**user_fields)
     db.session.add(Membership(user=user, organisation=organisation, role=role))
     db.session.commit()
@@ -66,6 +72,7 @@ def member(organisation, role="owner", **user_fields):
 
 
 def admin(**user_fields):
+    user_fields.setdefault("totp_secret", TOTP_SECRET)
     return UserF(is_admin=True, **user_fields)
 
 

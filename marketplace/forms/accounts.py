@@ -87,3 +87,9 @@ class InviteForm(FlaskForm):
 class FourEyesForm(FlaskForm):
     four_eyes_publishing = BooleanField(_l("A second publisher or the owner approves each challenge before it "
                                            "is published"))
+
+
+class TwoFactorForm(FlaskForm):
+    code = StringField(_l("Code from your authenticator app"), description=_l("6 digits, for example 123456."),
+                       validators=[DataRequired(_l("Enter the 6-digit code.")), Length(max=12)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})

@@ -23,6 +23,10 @@ class User(UserMixin, db.Model):
     notification_preference: Mapped[str] = mapped_column(String(16), default="immediate")
     # Bumped at password change and logout-everywhere: old sessions stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Two-factor authentication (TOTP): the shared secret once confirmed, and the last
+    # time step used, so a code cannot be replayed.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     last_login_at = mapped_column(UTCDateTime, nullable=True)
 

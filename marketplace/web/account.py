@@ -1,12 +1,13 @@
 """The signed-in person's settings, password, team and (for agencies) four-eyes publishing."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from ..forms import apply_domain_errors
-from ..forms.accounts import ChangePasswordForm, FourEyesForm, InviteForm, SettingsForm
+from ..forms.accounts import ChangePasswordForm, FourEyesForm, InviteForm, SettingsForm, TwoFactorForm
 from ..models.organisation import ROLES_BY_KIND
 from ..services import accounts, permissions
+from ..services import two_factor as two_factor_service
 from ..services.errors import ValidationFailed
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -110,3 +111,42 @@ def four_eyes():
     accounts.set_four_eyes(current_user, form.four_eyes_publishing.data)
     flash(_("Your publishing setting is saved."), "success")
     return redirect(url_for(".team"))
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+@login_required
+def two_factor():
+    """Turn on two-factor sign-in: scan or type the secret into an authenticator app, then confirm a code."""
+    user = current_user._get_current_object()
+    if two_factor_service.enabled_for(user):
+        return render_template("account/two_factor.html", enabled=True, form=None)
+    secret = session.get("totp_setup") or two_factor_service.new_secret()
+    session["totp_setup"] = secret
+    form = TwoFactorForm()
+    if form.validate_on_submit():
+        try:
+            two_factor_service.enrol(user, secret, form.code.data)
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            session.pop("totp_setup", None)
+            flash(_("Two-factor sign-in is on. You will enter a code from your app each time you sign in."),
+                  "success")
+            return redirect(url_for("dashboard.index"))
+    return render_template("account/two_factor.html", enabled=False, form=form, secret=secret,
+                           uri=two_factor_service.provisioning_uri(user, secret),
+                           required=two_factor_service.required_for(user)), 422 if form.errors else 200
+
+
+ALWAYS_ALLOWED = {"account.two_factor", "auth.logout", "static", "main.healthz", "observability.metrics"}
+
+
+@bp.before_app_request
+def require_two_factor():
+    """Procurement officers and admins must turn on two-factor sign-in before anything else."""
+    if (current_user.is_authenticated and request.endpoint not in ALWAYS_ALLOWED
+            and two_factor_service.required_for(current_user)
+            and not two_factor_service.enabled_for(current_user)):
+        flash(_("Your role needs two-factor sign-in. Set it up now; it takes a minute."), "info")
+        return redirect(url_for("account.two_factor"))
+    return None

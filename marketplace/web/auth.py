@@ -6,10 +6,19 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
-from ..extensions import limiter
+from ..extensions import db, limiter
 from ..forms import apply_domain_errors
-from ..forms.accounts import AcceptInvitationForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
+from ..forms.accounts import (
+    AcceptInvitationForm,
+    ForgotPasswordForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+    TwoFactorForm,
+)
+from ..models import User
 from ..services import accounts
+from ..services import two_factor as two_factor_service
 from ..services.errors import ValidationFailed
 from .i18n import select_locale
 
@@ -58,10 +67,43 @@ def login():
         except accounts.SignInFailed:
             form.form_errors.append(_("The email address or the password is not right."))
             return render_template("auth/login.html", form=form), 401
+        if two_factor_service.enabled_for(user):
+            # Half signed in: the password was right, the code comes next.
+            session["pending_two_factor"] = {"user": user.id, "version": user.session_version,
+                                             "remember": bool(form.remember.data)}
+            return redirect(url_for(".two_factor"))
         next_page = _sign_in(user, remember=form.remember.data)
         flash(_("You are signed in."), "success")
         return redirect(_safe_next(next_page) or url_for("dashboard.index"))
     return render_template("auth/login.html", form=form), 422 if form.errors else 200
+
+
+def _pending_user():
+    pending = session.get("pending_two_factor") or {}
+    user = db.session.get(User, pending.get("user")) if pending.get("user") else None
+    if user is None or user.session_version != pending.get("version") or not two_factor_service.enabled_for(user):
+        return None, pending
+    return user, pending
+
+
+def _pending_key():
+    return "two-factor:" + str((session.get("pending_two_factor") or {}).get("user"))
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+@limiter.limit(_limit("LOGIN_LIMIT_PER_ACCOUNT"), key_func=_pending_key, methods=["POST"])
+def two_factor():
+    user, pending = _pending_user()
+    if user is None:
+        return redirect(url_for(".login"))
+    form = TwoFactorForm()
+    if form.validate_on_submit():
+        if two_factor_service.verify(user, form.code.data):
+            next_page = _sign_in(user, remember=pending.get("remember", False))
+            flash(_("You are signed in."), "success")
+            return redirect(_safe_next(next_page) or url_for("dashboard.index"))
+        form.code.errors = [_("That code is not right, or was used already. Enter the 6 digits your app shows now.")]
+    return render_template("auth/two_factor.html", form=form), 422 if form.errors else 200
 
 
 @bp.post("/logout")

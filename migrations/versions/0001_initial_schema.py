@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 02:36:20.951729
+Create Date: 2026-11-23 02:41:43.665711
 
 """
 from alembic import op
@@ -65,6 +65,8 @@ def upgrade():
     sa.Column('timezone', sa.String(length=64), nullable=True),
     sa.Column('notification_preference', sa.String(length=16), nullable=False),
     sa.Column('session_version', sa.Integer(), nullable=False),
+    sa.Column('totp_secret', sa.String(length=64), nullable=True),
+    sa.Column('totp_last_step', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),

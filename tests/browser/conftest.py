@@ -90,6 +90,11 @@ def sign_in(page):
         page.get_by_label("Email address").fill(user.email)
         page.get_by_label("Password", exact=True).fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
+        if user.totp_secret:
+            import pyotp
+
+            page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(user.totp_secret).now())
+            page.get_by_role("button", name="Continue").click()
         return user
 
     return _sign_in

@@ -1,0 +1,63 @@
+"""Two-factor sign-in: enrolment, the code step, replay refused, and officers and admins made to enrol."""
+import time
+
+import pyotp
+from sqlalchemy import select
+
+from marketplace.extensions import db
+from marketplace.models import User
+from marketplace.services import two_factor
+from tests.factories import PASSWORD, TOTP_SECRET
+
+
+def _login(client, user):
+    return client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+
+
+def test_an_officer_signs_in_with_password_then_code(client, f):
+    officer = f.member(f.Agency(), "procurement_officer")
+    response = _login(client, officer)
+    assert response.headers["Location"] == "/auth/two-factor"
+    assert client.get("/dashboard").status_code == 302  # not signed in yet
+    wrong = client.post("/auth/two-factor", data={"code": "000000"})
+    assert wrong.status_code == 422 and "not right" in wrong.text
+    code = pyotp.TOTP(TOTP_SECRET).now()
+    assert client.post("/auth/two-factor", data={"code": code}).status_code == 302
+    assert client.get("/dashboard").status_code == 200
+    client.post("/auth/logout")
+    _login(client, db.session.get(User, officer.id))
+    replay = client.post("/auth/two-factor", data={"code": code})
+    assert replay.status_code == 422  # the same code twice is refused
+
+
+def test_the_code_step_needs_the_password_step_first(client):
+    assert client.get("/auth/two-factor").status_code == 302
+    assert client.post("/auth/two-factor", data={"code": "123456"}).status_code == 302
+
+
+def test_an_officer_without_two_factor_must_enrol_before_anything_else(client, login, f):
+    officer = f.member(f.Agency(), "procurement_officer", totp_secret=None)
+    login(officer)
+    response = client.get("/dashboard")
+    assert response.status_code == 302 and response.headers["Location"] == "/account/two-factor"
+    page = client.get("/account/two-factor").text
+    secret = page.split("<code>")[1].split("</code>")[0]
+    bad = client.post("/account/two-factor", data={"code": "111111"})
+    assert bad.status_code == 422
+    assert client.post("/account/two-factor", data={"code": pyotp.TOTP(secret).now()}).status_code == 302
+    assert client.get("/dashboard").status_code == 200
+    assert db.session.scalar(select(User.totp_secret).where(User.id == officer.id)) == secret
+
+
+def test_people_who_do_not_need_it_are_not_forced(client, login, f):
+    login(f.member(f.Company(), "owner"))
+    assert client.get("/dashboard").status_code == 200
+
+
+def test_codes_from_the_neighbouring_steps_count_for_clock_drift(f):
+    user = f.member(f.Agency(), "procurement_officer")
+    now = time.time()
+    previous = pyotp.TOTP(TOTP_SECRET).at(now - 30)
+    assert two_factor.verify(user, previous, at=now)
+    assert not two_factor.verify(user, pyotp.TOTP(TOTP_SECRET).at(now - 120), at=now)
+    assert not two_factor.verify(user, "abc", at=now)
