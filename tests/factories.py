@@ -78,7 +78,8 @@ def admin(**user_fields):
 
 def set_sectors(obj, codes):
     table, column = (
-        (challenge_sectors, "challenge_id") if obj.__tablename__ == "challenges" else (organisation_sectors, "organisation_id")
+        (challenge_sectors, "challenge_id") if obj.__tablename__ == "challenges"
+        else (organisation_sectors, "organisation_id")
     )
     db.session.execute(table.delete().where(getattr(table.c, column) == obj.id))
     for code in codes:

@@ -132,8 +132,8 @@ def test_an_officer_evaluates_shortlists_starts_a_pilot_and_adopts(page, a11y, s
     shot(page, "blind-scoring")
     for label, marks in (("A", ("5", "4")), ("B", ("2", "3"))):
         section = page.locator(f"section:has(h2:has-text('Pitch {label}'))")
-        for select, mark in zip(section.locator("select").all(), marks):
-            select.select_option(mark)
+        for dropdown, mark in zip(section.locator("select").all(), marks):
+            dropdown.select_option(mark)
         section.locator("textarea").first.fill(f"Comment on pitch {label}.")
         section.get_by_role("button", name=f"Save scores for pitch {label}").click()
     page.goto(f"/challenges/{challenge.slug}/evaluation")

@@ -30,7 +30,8 @@ def world(f, smtp_sink):
     f.Pitch(challenge=challenge, company=withdrawn.organisation, status="withdrawn")
     return {"challenge": challenge, "follower": follower, "drafter": drafter, "drafter_colleague": drafter_colleague,
                 "submitter": submitter, "withdrawn": withdrawn, "submitted": submitted, "sink": smtp_sink,
-                "publisher": f.member(challenge.agency, "publisher"), "evaluator": f.member(challenge.agency, "evaluator")}
+                "publisher": f.member(challenge.agency, "publisher"),
+                "evaluator": f.member(challenge.agency, "evaluator")}
 
 
 def _notes(kind):

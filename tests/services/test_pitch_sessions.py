@@ -110,6 +110,7 @@ def test_booking_sends_both_sides_a_calendar_invitation_and_a_reminder_the_day_b
     assert pitch_sessions.remind_tomorrows_sessions() == 1
     assert pitch_sessions.remind_tomorrows_sessions() == 1
     process_pending()
-    reminders = db.session.scalars(select(EmailDelivery).where(EmailDelivery.dedupe_key.like("email:session-reminder%")))
+    reminders = db.session.scalars(
+        select(EmailDelivery).where(EmailDelivery.dedupe_key.like("email:session-reminder%")))
     assert len(reminders.all()) == 2
     assert len(smtp_sink.messages) == 4

@@ -125,7 +125,8 @@ def test_an_unverified_agency_is_told_why_it_cannot_publish(client, login, f):
 def test_a_published_challenge_cannot_be_edited(client, login, f, agency, people):
     challenge = f.Challenge(agency=agency, title="As published")
     login(people["publisher"])
-    response = client.post(f"/challenges/{challenge.slug}/edit", data={"title": "Changed", "kind": "call_for_solutions"})
+    response = client.post(f"/challenges/{challenge.slug}/edit",
+                           data={"title": "Changed", "kind": "call_for_solutions"})
     assert response.status_code in (403, 409, 422)
     assert _reload(challenge).title == "As published"
 
