@@ -131,20 +131,13 @@ class _Connection:
     settings = None
 
     @classmethod
-    def get(cls, config):
+    def open(cls, config):
         settings = tuple(config[k] for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_SSL", "MAIL_USE_TLS",
                                              "MAIL_USERNAME"))
         if cls.smtp is not None and cls.settings == settings:
-            try:
-                if cls.smtp.noop()[0] == 250:
-                    return cls.smtp
-            except smtplib.SMTPException:
-                pass
-            except OSError:
-                pass
+            return cls.smtp
         cls.close()
-        host, port, use_ssl, use_tls = config["MAIL_SERVER"], config["MAIL_PORT"], config["MAIL_USE_SSL"], \
-            config["MAIL_USE_TLS"]
+        host, port, use_ssl, use_tls = settings[:4]
         timeout = config.get("MAIL_TIMEOUT", 30)
         if use_ssl:
             smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
@@ -156,6 +149,15 @@ class _Connection:
             smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
         cls.smtp, cls.settings = smtp, settings
         return smtp
+
+    @classmethod
+    def send(cls, config, message):
+        """Send on the kept connection; if the server closed it meanwhile, reconnect once and send again."""
+        try:
+            cls.open(config).send_message(message)
+        except smtplib.SMTPServerDisconnected:
+            cls.close()
+            cls.open(config).send_message(message)
 
     @classmethod
     def close(cls):
@@ -178,7 +180,7 @@ def send_delivery(delivery_id):
         return False
     message = message_for(delivery)
     try:
-        _Connection.get(current_app.config).send_message(message)
+        _Connection.send(current_app.config, message)
     except (smtplib.SMTPException, OSError) as exc:
         _Connection.close()
         delivery.attempts += 1
