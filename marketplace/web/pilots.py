@@ -61,21 +61,26 @@ def move(pilot_id):
     return redirect(url_for(".show", pilot_id=pilot.id))
 
 
+def _post_form(pilot_id, form, page_key, save, done, anchor):
+    """The pattern of every form on the pilot page: check, call one service, or show the page with errors."""
+    pilot = pilots.get_pilot(current_user, pilot_id)
+    if form.validate():
+        try:
+            save(pilot, form)
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            flash(done, "success")
+            return redirect(url_for(".show", pilot_id=pilot.id, _anchor=anchor))
+    return _page(pilot, 422, **{page_key: form})
+
+
 @bp.post("/pilots/<int:pilot_id>/documents")
 @login_required
 def upload(pilot_id):
-    form = DocumentForm()
-    pilot = pilots.get_pilot(current_user, pilot_id)
-    if not form.validate():
-        return _page(pilot, 422, document_form=form)
-    try:
-        pilots.add_document(current_user, pilot.id, kind=form.kind.data, stream=form.file.data.stream,
-                            filename=form.file.data.filename)
-    except ValidationFailed as exc:
-        apply_domain_errors(form, exc)
-        return _page(pilot, 422, document_form=form)
-    flash(_("The document is uploaded."), "success")
-    return redirect(url_for(".show", pilot_id=pilot.id, _anchor="documents"))
+    return _post_form(pilot_id, DocumentForm(), "document_form", lambda pilot, form: pilots.add_document(
+        current_user, pilot.id, kind=form.kind.data, stream=form.file.data.stream, filename=form.file.data.filename),
+        _("The document is uploaded."), "documents")
 
 
 @bp.get("/pilots/<int:pilot_id>/documents/<int:document_id>")
@@ -89,65 +94,33 @@ def document(pilot_id, document_id):
 @bp.post("/pilots/<int:pilot_id>/measures/<int:measure_id>")
 @login_required
 def judge_measure(pilot_id, measure_id):
-    form = MeasureOutcomeForm()
-    pilot = pilots.get_pilot(current_user, pilot_id)
-    if not form.validate():
-        return _page(pilot, 422, measure_form=form)
-    try:
-        pilots.record_measure_outcome(current_user, pilot.id, measure_id, result=form.result.data,
-                                      evidence=form.evidence.data)
-    except ValidationFailed as exc:
-        apply_domain_errors(form, exc)
-        return _page(pilot, 422, measure_form=form)
-    flash(_("The judgement is recorded."), "success")
-    return redirect(url_for(".show", pilot_id=pilot.id, _anchor="measures"))
+    return _post_form(pilot_id, MeasureOutcomeForm(), "measure_form", lambda pilot, form: pilots.record_measure_outcome(
+        current_user, pilot.id, measure_id, result=form.result.data, evidence=form.evidence.data),
+        _("The judgement is recorded."), "measures")
 
 
 @bp.post("/pilots/<int:pilot_id>/outcome")
 @login_required
 def outcome(pilot_id):
-    form = OutcomeForm()
-    pilot = pilots.get_pilot(current_user, pilot_id)
-    if not form.validate():
-        return _page(pilot, 422, outcome_form=form)
-    try:
-        pilots.write_outcome(current_user, pilot.id, outcome_summary=form.outcome_summary.data,
-                             lessons_learned=form.lessons_learned.data,
-                             follow_on_procurement_url=form.follow_on_procurement_url.data)
-    except ValidationFailed as exc:
-        apply_domain_errors(form, exc)
-        return _page(pilot, 422, outcome_form=form)
-    flash(_("The outcome is saved."), "success")
-    return redirect(url_for(".show", pilot_id=pilot.id, _anchor="outcome"))
+    return _post_form(pilot_id, OutcomeForm(), "outcome_form", lambda pilot, form: pilots.write_outcome(
+        current_user, pilot.id, outcome_summary=form.outcome_summary.data, lessons_learned=form.lessons_learned.data,
+        follow_on_procurement_url=form.follow_on_procurement_url.data), _("The outcome is saved."), "outcome")
 
 
 @bp.post("/pilots/<int:pilot_id>/payments/<int:milestone_id>")
 @login_required
 def payment(pilot_id, milestone_id):
-    form = PaymentForm()
-    pilot = pilots.get_pilot(current_user, pilot_id)
-    if not form.validate():
-        return _page(pilot, 422, payment_form=form)
-    try:
-        pilots.record_payment(current_user, pilot.id, milestone_id, paid_amount=form.paid_amount.data,
-                              paid_on=form.paid_on.data)
-    except ValidationFailed as exc:
-        apply_domain_errors(form, exc)
-        return _page(pilot, 422, payment_form=form)
-    flash(_("The payment is recorded."), "success")
-    return redirect(url_for(".show", pilot_id=pilot.id, _anchor="payments"))
+    return _post_form(pilot_id, PaymentForm(), "payment_form", lambda pilot, form: pilots.record_payment(
+        current_user, pilot.id, milestone_id, paid_amount=form.paid_amount.data, paid_on=form.paid_on.data),
+        _("The payment is recorded."), "payments")
 
 
 @bp.post("/pilots/<int:pilot_id>/messages")
 @login_required
 def message(pilot_id):
-    form = MessageForm()
-    pilot = pilots.get_pilot(current_user, pilot_id)
-    if not form.validate():
-        return _page(pilot, 422, message_form=form)
-    pilots.post_message(current_user, pilot.id, form.body.data)
-    flash(_("Your message is sent."), "success")
-    return redirect(url_for(".show", pilot_id=pilot.id, _anchor="messages"))
+    return _post_form(pilot_id, MessageForm(), "message_form",
+                      lambda pilot, form: pilots.post_message(current_user, pilot.id, form.body.data),
+                      _("Your message is sent."), "messages")
 
 
 @bp.post("/pilots/<int:pilot_id>/approve-budget")
