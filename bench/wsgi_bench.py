@@ -1,0 +1,15 @@
+"""Agora plus a minimal Flask endpoint at /minimal, in one WSGI app, so one gunicorn serves both (bench/load.py)."""
+from flask import Flask
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+from marketplace import create_app
+
+minimal = Flask("minimal")
+
+
+@minimal.get("/")
+def hello():
+    return "ok"
+
+
+app = DispatcherMiddleware(create_app(), {"/minimal": minimal})
