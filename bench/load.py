@@ -163,7 +163,7 @@ def main():
                 time.sleep(0.1)
         time.sleep(1)
         results = {}
-        for name, paths in (("minimal endpoint", ["/minimal"]), ("challenge list", ["/challenges"]),
+        for name, paths in (("minimal endpoint", ["/minimal/"]), ("challenge list", ["/challenges"]),
                             ("search", ["/challenges?q=water", "/challenges?q=appointments&status=published",
                                         "/challenges?q=roads+potholes"]),
                             ("challenge page", [detail_path])):
@@ -191,7 +191,11 @@ def rush_result(port, sessions, deadline, app):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         headers = {"Cookie": f"session={cookie}"}
         conn.request("GET", "/challenges/last-minute-rush/pitch", headers=headers)
-        page = conn.getresponse().read().decode()
+        response = conn.getresponse()
+        page = response.read().decode()
+        renewed = re.search(r"session=([^;]+)", response.getheader("Set-Cookie") or "")
+        if renewed:  # the CSRF token lives in the session: send the session it came with
+            headers = {"Cookie": f"session={renewed.group(1)}"}
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', page)
         token = next(g for g in token.groups() if g)
         time.sleep(max(0.0, at - time.monotonic()))

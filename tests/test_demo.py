@@ -2,7 +2,8 @@
 from sqlalchemy import func, select
 
 from marketplace.extensions import db
-from marketplace.models import Challenge, Organisation, Pilot, Pitch, User
+from marketplace.models import (Challenge, EvaluationCriterion, Follow, Organisation, Pilot, Pitch, Question,
+                                SuccessMeasure, User)
 from marketplace.models.challenge import CHALLENGE_STATUSES
 from marketplace.services.pitches import verify_receipt
 
@@ -20,6 +21,17 @@ def test_seed_demo_then_if_empty_adds_nothing(runner):
     submitted = db.session.scalars(select(Pitch).where(Pitch.submitted_at.is_not(None))).all()
     assert submitted and all(verify_receipt(p) for p in submitted)
     assert {p.stage for p in db.session.scalars(select(Pilot))} >= {"running", "adopted", "stopped"}
+    challenges = db.session.scalars(select(Challenge)).all()
+    assert all(c.cancel_reason for c in challenges if c.status == "cancelled")
+    assert any(c.consultation_summary for c in challenges if c.kind == "market_consultation")
+    weights = db.session.execute(select(EvaluationCriterion.challenge_id, func.sum(EvaluationCriterion.weight))
+                                 .group_by(EvaluationCriterion.challenge_id)).all()
+    assert weights and all(total == 100 for _, total in weights)
+    agencies = db.session.scalars(select(Organisation).where(Organisation.kind == "agency")).all()
+    assert all(a.verified for a in agencies) and any(a.four_eyes_publishing for a in agencies)
+    assert db.session.query(SuccessMeasure).count() and db.session.query(Follow).count()
+    assert db.session.scalars(select(Question).where(Question.answer.is_not(None))).first() is not None
+    assert len({p.status for p in db.session.scalars(select(Pitch))}) >= 3
     users = db.session.query(User).count()
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0 and "already has data" in again.output

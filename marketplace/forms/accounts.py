@@ -3,7 +3,14 @@ import zoneinfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Length
 
 from ..models.organisation import COMPANY_SIZES
@@ -85,6 +92,12 @@ class InviteForm(FlaskForm):
 
 
 class FourEyesForm(FlaskForm):
+    four_eyes_publishing = BooleanField(_l("A second publisher or the owner approves each challenge before it "
+                                           "is published"))
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField(_l("Name of the organisation"), validators=[DataRequired(_l("Enter a name.")), Length(max=200)])
     four_eyes_publishing = BooleanField(_l("A second publisher or the owner approves each challenge before it "
                                            "is published"))
 

@@ -15,7 +15,13 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Invitation, Membership, Organisation, User
-from ..models.organisation import AGENCY, COMPANY, COMPANY_SIZES, ORGANISATION_KINDS, ROLES_BY_KIND
+from ..models.organisation import (
+    AGENCY,
+    COMPANY,
+    COMPANY_SIZES,
+    ORGANISATION_KINDS,
+    ROLES_BY_KIND,
+)
 from ..models.user import NOTIFICATION_PREFERENCES
 from . import permissions
 from .clock import utcnow
@@ -335,6 +341,25 @@ def set_four_eyes(actor, enabled):
     record_change(actor, "organisation.four_eyes_changed", organisation, before={"four_eyes_publishing": before},
                   after={"four_eyes_publishing": bool(enabled)})
     db.session.commit()
+
+
+def update_organisation(actor, *, name, four_eyes_publishing=None):
+    """The owner renames the organisation (its slug, and so its public address, stays) and, for an
+    agency, turns four-eyes publishing on or off."""
+    organisation = actor.organisation
+    if organisation is None:
+        raise NotFound(str(_l("We could not find that page.")))
+    permissions.require(actor, "organisation.manage", organisation)
+    name = _check_name(name, "name", 200)
+    before = {"name": organisation.name, "four_eyes_publishing": organisation.four_eyes_publishing}
+    organisation.name = name
+    if organisation.kind == AGENCY and four_eyes_publishing is not None:
+        organisation.four_eyes_publishing = bool(four_eyes_publishing)
+    after = {"name": organisation.name, "four_eyes_publishing": organisation.four_eyes_publishing}
+    if after != before:
+        record_change(actor, "organisation.updated", organisation, before=before, after=after)
+    db.session.commit()
+    return organisation
 
 
 # ---- Platform administration ---------------------------------------------------------------------------

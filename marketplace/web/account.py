@@ -4,7 +4,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from ..forms import apply_domain_errors
-from ..forms.accounts import ChangePasswordForm, FourEyesForm, InviteForm, SettingsForm, TwoFactorForm
+from ..forms.accounts import (
+    ChangePasswordForm,
+    FourEyesForm,
+    InviteForm,
+    OrganisationForm,
+    SettingsForm,
+    TwoFactorForm,
+)
 from ..models.organisation import ROLES_BY_KIND
 from ..services import accounts, permissions
 from ..services import two_factor as two_factor_service
@@ -73,13 +80,24 @@ def _role_choices():
 @bp.route("/team", methods=["GET", "POST"])
 @login_required
 def team():
+    return _team_page()
+
+
+@bp.post("/team/invite")
+@login_required
+def invite():
+    return _team_page(inviting=True)
+
+
+def _team_page(inviting=None):
     if current_user.organisation is None:
         return redirect(url_for(".settings"))
+    inviting = inviting or request.method == "POST"
     form = InviteForm()
     form.role.choices = _role_choices()
     manages = permissions.can(current_user, "organisation.manage", current_user.organisation)
     status = 200
-    if request.method == "POST":
+    if inviting:
         permissions.require(current_user, "organisation.manage", current_user.organisation)
         if form.validate():
             try:
@@ -94,6 +112,27 @@ def team():
     return render_template("account/team.html", form=form, members=members, invitations=invitations,
                            manages=manages, roles=accounts.ROLE_LABELS,
                            four_eyes_form=FourEyesForm(formdata=None, obj=current_user.organisation)), status
+
+
+@bp.route("/organisation", methods=["GET", "POST"])
+@login_required
+def organisation():
+    """The owner's page for the organisation itself: its name and, for an agency, four-eyes publishing."""
+    if current_user.organisation is None:
+        return redirect(url_for(".settings"))
+    permissions.require(current_user, "organisation.manage", current_user.organisation)
+    form = OrganisationForm(obj=current_user.organisation)
+    if form.validate_on_submit():
+        try:
+            accounts.update_organisation(current_user, name=form.name.data,
+                                         four_eyes_publishing=form.four_eyes_publishing.data)
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            flash(_("The organisation's details are saved."), "success")
+            return redirect(url_for(".organisation"))
+    return render_template("account/organisation.html", form=form,
+                           organisation=current_user.organisation), 422 if form.errors else 200
 
 
 @bp.post("/team/invitations/<int:invitation_id>/revoke")

@@ -39,6 +39,7 @@ GET = {
     "notifications.unsubscribe": expect(404),
     "account.settings": signed_in(200), "dashboard.index": signed_in(200), "notifications.index": signed_in(200),
     "account.team": signed_in(200, admin=302),
+    "account.organisation": signed_in(403, c_owner=200, stranger=200, a_owner=200, admin=302),
     "account.two_factor": signed_in(200), "auth.two_factor": expect(302),
     "companies.edit": only(COMPANY + ("stranger",)),
     "admin.organisations": only(("admin",)),
