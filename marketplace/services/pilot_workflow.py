@@ -112,7 +112,7 @@ def open_checks(pilot, transition):
 
 
 def needs_second_approval(pilot):
-    from flask import current_app  # configuration only; no request objects here
+    from flask import current_app  # the configured threshold; nothing else from Flask
 
     return pilot.budget is not None and pilot.budget > current_app.config["PILOT_LOW_VALUE_THRESHOLD"]
 
