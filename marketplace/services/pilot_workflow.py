@@ -167,23 +167,24 @@ def move_pilot(actor, pilot_id, target, *, note="", expected_version=None):
 
     before = {"stage": pilot.stage, "stage_due_on": pilot.stage_due_on}
     now = utcnow()
-    pilot.stage = target
-    pilot.stage_entered_at = now
-    pilot.stage_due_on = due_date_for(pilot, target, now)
-    if target in OUTCOME_STAGES:
-        pilot.outcome_published_at = now
-    db.session.add(PilotStageChange(pilot_id=pilot.id, from_stage=before["stage"], to_stage=target,
-                                    actor_id=actor.id if actor is not None else None, note=note, changed_at=now))
-    record_change(actor, "pilot.stage_changed", pilot, before=before,
-                  after={"stage": target, "stage_due_on": pilot.stage_due_on}, challenge_id=pilot.challenge_id,
-                  payload={"from_stage": before["stage"], "to_stage": target})
     try:
+        pilot.stage = target
+        pilot.stage_entered_at = now
+        pilot.stage_due_on = due_date_for(pilot, target, now)
         if target in OUTCOME_STAGES:
-            db.session.flush()  # so the count of decided pilots includes this one
+            pilot.outcome_published_at = now
+        # The first flush checks the version: if another officer's move won the race, it fails here.
+        db.session.flush()
+        db.session.add(PilotStageChange(pilot_id=pilot.id, from_stage=before["stage"], to_stage=target,
+                                        actor_id=actor.id if actor is not None else None, note=note,
+                                        changed_at=now))
+        record_change(actor, "pilot.stage_changed", pilot, before=before,
+                      after={"stage": target, "stage_due_on": pilot.stage_due_on}, challenge_id=pilot.challenge_id,
+                      payload={"from_stage": before["stage"], "to_stage": target})
+        if target in OUTCOME_STAGES:
             complete_challenge_if_all_pilots_decided(pilot.challenge, actor)
         db.session.commit()
     except StaleDataError:
-        # The version column moved under us: another officer's move won the race.
         db.session.rollback()
         raise StaleState(str(_l("Someone else changed this pilot at the same moment. "
                                 "Check its current stage and try again."))) from None

@@ -1,6 +1,7 @@
 """Error pages, and the one place domain exceptions become HTTP answers for the pages."""
 from flask import render_template, request
 from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
@@ -18,6 +19,12 @@ def register(app):
         if isinstance(exc, NotFound):
             return _page(404)
         return _page(exc.status_code, exc.message)
+
+    @app.errorhandler(StaleDataError)
+    def changed_meanwhile(exc):
+        # A versioned row changed between reading and writing, outside a service's own check.
+        db.session.rollback()
+        return _page(409, _("Someone else changed this at the same moment. Reload the page and try again."))
 
     @app.errorhandler(429)
     def too_many_attempts(exc):

@@ -236,6 +236,8 @@ def test_two_officers_moving_at_once_one_wins_and_the_other_is_told(pilot_world,
                 results[target] = "moved"
             except StaleState as exc:
                 results[target] = exc.message
+            except Exception as exc:  # recorded so the assertion below shows what went wrong
+                results[target] = f"{exc.__class__.__name__}: {exc}"
             finally:
                 db.session.remove()
 
