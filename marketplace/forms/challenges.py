@@ -2,13 +2,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateTimeLocalField, DecimalField, FieldList, FormField, HiddenField, IntegerField, RadioField, SelectMultipleField,
+    DateTimeLocalField, FieldList, FormField, HiddenField, IntegerField, RadioField, SelectMultipleField,
     StringField, TextAreaField, widgets,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..services.challenges import LIMITS
 from ..services.cpv import cpv_choices
+from .fields import AmountField
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -57,8 +58,8 @@ class ChallengeForm(FlaskForm):
                                 validators=[Length(max=LIMITS["constraints"])])
     sectors = CheckboxList(_l("Sectors"), choices=cpv_choices(), validate_choice=True,
                            description=_l("Companies working in these sectors are told about the challenge."))
-    budget_min = DecimalField(_l("Budget from (euro)"), places=0, validators=[Optional(), NumberRange(min=0)])
-    budget_max = DecimalField(_l("Budget up to (euro)"), places=0, validators=[Optional(), NumberRange(min=0)])
+    budget_min = AmountField(_l("Budget from (euro)"), places=0, validators=[Optional(), NumberRange(min=0)])
+    budget_max = AmountField(_l("Budget up to (euro)"), places=0, validators=[Optional(), NumberRange(min=0)])
     pilot_duration_weeks = IntegerField(_l("Expected pilot duration (weeks)"),
                                         validators=[Optional(), NumberRange(min=1, max=104)])
     question_deadline = DateTimeLocalField(_l("Questions close"), format=DATETIME_FORMAT, validators=[Optional()],

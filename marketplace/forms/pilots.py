@@ -2,11 +2,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, DecimalField, FieldList, FormField, HiddenField, RadioField, SelectField, StringField, \
+from wtforms import DateField, FieldList, FormField, HiddenField, RadioField, SelectField, StringField, \
     TextAreaField
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
 from ..models.pilot import DOCUMENT_KINDS
+from .fields import AmountField
 
 
 class MoveForm(FlaskForm):
@@ -40,7 +41,7 @@ class OutcomeForm(FlaskForm):
 
 
 class PaymentForm(FlaskForm):
-    paid_amount = DecimalField(_l("Amount paid"), places=2,
+    paid_amount = AmountField(_l("Amount paid"), places=2,
                                validators=[DataRequired(_l("Enter an amount.")), NumberRange(min=0)])
     paid_on = DateField(_l("Paid on"), validators=[DataRequired(_l("Enter the date it was paid."))])
 
@@ -54,12 +55,12 @@ class MilestoneForm(FlaskForm):
         csrf = False
 
     name = StringField(_l("Milestone"), validators=[Optional(), Length(max=200)])
-    amount = DecimalField(_l("Planned amount"), places=2, validators=[Optional(), NumberRange(min=0)])
+    amount = AmountField(_l("Planned amount"), places=2, validators=[Optional(), NumberRange(min=0)])
     planned_on = DateField(_l("Planned date"), validators=[Optional()])
 
 
 class StartPilotForm(FlaskForm):
-    budget = DecimalField(_l("Budget (euro)"), places=2,
+    budget = AmountField(_l("Budget (euro)"), places=2,
                           validators=[DataRequired(_l("Enter the budget.")), NumberRange(min=1)])
     starts_on = DateField(_l("Start date"), validators=[DataRequired(_l("Enter the start date."))])
     ends_on = DateField(_l("End date"), validators=[DataRequired(_l("Enter the end date."))])

@@ -5,7 +5,7 @@ filled in. Publishing checks that everything a company needs is there.
 """
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
@@ -18,6 +18,7 @@ from ..models.challenge import (
     PUBLIC_STATUSES, PUBLISHED,
 )
 from . import permissions
+from .amounts import NotAnAmount, clean_amount, parse_amount
 from .clock import utcnow
 from .cpv import is_cpv_division
 from .errors import InvalidTransition, NotAllowed, NotFound, StaleState, ValidationFailed
@@ -64,20 +65,6 @@ def _text(data, name, errors):
     return value
 
 
-def _budget(raw, name, errors):
-    if raw in (None, ""):
-        return None
-    try:
-        value = Decimal(str(raw))
-    except InvalidOperation:
-        errors[name] = _l("Enter an amount in figures, like 25000.")
-        return None
-    if not value.is_finite() or value < 0 or value > MAX_BUDGET:
-        errors[name] = _l("Enter an amount between 0 and 1,000,000,000.")
-        return None
-    return value.quantize(Decimal("0.01"))
-
-
 def _clean(data):
     """Check what is filled in; return clean values or raise ValidationFailed with every problem at once."""
     errors = {}
@@ -88,8 +75,8 @@ def _clean(data):
     if kind not in CHALLENGE_KINDS:
         errors["kind"] = _l("Choose a call for solutions or a market consultation.")
     clean["kind"] = kind
-    clean["budget_min"] = _budget(data.get("budget_min"), "budget_min", errors)
-    clean["budget_max"] = _budget(data.get("budget_max"), "budget_max", errors)
+    clean["budget_min"] = clean_amount(data.get("budget_min"), "budget_min", errors, maximum=MAX_BUDGET)
+    clean["budget_max"] = clean_amount(data.get("budget_max"), "budget_max", errors, maximum=MAX_BUDGET)
     low, high = clean["budget_min"], clean["budget_max"]
     if low is not None and high is not None and low > high:
         errors["budget_max"] = _l("The maximum budget must be the same as or more than the minimum.")
@@ -427,10 +414,10 @@ class ChallengeFilters:
 
         def amount(name):
             try:
-                value = Decimal(str(args.get(name, "")).strip())
-                return value if value.is_finite() and 0 <= value <= MAX_BUDGET else None
-            except InvalidOperation:
+                value = parse_amount(args.get(name))
+            except NotAnAmount:
                 return None
+            return value if value is not None and 0 <= value <= MAX_BUDGET else None
 
         try:
             page = max(1, min(int(args.get("page", 1)), 10000))

@@ -4,7 +4,7 @@ Stage moves are not here: they go through `pilot_workflow.move_pilot`, the one
 state machine.
 """
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from urllib.parse import urlparse
 
 from flask_babel import lazy_gettext as _l
@@ -19,6 +19,7 @@ from ..models.pilot import (
 )
 from ..models.pitch import PITCH_SELECTED
 from . import permissions, uploads
+from .amounts import clean_amount
 from .clock import utcnow
 from .errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from .events import record_change, snapshot
@@ -35,22 +36,6 @@ def get_pilot(user, pilot_id):
     if pilot is None or not permissions.can(user, "pilot.view", pilot):
         raise NotFound(str(_l("We could not find that pilot.")))
     return pilot
-
-
-def _amount(raw, field, errors, *, required=True):
-    if raw in (None, ""):
-        if required:
-            errors[field] = _l("Enter an amount.")
-        return None
-    try:
-        value = Decimal(str(raw))
-    except InvalidOperation:
-        errors[field] = _l("Enter an amount in figures, like 25000 or 25000.50.")
-        return None
-    if not value.is_finite() or value < 0 or value > MAX_BUDGET:
-        errors[field] = _l("Enter an amount between 0 and 100,000,000.")
-        return None
-    return value.quantize(Decimal("0.01"))
 
 
 def require_startable(pitch):
@@ -76,7 +61,7 @@ def start_pilot(actor, pitch_id, *, budget, starts_on, ends_on, owner_id, justif
     require_startable(pitch)
 
     errors = {}
-    amount = _amount(budget, "budget", errors)
+    amount = clean_amount(budget, "budget", errors, maximum=MAX_BUDGET, required=True)
     if amount is not None and amount <= 0:
         errors["budget"] = _l("The budget must be more than zero.")
     if not isinstance(starts_on, date):
@@ -99,7 +84,7 @@ def start_pilot(actor, pitch_id, *, budget, starts_on, ends_on, owner_id, justif
         if not label and planned_amount in (None, ""):
             continue  # a blank row of the form
         row_errors = {}
-        value = _amount(planned_amount, "amount", row_errors)
+        value = clean_amount(planned_amount, "amount", row_errors, maximum=MAX_BUDGET, required=True)
         if not label or len(label) > 200:
             row_errors["label"] = _l("Name each payment milestone in 200 characters or fewer.")
         if row_errors:
@@ -214,7 +199,7 @@ def record_payment(actor, pilot_id, milestone_id, *, paid_amount, paid_on):
     if milestone is None:
         raise NotFound(str(_l("That payment milestone is not part of this pilot.")))
     errors = {}
-    amount = _amount(paid_amount, "paid_amount", errors)
+    amount = clean_amount(paid_amount, "paid_amount", errors, maximum=MAX_BUDGET, required=True)
     if not isinstance(paid_on, date):
         errors["paid_on"] = _l("Enter the date it was paid.")
     elif paid_on > utcnow().date() + timedelta(days=1):

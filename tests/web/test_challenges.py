@@ -142,3 +142,19 @@ def test_times_are_shown_in_the_readers_zone(client, login, f):
     user = f.member(f.Company(), "owner", timezone="America/New_York")
     login(user)
     assert "6:00:00\u202fAM" in client.get(f"/challenges/{challenge.slug}").text
+
+
+def test_budgets_typed_the_belgian_way_are_read_as_meant(client, login, publisher):
+    login(publisher)
+    response = client.post("/challenges/new", data=_form(budget_min="5.000", budget_max="20 000,50"))
+    assert response.status_code == 302
+    challenge = db.session.scalar(select(Challenge))
+    assert (challenge.budget_min, challenge.budget_max) == (5000, 20000.50)
+
+
+def test_a_budget_that_is_not_an_amount_is_refused_on_its_field(client, login, publisher):
+    login(publisher)
+    response = client.post("/challenges/new", data=_form(budget_min="5.000.50"))
+    assert response.status_code == 422
+    assert "Enter an amount in figures" in response.text and 'href="#budget_min"' in response.text
+    assert db.session.scalar(select(Challenge.id)) is None
