@@ -6,6 +6,7 @@ every notice has a dedupe key per challenge and person, so each is sent once.
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -50,7 +51,8 @@ def tell_the_publishers_how_many_arrived(event):
         Membership.role.in_(("owner", "publisher", "procurement_officer")))).all()
     for user in publishers:
         notify(user, kind="challenge.closed",
-               title=_l("“%(title)s” has closed: %(n)s pitches arrived", title=challenge.title, n=received),
+               title=lazy_ngettext("“%(title)s” has closed: %(num)s pitch arrived",
+                                    "“%(title)s” has closed: %(num)s pitches arrived", received, title=challenge.title),
                body=_l("The pitches are unsealed for your agency. You can start the evaluation."),
                link=f"/challenges/{challenge.slug}/pitches", dedupe_key=f"closed:{challenge.id}:{user.id}",
                email_template="notification")

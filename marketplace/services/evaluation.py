@@ -145,7 +145,7 @@ def blind_view(assessment, *, revealed):
 
 
 def _scoring_context(evaluator, assessment_id):
-    assessment = db.session.get(PitchAssessment, assessment_id)
+    assessment = db.session.get(PitchAssessment, assessment_id) if assessment_id is not None else None
     if assessment is None:
         raise NotFound(str(_l("We could not find that pitch.")))
     challenge = _challenge(evaluator, assessment.challenge_id)
@@ -349,9 +349,10 @@ def publish_decisions(officer, challenge_id):
         raise Conflict(str(_l("The decisions have already been sent.")))
     rows = db.session.scalars(select(PitchAssessment).where(PitchAssessment.challenge_id == challenge.id)).all()
     undecided = [r.label for r in rows if r.decision is None]
-    if not evaluation.is_finalised or undecided:
-        raise InvalidTransition(str(_l("Decide on every pitch first: %(labels)s.", labels=", ".join(undecided)
-                                       or str(_l("finalise the evaluation")))))
+    if undecided:
+        raise InvalidTransition(str(_l("Decide on every pitch first: %(labels)s.", labels=", ".join(undecided))))
+    if not evaluation.is_finalised:
+        raise InvalidTransition(str(_l("Finalise the evaluation before you send the decisions.")))
     now = utcnow()
     for row in rows:
         pitch = row.pitch

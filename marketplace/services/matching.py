@@ -67,7 +67,9 @@ SIZE_BUDGET_RANGES = {
     "medium": (25_000, 10_000_000),
     "large": (100_000, None),
 }
-SIZE_LABELS = {"micro": _l("micro"), "small": _l("small"), "medium": _l("medium-sized"), "large": _l("large")}
+# One whole sentence per size: an adjective slotted into a sentence cannot be translated well.
+BUDGET_FIT_REASONS = {"micro": _l("Budget fits a micro company"), "small": _l("Budget fits a small company"),
+                      "medium": _l("Budget fits a medium-sized company"), "large": _l("Budget fits a large company")}
 
 _WORD = re.compile(r"[a-z][a-z0-9]+")
 
@@ -301,8 +303,7 @@ def reason_text(reason):
     if code == "keywords":
         return _l("Keywords in common: %(terms)s", terms=", ".join(reason.get("terms") or ()))
     if code == "budget":
-        size = reason.get("size")
-        return _l("Budget fits a %(size)s company", size=SIZE_LABELS.get(size, size))
+        return BUDGET_FIT_REASONS.get(reason.get("size"))
     return None
 
 

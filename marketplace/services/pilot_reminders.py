@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import select
 
 from ..extensions import db
@@ -114,8 +115,9 @@ def remind_due_stages(today=None):
         if today - pilot.stage_due_on >= escalate_after:
             for publisher in _agency_staff(pilot, ("owner", "publisher")):
                 if notify(publisher, kind="pilot.escalated",
-                          title=_l("Escalation: pilot stage “%(stage)s” is %(days)s days overdue", stage=stage,
-                                   days=(today - pilot.stage_due_on).days),
+                          title=lazy_ngettext("Escalation: pilot stage “%(stage)s” is %(num)s day overdue",
+                                             "Escalation: pilot stage “%(stage)s” is %(num)s days overdue",
+                                             (today - pilot.stage_due_on).days, stage=stage),
                           body=pilot.challenge.title, link=_link(pilot),
                           dedupe_key=f"pilot-escalated:{pilot.id}:{visit}:{publisher.id}",
                           email_template="notification",

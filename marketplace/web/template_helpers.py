@@ -5,6 +5,7 @@ from flask_babel import format_currency, format_datetime, format_decimal, get_lo
 from flask_login import current_user
 from markupsafe import Markup
 
+from ..services.accounts import ROLE_LABELS
 from ..services.cpv import cpv_divisions
 from ..services.markdown import render_markdown
 
@@ -48,6 +49,7 @@ def register(app):
     app.jinja_env.globals["budget_range"] = budget_range
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["cpv_name"] = lambda code: cpv_divisions().get(code, code)
+    app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(role, role)
 
     @app.context_processor
     def inject_people():

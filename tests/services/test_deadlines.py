@@ -57,7 +57,7 @@ def test_closing_late_and_twice_tells_the_publisher_once_with_the_count(world):
     assert challenge.status == "closed" and challenge.closed_at is not None
     notes = _notes("challenge.closed")
     assert [n.user_id for n in notes] == [w["publisher"].id]  # the evaluator does not publish
-    assert "1 pitches arrived" in notes[0].title  # the draft and the withdrawn pitch did not arrive
+    assert "1 pitch arrived" in notes[0].title  # the draft and the withdrawn pitch did not arrive
     deliveries = db.session.scalars(select(EmailDelivery)).all()
     assert len(deliveries) == 1 and deliveries[0].to_address == w["publisher"].email
     assert [m["To"] for m in w["sink"].messages] == [w["publisher"].email]
