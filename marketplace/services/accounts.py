@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..formatting import lazy, number
 from ..models import Invitation, Membership, Organisation, User
 from ..models.organisation import (
     AGENCY,
@@ -60,7 +61,7 @@ def _check_name(name, field="name", limit=120):
     if not name:
         raise ValidationFailed({field: _l("Enter a name.")})
     if len(name) > limit:
-        raise ValidationFailed({field: _l("Use %(n)s characters or fewer.", n=limit)})
+        raise ValidationFailed({field: _l("Use %(n)s characters or fewer.", n=lazy(number, limit))})
     return name
 
 
