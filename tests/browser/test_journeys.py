@@ -146,8 +146,11 @@ def test_a_company_loses_nothing_when_its_session_ends_mid_step(page, a11y, shot
     page.goto(f"/challenges/{challenge.slug}/pitch/approach")
     approach = page.get_by_role("textbox", name="Approach")
     approach.type("We listen to the pipes.")
-    # The count follows the typing; the autosave says when it saved, politely.
+    # The count follows the typing, and is told to screen readers once the typing pauses; the autosave says
+    # when it saved, politely.
     assert page.get_by_text("You have 9,977 characters remaining").is_visible()
+    spoken = page.locator("[data-character-count] [aria-live=polite]").first
+    spoken.get_by_text("You have 9,977 characters remaining").wait_for(state="attached")
     status = page.locator("#autosave-status")
     assert status.get_attribute("aria-live") == "polite"
     status.get_by_text("Saved at").wait_for()

@@ -51,6 +51,7 @@ def test_each_step_saves_its_own_fields_and_leads_to_the_next(client, login, wor
     base = f"/challenges/{challenge.slug}/pitch"
     page = client.get(f"{base}/about").text
     assert 'aria-current="step"' in page and "Not started" in page and "You can enter up to 1,000 characters." in page
+    assert "data-autosave" in page
     response = client.post(f"{base}/about", data=ABOUT)
     assert response.status_code == 302 and response.headers["Location"] == f"{base}/approach"
     assert (_pitch().title, _pitch().status) == (FORM["title"], "draft")
@@ -152,6 +153,8 @@ def test_submit_from_the_check_page_and_see_the_receipt(client, login, world):
     response = client.post(f"{base}/about", data=dict(ABOUT, title="A better title"))
     assert _pitch().receipt_digest != digest and pitches.verify_receipt(_pitch())
     assert "new receipt" in client.get(response.headers["Location"]).text
+    # A submitted pitch is not autosaved: each save would be a new submission.
+    assert "data-autosave" not in client.get(f"{base}/about").text
 
 
 def test_autosave_answers_with_the_time_and_never_a_page(client, login, world):
