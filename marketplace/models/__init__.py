@@ -16,5 +16,6 @@ __all__ = [
     "EvaluationCriterion", "Follow", "Question", "SuccessMeasure", "challenge_sectors", "EmailDelivery",
     "Notification", "Invitation", "Membership", "Organisation", "Solution", "organisation_sectors",
     "MeasureOutcome", "PaymentMilestone", "Pilot", "PilotDocument", "PilotMessage", "PilotStageChange",
-    "PitchSessionSlot", "OutboxEvent", "Pitch", "PitchAttachment", "UnsavedPitchStep", "User", "Match", "organisation_terms",
+    "PitchSessionSlot", "OutboxEvent", "Pitch", "PitchAttachment", "UnsavedPitchStep", "User", "Match",
+    "organisation_terms",
 ]
