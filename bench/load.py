@@ -190,7 +190,7 @@ def rush_result(port, sessions, deadline, app):
     def company(cookie, pitch_id, at):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         headers = {"Cookie": f"session={cookie}"}
-        conn.request("GET", "/challenges/last-minute-rush/pitch", headers=headers)
+        conn.request("GET", "/challenges/last-minute-rush/pitch/check", headers=headers)
         response = conn.getresponse()
         page = response.read().decode()
         renewed = re.search(r"session=([^;]+)", response.getheader("Set-Cookie") or "")

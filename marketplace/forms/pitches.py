@@ -1,35 +1,72 @@
-"""The pitch form: short, with limits shown, saved as a draft until the company submits."""
+"""The pitch form in short steps, with limits shown; each step saves the draft."""
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import Optional
 
-from ..services.pitches import LIMITS
+from ..services.pitches import STEPS
 
 TRL_CHOICES = [("", _l("Choose a level"))] + [(str(n), str(n)) for n in range(1, 10)]
 
 
-class PitchForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[Length(max=LIMITS["title"])],
-                        description=_l("One line that says what you propose."))
-    summary = TextAreaField(_l("Summary"), validators=[Length(max=LIMITS["summary"])],
-                            description=_l("A few sentences: what you would do and what would change."))
-    approach = TextAreaField(_l("Approach"), validators=[Length(max=LIMITS["approach"])],
-                             description=_l("How you would solve the problem, step by step."))
-    evidence = TextAreaField(_l("Evidence"), validators=[Length(max=LIMITS["evidence"])],
-                             description=_l("Where it has worked before, results, references."))
-    trl = SelectField(_l("Maturity (technology readiness level)"), choices=TRL_CHOICES, validators=[Optional()],
-                      description=_l("1: an idea; 9: proven in everyday use."))
-    pilot_price = IntegerField(_l("Pilot price (euro, excluding VAT)"),
-                               validators=[Optional(), NumberRange(min=0, max=100_000_000)])
-    pilot_duration_weeks = IntegerField(_l("Pilot duration (weeks)"), validators=[Optional(), NumberRange(1, 104)])
-    team = TextAreaField(_l("Team"), validators=[Length(max=LIMITS["team"])],
-                         description=_l("Who would do the work."))
+# The steps in order, as the step list names them: the three form steps, then attachments and the check.
+STEP_TITLES = {"about": _l("About your solution"), "approach": _l("Approach and evidence"),
+               "pilot": _l("Pilot: price, duration and team"), "attachments": _l("Attachments"),
+               "check": _l("Check and submit")}
+
+
+class StepForm(FlaskForm):
+    """A step of the pitch: its fields, and the signed draft key that lets an ended session keep the text.
+
+    The limits and ranges are the service's (services/pitches.py): it checks them, the page shows them.
+    """
+
+    draft_key = HiddenField()
+
+    @classmethod
+    def for_pitch(cls, pitch, kept=None):
+        """The step as saved, or as typed before a session ended (`kept`), as the person wrote it."""
+        if kept is None:
+            kept = {name: _as_typed(getattr(pitch, name, None)) for name in STEPS[cls.step]}
+        return cls(formdata=None, data={name: kept.get(name, "") for name in STEPS[cls.step]})
 
     def domain_data(self):
-        return {name: getattr(self, name).data for name in
-                ("title", "summary", "approach", "evidence", "trl", "pilot_price", "pilot_duration_weeks", "team")}
+        return {name: self[name].data for name in STEPS[self.step]}
+
+
+def _as_typed(value):
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):  # a price is whole euro: 25000, not 25000.00
+        return str(value.to_integral_value())
+    return str(value)
+
+
+class AboutForm(StepForm):
+    step = "about"
+    title = StringField(_l("Title"), description=_l("One line that says what you propose."))
+    summary = TextAreaField(_l("Summary"), description=_l("A few sentences: what you would do and what would change."))
+
+
+class ApproachForm(StepForm):
+    step = "approach"
+    approach = TextAreaField(_l("Approach"), description=_l("How you would solve the problem, step by step."))
+    evidence = TextAreaField(_l("Evidence"), description=_l("Where it has worked before, results, references."))
+    trl = SelectField(_l("Maturity (technology readiness level)"), choices=TRL_CHOICES, validators=[Optional()],
+                      description=_l("1: an idea; 9: proven in everyday use."))
+
+
+class PilotForm(StepForm):
+    step = "pilot"
+    pilot_price = StringField(_l("Pilot price (euro, excluding VAT)"), render_kw={"inputmode": "numeric"})
+    pilot_duration_weeks = StringField(_l("Pilot duration (weeks)"), render_kw={"inputmode": "numeric"})
+    team = TextAreaField(_l("Team"), description=_l("Who would do the work."))
+
+
+STEP_FORMS = {form.step: form for form in (AboutForm, ApproachForm, PilotForm)}
 
 
 class AttachmentForm(FlaskForm):

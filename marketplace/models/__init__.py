@@ -6,7 +6,7 @@ from .notification import EmailDelivery, Notification
 from .match import Match, organisation_terms
 from .organisation import Invitation, Membership, Organisation, Solution, organisation_sectors
 from .outbox import OutboxEvent
-from .pitch import Pitch, PitchAttachment
+from .pitch import Pitch, PitchAttachment, UnsavedPitchStep
 from .pitch_session import PitchSessionSlot
 from .pilot import MeasureOutcome, PaymentMilestone, Pilot, PilotDocument, PilotMessage, PilotStageChange
 from .user import User
@@ -16,5 +16,6 @@ __all__ = [
     "EvaluationCriterion", "Follow", "Question", "SuccessMeasure", "challenge_sectors", "EmailDelivery",
     "Notification", "Invitation", "Membership", "Organisation", "Solution", "organisation_sectors",
     "MeasureOutcome", "PaymentMilestone", "Pilot", "PilotDocument", "PilotMessage", "PilotStageChange",
-    "PitchSessionSlot", "OutboxEvent", "Pitch", "PitchAttachment", "User", "Match", "organisation_terms",
+    "PitchSessionSlot", "OutboxEvent", "Pitch", "PitchAttachment", "UnsavedPitchStep", "User", "Match",
+    "organisation_terms",
 ]

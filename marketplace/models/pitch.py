@@ -1,5 +1,5 @@
 """Solution pitches: a company's answer to a challenge, sealed until the deadline."""
-from sqlalchemy import ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -64,3 +64,21 @@ class PitchAttachment(db.Model):
     uploaded_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     pitch = relationship("Pitch", back_populates="attachments")
+
+
+class UnsavedPitchStep(db.Model):
+    """What a company member typed into one step of a pitch when their session had ended.
+
+    Kept for that person alone (never their colleagues, never anyone else) until
+    they sign in again and save the step, discard it, or it grows too old.
+    """
+
+    __tablename__ = "unsaved_pitch_steps"
+    __table_args__ = (UniqueConstraint("user_id", "challenge_id", "step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    step: Mapped[str] = mapped_column(String(16))
+    typed = mapped_column(JSON, nullable=False)
+    kept_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)

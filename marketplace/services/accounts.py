@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..formatting import lazy, number
 from ..models import Invitation, Membership, Organisation, User
 from ..models.organisation import (
     AGENCY,
@@ -34,6 +35,7 @@ from .slugs import unique_slug
 
 RESET_SALT = "agora.password-reset"
 INVITATION_SALT = "agora.invitation"
+UNKNOWN_LANGUAGE = _l("Choose a language from the list.")
 ROLE_LABELS = {
     "owner": _l("Owner"), "publisher": _l("Publisher"), "procurement_officer": _l("Procurement officer"),
     "evaluator": _l("Evaluator"), "member": _l("Member"),
@@ -59,7 +61,7 @@ def _check_name(name, field="name", limit=120):
     if not name:
         raise ValidationFailed({field: _l("Enter a name.")})
     if len(name) > limit:
-        raise ValidationFailed({field: _l("Use %(n)s characters or fewer.", n=limit)})
+        raise ValidationFailed({field: _l("Use %(n)s characters or fewer.", n=lazy(number, limit))})
     return name
 
 
@@ -209,6 +211,18 @@ def change_password(user, current_password, new_password):
     return user
 
 
+def choose_language(user, locale):
+    """The language this person reads Agora and its emails in, as picked in the header's switcher."""
+    if locale not in current_app.config["LANGUAGES"]:
+        raise ValidationFailed({"locale": UNKNOWN_LANGUAGE})
+    if user.locale != locale:
+        before = {"locale": user.locale}
+        user.locale = locale
+        record_change(user, "user.settings_changed", user, before=before, after={"locale": locale})
+        db.session.commit()
+    return user
+
+
 def update_settings(user, *, name, locale, timezone, notification_preference):
     errors = {}
     try:
@@ -216,7 +230,7 @@ def update_settings(user, *, name, locale, timezone, notification_preference):
     except ValidationFailed as exc:
         errors.update(exc.errors)
     if locale not in (None, "", *current_app.config["LANGUAGES"]):
-        errors["locale"] = _l("Choose a language from the list.")
+        errors["locale"] = UNKNOWN_LANGUAGE
     if timezone:
         try:
             zoneinfo.ZoneInfo(timezone)

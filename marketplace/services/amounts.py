@@ -2,8 +2,9 @@
 import re
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
+
+from ..formatting import lazy, number
 
 # Belgians write "25.000,50", the English "25,000.50". A separator followed by exactly three digits
 # groups thousands; one followed by one or two digits at the end marks the cents. An amount in euro
@@ -50,6 +51,6 @@ def clean_amount(raw, field, errors, *, maximum, required=False):
             errors[field] = _l("Enter an amount.")
         return None
     if value < 0 or value > maximum:
-        errors[field] = _l("Enter an amount between 0 and %(max)s.", max=format_decimal(maximum))
+        errors[field] = _l("Enter an amount between 0 and %(max)s.", max=lazy(number, maximum))
         return None
     return value.quantize(Decimal("0.01"))

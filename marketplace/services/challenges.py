@@ -12,6 +12,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
+from ..formatting import lazy, number
 from ..models import Challenge, EvaluationCriterion, Organisation, SuccessMeasure, challenge_sectors
 from ..models.challenge import (
     CALL_FOR_SOLUTIONS, CANCELLED, CHALLENGE_KINDS, CLOSED, COMPLETED, DRAFT, MARKET_CONSULTATION, OPEN_STATUSES,
@@ -61,7 +62,7 @@ def get_visible(user, slug):
 def _text(data, name, errors):
     value = (data.get(name) or "").strip()
     if len(value) > LIMITS[name]:
-        errors[name] = _l("This must be %(n)s characters or fewer.", n=LIMITS[name])
+        errors[name] = _l("This must be %(n)s characters or fewer.", n=lazy(number, LIMITS[name]))
     return value
 
 
@@ -115,7 +116,8 @@ def _clean(data):
         if not name or len(name) > 200:
             errors[f"criteria-{index}-name"] = _l("Name the criterion in 200 characters or fewer.")
         if len(description) > 2000:
-            errors[f"criteria-{index}-description"] = _l("Describe it in 2000 characters or fewer.")
+            errors[f"criteria-{index}-description"] = _l("Describe it in %(n)s characters or fewer.",
+                                                         n=lazy(number, 2000))
         try:
             weight = int(weight)
             if not 1 <= weight <= 100:
@@ -332,7 +334,7 @@ def cancel_challenge(actor, slug, reason):
     if not reason:
         raise ValidationFailed({"reason": _l("Say why the challenge is cancelled: the reason is public.")})
     if len(reason) > 2000:
-        raise ValidationFailed({"reason": _l("The reason must be 2000 characters or fewer.")})
+        raise ValidationFailed({"reason": _l("The reason must be %(n)s characters or fewer.", n=lazy(number, 2000))})
     before = challenge.status
     now = utcnow()
     challenge.status, challenge.cancel_reason, challenge.cancelled_at = CANCELLED, reason, now
@@ -366,7 +368,7 @@ def publish_consultation_summary(actor, slug, summary):
     if not summary:
         raise ValidationFailed({"summary": _l("Summarise what the market offered.")})
     if len(summary) > 20000:
-        raise ValidationFailed({"summary": _l("The summary must be 20000 characters or fewer.")})
+        raise ValidationFailed({"summary": _l("The summary must be %(n)s characters or fewer.", n=lazy(number, 20000))})
     challenge.consultation_summary = summary
     challenge.status = COMPLETED
     record_change(actor, "challenge.consultation_summarised", challenge, before={"status": CLOSED},

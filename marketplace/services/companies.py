@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..formatting import lazy, number
 from ..models import Challenge, Follow, Membership, Organisation, Solution, User, organisation_sectors
 from ..models.challenge import DRAFT
 from ..models.organisation import COMPANY, COMPANY_SIZES
@@ -59,7 +60,7 @@ def update_profile(user, data):
     for name in ("name", "capability_statement", "keywords", "registration_number"):
         value = (data.get(name) or "").strip()
         if len(value) > LIMITS[name]:
-            errors[name] = _l("Use %(n)s characters or fewer.", n=LIMITS[name])
+            errors[name] = _l("Use %(n)s characters or fewer.", n=lazy(number, LIMITS[name]))
         clean[name] = value or None
     if not clean["name"]:
         errors["name"] = _l("Enter your company's name.")
@@ -95,7 +96,7 @@ def add_solution(user, *, title, description, url=""):
     if not title or len(title) > 200:
         errors["title"] = _l("Name the solution in 200 characters or fewer.")
     if not description or len(description) > 2000:
-        errors["description"] = _l("Describe the solution in 2000 characters or fewer.")
+        errors["description"] = _l("Describe the solution in %(n)s characters or fewer.", n=lazy(number, 2000))
     url_errors = {}
     url = _web_address(url, url_errors)
     if url_errors:

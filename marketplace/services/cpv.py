@@ -1,22 +1,84 @@
-"""CPV divisions (two-digit level of the EU Common Procurement Vocabulary), shipped as data."""
-import json
-from functools import cache
-from importlib import resources
+"""CPV divisions (two-digit level of the EU Common Procurement Vocabulary), in English and the reader's language.
+
+Source: Common Procurement Vocabulary (CPV 2008), Commission Regulation (EC)
+No 213/2008, division level. The English names are the canonical ones (open
+data, matching); pages show them translated through the message catalogues.
+"""
+from flask_babel import LazyString, gettext
 
 
-@cache
+def N_(name):
+    """Marks a name for `pybabel extract` (N_ is one of its default keywords) and leaves it in English."""
+    return name
+
+
+DIVISIONS = {
+    "03": N_("Agricultural, farming, fishing, forestry and related products"),
+    "09": N_("Petroleum products, fuel, electricity and other sources of energy"),
+    "14": N_("Mining, basic metals and related products"),
+    "15": N_("Food, beverages, tobacco and related products"),
+    "16": N_("Agricultural machinery"),
+    "18": N_("Clothing, footwear, luggage articles and accessories"),
+    "19": N_("Leather and textile fabrics, plastic and rubber materials"),
+    "22": N_("Printed matter and related products"),
+    "24": N_("Chemical products"),
+    "30": N_("Office and computing machinery, equipment and supplies except furniture and software packages"),
+    "31": N_("Electrical machinery, apparatus, equipment and consumables; lighting"),
+    "32": N_("Radio, television, communication, telecommunication and related equipment"),
+    "33": N_("Medical equipments, pharmaceuticals and personal care products"),
+    "34": N_("Transport equipment and auxiliary products to transportation"),
+    "35": N_("Security, fire-fighting, police and defence equipment"),
+    "37": N_("Musical instruments, sport goods, games, toys, handicraft, art materials and accessories"),
+    "38": N_("Laboratory, optical and precision equipments (excl. glasses)"),
+    "39": N_("Furniture (incl. office furniture), furnishings, domestic appliances (excl. "
+           "lighting) and cleaning products"),
+    "41": N_("Collected and purified water"),
+    "42": N_("Industrial machinery"),
+    "43": N_("Machinery for mining, quarrying, construction equipment"),
+    "44": N_("Construction structures and materials; auxiliary products to construction (except electric apparatus)"),
+    "45": N_("Construction work"),
+    "48": N_("Software package and information systems"),
+    "50": N_("Repair and maintenance services"),
+    "51": N_("Installation services (except software)"),
+    "55": N_("Hotel, restaurant and retail trade services"),
+    "60": N_("Transport services (excl. Waste transport)"),
+    "63": N_("Supporting and auxiliary transport services; travel agencies services"),
+    "64": N_("Postal and telecommunications services"),
+    "65": N_("Public utilities"),
+    "66": N_("Financial and insurance services"),
+    "70": N_("Real estate services"),
+    "71": N_("Architectural, construction, engineering and inspection services"),
+    "72": N_("IT services: consulting, software development, Internet and support"),
+    "73": N_("Research and development services and related consultancy services"),
+    "75": N_("Administration, defence and social security services"),
+    "76": N_("Services related to the oil and gas industry"),
+    "77": N_("Agricultural, forestry, horticultural, aquacultural and apicultural services"),
+    "79": N_("Business services: law, marketing, consulting, recruitment, printing and security"),
+    "80": N_("Education and training services"),
+    "85": N_("Health and social work services"),
+    "90": N_("Sewage, refuse, cleaning and environmental services"),
+    "92": N_("Recreational, cultural and sporting services"),
+    "98": N_("Other community, social and personal services"),
+}
+
+
 def cpv_divisions():
-    """{code: name}, in code order."""
-    raw = json.loads(resources.files("marketplace.data").joinpath("cpv_divisions.json").read_text("utf-8"))
-    return {row["code"]: row["name"] for row in raw["divisions"]}
+    """{code: English name}, in code order."""
+    return DIVISIONS
+
+
+def cpv_name(code):
+    """The division's name in the reader's language (the code itself for an unknown one)."""
+    return gettext(DIVISIONS[code]) if code in DIVISIONS else code
 
 
 def cpv_choices():
-    return [(code, f"{code} – {name}") for code, name in cpv_divisions().items()]
+    """(code, "code – name") pairs for forms and filters, named in the language of the page that shows them."""
+    return [(code, LazyString(lambda code=code: f"{code} – {cpv_name(code)}")) for code in DIVISIONS]
 
 
 def is_cpv_division(code):
-    return code in cpv_divisions()
+    return code in DIVISIONS
 
 
 def cpv_code(division):

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
+from ..formatting import lazy, number
 from ..models import Challenge, Membership, Pitch, User
 from ..models.challenge import CLOSED, EVALUATING, MARKET_CONSULTATION
 from ..models.evaluation import SCORE_MAX, SCORE_MIN, ConflictDeclaration, Evaluation, PitchAssessment, Score
@@ -98,7 +99,7 @@ def declare_conflict(evaluator, challenge_id, *, conflicted, note=""):
         raise InvalidTransition(str(_l("This evaluation is finalised.")))
     note = (note or "").strip()
     if len(note) > MAX_COMMENT:
-        raise ValidationFailed({"note": _l("Write %(n)s characters or fewer.", n=MAX_COMMENT)})
+        raise ValidationFailed({"note": _l("Write %(n)s characters or fewer.", n=lazy(number, MAX_COMMENT))})
     if conflicted and not note:
         raise ValidationFailed({"note": _l("Say briefly what the conflict of interest is.")})
     declaration = declaration_of(evaluator, challenge)
@@ -171,7 +172,7 @@ def _checked_score(score, comment, errors, suffix=""):
         value = None
     comment = (comment or "").strip()
     if len(comment) > MAX_COMMENT:
-        errors["comment" + suffix] = _l("Write %(n)s characters or fewer.", n=MAX_COMMENT)
+        errors["comment" + suffix] = _l("Write %(n)s characters or fewer.", n=lazy(number, MAX_COMMENT))
     return value, comment
 
 
@@ -328,7 +329,7 @@ def decide(officer, assessment_id, *, decision, feedback=""):
     if decision == PITCH_NOT_SELECTED and not feedback:
         errors["feedback"] = _l("Give the company feedback: say why its pitch was not selected.")
     if len(feedback) > MAX_FEEDBACK:
-        errors["feedback"] = _l("Write %(n)s characters or fewer.", n=MAX_FEEDBACK)
+        errors["feedback"] = _l("Write %(n)s characters or fewer.", n=lazy(number, MAX_FEEDBACK))
     if errors:
         raise ValidationFailed(errors)
     before = {"decision": assessment.decision}

@@ -38,13 +38,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..extensions import db
+from ..formatting import lazy
 from ..models import Challenge, Match, Membership, Organisation, Pitch, Solution, User, organisation_terms
 from ..models.challenge import CANCELLED, DRAFT, PUBLISHED, challenge_sectors
 from ..models.organisation import COMPANY, organisation_sectors
 from ..models.pitch import PITCH_SELECTED
 from . import permissions
 from .clock import utcnow
-from .cpv import cpv_divisions
+from .cpv import cpv_name
 from .errors import Conflict, InvalidTransition, NotFound
 from .events import record_change
 from .outbox import handles
@@ -299,7 +300,7 @@ def reason_text(reason):
     code = reason.get("code")
     if code == "sector":
         division = str(reason.get("division", ""))
-        return _l("Works in sector %(code)s – %(name)s", code=division, name=cpv_divisions().get(division, division))
+        return _l("Works in sector %(code)s – %(name)s", code=division, name=lazy(cpv_name, division))
     if code == "keywords":
         return _l("Keywords in common: %(terms)s", terms=", ".join(reason.get("terms") or ()))
     if code == "budget":

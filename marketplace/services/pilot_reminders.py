@@ -11,6 +11,7 @@ from flask_babel import lazy_ngettext
 from sqlalchemy import select
 
 from ..extensions import db
+from ..formatting import day, lazy
 from ..models import Membership, Pilot, User
 from ..models.pilot import EVALUATION, EXTENDED, OUTCOME_STAGES, RUNNING
 from .clock import utcnow
@@ -65,7 +66,7 @@ def announce_stage(event):
                title=_l("Pilot “%(title)s” is now in stage: %(stage)s", title=pilot.pitch.title,
                         stage=STAGE_LABELS.get(stage, stage)),
                body=_l("Challenge: %(challenge)s. Due by %(due)s.", challenge=pilot.challenge.title,
-                       due=pilot.stage_due_on.isoformat() if pilot.stage_due_on else "–"),
+                       due=lazy(day, pilot.stage_due_on) if pilot.stage_due_on else "–"),
                link=_link(pilot), dedupe_key=f"pilot-stage:{event.id}:{user.id}",
                email_template="notification",
                email_context={"pilot_id": pilot.id, "stage": stage, "challenge_title": pilot.challenge.title,
@@ -102,10 +103,10 @@ def remind_due_stages(today=None):
         if owner is not None and not owner.is_suspended:
             if pilot.stage_due_on >= today:
                 key, title = "due-soon", _l("Pilot stage “%(stage)s” is due on %(due)s", stage=stage,
-                                             due=pilot.stage_due_on.isoformat())
+                                             due=lazy(day, pilot.stage_due_on))
             else:
                 key, title = "overdue", _l("Pilot stage “%(stage)s” is overdue since %(due)s", stage=stage,
-                                            due=pilot.stage_due_on.isoformat())
+                                            due=lazy(day, pilot.stage_due_on))
             if notify(owner, kind=f"pilot.{key}", title=title, body=pilot.challenge.title, link=_link(pilot),
                       dedupe_key=f"pilot-{key}:{pilot.id}:{visit}:{owner.id}",
                       email_template="notification",

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
+from ..formatting import lazy, number
 from ..models.challenge import COMPLETED, PILOTING
 from ..models.pilot import (
     ADOPTED, AGREEMENT, EVALUATION, EVALUATION_REPORT, EXTENDED, OUTCOME_STAGES, RUNNING, SIGNED_AGREEMENT, STOPPED,
@@ -159,7 +160,7 @@ def move_pilot(actor, pilot_id, target, *, note="", expected_version=None):
     if transition.notes_required and not note:
         raise InvalidTransition(str(_l("Say why, in the note, before you make this move.")))
     if len(note) > 5000:
-        raise InvalidTransition(str(_l("The note must be 5000 characters or fewer.")))
+        raise InvalidTransition(str(_l("The note must be %(n)s characters or fewer.", n=lazy(number, 5000))))
     missing = open_checks(pilot, transition)
     if missing:
         items = "; ".join(str(check.label) for check in missing)

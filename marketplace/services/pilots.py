@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
+from ..formatting import lazy, number
 from ..models import Membership, Pilot, Pitch
 from ..models.challenge import CLOSED, EVALUATING, MARKET_CONSULTATION, PILOTING
 from ..models.pilot import (
@@ -77,7 +78,7 @@ def start_pilot(actor, pitch_id, *, budget, starts_on, ends_on, owner_id, justif
         errors["owner_id"] = _l("Choose the pilot's owner from your agency's staff.")
     justification = (justification or "").strip()
     if len(justification) > MAX_TEXT:
-        errors["justification"] = _l("The justification must be %(n)s characters or fewer.", n=MAX_TEXT)
+        errors["justification"] = _l("The justification must be %(n)s characters or fewer.", n=lazy(number, MAX_TEXT))
     planned = []
     for position, (label, planned_amount, planned_on) in enumerate(milestones):
         label = (label or "").strip()
@@ -150,7 +151,7 @@ def record_measure_outcome(actor, pilot_id, success_measure_id, *, result, evide
     if not evidence:
         errors["evidence"] = _l("Give the evidence for this judgement.")
     elif len(evidence) > MAX_TEXT:
-        errors["evidence"] = _l("The evidence must be %(n)s characters or fewer.", n=MAX_TEXT)
+        errors["evidence"] = _l("The evidence must be %(n)s characters or fewer.", n=lazy(number, MAX_TEXT))
     if errors:
         raise ValidationFailed(errors)
     outcome = next((o for o in pilot.measure_outcomes if o.success_measure_id == measure.id), None)
@@ -177,7 +178,7 @@ def write_outcome(actor, pilot_id, *, outcome_summary, lessons_learned="", follo
     url = (follow_on_procurement_url or "").strip()
     for name, value in (("outcome_summary", summary), ("lessons_learned", lessons)):
         if len(value) > MAX_TEXT:
-            errors[name] = _l("Write %(n)s characters or fewer.", n=MAX_TEXT)
+            errors[name] = _l("Write %(n)s characters or fewer.", n=lazy(number, MAX_TEXT))
     if url and (urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc or len(url) > 500):
         errors["follow_on_procurement_url"] = _l("Enter a web address starting with https:// or http://.")
     if errors:
@@ -222,7 +223,7 @@ def post_message(actor, pilot_id, body):
     if not body:
         raise ValidationFailed({"body": _l("Write your message.")})
     if len(body) > 5000:
-        raise ValidationFailed({"body": _l("The message must be 5000 characters or fewer.")})
+        raise ValidationFailed({"body": _l("The message must be %(n)s characters or fewer.", n=lazy(number, 5000))})
     message = PilotMessage(pilot=pilot, author_id=actor.id, body=body)
     db.session.add(message)
     record_change(actor, "pilot.message_posted", pilot, challenge_id=pilot.challenge_id,

@@ -7,20 +7,31 @@ audit trail and answered "not found", exactly like an id that does not exist.
 
 Changes to a submitted pitch, made before the deadline, are submitted at once
 with a new receipt: a company never loses its submission by editing it.
+
+A pitch is written in short steps (`STEPS`); saving a step changes only that
+step's fields, so a draft is saved as the company goes. When a session has
+ended before a step was saved, what was typed is kept for that person alone
+(`keep_unsaved_step`) until they sign in again and save it.
 """
 import hashlib
 import json
+from datetime import timedelta
 from decimal import Decimal
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Challenge, Pitch, PitchAttachment
+from ..formatting import lazy, number
+from ..models import Challenge, Pitch, PitchAttachment, UnsavedPitchStep, User
 from ..models.challenge import PUBLISHED
 from ..models.pitch import PITCH_DRAFT, PITCH_SUBMITTED, PITCH_WITHDRAWN, RECEIVED_STATUSES
 from . import permissions, uploads
+from .amounts import parse_amount
+from .challenges import get_visible
 from .clock import database_now, utcnow
 from .errors import Conflict, InvalidTransition, NotAllowed, NotFound, PitchDeadlinePassed, ValidationFailed
 from .events import record_audit_only, record_change
@@ -32,6 +43,12 @@ REQUIRED_TO_SUBMIT = {"title": _l("Give your pitch a title."), "summary": _l("Su
 MAX_ATTACHMENTS = 5
 MAX_PRICE = 100_000_000
 RECEIPT_FIELDS = TEXT_FIELDS + ("trl", "pilot_price", "pilot_duration_weeks")
+# The steps of the pitch form that hold fields, in order, and the fields each one saves.
+STEPS = {"about": ("title", "summary"), "approach": ("approach", "evidence", "trl"),
+         "pilot": ("pilot_price", "pilot_duration_weeks", "team")}
+# How long a step page may stay open and still have what was typed kept after the session ends.
+KEEP_UNSAVED_FOR = timedelta(days=7)
+DRAFT_KEY_SALT = "agora.pitch-draft"
 
 
 def _not_found():
@@ -44,6 +61,13 @@ def own_pitch(user, challenge):
         return None
     return db.session.scalar(select(Pitch).where(Pitch.challenge_id == challenge.id,
                                                  Pitch.company_id == user.membership.organisation_id))
+
+
+def writing(user, slug):
+    """(challenge, the company's pitch or None before its first save), for someone who may pitch for it."""
+    challenge = get_visible(user, slug)
+    permissions.require(user, "challenge.pitch", challenge)
+    return challenge, own_pitch(user, challenge)
 
 
 def open_pitch(user, pitch_id, *, for_update=False):
@@ -87,22 +111,29 @@ def _before_deadline(challenge):
 
 
 def _clean(data):
+    """The fields given in `data`, checked and tidied; fields not given are left out (a step saves its own)."""
     errors, clean = {}, {}
     for name, limit in LIMITS.items():
-        value = (data.get(name) or "").strip()
+        if name not in data:
+            continue
+        # Browsers send a typed line break as CR LF; one character, as the character count shows it.
+        value = (data.get(name) or "").replace("\r\n", "\n").strip()
         if len(value) > limit:
-            errors[name] = _l("This must be %(n)s characters or fewer.", n=limit)
+            errors[name] = _l("This must be %(n)s characters or fewer.", n=lazy(number, limit))
         clean[name] = value
     for name, low, high, message in (
             ("trl", 1, 9, _l("Choose a level from 1 to 9.")),
             ("pilot_duration_weeks", 1, 104, _l("Enter a whole number of weeks from 1 to 104.")),
-            ("pilot_price", 0, MAX_PRICE, _l("Enter a price in whole euro, from 0 to 100,000,000."))):
+            ("pilot_price", 0, MAX_PRICE, _l("Enter a price in whole euro, from 0 to %(max)s.",
+                                             max=lazy(number, MAX_PRICE)))):
+        if name not in data:
+            continue
         raw = data.get(name)
         if raw in (None, ""):
             clean[name] = None
             continue
         try:
-            value = int(str(raw).strip())
+            value = _whole_euro(raw) if name == "pilot_price" else int(str(raw).strip())
             if not low <= value <= high:
                 raise ValueError
             clean[name] = value
@@ -111,6 +142,14 @@ def _clean(data):
     if errors:
         raise ValidationFailed(errors)
     return clean
+
+
+def _whole_euro(raw):
+    """A price typed as people write amounts (25000, 25.000, 25 000), in whole euro; ValueError otherwise."""
+    value = parse_amount(raw)
+    if value is None or value != value.to_integral_value():
+        raise ValueError(raw)
+    return int(value)
 
 
 def receipt_digest(pitch):
@@ -136,8 +175,27 @@ def verify_receipt(pitch):
     return pitch.receipt_digest is not None and pitch.receipt_digest == receipt_digest(pitch)
 
 
+def missing_for_submission(pitch):
+    """{field: message} for what the pitch still needs before it can be submitted."""
+    return {name: message for name, message in REQUIRED_TO_SUBMIT.items()
+            if pitch is None or not getattr(pitch, name)}
+
+
+def step_of(field):
+    return next(step for step, fields in STEPS.items() if field in fields)
+
+
+def step_states(pitch):
+    """{step: 'completed' | 'started' | 'not_started'}: every field of the step filled, some, or none."""
+    states = {}
+    for step, fields in STEPS.items():
+        filled = sum(1 for name in fields if pitch is not None and getattr(pitch, name) not in (None, ""))
+        states[step] = "completed" if filled == len(fields) else "started" if filled else "not_started"
+    return states
+
+
 def _issue_receipt(actor, pitch, now, action):
-    missing = {name: message for name, message in REQUIRED_TO_SUBMIT.items() if not getattr(pitch, name)}
+    missing = missing_for_submission(pitch)
     if missing:
         raise ValidationFailed(missing, message=str(_l("Fill in the title, summary and approach before you submit.")))
     before = {"status": pitch.status, "receipt_digest": pitch.receipt_digest}
@@ -151,14 +209,19 @@ def _issue_receipt(actor, pitch, now, action):
                   challenge_id=pitch.challenge_id)
 
 
-def save_draft(user, slug, data):
-    """Create or change the company's pitch; a submitted one is re-submitted with a new receipt."""
-    challenge = db.session.scalar(select(Challenge).where(Challenge.slug == slug))
-    if challenge is None or not permissions.can(user, "challenge.view", challenge):
-        raise NotFound(str(_l("We could not find that challenge.")))
-    permissions.require(user, "challenge.pitch", challenge)
+def save_draft(user, slug, data, *, step=None):
+    """Create or change the company's pitch; a submitted one is re-submitted with a new receipt.
+
+    Only the fields in `data` change; with `step`, exactly that step's fields,
+    and what the person typed into that step before a session ended is forgotten.
+    Saving what is already there changes nothing (and issues no new receipt).
+    """
+    if step is not None:
+        if step not in STEPS:
+            raise NotFound(str(_l("We could not find that step.")))
+        data = {name: data.get(name) for name in STEPS[step]}
+    challenge, pitch = writing(user, slug)
     clean = _clean(data)
-    pitch = own_pitch(user, challenge)
     now = _before_deadline(challenge)
     try:
         if pitch is None:
@@ -168,17 +231,81 @@ def save_draft(user, slug, data):
             record_change(user, "pitch.created", pitch, challenge_id=challenge.id)
         else:
             pitch = _writable(user, pitch.id)
-            for name, value in clean.items():
+            changed = {name: value for name, value in clean.items() if getattr(pitch, name) != value}
+            for name, value in changed.items():
                 setattr(pitch, name, value)
-            if pitch.status == PITCH_SUBMITTED:
+            if changed and pitch.status == PITCH_SUBMITTED:
                 _issue_receipt(user, pitch, now, "pitch.resubmitted")
+        if step is not None:
+            _forget_unsaved(user, challenge.id, step)
         db.session.commit()
+    except ValidationFailed:
+        db.session.rollback()  # a submitted pitch may not lose what submission needs: nothing changes
+        raise
     except IntegrityError:
         # A colleague started the company's pitch at the same moment: one pitch per company.
         db.session.rollback()
         raise Conflict(str(_l("Your company already has a pitch for this challenge. Open it and try again."))) \
             from None
     return pitch
+
+
+def draft_key(user, challenge):
+    """A signed note of who is writing which pitch, carried by each step page.
+
+    When the session has ended by the time the step is posted, it proves who
+    typed it, so what they typed can be kept for them and for no one else.
+    """
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=DRAFT_KEY_SALT).dumps(
+        {"user": user.id, "challenge": challenge.id})
+
+
+def keep_unsaved_step(key, slug, step, typed):
+    """Keep what was typed into a step whose session had ended; the person it belongs to, or None.
+
+    Nothing is kept without a genuine, recent draft key for this challenge, or
+    for someone who may no longer pitch. Nothing is saved to the pitch: the
+    person sees it again after signing in, checks it and saves it themselves.
+    """
+    try:
+        claim = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=DRAFT_KEY_SALT).loads(
+            key or "", max_age=KEEP_UNSAVED_FOR.total_seconds())
+    except BadSignature:
+        return None
+    if step not in STEPS or not isinstance(claim, dict):
+        return None
+    challenge = db.session.scalar(select(Challenge).where(Challenge.slug == slug))
+    user = db.session.get(User, claim.get("user")) if isinstance(claim.get("user"), int) else None
+    if challenge is None or challenge.id != claim.get("challenge") or user is None \
+            or not permissions.can(user, "challenge.pitch", challenge):
+        return None
+    # Twice the limit keeps anything a person could have typed, and bounds what a hostile post can store.
+    kept = {name: str(typed.get(name) or "")[:2 * LIMITS.get(name, 16)] for name in STEPS[step]}
+    _forget_unsaved(user, challenge.id, step)
+    db.session.add(UnsavedPitchStep(user_id=user.id, challenge_id=challenge.id, step=step, typed=kept))
+    db.session.commit()
+    return user
+
+
+def unsaved_step(user, challenge, step):
+    """What this person typed into this step before their session ended, if it is still kept: {field: text}."""
+    kept = db.session.scalar(select(UnsavedPitchStep).where(
+        UnsavedPitchStep.user_id == user.id, UnsavedPitchStep.challenge_id == challenge.id,
+        UnsavedPitchStep.step == step, UnsavedPitchStep.kept_at > utcnow() - KEEP_UNSAVED_FOR))
+    return dict(kept.typed) if kept is not None else None
+
+
+def discard_unsaved_step(user, challenge, step):
+    _forget_unsaved(user, challenge.id, step)
+    db.session.commit()
+
+
+def _forget_unsaved(user, challenge_id, step):
+    """Remove this person's kept text for the step, and anyone's that has grown too old."""
+    db.session.execute(delete(UnsavedPitchStep).where(or_(
+        and_(UnsavedPitchStep.user_id == user.id, UnsavedPitchStep.challenge_id == challenge_id,
+             UnsavedPitchStep.step == step),
+        UnsavedPitchStep.kept_at <= utcnow() - KEEP_UNSAVED_FOR)))
 
 
 def submit_pitch(user, pitch_id):

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from ..extensions import db
+from ..formatting import lazy, number
 from ..models import Challenge, Membership, Pitch, Question, User
 from ..models.challenge import PUBLISHED
 from ..models.pitch import PITCH_WITHDRAWN
@@ -77,7 +78,8 @@ def ask_question(user, challenge, body):
     if not body:
         raise ValidationFailed({"body": _l("Write your question.")})
     if len(body) > MAX_QUESTION:
-        raise ValidationFailed({"body": _l("Your question must be %(n)s characters or fewer.", n=MAX_QUESTION)})
+        raise ValidationFailed({"body": _l("Your question must be %(n)s characters or fewer.",
+                                           n=lazy(number, MAX_QUESTION))})
     question = Question(challenge_id=challenge.id, organisation_id=user.membership.organisation_id,
                         asked_by_id=user.id, body=body)
     db.session.add(question)
@@ -95,7 +97,8 @@ def answer_question(user, question, answer):
     if not answer:
         raise ValidationFailed({"answer": _l("Write the answer.")})
     if len(answer) > MAX_ANSWER:
-        raise ValidationFailed({"answer": _l("The answer must be %(n)s characters or fewer.", n=MAX_ANSWER)})
+        raise ValidationFailed({"answer": _l("The answer must be %(n)s characters or fewer.",
+                                             n=lazy(number, MAX_ANSWER))})
     # Conditional update: of two colleagues answering at once, the first answer stands.
     answered = db.session.execute(
         update(Question).where(Question.id == question.id, Question.answer.is_(None))

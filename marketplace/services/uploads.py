@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from ..formatting import lazy, number
 from .errors import ValidationFailed
 
 PDF = "application/pdf"
@@ -97,7 +98,7 @@ def store_upload(stream, filename, *, allowed=DOCUMENT_TYPES, field="file"):
                 size += len(chunk)
                 if size > limit:
                     raise ValidationFailed({field: _l("The file must be smaller than %(mb)s MB.",
-                                                      mb=round(limit / 1024 / 1024, 1))})
+                                                      mb=lazy(number, round(limit / 1024 / 1024, 1)))})
                 digest.update(chunk)
                 out.write(chunk)
         if size == 0:

@@ -37,7 +37,7 @@ def _limit(setting):
 per_address = get_remote_address
 
 
-def _safe_next(target):
+def safe_next(target):
     """Only a path on this site: a crafted `next` must not send people elsewhere after signing in."""
     if not target:
         return None
@@ -48,8 +48,10 @@ def _safe_next(target):
 
 
 def _sign_in(user, remember=False):
-    next_page = session.get("next_after_login")
-    session.clear()  # a fresh session at sign-in: nothing planted before survives it
+    next_page, language = session.get("next_after_login"), session.get("locale")
+    session.clear()  # a fresh session at sign-in: nothing planted before survives it (but the language picked)
+    if language:
+        session["locale"] = language
     login_user(user, remember=remember)
     return next_page
 
@@ -59,8 +61,8 @@ def _sign_in(user, remember=False):
 @limiter.limit(_limit("LOGIN_LIMIT_PER_ACCOUNT"), key_func=_account_key, methods=["POST"])
 def login():
     form = LoginForm()
-    if request.method == "GET" and _safe_next(request.args.get("next")):
-        session["next_after_login"] = _safe_next(request.args.get("next"))
+    if request.method == "GET" and safe_next(request.args.get("next")):
+        session["next_after_login"] = safe_next(request.args.get("next"))
     if form.validate_on_submit():
         try:
             user = accounts.authenticate(form.email.data, form.password.data)
@@ -74,7 +76,7 @@ def login():
             return redirect(url_for(".two_factor"))
         next_page = _sign_in(user, remember=form.remember.data)
         flash(_("You are signed in."), "success")
-        return redirect(_safe_next(next_page) or url_for("dashboard.index"))
+        return redirect(safe_next(next_page) or url_for("dashboard.index"))
     return render_template("auth/login.html", form=form), 422 if form.errors else 200
 
 
@@ -101,7 +103,7 @@ def two_factor():
         if two_factor_service.verify(user, form.code.data):
             next_page = _sign_in(user, remember=pending.get("remember", False))
             flash(_("You are signed in."), "success")
-            return redirect(_safe_next(next_page) or url_for("dashboard.index"))
+            return redirect(safe_next(next_page) or url_for("dashboard.index"))
         form.code.errors = [_("That code is not right, or was used already. Enter the 6 digits your app shows now.")]
     return render_template("auth/two_factor.html", form=form), 422 if form.errors else 200
 

@@ -1,14 +1,18 @@
 """Error pages, and the one place domain exceptions become HTTP answers for the pages."""
-from flask import render_template, request
+from flask import jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
 from ..services.errors import DomainError, NotFound
+from .negotiation import wants_json
 
 
 def _page(status, message=None):
+    if wants_json():  # the pitch steps' autosave shows the message beside the form
+        return jsonify(saved=False, message=message or _("Not saved.")), status
     return render_template("errors/error.html", status=status, message=message), status
 
 
@@ -25,6 +29,10 @@ def register(app):
         # A versioned row changed between reading and writing, outside a service's own check.
         db.session.rollback()
         return _page(409, _("Someone else changed this at the same moment. Reload the page and try again."))
+
+    @app.errorhandler(CSRFError)
+    def form_expired(exc):
+        return _page(400, _("This form had expired, so nothing was saved. Go back, reload the page and try again."))
 
     @app.errorhandler(429)
     def too_many_attempts(exc):

@@ -1,11 +1,18 @@
 """Language and time zone of the person looking: their preference, then the browser, then ours.
 
-Outside a request (the worker, the CLI, services called from tests) there is
-no person looking: the default applies, unless the caller wraps the work in
+The preference is a signed-in person's saved language, or the one a visitor
+picked in the header's switcher (kept in their session). Outside a request
+(the worker, the CLI, services called from tests) there is no person looking:
+the default applies, unless the caller wraps the work in
 flask_babel.force_locale for a recipient.
 """
-from flask import current_app, has_request_context, request
+from urllib.parse import urlsplit
+
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
+
+# Each language named in itself, as the switcher offers it.
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "nl": "Nederlands", "de": "Deutsch"}
 
 
 def select_locale():
@@ -14,7 +21,19 @@ def select_locale():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
+    if session.get("locale") in languages:
+        return session["locale"]
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def this_page():
+    """Where the language switcher brings the person back to: this page, or the page a form was posted from."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        return referrer.path + ("?" + referrer.query if referrer.query else "")
+    return "/"
 
 
 def select_timezone():

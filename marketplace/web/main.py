@@ -1,8 +1,12 @@
-"""The home page and the health check."""
-from flask import Blueprint, current_app, jsonify, render_template
+"""The home page, the language switcher and the health check."""
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user
 
-from ..services import health
+from ..extensions import csrf
+from ..services import accounts, health
 from ..services.challenges import latest_open_challenges
+from ..services.errors import ValidationFailed
+from .auth import safe_next
 
 bp = Blueprint("main", __name__)
 
@@ -10,6 +14,22 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 def home():
     return render_template("main/home.html", challenges=latest_open_challenges(limit=6))
+
+
+@bp.post("/language")
+@csrf.exempt  # checked below for signed-in people; a visitor's choice lives only in their own session
+def set_language():
+    """The header's language switcher: remember the choice, then show the same page in that language."""
+    locale = request.form.get("locale")
+    if current_user.is_authenticated:
+        if current_app.config.get("WTF_CSRF_ENABLED", True):
+            csrf.protect()
+        accounts.choose_language(current_user, locale)
+    elif locale in current_app.config["LANGUAGES"]:
+        session["locale"] = locale
+    else:
+        raise ValidationFailed({"locale": accounts.UNKNOWN_LANGUAGE})
+    return redirect(safe_next(request.form.get("next")) or url_for(".home"))
 
 
 @bp.get("/healthz")

@@ -94,7 +94,9 @@ def document(pilot_id, document_id):
 @bp.post("/pilots/<int:pilot_id>/measures/<int:measure_id>")
 @login_required
 def judge_measure(pilot_id, measure_id):
-    return _post_form(pilot_id, MeasureOutcomeForm(), "measure_form", lambda pilot, form: pilots.record_measure_outcome(
+    form = MeasureOutcomeForm()
+    form.measure_id = measure_id  # which of the page's judgements shows the errors
+    return _post_form(pilot_id, form, "measure_form", lambda pilot, form: pilots.record_measure_outcome(
         current_user, pilot.id, measure_id, result=form.result.data, evidence=form.evidence.data),
         _("The judgement is recorded."), "measures")
 

@@ -1,15 +1,30 @@
-"""Pitch pages: the company writes, submits and withdraws; the agency reads after the deadline."""
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+"""Pitch pages: the company writes in short steps and submits; the agency reads after the deadline.
+
+Each step is its own page and works without JavaScript: posting it saves the
+draft and moves on. `static/js/pitch.js` adds autosave and character counts.
+When the session has ended by the time a step is posted, what was typed is
+kept for its writer (see services/pitches.keep_unsaved_step) and they are sent
+to sign in, then back to the step with their text.
+"""
+from datetime import datetime, timezone
+
+from flask import (Blueprint, current_app, flash, jsonify, redirect, render_template, request, send_file,
+                   url_for)
+from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
 
+from ..extensions import csrf
 from ..forms import apply_domain_errors
-from ..forms.pitches import AttachmentForm, PitchForm
+from ..forms.pitches import STEP_FORMS, STEP_TITLES, AttachmentForm
 from ..services import permissions, pitches
 from ..services.challenges import get_visible
 from ..services.errors import ValidationFailed
+from .negotiation import wants_json
 
 bp = Blueprint("pitches", __name__)
+STEP_ORDER = tuple(STEP_TITLES)
 
 
 @bp.app_context_processor
@@ -19,38 +34,138 @@ def pitch_helpers():
             "can": lambda action, obj=None: permissions.can(current_user, action, obj)}
 
 
-def _edit_page(challenge, pitch, form, attachment_form=None, status=200):
-    return render_template("pitches/edit.html", challenge=challenge, pitch=pitch, form=form,
-                           attachment_form=attachment_form or AttachmentForm(formdata=None),
-                           limits=pitches.LIMITS), status
+def _page(template, challenge, pitch, current, status=200, **context):
+    """A page of the pitch, with the step list: where the company is and which steps are complete."""
+    return render_template(template, challenge=challenge, pitch=pitch, current=current, step_titles=STEP_TITLES,
+                           states=pitches.step_states(pitch), limits=pitches.LIMITS, **context), status
 
 
-@bp.route("/challenges/<slug>/pitch", methods=["GET", "POST"])
+def _step_page(challenge, pitch, form, status=200, kept=False):
+    form.draft_key.data = pitches.draft_key(current_user, challenge)
+    return _page("pitches/step.html", challenge, pitch, form.step, status, form=form, kept=kept,
+                 autosave=pitch is None or pitch.status != "submitted")
+
+
+def _check_page(challenge, pitch, errors=None, status=200):
+    return _page("pitches/check.html", challenge, pitch, "check", status,
+                 missing=pitches.missing_for_submission(pitch), errors=errors or {},
+                 step_of=pitches.step_of, forms={step: form.for_pitch(pitch) for step, form in STEP_FORMS.items()})
+
+
+def _attachments_page(challenge, pitch, form=None, status=200):
+    return _page("pitches/attachments.html", challenge, pitch, "attachments", status,
+                 attachment_form=form or AttachmentForm(formdata=None), form=form)
+
+
+def _next_step(step, go):
+    """Where "Save and continue" (or "Back", or a jump to the check) leads: a step of this pitch, never elsewhere."""
+    here = STEP_ORDER.index(step)
+    if go == "back":
+        return STEP_ORDER[max(0, here - 1)]
+    if go == "check":
+        return "check"
+    return STEP_ORDER[here + 1]
+
+
+def _step_url(slug, step):
+    if step in STEP_FORMS:
+        return url_for(".step", slug=slug, step=step)
+    return url_for(f".{step}", slug=slug)
+
+
+@bp.get("/challenges/<slug>/pitch")
 @login_required
 def edit(slug):
-    challenge = get_visible(current_user, slug)
-    permissions.require(current_user, "challenge.pitch", challenge)
-    pitch = pitches.own_pitch(current_user, challenge)
-    if request.method == "GET":
-        form = PitchForm(formdata=None, obj=pitch)
-        if pitch is not None and pitch.trl:
-            form.trl.data = str(pitch.trl)
-        return _edit_page(challenge, pitch, form)
-    form = PitchForm()
-    if not form.validate():
-        return _edit_page(challenge, pitch, form, status=422)
+    """The pitch's stable address: the first step for a new pitch, the check page for one under way."""
+    _, pitch = pitches.writing(current_user, slug)
+    return redirect(_step_url(slug, "about" if pitch is None else "check"))
+
+
+def _csrf_passes():
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return True
     try:
-        pitch = pitches.save_draft(current_user, slug, form.domain_data())
-        if request.form.get("action") == "submit" and pitch.status != "submitted":
-            pitch = pitches.submit_pitch(current_user, pitch.id)
-    except ValidationFailed as exc:
-        apply_domain_errors(form, exc)
-        return _edit_page(challenge, pitches.own_pitch(current_user, challenge), form, status=422)
+        csrf.protect()
+    except CSRFError:
+        return False
+    return True
+
+
+@bp.route("/challenges/<slug>/pitch/<any(about, approach, pilot):step>", methods=["GET", "POST"])
+@csrf.exempt  # checked in the view, after keeping what a post from an ended session carried
+def step(slug, step):
+    if request.method == "POST" and (not current_user.is_authenticated or not _csrf_passes()):
+        return _keep_until_signed_in(slug, step)
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    challenge, pitch = pitches.writing(current_user, slug)
+    form_class = STEP_FORMS[step]
+    if request.method == "GET":
+        kept = pitches.unsaved_step(current_user, challenge, step)
+        return _step_page(challenge, pitch, form_class.for_pitch(pitch, kept), kept=kept is not None)
+    if request.form.get("action") == "discard":
+        pitches.discard_unsaved_step(current_user, challenge, step)
+        flash(_("What you typed before your session ended is discarded. This is the saved draft."), "success")
+        return redirect(_step_url(slug, step))
+    form = form_class()
+    if form.validate():
+        try:
+            pitch = pitches.save_draft(current_user, slug, form.domain_data(), step=step)
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            return _saved(slug, step, pitch)
+    if wants_json():
+        first = next(str(m) for messages in form.errors.values() for m in messages)
+        return jsonify(saved=False, message=_("Not saved: %(problem)s", problem=first)), 422
+    return _step_page(challenge, pitch, form, status=422)
+
+
+def _saved(slug, step, pitch):
+    if wants_json():
+        return jsonify(saved=True, message=_("Saved at %(time)s", time=format_time(datetime.now(timezone.utc),
+                                                                                     "short")))
     if pitch.status == "submitted":
-        flash(_("Your pitch is submitted. Keep the receipt: it proves what you sent and when."), "success")
-        return redirect(url_for(".receipt", pitch_id=pitch.id))
-    flash(_("Your draft is saved. It is not submitted yet."), "success")
-    return redirect(url_for(".edit", slug=slug))
+        flash(_("Your changes are submitted, with a new receipt."), "success")
+    else:
+        flash(_("Your draft is saved. It is not submitted yet."), "success")
+    return redirect(_step_url(slug, _next_step(step, request.form.get("go"))))
+
+
+def _keep_until_signed_in(slug, step):
+    """The post came from a page whose session has ended: keep the text for its writer, then sign in."""
+    if wants_json():  # autosave: the page still holds the text, and its save button keeps it
+        return jsonify(saved=False, message=_("Not saved: your session has ended. Press “Save and continue”: "
+                                              "what you typed is kept while you sign in again.")), 401
+    writer = None
+    if request.form.get("action") != "discard":
+        writer = pitches.keep_unsaved_step(request.form.get("draft_key"), slug, step, request.form)
+    if writer is None:  # no proof of who typed it: nothing can be kept for anyone
+        if current_user.is_authenticated:
+            raise CSRFError()
+        return current_app.login_manager.unauthorized()
+    back = _step_url(slug, step)
+    if current_user.is_authenticated:
+        flash(_("This page had expired, so the step was not saved. What you typed is below: check it and save it."),
+              "info")
+        return redirect(back)
+    flash(_("Your session had ended, so the step was not saved. What you typed is kept: sign in again to check it "
+            "and save it."), "info")
+    return redirect(url_for("auth.login", next=back))
+
+
+@bp.get("/challenges/<slug>/pitch/attachments")
+@login_required
+def attachments(slug):
+    challenge, pitch = pitches.writing(current_user, slug)
+    return _attachments_page(challenge, pitch)
+
+
+@bp.get("/challenges/<slug>/pitch/check")
+@login_required
+def check(slug):
+    challenge, pitch = pitches.writing(current_user, slug)
+    return _check_page(challenge, pitch)
 
 
 @bp.get("/pitches/<int:pitch_id>")
@@ -64,7 +179,11 @@ def show(pitch_id):
 @bp.post("/pitches/<int:pitch_id>/submit")
 @login_required
 def submit(pitch_id):
-    pitch = pitches.submit_pitch(current_user, pitch_id)
+    try:
+        pitch = pitches.submit_pitch(current_user, pitch_id)
+    except ValidationFailed as exc:
+        pitch = pitches.open_pitch(current_user, pitch_id)
+        return _check_page(pitch.challenge, pitch, errors=exc.errors, status=422)
     flash(_("Your pitch is submitted. Keep the receipt: it proves what you sent and when."), "success")
     return redirect(url_for(".receipt", pitch_id=pitch.id))
 
@@ -74,7 +193,7 @@ def submit(pitch_id):
 def withdraw(pitch_id):
     pitch = pitches.withdraw_pitch(current_user, pitch_id)
     flash(_("Your pitch is withdrawn. You can submit it again until the deadline."), "success")
-    return redirect(url_for(".edit", slug=pitch.challenge.slug))
+    return redirect(url_for(".check", slug=pitch.challenge.slug))
 
 
 @bp.get("/pitches/<int:pitch_id>/receipt")
@@ -106,8 +225,8 @@ def add_attachment(pitch_id):
             apply_domain_errors(form, exc)
         else:
             flash(_("The file is attached."), "success")
-            return redirect(url_for(".edit", slug=pitch.challenge.slug, _anchor="attachments"))
-    return _edit_page(pitch.challenge, pitch, PitchForm(formdata=None, obj=pitch), form, status=422)
+            return redirect(url_for(".attachments", slug=pitch.challenge.slug))
+    return _attachments_page(pitch.challenge, pitch, form, status=422)
 
 
 @bp.get("/pitches/<int:pitch_id>/attachments/<int:attachment_id>")
@@ -123,4 +242,4 @@ def remove_attachment(pitch_id, attachment_id):
     pitch = pitches.open_pitch(current_user, pitch_id)
     pitches.remove_attachment(current_user, pitch.id, attachment_id)
     flash(_("The file is removed."), "success")
-    return redirect(url_for(".edit", slug=pitch.challenge.slug, _anchor="attachments"))
+    return redirect(url_for(".attachments", slug=pitch.challenge.slug))

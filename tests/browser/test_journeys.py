@@ -8,6 +8,7 @@ from marketplace.extensions import db
 from marketplace.models import Challenge, Pitch
 from marketplace.services.clock import utcnow
 from marketplace.services.outbox import process_pending
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -89,17 +90,44 @@ def test_a_company_sets_up_its_profile_gets_the_match_asks_and_pitches_by_keyboa
     page.get_by_role("button", name="Send question").click()
     assert page.get_by_text("Your question is sent.").is_visible()
 
-    # The pitch, with the keyboard only.
+    # The pitch, step by step, with the keyboard only.
     page.get_by_role("link", name="Write a pitch").focus()
     page.keyboard.press("Enter")
-    page.wait_for_url("**/pitch")
+    page.wait_for_url("**/pitch/about")
     a11y.check(page)
     page.get_by_label("Title").focus()
     page.keyboard.type("Acoustic leak detection")
     page.keyboard.press("Tab")
     page.keyboard.type("Sensors on the network find leaks within days.")
     page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Save and continue"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/pitch/approach")
+    page.get_by_label("Approach").focus()
     page.keyboard.type("We install 40 sensors and report weekly.")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Two water boards use it today.")
+    page.keyboard.press("Tab")
+    page.keyboard.press("7")  # a closed list picks the option its first letter names
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/pitch/pilot")
+    page.get_by_label("Pilot price (euro, excluding VAT)").focus()
+    page.keyboard.type("24000")
+    page.keyboard.press("Tab")
+    page.keyboard.type("12")
+    page.keyboard.press("Tab")
+    page.keyboard.type("An engineer and a data analyst.")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/pitch/attachments")
+    a11y.check(page)
+    page.get_by_role("link", name="Continue").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/pitch/check")
+    assert page.get_by_text("€24,000").is_visible() and page.get_by_text("12 weeks").is_visible()
+    a11y.check(page)
+    shot(page, "check")
     page.get_by_role("button", name="Submit pitch").focus()
     page.keyboard.press("Enter")
     page.wait_for_url("**/receipt")
@@ -108,6 +136,45 @@ def test_a_company_sets_up_its_profile_gets_the_match_asks_and_pitches_by_keyboa
     shot(page, "receipt")
     pitch = db.session.scalars(select(Pitch)).one()
     assert pitch.status == "submitted" and pitch.receipt_digest in page.content()
+    assert (pitch.trl, pitch.pilot_duration_weeks, pitch.evidence) == (7, 12, "Two water boards use it today.")
+
+
+def test_a_company_loses_nothing_when_its_session_ends_mid_step(page, a11y, shot, sign_in, f):
+    challenge = f.Challenge(title="Find leaking water pipes early")
+    member = f.member(f.Company(name="LeakSense"), "owner")
+    sign_in(member)
+    page.goto(f"/challenges/{challenge.slug}/pitch/approach")
+    approach = page.get_by_role("textbox", name="Approach")
+    approach.type("We listen to the pipes.")
+    # The count follows the typing, and is told to screen readers once the typing pauses; the autosave says
+    # when it saved, politely.
+    assert page.get_by_text("You have 9,977 characters remaining").is_visible()
+    spoken = page.locator("[data-character-count] [aria-live=polite]").first
+    spoken.get_by_text("You have 9,977 characters remaining").wait_for(state="attached")
+    status = page.locator("#autosave-status")
+    assert status.get_attribute("aria-live") == "polite"
+    status.get_by_text("Saved at").wait_for()
+    assert db.session.scalars(select(Pitch.approach)).one() == "We listen to the pipes."
+    a11y.check(page)
+    shot(page, "pitch-step")
+
+    page.context.clear_cookies()  # the session ends while the company is still typing
+    approach.type(" Then we dig where they leak.")
+    status.get_by_text("your session has ended").wait_for()
+    page.get_by_role("button", name="Save and continue").click()
+    page.wait_for_url("**/auth/login**")
+    assert page.get_by_text("What you typed is kept").is_visible()
+    page.get_by_label("Email address").fill(member.email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/pitch/approach")
+    assert approach.input_value() == "We listen to the pipes. Then we dig where they leak."
+    assert page.get_by_text("Your session ended before this step was saved").is_visible()
+    a11y.check(page)
+    page.get_by_role("button", name="Save and continue").click()
+    page.wait_for_url("**/pitch/pilot")
+    db.session.expire_all()
+    assert db.session.scalars(select(Pitch.approach)).one() == "We listen to the pipes. Then we dig where they leak."
 
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"

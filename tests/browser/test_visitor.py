@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from marketplace.services.clock import utcnow
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -43,13 +44,29 @@ def test_a_visitor_searches_and_filters(page, a11y, shot, f):
     shot(page, "detail")
 
 
-def test_the_list_works_at_320_pixels_wide(browser, live_server, a11y, shot, f):
-    f.Challenge(title="Fewer missed appointments")
+def test_the_main_pages_work_at_320_pixels_wide(browser, live_server, a11y, shot, f):
+    challenge = f.Challenge(title="Fewer missed appointments at the regional hospitals")
+    member = f.member(f.Company(name="Appointment Reminders International"), "owner")
     context = browser.new_context(base_url=live_server, viewport={"width": 320, "height": 640})
     page = context.new_page()
-    page.goto("/challenges")
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 320, f"the page scrolls sideways at 320 px: {width} px wide"
-    a11y.check(page)
-    shot(page, "narrow")
+
+    def fits(path, name):
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, f"{path} scrolls sideways at 320 px: {width} px wide"
+        a11y.check(page)
+        shot(page, name)
+
+    for path, name in (("/", "home"), ("/challenges", "narrow"), (f"/challenges/{challenge.slug}", "detail"),
+                       ("/auth/login", "login"), ("/auth/register", "register")):
+        fits(path, name)
+    page.goto("/auth/login")
+    page.get_by_label("Email address").fill(member.email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/dashboard")
+    for path, name in (("/dashboard", "dashboard"), (f"/challenges/{challenge.slug}/pitch/about", "pitch-step"),
+                       (f"/challenges/{challenge.slug}/pitch/check", "pitch-check"), ("/notifications", "inbox"),
+                       ("/account", "account"), ("/account/profile", "profile")):
+        fits(path, name)
     context.close()

@@ -60,3 +60,13 @@ def test_only_running_pilots_past_their_end_move_by_themselves(pilot):
     assert pilot_reminders.advance_ended_pilots(today=date.today()) == 0
     assert pilot_reminders.advance_ended_pilots(today=pilot.ends_on + timedelta(days=1)) == 1
     assert pilot_reminders.advance_ended_pilots(today=pilot.ends_on + timedelta(days=1)) == 0
+
+
+@pytest.mark.parametrize("language,written", [("en", "{d:%b} {d.day}, {d.year}"), ("de", "{d:%d}.{d:%m}.{d.year}")])
+def test_the_due_date_is_written_in_the_recipients_language(pilot, language, written):
+    pilot, officer, _, _ = pilot
+    officer.locale = language
+    db.session.commit()
+    pilot_reminders.remind_due_stages(today=pilot.stage_due_on - timedelta(days=1))
+    notice = db.session.scalars(select(Notification).where(Notification.user_id == officer.id)).one()
+    assert notice.title.endswith(written.format(d=pilot.stage_due_on))

@@ -3,6 +3,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from freezegun import freeze_time
 from sqlalchemy import select
 
 from marketplace.extensions import db
@@ -59,7 +60,8 @@ def test_a_missing_title_summary_or_approach_stops_submission(open_challenge):
 
 
 @pytest.mark.parametrize("field,value", [("title", "x" * 201), ("trl", "10"), ("trl", "seven"),
-                                         ("pilot_price", "-1"), ("pilot_duration_weeks", "0"),
+                                         ("pilot_price", "-1"), ("pilot_price", "25.000,50"),
+                                         ("pilot_price", "1" * 400), ("pilot_duration_weeks", "0"),
                                          ("approach", "y" * 10001)])
 def test_bad_values_are_refused_and_nothing_is_saved(open_challenge, field, value):
     challenge, _, member, _ = open_challenge
@@ -67,6 +69,13 @@ def test_bad_values_are_refused_and_nothing_is_saved(open_challenge, field, valu
         pitches.save_draft(member, challenge.slug, dict(FIELDS, **{field: value}))
     assert field in refused.value.errors
     assert db.session.query(Pitch).count() == 0
+
+
+@pytest.mark.parametrize("typed", ["25.000", "25 000", "25,000", "25000"])
+def test_a_price_typed_with_thousands_separators_is_read_as_meant(open_challenge, typed):
+    challenge, _, member, _ = open_challenge
+    pitch = pitches.save_draft(member, challenge.slug, dict(FIELDS, pilot_price=typed))
+    assert pitch.pilot_price == 25000
 
 
 def test_the_deadline_is_enforced_at_the_moment_of_submission(open_challenge):
@@ -216,3 +225,56 @@ def test_a_conflict_when_two_members_start_the_pitch_at_once_is_explained(open_c
     pitches.save_draft(member, challenge.slug, FIELDS)
     with pytest.raises(Conflict):
         pitches.save_draft(member, challenge.slug, FIELDS)
+
+
+def test_a_step_saves_only_its_own_fields(open_challenge):
+    challenge, _, member, _ = open_challenge
+    pitch = pitches.save_draft(member, challenge.slug, FIELDS)
+    pitches.save_draft(member, challenge.slug, {"title": "New title", "team": "Not in this step"}, step="about")
+    assert (pitch.title, pitch.summary, pitch.team) == ("New title", "", "Three people.")
+    with pytest.raises(NotFound):
+        pitches.save_draft(member, challenge.slug, FIELDS, step="status")
+
+
+def test_saving_a_submitted_pitch_unchanged_issues_no_new_receipt(open_challenge):
+    challenge, _, member, _ = open_challenge
+    pitch = pitches.submit_pitch(member, pitches.save_draft(member, challenge.slug, FIELDS).id)
+    receipt = (pitch.receipt_digest, pitch.submitted_at)
+    events = db.session.query(AuditEvent).count()
+    pitches.save_draft(member, challenge.slug, FIELDS, step="pilot")
+    assert (pitch.receipt_digest, pitch.submitted_at) == receipt and db.session.query(AuditEvent).count() == events
+
+
+def test_a_submitted_pitch_cannot_lose_what_submission_needs(open_challenge):
+    challenge, _, member, _ = open_challenge
+    pitch = pitches.submit_pitch(member, pitches.save_draft(member, challenge.slug, FIELDS).id)
+    with pytest.raises(ValidationFailed) as refused:
+        pitches.save_draft(member, challenge.slug, {"title": "", "summary": "Kept?"}, step="about")
+    assert "title" in refused.value.errors
+    db.session.expire_all()
+    assert (pitch.title, pitch.summary, pitch.status) == (FIELDS["title"], FIELDS["summary"], "submitted")
+    assert pitches.verify_receipt(pitch)
+
+
+def test_text_from_an_ended_session_is_kept_for_its_writer_until_saved_or_old(open_challenge, f):
+    challenge, _, member, colleague = open_challenge
+    key = pitches.draft_key(member, challenge)
+    writer = pitches.keep_unsaved_step(key, challenge.slug, "about", {"title": "Typed", "status": "submitted"})
+    assert writer == member and pitches.own_pitch(member, challenge) is None
+    assert pitches.unsaved_step(member, challenge, "about") == {"title": "Typed", "summary": ""}
+    assert pitches.unsaved_step(colleague, challenge, "about") is None
+    assert pitches.unsaved_step(member, challenge, "pilot") is None
+    assert pitches.keep_unsaved_step(key, f.Challenge().slug, "about", {"title": "Elsewhere"}) is None
+    assert pitches.keep_unsaved_step(key, challenge.slug, "status", {"title": "Nowhere"}) is None
+    with freeze_time(utcnow() + pitches.KEEP_UNSAVED_FOR + timedelta(seconds=1)):
+        assert pitches.unsaved_step(member, challenge, "about") is None
+    pitches.save_draft(member, challenge.slug, {"title": "Typed", "summary": ""}, step="about")
+    assert pitches.unsaved_step(member, challenge, "about") is None
+
+
+def test_kept_text_is_bounded(open_challenge):
+    challenge, _, member, _ = open_challenge
+    pitches.keep_unsaved_step(pitches.draft_key(member, challenge), challenge.slug, "about",
+                              {"title": "x" * 1_000_000, "summary": "y" * 1_000_000})
+    kept = pitches.unsaved_step(member, challenge, "about")
+    assert len(kept["title"]) == 2 * pitches.LIMITS["title"] and len(kept["summary"]) == 2 * pitches.LIMITS["summary"]

@@ -51,7 +51,10 @@ GET = {
     "challenges.edit": {**only(("a_owner", "a_pub"), status=409, others=403)},
     "evaluation.overview": only(AGENCY),
     "evaluation.scores": {**only(("a_po", "a_eval"), status=409, others=404), "a_owner": 403, "a_pub": 403},
-    "pitches.edit": only(COMPANY + ("stranger",), others=403),
+    "pitches.edit": only(COMPANY + ("stranger",), status=302, others=403),
+    "pitches.step": only(COMPANY + ("stranger",), others=403),
+    "pitches.attachments": only(COMPANY + ("stranger",), others=403),
+    "pitches.check": only(COMPANY + ("stranger",), others=403),
     "pitches.for_challenge": only(AGENCY),
     "matches.for_challenge": {**only(("a_owner", "a_pub", "a_po")), "a_eval": 404},
     "pitches.show": only(COMPANY), "pitches.receipt": only(COMPANY), "evaluation.pick_slot": only(COMPANY),
@@ -62,7 +65,7 @@ GET = {
 }
 # POST routes anyone may use without signing in
 PUBLIC_POST = {"auth.login", "auth.register", "auth.forgot_password", "auth.accept_invitation",
-               "auth.reset_password", "auth.logout", "notifications.unsubscribe"}
+               "auth.reset_password", "auth.logout", "notifications.unsubscribe", "main.set_language"}
 
 
 @pytest.fixture
@@ -85,7 +88,7 @@ def world(f):
     values = {"slug": challenge.slug, "pitch_id": pitch.id, "pilot_id": pilot.id, "token": "not-a-real-token",
               "attachment_id": 1, "document_id": 1, "organisation_id": company.id, "solution_id": 1,
               "invitation_id": 1, "notification_id": 1, "assessment_id": 1, "measure_id": 1, "milestone_id": 1,
-              "question_id": 1}
+              "question_id": 1, "step": "about"}
     return people, values, company
 
 

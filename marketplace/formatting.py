@@ -1,0 +1,82 @@
+"""Dates, numbers, money and sizes in the reader's language: the one place values become text.
+
+Pages use these as Jinja filters (web/template_helpers.py); services that write
+a value into a message use `lazy(...)`, so the value is formatted in the
+language the message is finally shown in (the recipient's, for a notice).
+"""
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel.units import format_unit
+from flask_babel import (LazyString, format_currency, format_date, format_datetime, format_decimal, get_locale)
+
+
+def localtime(value, format="medium"):
+    """A stored UTC datetime shown in the reader's zone, with the zone's name."""
+    if not isinstance(value, datetime):
+        return ""
+    if format == "full":  # Babel's full format already names the zone
+        return format_datetime(value, format)
+    return format_datetime(value, format) + " " + format_datetime(value, "z")
+
+
+def day(value, format="medium"):
+    """A calendar date (a pilot's start, a payment's due day), as the reader's language writes it."""
+    if isinstance(value, datetime):
+        return format_datetime(value, format)
+    if not isinstance(value, date):
+        return ""
+    return format_date(value, format)
+
+
+def utc_timestamp(value):
+    """The exact UTC moment, to the microsecond, for receipts: the same in every language."""
+    if not isinstance(value, datetime):
+        return ""
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f") + " UTC"
+
+
+def number(value, places=None):
+    """A number with the reader's separators; `places` fixes the decimals (a score to two places)."""
+    if value is None:
+        return ""
+    if places is None:
+        return format_decimal(value)
+    return format_decimal(value, format="#,##0." + "0" * places if places else "#,##0")
+
+
+def money(value, currency="EUR"):
+    """An amount in the reader's currency pattern: whole amounts without cents, others with them."""
+    if value is None:
+        return ""
+    amount = Decimal(str(value))
+    if amount == amount.to_integral_value():
+        pattern = get_locale().currency_formats["standard"].pattern.replace(".00", "")
+        return format_currency(amount, currency, format=pattern, currency_digits=False)
+    return format_currency(amount, currency)
+
+
+def money_range(low, high, currency="EUR"):
+    if low is None and high is None:
+        return ""
+    if low is None:
+        return money(high, currency)
+    if high is None or low == high:
+        return money(low, currency)
+    return f"{money(low, currency)} – {money(high, currency)}"
+
+
+def file_size(size):
+    """Bytes as bytes, kB or MB, with the reader's unit names ("ko" in French)."""
+    if size is None:
+        return ""
+    if size < 1024:
+        return format_unit(size, "digital-byte", length="short", locale=get_locale())
+    if size < 1024 * 1024:
+        return format_unit(round(size / 1024, 1), "digital-kilobyte", length="short", locale=get_locale())
+    return format_unit(round(size / 1024 / 1024, 1), "digital-megabyte", length="short", locale=get_locale())
+
+
+def lazy(formatter, *args, **kwargs):
+    """The value formatted when the message holding it is shown, in that moment's language."""
+    return LazyString(lambda: formatter(*args, **kwargs))

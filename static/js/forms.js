@@ -1,0 +1,46 @@
+// Character counts: what is left of a field's limit, shown as the person types and told to screen readers
+// only when they pause. The limit itself is in the page (and checked by the server) without this script.
+(function () {
+  "use strict";
+  var lang = document.documentElement.lang || "en";
+  var plural = new Intl.PluralRules(lang);
+  var numbers = new Intl.NumberFormat(lang);
+
+  // As the server counts: line breaks as one character, no surrounding spaces, characters not UTF-16 units.
+  function length(text) { return Array.from(text.replace(/\r\n/g, "\n").trim()).length; }
+
+  function message(hint, n, over) {
+    var key = (over ? "over" : "remaining") + (plural.select(n) === "one" ? "One" : "Other");
+    return (hint.dataset[key] || "").replace("{n}", numbers.format(n));
+  }
+
+  document.querySelectorAll("[data-character-count]").forEach(function (group) {
+    var max = parseInt(group.getAttribute("data-character-count"), 10);
+    var field = group.querySelector("textarea, input");
+    var hint = group.querySelector(".character-count");
+    if (!field || !hint || !max) { return; }
+    var visible = document.createElement("p");
+    visible.className = "hint character-count-status";
+    visible.setAttribute("aria-hidden", "true");
+    var spoken = document.createElement("p");
+    spoken.className = "visually-hidden";
+    spoken.setAttribute("aria-live", "polite");
+    hint.classList.add("visually-hidden"); // still the field's description: "You can enter up to …"
+    hint.parentNode.insertBefore(spoken, hint.nextSibling);
+    hint.parentNode.insertBefore(visible, spoken);
+    var pause = null;
+
+    function update(announce) {
+      var left = max - length(field.value);
+      var text = message(hint, Math.abs(left), left < 0);
+      visible.textContent = text;
+      visible.classList.toggle("character-count-over", left < 0);
+      field.classList.toggle("input-over", left < 0);
+      clearTimeout(pause);
+      if (announce) { pause = setTimeout(function () { spoken.textContent = text; }, 1500); }
+    }
+
+    field.addEventListener("input", function () { update(true); });
+    update(false);
+  });
+})();

@@ -1,0 +1,100 @@
+"""Four languages: which one a page is in, the header's switcher, and dates, numbers and money for each."""
+import re
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pytest
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from marketplace.extensions import db
+from marketplace.models import AuditEvent, User
+from marketplace.services.cpv import cpv_choices, cpv_name
+
+
+def _lang(response):
+    return re.search(r'<html lang="([^"]+)">', response.text).group(1)
+
+
+def test_a_visitor_gets_the_browser_language_or_else_english(client):
+    assert _lang(client.get("/")) == "en"
+    assert _lang(client.get("/", headers={"Accept-Language": "nl-BE,nl;q=0.9,en;q=0.5"})) == "nl"
+    assert _lang(client.get("/", headers={"Accept-Language": "de-AT"})) == "de"
+    assert _lang(client.get("/", headers={"Accept-Language": "ja, zh;q=0.8"})) == "en"
+
+
+def test_a_saved_preference_beats_the_browser(client, login, f):
+    person = login(f.member(f.Company(), "owner", locale="de"))
+    assert _lang(client.get("/dashboard", headers={"Accept-Language": "fr"})) == "de"
+    person.locale = None  # "as my browser asks"
+    db.session.commit()
+    assert _lang(client.get("/dashboard", headers={"Accept-Language": "fr"})) == "fr"
+
+
+def test_a_visitor_switches_language_and_stays_on_the_page(client):
+    page = client.get("/challenges?q=water").text
+    switcher = re.search(r'<form class="language-switcher".*?</form>', page, re.S).group(0)
+    assert 'aria-current="true">English' in switcher and 'value="/challenges?q=water"' in switcher
+    assert 'name="locale" value="fr" lang="fr">Français</button>' in switcher
+    assert "csrf_token" not in switcher  # a visitor's choice needs no session until they make it
+    response = client.post("/language", data={"locale": "fr", "next": "/challenges?q=water"})
+    assert response.status_code == 302 and response.headers["Location"] == "/challenges?q=water"
+    assert _lang(client.get("/challenges", headers={"Accept-Language": "de"})) == "fr"
+
+
+@pytest.mark.parametrize("next_page", ["https://evil.example/", "//evil.example/", "/\\evil.example", "", None])
+def test_the_switcher_never_leads_off_the_site(client, next_page):
+    data = {"locale": "nl"} if next_page is None else {"locale": "nl", "next": next_page}
+    response = client.post("/language", data=data)
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_a_signed_in_switch_is_saved_as_the_preference_and_audited(client, login, f):
+    person = login(f.member(f.Company(), "owner"))
+    response = client.post("/language", data={"locale": "nl", "next": "/dashboard"})
+    assert response.headers["Location"] == "/dashboard"
+    assert db.session.get(User, person.id).locale == "nl"
+    assert _lang(client.get("/dashboard", headers={"Accept-Language": "fr"})) == "nl"
+    change = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.settings_changed")).one()
+    assert change.after == {"locale": "nl"}
+
+
+@pytest.mark.parametrize("locale", ["xx", "../../etc", "", "e" * 10_000])
+def test_an_unknown_language_is_refused_and_changes_nothing(client, login, f, locale):
+    assert client.post("/language", data={"locale": locale}).status_code == 422
+    person = login(f.member(f.Company(), "owner", locale="fr"))
+    response = client.post("/language", data={"locale": locale})
+    assert response.status_code == 422 and "Choose a language from the list." in response.text
+    assert db.session.get(User, person.id).locale == "fr"
+
+
+def test_a_signed_in_switch_needs_the_form_token(app, client, login, f):
+    person = login(f.member(f.Company(), "owner"))
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        assert client.post("/language", data={"locale": "de"}).status_code == 400
+        assert db.session.get(User, person.id).locale is None
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.mark.parametrize("language,money,deadline", [
+    ("en", "€5,000 – €20,000", "Mar 14, 2030"),
+    ("fr", "5\u202f000\xa0€ – 20\u202f000\xa0€", "14 mars 2030"),
+    ("nl", "€\xa05.000 – €\xa020.000", "14 mrt 2030"),
+    ("de", "5.000\xa0€ – 20.000\xa0€", "14.03.2030"),
+])
+def test_dates_and_money_are_written_as_the_language_writes_them(client, f, language, money, deadline):
+    f.Challenge(budget_min=Decimal(5000), budget_max=Decimal(20000),
+                pitch_deadline=datetime(2030, 3, 14, 11, 0, tzinfo=timezone.utc))
+    page = client.get("/challenges", headers={"Accept-Language": language}).text
+    assert money in page and deadline in page
+
+
+def test_cpv_divisions_are_named_in_the_page_language(app):
+    with app.test_request_context():
+        with force_locale("en"):
+            assert cpv_name("45") == "Construction work"
+            choices = dict(cpv_choices())
+            assert str(choices["45"]) == "45 – Construction work"
+        assert cpv_name("99") == "99"  # an unknown code is shown as it is
