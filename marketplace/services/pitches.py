@@ -153,6 +153,11 @@ def _issue_receipt(actor, pitch, now, action):
 
 def save_draft(user, slug, data):
     """Create or change the company's pitch; a submitted one is re-submitted with a new receipt."""
+    return write_pitch(user, slug, data)[0]
+
+
+def write_pitch(user, slug, data):
+    """`save_draft`, also telling whether the pitch is new: (pitch, created)."""
     challenge = db.session.scalar(select(Challenge).where(Challenge.slug == slug))
     if challenge is None or not permissions.can(user, "challenge.view", challenge):
         raise NotFound(str(_l("We could not find that challenge.")))
@@ -160,8 +165,9 @@ def save_draft(user, slug, data):
     clean = _clean(data)
     pitch = own_pitch(user, challenge)
     now = _before_deadline(challenge)
+    created = pitch is None
     try:
-        if pitch is None:
+        if created:
             pitch = Pitch(challenge_id=challenge.id, company_id=user.membership.organisation_id,
                           created_by_id=user.id, status=PITCH_DRAFT, **clean)
             db.session.add(pitch)
@@ -178,7 +184,7 @@ def save_draft(user, slug, data):
         db.session.rollback()
         raise Conflict(str(_l("Your company already has a pitch for this challenge. Open it and try again."))) \
             from None
-    return pitch
+    return pitch, created
 
 
 def submit_pitch(user, pitch_id):
@@ -202,6 +208,18 @@ def withdraw_pitch(user, pitch_id):
                   after={"status": PITCH_WITHDRAWN, "withdrawn_at": now}, challenge_id=pitch.challenge_id)
     db.session.commit()
     return pitch
+
+
+def pitches_of_company(organisation_id):
+    """Every pitch of one company, most recently changed first."""
+    return db.session.scalars(select(Pitch).where(Pitch.company_id == organisation_id)
+                              .order_by(Pitch.updated_at.desc(), Pitch.id.desc())).all()
+
+
+def own_pitches(user):
+    """The pitches of the user's own company (the API's list); nobody else's, ever."""
+    permissions.require(user, "pitch.list_own")
+    return pitches_of_company(user.membership.organisation_id)
 
 
 def pitches_for_agency(user, challenge):
