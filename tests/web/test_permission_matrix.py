@@ -142,21 +142,26 @@ def test_get_answers_for_each_role(app, client, login, world, role):
     assert wrong == {}
 
 
+def _writes(app):
+    """Every (rule, method) that changes something: the pages' POSTs and the API's POSTs and PUTs."""
+    for rule in _routes(app):
+        for method in ("POST", "PUT"):
+            if method in rule.methods and rule.endpoint != "auth.logout":
+                yield rule, method
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_posts_without_data_never_fail_and_need_sign_in(app, client, login, world, role):
     people, values, company, tokens = world
     if role != "anon":
         login(people[role])
     wrong = {}
-    for rule in _routes(app):
-        for method in ("POST", "PUT"):
-            if method not in rule.methods or rule.endpoint == "auth.logout":
-                continue
-            status = client.open(_url(rule, values, company), method=method,
-                                 headers=_headers(rule, role, tokens)).status_code
-            sign_in = 401 if rule.endpoint.startswith("api.") else 302
-            if status >= 500 or (role == "anon" and rule.endpoint not in PUBLIC_POST and status != sign_in):
-                wrong[rule.endpoint] = status
+    for rule, method in _writes(app):
+        status = client.open(_url(rule, values, company), method=method,
+                             headers=_headers(rule, role, tokens)).status_code
+        sign_in = 401 if rule.endpoint.startswith("api.") else 302
+        if status >= 500 or (role == "anon" and rule.endpoint not in PUBLIC_POST and status != sign_in):
+            wrong[rule.endpoint] = status
     assert wrong == {}
 
 
@@ -166,10 +171,9 @@ def test_api_writes_with_a_session_cookie_but_no_token_are_refused(app, client, 
     if role != "anon":
         login(people[role])
     wrong = {}
-    for rule in _routes(app):
-        for method in ("POST", "PUT"):
-            if rule.endpoint.startswith("api.") and method in rule.methods:
-                status = client.open(_url(rule, values, company), method=method, json={}).status_code
-                if status != 401:
-                    wrong[rule.endpoint] = status
+    for rule, method in _writes(app):
+        if rule.endpoint.startswith("api."):
+            status = client.open(_url(rule, values, company), method=method, json={}).status_code
+            if status != 401:
+                wrong[rule.endpoint] = status
     assert wrong == {}
