@@ -98,6 +98,9 @@ class Config:
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per minute; 200 per hour")
     RESET_LIMIT_PER_ACCOUNT = os.environ.get("RESET_LIMIT_PER_ACCOUNT", "3 per hour")
     RESET_LIMIT_PER_ADDRESS = os.environ.get("RESET_LIMIT_PER_ADDRESS", "20 per hour")
+    # The JSON API: one limit for all its routes, per client address, and a body limit far below uploads'.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
+    API_MAX_BODY_BYTES = _int("API_MAX_BODY_BYTES", 1024 * 1024)
 
     # Session cookies.
     SESSION_COOKIE_HTTPONLY = True

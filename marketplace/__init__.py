@@ -55,10 +55,12 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
+    from . import api
     from .web import BLUEPRINTS
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    api.register(app)
 
 
 def register_errorhandlers(app):

@@ -106,3 +106,10 @@ class TwoFactorForm(FlaskForm):
     code = StringField(_l("Code from your authenticator app"), description=_l("6 digits, for example 123456."),
                        validators=[DataRequired(_l("Enter the 6-digit code.")), Length(max=12)],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(_l("Name of the token"),
+                       validators=[DataRequired(_l("Name the token, for example after the program that will use it.")),
+                                   Length(max=100)],
+                       description=_l("So you know later what it is for, e.g. “Our tender monitor”."))

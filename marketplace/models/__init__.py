@@ -1,4 +1,5 @@
 """SQLAlchemy models, one module per aggregate; importing this registers them all."""
+from .api_token import ApiToken
 from .audit import AuditEvent
 from .evaluation import ConflictDeclaration, Evaluation, PitchAssessment, Score
 from .challenge import Challenge, EvaluationCriterion, Follow, Question, SuccessMeasure, challenge_sectors
@@ -12,7 +13,7 @@ from .pilot import MeasureOutcome, PaymentMilestone, Pilot, PilotDocument, Pilot
 from .user import User
 
 __all__ = [
-    "AuditEvent", "ConflictDeclaration", "Evaluation", "PitchAssessment", "Score", "Challenge",
+    "ApiToken", "AuditEvent", "ConflictDeclaration", "Evaluation", "PitchAssessment", "Score", "Challenge",
     "EvaluationCriterion", "Follow", "Question", "SuccessMeasure", "challenge_sectors", "EmailDelivery",
     "Notification", "Invitation", "Membership", "Organisation", "Solution", "organisation_sectors",
     "MeasureOutcome", "PaymentMilestone", "Pilot", "PilotDocument", "PilotMessage", "PilotStageChange",

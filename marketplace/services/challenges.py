@@ -24,6 +24,7 @@ from .clock import utcnow
 from .cpv import is_cpv_division
 from .errors import InvalidTransition, NotAllowed, NotFound, StaleState, ValidationFailed
 from .events import record_change, snapshot
+from .paging import paginate
 from .slugs import unique_slug
 
 LIMITS = {
@@ -395,6 +396,13 @@ SORTS = {
 }
 
 
+# What a search may ask for, at most: the page and the API share these.
+MAX_QUERY = 200
+MAX_SECTORS = 20
+MAX_AGENCY = 220
+MAX_PAGE = 10000
+
+
 @dataclass
 class ChallengeFilters:
     """What a visitor asked for, already checked; unknown values are dropped, never an error page."""
@@ -422,14 +430,14 @@ class ChallengeFilters:
             return value if value is not None and 0 <= value <= MAX_BUDGET else None
 
         try:
-            page = max(1, min(int(args.get("page", 1)), 10000))
+            page = max(1, min(int(args.get("page", 1)), MAX_PAGE))
         except (TypeError, ValueError):
             page = 1
         sort = args.get("sort", "newest")
         return cls(
-            q=str(args.get("q", "")).strip()[:200],
-            sectors=[s for s in getlist("sector") if is_cpv_division(s)][:20],
-            agency=str(args.get("agency", "")).strip()[:220],
+            q=str(args.get("q", "")).strip()[:MAX_QUERY],
+            sectors=[s for s in getlist("sector") if is_cpv_division(s)][:MAX_SECTORS],
+            agency=str(args.get("agency", "")).strip()[:MAX_AGENCY],
             statuses=[s for s in getlist("status") if s in PUBLIC_STATUSES],
             budget_min=amount("budget_min"),
             budget_max=amount("budget_max"),
@@ -437,18 +445,6 @@ class ChallengeFilters:
             sort=sort if sort in SORTS else "newest",
             page=page,
         )
-
-
-@dataclass
-class ChallengePage:
-    items: list
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self):
-        return max(1, -(-self.total // self.per_page))
 
 
 def _search_terms(q, limit=10):
@@ -503,11 +499,7 @@ def search_challenges(filters, per_page=20, now=None):
     if filters.closing_soon:
         query = query.where(Challenge.status == PUBLISHED, Challenge.pitch_deadline > now,
                             Challenge.pitch_deadline <= now + CLOSING_SOON)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = db.session.scalars(
-        query.order_by(*SORTS[filters.sort]()).limit(per_page).offset((filters.page - 1) * per_page)
-    ).all()
-    return ChallengePage(items=list(items), total=total, page=filters.page, per_page=per_page)
+    return paginate(query.order_by(*SORTS[filters.sort]()), filters.page, per_page)
 
 
 def agencies_with_public_challenges():

@@ -2,18 +2,19 @@
 from urllib.parse import urlparse
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..formatting import lazy, number
 from ..models import Challenge, Follow, Membership, Organisation, Solution, User, organisation_sectors
 from ..models.challenge import DRAFT
-from ..models.organisation import COMPANY, COMPANY_SIZES
+from ..models.organisation import AGENCY, COMPANY, COMPANY_SIZES
 from . import permissions
 from .cpv import is_cpv_division
 from .errors import NotFound, ValidationFailed
 from .events import record_change, snapshot
+from .paging import paginate
 
 LIMITS = {"name": 200, "capability_statement": 5000, "keywords": 500, "website": 300, "registration_number": 64}
 MAX_SOLUTIONS = 20
@@ -23,6 +24,26 @@ PROFILE_FIELDS = ("name", "size", "website", "registration_number", "capability_
 def public_profile(slug):
     organisation = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
     if organisation is None or organisation.suspended:
+        raise NotFound(str(_l("We could not find that organisation.")))
+    return organisation
+
+
+def _listed():
+    """Organisations the open data lists: every agency and the verified companies, none suspended."""
+    return and_(Organisation.suspended.is_(False),
+                or_(Organisation.kind == AGENCY, Organisation.verified.is_(True)))
+
+
+def listed_organisations(kind=None, page=1, per_page=20):
+    query = select(Organisation).where(_listed())
+    if kind is not None:
+        query = query.where(Organisation.kind == kind)
+    return paginate(query.order_by(Organisation.name, Organisation.id), page, per_page)
+
+
+def listed_organisation(slug):
+    organisation = db.session.scalar(select(Organisation).where(Organisation.slug == slug, _listed()))
+    if organisation is None:
         raise NotFound(str(_l("We could not find that organisation.")))
     return organisation
 

@@ -5,6 +5,7 @@ from ..extensions import db
 from ..models import Challenge, Follow, Pilot, Pitch, Question
 from ..models.organisation import AGENCY
 from ..models.pitch import RECEIVED_STATUSES
+from .pitches import pitches_of_company
 
 
 def agency_overview(organisation):
@@ -28,8 +29,7 @@ def agency_overview(organisation):
 
 
 def company_overview(organisation):
-    pitches = db.session.scalars(select(Pitch).where(Pitch.company_id == organisation.id)
-                                 .order_by(Pitch.updated_at.desc())).all()
+    pitches = pitches_of_company(organisation.id)
     followed = db.session.scalars(
         select(Challenge).join(Follow, Follow.challenge_id == Challenge.id)
         .where(Follow.organisation_id == organisation.id).order_by(Challenge.pitch_deadline)

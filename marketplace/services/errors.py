@@ -43,3 +43,9 @@ class ValidationFailed(DomainError):
     def __init__(self, errors, message=None):
         self.errors = {k: list(v) if isinstance(v, (list, tuple)) else [v] for k, v in errors.items()}
         super().__init__(message or "; ".join(str(m) for ms in self.errors.values() for m in ms))
+
+
+class NotAuthenticated(DomainError):
+    """No credentials, or credentials that name nobody who may act now (the API's bearer tokens)."""
+
+    status_code = 401

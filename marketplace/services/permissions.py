@@ -81,6 +81,7 @@ RULES = {
     "challenge.invite_to_pitch": lambda u, c: _member_of(u, c.agency_id, MATCH_READERS),
     "challenge.see_own_match": lambda u, c: _org_kind(u, COMPANY) and c.status != DRAFT,
     # Pitches
+    "pitch.list_own": lambda u, _=None: _org_kind(u, COMPANY),
     "pitch.read": pitch_readable,
     "pitch.write": lambda u, p: _member_of(u, p.company_id),
     # Organisations
@@ -88,6 +89,10 @@ RULES = {
     "organisation.edit_profile": lambda u, org: _member_of(u, org.id) and org.kind == COMPANY,
     "organisation.verify": lambda u, org: is_admin(u),
     "admin.view": lambda u, _=None: is_admin(u),
+    # Personal API tokens act as their user; only that user sees and revokes them.
+    "api_token.create": lambda u, _=None: _signed_in(u),
+    "api_token.revoke": lambda u, t: _signed_in(u) and t.user_id == u.id,
+    "api_token.use": lambda u, t: _signed_in(u) and t.user_id == u.id and t.revoked_at is None,
     # Pilots: the agency's staff and the company of that pilot see it; officers move it.
     "pilot.view": lambda u, p: _member_of(u, p.agency_id, AGENCY_READERS) or _member_of(u, p.company_id)
     or is_admin(u),
@@ -119,12 +124,14 @@ MESSAGES = {
     "question.ask": _l("Only companies can ask questions about a challenge."),
     "pilot.move": _l("Only the agency's procurement officers, its owner or the pilot's owner can move this pilot."),
     "organisation.edit_profile": _l("Only members of this company can change its profile."),
+    "pitch.list_own": _l("Only members of a company have pitches."),
+    "api_token.create": _l("Sign in to create an API token."),
 }
 
 # Where refusing would reveal that something exists, we answer "not found".
 HIDDEN = {"challenge.view", "pitch.read", "pitch.write", "challenge.read_pitches", "admin.view",
           "organisation.verify", "pilot.view", "audit.read_challenge",
-          "question.answer"}
+          "question.answer", "api_token.revoke"}
 HIDDEN |= {"challenge.view_matches"}  # which companies may be invited is the agency's business
 
 

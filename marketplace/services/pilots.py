@@ -24,6 +24,7 @@ from .amounts import clean_amount
 from .clock import utcnow
 from .errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from .events import record_change, snapshot
+from .paging import paginate
 from .pilot_workflow import due_date_for, needs_second_approval
 
 MAX_TEXT = 10000
@@ -266,12 +267,20 @@ def document_for_download(user, pilot_id, document_id):
     return document, uploads.stored_path(document.stored_name)
 
 
+def _with_outcome():
+    return select(Pilot).where(Pilot.stage.in_(OUTCOME_STAGES))
+
+
 def public_outcomes(challenge):
     """Pilots of a challenge that have an outcome, for its public page: what was tried and learned."""
     return db.session.scalars(
-        select(Pilot).where(Pilot.challenge_id == challenge.id, Pilot.stage.in_(OUTCOME_STAGES))
-        .order_by(Pilot.outcome_published_at)
+        _with_outcome().where(Pilot.challenge_id == challenge.id).order_by(Pilot.outcome_published_at)
     ).all()
+
+
+def all_public_outcomes(page=1, per_page=20):
+    """Every pilot with an outcome, newest first: the open data of what was tried, adopted or stopped."""
+    return paginate(_with_outcome().order_by(Pilot.outcome_published_at.desc(), Pilot.id.desc()), page, per_page)
 
 
 def pilots_of(user, challenge):

@@ -216,6 +216,11 @@ def save_draft(user, slug, data, *, step=None):
     and what the person typed into that step before a session ended is forgotten.
     Saving what is already there changes nothing (and issues no new receipt).
     """
+    return write_pitch(user, slug, data, step=step)[0]
+
+
+def write_pitch(user, slug, data, *, step=None):
+    """`save_draft`, also telling whether the pitch is new: (pitch, created)."""
     if step is not None:
         if step not in STEPS:
             raise NotFound(str(_l("We could not find that step.")))
@@ -223,8 +228,9 @@ def save_draft(user, slug, data, *, step=None):
     challenge, pitch = writing(user, slug)
     clean = _clean(data)
     now = _before_deadline(challenge)
+    created = pitch is None
     try:
-        if pitch is None:
+        if created:
             pitch = Pitch(challenge_id=challenge.id, company_id=user.membership.organisation_id,
                           created_by_id=user.id, status=PITCH_DRAFT, **clean)
             db.session.add(pitch)
@@ -247,7 +253,7 @@ def save_draft(user, slug, data, *, step=None):
         db.session.rollback()
         raise Conflict(str(_l("Your company already has a pitch for this challenge. Open it and try again."))) \
             from None
-    return pitch
+    return pitch, created
 
 
 def draft_key(user, challenge):
@@ -329,6 +335,18 @@ def withdraw_pitch(user, pitch_id):
                   after={"status": PITCH_WITHDRAWN, "withdrawn_at": now}, challenge_id=pitch.challenge_id)
     db.session.commit()
     return pitch
+
+
+def pitches_of_company(organisation_id):
+    """Every pitch of one company, most recently changed first."""
+    return db.session.scalars(select(Pitch).where(Pitch.company_id == organisation_id)
+                              .order_by(Pitch.updated_at.desc(), Pitch.id.desc())).all()
+
+
+def own_pitches(user):
+    """The pitches of the user's own company (the API's list); nobody else's, ever."""
+    permissions.require(user, "pitch.list_own")
+    return pitches_of_company(user.membership.organisation_id)
 
 
 def pitches_for_agency(user, challenge):

@@ -39,11 +39,24 @@ def public_questions(challenge):
                                                      Question.answer.is_not(None)).order_by(Question.answered_at)).all()
 
 
-def unanswered_questions(user, challenge):
-    if not permissions.can(user, "question.answer", challenge):
-        return []
+def _unanswered(challenge):
     return db.session.scalars(select(Question).where(Question.challenge_id == challenge.id,
                                                      Question.answer.is_(None)).order_by(Question.asked_at)).all()
+
+
+def unanswered_questions(user, challenge):
+    """For the challenge page: the questions waiting for this user's answer, if they may answer."""
+    if not permissions.can(user, "question.answer", challenge):
+        return []
+    return _unanswered(challenge)
+
+
+def questions_to_answer(user, slug):
+    """The challenge's unanswered questions, for its agency; to anyone else the challenge has none to show."""
+    challenge = db.session.scalar(select(Challenge).where(Challenge.slug == slug))
+    if challenge is None or not permissions.can(user, "question.answer", challenge):
+        raise NotFound(str(_l("We could not find that challenge.")))
+    return challenge, _unanswered(challenge)
 
 
 def challenge_for_asking(user, challenge):

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required, login_user
 
 from ..forms import apply_domain_errors
 from ..forms.accounts import (
+    ApiTokenForm,
     ChangePasswordForm,
     FourEyesForm,
     InviteForm,
@@ -13,7 +14,7 @@ from ..forms.accounts import (
     TwoFactorForm,
 )
 from ..models.organisation import ROLES_BY_KIND
-from ..services import accounts, permissions
+from ..services import accounts, api_tokens, permissions
 from ..services import two_factor as two_factor_service
 from ..services.errors import ValidationFailed
 
@@ -177,12 +178,49 @@ def two_factor():
                            required=two_factor_service.required_for(user)), 422 if form.errors else 200
 
 
+def _tokens_page(form=None, new_token=None, status=200):
+    return render_template("account/tokens.html", form=form or ApiTokenForm(formdata=None),
+                           tokens=api_tokens.tokens_of(current_user), new_token=new_token), status
+
+
+@bp.get("/tokens")
+@login_required
+def tokens():
+    return _tokens_page()
+
+
+@bp.post("/tokens")
+@login_required
+def create_token():
+    """The new token is shown in this answer, once: it is never stored, and never put in the session cookie."""
+    form = ApiTokenForm()
+    if form.validate():
+        try:
+            _, raw = api_tokens.create_token(current_user, form.name.data)
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            return _tokens_page(new_token=raw)
+    return _tokens_page(form=form, status=422)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id):
+    token = api_tokens.revoke_token(current_user, token_id)
+    flash(_("The token “%(name)s” is revoked: programs using it are refused from now on.", name=token.name),
+          "success")
+    return redirect(url_for(".tokens"))
+
+
 ALWAYS_ALLOWED = {"account.two_factor", "auth.logout", "static", "main.healthz", "observability.metrics"}
 
 
 @bp.before_app_request
 def require_two_factor():
     """Procurement officers and admins must turn on two-factor sign-in before anything else."""
+    if request.path.startswith("/api/"):
+        return None  # the API reads no session; its tokens make their own two-factor check
     if (current_user.is_authenticated and request.endpoint not in ALWAYS_ALLOWED
             and two_factor_service.required_for(current_user)
             and not two_factor_service.enabled_for(current_user)):

@@ -41,7 +41,10 @@ def register(app):
     @app.errorhandler(HTTPException)
     def http_error(exc):
         if request.path.startswith("/api/"):
-            return exc  # the API blueprint answers in problem details
+            # No API route matched (an unknown path, a wrong method): still problem details.
+            from ..api.problems import from_http_exception
+
+            return from_http_exception(exc)
         return _page(exc.code or 500, None if exc.code == 404 else exc.description)
 
     @app.errorhandler(500)

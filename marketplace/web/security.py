@@ -1,5 +1,5 @@
-"""Security headers on every answer: a strict Content-Security-Policy (no inline code), no framing, no sniffing."""
-from flask import current_app, request
+"""Security headers on every answer (a strict Content-Security-Policy, no framing, no sniffing); NUL bytes refused."""
+from flask import abort, current_app, request
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -38,5 +38,19 @@ def _signed_in():
     return bool(current_user and current_user.is_authenticated)
 
 
+def refuse_nul_bytes():
+    """No text we keep or look up may hold a NUL byte: PostgreSQL refuses it, which would be a 500, not a 400."""
+    if "\x00" in request.path or _holds_nul(request.args):
+        abort(400)
+    if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        if _holds_nul(request.form):
+            abort(400)
+
+
+def _holds_nul(multidict):
+    return any("\x00" in value for values in multidict.listvalues() for value in values)
+
+
 def register(app):
+    app.before_request(refuse_nul_bytes)
     app.after_request(add_security_headers)

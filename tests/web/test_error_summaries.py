@@ -29,7 +29,7 @@ def _problems(page, action):
 
 @pytest.mark.parametrize("role", [r for r in ROLES if r != "anon"])
 def test_every_refused_form_has_the_error_title_and_a_linked_summary(app, client, login, world, role):  # noqa: F811
-    people, values, company = world
+    people, values, company, _ = world
     login(people[role])
     checked, wrong = [], {}
     for rule in _routes(app):

@@ -3,12 +3,14 @@
 The rows come from the app's URL map: a route added without a row here fails
 `test_every_route_has_a_row`. GET answers are exact; POSTs with no form data
 must send anonymous visitors to sign in and never answer 500 to anyone.
+API routes (/api/v1) are called with each role's personal API token instead
+of the session (the API reads no cookie); anonymous callers get 401 there.
 """
 from datetime import date, timedelta
 
 import pytest
 
-from marketplace.services import pilots
+from marketplace.services import api_tokens, pilots
 from marketplace.services.clock import utcnow
 
 ROLES = ("anon", "c_owner", "c_member", "stranger", "a_owner", "a_pub", "a_po", "a_eval", "admin")
@@ -62,6 +64,16 @@ GET = {
     "pilots.start": {**only(("a_owner", "a_po"), status=409, others=404), "a_pub": 403, "a_eval": 403},
     "pilots.show": only(COMPANY + AGENCY + ("admin",)), "pilots.agreement": only(COMPANY + AGENCY + ("admin",)),
     "pilots.document": only((), others=404),
+    "account.tokens": signed_in(200),
+    # The API: public reads, and reads with the role's token (anonymous: 401, no token).
+    "api.openapi_json": expect(200), "api.docs": expect(200), "api.list_challenges": expect(200),
+    "api.challenge": expect(200), "api.organisations": expect(200), "api.organisation": expect(200),
+    "api.pilot_outcomes": expect(200),
+    "api.me": signed_in(200, anon=401),
+    "api.own_pitches": only(COMPANY + ("stranger",), others=403, anon=401),
+    "api.pitch": only(COMPANY, anon=401),
+    "api.open_questions": only(("a_owner", "a_pub", "a_po"), anon=401),
+    "api.pilot": only(COMPANY + AGENCY + ("admin",), anon=401),
 }
 # POST routes anyone may use without signing in
 PUBLIC_POST = {"auth.login", "auth.register", "auth.forgot_password", "auth.accept_invitation",
@@ -88,8 +100,10 @@ def world(f):
     values = {"slug": challenge.slug, "pitch_id": pitch.id, "pilot_id": pilot.id, "token": "not-a-real-token",
               "attachment_id": 1, "document_id": 1, "organisation_id": company.id, "solution_id": 1,
               "invitation_id": 1, "notification_id": 1, "assessment_id": 1, "measure_id": 1, "milestone_id": 1,
-              "question_id": 1, "step": "about"}
-    return people, values, company
+              "question_id": 1, "token_id": 1, "step": "about"}
+    tokens = {role: {"Authorization": f"Bearer {api_tokens.create_token(user, 'matrix')[1]}"}
+              for role, user in people.items()}
+    return people, values, company, tokens
 
 
 def _routes(app):
@@ -101,9 +115,14 @@ def _routes(app):
 
 def _url(rule, values, company):
     args = {name: values[name] for name in rule.arguments}
-    if rule.endpoint == "companies.show":
+    if rule.endpoint in ("companies.show", "api.organisation"):
         args["slug"] = company.slug
     return rule.build(args)[1]
+
+
+def _headers(rule, role, tokens):
+    """API routes act on the role's token; pages on the session cookie set by `login`."""
+    return tokens[role] if rule.endpoint.startswith("api.") and role != "anon" else {}
 
 
 def test_every_route_has_a_row(app):
@@ -113,29 +132,51 @@ def test_every_route_has_a_row(app):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_get_answers_for_each_role(app, client, login, world, role):
-    people, values, company = world
+    people, values, company, tokens = world
     if role != "anon":
         login(people[role])
     wrong = {}
     for rule in _routes(app):
         if "GET" not in rule.methods:
             continue
-        status = client.get(_url(rule, values, company)).status_code
+        status = client.get(_url(rule, values, company), headers=_headers(rule, role, tokens)).status_code
         if status != GET[rule.endpoint][role]:
             wrong[rule.endpoint] = (status, GET[rule.endpoint][role])
     assert wrong == {}
 
 
+def _writes(app):
+    """Every (rule, method) that changes something: the pages' POSTs and the API's POSTs and PUTs."""
+    for rule in _routes(app):
+        for method in ("POST", "PUT"):
+            if method in rule.methods and rule.endpoint != "auth.logout":
+                yield rule, method
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_posts_without_data_never_fail_and_need_sign_in(app, client, login, world, role):
-    people, values, company = world
+    people, values, company, tokens = world
     if role != "anon":
         login(people[role])
     wrong = {}
-    for rule in _routes(app):
-        if "POST" not in rule.methods or rule.endpoint == "auth.logout":
-            continue
-        status = client.post(_url(rule, values, company)).status_code
-        if status >= 500 or (role == "anon" and rule.endpoint not in PUBLIC_POST and status != 302):
+    for rule, method in _writes(app):
+        status = client.open(_url(rule, values, company), method=method,
+                             headers=_headers(rule, role, tokens)).status_code
+        sign_in = 401 if rule.endpoint.startswith("api.") else 302
+        if status >= 500 or (role == "anon" and rule.endpoint not in PUBLIC_POST and status != sign_in):
             wrong[rule.endpoint] = status
+    assert wrong == {}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_writes_with_a_session_cookie_but_no_token_are_refused(app, client, login, world, role):
+    people, values, company, _ = world
+    if role != "anon":
+        login(people[role])
+    wrong = {}
+    for rule, method in _writes(app):
+        if rule.endpoint.startswith("api."):
+            status = client.open(_url(rule, values, company), method=method, json={}).status_code
+            if status != 401:
+                wrong[rule.endpoint] = status
     assert wrong == {}

@@ -1,0 +1,181 @@
+"""Challenges through the API: the public list and detail (with the page's filters), and an agency's drafting."""
+from datetime import datetime
+from typing import Annotated, Literal
+
+from flask import url_for
+from pydantic import Field
+
+from ..models.challenge import CHALLENGE_KINDS, CHALLENGE_STATUSES, PUBLIC_STATUSES
+from ..services import challenges, questions
+from ..services import pilots as pilot_service
+from ..services.challenges import (
+    CURRENCIES, LIMITS, MAX_AGENCY, MAX_BUDGET, MAX_CRITERIA, MAX_MEASURES, MAX_QUERY, MAX_SECTORS, SORTS,
+    ChallengeFilters,
+)
+from .operations import OPTIONAL, PUBLIC, REQUIRED, Body, Output, PlainText, Slug, UTCTime, operation
+from .pilots import PilotOutcome
+from .questions import AnsweredQuestion
+from .schemas import OrganisationRef, PageOf, PageQuery
+
+CpvDivision = Annotated[str, Field(pattern=r"^[0-9]{2}$", description="A CPV division (two digits), e.g. 72.")]
+Amount = Annotated[float, Field(ge=0, le=float(MAX_BUDGET))]
+
+
+class ChallengeQuery(PageQuery):
+    """The filters of the /challenges page, by the same names."""
+
+    q: PlainText = Field("", max_length=MAX_QUERY, description="Words in the title, summary or problem statement.")
+    sector: list[CpvDivision] = Field([], max_length=MAX_SECTORS, description="Any of these CPV divisions.")
+    agency: Annotated[str, Field(pattern=r"^[a-z0-9-]*$")] = Field("", max_length=MAX_AGENCY,
+                                                                    description="The agency's slug.")
+    status: list[Literal[PUBLIC_STATUSES]] = Field([], description="Any of these statuses (default: all public).")
+    budget_min: Amount | None = Field(None, description="Budget ranges reaching at least this, in euro.")
+    budget_max: Amount | None = Field(None, description="Budget ranges starting at most at this, in euro.")
+    closing_soon: bool = Field(False, description="Only open challenges closing within 14 days.")
+    sort: Literal[tuple(SORTS)] = "newest"
+
+
+class Budget(Output):
+    min: float | None
+    max: float | None
+    currency: str
+
+
+class Criterion(Output):
+    name: str
+    description: str
+    weight: int = Field(description="Weight in percent; the weights add up to 100.")
+
+
+class SuccessMeasure(Output):
+    measure: str
+    baseline: str
+    target: str
+
+
+class ChallengeSummary(Output):
+    slug: str
+    title: str
+    summary: str
+    kind: Literal[CHALLENGE_KINDS]
+    status: Literal[CHALLENGE_STATUSES]
+    agency: OrganisationRef
+    sectors: list[str]
+    budget: Budget
+    question_deadline: datetime | None
+    pitch_deadline: datetime | None
+    published_at: datetime | None
+    url: str = Field(description="The challenge's page.")
+
+    @classmethod
+    def fields_of(cls, challenge):
+        return dict(
+            slug=challenge.slug, title=challenge.title, summary=challenge.summary, kind=challenge.kind,
+            status=challenge.status, agency=OrganisationRef.model_validate(challenge.agency),
+            sectors=challenge.sectors,
+            budget=Budget(min=challenge.budget_min, max=challenge.budget_max, currency=challenge.currency),
+            question_deadline=challenge.question_deadline, pitch_deadline=challenge.pitch_deadline,
+            published_at=challenge.published_at,
+            url=url_for("challenges.detail", slug=challenge.slug, _external=True))
+
+    @classmethod
+    def of(cls, challenge):
+        return cls(**cls.fields_of(challenge))
+
+
+class ChallengeDetail(ChallengeSummary):
+    problem_statement: str = Field(description="Markdown.")
+    context: str
+    affected: str = Field(description="Who suffers from the problem.")
+    desired_outcomes: str
+    constraints: str = Field(description="Constraints and what is out of scope.")
+    pilot_duration_weeks: int | None
+    criteria: list[Criterion] = Field(description="The published evaluation criteria.")
+    success_measures: list[SuccessMeasure]
+    cancel_reason: str | None
+    consultation_summary: str | None
+    questions: list[AnsweredQuestion] = Field(description="Answered questions, oldest first; askers are not named.")
+    pilot_outcomes: list[PilotOutcome]
+
+    @classmethod
+    def of(cls, challenge):
+        return cls(
+            **cls.fields_of(challenge), problem_statement=challenge.problem_statement, context=challenge.context,
+            affected=challenge.affected, desired_outcomes=challenge.desired_outcomes,
+            constraints=challenge.constraints, pilot_duration_weeks=challenge.pilot_duration_weeks,
+            criteria=[Criterion.model_validate(c) for c in challenge.criteria],
+            success_measures=[SuccessMeasure.model_validate(m) for m in challenge.success_measures],
+            cancel_reason=challenge.cancel_reason, consultation_summary=challenge.consultation_summary,
+            questions=[AnsweredQuestion.of(q) for q in questions.public_questions(challenge)],
+            pilot_outcomes=[PilotOutcome.of(p) for p in pilot_service.public_outcomes(challenge)])
+
+
+class ChallengePage(PageOf):
+    items: list[ChallengeSummary]
+
+
+class CriterionIn(Body):
+    name: PlainText = Field(min_length=1, max_length=200)
+    description: PlainText = Field("", max_length=2000)
+    weight: int = Field(ge=1, le=100, description="Percent; all weights add up to 100.")
+
+
+class SuccessMeasureIn(Body):
+    measure: PlainText = Field(min_length=1, max_length=300)
+    baseline: PlainText = Field("", max_length=300)
+    target: PlainText = Field("", max_length=300)
+
+
+class ChallengeIn(Body):
+    """A draft: only the title is needed to save it; publishing checks the rest."""
+
+    kind: Literal[CHALLENGE_KINDS] = "call_for_solutions"
+    title: PlainText = Field(min_length=1, max_length=LIMITS["title"])
+    summary: PlainText = Field("", max_length=LIMITS["summary"])
+    problem_statement: PlainText = Field("", max_length=LIMITS["problem_statement"], description="Markdown.")
+    context: PlainText = Field("", max_length=LIMITS["context"])
+    affected: PlainText = Field("", max_length=LIMITS["affected"])
+    desired_outcomes: PlainText = Field("", max_length=LIMITS["desired_outcomes"])
+    constraints: PlainText = Field("", max_length=LIMITS["constraints"])
+    sectors: list[CpvDivision] = Field([], max_length=MAX_SECTORS)
+    budget_min: Amount | None = None
+    budget_max: Amount | None = None
+    currency: Literal[CURRENCIES] = "EUR"
+    pilot_duration_weeks: int | None = Field(None, ge=1, le=104)
+    question_deadline: UTCTime | None = Field(None, description="Default: 10 days before the pitch deadline.")
+    pitch_deadline: UTCTime | None = None
+    criteria: list[CriterionIn] = Field([], max_length=MAX_CRITERIA)
+    success_measures: list[SuccessMeasureIn] = Field([], max_length=MAX_MEASURES)
+
+
+@operation("GET", "/challenges", tag="Challenges", auth=PUBLIC, query=ChallengeQuery, response=ChallengePage)
+def list_challenges(query):
+    """Published challenges, with the same filters and sort orders as the /challenges page."""
+    page = challenges.search_challenges(ChallengeFilters.from_args(query.as_args()), per_page=query.per_page)
+    return ChallengePage.of(page, ChallengeSummary.of)
+
+
+@operation("GET", "/challenges/{slug}", tag="Challenges", auth=OPTIONAL, response=ChallengeDetail)
+def challenge(user, slug: Slug):
+    """One challenge with its answered questions and pilot outcomes.
+
+    Drafts are visible only with a token of the agency's staff.
+    """
+    return ChallengeDetail.of(challenges.get_visible(user, slug))
+
+
+@operation("POST", "/challenges", tag="Challenges", auth=REQUIRED, body=ChallengeIn, response=ChallengeDetail,
+           status=201)
+def create_challenge(user, body):
+    """Save a new draft challenge for your agency (the agency's owner and publishers)."""
+    draft = challenges.create_draft(user, body.model_dump())
+    return ChallengeDetail.of(draft), 201, {"Location": url_for(".challenge", slug=draft.slug, _external=True)}
+
+
+@operation("POST", "/challenges/{slug}/publish", tag="Challenges", auth=REQUIRED, response=ChallengeDetail)
+def publish_challenge(user, slug: Slug):
+    """Publish a draft now (the agency's owner and publishers; the agency must be verified).
+
+    With four-eyes publishing the answer is 409: a second person approves it on its page.
+    """
+    return ChallengeDetail.of(challenges.publish_challenge(user, slug))

@@ -1,0 +1,222 @@
+"""Declaring an API operation once: its route, token, parameters, body and answer, read by Flask and by OpenAPI.
+
+`@operation(...)` registers the view on the API blueprint and wraps it: the
+wrapper authenticates the bearer token, validates the path, query and body
+against the declared types (pydantic models, which are also the OpenAPI
+schemas), calls the view, and turns its result into JSON through the declared
+response model. A view only calls one service and builds its answer.
+"""
+import inspect
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Annotated, get_args, get_origin
+
+from flask import Blueprint, jsonify, request
+from flask_babel import lazy_gettext as _l
+from flask_login import AnonymousUserMixin
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import UnsupportedMediaType
+
+from ..services import api_tokens
+from ..services.errors import NotAuthenticated, NotFound
+from .problems import RequestProblem
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+PUBLIC = "public"        # no token looked at
+OPTIONAL = "optional"    # a token, if sent, must be valid; it may show more (an agency's own draft)
+REQUIRED = "required"    # a valid token, always
+
+OPERATIONS = []
+
+# ---- Types shared by the schemas: what a hostile string cannot get past -----------------------------------------
+
+# No NUL byte, in any text: PostgreSQL cannot store one.
+PlainText = Annotated[str, Field(pattern=r"^[^\x00]*$")]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9-]+$", min_length=1, max_length=220,
+                            description="The slug in the page's address.")]
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2200, 1, 1, tzinfo=timezone.utc)
+
+
+def _utc(value):
+    try:
+        value = value.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError("out of range") from None
+    if not EARLIEST <= value < LATEST:
+        raise ValueError("must be between the years 2000 and 2200")
+    return value
+
+
+UTCTime = Annotated[AwareDatetime, Field(description="RFC 3339 date-time with a time zone, e.g. 2030-05-31T12:00:00+02:00"),
+                    AfterValidator(_utc)]
+
+
+class Body(BaseModel):
+    """A request body: strict JSON types and no unknown fields."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+class Query(BaseModel):
+    """Query parameters: strings converted to the declared types; unknown parameters are ignored."""
+
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+
+    def as_args(self):
+        """The checked values as a query string again, for the parsers the pages use too."""
+        args = MultiDict()
+        for name, value in self.model_dump().items():
+            for item in value if isinstance(value, list) else [value]:
+                if item is not None:
+                    args.add(name, ("true" if item else "false") if isinstance(item, bool) else str(item))
+        return args
+
+
+class Output(BaseModel):
+    """A response body."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+@dataclass
+class Operation:
+    method: str
+    path: str                      # OpenAPI style: /challenges/{slug}
+    endpoint: str
+    view: object
+    tag: str
+    auth: str
+    query: type | None
+    body: type | None
+    response: object               # an Output model, or a plain JSON Schema dict whose values pass as they are
+    statuses: tuple                # the success statuses; the first is the usual one
+    path_params: dict              # name -> annotation
+    media_type: str
+
+    @property
+    def status(self):
+        return self.statuses[0]
+
+    @property
+    def summary(self):
+        return (inspect.getdoc(self.view) or self.endpoint).split("\n", 1)[0]
+
+    @property
+    def description(self):
+        parts = (inspect.getdoc(self.view) or "").split("\n", 1)
+        return parts[1].strip() if len(parts) > 1 else ""
+
+
+def operation(method, path, *, tag, response, status=200, query=None, body=None, auth=PUBLIC,
+              media_type="application/json"):
+    """Declare and register one API operation; see the package docstring for an example.
+
+    `status` is the success status, or a tuple of them when the view picks one (200 or 201).
+    """
+
+    def decorate(view):
+        signature = inspect.signature(view)
+        path_params = {name: p.annotation for name, p in signature.parameters.items()
+                       if f"{{{name}}}" in path}
+        flask_path = path
+        for name, annotation in path_params.items():
+            converter = "id" if _base_type(annotation) is int else "string"
+            flask_path = flask_path.replace(f"{{{name}}}", f"<{converter}:{name}>")
+        op = Operation(method=method, path=path, endpoint=view.__name__, view=view, tag=tag, auth=auth, query=query,
+                       body=body, response=response, statuses=status if isinstance(status, tuple) else (status,),
+                       path_params=path_params, media_type=media_type)
+        OPERATIONS.append(op)
+        bp.add_url_rule(flask_path, endpoint=view.__name__, view_func=_wrap(op, signature), methods=[method])
+        return view
+
+    return decorate
+
+
+def _base_type(annotation):
+    return get_args(annotation)[0] if get_origin(annotation) is Annotated else annotation
+
+
+def _wrap(op, signature):
+    adapters = {name: TypeAdapter(annotation) for name, annotation in op.path_params.items()}
+    wants = set(signature.parameters)
+
+    def endpoint(**path_values):
+        kwargs = {}
+        for name, value in path_values.items():
+            try:
+                kwargs[name] = adapters[name].validate_python(value)
+            except ValidationError:
+                raise NotFound(str(_l("We could not find that."))) from None  # no such address
+        if "user" in wants:
+            kwargs["user"] = current_api_user(op.auth)
+        if op.query is not None:
+            kwargs["query"] = parse_query(op.query)
+        if op.body is not None:
+            kwargs["body"] = parse_body(op.body)
+        return respond(op, op.view(**kwargs))
+
+    endpoint.__name__ = op.endpoint
+    endpoint.__doc__ = op.view.__doc__
+    return endpoint
+
+
+def current_api_user(auth):
+    """The token's user, or an anonymous visitor where the operation allows one. Cookies are never looked at."""
+    header = request.headers.get("Authorization")
+    if header is None or auth == PUBLIC:
+        if auth == REQUIRED:
+            raise NotAuthenticated(str(_l("Send your personal API token: Authorization: Bearer <token>.")))
+        return AnonymousUserMixin()
+    scheme, _, raw = header.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        raise NotAuthenticated(str(_l("Send your personal API token: Authorization: Bearer <token>.")))
+    return api_tokens.authenticate(raw.strip())
+
+
+def _is_list(annotation):
+    return get_origin(_base_type(annotation)) is list
+
+
+def parse_query(model):
+    data = {}
+    for name, field in model.model_fields.items():
+        key = field.alias or name
+        if key in request.args:
+            data[name] = request.args.getlist(key) if _is_list(field.annotation) else request.args.get(key)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise RequestProblem("validation-failed", _l("Some query parameters are not valid."),
+                      errors=[{"parameter": ".".join(str(p) for p in error["loc"][:1]), "detail": error["msg"]}
+                              for error in exc.errors()]) from None
+
+
+def parse_body(model):
+    if not request.is_json:
+        raise UnsupportedMediaType(str(_l("Send the body as JSON, with Content-Type: application/json.")))
+    raw = request.get_data(cache=False)  # above the API's body limit this raises 413
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        if any(error["type"] == "json_invalid" for error in exc.errors()):
+            raise RequestProblem("invalid-json", _l("The body could not be read as JSON (UTF-8).")) from None
+        raise RequestProblem("validation-failed", _l("Some fields of the body are not valid."),
+                      errors=[{"pointer": "#/" + "/".join(str(p) for p in error["loc"]), "detail": error["msg"]}
+                              for error in exc.errors()]) from None
+
+
+def respond(op, result):
+    """The view's result, `model` or `(model, status)` or `(model, status, headers)`, as a JSON response."""
+    status, headers = op.status, {}
+    if isinstance(result, tuple):
+        result, status, *rest = result
+        headers = rest[0] if rest else {}
+    payload = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
+    response = jsonify(payload)
+    response.status_code = status
+    response.mimetype = op.media_type
+    response.headers.update(headers)
+    return response

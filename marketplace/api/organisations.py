@@ -1,0 +1,74 @@
+"""Organisations, public fields only: every agency and the verified companies; and who a token belongs to."""
+from typing import Literal
+
+from pydantic import Field
+
+from ..models.organisation import COMPANY_SIZES, ORGANISATION_KINDS
+from ..services import companies
+from .operations import PUBLIC, REQUIRED, Output, Slug, operation
+from .schemas import OrganisationRef, PageOf, PageQuery
+
+
+class SolutionOut(Output):
+    title: str
+    description: str
+    url: str | None
+
+
+class OrganisationOut(Output):
+    slug: str
+    name: str
+    kind: Literal[ORGANISATION_KINDS]
+    verified: bool = Field(description="Checked by the Agora team.")
+    size: Literal[COMPANY_SIZES] | None = Field(description="Companies: micro, small, medium or large.")
+    website: str | None
+    sectors: list[str] = Field(description="CPV divisions the company works in.")
+    keywords: str | None
+    capability_statement: str | None
+    solutions: list[SolutionOut]
+
+    @classmethod
+    def of(cls, organisation):
+        return cls(slug=organisation.slug, name=organisation.name, kind=organisation.kind,
+                   verified=organisation.verified, size=organisation.size, website=organisation.website,
+                   sectors=companies.sectors_of(organisation), keywords=organisation.keywords,
+                   capability_statement=organisation.capability_statement,
+                   solutions=[SolutionOut.model_validate(s) for s in companies.solutions_of(organisation)])
+
+
+class OrganisationPage(PageOf):
+    items: list[OrganisationOut]
+
+
+class OrganisationQuery(PageQuery):
+    kind: Literal[ORGANISATION_KINDS] | None = Field(None, description="Only agencies, or only companies.")
+
+
+class Me(Output):
+    name: str
+    email: str
+    organisation: OrganisationRef | None
+    role: str | None = Field(description="Your role in the organisation: owner, publisher, procurement_officer, "
+                                         "evaluator or member.")
+    is_admin: bool
+
+
+@operation("GET", "/organisations", tag="Organisations", auth=PUBLIC, query=OrganisationQuery,
+           response=OrganisationPage)
+def organisations(query):
+    """Agencies and verified companies, by name; public profile fields only."""
+    page = companies.listed_organisations(kind=query.kind, page=query.page, per_page=query.per_page)
+    return OrganisationPage.of(page, OrganisationOut.of)
+
+
+@operation("GET", "/organisations/{slug}", tag="Organisations", auth=PUBLIC, response=OrganisationOut)
+def organisation(slug: Slug):
+    """One agency or verified company."""
+    return OrganisationOut.of(companies.listed_organisation(slug))
+
+
+@operation("GET", "/me", tag="Account", auth=REQUIRED, response=Me)
+def me(user):
+    """Who this token acts for."""
+    return Me(name=user.name, email=user.email, role=user.role, is_admin=user.is_admin,
+              organisation=OrganisationRef.model_validate(user.organisation) if user.organisation else None)

@@ -1,0 +1,92 @@
+"""Pitches through the API: a company lists its own, writes a draft and submits it; the seal holds as on the pages."""
+from datetime import datetime
+from typing import Literal
+
+from flask import url_for
+from pydantic import Field
+
+from ..models.pitch import PITCH_STATUSES
+from ..services import pitches
+from ..services.pitches import LIMITS, MAX_PRICE
+from .operations import REQUIRED, Body, Id, Output, PlainText, Slug, operation
+from .schemas import ChallengeRef, OrganisationRef
+
+
+class AttachmentOut(Output):
+    filename: str
+    size: int
+    sha256: str
+
+
+class PitchOut(Output):
+    id: int
+    challenge: ChallengeRef
+    company: OrganisationRef
+    status: Literal[PITCH_STATUSES]
+    title: str
+    summary: str
+    approach: str
+    evidence: str
+    team: str
+    trl: int | None = Field(description="Technology readiness level, 1 to 9.")
+    pilot_price: float | None = Field(description="Price of a pilot, in euro.")
+    pilot_duration_weeks: int | None
+    attachments: list[AttachmentOut]
+    submitted_at: datetime | None
+    withdrawn_at: datetime | None
+    receipt_digest: str | None = Field(description="SHA-256 over exactly what was submitted: your receipt.")
+    updated_at: datetime
+
+
+class PitchList(Output):
+    items: list[PitchOut]
+
+
+class PitchIn(Body):
+    """The whole pitch: fields left out are saved empty."""
+
+    title: PlainText = Field("", max_length=LIMITS["title"])
+    summary: PlainText = Field("", max_length=LIMITS["summary"])
+    approach: PlainText = Field("", max_length=LIMITS["approach"])
+    evidence: PlainText = Field("", max_length=LIMITS["evidence"])
+    team: PlainText = Field("", max_length=LIMITS["team"])
+    trl: int | None = Field(None, ge=1, le=9, description="Technology readiness level, 1 to 9.")
+    pilot_price: int | None = Field(None, ge=0, le=MAX_PRICE, description="Price of a pilot, in whole euro.")
+    pilot_duration_weeks: int | None = Field(None, ge=1, le=104)
+
+
+@operation("GET", "/pitches", tag="Pitches", auth=REQUIRED, response=PitchList)
+def own_pitches(user):
+    """Your company's pitches, every status, most recently changed first (company members)."""
+    return PitchList(items=[PitchOut.model_validate(p) for p in pitches.own_pitches(user)])
+
+
+@operation("GET", "/pitches/{pitch_id}", tag="Pitches", auth=REQUIRED, response=PitchOut)
+def pitch(user, pitch_id: Id):
+    """One pitch: for its company; for the challenge's agency only after the pitch deadline; never anyone else."""
+    return PitchOut.model_validate(pitches.open_pitch(user, pitch_id))
+
+
+@operation("PUT", "/challenges/{slug}/pitch", tag="Pitches", auth=REQUIRED, body=PitchIn, response=PitchOut,
+           status=(200, 201))
+def save_pitch(user, body, slug: Slug):
+    """Write your company's pitch for a challenge: created as a draft (201), or replaced (200).
+
+    A pitch already submitted is submitted again at once with a new receipt, as on the pitch page.
+    """
+    saved, created = pitches.write_pitch(user, slug, body.model_dump())
+    if created:
+        return PitchOut.model_validate(saved), 201, {"Location": url_for(".pitch", pitch_id=saved.id, _external=True)}
+    return PitchOut.model_validate(saved)
+
+
+@operation("POST", "/pitches/{pitch_id}/submit", tag="Pitches", auth=REQUIRED, response=PitchOut)
+def submit_pitch(user, pitch_id: Id):
+    """Submit your company's pitch before the deadline; the answer carries the receipt digest."""
+    return PitchOut.model_validate(pitches.submit_pitch(user, pitch_id))
+
+
+@operation("POST", "/pitches/{pitch_id}/withdraw", tag="Pitches", auth=REQUIRED, response=PitchOut)
+def withdraw_pitch(user, pitch_id: Id):
+    """Withdraw your company's submitted pitch before the deadline; it can be submitted again."""
+    return PitchOut.model_validate(pitches.withdraw_pitch(user, pitch_id))

@@ -1,0 +1,126 @@
+"""The one place where everything that goes wrong in the API becomes problem details (RFC 9457).
+
+Domain exceptions, refused input, HTTP errors (404 of an unknown /api/ path,
+405, 413, 429) and the unexpected all answer `application/problem+json`
+with the status that says what happened; the body never shows internals.
+"""
+import json
+
+from flask import current_app, request, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
+
+from ..extensions import db
+from ..services.errors import (
+    Conflict, DomainError, InvalidTransition, NotAllowed, NotAuthenticated, NotFound, PitchDeadlinePassed, StaleState,
+    ValidationFailed,
+)
+
+MEDIA_TYPE = "application/problem+json"
+
+# Problem types with a meaning of their own (anchors of the docs page); every other problem is `about:blank`.
+PROBLEM_TYPES = {
+    "invalid-json": (400, _l("The request body is not valid JSON")),
+    "not-authenticated": (401, _l("A valid API token is needed")),
+    "not-allowed": (403, _l("Not allowed")),
+    "conflict": (409, _l("Conflict with the current state")),
+    "invalid-transition": (409, _l("Not possible in the current state")),
+    "stale-state": (409, _l("Changed by someone else meanwhile")),
+    "deadline-passed": (409, _l("The deadline has passed")),
+    "validation-failed": (422, _l("The request has invalid fields")),
+}
+# Most specific first: the first class that matches names the problem type.
+DOMAIN_TYPES = (
+    (ValidationFailed, "validation-failed"), (NotAuthenticated, "not-authenticated"), (NotAllowed, "not-allowed"),
+    (StaleState, "stale-state"), (PitchDeadlinePassed, "deadline-passed"), (InvalidTransition, "invalid-transition"),
+    (Conflict, "conflict"),
+)
+
+
+class RequestProblem(Exception):
+    """A refusal the API layer itself makes (bad JSON, wrong field types), before any service runs."""
+
+    def __init__(self, kind, detail=None, errors=None):
+        super().__init__(detail or kind)
+        self.kind, self.detail, self.errors = kind, detail, errors
+
+
+def type_uri(kind):
+    return url_for("api.docs", _external=True, _anchor=f"problem-{kind}")
+
+
+def problem_response(status, *, kind=None, title=None, detail=None, errors=None, headers=None):
+    body = {"type": type_uri(kind) if kind else "about:blank",
+            "title": str(title or (PROBLEM_TYPES[kind][1] if kind else HTTP_STATUS_CODES.get(status, "Error"))),
+            "status": status, "instance": request.path}
+    if detail:
+        body["detail"] = str(detail)
+    if errors:
+        body["errors"] = errors
+    response = current_app.response_class(json.dumps(body, ensure_ascii=False), status=status, mimetype=MEDIA_TYPE)
+    response.headers.update(headers or {})
+    return response
+
+
+def field_errors(errors):
+    """A service's {field: [messages]} as RFC 9457 style entries pointing into the request body."""
+    return [{"pointer": "#/" + name.replace("-", "/") if name else "#", "detail": str(message)}
+            for name, messages in errors.items() for message in messages]
+
+
+def _unauthenticated_headers():
+    challenge = 'Bearer realm="Agora API"'
+    if request.headers.get("Authorization"):
+        challenge += ', error="invalid_token"'
+    return {"WWW-Authenticate": challenge}
+
+
+def from_domain_error(exc):
+    db.session.rollback()
+    kind = next((kind for cls, kind in DOMAIN_TYPES if isinstance(exc, cls)), None)
+    if isinstance(exc, NotFound) or kind is None:
+        return problem_response(exc.status_code, detail=exc.message)
+    return problem_response(
+        exc.status_code, kind=kind, detail=exc.message,
+        errors=field_errors(exc.errors) if isinstance(exc, ValidationFailed) else None,
+        headers=_unauthenticated_headers() if isinstance(exc, NotAuthenticated) else None)
+
+
+def from_problem(exc):
+    db.session.rollback()
+    return problem_response(PROBLEM_TYPES[exc.kind][0], kind=exc.kind, detail=exc.detail, errors=exc.errors)
+
+
+def from_http_exception(exc):
+    """Werkzeug's errors (an unknown path, a wrong method, a body too large, too many requests) as problems."""
+    status = exc.code or 500
+    headers = {key: value for key, value in exc.get_headers() if key.lower() not in ("content-type",
+                                                                                     "content-length")}
+    detail = None if status in (404, 500) else exc.description
+    if status == 429:
+        detail = _l("Too many requests. Wait a little and try again.")
+    return problem_response(status, detail=detail, headers=headers)
+
+
+def from_stale_row(exc):
+    db.session.rollback()
+    return problem_response(409, kind="stale-state",
+                            detail=_l("Someone else changed this at the same moment. Read it again and retry."))
+
+
+def from_server_error(exc):
+    db.session.rollback()
+    return problem_response(500)
+
+
+def register(bp):
+    """Blueprint-level handlers: they win over the pages' handlers for every API route."""
+    bp.register_error_handler(DomainError, from_domain_error)
+    bp.register_error_handler(RequestProblem, from_problem)
+    bp.register_error_handler(StaleDataError, from_stale_row)
+    bp.register_error_handler(HTTPException, from_http_exception)
+    # The pages register these two codes by number, which Flask looks up before any class: repeat them here.
+    bp.register_error_handler(429, from_http_exception)
+    bp.register_error_handler(500, from_server_error)

@@ -1,0 +1,33 @@
+"""Organisations through the API: agencies and verified companies, public fields only."""
+from .conftest import assert_problem
+
+
+def test_agencies_and_verified_companies_are_listed_with_public_fields_only(client, f):
+    f.Agency(name="A Water Board", verified=False)
+    f.Company(name="B Verified Sensors", registration_number="BE0123456789", website="https://sensors.example")
+    f.Company(name="C Unverified Startup", verified=False)
+    f.Company(name="D Suspended Spam", suspended=True)
+    body = client.get("/api/v1/organisations").get_json()
+    assert [o["name"] for o in body["items"]] == ["A Water Board", "B Verified Sensors"]
+    assert "BE0123456789" not in str(body) and "registration_number" not in body["items"][1]
+    assert body["items"][1]["website"] == "https://sensors.example"
+    only_companies = client.get("/api/v1/organisations?kind=company").get_json()
+    assert [o["name"] for o in only_companies["items"]] == ["B Verified Sensors"]
+
+
+def test_one_organisation_by_slug_and_the_unlisted_are_not_found(client, f):
+    company = f.Company(name="Verified Sensors")
+    f.set_sectors(company, ["72"])
+    body = client.get(f"/api/v1/organisations/{company.slug}").get_json()
+    assert (body["name"], body["kind"], body["sectors"], body["size"]) == ("Verified Sensors", "company", ["72"],
+                                                                          "small")
+    for hidden in (f.Company(verified=False), f.Company(suspended=True)):
+        assert_problem(client.get(f"/api/v1/organisations/{hidden.slug}"), 404)
+
+
+def test_me_tells_who_a_token_acts_for(client, bearer, f):
+    agency = f.Agency(name="Water Board")
+    user = f.member(agency, "publisher", name="Pat Publisher")
+    body = client.get("/api/v1/me", headers=bearer(user)).get_json()
+    assert body == {"name": "Pat Publisher", "email": user.email, "role": "publisher", "is_admin": False,
+                    "organisation": {"slug": agency.slug, "name": "Water Board"}}
