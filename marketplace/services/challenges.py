@@ -496,7 +496,9 @@ def search_document():
 
 def search_challenges(filters, per_page=20, now=None):
     now = now or utcnow()
-    query = select(Challenge).where(Challenge.status.in_(filters.statuses or PUBLIC_STATUSES))
+    # A draft cancelled before it went live was never public: it has no published_at.
+    query = select(Challenge).where(Challenge.status.in_(filters.statuses or PUBLIC_STATUSES),
+                                    Challenge.published_at.is_not(None))
     terms = _search_terms(filters.q)
     if terms:
         query = query.where(_text_condition(terms))
