@@ -9,6 +9,8 @@ from .dashboard import bp as dashboard
 from .main import bp as main
 from .matches import bp as matches
 from .notifications import bp as notifications
+from .open_data import bp as open_data
+from .open_data import ocds_bp as ocds
 from .pitches import bp as pitches
 from .pilots import bp as pilots
 from .evaluation import bp as evaluation
@@ -19,3 +21,4 @@ BLUEPRINTS = [
     admin, pilots, evaluation, questions,
 ]
 BLUEPRINTS.append(matches)
+BLUEPRINTS += [open_data, ocds]

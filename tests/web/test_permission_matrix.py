@@ -59,6 +59,9 @@ GET = {
     "pilots.start": {**only(("a_owner", "a_po"), status=409, others=404), "a_pub": 403, "a_eval": 403},
     "pilots.show": only(COMPANY + AGENCY + ("admin",)), "pilots.agreement": only(COMPANY + AGENCY + ("admin",)),
     "pilots.document": only((), others=404),
+    # Open data is public, and the same for everyone.
+    "ocds.releases": expect(200), "open_data.challenges_feed": expect(200), "open_data.challenges_csv": expect(200),
+    "open_data.stats": expect(200), "open_data.policy": expect(200),
 }
 # POST routes anyone may use without signing in
 PUBLIC_POST = {"auth.login", "auth.register", "auth.forgot_password", "auth.accept_invitation",
