@@ -274,3 +274,10 @@ def test_each_release_shows_the_process_as_it_stood_at_its_date(world):
     assert "contracts" not in published and "awards" not in published and "enquiries" not in published["tender"]
     db.session.expire_all()
     assert _releases_of(_package(), world.challenge)[0] == published  # the same release each time it is asked for
+
+
+def test_the_demo_world_gives_valid_releases(runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    package = _package()
+    assert len(package["releases"]) > 20 and ocds_schema.schema_errors(package) == []
+    assert [e for r in package["releases"] for e in ocds_schema.codelist_errors(r)] == []
