@@ -10,7 +10,6 @@ is easy to look for.
 """
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal
 from types import SimpleNamespace
 
 from freezegun import freeze_time

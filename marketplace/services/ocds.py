@@ -20,17 +20,17 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, String, and_, cast, exists, func, literal_column, null, select, union_all
+from sqlalchemy import Integer, String, cast, exists, func, literal_column, null, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..models import (
     AuditEvent, Challenge, Evaluation, Pilot, PilotStageChange, Pitch, Question, challenge_sectors,
 )
-from ..models.challenge import COMPLETED, DRAFT, MARKET_CONSULTATION
+from ..models.challenge import COMPLETED, MARKET_CONSULTATION
 from ..models.pilot import ADOPTED, AGREEMENT, EVALUATION, EXTENDED, OUTCOME_STAGES, RUNNING, STOPPED
 from ..models.pitch import PITCH_SELECTED, RECEIVED_STATUSES
-from .challenges import ChallengePage
+from .challenges import ChallengePage, is_public
 from .cpv import cpv_code, cpv_divisions
 from .errors import ValidationFailed
 from .pilot_workflow import due_date_for
@@ -154,11 +154,6 @@ class Change:
     at: datetime
 
 
-def _public():
-    """Challenges the public may know about: published once, never a draft."""
-    return and_(Challenge.published_at.is_not(None), Challenge.status != DRAFT)
-
-
 def _row(kind, subject, at):
     return select(Challenge.id.label("challenge_id"), literal_column(f"'{kind}'", String).label("kind"),
                   subject.label("subject_id"), at.label("at"),
@@ -168,7 +163,7 @@ def _row(kind, subject, at):
 def _changes():
     """Every public lifecycle change as (challenge_id, kind, subject_id, at): one UNION ALL, sorted by the caller."""
     none = cast(null(), Integer)
-    public = _public()
+    public = is_public()
     branches = [
         _row(PUBLISHED, none, Challenge.published_at).where(public),
         _row(QUESTION, Question.id, Question.answered_at).join(Question, Question.challenge_id == Challenge.id)

@@ -12,14 +12,14 @@ from sqlalchemy import Date, Float, Integer, and_, case, cast, extract, func, se
 
 from ..extensions import db
 from ..models import Challenge, Organisation, Pilot, Pitch, Question
-from ..models.challenge import CHALLENGE_STATUSES, DRAFT
+from ..models.challenge import PUBLIC_STATUSES
 from ..models.organisation import COMPANY_SIZES, SME_SIZES
 from ..models.pilot import ADOPTED, STOPPED
 from ..models.pitch import RECEIVED_STATUSES
+from .challenges import is_public
 from .clock import utcnow
 
 MAX_MONTHS = 24  # the status chart shows at most the last two years that have challenges
-PUBLIC_STATUSES = tuple(s for s in CHALLENGE_STATUSES if s != DRAFT)
 
 
 @dataclass
@@ -99,10 +99,6 @@ def _hours_between(start_time, end_time):
     return (func.julianday(end_time) - func.julianday(start_time)) * 24.0
 
 
-def _public():
-    return and_(Challenge.published_at.is_not(None), Challenge.status != DRAFT)
-
-
 def _median(values):
     """The median of a one-column subquery, read by the database: count, then the middle one or two rows."""
     column = values.c[0]
@@ -142,7 +138,7 @@ def challenges_by_month(now=None):
     """[(month, {status: count})] of public challenges by the month they were published, with no gaps."""
     counts = {}
     for (key, status), count in _grouped_counts(_month(Challenge.published_at), Challenge.status,
-                                                where=(_public(),)).items():
+                                                where=(is_public(),)).items():
         counts.setdefault(key, {})[status] = count
     if not counts:
         return []
@@ -158,7 +154,7 @@ def challenges_by_month(now=None):
 
 
 def _unsealed(now):
-    return and_(_public(), Challenge.pitch_deadline.is_not(None), Challenge.pitch_deadline <= now)
+    return and_(is_public(), Challenge.pitch_deadline.is_not(None), Challenge.pitch_deadline <= now)
 
 
 def pitches_per_challenge(now):
@@ -181,7 +177,7 @@ def pitches_by_size(now):
 
 def days_to_pilot():
     days = (select(_days_from(Challenge.published_at, Pilot.starts_on).label("days")).select_from(Pilot)
-            .join(Challenge, Challenge.id == Pilot.challenge_id).where(_public()).subquery())
+            .join(Challenge, Challenge.id == Pilot.challenge_id).where(is_public()).subquery())
     return _distribution(days, [
         Bucket("0-30", _l("up to 30"), None, 31), Bucket("31-60", "31–60", 31, 61), Bucket("61-90", "61–90", 61, 91),
         Bucket("91-180", "91–180", 91, 181), Bucket("181+", _l("over 180"), 181, None),
@@ -190,7 +186,7 @@ def days_to_pilot():
 
 def adoption():
     decided = (select(Pilot.stage).join(Challenge, Challenge.id == Pilot.challenge_id)
-               .where(_public(), Pilot.stage.in_((ADOPTED, STOPPED))).subquery())
+               .where(is_public(), Pilot.stage.in_((ADOPTED, STOPPED))).subquery())
     rows = _grouped_counts(decided.c.stage)
     return rows.get(ADOPTED, 0), rows.get(STOPPED, 0)
 
@@ -198,7 +194,7 @@ def adoption():
 def answer_hours():
     hours = (select(_hours_between(Question.asked_at, Question.answered_at).label("hours")).select_from(Question)
              .join(Challenge, Challenge.id == Question.challenge_id)
-             .where(_public(), Question.answer.is_not(None), Question.answered_at.is_not(None)).subquery())
+             .where(is_public(), Question.answer.is_not(None), Question.answered_at.is_not(None)).subquery())
     return _distribution(hours, [
         Bucket("0-24", _l("under a day"), None, 24), Bucket("24-48", _l("1–2 days"), 24, 48),
         Bucket("48-96", _l("2–4 days"), 48, 96), Bucket("96-168", _l("4–7 days"), 96, 168),
