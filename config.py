@@ -83,6 +83,13 @@ class Config:
     # Matching: a company scoring at least this (0-100) is told about a new challenge.
     MATCH_THRESHOLD = _int("MATCH_THRESHOLD", 35)
 
+    # Open data: OCDS identifies each challenge as `<OCDS_OCID_PREFIX>-<challenge id>`. Register a prefix with
+    # the Open Contracting Partnership before publishing for real; the default only shows the shape.
+    OCDS_OCID_PREFIX = os.environ.get("OCDS_OCID_PREFIX", "ocds-xxxxxx-agora")
+    OCDS_PUBLISHER_NAME = os.environ.get("OCDS_PUBLISHER_NAME", "Agora")
+    OPEN_DATA_LICENSE = os.environ.get("OPEN_DATA_LICENSE", "https://creativecommons.org/publicdomain/zero/1.0/")
+    OCDS_PUBLICATION_POLICY_URL = os.environ.get("OCDS_PUBLICATION_POLICY_URL")  # default: BASE_URL/open-data
+
     # An outbox event still unprocessed after this long is re-dispatched by beat.
     OUTBOX_STUCK_AFTER_SECONDS = _int("OUTBOX_STUCK_AFTER_SECONDS", 120)
 

@@ -17,26 +17,13 @@ How it fits together
   header, and without a token every write answers 401). Every route shares one rate limit
   (`API_RATE_LIMIT`, per client address) and one body limit (`API_MAX_BODY_BYTES`).
 
-Adding a read-only route (for example the OCDS release package)
-----------------------------------------------------------------
-In a module of this package (say `api/ocds.py`)::
-
-    from ..services import ocds
-    from .operations import PUBLIC, operation
-    from .schemas import PageQuery
-
-    RELEASE_PACKAGE = {"type": "object", "description": "An OCDS 1.1.5 release package.",
-                       "externalDocs": {"url": "https://standard.open-contracting.org/1.1/en/schema/"}}
-
-    @operation("GET", "/ocds/releases", tag="Open data", auth=PUBLIC, query=PageQuery,
-               response=RELEASE_PACKAGE)
-    def ocds_releases(query):
-        \"\"\"OCDS releases of every public challenge (first docstring line: the summary).\"\"\"
-        return ocds.release_package(page=query.page, per_page=query.per_page)
-
-then add `ocds` to the import line at the bottom of this file. `response` is either an `Output`
-model (the view returns an instance of it) or a plain JSON Schema dict, whose value the view returns
-as it is (a dict); `media_type=` changes the content type. The route then appears in
+Adding a read-only route
+------------------------
+`api/ocds.py` is the example to copy: a `Query` model, one `@operation(...)` declaration with a
+plain JSON Schema dict as its `response`, and a view that calls one service. Then add the module to
+the import line at the bottom of this file. `response` is either an `Output` model (the view returns
+an instance of it) or a plain JSON Schema dict, whose value the view returns as it is (a dict, or
+`(dict, status, headers)`); `media_type=` changes the content type. The route then appears in
 /api/v1/openapi.json and /api/v1/docs, answers errors as problems, is rate limited, and is fuzzed by
 tests/api/test_schemathesis.py. Add its row to tests/web/test_permission_matrix.py.
 """
@@ -76,4 +63,4 @@ problems.register(bp)
 csrf.exempt(bp)  # the API reads no cookie: see above
 limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=get_remote_address)(bp)
 
-from . import challenges, openapi, organisations, pilots, pitches, questions  # noqa: E402,F401  (declare the routes)
+from . import challenges, ocds, openapi, organisations, pilots, pitches, questions  # noqa: E402,F401  (declare the routes)

@@ -1,6 +1,4 @@
 """Reading the audit trail: per challenge, for the agency's owner and platform admins, and as CSV."""
-import csv
-import io
 import json
 
 from flask_babel import lazy_gettext as _l
@@ -11,6 +9,7 @@ from ..models import AuditEvent, Challenge, User
 from . import permissions
 from .errors import NotFound
 from .events import audit_digest
+from .spreadsheets import csv_text
 
 CSV_COLUMNS = ("id", "occurred_at", "actor", "action", "object_type", "object_id", "before", "after")
 
@@ -30,25 +29,16 @@ def challenge_trail(user, challenge_id):
 
 
 def _cell(value):
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
-    # A cell starting with = + - @ is run as a formula by spreadsheet programs: neutralise it.
-    if text and text[0] in "=+-@\t\r":
-        text = "'" + text
-    return text
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
 def trail_as_csv(rows):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for event, email in rows:
-        writer.writerow([
-            event.id, event.occurred_at.isoformat(), _cell(email or "system"), _cell(event.action),
-            event.object_type, event.object_id if event.object_id is not None else "",
-            _cell(event.before) if event.before is not None else "",
-            _cell(event.after) if event.after is not None else "",
-        ])
-    return buffer.getvalue()
+    return csv_text(CSV_COLUMNS, (
+        [event.id, event.occurred_at.isoformat(), email or "system", event.action, event.object_type,
+         event.object_id if event.object_id is not None else "",
+         _cell(event.before) if event.before is not None else "",
+         _cell(event.after) if event.after is not None else ""]
+        for event, email in rows))
 
 
 CHAIN_FIELDS = ("occurred_at", "actor_id", "action", "object_type", "object_id", "challenge_id", "before", "after")

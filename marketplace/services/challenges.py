@@ -479,9 +479,17 @@ def search_document():
         Challenge.problem_statement, "")
 
 
+def is_public():
+    """The SQL condition of a challenge the public may see: published once, not a draft.
+
+    A draft cancelled before it went live was never public: it has no published_at.
+    """
+    return and_(Challenge.published_at.is_not(None), Challenge.status != DRAFT)
+
+
 def search_challenges(filters, per_page=20, now=None):
     now = now or utcnow()
-    query = select(Challenge).where(Challenge.status.in_(filters.statuses or PUBLIC_STATUSES))
+    query = select(Challenge).where(is_public(), Challenge.status.in_(filters.statuses or PUBLIC_STATUSES))
     terms = _search_terms(filters.q)
     if terms:
         query = query.where(_text_condition(terms))

@@ -43,7 +43,8 @@ def is_admin(user):
 
 
 def challenge_visible(user, challenge):
-    if challenge.status != DRAFT:
+    # Public once published; a draft cancelled before it went live never was (no published_at).
+    if challenge.status != DRAFT and challenge.published_at is not None:
         return True
     return _member_of(user, challenge.agency_id, AGENCY_READERS) or is_admin(user)
 

@@ -9,6 +9,7 @@ from .dashboard import bp as dashboard
 from .main import bp as main
 from .matches import bp as matches
 from .notifications import bp as notifications
+from .open_data import bp as open_data
 from .pitches import bp as pitches
 from .pilots import bp as pilots
 from .evaluation import bp as evaluation
@@ -19,3 +20,4 @@ BLUEPRINTS = [
     admin, pilots, evaluation, questions,
 ]
 BLUEPRINTS.append(matches)
+BLUEPRINTS += [open_data]

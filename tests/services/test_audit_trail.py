@@ -5,7 +5,7 @@ import io
 import pytest
 
 from marketplace.extensions import db
-from marketplace.services import audit
+from marketplace.services import audit, spreadsheets
 from marketplace.services.errors import NotFound
 from marketplace.services.events import record_change
 
@@ -49,5 +49,5 @@ def test_csv_has_every_change_with_before_and_after_and_no_formulas(trail):
 
 @pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\t=x"])
 def test_spreadsheet_formulas_are_neutralised(value):
-    assert audit._cell(value) == "'" + value
-    assert audit._cell("plain") == "plain"
+    assert spreadsheets.safe_cell(value) == "'" + value
+    assert spreadsheets.safe_cell("plain") == "plain"

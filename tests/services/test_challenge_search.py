@@ -48,3 +48,9 @@ def test_search_operators_are_plain_words(catalogue):
     assert _titles(q="quiet:* night") == ["Quiet night buses"]
     assert _titles(q="engines%idle") == ["Quiet night buses"]
     assert _titles(q="engines_idle") == ["Quiet night buses"]
+
+
+def test_a_draft_cancelled_before_it_was_published_is_never_listed(f):
+    f.Challenge(title="Never went live", status="cancelled", published_at=None, cancel_reason="Changed our mind.")
+    f.Challenge(title="Cancelled after publishing", status="cancelled", cancel_reason="Merged into another.")
+    assert _titles(status="cancelled") == ["Cancelled after publishing"]

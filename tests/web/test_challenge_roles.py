@@ -309,6 +309,19 @@ def test_the_cancelled_reason_is_public(client, login, f, agency, people):
     assert page.status_code == 200 and "The ministry merged two services." in page.text
 
 
+def test_a_draft_cancelled_before_it_was_published_stays_private(client, login, f, agency, people):
+    challenge = f.Challenge(agency=agency, status="draft", title="Never went live", published_at=None)
+    login(people["owner"])
+    assert client.post(f"/challenges/{challenge.slug}/cancel", data={"reason": "Not needed."}).status_code == 302
+    assert _reload(challenge).status == "cancelled"
+    assert client.get(f"/challenges/{challenge.slug}").status_code == 200  # its agency still sees it
+    client.post("/auth/logout")
+    with client.session_transaction() as session:
+        session.clear()
+    assert client.get(f"/challenges/{challenge.slug}").status_code == 404
+    assert "Never went live" not in client.get("/challenges?status=cancelled").text
+
+
 # --- Market consultation summary --------------------------------------------------------------------------
 
 @pytest.fixture

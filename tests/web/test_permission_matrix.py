@@ -74,6 +74,9 @@ GET = {
     "api.pitch": only(COMPANY, anon=401),
     "api.open_questions": only(("a_owner", "a_pub", "a_po"), anon=401),
     "api.pilot": only(COMPANY + AGENCY + ("admin",), anon=401),
+    # Open data is public, and the same for everyone.
+    "api.ocds_releases": expect(200), "open_data.challenges_feed": expect(200), "open_data.challenges_csv": expect(200),
+    "open_data.stats": expect(200), "open_data.policy": expect(200),
 }
 # POST routes anyone may use without signing in
 PUBLIC_POST = {"auth.login", "auth.register", "auth.forgot_password", "auth.accept_invitation",

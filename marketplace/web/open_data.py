@@ -1,0 +1,121 @@
+"""Open data: OCDS releases, the challenge list as an Atom feed and CSV, public statistics, the publication policy.
+
+Thin: each route parses the query string, calls one service and renders. The
+OCDS route answers JSON, with RFC 9457 problem details for a bad query.
+"""
+import re
+from datetime import date, datetime, timezone
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask_babel import format_date, format_percent
+from flask_babel import lazy_gettext as _l
+
+from ..models.challenge import PUBLIC_STATUSES
+from ..services import challenge_exports, statistics
+from ..services.challenges import ChallengeFilters
+from ..services.cpv import cpv_code
+from .charts import column_chart
+
+bp = Blueprint("open_data", __name__)
+
+# Characters XML 1.0 does not allow, even escaped: a pasted control character must not break the feed.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+# ---- The challenge list as a feed and a file -------------------------------------------------------------
+
+@bp.app_template_filter("xml_text")
+def xml_text(value):
+    """Plain text (never Markup: it is escaped where it is written) without characters XML forbids."""
+    return NOT_XML.sub("", str(value or ""))
+
+
+@bp.app_template_filter("rfc3339")
+def rfc3339(value):
+    return value.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _tag_uri(*parts):
+    """A permanent Atom id: a tag URI (RFC 4151) under the configured host."""
+    host = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+    return f"tag:{host},{':'.join(str(p) for p in parts)}"
+
+
+@bp.get("/feeds/challenges.atom")
+def challenges_feed():
+    filters = ChallengeFilters.from_args(request.args)
+    page, sectors = challenge_exports.listed(filters, per_page=current_app.config["CHALLENGES_PER_PAGE"])
+    args = request.args.to_dict(flat=False)
+    newest = max((c.updated_at for c in page.items), default=datetime.now(timezone.utc))
+    body = render_template(
+        "open_data/challenges.atom.xml", page=page, sectors=sectors, updated=newest, tag_uri=_tag_uri, cpv_code=cpv_code,
+        self_url=url_for(".challenges_feed", _external=True, **args),
+        list_url=url_for("challenges.index", _external=True, **args),
+        next_url=url_for(".challenges_feed", _external=True, **{**args, "page": page.page + 1})
+        if page.page < page.pages else None,
+        previous_url=url_for(".challenges_feed", _external=True, **{**args, "page": page.page - 1})
+        if page.page > 1 else None,
+    )
+    return Response(body, mimetype="application/atom+xml")
+
+
+@bp.get("/challenges.csv")
+def challenges_csv():
+    text, _ = challenge_exports.challenges_csv(ChallengeFilters.from_args(request.args),
+                                               base_url=current_app.config["BASE_URL"])
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d")
+    return Response(text, mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=agora-challenges-{stamp}.csv"})
+
+
+# ---- Statistics ------------------------------------------------------------------------------------------
+
+STATUS_LABELS = {
+    "published": _l("Open for pitches"), "closed": _l("Closed"), "evaluating": _l("Evaluating"),
+    "piloting": _l("Piloting"), "completed": _l("Completed"), "cancelled": _l("Cancelled"),
+}
+SIZE_LABELS = {"micro": _l("Micro"), "small": _l("Small"), "medium": _l("Medium"), "large": _l("Large"),
+               "unknown": _l("Size not given")}
+
+
+def _month_label(key):
+    year, month = map(int, key.split("-"))
+    return format_date(date(year, month, 1), "MMM yyyy")
+
+
+def _histogram(distribution, css):
+    categories = [(b.key, str(b.label)) for b in distribution.buckets]
+    return column_chart(categories, [(css, "", {b.key: b.count for b in distribution.buckets})])
+
+
+def _charts(stats):
+    """Each figure's chart geometry; the tables beside them read the statistics directly."""
+    months = [(key, _month_label(key)) for key, _ in stats.months]
+    by_month = [(f"chart-{status}", str(STATUS_LABELS[status]), {key: counts[status] for key, counts in stats.months})
+                for status in PUBLIC_STATUSES]
+    sizes = [(size, str(SIZE_LABELS[size])) for size, _ in stats.pitches_by_size]
+    return {
+        "by_month": column_chart(months, by_month),
+        "pitches": _histogram(stats.pitches_per_challenge, "chart-bar"),
+        "sizes": column_chart(sizes, [("chart-bar", "", dict(stats.pitches_by_size))]),
+        "days_to_pilot": _histogram(stats.days_to_pilot, "chart-bar"),
+        "adoption": column_chart([("adopted", str(_l("Adopted"))), ("stopped", str(_l("Stopped")))],
+                                 [("chart-completed", "", {"adopted": stats.adopted}),
+                                  ("chart-cancelled", "", {"stopped": stats.stopped})]),
+        "answers": _histogram(stats.answer_hours, "chart-bar"),
+    }
+
+
+@bp.get("/stats")
+def stats():
+    figures = statistics.public_statistics()
+    return render_template("open_data/stats.html", stats=figures, charts=_charts(figures),
+                           status_labels=STATUS_LABELS, size_labels=SIZE_LABELS, month_label=_month_label,
+                           percent=format_percent)
+
+
+@bp.get("/open-data")
+def policy():
+    return render_template("open_data/policy.html", ocid_prefix=current_app.config["OCDS_OCID_PREFIX"],
+                           license=current_app.config["OPEN_DATA_LICENSE"])

@@ -1,0 +1,89 @@
+"""Public statistics, checked against figures worked out by hand from a known lifecycle."""
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from marketplace.extensions import db
+from marketplace.models import Pilot
+from marketplace.services import statistics
+from tests import open_data_world
+
+
+@pytest.fixture
+def world(f):
+    return open_data_world.build(f)
+
+
+def test_pitches_are_counted_per_challenge_once_its_deadline_has_passed(world):
+    figures = statistics.public_statistics(now=world.end)
+    # Past their deadline: the call (Alpha, Beta, Gamma; one withdrawn, one draft), the consultation (Beta)
+    # and the cancelled challenge (none). The median of 0, 1 and 3 is 1.
+    assert {b.key: b.count for b in figures.pitches_per_challenge.buckets} == {
+        "0": 1, "1": 1, "2": 0, "3": 1, "4": 0, "5-9": 0, "10+": 0}
+    assert figures.pitches_per_challenge.median == 1
+    # Before any deadline nothing is counted: the pitches are sealed.
+    sealed = statistics.public_statistics(now=world.start + timedelta(days=5))
+    assert sealed.pitches_per_challenge.total == 0 and sealed.pitches_total == 0
+
+
+def test_the_share_of_pitches_from_smes(world):
+    figures = statistics.public_statistics(now=world.end)
+    # Received pitches: Alpha (small), Beta (micro) twice, Gamma (large); the withdrawn one (medium) does not count.
+    assert figures.pitches_by_size == [("micro", 2), ("small", 1), ("medium", 0), ("large", 1)]
+    assert (figures.sme_pitches, figures.pitches_total, figures.sme_share) == (3, 4, 0.75)
+
+
+def test_days_from_publishing_to_pilot_start_and_the_adoption_rate(world):
+    figures = statistics.public_statistics(now=world.end)
+    # The pilots start 40 and 45 days after the challenge was published.
+    assert figures.days_to_pilot.median == 42.5
+    assert {b.key: b.count for b in figures.days_to_pilot.buckets}["31-60"] == 2
+    assert (figures.adopted, figures.stopped, figures.adoption_rate) == (1, 1, 0.5)
+
+
+def test_the_median_time_to_answer_a_question(world):
+    figures = statistics.public_statistics(now=world.end)
+    # Answered after 2 hours and after 30 hours; the unanswered question does not count.
+    assert figures.answer_hours.median == pytest.approx(16)
+    assert {b.key: b.count for b in figures.answer_hours.buckets} == {
+        "0-24": 1, "24-48": 1, "48-96": 0, "96-168": 0, "168+": 0}
+
+
+def test_challenges_by_month_and_status_leave_out_drafts(world):
+    figures = statistics.public_statistics(now=world.end)
+    totals = {}
+    for _, counts in figures.months:
+        for status, count in counts.items():
+            totals[status] = totals.get(status, 0) + count
+    assert {s: n for s, n in totals.items() if n} == {"completed": 2, "cancelled": 1}
+
+
+def test_months_without_challenges_are_shown_as_zero_in_order(f):
+    for day, status in ((date(2025, 1, 15), "published"), (date(2025, 1, 31), "cancelled"),
+                        (date(2025, 3, 2), "published")):
+        f.Challenge(status=status, published_at=datetime.combine(day, datetime.min.time(), timezone.utc))
+    f.Challenge(status="draft", published_at=None)
+    months = statistics.challenges_by_month()
+    assert [key for key, _ in months] == ["2025-01", "2025-02", "2025-03"]
+    assert [(counts["published"], counts["cancelled"]) for _, counts in months] == [(1, 1), (0, 0), (1, 0)]
+
+
+def test_with_nothing_published_every_figure_is_empty(f):
+    f.Challenge(status="draft", published_at=None)
+    figures = statistics.public_statistics()
+    assert figures.months == [] and figures.challenges_total == 0
+    assert figures.pitches_per_challenge.total == 0 and figures.pitches_per_challenge.median is None
+    assert figures.sme_share is None and figures.adoption_rate is None
+    assert figures.days_to_pilot.median is None and figures.answer_hours.median is None
+
+
+def test_an_odd_count_takes_the_middle_value(world):
+    third = Pilot(challenge_id=world.challenge.id, pitch_id=world.pitches["gamma"].id, agency_id=world.challenge.agency_id,
+                  company_id=world.pitches["gamma"].company_id, budget=Decimal("1000"),
+                  starts_on=(world.start + timedelta(days=100)).date(), ends_on=(world.start + timedelta(days=120)).date())
+    db.session.add(third)
+    db.session.commit()
+    figures = statistics.public_statistics(now=world.end)
+    assert figures.days_to_pilot.median == 45  # 40, 45 and 100 days
+    assert {b.key: b.count for b in figures.days_to_pilot.buckets}["91-180"] == 1

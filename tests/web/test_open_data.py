@@ -1,0 +1,252 @@
+"""Open data over HTTP: the OCDS endpoint, the Atom feed and CSV of the challenge list, the statistics page."""
+import csv
+import io
+import re
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+
+import pytest
+from freezegun import freeze_time
+
+from marketplace.services.clock import utcnow
+from tests import ocds_schema, open_data_world
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture
+def world(f):
+    return open_data_world.build(f)
+
+
+# ---- OCDS ------------------------------------------------------------------------------------------------
+
+def test_the_release_package_is_valid_ocds_and_pages_link_to_each_other(client, world):
+    first = client.get("/api/v1/ocds/releases?per_page=8")
+    assert first.status_code == 200 and first.mimetype == "application/json"
+    package = first.get_json()
+    assert ocds_schema.schema_errors(package) == []
+    assert package["uri"] == "http://localhost/api/v1/ocds/releases?per_page=8"
+    assert first.headers["X-Total-Count"] == "21"
+    assert package["links"] == {"next": "http://localhost/api/v1/ocds/releases?per_page=8&page=2"}
+    assert first.headers["Link"] == '<http://localhost/api/v1/ocds/releases?per_page=8&page=2>; rel="next"'
+    last = client.get(package["links"]["next"].replace("page=2", "page=3")).get_json()
+    assert "next" not in last["links"] and last["links"]["prev"].endswith("page=2")
+    assert len(last["releases"]) == 5
+
+
+def test_everyone_gets_the_same_releases_insiders_included(client, login, world):
+    anonymous = client.get("/api/v1/ocds/releases?per_page=100").data
+    for person in (world.people["officer"], world.people["evaluator"], world.companies["Alpha Analytics"].user):
+        login(person)
+        assert client.get("/api/v1/ocds/releases?per_page=100").data == anonymous
+        client.get("/")  # a request between, as a person would make
+    assert not any(secret.encode() in anonymous for secret in open_data_world.SECRETS)
+
+
+@pytest.mark.parametrize("query", [
+    "page=abc", "page=0", "page=-1", "page=1.5", "page=99999999999999999999", "per_page=0", "per_page=1000",
+    "per_page=%00", "since=yesterday", "since=2025-02-30", "since=%27%3B+DROP+TABLE+challenges", "ocid=<script>",
+    "ocid=ocds-xxxxxx-agora-1%0Ax", "since=" + "9" * 3000, "page=%EF%BC%91",
+])
+def test_a_hostile_query_gets_a_clear_problem_never_a_500(client, f, query):
+    f.Challenge()
+    response = client.get("/api/v1/ocds/releases?" + query)
+    assert response.status_code in (400, 422)  # 400: a NUL byte, refused before any parsing
+    assert response.mimetype == "application/problem+json"
+    problem = response.get_json()
+    assert problem["status"] == response.status_code and problem["detail"]
+    assert problem.get("errors") or response.status_code == 400
+    assert "<script>" not in response.text
+
+
+def test_unknown_parameters_are_ignored_and_an_empty_page_is_still_a_package(client):
+    response = client.get("/api/v1/ocds/releases?utm_source=x&page=3")
+    assert response.status_code == 200
+    assert response.get_json()["releases"] == [] and response.get_json()["version"] == "1.1"
+
+
+def test_the_releases_cannot_be_written(client):
+    assert client.post("/api/v1/ocds/releases").status_code == 405
+
+
+# ---- Atom ------------------------------------------------------------------------------------------------
+
+def _feed(client, query=""):
+    response = client.get("/feeds/challenges.atom" + query)
+    assert response.status_code == 200 and response.mimetype == "application/atom+xml"
+    return ET.fromstring(response.data)
+
+
+def _list_titles(client, query=""):
+    page = client.get("/challenges" + query).text
+    return re.findall(r'<h2><a href="/challenges/[^"]+">([^<]+)</a></h2>', page)
+
+
+@pytest.mark.parametrize("query", ["", "?status=cancelled", "?status=completed&sort=deadline", "?q=sensors",
+                                   "?sector=72&budget_min=20000", "?agency=nobody", "?page=2"])
+def test_the_feed_holds_what_the_list_shows_for_the_same_filters(client, world, query):
+    feed = _feed(client, query)
+    assert [e.findtext(f"{ATOM}title") for e in feed.iter(f"{ATOM}entry")] == _list_titles(client, query)
+
+
+def test_the_feed_is_well_formed_atom_with_permanent_ids_and_links(client, world):
+    feed = _feed(client, "?status=completed")
+    assert feed.tag == f"{ATOM}feed"
+    assert feed.findtext(f"{ATOM}id") == "http://localhost/feeds/challenges.atom?status=completed"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", feed.findtext(f"{ATOM}updated"))
+    links = {link.get("rel"): link.get("href") for link in feed.findall(f"{ATOM}link")}
+    assert links == {"self": "http://localhost/feeds/challenges.atom?status=completed",
+                     "alternate": "http://localhost/challenges?status=completed"}
+    entries = feed.findall(f"{ATOM}entry")
+    assert len(entries) == 2
+    for entry in entries:
+        assert re.fullmatch(r"tag:localhost,\d{4}-\d\d-\d\d:challenge:\d+", entry.findtext(f"{ATOM}id"))
+        assert entry.findtext(f"{ATOM}updated") and entry.findtext(f"{ATOM}published")
+        assert entry.find(f"{ATOM}link[@rel='alternate']").get("href").startswith("http://localhost/challenges/")
+        assert entry.findtext(f"{ATOM}author/{ATOM}name") == "Water Agency"
+        assert {c.get("term") for c in entry.findall(f"{ATOM}category")} == {"completed", "48000000", "72000000"}
+    assert _feed(client, "?status=completed").findtext(f"{ATOM}entry/{ATOM}id") == entries[0].findtext(f"{ATOM}id")
+    assert b"SECRET-DRAFT" not in client.get("/feeds/challenges.atom?status=cancelled").data
+
+
+def test_the_feed_escapes_what_companies_and_agencies_write(client, f):
+    f.Challenge(title="Water & <script>alert(1)</script> leaks", summary="Less \x0b\x1bloss < more",
+                problem_statement="<img src=x onerror=alert(1)> **bold**")
+    response = client.get("/feeds/challenges.atom")
+    entry = ET.fromstring(response.data).find(f"{ATOM}entry")
+    assert entry.findtext(f"{ATOM}title") == "Water & <script>alert(1)</script> leaks"
+    assert entry.findtext(f"{ATOM}summary") == "Less loss < more"
+    content = entry.findtext(f"{ATOM}content")
+    assert "<strong>bold</strong>" in content and "onerror" not in content
+    assert b"<script>" not in response.data
+
+
+def test_the_feed_pages_like_the_list_and_an_empty_feed_is_valid(client, app, f):
+    for n in range(3):
+        f.Challenge(title=f"Challenge number {n}")
+    app.config["CHALLENGES_PER_PAGE"] = 2
+    try:
+        feed = _feed(client, "?sort=newest")
+        second = _feed(client, "?sort=newest&page=2")
+    finally:
+        app.config["CHALLENGES_PER_PAGE"] = 20
+    assert feed.find(f"{ATOM}link[@rel='next']").get("href") == "http://localhost/feeds/challenges.atom?sort=newest&page=2"
+    assert len(feed.findall(f"{ATOM}entry")) == 2 and len(second.findall(f"{ATOM}entry")) == 1
+    assert second.find(f"{ATOM}link[@rel='previous']") is not None
+    empty = _feed(client, "?q=nothingmatchesthis")
+    assert empty.findall(f"{ATOM}entry") == [] and empty.findtext(f"{ATOM}updated")
+
+
+@pytest.mark.parametrize("query", ["?page=abc", "?status=draft", "?sort=%27;DROP", "?q=%01%02", "?sector=../../x",
+                                   "?budget_min=1e400", "?q=" + "x" * 3000])
+def test_odd_query_strings_never_break_the_feed_or_the_csv(client, f, query):
+    f.Challenge(status="draft", title="SECRET-DRAFT")
+    for path in ("/feeds/challenges.atom", "/challenges.csv"):
+        response = client.get(path + query)
+        assert response.status_code == 200 and b"SECRET-DRAFT" not in response.data
+    ET.fromstring(client.get("/feeds/challenges.atom" + query).data)
+
+
+def test_a_nul_byte_in_the_query_is_a_plain_bad_request(client, f):
+    f.Challenge(status="draft", title="SECRET-DRAFT")
+    for path in ("/feeds/challenges.atom", "/challenges.csv"):
+        response = client.get(path + "?q=%00")
+        assert response.status_code == 400 and b"SECRET-DRAFT" not in response.data
+
+
+# ---- CSV -------------------------------------------------------------------------------------------------
+
+def _csv(client, query=""):
+    response = client.get("/challenges.csv" + query)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith("attachment; filename=agora-challenges-")
+    assert response.data.startswith("\ufeff".encode())  # a byte order mark: spreadsheets read UTF-8
+    return list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+
+
+def test_the_csv_holds_what_the_list_shows_for_the_same_filters(client, world):
+    for query in ("", "?status=cancelled", "?q=appointments", "?sort=deadline"):
+        assert [row["title"] for row in _csv(client, query)] == _list_titles(client, query)
+    [row] = _csv(client, "?status=cancelled")  # not the draft cancelled before it was ever published
+    assert row["url"] == f"http://localhost/challenges/{world.cancelled.slug}"
+    assert (row["status"], row["agency"], row["sectors"], row["budget_max"]) == (
+        "cancelled", "Water Agency", "48 72", "40000.00")
+    assert row["cancel_reason"] == "The bus lines are being merged."
+
+
+@pytest.mark.parametrize("hostile", ["=HYPERLINK(\"http://evil\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"])
+def test_no_csv_cell_can_run_as_a_formula(client, f, hostile):
+    agency = f.Agency(name=hostile)
+    f.Challenge(agency=agency, title=hostile, summary=hostile, status="cancelled", cancel_reason=hostile)
+    [row] = _csv(client)
+    for column in ("title", "summary", "agency", "cancel_reason"):
+        assert row[column] == "'" + hostile
+
+
+def test_non_ascii_text_survives_the_csv(client, f):
+    f.Challenge(title="Moins de files d’attente à Liège – ÆØÅ ✓")
+    assert _csv(client)[0]["title"] == "Moins de files d’attente à Liège – ÆØÅ ✓"
+
+
+# ---- The list page links to both ---------------------------------------------------------------------------
+
+def test_the_list_page_links_its_feed_and_csv_with_its_filters(client, f):
+    f.Challenge()
+    page = client.get("/challenges?status=published&q=water").text
+    assert ('<link rel="alternate" type="application/atom+xml" title="Agora challenges (Atom feed)" '
+            'href="/feeds/challenges.atom?status=published&amp;q=water">') in page
+    assert 'href="/challenges.csv?status=published&amp;q=water"' in page
+
+
+# ---- Statistics ------------------------------------------------------------------------------------------
+
+def _main(page):
+    return page.split("<main", 1)[1].split("</main>", 1)[0]
+
+
+def test_the_statistics_page_draws_every_figure_with_its_table(client, world):
+    with freeze_time(world.end):
+        response = client.get("/stats")
+    assert response.status_code == 200
+    main = _main(response.text)
+    assert main.count('<svg class="chart"') == 6 and main.count('role="img"') == 6
+    assert main.count("<table>") == 6
+    for chart_id in re.findall(r'aria-labelledby="([^"]+)"', main):
+        for part in chart_id.split():
+            assert f'id="{part}"' in main
+    assert "Median number of pitches: 1, over 3 challenges" in main
+    assert "75% of 4 pitches came from small and medium-sized enterprises" in main
+    assert "Median: 42.5 days, over 2 pilots." in main
+    assert "50% of the pilots with an outcome were adopted: 1 adopted, 1 stopped." in main
+    assert "Median: 16 hours, over 2 answered questions." in main
+    assert "<title>3: 1</title>" in main  # the bar of challenges that received three pitches
+
+
+def test_the_statistics_page_needs_no_script_and_no_inline_style(client, world):
+    with freeze_time(world.end):
+        page = client.get("/stats").text
+    assert "<script" not in _main(page) and "style=" not in page and "<style" not in page
+    # The only script is the site's shared form enhancement, loaded from a file; the charts need none.
+    assert re.findall(r"<script[^>]*>", page) == ['<script src="/static/js/forms.js" defer>']
+
+
+def test_the_statistics_page_says_so_when_there_is_nothing_yet(client):
+    main = _main(client.get("/stats").text)
+    assert "<svg" not in main
+    assert "No challenge has been published yet." in main and "No question has been answered yet." in main
+    assert "No pilot has reached an outcome yet." in main
+
+
+def test_the_statistics_do_not_count_sealed_pitches(client, f):
+    challenge = f.Challenge(pitch_deadline=utcnow() + timedelta(days=3))
+    f.Pitch(challenge=challenge, status="submitted", submitted_at=utcnow())
+    main = _main(client.get("/stats").text)
+    assert "No pitch has been unsealed yet." in main
+    assert "No challenge has reached its pitch deadline yet." in main
+
+
+def test_the_open_data_page_states_the_publication_policy(client):
+    page = client.get("/open-data").text
+    assert "ocds-xxxxxx-agora-&lt;id&gt;" in page and "What is never published" in page
+    assert 'href="https://creativecommons.org/publicdomain/zero/1.0/"' in page
