@@ -4,7 +4,7 @@ Deterministic (a fixed random seed), so screenshots and walkthroughs match.
 Everyone signs in with DEMO_PASSWORD.
 """
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -189,11 +189,14 @@ def seed(if_empty=False):
         pitching = matching[:4]
         for company, owner, member in companies[::4]:
             db.session.add(Follow(organisation_id=company.id, challenge_id=challenge.id, followed_by_id=owner.id))
+        # One story per challenge, in order: published, asked and answered, deadline, evaluation, pilot.
+        asked_at = challenge.published_at + timedelta(days=1)
+        answered = status != "published" or days > 5
         db.session.add(Question(challenge_id=challenge.id, organisation_id=pitching[0][0].id,
                                 asked_by_id=pitching[0][1].id, body="Can the pilot start in spring?",
-                                answer="Yes, any time from March." if status != "published" or days > 5 else None,
-                                answered_by_id=people["publisher"].id, asked_at=now - timedelta(days=5),
-                                answered_at=now - timedelta(days=4)))
+                                answer="Yes, any time from March." if answered else None,
+                                answered_by_id=people["publisher"].id if answered else None, asked_at=asked_at,
+                                answered_at=asked_at + timedelta(days=1) if answered else None))
         pitches = []
         for rank, (company, owner, member) in enumerate(pitching):
             submitted = status != "published" or rank % 2 == 0
@@ -213,18 +216,20 @@ def seed(if_empty=False):
             pitches.append(pitch)
         if kind == "market_consultation" or status in ("published", "closed", "cancelled"):
             continue
-        _evaluate(challenge, pitches, people, rng, now, decided=status in ("piloting", "completed"))
+        decided_at = _evaluate(challenge, pitches, people, rng, deadline,
+                               decided=status in ("piloting", "completed"))
         if status in ("piloting", "completed"):
-            _pilot(challenge, pitches[0], people, now, outcome=status == "completed",
+            _pilot(challenge, pitches[0], people, decided_at, outcome=status == "completed",
                    stopped=title.startswith("Fall"))
     db.session.commit()
     return logins
 
 
-def _evaluate(challenge, pitches, people, rng, now, decided):
+def _evaluate(challenge, pitches, people, rng, deadline, decided):
+    """Scores from two evaluators; with `decided`, the decisions too. Returns when they were sent."""
     received = [p for p in pitches if p.status == "submitted"]
     evaluation = Evaluation(challenge_id=challenge.id, started_by_id=people["procurement_officer"].id,
-                            started_at=now - timedelta(days=15))
+                            started_at=deadline + timedelta(days=1))
     db.session.add(evaluation)
     for index, pitch in enumerate(received):
         db.session.add(PitchAssessment(challenge_id=challenge.id, pitch_id=pitch.id, label=chr(65 + index)))
@@ -236,36 +241,44 @@ def _evaluate(challenge, pitches, people, rng, now, decided):
                 db.session.add(Score(challenge_id=challenge.id, pitch_id=pitch.id, criterion_id=criterion.id,
                                      evaluator_id=evaluator.id, score=rng.randint(2, 5),
                                      comment="Clear and realistic." if rng.random() > .5 else "Costs are high."))
-    if decided:
-        evaluation.finalised_at = now - timedelta(days=8)
-        evaluation.decisions_published_at = now - timedelta(days=7)
-        for index, pitch in enumerate(received):
-            pitch.status = "selected" if index == 0 else "not_selected"
-        assessments = db.session.scalars(select(PitchAssessment).where(
-            PitchAssessment.challenge_id == challenge.id)).all()
-        for assessment in assessments:
-            assessment.decision = assessment.published_decision = assessment.pitch.status
-            assessment.feedback = None if assessment.pitch.status == "selected" else "Strong idea; the price was high."
-            assessment.published_at = now - timedelta(days=7)
+    if not decided:
+        return None
+    decided_at = deadline + timedelta(days=12)
+    evaluation.finalised_at = deadline + timedelta(days=10)
+    evaluation.decisions_published_at = decided_at
+    for index, pitch in enumerate(received):
+        pitch.status = "selected" if index == 0 else "not_selected"
+    assessments = db.session.scalars(select(PitchAssessment).where(
+        PitchAssessment.challenge_id == challenge.id)).all()
+    for assessment in assessments:
+        assessment.decision = assessment.published_decision = assessment.pitch.status
+        assessment.feedback = None if assessment.pitch.status == "selected" else "Strong idea; the price was high."
+        assessment.published_at = decided_at
+    return decided_at
 
 
-def _pilot(challenge, pitch, people, now, outcome, stopped):
+def _pilot(challenge, pitch, people, decided_at, outcome, stopped):
+    """A pilot started after the decisions; running now, or (with `outcome`) ended and judged."""
+    officer = people["procurement_officer"].id
+    running_from = decided_at + timedelta(days=7)
+    ends_on = (running_from + timedelta(weeks=12)).date() if outcome else date.today() + timedelta(days=30)
     pilot = Pilot(challenge_id=challenge.id, pitch_id=pitch.id, agency_id=challenge.agency_id,
-                  company_id=pitch.company_id, owner_id=people["procurement_officer"].id,
-                  started_by_id=people["procurement_officer"].id, budget=pitch.pilot_price, currency="EUR",
-                  starts_on=date.today() - timedelta(days=60), ends_on=date.today() + timedelta(days=30),
-                  stage="running", stage_entered_at=now - timedelta(days=55),
-                  stage_due_on=date.today() + timedelta(days=30))
+                  company_id=pitch.company_id, owner_id=officer, started_by_id=officer, budget=pitch.pilot_price,
+                  currency="EUR", created_at=decided_at + timedelta(days=2), starts_on=running_from.date(),
+                  ends_on=ends_on, stage="running", stage_entered_at=running_from, stage_due_on=ends_on)
     db.session.add(pilot)
     db.session.flush()
     db.session.add(PilotStageChange(pilot_id=pilot.id, from_stage="agreement", to_stage="running",
-                                    actor_id=people["procurement_officer"].id, note="Agreement signed.",
-                                    changed_at=now - timedelta(days=55)))
+                                    actor_id=officer, note="Agreement signed.", changed_at=running_from))
     if outcome:
+        evaluation_from = datetime.combine(ends_on, time(12), tzinfo=timezone.utc)
+        judged_at = evaluation_from + timedelta(days=14)
+        db.session.add(PilotStageChange(pilot_id=pilot.id, from_stage="running", to_stage="evaluation",
+                                        actor_id=None, changed_at=evaluation_from))
         pilot.stage = "stopped" if stopped else "adopted"
         pilot.stage_due_on = None
-        pilot.ends_on = date.today() - timedelta(days=20)
-        pilot.outcome_published_at = now - timedelta(days=5)
+        pilot.stage_entered_at = judged_at
+        pilot.outcome_published_at = judged_at
         pilot.outcome_summary = ("The sensors raised too many false alarms in old houses." if stopped
                                  else "Incidents halved; the agency buys the service for two years.")
         pilot.lessons_learned = ("Test in a few homes before a whole district; involve carers early." if stopped
@@ -277,4 +290,4 @@ def _pilot(challenge, pitch, people, now, outcome, stopped):
                                           result="not_met" if stopped else "met",
                                           evidence="Measured over eight weeks."))
         db.session.add(PilotStageChange(pilot_id=pilot.id, from_stage="evaluation", to_stage=pilot.stage,
-                                        actor_id=people["procurement_officer"].id, changed_at=now - timedelta(days=5)))
+                                        actor_id=officer, changed_at=judged_at))

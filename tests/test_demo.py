@@ -2,7 +2,7 @@
 from sqlalchemy import func, select
 
 from marketplace.extensions import db
-from marketplace.models import (Challenge, EvaluationCriterion, Follow, Organisation, Pilot, Pitch, Question,
+from marketplace.models import (Challenge, Evaluation, EvaluationCriterion, Follow, Organisation, Pilot, Pitch, Question,
                                 SuccessMeasure, User)
 from marketplace.models.challenge import CHALLENGE_STATUSES
 from marketplace.services.pitches import verify_receipt
@@ -36,3 +36,21 @@ def test_seed_demo_then_if_empty_adds_nothing(runner):
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0 and "already has data" in again.output
     assert db.session.query(User).count() == users
+
+
+def test_the_demo_tells_each_challenge_in_order(runner):
+    """Open data and statistics are built from these dates: published, asked, deadline, decided, piloted."""
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    for challenge in db.session.scalars(select(Challenge).where(Challenge.published_at.is_not(None))):
+        for question in db.session.scalars(select(Question).where(Question.challenge_id == challenge.id)):
+            assert challenge.published_at < question.asked_at < challenge.question_deadline
+            assert question.answered_at is None or question.asked_at < question.answered_at
+        evaluation = db.session.scalar(select(Evaluation).where(Evaluation.challenge_id == challenge.id))
+        if evaluation is not None:
+            assert challenge.pitch_deadline < evaluation.started_at
+            assert evaluation.decisions_published_at is None or \
+                evaluation.started_at < evaluation.finalised_at < evaluation.decisions_published_at
+        for pilot in db.session.scalars(select(Pilot).where(Pilot.challenge_id == challenge.id)):
+            assert evaluation.decisions_published_at < pilot.created_at
+            moments = [change.changed_at for change in pilot.stage_changes]
+            assert moments == sorted(moments) and pilot.created_at < moments[0]
