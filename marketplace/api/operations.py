@@ -168,11 +168,11 @@ def current_api_user(auth):
     header = request.headers.get("Authorization")
     if header is None or auth == PUBLIC:
         if auth == REQUIRED:
-            raise NotAuthenticated(str(_l("Send your personal API token: Authorization: Bearer <token>.")))
+            raise NotAuthenticated(str(_l("Send your personal API token in the header %(header)s.", header="Authorization: Bearer …")))
         return AnonymousUserMixin()
     scheme, _, raw = header.strip().partition(" ")
     if scheme.lower() != "bearer":
-        raise NotAuthenticated(str(_l("Send your personal API token: Authorization: Bearer <token>.")))
+        raise NotAuthenticated(str(_l("Send your personal API token in the header %(header)s.", header="Authorization: Bearer …")))
     return api_tokens.authenticate(raw.strip())
 
 
