@@ -103,7 +103,8 @@ class ReleaseQuery:
         if values.get("since"):
             since = _moment(values["since"])
             if since is None:
-                errors["since"] = _l("Give %(name)s as a date and time such as %(example)s.", name="since", example="2025-01-31T00:00:00Z")
+                errors["since"] = _l("Give %(name)s as a date and time such as %(example)s.", name="since",
+                                     example="2025-01-31T00:00:00Z")
         challenge_id = None
         if values.get("ocid"):
             challenge_id = _challenge_id(values["ocid"], ocid_prefix)
