@@ -64,7 +64,8 @@ def test_an_unknown_language_is_refused_and_changes_nothing(client, login, f, lo
     assert client.post("/language", data={"locale": locale}).status_code == 422
     person = login(f.member(f.Company(), "owner", locale="fr"))
     response = client.post("/language", data={"locale": locale})
-    assert response.status_code == 422 and "Choose a language from the list." in response.text
+    # Refused in the person's own language, French.
+    assert response.status_code == 422 and "Choisissez une langue dans la liste." in response.text
     assert db.session.get(User, person.id).locale == "fr"
 
 
