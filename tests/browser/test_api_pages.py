@@ -6,7 +6,7 @@ pytestmark = pytest.mark.browser
 
 def test_a_developer_creates_uses_and_revokes_a_token(page, a11y, shot, sign_in, f):
     owner = sign_in(f.member(f.Company(name="Leak Sense"), "owner"))
-    page.get_by_role("link", name="Open data and API").click()
+    page.get_by_role("link", name="API", exact=True).click()
     assert page.get_by_role("heading", level=1, name="Agora API").is_visible()
     a11y.check(page)
     shot(page, "docs")
