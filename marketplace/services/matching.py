@@ -17,9 +17,11 @@ A company with neither a sector nor a word in common is never matched: a
 budget alone is no reason to write to anyone.
 
 Speed: profiles are tokenised when they are saved, into the inverted index
-`organisation_terms`, so scoring 100,000 companies is three indexed SQL
-aggregates (document frequencies, sector overlap, weighted word overlap); only
-the companies that come out on top are given their reasons in Python.
+`organisation_terms`, so scoring 100,000 companies is two SQL statements: the
+challenge's document frequencies, then one statement that aggregates sector
+overlap and weighted word overlap per company over the indexes, scores, filters
+and sorts — carrying what each company shares, so the reasons need no more
+queries (docs/performance.md has the figures).
 """
 import math
 import re
@@ -31,7 +33,7 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, delete, func, insert, literal, select, union
+from sqlalchemy import Float, String, and_, case, delete, func, insert, literal, or_, select, union_all
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
@@ -337,91 +339,91 @@ def _sql_score(profile, sector_count, text_weight):
     return SECTOR_POINTS * sector + TEXT_POINTS * text + BUDGET_POINTS * budget
 
 
+def _challenge_terms(profile, ordered):
+    """The challenge's weighted terms as a small relation (term, weight, bit) to join to the inverted index.
+
+    Each term's bit is a distinct power of two, so summing the bits of the terms a
+    company shares gives a mask that names them: the reasons come out of the same
+    aggregate as the score, at the cost of one more float sum (exact below 2**53).
+    """
+    rows = [select(literal(term, String(MAX_TERM_LENGTH)).label("term"),
+                   literal(profile.weights[term], Float).label("weight"),
+                   literal(float(2 ** position), Float).label("bit"))
+            for position, term in enumerate(ordered)]
+    return (union_all(*rows) if len(rows) > 1 else rows[0]).subquery("challenge_terms")
+
+
+def _named_by_mask(mask, ordered):
+    """The terms whose bits are set in `mask`, in the order of `ordered` (lowest bit first)."""
+    names = []
+    while mask:
+        lowest = mask & -mask
+        names.append(ordered[lowest.bit_length() - 1])
+        mask ^= lowest
+    return names
+
+
 def match_challenge(challenge, *, minimum=None, limit=None, profile=None):
     """Every company scoring at least `minimum` (the configured threshold), best first, with reasons.
 
-    Sector overlap and weighted word overlap are aggregated in SQL over the
-    indexes; Python then gathers the shared sectors and words of the returned
-    companies only.
+    One SQL statement: the shared sectors and the shared weighted words are
+    aggregated per company over the indexes (each with what is shared, which
+    becomes the reasons), scored, filtered and sorted; Python only turns the
+    rows that pass into results.
     """
     profile = profile or challenge_profile(challenge)
     minimum = threshold() if minimum is None else float(minimum)
-    candidates = []
-    sector_q = None
+    if not profile.sectors and not profile.weights:
+        return []
+    ordered = sorted(profile.weights, key=lambda t: (-profile.weights[t], t))  # the order reasons name them in
+    query = select(Organisation.id, Organisation.name, Organisation.slug, Organisation.size)
+    sector_count, text_weight, shares_something = literal(0), literal(0.0), []
     if profile.sectors:
-        sector_q = (
-            select(organisation_sectors.c.organisation_id.label("organisation_id"),
-                   func.count().label("shared"))
+        shared_sectors = (
+            select(organisation_sectors.c.organisation_id, func.count().label("shared"),
+                   func.aggregate_strings(organisation_sectors.c.cpv_division, " ").label("divisions"))
             .where(organisation_sectors.c.cpv_division.in_(profile.sectors))
             .group_by(organisation_sectors.c.organisation_id)
             .subquery("shared_sectors")
         )
-        candidates.append(select(sector_q.c.organisation_id))
-    text_q = None
-    if profile.weights:
-        weight = case(
-            *[(organisation_terms.c.term == term, w) for term, w in profile.weights.items()], else_=0.0
-        )
-        text_q = (
-            select(organisation_terms.c.organisation_id.label("organisation_id"),
-                   func.sum(weight).label("weight"))
-            .where(organisation_terms.c.term.in_(list(profile.weights)))
+        query = query.add_columns(shared_sectors.c.divisions).outerjoin(
+            shared_sectors, shared_sectors.c.organisation_id == Organisation.id)
+        sector_count = func.coalesce(shared_sectors.c.shared, 0)
+        shares_something.append(shared_sectors.c.organisation_id.is_not(None))
+    if ordered:
+        terms = _challenge_terms(profile, ordered)
+        shared_terms = (
+            select(organisation_terms.c.organisation_id, func.sum(terms.c.weight).label("weight"),
+                   func.sum(terms.c.bit).label("mask"))
+            .join(terms, terms.c.term == organisation_terms.c.term)
             .group_by(organisation_terms.c.organisation_id)
             .subquery("shared_terms")
         )
-        candidates.append(select(text_q.c.organisation_id))
-    if not candidates:
-        return []
-    candidate_ids = (union(*candidates) if len(candidates) > 1 else candidates[0]).subquery("candidates")
-    sector_count = func.coalesce(sector_q.c.shared, 0) if sector_q is not None else literal(0)
-    text_weight = func.coalesce(text_q.c.weight, 0.0) if text_q is not None else literal(0.0)
+        query = query.add_columns(shared_terms.c.mask).outerjoin(
+            shared_terms, shared_terms.c.organisation_id == Organisation.id)
+        text_weight = func.coalesce(shared_terms.c.weight, 0.0)
+        shares_something.append(shared_terms.c.organisation_id.is_not(None))
     score = _sql_score(profile, sector_count, text_weight).label("score")
-    query = (
-        select(Organisation.id, Organisation.name, Organisation.slug, Organisation.size,
-               sector_count.label("sector_count"), score)
-        .select_from(candidate_ids)
-        .join(Organisation, Organisation.id == candidate_ids.c.organisation_id)
-    )
-    if sector_q is not None:
-        query = query.outerjoin(sector_q, sector_q.c.organisation_id == Organisation.id)
-    if text_q is not None:
-        query = query.outerjoin(text_q, text_q.c.organisation_id == Organisation.id)
     # Rounded the same way as ChallengeProfile.score, so a score shown is the score compared.
-    query = query.where(_company_filter(), score >= minimum - 0.005).order_by(score.desc(), Organisation.id)
+    query = (query.add_columns(score)
+             .where(_company_filter(), or_(*shares_something), score >= minimum - 0.005)
+             .order_by(score.desc(), Organisation.id))
     if limit is not None:
         query = query.limit(limit)
-    results = [
-        MatchResult(organisation_id=row.id, score=round(float(row.score), 2), name=row.name, slug=row.slug,
-                    size=row.size, budget=profile.budget, currency=profile.currency,
-                    budget_fits=budget_fit(row.size, profile.budget) == 1.0)
-        for row in db.session.execute(query)
-    ]
-    results = [r for r in results if r.score >= minimum]
-    _explain(results, profile)
+    fits = {size: budget_fit(size, profile.budget) == 1.0 for size in (*SIZE_BUDGET_RANGES, None)}
+    results = []
+    for row in db.session.execute(query):
+        score_value = round(float(row.score), 2)
+        if score_value < minimum:
+            continue
+        mask = int(row.mask) if ordered and row.mask else 0
+        results.append(MatchResult(
+            organisation_id=row.id, score=score_value, name=row.name, slug=row.slug, size=row.size,
+            sectors=sorted(row.divisions.split()) if profile.sectors and row.divisions else [],
+            terms=_named_by_mask(mask, ordered),
+            budget=profile.budget, currency=profile.currency, budget_fits=fits.get(row.size, False),
+        ))
     return results
-
-
-def _explain(results, profile):
-    """Fill in the shared sectors and words of these results (two indexed queries per chunk)."""
-    by_id = {r.organisation_id: r for r in results}
-    for chunk in _chunks(by_id):
-        if profile.sectors:
-            for org_id, division in db.session.execute(
-                select(organisation_sectors.c.organisation_id, organisation_sectors.c.cpv_division)
-                .where(organisation_sectors.c.organisation_id.in_(chunk),
-                       organisation_sectors.c.cpv_division.in_(profile.sectors))
-                .order_by(organisation_sectors.c.cpv_division)
-            ):
-                by_id[org_id].sectors.append(division)
-        if profile.weights:
-            for org_id, term in db.session.execute(
-                select(organisation_terms.c.organisation_id, organisation_terms.c.term)
-                .where(organisation_terms.c.organisation_id.in_(chunk),
-                       organisation_terms.c.term.in_(list(profile.weights)))
-            ):
-                by_id[org_id].terms.append(term)
-    for result in results:
-        result.terms.sort(key=lambda t: (-profile.weights.get(t, 0), t))
 
 
 def score_company(challenge, company, profile=None):
