@@ -45,6 +45,7 @@ from ..models.challenge import CANCELLED, DRAFT, PUBLISHED, challenge_sectors
 from ..models.organisation import COMPANY, organisation_sectors
 from ..models.pitch import PITCH_SELECTED
 from . import permissions
+from .bulk import insert_new
 from .clock import utcnow
 from .cpv import cpv_divisions
 from .errors import Conflict, InvalidTransition, NotFound
@@ -620,42 +621,32 @@ def notify_matching_companies(event):
     if challenge is None or challenge.status != PUBLISHED:
         return  # cancelled or unpublished in the meantime: nobody to tell
     results = match_challenge(challenge)
-    stored = set(db.session.scalars(select(Match.organisation_id).where(Match.challenge_id == challenge.id)))
-    fresh = [
-        {"challenge_id": challenge.id, "organisation_id": r.organisation_id, "score": r.score,
-         "reasons": r.reason_data, "created_at": utcnow()}
-        for r in results if r.organisation_id not in stored
-    ]
-    for start in range(0, len(fresh), _IN_CHUNK):
-        db.session.execute(insert(Match), fresh[start:start + _IN_CHUNK])
+    now = utcnow()
+    insert_new(Match.__table__, [{"challenge_id": challenge.id, "organisation_id": r.organisation_id, "score": r.score,
+                                  "reasons": r.reason_data, "created_at": now} for r in results], Match.__table__.c.id)
     link = f"/challenges/{challenge.slug}"
+    context = {
+        "challenge_title": challenge.title,
+        "challenge_summary": challenge.summary,
+        "challenge_link": link,
+        "agency_name": challenge.agency.name if challenge.agency else "",
+        "pitch_deadline": challenge.pitch_deadline.isoformat() if challenge.pitch_deadline else None,
+    }
     members = _members_of([r.organisation_id for r in results])
+    notices = []
     for result in results:
         reasons = result.reasons
         for user in members.get(result.organisation_id, ()):
-            locale = _locale_of(user)
             title, *reason_texts = _in_locale(
-                locale, _l("New challenge that matches %(company)s: %(title)s",
-                           company=result.name, title=challenge.title), *reasons)
-            notifications.notify(
-                user,
-                kind="challenge.matched",
-                title=title,
-                body="\n".join(reason_texts),
-                link=link,
-                dedupe_key=f"match:{challenge.id}:{user.id}",
-                email_template="challenge_matched",
-                email_context={
-                    "challenge_title": challenge.title,
-                    "challenge_summary": challenge.summary,
-                    "challenge_link": link,
-                    "agency_name": challenge.agency.name if challenge.agency else "",
-                    "company_name": result.name,
-                    "reasons": reason_texts,
-                    "score": result.score,
-                    "pitch_deadline": challenge.pitch_deadline.isoformat() if challenge.pitch_deadline else None,
-                },
-            )
+                _locale_of(user), _l("New challenge that matches %(company)s: %(title)s",
+                                     company=result.name, title=challenge.title), *reasons)
+            notices.append(notifications.Notice(
+                user, "challenge.matched", title, f"match:{challenge.id}:{user.id}", body="\n".join(reason_texts),
+                link=link, email_template="challenge_matched",
+                email_context={**context, "company_name": result.name, "reasons": reason_texts,
+                               "score": result.score},
+            ))
+    notifications.notify_all(notices)  # a few INSERTs for every member of every matching company
 
 
 @handles("challenge.invitation_to_pitch_sent")
