@@ -33,7 +33,7 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Float, String, and_, case, delete, func, insert, literal, or_, select, union_all
+from sqlalchemy import Float, String, and_, case, delete, func, insert, literal, or_, select, text, union_all
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
@@ -340,22 +340,46 @@ def _sql_score(profile, sector_count, text_weight):
     return SECTOR_POINTS * sector + TEXT_POINTS * text + BUDGET_POINTS * budget
 
 
-def _challenge_terms(profile, ordered):
-    """The challenge's weighted terms as a small relation (term, weight, bit) to join to the inverted index.
+def _shared(index, key, weighted_keys, name):
+    """Per company: the summed weight and the bit mask of the keys it shares with the challenge.
 
-    Each term's bit is a distinct power of two, so summing the bits of the terms a
-    company shares gives a mask that names them: the reasons come out of the same
-    aggregate as the score, at the cost of one more float sum (exact below 2**53).
+    `weighted_keys` is [(key, weight)] in the order reasons name them. Each key
+    gets a distinct power of two as its bit, so the sum of the bits of the keys
+    a company shares is a mask that names them: the reasons come out of the
+    same aggregate as the score (a float sum, exact below 2**53; at most
+    MAX_CHALLENGE_TERMS words and the 45-odd CPV divisions).
     """
-    rows = [select(literal(term, String(MAX_TERM_LENGTH)).label("term"),
-                   literal(profile.weights[term], Float).label("weight"),
+    rows = [select(literal(value, key.type).label("key"), literal(weight, Float).label("weight"),
                    literal(float(2 ** position), Float).label("bit"))
-            for position, term in enumerate(ordered)]
-    return (union_all(*rows) if len(rows) > 1 else rows[0]).subquery("challenge_terms")
+            for position, (value, weight) in enumerate(weighted_keys)]
+    keys = (union_all(*rows) if len(rows) > 1 else rows[0]).subquery(f"challenge_{name}")
+    return (
+        select(index.c.organisation_id, func.sum(keys.c.weight).label("weight"), func.sum(keys.c.bit).label("mask"))
+        .join(keys, keys.c.key == key)
+        .group_by(index.c.organisation_id)
+        .subquery(f"shared_{name}")
+    )
+
+
+def _run_serially(query):
+    """The rows of the matching statement, on PostgreSQL without parallel workers.
+
+    In a parallel plan each worker rebuilds the whole per-company word
+    aggregate for itself (it is the inner side of a hash join): on a small
+    machine that triples the work of the slowest part. The setting is put back
+    at once, for the rest of the caller's transaction.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return db.session.execute(query).all()
+    db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    try:
+        return db.session.execute(query).all()
+    finally:
+        db.session.execute(text("SET LOCAL max_parallel_workers_per_gather TO DEFAULT"))
 
 
 def _named_by_mask(mask, ordered):
-    """The terms whose bits are set in `mask`, in the order of `ordered` (lowest bit first)."""
+    """The keys whose bits are set in `mask`, in the order of `ordered` (lowest bit first)."""
     names = []
     while mask:
         lowest = mask & -mask
@@ -376,34 +400,25 @@ def match_challenge(challenge, *, minimum=None, limit=None, profile=None):
     minimum = threshold() if minimum is None else float(minimum)
     if not profile.sectors and not profile.weights:
         return []
-    ordered = sorted(profile.weights, key=lambda t: (-profile.weights[t], t))  # the order reasons name them in
+    # The order reasons name them in: divisions by code, words heaviest first.
+    divisions = sorted(profile.sectors)
+    words = sorted(profile.weights, key=lambda t: (-profile.weights[t], t))
     query = select(Organisation.id, Organisation.name, Organisation.slug, Organisation.size)
-    sector_count, text_weight, shares_something = literal(0), literal(0.0), []
-    if profile.sectors:
-        shared_sectors = (
-            select(organisation_sectors.c.organisation_id, func.count().label("shared"),
-                   func.aggregate_strings(organisation_sectors.c.cpv_division, " ").label("divisions"))
-            .where(organisation_sectors.c.cpv_division.in_(profile.sectors))
-            .group_by(organisation_sectors.c.organisation_id)
-            .subquery("shared_sectors")
-        )
-        query = query.add_columns(shared_sectors.c.divisions).outerjoin(
-            shared_sectors, shared_sectors.c.organisation_id == Organisation.id)
-        sector_count = func.coalesce(shared_sectors.c.shared, 0)
-        shares_something.append(shared_sectors.c.organisation_id.is_not(None))
-    if ordered:
-        terms = _challenge_terms(profile, ordered)
-        shared_terms = (
-            select(organisation_terms.c.organisation_id, func.sum(terms.c.weight).label("weight"),
-                   func.sum(terms.c.bit).label("mask"))
-            .join(terms, terms.c.term == organisation_terms.c.term)
-            .group_by(organisation_terms.c.organisation_id)
-            .subquery("shared_terms")
-        )
-        query = query.add_columns(shared_terms.c.mask).outerjoin(
-            shared_terms, shared_terms.c.organisation_id == Organisation.id)
-        text_weight = func.coalesce(shared_terms.c.weight, 0.0)
-        shares_something.append(shared_terms.c.organisation_id.is_not(None))
+    sector_count, text_weight, shares_something = literal(0.0), literal(0.0), []
+    if divisions:
+        sectors = _shared(organisation_sectors, organisation_sectors.c.cpv_division,
+                          [(code, 1.0) for code in divisions], "sectors")
+        query = query.add_columns(sectors.c.mask.label("sector_mask")).outerjoin(
+            sectors, sectors.c.organisation_id == Organisation.id)
+        sector_count = func.coalesce(sectors.c.weight, 0.0)
+        shares_something.append(sectors.c.organisation_id.is_not(None))
+    if words:
+        terms = _shared(organisation_terms, organisation_terms.c.term,
+                        [(term, profile.weights[term]) for term in words], "terms")
+        query = query.add_columns(terms.c.mask.label("term_mask")).outerjoin(
+            terms, terms.c.organisation_id == Organisation.id)
+        text_weight = func.coalesce(terms.c.weight, 0.0)
+        shares_something.append(terms.c.organisation_id.is_not(None))
     score = _sql_score(profile, sector_count, text_weight).label("score")
     # Rounded the same way as ChallengeProfile.score, so a score shown is the score compared.
     query = (query.add_columns(score)
@@ -413,15 +428,14 @@ def match_challenge(challenge, *, minimum=None, limit=None, profile=None):
         query = query.limit(limit)
     fits = {size: budget_fit(size, profile.budget) == 1.0 for size in (*SIZE_BUDGET_RANGES, None)}
     results = []
-    for row in db.session.execute(query):
+    for row in _run_serially(query):
         score_value = round(float(row.score), 2)
         if score_value < minimum:
             continue
-        mask = int(row.mask) if ordered and row.mask else 0
         results.append(MatchResult(
             organisation_id=row.id, score=score_value, name=row.name, slug=row.slug, size=row.size,
-            sectors=sorted(row.divisions.split()) if profile.sectors and row.divisions else [],
-            terms=_named_by_mask(mask, ordered),
+            sectors=_named_by_mask(int(row.sector_mask or 0), divisions) if divisions else [],
+            terms=_named_by_mask(int(row.term_mask or 0), words) if words else [],
             budget=profile.budget, currency=profile.currency, budget_fits=fits.get(row.size, False),
         ))
     return results
