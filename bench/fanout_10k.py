@@ -109,6 +109,7 @@ def main():
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=1)
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))  # still stop the worker and redis-server
 
     from aiosmtpd.controller import Controller
     from sqlalchemy import create_engine, text

@@ -341,7 +341,9 @@ def send_due(limit=BATCH_SIZE, now=None):
     with _sending_connection() as connection:
         while report.sent < limit:
             claimed = 0
-            for delivery_id in _due_ids(connection, now or utcnow(), limit - report.sent):
+            # More candidates than still wanted: the first due ones are often the emails other workers are
+            # sending right now (one each), and stepping past those must not end this run early.
+            for delivery_id in _due_ids(connection, now or utcnow(), limit - report.sent + BATCH_SIZE):
                 delivery = _claim(connection, delivery_id, now or utcnow())
                 if delivery is None:
                     continue  # another worker's
@@ -351,6 +353,8 @@ def send_due(limit=BATCH_SIZE, now=None):
                     report.failed += 1
                     return report
                 report.sent += 1
+                if report.sent == limit:
+                    return report
             if not claimed:
                 break  # nothing due, or all of it in other workers' hands
     return report

@@ -162,6 +162,15 @@ def test_an_email_another_worker_is_sending_is_left_to_it(f, smtp_sink):
     assert [m["To"] for m in smtp_sink.messages] == [second.email, first.email]
 
 
+def test_the_email_another_worker_holds_does_not_end_a_batch_early(f, smtp_sink):
+    first, second = f.member(f.Company(), "owner"), f.member(f.Company(), "owner")
+    _queue([first, second])
+    with _next_email_claimed_by_another_worker():
+        assert mail.send_due(limit=1).sent == 1  # one more wanted: the next one, not nothing
+        db.session.rollback()
+    assert [m["To"] for m in smtp_sink.messages] == [second.email]
+
+
 def test_sending_twice_sends_once(f, smtp_sink):
     user = f.member(f.Company(), "owner")
     mail.queue_email("notification", dedupe_key="x", user=user, context={"title": "T", "body": ""})
