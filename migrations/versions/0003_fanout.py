@@ -30,6 +30,5 @@ def downgrade():
     with op.batch_alter_table("organisation_sectors", schema=None) as batch_op:
         batch_op.drop_index("ix_organisation_sectors_cpv_division")
     with op.batch_alter_table("email_deliveries", schema=None) as batch_op:
-        batch_op.drop_index("ix_email_deliveries_next_attempt_at", postgresql_where=sa.text("next_attempt_at IS NOT NULL"),
-                            sqlite_where=sa.text("next_attempt_at IS NOT NULL"))
+        batch_op.drop_index("ix_email_deliveries_next_attempt_at")
         batch_op.drop_column("next_attempt_at")

@@ -15,7 +15,7 @@ from marketplace.extensions import db
 from marketplace.models import EmailDelivery, Notification
 from marketplace.services import challenges, notifications
 
-from .conftest import wait_for
+from .conftest import Worker, wait_for
 
 pytestmark = pytest.mark.worker
 
@@ -123,6 +123,28 @@ def test_worker_killed_in_the_middle_of_a_batch(worker, smtp_sink, f):
     wait_for(lambda: worker.output().count("outbox.redispatch_stuck") >= 4, message="another redispatch")
     assert sorted(m["To"] for m in smtp_sink.messages) == sorted(p.email for p in people)
     assert len(set(smtp_sink.message_ids())) == 5
+    assert {d.attempts for d in _sent()} == {1}
+
+
+def test_two_workers_share_a_fan_out_and_send_each_email_once(worker, database_url, private_redis, smtp_sink,
+                                                              tmp_path, f):
+    """200 emails in one commit make two send tasks of 100; two workers run them at once, leaving none for beat."""
+    second = Worker(database_url, private_redis.url, smtp_sink.port, tmp_path, name="second")
+    second.start()
+    try:
+        company = f.Company()
+        people = [f.member(company, "owner" if n == 0 else "member") for n in range(200)]
+        notifications.notify_all([
+            notifications.Notice(person, "test", "Notice", f"shared:{person.id}", link="/challenges",
+                                 email_template="notification") for person in people])
+        db.session.commit()
+        wait_for(lambda: len(_sent()) == len(people), timeout=120,
+                 message=lambda: f"{len(_sent())} of {len(people)} sent without beat's help")
+        assert "mail.send_due" in worker.output() and "mail.send_due" in second.output()  # both took part
+    finally:
+        second.stop()
+    assert sorted(m["To"] for m in smtp_sink.messages) == sorted(p.email for p in people)
+    assert len(set(smtp_sink.message_ids())) == len(people)
     assert {d.attempts for d in _sent()} == {1}
 
 
