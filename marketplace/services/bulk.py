@@ -1,4 +1,7 @@
-"""Inserting many rows in a few statements, leaving out those whose unique key is already taken."""
+"""Work on many rows at once: inserting them in a few statements, building them without the cycle collector."""
+import gc
+from contextlib import contextmanager
+
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
@@ -22,3 +25,21 @@ def insert_new(table, rows, key):
     for start in range(0, len(rows), CHUNK):
         inserted += db.session.execute(statement, rows[start:start + CHUNK]).scalars().all()
     return inserted
+
+
+@contextmanager
+def cycle_collector_paused():
+    """Python's cycle collector off while tens of thousands of plain objects (rows, results) are built.
+
+    Each burst of allocations would otherwise start a collection that walks the
+    whole heap of the app: measured, that doubled the CPU time of a full match
+    list and of a 10,000-recipient fan-out. Whoever paused it turns it back on
+    (a nested or concurrent pause leaves that to the first).
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 
 from ..extensions import db
 from ..models import Notification, User
-from .bulk import insert_new
+from .bulk import cycle_collector_paused, insert_new
 from .clock import utcnow
 from .errors import NotFound
 from .mail import OutgoingEmail, queue_email, queue_emails, recipient_locale, user_from_unsubscribe_token
@@ -56,6 +56,11 @@ def notify_all(notices):
     so a concurrent or repeated run of the same handler adds nothing). Suspended
     people get nothing. Returns the notices that were new. The caller commits.
     """
+    with cycle_collector_paused():
+        return _notify_all(notices)
+
+
+def _notify_all(notices):
     wanted = {n.dedupe_key: n for n in notices if n.user is not None and not n.user.is_suspended}
     now, rows, texts = utcnow(), [], {}
     for key, notice in wanted.items():
