@@ -1,12 +1,13 @@
 """Benchmark: match one challenge against 100,000 company profiles on PostgreSQL.
 
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/agora_bench \
-        .venv/bin/python bench/match_100k.py [--companies 100000] [--runs 7] [--keep]
+        .venv/bin/python bench/match_100k.py [--companies 100000] [--runs 7] [--keep] [--no-vacuum]
 
 Builds the schema in a dedicated database (dropped and recreated: never point
 it at real data), bulk-loads the companies, their sectors and their indexed
-profile terms with COPY, then times `matching.match_challenge` (TF-IDF weights,
-sector overlap, weighted word overlap, reasons) and prints the median.
+profile terms with COPY, vacuums and analyses them (as autovacuum would), then
+times `matching.match_challenge` (TF-IDF weights, sector overlap, weighted word
+overlap, reasons) and prints the median and a SUMMARY line.
 """
 import argparse
 import os
@@ -67,7 +68,7 @@ def ensure_database(url):
     admin.dispose()
 
 
-def load_companies(db, matching, count, seed=42):
+def load_companies(db, matching, count, seed=42, vacuum=True):
     """COPY `count` companies with sectors and indexed terms; returns seconds taken."""
     from marketplace.services.cpv import cpv_divisions
 
@@ -107,10 +108,11 @@ def load_companies(db, matching, count, seed=42):
                     copy.write_row((org_id, term))
         cur.execute("SELECT setval(pg_get_serial_sequence('organisations', 'id'), (SELECT max(id) FROM organisations))")
         raw.commit()
-        raw.autocommit = True
-        cur.execute("ANALYZE organisations")
-        cur.execute("ANALYZE organisation_sectors")
-        cur.execute("ANALYZE organisation_terms")
+        raw.driver_connection.autocommit = True  # VACUUM runs outside a transaction
+        # What autovacuum does to tables that grew by inserts (PostgreSQL 13 and later): statistics for the
+        # planner, and the visibility map that lets the term index answer alone (index-only scans).
+        for table in ("organisations", "organisation_sectors", "organisation_terms"):
+            cur.execute(f"VACUUM ANALYZE {table}" if vacuum else f"ANALYZE {table}")
     finally:
         raw.close()
     return time.perf_counter() - started
@@ -150,6 +152,8 @@ def main():
     parser.add_argument("--companies", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="reuse the loaded data if present")
+    parser.add_argument("--no-vacuum", action="store_true",
+                        help="only ANALYZE after the bulk load, as right after an import before autovacuum ran")
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     if not url.startswith("postgresql"):
@@ -176,7 +180,7 @@ def main():
             db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
             db.session.commit()
             upgrade()
-            load_seconds = load_companies(db, matching, args.companies)
+            load_seconds = load_companies(db, matching, args.companies, vacuum=not args.no_vacuum)
             print(f"loaded {args.companies:,} companies in {load_seconds:.1f} s")
             make_challenge(db)
             # Fresh statistics for every table, as autovacuum would give a database that grew over time;
@@ -187,27 +191,37 @@ def main():
         terms = db.session.execute(text("SELECT count(*) FROM organisation_terms")).scalar()
         print(f"companies: {args.companies:,}; indexed (company, term) rows: {terms:,}")
 
-        timings, profile_timings = [], []
+        load_before = os.getloadavg()[0]
+        timings, profile_timings, cpu = [], [], []
         results = []
         for _ in range(args.runs):
             db.session.expire_all()
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             profile = matching.challenge_profile(challenge)
             middle = time.perf_counter()
             results = matching.match_challenge(challenge, profile=profile)
             timings.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - cpu_started)
             profile_timings.append(middle - started)
-        top = matching.match_challenge(challenge, limit=50)
+        top_timings = []
+        for _ in range(args.runs):
+            started = time.perf_counter()
+            top = matching.match_challenge(challenge, limit=50)
+            top_timings.append(time.perf_counter() - started)
+        load_after = os.getloadavg()[0]
+        full, top_median = statistics.median(timings) * 1000, statistics.median(top_timings) * 1000
         print(f"matched above threshold {matching.threshold():.0f}: {len(results):,} companies")
-        print(f"match_challenge (all matches, with reasons): median {statistics.median(timings) * 1000:.0f} ms, "
+        print(f"match_challenge (all matches, with reasons): median {full:.0f} ms, "
               f"min {min(timings) * 1000:.0f} ms, max {max(timings) * 1000:.0f} ms over {args.runs} runs")
         print("  of which TF-IDF weights (challenge_profile): "
-              f"median {statistics.median(profile_timings) * 1000:.0f} ms")
-        started = time.perf_counter()
-        for _ in range(args.runs):
-            matching.match_challenge(challenge, limit=50)
-        print(f"publisher's top 50: {(time.perf_counter() - started) / args.runs * 1000:.0f} ms per run")
+              f"median {statistics.median(profile_timings) * 1000:.0f} ms; "
+              f"CPU time in this process: median {statistics.median(cpu) * 1000:.0f} ms")
+        print(f"publisher's top 50: median {top_median:.0f} ms over {args.runs} runs")
         print("best match:", top[0].name, top[0].score, [str(r) for r in top[0].reasons] if top else "")
+        print(f"1-minute load average {load_before:.1f} before, {load_after:.1f} after")
+        print(f"SUMMARY match_100k: {args.companies:,} profiles, all {len(results):,} matches with reasons in "
+              f"{full:.0f} ms (median; aim < 1000 ms: {'met' if full < 1000 else 'NOT met'}), "
+              f"top 50 in {top_median:.0f} ms")
 
 
 if __name__ == "__main__":

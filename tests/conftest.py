@@ -163,15 +163,16 @@ class SMTPSink:
         self.refuse = False
         self._hold = None
 
-    def hold_next(self, entered, release):
-        """Keep the next transaction open after RCPT: the client is in the middle of sending."""
-        self._hold = (entered, release)
+    def hold_next(self, entered, release, after=0):
+        """Keep a transaction open after RCPT (the next one, or the one after `after` more messages
+        arrived): the client is in the middle of sending. When released, it answers 421 and keeps nothing."""
+        self._hold = (entered, release, len(self.messages) + after)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         import asyncio
 
-        if self._hold is not None:
-            entered, release = self._hold
+        if self._hold is not None and len(self.messages) >= self._hold[2]:
+            entered, release, _ = self._hold
             self._hold = None
             entered.set()
             while not release.is_set():

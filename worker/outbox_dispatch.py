@@ -1,7 +1,9 @@
-"""Notify after commit: once a transaction that wrote outbox events commits, queue their processing.
+"""Notify after commit: once a transaction that wrote outbox events or queued emails commits, queue the work.
 
-If the broker is unreachable nothing is lost: the events stay in the outbox
-and beat's `outbox.redispatch_stuck` picks them up.
+One `outbox.process_event` task per event, one `mail.send_due` task per
+batch of emails (services/mail.py). If the broker is unreachable nothing is
+lost: the events and deliveries stay in the database and beat's
+`outbox.redispatch_stuck` picks them up.
 """
 import logging
 
@@ -11,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.models import OutboxEvent
 from marketplace.observability import request_id_var
+from marketplace.services.mail import QUEUED_IN_TRANSACTION, send_batches
 
 log = logging.getLogger(__name__)
 _KEY = "agora_new_outbox_events"
@@ -36,21 +39,25 @@ def _remember_new_events(session, flush_context):
 
 def _dispatch_after_commit(session):
     ids = session.info.pop(_KEY, None)
-    if not ids:
+    emails = session.info.pop(QUEUED_IN_TRANSACTION, 0)
+    if not ids and not emails:
         return
     app = current_app._get_current_object()
     if not app.config.get("OUTBOX_DISPATCH_AFTER_COMMIT", True):
         return
     celery = app.extensions["celery"]
     headers = {"request_id": request_id_var.get()}  # the same id in the task's log lines
-    for event_id in ids:
-        try:
+    try:
+        for event_id in ids or ():
             celery.send_task("outbox.process_event", args=[event_id], headers=headers)
-        except Exception:  # broker down: the outbox keeps the event for beat
-            log.warning("could not queue outbox event %s; beat will retry", event_id, exc_info=True)
-            break
+        for _ in range(send_batches(emails)):
+            celery.send_task("mail.send_due", headers=headers)
+    except Exception:  # broker down: the outbox and the deliveries wait for beat
+        log.warning("could not queue the work of a commit (%s events, %s emails); beat will retry",
+                    len(ids or ()), emails, exc_info=True)
 
 
 def _forget_rolled_back(session, previous_transaction):
     if previous_transaction.parent is None:
         session.info.pop(_KEY, None)
+        session.info.pop(QUEUED_IN_TRANSACTION, None)

@@ -1,7 +1,7 @@
 """Thin tasks: take ids, call one service."""
 from celery import shared_task
 
-from marketplace.services import deadlines, notifications, outbox, pilot_reminders, pitch_sessions
+from marketplace.services import deadlines, mail, notifications, outbox, pilot_reminders, pitch_sessions
 
 
 @shared_task(name="outbox.process_event", bind=True, max_retries=8)
@@ -13,10 +13,22 @@ def process_event(self, event_id):
         raise self.retry(exc=exc, countdown=outbox.backoff_seconds(self.request.retries)) from exc
 
 
+@shared_task(name="mail.send_due")
+def send_due_emails():
+    """A batch of due emails over the kept connection; a failure schedules the run that retries it."""
+    report = mail.send_due()
+    if report.retry_in is not None:
+        send_due_emails.apply_async(countdown=report.retry_in)  # the failed email's backoff, with jitter
+    return report.sent
+
+
 @shared_task(name="outbox.redispatch_stuck")
 def redispatch_stuck():
+    """Beat, every minute: queue again what a broker outage or a dead worker left behind."""
     for event_id in outbox.stuck_event_ids():
         process_event.delay(event_id)
+    for _ in range(mail.stuck_send_batches()):
+        send_due_emails.delay()
 
 
 @shared_task(name="challenges.close_due")

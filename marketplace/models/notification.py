@@ -1,5 +1,5 @@
 """In-app notifications and email deliveries, each done once (unique key)."""
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -28,7 +28,19 @@ class Notification(db.Model):
 
 
 class EmailDelivery(db.Model):
+    """One email to one address: queued, then sent or failed (and tried again) — the worker's to-do list.
+
+    `next_attempt_at` says when to try: the time it was queued, after a failure
+    the time its backoff ends; null once sent or given up. The partial index on
+    it holds only the deliveries still to do, so claiming the next one stays a
+    short index scan however many sent emails the table keeps.
+    """
+
     __tablename__ = "email_deliveries"
+    __table_args__ = (
+        Index("ix_email_deliveries_next_attempt_at", "next_attempt_at",
+              postgresql_where=text("next_attempt_at IS NOT NULL"), sqlite_where=text("next_attempt_at IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -44,3 +56,4 @@ class EmailDelivery(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     sent_at = mapped_column(UTCDateTime, nullable=True)
+    next_attempt_at = mapped_column(UTCDateTime, nullable=True)

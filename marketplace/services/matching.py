@@ -17,9 +17,11 @@ A company with neither a sector nor a word in common is never matched: a
 budget alone is no reason to write to anyone.
 
 Speed: profiles are tokenised when they are saved, into the inverted index
-`organisation_terms`, so scoring 100,000 companies is three indexed SQL
-aggregates (document frequencies, sector overlap, weighted word overlap); only
-the companies that come out on top are given their reasons in Python.
+`organisation_terms`, so scoring 100,000 companies is two SQL statements: the
+challenge's document frequencies, then one statement that aggregates sector
+overlap and weighted word overlap per company over the indexes, scores, filters
+and sorts — carrying what each company shares, so the reasons need no more
+queries (docs/performance.md has the figures).
 """
 import math
 import re
@@ -31,7 +33,7 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, delete, func, insert, literal, select, union
+from sqlalchemy import Float, String, and_, case, delete, func, insert, literal, or_, select, text, union_all
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
@@ -44,6 +46,7 @@ from ..models.challenge import CANCELLED, DRAFT, PUBLISHED, challenge_sectors
 from ..models.organisation import COMPANY, organisation_sectors
 from ..models.pitch import PITCH_SELECTED
 from . import permissions
+from .bulk import cycle_collector_paused, insert_new
 from .clock import utcnow
 from .cpv import cpv_name
 from .errors import Conflict, InvalidTransition, NotFound
@@ -339,91 +342,123 @@ def _sql_score(profile, sector_count, text_weight):
     return SECTOR_POINTS * sector + TEXT_POINTS * text + BUDGET_POINTS * budget
 
 
+def _shared(index, key, weighted_keys, name):
+    """Per company: the summed weight and the bit mask of the keys it shares with the challenge.
+
+    `weighted_keys` is [(key, weight)] in the order reasons name them. Each key
+    gets a distinct power of two as its bit, so the sum of the bits of the keys
+    a company shares is a mask that names them: the reasons come out of the
+    same aggregate as the score (a float sum, exact below 2**53; at most
+    MAX_CHALLENGE_TERMS words and the 45-odd CPV divisions).
+    """
+    rows = [select(literal(value, key.type).label("key"), literal(weight, Float).label("weight"),
+                   literal(float(2 ** position), Float).label("bit"))
+            for position, (value, weight) in enumerate(weighted_keys)]
+    keys = (union_all(*rows) if len(rows) > 1 else rows[0]).subquery(f"challenge_{name}")
+    return (
+        select(index.c.organisation_id, func.sum(keys.c.weight).label("weight"), func.sum(keys.c.bit).label("mask"))
+        .join(keys, keys.c.key == key)
+        .group_by(index.c.organisation_id)
+        .subquery(f"shared_{name}")
+    )
+
+
+# PostgreSQL settings for the matching statement alone, put back right after it (SET LOCAL … TO DEFAULT).
+_STATEMENT_SETTINGS = {
+    # In a parallel plan each worker rebuilds the whole per-company word aggregate for itself (it is the
+    # inner side of a hash join): on a small machine that triples the work of the slowest part.
+    "max_parallel_workers_per_gather": "0",
+    # That aggregate holds a row per company (about 13 MB for 100,000): in memory, not spilled to disk.
+    "work_mem": "'64MB'",
+}
+
+
+def _run(query):
+    """All rows of the matching statement, under _STATEMENT_SETTINGS on PostgreSQL."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return db.session.execute(query).all()
+    for name, value in _STATEMENT_SETTINGS.items():
+        db.session.execute(text(f"SET LOCAL {name} = {value}"))
+    try:
+        return db.session.execute(query).all()
+    finally:
+        for name in _STATEMENT_SETTINGS:
+            db.session.execute(text(f"SET LOCAL {name} TO DEFAULT"))
+
+
+def _decoder(ordered):
+    """A function from a bit mask to the keys it names, in the order of `ordered` (bit 0 first).
+
+    By table lookup, a byte at a time: 24,000 matches are 48,000 masks to read.
+    """
+    tables = [[[key for bit, key in enumerate(ordered[start:start + 8]) if value >> bit & 1] for value in range(256)]
+              for start in range(0, len(ordered), 8)]
+
+    def named(mask):
+        names = []
+        for table in tables:
+            if not mask:
+                break
+            names += table[mask & 255]
+            mask >>= 8
+        return names
+
+    return named
+
+
 def match_challenge(challenge, *, minimum=None, limit=None, profile=None):
     """Every company scoring at least `minimum` (the configured threshold), best first, with reasons.
 
-    Sector overlap and weighted word overlap are aggregated in SQL over the
-    indexes; Python then gathers the shared sectors and words of the returned
-    companies only.
+    One SQL statement: the shared sectors and the shared weighted words are
+    aggregated per company over the indexes (each with what is shared, which
+    becomes the reasons), scored, filtered and sorted; Python only turns the
+    rows that pass into results.
     """
     profile = profile or challenge_profile(challenge)
     minimum = threshold() if minimum is None else float(minimum)
-    candidates = []
-    sector_q = None
-    if profile.sectors:
-        sector_q = (
-            select(organisation_sectors.c.organisation_id.label("organisation_id"),
-                   func.count().label("shared"))
-            .where(organisation_sectors.c.cpv_division.in_(profile.sectors))
-            .group_by(organisation_sectors.c.organisation_id)
-            .subquery("shared_sectors")
-        )
-        candidates.append(select(sector_q.c.organisation_id))
-    text_q = None
-    if profile.weights:
-        weight = case(
-            *[(organisation_terms.c.term == term, w) for term, w in profile.weights.items()], else_=0.0
-        )
-        text_q = (
-            select(organisation_terms.c.organisation_id.label("organisation_id"),
-                   func.sum(weight).label("weight"))
-            .where(organisation_terms.c.term.in_(list(profile.weights)))
-            .group_by(organisation_terms.c.organisation_id)
-            .subquery("shared_terms")
-        )
-        candidates.append(select(text_q.c.organisation_id))
-    if not candidates:
+    if not profile.sectors and not profile.weights:
         return []
-    candidate_ids = (union(*candidates) if len(candidates) > 1 else candidates[0]).subquery("candidates")
-    sector_count = func.coalesce(sector_q.c.shared, 0) if sector_q is not None else literal(0)
-    text_weight = func.coalesce(text_q.c.weight, 0.0) if text_q is not None else literal(0.0)
+    # The order reasons name them in: divisions by code, words heaviest first.
+    divisions = sorted(profile.sectors)
+    words = sorted(profile.weights, key=lambda t: (-profile.weights[t], t))
+    query = select(Organisation.id, Organisation.name, Organisation.slug, Organisation.size)
+    sector_count, text_weight, shares_something = literal(0.0), literal(0.0), []
+    if divisions:
+        sectors = _shared(organisation_sectors, organisation_sectors.c.cpv_division,
+                          [(code, 1.0) for code in divisions], "sectors")
+        query = query.add_columns(sectors.c.mask.label("sector_mask")).outerjoin(
+            sectors, sectors.c.organisation_id == Organisation.id)
+        sector_count = func.coalesce(sectors.c.weight, 0.0)
+        shares_something.append(sectors.c.organisation_id.is_not(None))
+    if words:
+        terms = _shared(organisation_terms, organisation_terms.c.term,
+                        [(term, profile.weights[term]) for term in words], "terms")
+        query = query.add_columns(terms.c.mask.label("term_mask")).outerjoin(
+            terms, terms.c.organisation_id == Organisation.id)
+        text_weight = func.coalesce(terms.c.weight, 0.0)
+        shares_something.append(terms.c.organisation_id.is_not(None))
     score = _sql_score(profile, sector_count, text_weight).label("score")
-    query = (
-        select(Organisation.id, Organisation.name, Organisation.slug, Organisation.size,
-               sector_count.label("sector_count"), score)
-        .select_from(candidate_ids)
-        .join(Organisation, Organisation.id == candidate_ids.c.organisation_id)
-    )
-    if sector_q is not None:
-        query = query.outerjoin(sector_q, sector_q.c.organisation_id == Organisation.id)
-    if text_q is not None:
-        query = query.outerjoin(text_q, text_q.c.organisation_id == Organisation.id)
     # Rounded the same way as ChallengeProfile.score, so a score shown is the score compared.
-    query = query.where(_company_filter(), score >= minimum - 0.005).order_by(score.desc(), Organisation.id)
+    query = (query.add_columns(score)
+             .where(_company_filter(), or_(*shares_something), score >= minimum - 0.005)
+             .order_by(score.desc(), Organisation.id))
     if limit is not None:
         query = query.limit(limit)
-    results = [
-        MatchResult(organisation_id=row.id, score=round(float(row.score), 2), name=row.name, slug=row.slug,
-                    size=row.size, budget=profile.budget, currency=profile.currency,
-                    budget_fits=budget_fit(row.size, profile.budget) == 1.0)
-        for row in db.session.execute(query)
-    ]
-    results = [r for r in results if r.score >= minimum]
-    _explain(results, profile)
+    fits = {size: budget_fit(size, profile.budget) == 1.0 for size in (*SIZE_BUDGET_RANGES, None)}
+    sectors_named, words_named = _decoder(divisions), _decoder(words)
+    results = []
+    with cycle_collector_paused():
+        for row in _run(query):
+            score_value = round(float(row.score), 2)
+            if score_value < minimum:
+                continue
+            results.append(MatchResult(
+                organisation_id=row.id, score=score_value, name=row.name, slug=row.slug, size=row.size,
+                sectors=sectors_named(int(row.sector_mask or 0)) if divisions else [],
+                terms=words_named(int(row.term_mask or 0)) if words else [],
+                budget=profile.budget, currency=profile.currency, budget_fits=fits.get(row.size, False),
+            ))
     return results
-
-
-def _explain(results, profile):
-    """Fill in the shared sectors and words of these results (two indexed queries per chunk)."""
-    by_id = {r.organisation_id: r for r in results}
-    for chunk in _chunks(by_id):
-        if profile.sectors:
-            for org_id, division in db.session.execute(
-                select(organisation_sectors.c.organisation_id, organisation_sectors.c.cpv_division)
-                .where(organisation_sectors.c.organisation_id.in_(chunk),
-                       organisation_sectors.c.cpv_division.in_(profile.sectors))
-                .order_by(organisation_sectors.c.cpv_division)
-            ):
-                by_id[org_id].sectors.append(division)
-        if profile.weights:
-            for org_id, term in db.session.execute(
-                select(organisation_terms.c.organisation_id, organisation_terms.c.term)
-                .where(organisation_terms.c.organisation_id.in_(chunk),
-                       organisation_terms.c.term.in_(list(profile.weights)))
-            ):
-                by_id[org_id].terms.append(term)
-    for result in results:
-        result.terms.sort(key=lambda t: (-profile.weights.get(t, 0), t))
 
 
 def score_company(challenge, company, profile=None):
@@ -613,49 +648,44 @@ def _in_locale(locale, *texts):
 @handles("challenge.published")
 def notify_matching_companies(event):
     """Score every company, store the matches, and tell each member of a matching company why (once)."""
-    from . import notifications  # H6's service; imported here so matching loads without it
-
     challenge_id = event.payload.get("challenge_id") or event.payload.get("object_id")
     challenge = db.session.get(Challenge, challenge_id)
     if challenge is None or challenge.status != PUBLISHED:
         return  # cancelled or unpublished in the meantime: nobody to tell
+    with cycle_collector_paused():  # ten thousand recipients are a lot of objects, none in a cycle
+        _notify_matches(challenge)
+
+
+def _notify_matches(challenge):
+    from . import notifications  # H6's service; imported here so matching loads without it
+
     results = match_challenge(challenge)
-    stored = set(db.session.scalars(select(Match.organisation_id).where(Match.challenge_id == challenge.id)))
-    fresh = [
-        {"challenge_id": challenge.id, "organisation_id": r.organisation_id, "score": r.score,
-         "reasons": r.reason_data, "created_at": utcnow()}
-        for r in results if r.organisation_id not in stored
-    ]
-    for start in range(0, len(fresh), _IN_CHUNK):
-        db.session.execute(insert(Match), fresh[start:start + _IN_CHUNK])
+    now = utcnow()
+    insert_new(Match.__table__, [{"challenge_id": challenge.id, "organisation_id": r.organisation_id, "score": r.score,
+                                  "reasons": r.reason_data, "created_at": now} for r in results], Match.__table__.c.id)
     link = f"/challenges/{challenge.slug}"
+    context = {
+        "challenge_title": challenge.title,
+        "challenge_summary": challenge.summary,
+        "challenge_link": link,
+        "agency_name": challenge.agency.name if challenge.agency else "",
+        "pitch_deadline": challenge.pitch_deadline.isoformat() if challenge.pitch_deadline else None,
+    }
     members = _members_of([r.organisation_id for r in results])
+    notices = []
     for result in results:
         reasons = result.reasons
         for user in members.get(result.organisation_id, ()):
-            locale = _locale_of(user)
             title, *reason_texts = _in_locale(
-                locale, _l("New challenge that matches %(company)s: %(title)s",
-                           company=result.name, title=challenge.title), *reasons)
-            notifications.notify(
-                user,
-                kind="challenge.matched",
-                title=title,
-                body="\n".join(reason_texts),
-                link=link,
-                dedupe_key=f"match:{challenge.id}:{user.id}",
-                email_template="challenge_matched",
-                email_context={
-                    "challenge_title": challenge.title,
-                    "challenge_summary": challenge.summary,
-                    "challenge_link": link,
-                    "agency_name": challenge.agency.name if challenge.agency else "",
-                    "company_name": result.name,
-                    "reasons": reason_texts,
-                    "score": result.score,
-                    "pitch_deadline": challenge.pitch_deadline.isoformat() if challenge.pitch_deadline else None,
-                },
-            )
+                _locale_of(user), _l("New challenge that matches %(company)s: %(title)s",
+                                     company=result.name, title=challenge.title), *reasons)
+            notices.append(notifications.Notice(
+                user, "challenge.matched", title, f"match:{challenge.id}:{user.id}", body="\n".join(reason_texts),
+                link=link, email_template="challenge_matched",
+                email_context={**context, "company_name": result.name, "reasons": reason_texts,
+                               "score": result.score},
+            ))
+    notifications.notify_all(notices)  # a few INSERTs for every member of every matching company
 
 
 @handles("challenge.invitation_to_pitch_sent")

@@ -1,54 +1,83 @@
 """In-app notifications, and the email that goes with each according to the person's preference.
 
-`notify` is called by outbox handlers; its dedupe key (event and recipient)
+`notify` (one person) and `notify_all` (a fan-out: everyone a challenge
+matches) are called by outbox handlers; the dedupe key (event and recipient)
 makes a handler that runs twice notify once.
 """
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Notification, User
+from .bulk import cycle_collector_paused, insert_new
 from .clock import utcnow
 from .errors import NotFound
-from .mail import queue_email, recipient_locale, user_from_unsubscribe_token
+from .mail import OutgoingEmail, queue_email, queue_emails, recipient_locale, user_from_unsubscribe_token
 
 IMMEDIATE, DAILY, OFF = "immediate", "daily", "off"
 PREFERENCES = (IMMEDIATE, DAILY, OFF)
 PER_PAGE = 25
 
 
+@dataclass
+class Notice:
+    """One notice for one person. `title` and `body` may be lazy strings: they are rendered in the person's language."""
+
+    user: User
+    kind: str
+    title: object
+    dedupe_key: str
+    body: object = ""
+    link: str | None = None
+    email_template: str | None = None
+    email_context: dict | None = None
+
+
 def notify(user, *, kind, title, body="", link=None, dedupe_key, email_template=None, email_context=None):
     """Put a notice in the user's inbox, once per dedupe key, and email it if they want it now.
 
-    Returns the new Notification, or None if this key was already notified.
-    `title` and `body` may be lazy strings: they are rendered in the user's language.
-    The caller commits.
+    Returns the new Notification, or None if this key was already notified. The caller commits.
     """
-    if user is None or user.is_suspended:
+    if not notify_all([Notice(user, kind, title, dedupe_key, body=body, link=link, email_template=email_template,
+                              email_context=email_context)]):
         return None
-    if db.session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)) is not None:
-        return None
-    with force_locale(recipient_locale(user)):
-        title_text, body_text = str(title)[:300], str(body or "")
-    notification = Notification(user_id=user.id, dedupe_key=dedupe_key, kind=kind, title=title_text,
-                                body=body_text, link=link)
-    try:
-        with db.session.begin_nested():
-            db.session.add(notification)
-            db.session.flush()
-    except IntegrityError:
-        return None  # a concurrent run of the same handler got there first
-    if email_template and user.notification_preference == IMMEDIATE:
-        queue_email(email_template, dedupe_key=f"email:{dedupe_key}", user=user,
-                    context={"title": title_text, "body": body_text,
-                             "link": (current_app.config["BASE_URL"].rstrip("/") + link) if link else None,
-                             **(email_context or {})})
-    return notification
+    return db.session.scalar(select(Notification).where(Notification.dedupe_key == dedupe_key))
+
+
+def notify_all(notices):
+    """Put each notice in its person's inbox once per dedupe key, and queue the emails wanted now.
+
+    A few INSERTs for any number of people (each skipping keys already there,
+    so a concurrent or repeated run of the same handler adds nothing). Suspended
+    people get nothing. Returns the notices that were new. The caller commits.
+    """
+    with cycle_collector_paused():
+        return _notify_all(notices)
+
+
+def _notify_all(notices):
+    wanted = {n.dedupe_key: n for n in notices if n.user is not None and not n.user.is_suspended}
+    now, rows, texts = utcnow(), [], {}
+    for key, notice in wanted.items():
+        with force_locale(recipient_locale(notice.user)):
+            texts[key] = title, body = str(notice.title)[:300], str(notice.body or "")
+        rows.append({"user_id": notice.user.id, "dedupe_key": key, "kind": notice.kind, "title": title, "body": body,
+                     "link": notice.link, "created_at": now})
+    table = Notification.__table__
+    new = [wanted[key] for key in insert_new(table, rows, table.c.dedupe_key)]
+    base_url = current_app.config["BASE_URL"].rstrip("/")
+    queue_emails([
+        OutgoingEmail(n.email_template, f"email:{n.dedupe_key}", user=n.user,
+                      context={"title": texts[n.dedupe_key][0], "body": texts[n.dedupe_key][1],
+                               "link": base_url + n.link if n.link else None, **(n.email_context or {})})
+        for n in new if n.email_template and n.user.notification_preference == IMMEDIATE
+    ])
+    return new
 
 
 def unread_count(user):

@@ -64,15 +64,19 @@ def _note_failure(event_id, exc):
     log.warning("outbox event %s failed: %s", event_id, exc)
 
 
-def stuck_event_ids(limit=500):
+def stuck_cutoff():
+    """Work waiting since before this time was left behind (broker down, worker killed): beat dispatches it again."""
     from flask import current_app
 
-    cutoff = utcnow() - timedelta(seconds=current_app.config.get("OUTBOX_STUCK_AFTER_SECONDS",
-                                                                 STUCK_AFTER.total_seconds()))
+    return utcnow() - timedelta(seconds=current_app.config.get("OUTBOX_STUCK_AFTER_SECONDS",
+                                                               STUCK_AFTER.total_seconds()))
+
+
+def stuck_event_ids(limit=500):
     return list(
         db.session.scalars(
             select(OutboxEvent.id)
-            .where(OutboxEvent.processed_at.is_(None), OutboxEvent.created_at < cutoff)
+            .where(OutboxEvent.processed_at.is_(None), OutboxEvent.created_at < stuck_cutoff())
             .order_by(OutboxEvent.id)
             .limit(limit)
         )
@@ -80,7 +84,11 @@ def stuck_event_ids(limit=500):
 
 
 def process_pending(limit=1000):
-    """Process unprocessed events in order, including those their handlers add (the CLI and tests use this)."""
+    """Process unprocessed events in order, including those their handlers add, then send the emails due.
+
+    What the worker does, in this process (the CLI and tests use this). Returns the number of events.
+    """
+    from .mail import send_due  # mail builds on this module; the emails are its own outbox
     done, seen = 0, set()
     while done < limit:
         ids = [event_id for event_id in db.session.scalars(
@@ -92,6 +100,7 @@ def process_pending(limit=1000):
             seen.add(event_id)  # an event that fails stays pending, but is not retried in this call
             process_event(event_id)
             done += 1
+    send_due(limit=limit)
     return done
 
 

@@ -1,12 +1,15 @@
 """Email: queued once per key, rendered in the recipient's language, sent over real SMTP, failures recorded."""
+from contextlib import contextmanager
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.models import EmailDelivery, Notification, OutboxEvent
+from marketplace.models import EmailDelivery, Notification
 from marketplace.services import mail, notifications
-from marketplace.services.mail import DeliveryFailed
-from marketplace.services.outbox import HandlerFailed, process_pending
+from marketplace.services.clock import utcnow
+from marketplace.services.outbox import process_pending
 
 
 def _notify(user, key="k1", **kwargs):
@@ -30,7 +33,7 @@ def test_notify_once_per_key_with_an_email_for_immediate_people(f, smtp_sink):
     assert message.get_body(("plain",)).get_content().startswith("A new challenge matches you")
     html = message.get_body(("html",)).get_content()
     assert "http://localhost/challenges/x" in html and "/notifications/unsubscribe/" in html
-    assert message["List-Unsubscribe"].startswith("<http://localhost/notifications/unsubscribe/")
+    assert message["List-Unsubscribe"].strip().startswith("<http://localhost/notifications/unsubscribe/")
     delivery = db.session.scalars(select(EmailDelivery)).one()
     assert delivery.status == "sent" and delivery.attempts == 1 and delivery.sent_at is not None
 
@@ -52,44 +55,183 @@ def test_emails_are_in_the_recipients_language(f, smtp_sink):
     assert "Voici ce qui s’est passé sur Agora depuis hier." in delivery.body_text
 
 
+def _one_delivery():
+    db.session.expire_all()
+    return db.session.scalars(select(EmailDelivery)).one()
+
+
 def test_a_refusing_server_is_recorded_retried_and_delivered_later(f, smtp_sink):
     user = f.member(f.Company(), "owner")
     _notify(user)
     smtp_sink.refuse = True
-    with pytest.raises(HandlerFailed):
-        process_pending()
-    delivery = db.session.scalars(select(EmailDelivery)).one()
+    report = mail.send_due()
+    assert (report.sent, report.failed) == (0, 1) and 1 <= report.retry_in <= 2  # backoff with jitter
+    delivery = _one_delivery()
     assert delivery.status == "failed" and delivery.attempts == 1 and "451" in delivery.last_error
-    event = db.session.scalars(select(OutboxEvent).where(OutboxEvent.topic == "email.queued")).one()
-    assert event.processed_at is None and event.attempts == 1
+    assert delivery.next_attempt_at > utcnow()
     smtp_sink.refuse = False
-    process_pending()
-    db.session.refresh(delivery)
+    assert mail.send_due().sent == 0  # not before its backoff ends
+    assert mail.send_due(now=delivery.next_attempt_at).sent == 1
+    delivery = _one_delivery()
     assert delivery.status == "sent" and delivery.attempts == 2 and delivery.last_error is None
+    assert delivery.next_attempt_at is None
     assert len(smtp_sink.messages) == 1
+
+
+def test_backoff_grows_until_the_delivery_is_given_up(f, smtp_sink):
+    user = f.member(f.Company(), "owner")
+    _notify(user)
+    smtp_sink.refuse = True
+    later, waits = utcnow(), []
+    for _ in range(mail.MAX_ATTEMPTS):
+        later += timedelta(days=1)
+        waits.append(mail.send_due(now=later).retry_in)
+    # 2, 4, 8 … seconds, each with jitter (half to all of it); after the last attempt nothing more is scheduled.
+    assert [2 ** (n + 1) / 2 <= wait <= 2 ** (n + 1) for n, wait in enumerate(waits[:-1])] == [True] * 9
+    assert waits[-1] is None
+    delivery = _one_delivery()
+    assert delivery.status == "failed" and delivery.attempts == mail.MAX_ATTEMPTS
+    assert delivery.next_attempt_at is None and "451" in delivery.last_error
+    smtp_sink.refuse = False
+    assert mail.send_due(now=later + timedelta(days=30)).sent == 0
+    assert smtp_sink.messages == []
+
+
+def _queue(users, prefix="batch"):
+    for n, user in enumerate(users):
+        mail.queue_email("notification", dedupe_key=f"{prefix}:{n}", user=user, context={"title": f"T{n}", "body": ""})
+    db.session.commit()
+
+
+def test_a_batch_sends_each_due_email_once_in_the_order_queued(f, smtp_sink):
+    users = [f.member(f.Company(), "owner") for _ in range(5)]
+    _queue(users)
+    assert mail.send_due(limit=3).sent == 3
+    assert mail.send_due(limit=3).sent == 2
+    assert mail.send_due(limit=3).sent == 0
+    assert [m["To"] for m in smtp_sink.messages] == [u.email for u in users]
+    assert len(set(smtp_sink.message_ids())) == 5
+    assert {(d.status, d.attempts) for d in db.session.scalars(select(EmailDelivery))} == {("sent", 1)}
+
+
+def test_a_failure_ends_the_batch_and_leaves_the_rest_queued(f, smtp_sink):
+    _queue([f.member(f.Company(), "owner") for _ in range(3)])
+    smtp_sink.refuse = True
+    report = mail.send_due()
+    assert (report.sent, report.failed) == (0, 1)
+    statuses = [d.status for d in db.session.scalars(select(EmailDelivery).order_by(EmailDelivery.id))]
+    assert statuses == ["failed", "queued", "queued"]
+
+
+def test_an_email_that_cannot_be_built_is_recorded_and_does_not_hold_up_the_others(f, smtp_sink):
+    broken, fine = f.member(f.Company(), "owner"), f.member(f.Company(), "owner")
+    _queue([broken, fine])
+    db.session.execute(EmailDelivery.__table__.update().where(EmailDelivery.dedupe_key == "batch:0")
+                       .values(to_address="someone@example.org\nBcc: everyone@example.org"))
+    db.session.commit()
+    assert mail.send_due().failed == 1
+    assert mail.send_due().sent == 1
+    assert [m["To"] for m in smtp_sink.messages] == [fine.email]
+    failed = db.session.scalars(select(EmailDelivery).where(EmailDelivery.status == "failed")).one()
+    assert failed.attempts == 1 and "Bcc: everyone@example.org" in failed.last_error
+
+
+@contextmanager
+def _next_email_claimed_by_another_worker():
+    """Another worker is sending the next due email: it holds the row lock (PostgreSQL) or the lease (SQLite)."""
+    if db.engine.dialect.name != "postgresql":
+        with db.engine.connect() as other:
+            mail._claim(other, mail._due_ids(other, utcnow(), 1)[0], utcnow())
+        yield
+        return
+    with db.engine.connect() as other:
+        other.execute(select(EmailDelivery.id).order_by(EmailDelivery.next_attempt_at).limit(1).with_for_update())
+        yield
+    # That connection is gone, as a killed worker's would be: the lock went with it.
+
+
+def test_an_email_another_worker_is_sending_is_left_to_it(f, smtp_sink):
+    first, second = f.member(f.Company(), "owner"), f.member(f.Company(), "owner")
+    _queue([first, second])
+    with _next_email_claimed_by_another_worker():
+        assert mail.send_due().sent == 1
+        db.session.rollback()
+    assert [m["To"] for m in smtp_sink.messages] == [second.email]
+    # That worker died without sending: once its claim is gone the email is sent, once.
+    assert mail.send_due(now=utcnow() + mail.SQLITE_LEASE + timedelta(seconds=1)).sent == 1
+    assert [m["To"] for m in smtp_sink.messages] == [second.email, first.email]
+
+
+def test_the_email_another_worker_holds_does_not_end_a_batch_early(f, smtp_sink):
+    first, second = f.member(f.Company(), "owner"), f.member(f.Company(), "owner")
+    _queue([first, second])
+    with _next_email_claimed_by_another_worker():
+        assert mail.send_due(limit=1).sent == 1  # one more wanted: the next one, not nothing
+        db.session.rollback()
+    assert [m["To"] for m in smtp_sink.messages] == [second.email]
 
 
 def test_sending_twice_sends_once(f, smtp_sink):
     user = f.member(f.Company(), "owner")
-    delivery = mail.queue_email("notification", dedupe_key="x", user=user, context={"title": "T", "body": ""})
+    mail.queue_email("notification", dedupe_key="x", user=user, context={"title": "T", "body": ""})
     db.session.commit()
-    assert mail.send_delivery(delivery.id) is True
-    assert mail.send_delivery(delivery.id) is False
+    assert mail.send_due().sent == 1
+    assert mail.send_due().sent == 0
+    assert mail.stuck_send_batches() == 0
     assert len(smtp_sink.messages) == 1
 
 
 def test_no_server_at_all_is_a_recorded_failure(f, app):
     user = f.member(f.Company(), "owner")
-    delivery = mail.queue_email("notification", dedupe_key="y", user=user, context={"title": "T", "body": ""})
+    mail.queue_email("notification", dedupe_key="y", user=user, context={"title": "T", "body": ""})
     db.session.commit()
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=9)  # nothing listens on the discard port
     try:
-        with pytest.raises(DeliveryFailed):
-            mail.send_delivery(delivery.id)
+        assert mail.send_due().failed == 1
     finally:
         app.config.update(MAIL_SERVER="localhost", MAIL_PORT=25)
-    db.session.refresh(delivery)
+    delivery = _one_delivery()
     assert delivery.status == "failed" and "Connection" in delivery.last_error
+
+
+def test_emails_queued_together_are_each_recorded_once(f):
+    users = [f.member(f.Company(), "owner") for _ in range(3)]
+    emails = [mail.OutgoingEmail("notification", f"many:{u.id}", user=u, context={"title": "T", "body": ""})
+              for u in users]
+    assert mail.queue_emails(emails + emails[:1]) == 3
+    assert mail.queue_emails(emails) == 0  # a handler run twice
+    db.session.commit()
+    assert db.session.query(EmailDelivery).count() == 3
+    assert mail.send_batches(3) == 1 and mail.send_batches(mail.BATCH_SIZE + 1) == 2
+
+
+def test_an_email_needs_somebody_to_go_to(f):
+    with pytest.raises(ValueError):
+        mail.queue_email("notification", dedupe_key="nobody", context={"title": "T", "body": ""})
+    assert db.session.query(EmailDelivery).count() == 0
+
+
+def test_notify_all_tells_each_person_once_in_their_language_by_their_preference(f):
+    company = f.Company()
+    now_en = f.member(company, "owner")
+    now_fr = f.member(company, "member", locale="fr")
+    daily = f.member(company, "member", notification_preference="daily")
+    off = f.member(company, "member", notification_preference="off")
+    suspended = f.member(company, "member", is_suspended=True)
+    from flask_babel import lazy_gettext as _l
+
+    notices = [notifications.Notice(user, "test", _l("Stop these emails"), f"all:{user.id}", link="/notifications",
+                                    email_template="notification")
+               for user in (now_en, now_fr, daily, off, suspended)]
+    assert len(notifications.notify_all(notices)) == 4
+    assert notifications.notify_all(notices) == []
+    db.session.commit()
+    notes = {n.user_id: n for n in db.session.scalars(select(Notification))}
+    assert set(notes) == {now_en.id, now_fr.id, daily.id, off.id}
+    assert notes[now_en.id].title == "Stop these emails" and notes[now_fr.id].title == "Ne plus recevoir ces e-mails"
+    deliveries = db.session.scalars(select(EmailDelivery)).all()
+    assert sorted(d.to_address for d in deliveries) == sorted([now_en.email, now_fr.email])
+    assert {d.dedupe_key for d in deliveries} == {f"email:all:{now_en.id}", f"email:all:{now_fr.id}"}
 
 
 def test_unsubscribe_links_are_signed(f):

@@ -141,6 +141,27 @@ def test_hostile_profile_text_is_just_words(f, challenge):
     assert "script" not in result.terms  # not a challenge word, so not named
 
 
+def test_every_shared_word_is_named_even_when_the_challenge_has_forty(f):
+    words = [f"zq{a}{b}x" for a in "abcde" for b in "abcdefghi"]  # 45 rare words, all of one weight
+    challenge = f.Challenge(title="Rare words", summary="", problem_statement=" ".join(words), desired_outcomes="")
+    company = _company(f, capability_statement="Rare words: " + " ".join(words), keywords="")
+    [result] = matching.match_challenge(challenge, minimum=1)
+    # The title's words count twice, so weigh most; then equal weights, alphabetically; forty in all.
+    heaviest = ["rare", "word"] + sorted(words)[:matching.MAX_CHALLENGE_TERMS - 2]
+    assert result.terms == heaviest == matching.score_company(challenge, company).terms
+    assert {"code": "keywords", "terms": heaviest[:matching.REASON_TERMS]} in result.reason_data
+
+
+def test_the_publishers_top_list_is_the_head_of_the_full_list(f, challenge):
+    for statement in ("Outpatient appointment reminders.", "Appointment reminders.", "Hospital software."):
+        _company(f, sectors=["85"], capability_statement=statement)
+    full = matching.match_challenge(challenge, minimum=1)
+    top = matching.match_challenge(challenge, minimum=1, limit=2)
+    assert len(full) == 3
+    assert [(r.organisation_id, r.score, r.terms, r.sectors) for r in top] == [
+        (r.organisation_id, r.score, r.terms, r.sectors) for r in full[:2]]
+
+
 # --- the handler ---------------------------------------------------------------------------------
 
 def _publish(challenge):

@@ -67,18 +67,19 @@ class PrivateRedis:
 class Worker:
     """`celery -A worker.app worker` in its own process, on the test's database and broker."""
 
-    def __init__(self, database_url, broker_url, smtp_port, tmp_path):
+    def __init__(self, database_url, broker_url, smtp_port, tmp_path, name="test"):
         self.env = dict(os.environ, AGORA_ENV="testing", TEST_DATABASE_URL=database_url,
                         CELERY_BROKER_URL=broker_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp_port),
                         OUTBOX_STUCK_AFTER_SECONDS="0", PYTHONUNBUFFERED="1")
-        self.log_path = tmp_path / "worker.log"
+        self.name = name
+        self.log_path = tmp_path / f"{name}.log"
         self.process = None
 
     def start(self):
         self.log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "worker.app", "worker", "--pool", "solo", "--loglevel", "INFO",
-             "--without-heartbeat", "--without-gossip", "--without-mingle", "-n", f"test-{os.getpid()}@%h"],
+             "--without-heartbeat", "--without-gossip", "--without-mingle", "-n", f"{self.name}-{os.getpid()}@%h"],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

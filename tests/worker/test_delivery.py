@@ -12,10 +12,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.models import EmailDelivery, Notification, OutboxEvent
+from marketplace.models import EmailDelivery, Notification
 from marketplace.services import challenges, notifications
 
-from .conftest import wait_for
+from .conftest import Worker, wait_for
 
 pytestmark = pytest.mark.worker
 
@@ -35,10 +35,9 @@ def test_an_email_is_dispatched_after_commit_and_sent_once(worker, smtp_sink, f)
     _notify(user, "after-commit")
     wait_for(lambda: len(smtp_sink.messages) == 1, message="the email")
     wait_for(lambda: len(_sent()) == 1, message="the delivery marked sent")
-    event = db.session.scalars(select(OutboxEvent).where(OutboxEvent.topic == "email.queued")).one()
-    # Run the same event twice more, as a redelivered task or beat would: nothing is sent again.
+    # Run the sending task twice more, as a redelivered task or beat would: nothing is sent again.
     celery = current_app.extensions["celery"]
-    celery.send_task("outbox.process_event", args=[event.id])
+    celery.send_task("mail.send_due")
     celery.send_task("outbox.redispatch_stuck")
     wait_for(lambda: "outbox.redispatch_stuck" in worker.output() and worker.output().count("succeeded") >= 3,
              message="the repeated tasks")
@@ -100,6 +99,53 @@ def test_worker_killed_in_the_middle_of_sending(worker, smtp_sink, f):
     current_app.extensions["celery"].send_task("outbox.redispatch_stuck")
     wait_for(lambda: worker.output().count("outbox.redispatch_stuck") >= 4, message="another redispatch")
     assert len(smtp_sink.messages) == 1
+
+
+def test_worker_killed_in_the_middle_of_a_batch(worker, smtp_sink, f):
+    """Five emails queued in one transaction go out in one batch; the third is in flight when the worker dies."""
+    people = [f.member(f.Company(), "owner") for _ in range(5)]
+    entered, release = threading.Event(), threading.Event()
+    smtp_sink.hold_next(entered, release, after=2)
+    for n, person in enumerate(people):
+        notifications.notify(person, kind="test", title=f"Notice {n}", body="Body", link="/challenges",
+                             dedupe_key=f"batch:{n}", email_template="notification")
+    db.session.commit()  # one commit, one batch task
+    assert entered.wait(30), "the worker never reached the third email"
+    worker.kill()
+    release.set()
+    assert [m["To"] for m in smtp_sink.messages] == [p.email for p in people[:2]]
+    assert [d.status for d in db.session.scalars(select(EmailDelivery).order_by(EmailDelivery.id))] == [
+        "sent", "sent", "queued", "queued", "queued"]
+    worker.start()
+    current_app.extensions["celery"].send_task("outbox.redispatch_stuck")
+    wait_for(lambda: len(_sent()) == 5, timeout=60, message="every delivery marked sent after the restart")
+    current_app.extensions["celery"].send_task("outbox.redispatch_stuck")
+    wait_for(lambda: worker.output().count("outbox.redispatch_stuck") >= 4, message="another redispatch")
+    assert sorted(m["To"] for m in smtp_sink.messages) == sorted(p.email for p in people)
+    assert len(set(smtp_sink.message_ids())) == 5
+    assert {d.attempts for d in _sent()} == {1}
+
+
+def test_two_workers_share_a_fan_out_and_send_each_email_once(worker, database_url, private_redis, smtp_sink,
+                                                              tmp_path, f):
+    """200 emails in one commit make two send tasks of 100; two workers run them at once, leaving none for beat."""
+    second = Worker(database_url, private_redis.url, smtp_sink.port, tmp_path, name="second")
+    second.start()
+    try:
+        company = f.Company()
+        people = [f.member(company, "owner" if n == 0 else "member") for n in range(200)]
+        notifications.notify_all([
+            notifications.Notice(person, "test", "Notice", f"shared:{person.id}", link="/challenges",
+                                 email_template="notification") for person in people])
+        db.session.commit()
+        wait_for(lambda: len(_sent()) == len(people), timeout=120,
+                 message=lambda: f"{len(_sent())} of {len(people)} sent without beat's help")
+        assert "mail.send_due" in worker.output() and "mail.send_due" in second.output()  # both took part
+    finally:
+        second.stop()
+    assert sorted(m["To"] for m in smtp_sink.messages) == sorted(p.email for p in people)
+    assert len(set(smtp_sink.message_ids())) == len(people)
+    assert {d.attempts for d in _sent()} == {1}
 
 
 def test_smtp_refusing_is_recorded_retried_and_delivered_when_back(worker, smtp_sink, f):
