@@ -33,7 +33,7 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Float, String, and_, case, delete, func, insert, literal, or_, select, text, union_all
+from sqlalchemy import Float, and_, case, delete, func, insert, literal, or_, select, text, union_all
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
@@ -114,8 +114,8 @@ def profile_terms(capability_statement, keywords, solutions=()):
 def challenge_term_counts(challenge):
     """Term frequencies of a challenge; the title counts twice, it says most in fewest words."""
     counts = Counter(tokenize(challenge.title) * 2)
-    for text in (challenge.summary, challenge.problem_statement, challenge.desired_outcomes):
-        counts.update(tokenize(text))
+    for part in (challenge.summary, challenge.problem_statement, challenge.desired_outcomes):
+        counts.update(tokenize(part))
     return counts
 
 

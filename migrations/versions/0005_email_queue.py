@@ -1,13 +1,13 @@
 """Emails are claimed by their due time; matching finds a sector's companies by index.
 
-Revision ID: 0003_fanout
-Revises: 0002
+Revision ID: 0005_email_queue
+Revises: 0004_api_tokens
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_fanout"
-down_revision = "0002"
+revision = "0005_email_queue"
+down_revision = "0004_api_tokens"
 branch_labels = None
 depends_on = None
 
