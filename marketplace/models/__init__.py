@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate; importing this registers them all."""
 from .audit import AuditEvent
+from .data_version import DataVersion
 from .evaluation import ConflictDeclaration, Evaluation, PitchAssessment, Score
 from .challenge import Challenge, EvaluationCriterion, Follow, Question, SuccessMeasure, challenge_sectors
 from .notification import EmailDelivery, Notification
@@ -12,7 +13,7 @@ from .pilot import MeasureOutcome, PaymentMilestone, Pilot, PilotDocument, Pilot
 from .user import User
 
 __all__ = [
-    "AuditEvent", "ConflictDeclaration", "Evaluation", "PitchAssessment", "Score", "Challenge",
+    "AuditEvent", "DataVersion", "ConflictDeclaration", "Evaluation", "PitchAssessment", "Score", "Challenge",
     "EvaluationCriterion", "Follow", "Question", "SuccessMeasure", "challenge_sectors", "EmailDelivery",
     "Notification", "Invitation", "Membership", "Organisation", "Solution", "organisation_sectors",
     "MeasureOutcome", "PaymentMilestone", "Pilot", "PilotDocument", "PilotMessage", "PilotStageChange",
