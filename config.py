@@ -99,6 +99,13 @@ class Config:
     RESET_LIMIT_PER_ACCOUNT = os.environ.get("RESET_LIMIT_PER_ACCOUNT", "3 per hour")
     RESET_LIMIT_PER_ADDRESS = os.environ.get("RESET_LIMIT_PER_ADDRESS", "20 per hour")
 
+    # Pages anonymous visitors see (challenge list, search, home, challenge page) are kept this long at most,
+    # and dropped at once when what they show changes (web/page_cache.py); 0 turns the cache off.
+    PAGE_CACHE_SECONDS = _int("PAGE_CACHE_SECONDS", 60)
+    PAGE_CACHE_REDIS_URL = os.environ.get("REDIS_URL")
+    # Each web process reads the public data token at most this often: another process's change shows within it.
+    PAGE_CACHE_TOKEN_SECONDS = float(os.environ.get("PAGE_CACHE_TOKEN_SECONDS", "1"))
+
     # Session cookies.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -151,6 +158,7 @@ class TestingConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     BASE_URL = "http://localhost"
+    PAGE_CACHE_REDIS_URL = None  # in the process; tests/web/test_page_cache.py names its own Redis
     # Cheap hashing keeps the suite fast; production keeps Argon2id's defaults.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024

@@ -41,9 +41,14 @@ def check_secret_key(app):
 def register_extensions(app):
     from . import models  # noqa: F401  (registers the tables with the metadata)
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from .services import public_data
+    from .web import page_cache
     from .web.i18n import select_locale, select_timezone
 
     db.init_app(app)
+    with app.app_context():
+        public_data.watch(db.engine)
+    page_cache.init_app(app)
     migrations = os.path.join(os.path.dirname(app.root_path), "migrations")
     migrate.init_app(app, db, directory=migrations, render_as_batch=True)
     csrf.init_app(app)

@@ -88,6 +88,7 @@ def app_context(app):
         yield
         _empty_all_tables()
         limiter.reset()
+        app.extensions["page_cache"].clear()  # TRUNCATE is SQL text: the public data token does not see it
 
 
 @pytest.fixture
@@ -97,7 +98,7 @@ def db(app_context):
 
 class _FreshRequestClient(FlaskClient):
     """The test's app context is shared by the client's requests, and Flask-Login and
-    Flask-Babel cache the user, locale and time zone on `g`: forget them around each
+    Flask-Babel cache the user, locale and time zone (and Flask-WTF the CSRF token) on `g`: forget them around each
     request, as a real server (one app context per request) would."""
 
     def open(self, *args, **kwargs):
@@ -110,6 +111,7 @@ class _FreshRequestClient(FlaskClient):
 
 def _forget_request_caches():
     g.pop("_login_user", None)
+    g.pop("csrf_token", None)  # Flask-WTF keeps the request's token on g
     flask_babel.refresh()
 
 
@@ -117,6 +119,22 @@ def _forget_request_caches():
 def client(app):
     app.test_client_class = _FreshRequestClient
     return app.test_client()
+
+
+@pytest.fixture
+def redis_url():
+    """TEST_REDIS_URL (a Redis database of this test run's own), emptied before and after the test.
+
+    A Redis that does not answer fails the test: it is never skipped.
+    """
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    connection = redis.Redis.from_url(url, socket_connect_timeout=2)
+    connection.flushdb()
+    yield url
+    connection.flushdb()
+    connection.close()
 
 
 @pytest.fixture

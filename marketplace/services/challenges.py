@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -391,7 +392,8 @@ def publish_consultation_summary(actor, slug, summary):
 def latest_open_challenges(limit=6):
     return list(
         db.session.scalars(
-            select(Challenge).where(Challenge.status == PUBLISHED).order_by(Challenge.published_at.desc()).limit(limit)
+            select(Challenge).options(joinedload(Challenge.agency)).where(Challenge.status == PUBLISHED)
+            .order_by(Challenge.published_at.desc()).limit(limit)
         )
     )
 
@@ -516,7 +518,8 @@ def search_challenges(filters, per_page=20, now=None):
                             Challenge.pitch_deadline <= now + CLOSING_SOON)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     items = db.session.scalars(
-        query.order_by(*SORTS[filters.sort]()).limit(per_page).offset((filters.page - 1) * per_page)
+        query.options(joinedload(Challenge.agency))  # the list names each challenge's agency
+        .order_by(*SORTS[filters.sort]()).limit(per_page).offset((filters.page - 1) * per_page)
     ).all()
     return ChallengePage(items=list(items), total=total, page=filters.page, per_page=per_page)
 

@@ -3,11 +3,13 @@ from flask import Blueprint, current_app, jsonify, render_template
 
 from ..services import health
 from ..services.challenges import latest_open_challenges
+from .page_cache import cached_for_visitors
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
+@cached_for_visitors
 def home():
     return render_template("main/home.html", challenges=latest_open_challenges(limit=6))
 

@@ -1,0 +1,168 @@
+"""Whole pages for anonymous visitors, kept until what they show changes or PAGE_CACHE_SECONDS pass.
+
+A page is served from the cache, or stored in it, only for a GET from someone
+not signed in (no session user, no remember-me cookie, no Authorization header)
+with no message waiting to be flashed. A page whose rendering changed the session
+or made a CSRF token is never stored, so nothing of one visitor reaches another.
+The key is the whole URL, the language, the time zone and the public data token
+(`services/public_data.py`), which changes in the same transaction as any change
+to the tables these pages show; PAGE_CACHE_SECONDS bounds what only time changes
+(the "closing in 14 days" filter). Kept in Redis when REDIS_URL is set, shared by
+every web process; otherwise in each process.
+"""
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from functools import wraps
+
+from flask import Response, current_app, g, request, session
+from flask_babel import get_locale, get_timezone
+from flask_login import current_user
+
+from ..services import public_data
+
+MAX_URL_LENGTH = 1000  # longer query strings are rendered, never stored
+REDIS_PAUSE_SECONDS = 5  # after a Redis error, render without it for this long
+
+
+def cached_for_visitors(view):
+    """Serve the view's page from the cache to anonymous visitors; store what it renders for them."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        store = current_app.extensions.get("page_cache")
+        if store is None or not _anonymous_get():
+            return view(*args, **kwargs)
+        key = _key(store)
+        body = store.get(key)
+        if body is not None:
+            response = Response(body, mimetype="text/html")
+            response.headers["X-Page-Cache"] = "hit"
+        else:
+            response = current_app.make_response(view(*args, **kwargs))
+            if _storable(response):
+                store.set(key, response.get_data(), current_app.config["PAGE_CACHE_SECONDS"])
+                response.headers["X-Page-Cache"] = "miss"
+        response.vary.add("Accept-Language")  # the language is part of the key
+        return response
+
+    return wrapper
+
+
+def _anonymous_get():
+    return (request.method == "GET" and len(request.url) <= MAX_URL_LENGTH
+            and "_user_id" not in session and "_flashes" not in session
+            and current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") not in request.cookies
+            and "Authorization" not in request.headers and not current_user.is_authenticated)
+
+
+def _key(store):
+    parts = (request.host, request.script_root, request.path, request.query_string.decode("latin-1"),
+             str(get_locale()), str(get_timezone()), store.public_token())
+    return "agora:page:" + hashlib.blake2b("\n".join(parts).encode(), digest_size=20).hexdigest()
+
+
+def _storable(response):
+    field_name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    return (response.status_code == 200 and response.mimetype == "text/html" and not response.is_streamed
+            and "Set-Cookie" not in response.headers and not session.modified and field_name not in g
+            and not current_user.is_authenticated)
+
+
+class TokenMemo:
+    """The public data token, read from the database at most every `seconds` by each process.
+
+    A change committed by another process is seen here within `seconds`; one committed
+    by this process is seen at once.
+    """
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self._memo = (None, -1.0, -1)  # token, when read, this process's renewals then
+
+    def public_token(self):
+        token, read_at, renewals = self._memo
+        now, renewed_here = time.monotonic(), public_data.renewals_in_this_process()
+        if now - read_at >= self.seconds or renewals != renewed_here:
+            token = public_data.current_token() or ""
+            self._memo = (token, now, renewed_here)
+        return token
+
+
+class MemoryStore(TokenMemo):
+    """In this process: the most recently used pages, each until it expires."""
+
+    def __init__(self, token_seconds, max_entries=512):
+        super().__init__(token_seconds)
+        self.max_entries = max_entries
+        self._entries = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if entry[0] < time.monotonic():
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def set(self, key, body, seconds):
+        with self._lock:
+            self._entries[key] = (time.monotonic() + seconds, body)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def clear(self):
+        with self._lock:
+            self._entries.clear()
+
+
+class RedisStore(TokenMemo):
+    """In Redis, shared by every web process; a Redis failure means rendering the page, never an error."""
+
+    def __init__(self, token_seconds, url):
+        import redis
+
+        super().__init__(token_seconds)
+
+        self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._error = redis.RedisError
+        self._paused_until = 0.0
+
+    def get(self, key):
+        if time.monotonic() < self._paused_until:
+            return None
+        try:
+            return self._redis.get(key)
+        except self._error:
+            self._pause()
+            return None
+
+    def set(self, key, body, seconds):
+        if time.monotonic() < self._paused_until:
+            return
+        try:
+            self._redis.set(key, body, ex=max(1, int(seconds)))
+        except self._error:
+            self._pause()
+
+    def clear(self):
+        for key in self._redis.scan_iter("agora:page:*", count=500):
+            self._redis.delete(key)
+
+    def _pause(self):
+        current_app.logger.warning("page cache: Redis unavailable, rendering pages for %ss", REDIS_PAUSE_SECONDS)
+        self._paused_until = time.monotonic() + REDIS_PAUSE_SECONDS
+
+
+def init_app(app):
+    seconds = app.config.get("PAGE_CACHE_SECONDS", 0)
+    if seconds <= 0:
+        return
+    url, token_seconds = app.config.get("PAGE_CACHE_REDIS_URL"), app.config.get("PAGE_CACHE_TOKEN_SECONDS", 0)
+    app.extensions["page_cache"] = RedisStore(token_seconds, url) if url else MemoryStore(token_seconds)
