@@ -122,19 +122,49 @@ def client(app):
 
 
 @pytest.fixture
-def redis_url():
-    """TEST_REDIS_URL (a Redis database of this test run's own), emptied before and after the test.
+def another_app(database_url, tmp_path):
+    """another_app(**config): another app instance (another web process) on this test's database."""
+    if database_url.startswith("sqlite"):  # an in-memory database is one engine's own: share a file instead
+        database_url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
 
-    A Redis that does not answer fails the test: it is never skipped.
-    """
-    import redis
+    def make(**config):
+        other = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, OUTBOX_DISPATCH_AFTER_COMMIT=False,
+                           **config)
+        with other.app_context():
+            _db.create_all()  # tests only, as above; a no-op where the tables exist
+        return other
 
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    connection = redis.Redis.from_url(url, socket_connect_timeout=2)
-    connection.flushdb()
-    yield url
-    connection.flushdb()
-    connection.close()
+    return make
+
+
+class SharedRedis:
+    """The Redis named by TEST_REDIS_URL (a database of this test run's own) and a key prefix of this test's own,
+    so that tests running at the same time under pytest-xdist never touch each other's keys."""
+
+    def __init__(self, url, prefix):
+        import redis
+
+        self.url, self.prefix = url, prefix
+        self.connection = redis.Redis.from_url(url, socket_connect_timeout=2)
+        self.connection.ping()  # a Redis that does not answer fails the test: it is never skipped
+
+    def keys(self):
+        return list(self.connection.scan_iter(f"*{self.prefix}*", count=500))
+
+    def empty(self):
+        for key in self.keys():
+            self.connection.delete(key)
+
+
+@pytest.fixture
+def shared_redis(worker_id):
+    import uuid
+
+    redis_ = SharedRedis(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
+                         f"test-{worker_id}-{uuid.uuid4().hex[:8]}:")
+    yield redis_
+    redis_.empty()
+    redis_.connection.close()
 
 
 @pytest.fixture

@@ -60,7 +60,7 @@ def _anonymous_get():
 def _key(store):
     parts = (request.host, request.script_root, request.path, request.query_string.decode("latin-1"),
              str(get_locale()), str(get_timezone()), store.public_token())
-    return "agora:page:" + hashlib.blake2b("\n".join(parts).encode(), digest_size=20).hexdigest()
+    return store.prefix + hashlib.blake2b("\n".join(parts).encode(), digest_size=20).hexdigest()
 
 
 def _storable(response):
@@ -77,8 +77,8 @@ class TokenMemo:
     by this process is seen at once.
     """
 
-    def __init__(self, seconds):
-        self.seconds = seconds
+    def __init__(self, seconds, prefix="agora:page:"):
+        self.seconds, self.prefix = seconds, prefix
         self._memo = (None, -1.0, -1)  # token, when read, this process's renewals then
 
     def public_token(self):
@@ -93,8 +93,8 @@ class TokenMemo:
 class MemoryStore(TokenMemo):
     """In this process: the most recently used pages, each until it expires."""
 
-    def __init__(self, token_seconds, max_entries=512):
-        super().__init__(token_seconds)
+    def __init__(self, token_seconds, max_entries=512, prefix="agora:page:"):
+        super().__init__(token_seconds, prefix)
         self.max_entries = max_entries
         self._entries = OrderedDict()
         self._lock = threading.Lock()
@@ -125,10 +125,10 @@ class MemoryStore(TokenMemo):
 class RedisStore(TokenMemo):
     """In Redis, shared by every web process; a Redis failure means rendering the page, never an error."""
 
-    def __init__(self, token_seconds, url):
+    def __init__(self, token_seconds, url, prefix="agora:page:"):
         import redis
 
-        super().__init__(token_seconds)
+        super().__init__(token_seconds, prefix)
 
         self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self._error = redis.RedisError
@@ -152,7 +152,7 @@ class RedisStore(TokenMemo):
             self._pause()
 
     def clear(self):
-        for key in self._redis.scan_iter("agora:page:*", count=500):
+        for key in self._redis.scan_iter(self.prefix + "*", count=500):
             self._redis.delete(key)
 
     def _pause(self):
@@ -165,4 +165,6 @@ def init_app(app):
     if seconds <= 0:
         return
     url, token_seconds = app.config.get("PAGE_CACHE_REDIS_URL"), app.config.get("PAGE_CACHE_TOKEN_SECONDS", 0)
-    app.extensions["page_cache"] = RedisStore(token_seconds, url) if url else MemoryStore(token_seconds)
+    prefix = app.config.get("PAGE_CACHE_KEY_PREFIX", "agora:page:")
+    app.extensions["page_cache"] = (RedisStore(token_seconds, url, prefix=prefix) if url
+                                    else MemoryStore(token_seconds, prefix=prefix))

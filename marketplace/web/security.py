@@ -38,5 +38,17 @@ def _signed_in():
     return bool(current_user and current_user.is_authenticated)
 
 
+def trust_proxy_headers(app):
+    """Take the client's address, scheme, host, port and prefix from the X-Forwarded-* headers, but only as many
+    hops as PROXY_FIX_* say are ours: a header a client wrote itself is never believed."""
+    hops = {name: app.config.get(f"PROXY_FIX_{name.upper()}", 0) for name in ("x_for", "x_proto", "x_host",
+                                                                              "x_port", "x_prefix")}
+    if any(hops.values()):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, **hops)
+
+
 def register(app):
+    trust_proxy_headers(app)
     app.after_request(add_security_headers)

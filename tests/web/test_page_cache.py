@@ -2,7 +2,6 @@
 import pytest
 from flask import render_template_string, session
 
-from marketplace import create_app
 from marketplace.extensions import db
 from marketplace.web.page_cache import MemoryStore, RedisStore, cached_for_visitors
 
@@ -114,24 +113,9 @@ def test_a_very_long_query_string_is_rendered_not_kept(client):
 
 
 @pytest.fixture
-def other_app(database_url, tmp_path):
-    """other_app(**config): another app instance (another web process) on the same database as this test."""
-    if database_url.startswith("sqlite"):  # an in-memory database is one engine's own: share a file instead
-        database_url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
-
-    def make(**config):
-        app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, **config)
-        with app.app_context():
-            db.create_all()  # tests only, as in conftest; a no-op where the tables exist
-        return app
-
-    return make
-
-
-@pytest.fixture
-def probe_app(other_app):
+def probe_app(another_app):
     """An app with pages that make a CSRF token or write to the session, to show they are never kept."""
-    app = other_app(WTF_CSRF_ENABLED=True)
+    app = another_app(WTF_CSRF_ENABLED=True)
 
     @app.get("/probe/csrf")
     @cached_for_visitors
@@ -165,8 +149,8 @@ def test_a_page_that_writes_to_the_session_is_never_kept_and_a_plain_one_is(prob
     assert [client.get("/probe/plain").headers["X-Page-Cache"] for _ in range(2)] == ["miss", "hit"]
 
 
-def test_the_cache_can_be_turned_off(other_app):
-    app = other_app(PAGE_CACHE_SECONDS=0)
+def test_the_cache_can_be_turned_off(another_app):
+    app = another_app(PAGE_CACHE_SECONDS=0)
     assert "page_cache" not in app.extensions
     with app.app_context():
         client = app.test_client()
@@ -184,8 +168,9 @@ def test_the_memory_store_forgets_expired_and_least_recently_used_pages():
     assert (store.get("a"), store.get("b"), store.get("c")) == (b"A", None, b"C")
 
 
-def test_two_web_processes_share_pages_through_redis(other_app, redis_url, f):
-    one, two = other_app(PAGE_CACHE_REDIS_URL=redis_url), other_app(PAGE_CACHE_REDIS_URL=redis_url)
+def test_two_web_processes_share_pages_through_redis(another_app, shared_redis, f):
+    one, two = (another_app(PAGE_CACHE_REDIS_URL=shared_redis.url, PAGE_CACHE_KEY_PREFIX=shared_redis.prefix)
+                for _ in range(2))
     assert isinstance(one.extensions["page_cache"], RedisStore)
     with one.app_context():
         f.Challenge(title="Quieter night buses")
@@ -198,12 +183,13 @@ def test_two_web_processes_share_pages_through_redis(other_app, redis_url, f):
     with two.app_context():
         fresh = two.test_client().get("/challenges")
         assert fresh.headers["X-Page-Cache"] == "miss" and "Electric buses at night" in fresh.text
+    assert len(shared_redis.keys()) == 2  # the two versions of the page, each kept for PAGE_CACHE_SECONDS
 
 
-def test_a_redis_that_does_not_answer_means_rendering_not_an_error(other_app, f):
+def test_a_redis_that_does_not_answer_means_rendering_not_an_error(another_app, f):
     from tests.conftest import free_port
 
-    app = other_app(PAGE_CACHE_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    app = another_app(PAGE_CACHE_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
     with app.app_context():
         f.Challenge(title="Quieter night buses")
         for _ in range(2):
