@@ -51,7 +51,7 @@ def cached_for_visitors(view):
 
 
 def _anonymous_get():
-    return (request.method == "GET" and len(request.url) <= MAX_URL_LENGTH
+    return (request.method == "GET" and len(request.path) + len(request.query_string) <= MAX_URL_LENGTH
             and "_user_id" not in session and "_flashes" not in session
             and current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") not in request.cookies
             and "Authorization" not in request.headers and not current_user.is_authenticated)
@@ -129,7 +129,6 @@ class RedisStore(TokenMemo):
         import redis
 
         super().__init__(token_seconds, prefix)
-
         self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self._error = redis.RedisError
         self._paused_until = 0.0
