@@ -17,37 +17,49 @@ from collections import OrderedDict
 from functools import wraps
 
 from flask import Response, current_app, g, request, session
-from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 
 from ..services import public_data
+from .i18n import select_locale, select_timezone
 
 MAX_URL_LENGTH = 1000  # longer query strings are rendered, never stored
 REDIS_PAUSE_SECONDS = 5  # after a Redis error, render without it for this long
 
 
 def cached_for_visitors(view):
-    """Serve the view's page from the cache to anonymous visitors; store what it renders for them."""
+    """Mark a view whose page anonymous visitors get from the cache (`serve_from_cache`); store what it renders."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        store = current_app.extensions.get("page_cache")
-        if store is None or not _anonymous_get():
+        key = g.pop("page_cache_key", None)  # set by serve_from_cache when it had no page for this visitor
+        if key is None:
             return view(*args, **kwargs)
-        key = _key(store)
-        body = store.get(key)
-        if body is not None:
-            response = Response(body, mimetype="text/html")
-            response.headers["X-Page-Cache"] = "hit"
-        else:
-            response = current_app.make_response(view(*args, **kwargs))
-            if _storable(response):
-                store.set(key, response.get_data(), current_app.config["PAGE_CACHE_SECONDS"])
-                response.headers["X-Page-Cache"] = "miss"
+        response = current_app.make_response(view(*args, **kwargs))
+        if _storable(response):
+            current_app.extensions["page_cache"].set(key, response.get_data(), current_app.config["PAGE_CACHE_SECONDS"])
+            response.headers["X-Page-Cache"] = "miss"
         response.vary.add("Accept-Language")  # the language is part of the key
         return response
 
+    wrapper.cached_for_visitors = True
     return wrapper
+
+
+def serve_from_cache():
+    """A before-request hook: the kept page, or the key its view stores the page under."""
+    view = current_app.view_functions.get(request.endpoint)
+    if not getattr(view, "cached_for_visitors", False) or not _anonymous_get():
+        return None
+    store = current_app.extensions["page_cache"]
+    key = _key(store)
+    body = store.get(key)
+    if body is None:
+        g.page_cache_key = key
+        return None
+    response = Response(body, mimetype="text/html")
+    response.headers["X-Page-Cache"] = "hit"
+    response.vary.add("Accept-Language")
+    return response
 
 
 def _anonymous_get():
@@ -58,8 +70,9 @@ def _anonymous_get():
 
 
 def _key(store):
+    # The very selectors Flask-Babel renders with, without building its Locale and zone objects on a hit.
     parts = (request.host, request.script_root, request.path, request.query_string.decode("latin-1"),
-             str(get_locale()), str(get_timezone()), store.public_token())
+             str(select_locale()), str(select_timezone()), store.public_token())
     return store.prefix + hashlib.blake2b("\n".join(parts).encode(), digest_size=20).hexdigest()
 
 
@@ -167,3 +180,4 @@ def init_app(app):
     prefix = app.config.get("PAGE_CACHE_KEY_PREFIX", "agora:page:")
     app.extensions["page_cache"] = (RedisStore(token_seconds, url, prefix=prefix) if url
                                     else MemoryStore(token_seconds, prefix=prefix))
+    app.before_request(serve_from_cache)

@@ -15,18 +15,24 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+SECURITY_HEADERS = [
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+]
+
+
 def add_security_headers(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    present = {name.lower() for name, _ in headers.items()}  # a view's own header wins
+    headers.extend([(name, value) for name, value in SECURITY_HEADERS if name.lower() not in present])
     # HSTS only behind TLS: on plain http it would be ignored, and on a laptop it would lock localhost to https.
     if request.is_secure or current_app.config.get("PREFERRED_URL_SCHEME") == "https":
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if request.endpoint and not request.endpoint.startswith("static") and "Cache-Control" not in headers:
+    if request.endpoint and not request.endpoint.startswith("static") and "cache-control" not in present:
         # Pages may hold sealed pitches or personal data: never in a shared cache.
         headers["Cache-Control"] = "no-store" if _signed_in() else "no-cache"
     return response
