@@ -8,7 +8,10 @@ The key is the whole URL, the language, the time zone and the public data token
 (`services/public_data.py`), which changes in the same transaction as any change
 to the tables these pages show; PAGE_CACHE_SECONDS bounds what only time changes
 (the "closing in 14 days" filter). Kept in Redis when REDIS_URL is set, shared by
-every web process; otherwise in each process.
+every web process; otherwise in each process. A kept page is answered by a
+before-request hook that runs right after the request id is set, ahead of the
+rate limiter, CSRF and two-factor hooks (none applies to an anonymous GET); the
+after-request hooks (security headers, logs, metrics) run as for any answer.
 """
 import hashlib
 import threading
