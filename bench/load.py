@@ -299,7 +299,7 @@ def rush(port, companies, rush_id, app):
                 failures.append((pitch_id, f"submitting: {exc!r}"))
             return
         with lock:
-            answers.append((pitch_id, response.status, sent))
+            answers.append((pitch_id, response.status, sent, time.time() - sent))
 
     threads = [threading.Thread(target=company, args=(i, cookie, pitch_id))
                for i, (cookie, pitch_id) in enumerate(companies)]
@@ -332,6 +332,8 @@ def rush(port, companies, rush_id, app):
         phantom = [a for a in refused if pitches[a[0]].status != "draft"]
         sent_late = [a for a in answers if a[2] >= end]
         sent_last_5s = [a for a in answers if end - 5 <= a[2] < end]
+        refused_in_time = [a for a in refused if a[2] < end]
+        waits = [a[3] for a in answers]
     print(f"\nDeadline rush: {len(companies)} companies, deadline {deadline:%H:%M:%S} UTC")
     print(f"| {'what':58} | {'count':>5} |")
     print(f"| {'-' * 58} | {'-' * 5}:|")
@@ -341,6 +343,7 @@ def rush(port, companies, rush_id, app):
         ("  of which sent after the deadline (client's clock)", len(sent_late)),
         ("answered received (302 to the receipt)", len(received)),
         ("answered refused, deadline passed (409)", len(refused)),
+        ("  of which sent before the deadline, handled after it", len(refused_in_time)),
         ("any other answer", len(other)),
         ("no answer at all (connection error, timeout)", len(failures)),
         ("pitches submitted in the database", len(submitted)),
@@ -349,6 +352,9 @@ def rush(port, companies, rush_id, app):
         ("refused but not a draft in the database", len(phantom)),
     ):
         print(f"| {label:58} | {count:5d} |")
+    print(f"Time to the answer: p50 {percentile(waits, .5):.0f} ms, p95 {percentile(waits, .95):.0f} ms, "
+          f"p99 {percentile(waits, .99):.0f} ms, longest {max(waits, default=0) * 1000:.0f} ms. The deadline is checked "
+          "by the database clock when the submission is handled, so one still queued at the deadline is refused.")
     verdict = (not lost and not late and not phantom and not other and not failures
                and len(submitted) == len(received) and len(answers) == len(companies))
     print("Verdict: " + ("none lost, none accepted after the deadline, the database matches every answer."

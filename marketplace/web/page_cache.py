@@ -8,7 +8,8 @@ The key is the whole URL, the language, the time zone and the public data token
 (`services/public_data.py`), which changes in the same transaction as any change
 to the tables these pages show; PAGE_CACHE_SECONDS bounds what only time changes
 (the "closing in 14 days" filter). Kept in Redis when REDIS_URL is set, shared by
-every web process; otherwise in each process. A kept page is answered by a
+every web process (the most used pages also in each process, for the time they
+have left in Redis); otherwise in each process. A kept page is answered by a
 before-request hook that runs right after the request id is set, ahead of the
 rate limiter, CSRF and two-factor hooks (none applies to an anonymous GET); the
 after-request hooks (security headers, logs, metrics) run as for any answer.
@@ -26,6 +27,7 @@ from ..services import public_data
 from .i18n import select_locale, select_timezone
 
 MAX_URL_LENGTH = 1000  # longer query strings are rendered, never stored
+MEMORY_ENTRIES = 512  # pages one process keeps (the most recently used)
 REDIS_PAUSE_SECONDS = 5  # after a Redis error, render without it for this long
 
 
@@ -39,7 +41,8 @@ def cached_for_visitors(view):
             return view(*args, **kwargs)
         response = current_app.make_response(view(*args, **kwargs))
         if _storable(response):
-            current_app.extensions["page_cache"].set(key, response.get_data(), current_app.config["PAGE_CACHE_SECONDS"])
+            current_app.extensions["page_cache"].store.set(key, response.get_data(),
+                                                           current_app.config["PAGE_CACHE_SECONDS"])
             response.headers["X-Page-Cache"] = "miss"
         response.vary.add("Accept-Language")  # the language is part of the key
         return response
@@ -53,9 +56,9 @@ def serve_from_cache():
     view = current_app.view_functions.get(request.endpoint)
     if not getattr(view, "cached_for_visitors", False) or not _anonymous_get():
         return None
-    store = current_app.extensions["page_cache"]
-    key = _key(store)
-    body = store.get(key)
+    cache = current_app.extensions["page_cache"]
+    key = cache.key()
+    body = cache.store.get(key)
     if body is None:
         g.page_cache_key = key
         return None
@@ -72,13 +75,6 @@ def _anonymous_get():
             and "Authorization" not in request.headers and not current_user.is_authenticated)
 
 
-def _key(store):
-    # The very selectors Flask-Babel renders with, without building its Locale and zone objects on a hit.
-    parts = (request.host, request.script_root, request.path, request.query_string.decode("latin-1"),
-             str(select_locale()), str(select_timezone()), store.public_token())
-    return store.prefix + hashlib.blake2b("\n".join(parts).encode(), digest_size=20).hexdigest()
-
-
 def _storable(response):
     field_name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     return (response.status_code == 200 and response.mimetype == "text/html" and not response.is_streamed
@@ -86,31 +82,39 @@ def _storable(response):
             and not current_user.is_authenticated)
 
 
-class TokenMemo:
-    """The public data token, read from the database at most every `seconds` by each process.
+class PageCache:
+    """The store, its key prefix, and the public data token as this process last read it.
 
-    A change committed by another process is seen here within `seconds`; one committed
-    by this process is seen at once.
+    The token is read from the database at most every `token_seconds`: a change committed
+    by another process is seen here within that time, one committed by this process at once.
     """
 
-    def __init__(self, seconds, prefix="agora:page:"):
-        self.seconds, self.prefix = seconds, prefix
-        self._memo = (None, -1.0, -1)  # token, when read, this process's renewals then
+    def __init__(self, store, prefix, token_seconds):
+        self.store, self.prefix, self.token_seconds = store, prefix, token_seconds
+        self._token = (None, -1.0, -1)  # token, when read, this process's renewals then
+
+    def key(self):
+        # The very selectors Flask-Babel renders with, without building its Locale and zone objects on a hit.
+        parts = (request.host, request.script_root, request.path, request.query_string.decode("latin-1"),
+                 str(select_locale()), str(select_timezone()), self.public_token())
+        return self.prefix + hashlib.blake2b("\n".join(parts).encode(), digest_size=20).hexdigest()
 
     def public_token(self):
-        token, read_at, renewals = self._memo
+        token, read_at, renewals = self._token
         now, renewed_here = time.monotonic(), public_data.renewals_in_this_process()
-        if now - read_at >= self.seconds or renewals != renewed_here:
+        if now - read_at >= self.token_seconds or renewals != renewed_here:
             token = public_data.current_token() or ""
-            self._memo = (token, now, renewed_here)
+            self._token = (token, now, renewed_here)
         return token
 
+    def clear(self):
+        self.store.clear(self.prefix)
 
-class MemoryStore(TokenMemo):
+
+class MemoryStore:
     """In this process: the most recently used pages, each until it expires."""
 
-    def __init__(self, token_seconds, max_entries=512, prefix="agora:page:"):
-        super().__init__(token_seconds, prefix)
+    def __init__(self, max_entries=MEMORY_ENTRIES):
         self.max_entries = max_entries
         self._entries = OrderedDict()
         self._lock = threading.Lock()
@@ -133,32 +137,39 @@ class MemoryStore(TokenMemo):
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
 
-    def clear(self):
+    def clear(self, prefix=""):
         with self._lock:
             self._entries.clear()
 
 
-class RedisStore(TokenMemo):
-    """In Redis, shared by every web process; a Redis failure means rendering the page, never an error."""
+class RedisStore:
+    """In Redis, shared by every web process, the hottest pages also kept in this process for the time they have
+    left in Redis; a Redis failure means rendering the page, never an error."""
 
-    def __init__(self, token_seconds, url, prefix="agora:page:"):
+    def __init__(self, url):
         import redis
 
-        super().__init__(token_seconds, prefix)
         self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self._error = redis.RedisError
         self._paused_until = 0.0
+        self._here = MemoryStore()
 
     def get(self, key):
-        if time.monotonic() < self._paused_until:
-            return None
+        body = self._here.get(key)
+        if body is not None or time.monotonic() < self._paused_until:
+            return body
         try:
-            return self._redis.get(key)
+            with self._redis.pipeline(transaction=False) as pipe:
+                body, milliseconds_left = pipe.get(key).pttl(key).execute()
         except self._error:
             self._pause()
             return None
+        if body is not None and milliseconds_left > 0:
+            self._here.set(key, body, milliseconds_left / 1000)
+        return body
 
     def set(self, key, body, seconds):
+        self._here.set(key, body, seconds)
         if time.monotonic() < self._paused_until:
             return
         try:
@@ -166,8 +177,9 @@ class RedisStore(TokenMemo):
         except self._error:
             self._pause()
 
-    def clear(self):
-        for key in self._redis.scan_iter(self.prefix + "*", count=500):
+    def clear(self, prefix):
+        self._here.clear()
+        for key in self._redis.scan_iter(prefix + "*", count=500):
             self._redis.delete(key)
 
     def _pause(self):
@@ -176,11 +188,10 @@ class RedisStore(TokenMemo):
 
 
 def init_app(app):
-    seconds = app.config.get("PAGE_CACHE_SECONDS", 0)
-    if seconds <= 0:
+    if app.config.get("PAGE_CACHE_SECONDS", 0) <= 0:
         return
-    url, token_seconds = app.config.get("PAGE_CACHE_REDIS_URL"), app.config.get("PAGE_CACHE_TOKEN_SECONDS", 0)
-    prefix = app.config.get("PAGE_CACHE_KEY_PREFIX", "agora:page:")
-    app.extensions["page_cache"] = (RedisStore(token_seconds, url, prefix=prefix) if url
-                                    else MemoryStore(token_seconds, prefix=prefix))
+    url = app.config.get("PAGE_CACHE_REDIS_URL")
+    app.extensions["page_cache"] = PageCache(RedisStore(url) if url else MemoryStore(),
+                                             prefix=app.config.get("PAGE_CACHE_KEY_PREFIX", "agora:page:"),
+                                             token_seconds=app.config.get("PAGE_CACHE_TOKEN_SECONDS", 0))
     app.before_request(serve_from_cache)
