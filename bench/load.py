@@ -1,6 +1,6 @@
 """Load benchmark: gunicorn on PostgreSQL, the pages people hit most, and 500 pitches in the last minute.
 
-    .venv/bin/python bench/load.py [--users 50] [--seconds 10] [--repeat 3] [--think 1.0]
+    .venv/bin/python bench/load.py [--users 50] [--seconds 10] [--repeat 3] [--think 1.0] [--redis-url URL]
                                    [--workers 2] [--worker-class gthread] [--threads 4] [--companies 500]
 
 Builds a dedicated database (agora_bench_load, or BENCH_DATABASE_URL) through the
@@ -16,7 +16,9 @@ Two ways of loading each page, each repeated `--repeat` times (medians reported)
   the last answer arrived (a closed loop without think time). This finds the
   most requests per second; its latency is not a user's experience but queueing:
   by Little's law mean latency = users / throughput, so at 50 users p99 under
-  50 ms would need well over 1,000 answers a second.
+  50 ms would need well over 1,000 answers a second. Each page runs in turns of
+  `--slice` seconds with the minimal endpoint, so that on a shared machine both
+  meet the same neighbours; "% of minimal" compares each pair.
 - paced: `--users` people, each pausing a random think time (exponential, mean
   `--think` seconds) after every answer before the next click. With the default
   1 s that is about 50 requests a second offered, a harsh version of 50 people
@@ -154,9 +156,24 @@ def hammer(port, paths, users, seconds, think=0.0):
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.perf_counter() - began
+    return summary(latencies, time.perf_counter() - began, errors[0])
+
+
+def summary(latencies, elapsed, errors):
     return {"rps": len(latencies) / elapsed, "p50": percentile(latencies, .5), "p95": percentile(latencies, .95),
-            "p99": percentile(latencies, .99), "errors": errors[0], "requests": len(latencies)}
+            "p99": percentile(latencies, .99), "errors": errors, "requests": len(latencies),
+            "latencies": latencies, "elapsed": elapsed}
+
+
+def interleaved(port, first, second, users, seconds, slice_seconds):
+    """Both loads in turns of `slice_seconds` until each had `seconds`: on a shared machine both meet the same
+    neighbours, so their ratio holds even when the neighbours come and go."""
+    parts = ([], [])
+    for _ in range(max(1, round(seconds / slice_seconds))):
+        for paths, done in zip((first, second), parts):
+            done.append(hammer(port, paths, users, slice_seconds))
+    return [summary([x for r in done for x in r["latencies"]], sum(r["elapsed"] for r in done),
+                    sum(r["errors"] for r in done)) for done in parts]
 
 
 def prepare(args, url):
@@ -215,17 +232,19 @@ MINIMAL = ("minimal endpoint", lambda detail: ["/minimal/"])
 
 
 def measure_pages(args, port, detail_path):
-    """Each page's saturation run right after one of the minimal endpoint (the machine is shared: the share is taken
-    pair by pair), then the paced runs; all of it `--repeat` times."""
+    """Each page's saturation run interleaved with one of the minimal endpoint (the share is taken pair by pair),
+    then the paced runs; all of it `--repeat` times."""
     runs, shares, loads = {}, {name: [] for name, _ in PAGES}, []
+    minimal_paths = MINIMAL[1](detail_path)
     for repeat in range(args.repeat):
         for name, paths in PAGES:
-            for page, page_paths in (MINIMAL, (name, paths)):
-                hammer(port, page_paths(detail_path), 4, 2)  # warm up: code paths, connections, the page cache
-                loads.append(load_average())
-                runs.setdefault((page, "saturation"), []).append(
-                    hammer(port, page_paths(detail_path), args.users, args.seconds))
-            shares[name].append(runs[(name, "saturation")][-1]["rps"] / runs[(MINIMAL[0], "saturation")][-1]["rps"])
+            hammer(port, paths(detail_path), 4, 2)  # warm up: code paths, connections, the page cache
+            loads.append(load_average())
+            minimal, page = interleaved(port, minimal_paths, paths(detail_path), args.users, args.seconds,
+                                        args.slice)
+            runs.setdefault((MINIMAL[0], "saturation"), []).append(minimal)
+            runs.setdefault((name, "saturation"), []).append(page)
+            shares[name].append(page["rps"] / minimal["rps"])
         for name, paths in [MINIMAL] + PAGES:
             runs.setdefault((name, "paced"), []).append(
                 hammer(port, paths(detail_path), args.users, args.seconds, think=args.think))
@@ -241,7 +260,7 @@ def print_pages(args, runs, shares, loads):
     print(f"\nMedians of {args.repeat} rounds, {args.users} users, {args.seconds} s a run; 1-minute load average at "
           f"the start of the runs: median {statistics.median(loads):.2f}, highest {max(loads):.2f}")
     for mode, title in (("saturation", "saturation (no think time: the most the machine answers; "
-                                       "% of minimal = median of each run against the minimal run just before it)"),
+                                       "% of minimal = median over rounds of each page against the minimal endpoint run in turns with it)"),
                         ("paced", f"paced ({args.users} users, mean think time {args.think} s: what people feel)")):
         print(f"\n{title}")
         print(f"| {'page':24} | {'req/s':>6} | {'% of minimal':>12} | {'p50 ms':>7} | {'p95 ms':>7} | {'p99 ms':>7} "
@@ -369,6 +388,8 @@ def main():
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--slice", type=float, default=2.0,
+                        help="saturation runs alternate minimal endpoint and page in turns of this many seconds")
     parser.add_argument("--think", type=float, default=1.0, help="mean think time of the paced runs, in seconds")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worker-class", default="gthread")
