@@ -1,7 +1,7 @@
 """Load benchmark: gunicorn on PostgreSQL, the pages people hit most, and 500 pitches in the last minute.
 
     .venv/bin/python bench/load.py [--users 50] [--seconds 10] [--repeat 3] [--think 1.0] [--redis-url URL]
-                                   [--workers 2] [--worker-class gthread] [--threads 4] [--companies 500]
+                                   [--workers 3] [--worker-class gthread] [--threads 4] [--companies 500]
 
 Builds a dedicated database (agora_bench_load, or BENCH_DATABASE_URL) through the
 migrations, loads the demo data, and serves Agora with gunicorn together with a
@@ -391,7 +391,7 @@ def main():
     parser.add_argument("--slice", type=float, default=2.0,
                         help="saturation runs alternate minimal endpoint and page in turns of this many seconds")
     parser.add_argument("--think", type=float, default=1.0, help="mean think time of the paced runs, in seconds")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--worker-class", default="gthread")
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--companies", type=int, default=500, help="0 leaves the deadline rush out")
