@@ -109,6 +109,22 @@ class Config:
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
     API_MAX_BODY_BYTES = _int("API_MAX_BODY_BYTES", 1024 * 1024)
 
+    # Pages anonymous visitors see (challenge list, search, home, challenge page) are kept this long at most,
+    # and dropped at once when what they show changes (web/page_cache.py); 0 turns the cache off.
+    PAGE_CACHE_SECONDS = _int("PAGE_CACHE_SECONDS", 60)
+    PAGE_CACHE_REDIS_URL = os.environ.get("REDIS_URL")
+    PAGE_CACHE_KEY_PREFIX = os.environ.get("PAGE_CACHE_KEY_PREFIX", "agora:page:")  # one per site sharing a Redis
+    # Each web process reads the public data token at most this often: another process's change shows within it.
+    PAGE_CACHE_TOKEN_SECONDS = float(os.environ.get("PAGE_CACHE_TOKEN_SECONDS", "1"))
+
+    # Behind a reverse proxy: how many proxies in front of gunicorn set each X-Forwarded-* header (0: trust none).
+    # Without it, every visitor would look like the proxy's address to the rate limits, and HSTS would never be sent.
+    PROXY_FIX_X_FOR = _int("PROXY_FIX_X_FOR", 0)
+    PROXY_FIX_X_PROTO = _int("PROXY_FIX_X_PROTO", 0)
+    PROXY_FIX_X_HOST = _int("PROXY_FIX_X_HOST", 0)
+    PROXY_FIX_X_PORT = _int("PROXY_FIX_X_PORT", 0)
+    PROXY_FIX_X_PREFIX = _int("PROXY_FIX_X_PREFIX", 0)
+
     # Session cookies.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -161,6 +177,7 @@ class TestingConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     BASE_URL = "http://localhost"
+    PAGE_CACHE_REDIS_URL = None  # in the process; tests/web/test_page_cache.py names its own Redis
     # Cheap hashing keeps the suite fast; production keeps Argon2id's defaults.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024

@@ -17,6 +17,7 @@ def create_app(config=None, **overrides):
     app.config.update(overrides)
     check_secret_key(app)
 
+    register_request_hooks(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -38,12 +39,26 @@ def check_secret_key(app):
         )
 
 
+def register_request_hooks(app):
+    """First of all hooks: the request id and timer, then pages kept for anonymous visitors (answered before the
+    rate limiter, CSRF and two-factor hooks, none of which applies to an anonymous GET)."""
+    from .web import observability, page_cache
+
+    observability.register(app)
+    page_cache.init_app(app)
+
+
 def register_extensions(app):
     from . import models  # noqa: F401  (registers the tables with the metadata)
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from .services import public_data
     from .web.i18n import select_locale, select_timezone
+    from .web.session import SessionInterface
 
+    app.session_interface = SessionInterface()
     db.init_app(app)
+    with app.app_context():
+        public_data.watch(db.engine)
     migrations = os.path.join(os.path.dirname(app.root_path), "migrations")
     migrate.init_app(app, db, directory=migrations, render_as_batch=True)
     csrf.init_app(app)
@@ -69,7 +84,6 @@ def register_errorhandlers(app):
 
     register(app)
     security.register(app)
-    observability.register(app)
     app.register_blueprint(observability.bp)
     if app.config.get("JSON_LOGS"):
         from .observability import configure_logging

@@ -88,6 +88,7 @@ def app_context(app):
         yield
         _empty_all_tables()
         limiter.reset()
+        app.extensions["page_cache"].clear()  # TRUNCATE is SQL text: the public data token does not see it
 
 
 @pytest.fixture
@@ -97,7 +98,7 @@ def db(app_context):
 
 class _FreshRequestClient(FlaskClient):
     """The test's app context is shared by the client's requests, and Flask-Login and
-    Flask-Babel cache the user, locale and time zone on `g`: forget them around each
+    Flask-Babel cache the user, locale and time zone (and Flask-WTF the CSRF token) on `g`: forget them around each
     request, as a real server (one app context per request) would."""
 
     def open(self, *args, **kwargs):
@@ -110,6 +111,7 @@ class _FreshRequestClient(FlaskClient):
 
 def _forget_request_caches():
     g.pop("_login_user", None)
+    g.pop("csrf_token", None)  # Flask-WTF keeps the request's token on g
     flask_babel.refresh()
 
 
@@ -117,6 +119,52 @@ def _forget_request_caches():
 def client(app):
     app.test_client_class = _FreshRequestClient
     return app.test_client()
+
+
+@pytest.fixture
+def another_app(database_url, tmp_path):
+    """another_app(**config): another app instance (another web process) on this test's database."""
+    if database_url.startswith("sqlite"):  # an in-memory database is one engine's own: share a file instead
+        database_url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+
+    def make(**config):
+        other = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, OUTBOX_DISPATCH_AFTER_COMMIT=False,
+                           **config)
+        with other.app_context():
+            _db.create_all()  # tests only, as above; a no-op where the tables exist
+        return other
+
+    return make
+
+
+class SharedRedis:
+    """The Redis named by TEST_REDIS_URL (a database of this test run's own) and a key prefix of this test's own,
+    so that tests running at the same time under pytest-xdist never touch each other's keys."""
+
+    def __init__(self, url, prefix):
+        import redis
+
+        self.url, self.prefix = url, prefix
+        self.connection = redis.Redis.from_url(url, socket_connect_timeout=2)
+        self.connection.ping()  # a Redis that does not answer fails the test: it is never skipped
+
+    def keys(self):
+        return list(self.connection.scan_iter(f"*{self.prefix}*", count=500))
+
+    def empty(self):
+        for key in self.keys():
+            self.connection.delete(key)
+
+
+@pytest.fixture
+def shared_redis(worker_id):
+    import uuid
+
+    redis_ = SharedRedis(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
+                         f"test-{worker_id}-{uuid.uuid4().hex[:8]}:")
+    yield redis_
+    redis_.empty()
+    redis_.connection.close()
 
 
 @pytest.fixture

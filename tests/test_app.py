@@ -28,6 +28,16 @@ def test_healthz_is_503_when_the_database_is_unreachable():
     assert response.json["database"].startswith("error")
 
 
+def test_healthz_is_503_naming_both_when_the_database_and_the_broker_are_down():
+    from config import TestingConfig
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:1/none",
+                     CELERY=dict(TestingConfig.CELERY, broker_url="redis://127.0.0.1:1/0"))
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503 and response.json["status"] == "unavailable"
+    assert response.json["database"].startswith("error") and response.json["broker"].startswith("error")
+
+
 @pytest.mark.parametrize("key", [None, "", "dev-only-not-secret", "short"])
 def test_production_refuses_a_missing_or_default_secret_key(key):
     with pytest.raises(InsecureConfiguration):

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -381,7 +382,8 @@ def publish_consultation_summary(actor, slug, summary):
 def latest_open_challenges(limit=6):
     return list(
         db.session.scalars(
-            select(Challenge).where(Challenge.status == PUBLISHED).order_by(Challenge.published_at.desc()).limit(limit)
+            select(Challenge).options(joinedload(Challenge.agency)).where(Challenge.status == PUBLISHED)
+            .order_by(Challenge.published_at.desc()).limit(limit)
         )
     )
 
@@ -507,7 +509,9 @@ def search_challenges(filters, per_page=20, now=None):
     if filters.closing_soon:
         query = query.where(Challenge.status == PUBLISHED, Challenge.pitch_deadline > now,
                             Challenge.pitch_deadline <= now + CLOSING_SOON)
-    return paginate(query.order_by(*SORTS[filters.sort]()), filters.page, per_page)
+    # The list names each challenge's agency: load them with the page, not one query each.
+    return paginate(query.options(joinedload(Challenge.agency)).order_by(*SORTS[filters.sort]()), filters.page,
+                    per_page)
 
 
 def agencies_with_public_challenges():

@@ -10,11 +10,13 @@ from ..services.challenges import ChallengeFilters
 from ..services.cpv import cpv_choices
 from ..services.errors import StaleState, ValidationFailed
 from .i18n import from_local_input, to_local_input
+from .page_cache import cached_for_visitors
 
 bp = Blueprint("challenges", __name__)
 
 
 @bp.get("/challenges")
+@cached_for_visitors
 def index():
     filters = ChallengeFilters.from_args(request.args)
     page = challenges.search_challenges(filters, per_page=current_app.config["CHALLENGES_PER_PAGE"])
@@ -23,6 +25,7 @@ def index():
 
 
 @bp.get("/challenges/<slug>")
+@cached_for_visitors
 def detail(slug):
     challenge = challenges.get_visible(current_user, slug)
     return render_template("challenges/detail.html", challenge=challenge,

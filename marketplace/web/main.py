@@ -7,11 +7,13 @@ from ..services import accounts, health
 from ..services.challenges import latest_open_challenges
 from ..services.errors import ValidationFailed
 from .auth import safe_next
+from .page_cache import cached_for_visitors
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
+@cached_for_visitors
 def home():
     return render_template("main/home.html", challenges=latest_open_challenges(limit=6))
 

@@ -15,18 +15,24 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+SECURITY_HEADERS = [
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+]
+
+
 def add_security_headers(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    present = {name.lower() for name, _ in headers.items()}  # a view's own header wins
+    headers.extend([(name, value) for name, value in SECURITY_HEADERS if name.lower() not in present])
     # HSTS only behind TLS: on plain http it would be ignored, and on a laptop it would lock localhost to https.
     if request.is_secure or current_app.config.get("PREFERRED_URL_SCHEME") == "https":
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if request.endpoint and not request.endpoint.startswith("static") and "Cache-Control" not in headers:
+    if request.endpoint and not request.endpoint.startswith("static") and "cache-control" not in present:
         # Pages may hold sealed pitches or personal data: never in a shared cache.
         headers["Cache-Control"] = "no-store" if _signed_in() else "no-cache"
     return response
@@ -51,6 +57,18 @@ def _holds_nul(multidict):
     return any("\x00" in value for values in multidict.listvalues() for value in values)
 
 
+def trust_proxy_headers(app):
+    """Take the client's address, scheme, host, port and prefix from the X-Forwarded-* headers, but only as many
+    hops as PROXY_FIX_* say are ours: a header a client wrote itself is never believed."""
+    hops = {name: app.config.get(f"PROXY_FIX_{name.upper()}", 0) for name in ("x_for", "x_proto", "x_host",
+                                                                              "x_port", "x_prefix")}
+    if any(hops.values()):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, **hops)
+
+
 def register(app):
+    trust_proxy_headers(app)
     app.before_request(refuse_nul_bytes)
     app.after_request(add_security_headers)

@@ -1,6 +1,18 @@
-"""Loading the signed-in user from the session; a bumped session version logs old cookies out."""
+"""The session cookie and the signed-in user in it; a bumped session version logs old cookies out."""
+from flask.sessions import SecureCookieSessionInterface
+
 from ..extensions import db, login_manager
 from ..models import User
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie, with its signing serializer made once per app rather than on every request."""
+
+    def get_signing_serializer(self, app):
+        serializer = app.extensions.get("session_serializer")
+        if serializer is None:
+            serializer = app.extensions["session_serializer"] = super().get_signing_serializer(app)
+        return serializer
 
 
 @login_manager.user_loader

@@ -237,3 +237,17 @@ def test_password_reset_is_rate_limited_per_account(client, f):
         assert client.post("/auth/forgot", data={"email": user.email}).status_code == 200
     assert client.post("/auth/forgot", data={"email": user.email}).status_code == 429
     assert db.session.query(OutboxEvent).filter(OutboxEvent.topic == "user.password_reset_requested").count() == 3
+
+
+def test_password_reset_is_rate_limited_per_address_with_a_clear_message(client, app):
+    app.config["RESET_LIMIT_PER_ADDRESS"], saved = "2 per hour", app.config["RESET_LIMIT_PER_ADDRESS"]
+    try:
+        for n in range(2):
+            assert client.post("/auth/forgot", data={"email": f"someone{n}@example.org"}).status_code == 200
+        blocked = client.post("/auth/forgot", data={"email": "someone9@example.org"})
+        assert blocked.status_code == 429 and "Too many attempts" in blocked.text
+        other_address = client.post("/auth/forgot", data={"email": "someone8@example.org"},
+                                    environ_base={"REMOTE_ADDR": "198.51.100.20"})
+        assert other_address.status_code == 200
+    finally:
+        app.config["RESET_LIMIT_PER_ADDRESS"] = saved

@@ -35,6 +35,38 @@ def test_the_list_shows_status_agency_budget_and_deadline(client, f):
     assert "Open for pitches" in page and "Deadline:" in page and "Budget:" in page
 
 
+class _Statements:
+    """Counts the SQL statements the app sends while it is open."""
+
+    def __enter__(self):
+        from sqlalchemy import event
+
+        self.count = 0
+        event.listen(db.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def _seen(self, *args):
+        self.count += 1
+
+    def __exit__(self, *exc):
+        from sqlalchemy import event
+
+        event.remove(db.engine, "before_cursor_execute", self._seen)
+
+
+@pytest.mark.parametrize("path", ["/", "/challenges", "/challenges?q=appointments"])
+def test_the_public_lists_cost_the_same_few_queries_however_many_agencies(client, f, path):
+    """No query per listed challenge (its agency's name comes with it)."""
+    counts = []
+    for extra in (1, 5):
+        for _ in range(extra):
+            f.Challenge()
+        with _Statements() as statements:
+            assert client.get(path).headers["X-Page-Cache"] == "miss"
+        counts.append(statements.count)
+    assert counts[0] == counts[1] <= 4
+
+
 @pytest.mark.parametrize("query", ["?page=abc", "?budget_min=-1&status=draft", "?sort=%27;DROP", "?q=%3Cscript%3E",
                                    "?sector=../../etc", "?page=0", "?q=" + "x" * 3000])
 def test_odd_query_strings_never_break_the_list(client, f, query):

@@ -61,3 +61,18 @@ def test_codes_from_the_neighbouring_steps_count_for_clock_drift(f):
     assert two_factor.verify(user, previous, at=now)
     assert not two_factor.verify(user, pyotp.TOTP(TOTP_SECRET).at(now - 120), at=now)
     assert not two_factor.verify(user, "abc", at=now)
+
+
+def test_an_admin_enrols_then_signs_in_with_password_and_a_code_from_the_new_secret(client, f):
+    admin = f.admin(totp_secret=None)
+    assert _login(client, admin).headers["Location"] == "/dashboard"  # not enrolled: the password is enough once
+    assert client.get("/dashboard").headers["Location"] == "/account/two-factor"  # ...to enrol, and nothing else
+    secret = client.get("/account/two-factor").text.split("<code>")[1].split("</code>")[0]
+    assert secret != TOTP_SECRET
+    assert client.post("/account/two-factor", data={"code": pyotp.TOTP(secret).now()}).status_code == 302
+    client.post("/auth/logout")
+    assert _login(client, db.session.get(User, admin.id)).headers["Location"] == "/auth/two-factor"
+    assert client.get("/admin/organisations").status_code == 302  # not signed in before the code
+    code = pyotp.TOTP(secret).at(time.time() + 30)  # the next step's code: not the one used to enrol
+    assert client.post("/auth/two-factor", data={"code": code}).status_code == 302
+    assert client.get("/admin/organisations").status_code == 200

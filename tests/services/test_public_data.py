@@ -1,0 +1,54 @@
+"""The public data token changes with every committed change to a public table, and only then."""
+import pytest
+from sqlalchemy import update
+
+from marketplace.extensions import db
+from marketplace.models import Challenge, Notification, challenge_sectors
+from marketplace.services import public_data
+
+
+def test_a_new_challenge_gives_a_new_token(f):
+    before = public_data.current_token()
+    f.Challenge()
+    after = public_data.current_token()
+    assert after is not None and after != before
+
+
+def test_a_private_change_keeps_the_token(f):
+    person = f.member(f.Company(), "owner")
+    before = public_data.current_token()
+    db.session.add(Notification(user_id=person.id, dedupe_key="test:1", kind="test", title="Hello"))
+    person.name = "Someone else"
+    db.session.commit()
+    assert public_data.current_token() == before
+
+
+def test_a_rolled_back_change_keeps_the_token(f):
+    challenge = f.Challenge()
+    before = public_data.current_token()
+    challenge.title = "Never saved"
+    db.session.flush()
+    db.session.rollback()
+    db.session.commit()
+    assert public_data.current_token() == before
+
+
+@pytest.mark.parametrize("how", ["session statement", "bare connection"])
+def test_statements_outside_the_orm_give_a_new_token_too(f, how):
+    challenge = f.Challenge()
+    before = public_data.current_token()
+    if how == "session statement":
+        db.session.execute(challenge_sectors.insert().values(challenge_id=challenge.id, cpv_division="72"))
+        db.session.commit()
+    else:
+        with db.engine.begin() as connection:
+            connection.execute(update(Challenge).where(Challenge.id == challenge.id).values(summary="Changed."))
+    assert public_data.current_token() not in (before, None)
+
+
+def test_every_token_is_new(f):
+    tokens = set()
+    for _ in range(5):
+        f.Challenge()
+        tokens.add(public_data.current_token())
+    assert len(tokens) == 5
