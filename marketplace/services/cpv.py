@@ -4,7 +4,7 @@ Source: Common Procurement Vocabulary (CPV 2008), Commission Regulation (EC)
 No 213/2008, division level. The English names are the canonical ones (open
 data, matching); pages show them translated through the message catalogues.
 """
-from flask_babel import LazyString, gettext
+from flask_babel import LazyString, get_locale, gettext
 
 
 def N_(name):
@@ -67,9 +67,20 @@ def cpv_divisions():
     return DIVISIONS
 
 
+# {locale: {code: name}}: the catalogues are compiled once per process, so each language's names are looked
+# up once too (the challenge list's sector filter names all 45 divisions on every page).
+_names_by_locale = {}
+
+
 def cpv_name(code):
     """The division's name in the reader's language (the code itself for an unknown one)."""
-    return gettext(DIVISIONS[code]) if code in DIVISIONS else code
+    if code not in DIVISIONS:
+        return code
+    locale = str(get_locale())
+    names = _names_by_locale.get(locale)
+    if names is None:
+        names = _names_by_locale[locale] = {division: gettext(name) for division, name in DIVISIONS.items()}
+    return names[code]
 
 
 def cpv_choices():

@@ -99,3 +99,16 @@ def test_cpv_divisions_are_named_in_the_page_language(app):
             choices = dict(cpv_choices())
             assert str(choices["45"]) == "45 – Construction work"
         assert cpv_name("99") == "99"  # an unknown code is shown as it is
+
+
+def test_each_language_keeps_its_own_cpv_names_in_one_process(app, client):
+    # The names are looked up once per language and process: a French page must not leave French names
+    # behind for the next English one, nor the other way round.
+    expected = {"en": "Construction work", "fr": "Travaux de construction", "nl": "Bouwwerkzaamheden",
+                "de": "Bauarbeiten"}
+    for language in ["en", "fr", "nl", "de", "en", "de", "fr"]:
+        with app.test_request_context(), force_locale(language):
+            assert cpv_name("45") == expected[language]
+        page = client.get("/challenges", headers={"Accept-Language": language}).text
+        assert f"45 – {expected[language]}</option>" in page
+        assert all(f"45 – {name}" not in page for other, name in expected.items() if other != language)

@@ -1,0 +1,39 @@
+"""A page of results carries the total of every match, wherever the page is, and past the end too."""
+import pytest
+from sqlalchemy import select
+
+from marketplace.models import Challenge
+from marketplace.services.paging import paginate
+
+
+@pytest.fixture
+def seven(f):
+    for n in range(7):
+        f.Challenge(title=f"Challenge {n}")
+
+
+def _query():
+    return select(Challenge).order_by(Challenge.title)
+
+
+@pytest.mark.parametrize("page,titles", [
+    (1, ["Challenge 0", "Challenge 1", "Challenge 2"]),
+    (2, ["Challenge 3", "Challenge 4", "Challenge 5"]),
+    (3, ["Challenge 6"]),
+    (4, []),
+    (40, []),
+])
+def test_every_page_knows_the_total(seven, page, titles):
+    result = paginate(_query(), page, per_page=3)
+    assert [c.title for c in result.items] == titles
+    assert (result.total, result.pages, result.page) == (7, 3, page)
+
+
+def test_nothing_to_list_is_one_empty_page(db):
+    result = paginate(_query(), 1, per_page=3)
+    assert (result.items, result.total, result.pages) == ([], 0, 1)
+
+
+def test_the_total_counts_only_what_the_query_keeps(seven):
+    result = paginate(_query().where(Challenge.title.in_(["Challenge 2", "Challenge 5"])), 1, per_page=1)
+    assert ([c.title for c in result.items], result.total, result.pages) == (["Challenge 2"], 2, 2)
