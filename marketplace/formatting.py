@@ -7,17 +7,24 @@ language the message is finally shown in (the recipient's, for a notice).
 from datetime import date, datetime
 from decimal import Decimal
 
+from babel import Locale
 from babel.units import format_unit
-from flask_babel import (LazyString, format_currency, format_date, format_datetime, format_decimal, get_locale)
+from flask_babel import (LazyString, format_currency, format_date, format_datetime, format_decimal,
+                         format_time, get_locale)
 
 
 def localtime(value, format="medium"):
-    """A stored UTC datetime shown in the reader's zone, with the zone's name."""
+    """A stored UTC datetime shown in the reader's zone, to the minute, with the zone's name.
+
+    Seconds ("7:23:00 PM") make a date harder to read and say nothing a reader needs: deadlines are set to
+    the minute, and a pitch receipt gives the exact instant separately (`utc_timestamp`).
+    """
     if not isinstance(value, datetime):
         return ""
-    if format == "full":  # Babel's full format already names the zone
-        return format_datetime(value, format)
-    return format_datetime(value, format) + " " + format_datetime(value, "z")
+    # How the language joins a date and a time ("{1}, {0}", "{1} 'à' {0}"), as Babel's own formats do.
+    joined = (get_locale() or Locale("en")).datetime_formats[format].replace("'", "")
+    zone = format_datetime(value, "zzzz" if format == "full" else "z")
+    return joined.replace("{0}", f"{format_time(value, 'short')} {zone}").replace("{1}", format_date(value, format))
 
 
 def day(value, format="medium"):

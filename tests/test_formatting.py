@@ -29,6 +29,19 @@ def test_values_are_written_as_each_language_writes_them(in_language, language, 
         assert formatting.day(date(2030, 3, 14)) == day
 
 
+@pytest.mark.parametrize("language,medium,full", [
+    ("en", "Mar 14, 2030, 12:00\u202fPM +0100", "Thursday, March 14, 2030, 12:00\u202fPM Central European Standard Time"),
+    ("fr", "14 mars 2030, 12:00 +0100", "jeudi 14 mars 2030, 12:00 heure normale d’Europe centrale"),
+    ("nl", "14 mrt 2030, 12:00 CET", "donderdag 14 maart 2030, 12:00 Midden-Europese standaardtijd"),
+    ("de", "14.03.2030, 12:00 MEZ", "Donnerstag, 14. März 2030, 12:00 Mitteleuropäische Normalzeit"),
+])
+def test_times_are_shown_to_the_minute_in_the_readers_zone_and_language(in_language, language, medium, full):
+    moment = datetime(2030, 3, 14, 11, 0, 59, tzinfo=timezone.utc)  # the seconds are not shown, not rounded up
+    with in_language(language):
+        assert formatting.localtime(moment) == medium
+        assert formatting.localtime(moment, "full") == full
+
+
 def test_empty_values_are_empty(in_language):
     with in_language("en"):
         assert [formatting.money(None), formatting.number(None), formatting.file_size(None),

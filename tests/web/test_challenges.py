@@ -170,10 +170,10 @@ def test_times_are_shown_in_the_readers_zone(client, login, f):
 
     challenge = f.Challenge(pitch_deadline=datetime(2030, 6, 1, 10, 0, tzinfo=timezone.utc))
     page = client.get(f"/challenges/{challenge.slug}").text
-    assert "12:00:00" in page  # Brussels, summer time
+    assert "12:00\u202fPM Central European Summer Time" in page  # Brussels, summer time
     user = f.member(f.Company(), "owner", timezone="America/New_York")
     login(user)
-    assert "6:00:00\u202fAM" in client.get(f"/challenges/{challenge.slug}").text
+    assert "6:00\u202fAM Eastern Daylight Time" in client.get(f"/challenges/{challenge.slug}").text
 
 
 def test_budgets_typed_the_belgian_way_are_read_as_meant(client, login, publisher):
