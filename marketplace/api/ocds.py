@@ -1,8 +1,10 @@
 """The OCDS 1.1.5 release package: every public lifecycle change of every published challenge."""
 from flask import current_app, request, url_for
+from flask_babel import gettext as _
 from pydantic import Field
 
 from ..services import ocds
+from ..services.errors import NotFound
 from .operations import PUBLIC, PlainText, Query, operation
 
 RELEASE_PACKAGE = {
@@ -20,11 +22,19 @@ class ReleasesQuery(Query):
     ocid: PlainText | None = Field(None, max_length=100, description="Only the releases of this contracting process.")
 
 
-@operation("GET", "/ocds/releases", tag="Open data", auth=PUBLIC, query=ReleasesQuery, response=RELEASE_PACKAGE)
+@operation("GET", "/ocds/releases", tag="Open data", auth=PUBLIC, query=ReleasesQuery, response=RELEASE_PACKAGE,
+           errors=(404,))
 def ocds_releases(query):
-    """OCDS releases of every public challenge, oldest first, one per lifecycle change."""
+    """OCDS releases of every public challenge, oldest first, one per lifecycle change.
+
+    When no release matches (an unknown `ocid`, nothing since `since`, a page past the last), the answer is a
+    404 problem: an OCDS release package must hold at least one release.
+    """
     checked = ocds.ReleaseQuery.from_args(query.model_dump(exclude_none=True), current_app.config["OCDS_OCID_PREFIX"])
     result = ocds.release_package(checked, package_uri=request.url)
+    if not result.items:
+        raise NotFound(_("No release matches: the process is unknown, nothing changed since that moment, "
+                         "or the page is past the last one."))
     args = request.args.to_dict()  # the reader's own parameters, in their order
     links = {}
     if result.page < result.pages:

@@ -31,7 +31,7 @@ Errors are problem details (RFC 9457, `application/problem+json`).
 
 
 def _error_statuses(op):
-    statuses = {400, 429}
+    statuses = {400, 429, *op.errors}
     if op.auth != PUBLIC:
         statuses.add(401)
     if op.auth == REQUIRED:

@@ -95,6 +95,7 @@ class Operation:
     statuses: tuple                # the success statuses; the first is the usual one
     path_params: dict              # name -> annotation
     media_type: str
+    errors: tuple = ()             # error statuses the view itself may answer, beyond those its shape implies
 
     @property
     def status(self):
@@ -111,10 +112,11 @@ class Operation:
 
 
 def operation(method, path, *, tag, response, status=200, query=None, body=None, auth=PUBLIC,
-              media_type="application/json"):
+              media_type="application/json", errors=()):
     """Declare and register one API operation; see the package docstring for an example.
 
-    `status` is the success status, or a tuple of them when the view picks one (200 or 201).
+    `status` is the success status, or a tuple of them when the view picks one (200 or 201); `errors` lists
+    error statuses the view raises itself that its shape does not imply (so the OpenAPI document shows them).
     """
 
     def decorate(view):
@@ -127,7 +129,7 @@ def operation(method, path, *, tag, response, status=200, query=None, body=None,
             flask_path = flask_path.replace(f"{{{name}}}", f"<{converter}:{name}>")
         op = Operation(method=method, path=path, endpoint=view.__name__, view=view, tag=tag, auth=auth, query=query,
                        body=body, response=response, statuses=status if isinstance(status, tuple) else (status,),
-                       path_params=path_params, media_type=media_type)
+                       path_params=path_params, media_type=media_type, errors=tuple(errors))
         OPERATIONS.append(op)
         bp.add_url_rule(flask_path, endpoint=view.__name__, view_func=_wrap(op, signature), methods=[method])
         return view

@@ -60,10 +60,20 @@ def test_a_hostile_query_gets_a_clear_problem_never_a_500(client, f, query):
     assert "<script>" not in response.text
 
 
-def test_unknown_parameters_are_ignored_and_an_empty_page_is_still_a_package(client):
-    response = client.get("/api/v1/ocds/releases?utm_source=x&page=3")
-    assert response.status_code == 200
-    assert response.get_json()["releases"] == [] and response.get_json()["version"] == "1.1"
+def test_unknown_parameters_are_ignored(client, f):
+    f.Challenge()
+    response = client.get("/api/v1/ocds/releases?utm_source=x")
+    assert response.status_code == 200 and len(response.get_json()["releases"]) == 1
+
+
+@pytest.mark.parametrize("query", ["", "?page=3", "?ocid={prefix}-999999", "?since=2999-01-01"])
+def test_no_release_to_publish_is_a_404_problem_never_an_invalid_package(app, client, f, query):
+    # OCDS asks a release package for at least one release: an empty one would not validate.
+    if query:
+        f.Challenge()
+    response = client.get("/api/v1/ocds/releases" + query.format(prefix=app.config["OCDS_OCID_PREFIX"]))
+    assert response.status_code == 404 and response.mimetype == "application/problem+json"
+    assert "No release matches" in response.get_json()["detail"]
 
 
 def test_the_releases_cannot_be_written(client):
