@@ -54,6 +54,7 @@ def show(pilot_id):
 def move(pilot_id):
     form = MoveForm()
     pilot = pilots.get_pilot(current_user, pilot_id)
+    permissions.require(current_user, "pilot.move", pilot)  # refused before the form is read: no 422 for them
     if not form.validate():
         return _page(pilot, 422, move_form=form)
     move_pilot(current_user, pilot.id, form.target.data, note=form.note.data, expected_version=form.version.data)
@@ -61,9 +62,15 @@ def move(pilot_id):
     return redirect(url_for(".show", pilot_id=pilot.id))
 
 
-def _post_form(pilot_id, form, page_key, save, done, anchor):
-    """The pattern of every form on the pilot page: check, call one service, or show the page with errors."""
+def _post_form(pilot_id, form, page_key, save, done, anchor, action=None):
+    """The pattern of every form on the pilot page: check, call one service, or show the page with errors.
+
+    `action`, when only some of the pilot's readers may do this, is checked before the form is read, so a
+    person who may not is told so rather than shown field errors (the service checks it again).
+    """
     pilot = pilots.get_pilot(current_user, pilot_id)
+    if action:
+        permissions.require(current_user, action, pilot)
     if form.validate():
         try:
             save(pilot, form)
@@ -98,7 +105,7 @@ def judge_measure(pilot_id, measure_id):
     form.measure_id = measure_id  # which of the page's judgements shows the errors
     return _post_form(pilot_id, form, "measure_form", lambda pilot, form: pilots.record_measure_outcome(
         current_user, pilot.id, measure_id, result=form.result.data, evidence=form.evidence.data),
-        _("The judgement is recorded."), "measures")
+        _("The judgement is recorded."), "measures", action="pilot.move")
 
 
 @bp.post("/pilots/<int:pilot_id>/outcome")
@@ -106,7 +113,8 @@ def judge_measure(pilot_id, measure_id):
 def outcome(pilot_id):
     return _post_form(pilot_id, OutcomeForm(), "outcome_form", lambda pilot, form: pilots.write_outcome(
         current_user, pilot.id, outcome_summary=form.outcome_summary.data, lessons_learned=form.lessons_learned.data,
-        follow_on_procurement_url=form.follow_on_procurement_url.data), _("The outcome is saved."), "outcome")
+        follow_on_procurement_url=form.follow_on_procurement_url.data), _("The outcome is saved."), "outcome",
+        action="pilot.move")
 
 
 @bp.post("/pilots/<int:pilot_id>/payments/<int:milestone_id>")
@@ -114,7 +122,7 @@ def outcome(pilot_id):
 def payment(pilot_id, milestone_id):
     return _post_form(pilot_id, PaymentForm(), "payment_form", lambda pilot, form: pilots.record_payment(
         current_user, pilot.id, milestone_id, paid_amount=form.paid_amount.data, paid_on=form.paid_on.data),
-        _("The payment is recorded."), "payments")
+        _("The payment is recorded."), "payments", action="pilot.move")
 
 
 @bp.post("/pilots/<int:pilot_id>/messages")

@@ -110,8 +110,10 @@ WRITES = {
     "companies.unfollow": only(COMPANY + ("stranger",), status=302, others=403),
     "notifications.mark_read": signed_in(404), "notifications.mark_all_read": signed_in(302),
     "admin.verify": only(("admin",), status=302), "admin.suspend": only(("admin",), status=302),
-    "pilots.move": signed_in(422, stranger=404), "pilots.upload": signed_in(422, stranger=404),
-    "pilots.judge_measure": signed_in(422, stranger=404), "pilots.payment": signed_in(422, stranger=404),
+    # Only the pilot's movers get as far as the form (422 for an empty one); its other readers are refused.
+    "pilots.move": signed_in(403, stranger=404, a_owner=422, a_po=422), "pilots.upload": signed_in(422, stranger=404),
+    "pilots.judge_measure": signed_in(403, stranger=404, a_owner=422, a_po=422),
+    "pilots.payment": signed_in(403, stranger=404, a_owner=422, a_po=422),
     "pilots.message": signed_in(422, stranger=404),
     "pilots.outcome": signed_in(403, stranger=404, a_owner=302, a_po=302),
     "pilots.approve_budget": signed_in(403, stranger=404, a_owner=409, a_po=409),
