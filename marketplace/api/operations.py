@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from typing import Annotated, get_args, get_origin
 
 from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -20,7 +21,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 
 from ..services import api_tokens
 from ..services.errors import NotAuthenticated, NotFound
-from .problems import RequestProblem
+from .problems import RequestProblem, validation_detail
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -44,9 +45,9 @@ def _utc(value):
     try:
         value = value.astimezone(timezone.utc)
     except OverflowError:
-        raise ValueError("out of range") from None
+        raise ValueError(_("Send a moment between the years 2000 and 2200.")) from None
     if not EARLIEST <= value < LATEST:
-        raise ValueError("must be between the years 2000 and 2200")
+        raise ValueError(_("Send a moment between the years 2000 and 2200."))
     return value
 
 
@@ -172,7 +173,7 @@ def current_api_user(auth):
         if auth == REQUIRED:
             raise NotAuthenticated(str(_l("Send your personal API token in the header %(header)s.", header="Authorization: Bearer …")))
         return AnonymousUserMixin()
-    scheme, _, raw = header.strip().partition(" ")
+    scheme, _space, raw = header.strip().partition(" ")
     if scheme.lower() != "bearer":
         raise NotAuthenticated(str(_l("Send your personal API token in the header %(header)s.", header="Authorization: Bearer …")))
     return api_tokens.authenticate(raw.strip())
@@ -191,9 +192,9 @@ def parse_query(model):
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise RequestProblem("validation-failed", _l("Some query parameters are not valid."),
-                      errors=[{"parameter": ".".join(str(p) for p in error["loc"][:1]), "detail": error["msg"]}
-                              for error in exc.errors()]) from None
+        raise RequestProblem("validation-failed", _l("Some query parameters are not valid."), errors=[
+            {"parameter": ".".join(str(p) for p in error["loc"][:1]), "detail": validation_detail(error)}
+            for error in exc.errors()]) from None
 
 
 def parse_body(model):
@@ -205,9 +206,9 @@ def parse_body(model):
     except ValidationError as exc:
         if any(error["type"] == "json_invalid" for error in exc.errors()):
             raise RequestProblem("invalid-json", _l("The body could not be read as JSON (UTF-8).")) from None
-        raise RequestProblem("validation-failed", _l("Some fields of the body are not valid."),
-                      errors=[{"pointer": "#/" + "/".join(str(p) for p in error["loc"]), "detail": error["msg"]}
-                              for error in exc.errors()]) from None
+        raise RequestProblem("validation-failed", _l("Some fields of the body are not valid."), errors=[
+            {"pointer": "#/" + "/".join(str(p) for p in error["loc"]), "detail": validation_detail(error)}
+            for error in exc.errors()]) from None
 
 
 def respond(op, result):

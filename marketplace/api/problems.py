@@ -7,12 +7,15 @@ with the status that says what happened; the body never shows internals.
 import json
 
 from flask import current_app, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from ..extensions import db
+from ..formatting import number
 from ..services.errors import (
     Conflict, DomainError, InvalidTransition, NotAllowed, NotAuthenticated, NotFound, PitchDeadlinePassed, StaleState,
     ValidationFailed,
@@ -62,6 +65,53 @@ def problem_response(status, *, kind=None, title=None, detail=None, errors=None,
     response = current_app.response_class(json.dumps(body, ensure_ascii=False), status=status, mimetype=MEDIA_TYPE)
     response.headers.update(headers or {})
     return response
+
+
+# Pydantic writes its messages in English only; the API answers in the reader's language, as the pages do.
+# Each entry turns an error's type and context into a sentence; an unforeseen type keeps pydantic's message.
+_VALIDATION_MESSAGES = {
+    "missing": lambda ctx: _("This is required."),
+    "extra_forbidden": lambda ctx: _("This field is not known here; leave it out."),
+    "model_type": lambda ctx: _("Send a JSON object."),
+    "dict_type": lambda ctx: _("Send a JSON object."),
+    "list_type": lambda ctx: _("Send a list."),
+    "string_type": lambda ctx: _("Send text."),
+    "bool_type": lambda ctx: _("Send true or false."),
+    "bool_parsing": lambda ctx: _("Send true or false."),
+    "int_type": lambda ctx: _("Send a whole number."),
+    "int_parsing": lambda ctx: _("Send a whole number."),
+    "int_from_float": lambda ctx: _("Send a whole number."),
+    "float_type": lambda ctx: _("Send a number."),
+    "float_parsing": lambda ctx: _("Send a number."),
+    "finite_number": lambda ctx: _("Send a number."),
+    "greater_than_equal": lambda ctx: _("Send %(n)s or more.", n=number(ctx["ge"])),
+    "greater_than": lambda ctx: _("Send more than %(n)s.", n=number(ctx["gt"])),
+    "less_than_equal": lambda ctx: _("Send %(n)s or less.", n=number(ctx["le"])),
+    "less_than": lambda ctx: _("Send less than %(n)s.", n=number(ctx["lt"])),
+    "string_too_short": lambda ctx: ngettext("Write at least %(n)s character.", "Write at least %(n)s characters.",
+                                             ctx["min_length"], n=number(ctx["min_length"])),
+    "string_too_long": lambda ctx: ngettext("Write at most %(n)s character.", "Write at most %(n)s characters.",
+                                            ctx["max_length"], n=number(ctx["max_length"])),
+    "too_short": lambda ctx: ngettext("Send at least %(n)s item.", "Send at least %(n)s items.", ctx["min_length"],
+                                      n=number(ctx["min_length"])),
+    "too_long": lambda ctx: ngettext("Send at most %(n)s item.", "Send at most %(n)s items.", ctx["max_length"],
+                                     n=number(ctx["max_length"])),
+    "string_pattern_mismatch": lambda ctx: _("This holds characters that are not allowed here."),
+    # pydantic joins the choices as "'a', 'b' or 'c'": its English "or" becomes a comma
+    "literal_error": lambda ctx: _("Choose one of: %(choices)s.", choices=ctx["expected"].replace(" or ", ", ")),
+    "datetime_type": lambda ctx: _("Send a date and time as RFC 3339, for example 2030-05-31T12:00:00+02:00."),
+    "datetime_parsing": lambda ctx: _("Send a date and time as RFC 3339, for example 2030-05-31T12:00:00+02:00."),
+    "datetime_from_date_parsing": lambda ctx: _(
+        "Send a date and time as RFC 3339, for example 2030-05-31T12:00:00+02:00."),
+    "timezone_aware": lambda ctx: _("Add the time zone, for example +02:00 or Z."),
+    "value_error": lambda ctx: str(ctx["error"]),  # our own validators raise messages already translated
+}
+
+
+def validation_detail(error):
+    """One pydantic error as a sentence in the reader's language."""
+    message = _VALIDATION_MESSAGES.get(error["type"])
+    return message(error.get("ctx") or {}) if message else error["msg"]
 
 
 def field_errors(errors):

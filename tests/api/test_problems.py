@@ -1,6 +1,8 @@
 """Every refusal is RFC 9457 problem details with the right 4xx: bad JSON, wrong types, huge bodies, hostile strings."""
 import json
 
+import pytest
+
 from marketplace.extensions import limiter
 
 from .conftest import assert_problem
@@ -137,3 +139,38 @@ def test_domain_conflicts_are_409_with_their_own_type(client, bearer, f):
                           409)
     assert body["type"].endswith("#problem-invalid-transition")
     assert body["detail"] == "This challenge is already published."
+
+
+# pydantic's own messages, in English whatever the reader's language: none may reach a French reader.
+PYDANTIC_ENGLISH = ("Input should", "Field required", "String should", "Extra inputs", "Value error", "List should")
+
+
+def test_field_problems_are_written_in_the_readers_language(client, bearer, f):
+    # The API's language is the request's Accept-Language (a token is not a browser session).
+    headers = {**bearer(f.member(f.Agency(), "publisher")), "Accept-Language": "fr-BE,fr;q=0.9"}
+    body = assert_problem(client.post("/api/v1/challenges", headers=headers, json={
+        "title": 5, "summary": "x" * 100_000, "budget_min": "lots", "pilot_duration_weeks": 10**30, "kind": "tender",
+        "criteria": [{"name": "", "weight": 0}], "sectors": "72", "is_admin": True, "context": "a\x00b",
+        "pitch_deadline": "2030-01-01T00:00:00", "question_deadline": "1900-01-01T00:00:00Z"}), 422)
+    details = {error["pointer"]: error["detail"] for error in body["errors"]}
+    assert not [d for d in details.values() if d.startswith(PYDANTIC_ENGLISH)], details
+    assert details["#/title"] == "Envoyez du texte."
+    assert details["#/is_admin"] == "Ce champ n’existe pas ici ; retirez-le."
+    assert details["#/criteria/0/name"] == "Écrivez au moins 1 caractère."
+    assert details["#/criteria/0/weight"] == "Envoyez 1 ou plus."
+    assert details["#/pitch_deadline"] == "Ajoutez le fuseau horaire, par exemple +02:00 ou Z."
+    assert details["#/question_deadline"] == "Indiquez un moment entre les années 2000 et 2200."
+    assert details["#/kind"].startswith("Choisissez parmi : 'call_for_solutions', ")
+    assert details["#/summary"].startswith("Écrivez au plus ") and details["#/summary"].endswith(" caractères.")
+
+
+@pytest.mark.parametrize("language,whole,at_most", [
+    ("en", "Send a whole number.", "Send 100 or less."),
+    ("fr", "Envoyez un nombre entier.", "Envoyez 100 ou moins."),
+    ("nl", "Stuur een geheel getal.", "Stuur 100 of minder."),
+    ("de", "Senden Sie eine ganze Zahl.", "Senden Sie 100 oder weniger."),
+])
+def test_query_problems_follow_accept_language(client, language, whole, at_most):
+    body = assert_problem(client.get("/api/v1/challenges?page=abc&per_page=1000",
+                                     headers={"Accept-Language": language}), 422)
+    assert {e["parameter"]: e["detail"] for e in body["errors"]} == {"page": whole, "per_page": at_most}
