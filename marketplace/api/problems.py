@@ -68,22 +68,26 @@ def problem_response(status, *, kind=None, title=None, detail=None, errors=None,
 
 
 # Pydantic writes its messages in English only; the API answers in the reader's language, as the pages do.
-# Each entry turns an error's type and context into a sentence; an unforeseen type keeps pydantic's message.
-_VALIDATION_MESSAGES = {
-    "missing": lambda ctx: _("This is required."),
-    "extra_forbidden": lambda ctx: _("This field is not known here; leave it out."),
-    "model_type": lambda ctx: _("Send a JSON object."),
-    "dict_type": lambda ctx: _("Send a JSON object."),
-    "list_type": lambda ctx: _("Send a list."),
-    "string_type": lambda ctx: _("Send text."),
-    "bool_type": lambda ctx: _("Send true or false."),
-    "bool_parsing": lambda ctx: _("Send true or false."),
-    "int_type": lambda ctx: _("Send a whole number."),
-    "int_parsing": lambda ctx: _("Send a whole number."),
-    "int_from_float": lambda ctx: _("Send a whole number."),
-    "float_type": lambda ctx: _("Send a number."),
-    "float_parsing": lambda ctx: _("Send a number."),
-    "finite_number": lambda ctx: _("Send a number."),
+# An error type becomes a fixed sentence, or a sentence built from the error's context; an unforeseen type
+# keeps pydantic's message.
+_SENTENCES = {}
+for _kinds, _sentence in [
+    (("missing",), _l("This is required.")),
+    (("extra_forbidden",), _l("This field is not known here; leave it out.")),
+    (("model_type", "dict_type"), _l("Send a JSON object.")),
+    (("list_type",), _l("Send a list.")),
+    (("string_type",), _l("Send text.")),
+    (("bool_type", "bool_parsing"), _l("Send true or false.")),
+    (("int_type", "int_parsing", "int_from_float"), _l("Send a whole number.")),
+    (("float_type", "float_parsing", "finite_number"), _l("Send a number.")),
+    (("string_pattern_mismatch",), _l("This holds characters that are not allowed here.")),
+    (("datetime_type", "datetime_parsing", "datetime_from_date_parsing"),
+     _l("Send a date and time as RFC 3339, for example 2030-05-31T12:00:00+02:00.")),
+    (("timezone_aware",), _l("Add the time zone, for example +02:00 or Z.")),
+]:
+    _SENTENCES.update(dict.fromkeys(_kinds, _sentence))
+
+_SENTENCES_FROM_CONTEXT = {
     "greater_than_equal": lambda ctx: _("Send %(n)s or more.", n=number(ctx["ge"])),
     "greater_than": lambda ctx: _("Send more than %(n)s.", n=number(ctx["gt"])),
     "less_than_equal": lambda ctx: _("Send %(n)s or less.", n=number(ctx["le"])),
@@ -96,22 +100,20 @@ _VALIDATION_MESSAGES = {
                                       n=number(ctx["min_length"])),
     "too_long": lambda ctx: ngettext("Send at most %(n)s item.", "Send at most %(n)s items.", ctx["max_length"],
                                      n=number(ctx["max_length"])),
-    "string_pattern_mismatch": lambda ctx: _("This holds characters that are not allowed here."),
     # pydantic joins the choices as "'a', 'b' or 'c'": its English "or" becomes a comma
     "literal_error": lambda ctx: _("Choose one of: %(choices)s.", choices=ctx["expected"].replace(" or ", ", ")),
-    "datetime_type": lambda ctx: _("Send a date and time as RFC 3339, for example 2030-05-31T12:00:00+02:00."),
-    "datetime_parsing": lambda ctx: _("Send a date and time as RFC 3339, for example 2030-05-31T12:00:00+02:00."),
-    "datetime_from_date_parsing": lambda ctx: _(
-        "Send a date and time as RFC 3339, for example 2030-05-31T12:00:00+02:00."),
-    "timezone_aware": lambda ctx: _("Add the time zone, for example +02:00 or Z."),
     "value_error": lambda ctx: str(ctx["error"]),  # our own validators raise messages already translated
 }
 
 
 def validation_detail(error):
     """One pydantic error as a sentence in the reader's language."""
-    message = _VALIDATION_MESSAGES.get(error["type"])
-    return message(error.get("ctx") or {}) if message else error["msg"]
+    kind = error["type"]
+    if kind in _SENTENCES:
+        return str(_SENTENCES[kind])
+    if kind in _SENTENCES_FROM_CONTEXT:
+        return _SENTENCES_FROM_CONTEXT[kind](error.get("ctx") or {})
+    return error["msg"]
 
 
 def field_errors(errors):
