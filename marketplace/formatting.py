@@ -24,13 +24,16 @@ def localtime(value, format="medium"):
     # How the language joins a date and a time ("{1}, {0}", "{1} 'à' {0}"), as Babel's own formats do.
     joined = (get_locale() or Locale("en")).datetime_formats[format].replace("'", "")
     zone = format_datetime(value, "zzzz" if format == "full" else "z")
-    return joined.replace("{0}", f"{format_time(value, 'short')} {zone}").replace("{1}", format_date(value, format))
+    return joined.replace("{0}", f"{time_of_day(value)} {zone}").replace("{1}", format_date(value, format))
+
+
+def time_of_day(value):
+    """Only the time of a stored UTC datetime, in the reader's zone ("Saved at 5:23 PM")."""
+    return format_time(value, "short")
 
 
 def day(value, format="medium"):
     """A calendar date (a pilot's start, a payment's due day), as the reader's language writes it."""
-    if isinstance(value, datetime):
-        return format_datetime(value, format)
     if not isinstance(value, date):
         return ""
     return format_date(value, format)
@@ -77,11 +80,10 @@ def file_size(size):
     """Bytes as bytes, kB or MB, with the reader's unit names ("ko" in French)."""
     if size is None:
         return ""
-    if size < 1024:
-        return format_unit(size, "digital-byte", length="short", locale=get_locale())
-    if size < 1024 * 1024:
-        return format_unit(round(size / 1024, 1), "digital-kilobyte", length="short", locale=get_locale())
-    return format_unit(round(size / 1024 / 1024, 1), "digital-megabyte", length="short", locale=get_locale())
+    for unit, unit_bytes in (("digital-megabyte", 1024 * 1024), ("digital-kilobyte", 1024)):
+        if size >= unit_bytes:
+            return format_unit(round(size / unit_bytes, 1), unit, length="short", locale=get_locale())
+    return format_unit(size, "digital-byte", length="short", locale=get_locale())
 
 
 def lazy(formatter, *args, **kwargs):

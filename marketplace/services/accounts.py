@@ -9,7 +9,7 @@ import zoneinfo
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -31,6 +31,7 @@ from .events import record_change
 from .mail import absolute_url, queue_email
 from .outbox import handles
 from .passwords import hash_password, password_problems, verify_password
+from .signing import timed_serializer
 from .slugs import unique_slug
 
 RESET_SALT = "agora.password-reset"
@@ -149,13 +150,9 @@ def authenticate(email, password):
     return user
 
 
-def _serializer(salt):
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
-
-
 def password_reset_token(user):
     # The hash's tail is in the token: once the password changes, the token stops working.
-    return _serializer(RESET_SALT).dumps({"user": user.id, "h": user.password_hash[-16:]})
+    return timed_serializer(RESET_SALT).dumps({"user": user.id, "h": user.password_hash[-16:]})
 
 
 def request_password_reset(email):
@@ -170,7 +167,7 @@ def request_password_reset(email):
 
 def user_for_reset_token(token):
     try:
-        data = _serializer(RESET_SALT).loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+        data = timed_serializer(RESET_SALT).loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
     except SignatureExpired:
         raise InvalidTransition(str(_l("This link has expired. Ask for a new one."))) from None
     except BadSignature:
@@ -254,7 +251,7 @@ def update_settings(user, *, name, locale, timezone, notification_preference):
 # ---- Invitations ---------------------------------------------------------------------------------------
 
 def invitation_token(invitation):
-    return _serializer(INVITATION_SALT).dumps({"invitation": invitation.id})
+    return timed_serializer(INVITATION_SALT).dumps({"invitation": invitation.id})
 
 
 def invite(actor, *, email, role):
@@ -294,7 +291,7 @@ def revoke_invitation(actor, invitation_id):
 
 def invitation_for_token(token):
     try:
-        data = _serializer(INVITATION_SALT).loads(token, max_age=current_app.config["INVITATION_MAX_AGE"])
+        data = timed_serializer(INVITATION_SALT).loads(token, max_age=current_app.config["INVITATION_MAX_AGE"])
     except SignatureExpired:
         raise InvalidTransition(str(_l("This invitation has expired. Ask for a new one."))) from None
     except BadSignature:

@@ -18,9 +18,8 @@ import json
 from datetime import timedelta
 from decimal import Decimal
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -35,11 +34,13 @@ from .challenges import get_visible
 from .clock import database_now, utcnow
 from .errors import Conflict, InvalidTransition, NotAllowed, NotFound, PitchDeadlinePassed, ValidationFailed
 from .events import record_audit_only, record_change
+from .signing import timed_serializer
 
 LIMITS = {"title": 200, "summary": 1000, "approach": 10000, "evidence": 10000, "team": 5000}
 TEXT_FIELDS = tuple(LIMITS)
 REQUIRED_TO_SUBMIT = {"title": _l("Give your pitch a title."), "summary": _l("Summarise your pitch."),
                       "approach": _l("Describe your approach.")}
+INCOMPLETE = _l("Fill in the title, summary and approach before you submit.")
 MAX_ATTACHMENTS = 5
 MAX_PRICE = 100_000_000
 RECEIPT_FIELDS = TEXT_FIELDS + ("trl", "pilot_price", "pilot_duration_weeks")
@@ -197,7 +198,7 @@ def step_states(pitch):
 def _issue_receipt(actor, pitch, now, action):
     missing = missing_for_submission(pitch)
     if missing:
-        raise ValidationFailed(missing, message=str(_l("Fill in the title, summary and approach before you submit.")))
+        raise ValidationFailed(missing, message=str(INCOMPLETE))
     before = {"status": pitch.status, "receipt_digest": pitch.receipt_digest}
     db.session.flush()
     pitch.status = PITCH_SUBMITTED
@@ -262,8 +263,7 @@ def draft_key(user, challenge):
     When the session has ended by the time the step is posted, it proves who
     typed it, so what they typed can be kept for them and for no one else.
     """
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=DRAFT_KEY_SALT).dumps(
-        {"user": user.id, "challenge": challenge.id})
+    return timed_serializer(DRAFT_KEY_SALT).dumps({"user": user.id, "challenge": challenge.id})
 
 
 def keep_unsaved_step(key, slug, step, typed):
@@ -274,8 +274,7 @@ def keep_unsaved_step(key, slug, step, typed):
     person sees it again after signing in, checks it and saves it themselves.
     """
     try:
-        claim = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=DRAFT_KEY_SALT).loads(
-            key or "", max_age=KEEP_UNSAVED_FOR.total_seconds())
+        claim = timed_serializer(DRAFT_KEY_SALT).loads(key or "", max_age=KEEP_UNSAVED_FOR.total_seconds())
     except BadSignature:
         return None
     if step not in STEPS or not isinstance(claim, dict):
@@ -312,6 +311,12 @@ def _forget_unsaved(user, challenge_id, step):
         and_(UnsavedPitchStep.user_id == user.id, UnsavedPitchStep.challenge_id == challenge_id,
              UnsavedPitchStep.step == step),
         UnsavedPitchStep.kept_at <= utcnow() - KEEP_UNSAVED_FOR)))
+
+
+def awaits_submission(pitch):
+    """A draft or a withdrawn pitch, which the company submits with the button (a submitted one is
+    submitted again each time it is saved)."""
+    return pitch.status in (PITCH_DRAFT, PITCH_WITHDRAWN)
 
 
 def submit_pitch(user, pitch_id):

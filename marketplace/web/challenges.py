@@ -57,7 +57,8 @@ def _render_form(form, challenge=None, status=200):
             challenges.check_draft(form.domain_data(from_local_input))
         except ValidationFailed as exc:
             apply_domain_errors(form, exc)
-    return render_template("challenges/form.html", form=form, challenge=challenge), status
+    return render_template("challenges/form.html", form=form, challenge=challenge,
+                           limits=challenges.LIMITS), status
 
 
 @bp.route("/challenges/new", methods=["GET", "POST"])

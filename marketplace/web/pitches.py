@@ -1,25 +1,25 @@
 """Pitch pages: the company writes in short steps and submits; the agency reads after the deadline.
 
 Each step is its own page and works without JavaScript: posting it saves the
-draft and moves on. `static/js/pitch.js` adds autosave and character counts.
+draft and moves on. `static/js/pitch.js` adds autosave; `static/js/forms.js`
+counts characters on every form.
 When the session has ended by the time a step is posted, what was typed is
 kept for its writer (see services/pitches.keep_unsaved_step) and they are sent
 to sign in, then back to the step with their text.
 """
-from datetime import datetime, timezone
-
 from flask import (Blueprint, current_app, flash, jsonify, redirect, render_template, request, send_file,
                    url_for)
-from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 
 from ..extensions import csrf
+from ..formatting import time_of_day
 from ..forms import apply_domain_errors
 from ..forms.pitches import STEP_FORMS, STEP_TITLES, AttachmentForm
 from ..services import permissions, pitches
 from ..services.challenges import get_visible
+from ..services.clock import utcnow
 from ..services.errors import ValidationFailed
 from .negotiation import wants_json
 
@@ -37,7 +37,8 @@ def pitch_helpers():
 def _page(template, challenge, pitch, current, status=200, **context):
     """A page of the pitch, with the step list: where the company is and which steps are complete."""
     return render_template(template, challenge=challenge, pitch=pitch, current=current, step_titles=STEP_TITLES,
-                           states=pitches.step_states(pitch), limits=pitches.LIMITS, **context), status
+                           step_url=lambda step: _step_url(challenge.slug, step), states=pitches.step_states(pitch),
+                           limits=pitches.LIMITS, **context), status
 
 
 def _step_page(challenge, pitch, form, status=200, kept=False):
@@ -48,22 +49,21 @@ def _step_page(challenge, pitch, form, status=200, kept=False):
 
 def _check_page(challenge, pitch, errors=None, status=200):
     return _page("pitches/check.html", challenge, pitch, "check", status,
-                 missing=pitches.missing_for_submission(pitch), errors=errors or {},
+                 missing=pitches.missing_for_submission(pitch), incomplete=pitches.INCOMPLETE,
+                 awaits_submission=pitch is not None and pitches.awaits_submission(pitch), errors=errors or {},
                  step_of=pitches.step_of, forms={step: form.for_pitch(pitch) for step, form in STEP_FORMS.items()})
 
 
 def _attachments_page(challenge, pitch, form=None, status=200):
     return _page("pitches/attachments.html", challenge, pitch, "attachments", status,
-                 attachment_form=form or AttachmentForm(formdata=None), form=form)
+                 attachment_form=form or AttachmentForm(formdata=None))
 
 
 def _next_step(step, go):
-    """Where "Save and continue" (or "Back", or a jump to the check) leads: a step of this pitch, never elsewhere."""
+    """Where "Save and continue" (or "Save and go back") leads: a step of this pitch, never elsewhere."""
     here = STEP_ORDER.index(step)
     if go == "back":
         return STEP_ORDER[max(0, here - 1)]
-    if go == "check":
-        return "check"
     return STEP_ORDER[here + 1]
 
 
@@ -91,7 +91,7 @@ def _csrf_passes():
     return True
 
 
-@bp.route("/challenges/<slug>/pitch/<any(about, approach, pilot):step>", methods=["GET", "POST"])
+@bp.route(f"/challenges/<slug>/pitch/<any({', '.join(pitches.STEPS)}):step>", methods=["GET", "POST"])
 @csrf.exempt  # checked in the view, after keeping what a post from an ended session carried
 def step(slug, step):
     if request.method == "POST" and (not current_user.is_authenticated or not _csrf_passes()):
@@ -123,8 +123,7 @@ def step(slug, step):
 
 def _saved(slug, step, pitch):
     if wants_json():
-        return jsonify(saved=True, message=_("Saved at %(time)s", time=format_time(datetime.now(timezone.utc),
-                                                                                     "short")))
+        return jsonify(saved=True, message=_("Saved at %(time)s", time=time_of_day(utcnow())))
     if pitch.status == "submitted":
         flash(_("Your changes are submitted, with a new receipt."), "success")
     else:
