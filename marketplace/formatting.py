@@ -4,7 +4,7 @@ Pages use these as Jinja filters (web/template_helpers.py); services that write
 a value into a message use `lazy(...)`, so the value is formatted in the
 language the message is finally shown in (the recipient's, for a notice).
 """
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from babel import Locale
@@ -37,6 +37,11 @@ def day(value, format="medium"):
     if not isinstance(value, date):
         return ""
     return format_date(value, format)
+
+
+def rfc3339(value):
+    """A moment as feeds and open data write it: UTC, to the second ("2030-03-14T11:00:05Z")."""
+    return value.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def utc_timestamp(value):

@@ -3,13 +3,7 @@
 Both take the list page's own filters (`ChallengeFilters`) and its own search
 (`search_challenges`), so a feed or a file shows exactly what the page shows.
 """
-from collections import defaultdict
-
-from sqlalchemy import select
-
-from ..extensions import db
-from ..models import challenge_sectors
-from .challenges import search_challenges
+from .challenges import search_challenges, sectors_by_challenge
 from .spreadsheets import csv_text
 
 # One file holds at most this many challenges; `page=2` gives the next ones.
@@ -20,33 +14,22 @@ CSV_COLUMNS = (
 )
 
 
-def sectors_of(challenge_ids):
-    """{challenge id: [CPV division, …]} in one query."""
-    sectors = defaultdict(list)
-    if challenge_ids:
-        for row in db.session.execute(select(challenge_sectors).where(
-                challenge_sectors.c.challenge_id.in_(challenge_ids)).order_by(challenge_sectors.c.cpv_division)):
-            sectors[row.challenge_id].append(row.cpv_division)
-    return sectors
-
-
 def listed(filters, per_page):
     """(a page of the public list, the CPV divisions of its challenges)."""
     page = search_challenges(filters, per_page=per_page)
-    return page, sectors_of([c.id for c in page.items])
+    return page, sectors_by_challenge([c.id for c in page.items])
 
 
 def _time(value):
-    return value.isoformat() if value is not None else ""
+    return value and value.isoformat()
 
 
 def challenges_csv(filters, base_url):
-    """(CSV text with a UTF-8 byte order mark, the page of challenges it holds)."""
+    """CSV text with a UTF-8 byte order mark; empty values are empty cells."""
     page, sectors = listed(filters, CSV_PAGE_SIZE)
     base_url = base_url.rstrip("/")
     rows = ([c.id, f"{base_url}/challenges/{c.slug}", c.title, c.kind, c.status, c.agency.name,
-             " ".join(sectors.get(c.id, [])), c.budget_min if c.budget_min is not None else "",
-             c.budget_max if c.budget_max is not None else "", c.currency, _time(c.question_deadline),
+             " ".join(sectors.get(c.id, [])), c.budget_min, c.budget_max, c.currency, _time(c.question_deadline),
              _time(c.pitch_deadline), _time(c.published_at), _time(c.closed_at), _time(c.cancelled_at),
-             c.cancel_reason or "", c.summary] for c in page.items)
-    return csv_text(CSV_COLUMNS, rows, byte_order_mark=True), page
+             c.cancel_reason, c.summary] for c in page.items)
+    return csv_text(CSV_COLUMNS, rows, byte_order_mark=True)

@@ -3,6 +3,7 @@
 A draft may be incomplete but never malformed: every save checks what is
 filled in. Publishing checks that everything a company needs is there.
 """
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -512,6 +513,16 @@ def search_challenges(filters, per_page=20, now=None):
     # The list names each challenge's agency: load them with the page, not one query each.
     return paginate(query.options(joinedload(Challenge.agency)).order_by(*SORTS[filters.sort]()), filters.page,
                     per_page)
+
+
+def sectors_by_challenge(challenge_ids):
+    """{challenge id: [CPV division, …]} in one query."""
+    sectors = defaultdict(list)
+    if challenge_ids:
+        for row in db.session.execute(select(challenge_sectors).where(
+                challenge_sectors.c.challenge_id.in_(challenge_ids)).order_by(challenge_sectors.c.cpv_division)):
+            sectors[row.challenge_id].append(row.cpv_division)
+    return sectors
 
 
 def agencies_with_public_challenges():

@@ -24,13 +24,15 @@ from sqlalchemy import Integer, String, cast, exists, func, literal_column, null
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
+from ..formatting import rfc3339
 from ..models import (
-    AuditEvent, Challenge, Evaluation, Pilot, PilotStageChange, Pitch, Question, challenge_sectors,
+    AuditEvent, Challenge, Evaluation, Pilot, PilotStageChange, Pitch, Question,
 )
 from ..models.challenge import COMPLETED, MARKET_CONSULTATION
 from ..models.pilot import ADOPTED, AGREEMENT, EVALUATION, EXTENDED, OUTCOME_STAGES, RUNNING, STOPPED
 from ..models.pitch import PITCH_SELECTED, RECEIVED_STATUSES
-from .challenges import is_public
+from .challenges import is_public, sectors_by_challenge
+from .clock import utcnow
 from .cpv import cpv_code, cpv_divisions
 from .errors import ValidationFailed
 from .paging import Page
@@ -247,9 +249,8 @@ def _load(challenge_ids):
         .options(joinedload(Challenge.agency), selectinload(Challenge.criteria), selectinload(Challenge.success_measures))
     ).unique().all()
     processes = {c.id: _Process(c, [], [], [], None, {}, {}, {}) for c in challenges}
-    for row in db.session.execute(select(challenge_sectors).where(challenge_sectors.c.challenge_id.in_(challenge_ids))
-                                  .order_by(challenge_sectors.c.cpv_division)):
-        processes[row.challenge_id].sectors.append(row.cpv_division)
+    for challenge_id, divisions in sectors_by_challenge(challenge_ids).items():
+        processes[challenge_id].sectors.extend(divisions)
     for question in db.session.scalars(select(Question).where(
             Question.challenge_id.in_(challenge_ids), Question.answer.is_not(None)).order_by(Question.answered_at)):
         processes[question.challenge_id].questions.append(question)
@@ -284,7 +285,7 @@ def _when(value):
         value = date.fromisoformat(value)
     if not isinstance(value, datetime):
         value = datetime.combine(value, time(), tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return rfc3339(value)
 
 
 def _amount(value, currency):
@@ -451,7 +452,7 @@ def _awards(moment):
     } for pitch in moment.awarded_pitches()]
 
 
-def _stage_at(pilot, moves):
+def _stage_at(moves):
     return moves[-1].to_stage if moves else AGREEMENT
 
 
@@ -507,7 +508,7 @@ def _contracts(moment):
     currency = moment.challenge.currency
     for pilot in moment.pilots():
         moves = moment.stage_moves(pilot)
-        stage = _stage_at(pilot, moves)
+        stage = _stage_at(moves)
         paid = moment.payments(pilot)
         milestones = _stage_milestones(pilot, moves, stage)
         transactions = []
@@ -539,7 +540,7 @@ def _contracts(moment):
     return contracts
 
 
-def _parties(moment, awards, contracts):
+def _parties(moment, contracts):
     roles = defaultdict(list)
     names = {}
 
@@ -592,7 +593,7 @@ def build_release(process, history, change, settings):
         "date": _when(change.at),
         "tag": [_tag(moment)],
         "initiationType": "tender",
-        "parties": _parties(moment, awards, contracts),
+        "parties": _parties(moment, contracts),
         "buyer": _ref(process.challenge.agency),
         "planning": _planning(moment),
         "tender": _tender(moment),
@@ -619,7 +620,7 @@ def publication_settings():
             "policy_url": config.get("OCDS_PUBLICATION_POLICY_URL") or f"{base_url}/open-data"}
 
 
-def release_package(query, *, package_uri, now=None):
+def release_package(query, *, package_uri):
     """One page of releases (oldest first) as an OCDS release package."""
     settings = publication_settings()
     changes, total = lifecycle_changes(query)
@@ -628,7 +629,7 @@ def release_package(query, *, package_uri, now=None):
     histories = _histories(ids) if ids else {}
     releases = [build_release(processes[c.challenge_id], histories[c.challenge_id], c, settings) for c in changes]
     # Generated on demand: the package is as new as its newest release (OCDS publishedDate).
-    newest = max((c.at for c in changes), default=now or datetime.now(timezone.utc))
+    newest = max((c.at for c in changes), default=utcnow())
     package = {
         "uri": package_uri,
         "version": OCDS_VERSION,

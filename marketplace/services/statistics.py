@@ -134,7 +134,7 @@ def _distribution(values, buckets):
     return Distribution(buckets=buckets, median=_median(values))
 
 
-def challenges_by_month(now=None):
+def challenges_by_month():
     """[(month, {status: count})] of public challenges by the month they were published, with no gaps."""
     counts = {}
     for (key, status), count in _grouped_counts(_month(Challenge.published_at), Challenge.status,
@@ -206,7 +206,7 @@ def public_statistics(now=None):
     now = now or utcnow()
     adopted, stopped = adoption()
     return Statistics(
-        months=challenges_by_month(now), pitches_per_challenge=pitches_per_challenge(now),
+        months=challenges_by_month(), pitches_per_challenge=pitches_per_challenge(now),
         pitches_by_size=pitches_by_size(now), days_to_pilot=days_to_pilot(), adopted=adopted, stopped=stopped,
         answer_hours=answer_hours(),
     )

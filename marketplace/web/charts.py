@@ -1,6 +1,8 @@
 """Column charts laid out for inline SVG: the geometry is computed here, the template only draws it."""
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+
 WIDTH, HEIGHT = 640, 300
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 56  # room for the value axis and the category labels
 MAX_BAR_WIDTH = 64
@@ -60,7 +62,8 @@ def column_chart(categories, series):
                 continue
             height = plot_height * value / top
             stacked += height
-            described = f"{label}, {name}: {value}" if name else f"{label}: {value}"
+            described = (_("%(category)s, %(series)s: %(value)s", category=label, series=name, value=value) if name
+                         else _("%(category)s: %(value)s", category=label, value=value))
             chart.bars.append(Bar(x=round(x, 1), y=round(chart.baseline - stacked, 1), width=round(width, 1),
                                   height=round(height, 1), css=css, label=described))
     return chart

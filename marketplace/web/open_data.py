@@ -4,7 +4,7 @@ Thin: each route parses the query string, calls one service and renders. The
 OCDS route answers JSON, with RFC 9457 problem details for a bad query.
 """
 import re
-from datetime import date, datetime, timezone
+from datetime import date
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from ..models.challenge import PUBLIC_STATUSES
 from ..services import challenge_exports, statistics
 from ..services.challenges import ChallengeFilters
+from ..services.clock import utcnow
 from ..services.cpv import cpv_code
 from .charts import column_chart
 
@@ -31,11 +32,6 @@ def xml_text(value):
     return NOT_XML.sub("", str(value or ""))
 
 
-@bp.app_template_filter("rfc3339")
-def rfc3339(value):
-    return value.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
 def _tag_uri(*parts):
     """A permanent Atom id: a tag URI (RFC 4151) under the configured host."""
     host = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
@@ -47,9 +43,10 @@ def challenges_feed():
     filters = ChallengeFilters.from_args(request.args)
     page, sectors = challenge_exports.listed(filters, per_page=current_app.config["CHALLENGES_PER_PAGE"])
     args = request.args.to_dict(flat=False)
-    newest = max((c.updated_at for c in page.items), default=datetime.now(timezone.utc))
+    newest = max((c.updated_at for c in page.items), default=utcnow())
     body = render_template(
         "open_data/challenges.atom.xml", page=page, sectors=sectors, updated=newest, tag_uri=_tag_uri, cpv_code=cpv_code,
+        status_labels=STATUS_LABELS,
         self_url=url_for(".challenges_feed", _external=True, **args),
         list_url=url_for("challenges.index", _external=True, **args),
         next_url=url_for(".challenges_feed", _external=True, **{**args, "page": page.page + 1})
@@ -62,9 +59,9 @@ def challenges_feed():
 
 @bp.get("/challenges.csv")
 def challenges_csv():
-    text, _ = challenge_exports.challenges_csv(ChallengeFilters.from_args(request.args),
-                                               base_url=current_app.config["BASE_URL"])
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d")
+    text = challenge_exports.challenges_csv(ChallengeFilters.from_args(request.args),
+                                            base_url=current_app.config["BASE_URL"])
+    stamp = utcnow().strftime("%Y%m%d")
     return Response(text, mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=agora-challenges-{stamp}.csv"})
 

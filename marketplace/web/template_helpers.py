@@ -20,7 +20,7 @@ def markdown_filter(source):
 
 def register(app):
     app.jinja_env.add_extension("jinja2.ext.do")
-    for name in ("localtime", "day", "utc_timestamp", "number", "money", "file_size"):
+    for name in ("localtime", "day", "utc_timestamp", "rfc3339", "number", "money", "file_size"):
         app.jinja_env.filters[name] = getattr(formatting, name)
     app.jinja_env.filters["markdown"] = markdown_filter
     app.jinja_env.globals["budget_range"] = budget_range
