@@ -35,7 +35,7 @@ def _cell(value):
 def trail_as_csv(rows):
     return csv_text(CSV_COLUMNS, (
         [event.id, event.occurred_at.isoformat(), email or "system", event.action, event.object_type,
-         event.object_id if event.object_id is not None else "",
+         event.object_id,
          _cell(event.before) if event.before is not None else "",
          _cell(event.after) if event.after is not None else ""]
         for event, email in rows))

@@ -139,7 +139,6 @@ def queue_email(template, *, dedupe_key, user=None, address=None, locale=None, c
     """Record one email to send; the same dedupe key never makes a second one. The caller commits."""
     queue_emails([OutgoingEmail(template, dedupe_key, user=user, address=address, locale=locale, context=context,
                                 calendar=calendar)])
-    return db.session.scalar(select(EmailDelivery).where(EmailDelivery.dedupe_key == dedupe_key))
 
 
 def send_batches(count):

@@ -17,8 +17,8 @@ A company with neither a sector nor a word in common is never matched: a
 budget alone is no reason to write to anyone.
 
 Speed: profiles are tokenised when they are saved, into the inverted index
-`organisation_terms`, so scoring 100,000 companies is two SQL statements: the
-challenge's document frequencies, then one statement that aggregates sector
+`organisation_terms`, so scoring 100,000 companies is a few SQL statements: the
+number of companies, the challenge's document frequencies, then one statement that aggregates sector
 overlap and weighted word overlap per company over the indexes, scores, filters
 and sorts — carrying what each company shares, so the reasons need no more
 queries (docs/performance.md has the figures).
@@ -51,6 +51,7 @@ from .clock import utcnow
 from .cpv import cpv_name
 from .errors import Conflict, InvalidTransition, NotFound
 from .events import record_change
+from .mail import recipient_locale
 from .outbox import handles
 from .stop_words import STOP_WORDS
 
@@ -636,13 +637,20 @@ def _members_of(organisation_ids):
     return members
 
 
-def _locale_of(user):
-    return user.locale or current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
-
-
 def _in_locale(locale, *texts):
     with force_locale(locale):
         return [str(t) for t in texts]
+
+
+def _challenge_email_context(challenge, link):
+    """What every email about a challenge shows of it."""
+    return {
+        "challenge_title": challenge.title,
+        "challenge_summary": challenge.summary,
+        "challenge_link": link,
+        "agency_name": challenge.agency.name if challenge.agency else "",
+        "pitch_deadline": challenge.pitch_deadline.isoformat() if challenge.pitch_deadline else None,
+    }
 
 
 @handles("challenge.published")
@@ -664,20 +672,14 @@ def _notify_matches(challenge):
     insert_new(Match.__table__, [{"challenge_id": challenge.id, "organisation_id": r.organisation_id, "score": r.score,
                                   "reasons": r.reason_data, "created_at": now} for r in results], Match.__table__.c.id)
     link = f"/challenges/{challenge.slug}"
-    context = {
-        "challenge_title": challenge.title,
-        "challenge_summary": challenge.summary,
-        "challenge_link": link,
-        "agency_name": challenge.agency.name if challenge.agency else "",
-        "pitch_deadline": challenge.pitch_deadline.isoformat() if challenge.pitch_deadline else None,
-    }
+    context = _challenge_email_context(challenge, link)
     members = _members_of([r.organisation_id for r in results])
     notices = []
     for result in results:
         reasons = result.reasons
         for user in members.get(result.organisation_id, ()):
             title, *reason_texts = _in_locale(
-                _locale_of(user), _l("New challenge that matches %(company)s: %(title)s",
+                recipient_locale(user), _l("New challenge that matches %(company)s: %(title)s",
                                      company=result.name, title=challenge.title), *reasons)
             notices.append(notifications.Notice(
                 user, "challenge.matched", title, f"match:{challenge.id}:{user.id}", body="\n".join(reason_texts),
@@ -705,7 +707,7 @@ def email_invitation_to_pitch(event):
     agency = challenge.agency.name if challenge.agency else ""
     for user in _members_of([company.id]).get(company.id, ()):
         title, *reason_texts = _in_locale(
-            _locale_of(user), _l("%(agency)s invites %(company)s to pitch: %(title)s",
+            recipient_locale(user), _l("%(agency)s invites %(company)s to pitch: %(title)s",
                                  agency=agency, company=company.name, title=challenge.title), *reasons)
         notifications.notify(
             user,
@@ -715,13 +717,6 @@ def email_invitation_to_pitch(event):
             link=link,
             dedupe_key=f"invite:{challenge.id}:{company.id}:{user.id}",
             email_template="challenge_invitation_to_pitch",
-            email_context={
-                "challenge_title": challenge.title,
-                "challenge_summary": challenge.summary,
-                "challenge_link": link,
-                "agency_name": agency,
-                "company_name": company.name,
-                "reasons": reason_texts,
-                "pitch_deadline": challenge.pitch_deadline.isoformat() if challenge.pitch_deadline else None,
-            },
+            email_context={**_challenge_email_context(challenge, link), "company_name": company.name,
+                           "reasons": reason_texts},
         )

@@ -7,7 +7,6 @@ makes a handler that runs twice notify once.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -17,7 +16,8 @@ from ..models import Notification, User
 from .bulk import cycle_collector_paused, insert_new
 from .clock import utcnow
 from .errors import NotFound
-from .mail import OutgoingEmail, queue_email, queue_emails, recipient_locale, user_from_unsubscribe_token
+from .mail import (OutgoingEmail, absolute_url, queue_email, queue_emails, recipient_locale,
+                   user_from_unsubscribe_token)
 
 IMMEDIATE, DAILY, OFF = "immediate", "daily", "off"
 PREFERENCES = (IMMEDIATE, DAILY, OFF)
@@ -62,19 +62,18 @@ def notify_all(notices):
 
 def _notify_all(notices):
     wanted = {n.dedupe_key: n for n in notices if n.user is not None and not n.user.is_suspended}
-    now, rows, texts = utcnow(), [], {}
+    now, rows = utcnow(), {}
     for key, notice in wanted.items():
         with force_locale(recipient_locale(notice.user)):
-            texts[key] = title, body = str(notice.title)[:300], str(notice.body or "")
-        rows.append({"user_id": notice.user.id, "dedupe_key": key, "kind": notice.kind, "title": title, "body": body,
-                     "link": notice.link, "created_at": now})
+            title, body = str(notice.title)[:300], str(notice.body or "")
+        rows[key] = {"user_id": notice.user.id, "dedupe_key": key, "kind": notice.kind, "title": title, "body": body,
+                     "link": notice.link, "created_at": now}
     table = Notification.__table__
-    new = [wanted[key] for key in insert_new(table, rows, table.c.dedupe_key)]
-    base_url = current_app.config["BASE_URL"].rstrip("/")
+    new = [wanted[key] for key in insert_new(table, list(rows.values()), table.c.dedupe_key)]
     queue_emails([
         OutgoingEmail(n.email_template, f"email:{n.dedupe_key}", user=n.user,
-                      context={"title": texts[n.dedupe_key][0], "body": texts[n.dedupe_key][1],
-                               "link": base_url + n.link if n.link else None, **(n.email_context or {})})
+                      context={"title": rows[n.dedupe_key]["title"], "body": rows[n.dedupe_key]["body"],
+                               "link": absolute_url(n.link) if n.link else None, **(n.email_context or {})})
         for n in new if n.email_template and n.user.notification_preference == IMMEDIATE
     ])
     return new
