@@ -67,12 +67,15 @@ class Query(BaseModel):
     model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
 
     def as_args(self):
-        """The checked values as a query string again, for the parsers the pages use too."""
+        """The checked values as query arguments again, for the parsers the pages use too.
+
+        Numbers stay numbers: as text, 123.456 would be read the way a Belgian writes 123 456.
+        """
         args = MultiDict()
         for name, value in self.model_dump().items():
             for item in value if isinstance(value, list) else [value]:
                 if item is not None:
-                    args.add(name, ("true" if item else "false") if isinstance(item, bool) else str(item))
+                    args.add(name, ("true" if item else "false") if isinstance(item, bool) else item)
         return args
 
 

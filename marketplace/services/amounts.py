@@ -21,6 +21,8 @@ def parse_amount(raw):
     """The Decimal a person meant, or None for an empty value; NotAnAmount for anything else."""
     if raw is None:
         return None
+    if isinstance(raw, float):  # a number sent as a number (JSON): its digits, never read as typed text
+        raw = Decimal(repr(raw))
     if isinstance(raw, (int, Decimal)) and not isinstance(raw, bool):
         value = Decimal(raw)
         if not value.is_finite():

@@ -38,6 +38,7 @@ def _titles(client, query):
     ("?agency=water-board", ["Leaks in old pipes"]),
     ("?status=closed", ["Quiet night buses"]),
     ("?budget_min=40000", ["Leaks in old pipes"]),
+    ("?budget_min=89999.995", ["Leaks in old pipes"]),  # a number, not "89.999.995" read as typed text
     ("?budget_max=30000", ["Quiet night buses", "Air quality in schools"]),
     ("?closing_soon=true", ["Air quality in schools"]),
     ("?sort=deadline&status=published", ["Air quality in schools", "Leaks in old pipes"]),

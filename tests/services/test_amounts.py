@@ -35,3 +35,9 @@ def test_numbers_from_code_pass_through_and_infinity_does_not():
     assert parse_amount(7) == Decimal(7)
     with pytest.raises(NotAnAmount):
         parse_amount(Decimal("Infinity"))
+
+
+@pytest.mark.parametrize("sent,meant", [(123.456, "123.456"), (0.001, "0.001"), (25000.5, "25000.5"), (1e-05, "0.00001")])
+def test_a_number_sent_as_a_number_is_never_read_as_typed_text(sent, meant):
+    # As text, "123.456" is how a Belgian writes 123 456; a JSON number means what it says.
+    assert parse_amount(sent) == Decimal(meant)
