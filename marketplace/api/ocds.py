@@ -18,7 +18,8 @@ class ReleasesQuery(Query):
     page: int = Field(1, ge=1, le=ocds.MAX_PAGE)
     per_page: int = Field(ocds.DEFAULT_PER_PAGE, ge=1, le=ocds.MAX_PER_PAGE, description="Releases per page.")
     since: PlainText | None = Field(None, max_length=100,
-                                    description="Only releases dated at or after this moment (RFC 3339).")
+                                    description="Only releases dated at or after this moment: an ISO 8601 date "
+                                                "or date-time, UTC when no zone is given.")
     ocid: PlainText | None = Field(None, max_length=100, description="Only the releases of this contracting process.")
 
 

@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..models.pilot import PILOT_STAGES
+from ..models.pilot import MEASURE_RESULTS, OUTCOME_STAGES, PILOT_STAGES
 from ..services import pilot_workflow, pilots
 from .operations import PUBLIC, REQUIRED, Body, Id, Output, PlainText, operation
 from .schemas import ChallengeRef, OrganisationRef, PageOf, PageQuery
@@ -14,7 +14,7 @@ class MeasureResult(Output):
     measure: str
     baseline: str
     target: str
-    result: Literal["met", "partly_met", "not_met"]
+    result: Literal[MEASURE_RESULTS]
     evidence: str
 
 
@@ -23,7 +23,7 @@ class PilotOutcome(Output):
     challenge: ChallengeRef
     company: OrganisationRef
     solution: str = Field(description="The title of the pitch the pilot tried.")
-    stage: Literal["adopted", "stopped"]
+    stage: Literal[OUTCOME_STAGES]
     outcome_summary: str | None
     lessons_learned: str | None
     follow_on_procurement_url: str | None

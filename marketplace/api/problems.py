@@ -17,7 +17,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from ..extensions import db
 from ..formatting import number
 from ..services.errors import (
-    Conflict, DomainError, InvalidTransition, NotAllowed, NotAuthenticated, NotFound, PitchDeadlinePassed, StaleState,
+    Conflict, DomainError, InvalidTransition, NotAllowed, NotAuthenticated, PitchDeadlinePassed, StaleState,
     ValidationFailed,
 )
 
@@ -54,9 +54,9 @@ def type_uri(kind):
     return url_for("api.docs", _external=True, _anchor=f"problem-{kind}")
 
 
-def problem_response(status, *, kind=None, title=None, detail=None, errors=None, headers=None):
+def problem_response(status, *, kind=None, detail=None, errors=None, headers=None):
     body = {"type": type_uri(kind) if kind else "about:blank",
-            "title": str(title or (PROBLEM_TYPES[kind][1] if kind else HTTP_STATUS_CODES.get(status, "Error"))),
+            "title": str(PROBLEM_TYPES[kind][1] if kind else HTTP_STATUS_CODES.get(status, "Error")),
             "status": status, "instance": request.path}
     if detail:
         body["detail"] = str(detail)
@@ -132,7 +132,7 @@ def _unauthenticated_headers():
 def from_domain_error(exc):
     db.session.rollback()
     kind = next((kind for cls, kind in DOMAIN_TYPES if isinstance(exc, cls)), None)
-    if isinstance(exc, NotFound) or kind is None:
+    if kind is None:  # NotFound among them: a plain 404, nothing to link to
         return problem_response(exc.status_code, detail=exc.message)
     return problem_response(
         exc.status_code, kind=kind, detail=exc.message,

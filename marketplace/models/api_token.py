@@ -21,9 +21,5 @@ class ApiToken(db.Model):
 
     user = relationship("User")
 
-    @property
-    def is_active(self):
-        return self.revoked_at is None
-
     def __repr__(self):
         return f"<ApiToken {self.prefix}…>"

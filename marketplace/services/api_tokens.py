@@ -79,11 +79,9 @@ def authenticate(raw, now=None):
     if not raw or len(raw) > MAX_TOKEN_LENGTH or not raw.startswith(SCHEME):
         raise refused
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_digest == digest(raw)))
-    if token is None or token.revoked_at is not None:
+    if token is None or not permissions.can(token.user, "api_token.use", token):  # revoked, or not theirs any more
         raise refused
     user = token.user
-    if not permissions.can(user, "api_token.use", token):
-        raise refused
     if two_factor.required_for(user) and not two_factor.enabled_for(user):
         # Such a person could not sign in to the pages without it either.
         raise NotAuthenticated(str(_l("Your role needs two-factor sign-in: turn it on in your account first.")))

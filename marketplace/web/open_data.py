@@ -1,7 +1,7 @@
-"""Open data: OCDS releases, the challenge list as an Atom feed and CSV, public statistics, the publication policy.
+"""Open data pages: the challenge list as an Atom feed and CSV, public statistics, the publication policy.
 
 Thin: each route parses the query string, calls one service and renders. The
-OCDS route answers JSON, with RFC 9457 problem details for a bad query.
+OCDS releases are part of the JSON API (`api/ocds.py`).
 """
 import re
 from datetime import date
