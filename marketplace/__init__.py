@@ -71,20 +71,20 @@ def register_extensions(app):
 
 def register_blueprints(app):
     from . import api
-    from .web import BLUEPRINTS
+    from .web import BLUEPRINTS, observability
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    app.register_blueprint(observability.bp)  # /metrics
     api.register(app)
 
 
 def register_errorhandlers(app):
-    from .web import observability, security
+    from .web import security
     from .web.errors import register
 
     register(app)
     security.register(app)
-    app.register_blueprint(observability.bp)
     if app.config.get("JSON_LOGS"):
         from .observability import configure_logging
 
