@@ -36,7 +36,7 @@ class PilotOutcome(Output):
             id=pilot.id, challenge=ChallengeRef.model_validate(pilot.challenge),
             company=OrganisationRef.model_validate(pilot.company), solution=pilot.pitch.title, stage=pilot.stage,
             outcome_summary=pilot.outcome_summary, lessons_learned=pilot.lessons_learned,
-            follow_on_procurement_url=pilot.follow_on_procurement_url if pilot.stage == "adopted" else None,
+            follow_on_procurement_url=pilots.public_follow_on_url(pilot),
             outcome_published_at=pilot.outcome_published_at,
             measures=[MeasureResult(measure=o.success_measure.measure, baseline=o.success_measure.baseline,
                                     target=o.success_measure.target, result=o.result, evidence=o.evidence)

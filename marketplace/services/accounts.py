@@ -208,10 +208,16 @@ def change_password(user, current_password, new_password):
     return user
 
 
-def choose_language(user, locale):
-    """The language this person reads Agora and its emails in, as picked in the header's switcher."""
+def check_language(locale):
+    """One of the languages Agora is written in; ValidationFailed otherwise."""
     if locale not in current_app.config["LANGUAGES"]:
         raise ValidationFailed({"locale": UNKNOWN_LANGUAGE})
+    return locale
+
+
+def choose_language(user, locale):
+    """The language this person reads Agora and its emails in, as picked in the header's switcher."""
+    check_language(locale)
     if user.locale != locale:
         before = {"locale": user.locale}
         user.locale = locale

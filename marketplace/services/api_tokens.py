@@ -82,7 +82,7 @@ def authenticate(raw, now=None):
     if token is None or not permissions.can(token.user, "api_token.use", token):  # revoked, or not theirs any more
         raise refused
     user = token.user
-    if two_factor.required_for(user) and not two_factor.enabled_for(user):
+    if two_factor.missing_for(user):
         # Such a person could not sign in to the pages without it either.
         raise NotAuthenticated(str(_l("Your role needs two-factor sign-in: turn it on in your account first.")))
     now = now or utcnow()

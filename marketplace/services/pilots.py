@@ -15,7 +15,7 @@ from ..formatting import lazy, number
 from ..models import Membership, Pilot, Pitch
 from ..models.challenge import CLOSED, EVALUATING, MARKET_CONSULTATION, PILOTING
 from ..models.pilot import (
-    AGREEMENT, DOCUMENT_KINDS, MEASURE_RESULTS, OUTCOME_STAGES, MeasureOutcome, PaymentMilestone, PilotDocument,
+    ADOPTED, AGREEMENT, DOCUMENT_KINDS, MEASURE_RESULTS, OUTCOME_STAGES, MeasureOutcome, PaymentMilestone, PilotDocument,
     PilotMessage,
 )
 from ..models.pitch import PITCH_SELECTED
@@ -269,6 +269,11 @@ def document_for_download(user, pilot_id, document_id):
 
 def _with_outcome():
     return select(Pilot).where(Pilot.stage.in_(OUTCOME_STAGES))
+
+
+def public_follow_on_url(pilot):
+    """The follow-on procurement is published only for an adopted pilot: a stopped one has nothing to follow."""
+    return pilot.follow_on_procurement_url if pilot.stage == ADOPTED else None
 
 
 def public_outcomes(challenge):

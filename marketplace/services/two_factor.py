@@ -24,6 +24,11 @@ def enabled_for(user):
     return bool(user.totp_secret)
 
 
+def missing_for(user):
+    """Their role needs two-factor sign-in and they have not turned it on yet: they may do nothing else."""
+    return required_for(user) and not enabled_for(user)
+
+
 def new_secret():
     return pyotp.random_base32()
 

@@ -222,8 +222,7 @@ def require_two_factor():
     if request.path.startswith("/api/"):
         return None  # the API reads no session; its tokens make their own two-factor check
     if (current_user.is_authenticated and request.endpoint not in ALWAYS_ALLOWED
-            and two_factor_service.required_for(current_user)
-            and not two_factor_service.enabled_for(current_user)):
+            and two_factor_service.missing_for(current_user)):
         flash(_("Your role needs two-factor sign-in. Set it up now; it takes a minute."), "info")
         return redirect(url_for("account.two_factor"))
     return None

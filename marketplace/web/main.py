@@ -5,7 +5,6 @@ from flask_login import current_user
 from ..extensions import csrf
 from ..services import accounts, health
 from ..services.challenges import latest_open_challenges
-from ..services.errors import ValidationFailed
 from .auth import safe_next
 from .page_cache import cached_for_visitors
 
@@ -27,10 +26,8 @@ def set_language():
         if current_app.config.get("WTF_CSRF_ENABLED", True):
             csrf.protect()
         accounts.choose_language(current_user, locale)
-    elif locale in current_app.config["LANGUAGES"]:
-        session["locale"] = locale
     else:
-        raise ValidationFailed({"locale": accounts.UNKNOWN_LANGUAGE})
+        session["locale"] = accounts.check_language(locale)
     return redirect(safe_next(request.form.get("next")) or url_for(".home"))
 
 

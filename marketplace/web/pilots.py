@@ -20,7 +20,8 @@ bp = Blueprint("pilots", __name__)
 @bp.app_context_processor
 def pilot_helpers():
     """For the challenge page's pilot section."""
-    return {"pilot_outcomes": pilots.public_outcomes, "my_pilots": lambda c: pilots.pilots_of(current_user, c)}
+    return {"pilot_outcomes": pilots.public_outcomes, "public_follow_on_url": pilots.public_follow_on_url,
+            "my_pilots": lambda c: pilots.pilots_of(current_user, c)}
 
 
 def _page(pilot, status=200, **forms):
