@@ -81,7 +81,7 @@ def load_recipients(db, count):
     from sqlalchemy import insert, select
 
     from marketplace.models import Membership, Organisation, User, organisation_sectors
-    from marketplace.services import matching
+    from marketplace.services.matching import matching
     from marketplace.services.clock import utcnow
 
     now = utcnow()
@@ -141,9 +141,9 @@ def main():
     from marketplace import create_app
     from marketplace.extensions import db
     from marketplace.models import Challenge, EmailDelivery, Organisation, OutboxEvent, challenge_sectors
-    from marketplace.services import handlers  # noqa: F401  (registers the outbox handlers)
-    from marketplace.services import outbox
-    from marketplace.services.events import record_change
+    from marketplace.services.messaging import handlers  # noqa: F401  (registers the outbox handlers)
+    from marketplace.services.messaging import outbox
+    from marketplace.services.messaging.events import record_change
 
     app = create_app("production")
     worker = None

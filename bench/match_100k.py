@@ -70,7 +70,7 @@ def ensure_database(url):
 
 def load_companies(db, matching, count, seed=42, vacuum=True):
     """COPY `count` companies with sectors and indexed terms; returns seconds taken."""
-    from marketplace.services.cpv import cpv_divisions
+    from marketplace.services.organisations.cpv import cpv_divisions
 
     known = set(cpv_divisions())
     sectors = [s for s in SECTORS if s in known]
@@ -165,8 +165,7 @@ def main():
     from marketplace import create_app
     from marketplace.extensions import db
     from marketplace.models import Challenge, Organisation
-    from marketplace.services import matching
-
+    from marketplace.services.matching import matching
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, OUTBOX_DISPATCH_AFTER_COMMIT=False)
     with app.app_context():
         existing = 0

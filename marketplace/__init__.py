@@ -51,7 +51,7 @@ def register_request_hooks(app):
 def register_extensions(app):
     from . import models  # noqa: F401  (registers the tables with the metadata)
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
-    from .services import public_data
+    from .services.open_data import public_data
     from .web.i18n import select_locale, select_timezone
     from .web.session import SessionInterface
 
@@ -106,6 +106,6 @@ def register_commands(app):
 def register_worker(app):
     from worker.celery_app import celery_init_app
 
-    from .services import handlers  # noqa: F401  (every outbox handler, in every process)
+    from .services.messaging import handlers  # noqa: F401  (every outbox handler, in every process)
 
     celery_init_app(app)

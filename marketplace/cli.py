@@ -6,7 +6,7 @@ def register(app):
     @app.cli.command("process-outbox")
     def process_outbox_command():
         """Process every pending outbox event now, in this process."""
-        from .services.outbox import process_pending
+        from .services.messaging.outbox import process_pending
 
         click.echo(f"processed {process_pending()} events")
 

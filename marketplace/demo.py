@@ -10,15 +10,11 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from .extensions import db
-from .models import (
-    Challenge, ConflictDeclaration, EvaluationCriterion, Evaluation, Follow, MeasureOutcome, Membership, Organisation,
-    Pilot, PilotStageChange, Pitch, PitchAssessment, Question, Score, Solution, SuccessMeasure, User,
-    challenge_sectors, organisation_sectors,
-)
+from .models import Challenge, ConflictDeclaration, EvaluationCriterion, Evaluation, Follow, MeasureOutcome, Membership, Organisation, Pilot, PilotStageChange, Pitch, PitchAssessment, Question, Score, Solution, SuccessMeasure, User, challenge_sectors, organisation_sectors
 from .services.clock import utcnow
-from .services.events import record_change
-from .services.passwords import hash_password
-from .services.pitches import receipt_digest
+from .services.messaging.events import record_change
+from .services.accounts.passwords import hash_password
+from .services.pitches.pitches import receipt_digest
 
 DEMO_PASSWORD = "agora demo password"
 

@@ -255,7 +255,7 @@ def smtp_sink(app):
                       MAIL_USERNAME=None)
     sink.port = port
     yield sink
-    from marketplace.services.mail import _Connection
+    from marketplace.services.messaging.mail import _Connection
 
     _Connection.close()
     app.config.update(saved)

@@ -11,7 +11,7 @@ from marketplace.models import (
     organisation_sectors,
 )
 from marketplace.services.clock import utcnow
-from marketplace.services.passwords import hash_password
+from marketplace.services.accounts.passwords import hash_password
 
 PASSWORD = "correct horse battery"
 

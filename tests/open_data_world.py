@@ -17,7 +17,10 @@ from freezegun import freeze_time
 from marketplace.extensions import db
 from marketplace.models import PilotDocument
 from marketplace.models.pilot import EVALUATION_REPORT, SIGNED_AGREEMENT
-from marketplace.services import challenges, deadlines, evaluation, pilot_workflow, pilots, pitches, questions
+from marketplace.services.challenges import challenges, deadlines, questions
+from marketplace.services.evaluation import evaluation
+from marketplace.services.pilots import pilot_workflow, pilots
+from marketplace.services.pitches import pitches
 from marketplace.services.clock import utcnow
 
 SECRETS = ("SECRET-SCORE-COMMENT", "SECRET-FEEDBACK", "SECRET-APPROACH", "SECRET-EVIDENCE", "SECRET-TEAM",

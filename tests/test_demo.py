@@ -5,7 +5,7 @@ from marketplace.extensions import db
 from marketplace.models import (Challenge, Evaluation, EvaluationCriterion, Follow, Organisation, Pilot, Pitch, Question,
                                 SuccessMeasure, User)
 from marketplace.models.challenge import CHALLENGE_STATUSES
-from marketplace.services.pitches import verify_receipt
+from marketplace.services.pitches.pitches import verify_receipt
 
 
 def test_seed_demo_then_if_empty_adds_nothing(runner):

@@ -15,8 +15,8 @@ import pytest
 from babel.messages.pofile import read_po
 from jinja2 import meta
 
-from marketplace.services.cpv import cpv_divisions
-from marketplace.services.mail import render_email
+from marketplace.services.organisations.cpv import cpv_divisions
+from marketplace.services.messaging.mail import render_email
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATED = ("fr", "nl", "de")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.models import OutboxEvent
 from marketplace.observability import request_id_var
-from marketplace.services.mail import QUEUED_IN_TRANSACTION, send_batches
+from marketplace.services.messaging.mail import QUEUED_IN_TRANSACTION, send_batches
 
 log = logging.getLogger(__name__)
 _KEY = "agora_new_outbox_events"

@@ -1,9 +1,10 @@
 """Thin tasks: take ids, call one service."""
 from celery import shared_task
 
-from marketplace.services import deadlines, mail, notifications, outbox, pilot_reminders, pitch_sessions
-
-
+from marketplace.services.challenges import deadlines
+from marketplace.services.messaging import mail, notifications, outbox
+from marketplace.services.pilots import pilot_reminders
+from marketplace.services.evaluation import pitch_sessions
 @shared_task(name="outbox.process_event", bind=True, max_retries=8)
 def process_event(self, event_id):
     try:

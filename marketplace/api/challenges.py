@@ -6,12 +6,9 @@ from flask import url_for
 from pydantic import Field
 
 from ..models.challenge import CHALLENGE_KINDS, CHALLENGE_STATUSES, PUBLIC_STATUSES
-from ..services import challenges, questions
-from ..services import pilots as pilot_service
-from ..services.challenges import (
-    CURRENCIES, LIMITS, MAX_AGENCY, MAX_BUDGET, MAX_CRITERIA, MAX_MEASURES, MAX_QUERY, MAX_SECTORS, SORTS,
-    ChallengeFilters,
-)
+from ..services.challenges import challenges, questions
+from ..services.pilots import pilots as pilot_service
+from ..services.challenges.challenges import CURRENCIES, LIMITS, MAX_AGENCY, MAX_BUDGET, MAX_CRITERIA, MAX_MEASURES, MAX_QUERY, MAX_SECTORS, SORTS, ChallengeFilters
 from .operations import OPTIONAL, PUBLIC, REQUIRED, Body, Output, PlainText, Slug, UTCTime, operation
 from .pilots import PilotOutcome
 from .questions import AnsweredQuestion

@@ -3,7 +3,7 @@ from flask import current_app, request, url_for
 from flask_babel import gettext as _
 from pydantic import Field
 
-from ..services import ocds
+from ..services.open_data import ocds
 from ..services.errors import NotFound
 from .operations import PUBLIC, PlainText, Query, operation
 

@@ -19,7 +19,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import UnsupportedMediaType
 
-from ..services import api_tokens
+from ..services.accounts import api_tokens
 from ..services.errors import NotAuthenticated, NotFound
 from .problems import RequestProblem, validation_detail
 

@@ -4,7 +4,7 @@ from typing import Literal
 from pydantic import Field
 
 from ..models.organisation import COMPANY_SIZES, ORGANISATION_KINDS
-from ..services import companies
+from ..services.organisations import companies
 from .operations import PUBLIC, REQUIRED, Output, Slug, operation
 from .schemas import OrganisationRef, PageOf, PageQuery
 

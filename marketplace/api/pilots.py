@@ -5,7 +5,7 @@ from typing import Literal
 from pydantic import Field
 
 from ..models.pilot import MEASURE_RESULTS, OUTCOME_STAGES, PILOT_STAGES
-from ..services import pilot_workflow, pilots
+from ..services.pilots import pilot_workflow, pilots
 from .operations import PUBLIC, REQUIRED, Body, Id, Output, PlainText, operation
 from .schemas import ChallengeRef, OrganisationRef, PageOf, PageQuery
 

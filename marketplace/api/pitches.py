@@ -6,8 +6,8 @@ from flask import url_for
 from pydantic import Field
 
 from ..models.pitch import PITCH_STATUSES
-from ..services import pitches
-from ..services.pitches import LIMITS, MAX_PRICE
+from ..services.pitches import pitches
+from ..services.pitches.pitches import LIMITS, MAX_PRICE
 from .operations import REQUIRED, Body, Id, Output, PlainText, Slug, operation
 from .schemas import ChallengeRef, OrganisationRef
 

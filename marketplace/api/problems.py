@@ -16,10 +16,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from ..extensions import db
 from ..formatting import number
-from ..services.errors import (
-    Conflict, DomainError, InvalidTransition, NotAllowed, NotAuthenticated, PitchDeadlinePassed, StaleState,
-    ValidationFailed,
-)
+from ..services.errors import Conflict, DomainError, InvalidTransition, NotAllowed, NotAuthenticated, PitchDeadlinePassed, StaleState, ValidationFailed
 
 MEDIA_TYPE = "application/problem+json"
 

@@ -3,8 +3,8 @@ from datetime import datetime
 
 from pydantic import Field
 
-from ..services import questions
-from ..services.questions import MAX_ANSWER, MAX_QUESTION
+from ..services.challenges import questions
+from ..services.challenges.questions import MAX_ANSWER, MAX_QUESTION
 from .operations import REQUIRED, Body, Id, Output, PlainText, Slug, operation
 from .schemas import ChallengeRef
 

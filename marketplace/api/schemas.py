@@ -2,7 +2,7 @@
 from flask import request, url_for
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..services.challenges import MAX_PAGE
+from ..services.challenges.challenges import MAX_PAGE
 from .operations import Output, Query
 
 

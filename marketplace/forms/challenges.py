@@ -7,8 +7,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..services.challenges import LIMITS
-from ..services.cpv import cpv_choices
+from ..services.challenges.challenges import LIMITS
+from ..services.organisations.cpv import cpv_choices
 from .fields import AmountField
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"

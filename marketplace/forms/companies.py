@@ -4,8 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import DataRequired, Length
 
-from ..services.companies import LIMITS
-from ..services.cpv import cpv_choices
+from ..services.organisations.companies import LIMITS
+from ..services.organisations.cpv import cpv_choices
 from .accounts import SIZE_LABELS
 
 

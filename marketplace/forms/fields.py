@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField
 
-from ..services.amounts import NotAnAmount, parse_amount
+from ..services.pilots.amounts import NotAnAmount, parse_amount
 
 
 class AmountField(DecimalField):

@@ -7,7 +7,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from ..services.pitches import STEPS
+from ..services.pitches.pitches import STEPS
 
 TRL_CHOICES = [("", _l("Choose a level"))] + [(str(n), str(n)) for n in range(1, 10)]
 

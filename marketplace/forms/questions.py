@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..services.questions import MAX_ANSWER, MAX_QUESTION
+from ..services.challenges.questions import MAX_ANSWER, MAX_QUESTION
 
 
 class QuestionForm(FlaskForm):

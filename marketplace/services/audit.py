@@ -4,12 +4,12 @@ import json
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import AuditEvent, Challenge, User
-from . import permissions
-from .errors import NotFound
-from .events import audit_digest
-from .spreadsheets import csv_text
+from marketplace.extensions import db
+from marketplace.models import AuditEvent, Challenge, User
+from marketplace.services import permissions
+from marketplace.services.errors import NotFound
+from marketplace.services.messaging.events import audit_digest
+from marketplace.services.open_data.spreadsheets import csv_text
 
 CSV_COLUMNS = ("id", "occurred_at", "actor", "action", "object_type", "object_id", "before", "after")
 

@@ -4,7 +4,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..extensions import db
+from marketplace.extensions import db
 
 CHUNK = 1000  # rows per INSERT: few round trips, well under SQLite's limit of bound parameters
 

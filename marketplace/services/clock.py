@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import text
 
-from ..extensions import db
+from marketplace.extensions import db
 
 
 def utcnow():

@@ -1,11 +1,11 @@
 """What each person sees first: their agency's challenges with counts, or their company's pitches and follows."""
 from sqlalchemy import case, func, select
 
-from ..extensions import db
-from ..models import Challenge, Follow, Pilot, Pitch, Question
-from ..models.organisation import AGENCY
-from ..models.pitch import RECEIVED_STATUSES
-from .pitches import pitches_of_company
+from marketplace.extensions import db
+from marketplace.models import Challenge, Follow, Pilot, Pitch, Question
+from marketplace.models.organisation import AGENCY
+from marketplace.models.pitch import RECEIVED_STATUSES
+from marketplace.services.pitches.pitches import pitches_of_company
 
 
 def agency_overview(organisation):

@@ -2,7 +2,7 @@
 from kombu import Connection
 from sqlalchemy import text
 
-from ..extensions import db
+from marketplace.extensions import db
 
 
 def database_state():

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from ..extensions import db
+from marketplace.extensions import db
 
 
 @dataclass

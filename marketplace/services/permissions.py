@@ -6,11 +6,11 @@ Each rule is a small predicate in RULES; tests walk this table as a matrix.
 """
 from flask_babel import lazy_gettext as _l
 
-from ..models.challenge import DRAFT
-from ..models.organisation import AGENCY, COMPANY
-from ..models.pitch import RECEIVED_STATUSES
-from .clock import utcnow
-from .errors import NotAllowed, NotFound
+from marketplace.models.challenge import DRAFT
+from marketplace.models.organisation import AGENCY, COMPANY
+from marketplace.models.pitch import RECEIVED_STATUSES
+from marketplace.services.clock import utcnow
+from marketplace.services.errors import NotAllowed, NotFound
 
 AGENCY_EDITORS = ("owner", "publisher")
 AGENCY_READERS = ("owner", "publisher", "procurement_officer", "evaluator")

@@ -4,18 +4,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from ..forms import apply_domain_errors
-from ..forms.accounts import (
-    ApiTokenForm,
-    ChangePasswordForm,
-    FourEyesForm,
-    InviteForm,
-    OrganisationForm,
-    SettingsForm,
-    TwoFactorForm,
-)
+from ..forms.accounts import ApiTokenForm, ChangePasswordForm, FourEyesForm, InviteForm, OrganisationForm, SettingsForm, TwoFactorForm
 from ..models.organisation import ROLES_BY_KIND
-from ..services import accounts, api_tokens, permissions
-from ..services import two_factor as two_factor_service
+from ..services.accounts import accounts, api_tokens
+from ..services import permissions
+from ..services.accounts import two_factor as two_factor_service
 from ..services.errors import ValidationFailed
 
 bp = Blueprint("account", __name__, url_prefix="/account")

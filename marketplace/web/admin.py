@@ -3,8 +3,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..services import accounts, permissions
-
+from ..services.accounts import accounts
+from ..services import permissions
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 

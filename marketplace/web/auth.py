@@ -8,17 +8,10 @@ from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db, limiter
 from ..forms import apply_domain_errors
-from ..forms.accounts import (
-    AcceptInvitationForm,
-    ForgotPasswordForm,
-    LoginForm,
-    RegisterForm,
-    ResetPasswordForm,
-    TwoFactorForm,
-)
+from ..forms.accounts import AcceptInvitationForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm, TwoFactorForm
 from ..models import User
-from ..services import accounts
-from ..services import two_factor as two_factor_service
+from ..services.accounts import accounts
+from ..services.accounts import two_factor as two_factor_service
 from ..services.errors import ValidationFailed
 from .i18n import select_locale
 

@@ -5,9 +5,10 @@ from flask_login import current_user, login_required
 
 from ..forms import apply_domain_errors
 from ..forms.challenges import CancelForm, ChallengeForm, SummaryForm
-from ..services import challenges, permissions
-from ..services.challenges import ChallengeFilters
-from ..services.cpv import cpv_choices
+from ..services.challenges import challenges
+from ..services import permissions
+from ..services.challenges.challenges import ChallengeFilters
+from ..services.organisations.cpv import cpv_choices
 from ..services.errors import StaleState, ValidationFailed
 from .i18n import from_local_input, to_local_input
 from .page_cache import cached_for_visitors

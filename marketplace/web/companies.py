@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from ..forms import apply_domain_errors
 from ..forms.companies import ProfileForm, SolutionForm
-from ..services import companies
+from ..services.organisations import companies
 from ..services.errors import NotFound, ValidationFailed
 
 bp = Blueprint("companies", __name__)

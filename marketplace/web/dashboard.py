@@ -3,7 +3,6 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from ..services import dashboard
-
 bp = Blueprint("dashboard", __name__)
 
 

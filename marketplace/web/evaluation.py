@@ -7,8 +7,10 @@ from flask_login import current_user, login_required
 
 from ..forms import apply_domain_errors
 from ..forms.evaluation import DecisionForm, DeclarationForm, SlotForm
-from ..services import audit, evaluation, permissions, pilots, pitch_sessions
-from ..services.challenges import get_visible
+from ..services import audit, permissions
+from ..services.evaluation import evaluation, pitch_sessions
+from ..services.pilots import pilots
+from ..services.challenges.challenges import get_visible
 from ..services.errors import NotFound, ValidationFailed
 from .i18n import from_local_input
 

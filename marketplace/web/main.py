@@ -3,8 +3,9 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask_login import current_user
 
 from ..extensions import csrf
-from ..services import accounts, health
-from ..services.challenges import latest_open_challenges
+from ..services.accounts import accounts
+from ..services import health
+from ..services.challenges.challenges import latest_open_challenges
 from .auth import safe_next
 from .page_cache import cached_for_visitors
 

@@ -5,7 +5,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..forms.matches import InviteToPitchForm
-from ..services import matching, permissions
+from ..services.matching import matching
+from ..services import permissions
 from ..services.errors import Conflict, InvalidTransition
 
 bp = Blueprint("matches", __name__)

@@ -3,8 +3,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..services import notifications
-from ..services.mail import user_from_unsubscribe_token
+from ..services.messaging import notifications
+from ..services.messaging.mail import user_from_unsubscribe_token
 
 bp = Blueprint("notifications", __name__)
 

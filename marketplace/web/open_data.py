@@ -12,10 +12,10 @@ from flask_babel import format_date, format_percent
 from flask_babel import lazy_gettext as _l
 
 from ..models.challenge import PUBLIC_STATUSES
-from ..services import challenge_exports, statistics
-from ..services.challenges import ChallengeFilters
+from ..services.open_data import challenge_exports, statistics
+from ..services.challenges.challenges import ChallengeFilters
 from ..services.clock import utcnow
-from ..services.cpv import cpv_code
+from ..services.organisations.cpv import cpv_code
 from .charts import column_chart
 
 bp = Blueprint("open_data", __name__)

@@ -23,7 +23,7 @@ from functools import wraps
 from flask import Response, current_app, g, request, session
 from flask_login import current_user
 
-from ..services import public_data
+from ..services.open_data import public_data
 from .i18n import select_locale, select_timezone
 
 MAX_URL_LENGTH = 1000  # longer query strings are rendered, never stored

@@ -6,13 +6,12 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..forms import apply_domain_errors
-from ..forms.pilots import (
-    DocumentForm, MeasureOutcomeForm, MessageForm, MoveForm, OutcomeForm, PaymentForm, StartPilotForm,
-)
+from ..forms.pilots import DocumentForm, MeasureOutcomeForm, MessageForm, MoveForm, OutcomeForm, PaymentForm, StartPilotForm
 from ..models import Membership, Pitch, User
-from ..services import permissions, pilots
+from ..services import permissions
+from ..services.pilots import pilots
 from ..services.errors import NotFound, ValidationFailed
-from ..services.pilot_workflow import STAGE_LABELS, available_moves, move_pilot, needs_second_approval
+from ..services.pilots.pilot_workflow import STAGE_LABELS, available_moves, move_pilot, needs_second_approval
 
 bp = Blueprint("pilots", __name__)
 

@@ -17,8 +17,9 @@ from ..extensions import csrf
 from ..formatting import time_of_day
 from ..forms import apply_domain_errors
 from ..forms.pitches import STEP_FORMS, STEP_TITLES, AttachmentForm
-from ..services import permissions, pitches
-from ..services.challenges import get_visible
+from ..services import permissions
+from ..services.pitches import pitches
+from ..services.challenges.challenges import get_visible
 from ..services.clock import utcnow
 from ..services.errors import ValidationFailed
 from .negotiation import wants_json

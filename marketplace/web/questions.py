@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from ..forms import apply_domain_errors
 from ..forms.questions import AnswerForm, QuestionForm
-from ..services import questions
+from ..services.challenges import questions
 from ..services.errors import ValidationFailed
 
 bp = Blueprint("questions", __name__)

@@ -4,9 +4,9 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from .. import formatting
-from ..services.accounts import ROLE_LABELS
-from ..services.cpv import cpv_name
-from ..services.markdown import render_markdown
+from ..services.accounts.accounts import ROLE_LABELS
+from ..services.organisations.cpv import cpv_name
+from ..services.challenges.markdown import render_markdown
 from .i18n import LANGUAGE_NAMES, this_page
 
 
@@ -34,7 +34,7 @@ def register(app):
     def inject_people():
         unread = 0
         if current_user and current_user.is_authenticated:
-            from ..services.notifications import unread_count
+            from ..services.messaging.notifications import unread_count
 
             unread = unread_count(current_user)
         return {"unread_notifications": unread, "current_timezone": get_timezone()}

@@ -1,9 +1,7 @@
 """API test helpers: a personal token for a user, sent as the Authorization header."""
 import pytest
 
-from marketplace.services import api_tokens
-
-
+from marketplace.services.accounts import api_tokens
 @pytest.fixture
 def bearer():
     """bearer(user) -> the headers that make a request act as `user` through a fresh personal token."""

@@ -3,8 +3,8 @@ import re
 
 from openapi_spec_validator import validate
 
-from marketplace.services.challenges import LIMITS
-from marketplace.services.pitches import LIMITS as PITCH_LIMITS
+from marketplace.services.challenges.challenges import LIMITS
+from marketplace.services.pitches.pitches import LIMITS as PITCH_LIMITS
 
 NOT_OPERATIONS = {"api.openapi_json", "api.docs"}
 

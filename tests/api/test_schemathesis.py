@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 from marketplace.extensions import db, limiter
 from marketplace.models import Pilot, PilotDocument, Question
 from marketplace.models.pilot import SIGNED_AGREEMENT
-from marketplace.services import api_tokens
+from marketplace.services.accounts import api_tokens
 from marketplace.services.clock import utcnow
 
 EXAMPLES = 10

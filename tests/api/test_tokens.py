@@ -6,8 +6,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import ApiToken, AuditEvent
-from marketplace.services import api_tokens
-
+from marketplace.services.accounts import api_tokens
 from .conftest import assert_problem
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from marketplace.extensions import db
 from marketplace.models import Challenge, Pitch
 from marketplace.services.clock import utcnow
-from marketplace.services.outbox import process_pending
+from marketplace.services.messaging.outbox import process_pending
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -78,7 +78,7 @@ def test_a_company_sets_up_its_profile_gets_the_match_asks_and_pitches_by_keyboa
     challenge = f.Challenge(agency=water, status="draft", published_at=None, title="Find leaking water pipes early",
                             summary="Old pipes leak.", problem_statement="Leaks in water pipes waste water.")
     f.set_sectors(challenge, ["65"])
-    from marketplace.services.challenges import publish_challenge
+    from marketplace.services.challenges.challenges import publish_challenge
 
     publish_challenge(f.member(water, "publisher"), challenge.slug)
     process_pending()

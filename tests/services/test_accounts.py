@@ -12,16 +12,11 @@ from marketplace.models import (
     OutboxEvent,
     User,
 )
-from marketplace.services import accounts, permissions
-from marketplace.services.challenges import publish_challenge
-from marketplace.services.errors import (
-    Conflict,
-    InvalidTransition,
-    NotAllowed,
-    NotFound,
-    ValidationFailed,
-)
-from marketplace.services.outbox import process_pending
+from marketplace.services.accounts import accounts
+from marketplace.services import permissions
+from marketplace.services.challenges.challenges import publish_challenge
+from marketplace.services.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
+from marketplace.services.messaging.outbox import process_pending
 from tests.factories import PASSWORD
 
 NEW_PASSWORD = "a long new passphrase"

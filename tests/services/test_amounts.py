@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from marketplace.services.amounts import NotAnAmount, parse_amount
+from marketplace.services.pilots.amounts import NotAnAmount, parse_amount
 
 
 @pytest.mark.parametrize("typed, meant", [

@@ -6,7 +6,7 @@ from sqlalchemy.exc import DBAPIError
 from marketplace.extensions import db
 from marketplace.models import AuditEvent
 from marketplace.services.audit import verify_chain
-from marketplace.services.events import record_audit_only, record_change
+from marketplace.services.messaging.events import record_audit_only, record_change
 
 
 def _three_changes(f):

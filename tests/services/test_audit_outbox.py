@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from marketplace.extensions import db
 from marketplace.models import AuditEvent, OutboxEvent
 from marketplace.models.audit import AppendOnlyViolation
-from marketplace.services.events import record_change
+from marketplace.services.messaging.events import record_change
 
 
 def _count(model):

@@ -5,9 +5,10 @@ import io
 import pytest
 
 from marketplace.extensions import db
-from marketplace.services import audit, spreadsheets
+from marketplace.services import audit
+from marketplace.services.open_data import spreadsheets
 from marketplace.services.errors import NotFound
-from marketplace.services.events import record_change
+from marketplace.services.messaging.events import record_change
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from marketplace.services import challenges
-from marketplace.services.challenges import ChallengeFilters
+from marketplace.services.challenges import challenges
+from marketplace.services.challenges.challenges import ChallengeFilters
 
 
 def _titles(**args):

@@ -8,8 +8,8 @@ from werkzeug.datastructures import MultiDict
 
 from marketplace.extensions import db
 from marketplace.models import AuditEvent, Challenge, OutboxEvent
-from marketplace.services import challenges
-from marketplace.services.challenges import ChallengeFilters
+from marketplace.services.challenges import challenges
+from marketplace.services.challenges.challenges import ChallengeFilters
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import InvalidTransition, NotAllowed, NotFound, StaleState, ValidationFailed
 

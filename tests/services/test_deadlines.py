@@ -7,9 +7,11 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import Challenge, EmailDelivery, Notification
-from marketplace.services import companies, deadlines, permissions
+from marketplace.services.organisations import companies
+from marketplace.services.challenges import deadlines
+from marketplace.services import permissions
 from marketplace.services.clock import utcnow
-from marketplace.services.outbox import process_pending
+from marketplace.services.messaging.outbox import process_pending
 from worker import tasks
 from worker.schedule import BEAT_SCHEDULE
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import OutboxEvent, Pitch, PitchAssessment, Score
-from marketplace.services import evaluation
+from marketplace.services.evaluation import evaluation
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 
@@ -212,7 +212,7 @@ def test_a_scoring_sheet_is_saved_whole_or_not_at_all(closed):
 
 def test_each_company_is_told_its_own_outcome_and_feedback(closed, smtp_sink):
     from marketplace.models import Notification
-    from marketplace.services.outbox import process_pending
+    from marketplace.services.messaging.outbox import process_pending
 
     challenge, pitches, people = _started(closed)
     evaluation.declare_conflict(people["alice"], challenge.id, conflicted=False)

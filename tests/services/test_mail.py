@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import EmailDelivery, Notification
-from marketplace.services import mail, notifications
+from marketplace.services.messaging import mail, notifications
 from marketplace.services.clock import utcnow
-from marketplace.services.outbox import process_pending
+from marketplace.services.messaging.outbox import process_pending
 
 
 def _notify(user, key="k1", **kwargs):

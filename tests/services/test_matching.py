@@ -7,9 +7,10 @@ from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import EmailDelivery, Match, Notification, OutboxEvent, Solution, organisation_terms
-from marketplace.services import matching, outbox
+from marketplace.services.matching import matching
+from marketplace.services.messaging import outbox
 from marketplace.services.errors import Conflict, InvalidTransition, NotAllowed, NotFound
-from marketplace.services.events import record_change
+from marketplace.services.messaging.events import record_change
 
 HOSPITAL = dict(
     title="Fewer missed hospital appointments",
@@ -178,7 +179,7 @@ def _count(model, **where):
 
 
 def test_published_challenge_notifies_each_member_once_with_reasons(f, challenge):
-    import marketplace.services.handlers  # noqa: F401  (registers the handlers)
+    import marketplace.services.messaging.handlers  # noqa: F401  (registers the handlers)
 
     company = _company(f, sectors=["85"], capability_statement="Outpatient appointment reminders.")
     owner, colleague = f.member(company, "owner"), f.member(company, "member")
@@ -203,7 +204,7 @@ def test_published_challenge_notifies_each_member_once_with_reasons(f, challenge
 
 
 def test_preference_off_means_no_email_but_an_inbox_entry(f, challenge):
-    import marketplace.services.handlers  # noqa: F401
+    import marketplace.services.messaging.handlers  # noqa: F401
 
     company = _company(f, sectors=["85"])
     quiet = f.member(company, "owner", notification_preference="off")
@@ -213,7 +214,7 @@ def test_preference_off_means_no_email_but_an_inbox_entry(f, challenge):
 
 
 def test_suspended_company_members_hear_nothing(f, challenge):
-    import marketplace.services.handlers  # noqa: F401
+    import marketplace.services.messaging.handlers  # noqa: F401
 
     company = _company(f, sectors=["85"], suspended=True)
     member = f.member(company, "owner")
@@ -234,7 +235,7 @@ def test_cancelled_before_the_worker_ran_tells_nobody(f, challenge):
 # --- invitations -----------------------------------------------------------------------------------
 
 def test_publisher_invites_a_company_and_its_members_hear_once(f, challenge):
-    import marketplace.services.handlers  # noqa: F401
+    import marketplace.services.messaging.handlers  # noqa: F401
 
     publisher = f.member(challenge.agency, "publisher")
     company = _company(f, sectors=["85"])

@@ -6,7 +6,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from marketplace.extensions import db
-from marketplace.services import ocds
+from marketplace.services.open_data import ocds
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import ValidationFailed
 from tests import ocds_schema, open_data_world

@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import PilotDocument
-from marketplace.services import pilots, uploads
+from marketplace.services.pilots import pilots
+from marketplace.services.pitches import uploads
 from marketplace.services.errors import NotFound, ValidationFailed
 
 PDF_BYTES = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"

@@ -6,9 +6,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import Notification
-from marketplace.services import pilot_reminders, pilots
-
-
+from marketplace.services.pilots import pilot_reminders, pilots
 @pytest.fixture
 def pilot(f):
     challenge = f.Challenge(status="evaluating")

@@ -12,10 +12,10 @@ from marketplace.models.pilot import (
     ADOPTED, AGREEMENT, EVALUATION, EVALUATION_REPORT, EXTENDED, MET, PILOT_STAGES, RUNNING, SIGNED_AGREEMENT,
     STOPPED,
 )
-from marketplace.services import pilot_workflow
+from marketplace.services.pilots import pilot_workflow
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import InvalidTransition, NotAllowed, NotFound, StaleState
-from marketplace.services.pilot_workflow import TRANSITIONS_BY_MOVE, move_pilot
+from marketplace.services.pilots.pilot_workflow import TRANSITIONS_BY_MOVE, move_pilot
 
 
 @pytest.fixture

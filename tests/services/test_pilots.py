@@ -8,10 +8,10 @@ from sqlalchemy import select
 from marketplace.extensions import db
 from marketplace.models import AuditEvent, Pilot, PilotDocument
 from marketplace.models.pilot import ADOPTED, AGREEMENT, EVALUATION, EVALUATION_REPORT, MET, STOPPED
-from marketplace.services import pilots
+from marketplace.services.pilots import pilots
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
-from marketplace.services.pilot_workflow import move_pilot
+from marketplace.services.pilots.pilot_workflow import move_pilot
 
 
 @pytest.fixture

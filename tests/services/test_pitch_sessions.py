@@ -6,7 +6,7 @@ import pytest
 
 from marketplace.extensions import db
 from marketplace.models import PitchSessionSlot
-from marketplace.services import pitch_sessions
+from marketplace.services.evaluation import pitch_sessions
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 
@@ -95,7 +95,7 @@ def test_booking_sends_both_sides_a_calendar_invitation_and_a_reminder_the_day_b
     from sqlalchemy import select
 
     from marketplace.models import EmailDelivery
-    from marketplace.services.outbox import process_pending
+    from marketplace.services.messaging.outbox import process_pending
 
     challenge, shortlisted, _, people = evaluating
     slot = _offer(challenge, people, starts_at=utcnow() + timedelta(hours=30),

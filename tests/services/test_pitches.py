@@ -8,11 +8,9 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import AuditEvent, OutboxEvent, Pitch
-from marketplace.services import pitches
+from marketplace.services.pitches import pitches
 from marketplace.services.clock import utcnow
-from marketplace.services.errors import (
-    Conflict, InvalidTransition, NotAllowed, NotFound, PitchDeadlinePassed, ValidationFailed,
-)
+from marketplace.services.errors import Conflict, InvalidTransition, NotAllowed, NotFound, PitchDeadlinePassed, ValidationFailed
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 FIELDS = {"title": "Two-way text reminders", "summary": "Patients answer by text.", "approach": "We send texts.",

@@ -4,9 +4,7 @@ from sqlalchemy import update
 
 from marketplace.extensions import db
 from marketplace.models import Challenge, Notification, challenge_sectors
-from marketplace.services import public_data
-
-
+from marketplace.services.open_data import public_data
 def test_a_new_challenge_gives_a_new_token(f):
     before = public_data.current_token()
     f.Challenge()

@@ -7,15 +7,11 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import AuditEvent, EmailDelivery, Notification, Question
-from marketplace.services import companies, questions
+from marketplace.services.organisations import companies
+from marketplace.services.challenges import questions
 from marketplace.services.clock import utcnow
-from marketplace.services.errors import (
-    InvalidTransition,
-    NotAllowed,
-    NotFound,
-    ValidationFailed,
-)
-from marketplace.services.outbox import process_pending
+from marketplace.services.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
+from marketplace.services.messaging.outbox import process_pending
 
 HOSTILE = ("<script>alert(1)</script>", "'; DROP TABLE questions; --", "../../etc/passwd")
 

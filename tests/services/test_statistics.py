@@ -6,7 +6,7 @@ import pytest
 
 from marketplace.extensions import db
 from marketplace.models import Pilot
-from marketplace.services import statistics
+from marketplace.services.open_data import statistics
 from tests import open_data_world
 
 

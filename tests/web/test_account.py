@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import AuditEvent, Invitation, Organisation, User
-from marketplace.services import accounts
+from marketplace.services.accounts import accounts
 from tests.factories import PASSWORD
 
 SETTINGS = {"name": "Ann Peeters", "locale": "nl", "timezone": "Europe/Amsterdam", "notification_preference": "daily"}

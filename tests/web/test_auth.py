@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import EmailDelivery, Invitation, Membership, Organisation, OutboxEvent, User
-from marketplace.services import accounts
-from marketplace.services.outbox import process_pending
+from marketplace.services.accounts import accounts
+from marketplace.services.messaging.outbox import process_pending
 from tests.factories import PASSWORD
 
 REGISTER = {"kind": "company", "organisation_name": "Leak Sensors BV", "company_size": "small",

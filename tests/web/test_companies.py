@@ -4,8 +4,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import Follow, Question, Solution
-from marketplace.services import companies
-
+from marketplace.services.organisations import companies
 PROFILE = {"name": "Leak Sensors BV", "size": "small", "website": "leaksensors.be", "registration_number": "0123",
            "sectors": ["65", "38"], "capability_statement": "We find leaks in water pipes.",
            "keywords": "water, leaks"}
@@ -119,8 +118,7 @@ def test_anonymous_dashboard_goes_to_sign_in(client):
 def test_both_dashboards_list_their_pilots(client, login, f):
     from datetime import date, timedelta
 
-    from marketplace.services import pilots
-
+    from marketplace.services.pilots import pilots
     challenge = f.Challenge(status="evaluating")
     pitch = f.Pitch(challenge=challenge, status="selected", title="Pilot-worthy pitch")
     officer = f.member(challenge.agency, "procurement_officer")

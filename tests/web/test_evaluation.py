@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import ConflictDeclaration, Pitch, PitchAssessment, PitchSessionSlot, Score
-from marketplace.services import evaluation, pitch_sessions
+from marketplace.services.evaluation import evaluation, pitch_sessions
 from marketplace.services.clock import utcnow
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import AuditEvent, User
-from marketplace.services.cpv import cpv_choices, cpv_name
+from marketplace.services.organisations.cpv import cpv_choices, cpv_name
 
 
 def _lang(response):

@@ -1,9 +1,7 @@
 """The inbox: only one's own notices, read marks, the unread count in the header, unsubscribing."""
 from marketplace.extensions import db
 from marketplace.models import Notification
-from marketplace.services import mail, notifications
-
-
+from marketplace.services.messaging import mail, notifications
 def _note(user, key, link="/challenges"):
     note = notifications.notify(user, kind="t", title=f"Notice {key}", body="Body", link=link, dedupe_key=key)
     db.session.commit()

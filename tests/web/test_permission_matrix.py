@@ -12,7 +12,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from marketplace.services import api_tokens, pilots
+from marketplace.services.accounts import api_tokens
+from marketplace.services.pilots import pilots
 from marketplace.services.clock import utcnow
 
 ROLES = ("anon", "c_owner", "c_member", "stranger", "a_owner", "a_pub", "a_po", "a_eval", "admin")

@@ -7,8 +7,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import Pilot, PilotDocument, PilotMessage
-from marketplace.services import pilots
-
+from marketplace.services.pilots import pilots
 PDF_BYTES = b"%PDF-1.7\n%%EOF\n"
 
 

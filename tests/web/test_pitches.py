@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import AuditEvent, Pitch, UnsavedPitchStep
-from marketplace.services import pitches
+from marketplace.services.pitches import pitches
 from marketplace.services.clock import utcnow
 from tests.factories import PASSWORD
 

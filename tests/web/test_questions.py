@@ -7,7 +7,7 @@ from sqlalchemy import select
 from marketplace.extensions import db
 from marketplace.models import Question
 from marketplace.services.clock import utcnow
-from marketplace.services.questions import MAX_ANSWER, MAX_QUESTION
+from marketplace.services.challenges.questions import MAX_ANSWER, MAX_QUESTION
 
 HOSTILE = ["<script>alert(1)</script>", "' OR 1=1; DROP TABLE questions; --", "../../../etc/passwd"]
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import User
-from marketplace.services import two_factor
+from marketplace.services.accounts import two_factor
 from tests.factories import PASSWORD, TOTP_SECRET
 
 

@@ -7,7 +7,7 @@ from flask import current_app
 
 from marketplace.extensions import db
 from marketplace.models import Challenge
-from marketplace.services import companies
+from marketplace.services.organisations import companies
 from marketplace.services.clock import utcnow
 
 from .conftest import wait_for

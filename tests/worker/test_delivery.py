@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import EmailDelivery, Notification
-from marketplace.services import challenges, notifications
-
+from marketplace.services.challenges import challenges
+from marketplace.services.messaging import notifications
 from .conftest import Worker, wait_for
 
 pytestmark = pytest.mark.worker

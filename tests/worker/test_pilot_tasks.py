@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import Notification, Pilot
-from marketplace.services import pilots
-from marketplace.services.pilot_workflow import move_pilot
+from marketplace.services.pilots import pilots
+from marketplace.services.pilots.pilot_workflow import move_pilot
 
 from .conftest import wait_for
 

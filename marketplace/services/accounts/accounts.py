@@ -1,0 +1,440 @@
+"""Accounts and organisations: registering, signing in, password reset, invitations, settings, verification.
+
+No user enumeration: signing in with an unknown address and with a wrong
+password give the same answer, and asking for a reset or registering with an
+address already in use answer as if all went well (the email says what to do).
+"""
+import zoneinfo
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from marketplace.extensions import db
+from marketplace.formatting import lazy, number
+from marketplace.models import Invitation, Membership, Organisation, User
+from marketplace.models.organisation import AGENCY, COMPANY, COMPANY_SIZES, ORGANISATION_KINDS, ROLES_BY_KIND
+from marketplace.models.user import NOTIFICATION_PREFERENCES
+from marketplace.services import permissions
+from marketplace.services.clock import utcnow
+from marketplace.services.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from marketplace.services.messaging.events import record_change
+from marketplace.services.messaging.mail import absolute_url, queue_email
+from marketplace.services.messaging.outbox import handles
+from marketplace.services.accounts.passwords import hash_password, password_problems, verify_password
+from marketplace.services.signing import timed_serializer
+from marketplace.services.challenges.slugs import unique_slug
+
+RESET_SALT = "agora.password-reset"
+INVITATION_SALT = "agora.invitation"
+UNKNOWN_LANGUAGE = _l("Choose a language from the list.")
+ROLE_LABELS = {
+    "owner": _l("Owner"), "publisher": _l("Publisher"), "procurement_officer": _l("Procurement officer"),
+    "evaluator": _l("Evaluator"), "member": _l("Member"),
+}
+# A well-formed hash to verify against when the address is unknown, so both answers take as long.
+_DUMMY_HASH = None
+
+
+class SignInFailed(Exception):
+    """Unknown address, wrong password or suspended account: one message for all, on purpose."""
+
+
+def normalise_email(raw):
+    """The address as stored (lower case), or ValidationFailed with a message a person can act on."""
+    try:
+        return validate_email((raw or "").strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise ValidationFailed({"email": _l("Enter an email address like name@example.org.")}) from None
+
+
+def _check_name(name, field="name", limit=120):
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed({field: _l("Enter a name.")})
+    if len(name) > limit:
+        raise ValidationFailed({field: _l("Use %(n)s characters or fewer.", n=lazy(number, limit))})
+    return name
+
+
+def _check_password(password, email, field="password"):
+    problems = password_problems(password, email)
+    if problems:
+        raise ValidationFailed({field: problems})
+
+
+def user_by_email(email):
+    return db.session.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
+
+
+def register(*, kind, organisation_name, name, email, password, company_size=None, locale=None):
+    """Create the organisation (unverified) and its first user, its owner.
+
+    Returns the new user, or None when the address is already registered; the
+    caller shows the same page either way and the existing owner gets an email.
+    """
+    errors = {}
+    if kind not in ORGANISATION_KINDS:
+        errors["kind"] = _l("Choose whether you register a public agency or a company.")
+    try:
+        organisation_name = _check_name(organisation_name, "organisation_name", 200)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    try:
+        name = _check_name(name)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    try:
+        email = normalise_email(email)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+        email = None
+    problems = password_problems(password, email)
+    if problems:
+        errors["password"] = problems
+    if kind == COMPANY and company_size not in (None, "", *COMPANY_SIZES):
+        errors["company_size"] = _l("Choose a size from the list.")
+    if errors:
+        raise ValidationFailed(errors)
+    existing = user_by_email(email)
+    if existing is not None:
+        db.session.add(_account_exists_notice(existing))
+        db.session.commit()
+        return None
+    organisation = Organisation(kind=kind, name=organisation_name, slug=unique_slug(Organisation, organisation_name),
+                                verified=False, size=company_size or None if kind == COMPANY else None)
+    user = User(email=email, name=name, password_hash=hash_password(password),
+                locale=locale if locale in current_app.config["LANGUAGES"] else None)
+    db.session.add_all([organisation, user])
+    db.session.add(Membership(user=user, organisation=organisation, role="owner"))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return None  # the same address registered a moment ago
+    record_change(user, "organisation.registered", organisation, after={"kind": kind, "name": organisation_name})
+    db.session.commit()
+    return user
+
+
+def _account_exists_notice(user):
+    """An outbox event whose handler tells the owner of an address someone tried to register again."""
+    from marketplace.models import OutboxEvent
+
+    return OutboxEvent(topic="user.registration_attempted", payload={"user_id": user.id})
+
+
+def authenticate(email, password):
+    """The user for these credentials, or SignInFailed (the same for every reason)."""
+    global _DUMMY_HASH
+    user = user_by_email(email)
+    if user is None:
+        if _DUMMY_HASH is None:
+            _DUMMY_HASH = hash_password("not a real password, only for timing")
+        verify_password(_DUMMY_HASH, password)
+        raise SignInFailed()
+    if not verify_password(user.password_hash, password) or user.is_suspended or (
+            user.organisation is not None and user.organisation.suspended):
+        raise SignInFailed()
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def password_reset_token(user):
+    # The hash's tail is in the token: once the password changes, the token stops working.
+    return timed_serializer(RESET_SALT).dumps({"user": user.id, "h": user.password_hash[-16:]})
+
+
+def request_password_reset(email):
+    """Record the request for an email with a reset link; an unknown address records nothing."""
+    user = user_by_email(normalise_email(email))
+    if user is None or user.is_suspended:
+        return None
+    record_change(None, "user.password_reset_requested", user, payload={"user_id": user.id})
+    db.session.commit()
+    return user
+
+
+def user_for_reset_token(token):
+    try:
+        data = timed_serializer(RESET_SALT).loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except SignatureExpired:
+        raise InvalidTransition(str(_l("This link has expired. Ask for a new one."))) from None
+    except BadSignature:
+        raise NotFound(str(_l("This link is not valid. Ask for a new one."))) from None
+    user = db.session.get(User, data.get("user")) if isinstance(data, dict) else None
+    if user is None or user.password_hash[-16:] != data.get("h"):
+        raise InvalidTransition(str(_l("This link has already been used. Ask for a new one.")))
+    return user
+
+
+def reset_password(token, password):
+    user = user_for_reset_token(token)
+    _check_password(password, user.email)
+    _set_password(user, password)
+    record_change(user, "user.password_reset", user)
+    db.session.commit()
+    return user
+
+
+def _set_password(user, password):
+    user.password_hash = hash_password(password)
+    user.session_version = (user.session_version or 1) + 1  # every other session ends
+
+
+def end_sessions(user):
+    """Sign the person out everywhere: every signed cookie issued before now stops working."""
+    user.session_version = (user.session_version or 1) + 1
+    db.session.commit()
+
+
+def change_password(user, current_password, new_password):
+    if not verify_password(user.password_hash, current_password):
+        raise ValidationFailed({"current_password": _l("Your current password is not right.")})
+    _check_password(new_password, user.email, "new_password")
+    _set_password(user, new_password)
+    record_change(user, "user.password_changed", user)
+    db.session.commit()
+    return user
+
+
+def check_language(locale):
+    """One of the languages Agora is written in; ValidationFailed otherwise."""
+    if locale not in current_app.config["LANGUAGES"]:
+        raise ValidationFailed({"locale": UNKNOWN_LANGUAGE})
+    return locale
+
+
+def choose_language(user, locale):
+    """The language this person reads Agora and its emails in, as picked in the header's switcher."""
+    check_language(locale)
+    if user.locale != locale:
+        before = {"locale": user.locale}
+        user.locale = locale
+        record_change(user, "user.settings_changed", user, before=before, after={"locale": locale})
+        db.session.commit()
+    return user
+
+
+def update_settings(user, *, name, locale, timezone, notification_preference):
+    errors = {}
+    try:
+        name = _check_name(name)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    if locale not in (None, "", *current_app.config["LANGUAGES"]):
+        errors["locale"] = UNKNOWN_LANGUAGE
+    if timezone:
+        try:
+            zoneinfo.ZoneInfo(timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            errors["timezone"] = _l("Choose a time zone from the list.")
+    if notification_preference not in NOTIFICATION_PREFERENCES:
+        errors["notification_preference"] = _l("Choose how often we email you.")
+    if errors:
+        raise ValidationFailed(errors)
+    before = {"name": user.name, "locale": user.locale, "timezone": user.timezone,
+              "notification_preference": user.notification_preference}
+    user.name, user.locale, user.timezone = name, locale or None, timezone or None
+    user.notification_preference = notification_preference
+    record_change(user, "user.settings_changed", user, before=before,
+                  after={"name": name, "locale": user.locale, "timezone": user.timezone,
+                         "notification_preference": notification_preference})
+    db.session.commit()
+    return user
+
+
+# ---- Invitations ---------------------------------------------------------------------------------------
+
+def invitation_token(invitation):
+    return timed_serializer(INVITATION_SALT).dumps({"invitation": invitation.id})
+
+
+def invite(actor, *, email, role):
+    organisation = actor.organisation
+    if organisation is None:
+        raise NotFound(str(_l("We could not find that page.")))
+    permissions.require(actor, "organisation.manage", organisation)
+    email = normalise_email(email)
+    if role not in ROLES_BY_KIND[organisation.kind]:
+        raise ValidationFailed({"role": _l("Choose a role from the list.")})
+    if user_by_email(email) is not None:
+        raise ValidationFailed({"email": _l("This person already has an Agora account. Each person belongs to "
+                                            "one organisation.")})
+    pending = db.session.scalar(select(Invitation).where(
+        Invitation.organisation_id == organisation.id, func.lower(Invitation.email) == email,
+        Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None)))
+    if pending is not None:
+        raise Conflict(str(_l("This person has already been invited. Revoke that invitation to send a new one.")))
+    invitation = Invitation(organisation_id=organisation.id, email=email, role=role, invited_by_id=actor.id)
+    db.session.add(invitation)
+    record_change(actor, "invitation.created", invitation, after={"email": email, "role": role})
+    db.session.commit()
+    return invitation
+
+
+def revoke_invitation(actor, invitation_id):
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or not permissions.can(actor, "organisation.manage", invitation.organisation):
+        raise NotFound(str(_l("We could not find that invitation.")))
+    if not invitation.is_open:
+        raise InvalidTransition(str(_l("This invitation has already been accepted or revoked.")))
+    invitation.revoked_at = utcnow()
+    record_change(actor, "invitation.revoked", invitation, after={"email": invitation.email})
+    db.session.commit()
+    return invitation
+
+
+def invitation_for_token(token):
+    try:
+        data = timed_serializer(INVITATION_SALT).loads(token, max_age=current_app.config["INVITATION_MAX_AGE"])
+    except SignatureExpired:
+        raise InvalidTransition(str(_l("This invitation has expired. Ask for a new one."))) from None
+    except BadSignature:
+        raise NotFound(str(_l("This invitation link is not valid."))) from None
+    invitation = db.session.get(Invitation, data.get("invitation")) if isinstance(data, dict) else None
+    if invitation is None:
+        raise NotFound(str(_l("This invitation link is not valid.")))
+    if not invitation.is_open:
+        raise InvalidTransition(str(_l("This invitation has already been used or was withdrawn.")))
+    return invitation
+
+
+def accept_invitation(token, *, name, password):
+    invitation = invitation_for_token(token)
+    errors = {}
+    try:
+        name = _check_name(name)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    problems = password_problems(password, invitation.email)
+    if problems:
+        errors["password"] = problems
+    if errors:
+        raise ValidationFailed(errors)
+    if user_by_email(invitation.email) is not None:
+        raise Conflict(str(_l("An account with this address already exists. Sign in instead.")))
+    user = User(email=invitation.email, name=name, password_hash=hash_password(password))
+    db.session.add(user)
+    db.session.add(Membership(user=user, organisation_id=invitation.organisation_id, role=invitation.role))
+    invitation.accepted_at = utcnow()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(str(_l("An account with this address already exists. Sign in instead."))) from None
+    record_change(user, "invitation.accepted", invitation, after={"user_id": user.id, "role": invitation.role})
+    db.session.commit()
+    return user
+
+
+def team_of(actor):
+    organisation = actor.organisation
+    members = db.session.scalars(select(Membership).where(Membership.organisation_id == organisation.id)
+                                 .order_by(Membership.created_at)).all()
+    invitations = db.session.scalars(select(Invitation).where(
+        Invitation.organisation_id == organisation.id, Invitation.accepted_at.is_(None),
+        Invitation.revoked_at.is_(None)).order_by(Invitation.created_at)).all()
+    return members, invitations
+
+
+def set_four_eyes(actor, enabled):
+    organisation = actor.organisation
+    if organisation is None or organisation.kind != AGENCY:
+        raise NotFound(str(_l("We could not find that page.")))
+    permissions.require(actor, "organisation.manage", organisation)
+    before = organisation.four_eyes_publishing
+    organisation.four_eyes_publishing = bool(enabled)
+    record_change(actor, "organisation.four_eyes_changed", organisation, before={"four_eyes_publishing": before},
+                  after={"four_eyes_publishing": bool(enabled)})
+    db.session.commit()
+
+
+def update_organisation(actor, *, name, four_eyes_publishing=None):
+    """The owner renames the organisation (its slug, and so its public address, stays) and, for an
+    agency, turns four-eyes publishing on or off."""
+    organisation = actor.organisation
+    if organisation is None:
+        raise NotFound(str(_l("We could not find that page.")))
+    permissions.require(actor, "organisation.manage", organisation)
+    name = _check_name(name, "name", 200)
+    before = {"name": organisation.name, "four_eyes_publishing": organisation.four_eyes_publishing}
+    organisation.name = name
+    if organisation.kind == AGENCY and four_eyes_publishing is not None:
+        organisation.four_eyes_publishing = bool(four_eyes_publishing)
+    after = {"name": organisation.name, "four_eyes_publishing": organisation.four_eyes_publishing}
+    if after != before:
+        record_change(actor, "organisation.updated", organisation, before=before, after=after)
+    db.session.commit()
+    return organisation
+
+
+# ---- Platform administration ---------------------------------------------------------------------------
+
+def organisations_for_admin(admin, only_unverified=False):
+    permissions.require(admin, "admin.view")
+    query = select(Organisation).order_by(Organisation.verified, Organisation.created_at.desc())
+    if only_unverified:
+        query = query.where(Organisation.verified.is_(False))
+    return db.session.scalars(query).all()
+
+
+def _admin_change(admin, organisation_id, action, **changes):
+    permissions.require(admin, "admin.view")
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise NotFound(str(_l("We could not find that organisation.")))
+    before = {name: getattr(organisation, name) for name in changes}
+    for name, value in changes.items():
+        setattr(organisation, name, value)
+    record_change(admin, action, organisation, before=before, after=changes)
+    db.session.commit()
+    return organisation
+
+
+def verify_organisation(admin, organisation_id):
+    return _admin_change(admin, organisation_id, "organisation.verified", verified=True, verified_at=utcnow())
+
+
+def suspend_organisation(admin, organisation_id, suspended=True):
+    return _admin_change(admin, organisation_id,
+                         "organisation.suspended" if suspended else "organisation.unsuspended", suspended=suspended)
+
+
+# ---- Emails these events cause -------------------------------------------------------------------------
+
+@handles("user.password_reset_requested")
+def email_password_reset(event):
+    user = db.session.get(User, event.payload["user_id"])
+    if user is None:
+        return
+    queue_email("password_reset", dedupe_key=f"password-reset:{event.id}", user=user,
+                context={"reset_url": absolute_url(f"/auth/reset/{password_reset_token(user)}"),
+                         "hours": current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600})
+
+
+@handles("user.registration_attempted")
+def email_account_exists(event):
+    user = db.session.get(User, event.payload["user_id"])
+    if user is None:
+        return
+    queue_email("account_exists", dedupe_key=f"account-exists:{event.id}", user=user,
+                context={"login_url": absolute_url("/auth/login"), "reset_url": absolute_url("/auth/forgot")})
+
+
+@handles("invitation.created")
+def email_invitation(event):
+    invitation = db.session.get(Invitation, event.payload["object_id"])
+    if invitation is None or not invitation.is_open:
+        return
+    queue_email("invitation", dedupe_key=f"invitation:{invitation.id}", address=invitation.email,
+                locale=invitation.invited_by.locale if invitation.invited_by else None,
+                context={"accept_url": absolute_url(f"/auth/invitation/{invitation_token(invitation)}"),
+                         "organisation": invitation.organisation.name,
+                         "role": str(ROLE_LABELS.get(invitation.role, invitation.role)),
+                         "inviter": invitation.invited_by.name if invitation.invited_by else "",
+                         "days": current_app.config["INVITATION_MAX_AGE"] // 86400})

@@ -1,0 +1,529 @@
+"""Challenges: writing a problem, publishing it (with four-eyes if the agency wants it), cancelling, finding.
+
+A draft may be incomplete but never malformed: every save checks what is
+filled in. Publishing checks that everything a company needs is there.
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
+
+from marketplace.extensions import db
+from marketplace.formatting import lazy, number
+from marketplace.models import Challenge, EvaluationCriterion, Organisation, SuccessMeasure, challenge_sectors
+from marketplace.models.challenge import CALL_FOR_SOLUTIONS, CANCELLED, CHALLENGE_KINDS, CLOSED, COMPLETED, DRAFT, MARKET_CONSULTATION, OPEN_STATUSES, PUBLIC_STATUSES, PUBLISHED
+from marketplace.services import permissions
+from marketplace.services.pilots.amounts import NotAnAmount, clean_amount, parse_amount
+from marketplace.services.clock import utcnow
+from marketplace.services.organisations.cpv import is_cpv_division
+from marketplace.services.errors import InvalidTransition, NotAllowed, NotFound, StaleState, ValidationFailed
+from marketplace.services.messaging.events import record_change, snapshot
+from marketplace.services.paging import paginate
+from marketplace.services.challenges.slugs import unique_slug
+
+LIMITS = {
+    "title": 200, "summary": 500, "problem_statement": 20000, "context": 10000, "affected": 10000,
+    "desired_outcomes": 10000, "constraints": 10000,
+}
+TEXT_FIELDS = tuple(LIMITS)
+MAX_BUDGET = Decimal("1000000000")
+CURRENCIES = ("EUR",)
+MAX_CRITERIA = 10
+MAX_MEASURES = 10
+# Answers must reach everyone at least 6 days before the pitch deadline (Directive
+# 2014/24, Art. 53(2)); closing questions 10 days before leaves the agency 4 days to answer.
+QUESTION_WINDOW = timedelta(days=10)
+CLOSING_SOON = timedelta(days=14)
+AUDITED_FIELDS = TEXT_FIELDS + ("kind", "budget_min", "budget_max", "currency", "pilot_duration_weeks",
+                                "question_deadline", "pitch_deadline", "status")
+
+
+def default_question_deadline(pitch_deadline, now=None):
+    """Late enough to be useful, early enough that every answer is out 6 days before the deadline."""
+    now = now or utcnow()
+    candidate = pitch_deadline - QUESTION_WINDOW
+    if candidate > now:
+        return candidate
+    return now + (pitch_deadline - now) / 2  # a short challenge: questions for its first half
+
+
+def get_visible(user, slug):
+    challenge = db.session.scalar(select(Challenge).where(Challenge.slug == slug))
+    if challenge is None or not permissions.can(user, "challenge.view", challenge):
+        raise NotFound(str(_l("We could not find that challenge.")))
+    return challenge
+
+
+def _text(data, name, errors):
+    value = (data.get(name) or "").strip()
+    if len(value) > LIMITS[name]:
+        errors[name] = _l("This must be %(n)s characters or fewer.", n=lazy(number, LIMITS[name]))
+    return value
+
+
+def _clean(data):
+    """Check what is filled in; return clean values or raise ValidationFailed with every problem at once."""
+    errors = {}
+    clean = {name: _text(data, name, errors) for name in TEXT_FIELDS}
+    if not clean["title"]:
+        errors["title"] = _l("Enter a title.")
+    kind = data.get("kind") or CALL_FOR_SOLUTIONS
+    if kind not in CHALLENGE_KINDS:
+        errors["kind"] = _l("Choose a call for solutions or a market consultation.")
+    clean["kind"] = kind
+    clean["budget_min"] = clean_amount(data.get("budget_min"), "budget_min", errors, maximum=MAX_BUDGET)
+    clean["budget_max"] = clean_amount(data.get("budget_max"), "budget_max", errors, maximum=MAX_BUDGET)
+    low, high = clean["budget_min"], clean["budget_max"]
+    if low is not None and high is not None and low > high:
+        errors["budget_max"] = _l("The maximum budget must be the same as or more than the minimum.")
+    currency = data.get("currency") or "EUR"
+    if currency not in CURRENCIES:
+        errors["currency"] = _l("Budgets are in euro.")
+    clean["currency"] = currency
+    weeks = data.get("pilot_duration_weeks")
+    if weeks in (None, ""):
+        clean["pilot_duration_weeks"] = None
+    else:
+        try:
+            clean["pilot_duration_weeks"] = int(weeks)
+            if not 1 <= clean["pilot_duration_weeks"] <= 104:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors["pilot_duration_weeks"] = _l("Enter a whole number of weeks from 1 to 104.")
+    sectors = list(dict.fromkeys(data.get("sectors") or []))
+    if any(not is_cpv_division(code) for code in sectors):
+        errors["sectors"] = _l("Choose sectors from the list.")
+    clean["sectors"] = sectors
+    for name in ("question_deadline", "pitch_deadline"):
+        value = data.get(name)
+        if value is not None and getattr(value, "tzinfo", None) is None:
+            errors[name] = _l("Enter a date and time.")
+            value = None
+        clean[name] = value
+    if clean["pitch_deadline"] and clean["question_deadline"] and clean["question_deadline"] >= clean["pitch_deadline"]:
+        errors["question_deadline"] = _l("The question deadline must be before the pitch deadline.")
+    criteria = []
+    for index, row in enumerate(data.get("criteria") or []):
+        name, description = (row.get("name") or "").strip(), (row.get("description") or "").strip()
+        weight = row.get("weight")
+        if not name and weight in (None, ""):
+            continue  # an empty row of the form
+        if not name or len(name) > 200:
+            errors[f"criteria-{index}-name"] = _l("Name the criterion in 200 characters or fewer.")
+        if len(description) > 2000:
+            errors[f"criteria-{index}-description"] = _l("Describe it in %(n)s characters or fewer.",
+                                                         n=lazy(number, 2000))
+        try:
+            weight = int(weight)
+            if not 1 <= weight <= 100:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors[f"criteria-{index}-weight"] = _l("Give a whole-number weight from 1 to 100.")
+            weight = 0
+        criteria.append({"name": name, "description": description, "weight": weight})
+    if len(criteria) > MAX_CRITERIA:
+        errors["criteria"] = _l("Use at most %(n)s criteria.", n=MAX_CRITERIA)
+    if criteria and not any(k.startswith("criteria-") for k in errors) and sum(c["weight"] for c in criteria) != 100:
+        errors["criteria"] = _l("The criteria weights must add up to 100; now they add up to %(n)s.",
+                                n=sum(c["weight"] for c in criteria))
+    clean["criteria"] = criteria
+    measures = []
+    for index, row in enumerate(data.get("success_measures") or []):
+        values = {k: (row.get(k) or "").strip() for k in ("measure", "baseline", "target")}
+        if not any(values.values()):
+            continue
+        if not values["measure"]:
+            errors[f"success_measures-{index}-measure"] = _l("Say what is measured.")
+        for key, value in values.items():
+            if len(value) > 300:
+                errors[f"success_measures-{index}-{key}"] = _l("This must be 300 characters or fewer.")
+        measures.append(values)
+    if len(measures) > MAX_MEASURES:
+        errors["success_measures"] = _l("Use at most %(n)s success measures.", n=MAX_MEASURES)
+    clean["success_measures"] = measures
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
+def publishable_problems(challenge, now=None):
+    """For the preview page: what must still be done before this draft can go live."""
+    problems = _publishable_problems(challenge, now or utcnow())
+    if not challenge.agency.verified:
+        problems[""] = _l("Your agency must be verified by the Agora team before it can publish.")
+    return problems
+
+
+def check_draft(data):
+    """Run a draft's checks without saving, so a form can show every problem at once."""
+    _clean(data)
+
+
+def _publishable_problems(challenge, now):
+    """What still stops a draft from going live, as field errors."""
+    errors = {}
+    for name, message in (("summary", _l("Write a short summary.")),
+                          ("problem_statement", _l("Describe the problem."))):
+        if not (getattr(challenge, name) or "").strip():
+            errors[name] = message
+    if challenge.pitch_deadline is None:
+        errors["pitch_deadline"] = _l("Enter the pitch deadline.")
+    elif challenge.pitch_deadline <= now:
+        errors["pitch_deadline"] = _l("The pitch deadline must be in the future.")
+    if challenge.question_deadline is not None and challenge.question_deadline <= now:
+        errors["question_deadline"] = _l("The question deadline must be in the future.")
+    if challenge.kind == CALL_FOR_SOLUTIONS:
+        if not challenge.criteria:
+            errors["criteria"] = _l("Publish at least one evaluation criterion.")
+        elif sum(c.weight for c in challenge.criteria) != 100:
+            errors["criteria"] = _l("The criteria weights must add up to 100.")
+        if not challenge.success_measures:
+            errors["success_measures"] = _l("State at least one success measure a pilot would be judged by.")
+    return errors
+
+
+def _apply(challenge, clean):
+    for name in TEXT_FIELDS + ("kind", "budget_min", "budget_max", "currency", "pilot_duration_weeks",
+                               "pitch_deadline", "question_deadline"):
+        setattr(challenge, name, clean[name])
+    if challenge.pitch_deadline is not None and challenge.question_deadline is None:
+        challenge.question_deadline = default_question_deadline(challenge.pitch_deadline)
+    challenge.criteria = [EvaluationCriterion(position=i, **c) for i, c in enumerate(clean["criteria"])]
+    challenge.success_measures = [SuccessMeasure(position=i, **m) for i, m in enumerate(clean["success_measures"])]
+
+
+def _set_sectors(challenge, codes):
+    db.session.execute(challenge_sectors.delete().where(challenge_sectors.c.challenge_id == challenge.id))
+    for code in codes:
+        db.session.execute(challenge_sectors.insert().values(challenge_id=challenge.id, cpv_division=code))
+
+
+def create_draft(actor, data):
+    """A new draft for the actor's agency."""
+    organisation = actor.organisation if getattr(actor, "membership", None) else None
+    if organisation is None:
+        raise NotAllowed(str(_l("Only an agency's owner or publishers can write challenges.")))
+    permissions.require(actor, "challenge.create", organisation)
+    clean = _clean(data)
+    challenge = Challenge(agency_id=organisation.id, created_by_id=actor.id, status=DRAFT,
+                          slug=unique_slug(Challenge, clean["title"]))
+    _apply(challenge, clean)
+    db.session.add(challenge)
+    db.session.flush()
+    _set_sectors(challenge, clean["sectors"])
+    record_change(actor, "challenge.created", challenge, after=snapshot(challenge, *AUDITED_FIELDS),
+                  challenge_id=challenge.id)
+    db.session.commit()
+    return challenge
+
+
+def require_draft(challenge):
+    if challenge.status != DRAFT:
+        raise InvalidTransition(str(_l("Only a draft can be changed. A published challenge is answered as it was "
+                                       "published; cancel it with a reason if it is wrong.")))
+
+
+def update_draft(actor, slug, data, expected_version=None):
+    """Change a challenge that is still a draft; a stale page gets told, not overwritten."""
+    challenge = get_visible(actor, slug)
+    permissions.require(actor, "challenge.edit", challenge)
+    require_draft(challenge)
+    if _is_stale(challenge, expected_version):
+        raise StaleState(str(_l("Someone else saved this draft while you were editing it. "
+                                "Your changes were not saved: reload the page to see theirs.")))
+    clean = _clean(data)
+    before = snapshot(challenge, *AUDITED_FIELDS)
+    _apply(challenge, clean)
+    _set_sectors(challenge, clean["sectors"])
+    challenge.approval_requested_at = None  # a changed draft needs a fresh approval
+    challenge.approval_requested_by_id = None
+    record_change(actor, "challenge.updated", challenge, before=before, after=snapshot(challenge, *AUDITED_FIELDS),
+                  challenge_id=challenge.id)
+    _commit_versioned()
+    return challenge
+
+
+def _is_stale(challenge, expected_version):
+    """True when the page the person saw is not the current version; a mangled version counts as stale."""
+    if expected_version in (None, ""):
+        return False
+    try:
+        return int(expected_version) != challenge.version
+    except (TypeError, ValueError):
+        return True
+
+
+def _commit_versioned():
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleState(str(_l("Someone else changed this challenge at the same moment. "
+                                "Reload the page and try again."))) from None
+
+
+def _go_live(actor, challenge, now):
+    challenge.status = PUBLISHED
+    challenge.published_at = now
+    record_change(actor, "challenge.published", challenge, before={"status": DRAFT},
+                  after={"status": PUBLISHED, "published_at": now}, challenge_id=challenge.id)
+
+
+def _check_publishable(actor, challenge):
+    if challenge.status != DRAFT:
+        raise InvalidTransition(str(_l("This challenge is already published.")))
+    if not challenge.agency.verified:
+        raise InvalidTransition(str(_l("Your agency must be verified by the Agora team before it can publish.")))
+    now = utcnow()
+    problems = _publishable_problems(challenge, now)
+    if problems:
+        raise ValidationFailed(problems, message=str(_l("This draft is not ready to publish.")))
+    return now
+
+
+def publish_challenge(actor, slug):
+    """Go live now, or, with four-eyes publishing, explain that a second person must approve."""
+    challenge = get_visible(actor, slug)
+    permissions.require(actor, "challenge.publish", challenge)
+    now = _check_publishable(actor, challenge)
+    if challenge.agency.four_eyes_publishing:
+        raise InvalidTransition(str(_l("Your agency asks a second publisher to approve each challenge. "
+                                       "Ask for approval instead.")))
+    _go_live(actor, challenge, now)
+    _commit_versioned()
+    return challenge
+
+
+def request_approval(actor, slug):
+    challenge = get_visible(actor, slug)
+    permissions.require(actor, "challenge.publish", challenge)
+    _check_publishable(actor, challenge)
+    challenge.approval_requested_at = utcnow()
+    challenge.approval_requested_by_id = actor.id
+    record_change(actor, "challenge.approval_requested", challenge, challenge_id=challenge.id)
+    _commit_versioned()
+    return challenge
+
+
+def approve_challenge(actor, slug, expected_version=None):
+    """The second pair of eyes: publishes the draft exactly as it was when approval was asked."""
+    challenge = get_visible(actor, slug)
+    permissions.require(actor, "challenge.approve", challenge)  # first, so outsiders learn nothing of the draft
+    if challenge.approval_requested_at is None:
+        raise InvalidTransition(str(_l("Nobody has asked for this draft to be approved.")))
+    if _is_stale(challenge, expected_version):
+        raise StaleState(str(_l("The draft changed after you opened it. Read it again before approving.")))
+    now = _check_publishable(actor, challenge)
+    challenge.approved_by_id = actor.id
+    _go_live(actor, challenge, now)
+    _commit_versioned()
+    return challenge
+
+
+def cancel_challenge(actor, slug, reason):
+    challenge = get_visible(actor, slug)
+    permissions.require(actor, "challenge.cancel", challenge)
+    if challenge.status not in OPEN_STATUSES:
+        raise InvalidTransition(str(_l("A completed or cancelled challenge cannot be cancelled.")))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": _l("Say why the challenge is cancelled: the reason is public.")})
+    if len(reason) > 2000:
+        raise ValidationFailed({"reason": _l("The reason must be %(n)s characters or fewer.", n=lazy(number, 2000))})
+    before = challenge.status
+    now = utcnow()
+    challenge.status, challenge.cancel_reason, challenge.cancelled_at = CANCELLED, reason, now
+    record_change(actor, "challenge.cancelled", challenge, before={"status": before},
+                  after={"status": CANCELLED, "cancel_reason": reason}, challenge_id=challenge.id)
+    _commit_versioned()
+    return challenge
+
+
+def close_challenge(challenge, actor=None, now=None):
+    """Close a published challenge whose pitch deadline has passed; a no-op otherwise (beat may repeat)."""
+    now = now or utcnow()
+    if challenge.status != PUBLISHED or challenge.pitch_deadline is None or challenge.pitch_deadline > now:
+        return False
+    challenge.status = CLOSED
+    challenge.closed_at = now
+    record_change(actor, "challenge.closed", challenge, before={"status": PUBLISHED},
+                  after={"status": CLOSED, "closed_at": now}, challenge_id=challenge.id)
+    return True
+
+
+def publish_consultation_summary(actor, slug, summary):
+    """A market consultation ends with a public summary of what the market offered."""
+    challenge = get_visible(actor, slug)
+    permissions.require(actor, "challenge.edit", challenge)
+    if challenge.kind != MARKET_CONSULTATION:
+        raise InvalidTransition(str(_l("Only a market consultation ends with a summary.")))
+    if challenge.status != CLOSED:
+        raise InvalidTransition(str(_l("The summary is published once the consultation has closed.")))
+    summary = (summary or "").strip()
+    if not summary:
+        raise ValidationFailed({"summary": _l("Summarise what the market offered.")})
+    if len(summary) > 20000:
+        raise ValidationFailed({"summary": _l("The summary must be %(n)s characters or fewer.", n=lazy(number, 20000))})
+    challenge.consultation_summary = summary
+    challenge.status = COMPLETED
+    record_change(actor, "challenge.consultation_summarised", challenge, before={"status": CLOSED},
+                  after={"status": COMPLETED}, challenge_id=challenge.id)
+    _commit_versioned()
+    return challenge
+
+
+def latest_open_challenges(limit=6):
+    return list(
+        db.session.scalars(
+            select(Challenge).options(joinedload(Challenge.agency)).where(Challenge.status == PUBLISHED)
+            .order_by(Challenge.published_at.desc()).limit(limit)
+        )
+    )
+
+
+# ---- Finding challenges ---------------------------------------------------------------------------------
+
+SORTS = {
+    "newest": lambda: (Challenge.published_at.desc(), Challenge.id.desc()),
+    "deadline": lambda: (Challenge.pitch_deadline.asc(), Challenge.id),
+    "budget_high": lambda: (func.coalesce(Challenge.budget_max, Challenge.budget_min, 0).desc(), Challenge.id),
+    "budget_low": lambda: (func.coalesce(Challenge.budget_min, Challenge.budget_max, 0).asc(), Challenge.id),
+}
+
+
+# What a search may ask for, at most: the page and the API share these.
+MAX_QUERY = 200
+MAX_SECTORS = 20
+MAX_AGENCY = 220
+MAX_PAGE = 10000
+
+
+@dataclass
+class ChallengeFilters:
+    """What a visitor asked for, already checked; unknown values are dropped, never an error page."""
+
+    q: str = ""
+    sectors: list = field(default_factory=list)
+    agency: str = ""
+    statuses: list = field(default_factory=list)
+    budget_min: Decimal | None = None
+    budget_max: Decimal | None = None
+    closing_soon: bool = False
+    sort: str = "newest"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args):
+        """From a query string (a MultiDict or a plain dict)."""
+        getlist = args.getlist if hasattr(args, "getlist") else (lambda k: [v for v in [args.get(k)] if v])
+
+        def amount(name):
+            try:
+                value = parse_amount(args.get(name))
+            except NotAnAmount:
+                return None
+            return value if value is not None and 0 <= value <= MAX_BUDGET else None
+
+        try:
+            page = max(1, min(int(args.get("page", 1)), MAX_PAGE))
+        except (TypeError, ValueError):
+            page = 1
+        sort = args.get("sort", "newest")
+        return cls(
+            q=str(args.get("q", "")).strip()[:MAX_QUERY],
+            sectors=[s for s in getlist("sector") if is_cpv_division(s)][:MAX_SECTORS],
+            agency=str(args.get("agency", "")).strip()[:MAX_AGENCY],
+            statuses=[s for s in getlist("status") if s in PUBLIC_STATUSES],
+            budget_min=amount("budget_min"),
+            budget_max=amount("budget_max"),
+            closing_soon=args.get("closing_soon") in ("1", "on", "true", "yes"),
+            sort=sort if sort in SORTS else "newest",
+            page=page,
+        )
+
+
+def _search_terms(q, limit=10):
+    return "".join(ch if ch.isalnum() else " " for ch in q.lower()).split()[:limit]
+
+
+def _text_condition(terms):
+    if db.session.get_bind().dialect.name == "postgresql":
+        document = func.to_tsvector("simple", search_document())
+        query = func.to_tsquery("simple", " & ".join(f"{t}:*" for t in terms))
+        return document.op("@@")(query)
+    # SQLite: every word must start a word somewhere in the title, summary or problem statement. SQLite's
+    # lower() and LIKE fold ASCII only and see "air-quality" as one word, so the text is split into words
+    # by the same Python rule as the query (as PostgreSQL's parser would): "quality", "École" both match.
+    _register_sqlite_word_folding()
+    haystack = func.agora_search_words(search_document())
+    return and_(*(haystack.like(f"% {term}%") for term in terms))  # terms are letters and digits only
+
+
+def _search_words(text):
+    return " " + " ".join(_search_terms(text or "", limit=None)) + " "
+
+
+def _register_sqlite_word_folding():
+    connection = db.session.connection().connection.dbapi_connection
+    connection.create_function("agora_search_words", 1, _search_words, deterministic=True)
+
+
+def search_document():
+    """The text full-text search looks at; the PostgreSQL index is built on the same expression."""
+    return func.coalesce(Challenge.title, "") + " " + func.coalesce(Challenge.summary, "") + " " + func.coalesce(
+        Challenge.problem_statement, "")
+
+
+def is_public():
+    """The SQL condition of a challenge the public may see: published once, not a draft.
+
+    A draft cancelled before it went live was never public: it has no published_at.
+    """
+    return and_(Challenge.published_at.is_not(None), Challenge.status != DRAFT)
+
+
+def search_challenges(filters, per_page=20, now=None):
+    now = now or utcnow()
+    query = select(Challenge).where(is_public(), Challenge.status.in_(filters.statuses or PUBLIC_STATUSES))
+    terms = _search_terms(filters.q)
+    if terms:
+        query = query.where(_text_condition(terms))
+    if filters.sectors:
+        query = query.where(Challenge.id.in_(
+            select(challenge_sectors.c.challenge_id).where(challenge_sectors.c.cpv_division.in_(filters.sectors))))
+    if filters.agency:
+        query = query.join(Organisation, Organisation.id == Challenge.agency_id).where(
+            Organisation.slug == filters.agency)
+    # Budget filters keep challenges whose range overlaps the one asked for.
+    if filters.budget_min is not None:
+        query = query.where(func.coalesce(Challenge.budget_max, Challenge.budget_min) >= filters.budget_min)
+    if filters.budget_max is not None:
+        query = query.where(func.coalesce(Challenge.budget_min, Challenge.budget_max) <= filters.budget_max)
+    if filters.closing_soon:
+        query = query.where(Challenge.status == PUBLISHED, Challenge.pitch_deadline > now,
+                            Challenge.pitch_deadline <= now + CLOSING_SOON)
+    # The list names each challenge's agency: load them with the page, not one query each.
+    return paginate(query.options(joinedload(Challenge.agency)).order_by(*SORTS[filters.sort]()), filters.page,
+                    per_page)
+
+
+def sectors_by_challenge(challenge_ids):
+    """{challenge id: [CPV division, …]} in one query."""
+    sectors = defaultdict(list)
+    if challenge_ids:
+        for row in db.session.execute(select(challenge_sectors).where(
+                challenge_sectors.c.challenge_id.in_(challenge_ids)).order_by(challenge_sectors.c.cpv_division)):
+            sectors[row.challenge_id].append(row.cpv_division)
+    return sectors
+
+
+def agencies_with_public_challenges():
+    return db.session.execute(
+        select(Organisation.slug, Organisation.name).where(Organisation.id.in_(
+            select(Challenge.agency_id).where(Challenge.status.in_(PUBLIC_STATUSES)))).order_by(Organisation.name)
+    ).all()

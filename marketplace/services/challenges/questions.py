@@ -1,0 +1,172 @@
+"""Clarification questions: a company asks before the question deadline, the agency answers for everyone.
+
+Equal treatment: every answer is public on the challenge page, without the
+asker's company, and is sent to every follower and every company with a pitch.
+The default question deadline (`default_question_deadline`, kept with the
+challenge's other dates in services/challenges.py and applied there when the
+publisher leaves it empty) is 10 days before the pitch deadline, so answers reach
+everyone at least 6 days before it (Directive 2014/24, Art. 53(2)).
+"""
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from marketplace.extensions import db
+from marketplace.formatting import lazy, number
+from marketplace.models import Challenge, Membership, Pitch, Question, User
+from marketplace.models.challenge import PUBLISHED
+from marketplace.models.pitch import PITCH_WITHDRAWN
+from marketplace.services import permissions
+from marketplace.services.challenges.challenges import default_question_deadline  # noqa: F401  (the rule lives with the challenge's dates)
+from marketplace.services.clock import utcnow
+from marketplace.services.organisations.companies import followers_of
+from marketplace.services.errors import InvalidTransition, NotFound, ValidationFailed
+from marketplace.services.messaging.events import record_change
+from marketplace.services.messaging.notifications import notify
+from marketplace.services.messaging.outbox import handles
+
+MAX_QUESTION = 2000
+MAX_ANSWER = 5000
+
+
+def questions_open(challenge, now=None):
+    now = now or utcnow()
+    return challenge.status == PUBLISHED and (challenge.question_deadline is None or now < challenge.question_deadline)
+
+
+def public_questions(challenge):
+    """Answered questions, oldest first; never the asker's company."""
+    return db.session.scalars(select(Question).where(Question.challenge_id == challenge.id,
+                                                     Question.answer.is_not(None)).order_by(Question.answered_at)).all()
+
+
+def _unanswered(challenge):
+    return db.session.scalars(select(Question).where(Question.challenge_id == challenge.id,
+                                                     Question.answer.is_(None)).order_by(Question.asked_at)).all()
+
+
+def unanswered_questions(user, challenge):
+    """For the challenge page: the questions waiting for this user's answer, if they may answer."""
+    if not permissions.can(user, "question.answer", challenge):
+        return []
+    return _unanswered(challenge)
+
+
+def questions_to_answer(user, slug):
+    """The challenge's unanswered questions, for its agency; to anyone else the challenge has none to show."""
+    challenge = db.session.scalar(select(Challenge).where(Challenge.slug == slug))
+    if challenge is None or not permissions.can(user, "question.answer", challenge):
+        raise NotFound(str(_l("We could not find that challenge.")))
+    return challenge, _unanswered(challenge)
+
+
+def challenge_for_asking(user, challenge):
+    """The challenge `user` may ask about now, or the reason why not (404, 403, 409)."""
+    if not isinstance(challenge, Challenge):
+        challenge = db.session.scalar(select(Challenge).where(Challenge.slug == challenge))
+    if challenge is None or not permissions.can(user, "challenge.view", challenge):
+        raise NotFound(str(_l("We could not find that challenge.")))
+    permissions.require(user, "question.ask", challenge)
+    if not questions_open(challenge):
+        raise InvalidTransition(str(_l("Questions for this challenge are closed.")))
+    return challenge
+
+
+def question_to_answer(user, question):
+    """The question `user` may answer; to anyone outside the challenge's agency it does not exist."""
+    if not isinstance(question, Question):
+        question = db.session.get(Question, question)
+    if question is None or not permissions.can(user, "question.answer", question.challenge):
+        raise NotFound(str(_l("We could not find that question.")))
+    return question
+
+
+def ask_question(user, challenge, body):
+    """A company member asks before the question deadline; `challenge` is a Challenge or its slug.
+
+    The deadline is checked against the clock here, not by beat: a question
+    sent one second late is refused even if no task has run.
+    """
+    challenge = challenge_for_asking(user, challenge)
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed({"body": _l("Write your question.")})
+    if len(body) > MAX_QUESTION:
+        raise ValidationFailed({"body": _l("Your question must be %(n)s characters or fewer.",
+                                           n=lazy(number, MAX_QUESTION))})
+    question = Question(challenge_id=challenge.id, organisation_id=user.membership.organisation_id,
+                        asked_by_id=user.id, body=body)
+    db.session.add(question)
+    record_change(user, "question.asked", question, after={"body": body}, challenge_id=challenge.id)
+    db.session.commit()
+    return question
+
+
+def answer_question(user, question, answer):
+    """The challenge's agency answers once, for everyone; `question` is a Question or its id."""
+    question = question_to_answer(user, question)
+    if question.answer is not None:
+        raise InvalidTransition(str(_l("This question has already been answered.")))
+    answer = (answer or "").strip()
+    if not answer:
+        raise ValidationFailed({"answer": _l("Write the answer.")})
+    if len(answer) > MAX_ANSWER:
+        raise ValidationFailed({"answer": _l("The answer must be %(n)s characters or fewer.",
+                                             n=lazy(number, MAX_ANSWER))})
+    # Conditional update: of two colleagues answering at once, the first answer stands.
+    answered = db.session.execute(
+        update(Question).where(Question.id == question.id, Question.answer.is_(None))
+        .values(answer=answer, answered_by_id=user.id, answered_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if answered != 1:
+        db.session.rollback()
+        raise InvalidTransition(str(_l("This question has already been answered.")))
+    db.session.refresh(question)
+    record_change(user, "question.answered", question, after={"answer": answer}, challenge_id=question.challenge_id)
+    db.session.commit()
+    return question
+
+
+def _agency_answerers(challenge):
+    return db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
+        Membership.organisation_id == challenge.agency_id,
+        Membership.role.in_(("owner", "publisher", "procurement_officer")), User.is_suspended.is_(False))).all()
+
+
+def pitching_members(challenge):
+    """Members of every company with a pitch (any state but withdrawn)."""
+    return db.session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .join(Pitch, Pitch.company_id == Membership.organisation_id)
+        .where(Pitch.challenge_id == challenge.id, Pitch.status != PITCH_WITHDRAWN, User.is_suspended.is_(False))
+    ).unique().all()
+
+
+@handles("question.asked")
+def tell_the_agency(event):
+    question = db.session.get(Question, event.payload["object_id"])
+    if question is None or question.answer is not None:
+        return
+    challenge = question.challenge
+    for user in _agency_answerers(challenge):
+        notify(user, kind="question.asked", title=_l("New question on “%(title)s”", title=challenge.title),
+               body=question.body, link=f"/challenges/{challenge.slug}#questions",
+               dedupe_key=f"question:{question.id}:{user.id}", email_template="question_asked",
+               email_context={"challenge_title": challenge.title, "question": question.body})
+
+
+@handles("question.answered")
+def tell_followers_and_pitchers(event):
+    question = db.session.get(Question, event.payload["object_id"])
+    if question is None:
+        return
+    challenge = question.challenge
+    people = {u.id: u for u in followers_of(challenge)}
+    people.update({u.id: u for u in pitching_members(challenge)})
+    for user in people.values():
+        notify(user, kind="question.answered",
+               title=_l("A question on “%(title)s” was answered", title=challenge.title),
+               body=f"{question.body}\n\n{question.answer}", link=f"/challenges/{challenge.slug}#questions",
+               dedupe_key=f"answer:{question.id}:{user.id}", email_template="question_answered",
+               email_context={"challenge_title": challenge.title, "question": question.body,
+                              "answer": question.answer})

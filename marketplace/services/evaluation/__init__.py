@@ -1,0 +1,1 @@
+"""Evaluation of the pitches: conflicts of interest, blind scoring, ranking, decisions with feedback and pitch sessions."""

@@ -1,0 +1,217 @@
+"""Pitch sessions: the officer offers slots, each shortlisted company picks one, both get a calendar file.
+
+Light touch: a session asks for no new documents. The emails with the .ics
+file and the reminder the day before are sent by handlers of
+`pitch_session.booked` and by beat (`sessions_due_tomorrow`).
+"""
+from datetime import timedelta
+from urllib.parse import urlparse
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from icalendar import Calendar, Event, vCalAddress, vText
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from marketplace.extensions import db
+from marketplace.models import Challenge, Membership, Pitch, User
+from marketplace.models.challenge import EVALUATING
+from marketplace.models.pitch import PITCH_SHORTLISTED
+from marketplace.models.pitch_session import IN_PERSON, ONLINE, SESSION_MODES, PitchSessionSlot
+from marketplace.services import permissions
+from marketplace.services.clock import utcnow
+from marketplace.services.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from marketplace.services.messaging.events import record_change
+from marketplace.services.messaging.mail import queue_email, recipient_locale
+from marketplace.services.messaging.notifications import notify
+from marketplace.services.messaging.outbox import handles
+
+MAX_SESSION = timedelta(hours=4)
+
+
+def _challenge_for_officer(officer, challenge_id):
+    challenge = db.session.get(Challenge, challenge_id)
+    if challenge is None or not permissions.can(officer, "evaluation.take_part", challenge):
+        raise NotFound(str(_l("We could not find that challenge.")))
+    permissions.require(officer, "evaluation.manage", challenge)
+    return challenge
+
+
+def offer_slot(officer, challenge_id, *, starts_at, ends_at, mode, address="", link=""):
+    challenge = _challenge_for_officer(officer, challenge_id)
+    if challenge.status != EVALUATING:
+        raise InvalidTransition(str(_l("Pitch sessions are offered while the challenge is being evaluated.")))
+    errors = {}
+    address, link = (address or "").strip(), (link or "").strip()
+    if starts_at is None or starts_at.tzinfo is None:
+        errors["starts_at"] = _l("Enter the date and time the session starts.")
+    elif starts_at <= utcnow():
+        errors["starts_at"] = _l("The session must start in the future.")
+    if ends_at is None or ends_at.tzinfo is None:
+        errors["ends_at"] = _l("Enter the time the session ends.")
+    elif starts_at is not None and starts_at.tzinfo is not None and not (
+            starts_at < ends_at <= starts_at + MAX_SESSION):
+        errors["ends_at"] = _l("The session must end after it starts, and last at most 4 hours.")
+    if mode not in SESSION_MODES:
+        errors["mode"] = _l("Choose in person or online.")
+    elif mode == IN_PERSON and not address:
+        errors["address"] = _l("Enter the address where the session takes place.")
+    elif mode == ONLINE and (urlparse(link).scheme != "https" or not urlparse(link).netloc):
+        errors["link"] = _l("Enter the meeting link, starting with https://.")
+    if len(address) > 500:
+        errors["address"] = _l("The address must be 500 characters or fewer.")
+    if len(link) > 500:
+        errors["link"] = _l("The link must be 500 characters or fewer.")
+    if errors:
+        raise ValidationFailed(errors)
+    starts_at, ends_at = (t.replace(second=0, microsecond=0) for t in (starts_at, ends_at))  # minutes, like a diary
+    slot = PitchSessionSlot(challenge_id=challenge.id, starts_at=starts_at, ends_at=ends_at, mode=mode,
+                            address=address if mode == IN_PERSON else None, link=link if mode == ONLINE else None,
+                            offered_by_id=officer.id)
+    db.session.add(slot)
+    record_change(officer, "pitch_session.offered", slot, after={"starts_at": starts_at, "mode": mode},
+                  challenge_id=challenge.id)
+    db.session.commit()
+    return slot
+
+
+def open_slots(challenge):
+    return db.session.scalars(
+        select(PitchSessionSlot).where(PitchSessionSlot.challenge_id == challenge.id,
+                                       PitchSessionSlot.pitch_id.is_(None),
+                                       PitchSessionSlot.starts_at > utcnow())
+        .order_by(PitchSessionSlot.starts_at)
+    ).all()
+
+
+def slots_of(challenge):
+    return db.session.scalars(
+        select(PitchSessionSlot).where(PitchSessionSlot.challenge_id == challenge.id)
+        .order_by(PitchSessionSlot.starts_at)
+    ).all()
+
+
+def pitch_for_member(member, pitch_id):
+    pitch = db.session.get(Pitch, pitch_id)
+    if pitch is None or not permissions.can(member, "pitch.write", pitch):
+        raise NotFound(str(_l("We could not find that pitch.")))
+    return pitch
+
+
+def booked_slot(pitch):
+    return db.session.scalar(select(PitchSessionSlot).where(PitchSessionSlot.pitch_id == pitch.id))
+
+
+def book_slot(member, pitch_id, slot_id):
+    """A shortlisted company picks a slot; the first to pick it gets it."""
+    pitch = pitch_for_member(member, pitch_id)
+    if pitch.status != PITCH_SHORTLISTED:
+        raise InvalidTransition(str(_l("Only shortlisted pitches are invited to a pitch session.")))
+    slot = db.session.get(PitchSessionSlot, slot_id)
+    if slot is None or slot.challenge_id != pitch.challenge_id:
+        raise NotFound(str(_l("We could not find that time slot.")))
+    if booked_slot(pitch) is not None:
+        raise Conflict(str(_l("You have already picked a time slot.")))
+    if slot.pitch_id is not None or slot.starts_at <= utcnow():
+        raise Conflict(str(_l("That time slot has just been taken. Please pick another.")))
+    # Conditional update: of two companies picking the same slot at once, one matches the row.
+    taken = db.session.execute(
+        PitchSessionSlot.__table__.update()
+        .where(PitchSessionSlot.id == slot.id, PitchSessionSlot.pitch_id.is_(None))
+        .values(pitch_id=pitch.id, booked_at=utcnow())
+    ).rowcount
+    if taken != 1:
+        db.session.rollback()
+        raise Conflict(str(_l("That time slot has just been taken. Please pick another.")))
+    record_change(member, "pitch_session.booked", slot, after={"pitch_id": pitch.id},
+                  challenge_id=pitch.challenge_id, payload={"slot_id": slot.id, "pitch_id": pitch.id})
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(str(_l("You have already picked a time slot."))) from None
+    db.session.refresh(slot)
+    return slot
+
+
+def calendar_invitation(slot, *, organiser_email, attendee_emails):
+    """The session as an iCalendar (.ics) file, for the email to both sides."""
+    challenge = slot.challenge
+    calendar = Calendar()
+    calendar.add("prodid", "-//Agora//Pitch sessions//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "REQUEST")
+    event = Event()
+    event.add("uid", f"pitch-session-{slot.id}@agora")
+    event.add("dtstamp", utcnow())
+    event.add("dtstart", slot.starts_at)
+    event.add("dtend", slot.ends_at)
+    event.add("summary", str(_l("Pitch session: %(title)s", title=challenge.title)))
+    if slot.mode == IN_PERSON:
+        event.add("location", vText(slot.address))
+    else:
+        event.add("location", vText(slot.link))
+        event.add("url", slot.link)
+    event.add("description", str(_l("A short conversation about your pitch. No new documents are needed.")))
+    event.add("organizer", vCalAddress(f"mailto:{organiser_email}"))
+    for address in attendee_emails:
+        event.add("attendee", vCalAddress(f"mailto:{address}"), encode=0)
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def sessions_starting_between(start, end):
+    return db.session.scalars(
+        select(PitchSessionSlot).where(PitchSessionSlot.pitch_id.is_not(None),
+                                       PitchSessionSlot.starts_at >= start, PitchSessionSlot.starts_at < end)
+    ).all()
+
+
+def _people(organisation_id, roles=None):
+    query = select(User).join(Membership, Membership.user_id == User.id).where(
+        Membership.organisation_id == organisation_id, User.is_suspended.is_(False))
+    if roles:
+        query = query.where(Membership.role.in_(roles))
+    return db.session.scalars(query).all()
+
+
+def _send_invitation(slot, dedupe_prefix, reminder=False):
+    pitch = slot.pitch
+    challenge = slot.challenge
+    company_people = _people(pitch.company_id)
+    agency_people = _people(challenge.agency_id, ("owner", "procurement_officer"))
+    organiser = agency_people[0].email if agency_people else current_app.config["MAIL_DEFAULT_SENDER"]
+    ics = calendar_invitation(slot, organiser_email=organiser,
+                              attendee_emails=[u.email for u in company_people + agency_people]).decode("utf-8")
+    where = slot.address if slot.mode == IN_PERSON else slot.link
+    for user in company_people + agency_people:
+        title = (_l("Tomorrow: pitch session for “%(title)s”", title=challenge.title) if reminder
+                 else _l("Pitch session booked for “%(title)s”", title=challenge.title))
+        notification = notify(user, kind="pitch_session.reminder" if reminder else "pitch_session.booked",
+                              title=title, body=_l("%(company)s, %(where)s", company=pitch.company.name, where=where),
+                              link=f"/pitches/{pitch.id}/session" if user.membership.organisation_id ==
+                              pitch.company_id else f"/challenges/{challenge.slug}/evaluation",
+                              dedupe_key=f"{dedupe_prefix}:{slot.id}:{user.id}")
+        if notification is not None:
+            with force_locale(recipient_locale(user)):
+                context = {"title": str(title), "body": f"{pitch.company.name}\n{where}", "link": None}
+            queue_email("notification", dedupe_key=f"email:{dedupe_prefix}:{slot.id}:{user.id}", user=user,
+                        context=context, calendar=ics)
+
+
+@handles("pitch_session.booked")
+def send_calendar_invitations(event):
+    slot = db.session.get(PitchSessionSlot, event.payload["slot_id"])
+    if slot is not None and slot.pitch is not None:
+        _send_invitation(slot, "session")
+
+
+def remind_tomorrows_sessions(now=None):
+    """The day before a session, both sides get a reminder with the calendar file; once, however often beat runs."""
+    now = now or utcnow()
+    slots = sessions_starting_between(now + timedelta(hours=12), now + timedelta(hours=36))
+    for slot in slots:
+        _send_invitation(slot, "session-reminder", reminder=True)
+    db.session.commit()
+    return len(slots)

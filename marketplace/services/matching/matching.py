@@ -1,0 +1,721 @@
+"""Matching a challenge to company profiles: shared CPV sectors, shared words, budget fit — and why.
+
+The score (0-100) is the sum of three plain parts, so a company can be told
+exactly why it matched and how to tune its profile:
+
+* sectors (up to 50): sharing one of the challenge's CPV divisions gives 30,
+  sharing all of them 50;
+* words (up to 35): the words of the challenge (title twice, summary, problem,
+  desired outcomes) that also appear in the capability statement, keywords or
+  showcased solutions, each weighted TF-IDF style (a word few companies use
+  counts more than "software"); covering 30 % of the challenge's weighted
+  vocabulary earns the full 35;
+* budget (up to 15): the indicative budget is within what a company of that
+  size usually takes on (unknown size or budget: half).
+
+A company with neither a sector nor a word in common is never matched: a
+budget alone is no reason to write to anyone.
+
+Speed: profiles are tokenised when they are saved, into the inverted index
+`organisation_terms`, so scoring 100,000 companies is a few SQL statements: the
+number of companies, the challenge's document frequencies, then one statement that aggregates sector
+overlap and weighted word overlap per company over the indexes, scores, filters
+and sorts — carrying what each company shares, so the reasons need no more
+queries (docs/performance.md has the figures).
+"""
+import math
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Float, and_, case, delete, func, insert, literal, or_, select, text, union_all
+from sqlalchemy import event as sa_event
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from marketplace.extensions import db
+from marketplace.formatting import lazy
+from marketplace.models import Challenge, Match, Membership, Organisation, Pitch, Solution, User, organisation_terms
+from marketplace.models.challenge import CANCELLED, DRAFT, PUBLISHED, challenge_sectors
+from marketplace.models.organisation import COMPANY, organisation_sectors
+from marketplace.models.pitch import PITCH_SELECTED
+from marketplace.services import permissions
+from marketplace.services.bulk import cycle_collector_paused, insert_new
+from marketplace.services.clock import utcnow
+from marketplace.services.organisations.cpv import cpv_name
+from marketplace.services.errors import Conflict, InvalidTransition, NotFound
+from marketplace.services.messaging.events import record_change
+from marketplace.services.messaging.mail import recipient_locale
+from marketplace.services.messaging.outbox import handles
+from marketplace.services.matching.stop_words import STOP_WORDS
+
+SECTOR_POINTS = 50.0
+SECTOR_BASE = 0.6  # share of the sector points earned by sharing any one division
+TEXT_POINTS = 35.0
+TEXT_SATURATION = 0.3  # covering this share of the challenge's weighted words earns all text points
+BUDGET_POINTS = 15.0
+MAX_CHALLENGE_TERMS = 40
+MAX_TERM_LENGTH = 40
+REASON_TERMS = 8  # words named in a reason
+_IN_CHUNK = 5000  # ids per IN (...) list, well under SQLite's parameter limit
+
+# The contract values a company of each size usually takes on (EUR, inclusive), for budget fit.
+SIZE_BUDGET_RANGES = {
+    "micro": (0, 150_000),
+    "small": (0, 1_000_000),
+    "medium": (25_000, 10_000_000),
+    "large": (100_000, None),
+}
+# One whole sentence per size: an adjective slotted into a sentence cannot be translated well.
+BUDGET_FIT_REASONS = {"micro": _l("Budget fits a micro company"), "small": _l("Budget fits a small company"),
+                      "medium": _l("Budget fits a medium-sized company"), "large": _l("Budget fits a large company")}
+
+_WORD = re.compile(r"[a-z][a-z0-9]+")
+
+
+# --- words -----------------------------------------------------------------------------------------
+
+def _normalise_word(word):
+    # A light, explainable stemmer: plurals fold into the singular ("appointments" → "appointment").
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def tokenize(text):
+    """The meaningful words of a text: lower case, accents dropped, no stop-words or numbers."""
+    if not text:
+        return []
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii").lower()
+    words = []
+    for word in _WORD.findall(text):
+        if len(word) < 3 or word in STOP_WORDS:
+            continue
+        word = _normalise_word(word)[:MAX_TERM_LENGTH]
+        if word not in STOP_WORDS:
+            words.append(word)
+    return words
+
+
+def profile_terms(capability_statement, keywords, solutions=()):
+    """The set of terms a company profile is found by."""
+    texts = [capability_statement or "", keywords or ""]
+    texts += [f"{title or ''} {description or ''}" for title, description in solutions]
+    return set(tokenize(" ".join(texts)))
+
+
+def challenge_term_counts(challenge):
+    """Term frequencies of a challenge; the title counts twice, it says most in fewest words."""
+    counts = Counter(tokenize(challenge.title) * 2)
+    for part in (challenge.summary, challenge.problem_statement, challenge.desired_outcomes):
+        counts.update(tokenize(part))
+    return counts
+
+
+# --- keeping the inverted index up to date ---------------------------------------------------------
+
+def refresh_profile_terms(connection, organisation_ids):
+    """Re-tokenise these companies' profiles into organisation_terms (within the caller's transaction)."""
+    ids = sorted({i for i in organisation_ids if i is not None})
+    for start in range(0, len(ids), _IN_CHUNK):
+        chunk = ids[start:start + _IN_CHUNK]
+        orgs = connection.execute(
+            select(Organisation.id, Organisation.kind, Organisation.capability_statement, Organisation.keywords)
+            .where(Organisation.id.in_(chunk))
+        ).all()
+        showcase = {}
+        for row in connection.execute(
+            select(Solution.organisation_id, Solution.title, Solution.description)
+            .where(Solution.organisation_id.in_(chunk))
+        ):
+            showcase.setdefault(row.organisation_id, []).append((row.title, row.description))
+        connection.execute(delete(organisation_terms).where(organisation_terms.c.organisation_id.in_(chunk)))
+        rows = [
+            {"organisation_id": org.id, "term": term}
+            for org in orgs if org.kind == COMPANY
+            for term in sorted(profile_terms(org.capability_statement, org.keywords, showcase.get(org.id, ())))
+        ]
+        if rows:
+            connection.execute(insert(organisation_terms), rows)
+
+
+def reindex_all_profiles():
+    """Rebuild the whole index (after an import, or for data saved before matching existed)."""
+    ids = db.session.scalars(select(Organisation.id).where(Organisation.kind == COMPANY)).all()
+    refresh_profile_terms(db.session.connection(), ids)
+    db.session.commit()
+    return len(ids)
+
+
+_PROFILE_FIELDS = ("capability_statement", "keywords", "kind")
+
+
+def _profiles_changed_in_flush(session, flush_context):
+    changed = set()
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, Organisation):
+            state = sa_inspect(obj)
+            if obj in session.new or any(state.attrs[name].history.has_changes() for name in _PROFILE_FIELDS):
+                changed.add(obj.id)
+        elif isinstance(obj, Solution):
+            changed.add(obj.organisation_id)
+    for obj in session.deleted:
+        if isinstance(obj, Solution):
+            changed.add(obj.organisation_id)
+    if changed:
+        refresh_profile_terms(session.connection(), changed)
+
+
+_listening = False
+
+
+def _listen():
+    """Whoever saves a profile (profile page, API, admin, seed data), its terms follow, in the same transaction."""
+    global _listening
+    if not _listening:
+        sa_event.listen(Session, "after_flush", _profiles_changed_in_flush)
+        _listening = True
+
+
+_listen()
+
+
+# --- scoring ---------------------------------------------------------------------------------------
+
+def threshold():
+    return float(current_app.config.get("MATCH_THRESHOLD", 35))
+
+
+def _budget_amount(challenge):
+    amount = challenge.budget_max if challenge.budget_max is not None else challenge.budget_min
+    return Decimal(amount) if amount is not None else None
+
+
+def budget_fit(size, amount):
+    """1 when the budget suits a company of that size, 0 when it does not, ½ when we cannot tell."""
+    if amount is None or size not in SIZE_BUDGET_RANGES:
+        return 0.5
+    low, high = SIZE_BUDGET_RANGES[size]
+    return 1.0 if amount >= low and (high is None or amount <= high) else 0.0
+
+
+@dataclass
+class ChallengeProfile:
+    """What a challenge is scored by: its sectors, its weighted terms and its budget."""
+
+    challenge_id: int
+    sectors: list
+    weights: dict  # term -> TF-IDF weight, the heaviest MAX_CHALLENGE_TERMS
+    total_weight: float
+    budget: Decimal | None
+    currency: str
+
+    def text_part(self, shared_weight):
+        if self.total_weight <= 0:
+            return 0.0
+        return min(1.0, shared_weight / (TEXT_SATURATION * self.total_weight))
+
+    def sector_part(self, shared_count):
+        if not self.sectors or shared_count <= 0:
+            return 0.0
+        return SECTOR_BASE + (1 - SECTOR_BASE) * min(1.0, shared_count / len(self.sectors))
+
+    def score(self, shared_sectors, shared_weight, size):
+        return round(
+            SECTOR_POINTS * self.sector_part(shared_sectors)
+            + TEXT_POINTS * self.text_part(shared_weight)
+            + BUDGET_POINTS * budget_fit(size, self.budget),
+            2,
+        )
+
+
+def _company_filter():
+    return and_(Organisation.kind == COMPANY, Organisation.suspended.is_(False))
+
+
+def challenge_profile(challenge):
+    """Weigh the challenge's words against today's profiles: rare words count more (TF-IDF)."""
+    counts = challenge_term_counts(challenge)
+    companies = db.session.scalar(select(func.count(Organisation.id)).where(_company_filter())) or 0
+    frequencies = {}
+    terms = list(counts)
+    for start in range(0, len(terms), _IN_CHUNK):
+        frequencies.update(db.session.execute(
+            select(organisation_terms.c.term, func.count())
+            .where(organisation_terms.c.term.in_(terms[start:start + _IN_CHUNK]))
+            .group_by(organisation_terms.c.term)
+        ).all())
+    weights = {
+        term: (1 + math.log(tf)) * (math.log((companies + 1) / (frequencies.get(term, 0) + 1)) + 1)
+        for term, tf in counts.items()
+    }
+    heaviest = dict(sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:MAX_CHALLENGE_TERMS])
+    return ChallengeProfile(
+        challenge_id=challenge.id,
+        sectors=challenge.sectors,
+        weights=heaviest,
+        total_weight=sum(heaviest.values()),
+        budget=_budget_amount(challenge),
+        currency=challenge.currency or "EUR",
+    )
+
+
+@dataclass
+class MatchResult:
+    """One company's score for one challenge, with what it shares with it."""
+
+    organisation_id: int
+    score: float
+    name: str = ""
+    slug: str = ""
+    size: str | None = None
+    sectors: list = field(default_factory=list)  # shared CPV divisions
+    terms: list = field(default_factory=list)  # shared words, heaviest first
+    budget_fits: bool = False
+    budget: Decimal | None = None
+    currency: str = "EUR"
+    invited_at: object = None
+
+    @property
+    def reason_data(self):
+        """The reasons as plain data, stored with a Match and rendered in each reader's language."""
+        data = [{"code": "sector", "division": code} for code in self.sectors]
+        if self.terms:
+            data.append({"code": "keywords", "terms": self.terms[:REASON_TERMS]})
+        if self.budget_fits:
+            data.append({"code": "budget", "size": self.size})
+        return data
+
+    @property
+    def reasons(self):
+        return reasons_from_data(self.reason_data)
+
+
+def reason_text(reason):
+    """One reason, as a lazy string for the reader's language."""
+    code = reason.get("code")
+    if code == "sector":
+        division = str(reason.get("division", ""))
+        return _l("Works in sector %(code)s – %(name)s", code=division, name=lazy(cpv_name, division))
+    if code == "keywords":
+        return _l("Keywords in common: %(terms)s", terms=", ".join(reason.get("terms") or ()))
+    if code == "budget":
+        return BUDGET_FIT_REASONS.get(reason.get("size"))
+    return None
+
+
+def reasons_from_data(data):
+    return [text for text in (reason_text(r) for r in data or ()) if text is not None]
+
+
+def _chunks(ids):
+    ids = list(ids)
+    for start in range(0, len(ids), _IN_CHUNK):
+        yield ids[start:start + _IN_CHUNK]
+
+
+def _sql_score(profile, sector_count, text_weight):
+    """The same sum as ChallengeProfile.score, as one SQL expression (SQLite and PostgreSQL)."""
+    if profile.sectors:
+        sector = case(
+            (sector_count > 0, SECTOR_BASE + (1 - SECTOR_BASE) * (sector_count * 1.0) / len(profile.sectors)),
+            else_=0.0,
+        )
+    else:
+        sector = literal(0.0)
+    denominator = TEXT_SATURATION * profile.total_weight
+    if denominator > 0:
+        text = case((text_weight >= denominator, 1.0), else_=text_weight / denominator)
+    else:
+        text = literal(0.0)
+    budget = case(
+        *[(Organisation.size == size, budget_fit(size, profile.budget)) for size in SIZE_BUDGET_RANGES],
+        else_=0.5,
+    )
+    return SECTOR_POINTS * sector + TEXT_POINTS * text + BUDGET_POINTS * budget
+
+
+def _shared(index, key, weighted_keys, name):
+    """Per company: the summed weight and the bit mask of the keys it shares with the challenge.
+
+    `weighted_keys` is [(key, weight)] in the order reasons name them. Each key
+    gets a distinct power of two as its bit, so the sum of the bits of the keys
+    a company shares is a mask that names them: the reasons come out of the
+    same aggregate as the score (a float sum, exact below 2**53; at most
+    MAX_CHALLENGE_TERMS words and the 45-odd CPV divisions).
+    """
+    rows = [select(literal(value, key.type).label("key"), literal(weight, Float).label("weight"),
+                   literal(float(2 ** position), Float).label("bit"))
+            for position, (value, weight) in enumerate(weighted_keys)]
+    keys = (union_all(*rows) if len(rows) > 1 else rows[0]).subquery(f"challenge_{name}")
+    return (
+        select(index.c.organisation_id, func.sum(keys.c.weight).label("weight"), func.sum(keys.c.bit).label("mask"))
+        .join(keys, keys.c.key == key)
+        .group_by(index.c.organisation_id)
+        .subquery(f"shared_{name}")
+    )
+
+
+# PostgreSQL settings for the matching statement alone, put back right after it (SET LOCAL … TO DEFAULT).
+_STATEMENT_SETTINGS = {
+    # In a parallel plan each worker rebuilds the whole per-company word aggregate for itself (it is the
+    # inner side of a hash join): on a small machine that triples the work of the slowest part.
+    "max_parallel_workers_per_gather": "0",
+    # That aggregate holds a row per company (about 13 MB for 100,000): in memory, not spilled to disk.
+    "work_mem": "'64MB'",
+}
+
+
+def _run(query):
+    """All rows of the matching statement, under _STATEMENT_SETTINGS on PostgreSQL."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return db.session.execute(query).all()
+    for name, value in _STATEMENT_SETTINGS.items():
+        db.session.execute(text(f"SET LOCAL {name} = {value}"))
+    try:
+        return db.session.execute(query).all()
+    finally:
+        for name in _STATEMENT_SETTINGS:
+            db.session.execute(text(f"SET LOCAL {name} TO DEFAULT"))
+
+
+def _decoder(ordered):
+    """A function from a bit mask to the keys it names, in the order of `ordered` (bit 0 first).
+
+    By table lookup, a byte at a time: 24,000 matches are 48,000 masks to read.
+    """
+    tables = [[[key for bit, key in enumerate(ordered[start:start + 8]) if value >> bit & 1] for value in range(256)]
+              for start in range(0, len(ordered), 8)]
+
+    def named(mask):
+        names = []
+        for table in tables:
+            if not mask:
+                break
+            names += table[mask & 255]
+            mask >>= 8
+        return names
+
+    return named
+
+
+def match_challenge(challenge, *, minimum=None, limit=None, profile=None):
+    """Every company scoring at least `minimum` (the configured threshold), best first, with reasons.
+
+    One SQL statement: the shared sectors and the shared weighted words are
+    aggregated per company over the indexes (each with what is shared, which
+    becomes the reasons), scored, filtered and sorted; Python only turns the
+    rows that pass into results.
+    """
+    profile = profile or challenge_profile(challenge)
+    minimum = threshold() if minimum is None else float(minimum)
+    if not profile.sectors and not profile.weights:
+        return []
+    # The order reasons name them in: divisions by code, words heaviest first.
+    divisions = sorted(profile.sectors)
+    words = sorted(profile.weights, key=lambda t: (-profile.weights[t], t))
+    query = select(Organisation.id, Organisation.name, Organisation.slug, Organisation.size)
+    sector_count, text_weight, shares_something = literal(0.0), literal(0.0), []
+    if divisions:
+        sectors = _shared(organisation_sectors, organisation_sectors.c.cpv_division,
+                          [(code, 1.0) for code in divisions], "sectors")
+        query = query.add_columns(sectors.c.mask.label("sector_mask")).outerjoin(
+            sectors, sectors.c.organisation_id == Organisation.id)
+        sector_count = func.coalesce(sectors.c.weight, 0.0)
+        shares_something.append(sectors.c.organisation_id.is_not(None))
+    if words:
+        terms = _shared(organisation_terms, organisation_terms.c.term,
+                        [(term, profile.weights[term]) for term in words], "terms")
+        query = query.add_columns(terms.c.mask.label("term_mask")).outerjoin(
+            terms, terms.c.organisation_id == Organisation.id)
+        text_weight = func.coalesce(terms.c.weight, 0.0)
+        shares_something.append(terms.c.organisation_id.is_not(None))
+    score = _sql_score(profile, sector_count, text_weight).label("score")
+    # Rounded the same way as ChallengeProfile.score, so a score shown is the score compared.
+    query = (query.add_columns(score)
+             .where(_company_filter(), or_(*shares_something), score >= minimum - 0.005)
+             .order_by(score.desc(), Organisation.id))
+    if limit is not None:
+        query = query.limit(limit)
+    fits = {size: budget_fit(size, profile.budget) == 1.0 for size in (*SIZE_BUDGET_RANGES, None)}
+    sectors_named, words_named = _decoder(divisions), _decoder(words)
+    results = []
+    with cycle_collector_paused():
+        for row in _run(query):
+            score_value = round(float(row.score), 2)
+            if score_value < minimum:
+                continue
+            results.append(MatchResult(
+                organisation_id=row.id, score=score_value, name=row.name, slug=row.slug, size=row.size,
+                sectors=sectors_named(int(row.sector_mask or 0)) if divisions else [],
+                terms=words_named(int(row.term_mask or 0)) if words else [],
+                budget=profile.budget, currency=profile.currency, budget_fits=fits.get(row.size, False),
+            ))
+    return results
+
+
+def score_company(challenge, company, profile=None):
+    """One company's score and reasons, computed from its profile as it is now (no index needed)."""
+    profile = profile or challenge_profile(challenge)
+    terms = profile_terms(company.capability_statement, company.keywords,
+                          [(s.title, s.description) for s in company.solutions])
+    shared_terms = sorted((t for t in terms if t in profile.weights), key=lambda t: (-profile.weights[t], t))
+    shared_sectors = sorted(set(company.sectors) & set(profile.sectors))
+    shared_weight = sum(profile.weights[t] for t in shared_terms)
+    score = profile.score(len(shared_sectors), shared_weight, company.size)
+    if not shared_terms and not shared_sectors:
+        score = 0.0  # a budget alone is no reason to match
+    return MatchResult(
+        organisation_id=company.id, score=score, name=company.name, slug=company.slug, size=company.size,
+        sectors=shared_sectors, terms=shared_terms, budget=profile.budget, currency=profile.currency,
+        budget_fits=budget_fit(company.size, profile.budget) == 1.0,
+    )
+
+
+# --- what people see -------------------------------------------------------------------------------
+
+def challenge_by_slug(user, slug):
+    challenge = db.session.scalar(select(Challenge).where(Challenge.slug == slug))
+    if challenge is None or not permissions.can(user, "challenge.view", challenge):
+        raise NotFound(str(_l("We could not find that challenge.")))
+    return challenge
+
+
+def ranked_companies(user, challenge, limit=50):
+    """The publisher's list: companies that may solve the challenge, best first, with invitations sent."""
+    permissions.require(user, "challenge.view_matches", challenge)
+    results = match_challenge(challenge, limit=limit)
+    invited = dict(db.session.execute(
+        select(Match.organisation_id, Match.invited_at)
+        .where(Match.challenge_id == challenge.id, Match.invited_at.is_not(None))
+    ).all())
+    for result in results:
+        result.invited_at = invited.get(result.organisation_id)
+    return results
+
+
+def match_for_viewer(user, challenge):
+    """For a company member on a challenge page: their company's match (stored, else scored now), or None."""
+    if challenge is None or challenge.status in (DRAFT, CANCELLED):
+        return None
+    if not permissions.can(user, "challenge.see_own_match", challenge):
+        return None
+    company = user.organisation
+    stored = db.session.scalar(
+        select(Match).where(Match.challenge_id == challenge.id, Match.organisation_id == company.id)
+    )
+    if stored is not None:
+        return MatchResult(organisation_id=company.id, score=stored.score, name=company.name, slug=company.slug,
+                           size=company.size, invited_at=stored.invited_at), reasons_from_data(stored.reasons)
+    result = score_company(challenge, company)
+    if result.score < threshold():
+        return None
+    return result, result.reasons
+
+
+@dataclass
+class SimilarChallenge:
+    challenge: Challenge
+    similarity: float
+    sectors: list
+    terms: list
+    piloted: list  # (pitch title, company name) of the solutions selected there
+
+
+def similar_challenges(challenge, limit=5, candidates_limit=2000):
+    """Public challenges of other agencies that look like this one, and the solutions piloted there.
+
+    Similarity is half shared sectors (Jaccard) and half shared words (the
+    share of the smaller vocabulary), so a short draft still finds its kin.
+    """
+    own_terms = set(challenge_term_counts(challenge))
+    own_sectors = set(challenge.sectors)
+    if not own_terms and not own_sectors:
+        return []
+    others = db.session.scalars(
+        select(Challenge)
+        .where(Challenge.agency_id != challenge.agency_id, Challenge.status.not_in((DRAFT, CANCELLED)))
+        .order_by(Challenge.published_at.desc().nulls_last(), Challenge.id.desc())
+        .limit(candidates_limit)
+    ).all()
+    if not others:
+        return []
+    sectors_of = {}
+    for chunk in _chunks(c.id for c in others):
+        for challenge_id, division in db.session.execute(
+            select(challenge_sectors.c.challenge_id, challenge_sectors.c.cpv_division)
+            .where(challenge_sectors.c.challenge_id.in_(chunk))
+        ):
+            sectors_of.setdefault(challenge_id, set()).add(division)
+    scored = []
+    for other in others:
+        terms = set(challenge_term_counts(other))
+        sectors = sectors_of.get(other.id, set())
+        shared_terms = own_terms & terms
+        shared_sectors = own_sectors & sectors
+        sector_sim = len(shared_sectors) / len(own_sectors | sectors) if (own_sectors | sectors) else 0.0
+        smaller = min(len(own_terms), len(terms))
+        text_sim = len(shared_terms) / smaller if smaller else 0.0
+        similarity = round(0.5 * sector_sim + 0.5 * text_sim, 3)
+        if similarity >= 0.15 and shared_terms | shared_sectors:
+            scored.append(SimilarChallenge(other, similarity, sorted(shared_sectors),
+                                           sorted(shared_terms)[:REASON_TERMS], []))
+    scored.sort(key=lambda s: (-s.similarity, -s.challenge.id))
+    scored = scored[:limit]
+    by_id = {s.challenge.id: s for s in scored}
+    if by_id:
+        for challenge_id, title, company in db.session.execute(
+            select(Pitch.challenge_id, Pitch.title, Organisation.name)
+            .join(Organisation, Organisation.id == Pitch.company_id)
+            .where(Pitch.challenge_id.in_(list(by_id)), Pitch.status == PITCH_SELECTED)
+            .order_by(Pitch.id)
+        ):
+            by_id[challenge_id].piloted.append((title, company))
+    return scored
+
+
+def similar_for_editor(user, challenge, limit=5):
+    """Similar challenges for someone drafting this one; nobody else is shown them here."""
+    if challenge is None or not permissions.can(user, "challenge.edit", challenge):
+        return []
+    return similar_challenges(challenge, limit=limit)
+
+
+# --- acting on matches -----------------------------------------------------------------------------
+
+def invite_to_pitch(actor, challenge, organisation_id):
+    """The agency invites a company to pitch; the handler of the event emails the company's members."""
+    permissions.require(actor, "challenge.view_matches", challenge)
+    permissions.require(actor, "challenge.invite_to_pitch", challenge)
+    if challenge.status != PUBLISHED:
+        raise InvalidTransition(str(_l("Companies can be invited while the challenge is open for pitches.")))
+    company = db.session.get(Organisation, organisation_id) if isinstance(organisation_id, int) else None
+    if company is None or company.kind != COMPANY or company.suspended:
+        raise NotFound(str(_l("We could not find that company.")))
+    match = db.session.scalar(
+        select(Match).where(Match.challenge_id == challenge.id, Match.organisation_id == company.id)
+    )
+    if match is None:
+        result = score_company(challenge, company)
+        match = Match(challenge_id=challenge.id, organisation_id=company.id, score=result.score,
+                      reasons=result.reason_data)
+        db.session.add(match)
+    elif match.invited_at is not None:
+        raise Conflict(str(_l("%(company)s has already been invited to pitch.", company=company.name)))
+    match.invited_at = utcnow()
+    match.invited_by_id = actor.id
+    try:
+        record_change(actor, "challenge.invitation_to_pitch_sent", match, before={"invited_at": None},
+                      after={"invited_at": match.invited_at}, challenge_id=challenge.id,
+                      payload={"challenge_id": challenge.id, "organisation_id": company.id})
+        db.session.commit()
+    except IntegrityError as exc:  # two clicks at once: the other one won
+        db.session.rollback()
+        raise Conflict(str(_l("%(company)s has already been invited to pitch.", company=company.name))) from exc
+    return match
+
+
+def _members_of(organisation_ids):
+    """Active members of these organisations, by organisation id."""
+    members = {}
+    for chunk in _chunks(organisation_ids):
+        for org_id, user in db.session.execute(
+            select(Membership.organisation_id, User)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.organisation_id.in_(chunk), User.is_suspended.is_(False))
+            .order_by(User.id)
+        ):
+            members.setdefault(org_id, []).append(user)
+    return members
+
+
+def _in_locale(locale, *texts):
+    with force_locale(locale):
+        return [str(t) for t in texts]
+
+
+def _challenge_email_context(challenge, link):
+    """What every email about a challenge shows of it."""
+    return {
+        "challenge_title": challenge.title,
+        "challenge_summary": challenge.summary,
+        "challenge_link": link,
+        "agency_name": challenge.agency.name if challenge.agency else "",
+        "pitch_deadline": challenge.pitch_deadline.isoformat() if challenge.pitch_deadline else None,
+    }
+
+
+@handles("challenge.published")
+def notify_matching_companies(event):
+    """Score every company, store the matches, and tell each member of a matching company why (once)."""
+    challenge_id = event.payload.get("challenge_id") or event.payload.get("object_id")
+    challenge = db.session.get(Challenge, challenge_id)
+    if challenge is None or challenge.status != PUBLISHED:
+        return  # cancelled or unpublished in the meantime: nobody to tell
+    with cycle_collector_paused():  # ten thousand recipients are a lot of objects, none in a cycle
+        _notify_matches(challenge)
+
+
+def _notify_matches(challenge):
+    from marketplace.services.messaging import notifications  # H6's service; imported here so matching loads without it
+
+    results = match_challenge(challenge)
+    now = utcnow()
+    insert_new(Match.__table__, [{"challenge_id": challenge.id, "organisation_id": r.organisation_id, "score": r.score,
+                                  "reasons": r.reason_data, "created_at": now} for r in results], Match.__table__.c.id)
+    link = f"/challenges/{challenge.slug}"
+    context = _challenge_email_context(challenge, link)
+    members = _members_of([r.organisation_id for r in results])
+    notices = []
+    for result in results:
+        reasons = result.reasons
+        for user in members.get(result.organisation_id, ()):
+            title, *reason_texts = _in_locale(
+                recipient_locale(user), _l("New challenge that matches %(company)s: %(title)s",
+                                     company=result.name, title=challenge.title), *reasons)
+            notices.append(notifications.Notice(
+                user, "challenge.matched", title, f"match:{challenge.id}:{user.id}", body="\n".join(reason_texts),
+                link=link, email_template="challenge_matched",
+                email_context={**context, "company_name": result.name, "reasons": reason_texts,
+                               "score": result.score},
+            ))
+    notifications.notify_all(notices)  # a few INSERTs for every member of every matching company
+
+
+@handles("challenge.invitation_to_pitch_sent")
+def email_invitation_to_pitch(event):
+    """Tell every member of the invited company, once per challenge, company and person."""
+    from marketplace.services.messaging import notifications
+    challenge = db.session.get(Challenge, event.payload.get("challenge_id"))
+    company = db.session.get(Organisation, event.payload.get("organisation_id"))
+    if challenge is None or company is None or company.suspended:
+        return
+    match = db.session.scalar(
+        select(Match).where(Match.challenge_id == challenge.id, Match.organisation_id == company.id)
+    )
+    reasons = reasons_from_data(match.reasons) if match is not None else []
+    link = f"/challenges/{challenge.slug}"
+    agency = challenge.agency.name if challenge.agency else ""
+    for user in _members_of([company.id]).get(company.id, ()):
+        title, *reason_texts = _in_locale(
+            recipient_locale(user), _l("%(agency)s invites %(company)s to pitch: %(title)s",
+                                 agency=agency, company=company.name, title=challenge.title), *reasons)
+        notifications.notify(
+            user,
+            kind="challenge.invitation_to_pitch",
+            title=title,
+            body="\n".join(reason_texts),
+            link=link,
+            dedupe_key=f"invite:{challenge.id}:{company.id}:{user.id}",
+            email_template="challenge_invitation_to_pitch",
+            email_context={**_challenge_email_context(challenge, link), "company_name": company.name,
+                           "reasons": reason_texts},
+        )

@@ -1,0 +1,370 @@
+"""Email: queued in the database with the change that causes it, sent over SMTP by the worker, once.
+
+`queue_emails` renders each message in its recipient's language and records an
+EmailDelivery per dedupe key (many in one INSERT; a key already queued is left
+alone). The delivery rows are themselves the outbox: after the commit the
+worker is asked for one `send_due` run per BATCH_SIZE new emails, and beat's
+sweep asks again for any left behind (broker down, worker killed).
+
+`send_due` sends due emails over the one kept SMTP connection, each claimed,
+sent and recorded in its own short transaction: queued → sent, or failed with
+the last error and a next attempt after an exponential backoff with jitter.
+"""
+import hashlib
+import logging
+import math
+import smtplib
+import ssl
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
+from email.utils import formataddr, format_datetime, parseaddr
+
+from flask import current_app
+from flask_babel import force_locale
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import and_, bindparam, func, select, update
+
+from marketplace.extensions import db
+from marketplace.models import EmailDelivery, User
+from marketplace.models.notification import DELIVERY_FAILED, DELIVERY_QUEUED, DELIVERY_SENT
+from marketplace.services.bulk import insert_new
+from marketplace.services.clock import utcnow
+from marketplace.services.messaging.outbox import backoff_seconds, stuck_cutoff
+
+log = logging.getLogger(__name__)
+UNSUBSCRIBE_SALT = "agora.unsubscribe"
+BATCH_SIZE = 100  # emails one worker task sends over the kept connection
+MAX_ATTEMPTS = 10  # then a delivery stays failed, with its last error, for a person to look at
+# SQLite has no row locks: a claimed delivery's due time moves this far ahead, past any task's time limit.
+SQLITE_LEASE = timedelta(minutes=10)
+# session.info key: how many emails the current transaction queued (worker/outbox_dispatch.py reads it).
+QUEUED_IN_TRANSACTION = "agora_emails_queued"
+
+
+def absolute_url(path):
+    return current_app.config["BASE_URL"].rstrip("/") + "/" + path.lstrip("/")
+
+
+def unsubscribe_token(user):
+    return _unsubscribe_token_for(user.id)
+
+
+def _unsubscribe_token_for(user_id):
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT).dumps({"user": user_id})
+
+
+def _unsubscribe_url(user_id):
+    return absolute_url(f"/notifications/unsubscribe/{_unsubscribe_token_for(user_id)}")
+
+
+def user_from_unsubscribe_token(token):
+    """The user a signed unsubscribe link belongs to, or None for a forged or damaged link."""
+    try:
+        data = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT).loads(token)
+    except BadSignature:
+        return None
+    return db.session.get(User, data.get("user")) if isinstance(data, dict) else None
+
+
+def recipient_locale(user=None, locale=None):
+    languages = current_app.config["LANGUAGES"]
+    for candidate in (getattr(user, "locale", None), locale):
+        if candidate in languages:
+            return candidate
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def render_email(template, *, locale, context):
+    """(subject, text, html) of templates/email/<template>.txt and .html, in `locale`."""
+    env = current_app.jinja_env
+    with force_locale(locale):
+        text_template = env.get_template(f"email/{template}.txt")
+        subject = "".join(text_template.blocks["subject"](text_template.new_context(context))).strip()
+        text = text_template.render(context).strip() + "\n"
+        try:
+            html = env.get_template(f"email/{template}.html").render(context)
+        except Exception as exc:  # a missing HTML version sends text only
+            if exc.__class__.__name__ != "TemplateNotFound":
+                raise
+            html = None
+    return " ".join(subject.split())[:300], text, html
+
+
+@dataclass
+class OutgoingEmail:
+    """One email to queue: a template and its context, for a user (or a bare address), once per dedupe key."""
+
+    template: str
+    dedupe_key: str
+    user: object = None
+    address: str | None = None
+    locale: str | None = None
+    context: dict | None = None
+    calendar: str | None = None
+
+
+def _delivery_row(email, now):
+    to_address = email.user.email if email.user is not None else email.address
+    if not to_address:
+        raise ValueError("an email needs a user or an address")
+    language = recipient_locale(email.user, email.locale)
+    user_id = email.user.id if email.user is not None else None
+    values = {"base_url": current_app.config["BASE_URL"].rstrip("/"), "recipient": email.user, "locale": language,
+              "unsubscribe_url": _unsubscribe_url(user_id) if user_id is not None else None, **(email.context or {})}
+    subject, text, html = render_email(email.template, locale=language, context=values)
+    return {"dedupe_key": email.dedupe_key, "user_id": user_id, "to_address": to_address, "subject": subject,
+            "body_text": text, "body_html": html, "calendar": email.calendar, "status": DELIVERY_QUEUED,
+            "attempts": 0, "created_at": now, "next_attempt_at": now}
+
+
+def queue_emails(emails):
+    """Record these emails to send, each once per dedupe key; returns how many are new. The caller commits.
+
+    One INSERT per thousand emails; a key queued before (by an earlier run of the
+    same handler, or by another process a moment ago) keeps its first email.
+    """
+    now = utcnow()
+    rows = [_delivery_row(email, now) for email in {e.dedupe_key: e for e in emails}.values()]
+    new = len(insert_new(EmailDelivery.__table__, rows, EmailDelivery.__table__.c.id))
+    if new:
+        db.session.info[QUEUED_IN_TRANSACTION] = db.session.info.get(QUEUED_IN_TRANSACTION, 0) + new
+    return new
+
+
+def queue_email(template, *, dedupe_key, user=None, address=None, locale=None, context=None, calendar=None):
+    """Record one email to send; the same dedupe key never makes a second one. The caller commits."""
+    queue_emails([OutgoingEmail(template, dedupe_key, user=user, address=address, locale=locale, context=context,
+                                calendar=calendar)])
+
+
+def send_batches(count):
+    """How many `send_due` runs it takes to send `count` emails."""
+    return math.ceil(count / BATCH_SIZE)
+
+
+def message_for(delivery):
+    """The MIME message of a delivery (a row or an EmailDelivery), the same on every attempt.
+
+    Built with the standard library's classic MIME classes (the compat32
+    policy): a third of the time EmailMessage spends parsing its own headers,
+    which counts at hundreds of emails a second. Non-ASCII headers are encoded
+    (RFC 2047), bodies are UTF-8.
+    """
+    digest = hashlib.sha256(delivery.dedupe_key.encode()).hexdigest()[:32]
+    # Every part is base64, which never holds "=_": a boundary of our own spares the generator its search.
+    boundary = f"=_agora_{digest}"
+    alternatives = [MIMEText(delivery.body_text, "plain", "utf-8")]
+    if delivery.body_html:
+        alternatives.append(MIMEText(delivery.body_html, "html", "utf-8"))
+    body = alternatives[0] if len(alternatives) == 1 else \
+        MIMEMultipart("alternative", boundary=boundary + "_a", _subparts=alternatives)
+    if delivery.calendar:
+        invitation = MIMEText(delivery.calendar, "calendar", "utf-8")
+        invitation.set_param("method", "REQUEST")
+        invitation.add_header("Content-Disposition", "attachment", filename="invitation.ics")
+        body = MIMEMultipart("mixed", boundary=boundary + "_m", _subparts=[body, invitation])
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    body["From"] = formataddr(parseaddr(sender))
+    body["To"] = delivery.to_address
+    body["Subject"] = delivery.subject
+    body["Date"] = format_datetime(delivery.created_at)
+    # Stable per delivery: a resend after a crash carries the same id, so mail systems can drop the copy.
+    domain = parseaddr(sender)[1].partition("@")[2] or "agora.invalid"
+    body["Message-ID"] = f"<{digest}@{domain}>"
+    if delivery.user_id is not None:  # the link only needs the id: no user to load per message
+        body["List-Unsubscribe"] = f"<{_unsubscribe_url(delivery.user_id)}>"
+    return body
+
+
+_SMTP_LINES = compat32.clone(linesep="\r\n")
+
+
+class _Connection:
+    """One SMTP connection per worker process, reused between messages and reopened when it breaks."""
+
+    smtp = None
+    settings = None
+
+    @classmethod
+    def open(cls, config):
+        settings = tuple(config[k] for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_SSL", "MAIL_USE_TLS",
+                                             "MAIL_USERNAME"))
+        if cls.smtp is not None and cls.settings == settings:
+            return cls.smtp
+        cls.close()
+        host, port, use_ssl, use_tls = settings[:4]
+        timeout = config.get("MAIL_TIMEOUT", 30)
+        if use_ssl:
+            smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(host, port, timeout=timeout)
+            if use_tls:
+                smtp.starttls(context=ssl.create_default_context())
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+        cls.smtp, cls.settings = smtp, settings
+        return smtp
+
+    @classmethod
+    def send(cls, config, message):
+        """Send on the kept connection; if the server closed it meanwhile, reconnect once and send again."""
+        sender = parseaddr(config["MAIL_DEFAULT_SENDER"])[1]
+        recipient = message["To"]
+        options = () if recipient.isascii() else ("SMTPUTF8",)  # an international address needs a server for it
+        data = message.as_bytes(policy=_SMTP_LINES)  # sendmail sends bytes as they are: CRLF, as SMTP wants
+        try:
+            cls.open(config).sendmail(sender, [recipient], data, mail_options=options)
+        except smtplib.SMTPServerDisconnected:
+            cls.close()
+            cls.open(config).sendmail(sender, [recipient], data, mail_options=options)
+
+    @classmethod
+    def close(cls):
+        if cls.smtp is not None:
+            try:
+                cls.smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+        cls.smtp = None
+
+
+@dataclass
+class SendReport:
+    """What one `send_due` run did."""
+
+    sent: int = 0
+    failed: int = 0
+    retry_in: float | None = None  # seconds until the failed delivery's next attempt, if it gets one
+
+
+# The statements of the sending loop, built once: plain Core, no ORM objects and no statement building per email.
+_deliveries = EmailDelivery.__table__
+_columns = _deliveries.c
+_CLAIMED = [_columns[name] for name in ("id", "dedupe_key", "user_id", "to_address", "subject", "body_text",
+                                        "body_html", "calendar", "created_at", "attempts")]
+_STILL_DUE = and_(_columns.id == bindparam("delivery_id"), _columns.next_attempt_at <= bindparam("now"))
+_DUE_IDS = select(_columns.id).where(_columns.next_attempt_at <= bindparam("now")) \
+    .order_by(_columns.next_attempt_at).limit(bindparam("limit"))
+_LOCK = select(*_CLAIMED).where(_STILL_DUE).with_for_update(skip_locked=True)
+_LEASE = update(_deliveries).where(_STILL_DUE).values(next_attempt_at=bindparam("lease_until")).returning(*_CLAIMED)
+_RECORD = update(_deliveries).where(_columns.id == bindparam("delivery_id")).values(
+    attempts=_columns.attempts + 1, status=bindparam("status"), sent_at=bindparam("sent_at"),
+    last_error=bindparam("last_error"), next_attempt_at=bindparam("retry_at"))
+
+
+def _due_ids(connection, now, limit):
+    """The ids of the deliveries due longest, without claiming them.
+
+    One index scan per batch, not per email: in a busy queue table the front of
+    the index is a trail of rows already sent, which a scan must step over
+    until vacuum clears it.
+    """
+    return connection.execute(_DUE_IDS, {"now": now, "limit": limit}).scalars().all()
+
+
+def _claim(connection, delivery_id, now):
+    """This delivery if it is still due, now ours alone until this transaction ends (PostgreSQL) or its
+    lease runs out (SQLite); None if another worker has it or has sent it."""
+    if connection.dialect.name == "postgresql":
+        # Other workers skip the locked row; a worker that dies drops its connection and with it the lock.
+        return connection.execute(_LOCK, {"delivery_id": delivery_id, "now": now}).first()
+    row = connection.execute(_LEASE, {"delivery_id": delivery_id, "now": now,
+                                      "lease_until": now + SQLITE_LEASE}).first()
+    connection.commit()  # one statement took it; the commit shows the lease to the other processes
+    return row
+
+
+def _record(connection, delivery_id, status, *, sent_at=None, last_error=None, retry_at=None):
+    connection.execute(_RECORD, {"delivery_id": delivery_id, "status": status, "sent_at": sent_at,
+                                 "last_error": last_error, "retry_at": retry_at})
+    connection.commit()
+
+
+def _attempt(connection, delivery):
+    """Send one claimed delivery and record the outcome: (sent?, seconds until the retry of a failed one)."""
+    try:
+        _Connection.send(current_app.config, message_for(delivery))
+    except Exception as exc:  # any failure is recorded and retried later, or one broken email would stall the rest
+        _Connection.close()  # after an error the SMTP conversation is in an unknown state
+        error = f"{exc.__class__.__name__}: {exc}"[:2000]
+        retry_in = backoff_seconds(delivery.attempts) if delivery.attempts + 1 < MAX_ATTEMPTS else None
+        _record(connection, delivery.id, DELIVERY_FAILED, last_error=error,
+                retry_at=utcnow() + timedelta(seconds=retry_in) if retry_in is not None else None)
+        log.warning("email %s to %s failed (attempt %s): %s", delivery.id, delivery.to_address,
+                    delivery.attempts + 1, error)
+        return False, retry_in
+    _record(connection, delivery.id, DELIVERY_SENT, sent_at=utcnow())
+    return True, None
+
+
+@contextmanager
+def _sending_connection():
+    """A connection of its own for a run of sends: no pool round trip per email, and on PostgreSQL no disk wait.
+
+    Each email's outcome is committed on its own, and with synchronous_commit
+    off that commit returns before PostgreSQL has flushed it to disk (the disk
+    flush here costs more than the whole rest of an email). Other sessions see
+    the commit at once, so a worker that dies still resends nothing but the
+    email in flight; only a crash of the database server itself within a
+    fraction of a second could forget a few marks and resend those emails —
+    with the same Message-ID, which receiving systems use to drop copies.
+    """
+    with db.engine.connect() as connection:
+        postgresql = connection.dialect.name == "postgresql"
+        if postgresql:
+            connection.exec_driver_sql("SET synchronous_commit TO off")
+            connection.commit()
+        try:
+            yield connection
+        finally:
+            connection.rollback()
+            if postgresql:  # the pooled connection goes back as it came
+                connection.exec_driver_sql("RESET synchronous_commit")
+                connection.commit()
+
+
+def send_due(limit=BATCH_SIZE, now=None):
+    """Send up to `limit` due emails over the kept connection, each claimed, sent and recorded on its own.
+
+    A crash resends at most the one email in flight, with the same Message-ID;
+    a delivery already sent is never due again, so a run repeated sends nothing
+    twice. The run stops at the first failure: a server that refuses one
+    message likely refuses the next, and the failed one is retried after its
+    backoff (`retry_in`).
+    """
+    report = SendReport()
+    with _sending_connection() as connection:
+        while report.sent < limit:
+            claimed = 0
+            # More candidates than still wanted: the first due ones are often the emails other workers are
+            # sending right now (one each), and stepping past those must not end this run early.
+            for delivery_id in _due_ids(connection, now or utcnow(), limit - report.sent + BATCH_SIZE):
+                delivery = _claim(connection, delivery_id, now or utcnow())
+                if delivery is None:
+                    continue  # another worker's
+                claimed += 1
+                sent, report.retry_in = _attempt(connection, delivery)
+                if not sent:
+                    report.failed += 1
+                    return report
+                report.sent += 1
+                if report.sent == limit:
+                    return report
+            if not claimed:
+                break  # nothing due, or all of it in other workers' hands
+    return report
+
+
+def stuck_send_batches(max_batches=100):
+    """How many `send_due` runs the emails left behind need: due for longer than the outbox's stuck time.
+
+    A broker outage, a killed worker or a lost retry leaves deliveries due with
+    nobody asked to send them; beat's sweep asks again.
+    """
+    left_behind = select(EmailDelivery.id).where(EmailDelivery.next_attempt_at <= stuck_cutoff()) \
+        .limit(max_batches * BATCH_SIZE).subquery()
+    return send_batches(db.session.scalar(select(func.count()).select_from(left_behind)) or 0)

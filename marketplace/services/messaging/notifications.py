@@ -1,0 +1,141 @@
+"""In-app notifications, and the email that goes with each according to the person's preference.
+
+`notify` (one person) and `notify_all` (a fan-out: everyone a challenge
+matches) are called by outbox handlers; the dedupe key (event and recipient)
+makes a handler that runs twice notify once.
+"""
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from marketplace.extensions import db
+from marketplace.models import Notification, User
+from marketplace.services.bulk import cycle_collector_paused, insert_new
+from marketplace.services.clock import utcnow
+from marketplace.services.errors import NotFound
+from marketplace.services.messaging.mail import OutgoingEmail, absolute_url, queue_email, queue_emails, recipient_locale, user_from_unsubscribe_token
+
+IMMEDIATE, DAILY, OFF = "immediate", "daily", "off"
+PREFERENCES = (IMMEDIATE, DAILY, OFF)
+PER_PAGE = 25
+
+
+@dataclass
+class Notice:
+    """One notice for one person. `title` and `body` may be lazy strings: they are rendered in the person's language."""
+
+    user: User
+    kind: str
+    title: object
+    dedupe_key: str
+    body: object = ""
+    link: str | None = None
+    email_template: str | None = None
+    email_context: dict | None = None
+
+
+def notify(user, *, kind, title, body="", link=None, dedupe_key, email_template=None, email_context=None):
+    """Put a notice in the user's inbox, once per dedupe key, and email it if they want it now.
+
+    Returns the new Notification, or None if this key was already notified. The caller commits.
+    """
+    if not notify_all([Notice(user, kind, title, dedupe_key, body=body, link=link, email_template=email_template,
+                              email_context=email_context)]):
+        return None
+    return db.session.scalar(select(Notification).where(Notification.dedupe_key == dedupe_key))
+
+
+def notify_all(notices):
+    """Put each notice in its person's inbox once per dedupe key, and queue the emails wanted now.
+
+    A few INSERTs for any number of people (each skipping keys already there,
+    so a concurrent or repeated run of the same handler adds nothing). Suspended
+    people get nothing. Returns the notices that were new. The caller commits.
+    """
+    with cycle_collector_paused():
+        return _notify_all(notices)
+
+
+def _notify_all(notices):
+    wanted = {n.dedupe_key: n for n in notices if n.user is not None and not n.user.is_suspended}
+    now, rows = utcnow(), {}
+    for key, notice in wanted.items():
+        with force_locale(recipient_locale(notice.user)):
+            title, body = str(notice.title)[:300], str(notice.body or "")
+        rows[key] = {"user_id": notice.user.id, "dedupe_key": key, "kind": notice.kind, "title": title, "body": body,
+                     "link": notice.link, "created_at": now}
+    table = Notification.__table__
+    new = [wanted[key] for key in insert_new(table, list(rows.values()), table.c.dedupe_key)]
+    queue_emails([
+        OutgoingEmail(n.email_template, f"email:{n.dedupe_key}", user=n.user,
+                      context={"title": rows[n.dedupe_key]["title"], "body": rows[n.dedupe_key]["body"],
+                               "link": absolute_url(n.link) if n.link else None, **(n.email_context or {})})
+        for n in new if n.email_template and n.user.notification_preference == IMMEDIATE
+    ])
+    return new
+
+
+def unread_count(user):
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
+
+
+def inbox(user, page=1):
+    page = max(1, page)
+    query = select(Notification).where(Notification.user_id == user.id)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    items = db.session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc())
+                               .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    return items, total
+
+
+def mark_read(user, notification_id):
+    """Mark one of the user's own notifications read; anyone else's is 'not found'."""
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != user.id:
+        raise NotFound(str(_l("We could not find that notification.")))
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        db.session.commit()
+    return notification
+
+
+def mark_all_read(user):
+    result = db.session.execute(update(Notification).where(Notification.user_id == user.id,
+                                                           Notification.read_at.is_(None)).values(read_at=utcnow()))
+    db.session.commit()
+    return result.rowcount
+
+
+def unsubscribe(token):
+    """Turn emails off for the person a signed link belongs to; None if the link is not genuine."""
+    user = user_from_unsubscribe_token(token)
+    if user is None:
+        return None
+    user.notification_preference = OFF
+    db.session.commit()
+    return user
+
+
+def send_daily_digests(now=None):
+    """One email a day to each person who chose the daily digest, with what arrived since yesterday."""
+    now = now or utcnow()
+    since = now - timedelta(days=1)
+    users = db.session.scalars(
+        select(User).where(User.notification_preference == DAILY, User.is_suspended.is_(False),
+                           User.id.in_(select(Notification.user_id).where(Notification.created_at >= since,
+                                                                          Notification.read_at.is_(None))))
+    ).all()
+    for user in users:
+        items = db.session.scalars(
+            select(Notification).where(Notification.user_id == user.id, Notification.created_at >= since,
+                                       Notification.read_at.is_(None)).order_by(Notification.created_at)
+        ).all()
+        queue_email("digest", dedupe_key=f"digest:{user.id}:{now.date().isoformat()}", user=user,
+                    context={"items": [{"title": n.title, "body": n.body, "link": n.link} for n in items]})
+    db.session.commit()
+    return len(users)

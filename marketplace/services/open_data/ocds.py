@@ -1,0 +1,641 @@
+"""OCDS 1.1.5: every published challenge as a contracting process, one release per lifecycle change.
+
+A challenge is a `tender` (a market consultation a `planning` process), its
+selected pitches are `awards`, its pilots `contracts` whose `implementation`
+milestones follow the pilot's stages and checklists, and the organisations are
+`parties`. The changes come from what the database recorded when they happened
+(publishing, closing, evaluation, decisions, each pilot stage move, cancelling)
+and, where no column holds the time, from the audit trail (payments, completion).
+
+Each release shows the process as it stood at its own date, so nothing appears
+before it was public: tenderers only from the pitch deadline, a pitch's title
+and price only once it is awarded, answered questions without the asker. Scores,
+evaluators, feedback, withdrawn pitches, drafts and every person's name are
+never part of it.
+"""
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from decimal import Decimal
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Integer, String, cast, exists, func, literal_column, null, select, union_all
+from sqlalchemy.orm import joinedload, selectinload
+
+from marketplace.extensions import db
+from marketplace.formatting import rfc3339
+from marketplace.models import AuditEvent, Challenge, Evaluation, Pilot, PilotStageChange, Pitch, Question
+from marketplace.models.challenge import COMPLETED, MARKET_CONSULTATION
+from marketplace.models.pilot import ADOPTED, AGREEMENT, EVALUATION, EXTENDED, OUTCOME_STAGES, RUNNING, STOPPED
+from marketplace.models.pitch import PITCH_SELECTED, RECEIVED_STATUSES
+from marketplace.services.challenges.challenges import is_public, sectors_by_challenge
+from marketplace.services.clock import utcnow
+from marketplace.services.organisations.cpv import cpv_code, cpv_divisions
+from marketplace.services.errors import ValidationFailed
+from marketplace.services.paging import Page
+from marketplace.services.pilots.pilot_workflow import due_date_for
+
+OCDS_VERSION = "1.1"
+EXTENSIONS = (
+    # tender.enquiries: the answered questions
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_enquiry_extension/v1.1.5/extension.json",
+    # parties[].details.scale: micro, sme or large
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_partyDetails_scale_extension/master/"
+    "extension.json",
+)
+DEFAULT_PER_PAGE = 50
+MAX_PER_PAGE = 100
+MAX_PAGE = 100000
+
+PAYMENT_RECORDED = "pilot.payment_recorded"
+COMPLETION_ACTIONS = ("challenge.completed", "challenge.consultation_summarised")
+
+# Lifecycle changes, in the order they follow each other when two are recorded at the same moment.
+PUBLISHED, QUESTION, CLOSED, EVALUATING, AWARDED = "published", "question", "closed", "evaluating", "awarded"
+PILOT, STAGE, PAYMENT, COMPLETED_CHANGE, CANCELLED = "pilot", "stage", "payment", "completed", "cancelled"
+CHANGE_ORDER = (PUBLISHED, QUESTION, CLOSED, EVALUATING, AWARDED, PILOT, STAGE, PAYMENT, COMPLETED_CHANGE, CANCELLED)
+
+# The release tag of each change: (call for solutions, market consultation).
+TAGS = {
+    PUBLISHED: ("tender", "planning"),
+    QUESTION: ("tenderUpdate", "planningUpdate"),
+    CLOSED: ("tenderUpdate", "planningUpdate"),
+    EVALUATING: ("tenderUpdate", "planningUpdate"),
+    PILOT: ("contract", "contract"),
+    PAYMENT: ("implementationUpdate", "implementationUpdate"),
+    COMPLETED_CHANGE: ("contractTermination", "planningUpdate"),
+    CANCELLED: ("tenderCancellation", "planningUpdate"),
+}
+STAGE_TAGS = {RUNNING: "implementation", EVALUATION: "implementationUpdate", EXTENDED: "implementationUpdate",
+              ADOPTED: "contractTermination", STOPPED: "contractTermination"}
+CONTRACT_STATUS = {AGREEMENT: "pending", RUNNING: "active", EVALUATION: "active", EXTENDED: "active",
+                   ADOPTED: "terminated", STOPPED: "terminated"}
+MEASURE_STATUS = {"met": "met", "partly_met": "partiallyMet", "not_met": "notMet"}
+SCALES = {"micro": "micro", "small": "sme", "medium": "sme", "large": "large"}
+
+
+# ---- What was asked -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReleaseQuery:
+    """The checked query string of the releases endpoint."""
+
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+    since: datetime | None = None
+    challenge_id: int | None = None
+
+    @classmethod
+    def from_args(cls, args, ocid_prefix):
+        """From a query string; anything malformed is a ValidationFailed naming every bad parameter."""
+        errors, values = {}, {}
+        getlist = args.getlist if hasattr(args, "getlist") else (lambda k: [args[k]] if k in args else [])
+        for name in ("page", "per_page", "since", "ocid"):
+            given = getlist(name)
+            if len(given) > 1:
+                errors[name] = _l("Give %(name)s once.", name=name)
+            elif given:
+                values[name] = str(given[0]).strip()[:100]
+        page = _whole_number(values.get("page"), 1, MAX_PAGE, "page", errors)
+        per_page = _whole_number(values.get("per_page"), 1, MAX_PER_PAGE, "per_page", errors)
+        since = None
+        if values.get("since"):
+            since = _moment(values["since"])
+            if since is None:
+                errors["since"] = _l("Give %(name)s as a date and time such as %(example)s.", name="since",
+                                     example="2025-01-31T00:00:00Z")
+        challenge_id = None
+        if values.get("ocid"):
+            challenge_id = _challenge_id(values["ocid"], ocid_prefix)
+            if challenge_id is None:
+                errors["ocid"] = _l("Give an ocid of this publisher, such as %(example)s.",
+                                    example=f"{ocid_prefix}-1")
+        if errors:
+            raise ValidationFailed(errors, message=str(_l("Some query parameters are not valid.")))
+        return cls(page=page or 1, per_page=per_page or DEFAULT_PER_PAGE, since=since, challenge_id=challenge_id)
+
+
+def _whole_number(raw, low, high, name, errors):
+    if raw in (None, ""):
+        return None
+    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+        errors[name] = _l("Give %(name)s as a whole number from %(low)s to %(high)s.", name=name, low=low, high=high)
+        return None
+    return int(raw)
+
+
+def _moment(raw):
+    """An ISO 8601 date or date and time; without a zone it is UTC."""
+    try:
+        value = datetime.fromisoformat(raw.replace("z", "Z"))
+    except ValueError:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    try:
+        return value.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _challenge_id(ocid, prefix):
+    number = ocid[len(prefix) + 1:] if ocid.startswith(prefix + "-") else ""
+    if not number.isascii() or not number.isdigit() or len(number) > 12:
+        return None
+    return int(number)
+
+
+# ---- The lifecycle changes, from the recorded history ----------------------------------------------------
+
+@dataclass(frozen=True)
+class Change:
+    challenge_id: int
+    kind: str
+    subject_id: int | None
+    at: datetime
+
+
+def _row(kind, subject, at):
+    return select(Challenge.id.label("challenge_id"), literal_column(f"'{kind}'", String).label("kind"),
+                  subject.label("subject_id"), at.label("at"),
+                  literal_column(str(CHANGE_ORDER.index(kind)), Integer).label("rank"))
+
+
+def _changes():
+    """Every public lifecycle change as (challenge_id, kind, subject_id, at): one UNION ALL, sorted by the caller."""
+    none = cast(null(), Integer)
+    public = is_public()
+    branches = [
+        _row(PUBLISHED, none, Challenge.published_at).where(public),
+        _row(QUESTION, Question.id, Question.answered_at).join(Question, Question.challenge_id == Challenge.id)
+        .where(public, Question.answer.is_not(None), Question.answered_at.is_not(None)),
+        _row(CLOSED, none, Challenge.closed_at).where(public, Challenge.closed_at.is_not(None)),
+        _row(EVALUATING, none, Evaluation.started_at).join(Evaluation, Evaluation.challenge_id == Challenge.id)
+        .where(public),
+        _row(AWARDED, none, Evaluation.decisions_published_at).join(Evaluation, Evaluation.challenge_id == Challenge.id)
+        .where(public, Evaluation.decisions_published_at.is_not(None)),
+        _row(PILOT, Pilot.id, Pilot.created_at).join(Pilot, Pilot.challenge_id == Challenge.id).where(public),
+        _row(STAGE, PilotStageChange.id, PilotStageChange.changed_at).join(Pilot, Pilot.challenge_id == Challenge.id)
+        .join(PilotStageChange, PilotStageChange.pilot_id == Pilot.id).where(public),
+        _row(PAYMENT, AuditEvent.id, AuditEvent.occurred_at).join(AuditEvent, AuditEvent.challenge_id == Challenge.id)
+        .where(public, AuditEvent.action == PAYMENT_RECORDED),
+        _row(COMPLETED_CHANGE, AuditEvent.id, AuditEvent.occurred_at)
+        .join(AuditEvent, AuditEvent.challenge_id == Challenge.id)
+        .where(public, Challenge.status == COMPLETED, AuditEvent.action.in_(COMPLETION_ACTIONS)),
+        # Completed without an audit row (data loaded by other means): a completed challenge changes no more,
+        # so its last recorded update is when it completed.
+        _row(COMPLETED_CHANGE, none, Challenge.updated_at).where(public, Challenge.status == COMPLETED, ~exists().where(
+            AuditEvent.challenge_id == Challenge.id, AuditEvent.action.in_(COMPLETION_ACTIONS))),
+        _row(CANCELLED, none, Challenge.cancelled_at).where(public, Challenge.cancelled_at.is_not(None)),
+    ]
+    union = union_all(*branches).subquery()
+    return union, (union.c.challenge_id, union.c.kind, union.c.subject_id, union.c.at)
+
+
+def _ordered(query, union):
+    return query.order_by(union.c.at, union.c.challenge_id, union.c.rank, func.coalesce(union.c.subject_id, 0))
+
+
+def _as_changes(rows):
+    return [Change(challenge_id=row[0], kind=row[1], subject_id=row[2], at=row[3]) for row in rows]
+
+
+def lifecycle_changes(query):
+    """(changes on the page, total) for a ReleaseQuery, oldest first."""
+    union, columns = _changes()
+    challenge_id, kind, subject_id, at = columns
+    conditions = []
+    if query.since is not None:
+        conditions.append(at >= query.since)
+    if query.challenge_id is not None:
+        conditions.append(challenge_id == query.challenge_id)
+    total = db.session.scalar(select(func.count()).select_from(union).where(*conditions))
+    rows = db.session.execute(_ordered(select(*columns).where(*conditions), union)
+                              .limit(query.per_page).offset((query.page - 1) * query.per_page)).all()
+    return _as_changes(rows), total
+
+
+def _histories(challenge_ids):
+    union, columns = _changes()
+    rows = db.session.execute(_ordered(select(*columns).where(columns[0].in_(challenge_ids)), union)).all()
+    histories = defaultdict(list)
+    for change in _as_changes(rows):
+        histories[change.challenge_id].append(change)
+    return histories
+
+
+# ---- What the releases are made of -----------------------------------------------------------------------
+
+@dataclass
+class _Process:
+    """One challenge and everything public about it, loaded once for all its releases on a page."""
+
+    challenge: Challenge
+    sectors: list
+    questions: list
+    pitches: list
+    evaluation: Evaluation | None
+    pilots: dict
+    stage_changes: dict
+    payments: dict
+
+
+def _load(challenge_ids):
+    challenges = db.session.scalars(
+        select(Challenge).where(Challenge.id.in_(challenge_ids))
+        .options(joinedload(Challenge.agency), selectinload(Challenge.criteria), selectinload(Challenge.success_measures))
+    ).unique().all()
+    processes = {c.id: _Process(c, [], [], [], None, {}, {}, {}) for c in challenges}
+    for challenge_id, divisions in sectors_by_challenge(challenge_ids).items():
+        processes[challenge_id].sectors.extend(divisions)
+    for question in db.session.scalars(select(Question).where(
+            Question.challenge_id.in_(challenge_ids), Question.answer.is_not(None)).order_by(Question.answered_at)):
+        processes[question.challenge_id].questions.append(question)
+    for pitch in db.session.scalars(select(Pitch).options(joinedload(Pitch.company)).where(
+            Pitch.challenge_id.in_(challenge_ids), Pitch.status.in_(RECEIVED_STATUSES)).order_by(Pitch.id)):
+        processes[pitch.challenge_id].pitches.append(pitch)
+    for evaluation in db.session.scalars(select(Evaluation).where(Evaluation.challenge_id.in_(challenge_ids))):
+        processes[evaluation.challenge_id].evaluation = evaluation
+    for pilot in db.session.scalars(select(Pilot).where(Pilot.challenge_id.in_(challenge_ids)).options(
+            joinedload(Pilot.company), joinedload(Pilot.pitch), selectinload(Pilot.stage_changes),
+            selectinload(Pilot.milestones), selectinload(Pilot.measure_outcomes))):
+        process = processes[pilot.challenge_id]
+        process.pilots[pilot.id] = pilot
+        process.stage_changes.update({change.id: change for change in pilot.stage_changes})
+    for event in db.session.scalars(select(AuditEvent).where(
+            AuditEvent.challenge_id.in_(challenge_ids), AuditEvent.action == PAYMENT_RECORDED)):
+        processes[event.challenge_id].payments[event.id] = event.after or {}
+    return processes
+
+
+# ---- Building one release --------------------------------------------------------------------------------
+
+def ocid_for(challenge_id, prefix):
+    return f"{prefix}-{challenge_id}"
+
+
+def _when(value):
+    """An OCDS date-time: UTC, to the second; a date is its midnight UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time(), tzinfo=timezone.utc)
+    return rfc3339(value)
+
+
+def _amount(value, currency):
+    if value is None:
+        return None
+    number = Decimal(str(value))
+    return {"amount": int(number) if number == number.to_integral_value() else float(number), "currency": currency}
+
+
+def _ref(organisation):
+    return {"id": f"org-{organisation.id}", "name": organisation.name}
+
+
+def _compact(value):
+    """Leave out what is unknown: None, empty lists and empty objects."""
+    if isinstance(value, dict):
+        kept = {k: _compact(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v not in (None, [], {})}
+    if isinstance(value, list):
+        return [_compact(v) for v in value]
+    return value
+
+
+def _procurement_category(sectors):
+    """CPV divisions 45 are works, up to 44 and 48 goods, the rest services; the most named wins, services on a tie."""
+    counts = defaultdict(int)
+    for code in sectors:
+        number = int(code)
+        counts["works" if number == 45 else "goods" if number <= 44 or number == 48 else "services"] += 1
+    if not counts:
+        return "services"
+    best = max(counts.values())
+    return "services" if counts["services"] == best else max(counts, key=counts.get)
+
+
+class _Moment:
+    """The process as it stood at one release's date."""
+
+    def __init__(self, process, history, change, settings):
+        self.process, self.change, self.settings = process, change, settings
+        position = history.index(change)
+        self.past = history[:position + 1]
+        self.kinds = {c.kind for c in self.past}
+        self.at = change.at
+        self.challenge = process.challenge
+        self.consultation = self.challenge.kind == MARKET_CONSULTATION
+
+    def subjects(self, kind):
+        return [c.subject_id for c in self.past if c.kind == kind]
+
+    def pilots(self):
+        return [self.process.pilots[i] for i in self.subjects(PILOT) if i in self.process.pilots]
+
+    def stage_moves(self, pilot):
+        moves = (self.process.stage_changes.get(i) for i in self.subjects(STAGE))
+        return [m for m in moves if m is not None and m.pilot_id == pilot.id]
+
+    def payments(self, pilot):
+        """{milestone id: (paid amount, paid on)}: the latest payment recorded for each, up to now."""
+        paid = {}
+        for audit_id in self.subjects(PAYMENT):
+            after = self.process.payments.get(audit_id, {})
+            if after.get("milestone") in {m.id for m in pilot.milestones} and after.get("paid_amount") is not None:
+                paid[after["milestone"]] = (after["paid_amount"], after.get("paid_on"))
+        return paid
+
+    @property
+    def unsealed(self):
+        deadline = self.challenge.pitch_deadline
+        return deadline is not None and deadline <= self.at
+
+    @property
+    def awarded(self):
+        return AWARDED in self.kinds
+
+    def awarded_pitches(self):
+        return [p for p in self.process.pitches if p.status == PITCH_SELECTED] if self.awarded else []
+
+
+def _tag(moment):
+    change = moment.change
+    if change.kind == STAGE:
+        move = moment.process.stage_changes.get(change.subject_id)
+        return STAGE_TAGS.get(move.to_stage if move else None, "implementationUpdate")
+    if change.kind == AWARDED:
+        return "award" if moment.awarded_pitches() else "tenderUpdate"
+    return TAGS[change.kind][1 if moment.consultation else 0]
+
+
+def _tender_status(moment):
+    if moment.consultation:
+        return "withdrawn" if CANCELLED in moment.kinds else "planning"
+    if CANCELLED in moment.kinds:
+        return "cancelled"
+    if moment.awarded:
+        return "complete" if moment.awarded_pitches() else "unsuccessful"
+    return "complete" if PILOT in moment.kinds else "active"
+
+
+def _page_url(moment):
+    return f"{moment.settings['base_url']}/challenges/{moment.challenge.slug}"
+
+
+def _tender(moment):
+    challenge = moment.challenge
+    names = cpv_divisions()
+    items = [{"id": str(i), "description": names.get(code, code),
+              "classification": {"scheme": "CPV", "id": cpv_code(code), "description": names.get(code, code)}}
+             for i, code in enumerate(moment.process.sectors, start=1)]
+    enquiries = [{"id": str(q.id), "date": _when(q.asked_at), "description": q.body, "answer": q.answer,
+                  "dateAnswered": _when(q.answered_at)}
+                 for q in moment.process.questions if q.id in set(moment.subjects(QUESTION))]
+    documents = [{"id": "notice", "documentType": "plannedProcurementNotice" if moment.consultation else "tenderNotice",
+                  "title": challenge.title, "url": _page_url(moment), "format": "text/html",
+                  "datePublished": _when(challenge.published_at)}]
+    if CANCELLED in moment.kinds:
+        documents.append({"id": "cancellation", "documentType": "cancellationDetails",
+                          "title": "Reason for cancelling", "description": challenge.cancel_reason,
+                          "url": _page_url(moment), "format": "text/html",
+                          "datePublished": _when(challenge.cancelled_at)})
+    tender = {
+        "id": ocid_for(challenge.id, moment.settings["ocid_prefix"]),
+        "title": challenge.title,
+        "description": challenge.summary or None,
+        "status": _tender_status(moment),
+        "procuringEntity": _ref(challenge.agency),
+        "items": items,
+        "value": _amount(challenge.budget_max, challenge.currency),
+        "minValue": _amount(challenge.budget_min, challenge.currency),
+        "procurementMethod": "open",
+        "procurementMethodDetails": "Market consultation" if moment.consultation else "Call for solutions",
+        "mainProcurementCategory": _procurement_category(moment.process.sectors),
+        "submissionMethod": ["electronicSubmission"],
+        "tenderPeriod": {"startDate": _when(challenge.published_at), "endDate": _when(challenge.pitch_deadline)},
+        "enquiryPeriod": {"startDate": _when(challenge.published_at), "endDate": _when(challenge.question_deadline)},
+        "hasEnquiries": bool(enquiries),
+        "enquiries": enquiries,
+        "documents": documents,
+    }
+    if challenge.pilot_duration_weeks:
+        tender["contractPeriod"] = {"durationInDays": challenge.pilot_duration_weeks * 7}
+    if not moment.consultation and challenge.criteria:
+        tender["awardCriteria"] = "ratedCriteria"
+        tender["awardCriteriaDetails"] = "\n".join(
+            f"{c.name} ({c.weight} %)" + (f": {c.description}" if c.description else "") for c in challenge.criteria)
+    if moment.unsealed and not moment.consultation:
+        tender["numberOfTenderers"] = len(moment.process.pitches)
+        tender["tenderers"] = [_ref(p.company) for p in moment.process.pitches]
+    return tender
+
+
+def _awards(moment):
+    evaluation = moment.process.evaluation
+    piloted = {pilot.pitch_id for pilot in moment.pilots()}
+    return [{
+        "id": f"award-{pitch.id}",
+        "title": pitch.title or None,
+        "description": pitch.summary or None,
+        "status": "cancelled" if CANCELLED in moment.kinds and pitch.id not in piloted else "active",
+        "date": _when(evaluation.decisions_published_at),
+        "value": _amount(pitch.pilot_price, moment.challenge.currency),
+        "suppliers": [_ref(pitch.company)],
+        "contractPeriod": {"durationInDays": pitch.pilot_duration_weeks * 7} if pitch.pilot_duration_weeks else None,
+    } for pitch in moment.awarded_pitches()]
+
+
+def _stage_at(moves):
+    return moves[-1].to_stage if moves else AGREEMENT
+
+
+def _left(moves, stages):
+    """When the pilot last moved out of one of these stages, if the move was recorded."""
+    times = [m.changed_at for m in moves if m.from_stage in stages]
+    return times[-1] if times else None
+
+
+def _entered(moves, stages):
+    times = [m.changed_at for m in moves if m.to_stage in stages]
+    return times[-1] if times else None
+
+
+def _stage_milestones(pilot, moves, stage):
+    outcome_at = _entered(moves, OUTCOME_STAGES)
+    evaluation_at = _entered(moves, (EVALUATION,))
+    progressed = {AGREEMENT: 0, RUNNING: 1, EXTENDED: 1, EVALUATION: 2, ADOPTED: 3, STOPPED: 3}[stage]
+    milestones = [
+        {"id": "agreement", "title": "Signed pilot agreement", "type": "approval",
+         "description": "The signed agreement is uploaded and a budget above the low-value threshold approved.",
+         "dueDate": _when(due_date_for(pilot, AGREEMENT, pilot.created_at)),
+         "status": "met" if progressed >= 1 else "scheduled",
+         "dateMet": _when(_left(moves, (AGREEMENT,))) if progressed >= 1 else None},
+        {"id": "delivery", "title": "Pilot run", "type": "delivery",
+         "dueDate": _when(pilot.ends_on),
+         "status": "met" if progressed >= 2 else "scheduled",
+         "dateMet": _when(_left(moves, (RUNNING, EXTENDED))) if progressed >= 2 else None},
+        {"id": "evaluation-report", "title": "Evaluation report", "type": "reporting",
+         "dueDate": _when(due_date_for(pilot, EVALUATION, evaluation_at)) if evaluation_at else None,
+         "status": "met" if progressed >= 3 else "scheduled",
+         "dateMet": _when(outcome_at) if progressed >= 3 else None},
+        {"id": "outcome", "title": "Decision to adopt the solution", "type": "assessment",
+         "status": {ADOPTED: "met", STOPPED: "notMet"}.get(stage, "scheduled"),
+         "dateMet": _when(outcome_at) if stage == ADOPTED else None,
+         "dateModified": _when(outcome_at) if stage in OUTCOME_STAGES else None},
+    ]
+    if stage in OUTCOME_STAGES:
+        for outcome in sorted(pilot.measure_outcomes, key=lambda o: o.success_measure.position):
+            measure = outcome.success_measure
+            milestones.append({
+                "id": f"measure-{measure.id}", "title": measure.measure, "type": "assessment",
+                "description": "; ".join(part for part in (
+                    f"Baseline: {measure.baseline}" if measure.baseline else "",
+                    f"Target: {measure.target}" if measure.target else "",
+                    outcome.evidence) if part) or None,
+                "status": MEASURE_STATUS.get(outcome.result), "dateModified": _when(outcome_at)})
+    return milestones
+
+
+def _contracts(moment):
+    contracts = []
+    currency = moment.challenge.currency
+    for pilot in moment.pilots():
+        moves = moment.stage_moves(pilot)
+        stage = _stage_at(moves)
+        paid = moment.payments(pilot)
+        milestones = _stage_milestones(pilot, moves, stage)
+        transactions = []
+        for milestone in pilot.milestones:
+            amount, paid_on = paid.get(milestone.id, (None, None))
+            milestones.append({"id": f"payment-{milestone.id}", "title": milestone.label, "type": "payment",
+                               "dueDate": _when(milestone.planned_on),
+                               "status": "met" if amount is not None else "scheduled",
+                               "dateMet": _when(paid_on) if amount is not None else None})
+            if amount is not None:
+                transactions.append({"id": f"transaction-{milestone.id}", "date": _when(paid_on),
+                                     "value": _amount(amount, pilot.currency or currency),
+                                     "payer": _ref(moment.challenge.agency), "payee": _ref(pilot.company)})
+        outcome = None
+        if stage in OUTCOME_STAGES:
+            outcome = "\n\n".join(text for text in (pilot.outcome_summary, pilot.lessons_learned) if text) or None
+        contracts.append({
+            "id": f"contract-{pilot.id}",
+            "awardID": f"award-{pilot.pitch_id}",
+            "title": pilot.pitch.title or None,
+            "description": outcome,
+            # A stopped pilot ends as an early termination: its adoption milestone is not met.
+            "status": CONTRACT_STATUS[stage],
+            "period": {"startDate": _when(pilot.starts_on), "endDate": _when(pilot.ends_on)},
+            "value": _amount(pilot.budget, pilot.currency or currency),
+            "dateSigned": _when(_left(moves, (AGREEMENT,))),
+            "implementation": {"milestones": milestones, "transactions": transactions},
+        })
+    return contracts
+
+
+def _parties(moment, contracts):
+    roles = defaultdict(list)
+    names = {}
+
+    def add(organisation, *new_roles):
+        names[organisation.id] = organisation
+        roles[organisation.id].extend(r for r in new_roles if r not in roles[organisation.id])
+
+    agency = moment.challenge.agency
+    add(agency, "buyer", "procuringEntity")
+    if moment.unsealed:
+        for pitch in moment.process.pitches:
+            add(pitch.company, "interestedParty" if moment.consultation else "tenderer")
+    for pitch in moment.awarded_pitches():
+        add(pitch.company, "supplier")
+    for pilot, contract in zip(moment.pilots(), contracts):
+        if contract["implementation"]["transactions"]:
+            add(agency, "payer")
+            add(pilot.company, "payee")
+    parties = []
+    for organisation_id, organisation in names.items():
+        party = {**_ref(organisation), "roles": roles[organisation_id]}
+        if organisation.is_company and organisation.size in SCALES:
+            party["details"] = {"scale": SCALES[organisation.size]}
+        parties.append(party)
+    return parties
+
+
+def _planning(moment):
+    challenge = moment.challenge
+    if not moment.consultation or COMPLETED_CHANGE not in moment.kinds or not challenge.consultation_summary:
+        return None
+    completed = next(c.at for c in moment.past if c.kind == COMPLETED_CHANGE)
+    return {"documents": [{"id": "consultation-summary", "documentType": "marketStudies",
+                           "title": "What the market offered", "description": challenge.consultation_summary,
+                           "url": _page_url(moment), "format": "text/html", "datePublished": _when(completed)}]}
+
+
+def release_id(ocid, change):
+    return f"{ocid}-{change.kind}" + (f"-{change.subject_id}" if change.subject_id is not None else "")
+
+
+def build_release(process, history, change, settings):
+    moment = _Moment(process, history, change, settings)
+    ocid = ocid_for(process.challenge.id, settings["ocid_prefix"])
+    awards = _awards(moment)
+    contracts = _contracts(moment)
+    return _compact({
+        "ocid": ocid,
+        "id": release_id(ocid, change),
+        "date": _when(change.at),
+        "tag": [_tag(moment)],
+        "initiationType": "tender",
+        "parties": _parties(moment, contracts),
+        "buyer": _ref(process.challenge.agency),
+        "planning": _planning(moment),
+        "tender": _tender(moment),
+        "awards": awards,
+        "contracts": contracts,
+    })
+
+
+# ---- The package -----------------------------------------------------------------------------------------
+
+@dataclass
+class ReleasePage(Page):
+    """One page of releases (`items`), and the package that carries them."""
+
+    package: dict = None
+
+
+def publication_settings():
+    """Who publishes, under which prefix and licence: from the configuration."""
+    config = current_app.config
+    base_url = config["BASE_URL"].rstrip("/")
+    return {"ocid_prefix": config["OCDS_OCID_PREFIX"], "publisher": config["OCDS_PUBLISHER_NAME"],
+            "license": config["OPEN_DATA_LICENSE"], "base_url": base_url,
+            "policy_url": config.get("OCDS_PUBLICATION_POLICY_URL") or f"{base_url}/open-data"}
+
+
+def release_package(query, *, package_uri):
+    """One page of releases (oldest first) as an OCDS release package."""
+    settings = publication_settings()
+    changes, total = lifecycle_changes(query)
+    ids = sorted({c.challenge_id for c in changes})
+    processes = _load(ids) if ids else {}
+    histories = _histories(ids) if ids else {}
+    releases = [build_release(processes[c.challenge_id], histories[c.challenge_id], c, settings) for c in changes]
+    # Generated on demand: the package is as new as its newest release (OCDS publishedDate).
+    newest = max((c.at for c in changes), default=utcnow())
+    package = {
+        "uri": package_uri,
+        "version": OCDS_VERSION,
+        "extensions": list(EXTENSIONS),
+        "publisher": {"name": settings["publisher"], "uri": settings["base_url"] + "/"},
+        "publishedDate": _when(newest),
+        "license": settings["license"],
+        "publicationPolicy": settings["policy_url"],
+        "releases": releases,
+    }
+    return ReleasePage(items=releases, package=package, total=total, page=query.page, per_page=query.per_page)

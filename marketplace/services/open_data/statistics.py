@@ -1,0 +1,213 @@
+"""Public statistics: what was asked, who answered, how fast, and what the pilots came to.
+
+Every figure is an SQL aggregate (counts per group, a median read with ORDER BY
+… LIMIT 2 OFFSET), the same on SQLite and PostgreSQL; only date arithmetic
+differs between the two. Pitches are counted only once their challenge's
+pitch deadline has passed, as the seal demands.
+"""
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Date, Float, Integer, and_, case, cast, extract, func, select
+
+from marketplace.extensions import db
+from marketplace.models import Challenge, Organisation, Pilot, Pitch, Question
+from marketplace.models.challenge import PUBLIC_STATUSES
+from marketplace.models.organisation import COMPANY_SIZES, SME_SIZES
+from marketplace.models.pilot import ADOPTED, STOPPED
+from marketplace.models.pitch import RECEIVED_STATUSES
+from marketplace.services.challenges.challenges import is_public
+from marketplace.services.clock import utcnow
+
+MAX_MONTHS = 24  # the status chart shows at most the last two years that have challenges
+
+
+@dataclass
+class Bucket:
+    """One bar of a histogram: its label, the values it holds (low ≤ value < high; None: open end), a count."""
+
+    key: str
+    label: object
+    low: float | None
+    high: float | None
+    count: int = 0
+
+
+@dataclass
+class Distribution:
+    buckets: list
+    median: float | None = None
+
+    @property
+    def total(self):
+        return sum(b.count for b in self.buckets)
+
+
+@dataclass
+class Statistics:
+    months: list = field(default_factory=list)          # [("2025-03", {status: count})], oldest first
+    pitches_per_challenge: Distribution = None
+    pitches_by_size: list = field(default_factory=list)  # [(size or "unknown", count)]
+    days_to_pilot: Distribution = None
+    adopted: int = 0
+    stopped: int = 0
+    answer_hours: Distribution = None
+
+    @property
+    def challenges_total(self):
+        return sum(sum(counts.values()) for _, counts in self.months)
+
+    @property
+    def pitches_total(self):
+        return sum(count for _, count in self.pitches_by_size)
+
+    @property
+    def sme_pitches(self):
+        return sum(count for size, count in self.pitches_by_size if size in SME_SIZES)
+
+    @property
+    def sme_share(self):
+        return self.sme_pitches / self.pitches_total if self.pitches_total else None
+
+    @property
+    def adoption_rate(self):
+        decided = self.adopted + self.stopped
+        return self.adopted / decided if decided else None
+
+
+def _postgres():
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _month(column):
+    """'YYYY-MM' of a stored UTC time."""
+    if _postgres():
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
+def _days_from(start_time, end_date):
+    """Whole days from a stored UTC time's date to a date."""
+    if _postgres():
+        return end_date - cast(func.timezone("UTC", start_time), Date)
+    return cast(func.julianday(end_date) - func.julianday(func.date(start_time)), Integer)
+
+
+def _hours_between(start_time, end_time):
+    if _postgres():
+        return extract("epoch", end_time - start_time) / 3600.0
+    return (func.julianday(end_time) - func.julianday(start_time)) * 24.0
+
+
+def _median(values):
+    """The median of a one-column subquery, read by the database: count, then the middle one or two rows."""
+    column = values.c[0]
+    count = db.session.scalar(select(func.count()).select_from(values).where(column.is_not(None)))
+    if not count:
+        return None
+    middle = db.session.scalars(select(cast(column, Float)).where(column.is_not(None)).order_by(column)
+                                .limit(2 - count % 2).offset((count - 1) // 2)).all()
+    return sum(middle) / len(middle)
+
+
+def _grouped_counts(*columns, where=()):
+    """{group: count} of the rows, grouped by the given expressions (one GROUP BY in the database).
+
+    The expressions are labelled in a subquery first: PostgreSQL binds each parameter of an expression
+    separately, and would not see `to_char(x, $1)` and `to_char(x, $2)` as the same group.
+    """
+    inner = select(*[c.label(f"g{i}") for i, c in enumerate(columns)]).where(*where).subquery()
+    groups = list(inner.c)
+    rows = db.session.execute(select(*groups, func.count()).group_by(*groups)).all()
+    return {tuple(row[:-1]) if len(groups) > 1 else row[0]: row[-1] for row in rows}
+
+
+def _distribution(values, buckets):
+    """Count a one-column subquery's values into buckets with one GROUP BY, and add its median."""
+    column = values.c[0]
+    bucket = case(*[((column >= b.low if b.low is not None else column.is_not(None))
+                     & (column < b.high if b.high is not None else column.is_not(None)), b.key) for b in buckets],
+                  else_=None)
+    counts = _grouped_counts(bucket, where=(column.is_not(None),))
+    for b in buckets:
+        b.count = counts.get(b.key, 0)
+    return Distribution(buckets=buckets, median=_median(values))
+
+
+def challenges_by_month():
+    """[(month, {status: count})] of public challenges by the month they were published, with no gaps."""
+    counts = {}
+    for (key, status), count in _grouped_counts(_month(Challenge.published_at), Challenge.status,
+                                                where=(is_public(),)).items():
+        counts.setdefault(key, {})[status] = count
+    if not counts:
+        return []
+    first, last = min(counts), max(counts)
+    months, (year, number) = [], map(int, first.split("-"))
+    while True:
+        key = f"{year:04d}-{number:02d}"
+        months.append((key, {s: counts.get(key, {}).get(s, 0) for s in PUBLIC_STATUSES}))
+        if key >= last:
+            break
+        year, number = (year + 1, 1) if number == 12 else (year, number + 1)
+    return months[-MAX_MONTHS:]
+
+
+def _unsealed(now):
+    return and_(is_public(), Challenge.pitch_deadline.is_not(None), Challenge.pitch_deadline <= now)
+
+
+def pitches_per_challenge(now):
+    received = (select(func.count(Pitch.id).label("pitches")).select_from(Challenge)
+                .outerjoin(Pitch, and_(Pitch.challenge_id == Challenge.id, Pitch.status.in_(RECEIVED_STATUSES)))
+                .where(_unsealed(now)).group_by(Challenge.id).subquery())
+    return _distribution(received, [
+        Bucket("0", "0", None, 1), Bucket("1", "1", 1, 2), Bucket("2", "2", 2, 3), Bucket("3", "3", 3, 4),
+        Bucket("4", "4", 4, 5), Bucket("5-9", "5–9", 5, 10), Bucket("10+", "10+", 10, None),
+    ])
+
+
+def pitches_by_size(now):
+    pitches = (select(func.coalesce(Organisation.size, "unknown").label("size")).select_from(Pitch)
+               .join(Challenge, Challenge.id == Pitch.challenge_id).join(Organisation, Organisation.id == Pitch.company_id)
+               .where(_unsealed(now), Pitch.status.in_(RECEIVED_STATUSES)).subquery())
+    rows = _grouped_counts(pitches.c.size)
+    return [(key, rows.get(key, 0)) for key in COMPANY_SIZES + ("unknown",) if rows.get(key, 0) or key != "unknown"]
+
+
+def days_to_pilot():
+    days = (select(_days_from(Challenge.published_at, Pilot.starts_on).label("days")).select_from(Pilot)
+            .join(Challenge, Challenge.id == Pilot.challenge_id).where(is_public()).subquery())
+    return _distribution(days, [
+        Bucket("0-30", _l("up to 30"), None, 31), Bucket("31-60", "31–60", 31, 61), Bucket("61-90", "61–90", 61, 91),
+        Bucket("91-180", "91–180", 91, 181), Bucket("181+", _l("over 180"), 181, None),
+    ])
+
+
+def adoption():
+    decided = (select(Pilot.stage).join(Challenge, Challenge.id == Pilot.challenge_id)
+               .where(is_public(), Pilot.stage.in_((ADOPTED, STOPPED))).subquery())
+    rows = _grouped_counts(decided.c.stage)
+    return rows.get(ADOPTED, 0), rows.get(STOPPED, 0)
+
+
+def answer_hours():
+    hours = (select(_hours_between(Question.asked_at, Question.answered_at).label("hours")).select_from(Question)
+             .join(Challenge, Challenge.id == Question.challenge_id)
+             .where(is_public(), Question.answer.is_not(None), Question.answered_at.is_not(None)).subquery())
+    return _distribution(hours, [
+        Bucket("0-24", _l("under a day"), None, 24), Bucket("24-48", _l("1–2 days"), 24, 48),
+        Bucket("48-96", _l("2–4 days"), 48, 96), Bucket("96-168", _l("4–7 days"), 96, 168),
+        Bucket("168+", _l("over a week"), 168, None),
+    ])
+
+
+def public_statistics(now=None):
+    now = now or utcnow()
+    adopted, stopped = adoption()
+    return Statistics(
+        months=challenges_by_month(), pitches_per_challenge=pitches_per_challenge(now),
+        pitches_by_size=pitches_by_size(now), days_to_pilot=days_to_pilot(), adopted=adopted, stopped=stopped,
+        answer_hours=answer_hours(),
+    )
+

@@ -1,0 +1,204 @@
+"""Company profiles, their showcase of solutions, and the challenges a company follows."""
+from urllib.parse import urlparse
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from marketplace.extensions import db
+from marketplace.formatting import lazy, number
+from marketplace.models import Challenge, Follow, Membership, Organisation, Solution, User, organisation_sectors
+from marketplace.models.challenge import DRAFT
+from marketplace.models.organisation import AGENCY, COMPANY, COMPANY_SIZES
+from marketplace.services import permissions
+from marketplace.services.organisations.cpv import is_cpv_division
+from marketplace.services.errors import NotFound, ValidationFailed
+from marketplace.services.messaging.events import record_change, snapshot
+from marketplace.services.paging import paginate
+
+LIMITS = {"name": 200, "capability_statement": 5000, "keywords": 500, "website": 300, "registration_number": 64}
+MAX_SOLUTIONS = 20
+PROFILE_FIELDS = ("name", "size", "website", "registration_number", "capability_statement", "keywords")
+
+
+def public_profile(slug):
+    organisation = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
+    if organisation is None or organisation.suspended:
+        raise NotFound(str(_l("We could not find that organisation.")))
+    return organisation
+
+
+def _listed():
+    """Organisations the open data lists: every agency and the verified companies, none suspended."""
+    return and_(Organisation.suspended.is_(False),
+                or_(Organisation.kind == AGENCY, Organisation.verified.is_(True)))
+
+
+def listed_organisations(kind=None, page=1, per_page=20):
+    query = select(Organisation).where(_listed())
+    if kind is not None:
+        query = query.where(Organisation.kind == kind)
+    return paginate(query.order_by(Organisation.name, Organisation.id), page, per_page)
+
+
+def listed_organisation(slug):
+    organisation = db.session.scalar(select(Organisation).where(Organisation.slug == slug, _listed()))
+    if organisation is None:
+        raise NotFound(str(_l("We could not find that organisation.")))
+    return organisation
+
+
+def sectors_of(organisation):
+    return sorted(db.session.scalars(select(organisation_sectors.c.cpv_division)
+                                     .where(organisation_sectors.c.organisation_id == organisation.id)))
+
+
+def _web_address(raw, errors):
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    if "://" not in raw:
+        raw = "https://" + raw
+    parts = urlparse(raw)
+    try:
+        parts.port  # noqa: B018  (raises for "https://javascript:alert(1)" and friends)
+        host_ok = bool(parts.hostname) and "." in parts.hostname and all(
+            label.replace("-", "").isalnum() for label in parts.hostname.split("."))
+    except ValueError:
+        host_ok = False
+    if parts.scheme not in ("http", "https") or not host_ok or " " in raw or len(raw) > LIMITS["website"]:
+        errors["website"] = _l("Enter a web address like https://example.be.")
+        return None
+    return raw
+
+
+def update_profile(user, data):
+    organisation = user.organisation
+    if organisation is None or organisation.kind != COMPANY:
+        raise NotFound(str(_l("We could not find that page.")))
+    permissions.require(user, "organisation.edit_profile", organisation)
+    errors, clean = {}, {}
+    for name in ("name", "capability_statement", "keywords", "registration_number"):
+        value = (data.get(name) or "").strip()
+        if len(value) > LIMITS[name]:
+            errors[name] = _l("Use %(n)s characters or fewer.", n=lazy(number, LIMITS[name]))
+        clean[name] = value or None
+    if not clean["name"]:
+        errors["name"] = _l("Enter your company's name.")
+    clean["website"] = _web_address(data.get("website"), errors)
+    size = data.get("size") or None
+    if size not in (None, *COMPANY_SIZES):
+        errors["size"] = _l("Choose a size from the list.")
+    clean["size"] = size
+    sectors = list(dict.fromkeys(data.get("sectors") or []))
+    if any(not is_cpv_division(code) for code in sectors):
+        errors["sectors"] = _l("Choose sectors from the list.")
+    if errors:
+        raise ValidationFailed(errors)
+    before = {**snapshot(organisation, *PROFILE_FIELDS), "sectors": sectors_of(organisation)}
+    for name, value in clean.items():
+        setattr(organisation, name, value)
+    db.session.execute(organisation_sectors.delete().where(organisation_sectors.c.organisation_id == organisation.id))
+    for code in sectors:
+        db.session.execute(organisation_sectors.insert().values(organisation_id=organisation.id, cpv_division=code))
+    record_change(user, "organisation.profile_updated", organisation, before=before,
+                  after={**snapshot(organisation, *PROFILE_FIELDS), "sectors": sorted(sectors)})
+    db.session.commit()
+    return organisation
+
+
+def add_solution(user, *, title, description, url=""):
+    organisation = user.organisation
+    if organisation is None or organisation.kind != COMPANY:
+        raise NotFound(str(_l("We could not find that page.")))
+    permissions.require(user, "organisation.edit_profile", organisation)
+    errors = {}
+    title, description = (title or "").strip(), (description or "").strip()
+    if not title or len(title) > 200:
+        errors["title"] = _l("Name the solution in 200 characters or fewer.")
+    if not description or len(description) > 2000:
+        errors["description"] = _l("Describe the solution in %(n)s characters or fewer.", n=lazy(number, 2000))
+    url_errors = {}
+    url = _web_address(url, url_errors)
+    if url_errors:
+        errors["url"] = url_errors["website"]
+    count = db.session.query(Solution).filter(Solution.organisation_id == organisation.id).count()
+    if count >= MAX_SOLUTIONS:
+        errors[""] = _l("A profile shows at most %(n)s solutions. Remove one first.", n=MAX_SOLUTIONS)
+    if errors:
+        raise ValidationFailed(errors)
+    solution = Solution(organisation_id=organisation.id, title=title, description=description, url=url)
+    db.session.add(solution)
+    record_change(user, "solution.added", solution, after={"title": title})
+    db.session.commit()
+    return solution
+
+
+def remove_solution(user, solution_id):
+    solution = db.session.get(Solution, solution_id)
+    if solution is None or not permissions.can(user, "organisation.edit_profile", solution.organisation):
+        raise NotFound(str(_l("We could not find that solution.")))
+    record_change(user, "solution.removed", solution, before={"title": solution.title})
+    db.session.delete(solution)
+    db.session.commit()
+
+
+def solutions_of(organisation):
+    return db.session.scalars(select(Solution).where(Solution.organisation_id == organisation.id)
+                              .order_by(Solution.created_at)).all()
+
+
+def _followable(user, slug):
+    challenge = db.session.scalar(select(Challenge).where(Challenge.slug == slug))
+    if challenge is None or challenge.status == DRAFT:
+        raise NotFound(str(_l("We could not find that challenge.")))
+    permissions.require(user, "challenge.follow", challenge)
+    return challenge
+
+
+def follow(user, slug):
+    """Follow a challenge for the user's company; following twice is one follow."""
+    challenge = _followable(user, slug)
+    if is_following(user, challenge):
+        return challenge
+    db.session.add(Follow(organisation_id=user.membership.organisation_id, challenge_id=challenge.id,
+                          followed_by_id=user.id))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return challenge
+    record_change(user, "challenge.followed", challenge, challenge_id=challenge.id,
+                  payload={"organisation_id": user.membership.organisation_id})
+    db.session.commit()
+    return challenge
+
+
+def unfollow(user, slug):
+    challenge = _followable(user, slug)
+    row = db.session.scalar(select(Follow).where(Follow.challenge_id == challenge.id,
+                                                 Follow.organisation_id == user.membership.organisation_id))
+    if row is not None:
+        db.session.delete(row)
+        record_change(user, "challenge.unfollowed", challenge, challenge_id=challenge.id,
+                      payload={"organisation_id": user.membership.organisation_id})
+        db.session.commit()
+    return challenge
+
+
+def is_following(user, challenge):
+    if not getattr(user, "is_authenticated", False) or user.membership is None:
+        return False
+    return db.session.scalar(select(Follow.id).where(Follow.challenge_id == challenge.id,
+                                                     Follow.organisation_id == user.membership.organisation_id)) \
+        is not None
+
+
+def followers_of(challenge):
+    """Every member of every company that follows the challenge (for answers and reminders)."""
+    return db.session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .join(Follow, Follow.organisation_id == Membership.organisation_id)
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .where(Follow.challenge_id == challenge.id, Organisation.suspended.is_(False), User.is_suspended.is_(False))
+    ).unique().all()

@@ -1,0 +1,200 @@
+"""The pilot state machine: stages, transitions and their guards, declared once.
+
+Pages, the API and the worker all move pilots through `move_pilot`, so a rule
+added here holds everywhere. Each transition lists the checks that must pass
+(its checklist); a page shows them as a checklist, a refused move names the
+ones still open.
+"""
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from marketplace.extensions import db
+from marketplace.formatting import lazy, number
+from marketplace.models.challenge import COMPLETED, PILOTING
+from marketplace.models.pilot import ADOPTED, AGREEMENT, EVALUATION, EVALUATION_REPORT, EXTENDED, OUTCOME_STAGES, RUNNING, SIGNED_AGREEMENT, STOPPED, Pilot, PilotStageChange
+from marketplace.services import permissions
+from marketplace.services.clock import utcnow
+from marketplace.services.errors import InvalidTransition, NotFound, StaleState
+from marketplace.services.messaging.events import record_change
+
+STAGE_LABELS = {
+    AGREEMENT: _l("Agreement"),
+    RUNNING: _l("Running"),
+    EVALUATION: _l("Evaluation"),
+    ADOPTED: _l("Adopted"),
+    EXTENDED: _l("Extended"),
+    STOPPED: _l("Stopped"),
+}
+
+# How long a stage may take before its owner is reminded; None: the pilot's own end date.
+STAGE_DURATION = {AGREEMENT: timedelta(days=14), RUNNING: None, EXTENDED: None, EVALUATION: timedelta(days=21)}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One checklist item: a name for people and a test on the pilot."""
+
+    key: str
+    label: object
+    passes: object  # callable(pilot) -> bool
+
+
+def _budget_cleared(pilot):
+    return pilot.budget_approved_at is not None or not needs_second_approval(pilot)
+
+
+def _every_measure_judged(pilot):
+    judged = {o.success_measure_id for o in pilot.measure_outcomes}
+    return all(m.id in judged for m in pilot.challenge.success_measures)
+
+
+SIGNED_AGREEMENT_UPLOADED = Check(
+    "signed_agreement", _l("The signed pilot agreement is uploaded"), lambda p: p.has_document(SIGNED_AGREEMENT)
+)
+BUDGET_CLEARED = Check(
+    "budget_cleared", _l("A budget above the low-value threshold is approved by a second person"), _budget_cleared
+)
+EVALUATION_REPORT_UPLOADED = Check(
+    "evaluation_report", _l("The evaluation report is uploaded"), lambda p: p.has_document(EVALUATION_REPORT)
+)
+MEASURES_JUDGED = Check(
+    "measures_judged", _l("Every success measure is judged met, partly met or not met"), _every_measure_judged
+)
+OUTCOME_WRITTEN = Check(
+    "outcome_summary", _l("An outcome summary is written"), lambda p: bool((p.outcome_summary or "").strip())
+)
+LESSONS_WRITTEN = Check(
+    "lessons_learned", _l("The lessons learned are written"), lambda p: bool((p.lessons_learned or "").strip())
+)
+END_DATE_AHEAD = Check(
+    "end_date_ahead", _l("The end date is moved later than today"), lambda p: p.ends_on > utcnow().date()
+)
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: str
+    target: str
+    label: object
+    checks: tuple = ()
+    # The worker may make this move on its own (no person behind it).
+    automatic: bool = False
+    notes_required: bool = False
+
+
+TRANSITIONS = (
+    Transition(AGREEMENT, RUNNING, _l("Start the pilot"), (SIGNED_AGREEMENT_UPLOADED, BUDGET_CLEARED)),
+    Transition(RUNNING, EVALUATION, _l("Move to evaluation"), automatic=True),
+    Transition(EXTENDED, EVALUATION, _l("Move to evaluation"), automatic=True),
+    Transition(EVALUATION, ADOPTED, _l("Adopt the solution"),
+               (EVALUATION_REPORT_UPLOADED, MEASURES_JUDGED, OUTCOME_WRITTEN)),
+    Transition(EVALUATION, EXTENDED, _l("Extend the pilot"), (EVALUATION_REPORT_UPLOADED, END_DATE_AHEAD),
+               notes_required=True),
+    Transition(EVALUATION, STOPPED, _l("Stop the pilot"),
+               (EVALUATION_REPORT_UPLOADED, MEASURES_JUDGED, OUTCOME_WRITTEN, LESSONS_WRITTEN)),
+)
+TRANSITIONS_BY_MOVE = {(t.source, t.target): t for t in TRANSITIONS}
+
+
+def transitions_from(stage):
+    return [t for t in TRANSITIONS if t.source == stage]
+
+
+def open_checks(pilot, transition):
+    """The checklist items of a move that do not pass yet."""
+    return [check for check in transition.checks if not check.passes(pilot)]
+
+
+def needs_second_approval(pilot):
+    from flask import current_app  # the configured threshold; nothing else from Flask
+
+    return pilot.budget is not None and pilot.budget > current_app.config["PILOT_LOW_VALUE_THRESHOLD"]
+
+
+def due_date_for(pilot, stage, entered_at):
+    duration = STAGE_DURATION.get(stage, "none")
+    if duration == "none":
+        return None  # outcome stages are final
+    if duration is None:
+        return pilot.ends_on
+    return (entered_at + duration).date()
+
+
+def available_moves(user, pilot):
+    """What this user could do next: (transition, open checks) pairs, for pages and the API."""
+    if not permissions.can(user, "pilot.move", pilot):
+        return []
+    return [(t, open_checks(pilot, t)) for t in transitions_from(pilot.stage)]
+
+
+def move_pilot(actor, pilot_id, target, *, note="", expected_version=None):
+    """Move a pilot to `target`, or explain why not. `actor` None means the worker.
+
+    `expected_version` is the version the person saw on the page: if someone
+    moved the pilot since, they are told instead of overwriting that move.
+    """
+    pilot = db.session.get(Pilot, pilot_id)
+    if pilot is None or (actor is not None and not permissions.can(actor, "pilot.view", pilot)):
+        raise NotFound(str(_l("We could not find that pilot.")))
+    if actor is not None:
+        permissions.require(actor, "pilot.move", pilot)
+    if expected_version is not None and int(expected_version) != pilot.version:
+        raise StaleState(str(_l("Someone else changed this pilot while you were looking at it. "
+                                "Check its current stage and try again.")))
+    transition = TRANSITIONS_BY_MOVE.get((pilot.stage, target))
+    if transition is None:
+        raise InvalidTransition(str(_l(
+            "A pilot in stage “%(current)s” cannot move to “%(target)s”.",
+            current=STAGE_LABELS.get(pilot.stage, pilot.stage), target=STAGE_LABELS.get(target, target),
+        )))
+    if actor is None and not transition.automatic:
+        raise InvalidTransition(str(_l("Only a person can make this move.")))
+    note = (note or "").strip()
+    if transition.notes_required and not note:
+        raise InvalidTransition(str(_l("Say why, in the note, before you make this move.")))
+    if len(note) > 5000:
+        raise InvalidTransition(str(_l("The note must be %(n)s characters or fewer.", n=lazy(number, 5000))))
+    missing = open_checks(pilot, transition)
+    if missing:
+        items = "; ".join(str(check.label) for check in missing)
+        raise InvalidTransition(str(_l("This move needs first: %(items)s.", items=items)))
+
+    before = {"stage": pilot.stage, "stage_due_on": pilot.stage_due_on}
+    now = utcnow()
+    try:
+        pilot.stage = target
+        pilot.stage_entered_at = now
+        pilot.stage_due_on = due_date_for(pilot, target, now)
+        if target in OUTCOME_STAGES:
+            pilot.outcome_published_at = now
+        # The first flush checks the version: if another officer's move won the race, it fails here.
+        db.session.flush()
+        db.session.add(PilotStageChange(pilot_id=pilot.id, from_stage=before["stage"], to_stage=target,
+                                        actor_id=actor.id if actor is not None else None, note=note,
+                                        changed_at=now))
+        record_change(actor, "pilot.stage_changed", pilot, before=before,
+                      after={"stage": target, "stage_due_on": pilot.stage_due_on}, challenge_id=pilot.challenge_id,
+                      payload={"from_stage": before["stage"], "to_stage": target})
+        if target in OUTCOME_STAGES:
+            complete_challenge_if_all_pilots_decided(pilot.challenge, actor)
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleState(str(_l("Someone else changed this pilot at the same moment. "
+                                "Check its current stage and try again."))) from None
+    return pilot
+
+
+def complete_challenge_if_all_pilots_decided(challenge, actor=None):
+    """A challenge is completed once every one of its pilots has an outcome; the caller commits."""
+    stages = db.session.scalars(select(Pilot.stage).where(Pilot.challenge_id == challenge.id)).all()
+    if stages and all(stage in OUTCOME_STAGES for stage in stages) and challenge.status == PILOTING:
+        challenge.status = COMPLETED
+        record_change(actor, "challenge.completed", challenge, before={"status": PILOTING},
+                      after={"status": COMPLETED}, challenge_id=challenge.id)
+        return True
+    return False

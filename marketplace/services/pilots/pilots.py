@@ -1,0 +1,292 @@
+"""Pilots: starting one from a selected pitch, its budget guardrail, outcomes, payments and messages.
+
+Stage moves are not here: they go through `pilot_workflow.move_pilot`, the one
+state machine.
+"""
+from datetime import date, timedelta
+from decimal import Decimal
+from urllib.parse import urlparse
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from marketplace.extensions import db
+from marketplace.formatting import lazy, number
+from marketplace.models import Membership, Pilot, Pitch
+from marketplace.models.challenge import CLOSED, EVALUATING, MARKET_CONSULTATION, PILOTING
+from marketplace.models.pilot import ADOPTED, AGREEMENT, DOCUMENT_KINDS, MEASURE_RESULTS, OUTCOME_STAGES, MeasureOutcome, PaymentMilestone, PilotDocument, PilotMessage
+from marketplace.models.pitch import PITCH_SELECTED
+from marketplace.services import permissions
+from marketplace.services.pitches import uploads
+from marketplace.services.pilots.amounts import clean_amount
+from marketplace.services.clock import utcnow
+from marketplace.services.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
+from marketplace.services.messaging.events import record_change, snapshot
+from marketplace.services.paging import paginate
+from marketplace.services.pilots.pilot_workflow import due_date_for, needs_second_approval
+
+MAX_TEXT = 10000
+MAX_BUDGET = Decimal("100000000")
+MIN_JUSTIFICATION = 20
+
+
+def get_pilot(user, pilot_id):
+    """The pilot if this user may see it; otherwise 'not found', so ids cannot be probed."""
+    pilot = db.session.get(Pilot, pilot_id)
+    if pilot is None or not permissions.can(user, "pilot.view", pilot):
+        raise NotFound(str(_l("We could not find that pilot.")))
+    return pilot
+
+
+def require_startable(pitch):
+    """A pilot starts from a selected pitch of a call for solutions, once."""
+    if pitch.challenge.kind == MARKET_CONSULTATION:
+        raise InvalidTransition(str(_l("A market consultation ends with its summary; it has no pilots.")))
+    if pitch.status != PITCH_SELECTED:
+        raise InvalidTransition(str(_l("Only a selected pitch can become a pilot.")))
+    if db.session.scalar(select(Pilot.id).where(Pilot.pitch_id == pitch.id)) is not None:
+        raise Conflict(str(_l("This pitch already has a pilot.")))
+
+
+def start_pilot(actor, pitch_id, *, budget, starts_on, ends_on, owner_id, justification="", milestones=()):
+    """Turn a selected pitch into a pilot in its first stage, 'agreement'.
+
+    `milestones` is a list of (label, planned amount, planned date or None).
+    """
+    pitch = db.session.get(Pitch, pitch_id)
+    if pitch is None or not permissions.can(actor, "challenge.read_pitches", pitch.challenge):
+        raise NotFound(str(_l("We could not find that pitch.")))
+    challenge = pitch.challenge
+    permissions.require(actor, "pilot.start", challenge)
+    require_startable(pitch)
+
+    errors = {}
+    amount = clean_amount(budget, "budget", errors, maximum=MAX_BUDGET, required=True)
+    if amount is not None and amount <= 0:
+        errors["budget"] = _l("The budget must be more than zero.")
+    if not isinstance(starts_on, date):
+        errors["starts_on"] = _l("Enter the start date.")
+    if not isinstance(ends_on, date):
+        errors["ends_on"] = _l("Enter the end date.")
+    elif isinstance(starts_on, date) and ends_on <= starts_on:
+        errors["ends_on"] = _l("The end date must be after the start date.")
+    owner = db.session.scalar(
+        select(Membership).where(Membership.user_id == owner_id, Membership.organisation_id == challenge.agency_id)
+    ) if owner_id else None
+    if owner is None:
+        errors["owner_id"] = _l("Choose the pilot's owner from your agency's staff.")
+    justification = (justification or "").strip()
+    if len(justification) > MAX_TEXT:
+        errors["justification"] = _l("The justification must be %(n)s characters or fewer.", n=lazy(number, MAX_TEXT))
+    planned = []
+    for position, (label, planned_amount, planned_on) in enumerate(milestones):
+        label = (label or "").strip()
+        if not label and planned_amount in (None, ""):
+            continue  # a blank row of the form
+        row_errors = {}
+        value = clean_amount(planned_amount, "amount", row_errors, maximum=MAX_BUDGET, required=True)
+        if not label or len(label) > 200:
+            row_errors["label"] = _l("Name each payment milestone in 200 characters or fewer.")
+        if row_errors:
+            errors[f"milestones-{position}"] = next(iter(row_errors.values()))
+            continue
+        planned.append(PaymentMilestone(position=position, label=label, planned_amount=value, planned_on=planned_on))
+    if amount is not None and planned and sum(m.planned_amount for m in planned) > amount:
+        errors["milestones"] = _l("The payment milestones add up to more than the budget.")
+    if errors:
+        raise ValidationFailed(errors)
+
+    pilot = Pilot(challenge_id=challenge.id, pitch_id=pitch.id, agency_id=challenge.agency_id,
+                  company_id=pitch.company_id, owner_id=owner.user_id, started_by_id=actor.id, budget=amount,
+                  currency=challenge.currency, starts_on=starts_on, ends_on=ends_on, stage=AGREEMENT,
+                  stage_entered_at=utcnow(), budget_justification=justification or None, milestones=planned)
+    if needs_second_approval(pilot) and len(justification) < MIN_JUSTIFICATION:
+        raise ValidationFailed({"justification": _l(
+            "This budget is above the low-value threshold: explain in at least %(n)s characters why it is needed.",
+            n=MIN_JUSTIFICATION)})
+    pilot.stage_due_on = due_date_for(pilot, AGREEMENT, pilot.stage_entered_at)
+    db.session.add(pilot)
+    if challenge.status in (CLOSED, EVALUATING):
+        before = challenge.status
+        challenge.status = PILOTING
+        record_change(actor, "challenge.piloting", challenge, before={"status": before},
+                      after={"status": PILOTING}, challenge_id=challenge.id)
+    record_change(actor, "pilot.started", pilot, after=snapshot(pilot, "budget", "starts_on", "ends_on", "owner_id"),
+                  challenge_id=challenge.id, payload={"stage": AGREEMENT})
+    db.session.commit()
+    return pilot
+
+
+def approve_budget(actor, pilot_id):
+    """The second pair of eyes on a budget above the low-value threshold."""
+    pilot = get_pilot(actor, pilot_id)
+    permissions.require(actor, "pilot.approve_budget", pilot)
+    if not needs_second_approval(pilot):
+        raise InvalidTransition(str(_l("This budget is under the low-value threshold and needs no approval.")))
+    if pilot.started_by_id == actor.id:
+        raise NotAllowed(str(_l("Someone other than the person who started the pilot must approve its budget.")))
+    if pilot.budget_approved_at is not None:
+        return pilot
+    pilot.budget_approved_by_id = actor.id
+    pilot.budget_approved_at = utcnow()
+    record_change(actor, "pilot.budget_approved", pilot, after={"budget": pilot.budget},
+                  challenge_id=pilot.challenge_id)
+    db.session.commit()
+    return pilot
+
+
+def record_measure_outcome(actor, pilot_id, success_measure_id, *, result, evidence=""):
+    pilot = get_pilot(actor, pilot_id)
+    permissions.require(actor, "pilot.move", pilot)
+    if pilot.stage in OUTCOME_STAGES:
+        raise InvalidTransition(str(_l("The outcome of this pilot is published and can no longer change.")))
+    measure = next((m for m in pilot.challenge.success_measures if m.id == success_measure_id), None)
+    if measure is None:
+        raise NotFound(str(_l("That success measure is not part of this challenge.")))
+    evidence = (evidence or "").strip()
+    errors = {}
+    if result not in MEASURE_RESULTS:
+        errors["result"] = _l("Choose met, partly met or not met.")
+    if not evidence:
+        errors["evidence"] = _l("Give the evidence for this judgement.")
+    elif len(evidence) > MAX_TEXT:
+        errors["evidence"] = _l("The evidence must be %(n)s characters or fewer.", n=lazy(number, MAX_TEXT))
+    if errors:
+        raise ValidationFailed(errors)
+    outcome = next((o for o in pilot.measure_outcomes if o.success_measure_id == measure.id), None)
+    before = snapshot(outcome, "result", "evidence") if outcome else None
+    if outcome is None:
+        outcome = MeasureOutcome(pilot=pilot, success_measure_id=measure.id, result=result, evidence=evidence)
+        db.session.add(outcome)
+    else:
+        outcome.result, outcome.evidence = result, evidence
+    record_change(actor, "pilot.measure_judged", pilot, before=before, after={"measure": measure.id, "result": result},
+                  challenge_id=pilot.challenge_id)
+    db.session.commit()
+    return outcome
+
+
+def write_outcome(actor, pilot_id, *, outcome_summary, lessons_learned="", follow_on_procurement_url=""):
+    pilot = get_pilot(actor, pilot_id)
+    permissions.require(actor, "pilot.move", pilot)
+    if pilot.stage in OUTCOME_STAGES:
+        raise InvalidTransition(str(_l("The outcome of this pilot is published and can no longer change.")))
+    errors = {}
+    summary = (outcome_summary or "").strip()
+    lessons = (lessons_learned or "").strip()
+    url = (follow_on_procurement_url or "").strip()
+    for name, value in (("outcome_summary", summary), ("lessons_learned", lessons)):
+        if len(value) > MAX_TEXT:
+            errors[name] = _l("Write %(n)s characters or fewer.", n=lazy(number, MAX_TEXT))
+    if url and (urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc or len(url) > 500):
+        errors["follow_on_procurement_url"] = _l("Enter a web address starting with https:// or http://.")
+    if errors:
+        raise ValidationFailed(errors)
+    before = snapshot(pilot, "outcome_summary", "lessons_learned", "follow_on_procurement_url")
+    pilot.outcome_summary, pilot.lessons_learned = summary or None, lessons or None
+    pilot.follow_on_procurement_url = url or None
+    record_change(actor, "pilot.outcome_written", pilot, before=before,
+                  after=snapshot(pilot, "outcome_summary", "lessons_learned", "follow_on_procurement_url"),
+                  challenge_id=pilot.challenge_id)
+    db.session.commit()
+    return pilot
+
+
+def record_payment(actor, pilot_id, milestone_id, *, paid_amount, paid_on):
+    pilot = get_pilot(actor, pilot_id)
+    permissions.require(actor, "pilot.move", pilot)
+    milestone = next((m for m in pilot.milestones if m.id == milestone_id), None)
+    if milestone is None:
+        raise NotFound(str(_l("That payment milestone is not part of this pilot.")))
+    errors = {}
+    amount = clean_amount(paid_amount, "paid_amount", errors, maximum=MAX_BUDGET, required=True)
+    if not isinstance(paid_on, date):
+        errors["paid_on"] = _l("Enter the date it was paid.")
+    elif paid_on > utcnow().date() + timedelta(days=1):
+        errors["paid_on"] = _l("A payment date cannot be in the future.")
+    if errors:
+        raise ValidationFailed(errors)
+    before = snapshot(milestone, "paid_amount", "paid_on")
+    milestone.paid_amount, milestone.paid_on = amount, paid_on
+    record_change(actor, "pilot.payment_recorded", pilot, before=before,
+                  after={"milestone": milestone.id, "paid_amount": amount, "paid_on": paid_on},
+                  challenge_id=pilot.challenge_id)
+    db.session.commit()
+    return milestone
+
+
+def post_message(actor, pilot_id, body):
+    """A message between the agency and the company of one pilot; both sides see it."""
+    pilot = get_pilot(actor, pilot_id)
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed({"body": _l("Write your message.")})
+    if len(body) > 5000:
+        raise ValidationFailed({"body": _l("The message must be %(n)s characters or fewer.", n=lazy(number, 5000))})
+    message = PilotMessage(pilot=pilot, author_id=actor.id, body=body)
+    db.session.add(message)
+    record_change(actor, "pilot.message_posted", pilot, challenge_id=pilot.challenge_id,
+                  payload={"author_organisation_id": actor.membership.organisation_id})
+    db.session.commit()
+    return message
+
+
+
+def add_document(actor, pilot_id, *, kind, stream, filename):
+    """Either side uploads a document (the signed agreement, the evaluation report, …) to the pilot."""
+    pilot = get_pilot(actor, pilot_id)
+    if kind not in DOCUMENT_KINDS:
+        raise ValidationFailed({"kind": _l("Choose what kind of document this is.")})
+    if pilot.stage in OUTCOME_STAGES:
+        raise InvalidTransition(str(_l("The outcome of this pilot is published; no more documents can be added.")))
+    stored = uploads.store_upload(stream, filename, allowed=uploads.DOCUMENT_TYPES, field="file")
+    document = PilotDocument(pilot_id=pilot.id, kind=kind, filename=stored.filename, stored_name=stored.stored_name,
+                             content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
+                             uploaded_by_id=actor.id)
+    db.session.add(document)
+    record_change(actor, "pilot.document_added", pilot, after={"kind": kind, "filename": stored.filename,
+                                                               "sha256": stored.sha256},
+                  challenge_id=pilot.challenge_id)
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        uploads.discard(stored.stored_name)
+        raise
+    return document
+
+
+def document_for_download(user, pilot_id, document_id):
+    """The document and where it is stored, only for the agency and the company of this pilot."""
+    pilot = get_pilot(user, pilot_id)
+    document = next((d for d in pilot.documents if d.id == document_id), None)
+    if document is None:
+        raise NotFound(str(_l("We could not find that document.")))
+    return document, uploads.stored_path(document.stored_name)
+
+
+def _with_outcome():
+    return select(Pilot).where(Pilot.stage.in_(OUTCOME_STAGES))
+
+
+def public_follow_on_url(pilot):
+    """The follow-on procurement is published only for an adopted pilot: a stopped one has nothing to follow."""
+    return pilot.follow_on_procurement_url if pilot.stage == ADOPTED else None
+
+
+def public_outcomes(challenge):
+    """Pilots of a challenge that have an outcome, for its public page: what was tried and learned."""
+    return db.session.scalars(
+        _with_outcome().where(Pilot.challenge_id == challenge.id).order_by(Pilot.outcome_published_at)
+    ).all()
+
+
+def all_public_outcomes(page=1, per_page=20):
+    """Every pilot with an outcome, newest first: the open data of what was tried, adopted or stopped."""
+    return paginate(_with_outcome().order_by(Pilot.outcome_published_at.desc(), Pilot.id.desc()), page, per_page)
+
+
+def pilots_of(user, challenge):
+    """The pilots of a challenge this user may open (the agency's staff: all; a company: its own)."""
+    rows = db.session.scalars(select(Pilot).where(Pilot.challenge_id == challenge.id).order_by(Pilot.id)).all()
+    return [pilot for pilot in rows if permissions.can(user, "pilot.view", pilot)]

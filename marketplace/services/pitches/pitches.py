@@ -1,0 +1,413 @@
+"""Pitches: drafting, submitting before the deadline with a receipt, withdrawing, and the seal.
+
+The seal (EU Directive 2014/24, Annex IV): a submitted pitch is seen by its
+company, and by the challenge's agency only after the pitch deadline; never by
+another company. A refused attempt to open a sealed pitch is written to the
+audit trail and answered "not found", exactly like an id that does not exist.
+
+Changes to a submitted pitch, made before the deadline, are submitted at once
+with a new receipt: a company never loses its submission by editing it.
+
+A pitch is written in short steps (`STEPS`); saving a step changes only that
+step's fields, so a draft is saved as the company goes. When a session has
+ended before a step was saved, what was typed is kept for that person alone
+(`keep_unsaved_step`) until they sign in again and save it.
+"""
+import hashlib
+import json
+from datetime import timedelta
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature
+from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from marketplace.extensions import db
+from marketplace.formatting import lazy, number
+from marketplace.models import Challenge, Pitch, PitchAttachment, UnsavedPitchStep, User
+from marketplace.models.challenge import PUBLISHED
+from marketplace.models.pitch import PITCH_DRAFT, PITCH_SUBMITTED, PITCH_WITHDRAWN, RECEIVED_STATUSES
+from marketplace.services import permissions
+from marketplace.services.pitches import uploads
+from marketplace.services.pilots.amounts import parse_amount
+from marketplace.services.challenges.challenges import get_visible
+from marketplace.services.clock import database_now, utcnow
+from marketplace.services.errors import Conflict, InvalidTransition, NotAllowed, NotFound, PitchDeadlinePassed, ValidationFailed
+from marketplace.services.messaging.events import record_audit_only, record_change
+from marketplace.services.signing import timed_serializer
+
+LIMITS = {"title": 200, "summary": 1000, "approach": 10000, "evidence": 10000, "team": 5000}
+TEXT_FIELDS = tuple(LIMITS)
+REQUIRED_TO_SUBMIT = {"title": _l("Give your pitch a title."), "summary": _l("Summarise your pitch."),
+                      "approach": _l("Describe your approach.")}
+INCOMPLETE = _l("Fill in the title, summary and approach before you submit.")
+MAX_ATTACHMENTS = 5
+MAX_PRICE = 100_000_000
+RECEIPT_FIELDS = TEXT_FIELDS + ("trl", "pilot_price", "pilot_duration_weeks")
+# The steps of the pitch form that hold fields, in order, and the fields each one saves.
+STEPS = {"about": ("title", "summary"), "approach": ("approach", "evidence", "trl"),
+         "pilot": ("pilot_price", "pilot_duration_weeks", "team")}
+# How long a step page may stay open and still have what was typed kept after the session ends.
+KEEP_UNSAVED_FOR = timedelta(days=7)
+DRAFT_KEY_SALT = "agora.pitch-draft"
+
+
+def _not_found():
+    return NotFound(str(_l("We could not find that pitch.")))
+
+
+def own_pitch(user, challenge):
+    """The pitch of the user's company for this challenge, if any."""
+    if not permissions.can(user, "challenge.pitch", challenge):
+        return None
+    return db.session.scalar(select(Pitch).where(Pitch.challenge_id == challenge.id,
+                                                 Pitch.company_id == user.membership.organisation_id))
+
+
+def writing(user, slug):
+    """(challenge, the company's pitch or None before its first save), for someone who may pitch for it."""
+    challenge = get_visible(user, slug)
+    permissions.require(user, "challenge.pitch", challenge)
+    return challenge, own_pitch(user, challenge)
+
+
+def open_pitch(user, pitch_id, *, for_update=False):
+    """A pitch this user may read, or NotFound; a refused look at an existing pitch is audited."""
+    query = select(Pitch).where(Pitch.id == pitch_id)
+    if for_update and db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()  # two submits at once: the second waits and sees the first
+    pitch = db.session.scalar(query)
+    if pitch is None:
+        raise _not_found()
+    if not permissions.can(user, "pitch.read", pitch):
+        refuse_sealed(user, pitch)
+    return pitch
+
+
+def refuse_sealed(user, pitch):
+    """Record the refused attempt (it changes no state, so no outbox event), then answer 'not found'."""
+    db.session.rollback()
+    record_audit_only(user if getattr(user, "is_authenticated", False) else None, "pitch.access_refused", "pitches",
+                      pitch.id, challenge_id=pitch.challenge_id,
+                      after={"user_organisation_id": getattr(getattr(user, "membership", None), "organisation_id",
+                                                             None)})
+    db.session.commit()
+    raise _not_found()
+
+
+def _writable(user, pitch_id):
+    pitch = open_pitch(user, pitch_id, for_update=True)
+    if not permissions.can(user, "pitch.write", pitch):
+        raise NotAllowed(str(_l("Only members of the company that wrote this pitch can change it.")))
+    return pitch
+
+
+def _before_deadline(challenge):
+    """The deadline, checked against the database clock at this moment: one clock for every process."""
+    now = database_now()
+    if challenge.status != PUBLISHED or challenge.pitch_deadline is None or now >= challenge.pitch_deadline:
+        raise PitchDeadlinePassed(str(_l("The pitch deadline has passed: pitches can no longer be submitted, "
+                                         "changed or withdrawn.")))
+    return now
+
+
+def _clean(data):
+    """The fields given in `data`, checked and tidied; fields not given are left out (a step saves its own)."""
+    errors, clean = {}, {}
+    for name, limit in LIMITS.items():
+        if name not in data:
+            continue
+        # Browsers send a typed line break as CR LF; one character, as the character count shows it.
+        value = (data.get(name) or "").replace("\r\n", "\n").strip()
+        if len(value) > limit:
+            errors[name] = _l("This must be %(n)s characters or fewer.", n=lazy(number, limit))
+        clean[name] = value
+    for name, low, high, message in (
+            ("trl", 1, 9, _l("Choose a level from 1 to 9.")),
+            ("pilot_duration_weeks", 1, 104, _l("Enter a whole number of weeks from 1 to 104.")),
+            ("pilot_price", 0, MAX_PRICE, _l("Enter a price in whole euro, from 0 to %(max)s.",
+                                             max=lazy(number, MAX_PRICE)))):
+        if name not in data:
+            continue
+        raw = data.get(name)
+        if raw in (None, ""):
+            clean[name] = None
+            continue
+        try:
+            value = _whole_euro(raw) if name == "pilot_price" else int(str(raw).strip())
+            if not low <= value <= high:
+                raise ValueError
+            clean[name] = value
+        except (TypeError, ValueError):
+            errors[name] = message
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
+def _whole_euro(raw):
+    """A price typed as people write amounts (25000, 25.000, 25 000), in whole euro; ValueError otherwise."""
+    value = parse_amount(raw)
+    if value is None or value != value.to_integral_value():
+        raise ValueError(raw)
+    return int(value)
+
+
+def receipt_digest(pitch):
+    """SHA-256 over exactly what was submitted: the fields and the attachments' own digests."""
+    def canonical(name):
+        value = getattr(pitch, name)
+        if value is None:
+            return None
+        if name == "pilot_price":  # the same text whether it comes from the form or the database
+            return str(Decimal(str(value)).quantize(Decimal("0.01")))
+        return str(value)
+
+    document = {
+        "challenge_id": pitch.challenge_id, "company_id": pitch.company_id,
+        **{name: canonical(name) for name in RECEIPT_FIELDS},
+        "attachments": sorted(a.sha256 for a in pitch.attachments),
+    }
+    canonical = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def verify_receipt(pitch):
+    return pitch.receipt_digest is not None and pitch.receipt_digest == receipt_digest(pitch)
+
+
+def missing_for_submission(pitch):
+    """{field: message} for what the pitch still needs before it can be submitted."""
+    return {name: message for name, message in REQUIRED_TO_SUBMIT.items()
+            if pitch is None or not getattr(pitch, name)}
+
+
+def step_of(field):
+    return next(step for step, fields in STEPS.items() if field in fields)
+
+
+def step_states(pitch):
+    """{step: 'completed' | 'started' | 'not_started'}: every field of the step filled, some, or none."""
+    states = {}
+    for step, fields in STEPS.items():
+        filled = sum(1 for name in fields if pitch is not None and getattr(pitch, name) not in (None, ""))
+        states[step] = "completed" if filled == len(fields) else "started" if filled else "not_started"
+    return states
+
+
+def _issue_receipt(actor, pitch, now, action):
+    missing = missing_for_submission(pitch)
+    if missing:
+        raise ValidationFailed(missing, message=str(INCOMPLETE))
+    before = {"status": pitch.status, "receipt_digest": pitch.receipt_digest}
+    db.session.flush()
+    pitch.status = PITCH_SUBMITTED
+    pitch.submitted_at = now
+    pitch.withdrawn_at = None
+    pitch.receipt_digest = receipt_digest(pitch)
+    record_change(actor, action, pitch, before=before,
+                  after={"status": PITCH_SUBMITTED, "submitted_at": now, "receipt_digest": pitch.receipt_digest},
+                  challenge_id=pitch.challenge_id)
+
+
+def save_draft(user, slug, data, *, step=None):
+    """Create or change the company's pitch; a submitted one is re-submitted with a new receipt.
+
+    Only the fields in `data` change; with `step`, exactly that step's fields,
+    and what the person typed into that step before a session ended is forgotten.
+    Saving what is already there changes nothing (and issues no new receipt).
+    """
+    return write_pitch(user, slug, data, step=step)[0]
+
+
+def write_pitch(user, slug, data, *, step=None):
+    """`save_draft`, also telling whether the pitch is new: (pitch, created)."""
+    if step is not None:
+        if step not in STEPS:
+            raise NotFound(str(_l("We could not find that step.")))
+        data = {name: data.get(name) for name in STEPS[step]}
+    challenge, pitch = writing(user, slug)
+    clean = _clean(data)
+    now = _before_deadline(challenge)
+    created = pitch is None
+    try:
+        if created:
+            pitch = Pitch(challenge_id=challenge.id, company_id=user.membership.organisation_id,
+                          created_by_id=user.id, status=PITCH_DRAFT, **clean)
+            db.session.add(pitch)
+            record_change(user, "pitch.created", pitch, challenge_id=challenge.id)
+        else:
+            pitch = _writable(user, pitch.id)
+            changed = {name: value for name, value in clean.items() if getattr(pitch, name) != value}
+            for name, value in changed.items():
+                setattr(pitch, name, value)
+            if changed and pitch.status == PITCH_SUBMITTED:
+                _issue_receipt(user, pitch, now, "pitch.resubmitted")
+        if step is not None:
+            _forget_unsaved(user, challenge.id, step)
+        db.session.commit()
+    except ValidationFailed:
+        db.session.rollback()  # a submitted pitch may not lose what submission needs: nothing changes
+        raise
+    except IntegrityError:
+        # A colleague started the company's pitch at the same moment: one pitch per company.
+        db.session.rollback()
+        raise Conflict(str(_l("Your company already has a pitch for this challenge. Open it and try again."))) \
+            from None
+    return pitch, created
+
+
+def draft_key(user, challenge):
+    """A signed note of who is writing which pitch, carried by each step page.
+
+    When the session has ended by the time the step is posted, it proves who
+    typed it, so what they typed can be kept for them and for no one else.
+    """
+    return timed_serializer(DRAFT_KEY_SALT).dumps({"user": user.id, "challenge": challenge.id})
+
+
+def keep_unsaved_step(key, slug, step, typed):
+    """Keep what was typed into a step whose session had ended; the person it belongs to, or None.
+
+    Nothing is kept without a genuine, recent draft key for this challenge, or
+    for someone who may no longer pitch. Nothing is saved to the pitch: the
+    person sees it again after signing in, checks it and saves it themselves.
+    """
+    try:
+        claim = timed_serializer(DRAFT_KEY_SALT).loads(key or "", max_age=KEEP_UNSAVED_FOR.total_seconds())
+    except BadSignature:
+        return None
+    if step not in STEPS or not isinstance(claim, dict):
+        return None
+    challenge = db.session.scalar(select(Challenge).where(Challenge.slug == slug))
+    user = db.session.get(User, claim.get("user")) if isinstance(claim.get("user"), int) else None
+    if challenge is None or challenge.id != claim.get("challenge") or user is None \
+            or not permissions.can(user, "challenge.pitch", challenge):
+        return None
+    # Twice the limit keeps anything a person could have typed, and bounds what a hostile post can store.
+    kept = {name: str(typed.get(name) or "")[:2 * LIMITS.get(name, 16)] for name in STEPS[step]}
+    _forget_unsaved(user, challenge.id, step)
+    db.session.add(UnsavedPitchStep(user_id=user.id, challenge_id=challenge.id, step=step, typed=kept))
+    db.session.commit()
+    return user
+
+
+def unsaved_step(user, challenge, step):
+    """What this person typed into this step before their session ended, if it is still kept: {field: text}."""
+    kept = db.session.scalar(select(UnsavedPitchStep).where(
+        UnsavedPitchStep.user_id == user.id, UnsavedPitchStep.challenge_id == challenge.id,
+        UnsavedPitchStep.step == step, UnsavedPitchStep.kept_at > utcnow() - KEEP_UNSAVED_FOR))
+    return dict(kept.typed) if kept is not None else None
+
+
+def discard_unsaved_step(user, challenge, step):
+    _forget_unsaved(user, challenge.id, step)
+    db.session.commit()
+
+
+def _forget_unsaved(user, challenge_id, step):
+    """Remove this person's kept text for the step, and anyone's that has grown too old."""
+    db.session.execute(delete(UnsavedPitchStep).where(or_(
+        and_(UnsavedPitchStep.user_id == user.id, UnsavedPitchStep.challenge_id == challenge_id,
+             UnsavedPitchStep.step == step),
+        UnsavedPitchStep.kept_at <= utcnow() - KEEP_UNSAVED_FOR)))
+
+
+def awaits_submission(pitch):
+    """A draft or a withdrawn pitch, which the company submits with the button (a submitted one is
+    submitted again each time it is saved)."""
+    return pitch.status in (PITCH_DRAFT, PITCH_WITHDRAWN)
+
+
+def submit_pitch(user, pitch_id):
+    pitch = _writable(user, pitch_id)
+    now = _before_deadline(pitch.challenge)
+    if pitch.status not in (PITCH_DRAFT, PITCH_WITHDRAWN, PITCH_SUBMITTED):
+        raise InvalidTransition(str(_l("This pitch has already been decided on.")))
+    _issue_receipt(user, pitch, now, "pitch.submitted" if pitch.status != PITCH_SUBMITTED else "pitch.resubmitted")
+    db.session.commit()
+    return pitch
+
+
+def withdraw_pitch(user, pitch_id):
+    pitch = _writable(user, pitch_id)
+    now = _before_deadline(pitch.challenge)
+    if pitch.status != PITCH_SUBMITTED:
+        raise InvalidTransition(str(_l("Only a submitted pitch can be withdrawn.")))
+    pitch.status = PITCH_WITHDRAWN
+    pitch.withdrawn_at = now
+    record_change(user, "pitch.withdrawn", pitch, before={"status": PITCH_SUBMITTED},
+                  after={"status": PITCH_WITHDRAWN, "withdrawn_at": now}, challenge_id=pitch.challenge_id)
+    db.session.commit()
+    return pitch
+
+
+def pitches_of_company(organisation_id):
+    """Every pitch of one company, most recently changed first."""
+    return db.session.scalars(select(Pitch).where(Pitch.company_id == organisation_id)
+                              .order_by(Pitch.updated_at.desc(), Pitch.id.desc())).all()
+
+
+def own_pitches(user):
+    """The pitches of the user's own company (the API's list); nobody else's, ever."""
+    permissions.require(user, "pitch.list_own")
+    return pitches_of_company(user.membership.organisation_id)
+
+
+def pitches_for_agency(user, challenge):
+    """The received pitches, for the challenge's agency once the deadline has passed; None while sealed."""
+    if not permissions.can(user, "challenge.read_pitches", challenge):
+        raise NotFound(str(_l("We could not find that challenge.")))
+    if challenge.pitch_deadline is None or challenge.pitch_deadline > utcnow():
+        return None
+    return db.session.scalars(
+        select(Pitch).where(Pitch.challenge_id == challenge.id, Pitch.status.in_(RECEIVED_STATUSES))
+        .order_by(Pitch.submitted_at)
+    ).all()
+
+
+def add_attachment(user, pitch_id, *, stream, filename):
+    pitch = _writable(user, pitch_id)
+    now = _before_deadline(pitch.challenge)
+    if len(pitch.attachments) >= MAX_ATTACHMENTS:
+        raise ValidationFailed({"file": _l("A pitch can have at most %(n)s attachments.", n=MAX_ATTACHMENTS)})
+    stored = uploads.store_upload(stream, filename, field="file")
+    attachment = PitchAttachment(filename=stored.filename, stored_name=stored.stored_name,
+                                 content_type=stored.content_type, size=stored.size, sha256=stored.sha256)
+    pitch.attachments.append(attachment)
+    record_change(user, "pitch.attachment_added", pitch, after={"filename": stored.filename, "sha256": stored.sha256},
+                  challenge_id=pitch.challenge_id)
+    if pitch.status == PITCH_SUBMITTED:
+        _issue_receipt(user, pitch, now, "pitch.resubmitted")
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        uploads.discard(stored.stored_name)
+        raise
+    return attachment
+
+
+def remove_attachment(user, pitch_id, attachment_id):
+    pitch = _writable(user, pitch_id)
+    now = _before_deadline(pitch.challenge)
+    attachment = next((a for a in pitch.attachments if a.id == attachment_id), None)
+    if attachment is None:
+        raise NotFound(str(_l("We could not find that attachment.")))
+    stored_name = attachment.stored_name
+    pitch.attachments.remove(attachment)
+    record_change(user, "pitch.attachment_removed", pitch, before={"filename": attachment.filename},
+                  challenge_id=pitch.challenge_id)
+    if pitch.status == PITCH_SUBMITTED:
+        _issue_receipt(user, pitch, now, "pitch.resubmitted")
+    db.session.commit()
+    uploads.discard(stored_name)
+
+
+def attachment_for_download(user, pitch_id, attachment_id):
+    pitch = open_pitch(user, pitch_id)
+    attachment = next((a for a in pitch.attachments if a.id == attachment_id), None)
+    if attachment is None:
+        raise NotFound(str(_l("We could not find that attachment.")))
+    return attachment, uploads.stored_path(attachment.stored_name)
