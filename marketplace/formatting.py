@@ -8,35 +8,49 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from babel import Locale
+from babel.dates import get_timezone_location, get_timezone_name
 from babel.units import format_unit
 from flask_babel import (LazyString, format_currency, format_date, format_datetime, format_decimal,
-                         format_time, get_locale)
+                         format_time, get_locale, get_timezone)
 
 
-def localtime(value, format="medium"):
-    """A stored UTC datetime shown in the reader's zone, to the minute, with the zone's name.
+# One way to write a day in each language: the month in words, so "12/11" is never read as 11 December.
+DAY_PATTERNS = {"de": "d. MMMM y"}
+DAY_PATTERN = "d MMMM y"
 
-    Seconds ("7:23:00 PM") make a date harder to read and say nothing a reader needs: deadlines are set to
-    the minute, and a pitch receipt gives the exact instant separately (`utc_timestamp`).
+
+def _day_pattern():
+    return DAY_PATTERNS.get(str(get_locale() or "en").split("_")[0], DAY_PATTERN)
+
+
+def localtime(value):
+    """A stored UTC datetime in the reader's zone and language, to the minute: "12 November 2026, 22:51".
+
+    The zone is said once per page (the footer, `zone_name`), not after every value; seconds say nothing a
+    reader needs (deadlines are set to the minute; a receipt gives the exact instant with `utc_timestamp`).
     """
     if not isinstance(value, datetime):
         return ""
-    # How the language joins a date and a time ("{1}, {0}", "{1} 'à' {0}"), as Babel's own formats do.
-    joined = (get_locale() or Locale("en")).datetime_formats[format].replace("'", "")
-    zone = format_datetime(value, "zzzz" if format == "full" else "z")
-    return joined.replace("{0}", f"{time_of_day(value)} {zone}").replace("{1}", format_date(value, format))
+    return f"{format_date(value, _day_pattern())}, {time_of_day(value)}"
 
 
 def time_of_day(value):
-    """Only the time of a stored UTC datetime, in the reader's zone ("Saved at 5:23 PM")."""
-    return format_time(value, "short")
+    """Only the time of a stored UTC datetime, in the reader's zone, on the 24-hour clock ("17:23")."""
+    return format_time(value, "HH:mm")
 
 
-def day(value, format="medium"):
-    """A calendar date (a pilot's start, a payment's due day), as the reader's language writes it."""
+def day(value):
+    """A calendar date (a pilot's start, a payment's due day): "14 March 2030", "14. März 2030"."""
     if not isinstance(value, date):
         return ""
-    return format_date(value, format)
+    return format_date(value, _day_pattern())
+
+
+def zone_name():
+    """The reader's time zone as their language names it, with its place: "Central European Time (Brussels)"."""
+    zone = get_timezone()
+    locale = get_locale() or Locale("en")
+    return f"{get_timezone_name(zone, width='long', locale=locale)} ({get_timezone_location(zone, locale=locale, return_city=True)})"
 
 
 def rfc3339(value):

@@ -37,4 +37,4 @@ def register(app):
             from ..services.messaging.notifications import unread_count
 
             unread = unread_count(current_user)
-        return {"unread_notifications": unread, "current_timezone": get_timezone()}
+        return {"unread_notifications": unread, "current_timezone": formatting.zone_name()}

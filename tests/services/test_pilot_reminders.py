@@ -60,11 +60,16 @@ def test_only_running_pilots_past_their_end_move_by_themselves(pilot):
     assert pilot_reminders.advance_ended_pilots(today=pilot.ends_on + timedelta(days=1)) == 0
 
 
-@pytest.mark.parametrize("language,written", [("en", "{d:%b} {d.day}, {d.year}"), ("de", "{d:%d}.{d:%m}.{d.year}")])
+GERMAN_MONTHS = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+                 "November", "Dezember"]
+
+
+@pytest.mark.parametrize("language,written", [("en", "{d.day} {d:%B} {d.year}"), ("de", "{d.day}. {month} {d.year}")])
 def test_the_due_date_is_written_in_the_recipients_language(pilot, language, written):
     pilot, officer, _, _ = pilot
     officer.locale = language
     db.session.commit()
     pilot_reminders.remind_due_stages(today=pilot.stage_due_on - timedelta(days=1))
     notice = db.session.scalars(select(Notification).where(Notification.user_id == officer.id)).one()
-    assert written.format(d=pilot.stage_due_on) in notice.title
+    due = pilot.stage_due_on
+    assert written.format(d=due, month=GERMAN_MONTHS[due.month - 1]) in notice.title

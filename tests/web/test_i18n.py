@@ -80,10 +80,10 @@ def test_a_signed_in_switch_needs_the_form_token(app, client, login, f):
 
 
 @pytest.mark.parametrize("language,money,deadline", [
-    ("en", "€5,000 – €20,000", "Mar 14, 2030"),
+    ("en", "€5,000 – €20,000", "14 March 2030"),
     ("fr", "5\u202f000\xa0€ – 20\u202f000\xa0€", "14 mars 2030"),
-    ("nl", "€\xa05.000 – €\xa020.000", "14 mrt 2030"),
-    ("de", "5.000\xa0€ – 20.000\xa0€", "14.03.2030"),
+    ("nl", "€\xa05.000 – €\xa020.000", "14 maart 2030"),
+    ("de", "5.000\xa0€ – 20.000\xa0€", "14. März 2030"),
 ])
 def test_dates_and_money_are_written_as_the_language_writes_them(client, f, language, money, deadline):
     f.Challenge(budget_min=Decimal(5000), budget_max=Decimal(20000),
