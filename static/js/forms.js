@@ -44,3 +44,13 @@
     update(false);
   });
 })();
+
+// After a refused submit, focus goes to the summary of what to fix (the page also asks for it with
+// `autofocus`; this covers a browser that ignores that on a non-form element).
+(function () {
+  "use strict";
+  var summary = document.querySelector(".error-summary");
+  if (summary && (document.activeElement === null || document.activeElement === document.body)) {
+    summary.focus();
+  }
+})();

@@ -1,5 +1,7 @@
 """Every string a French reader is shown is in the French catalogue, whatever the extraction command saw.
 
+The same walk checks that no page answers 500 and no attribute is written from a missing value (="None").
+
 tests/test_translations.py checks the catalogues against what `pybabel extract` finds; a string the
 extraction misses (a keyword it does not know, a template type it skips, a `{% do %}` it cannot parse)
 would pass there and still be English on a French page. Here the demo world is walked in French as each
@@ -87,6 +89,8 @@ def _walk(app, client, recorder, starts):
         if response.status_code >= 500:
             errors.append(f"{response.status_code} {path}")
         if response.mimetype == "text/html":
+            if '="None"' in response.get_data(as_text=True):  # an attribute written from a missing value
+                errors.append(f'an attribute ="None" on {path}')
             queue.extend(LINK.findall(response.get_data(as_text=True).replace("&amp;", "&")))
     return per_route, errors
 
