@@ -35,7 +35,8 @@ class MeasureOutcomeForm(FlaskForm):
 class OutcomeForm(FlaskForm):
     outcome_summary = TextAreaField(_l("Outcome summary (public)"), validators=[Length(max=10000)])
     lessons_learned = TextAreaField(_l("Lessons learned (public)"), validators=[Length(max=10000)],
-                                    description=_l("A stop is a result too: say what others can learn from it."))
+                                    description=_l("Asked of every outcome: what worked and what did not, so "
+                                                    "that other agencies can learn from it. A stop is a result too."))
     follow_on_procurement_url = StringField(_l("Link to the follow-on procurement (if adopted)"),
                                             validators=[Optional(), URL(), Length(max=500)])
 

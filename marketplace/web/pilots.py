@@ -11,7 +11,8 @@ from ..models import Membership, Pitch, User
 from ..services import permissions
 from ..services.pilots import pilots
 from ..services.errors import NotFound, ValidationFailed
-from ..services.pilots.pilot_workflow import STAGE_LABELS, available_moves, move_pilot, needs_second_approval
+from ..services.pilots.pilot_workflow import (STAGE_LABELS, available_moves, move_pilot, needs_second_approval,
+                                              note_needed, outcome_justification)
 
 bp = Blueprint("pilots", __name__)
 
@@ -20,6 +21,7 @@ bp = Blueprint("pilots", __name__)
 def pilot_helpers():
     """For the challenge page's pilot section."""
     return {"pilot_outcomes": pilots.public_outcomes, "public_follow_on_url": pilots.public_follow_on_url,
+            "outcome_justification": outcome_justification,
             "my_pilots": lambda c: pilots.pilots_of(current_user, c)}
 
 
@@ -35,6 +37,7 @@ def _page(pilot, status=200, **forms):
     return render_template(
         "pilots/show.html", pilot=pilot, stage_labels=STAGE_LABELS, may_move=may_move,
         moves=available_moves(current_user, pilot),
+        note_reasons={t.target: note_needed(pilot, t) for t in {move[0] for move in available_moves(current_user, pilot)}},
         needs_approval=needs_second_approval(pilot),
         may_approve=permissions.can(current_user, "pilot.approve_budget", pilot)
         and pilot.started_by_id != current_user.id,

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from marketplace.extensions import db
 from marketplace.models import AuditEvent, MeasureOutcome, OutboxEvent, Pilot, PilotDocument, PilotStageChange
 from marketplace.models.pilot import (
-    ADOPTED, AGREEMENT, EVALUATION, EVALUATION_REPORT, EXTENDED, MET, PILOT_STAGES, RUNNING, SIGNED_AGREEMENT,
-    STOPPED,
+    ADOPTED, AGREEMENT, EVALUATION, EVALUATION_REPORT, EXTENDED, MET, PARTLY_MET, PILOT_STAGES, RUNNING,
+    SIGNED_AGREEMENT, STOPPED,
 )
 from marketplace.services.pilots import pilot_workflow
 from marketplace.services.clock import utcnow
@@ -255,3 +255,33 @@ def test_two_officers_moving_at_once_one_wins_and_the_other_is_told(pilot_world,
     winner = next(t for t, v in results.items() if v == "moved")
     assert final.stage == winner
     assert len(db.session.scalars(select(PilotStageChange)).all()) == 1
+
+
+def test_an_adoption_says_what_was_learned_and_why_when_the_evidence_falls_short(pilot_world):
+    pilot, people = pilot_world
+    _put_in(pilot, EVALUATION)
+    _ready_for_outcome(pilot)
+    pilot.lessons_learned = ""
+    db.session.commit()
+    with pytest.raises(InvalidTransition) as refused:
+        move_pilot(people["officer"], pilot.id, ADOPTED)
+    assert "lessons learned" in refused.value.message
+    pilot.lessons_learned = "Texts beat calls."
+    pilot.measure_outcomes[0].result = PARTLY_MET
+    db.session.commit()
+    adopt = pilot_workflow.TRANSITIONS_BY_MOVE[(EVALUATION, ADOPTED)]
+    assert "partly met or not met" in str(pilot_workflow.note_needed(pilot, adopt))
+    with pytest.raises(InvalidTransition) as refused:
+        move_pilot(people["officer"], pilot.id, ADOPTED)
+    assert "why the solution is adopted" in refused.value.message
+    move_pilot(people["officer"], pilot.id, ADOPTED, note="The remaining gap closes with the winter timetable.")
+    assert pilot_workflow.outcome_justification(db.session.get(Pilot, pilot.id)) == \
+        "The remaining gap closes with the winter timetable."
+
+
+def test_an_adoption_with_every_measure_met_needs_no_note_and_publishes_none(pilot_world):
+    pilot, people = pilot_world
+    _put_in(pilot, EVALUATION)
+    _ready_for_outcome(pilot)
+    move_pilot(people["officer"], pilot.id, ADOPTED, note="Signed off by the board.")
+    assert pilot_workflow.outcome_justification(db.session.get(Pilot, pilot.id)) is None

@@ -137,6 +137,7 @@ def test_outcomes_per_measure_then_adoption_completes_the_challenge(selected):
         pilots.write_outcome(people["officer"], pilot.id, outcome_summary="Good",
                              follow_on_procurement_url="javascript:alert(1)")
     pilots.write_outcome(people["officer"], pilot.id, outcome_summary="It worked.",
+                         lessons_learned="Start with the districts that report most.",
                          follow_on_procurement_url="https://procurement.example.org/notice/1")
     with pytest.raises(NotAllowed):
         pilots.write_outcome(people["company"], pilot.id, outcome_summary="We say it worked.")

@@ -38,7 +38,9 @@ def test_who_sees_the_pilot_page(client, login, world, who, status):
     assert response.status_code == status
     if status == 200:
         assert pilot.pitch.title in response.text
-        assert ('name="target"' in response.text) == (who == "officer")
+        # The agreement is not signed yet: the officer sees the move and what it waits for, not a button that fails.
+        assert ("Not available yet." in response.text) == (who == "officer")
+        assert 'name="target"' not in response.text
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client, world):
@@ -167,3 +169,20 @@ def test_starting_a_pilot_through_the_form(client, login, world, f):
     assert good.status_code == 302
     login(people["company"])
     assert client.get(f"/pitches/{second.id}/pilot").status_code == 404
+
+
+def test_a_move_that_waits_for_its_checklist_offers_no_button_and_a_ready_one_does(client, login, world):
+    from marketplace.models.pilot import SIGNED_AGREEMENT
+    from marketplace.models import PilotDocument
+
+    pilot, _, people = world
+    login(people["officer"])
+    page = client.get(f"/pilots/{pilot.id}").text
+    assert "The signed pilot agreement is uploaded" in page and 'value="running"' not in page
+    db.session.add(PilotDocument(pilot_id=pilot.id, kind=SIGNED_AGREEMENT, filename="agreement.pdf",
+                                 stored_name="x" * 32, content_type="application/pdf", size=10, sha256="0" * 64,
+                                 uploaded_by_id=people["officer"].id))
+    pilot.budget_approved_at = pilot.created_at
+    db.session.commit()
+    page = client.get(f"/pilots/{pilot.id}").text
+    assert 'value="running"' in page and "Not available yet." not in page

@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from marketplace.extensions import db
 from marketplace.formatting import lazy, number
 from marketplace.models.challenge import COMPLETED, PILOTING
-from marketplace.models.pilot import ADOPTED, AGREEMENT, EVALUATION, EVALUATION_REPORT, EXTENDED, OUTCOME_STAGES, RUNNING, SIGNED_AGREEMENT, STOPPED, Pilot, PilotStageChange
+from marketplace.models.pilot import ADOPTED, AGREEMENT, EVALUATION, EVALUATION_REPORT, EXTENDED, MET, OUTCOME_STAGES, RUNNING, SIGNED_AGREEMENT, STOPPED, Pilot, PilotStageChange
 from marketplace.services import permissions
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import InvalidTransition, NotFound, StaleState
@@ -75,6 +75,11 @@ END_DATE_AHEAD = Check(
 )
 
 
+def measures_short_of_met(pilot):
+    """The success measures judged partly met or not met: an adoption against them must say why."""
+    return [outcome for outcome in pilot.measure_outcomes if outcome.result != MET]
+
+
 @dataclass(frozen=True)
 class Transition:
     source: str
@@ -84,14 +89,25 @@ class Transition:
     # The worker may make this move on its own (no person behind it).
     automatic: bool = False
     notes_required: bool = False
+    # A note asked for only in some cases: callable(pilot) -> the reason a note is needed, or None.
+    note_required_when: object = None
+
+
+def _adopted_against_the_evidence(pilot):
+    if measures_short_of_met(pilot):
+        return _l("Some success measures were judged partly met or not met: say in the note why the solution is "
+                  "adopted all the same. The note is published with the outcome.")
+    return None
 
 
 TRANSITIONS = (
     Transition(AGREEMENT, RUNNING, _l("Start the pilot"), (SIGNED_AGREEMENT_UPLOADED, BUDGET_CLEARED)),
     Transition(RUNNING, EVALUATION, _l("Move to evaluation"), automatic=True),
     Transition(EXTENDED, EVALUATION, _l("Move to evaluation"), automatic=True),
+    # Lessons are asked of an adopted pilot too: what worked is learning as much as what failed.
     Transition(EVALUATION, ADOPTED, _l("Adopt the solution"),
-               (EVALUATION_REPORT_UPLOADED, MEASURES_JUDGED, OUTCOME_WRITTEN)),
+               (EVALUATION_REPORT_UPLOADED, MEASURES_JUDGED, OUTCOME_WRITTEN, LESSONS_WRITTEN),
+               note_required_when=_adopted_against_the_evidence),
     Transition(EVALUATION, EXTENDED, _l("Extend the pilot"), (EVALUATION_REPORT_UPLOADED, END_DATE_AHEAD),
                notes_required=True),
     Transition(EVALUATION, STOPPED, _l("Stop the pilot"),
@@ -107,6 +123,23 @@ def transitions_from(stage):
 def open_checks(pilot, transition):
     """The checklist items of a move that do not pass yet."""
     return [check for check in transition.checks if not check.passes(pilot)]
+
+
+def note_needed(pilot, transition):
+    """Why this move needs a note from the person making it, or None when the note is optional."""
+    if transition.notes_required:
+        return _l("Say why, in the note, before you make this move.")
+    if transition.note_required_when is not None:
+        return transition.note_required_when(pilot)
+    return None
+
+
+def outcome_justification(pilot):
+    """The note with which a pilot was adopted although some measures fell short: public with the outcome."""
+    if pilot.stage != ADOPTED or not measures_short_of_met(pilot):
+        return None
+    moves = [change for change in pilot.stage_changes if change.to_stage == ADOPTED and change.note]
+    return moves[-1].note if moves else None
 
 
 def needs_second_approval(pilot):
@@ -154,8 +187,9 @@ def move_pilot(actor, pilot_id, target, *, note="", expected_version=None):
     if actor is None and not transition.automatic:
         raise InvalidTransition(str(_l("Only a person can make this move.")))
     note = (note or "").strip()
-    if transition.notes_required and not note:
-        raise InvalidTransition(str(_l("Say why, in the note, before you make this move.")))
+    reason_for_note = note_needed(pilot, transition)
+    if reason_for_note is not None and not note:
+        raise InvalidTransition(str(reason_for_note))
     if len(note) > 5000:
         raise InvalidTransition(str(_l("The note must be %(n)s characters or fewer.", n=lazy(number, 5000))))
     missing = open_checks(pilot, transition)
