@@ -47,6 +47,12 @@ class PaymentForm(FlaskForm):
     paid_on = DateField(_l("Paid on"), validators=[DataRequired(_l("Enter the date it was paid."))])
 
 
+class BudgetIncreaseForm(FlaskForm):
+    amount = AmountField(_l("Increase by"), places=2, validators=[DataRequired(_l("Enter an amount."))])
+    justification = TextAreaField(_l("Why the pilot needs more"), validators=[Length(max=10000)],
+                                  description=_l("A second person approves the increase before payments can use it."))
+
+
 class MessageForm(FlaskForm):
     body = TextAreaField(_l("Message"), validators=[DataRequired(_l("Write your message.")), Length(max=5000)])
 

@@ -10,7 +10,8 @@ from .organisation import Invitation, Membership, Organisation, Solution, organi
 from .outbox import OutboxEvent
 from .pitch import Pitch, PitchAttachment, UnsavedPitchStep
 from .pitch_session import PitchSessionSlot
-from .pilot import MeasureOutcome, PaymentMilestone, Pilot, PilotDocument, PilotMessage, PilotStageChange
+from .pilot import (MeasureOutcome, PaymentMilestone, Pilot, PilotBudgetIncrease, PilotDocument, PilotMessage,
+                    PilotStageChange)
 from .user import User
 
 __all__ = [

@@ -69,6 +69,7 @@ class Pilot(db.Model):
     )
     stage_changes = relationship("PilotStageChange", back_populates="pilot", order_by="PilotStageChange.id")
     measure_outcomes = relationship("MeasureOutcome", back_populates="pilot", cascade="all, delete-orphan")
+    budget_increases = relationship("PilotBudgetIncrease", back_populates="pilot", order_by="PilotBudgetIncrease.id")
     messages = relationship("PilotMessage", back_populates="pilot", order_by="PilotMessage.id")
 
     def has_document(self, kind):
@@ -156,3 +157,22 @@ class PilotMessage(db.Model):
 
     pilot = relationship("Pilot", back_populates="messages")
     author = relationship("User")
+
+
+class PilotBudgetIncrease(db.Model):
+    """More money for a running pilot: asked with a reason by one person, approved by another."""
+
+    __tablename__ = "pilot_budget_increases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pilot_id: Mapped[int] = mapped_column(ForeignKey("pilots.id", ondelete="CASCADE"), index=True)
+    amount = mapped_column(Numeric(14, 2), nullable=False)
+    justification: Mapped[str] = mapped_column(Text)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    requested_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    approved_at = mapped_column(UTCDateTime, nullable=True)
+
+    pilot = relationship("Pilot", back_populates="budget_increases")
+    requested_by = relationship("User", foreign_keys=[requested_by_id])
+    approved_by = relationship("User", foreign_keys=[approved_by_id])

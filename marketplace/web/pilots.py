@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..forms import apply_domain_errors
-from ..forms.pilots import DocumentForm, MeasureOutcomeForm, MessageForm, MoveForm, OutcomeForm, PaymentForm, StartPilotForm
+from ..forms.pilots import (BudgetIncreaseForm, DocumentForm, MeasureOutcomeForm, MessageForm, MoveForm, OutcomeForm,
+                            PaymentForm, StartPilotForm)
 from ..models import Membership, Pitch, User
 from ..services import permissions
 from ..services.pilots import pilots
@@ -31,6 +32,7 @@ def _page(pilot, status=200, **forms):
         "document_form": DocumentForm(formdata=None), "message_form": MessageForm(formdata=None),
         "outcome_form": OutcomeForm(formdata=None, obj=pilot), "move_form": MoveForm(formdata=None),
         "payment_form": PaymentForm(formdata=None), "measure_form": MeasureOutcomeForm(formdata=None),
+        "increase_form": BudgetIncreaseForm(formdata=None),
     }
     defaults.update(forms)
     may_move = permissions.can(current_user, "pilot.move", pilot)
@@ -41,7 +43,8 @@ def _page(pilot, status=200, **forms):
         needs_approval=needs_second_approval(pilot),
         may_approve=permissions.can(current_user, "pilot.approve_budget", pilot)
         and pilot.started_by_id != current_user.id,
-        outcomes={o.success_measure_id: o for o in pilot.measure_outcomes},
+        may_approve_increases=permissions.can(current_user, "pilot.approve_budget", pilot),
+        outcomes={o.success_measure_id: o for o in pilot.measure_outcomes}, money=pilots.money_of(pilot),
         failed=forms, form=next(iter(forms.values()), None), **defaults,
     ), status
 
@@ -126,6 +129,22 @@ def payment(pilot_id, milestone_id):
     return _post_form(pilot_id, PaymentForm(), "payment_form", lambda pilot, form: pilots.record_payment(
         current_user, pilot.id, milestone_id, paid_amount=form.paid_amount.data, paid_on=form.paid_on.data),
         _("The payment is recorded."), "payments", action="pilot.move")
+
+
+@bp.post("/pilots/<int:pilot_id>/budget-increases")
+@login_required
+def request_budget_increase(pilot_id):
+    return _post_form(pilot_id, BudgetIncreaseForm(), "increase_form", lambda pilot, form: pilots.request_budget_increase(
+        current_user, pilot.id, amount=form.amount.data, justification=form.justification.data),
+        _("The budget increase is asked for. A second person must approve it."), "money", action="pilot.move")
+
+
+@bp.post("/pilots/<int:pilot_id>/budget-increases/<int:increase_id>/approve")
+@login_required
+def approve_budget_increase(pilot_id, increase_id):
+    pilots.approve_budget_increase(current_user, pilot_id, increase_id)
+    flash(_("The budget increase is approved."), "success")
+    return redirect(url_for(".show", pilot_id=pilot_id, _anchor="money"))
 
 
 @bp.post("/pilots/<int:pilot_id>/messages")

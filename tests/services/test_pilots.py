@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.models import AuditEvent, Pilot, PilotDocument
+from marketplace.models import AuditEvent, PaymentMilestone, Pilot, PilotDocument
 from marketplace.models.pilot import ADOPTED, AGREEMENT, EVALUATION, EVALUATION_REPORT, MET, STOPPED
 from marketplace.services.pilots import pilots
 from marketplace.services.clock import utcnow
@@ -180,3 +180,61 @@ def test_payments_and_messages(selected):
         pilots.post_message(people["company"], pilot.id, "x" * 5001)
     with pytest.raises(NotFound):
         pilots.post_message(people["stranger"], pilot.id, "Hello")
+
+
+def _paying_pilot(selected, f):
+    """A running pilot of €20,000 with two milestones of €10,000."""
+    pitch, people = selected
+    pilot = pilots.start_pilot(people["officer"], pitch.id, budget="20000", starts_on=date.today(),
+                               ends_on=date.today() + timedelta(days=60), owner_id=people["officer"].id,
+                               milestones=[("Start", "10000", None), ("End", "10000", None)])
+    return pilot, people
+
+
+def test_money_adds_up_and_a_payment_above_the_approved_budget_is_refused(selected, f):
+    pilot, people = _paying_pilot(selected, f)
+    first, second = pilot.milestones
+    pilots.record_payment(people["officer"], pilot.id, first.id, paid_amount="12000", paid_on=date.today())
+    money = pilots.money_of(pilot)
+    assert (money.approved, money.planned, money.paid, money.remaining) == (20000, 20000, 12000, 8000)
+    with pytest.raises(ValidationFailed) as refused:
+        pilots.record_payment(people["officer"], pilot.id, second.id, paid_amount="10000", paid_on=date.today())
+    assert "above the approved budget" in str(refused.value.errors["paid_amount"])
+    assert db.session.get(PaymentMilestone, second.id).paid_amount is None  # nothing half-written
+    # Correcting the first payment is not counted twice.
+    pilots.record_payment(people["officer"], pilot.id, first.id, paid_amount="10000", paid_on=date.today())
+    pilots.record_payment(people["officer"], pilot.id, second.id, paid_amount="10000", paid_on=date.today())
+    assert pilots.money_of(pilot).remaining == 0
+
+
+def test_a_budget_increase_counts_once_a_second_person_approved_it(selected, f):
+    pilot, people = _paying_pilot(selected, f)
+    first, second = pilot.milestones
+    pilots.record_payment(people["officer"], pilot.id, first.id, paid_amount="12000", paid_on=date.today())
+    with pytest.raises(ValidationFailed):
+        pilots.request_budget_increase(people["officer"], pilot.id, amount="2000", justification="More")
+    increase = pilots.request_budget_increase(people["officer"], pilot.id, amount="2000",
+                                              justification="Winter doubled the number of sites.")
+    assert pilots.money_of(pilot).approved == 20000 and pilots.money_of(pilot).pending_increase == 2000
+    with pytest.raises(ValidationFailed):
+        pilots.record_payment(people["officer"], pilot.id, second.id, paid_amount="10000", paid_on=date.today())
+    with pytest.raises(NotAllowed):
+        pilots.approve_budget_increase(people["officer"], pilot.id, increase.id)
+    with pytest.raises(NotAllowed):
+        pilots.approve_budget_increase(people["company"], pilot.id, increase.id)  # sees the pilot, approves nothing
+    pilots.approve_budget_increase(people["owner"], pilot.id, increase.id)
+    pilots.record_payment(people["officer"], pilot.id, second.id, paid_amount="10000", paid_on=date.today())
+    assert pilots.money_of(pilot).approved == 22000 and pilots.money_of(pilot).remaining == 0
+
+
+def test_after_the_outcome_only_what_was_planned_is_paid(selected, f):
+    pilot, people = _paying_pilot(selected, f)
+    first, _ = pilot.milestones
+    pilot.stage = ADOPTED
+    db.session.commit()
+    with pytest.raises(ValidationFailed) as refused:
+        pilots.record_payment(people["officer"], pilot.id, first.id, paid_amount="10500", paid_on=date.today())
+    assert "only what was planned before it" in str(refused.value.errors["paid_amount"])
+    pilots.record_payment(people["officer"], pilot.id, first.id, paid_amount="10000", paid_on=date.today())
+    with pytest.raises(InvalidTransition):
+        pilots.request_budget_increase(people["officer"], pilot.id, amount="100", justification="x" * 30)

@@ -118,6 +118,9 @@ WRITES = {
     "pilots.message": signed_in(422, stranger=404),
     "pilots.outcome": signed_in(403, stranger=404, a_owner=302, a_po=302),
     "pilots.approve_budget": signed_in(403, stranger=404, a_owner=409, a_po=409),
+    "pilots.request_budget_increase": signed_in(403, stranger=404, a_owner=422, a_po=422),
+    # No increase 1 on this pilot: its approvers are told so; the pilot's other readers may approve nothing.
+    "pilots.approve_budget_increase": signed_in(403, stranger=404, a_owner=404, a_po=404),
     "pilots.start": {**only(("a_owner", "a_po"), status=409), "a_pub": 403, "a_eval": 403},
     "evaluation.start": {**only(("a_owner", "a_po"), status=409), "a_pub": 403, "a_eval": 403},
     "evaluation.finalise": {**only(("a_owner", "a_po"), status=409), "a_pub": 403, "a_eval": 403},
@@ -165,7 +168,7 @@ def world(f):
                                ends_on=date.today() + timedelta(days=9), owner_id=people["a_po"].id)
     values = {"slug": challenge.slug, "pitch_id": pitch.id, "pilot_id": pilot.id, "token": "not-a-real-token",
               "attachment_id": 1, "document_id": 1, "organisation_id": company.id, "solution_id": 1,
-              "invitation_id": 1, "notification_id": 1, "assessment_id": 1, "measure_id": 1, "milestone_id": 1,
+              "invitation_id": 1, "notification_id": 1, "assessment_id": 1, "measure_id": 1, "milestone_id": 1, "increase_id": 1,
               "question_id": 1, "step": "about",
               "token_id": api_tokens.create_token(people["c_owner"], "spare")[0].id}
     tokens = {role: {"Authorization": f"Bearer {api_tokens.create_token(user, 'matrix')[1]}"}

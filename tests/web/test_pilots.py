@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.models import Pilot, PilotDocument, PilotMessage
+from marketplace.models import PaymentMilestone, Pilot, PilotDocument, PilotMessage
 from marketplace.services.pilots import pilots
 PDF_BYTES = b"%PDF-1.7\n%%EOF\n"
 
@@ -186,3 +186,14 @@ def test_a_move_that_waits_for_its_checklist_offers_no_button_and_a_ready_one_do
     db.session.commit()
     page = client.get(f"/pilots/{pilot.id}").text
     assert 'value="running"' in page and "Not available yet." not in page
+
+
+def test_a_refused_payment_answers_on_the_pilot_page_with_the_reason_and_the_totals(client, login, world):
+    pilot, _, people = world
+    login(people["officer"])
+    milestone = pilot.milestones[0]
+    response = client.post(f"/pilots/{pilot.id}/payments/{milestone.id}",
+                           data={"paid_amount": str(pilot.budget + 1), "paid_on": date.today().isoformat()})
+    assert response.status_code == 422
+    assert "above the approved budget" in response.text and "Remaining" in response.text
+    assert db.session.get(PaymentMilestone, milestone.id).paid_amount is None

@@ -3,6 +3,7 @@
 Stage moves are not here: they go through `pilot_workflow.move_pilot`, the one
 state machine.
 """
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from urllib.parse import urlparse
@@ -11,10 +12,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.formatting import lazy, number
+from marketplace.formatting import lazy, money as money_text, number
 from marketplace.models import Membership, Pilot, Pitch
 from marketplace.models.challenge import CLOSED, EVALUATING, MARKET_CONSULTATION, PILOTING
-from marketplace.models.pilot import ADOPTED, AGREEMENT, DOCUMENT_KINDS, MEASURE_RESULTS, OUTCOME_STAGES, MeasureOutcome, PaymentMilestone, PilotDocument, PilotMessage
+from marketplace.models.pilot import ADOPTED, AGREEMENT, DOCUMENT_KINDS, MEASURE_RESULTS, OUTCOME_STAGES, MeasureOutcome, PaymentMilestone, PilotBudgetIncrease, PilotDocument, PilotMessage
 from marketplace.models.pitch import PITCH_SELECTED
 from marketplace.services import permissions
 from marketplace.services.pitches import uploads
@@ -192,7 +193,36 @@ def write_outcome(actor, pilot_id, *, outcome_summary, lessons_learned="", follo
     return pilot
 
 
+@dataclass(frozen=True)
+class PilotMoney:
+    """What a pilot may spend and has spent: the approved budget (with approved increases), planned, paid, left."""
+
+    approved: Decimal
+    planned: Decimal
+    paid: Decimal
+    pending_increase: Decimal
+
+    @property
+    def remaining(self):
+        return self.approved - self.paid
+
+
+def money_of(pilot):
+    increases = sum((i.amount for i in pilot.budget_increases if i.approved_at is not None), Decimal(0))
+    return PilotMoney(
+        approved=Decimal(pilot.budget) + increases,
+        planned=sum((Decimal(m.planned_amount) for m in pilot.milestones), Decimal(0)),
+        paid=sum((Decimal(m.paid_amount) for m in pilot.milestones if m.paid_amount is not None), Decimal(0)),
+        pending_increase=sum((i.amount for i in pilot.budget_increases if i.approved_at is None), Decimal(0)),
+    )
+
+
 def record_payment(actor, pilot_id, milestone_id, *, paid_amount, paid_on):
+    """Record what was paid for a milestone, within the approved budget.
+
+    After the outcome only what was planned before it is paid, up to its planned amount: an outcome closes
+    the pilot's spending except for the bills it already expected.
+    """
     pilot = get_pilot(actor, pilot_id)
     permissions.require(actor, "pilot.move", pilot)
     milestone = next((m for m in pilot.milestones if m.id == milestone_id), None)
@@ -204,6 +234,19 @@ def record_payment(actor, pilot_id, milestone_id, *, paid_amount, paid_on):
         errors["paid_on"] = _l("Enter the date it was paid.")
     elif paid_on > utcnow().date() + timedelta(days=1):
         errors["paid_on"] = _l("A payment date cannot be in the future.")
+    if amount is not None and "paid_amount" not in errors:
+        money = money_of(pilot)
+        paid_elsewhere = money.paid - Decimal(milestone.paid_amount or 0)
+        if pilot.stage in OUTCOME_STAGES and amount > Decimal(milestone.planned_amount):
+            errors["paid_amount"] = _l(
+                "The pilot has its outcome: only what was planned before it can be paid, at most %(planned)s "
+                "for this milestone.", planned=lazy(money_text, milestone.planned_amount, pilot.currency))
+        elif paid_elsewhere + amount > money.approved:
+            errors["paid_amount"] = _l(
+                "This payment would take the payments to %(total)s, above the approved budget of %(approved)s. "
+                "Ask for a budget increase first; a second person must approve it.",
+                total=lazy(money_text, paid_elsewhere + amount, pilot.currency),
+                approved=lazy(money_text, money.approved, pilot.currency))
     if errors:
         raise ValidationFailed(errors)
     before = snapshot(milestone, "paid_amount", "paid_on")
@@ -213,6 +256,53 @@ def record_payment(actor, pilot_id, milestone_id, *, paid_amount, paid_on):
                   challenge_id=pilot.challenge_id)
     db.session.commit()
     return milestone
+
+
+def request_budget_increase(actor, pilot_id, *, amount, justification):
+    """Ask for more budget; it counts only once a second person approved it (`approve_budget_increase`)."""
+    pilot = get_pilot(actor, pilot_id)
+    permissions.require(actor, "pilot.move", pilot)
+    if pilot.stage in OUTCOME_STAGES:
+        raise InvalidTransition(str(_l("The outcome of this pilot is published: its budget can no longer grow.")))
+    errors = {}
+    value = clean_amount(amount, "amount", errors, maximum=MAX_BUDGET, required=True)
+    if value is not None and value <= 0 and "amount" not in errors:
+        errors["amount"] = _l("Enter an amount above zero.")
+    reason = (justification or "").strip()
+    if len(reason) < MIN_JUSTIFICATION:
+        errors["justification"] = _l("Say why the pilot needs more, in at least %(n)s characters.",
+                                     n=lazy(number, MIN_JUSTIFICATION))
+    elif len(reason) > MAX_TEXT:
+        errors["justification"] = _l("Write %(n)s characters or fewer.", n=lazy(number, MAX_TEXT))
+    if errors:
+        raise ValidationFailed(errors)
+    increase = PilotBudgetIncrease(pilot=pilot, amount=value, justification=reason, requested_by_id=actor.id,
+                                   requested_at=utcnow())
+    db.session.add(increase)
+    db.session.flush()
+    record_change(actor, "pilot.budget_increase_requested", pilot, after={"amount": value, "increase": increase.id},
+                  challenge_id=pilot.challenge_id)
+    db.session.commit()
+    return increase
+
+
+def approve_budget_increase(actor, pilot_id, increase_id):
+    """The second pair of eyes, as for a budget above the low-value threshold: never the person who asked."""
+    pilot = get_pilot(actor, pilot_id)
+    permissions.require(actor, "pilot.approve_budget", pilot)
+    increase = next((i for i in pilot.budget_increases if i.id == increase_id), None)
+    if increase is None:
+        raise NotFound(str(_l("That budget increase is not part of this pilot.")))
+    if increase.requested_by_id == actor.id:
+        raise NotAllowed(str(_l("Someone other than the person who asked must approve a budget increase.")))
+    if increase.approved_at is not None:
+        return increase
+    increase.approved_by_id, increase.approved_at = actor.id, utcnow()
+    record_change(actor, "pilot.budget_increase_approved", pilot, after={"amount": increase.amount,
+                                                                       "increase": increase.id},
+                  challenge_id=pilot.challenge_id)
+    db.session.commit()
+    return increase
 
 
 def post_message(actor, pilot_id, body):
