@@ -6,6 +6,7 @@ from flask import url_for
 from pydantic import Field
 
 from ..models.pitch import PITCH_STATUSES
+from ..services.evaluation import blinding
 from ..services.pitches import pitches
 from ..services.pitches.pitches import LIMITS, MAX_PRICE
 from .operations import REQUIRED, Body, Id, Output, PlainText, Slug, operation
@@ -13,7 +14,8 @@ from .schemas import ChallengeRef, OrganisationRef
 
 
 class AttachmentOut(Output):
-    filename: str
+    filename: str = Field(description="The file's name; for the agency, “Attachment 1 (PDF)” until the evaluation "
+                                      "is finalised.")
     size: int
     sha256: str
 
@@ -21,7 +23,11 @@ class AttachmentOut(Output):
 class PitchOut(Output):
     id: int
     challenge: ChallengeRef
-    company: OrganisationRef
+    company: OrganisationRef | None = Field(
+        description="Null for the agency until the evaluation is finalised: the first round is blind, and the "
+                    "company's name, registration number and website in the text read “[company]”.")
+    label: str | None = Field(None, description="The pitch's label in the evaluation (“B”), while the agency reads "
+                                                "it blind.")
     status: Literal[PITCH_STATUSES]
     title: str
     summary: str
@@ -63,8 +69,11 @@ def own_pitches(user):
 
 @operation("GET", "/pitches/{pitch_id}", tag="Pitches", auth=REQUIRED, response=PitchOut)
 def pitch(user, pitch_id: Id):
-    """One pitch: for its company; for the challenge's agency only after the pitch deadline; never anyone else."""
-    return PitchOut.model_validate(pitches.open_pitch(user, pitch_id))
+    """One pitch: for its company; for the challenge's agency only after the pitch deadline; never anyone else.
+
+    Until the evaluation is finalised the agency reads it blind: no company, and its name redacted in the text.
+    """
+    return PitchOut.model_validate(blinding.panel_view(pitches.open_pitch(user, pitch_id), user))
 
 
 @operation("PUT", "/challenges/{slug}/pitch", tag="Pitches", auth=REQUIRED, body=PitchIn, response=PitchOut,

@@ -8,6 +8,7 @@ from marketplace.extensions import db
 from marketplace.models import AuditEvent, Challenge, User
 from marketplace.services import permissions
 from marketplace.services.errors import NotFound
+from marketplace.services.evaluation.blinding import redact_trail
 from marketplace.services.messaging.events import audit_digest
 from marketplace.services.open_data.spreadsheets import csv_text
 
@@ -15,7 +16,8 @@ CSV_COLUMNS = ("id", "occurred_at", "actor", "action", "object_type", "object_id
 
 
 def challenge_trail(user, challenge_id):
-    """Every recorded change of one challenge, oldest first, with who made it."""
+    """Every recorded change of one challenge, oldest first, with who made it (blind to the companies until the
+    evaluation is finalised: see services/evaluation/blinding.py)."""
     challenge = db.session.get(Challenge, challenge_id)
     if challenge is None or not permissions.can(user, "audit.read_challenge", challenge):
         raise NotFound(str(_l("We could not find that page.")))
@@ -25,7 +27,7 @@ def challenge_trail(user, challenge_id):
         .where(AuditEvent.challenge_id == challenge.id)
         .order_by(AuditEvent.id)
     ).all()
-    return challenge, [(event, email) for event, email in rows]
+    return challenge, redact_trail(challenge, [(event, email) for event, email in rows])
 
 
 def _cell(value):

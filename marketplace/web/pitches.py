@@ -20,6 +20,7 @@ from ..forms.pitches import STEP_FORMS, STEP_TITLES, AttachmentForm
 from ..services import permissions
 from ..services.pitches import pitches
 from ..services.challenges.challenges import get_visible
+from ..services.evaluation import blinding
 from ..services.clock import utcnow
 from ..services.errors import ValidationFailed
 from .negotiation import wants_json
@@ -39,7 +40,7 @@ def _page(template, challenge, pitch, current, status=200, **context):
     """A page of the pitch, with the step list: where the company is and which steps are complete."""
     return render_template(template, challenge=challenge, pitch=pitch, current=current, step_titles=STEP_TITLES,
                            step_url=lambda step: _step_url(challenge.slug, step), states=pitches.step_states(pitch),
-                           limits=pitches.LIMITS, **context), status
+                           limits=pitches.LIMITS, judged_blind=blinding.judged_blind(challenge), **context), status
 
 
 def _step_page(challenge, pitch, form, status=200, kept=False):
@@ -52,7 +53,8 @@ def _check_page(challenge, pitch, errors=None, status=200):
     return _page("pitches/check.html", challenge, pitch, "check", status,
                  missing=pitches.missing_for_submission(pitch), incomplete=pitches.INCOMPLETE,
                  awaits_submission=pitch is not None and pitches.awaits_submission(pitch), errors=errors or {},
-                 step_of=pitches.step_of, forms={step: form.for_pitch(pitch) for step, form in STEP_FORMS.items()})
+                 step_of=pitches.step_of, named_in=blinding.named_in(pitch),
+                 forms={step: form.for_pitch(pitch) for step, form in STEP_FORMS.items()})
 
 
 def _attachments_page(challenge, pitch, form=None, status=200):
@@ -172,7 +174,7 @@ def check(slug):
 @login_required
 def show(pitch_id):
     pitch = pitches.open_pitch(current_user, pitch_id)
-    return render_template("pitches/show.html", pitch=pitch,
+    return render_template("pitches/show.html", pitch=blinding.panel_view(pitch, current_user),
                            own=permissions.can(current_user, "pitch.write", pitch))
 
 
@@ -209,7 +211,8 @@ def receipt(pitch_id):
 def for_challenge(slug):
     challenge = get_visible(current_user, slug)
     received = pitches.pitches_for_agency(current_user, challenge)
-    return render_template("pitches/for_challenge.html", challenge=challenge, pitches=received)
+    return render_template("pitches/for_challenge.html", challenge=challenge,
+                           pitches=blinding.panel_views(received, current_user), blind=blinding.blind_round(challenge))
 
 
 @bp.post("/pitches/<int:pitch_id>/attachments")
@@ -233,7 +236,8 @@ def add_attachment(pitch_id):
 @login_required
 def attachment(pitch_id, attachment_id):
     found, path = pitches.attachment_for_download(current_user, pitch_id, attachment_id)
-    return send_file(path, mimetype=found.content_type, as_attachment=True, download_name=found.filename, max_age=0)
+    return send_file(path, mimetype=found.content_type, as_attachment=True,
+                     download_name=blinding.attachment_download_name(found, current_user), max_age=0)
 
 
 @bp.post("/pitches/<int:pitch_id>/attachments/<int:attachment_id>/remove")

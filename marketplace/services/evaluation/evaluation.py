@@ -1,7 +1,8 @@
 """Evaluating a challenge's pitches: conflicts first, blind scores, a ranking, then decisions with feedback.
 
 The first round is blind: until the evaluation is finalised, evaluators see a
-label ("Pitch B") instead of the company, and nothing that names it. Nobody
+label ("Pitch B") instead of the company, and nothing that names it (the text
+goes through `blinding.redact`; see services/evaluation/blinding.py). Nobody
 outside the agency ever sees scores; a company sees only its own outcome and
 feedback.
 """
@@ -20,6 +21,7 @@ from marketplace.models.evaluation import SCORE_MAX, SCORE_MIN, ConflictDeclarat
 from marketplace.models.pitch import PITCH_NOT_SELECTED, PITCH_SELECTED, PITCH_SHORTLISTED, PITCH_SUBMITTED
 from marketplace.services import permissions
 from marketplace.services.clock import utcnow
+from marketplace.services.evaluation.blinding import redact
 from marketplace.services.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from marketplace.services.messaging.events import record_change
 from marketplace.services.messaging.outbox import handles
@@ -29,6 +31,7 @@ MAX_COMMENT = 2000
 MAX_FEEDBACK = 5000
 # Fields an evaluator sees in the blind round; the team and attachments may name the company.
 BLIND_FIELDS = ("title", "summary", "approach", "evidence", "trl", "pilot_price", "pilot_duration_weeks")
+BLIND_TEXT_FIELDS = ("title", "summary", "approach", "evidence")
 
 
 def _label(index):
@@ -140,6 +143,8 @@ def blind_view(assessment, *, revealed):
     pitch = assessment.pitch
     view = {"assessment_id": assessment.id, "label": assessment.label,
             **{name: getattr(pitch, name) for name in BLIND_FIELDS}}
+    if not revealed:
+        view.update({name: redact(view[name], pitch.company) for name in BLIND_TEXT_FIELDS})
     if revealed:
         view.update(company_name=pitch.company.name, team=pitch.team, pitch_id=pitch.id)
     return view
