@@ -243,6 +243,7 @@ def test_an_officer_evaluates_shortlists_starts_a_pilot_and_adopts(page, a11y, s
     judge.get_by_label("Evidence").fill("Missed appointments fell from 12 % to 5 %.")
     judge.get_by_role("button", name="Save judgement").click()
     page.get_by_label("Outcome summary (public)").fill("It worked: the agency buys the service.")
+    page.get_by_label("Lessons learned (public)").fill("Texts reach patients that calls miss.")
     page.get_by_role("button", name="Save outcome").click()
     page.locator("section.move").filter(has_text="Adopt the solution").get_by_role("button").click()
     assert page.get_by_text("The pilot is now in stage: Adopted.").is_visible()
