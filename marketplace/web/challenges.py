@@ -5,7 +5,8 @@ from flask_login import current_user, login_required
 
 from ..forms import apply_domain_errors
 from ..forms.challenges import CancelForm, ChallengeForm, SummaryForm
-from ..services.challenges import challenges
+from ..models.challenge import PUBLIC_STATUSES
+from ..services.challenges import challenges, lifecycle
 from ..services import permissions
 from ..services.challenges.challenges import ChallengeFilters
 from ..services.organisations.cpv import cpv_choices
@@ -22,6 +23,7 @@ def index():
     filters = ChallengeFilters.from_args(request.args)
     page = challenges.search_challenges(filters, per_page=current_app.config["CHALLENGES_PER_PAGE"])
     return render_template("challenges/index.html", page=page, filters=filters, sectors=cpv_choices(),
+                           status_choices=[(s, lifecycle.status_label(s)) for s in PUBLIC_STATUSES],
                            agencies=challenges.agencies_with_public_challenges())
 
 

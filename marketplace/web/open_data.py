@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..models.challenge import PUBLIC_STATUSES
 from ..services.open_data import challenge_exports, statistics
+from ..services.challenges import lifecycle
 from ..services.challenges.challenges import ChallengeFilters
 from ..services.clock import utcnow
 from ..services.organisations.cpv import cpv_code
@@ -68,10 +69,7 @@ def challenges_csv():
 
 # ---- Statistics ------------------------------------------------------------------------------------------
 
-STATUS_LABELS = {
-    "published": _l("Open for pitches"), "closed": _l("Closed"), "evaluating": _l("Evaluating"),
-    "piloting": _l("Piloting"), "completed": _l("Completed"), "cancelled": _l("Cancelled"),
-}
+STATUS_LABELS = {status: lifecycle.status_label(status) for status in PUBLIC_STATUSES}
 SIZE_LABELS = {"micro": _l("Micro"), "small": _l("Small"), "medium": _l("Medium"), "large": _l("Large"),
                "unknown": _l("Size not given")}
 

@@ -6,6 +6,7 @@ from markupsafe import Markup
 from .. import formatting
 from ..services.accounts.accounts import ROLE_LABELS
 from ..services.organisations.cpv import cpv_name
+from ..services.challenges import lifecycle
 from ..services.challenges.markdown import render_markdown
 from .i18n import LANGUAGE_NAMES, this_page
 
@@ -28,6 +29,10 @@ def register(app):
     app.jinja_env.globals["cpv_name"] = cpv_name
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(role, role)
     app.jinja_env.globals["this_page"] = this_page
+    # Templates ask the challenge lifecycle what may happen next, never compare statuses themselves.
+    app.jinja_env.globals["may_move"] = lifecycle.may_move
+    app.jinja_env.globals["challenge_state"] = lifecycle.state_of
+    app.jinja_env.globals["challenge_status_label"] = lifecycle.status_label
     app.jinja_env.globals["language_names"] = {code: LANGUAGE_NAMES[code] for code in app.config["LANGUAGES"]}
 
     @app.context_processor

@@ -16,8 +16,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from marketplace.extensions import db
 from marketplace.formatting import lazy, number
 from marketplace.models import Challenge, EvaluationCriterion, Organisation, SuccessMeasure, challenge_sectors
-from marketplace.models.challenge import CALL_FOR_SOLUTIONS, CANCELLED, CHALLENGE_KINDS, CLOSED, COMPLETED, DRAFT, MARKET_CONSULTATION, OPEN_STATUSES, PUBLIC_STATUSES, PUBLISHED
+from marketplace.models.challenge import CALL_FOR_SOLUTIONS, CANCELLED, CHALLENGE_KINDS, CLOSED, COMPLETED, DRAFT, PUBLIC_STATUSES, PUBLISHED
 from marketplace.services import permissions
+from marketplace.services.challenges import lifecycle
 from marketplace.services.pilots.amounts import NotAnAmount, clean_amount, parse_amount
 from marketplace.services.clock import utcnow
 from marketplace.services.organisations.cpv import is_cpv_division
@@ -153,38 +154,12 @@ def _clean(data):
 
 def publishable_problems(challenge, now=None):
     """For the preview page: what must still be done before this draft can go live."""
-    problems = _publishable_problems(challenge, now or utcnow())
-    if not challenge.agency.verified:
-        problems[""] = _l("Your agency must be verified by the Agora team before it can publish.")
-    return problems
+    return lifecycle.reasons_against(challenge, PUBLISHED, now=now)
 
 
 def check_draft(data):
     """Run a draft's checks without saving, so a form can show every problem at once."""
     _clean(data)
-
-
-def _publishable_problems(challenge, now):
-    """What still stops a draft from going live, as field errors."""
-    errors = {}
-    for name, message in (("summary", _l("Write a short summary.")),
-                          ("problem_statement", _l("Describe the problem."))):
-        if not (getattr(challenge, name) or "").strip():
-            errors[name] = message
-    if challenge.pitch_deadline is None:
-        errors["pitch_deadline"] = _l("Enter the pitch deadline.")
-    elif challenge.pitch_deadline <= now:
-        errors["pitch_deadline"] = _l("The pitch deadline must be in the future.")
-    if challenge.question_deadline is not None and challenge.question_deadline <= now:
-        errors["question_deadline"] = _l("The question deadline must be in the future.")
-    if challenge.kind == CALL_FOR_SOLUTIONS:
-        if not challenge.criteria:
-            errors["criteria"] = _l("Publish at least one evaluation criterion.")
-        elif sum(c.weight for c in challenge.criteria) != 100:
-            errors["criteria"] = _l("The criteria weights must add up to 100.")
-        if not challenge.success_measures:
-            errors["success_measures"] = _l("State at least one success measure a pilot would be judged by.")
-    return errors
 
 
 def _apply(challenge, clean):
@@ -223,7 +198,7 @@ def create_draft(actor, data):
 
 
 def require_draft(challenge):
-    if challenge.status != DRAFT:
+    if not lifecycle.state_of(challenge).draft:
         raise InvalidTransition(str(_l("Only a draft can be changed. A published challenge is answered as it was "
                                        "published; cancel it with a reason if it is wrong.")))
 
@@ -267,22 +242,9 @@ def _commit_versioned():
                                 "Reload the page and try again."))) from None
 
 
-def _go_live(actor, challenge, now):
-    challenge.status = PUBLISHED
-    challenge.published_at = now
-    record_change(actor, "challenge.published", challenge, before={"status": DRAFT},
-                  after={"status": PUBLISHED, "published_at": now}, challenge_id=challenge.id)
-
-
 def _check_publishable(actor, challenge):
-    if challenge.status != DRAFT:
-        raise InvalidTransition(str(_l("This challenge is already published.")))
-    if not challenge.agency.verified:
-        raise InvalidTransition(str(_l("Your agency must be verified by the Agora team before it can publish.")))
     now = utcnow()
-    problems = _publishable_problems(challenge, now)
-    if problems:
-        raise ValidationFailed(problems, message=str(_l("This draft is not ready to publish.")))
+    lifecycle.require_move(challenge, PUBLISHED, now=now)
     return now
 
 
@@ -294,7 +256,7 @@ def publish_challenge(actor, slug):
     if challenge.agency.four_eyes_publishing:
         raise InvalidTransition(str(_l("Your agency asks a second publisher to approve each challenge. "
                                        "Ask for approval instead.")))
-    _go_live(actor, challenge, now)
+    lifecycle.move_challenge(actor, challenge, PUBLISHED, now=now)
     _commit_versioned()
     return challenge
 
@@ -319,8 +281,7 @@ def approve_challenge(actor, slug, expected_version=None):
     if _is_stale(challenge, expected_version):
         raise StaleState(str(_l("The draft changed after you opened it. Read it again before approving.")))
     now = _check_publishable(actor, challenge)
-    challenge.approved_by_id = actor.id
-    _go_live(actor, challenge, now)
+    lifecycle.move_challenge(actor, challenge, PUBLISHED, now=now, changes={"approved_by_id": actor.id})
     _commit_versioned()
     return challenge
 
@@ -328,18 +289,13 @@ def approve_challenge(actor, slug, expected_version=None):
 def cancel_challenge(actor, slug, reason):
     challenge = get_visible(actor, slug)
     permissions.require(actor, "challenge.cancel", challenge)
-    if challenge.status not in OPEN_STATUSES:
-        raise InvalidTransition(str(_l("A completed or cancelled challenge cannot be cancelled.")))
+    lifecycle.require_move(challenge, CANCELLED)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed({"reason": _l("Say why the challenge is cancelled: the reason is public.")})
     if len(reason) > 2000:
         raise ValidationFailed({"reason": _l("The reason must be %(n)s characters or fewer.", n=lazy(number, 2000))})
-    before = challenge.status
-    now = utcnow()
-    challenge.status, challenge.cancel_reason, challenge.cancelled_at = CANCELLED, reason, now
-    record_change(actor, "challenge.cancelled", challenge, before={"status": before},
-                  after={"status": CANCELLED, "cancel_reason": reason}, challenge_id=challenge.id)
+    lifecycle.move_challenge(actor, challenge, CANCELLED, changes={"cancel_reason": reason})
     _commit_versioned()
     return challenge
 
@@ -347,12 +303,9 @@ def cancel_challenge(actor, slug, reason):
 def close_challenge(challenge, actor=None, now=None):
     """Close a published challenge whose pitch deadline has passed; a no-op otherwise (beat may repeat)."""
     now = now or utcnow()
-    if challenge.status != PUBLISHED or challenge.pitch_deadline is None or challenge.pitch_deadline > now:
+    if not lifecycle.may_move(challenge, CLOSED, now=now):
         return False
-    challenge.status = CLOSED
-    challenge.closed_at = now
-    record_change(actor, "challenge.closed", challenge, before={"status": PUBLISHED},
-                  after={"status": CLOSED, "closed_at": now}, challenge_id=challenge.id)
+    lifecycle.move_challenge(actor, challenge, CLOSED, now=now)
     return True
 
 
@@ -360,19 +313,13 @@ def publish_consultation_summary(actor, slug, summary):
     """A market consultation ends with a public summary of what the market offered."""
     challenge = get_visible(actor, slug)
     permissions.require(actor, "challenge.edit", challenge)
-    if challenge.kind != MARKET_CONSULTATION:
-        raise InvalidTransition(str(_l("Only a market consultation ends with a summary.")))
-    if challenge.status != CLOSED:
-        raise InvalidTransition(str(_l("The summary is published once the consultation has closed.")))
+    lifecycle.require_move(challenge, COMPLETED)
     summary = (summary or "").strip()
     if not summary:
         raise ValidationFailed({"summary": _l("Summarise what the market offered.")})
     if len(summary) > 20000:
         raise ValidationFailed({"summary": _l("The summary must be %(n)s characters or fewer.", n=lazy(number, 20000))})
-    challenge.consultation_summary = summary
-    challenge.status = COMPLETED
-    record_change(actor, "challenge.consultation_summarised", challenge, before={"status": CLOSED},
-                  after={"status": COMPLETED}, challenge_id=challenge.id)
+    lifecycle.move_challenge(actor, challenge, COMPLETED, changes={"consultation_summary": summary})
     _commit_versioned()
     return challenge
 

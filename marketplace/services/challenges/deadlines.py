@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import Challenge, Membership, Pitch, User
-from marketplace.models.challenge import PUBLISHED
+from marketplace.models.challenge import CLOSED, PUBLISHED
 from marketplace.models.pitch import PITCH_DRAFT, RECEIVED_STATUSES
+from marketplace.services.challenges import lifecycle
 from marketplace.services.challenges.challenges import close_challenge
 from marketplace.services.clock import utcnow
 from marketplace.services.organisations.companies import followers_of
@@ -26,8 +27,7 @@ def close_due_challenges(now=None):
     """Close every published challenge whose pitch deadline has passed; the pitches unseal for the agency."""
     now = now or utcnow()
     closed = 0
-    ids = db.session.scalars(select(Challenge.id).where(Challenge.status == PUBLISHED,
-                                                        Challenge.pitch_deadline <= now)).all()
+    ids = db.session.scalars(select(Challenge.id).where(lifecycle.due_condition(CLOSED, now))).all()
     for challenge_id in ids:
         query = select(Challenge).where(Challenge.id == challenge_id)
         if db.session.get_bind().dialect.name == "postgresql":

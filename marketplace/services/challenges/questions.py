@@ -13,9 +13,9 @@ from sqlalchemy import select, update
 from marketplace.extensions import db
 from marketplace.formatting import lazy, number
 from marketplace.models import Challenge, Membership, Pitch, Question, User
-from marketplace.models.challenge import PUBLISHED
 from marketplace.models.pitch import PITCH_WITHDRAWN
 from marketplace.services import permissions
+from marketplace.services.challenges import lifecycle
 from marketplace.services.challenges.challenges import default_question_deadline  # noqa: F401  (the rule lives with the challenge's dates)
 from marketplace.services.clock import utcnow
 from marketplace.services.organisations.companies import followers_of
@@ -30,7 +30,8 @@ MAX_ANSWER = 5000
 
 def questions_open(challenge, now=None):
     now = now or utcnow()
-    return challenge.status == PUBLISHED and (challenge.question_deadline is None or now < challenge.question_deadline)
+    return lifecycle.state_of(challenge).takes_pitches and (
+        challenge.question_deadline is None or now < challenge.question_deadline)
 
 
 def public_questions(challenge):

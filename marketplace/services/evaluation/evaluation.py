@@ -16,10 +16,11 @@ from sqlalchemy import select
 from marketplace.extensions import db
 from marketplace.formatting import lazy, number
 from marketplace.models import Challenge, Membership, Pitch, User
-from marketplace.models.challenge import CLOSED, EVALUATING, MARKET_CONSULTATION
+from marketplace.models.challenge import EVALUATING
 from marketplace.models.evaluation import SCORE_MAX, SCORE_MIN, ConflictDeclaration, Evaluation, PitchAssessment, Score
 from marketplace.models.pitch import PITCH_NOT_SELECTED, PITCH_SELECTED, PITCH_SHORTLISTED, PITCH_SUBMITTED
 from marketplace.services import permissions
+from marketplace.services.challenges import lifecycle
 from marketplace.services.clock import utcnow
 from marketplace.services.evaluation.blinding import redact
 from marketplace.services.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
@@ -59,10 +60,7 @@ def start_evaluation(actor, challenge_id):
     """Open the evaluation of a closed call for solutions: every received pitch gets a random blind label."""
     challenge = _challenge(actor, challenge_id)
     permissions.require(actor, "evaluation.manage", challenge)
-    if challenge.kind == MARKET_CONSULTATION:
-        raise InvalidTransition(str(_l("Answers to a market consultation are not ranked.")))
-    if challenge.status != CLOSED:
-        raise InvalidTransition(str(_l("Evaluation starts once the challenge has closed at its pitch deadline.")))
+    lifecycle.require_move(challenge, EVALUATING)
     if evaluation_of(challenge) is not None:
         raise Conflict(str(_l("The evaluation has already started.")))
     pitches = db.session.scalars(
@@ -74,9 +72,7 @@ def start_evaluation(actor, challenge_id):
     db.session.add(evaluation)
     for index, pitch in enumerate(order):
         db.session.add(PitchAssessment(challenge_id=challenge.id, pitch_id=pitch.id, label=_label(index)))
-    challenge.status = EVALUATING
-    record_change(actor, "challenge.evaluation_started", challenge, before={"status": CLOSED},
-                  after={"status": EVALUATING, "pitches": len(order)}, challenge_id=challenge.id)
+    lifecycle.move_challenge(actor, challenge, EVALUATING, detail={"pitches": len(order)})
     db.session.commit()
     return evaluation
 

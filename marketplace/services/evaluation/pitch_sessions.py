@@ -16,10 +16,10 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.extensions import db
 from marketplace.models import Challenge, Membership, Pitch, User
-from marketplace.models.challenge import EVALUATING
 from marketplace.models.pitch import PITCH_SHORTLISTED
 from marketplace.models.pitch_session import IN_PERSON, ONLINE, SESSION_MODES, PitchSessionSlot
 from marketplace.services import permissions
+from marketplace.services.challenges import lifecycle
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from marketplace.services.messaging.events import record_change
@@ -40,7 +40,7 @@ def _challenge_for_officer(officer, challenge_id):
 
 def offer_slot(officer, challenge_id, *, starts_at, ends_at, mode, address="", link=""):
     challenge = _challenge_for_officer(officer, challenge_id)
-    if challenge.status != EVALUATING:
+    if not lifecycle.state_of(challenge).pitch_sessions:
         raise InvalidTransition(str(_l("Pitch sessions are offered while the challenge is being evaluated.")))
     errors = {}
     address, link = (address or "").strip(), (link or "").strip()

@@ -42,10 +42,11 @@ from sqlalchemy.orm import Session
 from marketplace.extensions import db
 from marketplace.formatting import lazy
 from marketplace.models import Challenge, Match, Membership, Organisation, Pitch, Solution, User, organisation_terms
-from marketplace.models.challenge import CANCELLED, DRAFT, PUBLISHED, challenge_sectors
+from marketplace.models.challenge import CANCELLED, DRAFT, challenge_sectors
 from marketplace.models.organisation import COMPANY, organisation_sectors
 from marketplace.models.pitch import PITCH_SELECTED
 from marketplace.services import permissions
+from marketplace.services.challenges import lifecycle
 from marketplace.services.bulk import cycle_collector_paused, insert_new
 from marketplace.services.clock import utcnow
 from marketplace.services.organisations.cpv import cpv_name
@@ -595,7 +596,7 @@ def invite_to_pitch(actor, challenge, organisation_id):
     """The agency invites a company to pitch; the handler of the event emails the company's members."""
     permissions.require(actor, "challenge.view_matches", challenge)
     permissions.require(actor, "challenge.invite_to_pitch", challenge)
-    if challenge.status != PUBLISHED:
+    if not lifecycle.state_of(challenge).takes_pitches:
         raise InvalidTransition(str(_l("Companies can be invited while the challenge is open for pitches.")))
     company = db.session.get(Organisation, organisation_id) if isinstance(organisation_id, int) else None
     if company is None or company.kind != COMPANY or company.suspended:
@@ -658,7 +659,7 @@ def notify_matching_companies(event):
     """Score every company, store the matches, and tell each member of a matching company why (once)."""
     challenge_id = event.payload.get("challenge_id") or event.payload.get("object_id")
     challenge = db.session.get(Challenge, challenge_id)
-    if challenge is None or challenge.status != PUBLISHED:
+    if challenge is None or not lifecycle.state_of(challenge).takes_pitches:
         return  # cancelled or unpublished in the meantime: nobody to tell
     with cycle_collector_paused():  # ten thousand recipients are a lot of objects, none in a cycle
         _notify_matches(challenge)

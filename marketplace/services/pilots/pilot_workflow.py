@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from marketplace.extensions import db
@@ -17,6 +16,7 @@ from marketplace.formatting import lazy, number
 from marketplace.models.challenge import COMPLETED, PILOTING
 from marketplace.models.pilot import ADOPTED, AGREEMENT, EVALUATION, EVALUATION_REPORT, EXTENDED, MET, OUTCOME_STAGES, RUNNING, SIGNED_AGREEMENT, STOPPED, Pilot, PilotStageChange
 from marketplace.services import permissions
+from marketplace.services.challenges import lifecycle
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import InvalidTransition, NotFound, StaleState
 from marketplace.services.messaging.events import record_change
@@ -225,10 +225,8 @@ def move_pilot(actor, pilot_id, target, *, note="", expected_version=None):
 
 def complete_challenge_if_all_pilots_decided(challenge, actor=None):
     """A challenge is completed once every one of its pilots has an outcome; the caller commits."""
-    stages = db.session.scalars(select(Pilot.stage).where(Pilot.challenge_id == challenge.id)).all()
-    if stages and all(stage in OUTCOME_STAGES for stage in stages) and challenge.status == PILOTING:
-        challenge.status = COMPLETED
-        record_change(actor, "challenge.completed", challenge, before={"status": PILOTING},
-                      after={"status": COMPLETED}, challenge_id=challenge.id)
-        return True
-    return False
+    # Only a piloting challenge: a consultation is completed by its summary, not here. The guard asks the pilots.
+    if challenge.status != PILOTING or not lifecycle.may_move(challenge, COMPLETED):
+        return False
+    lifecycle.move_challenge(actor, challenge, COMPLETED)
+    return True

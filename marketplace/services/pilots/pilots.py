@@ -14,10 +14,11 @@ from sqlalchemy import select
 from marketplace.extensions import db
 from marketplace.formatting import lazy, money as money_text, number
 from marketplace.models import Membership, Pilot, Pitch
-from marketplace.models.challenge import CLOSED, EVALUATING, MARKET_CONSULTATION, PILOTING
+from marketplace.models.challenge import MARKET_CONSULTATION, PILOTING
 from marketplace.models.pilot import ADOPTED, AGREEMENT, DOCUMENT_KINDS, MEASURE_RESULTS, OUTCOME_STAGES, MeasureOutcome, PaymentMilestone, PilotBudgetIncrease, PilotDocument, PilotMessage
 from marketplace.models.pitch import PITCH_SELECTED
 from marketplace.services import permissions
+from marketplace.services.challenges import lifecycle
 from marketplace.services.pitches import uploads
 from marketplace.services.pilots.amounts import clean_amount
 from marketplace.services.clock import utcnow
@@ -107,11 +108,8 @@ def start_pilot(actor, pitch_id, *, budget, starts_on, ends_on, owner_id, justif
             n=MIN_JUSTIFICATION)})
     pilot.stage_due_on = due_date_for(pilot, AGREEMENT, pilot.stage_entered_at)
     db.session.add(pilot)
-    if challenge.status in (CLOSED, EVALUATING):
-        before = challenge.status
-        challenge.status = PILOTING
-        record_change(actor, "challenge.piloting", challenge, before={"status": before},
-                      after={"status": PILOTING}, challenge_id=challenge.id)
+    if lifecycle.may_move(challenge, PILOTING):  # the first pilot; later ones find it piloting already
+        lifecycle.move_challenge(actor, challenge, PILOTING)
     record_change(actor, "pilot.started", pilot, after=snapshot(pilot, "budget", "starts_on", "ends_on", "owner_id"),
                   challenge_id=challenge.id, payload={"stage": AGREEMENT})
     db.session.commit()
