@@ -91,7 +91,7 @@ def test_the_phase_banner_shows_only_when_configured(app, client, monkeypatch):
     assert "phase-banner" not in client.get("/").text
     monkeypatch.setitem(app.config, "PHASE_BANNER", "beta")
     page = client.get("/challenges", headers={"Accept-Language": "fr"}).text
-    banner = re.search(r'<div class="phase-banner">.*?</div>', page, re.S).group(0)
+    banner = re.search(r"<div class=\"phase-banner\">.*?</p>", page, re.S).group(0)
     assert '<strong class="tag">Bêta</strong>' in banner and 'href="/contact"' in banner
     assert page.index("phase-banner") < page.index("</header>")
     monkeypatch.setitem(app.config, "PHASE_FEEDBACK_URL", "https://forms.example/agora-feedback")
