@@ -106,17 +106,31 @@ def test_the_favicon_answers_at_the_address_browsers_ask_for(client):
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
 
 
-def _warnings(caplog):
-    return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and "OPERATOR_NAME" in r.getMessage()]
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
 
 
-def test_production_warns_when_it_cannot_say_who_runs_the_service(caplog):
-    with caplog.at_level(logging.WARNING):
-        create_app("production", SECRET_KEY="x" * 48, OPERATOR_NAME=None, CONTACT_EMAIL=None, JSON_LOGS=False)
-    assert _warnings(caplog) == ["OPERATOR_NAME and CONTACT_EMAIL not set: the contact, privacy and accessibility "
-                                 "pages cannot say who runs Agora or how to reach them"]
-    caplog.clear()
-    with caplog.at_level(logging.WARNING):
-        create_app("production", SECRET_KEY="x" * 48, OPERATOR_NAME="Digital Flanders",
-                   CONTACT_EMAIL="agora@flanders.example", JSON_LOGS=False)
-    assert _warnings(caplog) == []
+@pytest.fixture
+def app_warnings(monkeypatch):
+    """What the app's logger warns of, whatever other tests did to the logging set-up (a JSON handler on the root,
+    loggers disabled by a logging configuration)."""
+    logger, collect = logging.getLogger("marketplace"), _Collect()
+    monkeypatch.setattr(logger, "disabled", False)
+    logger.addHandler(collect)
+    yield collect.messages
+    logger.removeHandler(collect)
+
+
+def test_production_warns_when_it_cannot_say_who_runs_the_service(app_warnings):
+    create_app("production", SECRET_KEY="x" * 48, OPERATOR_NAME=None, CONTACT_EMAIL=None, JSON_LOGS=False)
+    assert app_warnings == ["OPERATOR_NAME and CONTACT_EMAIL not set: the contact, privacy and accessibility "
+                            "pages cannot say who runs Agora or how to reach them"]
+    app_warnings.clear()
+    create_app("production", SECRET_KEY="x" * 48, OPERATOR_NAME="Digital Flanders",
+               CONTACT_EMAIL="agora@flanders.example", JSON_LOGS=False)
+    assert app_warnings == []
