@@ -60,9 +60,9 @@ def contact():
     return render_template("about/contact.html")
 
 
-@bp.get("/help")
+@bp.get("/help", endpoint="help")
 @cached_for_visitors
-def help():
+def help_overview():
     return render_template("about/help.html")
 
 
