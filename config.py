@@ -90,6 +90,17 @@ class Config:
     OPEN_DATA_LICENSE = os.environ.get("OPEN_DATA_LICENSE", "https://creativecommons.org/publicdomain/zero/1.0/")
     OCDS_PUBLICATION_POLICY_URL = os.environ.get("OCDS_PUBLICATION_POLICY_URL")  # default: BASE_URL/open-data
 
+    # Who runs the service, as the contact, accessibility and privacy pages name them. Production has no default
+    # for the name and contact address (the app warns at start without them); development and tests use a demo.
+    OPERATOR_NAME = os.environ.get("OPERATOR_NAME")
+    OPERATOR_ADDRESS = os.environ.get("OPERATOR_ADDRESS")  # the postal address, one line or several
+    CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL")
+    DPO_EMAIL = os.environ.get("DPO_EMAIL")  # the data protection officer; default: CONTACT_EMAIL
+    # An optional banner under the header on every page: `alpha` or `beta`, with a link to give feedback
+    # (default: the contact page).
+    PHASE_BANNER = os.environ.get("PHASE_BANNER") or None
+    PHASE_FEEDBACK_URL = os.environ.get("PHASE_FEEDBACK_URL") or None
+
     # An outbox event still unprocessed after this long is re-dispatched by beat.
     OUTBOX_STUCK_AFTER_SECONDS = _int("OUTBOX_STUCK_AFTER_SECONDS", 120)
 
@@ -160,11 +171,24 @@ if Config.CELERY["broker_url"].startswith("redis"):
                                                  "visibility_timeout": 3600}
 
 
+# What development and the tests show for the operator when the environment names none.
+DEMO_OPERATOR = {
+    "OPERATOR_NAME": "Agora demonstration operator",
+    "OPERATOR_ADDRESS": "Example Street 1, 1000 Brussels, Belgium",
+    "CONTACT_EMAIL": "contact@agora.example",
+    "DPO_EMAIL": "dpo@agora.example",
+}
+
+
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     JSON_LOGS = _bool("JSON_LOGS", False)  # readable lines in `make run`
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    OPERATOR_NAME = Config.OPERATOR_NAME or DEMO_OPERATOR["OPERATOR_NAME"]
+    OPERATOR_ADDRESS = Config.OPERATOR_ADDRESS or DEMO_OPERATOR["OPERATOR_ADDRESS"]
+    CONTACT_EMAIL = Config.CONTACT_EMAIL or DEMO_OPERATOR["CONTACT_EMAIL"]
+    DPO_EMAIL = Config.DPO_EMAIL or DEMO_OPERATOR["DPO_EMAIL"]
 
 
 class TestingConfig(Config):
@@ -177,6 +201,9 @@ class TestingConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     BASE_URL = "http://localhost"
+    OPERATOR_NAME, OPERATOR_ADDRESS = DEMO_OPERATOR["OPERATOR_NAME"], DEMO_OPERATOR["OPERATOR_ADDRESS"]
+    CONTACT_EMAIL, DPO_EMAIL = DEMO_OPERATOR["CONTACT_EMAIL"], DEMO_OPERATOR["DPO_EMAIL"]
+    PHASE_BANNER = PHASE_FEEDBACK_URL = None
     PAGE_CACHE_REDIS_URL = None  # in the process; tests/web/test_page_cache.py names its own Redis
     # Cheap hashing keeps the suite fast; production keeps Argon2id's defaults.
     ARGON2_TIME_COST = 1

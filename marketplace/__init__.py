@@ -24,6 +24,7 @@ def create_app(config=None, **overrides):
     register_template_helpers(app)
     register_commands(app)
     register_worker(app)
+    warn_of_missing_operator(app)
     return app
 
 
@@ -37,6 +38,17 @@ def check_secret_key(app):
             "Set SECRET_KEY in the environment, for example: "
             "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
         )
+
+
+def warn_of_missing_operator(app):
+    """The accessibility statement, privacy notice and contact page name who runs the service: a public site must
+    say it. Production starts without it (nothing is unsafe), but says so at every start."""
+    if app.config["ENV_NAME"] != "production" or app.config.get("TESTING"):
+        return
+    missing = [name for name in ("OPERATOR_NAME", "CONTACT_EMAIL") if not app.config.get(name)]
+    if missing:
+        app.logger.warning("%s not set: the contact, privacy and accessibility pages cannot say who runs Agora "
+                           "or how to reach them", " and ".join(missing))
 
 
 def register_request_hooks(app):

@@ -1,5 +1,6 @@
 """HTML blueprints: parse the form, call one service, flash, redirect."""
 from . import session  # noqa: F401  (registers the user loader)
+from .about import bp as about
 from .account import bp as account
 from .admin import bp as admin
 from .auth import bp as auth
@@ -20,4 +21,4 @@ BLUEPRINTS = [
     admin, pilots, evaluation, questions,
 ]
 BLUEPRINTS.append(matches)
-BLUEPRINTS += [open_data]
+BLUEPRINTS += [open_data, about]

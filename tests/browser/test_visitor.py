@@ -44,6 +44,27 @@ def test_a_visitor_searches_and_filters(page, a11y, shot, f):
     shot(page, "detail")
 
 
+def test_a_visitor_reads_the_pages_about_the_service_from_the_footer(app, page, a11y, shot, monkeypatch):
+    monkeypatch.setitem(app.config, "PHASE_BANNER", "beta")  # the banner is checked with the pages
+    page.goto("/")
+    assert page.get_by_role("banner").get_by_text("This is a new service.").is_visible()
+    footer = page.get_by_role("navigation", name="About this service")
+    for link, heading, name in (("Help", "Help", "help"), ("Contact", "Contact", "contact"),
+                                ("Accessibility statement", "Accessibility statement", "accessibility"),
+                                ("Privacy notice", "Privacy notice", "privacy"), ("Terms of use", "Terms of use", "terms")):
+        footer.get_by_role("link", name=link, exact=True).click()
+        assert page.get_by_role("heading", level=1, name=heading, exact=True).is_visible()
+        a11y.check(page)
+        shot(page, name)
+    page.goto("/help")
+    for link, name in (("Help for companies", "help-companies"), ("Help for agencies", "help-agencies")):
+        page.get_by_role("main").get_by_role("link", name=link).click()
+        assert page.get_by_role("heading", level=1, name=link).is_visible()
+        a11y.check(page)
+        shot(page, name)
+        page.go_back()
+
+
 def test_the_main_pages_work_at_320_pixels_wide(browser, live_server, a11y, shot, f):
     challenge = f.Challenge(title="Fewer missed appointments at the regional hospitals")
     member = f.member(f.Company(name="Appointment Reminders International"), "owner")
@@ -58,7 +79,8 @@ def test_the_main_pages_work_at_320_pixels_wide(browser, live_server, a11y, shot
         shot(page, name)
 
     for path, name in (("/", "home"), ("/challenges", "narrow"), (f"/challenges/{challenge.slug}", "detail"),
-                       ("/auth/login", "login"), ("/auth/register", "register")):
+                       ("/auth/login", "login"), ("/auth/register", "register"),
+                       ("/privacy", "privacy")):
         fits(path, name)
     page.goto("/auth/login")
     page.get_by_label("Email address").fill(member.email)
