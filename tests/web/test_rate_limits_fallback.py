@@ -49,7 +49,10 @@ def sign_in(password, address="198.51.100.7"):
 
 def step(**seen):
     health = client.get("/healthz")
-    print(json.dumps(dict(seen, health=[health.status_code, health.get_json()], logged=logged)), flush=True)
+    metrics = client.get("/metrics", environ_base={"REMOTE_ADDR": "127.0.0.1"}).text.splitlines()
+    shared = [line for line in metrics if line.startswith("agora_rate_limits_shared ")]
+    print(json.dumps(dict(seen, health=[health.status_code, health.get_json()], logged=logged, shared=shared)),
+          flush=True)
     sys.stdin.readline()
 
 step(wrong=sign_in("a wrong guess"), right=sign_in(factories.PASSWORD))
@@ -61,7 +64,7 @@ started, deadline = time.monotonic(), time.monotonic() + 60  # Redis is back: Fl
 while "Rate limit storage recovered" not in logged and time.monotonic() < deadline:
     sign_in("a wrong guess", address="192.0.2.1")
     time.sleep(0.25)
-step(right=sign_in(factories.PASSWORD), waited=time.monotonic() - started)
+step(right=sign_in(factories.PASSWORD), wrong=sign_in("a wrong guess"), waited=time.monotonic() - started)
 """
 
 
@@ -87,18 +90,19 @@ def test_signing_in_works_while_the_rate_limit_storage_is_down(database_url, tmp
         up = seen(then=server.stop)
         assert (up["wrong"], up["right"]) == (401, 302)
         assert up["health"] == [200, {"status": "ok", "database": "ok", "broker": "ok", "rate_limits": "ok"}]
-        assert up["logged"] == []
+        assert up["logged"] == [] and up["shared"] == ["agora_rate_limits_shared 1.0"]
 
         down = seen(then=server.start)
         assert (down["wrong"], down["right"], down["reset"], down["api"]) == (401, 302, 200, 200)
         assert down["guesses"] == [401] * 5 + [429]  # the limits still hold, counted in this process's memory
         assert down["health"] == [200, {"status": "ok", "database": "ok", "broker": "ok", "rate_limits": "fallback"}]
         assert down["logged"] == ["Rate limit storage unreachable - falling back to in-memory storage"]  # once
+        assert down["shared"] == ["agora_rate_limits_shared 0.0"]
 
         back = seen()
-        assert back["right"] == 302 and back["logged"][-1] == "Rate limit storage recovered"
+        assert (back["right"], back["wrong"]) == (302, 401) and back["logged"][-1] == "Rate limit storage recovered"
         assert back["waited"] < 40  # Flask-Limiter's backoff between looks at the storage is at most 32 s
-        assert back["health"][1]["rate_limits"] == "ok"
+        assert back["health"][1]["rate_limits"] == "ok" and back["shared"] == ["agora_rate_limits_shared 1.0"]
         assert redis.Redis(port=server.port).keys("LIMITS*")  # counted in Redis again
     finally:
         web.kill()
