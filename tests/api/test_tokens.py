@@ -219,3 +219,8 @@ def test_an_ordinary_sign_out_keeps_the_tokens(client, f):
     client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
     client.post("/auth/logout")
     assert _me(client, raw) == 200
+
+
+def test_sign_out_everywhere_needs_a_signed_in_person(client):
+    response = client.post("/account/sign-out-everywhere")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/auth/login")
