@@ -95,7 +95,8 @@ def _pending_user():
 
 
 def _pending_key():
-    return "two-factor:" + str((session.get("pending_two_factor") or {}).get("user")) + "|" + (get_remote_address() or "")
+    pending = session.get("pending_two_factor") or {}
+    return f"two-factor:{pending.get('user')}|{get_remote_address() or ''}"
 
 
 @bp.route("/two-factor", methods=["GET", "POST"])

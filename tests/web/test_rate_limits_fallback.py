@@ -60,7 +60,8 @@ step(wrong=sign_in("a wrong guess"), right=sign_in(factories.PASSWORD),  # Redis
      reset=client.post("/auth/forgot", data={"email": email}).status_code,
      api=client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code,
      guesses=[sign_in("a wrong guess", address="203.0.113.9") for _ in range(6)])
-started, deadline = time.monotonic(), time.monotonic() + 60  # Redis is back: Flask-Limiter looks again after a backoff of a few seconds
+# Redis is back: Flask-Limiter looks again after a backoff of a few seconds.
+started, deadline = time.monotonic(), time.monotonic() + 60
 while "Rate limit storage recovered" not in logged and time.monotonic() < deadline:
     sign_in("a wrong guess", address="192.0.2.1")
     time.sleep(0.25)
