@@ -109,13 +109,26 @@ class Config:
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN")
 
-    # Rate limits of sign-in and password reset, shared by every web process through Redis.
+    # Rate limits of sign-in and password reset, shared by every web process through Redis. While Redis cannot be
+    # reached each process counts alone, in memory, under the same limits (logged once, "fallback" in /healthz).
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_STRATEGY = "moving-window"
-    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute; 20 per hour")
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True  # a storage error mid-request is logged, never a 500
+    # A Redis that does not answer (rather than refuses) must not hold a sign-in for long.
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+    # Wrong passwords slow down whoever makes them: per client address, and per account typed from that address.
+    # Never per account alone, which would let anyone lock the owner out. Only failed attempts count.
+    LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS",
+                                                         "5 per minute; 20 per hour")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per minute; 200 per hour")
     RESET_LIMIT_PER_ACCOUNT = os.environ.get("RESET_LIMIT_PER_ACCOUNT", "3 per hour")
     RESET_LIMIT_PER_ADDRESS = os.environ.get("RESET_LIMIT_PER_ADDRESS", "20 per hour")
+    # This many wrong passwords for one account within the window email its owner (once per window).
+    SIGN_IN_ALERT_FAILURES = _int("SIGN_IN_ALERT_FAILURES", 5)
+    SIGN_IN_ALERT_WINDOW_MINUTES = _int("SIGN_IN_ALERT_WINDOW_MINUTES", 15)
+    # Personal API tokens stop working this many days after they are made.
+    API_TOKEN_LIFETIME_DAYS = _int("API_TOKEN_LIFETIME_DAYS", 90)
     # The JSON API: one limit for all its routes, per client address, and a body limit far below uploads'.
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
     API_MAX_BODY_BYTES = _int("API_MAX_BODY_BYTES", 1024 * 1024)

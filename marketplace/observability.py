@@ -23,6 +23,9 @@ HTTP_LATENCY = Histogram("agora_http_request_seconds", "HTTP request duration", 
 TASK_RUNS = Counter("agora_task_runs_total", "Celery task runs", ["task", "state"], registry=REGISTRY)
 OUTBOX_BACKLOG = Gauge("agora_outbox_backlog", "Outbox events not processed yet", registry=REGISTRY,
                        multiprocess_mode="liveall")
+RATE_LIMITS_SHARED = Gauge("agora_rate_limits_shared", "1 when rate limits are counted in the shared storage "
+                           "(Redis), 0 when each process counts alone (no REDIS_URL, or Redis unreachable)",
+                           registry=REGISTRY, multiprocess_mode="livemostrecent")
 
 
 def new_request_id(incoming=None):

@@ -7,7 +7,7 @@ from marketplace import InsecureConfiguration, create_app
 def test_healthz_reports_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert response.json == {"status": "ok", "database": "ok", "broker": "ok", "rate_limits": "memory"}
 
 
 def test_healthz_is_503_when_the_broker_is_unreachable(app):

@@ -10,7 +10,7 @@ from .schemas import Problem
 REF = "#/components/schemas/{model}"
 ERROR_DESCRIPTIONS = {
     400: "Malformed request: the body is not JSON, or the address or query string holds a NUL byte.",
-    401: "No token, or a token that is unknown, revoked or of a suspended account.",
+    401: "No token, or a token that is unknown, revoked, expired or of a suspended account.",
     403: "The token's user may not do this.",
     404: "Not found, or not visible to this token (sealed pitches and drafts look like this too).",
     409: "Not possible in the current state (deadline passed, already published, changed meanwhile).",
@@ -24,7 +24,8 @@ The JSON API of Agora, the public-private challenge marketplace.
 
 Public reads need no token. Writes, and reads of your own organisation's work, need a personal API
 token, created on your account page and sent as `Authorization: Bearer <token>`. A token acts as its
-user: it may do exactly what that person may do on the pages, through the same rules.
+user: it may do exactly what that person may do on the pages, through the same rules. It expires a set
+time (90 days by default) after it is made, and a password change or "sign out everywhere" revokes it.
 
 Errors are problem details (RFC 9457, `application/problem+json`).
 """

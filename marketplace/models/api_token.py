@@ -17,7 +17,11 @@ class ApiToken(db.Model):
     token_digest: Mapped[str] = mapped_column(String(64), unique=True)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     last_used_at = mapped_column(UTCDateTime, nullable=True)
+    # Refused from this moment on (API_TOKEN_LIFETIME_DAYS after creation).
+    expires_at = mapped_column(UTCDateTime, nullable=False)
     revoked_at = mapped_column(UTCDateTime, nullable=True)
+    # Why: "owner" (revoked on the tokens page), "password_changed", "password_reset" or "signed_out_everywhere".
+    revoked_reason: Mapped[str | None] = mapped_column(String(32))
 
     user = relationship("User")
 

@@ -27,6 +27,12 @@ class User(UserMixin, db.Model):
     # time step used, so a code cannot be replayed.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # The secret shown during enrolment, until a code confirms it (kept here, not in the session cookie).
+    pending_totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Wrong passwords in the current window (SIGN_IN_ALERT_WINDOW_MINUTES, from failed_sign_ins_since): the
+    # owner is emailed once when they reach SIGN_IN_ALERT_FAILURES.
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failed_sign_ins_since = mapped_column(UTCDateTime, nullable=True)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     last_login_at = mapped_column(UTCDateTime, nullable=True)
 

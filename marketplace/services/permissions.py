@@ -93,7 +93,8 @@ RULES = {
     # Personal API tokens act as their user; only that user sees and revokes them.
     "api_token.create": lambda u, _=None: _signed_in(u),
     "api_token.revoke": lambda u, t: _signed_in(u) and t.user_id == u.id,
-    "api_token.use": lambda u, t: _signed_in(u) and t.user_id == u.id and t.revoked_at is None,
+    "api_token.use": lambda u, t: _signed_in(u) and t.user_id == u.id and t.revoked_at is None
+    and t.expires_at > utcnow(),
     # Pilots: the agency's staff and the company of that pilot see it; officers move it.
     "pilot.view": lambda u, p: _member_of(u, p.agency_id, AGENCY_READERS) or _member_of(u, p.company_id)
     or is_admin(u),

@@ -1,7 +1,8 @@
 """The signed-in person's settings, password, team and (for agencies) four-eyes publishing."""
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_babel import ngettext
+from flask_login import current_user, login_required, login_user, logout_user
 
 from ..forms import apply_domain_errors
 from ..forms.accounts import ApiTokenForm, ChangePasswordForm, FourEyesForm, InviteForm, OrganisationForm, SettingsForm, TwoFactorForm
@@ -9,6 +10,7 @@ from ..models.organisation import ROLES_BY_KIND
 from ..services.accounts import accounts, api_tokens
 from ..services import permissions
 from ..services.accounts import two_factor as two_factor_service
+from ..services.clock import utcnow
 from ..services.errors import ValidationFailed
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -54,6 +56,7 @@ def save_settings():
 def change_password():
     form = ChangePasswordForm()
     if form.validate():
+        tokens = api_tokens.active_count(current_user)  # what the change is about to revoke, to say so
         try:
             user = accounts.change_password(current_user._get_current_object(), form.current_password.data,
                                             form.new_password.data)
@@ -62,8 +65,29 @@ def change_password():
         else:
             login_user(user)  # this session goes on under the new session version; all others end
             flash(_("Your password is changed. You are signed out everywhere else."), "success")
+            flash_tokens_revoked(tokens)
             return redirect(url_for(".settings"))
     return _settings_page(password_form=form, status=422)
+
+
+def flash_tokens_revoked(count):
+    if count:
+        flash(ngettext("Your API token is revoked: programs using it are refused. Create a new token for each "
+                       "program that still needs one.",
+                       "Your %(num)d API tokens are revoked: programs using them are refused. Create a new token "
+                       "for each program that still needs one.", count), "info")
+
+
+@bp.post("/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    """End every session of this person (this one too) and revoke their API tokens."""
+    tokens = accounts.sign_out_everywhere(current_user._get_current_object())
+    logout_user()
+    session.clear()
+    flash(_("You are signed out on every device."), "success")
+    flash_tokens_revoked(tokens)
+    return redirect(url_for("auth.login"))
 
 
 def _role_choices():
@@ -153,16 +177,14 @@ def two_factor():
     user = current_user._get_current_object()
     if two_factor_service.enabled_for(user):
         return render_template("account/two_factor.html", enabled=True, form=None)
-    secret = session.get("totp_setup") or two_factor_service.new_secret()
-    session["totp_setup"] = secret
+    secret = two_factor_service.pending_secret(user)  # kept server-side: the session cookie is only signed
     form = TwoFactorForm()
     if form.validate_on_submit():
         try:
-            two_factor_service.enrol(user, secret, form.code.data)
+            two_factor_service.enrol(user, form.code.data)
         except ValidationFailed as exc:
             apply_domain_errors(form, exc)
         else:
-            session.pop("totp_setup", None)
             flash(_("Two-factor sign-in is on. You will enter a code from your app each time you sign in."),
                   "success")
             return redirect(url_for("dashboard.index"))
@@ -173,7 +195,9 @@ def two_factor():
 
 def _tokens_page(form=None, new_token=None, status=200):
     return render_template("account/tokens.html", form=form or ApiTokenForm(formdata=None),
-                           tokens=api_tokens.tokens_of(current_user), new_token=new_token), status
+                           tokens=api_tokens.tokens_of(current_user), new_token=new_token, now=utcnow(),
+                           lifetime=current_app.config["API_TOKEN_LIFETIME_DAYS"],
+                           session_end=api_tokens.session_end_notice(current_user)), status
 
 
 @bp.get("/tokens")

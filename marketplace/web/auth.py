@@ -10,9 +10,10 @@ from ..extensions import db, limiter
 from ..forms import apply_domain_errors
 from ..forms.accounts import AcceptInvitationForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm, TwoFactorForm
 from ..models import User
-from ..services.accounts import accounts
+from ..services.accounts import accounts, api_tokens
 from ..services.accounts import two_factor as two_factor_service
 from ..services.errors import ValidationFailed
+from .account import flash_tokens_revoked
 from .i18n import select_locale
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -23,8 +24,19 @@ def _account_key():
     return "account:" + (request.form.get("email") or "").strip().lower()[:254]
 
 
+def _account_and_address_key():
+    """Sign-in limits per account typed *from this client address*: someone guessing another person's password
+    is slowed down, while the owner, signing in from elsewhere, is not locked out by them."""
+    return _account_key() + "|" + (get_remote_address() or "")
+
+
 def _limit(setting):
     return lambda: current_app.config[setting]
+
+
+def _failed(response):
+    """Only wrong passwords count towards the sign-in limits (401): signing in successfully costs nothing."""
+    return response.status_code == 401
 
 
 per_address = get_remote_address
@@ -50,8 +62,9 @@ def _sign_in(user, remember=False):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_limit("LOGIN_LIMIT_PER_ADDRESS"), key_func=per_address, methods=["POST"])
-@limiter.limit(_limit("LOGIN_LIMIT_PER_ACCOUNT"), key_func=_account_key, methods=["POST"])
+@limiter.limit(_limit("LOGIN_LIMIT_PER_ADDRESS"), key_func=per_address, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_limit("LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS"), key_func=_account_and_address_key, methods=["POST"],
+               deduct_when=_failed)
 def login():
     form = LoginForm()
     if request.method == "GET" and safe_next(request.args.get("next")):
@@ -82,11 +95,12 @@ def _pending_user():
 
 
 def _pending_key():
-    return "two-factor:" + str((session.get("pending_two_factor") or {}).get("user"))
+    pending = session.get("pending_two_factor") or {}
+    return f"two-factor:{pending.get('user')}|{get_remote_address() or ''}"
 
 
 @bp.route("/two-factor", methods=["GET", "POST"])
-@limiter.limit(_limit("LOGIN_LIMIT_PER_ACCOUNT"), key_func=_pending_key, methods=["POST"])
+@limiter.limit(_limit("LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS"), key_func=_pending_key, methods=["POST"])
 def two_factor():
     user, pending = _pending_user()
     if user is None:
@@ -151,6 +165,7 @@ def reset_password(token):
     user = accounts.user_for_reset_token(token)
     form = ResetPasswordForm()
     if form.validate_on_submit():
+        tokens = api_tokens.active_count(user)  # what the reset is about to revoke, to say so
         try:
             user = accounts.reset_password(token, form.password.data)
         except ValidationFailed as exc:
@@ -158,6 +173,7 @@ def reset_password(token):
         else:
             _sign_in(user)
             flash(_("Your password is changed. You are signed in; other devices are signed out."), "success")
+            flash_tokens_revoked(tokens)
             return redirect(url_for("dashboard.index"))
     return render_template("auth/reset.html", form=form, user=user), 422 if form.errors else 200
 

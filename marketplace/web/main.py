@@ -2,7 +2,7 @@
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from ..extensions import csrf
+from ..extensions import csrf, limiter
 from ..services.accounts import accounts
 from ..services import health
 from ..services.challenges.challenges import latest_open_challenges
@@ -34,6 +34,8 @@ def set_language():
 
 @bp.get("/healthz")
 def healthz():
-    """200 when the database and the broker both answer, 503 naming the one that does not."""
-    healthy, states = health.health(current_app.extensions["celery"].conf.broker_url)
+    """200 when the database and the broker both answer, 503 naming the one that does not; `rate_limits` says
+    whether the limits are shared through Redis ("ok"), per process by configuration ("memory") or per process
+    because Redis does not answer ("fallback": sign-in still works, so the answer stays 200)."""
+    healthy, states = health.health(current_app.extensions["celery"].conf.broker_url, limiter)
     return jsonify(status="ok" if healthy else "unavailable", **states), 200 if healthy else 503

@@ -4,9 +4,11 @@ import logging
 from flask import Blueprint, Response, current_app, g, request
 from sqlalchemy import func, select
 
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import OutboxEvent
-from ..observability import HTTP_LATENCY, HTTP_REQUESTS, RequestTimer, metrics_text, new_request_id, request_id_var
+from ..observability import (HTTP_LATENCY, HTTP_REQUESTS, RATE_LIMITS_SHARED, RequestTimer, metrics_text,
+                             new_request_id, request_id_var)
+from ..services.health import rate_limit_state
 
 log = logging.getLogger("agora.requests")
 bp = Blueprint("observability", __name__)
@@ -47,6 +49,7 @@ def metrics():
     elif request.remote_addr not in ("127.0.0.1", "::1"):
         return Response("Forbidden\n", 403, mimetype="text/plain")
     backlog = db.session.scalar(select(func.count(OutboxEvent.id)).where(OutboxEvent.processed_at.is_(None)))
+    RATE_LIMITS_SHARED.set(1 if rate_limit_state(limiter) == "ok" else 0)
     return Response(metrics_text(backlog), mimetype="text/plain; version=0.0.4")
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from marketplace.extensions import db
 from marketplace.models import ApiToken, AuditEvent
 from marketplace.services.accounts import api_tokens
+from tests.factories import PASSWORD
 from .conftest import assert_problem
 
 
@@ -141,3 +142,85 @@ def test_token_writes_need_no_csrf_token_while_the_pages_still_do(app, client, m
 def test_the_account_page_links_to_the_tokens(client, login, f):
     login(f.member(f.Company(), "owner"))
     assert "/account/tokens" in client.get("/account").get_data(as_text=True)
+
+
+def _me(client, raw):
+    return client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).status_code
+
+
+def test_a_token_expires_after_the_configured_lifetime_and_the_page_says_when(client, app, login, f, monkeypatch):
+    monkeypatch.setitem(app.config, "API_TOKEN_LIFETIME_DAYS", 30)
+    user = login(f.member(f.Company(), "owner"))
+    token, raw = api_tokens.create_token(user, "ci")
+    assert timedelta(days=29, hours=23) < token.expires_at - token.created_at <= timedelta(days=30)
+    assert _me(client, raw) == 200
+    assert "works for 30 days" in client.get("/account/tokens").text
+    token.expires_at = token.created_at - timedelta(seconds=1)
+    db.session.commit()
+    body = assert_problem(client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}), 401)
+    assert "expired" in body["detail"]
+    assert "Expired" in client.get("/account/tokens").text.split("Your tokens")[1]
+    assert api_tokens.active_count(user) == 0  # an expired token no longer counts towards the ten
+
+
+def test_a_password_change_revokes_every_token_and_says_so(client, login, f):
+    user = f.member(f.Company(), "owner")
+    (first, raw1), (_, raw2) = api_tokens.create_token(user, "ci"), api_tokens.create_token(user, "backup")
+    api_tokens.revoke_token(user, first.id)  # already revoked by its owner: stays as it was
+    other = api_tokens.create_token(f.member(f.Company(), "owner"), "someone else's")[1]
+    client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    changed = client.post("/account/password", data={"current_password": PASSWORD,
+                                                     "new_password": "another long passphrase"},
+                          follow_redirects=True)
+    assert "Your API token is revoked" in changed.text
+    assert _me(client, raw2) == 401 and _me(client, raw1) == 401 and _me(client, other) == 200
+    reasons = {t.name: t.revoked_reason for t in api_tokens.tokens_of(user)}
+    assert reasons == {"ci": "owner", "backup": "password_changed"}
+    page = client.get("/account/tokens").text
+    assert "when your password was changed" in page and "Create a new token for each program" in page
+    client.post("/account/tokens", data={"name": "new one"})
+    assert "Your tokens were revoked" not in client.get("/account/tokens").text  # the notice goes once replaced
+    assert db.session.scalars(select(AuditEvent.action).where(AuditEvent.action == "api_token.revoked_all")).all()
+
+
+def test_a_password_reset_revokes_every_token(client, f):
+    user = f.member(f.Company(), "owner")
+    _, raw = api_tokens.create_token(user, "ci")
+    from marketplace.services.accounts import accounts
+
+    link = f"/auth/reset/{accounts.password_reset_token(user)}"
+    reset = client.post(link, data={"password": "a brand new passphrase"}, follow_redirects=True)
+    assert reset.status_code == 200 and "Your API token is revoked" in reset.text
+    assert _me(client, raw) == 401
+    assert api_tokens.tokens_of(user)[0].revoked_reason == "password_reset"
+
+
+def test_sign_out_everywhere_ends_every_session_and_revokes_the_tokens(client, app, f):
+    user = f.member(f.Company(), "owner")
+    _, raw = api_tokens.create_token(user, "ci")
+    other_device = app.test_client()
+    for device in (client, other_device):
+        device.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    assert "Sign out everywhere" in client.get("/account").text
+    done = client.post("/account/sign-out-everywhere", follow_redirects=True)
+    assert "signed out on every device" in done.text and "Your API token is revoked" in done.text
+    assert client.get("/notifications").status_code == 302
+    assert other_device.get("/notifications").status_code == 302
+    assert _me(client, raw) == 401
+    client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    assert "when you signed out everywhere" in client.get("/account/tokens").text
+
+
+def test_an_ordinary_sign_out_keeps_the_tokens(client, f):
+    """Signing out of a browser is not a takeover response: programs keep their tokens (sign out everywhere
+    is the button for that)."""
+    user = f.member(f.Company(), "owner")
+    _, raw = api_tokens.create_token(user, "ci")
+    client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    client.post("/auth/logout")
+    assert _me(client, raw) == 200
+
+
+def test_sign_out_everywhere_needs_a_signed_in_person(client):
+    response = client.post("/account/sign-out-everywhere")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/auth/login")

@@ -1,8 +1,9 @@
 """Accounts through the pages: register, sign in and out, remember me, reset, invitations, settings, admin."""
 import re
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import EmailDelivery, Invitation, Membership, Organisation, OutboxEvent, User
@@ -209,15 +210,74 @@ def test_an_oversized_request_is_refused_with_413(client, app):
     assert response.status_code == 413
 
 
-def test_sign_in_is_rate_limited_per_account_with_a_clear_message(client, f):
+ATTACKER, OWNER = {"REMOTE_ADDR": "203.0.113.66"}, {"REMOTE_ADDR": "198.51.100.10"}
+
+
+def test_sign_in_is_rate_limited_per_account_and_address_with_a_clear_message(client, f):
     user = f.member(f.Company(), "owner")
     for _ in range(5):
-        assert client.post("/auth/login", data={"email": user.email, "password": "wrong guess!!"}).status_code == 401
-    blocked = client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+        assert client.post("/auth/login", data={"email": user.email, "password": "wrong guess!!"},
+                           environ_base=ATTACKER).status_code == 401
+    blocked = client.post("/auth/login", data={"email": user.email, "password": PASSWORD}, environ_base=ATTACKER)
     assert blocked.status_code == 429 and "Too many attempts" in blocked.text
     # Another account from the same address is not blocked by the first one's limit.
     other = f.member(f.Company(), "owner")
-    assert client.post("/auth/login", data={"email": other.email, "password": PASSWORD}).status_code == 302
+    assert client.post("/auth/login", data={"email": other.email, "password": PASSWORD},
+                       environ_base=ATTACKER).status_code == 302
+
+
+def test_wrong_passwords_from_one_address_do_not_lock_the_owner_out_from_another(client, f):
+    user = f.member(f.Company(), "owner")
+    for _ in range(6):
+        client.post("/auth/login", data={"email": user.email, "password": "wrong guess!!"}, environ_base=ATTACKER)
+    assert client.post("/auth/login", data={"email": user.email, "password": "x" * 12},
+                       environ_base=ATTACKER).status_code == 429
+    owner = client.post("/auth/login", data={"email": user.email, "password": PASSWORD}, environ_base=OWNER)
+    assert owner.status_code == 302 and owner.headers["Location"] == "/dashboard"
+
+
+def test_the_client_address_behind_a_trusted_proxy_is_the_forwarded_one(another_app):
+    """With PROXY_FIX_X_FOR set, the limits see each visitor's own address, not the proxy's."""
+    behind_proxy = another_app(PROXY_FIX_X_FOR=1).test_client()
+    attempt = {"data": {"email": "someone@example.org", "password": "wrong guess!!"},
+               "environ_base": {"REMOTE_ADDR": "10.0.0.2"}}  # every request comes from the proxy
+    answers = [behind_proxy.post("/auth/login", headers={"X-Forwarded-For": ATTACKER["REMOTE_ADDR"]}, **attempt)
+               for _ in range(6)]
+    assert [a.status_code for a in answers] == [401] * 5 + [429]
+    owner = behind_proxy.post("/auth/login", headers={"X-Forwarded-For": OWNER["REMOTE_ADDR"]}, **attempt)
+    assert owner.status_code == 401  # a wrong password, answered as such: not held by the other visitor's limit
+
+
+def test_only_wrong_passwords_count_towards_the_sign_in_limits(client, f):
+    user = f.member(f.Company(), "owner")
+    for _ in range(7):  # more than the 5 per minute, all right
+        assert client.post("/auth/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+        client.post("/auth/logout")
+
+
+def test_the_owner_is_emailed_once_after_repeated_wrong_passwords(client, app, f, smtp_sink):
+    user = f.member(f.Company(), "owner", locale="fr")
+    addresses = [{"REMOTE_ADDR": f"203.0.113.{n}"} for n in range(1, 9)]  # spread out: past the per-pair limit
+    answers = [client.post("/auth/login", data={"email": user.email, "password": "wrong guess!!"},
+                           environ_base=address) for address in addresses]
+    unknown = client.post("/auth/login", data={"email": "nobody@example.org", "password": "wrong guess!!"},
+                          environ_base=addresses[0])
+    assert {a.status_code for a in answers} == {unknown.status_code} == {401}
+    assert answers[-1].text == unknown.text.replace("nobody@example.org", user.email)  # the same answer
+    process_pending()
+    emails = db.session.scalars(select(EmailDelivery)).all()
+    assert [e.to_address for e in emails] == [user.email]  # once for eight failures: one per window
+    assert "mot de passe" in emails[0].body_text and "5" in emails[0].body_text  # in the owner's language
+    assert "/account" in emails[0].body_text and emails[0].body_html
+    db.session.refresh(user)
+    assert user.failed_sign_ins == 8
+    # A new window, a new email.
+    user.failed_sign_ins_since -= timedelta(minutes=app.config["SIGN_IN_ALERT_WINDOW_MINUTES"])
+    db.session.commit()
+    for address in addresses[:5]:
+        client.post("/auth/login", data={"email": user.email, "password": "again wrong!!"}, environ_base=address)
+    process_pending()
+    assert db.session.scalar(select(func.count(EmailDelivery.id))) == 2
 
 
 def test_sign_in_is_rate_limited_per_address(client, app, f):

@@ -76,3 +76,29 @@ def test_an_admin_enrols_then_signs_in_with_password_and_a_code_from_the_new_sec
     code = pyotp.TOTP(secret).at(time.time() + 30)  # the next step's code: not the one used to enrol
     assert client.post("/auth/two-factor", data={"code": code}).status_code == 302
     assert client.get("/admin/organisations").status_code == 200
+
+
+def _session_cookie(app, client):
+    """What anyone holding the session cookie can read: it is signed, not encrypted."""
+    from flask.sessions import SecureCookieSessionInterface
+
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    return SecureCookieSessionInterface().get_signing_serializer(app).loads(cookie.value) if cookie else {}
+
+
+def test_the_secret_being_enrolled_is_kept_on_the_server_not_in_the_session_cookie(app, client, f):
+    admin = f.admin(totp_secret=None)
+    _login(client, admin)
+    page = client.get("/account/two-factor").text
+    secret = page.split("<code>")[1].split("</code>")[0]
+    stored = _session_cookie(app, client)
+    assert "_user_id" in stored  # the cookie was decoded: it is the signed-in session
+    assert secret not in repr(stored)
+    assert db.session.scalar(select(User.pending_totp_secret).where(User.id == admin.id)) == secret
+    again = client.get("/account/two-factor").text  # the same secret on a second visit: the app keeps working
+    assert again.split("<code>")[1].split("</code>")[0] == secret
+    assert client.post("/account/two-factor", data={"code": pyotp.TOTP(secret).now()}).status_code == 302
+    assert secret not in repr(_session_cookie(app, client))
+    db.session.expire_all()
+    enrolled = db.session.get(User, admin.id)
+    assert enrolled.totp_secret == secret and enrolled.pending_totp_secret is None  # cleared once confirmed

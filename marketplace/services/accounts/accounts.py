@@ -3,14 +3,20 @@
 No user enumeration: signing in with an unknown address and with a wrong
 password give the same answer, and asking for a reset or registering with an
 address already in use answer as if all went well (the email says what to do).
+
+Ending a person's sessions (a password change or reset, "sign out everywhere")
+also revokes their API tokens. Wrong passwords for a known address are counted
+per account in a window; reaching SIGN_IN_ALERT_FAILURES in it emails the owner
+once for that window (the answer to the request stays the same, known or not).
 """
 import zoneinfo
+from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.extensions import db
@@ -24,6 +30,7 @@ from marketplace.services.errors import Conflict, InvalidTransition, NotFound, V
 from marketplace.services.messaging.events import record_change
 from marketplace.services.messaging.mail import absolute_url, queue_email
 from marketplace.services.messaging.outbox import handles
+from marketplace.services.accounts import api_tokens
 from marketplace.services.accounts.passwords import hash_password, password_problems, verify_password
 from marketplace.services.signing import timed_serializer
 from marketplace.services.challenges.slugs import unique_slug
@@ -136,12 +143,32 @@ def authenticate(email, password):
             _DUMMY_HASH = hash_password("not a real password, only for timing")
         verify_password(_DUMMY_HASH, password)
         raise SignInFailed()
-    if not verify_password(user.password_hash, password) or user.is_suspended or (
-            user.organisation is not None and user.organisation.suspended):
+    if not verify_password(user.password_hash, password):
+        _note_failed_sign_in(user)
+        raise SignInFailed()
+    if user.is_suspended or (user.organisation is not None and user.organisation.suspended):
         raise SignInFailed()
     user.last_login_at = utcnow()
     db.session.commit()
     return user
+
+
+def _note_failed_sign_in(user):
+    """Count a wrong password for this account in the current window (SIGN_IN_ALERT_WINDOW_MINUTES); the failure
+    that reaches SIGN_IN_ALERT_FAILURES records an event whose handler emails the owner, once per window."""
+    config = current_app.config
+    now, since = utcnow(), user.failed_sign_ins_since
+    if since is None or now - since >= timedelta(minutes=config["SIGN_IN_ALERT_WINDOW_MINUTES"]):
+        user.failed_sign_ins_since, user.failed_sign_ins, since, count = now, 1, now, 1
+    else:  # in SQL: concurrent failures each get their own count, so exactly one of them reaches the threshold
+        count = db.session.execute(update(User).where(User.id == user.id)
+                                   .values(failed_sign_ins=User.failed_sign_ins + 1)
+                                   .returning(User.failed_sign_ins)
+                                   .execution_options(synchronize_session=False)).scalar_one()
+    if count == config["SIGN_IN_ALERT_FAILURES"]:
+        record_change(None, "user.sign_in_failures", user,
+                      payload={"user_id": user.id, "since": since.isoformat(), "failures": count})
+    db.session.commit()
 
 
 def password_reset_token(user):
@@ -175,28 +202,47 @@ def user_for_reset_token(token):
 def reset_password(token, password):
     user = user_for_reset_token(token)
     _check_password(password, user.email)
-    _set_password(user, password)
+    _set_password(user, password, "password_reset")
     record_change(user, "user.password_reset", user)
     db.session.commit()
     return user
 
 
-def _set_password(user, password):
+def _set_password(user, password, reason):
     user.password_hash = hash_password(password)
-    user.session_version = (user.session_version or 1) + 1  # every other session ends
+    _end_sessions_and_tokens(user, reason)
+
+
+def _end_sessions_and_tokens(user, reason):
+    """Every other session ends and every API token is revoked (whoever held the old password may have made one)."""
+    user.session_version = (user.session_version or 1) + 1
+    revoked = api_tokens.revoke_all(user, reason)
+    if revoked:
+        record_change(user, "api_token.revoked_all", user, after={"tokens": revoked, "reason": reason})
+    return revoked
 
 
 def end_sessions(user):
-    """Sign the person out everywhere: every signed cookie issued before now stops working."""
+    """Signing out: every signed cookie issued before now stops working. API tokens are left alone: they are the
+    person's programs' own credentials (see sign_out_everywhere)."""
     user.session_version = (user.session_version or 1) + 1
     db.session.commit()
+
+
+def sign_out_everywhere(user):
+    """End every session of this person, this one included, and revoke their API tokens; returns how many tokens
+    were revoked. For someone who thinks another has been using their account."""
+    revoked = _end_sessions_and_tokens(user, "signed_out_everywhere")
+    record_change(user, "user.signed_out_everywhere", user, after={"tokens_revoked": revoked})
+    db.session.commit()
+    return revoked
 
 
 def change_password(user, current_password, new_password):
     if not verify_password(user.password_hash, current_password):
         raise ValidationFailed({"current_password": _l("Your current password is not right.")})
     _check_password(new_password, user.email, "new_password")
-    _set_password(user, new_password)
+    _set_password(user, new_password, "password_changed")
     record_change(user, "user.password_changed", user)
     db.session.commit()
     return user
@@ -415,6 +461,18 @@ def email_password_reset(event):
     queue_email("password_reset", dedupe_key=f"password-reset:{event.id}", user=user,
                 context={"reset_url": absolute_url(f"/auth/reset/{password_reset_token(user)}"),
                          "hours": current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600})
+
+
+@handles("user.sign_in_failures")
+def email_sign_in_failures(event):
+    """Tell the owner of an account that someone keeps trying wrong passwords on it, once per window."""
+    user = db.session.get(User, event.payload["user_id"])
+    if user is None:
+        return
+    queue_email("sign_in_failures", dedupe_key=f"sign-in-failures:{user.id}:{event.payload['since']}", user=user,
+                context={"failures": event.payload["failures"],
+                         "minutes": current_app.config["SIGN_IN_ALERT_WINDOW_MINUTES"],
+                         "account_url": absolute_url("/account"), "reset_url": absolute_url("/auth/forgot")})
 
 
 @handles("user.registration_attempted")

@@ -5,14 +5,18 @@ plain SHA-256 is enough to keep it safe at rest (there is nothing to guess),
 and looking a token up by its digest needs no secret comparison. The first
 part (`agora_<8 hex>`) is kept as it is, so its owner can tell tokens apart.
 A token acts as its user, through the same permission checks as the pages;
-it stops working when it is revoked or the user is suspended.
+it stops working when it is revoked, when it expires (API_TOKEN_LIFETIME_DAYS
+after creation, 90 by default) or when the user is suspended. Ending a
+person's sessions (a password change or reset, "sign out everywhere") revokes
+all their tokens too: a takeover must not live on through a token.
 """
 import hashlib
 import secrets
 from datetime import timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from marketplace.extensions import db
 from marketplace.models import ApiToken
@@ -28,6 +32,9 @@ MAX_ACTIVE = 10
 MAX_TOKEN_LENGTH = 100
 # `last_used_at` is written at most this often per token: a busy client must not mean a write per request.
 LAST_USED_PRECISION = timedelta(minutes=1)
+# Why a token was revoked: by its owner on the tokens page, or with the end of every session.
+BY_OWNER = "owner"
+SESSION_END_REASONS = ("password_changed", "password_reset", "signed_out_everywhere")
 
 
 def digest(raw):
@@ -47,16 +54,16 @@ def create_token(user, name):
         raise ValidationFailed({"name": _l("Name the token, for example after the program that will use it.")})
     if len(name) > MAX_NAME:
         raise ValidationFailed({"name": _l("Use %(n)s characters or fewer.", n=MAX_NAME)})
-    active = db.session.scalar(select(func.count(ApiToken.id)).where(ApiToken.user_id == user.id,
-                                                                     ApiToken.revoked_at.is_(None)))
-    if active >= MAX_ACTIVE:
+    if active_count(user) >= MAX_ACTIVE:
         raise ValidationFailed({"name": _l("You have %(n)s tokens already. Revoke one you no longer use first.",
                                            n=MAX_ACTIVE)})
     prefix = SCHEME + secrets.token_hex(4)
     raw = f"{prefix}_{secrets.token_urlsafe(32)}"
-    token = ApiToken(user_id=user.id, name=name, prefix=prefix, token_digest=digest(raw))
+    expires_at = utcnow() + timedelta(days=current_app.config["API_TOKEN_LIFETIME_DAYS"])
+    token = ApiToken(user_id=user.id, name=name, prefix=prefix, token_digest=digest(raw), expires_at=expires_at)
     db.session.add(token)
-    record_change(user, "api_token.created", token, after={"name": name, "prefix": prefix})
+    record_change(user, "api_token.created", token, after={"name": name, "prefix": prefix,
+                                                           "expires_at": expires_at})
     db.session.commit()
     return token, raw
 
@@ -67,20 +74,52 @@ def revoke_token(user, token_id):
     if token is None or not permissions.can(user, "api_token.revoke", token):
         raise NotFound(str(_l("We could not find that token.")))
     if token.revoked_at is None:
-        token.revoked_at = utcnow()
+        token.revoked_at, token.revoked_reason = utcnow(), BY_OWNER
         record_change(user, "api_token.revoked", token, after={"prefix": token.prefix})
         db.session.commit()
     return token
 
 
+def _active(user, now=None):
+    return (ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > (now or utcnow()))
+
+
+def active_count(user):
+    """The tokens that still work: neither revoked nor expired."""
+    return db.session.scalar(select(func.count(ApiToken.id)).where(*_active(user)))
+
+
+def revoke_all(user, reason):
+    """Revoke every working token of `user` as part of ending their sessions; the caller records the change and
+    commits. Returns how many were revoked."""
+    assert reason in SESSION_END_REASONS
+    now = utcnow()
+    revoked = db.session.execute(update(ApiToken).where(*_active(user, now))
+                                 .values(revoked_at=now, revoked_reason=reason)
+                                 .execution_options(synchronize_session=False)).rowcount
+    return revoked or 0
+
+
+def session_end_notice(user):
+    """(reason, when) if the person's tokens were last revoked by the end of their sessions and no token was
+    created since, so the tokens page can say why their programs are refused; None otherwise."""
+    last = db.session.execute(select(ApiToken.revoked_reason, ApiToken.revoked_at)
+                              .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_not(None))
+                              .order_by(ApiToken.revoked_at.desc()).limit(1)).first()
+    if last is None or last.revoked_reason not in SESSION_END_REASONS:
+        return None
+    newest = db.session.scalar(select(func.max(ApiToken.created_at)).where(ApiToken.user_id == user.id))
+    return None if newest is not None and newest > last.revoked_at else (last.revoked_reason, last.revoked_at)
+
+
 def authenticate(raw, now=None):
     """The user a presented token acts for, or NotAuthenticated (one message for every reason: it tells nothing)."""
-    refused = NotAuthenticated(str(_l("The API token is missing, unknown, revoked or of an account that cannot "
-                                      "act now.")))
+    refused = NotAuthenticated(str(_l("The API token is missing, unknown, revoked, expired or of an account that "
+                                      "cannot act now.")))
     if not raw or len(raw) > MAX_TOKEN_LENGTH or not raw.startswith(SCHEME):
         raise refused
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_digest == digest(raw)))
-    if token is None or not permissions.can(token.user, "api_token.use", token):  # revoked, or not theirs any more
+    if token is None or not permissions.can(token.user, "api_token.use", token):  # revoked, expired or not theirs
         raise refused
     user = token.user
     if two_factor.missing_for(user):

@@ -33,6 +33,15 @@ def new_secret():
     return pyotp.random_base32()
 
 
+def pending_secret(user):
+    """The secret being enrolled, kept on the user's row until a code confirms it (never in the session cookie,
+    which is signed but readable by anyone holding it); made on first asking, the same on every later visit."""
+    if not user.pending_totp_secret:
+        user.pending_totp_secret = new_secret()
+        db.session.commit()
+    return user.pending_totp_secret
+
+
 def provisioning_uri(user, secret):
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
 
@@ -51,12 +60,13 @@ def _matching_step(secret, code, at=None):
     return None
 
 
-def enrol(user, secret, code):
-    """Turn two-factor on once the person shows their app produces the right code."""
-    step = _matching_step(secret, code)
+def enrol(user, code):
+    """Turn two-factor on once the person shows their app produces the right code for the pending secret."""
+    secret = user.pending_totp_secret
+    step = _matching_step(secret, code) if secret else None
     if step is None:
         raise ValidationFailed({"code": _l("That code is not right. Enter the 6 digits your app shows now.")})
-    user.totp_secret, user.totp_last_step = secret, step
+    user.totp_secret, user.totp_last_step, user.pending_totp_secret = secret, step, None
     record_change(user, "user.two_factor_enabled", user)
     db.session.commit()
 
