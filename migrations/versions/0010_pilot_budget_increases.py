@@ -1,14 +1,14 @@
 """Budget increases of a pilot, each approved by a second person before payments may use it.
 
 Revision ID: 0010_pilot_budget_increases
-Revises: 0006_public_data_token
+Revises: 0007_token_expiry_and_totp
 """
 import sqlalchemy as sa
 from alembic import op
 
 
 revision = "0010_pilot_budget_increases"
-down_revision = "0006_public_data_token"
+down_revision = "0007_token_expiry_and_totp"
 branch_labels = None
 depends_on = None
 
