@@ -80,6 +80,7 @@ GET = {
     # Open data is public, and the same for everyone.
     "api.ocds_releases": expect(200), "open_data.challenges_feed": expect(200), "open_data.challenges_csv": expect(200),
     "open_data.stats": expect(200), "open_data.policy": expect(200),
+    "api.audit_anchors": expect(200), "open_data.audit_anchors": expect(200),
 }
 # endpoint -> expected status of a write (POST, or the API's PUT) with no data, per role (each role on a fresh
 # world; signing out is left out, it would end the role's session). API routes get the role's token.
