@@ -19,10 +19,11 @@ def _store(app, content, name="file.docx"):
     return str(refused.value.errors["file"][0])
 
 
-def test_a_zip_bomb_is_refused_from_its_central_directory(app):
+def test_a_zip_bomb_is_refused_from_its_central_directory(app, caplog):
     bomb = zip_bomb()
     assert len(bomb) < 10_000
     assert "zip bomb" in _store(app, bomb)
+    assert f"upload refused as unsafe: zip_bomb, {len(bomb)} bytes" in caplog.text
 
 
 def test_a_central_directory_that_understates_a_part_is_caught_while_reading_it(app):

@@ -9,6 +9,7 @@ central directory without unpacking it, and a file that a browser would take for
 a web page (HTML, or a PDF with HTML or script in its first bytes: a polyglot).
 """
 import hashlib
+import logging
 import os
 import re
 import secrets
@@ -23,6 +24,8 @@ from flask_babel import lazy_gettext as _l
 
 from marketplace.formatting import lazy, number
 from marketplace.services.errors import ValidationFailed
+
+log = logging.getLogger(__name__)
 
 PDF = "application/pdf"
 PNG = "image/png"
@@ -58,7 +61,11 @@ class StoredFile:
 
 
 class UnsafeFile(ValueError):
-    """The file is of an accepted kind but dangerous to open; the message says why, for the person uploading."""
+    """The file is dangerous to open: `reason` names the kind for the log, `message` tells the person uploading."""
+
+    def __init__(self, reason, message):
+        super().__init__(reason, message)
+        self.reason, self.message = reason, message
 
 
 ZIP_BOMB = _l("This document would unpack to far more than its size, or has too many parts, as a zip bomb does. "
@@ -74,10 +81,10 @@ def sniff_type(head, path=None):
     Raises UnsafeFile for a zip bomb or a file a browser would take for a web page.
     """
     if HTML_SNIFF.match(head.removeprefix(b"\xef\xbb\xbf")):
-        raise UnsafeFile(HTML_PAGE)
+        raise UnsafeFile("html", HTML_PAGE)
     if head.startswith(b"%PDF-"):
         if HTML_IN_PDF.search(head):
-            raise UnsafeFile(PDF_POLYGLOT)
+            raise UnsafeFile("pdf_polyglot", PDF_POLYGLOT)
         return PDF
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return PNG
@@ -118,13 +125,13 @@ def _refuse_zip_bombs(archive, file_size):
     """Judge the zip by its central directory alone (declared sizes), without unpacking anything."""
     members = archive.infolist()
     if len(members) > ZIP_MAX_MEMBERS:
-        raise UnsafeFile(ZIP_BOMB)
+        raise UnsafeFile("zip_bomb", ZIP_BOMB)
     unpacked = sum(m.file_size for m in members)
     if unpacked > ZIP_MAX_UNPACKED_BYTES or unpacked > ZIP_RATIO_FROM_BYTES and unpacked > ZIP_MAX_RATIO * file_size:
-        raise UnsafeFile(ZIP_BOMB)
+        raise UnsafeFile("zip_bomb", ZIP_BOMB)
     for member in members:
         if member.file_size > ZIP_RATIO_FROM_BYTES and member.file_size > ZIP_MAX_RATIO * max(member.compress_size, 1):
-            raise UnsafeFile(ZIP_BOMB)
+            raise UnsafeFile("zip_bomb", ZIP_BOMB)
 
 
 def _unpacks_as_declared(path, members):
@@ -158,7 +165,7 @@ def _unpacks_as_declared(path, members):
                 while data and not inflater.eof:
                     produced += len(inflater.decompress(data, info.file_size + 1 - produced))
                     if produced > info.file_size:
-                        raise UnsafeFile(ZIP_BOMB)
+                        raise UnsafeFile("zip_bomb", ZIP_BOMB)
                     data = inflater.unconsumed_tail
             if produced != info.file_size:
                 return False
@@ -171,7 +178,7 @@ def _read_member(archive, name):
     with archive.open(name) as member:
         data = member.read(ZIP_MEMBER_READ_LIMIT + 1)
     if len(data) > ZIP_MEMBER_READ_LIMIT:
-        raise UnsafeFile(ZIP_BOMB)
+        raise UnsafeFile("zip_bomb", ZIP_BOMB)
     return data
 
 
@@ -213,7 +220,8 @@ def store_upload(stream, filename, *, allowed=DOCUMENT_TYPES, field="file"):
             try:
                 content_type = sniff_type(stored.read(HEAD_BYTES), path)
             except UnsafeFile as exc:
-                raise ValidationFailed({field: exc.args[0]}) from exc
+                log.warning("upload refused as unsafe: %s, %s bytes", exc.reason, size)
+                raise ValidationFailed({field: exc.message}) from exc
         if content_type not in allowed:
             raise ValidationFailed({field: _l("The file must be a PDF, Word or OpenDocument text, plain text, "
                                               "PNG or JPEG file.")})
