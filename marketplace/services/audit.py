@@ -173,7 +173,8 @@ def verify_trail(extra_anchors=(), batch=2000):
 
 
 def _digest_matches(row, fields, keys, unkeyed):
+    stored = (row.digest or "").encode("utf-8")  # bytes: compare_digest refuses non-ASCII text
     if unkeyed:
-        return hmac.compare_digest(row.digest, unkeyed_digest(row.prev_digest, fields))
-    return any(hmac.compare_digest(row.digest, audit_digest(row.prev_digest, fields, key)) for key in keys)
+        return hmac.compare_digest(stored, unkeyed_digest(row.prev_digest, fields).encode())
+    return any(hmac.compare_digest(stored, audit_digest(row.prev_digest, fields, key).encode()) for key in keys)
 
