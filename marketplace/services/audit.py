@@ -18,11 +18,12 @@ from sqlalchemy import func, select, text
 from marketplace.extensions import db
 from marketplace.models import AuditAnchor, AuditEvent, Challenge, User
 from marketplace.services import permissions
-from marketplace.services.clock import utcnow
 from marketplace.services.errors import NotFound
-from marketplace.services.messaging.events import AUDIT_CHAIN_LOCK, audit_digest, unkeyed_digest
-from marketplace.services.paging import paginate
+from marketplace.services.messaging.events import audit_digest
 from marketplace.services.open_data.spreadsheets import csv_text
+from marketplace.services.clock import utcnow
+from marketplace.services.messaging.events import AUDIT_CHAIN_LOCK, unkeyed_digest
+from marketplace.services.paging import paginate
 
 CSV_COLUMNS = ("id", "occurred_at", "actor", "action", "object_type", "object_id", "before", "after")
 
