@@ -28,18 +28,6 @@ def create_app(config=None, **overrides):
     return app
 
 
-def check_secret_key(app):
-    if app.config["ENV_NAME"] == "development" or app.config.get("TESTING"):
-        return
-    key = app.config.get("SECRET_KEY")
-    if not key or key == DEFAULT_SECRET_KEY or len(key) < 32:
-        raise InsecureConfiguration(
-            "SECRET_KEY is missing, the development default, or shorter than 32 characters. "
-            "Set SECRET_KEY in the environment, for example: "
-            "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
-        )
-
-
 def check_audit_key(app):
     """The audit trail's key, like the secret key: a real one outside development and tests."""
     if app.config["ENV_NAME"] == "development" or app.config.get("TESTING"):
@@ -49,6 +37,18 @@ def check_audit_key(app):
         raise InsecureConfiguration(
             "AUDIT_KEY is missing, the development default, shorter than 32 characters or the same as SECRET_KEY. "
             "Set AUDIT_KEY in the environment (keep a copy outside the database's backups), for example: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+
+
+def check_secret_key(app):
+    if app.config["ENV_NAME"] == "development" or app.config.get("TESTING"):
+        return
+    key = app.config.get("SECRET_KEY")
+    if not key or key == DEFAULT_SECRET_KEY or len(key) < 32:
+        raise InsecureConfiguration(
+            "SECRET_KEY is missing, the development default, or shorter than 32 characters. "
+            "Set SECRET_KEY in the environment, for example: "
             "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
         )
 

@@ -78,9 +78,9 @@ GET = {
     "api.open_questions": only(("a_owner", "a_pub", "a_po"), anon=401),
     "api.pilot": only(COMPANY + AGENCY + ("admin",), anon=401),
     # Open data is public, and the same for everyone.
+    "api.audit_anchors": expect(200), "open_data.audit_anchors": expect(200),
     "api.ocds_releases": expect(200), "open_data.challenges_feed": expect(200), "open_data.challenges_csv": expect(200),
     "open_data.stats": expect(200), "open_data.policy": expect(200),
-    "api.audit_anchors": expect(200), "open_data.audit_anchors": expect(200),
 }
 # endpoint -> expected status of a write (POST, or the API's PUT) with no data, per role (each role on a fresh
 # world; signing out is left out, it would end the role's session). API routes get the role's token.
