@@ -24,6 +24,15 @@ def register(app):
         for email, role, organisation in logins:
             click.echo(f"  {email:45} {role:22} {organisation}")
 
+    @app.cli.command("anchor-audit")
+    def anchor_audit_command():
+        """Record the audit trail's head now (beat does it daily) and print it as JSON, to keep a copy elsewhere."""
+        import json
+
+        from .services.audit import anchor_as_dict, record_anchor
+
+        click.echo(json.dumps(anchor_as_dict(record_anchor(kind="manual"))))
+
     @app.cli.command("verify-audit")
     @click.option("--anchors", "anchors_file", type=click.File("r", encoding="utf-8"),
                   help="Anchors kept outside the database, as /api/v1/audit/anchors answers them (a saved copy).")
@@ -56,12 +65,3 @@ def register(app):
             "count": f"The audit trail has {verdict.checked} rows up to {at}: rows were removed or added.",
         }[verdict.problem], err=True)
         raise SystemExit(1)
-
-    @app.cli.command("anchor-audit")
-    def anchor_audit_command():
-        """Record the audit trail's head now (beat does it daily) and print it as JSON, to keep a copy elsewhere."""
-        import json
-
-        from .services.audit import anchor_as_dict, record_anchor
-
-        click.echo(json.dumps(anchor_as_dict(record_anchor(kind="manual"))))
