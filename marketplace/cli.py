@@ -1,4 +1,4 @@
-"""flask commands: seed-demo, process-outbox, verify-audit and anchor-audit."""
+"""flask commands: seed-demo and process-outbox."""
 import click
 
 
