@@ -11,6 +11,9 @@ INSTANCE_DIR = Path(os.environ.get("AGORA_INSTANCE_DIR", BASE_DIR / "instance"))
 
 # The placeholder a developer gets; production refuses to start with it.
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
+# The audit trail's MAC key: kept outside the database, so whoever can write the database cannot recompute
+# the chain. Production refuses to start with this placeholder.
+DEFAULT_AUDIT_KEY = "dev-only-audit-key"
 
 
 def _bool(name, default=False):
@@ -48,6 +51,10 @@ def _broker_url():
 class Config:
     ENV_NAME = "production"
     SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    # Each audit row's digest is an HMAC-SHA256 under AUDIT_KEY. After a rotation, the keys the older rows were
+    # made with stay readable for `flask verify-audit`: AUDIT_RETIRED_KEYS, separated by commas.
+    AUDIT_KEY = os.environ.get("AUDIT_KEY", DEFAULT_AUDIT_KEY)
+    AUDIT_RETIRED_KEYS = [k.strip() for k in os.environ.get("AUDIT_RETIRED_KEYS", "").split(",") if k.strip()]
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL")

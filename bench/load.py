@@ -413,7 +413,8 @@ def main():
     from sqlalchemy.engine import make_url
 
     url = make_url(os.environ.get("BENCH_DATABASE_URL", DATABASE))
-    env = dict(os.environ, AGORA_ENV="production", SECRET_KEY=SECRET, JSON_LOGS="0", LOG_LEVEL="WARNING",
+    env = dict(os.environ, AGORA_ENV="production", SECRET_KEY=SECRET, AUDIT_KEY=SECRET[::-1], JSON_LOGS="0",
+               LOG_LEVEL="WARNING",
                DATABASE_URL=url.render_as_string(hide_password=False), SESSION_COOKIE_SECURE="0",
                LOGIN_LIMIT_PER_ADDRESS="100000 per minute")
     if args.redis_url:

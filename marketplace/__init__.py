@@ -3,7 +3,7 @@ import os
 
 from flask import Flask
 
-from config import DEFAULT_SECRET_KEY, config_for
+from config import DEFAULT_AUDIT_KEY, DEFAULT_SECRET_KEY, config_for
 
 
 class InsecureConfiguration(RuntimeError):
@@ -16,6 +16,7 @@ def create_app(config=None, **overrides):
     app.config.from_object(config if isinstance(config, type) else config_for(config))
     app.config.update(overrides)
     check_secret_key(app)
+    check_audit_key(app)
 
     register_request_hooks(app)
     register_extensions(app)
@@ -26,6 +27,19 @@ def create_app(config=None, **overrides):
     register_worker(app)
     warn_of_missing_operator(app)
     return app
+
+
+def check_audit_key(app):
+    """The audit trail's key, like the secret key: a real one outside development and tests."""
+    if app.config["ENV_NAME"] == "development" or app.config.get("TESTING"):
+        return
+    key = app.config.get("AUDIT_KEY")
+    if not key or key == DEFAULT_AUDIT_KEY or len(key) < 32 or key == app.config.get("SECRET_KEY"):
+        raise InsecureConfiguration(
+            "AUDIT_KEY is missing, the development default, shorter than 32 characters or the same as SECRET_KEY. "
+            "Set AUDIT_KEY in the environment (keep a copy outside the database's backups), for example: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
 
 
 def check_secret_key(app):

@@ -24,14 +24,44 @@ def register(app):
         for email, role, organisation in logins:
             click.echo(f"  {email:45} {role:22} {organisation}")
 
-    @app.cli.command("verify-audit")
-    def verify_audit_command():
-        """Check the audit trail's hash chain; exits 1 at the first row that was changed or removed."""
-        from .services.audit import verify_chain
+    @app.cli.command("anchor-audit")
+    def anchor_audit_command():
+        """Record the audit trail's head now (beat does it daily) and print it as JSON, to keep a copy elsewhere."""
+        import json
 
-        checked, broken = verify_chain()
-        if broken is None:
-            click.echo(f"The audit trail is intact: {checked} rows checked.")
+        from .services.audit import anchor_as_dict, record_anchor
+
+        click.echo(json.dumps(anchor_as_dict(record_anchor(kind="manual"))))
+
+    @app.cli.command("verify-audit")
+    @click.option("--anchors", "anchors_file", type=click.File("r", encoding="utf-8"),
+                  help="Anchors kept outside the database, as /api/v1/audit/anchors answers them (a saved copy).")
+    def verify_audit_command(anchors_file):
+        """Check the audit trail's keyed chain and its anchors; exits 1 when a row was changed, removed or cut off."""
+        import json
+
+        from .services.audit import parse_anchors, verify_trail
+
+        extra = []
+        if anchors_file is not None:
+            try:
+                extra = parse_anchors(json.load(anchors_file))
+            except ValueError as exc:  # JSONDecodeError is one
+                raise click.BadParameter(f"not a file of audit anchors: {exc}", param_hint="--anchors") from exc
+        verdict = verify_trail(extra)
+        if verdict.intact:
+            click.echo(f"The audit trail is intact: {verdict.checked} rows checked"
+                       + (f", {len(extra)} anchors from the file." if anchors_file is not None else "."))
             return
-        click.echo(f"The audit trail is broken at row {broken} (after {checked} intact rows).", err=True)
+        anchor = verdict.anchor or {}
+        at = f"the anchor of {anchor.get('anchored_at')} (row {anchor.get('last_event_id')}, " \
+             f"{anchor.get('row_count')} rows)"
+        click.echo({
+            "changed": f"The audit trail is broken at row {verdict.broken_at} (after {verdict.checked} intact rows): "
+                       "it was changed, a row before it was removed, or the chain was recomputed without the key.",
+            "rewritten": f"The audit trail was rewritten: row {verdict.broken_at} does not carry the digest of {at}.",
+            "missing": f"The audit trail lost the row of {at} (after {verdict.checked} intact rows).",
+            "truncated": f"The audit trail was cut: it ends after {verdict.checked} rows, before {at}.",
+            "count": f"The audit trail has {verdict.checked} rows up to {at}: rows were removed or added.",
+        }[verdict.problem], err=True)
         raise SystemExit(1)

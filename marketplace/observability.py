@@ -41,7 +41,7 @@ class JSONFormatter(logging.Formatter):
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname,
             "logger": record.name, "message": record.getMessage(), "request_id": request_id_var.get(),
         }
-        for key in ("method", "path", "status", "duration_ms", "task", "task_id"):
+        for key in ("method", "path", "status", "duration_ms", "task", "task_id", "audit_anchor"):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
         if record.exc_info:

@@ -41,11 +41,17 @@ def test_healthz_is_503_naming_both_when_the_database_and_the_broker_are_down():
 @pytest.mark.parametrize("key", [None, "", "dev-only-not-secret", "short"])
 def test_production_refuses_a_missing_or_default_secret_key(key):
     with pytest.raises(InsecureConfiguration):
-        create_app("production", SECRET_KEY=key)
+        create_app("production", SECRET_KEY=key, AUDIT_KEY="a" * 48)
+
+
+@pytest.mark.parametrize("key", [None, "", "dev-only-audit-key", "short", "x" * 48])
+def test_production_refuses_a_missing_default_or_reused_audit_key(key):
+    with pytest.raises(InsecureConfiguration, match="AUDIT_KEY"):
+        create_app("production", SECRET_KEY="x" * 48, AUDIT_KEY=key)
 
 
 def test_production_starts_with_a_real_secret_key():
-    app = create_app("production", SECRET_KEY="x" * 48)
+    app = create_app("production", SECRET_KEY="x" * 48, AUDIT_KEY="a" * 48)
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 

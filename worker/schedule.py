@@ -8,5 +8,7 @@ BEAT_SCHEDULE = {
     "daily-digests": {"task": "notifications.daily_digests", "schedule": crontab(hour=6, minute=30)},
     "move-ended-pilots-to-evaluation": {"task": "pilots.advance_ended", "schedule": 60 * 60.0},
     "remind-and-escalate-pilot-stages": {"task": "pilots.remind_due_stages", "schedule": crontab(hour=7, minute=0)},
+    # Daily, and at least daily: the published anchors are what shows a cut or rewritten audit trail.
+    "anchor-the-audit-trail": {"task": "audit.anchor", "schedule": crontab(hour=0, minute=15)},
     "remind-pitch-sessions-the-day-before": {"task": "pitch_sessions.remind_tomorrow", "schedule": 60 * 60.0},
 }

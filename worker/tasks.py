@@ -1,6 +1,7 @@
 """Thin tasks: take ids, call one service."""
 from celery import shared_task
 
+from marketplace.services import audit
 from marketplace.services.challenges import deadlines
 from marketplace.services.messaging import mail, notifications, outbox
 from marketplace.services.pilots import pilot_reminders
@@ -60,3 +61,9 @@ def remind_due_stages():
 @shared_task(name="pitch_sessions.remind_tomorrow")
 def remind_tomorrows_sessions():
     return pitch_sessions.remind_tomorrows_sessions()
+
+
+@shared_task(name="audit.anchor")
+def anchor_audit_trail():
+    """Beat, daily: record the audit chain's head (published, and logged)."""
+    return audit.record_anchor().id

@@ -63,4 +63,4 @@ problems.register(bp)
 csrf.exempt(bp)  # the API reads no cookie: see above
 limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=get_remote_address)(bp)
 
-from . import challenges, ocds, openapi, organisations, pilots, pitches, questions  # noqa: E402,F401  (declare the routes)
+from . import audit, challenges, ocds, openapi, organisations, pilots, pitches, questions  # noqa: E402,F401  (declare the routes)

@@ -1,6 +1,6 @@
 """SQLAlchemy models, one module per aggregate; importing this registers them all."""
 from .api_token import ApiToken
-from .audit import AuditEvent
+from .audit import AuditAnchor, AuditEvent
 from .data_version import DataVersion
 from .evaluation import ConflictDeclaration, Evaluation, PitchAssessment, Score
 from .challenge import Challenge, EvaluationCriterion, Follow, Question, SuccessMeasure, challenge_sectors
@@ -15,7 +15,7 @@ from .pilot import (MeasureOutcome, PaymentMilestone, Pilot, PilotBudgetIncrease
 from .user import User
 
 __all__ = [
-    "ApiToken", "AuditEvent", "DataVersion", "ConflictDeclaration", "Evaluation", "PitchAssessment", "Score",
+    "ApiToken", "AuditAnchor", "AuditEvent", "DataVersion", "ConflictDeclaration", "Evaluation", "PitchAssessment", "Score",
     "Challenge", "EvaluationCriterion", "Follow", "Question", "SuccessMeasure", "challenge_sectors", "EmailDelivery",
     "Notification", "Invitation", "Membership", "Organisation", "Solution", "organisation_sectors",
     "MeasureOutcome", "PaymentMilestone", "Pilot", "PilotDocument", "PilotMessage", "PilotStageChange",

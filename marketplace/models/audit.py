@@ -1,4 +1,4 @@
-"""The append-only audit trail of every state change."""
+"""The append-only audit trail of every state change, and the anchors that pin its head."""
 from sqlalchemy import DDL, JSON, ForeignKey, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -19,7 +19,8 @@ class AuditEvent(db.Model):
     challenge_id: Mapped[int | None] = mapped_column(Integer, index=True)
     before = mapped_column(JSON, nullable=True)
     after = mapped_column(JSON, nullable=True)
-    # Hash chain: each row carries the digest of the one before, so a removed or edited row shows.
+    # Hash chain: each row carries the digest of the one before, so a removed or edited row shows. The digest is an
+    # HMAC-SHA256 under AUDIT_KEY, which is not in the database (services/messaging/events.py).
     prev_digest: Mapped[str | None] = mapped_column(String(64))
     digest: Mapped[str] = mapped_column(String(64), default="")
 
@@ -49,3 +50,41 @@ CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events
   FOR EACH ROW EXECUTE FUNCTION audit_events_are_append_only();
 """)
 event.listen(AuditEvent.__table__, "after_create", APPEND_ONLY_TRIGGER.execute_if(dialect="postgresql"))
+
+
+class AuditAnchor(db.Model):
+    """The head of the audit chain at one moment, published (open data, log) so a cut or rewritten tail shows.
+
+    `kind` is "scheduled" (beat, daily), "manual" (`flask anchor-audit`) or "unkeyed": the one the upgrade to keyed
+    digests recorded, first of all, for the rows before it, whose digests are plain SHA-256.
+    """
+    __tablename__ = "audit_anchors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    anchored_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    kind: Mapped[str] = mapped_column(String(16))
+    row_count: Mapped[int] = mapped_column(Integer)
+    last_event_id: Mapped[int | None] = mapped_column(Integer)  # None while the trail is empty
+    head_digest: Mapped[str | None] = mapped_column(String(64))
+
+
+@event.listens_for(AuditAnchor, "before_update")
+def _refuse_anchor_update(mapper, connection, target):
+    raise AppendOnlyViolation("audit anchors are append-only")
+
+
+@event.listens_for(AuditAnchor, "before_delete")
+def _refuse_anchor_delete(mapper, connection, target):
+    raise AppendOnlyViolation("audit anchors are append-only")
+
+
+ANCHORS_APPEND_ONLY_TRIGGER = DDL("""
+CREATE OR REPLACE FUNCTION audit_anchors_are_append_only() RETURNS trigger AS $$
+BEGIN
+  RAISE EXCEPTION 'audit anchors are append-only';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER audit_anchors_append_only BEFORE UPDATE OR DELETE ON audit_anchors
+  FOR EACH ROW EXECUTE FUNCTION audit_anchors_are_append_only();
+""")
+event.listen(AuditAnchor.__table__, "after_create", ANCHORS_APPEND_ONLY_TRIGGER.execute_if(dialect="postgresql"))

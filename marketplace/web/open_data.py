@@ -1,4 +1,5 @@
-"""Open data pages: the challenge list as an Atom feed and CSV, public statistics, the publication policy.
+"""Open data pages: the challenge list as an Atom feed and CSV, public statistics, the publication policy, the
+audit trail's anchors.
 
 Thin: each route parses the query string, calls one service and renders. The
 OCDS releases are part of the JSON API (`api/ocds.py`).
@@ -12,6 +13,7 @@ from flask_babel import format_date, format_percent
 from flask_babel import lazy_gettext as _l
 
 from ..models.challenge import PUBLIC_STATUSES
+from ..services import audit
 from ..services.open_data import challenge_exports, statistics
 from ..services.challenges import lifecycle
 from ..services.challenges.challenges import ChallengeFilters
@@ -114,3 +116,14 @@ def stats():
 def policy():
     return render_template("open_data/policy.html", ocid_prefix=current_app.config["OCDS_OCID_PREFIX"],
                            license=current_app.config["OPEN_DATA_LICENSE"])
+
+
+@bp.get("/open-data/audit-anchors")
+def audit_anchors():
+    page = min(max(request.args.get("page", 1, type=int), 1), 100000)
+    return render_template("open_data/audit_anchors.html", page=audit.anchors_page(page, 50),
+                           kind_labels=ANCHOR_KINDS)
+
+
+ANCHOR_KINDS = {"scheduled": _l("Daily"), "manual": _l("By an operator"),
+                "unkeyed": _l("At the upgrade to keyed digests")}

@@ -58,3 +58,22 @@ def test_the_statistics_fit_a_narrow_screen(browser, live_server, a11y, figures)
     assert width <= 320, f"the page scrolls sideways at 320 px: {width} px wide"
     a11y.check(page)
     context.close()
+
+
+def test_a_visitor_reads_the_audit_trail_anchors_even_on_a_narrow_screen(browser, live_server, a11y, f):
+    from marketplace.services.audit import record_anchor
+    from marketplace.services.messaging.events import record_audit_only
+
+    record_audit_only(None, "system.note", "system", None)
+    db.session.commit()
+    anchor = record_anchor()
+    context = browser.new_context(base_url=live_server, viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.goto("/open-data")
+    page.get_by_role("link", name="Audit trail anchors").click()
+    assert page.get_by_role("heading", level=1, name="Audit trail anchors").is_visible()
+    assert page.get_by_role("cell", name=anchor.head_digest).is_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 320, f"the page scrolls sideways at 320 px: {width} px wide"
+    a11y.check(page)
+    context.close()

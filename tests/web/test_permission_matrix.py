@@ -78,6 +78,7 @@ GET = {
     "api.open_questions": only(("a_owner", "a_pub", "a_po"), anon=401),
     "api.pilot": only(COMPANY + AGENCY + ("admin",), anon=401),
     # Open data is public, and the same for everyone.
+    "api.audit_anchors": expect(200), "open_data.audit_anchors": expect(200),
     "api.ocds_releases": expect(200), "open_data.challenges_feed": expect(200), "open_data.challenges_csv": expect(200),
     "open_data.stats": expect(200), "open_data.policy": expect(200),
     # The pages about the service, and the favicon: public, the same for everyone.

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from marketplace.extensions import db
 from marketplace.models import PaymentMilestone, Pilot, PilotDocument, PilotMessage
 from marketplace.services.pilots import pilots
+from tests.upload_samples import PDF_POLYGLOT, zip_bomb
 PDF_BYTES = b"%PDF-1.7\n%%EOF\n"
 
 
@@ -89,6 +90,8 @@ def test_upload_then_start_and_a_stale_page_is_told(client, login, world):
 @pytest.mark.parametrize("payload,message", [
     ({"kind": "other", "file": (io.BytesIO(b"MZ\x90\x00" + bytes(300)), "innocent.pdf")}, "must be a PDF"),
     ({"kind": "other"}, "Choose a file"),
+    ({"kind": "other", "file": (io.BytesIO(zip_bomb()), "report.docx")}, "as a zip bomb does"),
+    ({"kind": "other", "file": (io.BytesIO(PDF_POLYGLOT), "report.pdf")}, "also contains web page code"),
     ({"kind": "nonsense", "file": (io.BytesIO(PDF_BYTES), "a.pdf")}, "Not a valid choice"),
 ])
 def test_bad_uploads_get_a_message_and_nothing_is_kept(client, login, world, payload, message):

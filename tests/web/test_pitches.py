@@ -12,6 +12,7 @@ from marketplace.models import AuditEvent, Pitch, UnsavedPitchStep
 from marketplace.services.pitches import pitches
 from marketplace.services.clock import utcnow
 from tests.factories import PASSWORD
+from tests.upload_samples import PDF_POLYGLOT, zip_bomb
 
 FORM = {"title": "Two-way text reminders", "summary": "Patients answer by text.", "approach": "We send texts.",
         "trl": "7", "pilot_price": "25000", "pilot_duration_weeks": "10", "team": "Three people."}
@@ -292,6 +293,12 @@ def test_attachments_through_the_page(client, login, world):
                       data={"file": (io.BytesIO(b"MZ" + bytes(100)), "invoice.pdf")})
     assert bad.status_code == 422 and "must be a PDF" in bad.text
     assert "<title>Error:" in bad.text and 'href="#file"' in bad.text
+    for content, name, message in ((zip_bomb(), "plan.docx", "as a zip bomb does"),
+                                   (PDF_POLYGLOT, "plan.pdf", "also contains web page code")):
+        refused = client.post(f"/pitches/{pitch.id}/attachments", content_type="multipart/form-data",
+                              data={"file": (io.BytesIO(content), name)})
+        assert refused.status_code == 422 and message in refused.text and 'href="#file"' in refused.text
+    assert db.session.get(Pitch, pitch.id).attachments == []
     good = client.post(f"/pitches/{pitch.id}/attachments", content_type="multipart/form-data",
                        data={"file": (io.BytesIO(b"%PDF-1.4 test"), "../../../etc/passwd.pdf")})
     assert good.status_code == 302 and good.headers["Location"].endswith("/pitch/attachments")

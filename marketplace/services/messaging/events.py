@@ -1,14 +1,19 @@
 """Record a state change: an audit event and an outbox event, in the caller's transaction.
 
-Audit rows form a hash chain: each stores the SHA-256 of its own content and
-of the row before it (`services/audit.verify_chain` checks it). On PostgreSQL a
-transaction-scoped advisory lock orders the writers, so the chain never forks.
+Audit rows form a chain: each stores an HMAC-SHA256, under AUDIT_KEY, of its own
+content and of the digest of the row before it (`services/audit.verify_trail`
+checks it). The key lives in the environment, not in the database, so whoever
+can write the database still cannot recompute the chain after changing a row.
+On PostgreSQL a transaction-scoped advisory lock orders the writers, so the
+chain never forks.
 """
 import hashlib
+import hmac
 import json
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import select, text
 
 from marketplace.extensions import db
@@ -64,11 +69,22 @@ def record_audit_only(actor, action, object_type, object_id, *, challenge_id=Non
                  before=None, after=_plain(after) if after is not None else None)
 
 
-def audit_digest(prev_digest, fields):
-    """The SHA-256 of one audit row's content, chained to the row before it."""
+def chained_content(prev_digest, fields):
+    """The bytes one audit row's digest covers: the previous digest, then the row's content as canonical JSON."""
     content = json.dumps({**fields, "occurred_at": fields["occurred_at"].isoformat()}, sort_keys=True,
                          ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(((prev_digest or "") + content).encode("utf-8")).hexdigest()
+    return ((prev_digest or "") + content).encode("utf-8")
+
+
+def audit_digest(prev_digest, fields, key=None):
+    """The HMAC-SHA256 of one audit row's content chained to the row before it, under `key` (default AUDIT_KEY)."""
+    key = current_app.config["AUDIT_KEY"] if key is None else key
+    return hmac.new(key.encode("utf-8"), chained_content(prev_digest, fields), hashlib.sha256).hexdigest()
+
+
+def unkeyed_digest(prev_digest, fields):
+    """The plain SHA-256 digest rows had before the key: only the rows the "unkeyed" anchor covers may carry it."""
+    return hashlib.sha256(chained_content(prev_digest, fields)).hexdigest()
 
 
 def append_audit(**fields):
