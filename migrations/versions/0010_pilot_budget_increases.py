@@ -1,14 +1,14 @@
 """Budget increases of a pilot, each approved by a second person before payments may use it.
 
 Revision ID: 0010_pilot_budget_increases
-Revises: 0007_token_expiry_and_totp
+Revises: 0009_audit_anchors
 """
 import sqlalchemy as sa
 from alembic import op
 
 
 revision = "0010_pilot_budget_increases"
-down_revision = "0007_token_expiry_and_totp"
+down_revision = "0009_audit_anchors"
 branch_labels = None
 depends_on = None
 

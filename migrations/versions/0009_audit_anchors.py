@@ -1,15 +1,15 @@
 """The audit_anchors table (append-only), and the anchor of the rows written before digests were keyed.
 
-Revision ID: 0007_audit_anchors
-Revises: 0006_public_data_token
+Revision ID: 0009_audit_anchors
+Revises: 0007_token_expiry_and_totp
 """
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_audit_anchors"
-down_revision = "0006_public_data_token"
+revision = "0009_audit_anchors"
+down_revision = "0007_token_expiry_and_totp"
 branch_labels = None
 depends_on = None
 
