@@ -174,18 +174,12 @@ def _profiles_changed_in_flush(session, flush_context):
         refresh_profile_terms(session.connection(), changed)
 
 
-_listening = False
+def install():
+    """Whoever saves a profile (profile page, API, admin, seed data), its terms follow, in the same transaction.
 
-
-def _listen():
-    """Whoever saves a profile (profile page, API, admin, seed data), its terms follow, in the same transaction."""
-    global _listening
-    if not _listening:
+    Called by the app factory (`create_app`); installing twice listens once."""
+    if not sa_event.contains(Session, "after_flush", _profiles_changed_in_flush):
         sa_event.listen(Session, "after_flush", _profiles_changed_in_flush)
-        _listening = True
-
-
-_listen()
 
 
 # --- scoring ---------------------------------------------------------------------------------------
