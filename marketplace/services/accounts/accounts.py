@@ -22,7 +22,8 @@ from marketplace.services import permissions
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from marketplace.services.messaging.events import record_change
-from marketplace.services.messaging.mail import absolute_url, queue_email
+from marketplace.services.messaging import links
+from marketplace.services.messaging.mail import queue_email
 from marketplace.services.messaging.outbox import handles
 from marketplace.services.accounts.passwords import hash_password, password_problems, verify_password
 from marketplace.services.signing import timed_serializer
@@ -413,7 +414,7 @@ def email_password_reset(event):
     if user is None:
         return
     queue_email("password_reset", dedupe_key=f"password-reset:{event.id}", user=user,
-                context={"reset_url": absolute_url(f"/auth/reset/{password_reset_token(user)}"),
+                context={"reset_url": links.reset_password_url(password_reset_token(user)),
                          "hours": current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600})
 
 
@@ -423,7 +424,7 @@ def email_account_exists(event):
     if user is None:
         return
     queue_email("account_exists", dedupe_key=f"account-exists:{event.id}", user=user,
-                context={"login_url": absolute_url("/auth/login"), "reset_url": absolute_url("/auth/forgot")})
+                context={"login_url": links.login_url(), "reset_url": links.forgot_password_url()})
 
 
 @handles("invitation.created")
@@ -433,7 +434,7 @@ def email_invitation(event):
         return
     queue_email("invitation", dedupe_key=f"invitation:{invitation.id}", address=invitation.email,
                 locale=invitation.invited_by.locale if invitation.invited_by else None,
-                context={"accept_url": absolute_url(f"/auth/invitation/{invitation_token(invitation)}"),
+                context={"accept_url": links.accept_invitation_url(invitation_token(invitation)),
                          "organisation": invitation.organisation.name,
                          "role": str(ROLE_LABELS.get(invitation.role, invitation.role)),
                          "inviter": invitation.invited_by.name if invitation.invited_by else "",

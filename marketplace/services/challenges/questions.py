@@ -21,6 +21,7 @@ from marketplace.services.clock import utcnow
 from marketplace.services.organisations.companies import followers_of
 from marketplace.services.errors import InvalidTransition, NotFound, ValidationFailed
 from marketplace.services.messaging.events import record_change
+from marketplace.services.messaging import links
 from marketplace.services.messaging.notifications import notify
 from marketplace.services.messaging.outbox import handles
 
@@ -150,7 +151,7 @@ def tell_the_agency(event):
     challenge = question.challenge
     for user in _agency_answerers(challenge):
         notify(user, kind="question.asked", title=_l("New question on “%(title)s”", title=challenge.title),
-               body=question.body, link=f"/challenges/{challenge.slug}#questions",
+               body=question.body, link=links.challenge_questions_path(challenge),
                dedupe_key=f"question:{question.id}:{user.id}", email_template="question_asked",
                email_context={"challenge_title": challenge.title, "question": question.body})
 
@@ -166,7 +167,7 @@ def tell_followers_and_pitchers(event):
     for user in people.values():
         notify(user, kind="question.answered",
                title=_l("A question on “%(title)s” was answered", title=challenge.title),
-               body=f"{question.body}\n\n{question.answer}", link=f"/challenges/{challenge.slug}#questions",
+               body=f"{question.body}\n\n{question.answer}", link=links.challenge_questions_path(challenge),
                dedupe_key=f"answer:{question.id}:{user.id}", email_template="question_answered",
                email_context={"challenge_title": challenge.title, "question": question.body,
                               "answer": question.answer})
