@@ -22,6 +22,7 @@ from ..services.pitches import pitches
 from ..services.challenges.challenges import get_visible
 from ..services.clock import utcnow
 from ..services.errors import ValidationFailed
+from .forms_flow import submit_form
 from .negotiation import wants_json
 
 bp = Blueprint("pitches", __name__)
@@ -216,17 +217,10 @@ def for_challenge(slug):
 @login_required
 def add_attachment(pitch_id):
     pitch = pitches.open_pitch(current_user, pitch_id)
-    form = AttachmentForm()
-    if form.validate():
-        try:
-            pitches.add_attachment(current_user, pitch.id, stream=form.file.data.stream,
-                                   filename=form.file.data.filename)
-        except ValidationFailed as exc:
-            apply_domain_errors(form, exc)
-        else:
-            flash(_("The file is attached."), "success")
-            return redirect(url_for(".attachments", slug=pitch.challenge.slug))
-    return _attachments_page(pitch.challenge, pitch, form, status=422)
+    return submit_form(AttachmentForm(), lambda form: pitches.add_attachment(
+                           current_user, pitch.id, stream=form.file.data.stream, filename=form.file.data.filename),
+                       success=_("The file is attached."), redirect_to=url_for(".attachments", slug=pitch.challenge.slug),
+                       page=lambda form, status: _attachments_page(pitch.challenge, pitch, form, status=status))
 
 
 @bp.get("/pitches/<int:pitch_id>/attachments/<int:attachment_id>")
