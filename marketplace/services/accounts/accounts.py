@@ -36,6 +36,9 @@ ROLE_LABELS = {
     "owner": _l("Owner"), "publisher": _l("Publisher"), "procurement_officer": _l("Procurement officer"),
     "evaluator": _l("Evaluator"), "member": _l("Member"),
 }
+# Limits the forms (marketplace/forms/accounts.py) apply too: written here only.
+NAME_MAX, ORGANISATION_NAME_MAX = 120, 200
+EMAIL_MAX = 254  # the longest address mail can carry (RFC 5321); email-validator refuses longer ones too
 # A well-formed hash to verify against when the address is unknown, so both answers take as long.
 _DUMMY_HASH = None
 
@@ -52,12 +55,17 @@ def normalise_email(raw):
         raise ValidationFailed({"email": _l("Enter an email address like name@example.org.")}) from None
 
 
-def _check_name(name, field="name", limit=120):
+def too_long(limit):
+    """What a name longer than `limit` characters is told, by the service and by its form."""
+    return _l("Use %(n)s characters or fewer.", n=lazy(number, limit))
+
+
+def _check_name(name, field="name", limit=NAME_MAX):
     name = (name or "").strip()
     if not name:
         raise ValidationFailed({field: _l("Enter a name.")})
     if len(name) > limit:
-        raise ValidationFailed({field: _l("Use %(n)s characters or fewer.", n=lazy(number, limit))})
+        raise ValidationFailed({field: too_long(limit)})
     return name
 
 
@@ -81,7 +89,7 @@ def register(*, kind, organisation_name, name, email, password, company_size=Non
     if kind not in ORGANISATION_KINDS:
         errors["kind"] = _l("Choose whether you register a public agency or a company.")
     try:
-        organisation_name = _check_name(organisation_name, "organisation_name", 200)
+        organisation_name = _check_name(organisation_name, "organisation_name", ORGANISATION_NAME_MAX)
     except ValidationFailed as exc:
         errors.update(exc.errors)
     try:
@@ -362,7 +370,7 @@ def update_organisation(actor, *, name, four_eyes_publishing=None):
     if organisation is None:
         raise NotFound(str(_l("We could not find that page.")))
     permissions.require(actor, "organisation.manage", organisation)
-    name = _check_name(name, "name", 200)
+    name = _check_name(name, "name", ORGANISATION_NAME_MAX)
     before = {"name": organisation.name, "four_eyes_publishing": organisation.four_eyes_publishing}
     organisation.name = name
     if organisation.kind == AGENCY and four_eyes_publishing is not None:

@@ -27,6 +27,11 @@ from marketplace.services.messaging.outbox import handles
 
 MAX_QUESTION = 2000
 MAX_ANSWER = 5000
+# The messages the forms (marketplace/forms/questions.py) show too: written here only.
+QUESTION_MISSING = _l("Write your question.")
+QUESTION_TOO_LONG = _l("Your question must be %(n)s characters or fewer.", n=lazy(number, MAX_QUESTION))
+ANSWER_MISSING = _l("Write the answer.")
+ANSWER_TOO_LONG = _l("The answer must be %(n)s characters or fewer.", n=lazy(number, MAX_ANSWER))
 
 
 def questions_open(challenge, now=None):
@@ -90,10 +95,9 @@ def ask_question(user, challenge, body):
     challenge = challenge_for_asking(user, challenge)
     body = (body or "").strip()
     if not body:
-        raise ValidationFailed({"body": _l("Write your question.")})
+        raise ValidationFailed({"body": QUESTION_MISSING})
     if len(body) > MAX_QUESTION:
-        raise ValidationFailed({"body": _l("Your question must be %(n)s characters or fewer.",
-                                           n=lazy(number, MAX_QUESTION))})
+        raise ValidationFailed({"body": QUESTION_TOO_LONG})
     question = Question(challenge_id=challenge.id, organisation_id=user.membership.organisation_id,
                         asked_by_id=user.id, body=body)
     db.session.add(question)
@@ -109,10 +113,9 @@ def answer_question(user, question, answer):
         raise InvalidTransition(str(_l("This question has already been answered.")))
     answer = (answer or "").strip()
     if not answer:
-        raise ValidationFailed({"answer": _l("Write the answer.")})
+        raise ValidationFailed({"answer": ANSWER_MISSING})
     if len(answer) > MAX_ANSWER:
-        raise ValidationFailed({"answer": _l("The answer must be %(n)s characters or fewer.",
-                                             n=lazy(number, MAX_ANSWER))})
+        raise ValidationFailed({"answer": ANSWER_TOO_LONG})
     # Conditional update: of two colleagues answering at once, the first answer stands.
     answered = db.session.execute(
         update(Question).where(Question.id == question.id, Question.answer.is_(None))
