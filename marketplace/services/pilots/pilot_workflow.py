@@ -21,6 +21,8 @@ from marketplace.services.clock import utcnow
 from marketplace.services.errors import InvalidTransition, NotFound, StaleState
 from marketplace.services.messaging.events import record_change
 
+NOTE_MAX = 5000  # a note on a move; the move form (marketplace/forms/pilots.py) applies it too
+
 STAGE_LABELS = {
     AGREEMENT: _l("Agreement"),
     RUNNING: _l("Running"),
@@ -156,8 +158,8 @@ def move_pilot(actor, pilot_id, target, *, note="", expected_version=None):
     note = (note or "").strip()
     if transition.notes_required and not note:
         raise InvalidTransition(str(_l("Say why, in the note, before you make this move.")))
-    if len(note) > 5000:
-        raise InvalidTransition(str(_l("The note must be %(n)s characters or fewer.", n=lazy(number, 5000))))
+    if len(note) > NOTE_MAX:
+        raise InvalidTransition(str(_l("The note must be %(n)s characters or fewer.", n=lazy(number, NOTE_MAX))))
     missing = open_checks(pilot, transition)
     if missing:
         items = "; ".join(str(check.label) for check in missing)
