@@ -8,6 +8,8 @@ from ..forms.challenges import CancelForm, ChallengeForm, SummaryForm
 from ..services.challenges import challenges
 from ..services import permissions
 from ..services.challenges.challenges import ChallengeFilters
+from ..services.challenges.page import challenge_page
+from ..services.matching import matching
 from ..services.organisations.cpv import cpv_choices
 from ..services.errors import ValidationFailed
 from .forms_flow import submit_form
@@ -29,13 +31,9 @@ def index():
 @bp.get("/challenges/<slug>")
 @cached_for_visitors
 def detail(slug):
-    challenge = challenges.get_visible(current_user, slug)
-    return render_template("challenges/detail.html", challenge=challenge,
-                           may_edit=permissions.can(current_user, "challenge.edit", challenge),
-                           may_evaluate=permissions.can(current_user, "evaluation.take_part", challenge),
-                           may_audit=permissions.can(current_user, "audit.read_challenge", challenge),
-                           may_approve=challenge.approval_requested_at is not None
-                           and permissions.can(current_user, "challenge.approve", challenge))
+    page = challenge_page(current_user, slug)
+    return render_template("challenges/detail.html", page=page, challenge=page.challenge, may_edit=page.may_edit,
+                           may_evaluate=page.may_evaluate, may_audit=page.may_audit, may_approve=page.may_approve)
 
 
 def _form_for(challenge):
@@ -59,8 +57,8 @@ def _render_form(form, challenge=None, status=200):
             challenges.check_draft(form.domain_data(from_local_input))
         except ValidationFailed as exc:
             apply_domain_errors(form, exc)
-    return render_template("challenges/form.html", form=form, challenge=challenge,
-                           limits=challenges.LIMITS), status
+    return render_template("challenges/form.html", form=form, challenge=challenge, limits=challenges.LIMITS,
+                           similar=matching.similar_for_editor(current_user, challenge)), status
 
 
 @bp.route("/challenges/new", methods=["GET", "POST"])

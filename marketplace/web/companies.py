@@ -11,11 +11,6 @@ from .forms_flow import submit_form
 bp = Blueprint("companies", __name__)
 
 
-@bp.app_context_processor
-def follow_helpers():
-    return {"is_following": lambda challenge: companies.is_following(current_user, challenge)}
-
-
 @bp.get("/companies/<slug>")
 def show(slug):
     organisation = companies.public_profile(slug)

@@ -16,13 +16,6 @@ from ..services.pilots.pilot_workflow import STAGE_LABELS, available_moves, move
 bp = Blueprint("pilots", __name__)
 
 
-@bp.app_context_processor
-def pilot_helpers():
-    """For the challenge page's pilot section."""
-    return {"pilot_outcomes": pilots.public_outcomes, "public_follow_on_url": pilots.public_follow_on_url,
-            "my_pilots": lambda c: pilots.pilots_of(current_user, c)}
-
-
 def _page(pilot, status=200, **forms):
     """The pilot page; `forms` carries a form that failed, so its errors show next to its fields."""
     defaults = {

@@ -29,13 +29,6 @@ bp = Blueprint("pitches", __name__)
 STEP_ORDER = tuple(STEP_TITLES)
 
 
-@bp.app_context_processor
-def pitch_helpers():
-    """For the challenge page's pitch box."""
-    return {"own_pitch": lambda challenge: pitches.own_pitch(current_user, challenge),
-            "can": lambda action, obj=None: permissions.can(current_user, action, obj)}
-
-
 def _page(template, challenge, pitch, current, status=200, **context):
     """A page of the pitch, with the step list: where the company is and which steps are complete."""
     return render_template(template, challenge=challenge, pitch=pitch, current=current, step_titles=STEP_TITLES,

@@ -10,13 +10,6 @@ from .forms_flow import submit_form
 bp = Blueprint("questions", __name__)
 
 
-@bp.app_context_processor
-def question_helpers():
-    return {"public_questions": questions.public_questions, "questions_open": questions.questions_open,
-            "unanswered_questions": lambda c: questions.unanswered_questions(current_user, c),
-            "max_question": questions.MAX_QUESTION, "max_answer": questions.MAX_ANSWER}
-
-
 @bp.post("/challenges/<slug>/questions")
 @login_required
 def ask(slug):
