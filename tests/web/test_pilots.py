@@ -167,3 +167,15 @@ def test_starting_a_pilot_through_the_form(client, login, world, f):
     assert good.status_code == 302
     login(people["company"])
     assert client.get(f"/pitches/{second.id}/pilot").status_code == 404
+
+
+def test_a_refused_move_shows_the_pilot_page_with_the_reason_and_the_note_kept(client, login, world):
+    pilot, _, people = world
+    login(people["officer"])
+    response = client.post(f"/pilots/{pilot.id}/move", data={"target": "running", "version": pilot.version,
+                                                              "note": "Agreed by phone on Monday."})
+    assert response.status_code == 409
+    assert 'class="error-summary"' in response.text and "signed pilot agreement" in response.text
+    assert 'name="target" value="running"' in response.text  # the pilot page, not an error page
+    assert ">Agreed by phone on Monday.</textarea>" in response.text
+    assert 'maxlength="5000"' in response.text
