@@ -25,7 +25,7 @@ def index():
     filters = ChallengeFilters.from_args(request.args)
     page = challenges.search_challenges(filters, per_page=current_app.config["CHALLENGES_PER_PAGE"])
     return render_template("challenges/index.html", page=page, filters=filters, sectors=cpv_choices(),
-                           agencies=challenges.agencies_with_public_challenges())
+                           agencies=challenges.agencies_with_public_challenges(), max_query=challenges.MAX_QUERY)
 
 
 @bp.get("/challenges/<slug>")
