@@ -49,3 +49,26 @@ def test_each_link_leads_to_its_page_on_the_base_url(app, base_url, monkeypatch)
             assert app.url_map.bind("x").match(path, method="GET") == (endpoint, values), function
     assert links.challenge_questions_path(CHALLENGE) == "/challenges/leaky-pipes#questions"
 
+
+
+# Not yet moved to links.py (services/evaluation/ is being reworked on another branch): pitch_path and
+# pitch_session_path / evaluation_path are ready for them.
+NOT_YET = {"marketplace/services/evaluation/evaluation.py", "marketplace/services/evaluation/pitch_sessions.py"}
+
+
+def test_no_service_writes_a_page_address_by_hand():
+    import ast
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    page = re.compile(r"^/(challenges|pitches|pilots|auth|notifications|account|companies|questions)\b")
+    found = []
+    for path in sorted((root / "marketplace" / "services").rglob("*.py")):
+        name = str(path.relative_to(root))
+        for node in ast.walk(ast.parse(path.read_text())):
+            text = node.values[0] if isinstance(node, ast.JoinedStr) and node.values else node
+            if isinstance(text, ast.Constant) and isinstance(text.value, str) and page.match(text.value):
+                found.append(f"{name}:{node.lineno} {text.value!r}")
+    assert [f for f in found if f.split(":")[0] not in NOT_YET] == []
+    assert {f.split(":")[0] for f in found} <= NOT_YET
