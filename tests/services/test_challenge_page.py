@@ -41,3 +41,13 @@ def test_a_draft_is_not_found_for_others(f):
     for viewer in (AnonymousUserMixin(), f.member(f.Company(), "owner")):
         with pytest.raises(NotFound):
             challenge_page(viewer, draft.slug)
+
+
+def test_templates_get_their_data_from_the_view(app):
+    from pathlib import Path
+
+    templates = Path(app.root_path).parent / "templates"
+    assert [str(p) for p in templates.rglob("*.html") if "ignore missing" in p.read_text()] == []
+    ours = [f"{f.__module__}.{f.__name__}" for fs in app.template_context_processors.values() for f in fs
+            if f.__module__.startswith("marketplace")]
+    assert ours == ["marketplace.web.template_helpers.inject_people"]  # the header's unread count, nothing else
