@@ -1,8 +1,10 @@
 """The one way a page form is handled: form → one service call → flash → redirect.
 
-    return submit_form(form, lambda f: companies.update_profile(current_user, f.data_for_service()),
-                       success=_("Your company profile is saved."), redirect_to=url_for(".edit"),
-                       page=lambda f, status: _profile_page(f, status=status))
+    return submit_form(CancelForm(), lambda form: challenges.cancel_challenge(current_user, slug, form.reason.data),
+                       success=_("The challenge is cancelled. The reason is shown on its page."),
+                       redirect_to=url_for(".detail", slug=slug),
+                       page=lambda form, status: (render_template("challenges/cancel.html", form=form,
+                                                                  challenge=challenge), status))
 
 What the person typed is never lost: when the form's own checks or the service refuse it, `page` renders the same
 page again with the bound form —
