@@ -142,7 +142,6 @@ def main():
     from marketplace import create_app
     from marketplace.extensions import db
     from marketplace.models import Challenge, EmailDelivery, Organisation, OutboxEvent, challenge_sectors
-    from marketplace.services.messaging import handlers  # noqa: F401  (registers the outbox handlers)
     from marketplace.services.messaging import outbox
     from marketplace.services.messaging.events import record_change
 

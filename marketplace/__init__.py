@@ -20,6 +20,7 @@ def create_app(config=None, **overrides):
 
     register_request_hooks(app)
     register_extensions(app)
+    register_listeners(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -77,14 +78,11 @@ def register_request_hooks(app):
 def register_extensions(app):
     from . import models  # noqa: F401  (registers the tables with the metadata)
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
-    from .services.open_data import public_data
     from .web.i18n import select_locale, select_timezone
     from .web.session import SessionInterface
 
     app.session_interface = SessionInterface()
     db.init_app(app)
-    with app.app_context():
-        public_data.watch(db.engine)
     migrations = os.path.join(os.path.dirname(app.root_path), "migrations")
     migrate.init_app(app, db, directory=migrations, render_as_batch=True)
     csrf.init_app(app)
@@ -93,6 +91,20 @@ def register_extensions(app):
     limiter.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
+
+
+def register_listeners(app):
+    """Every event listener of the services, installed here and nowhere else (not by importing a module).
+    Each install is idempotent: an app built twice in one process listens once."""
+    from .extensions import db
+    from .services.matching import matching
+    from .services.messaging import handlers
+    from .services.open_data import public_data
+
+    with app.app_context():
+        public_data.watch(db.engine)  # the public data token, renewed with each change anonymous visitors see
+    matching.install()  # a company's profile terms follow its profile, in the same transaction
+    handlers.install()  # the outbox handlers (@handles), in every process
 
 
 def register_blueprints(app):
@@ -132,6 +144,4 @@ def register_commands(app):
 def register_worker(app):
     from worker.celery_app import celery_init_app
 
-    from .services.messaging import handlers  # noqa: F401  (every outbox handler, in every process)
-
-    celery_init_app(app)
+    celery_init_app(app)  # with the after-commit dispatch of outbox events and emails (worker/outbox_dispatch.py)

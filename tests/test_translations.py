@@ -135,7 +135,7 @@ EMAIL_CONTEXT = {
     "title": "A notice", "body": "First line\nSecond line", "link": "http://localhost/challenges/x",
     "base_url": "http://localhost", "unsubscribe_url": "http://localhost/notifications/unsubscribe/t",
     "recipient": None, "agency_name": "Flemish Water Board", "company_name": "LeakSense",
-    "challenge_title": "Find leaking pipes", "challenge_summary": "Old pipes leak.", "challenge_link": "/challenges/x",
+    "challenge_title": "Find leaking pipes", "challenge_summary": "Old pipes leak.", "challenge_url": "http://localhost/challenges/x",
     "reasons": ["Works in sector 65"], "items": [{"title": "A notice", "link": "/notifications"}],
     "inviter": "Ann", "organisation": "LeakSense", "role": "Member", "accept_url": "http://localhost/auth/invitation/t",
     "days": 14, "login_url": "http://localhost/auth/login", "reset_url": "http://localhost/auth/reset/t",

@@ -8,7 +8,6 @@ from celery.signals import after_setup_logger, task_failure, task_postrun, task_
 from marketplace import create_app
 from marketplace.extensions import db
 from marketplace.observability import TASK_RUNS, JSONFormatter, request_id_var
-from marketplace.services.messaging import handlers  # noqa: F401  (registers every outbox handler)
 
 flask_app = create_app()
 celery = flask_app.extensions["celery"]

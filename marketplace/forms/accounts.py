@@ -14,7 +14,15 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length
 
 from ..models.organisation import COMPANY_SIZES
+from ..services.accounts import passwords
+from ..services.accounts.accounts import EMAIL_MAX, NAME_MAX, ORGANISATION_NAME_MAX, too_long
+from ..services.accounts.api_tokens import MAX_NAME as TOKEN_NAME_MAX
 
+# The services' limits and messages (one validator may serve many fields).
+NAME_LENGTH = Length(max=NAME_MAX, message=too_long(NAME_MAX))
+ORGANISATION_NAME_LENGTH = Length(max=ORGANISATION_NAME_MAX, message=too_long(ORGANISATION_NAME_MAX))
+PASSWORD_LENGTH = Length(max=passwords.MAX_LENGTH, message=passwords.TOO_LONG)
+EMAIL_LENGTH = Length(max=EMAIL_MAX)
 PASSWORD_HINT = _l("At least 10 characters. A few unrelated words make a strong password you can remember.")
 SIZE_LABELS = {"micro": _l("Micro (fewer than 10 people)"), "small": _l("Small (10 to 49 people)"),
                "medium": _l("Medium (50 to 249 people)"), "large": _l("Large (250 people or more)")}
@@ -22,9 +30,9 @@ SIZE_LABELS = {"micro": _l("Micro (fewer than 10 people)"), "small": _l("Small (
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email address"), validators=[DataRequired(_l("Enter your email address.")),
-                                                         Length(max=254)])
+                                                         EMAIL_LENGTH])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")),
-                                                        Length(max=200)])
+                                                        ORGANISATION_NAME_LENGTH])
     remember = BooleanField(_l("Keep me signed in on this device for 30 days"))
 
 
@@ -35,30 +43,30 @@ class RegisterForm(FlaskForm):
         validators=[DataRequired(_l("Choose a public agency or a company."))])
     organisation_name = StringField(_l("Name of your organisation"),
                                     validators=[DataRequired(_l("Enter the name of your organisation.")),
-                                                Length(max=200)])
+                                                ORGANISATION_NAME_LENGTH])
     company_size = SelectField(_l("Size of your company (companies only)"),
                                choices=[("", _l("Choose a size"))] + [(s, SIZE_LABELS[s]) for s in COMPANY_SIZES])
-    name = StringField(_l("Your full name"), validators=[DataRequired(_l("Enter your name.")), Length(max=120)])
+    name = StringField(_l("Your full name"), validators=[DataRequired(_l("Enter your name.")), NAME_LENGTH])
     email = EmailField(_l("Your work email address"), validators=[DataRequired(_l("Enter your email address.")),
-                                                                   Length(max=254)])
+                                                                   EMAIL_LENGTH])
     password = PasswordField(_l("Choose a password"), description=PASSWORD_HINT,
-                             validators=[DataRequired(_l("Choose a password.")), Length(max=200)])
+                             validators=[DataRequired(_l("Choose a password.")), PASSWORD_LENGTH])
 
 
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(_l("Email address"), validators=[DataRequired(_l("Enter your email address.")),
-                                                         Length(max=254)])
+                                                         EMAIL_LENGTH])
 
 
 class ResetPasswordForm(FlaskForm):
     password = PasswordField(_l("New password"), description=PASSWORD_HINT,
-                             validators=[DataRequired(_l("Choose a password.")), Length(max=200)])
+                             validators=[DataRequired(_l("Choose a password.")), PASSWORD_LENGTH])
 
 
 class AcceptInvitationForm(FlaskForm):
-    name = StringField(_l("Your full name"), validators=[DataRequired(_l("Enter your name.")), Length(max=120)])
+    name = StringField(_l("Your full name"), validators=[DataRequired(_l("Enter your name.")), NAME_LENGTH])
     password = PasswordField(_l("Choose a password"), description=PASSWORD_HINT,
-                             validators=[DataRequired(_l("Choose a password.")), Length(max=200)])
+                             validators=[DataRequired(_l("Choose a password.")), PASSWORD_LENGTH])
 
 
 def _zones():
@@ -69,7 +77,7 @@ def _zones():
 
 
 class SettingsForm(FlaskForm):
-    name = StringField(_l("Your full name"), validators=[DataRequired(_l("Enter your name.")), Length(max=120)])
+    name = StringField(_l("Your full name"), validators=[DataRequired(_l("Enter your name.")), NAME_LENGTH])
     locale = SelectField(_l("Language"), choices=[("", _l("As my browser asks")), ("en", "English"),
                                                  ("fr", "Français"), ("nl", "Nederlands"), ("de", "Deutsch")])
     timezone = SelectField(_l("Time zone"), choices=_zones)
@@ -80,14 +88,14 @@ class SettingsForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"),
-                                     validators=[DataRequired(_l("Enter your current password.")), Length(max=200)])
+                                     validators=[DataRequired(_l("Enter your current password.")), PASSWORD_LENGTH])
     new_password = PasswordField(_l("New password"), description=PASSWORD_HINT,
-                                 validators=[DataRequired(_l("Choose a new password.")), Length(max=200)])
+                                 validators=[DataRequired(_l("Choose a new password.")), PASSWORD_LENGTH])
 
 
 class InviteForm(FlaskForm):
     email = EmailField(_l("Their email address"), validators=[DataRequired(_l("Enter their email address.")),
-                                                               Length(max=254)])
+                                                               EMAIL_LENGTH])
     role = SelectField(_l("Role"), choices=[])
 
 
@@ -97,7 +105,8 @@ class FourEyesForm(FlaskForm):
 
 
 class OrganisationForm(FlaskForm):
-    name = StringField(_l("Name of the organisation"), validators=[DataRequired(_l("Enter a name.")), Length(max=200)])
+    name = StringField(_l("Name of the organisation"), validators=[DataRequired(_l("Enter a name.")),
+                                                                      ORGANISATION_NAME_LENGTH])
     four_eyes_publishing = BooleanField(_l("A second publisher or the owner approves each challenge before it "
                                            "is published"))
 
@@ -111,5 +120,5 @@ class TwoFactorForm(FlaskForm):
 class ApiTokenForm(FlaskForm):
     name = StringField(_l("Name of the token"),
                        validators=[DataRequired(_l("Name the token, for example after the program that will use it.")),
-                                   Length(max=100)],
+                                   Length(max=TOKEN_NAME_MAX, message=too_long(TOKEN_NAME_MAX))],
                        description=_l("So you know later what it is for, e.g. “Our tender monitor”."))

@@ -7,11 +7,20 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..services.challenges.challenges import LIMITS
+from ..services.challenges.challenges import (
+    CANCEL_REASON_MAX, CANCEL_REASON_MISSING, CANCEL_REASON_TOO_LONG, CONSULTATION_SUMMARY_MAX,
+    CONSULTATION_SUMMARY_MISSING, CONSULTATION_SUMMARY_TOO_LONG, CRITERION_DESCRIPTION_MAX,
+    CRITERION_DESCRIPTION_TOO_LONG, CRITERION_NAME_MAX, CRITERION_NAME_PROBLEM, LIMITS, MEASURE_MAX, WEIGHT_PROBLEM,
+    too_long,
+)
 from ..services.organisations.cpv import cpv_choices
 from .fields import AmountField
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def _length(limit):
+    return Length(max=limit, message=too_long(limit))
 
 
 class CheckboxList(SelectMultipleField):
@@ -23,18 +32,20 @@ class CriterionForm(FlaskForm):
     class Meta:
         csrf = False
 
-    name = StringField(_l("Criterion"), validators=[Optional(), Length(max=200)])
-    description = StringField(_l("What it means"), validators=[Optional(), Length(max=2000)])
-    weight = IntegerField(_l("Weight (%)"), validators=[Optional(), NumberRange(min=1, max=100)])
+    name = StringField(_l("Criterion"), validators=[Optional(), Length(max=CRITERION_NAME_MAX,
+                                                                       message=CRITERION_NAME_PROBLEM)])
+    description = StringField(_l("What it means"), validators=[
+        Optional(), Length(max=CRITERION_DESCRIPTION_MAX, message=CRITERION_DESCRIPTION_TOO_LONG)])
+    weight = IntegerField(_l("Weight (%)"), validators=[Optional(), NumberRange(min=1, max=100, message=WEIGHT_PROBLEM)])
 
 
 class MeasureForm(FlaskForm):
     class Meta:
         csrf = False
 
-    measure = StringField(_l("Measure"), validators=[Optional(), Length(max=300)])
-    baseline = StringField(_l("Baseline today"), validators=[Optional(), Length(max=300)])
-    target = StringField(_l("Target after the pilot"), validators=[Optional(), Length(max=300)])
+    measure = StringField(_l("Measure"), validators=[Optional(), _length(MEASURE_MAX)])
+    baseline = StringField(_l("Baseline today"), validators=[Optional(), _length(MEASURE_MAX)])
+    target = StringField(_l("Target after the pilot"), validators=[Optional(), _length(MEASURE_MAX)])
 
 
 class ChallengeForm(FlaskForm):
@@ -43,19 +54,19 @@ class ChallengeForm(FlaskForm):
         ("call_for_solutions", _l("Solutions to pilot: pitches are evaluated and the best are piloted")),
         ("market_consultation", _l("An overview of the market: answers are not ranked; you publish a summary")),
     ])
-    title = StringField(_l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=LIMITS["title"])],
+    title = StringField(_l("Title"), validators=[DataRequired(_l("Enter a title.")), _length(LIMITS["title"])],
                         description=_l("Name the problem, not a solution. For example: “Fewer missed hospital "
                                        "appointments”."))
-    summary = TextAreaField(_l("Summary"), validators=[Length(max=LIMITS["summary"])],
+    summary = TextAreaField(_l("Summary"), validators=[_length(LIMITS["summary"])],
                             description=_l("Two or three sentences shown in search results."))
-    problem_statement = TextAreaField(_l("The problem"), validators=[Length(max=LIMITS["problem_statement"])],
+    problem_statement = TextAreaField(_l("The problem"), validators=[_length(LIMITS["problem_statement"])],
                                       description=_l("What goes wrong today, and how you know. You can use "
                                                      "Markdown: **bold**, lists, links."))
-    context = TextAreaField(_l("Context"), validators=[Length(max=LIMITS["context"])])
-    affected = TextAreaField(_l("Who is affected"), validators=[Length(max=LIMITS["affected"])])
-    desired_outcomes = TextAreaField(_l("Desired outcomes"), validators=[Length(max=LIMITS["desired_outcomes"])])
+    context = TextAreaField(_l("Context"), validators=[_length(LIMITS["context"])])
+    affected = TextAreaField(_l("Who is affected"), validators=[_length(LIMITS["affected"])])
+    desired_outcomes = TextAreaField(_l("Desired outcomes"), validators=[_length(LIMITS["desired_outcomes"])])
     constraints = TextAreaField(_l("Constraints and what is out of scope"),
-                                validators=[Length(max=LIMITS["constraints"])])
+                                validators=[_length(LIMITS["constraints"])])
     sectors = CheckboxList(_l("Sectors"), choices=cpv_choices(), validate_choice=True,
                            description=_l("Companies working in these sectors are told about the challenge."))
     budget_min = AmountField(_l("Budget from (euro)"), places=0, validators=[Optional(), NumberRange(min=0)])
@@ -89,13 +100,14 @@ class ChallengeForm(FlaskForm):
 
 class CancelForm(FlaskForm):
     reason = TextAreaField(_l("Why is the challenge cancelled?"),
-                           validators=[DataRequired(_l("Say why the challenge is cancelled: the reason is public.")),
-                                       Length(max=2000)],
+                           validators=[DataRequired(CANCEL_REASON_MISSING),
+                                       Length(max=CANCEL_REASON_MAX, message=CANCEL_REASON_TOO_LONG)],
                            description=_l("This is shown on the challenge page to everyone."))
 
 
 class SummaryForm(FlaskForm):
     summary = TextAreaField(_l("What did the market offer?"),
-                            validators=[DataRequired(_l("Summarise what the market offered.")), Length(max=20000)],
+                            validators=[DataRequired(CONSULTATION_SUMMARY_MISSING),
+                                        Length(max=CONSULTATION_SUMMARY_MAX, message=CONSULTATION_SUMMARY_TOO_LONG)],
                             description=_l("Public. Summarise the kinds of solutions, their maturity and price "
                                            "ranges, without naming companies unless they agreed."))

@@ -4,13 +4,15 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..services.evaluation.evaluation import MAX_COMMENT, MAX_FEEDBACK
+
 
 class DeclarationForm(FlaskForm):
     conflicted = RadioField(_l("Do you have a conflict of interest with any company that pitched?"),
                             choices=[("no", _l("No, I have no conflict of interest")),
                                      ("yes", _l("Yes, I have a conflict of interest and step aside"))],
                             validators=[DataRequired(_l("Answer yes or no."))])
-    note = TextAreaField(_l("If yes, what is the conflict?"), validators=[Length(max=2000)])
+    note = TextAreaField(_l("If yes, what is the conflict?"), validators=[Length(max=MAX_COMMENT)])
 
 
 class DecisionForm(FlaskForm):
@@ -18,7 +20,7 @@ class DecisionForm(FlaskForm):
                                                    ("not_selected", _l("Not selected")),
                                                    ("selected", _l("Selected"))],
                           validators=[DataRequired(_l("Choose a decision."))])
-    feedback = TextAreaField(_l("Feedback to the company"), validators=[Length(max=5000)],
+    feedback = TextAreaField(_l("Feedback to the company"), validators=[Length(max=MAX_FEEDBACK)],
                              description=_l("Required when the pitch is not selected. It starts from the "
                                             "evaluators' comments: edit it before it is sent."))
 

@@ -7,13 +7,15 @@ from wtforms import DateField, FieldList, FormField, HiddenField, RadioField, Se
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
 from ..models.pilot import DOCUMENT_KINDS
+from ..services.pilots.pilot_workflow import NOTE_MAX
+from ..services.pilots.pilots import FOLLOW_ON_URL_MAX, MAX_TEXT, MESSAGE_MAX, MESSAGE_TOO_LONG, MILESTONE_NAME_MAX
 from .fields import AmountField
 
 
 class MoveForm(FlaskForm):
     target = HiddenField(validators=[DataRequired()])
     version = HiddenField(validators=[DataRequired()])
-    note = TextAreaField(_l("Note (optional, shown in the pilot's history)"), validators=[Length(max=5000)])
+    note = TextAreaField(_l("Note (optional, shown in the pilot's history)"), validators=[Length(max=NOTE_MAX)])
 
 
 class DocumentForm(FlaskForm):
@@ -29,16 +31,16 @@ class MeasureOutcomeForm(FlaskForm):
                                                ("not_met", _l("Not met"))],
                         validators=[DataRequired(_l("Choose met, partly met or not met."))])
     evidence = TextAreaField(_l("Evidence"), validators=[DataRequired(_l("Give the evidence for this judgement.")),
-                                                        Length(max=10000)])
+                                                        Length(max=MAX_TEXT)])
 
 
 class OutcomeForm(FlaskForm):
-    outcome_summary = TextAreaField(_l("Outcome summary (public)"), validators=[Length(max=10000)])
-    lessons_learned = TextAreaField(_l("Lessons learned (public)"), validators=[Length(max=10000)],
+    outcome_summary = TextAreaField(_l("Outcome summary (public)"), validators=[Length(max=MAX_TEXT)])
+    lessons_learned = TextAreaField(_l("Lessons learned (public)"), validators=[Length(max=MAX_TEXT)],
                                     description=_l("Asked of every outcome: what worked and what did not, so "
                                                     "that other agencies can learn from it. A stop is a result too."))
     follow_on_procurement_url = StringField(_l("Link to the follow-on procurement (if adopted)"),
-                                            validators=[Optional(), URL(), Length(max=500)])
+                                            validators=[Optional(), URL(), Length(max=FOLLOW_ON_URL_MAX)])
 
 
 class PaymentForm(FlaskForm):
@@ -54,14 +56,14 @@ class BudgetIncreaseForm(FlaskForm):
 
 
 class MessageForm(FlaskForm):
-    body = TextAreaField(_l("Message"), validators=[DataRequired(_l("Write your message.")), Length(max=5000)])
+    body = TextAreaField(_l("Message"), validators=[DataRequired(_l("Write your message.")), Length(max=MESSAGE_MAX, message=MESSAGE_TOO_LONG)])
 
 
 class MilestoneForm(FlaskForm):
     class Meta:
         csrf = False
 
-    name = StringField(_l("Milestone"), validators=[Optional(), Length(max=200)])
+    name = StringField(_l("Milestone"), validators=[Optional(), Length(max=MILESTONE_NAME_MAX)])
     amount = AmountField(_l("Planned amount"), places=2, validators=[Optional(), NumberRange(min=0)])
     planned_on = DateField(_l("Planned date"), validators=[Optional()])
 
@@ -72,6 +74,6 @@ class StartPilotForm(FlaskForm):
     starts_on = DateField(_l("Start date"), validators=[DataRequired(_l("Enter the start date."))])
     ends_on = DateField(_l("End date"), validators=[DataRequired(_l("Enter the end date."))])
     owner_id = SelectField(_l("Pilot owner"), coerce=int, validators=[DataRequired()])
-    justification = TextAreaField(_l("Justification"), validators=[Length(max=10000)],
+    justification = TextAreaField(_l("Justification"), validators=[Length(max=MAX_TEXT)],
                                   description=_l("Needed when the budget is above the low-value threshold."))
     milestones = FieldList(FormField(MilestoneForm), min_entries=3, max_entries=10, label=_l("Payment milestones"))

@@ -4,15 +4,14 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..services.challenges.questions import MAX_ANSWER, MAX_QUESTION
+from ..services.challenges.questions import (ANSWER_MISSING, ANSWER_TOO_LONG, MAX_ANSWER, MAX_QUESTION,
+                                             QUESTION_MISSING, QUESTION_TOO_LONG)
 
 
 class QuestionForm(FlaskForm):
     body = TextAreaField(
         _l("Your question"),
-        validators=[DataRequired(_l("Write your question.")),
-                    Length(max=MAX_QUESTION, message=_l("Your question must be %(n)s characters or fewer.",
-                                                        n=MAX_QUESTION))],
+        validators=[DataRequired(QUESTION_MISSING), Length(max=MAX_QUESTION, message=QUESTION_TOO_LONG)],
         description=_l("The answer is published on the challenge page for every company, without your "
                        "company's name."))
 
@@ -20,7 +19,5 @@ class QuestionForm(FlaskForm):
 class AnswerForm(FlaskForm):
     answer = TextAreaField(
         _l("Your answer"),
-        validators=[DataRequired(_l("Write the answer.")),
-                    Length(max=MAX_ANSWER, message=_l("The answer must be %(n)s characters or fewer.",
-                                                      n=MAX_ANSWER))],
+        validators=[DataRequired(ANSWER_MISSING), Length(max=MAX_ANSWER, message=ANSWER_TOO_LONG)],
         description=_l("Public on the challenge page and sent to every follower and every company with a pitch."))

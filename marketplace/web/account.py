@@ -12,6 +12,7 @@ from ..services import permissions
 from ..services.accounts import two_factor as two_factor_service
 from ..services.clock import utcnow
 from ..services.errors import ValidationFailed
+from .forms_flow import submit_form
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -37,37 +38,27 @@ def settings():
 @bp.post("")
 @login_required
 def save_settings():
-    form = SettingsForm()
-    if form.validate():
-        try:
-            accounts.update_settings(current_user, name=form.name.data, locale=form.locale.data,
-                                     timezone=form.timezone.data,
-                                     notification_preference=form.notification_preference.data)
-        except ValidationFailed as exc:
-            apply_domain_errors(form, exc)
-        else:
-            flash(_("Your settings are saved."), "success")
-            return redirect(url_for(".settings"))
-    return _settings_page(settings_form=form, status=422)
+    return submit_form(SettingsForm(), lambda form: accounts.update_settings(
+                           current_user, name=form.name.data, locale=form.locale.data, timezone=form.timezone.data,
+                           notification_preference=form.notification_preference.data),
+                       success=_("Your settings are saved."), redirect_to=url_for(".settings"),
+                       page=lambda form, status: _settings_page(settings_form=form, status=status))
 
 
 @bp.post("/password")
 @login_required
 def change_password():
-    form = ChangePasswordForm()
-    if form.validate():
+    def change(form):
         tokens = api_tokens.active_count(current_user)  # what the change is about to revoke, to say so
-        try:
-            user = accounts.change_password(current_user._get_current_object(), form.current_password.data,
-                                            form.new_password.data)
-        except ValidationFailed as exc:
-            apply_domain_errors(form, exc)
-        else:
-            login_user(user)  # this session goes on under the new session version; all others end
-            flash(_("Your password is changed. You are signed out everywhere else."), "success")
-            flash_tokens_revoked(tokens)
-            return redirect(url_for(".settings"))
-    return _settings_page(password_form=form, status=422)
+        user = accounts.change_password(current_user._get_current_object(), form.current_password.data,
+                                        form.new_password.data)
+        login_user(user)  # this session goes on under the new session version; all others end
+        flash_tokens_revoked(tokens)
+
+    return submit_form(ChangePasswordForm(), change,
+                       success=_("Your password is changed. You are signed out everywhere else."),
+                       redirect_to=url_for(".settings"),
+                       page=lambda form, status: _settings_page(password_form=form, status=status))
 
 
 def flash_tokens_revoked(count):
@@ -114,22 +105,20 @@ def _team_page(inviting=None):
     form = InviteForm()
     form.role.choices = _role_choices()
     manages = permissions.can(current_user, "organisation.manage", current_user.organisation)
-    status = 200
-    if inviting:
-        permissions.require(current_user, "organisation.manage", current_user.organisation)
-        if form.validate():
-            try:
-                invitation = accounts.invite(current_user, email=form.email.data, role=form.role.data)
-            except ValidationFailed as exc:
-                apply_domain_errors(form, exc)
-            else:
-                flash(_("An invitation is on its way to %(email)s.", email=invitation.email), "success")
-                return redirect(url_for(".team"))
-        status = 422
-    members, invitations = accounts.team_of(current_user)
-    return render_template("account/team.html", form=form, members=members, invitations=invitations,
-                           manages=manages, roles=accounts.ROLE_LABELS,
-                           four_eyes_form=FourEyesForm(formdata=None, obj=current_user.organisation)), status
+
+    def page(form, status):
+        members, invitations = accounts.team_of(current_user)
+        return render_template("account/team.html", form=form, members=members, invitations=invitations,
+                               manages=manages, roles=accounts.ROLE_LABELS,
+                               four_eyes_form=FourEyesForm(formdata=None, obj=current_user.organisation)), status
+
+    if not inviting:
+        return page(form, 200)
+    permissions.require(current_user, "organisation.manage", current_user.organisation)
+    return submit_form(form, lambda form: accounts.invite(current_user, email=form.email.data, role=form.role.data),
+                       success=lambda invitation: _("An invitation is on its way to %(email)s.",
+                                                    email=invitation.email),
+                       redirect_to=url_for(".team"), page=page)
 
 
 @bp.route("/organisation", methods=["GET", "POST"])
@@ -139,18 +128,12 @@ def organisation():
     if current_user.organisation is None:
         return redirect(url_for(".settings"))
     permissions.require(current_user, "organisation.manage", current_user.organisation)
-    form = OrganisationForm(obj=current_user.organisation)
-    if form.validate_on_submit():
-        try:
-            accounts.update_organisation(current_user, name=form.name.data,
-                                         four_eyes_publishing=form.four_eyes_publishing.data)
-        except ValidationFailed as exc:
-            apply_domain_errors(form, exc)
-        else:
-            flash(_("The organisation's details are saved."), "success")
-            return redirect(url_for(".organisation"))
-    return render_template("account/organisation.html", form=form,
-                           organisation=current_user.organisation), 422 if form.errors else 200
+    return submit_form(OrganisationForm(obj=current_user.organisation),
+                       lambda form: accounts.update_organisation(current_user, name=form.name.data,
+                                                                 four_eyes_publishing=form.four_eyes_publishing.data),
+                       success=_("The organisation's details are saved."), redirect_to=url_for(".organisation"),
+                       page=lambda form, status: (render_template("account/organisation.html", form=form,
+                                                                  organisation=current_user.organisation), status))
 
 
 @bp.post("/team/invitations/<int:invitation_id>/revoke")
@@ -178,19 +161,15 @@ def two_factor():
     if two_factor_service.enabled_for(user):
         return render_template("account/two_factor.html", enabled=True, form=None)
     secret = two_factor_service.pending_secret(user)  # kept server-side: the session cookie is only signed
-    form = TwoFactorForm()
-    if form.validate_on_submit():
-        try:
-            two_factor_service.enrol(user, form.code.data)
-        except ValidationFailed as exc:
-            apply_domain_errors(form, exc)
-        else:
-            flash(_("Two-factor sign-in is on. You will enter a code from your app each time you sign in."),
-                  "success")
-            return redirect(url_for("dashboard.index"))
-    return render_template("account/two_factor.html", enabled=False, form=form, secret=secret,
+
+    return submit_form(TwoFactorForm(), lambda form: two_factor_service.enrol(user, form.code.data),
+                       success=_("Two-factor sign-in is on. You will enter a code from your app each time you sign "
+                                 "in."),
+                       redirect_to=url_for("dashboard.index"),
+                       page=lambda form, status: (render_template(
+                           "account/two_factor.html", enabled=False, form=form, secret=secret,
                            uri=two_factor_service.provisioning_uri(user, secret),
-                           required=two_factor_service.required_for(user)), 422 if form.errors else 200
+                           required=two_factor_service.required_for(user)), status))
 
 
 def _tokens_page(form=None, new_token=None, status=200):

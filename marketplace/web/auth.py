@@ -14,6 +14,7 @@ from ..services.accounts import accounts, api_tokens
 from ..services.accounts import two_factor as two_factor_service
 from ..services.errors import ValidationFailed
 from .account import flash_tokens_revoked
+from .forms_flow import submit_form
 from .i18n import select_locale
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -163,35 +164,26 @@ def forgot_password():
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token):
     user = accounts.user_for_reset_token(token)
-    form = ResetPasswordForm()
-    if form.validate_on_submit():
+    def reset(form):
         tokens = api_tokens.active_count(user)  # what the reset is about to revoke, to say so
-        try:
-            user = accounts.reset_password(token, form.password.data)
-        except ValidationFailed as exc:
-            apply_domain_errors(form, exc)
-        else:
-            _sign_in(user)
-            flash(_("Your password is changed. You are signed in; other devices are signed out."), "success")
-            flash_tokens_revoked(tokens)
-            return redirect(url_for("dashboard.index"))
-    return render_template("auth/reset.html", form=form, user=user), 422 if form.errors else 200
+        _sign_in(accounts.reset_password(token, form.password.data))
+        flash_tokens_revoked(tokens)
+
+    return submit_form(ResetPasswordForm(), reset,
+                       success=_("Your password is changed. You are signed in; other devices are signed out."),
+                       redirect_to=url_for("dashboard.index"),
+                       page=lambda form, status: (render_template("auth/reset.html", form=form, user=user), status))
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 def accept_invitation(token):
     invitation = accounts.invitation_for_token(token)
-    form = AcceptInvitationForm()
-    if form.validate_on_submit():
-        try:
-            user = accounts.accept_invitation(token, name=form.name.data, password=form.password.data)
-        except ValidationFailed as exc:
-            apply_domain_errors(form, exc)
-        else:
-            _sign_in(user)
-            flash(_("Welcome to %(organisation)s on Agora.", organisation=invitation.organisation.name), "success")
-            return redirect(url_for("dashboard.index"))
-    return render_template("auth/accept_invitation.html", form=form, invitation=invitation,
-                           role=accounts.ROLE_LABELS.get(invitation.role)), 422 if form.errors else 200
+    return submit_form(AcceptInvitationForm(), lambda form: _sign_in(accounts.accept_invitation(
+                           token, name=form.name.data, password=form.password.data)),
+                       success=_("Welcome to %(organisation)s on Agora.", organisation=invitation.organisation.name),
+                       redirect_to=url_for("dashboard.index"),
+                       page=lambda form, status: (render_template(
+                           "auth/accept_invitation.html", form=form, invitation=invitation,
+                           role=accounts.ROLE_LABELS.get(invitation.role)), status))
 
 

@@ -9,8 +9,11 @@ from ..models.challenge import PUBLIC_STATUSES
 from ..services.challenges import challenges, lifecycle
 from ..services import permissions
 from ..services.challenges.challenges import ChallengeFilters
+from ..services.challenges.page import challenge_page
+from ..services.matching import matching
 from ..services.organisations.cpv import cpv_choices
-from ..services.errors import StaleState, ValidationFailed
+from ..services.errors import ValidationFailed
+from .forms_flow import submit_form
 from .i18n import from_local_input, to_local_input
 from .page_cache import cached_for_visitors
 
@@ -24,19 +27,15 @@ def index():
     page = challenges.search_challenges(filters, per_page=current_app.config["CHALLENGES_PER_PAGE"])
     return render_template("challenges/index.html", page=page, filters=filters, sectors=cpv_choices(),
                            status_choices=[(s, lifecycle.status_label(s)) for s in PUBLIC_STATUSES],
-                           agencies=challenges.agencies_with_public_challenges())
+                           agencies=challenges.agencies_with_public_challenges(), max_query=challenges.MAX_QUERY)
 
 
 @bp.get("/challenges/<slug>")
 @cached_for_visitors
 def detail(slug):
-    challenge = challenges.get_visible(current_user, slug)
-    return render_template("challenges/detail.html", challenge=challenge,
-                           may_edit=permissions.can(current_user, "challenge.edit", challenge),
-                           may_evaluate=permissions.can(current_user, "evaluation.take_part", challenge),
-                           may_audit=permissions.can(current_user, "audit.read_challenge", challenge),
-                           may_approve=challenge.approval_requested_at is not None
-                           and permissions.can(current_user, "challenge.approve", challenge))
+    page = challenge_page(current_user, slug)
+    return render_template("challenges/detail.html", page=page, challenge=page.challenge, may_edit=page.may_edit,
+                           may_evaluate=page.may_evaluate, may_audit=page.may_audit, may_approve=page.may_approve)
 
 
 def _form_for(challenge):
@@ -60,24 +59,19 @@ def _render_form(form, challenge=None, status=200):
             challenges.check_draft(form.domain_data(from_local_input))
         except ValidationFailed as exc:
             apply_domain_errors(form, exc)
-    return render_template("challenges/form.html", form=form, challenge=challenge,
-                           limits=challenges.LIMITS), status
+    return render_template("challenges/form.html", form=form, challenge=challenge, limits=challenges.LIMITS,
+                           similar=matching.similar_for_editor(current_user, challenge)), status
 
 
 @bp.route("/challenges/new", methods=["GET", "POST"])
 @login_required
 def new():
     permissions.require(current_user, "challenge.create", current_user.organisation)
-    form = ChallengeForm()
-    if form.validate_on_submit():
-        try:
-            challenge = challenges.create_draft(current_user, form.domain_data(from_local_input))
-        except ValidationFailed as exc:
-            apply_domain_errors(form, exc)
-        else:
-            flash(_("Your draft is saved. Preview it, then publish it when it is ready."), "success")
-            return redirect(url_for(".preview", slug=challenge.slug))
-    return _render_form(form, status=422 if request.method == "POST" else 200)
+    return submit_form(ChallengeForm(), lambda form: challenges.create_draft(current_user,
+                                                                             form.domain_data(from_local_input)),
+                       success=_("Your draft is saved. Preview it, then publish it when it is ready."),
+                       redirect_to=lambda challenge: url_for(".preview", slug=challenge.slug),
+                       page=lambda form, status: _render_form(form, status=status))
 
 
 @bp.route("/challenges/<slug>/edit", methods=["GET", "POST"])
@@ -88,20 +82,10 @@ def edit(slug):
     challenges.require_draft(challenge)
     if request.method == "GET":
         return _render_form(_form_for(challenge), challenge)
-    form = ChallengeForm()
-    if form.validate_on_submit():
-        try:
-            challenges.update_draft(current_user, slug, form.domain_data(from_local_input),
-                                    expected_version=form.version.data)
-        except ValidationFailed as exc:
-            apply_domain_errors(form, exc)
-        except StaleState as exc:
-            form.form_errors.append(exc.message)
-            return _render_form(form, challenge, 409)
-        else:
-            flash(_("Your draft is saved."), "success")
-            return redirect(url_for(".preview", slug=slug))
-    return _render_form(form, challenge, 422)
+    return submit_form(ChallengeForm(), lambda form: challenges.update_draft(
+                           current_user, slug, form.domain_data(from_local_input), expected_version=form.version.data),
+                       success=_("Your draft is saved."), redirect_to=url_for(".preview", slug=slug),
+                       page=lambda form, status: _render_form(form, challenge, status))
 
 
 @bp.get("/challenges/<slug>/preview")
@@ -143,17 +127,11 @@ def approve(slug):
 def cancel(slug):
     challenge = challenges.get_visible(current_user, slug)
     permissions.require(current_user, "challenge.cancel", challenge)
-    form = CancelForm()
-    if form.validate_on_submit():
-        try:
-            challenges.cancel_challenge(current_user, slug, form.reason.data)
-        except ValidationFailed as exc:
-            apply_domain_errors(form, exc)
-        else:
-            flash(_("The challenge is cancelled. The reason is shown on its page."), "success")
-            return redirect(url_for(".detail", slug=slug))
-    status = 422 if request.method == "POST" else 200
-    return render_template("challenges/cancel.html", form=form, challenge=challenge), status
+    return submit_form(CancelForm(), lambda form: challenges.cancel_challenge(current_user, slug, form.reason.data),
+                       success=_("The challenge is cancelled. The reason is shown on its page."),
+                       redirect_to=url_for(".detail", slug=slug),
+                       page=lambda form, status: (render_template("challenges/cancel.html", form=form,
+                                                                  challenge=challenge), status))
 
 
 @bp.route("/challenges/<slug>/summary", methods=["GET", "POST"])
@@ -161,14 +139,9 @@ def cancel(slug):
 def consultation_summary(slug):
     challenge = challenges.get_visible(current_user, slug)
     permissions.require(current_user, "challenge.edit", challenge)
-    form = SummaryForm()
-    if form.validate_on_submit():
-        try:
-            challenges.publish_consultation_summary(current_user, slug, form.summary.data)
-        except ValidationFailed as exc:
-            apply_domain_errors(form, exc)
-        else:
-            flash(_("The summary is published and the consultation is completed."), "success")
-            return redirect(url_for(".detail", slug=slug))
-    status = 422 if request.method == "POST" else 200
-    return render_template("challenges/summary.html", form=form, challenge=challenge), status
+    return submit_form(SummaryForm(), lambda form: challenges.publish_consultation_summary(current_user, slug,
+                                                                                           form.summary.data),
+                       success=_("The summary is published and the consultation is completed."),
+                       redirect_to=url_for(".detail", slug=slug),
+                       page=lambda form, status: (render_template("challenges/summary.html", form=form,
+                                                                  challenge=challenge), status))

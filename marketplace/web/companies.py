@@ -3,17 +3,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..forms import apply_domain_errors
 from ..forms.companies import ProfileForm, SolutionForm
 from ..services.organisations import companies
-from ..services.errors import NotFound, ValidationFailed
+from ..services.errors import NotFound
+from .forms_flow import submit_form
 
 bp = Blueprint("companies", __name__)
-
-
-@bp.app_context_processor
-def follow_helpers():
-    return {"is_following": lambda challenge: companies.is_following(current_user, challenge)}
 
 
 @bp.get("/companies/<slug>")
@@ -42,17 +37,11 @@ def edit():
         form.sectors.data = companies.sectors_of(organisation)
         form.size.data = organisation.size or ""
         return _profile_page(form)
-    form = ProfileForm()
-    if form.validate():
-        try:
-            companies.update_profile(current_user, {name: getattr(form, name).data for name in (
-                "name", "size", "website", "registration_number", "sectors", "capability_statement", "keywords")})
-        except ValidationFailed as exc:
-            apply_domain_errors(form, exc)
-        else:
-            flash(_("Your company profile is saved."), "success")
-            return redirect(url_for(".edit"))
-    return _profile_page(form, status=422)
+    return submit_form(ProfileForm(), lambda form: companies.update_profile(current_user, {
+                           name: getattr(form, name).data for name in ("name", "size", "website", "registration_number",
+                                                                       "sectors", "capability_statement", "keywords")}),
+                       success=_("Your company profile is saved."), redirect_to=url_for(".edit"),
+                       page=lambda form, status: _profile_page(form, status=status))
 
 
 @bp.post("/account/profile/solutions")
@@ -61,17 +50,12 @@ def add_solution():
     form = SolutionForm()
     if current_user.organisation is None or current_user.organisation.kind != "company":
         raise NotFound()
-    if form.validate():
-        try:
-            companies.add_solution(current_user, title=form.title.data, description=form.description.data,
-                                   url=form.url.data)
-        except ValidationFailed as exc:
-            apply_domain_errors(form, exc)
-        else:
-            flash(_("The solution is on your public profile."), "success")
-            return redirect(url_for(".edit", _anchor="solutions"))
-    profile = ProfileForm(formdata=None, obj=current_user.organisation)
-    return _profile_page(profile, solution_form=form, status=422)
+    return submit_form(form, lambda form: companies.add_solution(current_user, title=form.title.data,
+                                                                 description=form.description.data, url=form.url.data),
+                       success=_("The solution is on your public profile."),
+                       redirect_to=url_for(".edit", _anchor="solutions"),
+                       page=lambda form, status: _profile_page(ProfileForm(formdata=None, obj=current_user.organisation),
+                                                               solution_form=form, status=status))
 
 
 @bp.post("/account/profile/solutions/<int:solution_id>/remove")

@@ -44,16 +44,6 @@ def invite(slug):
     return redirect(url_for("matches.for_challenge", slug=challenge.slug))
 
 
-@bp.app_context_processor
-def matching_helpers():
-    """For the challenge page partials: the viewer's own match, and similar challenges while drafting."""
-    return {
-        "match_for_viewer": lambda challenge: matching.match_for_viewer(current_user, challenge),
-        "similar_challenges_for": lambda challenge: matching.similar_for_editor(current_user, challenge),
-        "match_reason_text": matching.reason_text,
-    }
-
-
 @bp.cli.command("reindex")
 def reindex_command():
     """Rebuild the matching index of every company profile."""

@@ -5,25 +5,17 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..extensions import db
-from ..forms import apply_domain_errors
 from ..forms.pilots import (BudgetIncreaseForm, DocumentForm, MeasureOutcomeForm, MessageForm, MoveForm, OutcomeForm,
                             PaymentForm, StartPilotForm)
 from ..models import Membership, Pitch, User
 from ..services import permissions
 from ..services.pilots import pilots
-from ..services.errors import NotFound, ValidationFailed
+from ..services.errors import NotFound
+from .forms_flow import submit_form
 from ..services.pilots.pilot_workflow import (STAGE_LABELS, available_moves, move_pilot, needs_second_approval,
-                                              note_needed, outcome_justification)
+                                              note_needed)
 
 bp = Blueprint("pilots", __name__)
-
-
-@bp.app_context_processor
-def pilot_helpers():
-    """For the challenge page's pilot section."""
-    return {"pilot_outcomes": pilots.public_outcomes, "public_follow_on_url": pilots.public_follow_on_url,
-            "outcome_justification": outcome_justification,
-            "my_pilots": lambda c: pilots.pilots_of(current_user, c)}
 
 
 def _page(pilot, status=200, **forms):
@@ -61,11 +53,12 @@ def move(pilot_id):
     form = MoveForm()
     pilot = pilots.get_pilot(current_user, pilot_id)
     permissions.require(current_user, "pilot.move", pilot)  # refused before the form is read: no 422 for them
-    if not form.validate():
-        return _page(pilot, 422, move_form=form)
-    move_pilot(current_user, pilot.id, form.target.data, note=form.note.data, expected_version=form.version.data)
-    flash(_("The pilot is now in stage: %(stage)s.", stage=STAGE_LABELS[form.target.data]), "success")
-    return redirect(url_for(".show", pilot_id=pilot.id))
+    return submit_form(form, lambda form: move_pilot(current_user, pilot.id, form.target.data, note=form.note.data,
+                                                     expected_version=form.version.data),
+                       success=lambda moved: _("The pilot is now in stage: %(stage)s.",
+                                               stage=STAGE_LABELS[form.target.data]),
+                       redirect_to=url_for(".show", pilot_id=pilot.id),
+                       page=lambda form, status: _page(pilot, status, move_form=form))
 
 
 def _post_form(pilot_id, form, page_key, save, done, anchor, action=None):
@@ -77,15 +70,9 @@ def _post_form(pilot_id, form, page_key, save, done, anchor, action=None):
     pilot = pilots.get_pilot(current_user, pilot_id)
     if action:
         permissions.require(current_user, action, pilot)
-    if form.validate():
-        try:
-            save(pilot, form)
-        except ValidationFailed as exc:
-            apply_domain_errors(form, exc)
-        else:
-            flash(done, "success")
-            return redirect(url_for(".show", pilot_id=pilot.id, _anchor=anchor))
-    return _page(pilot, 422, **{page_key: form})
+    return submit_form(form, lambda form: save(pilot, form), success=done,
+                       redirect_to=url_for(".show", pilot_id=pilot.id, _anchor=anchor),
+                       page=lambda form, status: _page(pilot, status, **{page_key: form}))
 
 
 @bp.post("/pilots/<int:pilot_id>/documents")
@@ -191,17 +178,12 @@ def start(pitch_id):
     if request.method == "GET":
         form.owner_id.data = current_user.id
         form.budget.data = pitch.pilot_price
-    if form.validate_on_submit():
-        try:
-            pilot = pilots.start_pilot(
-                current_user, pitch.id, budget=form.budget.data, starts_on=form.starts_on.data,
-                ends_on=form.ends_on.data, owner_id=form.owner_id.data, justification=form.justification.data,
-                milestones=[(m.form.name.data, m.form.amount.data, m.form.planned_on.data) for m in form.milestones],
-            )
-        except ValidationFailed as exc:
-            apply_domain_errors(form, exc)
-        else:
-            flash(_("The pilot is started. Next: print the agreement, sign it and upload it."), "success")
-            return redirect(url_for(".show", pilot_id=pilot.id))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("pilots/start.html", form=form, pitch=pitch), status
+    return submit_form(form, lambda form: pilots.start_pilot(
+                           current_user, pitch.id, budget=form.budget.data, starts_on=form.starts_on.data,
+                           ends_on=form.ends_on.data, owner_id=form.owner_id.data, justification=form.justification.data,
+                           milestones=[(m.form.name.data, m.form.amount.data, m.form.planned_on.data)
+                                       for m in form.milestones]),
+                       success=_("The pilot is started. Next: print the agreement, sign it and upload it."),
+                       redirect_to=lambda pilot: url_for(".show", pilot_id=pilot.id),
+                       page=lambda form, status: (render_template("pilots/start.html", form=form, pitch=pitch),
+                                                  status))

@@ -23,17 +23,11 @@ from ..services.challenges.challenges import get_visible
 from ..services.evaluation import blinding
 from ..services.clock import utcnow
 from ..services.errors import ValidationFailed
+from .forms_flow import submit_form
 from .negotiation import wants_json
 
 bp = Blueprint("pitches", __name__)
 STEP_ORDER = tuple(STEP_TITLES)
-
-
-@bp.app_context_processor
-def pitch_helpers():
-    """For the challenge page's pitch box."""
-    return {"own_pitch": lambda challenge: pitches.own_pitch(current_user, challenge),
-            "can": lambda action, obj=None: permissions.can(current_user, action, obj)}
 
 
 def _page(template, challenge, pitch, current, status=200, **context):
@@ -219,17 +213,10 @@ def for_challenge(slug):
 @login_required
 def add_attachment(pitch_id):
     pitch = pitches.open_pitch(current_user, pitch_id)
-    form = AttachmentForm()
-    if form.validate():
-        try:
-            pitches.add_attachment(current_user, pitch.id, stream=form.file.data.stream,
-                                   filename=form.file.data.filename)
-        except ValidationFailed as exc:
-            apply_domain_errors(form, exc)
-        else:
-            flash(_("The file is attached."), "success")
-            return redirect(url_for(".attachments", slug=pitch.challenge.slug))
-    return _attachments_page(pitch.challenge, pitch, form, status=422)
+    return submit_form(AttachmentForm(), lambda form: pitches.add_attachment(
+                           current_user, pitch.id, stream=form.file.data.stream, filename=form.file.data.filename),
+                       success=_("The file is attached."), redirect_to=url_for(".attachments", slug=pitch.challenge.slug),
+                       page=lambda form, status: _attachments_page(pitch.challenge, pitch, form, status=status))
 
 
 @bp.get("/pitches/<int:pitch_id>/attachments/<int:attachment_id>")

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import Match, OutboxEvent
+from marketplace.services.matching import matching
 
 
 @pytest.fixture
@@ -139,6 +140,13 @@ def _render(app, template, **context):
         return render_template(template, **context)
 
 
+def _page(user, challenge):
+    """What the challenge page's view gives its template (services/challenges/page.py)."""
+    from marketplace.services.challenges.page import challenge_page
+
+    return challenge_page(user, challenge.slug)
+
+
 def test_match_reasons_partial_for_a_company_member(app, f, challenge, company):
     import flask_login
 
@@ -147,7 +155,7 @@ def test_match_reasons_partial_for_a_company_member(app, f, challenge, company):
         flask_login.login_user(member)
         from flask import render_template
 
-        html = render_template("challenges/_match_reasons.html", challenge=challenge)
+        html = render_template("challenges/_match_reasons.html", challenge=challenge, page=_page(member, challenge))
     assert "Why you were matched" in html
     assert "Works in sector 85" in html
     assert "Tune your company profile" in html
@@ -161,9 +169,12 @@ def test_match_reasons_partial_is_empty_for_others(app, f, challenge, company):
             flask_login.login_user(user)
             from flask import render_template
 
-            html = render_template("challenges/_match_reasons.html", challenge=challenge)
+            html = render_template("challenges/_match_reasons.html", challenge=challenge, page=_page(user, challenge))
         assert "Why you were matched" not in html
-    assert "Why you were matched" not in _render(app, "challenges/_match_reasons.html", challenge=challenge)
+    from flask_login import AnonymousUserMixin
+
+    assert "Why you were matched" not in _render(app, "challenges/_match_reasons.html", challenge=challenge,
+                                                 page=_page(AnonymousUserMixin(), challenge))
 
 
 def test_similar_partial_for_the_publisher_of_a_draft(app, f, challenge):
@@ -178,7 +189,11 @@ def test_similar_partial_for_the_publisher_of_a_draft(app, f, challenge):
         flask_login.login_user(publisher)
         from flask import render_template
 
-        html = render_template("challenges/_similar.html", challenge=draft)
+        html = render_template("challenges/_similar.html", challenge=draft,
+                               similar=matching.similar_for_editor(publisher, draft))
     assert "Similar challenges of other agencies" in html
     assert challenge.title in html and "Two-way SMS reminders" in html
-    assert "Similar challenges" not in _render(app, "challenges/_similar.html", challenge=draft)
+    from flask_login import AnonymousUserMixin
+
+    assert "Similar challenges" not in _render(app, "challenges/_similar.html", challenge=draft,
+                                               similar=matching.similar_for_editor(AnonymousUserMixin(), draft))

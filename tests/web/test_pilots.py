@@ -175,20 +175,23 @@ def test_starting_a_pilot_through_the_form(client, login, world, f):
 
 
 def test_a_move_that_waits_for_its_checklist_offers_no_button_and_a_ready_one_does(client, login, world):
-    from marketplace.models.pilot import SIGNED_AGREEMENT
-    from marketplace.models import PilotDocument
-
     pilot, _, people = world
     login(people["officer"])
     page = client.get(f"/pilots/{pilot.id}").text
     assert "The signed pilot agreement is uploaded" in page and 'value="running"' not in page
+    _signed_agreement(pilot, people)
+    page = client.get(f"/pilots/{pilot.id}").text
+    assert 'value="running"' in page and "Not available yet." not in page
+
+
+def _signed_agreement(pilot, people):
+    from marketplace.models.pilot import SIGNED_AGREEMENT
+
     db.session.add(PilotDocument(pilot_id=pilot.id, kind=SIGNED_AGREEMENT, filename="agreement.pdf",
                                  stored_name="x" * 32, content_type="application/pdf", size=10, sha256="0" * 64,
                                  uploaded_by_id=people["officer"].id))
     pilot.budget_approved_at = pilot.created_at
     db.session.commit()
-    page = client.get(f"/pilots/{pilot.id}").text
-    assert 'value="running"' in page and "Not available yet." not in page
 
 
 def test_a_refused_payment_answers_on_the_pilot_page_with_the_reason_and_the_totals(client, login, world):
@@ -200,3 +203,19 @@ def test_a_refused_payment_answers_on_the_pilot_page_with_the_reason_and_the_tot
     assert response.status_code == 422
     assert "above the approved budget" in response.text and "Remaining" in response.text
     assert db.session.get(PaymentMilestone, milestone.id).paid_amount is None
+
+
+def test_a_refused_move_shows_the_pilot_page_with_the_reason_and_the_note_kept(client, login, world):
+    pilot, _, people = world
+    login(people["officer"])
+    response = client.post(f"/pilots/{pilot.id}/move", data={"target": "running", "version": pilot.version,
+                                                              "note": "Agreed by phone on Monday."})
+    assert response.status_code == 409  # the agreement is not uploaded: the reason, on the pilot page
+    assert 'class="error-summary"' in response.text and "signed pilot agreement" in response.text
+    _signed_agreement(pilot, people)
+    response = client.post(f"/pilots/{pilot.id}/move", data={"target": "running", "version": pilot.version - 1,
+                                                              "note": "Agreed by phone on Monday."})
+    assert response.status_code == 409  # someone moved it meanwhile: the form again, with the note kept
+    assert 'class="error-summary"' in response.text and 'name="target" value="running"' in response.text
+    assert ">Agreed by phone on Monday.</textarea>" in response.text
+    assert 'maxlength="5000"' in response.text

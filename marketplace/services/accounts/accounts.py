@@ -28,7 +28,8 @@ from marketplace.services import permissions
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from marketplace.services.messaging.events import record_change
-from marketplace.services.messaging.mail import absolute_url, queue_email
+from marketplace.services.messaging import links
+from marketplace.services.messaging.mail import queue_email
 from marketplace.services.messaging.outbox import handles
 from marketplace.services.accounts import api_tokens
 from marketplace.services.accounts.passwords import hash_password, password_problems, verify_password
@@ -42,6 +43,9 @@ ROLE_LABELS = {
     "owner": _l("Owner"), "publisher": _l("Publisher"), "procurement_officer": _l("Procurement officer"),
     "evaluator": _l("Evaluator"), "member": _l("Member"),
 }
+# Limits the forms (marketplace/forms/accounts.py) apply too: written here only.
+NAME_MAX, ORGANISATION_NAME_MAX = 120, 200
+EMAIL_MAX = 254  # the longest address mail can carry (RFC 5321); email-validator refuses longer ones too
 # A well-formed hash to verify against when the address is unknown, so both answers take as long.
 _DUMMY_HASH = None
 
@@ -58,12 +62,17 @@ def normalise_email(raw):
         raise ValidationFailed({"email": _l("Enter an email address like name@example.org.")}) from None
 
 
-def _check_name(name, field="name", limit=120):
+def too_long(limit):
+    """What a name longer than `limit` characters is told, by the service and by its form."""
+    return _l("Use %(n)s characters or fewer.", n=lazy(number, limit))
+
+
+def _check_name(name, field="name", limit=NAME_MAX):
     name = (name or "").strip()
     if not name:
         raise ValidationFailed({field: _l("Enter a name.")})
     if len(name) > limit:
-        raise ValidationFailed({field: _l("Use %(n)s characters or fewer.", n=lazy(number, limit))})
+        raise ValidationFailed({field: too_long(limit)})
     return name
 
 
@@ -87,7 +96,7 @@ def register(*, kind, organisation_name, name, email, password, company_size=Non
     if kind not in ORGANISATION_KINDS:
         errors["kind"] = _l("Choose whether you register a public agency or a company.")
     try:
-        organisation_name = _check_name(organisation_name, "organisation_name", 200)
+        organisation_name = _check_name(organisation_name, "organisation_name", ORGANISATION_NAME_MAX)
     except ValidationFailed as exc:
         errors.update(exc.errors)
     try:
@@ -407,7 +416,7 @@ def update_organisation(actor, *, name, four_eyes_publishing=None):
     if organisation is None:
         raise NotFound(str(_l("We could not find that page.")))
     permissions.require(actor, "organisation.manage", organisation)
-    name = _check_name(name, "name", 200)
+    name = _check_name(name, "name", ORGANISATION_NAME_MAX)
     before = {"name": organisation.name, "four_eyes_publishing": organisation.four_eyes_publishing}
     organisation.name = name
     if organisation.kind == AGENCY and four_eyes_publishing is not None:
@@ -459,7 +468,7 @@ def email_password_reset(event):
     if user is None:
         return
     queue_email("password_reset", dedupe_key=f"password-reset:{event.id}", user=user,
-                context={"reset_url": absolute_url(f"/auth/reset/{password_reset_token(user)}"),
+                context={"reset_url": links.reset_password_url(password_reset_token(user)),
                          "hours": current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600})
 
 
@@ -472,7 +481,7 @@ def email_sign_in_failures(event):
     queue_email("sign_in_failures", dedupe_key=f"sign-in-failures:{user.id}:{event.payload['since']}", user=user,
                 context={"failures": event.payload["failures"],
                          "minutes": current_app.config["SIGN_IN_ALERT_WINDOW_MINUTES"],
-                         "account_url": absolute_url("/account"), "reset_url": absolute_url("/auth/forgot")})
+                         "account_url": links.account_settings_url(), "reset_url": links.forgot_password_url()})
 
 
 @handles("user.registration_attempted")
@@ -481,7 +490,7 @@ def email_account_exists(event):
     if user is None:
         return
     queue_email("account_exists", dedupe_key=f"account-exists:{event.id}", user=user,
-                context={"login_url": absolute_url("/auth/login"), "reset_url": absolute_url("/auth/forgot")})
+                context={"login_url": links.login_url(), "reset_url": links.forgot_password_url()})
 
 
 @handles("invitation.created")
@@ -491,7 +500,7 @@ def email_invitation(event):
         return
     queue_email("invitation", dedupe_key=f"invitation:{invitation.id}", address=invitation.email,
                 locale=invitation.invited_by.locale if invitation.invited_by else None,
-                context={"accept_url": absolute_url(f"/auth/invitation/{invitation_token(invitation)}"),
+                context={"accept_url": links.accept_invitation_url(invitation_token(invitation)),
                          "organisation": invitation.organisation.name,
                          "role": str(ROLE_LABELS.get(invitation.role, invitation.role)),
                          "inviter": invitation.invited_by.name if invitation.invited_by else "",

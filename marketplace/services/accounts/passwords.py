@@ -3,9 +3,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 MIN_LENGTH = 10
 MAX_LENGTH = 200
+TOO_LONG = _l("Use at most %(n)d characters.", n=MAX_LENGTH)  # the password fields' own limit says the same
 # The handful everybody tries first; a longer list would be a burden, not safety.
 TOO_COMMON = {
     "password12", "password123", "1234567890", "qwertyuiop", "azertyuiop", "iloveyou12",
@@ -41,7 +43,7 @@ def password_problems(password, email=None):
     if len(password) < MIN_LENGTH:
         problems.append(_("Use at least %(n)d characters.", n=MIN_LENGTH))
     if len(password) > MAX_LENGTH:
-        problems.append(_("Use at most %(n)d characters.", n=MAX_LENGTH))
+        problems.append(str(TOO_LONG))
     if password.lower() in TOO_COMMON or len(set(password)) < 4:
         problems.append(_("This password is too easy to guess. A few unrelated words make a good one."))
     if email and password.lower() == email.lower():

@@ -32,6 +32,17 @@ LIMITS = {
     "desired_outcomes": 10000, "constraints": 10000,
 }
 TEXT_FIELDS = tuple(LIMITS)
+# Limits and messages the forms (marketplace/forms/challenges.py) show too: written here only.
+CRITERION_NAME_MAX, CRITERION_DESCRIPTION_MAX, MEASURE_MAX = 200, 2000, 300
+CRITERION_NAME_PROBLEM = _l("Name the criterion in 200 characters or fewer.")  # = CRITERION_NAME_MAX
+CRITERION_DESCRIPTION_TOO_LONG = _l("Describe it in %(n)s characters or fewer.", n=lazy(number, CRITERION_DESCRIPTION_MAX))
+WEIGHT_PROBLEM = _l("Give a whole-number weight from 1 to 100.")
+CANCEL_REASON_MAX, CONSULTATION_SUMMARY_MAX = 2000, 20000
+CANCEL_REASON_MISSING = _l("Say why the challenge is cancelled: the reason is public.")
+CANCEL_REASON_TOO_LONG = _l("The reason must be %(n)s characters or fewer.", n=lazy(number, CANCEL_REASON_MAX))
+CONSULTATION_SUMMARY_MISSING = _l("Summarise what the market offered.")
+CONSULTATION_SUMMARY_TOO_LONG = _l("The summary must be %(n)s characters or fewer.",
+                                   n=lazy(number, CONSULTATION_SUMMARY_MAX))
 MAX_BUDGET = Decimal("1000000000")
 CURRENCIES = ("EUR",)
 MAX_CRITERIA = 10
@@ -60,10 +71,15 @@ def get_visible(user, slug):
     return challenge
 
 
+def too_long(limit):
+    """What a text longer than `limit` characters is told, by the service and by its form."""
+    return _l("This must be %(n)s characters or fewer.", n=lazy(number, limit))
+
+
 def _text(data, name, errors):
     value = (data.get(name) or "").strip()
     if len(value) > LIMITS[name]:
-        errors[name] = _l("This must be %(n)s characters or fewer.", n=lazy(number, LIMITS[name]))
+        errors[name] = too_long(LIMITS[name])
     return value
 
 
@@ -114,17 +130,16 @@ def _clean(data):
         weight = row.get("weight")
         if not name and weight in (None, ""):
             continue  # an empty row of the form
-        if not name or len(name) > 200:
-            errors[f"criteria-{index}-name"] = _l("Name the criterion in 200 characters or fewer.")
-        if len(description) > 2000:
-            errors[f"criteria-{index}-description"] = _l("Describe it in %(n)s characters or fewer.",
-                                                         n=lazy(number, 2000))
+        if not name or len(name) > CRITERION_NAME_MAX:
+            errors[f"criteria-{index}-name"] = CRITERION_NAME_PROBLEM
+        if len(description) > CRITERION_DESCRIPTION_MAX:
+            errors[f"criteria-{index}-description"] = CRITERION_DESCRIPTION_TOO_LONG
         try:
             weight = int(weight)
             if not 1 <= weight <= 100:
                 raise ValueError
         except (TypeError, ValueError):
-            errors[f"criteria-{index}-weight"] = _l("Give a whole-number weight from 1 to 100.")
+            errors[f"criteria-{index}-weight"] = WEIGHT_PROBLEM
             weight = 0
         criteria.append({"name": name, "description": description, "weight": weight})
     if len(criteria) > MAX_CRITERIA:
@@ -141,8 +156,8 @@ def _clean(data):
         if not values["measure"]:
             errors[f"success_measures-{index}-measure"] = _l("Say what is measured.")
         for key, value in values.items():
-            if len(value) > 300:
-                errors[f"success_measures-{index}-{key}"] = _l("This must be 300 characters or fewer.")
+            if len(value) > MEASURE_MAX:
+                errors[f"success_measures-{index}-{key}"] = too_long(MEASURE_MAX)
         measures.append(values)
     if len(measures) > MAX_MEASURES:
         errors["success_measures"] = _l("Use at most %(n)s success measures.", n=MAX_MEASURES)
@@ -292,9 +307,9 @@ def cancel_challenge(actor, slug, reason):
     lifecycle.require_move(challenge, CANCELLED)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed({"reason": _l("Say why the challenge is cancelled: the reason is public.")})
-    if len(reason) > 2000:
-        raise ValidationFailed({"reason": _l("The reason must be %(n)s characters or fewer.", n=lazy(number, 2000))})
+        raise ValidationFailed({"reason": CANCEL_REASON_MISSING})
+    if len(reason) > CANCEL_REASON_MAX:
+        raise ValidationFailed({"reason": CANCEL_REASON_TOO_LONG})
     lifecycle.move_challenge(actor, challenge, CANCELLED, changes={"cancel_reason": reason})
     _commit_versioned()
     return challenge
@@ -316,9 +331,9 @@ def publish_consultation_summary(actor, slug, summary):
     lifecycle.require_move(challenge, COMPLETED)
     summary = (summary or "").strip()
     if not summary:
-        raise ValidationFailed({"summary": _l("Summarise what the market offered.")})
-    if len(summary) > 20000:
-        raise ValidationFailed({"summary": _l("The summary must be %(n)s characters or fewer.", n=lazy(number, 20000))})
+        raise ValidationFailed({"summary": CONSULTATION_SUMMARY_MISSING})
+    if len(summary) > CONSULTATION_SUMMARY_MAX:
+        raise ValidationFailed({"summary": CONSULTATION_SUMMARY_TOO_LONG})
     lifecycle.move_challenge(actor, challenge, COMPLETED, changes={"consultation_summary": summary})
     _commit_versioned()
     return challenge

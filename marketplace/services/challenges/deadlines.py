@@ -17,6 +17,7 @@ from marketplace.services.challenges import lifecycle
 from marketplace.services.challenges.challenges import close_challenge
 from marketplace.services.clock import utcnow
 from marketplace.services.organisations.companies import followers_of
+from marketplace.services.messaging import links
 from marketplace.services.messaging.notifications import notify
 from marketplace.services.messaging.outbox import handles
 
@@ -54,7 +55,7 @@ def tell_the_publishers_how_many_arrived(event):
                title=lazy_ngettext("“%(title)s” has closed: %(num)s pitch arrived",
                                     "“%(title)s” has closed: %(num)s pitches arrived", received, title=challenge.title),
                body=_l("The pitches are unsealed for your agency. You can start the evaluation."),
-               link=f"/challenges/{challenge.slug}/pitches", dedupe_key=f"closed:{challenge.id}:{user.id}",
+               link=links.challenge_pitches_path(challenge), dedupe_key=f"closed:{challenge.id}:{user.id}",
                email_template="notification")
 
 
@@ -85,7 +86,7 @@ def send_deadline_reminders(now=None):
                     else _l("Your company's pitch is still a draft: submit it before the deadline."))
             if notify(user, kind="challenge.deadline_soon",
                       title=_l("Pitches for “%(title)s” close within 48 hours", title=challenge.title),
-                      body=body, link=f"/challenges/{challenge.slug}",
+                      body=body, link=links.challenge_path(challenge),
                       dedupe_key=f"reminder48:{challenge.id}:{user.id}", email_template="notification"):
                 sent += 1
     db.session.commit()

@@ -21,11 +21,17 @@ from marketplace.services.clock import utcnow
 from marketplace.services.organisations.companies import followers_of
 from marketplace.services.errors import InvalidTransition, NotFound, ValidationFailed
 from marketplace.services.messaging.events import record_change
+from marketplace.services.messaging import links
 from marketplace.services.messaging.notifications import notify
 from marketplace.services.messaging.outbox import handles
 
 MAX_QUESTION = 2000
 MAX_ANSWER = 5000
+# The messages the forms (marketplace/forms/questions.py) show too: written here only.
+QUESTION_MISSING = _l("Write your question.")
+QUESTION_TOO_LONG = _l("Your question must be %(n)s characters or fewer.", n=lazy(number, MAX_QUESTION))
+ANSWER_MISSING = _l("Write the answer.")
+ANSWER_TOO_LONG = _l("The answer must be %(n)s characters or fewer.", n=lazy(number, MAX_ANSWER))
 
 
 def questions_open(challenge, now=None):
@@ -90,10 +96,9 @@ def ask_question(user, challenge, body):
     challenge = challenge_for_asking(user, challenge)
     body = (body or "").strip()
     if not body:
-        raise ValidationFailed({"body": _l("Write your question.")})
+        raise ValidationFailed({"body": QUESTION_MISSING})
     if len(body) > MAX_QUESTION:
-        raise ValidationFailed({"body": _l("Your question must be %(n)s characters or fewer.",
-                                           n=lazy(number, MAX_QUESTION))})
+        raise ValidationFailed({"body": QUESTION_TOO_LONG})
     question = Question(challenge_id=challenge.id, organisation_id=user.membership.organisation_id,
                         asked_by_id=user.id, body=body)
     db.session.add(question)
@@ -109,10 +114,9 @@ def answer_question(user, question, answer):
         raise InvalidTransition(str(_l("This question has already been answered.")))
     answer = (answer or "").strip()
     if not answer:
-        raise ValidationFailed({"answer": _l("Write the answer.")})
+        raise ValidationFailed({"answer": ANSWER_MISSING})
     if len(answer) > MAX_ANSWER:
-        raise ValidationFailed({"answer": _l("The answer must be %(n)s characters or fewer.",
-                                             n=lazy(number, MAX_ANSWER))})
+        raise ValidationFailed({"answer": ANSWER_TOO_LONG})
     # Conditional update: of two colleagues answering at once, the first answer stands.
     answered = db.session.execute(
         update(Question).where(Question.id == question.id, Question.answer.is_(None))
@@ -151,7 +155,7 @@ def tell_the_agency(event):
     challenge = question.challenge
     for user in _agency_answerers(challenge):
         notify(user, kind="question.asked", title=_l("New question on “%(title)s”", title=challenge.title),
-               body=question.body, link=f"/challenges/{challenge.slug}#questions",
+               body=question.body, link=links.challenge_questions_path(challenge),
                dedupe_key=f"question:{question.id}:{user.id}", email_template="question_asked",
                email_context={"challenge_title": challenge.title, "question": question.body})
 
@@ -167,7 +171,7 @@ def tell_followers_and_pitchers(event):
     for user in people.values():
         notify(user, kind="question.answered",
                title=_l("A question on “%(title)s” was answered", title=challenge.title),
-               body=f"{question.body}\n\n{question.answer}", link=f"/challenges/{challenge.slug}#questions",
+               body=f"{question.body}\n\n{question.answer}", link=links.challenge_questions_path(challenge),
                dedupe_key=f"answer:{question.id}:{user.id}", email_template="question_answered",
                email_context={"challenge_title": challenge.title, "question": question.body,
                               "answer": question.answer})

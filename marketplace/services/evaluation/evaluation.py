@@ -24,6 +24,7 @@ from marketplace.services.challenges import lifecycle
 from marketplace.services.clock import utcnow
 from marketplace.services.evaluation.blinding import redact
 from marketplace.services.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
+from marketplace.services.messaging import links
 from marketplace.services.messaging.events import record_change
 from marketplace.services.messaging.outbox import handles
 
@@ -400,5 +401,5 @@ def tell_the_company(event):
         Membership.organisation_id == pitch.company_id, User.is_suspended.is_(False))).all()
     for user in members:
         notify(user, kind="pitch.decided", title=_decision_title(row.published_decision, pitch.challenge.title),
-               body=row.feedback or "", link=f"/pitches/{pitch.id}", dedupe_key=f"decided:{pitch.id}:{user.id}",
+               body=row.feedback or "", link=links.pitch_path(pitch), dedupe_key=f"decided:{pitch.id}:{user.id}",
                email_template="notification")

@@ -22,6 +22,7 @@ from marketplace.services import permissions
 from marketplace.services.challenges import lifecycle
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from marketplace.services.messaging import links
 from marketplace.services.messaging.events import record_change
 from marketplace.services.messaging.mail import queue_email, recipient_locale
 from marketplace.services.messaging.notifications import notify
@@ -190,8 +191,8 @@ def _send_invitation(slot, dedupe_prefix, reminder=False):
                  else _l("Pitch session booked for “%(title)s”", title=challenge.title))
         notification = notify(user, kind="pitch_session.reminder" if reminder else "pitch_session.booked",
                               title=title, body=_l("%(company)s, %(where)s", company=pitch.company.name, where=where),
-                              link=f"/pitches/{pitch.id}/session" if user.membership.organisation_id ==
-                              pitch.company_id else f"/challenges/{challenge.slug}/evaluation",
+                              link=links.pitch_session_path(pitch) if user.membership.organisation_id ==
+                              pitch.company_id else links.evaluation_path(challenge),
                               dedupe_key=f"{dedupe_prefix}:{slot.id}:{user.id}")
         if notification is not None:
             with force_locale(recipient_locale(user)):

@@ -52,6 +52,7 @@ from marketplace.services.clock import utcnow
 from marketplace.services.organisations.cpv import cpv_name
 from marketplace.services.errors import Conflict, InvalidTransition, NotFound
 from marketplace.services.messaging.events import record_change
+from marketplace.services.messaging import links
 from marketplace.services.messaging.mail import recipient_locale
 from marketplace.services.messaging.outbox import handles
 from marketplace.services.matching.stop_words import STOP_WORDS
@@ -175,18 +176,12 @@ def _profiles_changed_in_flush(session, flush_context):
         refresh_profile_terms(session.connection(), changed)
 
 
-_listening = False
+def install():
+    """Whoever saves a profile (profile page, API, admin, seed data), its terms follow, in the same transaction.
 
-
-def _listen():
-    """Whoever saves a profile (profile page, API, admin, seed data), its terms follow, in the same transaction."""
-    global _listening
-    if not _listening:
+    Called by the app factory (`create_app`); installing twice listens once."""
+    if not sa_event.contains(Session, "after_flush", _profiles_changed_in_flush):
         sa_event.listen(Session, "after_flush", _profiles_changed_in_flush)
-        _listening = True
-
-
-_listen()
 
 
 # --- scoring ---------------------------------------------------------------------------------------
@@ -648,7 +643,7 @@ def _challenge_email_context(challenge, link):
     return {
         "challenge_title": challenge.title,
         "challenge_summary": challenge.summary,
-        "challenge_link": link,
+        "challenge_url": links.absolute(link),
         "agency_name": challenge.agency.name if challenge.agency else "",
         "pitch_deadline": challenge.pitch_deadline.isoformat() if challenge.pitch_deadline else None,
     }
@@ -672,7 +667,7 @@ def _notify_matches(challenge):
     now = utcnow()
     insert_new(Match.__table__, [{"challenge_id": challenge.id, "organisation_id": r.organisation_id, "score": r.score,
                                   "reasons": r.reason_data, "created_at": now} for r in results], Match.__table__.c.id)
-    link = f"/challenges/{challenge.slug}"
+    link = links.challenge_path(challenge)
     context = _challenge_email_context(challenge, link)
     members = _members_of([r.organisation_id for r in results])
     notices = []
@@ -703,7 +698,7 @@ def email_invitation_to_pitch(event):
         select(Match).where(Match.challenge_id == challenge.id, Match.organisation_id == company.id)
     )
     reasons = reasons_from_data(match.reasons) if match is not None else []
-    link = f"/challenges/{challenge.slug}"
+    link = links.challenge_path(challenge)
     agency = challenge.agency.name if challenge.agency else ""
     for user in _members_of([company.id]).get(company.id, ()):
         title, *reason_texts = _in_locale(

@@ -33,6 +33,7 @@ from marketplace.models import EmailDelivery, User
 from marketplace.models.notification import DELIVERY_FAILED, DELIVERY_QUEUED, DELIVERY_SENT
 from marketplace.services.bulk import insert_new
 from marketplace.services.clock import utcnow
+from marketplace.services.messaging import links
 from marketplace.services.messaging.outbox import backoff_seconds, stuck_cutoff
 
 log = logging.getLogger(__name__)
@@ -45,10 +46,6 @@ SQLITE_LEASE = timedelta(minutes=10)
 QUEUED_IN_TRANSACTION = "agora_emails_queued"
 
 
-def absolute_url(path):
-    return current_app.config["BASE_URL"].rstrip("/") + "/" + path.lstrip("/")
-
-
 def unsubscribe_token(user):
     return _unsubscribe_token_for(user.id)
 
@@ -58,7 +55,7 @@ def _unsubscribe_token_for(user_id):
 
 
 def _unsubscribe_url(user_id):
-    return absolute_url(f"/notifications/unsubscribe/{_unsubscribe_token_for(user_id)}")
+    return links.unsubscribe_url(_unsubscribe_token_for(user_id))
 
 
 def user_from_unsubscribe_token(token):

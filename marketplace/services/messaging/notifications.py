@@ -16,7 +16,8 @@ from marketplace.models import Notification, User
 from marketplace.services.bulk import cycle_collector_paused, insert_new
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import NotFound
-from marketplace.services.messaging.mail import OutgoingEmail, absolute_url, queue_email, queue_emails, recipient_locale, user_from_unsubscribe_token
+from marketplace.services.messaging import links
+from marketplace.services.messaging.mail import OutgoingEmail, queue_email, queue_emails, recipient_locale, user_from_unsubscribe_token
 
 IMMEDIATE, DAILY, OFF = "immediate", "daily", "off"
 PREFERENCES = (IMMEDIATE, DAILY, OFF)
@@ -72,7 +73,7 @@ def _notify_all(notices):
     queue_emails([
         OutgoingEmail(n.email_template, f"email:{n.dedupe_key}", user=n.user,
                       context={"title": rows[n.dedupe_key]["title"], "body": rows[n.dedupe_key]["body"],
-                               "link": absolute_url(n.link) if n.link else None, **(n.email_context or {})})
+                               "link": links.absolute(n.link) if n.link else None, **(n.email_context or {})})
         for n in new if n.email_template and n.user.notification_preference == IMMEDIATE
     ])
     return new

@@ -1,6 +1,7 @@
 """Processing outbox events: run the handler for the event's topic, once.
 
-Handlers live with their domain (services/*) and register with @handles(topic).
+Handlers live with their domain (services/*) and are marked with @handles(topic); the app factory
+registers them (`messaging.handlers.install`), not the import of their module.
 They must be idempotent: an event may be processed again after a crash between
 the handler's work and the moment the event is marked done.
 """
@@ -24,12 +25,20 @@ class HandlerFailed(Exception):
 
 
 def handles(*topics):
-    def register(func):
-        for topic in topics:
-            HANDLERS.setdefault(topic, []).append(func)
+    """Mark `func` as the handler of `topics`; `register` (from the app factory) puts it to work."""
+    def mark(func):
+        func.outbox_topics = getattr(func, "outbox_topics", ()) + topics
         return func
 
-    return register
+    return mark
+
+
+def register(func):
+    """Run `func` for each event of the topics it was marked with; registering twice registers once."""
+    for topic in func.outbox_topics:
+        handlers = HANDLERS.setdefault(topic, [])
+        if func not in handlers:
+            handlers.append(func)
 
 
 def process_event(event_id):

@@ -4,6 +4,7 @@ Both take the list page's own filters (`ChallengeFilters`) and its own search
 (`search_challenges`), so a feed or a file shows exactly what the page shows.
 """
 from marketplace.services.challenges.challenges import search_challenges, sectors_by_challenge
+from marketplace.services.messaging import links
 from marketplace.services.open_data.spreadsheets import csv_text
 
 # One file holds at most this many challenges; `page=2` gives the next ones.
@@ -28,7 +29,7 @@ def challenges_csv(filters, base_url):
     """CSV text with a UTF-8 byte order mark; empty values are empty cells."""
     page, sectors = listed(filters, CSV_PAGE_SIZE)
     base_url = base_url.rstrip("/")
-    rows = ([c.id, f"{base_url}/challenges/{c.slug}", c.title, c.kind, c.status, c.agency.name,
+    rows = ([c.id, base_url + links.challenge_path(c), c.title, c.kind, c.status, c.agency.name,
              " ".join(sectors.get(c.id, [])), c.budget_min, c.budget_max, c.currency, _time(c.question_deadline),
              _time(c.pitch_deadline), _time(c.published_at), _time(c.closed_at), _time(c.cancelled_at),
              c.cancel_reason, c.summary] for c in page.items)

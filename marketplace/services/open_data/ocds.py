@@ -33,6 +33,7 @@ from marketplace.services.challenges.challenges import is_public, sectors_by_cha
 from marketplace.services.clock import utcnow
 from marketplace.services.organisations.cpv import cpv_code, cpv_divisions
 from marketplace.services.errors import ValidationFailed
+from marketplace.services.messaging import links
 from marketplace.services.paging import Page
 from marketplace.services.pilots.pilot_workflow import due_date_for
 
@@ -384,7 +385,7 @@ def _tender_status(moment):
 
 
 def _page_url(moment):
-    return f"{moment.settings['base_url']}/challenges/{moment.challenge.slug}"
+    return moment.settings["base_url"] + links.challenge_path(moment.challenge)
 
 
 def _tender(moment):

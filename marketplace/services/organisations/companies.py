@@ -18,6 +18,18 @@ from marketplace.services.paging import paginate
 
 LIMITS = {"name": 200, "capability_statement": 5000, "keywords": 500, "website": 300, "registration_number": 64}
 MAX_SOLUTIONS = 20
+# Limits and messages the forms (marketplace/forms/companies.py) show too: written here only.
+SOLUTION_TITLE_MAX, SOLUTION_DESCRIPTION_MAX = 200, 2000
+SOLUTION_TITLE_PROBLEM = _l("Name the solution in 200 characters or fewer.")  # = SOLUTION_TITLE_MAX
+SOLUTION_DESCRIPTION_PROBLEM = _l("Describe the solution in %(n)s characters or fewer.",
+                                  n=lazy(number, SOLUTION_DESCRIPTION_MAX))
+COMPANY_NAME_MISSING = _l("Enter your company's name.")
+WEB_ADDRESS_PROBLEM = _l("Enter a web address like https://example.be.")
+
+
+def too_long(limit):
+    """What a profile text longer than `limit` characters is told, by the service and by its form."""
+    return _l("Use %(n)s characters or fewer.", n=lazy(number, limit))
 PROFILE_FIELDS = ("name", "size", "website", "registration_number", "capability_statement", "keywords")
 
 
@@ -67,7 +79,7 @@ def _web_address(raw, errors):
     except ValueError:
         host_ok = False
     if parts.scheme not in ("http", "https") or not host_ok or " " in raw or len(raw) > LIMITS["website"]:
-        errors["website"] = _l("Enter a web address like https://example.be.")
+        errors["website"] = WEB_ADDRESS_PROBLEM
         return None
     return raw
 
@@ -81,10 +93,10 @@ def update_profile(user, data):
     for name in ("name", "capability_statement", "keywords", "registration_number"):
         value = (data.get(name) or "").strip()
         if len(value) > LIMITS[name]:
-            errors[name] = _l("Use %(n)s characters or fewer.", n=lazy(number, LIMITS[name]))
+            errors[name] = too_long(LIMITS[name])
         clean[name] = value or None
     if not clean["name"]:
-        errors["name"] = _l("Enter your company's name.")
+        errors["name"] = COMPANY_NAME_MISSING
     clean["website"] = _web_address(data.get("website"), errors)
     size = data.get("size") or None
     if size not in (None, *COMPANY_SIZES):
@@ -114,10 +126,10 @@ def add_solution(user, *, title, description, url=""):
     permissions.require(user, "organisation.edit_profile", organisation)
     errors = {}
     title, description = (title or "").strip(), (description or "").strip()
-    if not title or len(title) > 200:
-        errors["title"] = _l("Name the solution in 200 characters or fewer.")
-    if not description or len(description) > 2000:
-        errors["description"] = _l("Describe the solution in %(n)s characters or fewer.", n=lazy(number, 2000))
+    if not title or len(title) > SOLUTION_TITLE_MAX:
+        errors["title"] = SOLUTION_TITLE_PROBLEM
+    if not description or len(description) > SOLUTION_DESCRIPTION_MAX:
+        errors["description"] = SOLUTION_DESCRIPTION_PROBLEM
     url_errors = {}
     url = _web_address(url, url_errors)
     if url_errors:

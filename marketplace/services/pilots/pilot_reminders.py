@@ -16,6 +16,7 @@ from marketplace.models import Membership, Pilot, User
 from marketplace.models.pilot import EVALUATION, EXTENDED, OUTCOME_STAGES, RUNNING
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import DomainError
+from marketplace.services.messaging import links
 from marketplace.services.messaging.notifications import notify
 from marketplace.services.messaging.outbox import handles
 from marketplace.services.pilots.pilot_workflow import STAGE_LABELS, move_pilot
@@ -43,7 +44,7 @@ def _stage_visit(pilot):
 
 
 def _link(pilot):
-    return f"/pilots/{pilot.id}"
+    return links.pilot_path(pilot)
 
 
 def people_of_pilot(pilot):

@@ -21,6 +21,8 @@ from marketplace.services.clock import utcnow
 from marketplace.services.errors import InvalidTransition, NotFound, StaleState
 from marketplace.services.messaging.events import record_change
 
+NOTE_MAX = 5000  # a note on a move; the move form (marketplace/forms/pilots.py) applies it too
+
 STAGE_LABELS = {
     AGREEMENT: _l("Agreement"),
     RUNNING: _l("Running"),
@@ -190,8 +192,8 @@ def move_pilot(actor, pilot_id, target, *, note="", expected_version=None):
     reason_for_note = note_needed(pilot, transition)
     if reason_for_note is not None and not note:
         raise InvalidTransition(str(reason_for_note))
-    if len(note) > 5000:
-        raise InvalidTransition(str(_l("The note must be %(n)s characters or fewer.", n=lazy(number, 5000))))
+    if len(note) > NOTE_MAX:
+        raise InvalidTransition(str(_l("The note must be %(n)s characters or fewer.", n=lazy(number, NOTE_MAX))))
     missing = open_checks(pilot, transition)
     if missing:
         items = "; ".join(str(check.label) for check in missing)

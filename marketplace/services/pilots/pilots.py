@@ -28,6 +28,9 @@ from marketplace.services.paging import paginate
 from marketplace.services.pilots.pilot_workflow import due_date_for, needs_second_approval
 
 MAX_TEXT = 10000
+# Limits the forms (marketplace/forms/pilots.py) apply too: written here only.
+MESSAGE_MAX, MILESTONE_NAME_MAX, FOLLOW_ON_URL_MAX = 5000, 200, 500
+MESSAGE_TOO_LONG = _l("The message must be %(n)s characters or fewer.", n=lazy(number, MESSAGE_MAX))
 MAX_BUDGET = Decimal("100000000")
 MIN_JUSTIFICATION = 20
 
@@ -87,7 +90,7 @@ def start_pilot(actor, pitch_id, *, budget, starts_on, ends_on, owner_id, justif
             continue  # a blank row of the form
         row_errors = {}
         value = clean_amount(planned_amount, "amount", row_errors, maximum=MAX_BUDGET, required=True)
-        if not label or len(label) > 200:
+        if not label or len(label) > MILESTONE_NAME_MAX:
             row_errors["label"] = _l("Name each payment milestone in 200 characters or fewer.")
         if row_errors:
             errors[f"milestones-{position}"] = next(iter(row_errors.values()))
@@ -177,7 +180,7 @@ def write_outcome(actor, pilot_id, *, outcome_summary, lessons_learned="", follo
     for name, value in (("outcome_summary", summary), ("lessons_learned", lessons)):
         if len(value) > MAX_TEXT:
             errors[name] = _l("Write %(n)s characters or fewer.", n=lazy(number, MAX_TEXT))
-    if url and (urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc or len(url) > 500):
+    if url and (urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc or len(url) > FOLLOW_ON_URL_MAX):
         errors["follow_on_procurement_url"] = _l("Enter a web address starting with https:// or http://.")
     if errors:
         raise ValidationFailed(errors)
@@ -309,8 +312,8 @@ def post_message(actor, pilot_id, body):
     body = (body or "").strip()
     if not body:
         raise ValidationFailed({"body": _l("Write your message.")})
-    if len(body) > 5000:
-        raise ValidationFailed({"body": _l("The message must be %(n)s characters or fewer.", n=lazy(number, 5000))})
+    if len(body) > MESSAGE_MAX:
+        raise ValidationFailed({"body": MESSAGE_TOO_LONG})
     message = PilotMessage(pilot=pilot, author_id=actor.id, body=body)
     db.session.add(message)
     record_change(actor, "pilot.message_posted", pilot, challenge_id=pilot.challenge_id,

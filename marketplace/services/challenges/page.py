@@ -1,0 +1,76 @@
+"""Everything a challenge's page shows to one viewer, gathered by one call (`challenge_page`).
+
+The page's template reads this and nothing else: no helper reaches into the database from the template. Each
+piece asks the service that owns it (pitches, following, matching, pilots, questions) and `permissions`.
+"""
+from dataclasses import dataclass, field
+
+from marketplace.models import Challenge, Pilot, Pitch
+from marketplace.services import permissions
+from marketplace.services.challenges import questions
+from marketplace.services.challenges.challenges import get_visible
+from marketplace.services.matching import matching
+from marketplace.services.organisations import companies
+from marketplace.services.pilots import pilot_workflow, pilots
+from marketplace.services.pitches import pitches
+
+
+@dataclass(frozen=True)
+class ChallengePage:
+    challenge: Challenge
+    # what the viewer may do with the challenge itself
+    may_edit: bool = False
+    may_evaluate: bool = False
+    may_audit: bool = False
+    may_approve: bool = False
+    # the company's pitch, or the agency's way to the pitches received
+    own_pitch: Pitch | None = None
+    may_pitch: bool = False
+    may_read_pitches: bool = False
+    # following
+    may_follow: bool = False
+    following: bool = False
+    # why the viewer's company was matched: (result, reasons) or None
+    match: tuple | None = None
+    # pilots: the public outcomes (each with its public follow-on link and the note of an adoption against the
+    # evidence, or None) and those the viewer may open
+    outcomes: list[tuple[Pilot, str | None, str | None]] = field(default_factory=list)
+    my_pilots: list[Pilot] = field(default_factory=list)
+    # questions and answers
+    answered_questions: list = field(default_factory=list)
+    questions_to_answer: list = field(default_factory=list)
+    may_ask: bool = False
+    questions_open: bool = False
+    max_question: int = questions.MAX_QUESTION
+    max_answer: int = questions.MAX_ANSWER
+
+
+def challenge_page(user, slug):
+    """The page of the challenge `slug` as `user` (anonymous or signed in) sees it; NotFound if they may not."""
+    challenge = get_visible(user, slug)
+    outcomes = [(pilot, pilots.public_follow_on_url(pilot), pilot_workflow.outcome_justification(pilot))
+                for pilot in pilots.public_outcomes(challenge)]
+    public = dict(
+        challenge=challenge, outcomes=outcomes, match=matching.match_for_viewer(user, challenge),
+        answered_questions=questions.public_questions(challenge),
+        may_edit=permissions.can(user, "challenge.edit", challenge),
+        may_evaluate=permissions.can(user, "evaluation.take_part", challenge),
+        may_audit=permissions.can(user, "audit.read_challenge", challenge),
+        may_approve=challenge.approval_requested_at is not None
+        and permissions.can(user, "challenge.approve", challenge),
+    )
+    if not getattr(user, "is_authenticated", False):
+        return ChallengePage(**public)
+    may_follow = permissions.can(user, "challenge.follow", challenge)
+    return ChallengePage(
+        **public,
+        own_pitch=pitches.own_pitch(user, challenge),
+        may_pitch=permissions.can(user, "challenge.pitch", challenge),
+        may_read_pitches=permissions.can(user, "challenge.read_pitches", challenge),
+        may_follow=may_follow,
+        following=may_follow and companies.is_following(user, challenge),
+        my_pilots=pilots.pilots_of(user, challenge),
+        questions_to_answer=questions.unanswered_questions(user, challenge),
+        may_ask=permissions.can(user, "question.ask", challenge),
+        questions_open=questions.questions_open(challenge),
+    )

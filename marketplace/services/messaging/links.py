@@ -1,0 +1,88 @@
+"""Every link the services put in a notification or an email, built here and nowhere else.
+
+Each page has one function, which builds its address from the page's endpoint with the app's own URL map
+(what `flask.url_for` does), so renaming or removing a route makes it raise `werkzeug.routing.BuildError` —
+in tests/services/test_links.py — instead of emailing a dead link. Addresses in emails are absolute, on
+`BASE_URL`, whether they are built in a request (the request's host plays no part) or in the worker.
+
+`*_path` is a page's address within the site, as an in-app notification stores it (`Notification.link`);
+`absolute(path)` is the same page in an email. `*_url` are addresses only emails carry.
+"""
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+
+def _build(endpoint, *, external=False, anchor=None, **values):
+    current_app.inject_url_defaults(endpoint, values)
+    base = urlsplit(current_app.config["BASE_URL"])
+    # A path is relative to the app's root (a notification's link); an absolute address carries BASE_URL's path too.
+    adapter = current_app.url_map.bind(base.netloc or "localhost", script_name=(base.path if external else "") or "/",
+                                       url_scheme=base.scheme or "https")
+    url = adapter.build(endpoint, values, force_external=external)
+    return f"{url}#{anchor}" if anchor else url
+
+
+def absolute(path):
+    """A page's address within the site (one of the `*_path` below) as an email shows it."""
+    return current_app.config["BASE_URL"].rstrip("/") + "/" + path.lstrip("/")
+
+
+# --- pages, linked from notifications and their emails ----------------------------------------------
+
+def challenge_path(challenge, anchor=None):
+    return _build("challenges.detail", slug=challenge.slug, anchor=anchor)
+
+
+def challenge_questions_path(challenge):
+    return challenge_path(challenge, anchor="questions")
+
+
+def challenge_pitches_path(challenge):
+    return _build("pitches.for_challenge", slug=challenge.slug)
+
+
+def evaluation_path(challenge):
+    return _build("evaluation.overview", slug=challenge.slug)
+
+
+def pitch_path(pitch):
+    return _build("pitches.show", pitch_id=pitch.id)
+
+
+def pitch_session_path(pitch):
+    return _build("evaluation.pick_slot", pitch_id=pitch.id)
+
+
+def pilot_path(pilot):
+    return _build("pilots.show", pilot_id=pilot.id)
+
+
+def challenge_url(challenge):
+    return _build("challenges.detail", slug=challenge.slug, external=True)
+
+
+# --- addresses only emails carry ------------------------------------------------------------------------
+
+def unsubscribe_url(token):
+    return _build("notifications.unsubscribe", token=token, external=True)
+
+
+def reset_password_url(token):
+    return _build("auth.reset_password", token=token, external=True)
+
+
+def forgot_password_url():
+    return _build("auth.forgot_password", external=True)
+
+
+def account_settings_url():
+    return _build("account.settings", external=True)
+
+
+def login_url():
+    return _build("auth.login", external=True)
+
+
+def accept_invitation_url(token):
+    return _build("auth.accept_invitation", token=token, external=True)

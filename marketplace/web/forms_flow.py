@@ -1,0 +1,50 @@
+"""The one way a page form is handled: form → one service call → flash → redirect.
+
+    return submit_form(CancelForm(), lambda form: challenges.cancel_challenge(current_user, slug, form.reason.data),
+                       success=_("The challenge is cancelled. The reason is shown on its page."),
+                       redirect_to=url_for(".detail", slug=slug),
+                       page=lambda form, status: (render_template("challenges/cancel.html", form=form,
+                                                                  challenge=challenge), status))
+
+What the person typed is never lost: when the form's own checks or the service refuse it, `page` renders the same
+page again with the bound form —
+
+* `ValidationFailed`: each message beside its field (the rest in the error summary), status 422;
+* any other rule that says no now (`Conflict`: `InvalidTransition`, `StaleState`, a deadline passed…; or
+  `NotAllowed`): its reason in the error summary, with its own status (409, 403), the transaction rolled back.
+
+`NotFound` is not caught: where existence must stay hidden, the error handler answers 404 (web/errors.py).
+"""
+from flask import flash, redirect, request
+
+from ..extensions import db
+from ..forms import apply_domain_errors
+from ..services.errors import Conflict, NotAllowed, ValidationFailed
+
+
+def submit_form(form, action, *, success, redirect_to, page):
+    """Handle a page form.
+
+    `action(form)` calls the service; `success` (a message, or a function of the action's result, None for no
+    message) is flashed and the answer redirects to `redirect_to` (a URL or a function of the result). `page(form,
+    status)` answers the same page with the form; on a GET it shows the form as it is, with status 200.
+    """
+    if request.method != "POST":
+        return page(form, 200)
+    status = 422
+    if form.validate():
+        try:
+            result = action(form)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_domain_errors(form, exc)
+        except (Conflict, NotAllowed) as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc.message))
+            status = exc.status_code
+        else:
+            message = success(result) if callable(success) else success
+            if message:
+                flash(message, "success")
+            return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
+    return page(form, status)
