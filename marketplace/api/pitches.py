@@ -6,6 +6,7 @@ from flask import url_for
 from pydantic import Field
 
 from ..models.pitch import PITCH_STATUSES
+from ..services import access
 from ..services.pitches import pitches
 from ..services.pitches.pitches import LIMITS, MAX_PRICE
 from .operations import REQUIRED, Body, Id, Output, PlainText, Slug, operation
@@ -64,7 +65,7 @@ def own_pitches(user):
 @operation("GET", "/pitches/{pitch_id}", tag="Pitches", auth=REQUIRED, response=PitchOut)
 def pitch(user, pitch_id: Id):
     """One pitch: for its company; for the challenge's agency only after the pitch deadline; never anyone else."""
-    return PitchOut.model_validate(pitches.open_pitch(user, pitch_id))
+    return PitchOut.model_validate(access.pitch(user, pitch_id))
 
 
 @operation("PUT", "/challenges/{slug}/pitch", tag="Pitches", auth=REQUIRED, body=PitchIn, response=PitchOut,

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from ..forms import apply_domain_errors
 from ..forms.challenges import CancelForm, ChallengeForm, SummaryForm
 from ..services.challenges import challenges
-from ..services import permissions
+from ..services import access, permissions
 from ..services.challenges.challenges import ChallengeFilters
 from ..services.organisations.cpv import cpv_choices
 from ..services.errors import StaleState, ValidationFailed
@@ -28,7 +28,7 @@ def index():
 @bp.get("/challenges/<slug>")
 @cached_for_visitors
 def detail(slug):
-    challenge = challenges.get_visible(current_user, slug)
+    challenge = access.challenge(current_user, slug)
     return render_template("challenges/detail.html", challenge=challenge,
                            may_edit=permissions.can(current_user, "challenge.edit", challenge),
                            may_evaluate=permissions.can(current_user, "evaluation.take_part", challenge),
@@ -81,7 +81,7 @@ def new():
 @bp.route("/challenges/<slug>/edit", methods=["GET", "POST"])
 @login_required
 def edit(slug):
-    challenge = challenges.get_visible(current_user, slug)
+    challenge = access.challenge(current_user, slug)
     permissions.require(current_user, "challenge.edit", challenge)
     challenges.require_draft(challenge)
     if request.method == "GET":
@@ -105,7 +105,7 @@ def edit(slug):
 @bp.get("/challenges/<slug>/preview")
 @login_required
 def preview(slug):
-    challenge = challenges.get_visible(current_user, slug)
+    challenge = access.challenge(current_user, slug)
     permissions.require(current_user, "challenge.edit", challenge)
     problems = challenges.publishable_problems(challenge)
     return render_template("challenges/preview.html", challenge=challenge, problems=problems,
@@ -139,7 +139,7 @@ def approve(slug):
 @bp.route("/challenges/<slug>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(slug):
-    challenge = challenges.get_visible(current_user, slug)
+    challenge = access.challenge(current_user, slug)
     permissions.require(current_user, "challenge.cancel", challenge)
     form = CancelForm()
     if form.validate_on_submit():
@@ -157,7 +157,7 @@ def cancel(slug):
 @bp.route("/challenges/<slug>/summary", methods=["GET", "POST"])
 @login_required
 def consultation_summary(slug):
-    challenge = challenges.get_visible(current_user, slug)
+    challenge = access.challenge(current_user, slug)
     permissions.require(current_user, "challenge.edit", challenge)
     form = SummaryForm()
     if form.validate_on_submit():

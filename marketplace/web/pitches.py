@@ -17,9 +17,8 @@ from ..extensions import csrf
 from ..formatting import time_of_day
 from ..forms import apply_domain_errors
 from ..forms.pitches import STEP_FORMS, STEP_TITLES, AttachmentForm
-from ..services import permissions
+from ..services import access, permissions
 from ..services.pitches import pitches
-from ..services.challenges.challenges import get_visible
 from ..services.clock import utcnow
 from ..services.errors import ValidationFailed
 from .negotiation import wants_json
@@ -171,7 +170,7 @@ def check(slug):
 @bp.get("/pitches/<int:pitch_id>")
 @login_required
 def show(pitch_id):
-    pitch = pitches.open_pitch(current_user, pitch_id)
+    pitch = access.pitch(current_user, pitch_id)
     return render_template("pitches/show.html", pitch=pitch,
                            own=permissions.can(current_user, "pitch.write", pitch))
 
@@ -182,7 +181,7 @@ def submit(pitch_id):
     try:
         pitch = pitches.submit_pitch(current_user, pitch_id)
     except ValidationFailed as exc:
-        pitch = pitches.open_pitch(current_user, pitch_id)
+        pitch = access.pitch(current_user, pitch_id)
         return _check_page(pitch.challenge, pitch, errors=exc.errors, status=422)
     flash(_("Your pitch is submitted. Keep the receipt: it proves what you sent and when."), "success")
     return redirect(url_for(".receipt", pitch_id=pitch.id))
@@ -199,7 +198,7 @@ def withdraw(pitch_id):
 @bp.get("/pitches/<int:pitch_id>/receipt")
 @login_required
 def receipt(pitch_id):
-    pitch = pitches.open_pitch(current_user, pitch_id)
+    pitch = access.pitch(current_user, pitch_id)
     permissions.require(current_user, "pitch.write", pitch)
     return render_template("pitches/receipt.html", pitch=pitch, valid=pitches.verify_receipt(pitch))
 
@@ -207,15 +206,16 @@ def receipt(pitch_id):
 @bp.get("/challenges/<slug>/pitches")
 @login_required
 def for_challenge(slug):
-    challenge = get_visible(current_user, slug)
-    received = pitches.pitches_for_agency(current_user, challenge)
-    return render_template("pitches/for_challenge.html", challenge=challenge, pitches=received)
+    challenge = access.challenge(current_user, slug)
+    standing, received = access.received_pitches(current_user, challenge)
+    return render_template("pitches/for_challenge.html", challenge=challenge, pitches=received, standing=standing,
+                           withheld=access.WITHHELD.get(standing))
 
 
 @bp.post("/pitches/<int:pitch_id>/attachments")
 @login_required
 def add_attachment(pitch_id):
-    pitch = pitches.open_pitch(current_user, pitch_id)
+    pitch = access.pitch(current_user, pitch_id)
     form = AttachmentForm()
     if form.validate():
         try:
@@ -239,7 +239,7 @@ def attachment(pitch_id, attachment_id):
 @bp.post("/pitches/<int:pitch_id>/attachments/<int:attachment_id>/remove")
 @login_required
 def remove_attachment(pitch_id, attachment_id):
-    pitch = pitches.open_pitch(current_user, pitch_id)
+    pitch = access.pitch(current_user, pitch_id)
     pitches.remove_attachment(current_user, pitch.id, attachment_id)
     flash(_("The file is removed."), "success")
     return redirect(url_for(".attachments", slug=pitch.challenge.slug))

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from ..forms import apply_domain_errors
 from ..forms.questions import AnswerForm, QuestionForm
+from ..services import access
 from ..services.challenges import questions
 from ..services.errors import ValidationFailed
 
@@ -40,7 +41,7 @@ def ask(slug):
 @bp.post("/questions/<int:question_id>/answer")
 @login_required
 def answer(question_id):
-    question = questions.question_to_answer(current_user, question_id)
+    question = access.question_to_answer(current_user, question_id)
     form = AnswerForm()
     if form.validate():
         try:

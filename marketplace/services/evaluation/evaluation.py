@@ -14,11 +14,11 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.formatting import lazy, number
-from marketplace.models import Challenge, Membership, Pitch, User
+from marketplace.models import Membership, Pitch, User
 from marketplace.models.challenge import CLOSED, EVALUATING, MARKET_CONSULTATION
 from marketplace.models.evaluation import SCORE_MAX, SCORE_MIN, ConflictDeclaration, Evaluation, PitchAssessment, Score
 from marketplace.models.pitch import PITCH_NOT_SELECTED, PITCH_SELECTED, PITCH_SHORTLISTED, PITCH_SUBMITTED
-from marketplace.services import permissions
+from marketplace.services import access, permissions
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from marketplace.services.messaging.events import record_change
@@ -41,20 +41,13 @@ def _label(index):
     return label
 
 
-def _challenge(user, challenge_id):
-    challenge = db.session.get(Challenge, challenge_id)
-    if challenge is None or not permissions.can(user, "evaluation.take_part", challenge):
-        raise NotFound(str(_l("We could not find that challenge.")))
-    return challenge
-
-
 def evaluation_of(challenge):
     return db.session.scalar(select(Evaluation).where(Evaluation.challenge_id == challenge.id))
 
 
 def start_evaluation(actor, challenge_id):
     """Open the evaluation of a closed call for solutions: every received pitch gets a random blind label."""
-    challenge = _challenge(actor, challenge_id)
+    challenge = access.evaluation_challenge(actor, id=challenge_id)
     permissions.require(actor, "evaluation.manage", challenge)
     if challenge.kind == MARKET_CONSULTATION:
         raise InvalidTransition(str(_l("Answers to a market consultation are not ranked.")))
@@ -92,7 +85,7 @@ def declaration_of(user, challenge):
 
 def declare_conflict(evaluator, challenge_id, *, conflicted, note=""):
     """The first thing an evaluator does; it cannot be taken back, only turned into a recusal."""
-    challenge = _challenge(evaluator, challenge_id)
+    challenge = access.evaluation_challenge(evaluator, id=challenge_id)
     permissions.require(evaluator, "evaluation.score", challenge)
     evaluation = _open_evaluation(challenge)
     if evaluation.is_finalised:
@@ -126,7 +119,7 @@ def _may_see_scores(user, challenge):
 
 def assessments(user, challenge_id):
     """The pitches under evaluation as this evaluator may see them: blind until finalised."""
-    challenge = _challenge(user, challenge_id)
+    challenge = access.evaluation_challenge(user, id=challenge_id)
     evaluation = _open_evaluation(challenge)
     if not _may_see_scores(user, challenge) and not permissions.can(user, "evaluation.manage", challenge):
         raise NotAllowed(str(_l("Declare any conflict of interest before you see the pitches.")))
@@ -146,10 +139,8 @@ def blind_view(assessment, *, revealed):
 
 
 def _scoring_context(evaluator, assessment_id):
-    assessment = db.session.get(PitchAssessment, assessment_id) if assessment_id is not None else None
-    if assessment is None:
-        raise NotFound(str(_l("We could not find that pitch.")))
-    challenge = _challenge(evaluator, assessment.challenge_id)
+    assessment = access.assessment(evaluator, assessment_id)
+    challenge = access.evaluation_challenge(evaluator, id=assessment.challenge_id)
     permissions.require(evaluator, "evaluation.score", challenge)
     evaluation = _open_evaluation(challenge)
     if evaluation.is_finalised:
@@ -246,7 +237,7 @@ def ranking(officer, challenge_id):
     100); the ranking uses the mean of those totals, and the spread (highest
     minus lowest total) shows where evaluators disagree.
     """
-    challenge = _challenge(officer, challenge_id)
+    challenge = access.evaluation_challenge(officer, id=challenge_id)
     permissions.require(officer, "evaluation.manage", challenge)
     declaration = declaration_of(officer, challenge)
     if declaration is not None and declaration.conflicted:
@@ -275,7 +266,7 @@ def ranking(officer, challenge_id):
 
 
 def finalise_evaluation(officer, challenge_id):
-    challenge = _challenge(officer, challenge_id)
+    challenge = access.evaluation_challenge(officer, id=challenge_id)
     permissions.require(officer, "evaluation.manage", challenge)
     evaluation = _open_evaluation(challenge)
     if evaluation.is_finalised:
@@ -312,10 +303,8 @@ def draft_feedback_for(assessment_id):
 
 
 def decide(officer, assessment_id, *, decision, feedback=""):
-    assessment = db.session.get(PitchAssessment, assessment_id)
-    if assessment is None:
-        raise NotFound(str(_l("We could not find that pitch.")))
-    challenge = _challenge(officer, assessment.challenge_id)
+    assessment = access.assessment(officer, assessment_id)
+    challenge = access.evaluation_challenge(officer, id=assessment.challenge_id)
     permissions.require(officer, "evaluation.manage", challenge)
     evaluation = _open_evaluation(challenge)
     if not evaluation.is_finalised:
@@ -343,7 +332,7 @@ def decide(officer, assessment_id, *, decision, feedback=""):
 
 def publish_decisions(officer, challenge_id):
     """Tell every company that pitched its outcome and feedback; each pitch takes its decided status."""
-    challenge = _challenge(officer, challenge_id)
+    challenge = access.evaluation_challenge(officer, id=challenge_id)
     permissions.require(officer, "evaluation.manage", challenge)
     evaluation = _open_evaluation(challenge)
     if evaluation.decisions_published_at is not None:

@@ -35,6 +35,7 @@ from marketplace.services.organisations.cpv import cpv_code, cpv_divisions
 from marketplace.services.errors import ValidationFailed
 from marketplace.services.paging import Page
 from marketplace.services.pilots.pilot_workflow import due_date_for
+from marketplace.services.pitches import seal
 
 OCDS_VERSION = "1.1"
 EXTENSIONS = (
@@ -352,8 +353,7 @@ class _Moment:
 
     @property
     def unsealed(self):
-        deadline = self.challenge.pitch_deadline
-        return deadline is not None and deadline <= self.at
+        return not seal.is_sealed(self.challenge, now=self.at)
 
     @property
     def awarded(self):
