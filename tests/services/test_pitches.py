@@ -9,9 +9,11 @@ from sqlalchemy import select
 from marketplace.extensions import db
 from marketplace.models import AuditEvent, OutboxEvent, Pitch
 from marketplace.services import access
+from marketplace.services.evaluation import evaluation
 from marketplace.services.pitches import pitches
 from marketplace.services.clock import utcnow
-from marketplace.services.errors import Conflict, InvalidTransition, NotAllowed, NotFound, PitchDeadlinePassed, ValidationFailed
+from marketplace.services.errors import (Conflict, InvalidTransition, NotAllowed, NotFound, PitchDeadlinePassed,
+                                         ValidationFailed, Withheld)
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 FIELDS = {"title": "Two-way text reminders", "summary": "Patients answer by text.", "approach": "We send texts.",
@@ -132,7 +134,7 @@ def test_another_company_never_sees_a_pitch_and_the_attempt_is_audited(open_chal
     assert refused[0].challenge_id == challenge.id
 
 
-def test_the_agency_sees_received_pitches_only_after_the_deadline(open_challenge, f):
+def test_the_agency_sees_received_pitches_after_the_deadline_once_declared(open_challenge, f):
     challenge, _, member, _ = open_challenge
     submitted = pitches.save_draft(member, challenge.slug, FIELDS)
     pitches.submit_pitch(member, submitted.id)
@@ -143,12 +145,20 @@ def test_the_agency_sees_received_pitches_only_after_the_deadline(open_challenge
         access.pitch(officer, submitted.id)
     assert pitches.pitches_for_agency(officer, challenge) is None
     challenge.pitch_deadline = utcnow() - timedelta(minutes=1)
+    challenge.status = "closed"
     db.session.commit()
+    # Unsealed, but read by the evaluation's panel: first the evaluation starts, then the officer declares.
+    for step in (lambda: None, lambda: evaluation.start_evaluation(officer, challenge.id)):
+        step()
+        with pytest.raises(Withheld):
+            access.pitch(officer, submitted.id)
+        assert pitches.pitches_for_agency(officer, challenge) is None
+    evaluation.declare_conflict(officer, challenge.id, conflicted=False)
     assert access.pitch(officer, submitted.id).id == submitted.id
     with pytest.raises(NotFound):
         access.pitch(officer, draft.id)  # never submitted: stays with its company
     assert [p.id for p in pitches.pitches_for_agency(officer, challenge)] == [submitted.id]
-    assert len(_refusals()) == 2
+    assert len(_refusals()) == 4
     with pytest.raises(NotFound):
         pitches.pitches_for_agency(f.member(f.Agency(), "owner"), challenge)
 
