@@ -88,14 +88,14 @@ def withheld(standing, challenge):
     return Withheld(str(WITHHELD[standing]), reason=standing, challenge=challenge)
 
 
-def refuse_pitch(user, pitch):
+def refuse_pitch(user, pitch, *, explain=True):
     """Record the refused attempt (it changes no state, so no outbox event), then refuse.
 
-    The challenge's panel member who may not read it yet is told why (`Withheld`);
-    everyone else gets 'not found', exactly as for a pitch that does not exist.
+    With `explain`, the challenge's panel member who may not read it yet is told why
+    (`Withheld`); everyone else gets 'not found', exactly as for a pitch that does not exist.
     """
-    standing = permissions.agency_pitch_standing(user, pitch.challenge) if pitch.status in RECEIVED_STATUSES \
-        else None
+    standing = permissions.agency_pitch_standing(user, pitch.challenge) \
+        if explain and pitch.status in RECEIVED_STATUSES else None
     challenge = pitch.challenge
     db.session.rollback()
     record_audit_only(user if getattr(user, "is_authenticated", False) else None, "pitch.access_refused", "pitches",
@@ -119,10 +119,12 @@ def pitch(user, pitch_id, *, for_update=False):
 
 
 def own_pitch(user, pitch_id, *, for_update=False):
-    """A pitch of this person's own company; to anyone else 'not found' (the evaluation's sessions, outcomes)."""
+    """A pitch of this person's own company (its receipt, its pitch session); to anyone else 'not found'."""
     found = _load_pitch(pitch_id, for_update)
-    if found is None or not permissions.can(user, "pitch.write", found):
+    if found is None:
         raise _missing("pitch")
+    if not permissions.can(user, "pitch.write", found):
+        refuse_pitch(user, found, explain=False)
     return found
 
 

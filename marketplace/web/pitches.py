@@ -198,8 +198,7 @@ def withdraw(pitch_id):
 @bp.get("/pitches/<int:pitch_id>/receipt")
 @login_required
 def receipt(pitch_id):
-    pitch = access.pitch(current_user, pitch_id)
-    permissions.require(current_user, "pitch.write", pitch)
+    pitch = access.own_pitch(current_user, pitch_id)
     return render_template("pitches/receipt.html", pitch=pitch, valid=pitches.verify_receipt(pitch))
 
 

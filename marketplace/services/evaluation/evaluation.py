@@ -112,16 +112,17 @@ def declare_conflict(evaluator, challenge_id, *, conflicted, note=""):
     return declaration
 
 
-def _may_see_scores(user, challenge):
-    declaration = declaration_of(user, challenge)
-    return declaration is not None and not declaration.conflicted
-
-
 def assessments(user, challenge_id):
     """The pitches under evaluation as this evaluator may see them: blind until finalised."""
     challenge = access.evaluation_challenge(user, id=challenge_id)
     evaluation = _open_evaluation(challenge)
-    if not _may_see_scores(user, challenge) and not permissions.can(user, "evaluation.manage", challenge):
+    # The pitches' own rule (permissions.agency_pitch_standing): before finalising, only a panel member who
+    # declared no conflict; a recused member never sees them here, nor their scores.
+    declaration = declaration_of(user, challenge)
+    if declaration is not None and declaration.conflicted:
+        raise NotAllowed(str(_l("You declared a conflict of interest and are recused from this evaluation.")))
+    if permissions.agency_pitch_standing(user, challenge) != permissions.READS or (
+            declaration is None and not permissions.can(user, "evaluation.manage", challenge)):
         raise NotAllowed(str(_l("Declare any conflict of interest before you see the pitches.")))
     rows = db.session.scalars(
         select(PitchAssessment).where(PitchAssessment.challenge_id == challenge.id).order_by(PitchAssessment.label)
