@@ -1,13 +1,11 @@
 """Reading the audit trail: per challenge, for the agency's owner and platform admins, and as CSV."""
 import json
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.models import AuditEvent, Challenge, User
-from marketplace.services import permissions
-from marketplace.services.errors import NotFound
+from marketplace.models import AuditEvent, User
+from marketplace.services import access
 from marketplace.services.messaging.events import audit_digest
 from marketplace.services.open_data.spreadsheets import csv_text
 
@@ -16,9 +14,7 @@ CSV_COLUMNS = ("id", "occurred_at", "actor", "action", "object_type", "object_id
 
 def challenge_trail(user, challenge_id):
     """Every recorded change of one challenge, oldest first, with who made it."""
-    challenge = db.session.get(Challenge, challenge_id)
-    if challenge is None or not permissions.can(user, "audit.read_challenge", challenge):
-        raise NotFound(str(_l("We could not find that page.")))
+    challenge = access.challenge_for(user, "audit.read_challenge", id=challenge_id)
     rows = db.session.execute(
         select(AuditEvent, User.email)
         .outerjoin(User, User.id == AuditEvent.actor_id)
