@@ -79,11 +79,6 @@ def _load_pitch(pitch_id, for_update=False):
     return db.session.scalar(query)
 
 
-def pitch_standing(user, challenge):
-    """How this agency reader stands towards the challenge's received pitches (permissions.READS, …), or None."""
-    return permissions.agency_pitch_standing(user, challenge)
-
-
 def withheld(standing, challenge):
     return Withheld(str(WITHHELD[standing]), reason=standing, challenge=challenge)
 

@@ -292,6 +292,11 @@ def test_the_agency_list_is_sealed_until_the_deadline_then_opened_by_a_declarati
     page = client.get(f"/challenges/{challenge.slug}/pitches").text
     assert FORM["title"] in page
     assert client.get(f"/pitches/{pitch.id}").status_code == 200
+    evaluation.declare_conflict(officer, challenge.id, conflicted=True, note="I advise this company.")
+    page = client.get(f"/challenges/{challenge.slug}/pitches").text
+    assert FORM["title"] not in page and "You are recused" in page
+    refused = client.get(f"/pitches/{pitch.id}")
+    assert refused.status_code == 403 and FORM["title"] not in refused.text
 
 
 def test_attachments_through_the_page(client, login, world):
