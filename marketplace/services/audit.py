@@ -4,8 +4,8 @@ import json
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.models import AuditEvent, User
-from marketplace.services import access
+from marketplace.models import AuditEvent, Pitch, User
+from marketplace.services import access, permissions
 from marketplace.services.messaging.events import audit_digest
 from marketplace.services.open_data.spreadsheets import csv_text
 
@@ -13,7 +13,12 @@ CSV_COLUMNS = ("id", "occurred_at", "actor", "action", "object_type", "object_id
 
 
 def challenge_trail(user, challenge_id):
-    """Every recorded change of one challenge, oldest first, with who made it."""
+    """Every recorded change of one challenge, oldest first, with who made it.
+
+    The events on a pitch are the pitch's own: the agency's owner sees them only
+    once it may read that pitch (the seal and the evaluation's rules), or they would
+    tell who is pitching, and with what, before then. Platform admins see every event.
+    """
     challenge = access.challenge_for(user, "audit.read_challenge", id=challenge_id)
     rows = db.session.execute(
         select(AuditEvent, User.email)
@@ -21,6 +26,10 @@ def challenge_trail(user, challenge_id):
         .where(AuditEvent.challenge_id == challenge.id)
         .order_by(AuditEvent.id)
     ).all()
+    if not permissions.is_admin(user):
+        readable = {pitch.id for pitch in db.session.scalars(select(Pitch).where(Pitch.challenge_id == challenge.id))
+                    if permissions.can(user, "pitch.read", pitch)}
+        rows = [row for row in rows if row[0].object_type != "pitches" or row[0].object_id in readable]
     return challenge, [(event, email) for event, email in rows]
 
 
