@@ -11,6 +11,7 @@ is easy to look for.
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import SimpleNamespace
+from unittest import mock
 
 from freezegun import freeze_time
 
@@ -20,7 +21,7 @@ from marketplace.models.pilot import EVALUATION_REPORT, SIGNED_AGREEMENT
 from marketplace.services.challenges import challenges, deadlines, questions
 from marketplace.services.evaluation import evaluation
 from marketplace.services.pilots import pilot_workflow, pilots
-from marketplace.services.pitches import pitches
+from marketplace.services.pitches import pitches, seal
 from marketplace.services.clock import utcnow
 
 SECRETS = ("SECRET-SCORE-COMMENT", "SECRET-FEEDBACK", "SECRET-APPROACH", "SECRET-EVIDENCE", "SECRET-TEAM",
@@ -97,7 +98,8 @@ def build(f):
     publisher, officer, evaluator = w.people["publisher"], w.people["officer"], w.people["evaluator"]
     member = {name: c.user for name, c in w.companies.items()}
 
-    with freeze_time(at()) as clock:
+    # The seal reads the database clock, which no test can move: in this simulated month it reads the frozen one.
+    with freeze_time(at()) as clock, mock.patch.object(seal, "database_now", utcnow):
         deadline = at(days=30)
         w.challenge = challenges.create_draft(publisher, _challenge_data("Fewer missed appointments", deadline))
         challenges.publish_challenge(publisher, w.challenge.slug)

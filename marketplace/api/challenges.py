@@ -6,6 +6,7 @@ from flask import url_for
 from pydantic import Field
 
 from ..models.challenge import CHALLENGE_KINDS, CHALLENGE_STATUSES, PUBLIC_STATUSES
+from ..services import access
 from ..services.challenges import challenges, questions
 from ..services.pilots import pilots as pilot_service
 from ..services.challenges.challenges import CURRENCIES, LIMITS, MAX_AGENCY, MAX_BUDGET, MAX_CRITERIA, MAX_MEASURES, MAX_QUERY, MAX_SECTORS, SORTS, ChallengeFilters
@@ -158,7 +159,7 @@ def challenge(user, slug: Slug):
 
     Drafts are visible only with a token of the agency's staff.
     """
-    return ChallengeDetail.of(challenges.get_visible(user, slug))
+    return ChallengeDetail.of(access.challenge(user, slug))
 
 
 @operation("POST", "/challenges", tag="Challenges", auth=REQUIRED, body=ChallengeIn, response=ChallengeDetail,

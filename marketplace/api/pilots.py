@@ -5,6 +5,7 @@ from typing import Literal
 from pydantic import Field
 
 from ..models.pilot import MEASURE_RESULTS, OUTCOME_STAGES, PILOT_STAGES
+from ..services import access
 from ..services.pilots import pilot_workflow, pilots
 from .operations import PUBLIC, REQUIRED, Body, Id, Output, PlainText, operation
 from .schemas import ChallengeRef, OrganisationRef, PageOf, PageQuery
@@ -103,7 +104,7 @@ def pilot_outcomes(query):
 @operation("GET", "/pilots/{pilot_id}", tag="Pilots", auth=REQUIRED, response=PilotOut)
 def pilot(user, pilot_id: Id):
     """One pilot, for the agency's staff and the pilot's company: its stage, the moves open to you, its history."""
-    return PilotOut.of(pilots.get_pilot(user, pilot_id), user)
+    return PilotOut.of(access.pilot(user, pilot_id), user)
 
 
 @operation("POST", "/pilots/{pilot_id}/moves", tag="Pilots", auth=REQUIRED, body=MoveIn, response=PilotOut)

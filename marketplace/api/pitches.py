@@ -7,6 +7,7 @@ from pydantic import Field
 
 from ..models.pitch import PITCH_STATUSES
 from ..services.evaluation import blinding
+from ..services import access
 from ..services.pitches import pitches
 from ..services.pitches.pitches import LIMITS, MAX_PRICE
 from .operations import REQUIRED, Body, Id, Output, PlainText, Slug, operation
@@ -73,7 +74,7 @@ def pitch(user, pitch_id: Id):
 
     Until the evaluation is finalised the agency reads it blind: no company, and its name redacted in the text.
     """
-    return PitchOut.model_validate(blinding.panel_view(pitches.open_pitch(user, pitch_id), user))
+    return PitchOut.model_validate(blinding.panel_view(access.pitch(user, pitch_id), user))
 
 
 @operation("PUT", "/challenges/{slug}/pitch", tag="Pitches", auth=REQUIRED, body=PitchIn, response=PitchOut,

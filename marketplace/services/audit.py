@@ -16,8 +16,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text
 
 from marketplace.extensions import db
-from marketplace.models import AuditAnchor, AuditEvent, Challenge, User
-from marketplace.services import permissions
+from marketplace.models import AuditAnchor, AuditEvent, Challenge, Pitch, User
+from marketplace.services import access, permissions
 from marketplace.services.errors import NotFound
 from marketplace.services.evaluation.blinding import redact_trail
 from marketplace.services.messaging.events import audit_digest
@@ -30,18 +30,27 @@ CSV_COLUMNS = ("id", "occurred_at", "actor", "action", "object_type", "object_id
 
 
 def challenge_trail(user, challenge_id):
-    """Every recorded change of one challenge, oldest first, with who made it (blind to the companies until the
-    evaluation is finalised: see services/evaluation/blinding.py)."""
-    challenge = db.session.get(Challenge, challenge_id)
-    if challenge is None or not permissions.can(user, "audit.read_challenge", challenge):
-        raise NotFound(str(_l("We could not find that page.")))
+    """Every recorded change of one challenge, oldest first, with who made it.
+
+    The events on a pitch are the pitch's own: the agency's owner sees them only once it may read that pitch
+    (the seal and the evaluation's rules), or they would tell who is pitching, and with what, before then; and
+    until the evaluation is finalised the companies are redacted (services/evaluation/blinding.py). Platform
+    admins see every event.
+    """
+    challenge = access.challenge_for(user, "audit.read_challenge", id=challenge_id)
     rows = db.session.execute(
         select(AuditEvent, User.email)
         .outerjoin(User, User.id == AuditEvent.actor_id)
         .where(AuditEvent.challenge_id == challenge.id)
         .order_by(AuditEvent.id)
     ).all()
-    return challenge, redact_trail(challenge, [(event, email) for event, email in rows])
+    rows = [(event, email) for event, email in rows]
+    if permissions.is_admin(user):  # the platform's staff, not the panel: every event as recorded
+        return challenge, rows
+    readable = {pitch.id for pitch in db.session.scalars(select(Pitch).where(Pitch.challenge_id == challenge.id))
+                if permissions.can(user, "pitch.read", pitch)}
+    rows = [row for row in rows if row[0].object_type != "pitches" or row[0].object_id in readable]
+    return challenge, redact_trail(challenge, rows)
 
 
 def _cell(value):

@@ -49,3 +49,15 @@ class NotAuthenticated(DomainError):
     """No credentials, or credentials that name nobody who may act now (the API's bearer tokens)."""
 
     status_code = 401
+
+
+class Withheld(NotAllowed):
+    """Refused to someone entitled to know the object exists: the message says why and what comes first.
+
+    `reason` is the standing that refused (permissions.UNDECLARED, RECUSED, …); `challenge` where it applies.
+    """
+
+    def __init__(self, message, *, reason=None, challenge=None):
+        super().__init__(message)
+        self.reason = reason
+        self.challenge = challenge

@@ -5,17 +5,31 @@ NotFound where even the existence of the object must not leak).
 Each rule is a small predicate in RULES; tests walk this table as a matrix.
 """
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
-from marketplace.models.challenge import DRAFT
+from marketplace.extensions import db
+from marketplace.models.challenge import DRAFT, MARKET_CONSULTATION
+from marketplace.models.evaluation import ConflictDeclaration, Evaluation
 from marketplace.models.organisation import AGENCY, COMPANY
 from marketplace.models.pitch import RECEIVED_STATUSES
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import NotAllowed, NotFound
+from marketplace.services.pitches import seal
 
 AGENCY_EDITORS = ("owner", "publisher")
 AGENCY_READERS = ("owner", "publisher", "procurement_officer", "evaluator")
 PILOT_MOVERS = ("owner", "procurement_officer")
 MATCH_READERS = ("owner", "publisher", "procurement_officer")
+# The evaluation panel: who declares conflicts of interest and scores.
+PANEL = ("evaluator", "procurement_officer")
+
+# How an agency reader stands towards a challenge's received pitches (`agency_pitch_standing`).
+SEALED = "sealed"  # before the pitch deadline: nobody at the agency reads them
+AWAITING_EVALUATION = "awaiting_evaluation"  # a call for solutions past its deadline, evaluation not started
+UNDECLARED = "undeclared"  # a panel member who has not yet declared their conflicts of interest
+RECUSED = "recused"  # a panel member who declared a conflict of interest
+OFF_PANEL = "off_panel"  # not on the panel: reads the pitches once the evaluation is finalised
+READS = "reads"
 
 
 def _signed_in(user):
@@ -42,26 +56,55 @@ def is_admin(user):
     return _signed_in(user) and user.is_admin
 
 
+def ever_published(challenge):
+    """Published at some point: a draft, or a draft cancelled before it went live (no published_at), never was."""
+    return challenge.status != DRAFT and challenge.published_at is not None
+
+
 def challenge_visible(user, challenge):
-    # Public once published; a draft cancelled before it went live never was (no published_at).
-    if challenge.status != DRAFT and challenge.published_at is not None:
+    if ever_published(challenge):
         return True
     return _member_of(user, challenge.agency_id, AGENCY_READERS) or is_admin(user)
 
 
+def _company_on_public(user, challenge):
+    return _org_kind(user, COMPANY) and ever_published(challenge)
+
+
+def agency_pitch_standing(user, challenge, now=None):
+    """Whether this agency reader reads the challenge's received pitches, and if not why; None outside the agency.
+
+    The seal first (`seal.is_sealed`, on the database clock). After it, a call for
+    solutions follows its evaluation's rules: until the evaluation is finalised only
+    a panel member who has declared no conflict of interest reads the pitches; a
+    recused member reads none, nor one who has not declared. Once it is finalised
+    (and for a market consultation, which is not evaluated) the agency's readers do.
+    """
+    if not _member_of(user, challenge.agency_id, AGENCY_READERS):
+        return None
+    if seal.is_sealed(challenge, now):
+        return SEALED
+    if challenge.kind == MARKET_CONSULTATION:
+        return READS
+    evaluation = db.session.scalar(select(Evaluation).where(Evaluation.challenge_id == challenge.id))
+    if evaluation is not None and evaluation.is_finalised:
+        return READS
+    if user.membership.role not in PANEL:
+        return OFF_PANEL
+    if evaluation is None:
+        return AWAITING_EVALUATION
+    conflicted = db.session.scalar(select(ConflictDeclaration.conflicted).where(
+        ConflictDeclaration.challenge_id == challenge.id, ConflictDeclaration.evaluator_id == user.id))
+    if conflicted is None:
+        return UNDECLARED
+    return RECUSED if conflicted else READS
+
+
 def pitch_readable(user, pitch, now=None):
-    """The seal: the company always; the agency only after the deadline; nobody else."""
+    """The company always; the agency once received and unsealed, under the evaluation's rules; nobody else."""
     if _member_of(user, pitch.company_id):
         return True
-    challenge = pitch.challenge
-    if not _member_of(user, challenge.agency_id, AGENCY_READERS):
-        return False
-    now = now or utcnow()
-    return (
-        pitch.status in RECEIVED_STATUSES
-        and challenge.pitch_deadline is not None
-        and challenge.pitch_deadline <= now
-    )
+    return pitch.status in RECEIVED_STATUSES and agency_pitch_standing(user, pitch.challenge, now) == READS
 
 
 RULES = {
@@ -75,12 +118,12 @@ RULES = {
     and c.approval_requested_by_id != u.id,
     "challenge.cancel": lambda u, c: _member_of(u, c.agency_id, AGENCY_EDITORS),
     "challenge.read_pitches": lambda u, c: _member_of(u, c.agency_id, AGENCY_READERS),
-    "challenge.follow": lambda u, c: _org_kind(u, COMPANY) and c.status != DRAFT,
-    "challenge.pitch": lambda u, c: _org_kind(u, COMPANY) and c.status != DRAFT,
+    "challenge.follow": _company_on_public,
+    "challenge.pitch": _company_on_public,
     # Matching: the agency's publishers and officers see the ranked companies and invite them.
     "challenge.view_matches": lambda u, c: _member_of(u, c.agency_id, MATCH_READERS),
     "challenge.invite_to_pitch": lambda u, c: _member_of(u, c.agency_id, MATCH_READERS),
-    "challenge.see_own_match": lambda u, c: _org_kind(u, COMPANY) and c.status != DRAFT,
+    "challenge.see_own_match": _company_on_public,
     # Pitches
     "pitch.list_own": lambda u, _=None: _org_kind(u, COMPANY),
     "pitch.read": pitch_readable,
@@ -100,11 +143,11 @@ RULES = {
     or is_admin(u),
     "audit.read_challenge": lambda u, c: _member_of(u, c.agency_id, ("owner",)) or is_admin(u),
     # Questions: companies ask; the agency's owner, publishers and procurement officers answer.
-    "question.ask": lambda u, c: _org_kind(u, COMPANY) and c.status != DRAFT,
+    "question.ask": _company_on_public,
     "question.answer": lambda u, c: _member_of(u, c.agency_id, ("owner", "publisher", "procurement_officer")),
     # Evaluation: the agency's staff take part; evaluators and officers score; officers run it.
     "evaluation.take_part": lambda u, c: _member_of(u, c.agency_id, AGENCY_READERS),
-    "evaluation.score": lambda u, c: _member_of(u, c.agency_id, ("evaluator", "procurement_officer")),
+    "evaluation.score": lambda u, c: _member_of(u, c.agency_id, PANEL),
     "evaluation.manage": lambda u, c: _member_of(u, c.agency_id, PILOT_MOVERS),
     "pilot.start": lambda u, c: _member_of(u, c.agency_id, PILOT_MOVERS),
     "pilot.approve_budget": lambda u, p: _member_of(u, p.agency_id, PILOT_MOVERS),

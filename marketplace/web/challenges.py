@@ -7,7 +7,7 @@ from ..forms import apply_domain_errors
 from ..forms.challenges import CancelForm, ChallengeForm, SummaryForm
 from ..models.challenge import PUBLIC_STATUSES
 from ..services.challenges import challenges, lifecycle
-from ..services import permissions
+from ..services import access, permissions
 from ..services.challenges.challenges import ChallengeFilters
 from ..services.challenges.page import challenge_page
 from ..services.matching import matching
@@ -77,7 +77,7 @@ def new():
 @bp.route("/challenges/<slug>/edit", methods=["GET", "POST"])
 @login_required
 def edit(slug):
-    challenge = challenges.get_visible(current_user, slug)
+    challenge = access.challenge(current_user, slug)
     permissions.require(current_user, "challenge.edit", challenge)
     challenges.require_draft(challenge)
     if request.method == "GET":
@@ -91,7 +91,7 @@ def edit(slug):
 @bp.get("/challenges/<slug>/preview")
 @login_required
 def preview(slug):
-    challenge = challenges.get_visible(current_user, slug)
+    challenge = access.challenge(current_user, slug)
     permissions.require(current_user, "challenge.edit", challenge)
     problems = challenges.publishable_problems(challenge)
     return render_template("challenges/preview.html", challenge=challenge, problems=problems,
@@ -125,7 +125,7 @@ def approve(slug):
 @bp.route("/challenges/<slug>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(slug):
-    challenge = challenges.get_visible(current_user, slug)
+    challenge = access.challenge(current_user, slug)
     permissions.require(current_user, "challenge.cancel", challenge)
     return submit_form(CancelForm(), lambda form: challenges.cancel_challenge(current_user, slug, form.reason.data),
                        success=_("The challenge is cancelled. The reason is shown on its page."),
@@ -137,7 +137,7 @@ def cancel(slug):
 @bp.route("/challenges/<slug>/summary", methods=["GET", "POST"])
 @login_required
 def consultation_summary(slug):
-    challenge = challenges.get_visible(current_user, slug)
+    challenge = access.challenge(current_user, slug)
     permissions.require(current_user, "challenge.edit", challenge)
     return submit_form(SummaryForm(), lambda form: challenges.publish_consultation_summary(current_user, slug,
                                                                                            form.summary.data),

@@ -6,7 +6,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
-from ..services.errors import DomainError, NotFound
+from ..services.errors import DomainError, NotFound, Withheld
 from .negotiation import wants_json
 
 
@@ -22,6 +22,10 @@ def register(app):
         db.session.rollback()
         if isinstance(exc, NotFound):
             return _page(404)
+        if isinstance(exc, Withheld) and exc.challenge is not None and not wants_json():
+            # A member of the challenge's panel: why they read no pitch yet, and the step that comes first.
+            return render_template("pitches/withheld.html", challenge=exc.challenge, standing=exc.reason,
+                                   withheld=exc.message), 403
         return _page(exc.status_code, exc.message)
 
     @app.errorhandler(StaleDataError)

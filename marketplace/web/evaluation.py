@@ -7,21 +7,17 @@ from flask_login import current_user, login_required
 
 from ..forms import apply_domain_errors
 from ..forms.evaluation import DecisionForm, DeclarationForm, SlotForm
-from ..services import audit, permissions
+from ..services import access, audit, permissions
 from ..services.evaluation import evaluation, pitch_sessions
 from ..services.pilots import pilots
-from ..services.challenges.challenges import get_visible
-from ..services.errors import NotFound, ValidationFailed
+from ..services.errors import ValidationFailed
 from .i18n import from_local_input
 
 bp = Blueprint("evaluation", __name__)
 
 
 def _challenge(slug):
-    challenge = get_visible(current_user, slug)
-    if not permissions.can(current_user, "evaluation.take_part", challenge):
-        raise NotFound()
-    return challenge
+    return access.evaluation_challenge(current_user, slug)
 
 
 def _overview(challenge, status=200, **forms):
@@ -160,7 +156,7 @@ def offer_slot(slug):
 @bp.route("/pitches/<int:pitch_id>/session", methods=["GET", "POST"])
 @login_required
 def pick_slot(pitch_id):
-    pitch = pitch_sessions.pitch_for_member(current_user, pitch_id)
+    pitch = access.own_pitch(current_user, pitch_id)
     if request.method == "POST":
         pitch_sessions.book_slot(current_user, pitch.id, request.form.get("slot_id", type=int))
         flash(_("Your pitch session is booked. A calendar invitation is on its way by email."), "success")
@@ -172,14 +168,14 @@ def pick_slot(pitch_id):
 @bp.get("/challenges/<slug>/audit")
 @login_required
 def audit_trail(slug):
-    challenge, rows = audit.challenge_trail(current_user, get_visible(current_user, slug).id)
+    challenge, rows = audit.challenge_trail(current_user, access.challenge(current_user, slug).id)
     return render_template("evaluation/audit.html", challenge=challenge, rows=rows)
 
 
 @bp.get("/challenges/<slug>/audit.csv")
 @login_required
 def audit_csv(slug):
-    challenge, rows = audit.challenge_trail(current_user, get_visible(current_user, slug).id)
+    challenge, rows = audit.challenge_trail(current_user, access.challenge(current_user, slug).id)
     stamp = datetime.now().strftime("%Y%m%d")
     return Response(audit.trail_as_csv(rows), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=audit-{challenge.slug}-{stamp}.csv"})

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from ..forms.matches import InviteToPitchForm
 from ..services.matching import matching
-from ..services import permissions
+from ..services import access, permissions
 from ..services.errors import Conflict, InvalidTransition
 
 bp = Blueprint("matches", __name__)
@@ -15,8 +15,7 @@ bp = Blueprint("matches", __name__)
 @bp.get("/challenges/<slug>/matches")
 @login_required
 def for_challenge(slug):
-    challenge = matching.challenge_by_slug(current_user, slug)
-    permissions.require(current_user, "challenge.view_matches", challenge)
+    challenge = access.challenge_for(current_user, "challenge.view_matches", slug)
     return _ranked_page(challenge, InviteToPitchForm())
 
 
@@ -29,8 +28,7 @@ def _ranked_page(challenge, form, status=200):
 @bp.post("/challenges/<slug>/matches/invite")
 @login_required
 def invite(slug):
-    challenge = matching.challenge_by_slug(current_user, slug)
-    permissions.require(current_user, "challenge.view_matches", challenge)
+    challenge = access.challenge_for(current_user, "challenge.view_matches", slug)
     permissions.require(current_user, "challenge.invite_to_pitch", challenge)
     form = InviteToPitchForm()
     if not form.validate_on_submit():

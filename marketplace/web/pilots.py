@@ -8,7 +8,7 @@ from ..extensions import db
 from ..forms.pilots import (BudgetIncreaseForm, DocumentForm, MeasureOutcomeForm, MessageForm, MoveForm, OutcomeForm,
                             PaymentForm, StartPilotForm)
 from ..models import Membership, Pitch, User
-from ..services import permissions
+from ..services import access, permissions
 from ..services.pilots import pilots
 from ..services.errors import NotFound
 from .forms_flow import submit_form
@@ -44,14 +44,14 @@ def _page(pilot, status=200, **forms):
 @bp.get("/pilots/<int:pilot_id>")
 @login_required
 def show(pilot_id):
-    return _page(pilots.get_pilot(current_user, pilot_id))
+    return _page(access.pilot(current_user, pilot_id))
 
 
 @bp.post("/pilots/<int:pilot_id>/move")
 @login_required
 def move(pilot_id):
     form = MoveForm()
-    pilot = pilots.get_pilot(current_user, pilot_id)
+    pilot = access.pilot(current_user, pilot_id)
     permissions.require(current_user, "pilot.move", pilot)  # refused before the form is read: no 422 for them
     return submit_form(form, lambda form: move_pilot(current_user, pilot.id, form.target.data, note=form.note.data,
                                                      expected_version=form.version.data),
@@ -67,7 +67,7 @@ def _post_form(pilot_id, form, page_key, save, done, anchor, action=None):
     `action`, when only some of the pilot's readers may do this, is checked before the form is read, so a
     person who may not is told so rather than shown field errors (the service checks it again).
     """
-    pilot = pilots.get_pilot(current_user, pilot_id)
+    pilot = access.pilot(current_user, pilot_id)
     if action:
         permissions.require(current_user, action, pilot)
     return submit_form(form, lambda form: save(pilot, form), success=done,
@@ -153,7 +153,7 @@ def approve_budget(pilot_id):
 @bp.get("/pilots/<int:pilot_id>/agreement")
 @login_required
 def agreement(pilot_id):
-    pilot = pilots.get_pilot(current_user, pilot_id)
+    pilot = access.pilot(current_user, pilot_id)
     return render_template("pilots/agreement.html", pilot=pilot)
 
 
@@ -168,9 +168,7 @@ def _owner_choices(agency_id):
 @bp.route("/pitches/<int:pitch_id>/pilot", methods=["GET", "POST"])
 @login_required
 def start(pitch_id):
-    pitch = db.session.get(Pitch, pitch_id)
-    if pitch is None or not permissions.can(current_user, "challenge.read_pitches", pitch.challenge):
-        raise NotFound()
+    pitch = access.agency_pitch(current_user, pitch_id)
     permissions.require(current_user, "pilot.start", pitch.challenge)
     pilots.require_startable(pitch)
     form = StartPilotForm()

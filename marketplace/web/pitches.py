@@ -17,9 +17,8 @@ from ..extensions import csrf
 from ..formatting import time_of_day
 from ..forms import apply_domain_errors
 from ..forms.pitches import STEP_FORMS, STEP_TITLES, AttachmentForm
-from ..services import permissions
+from ..services import access, permissions
 from ..services.pitches import pitches
-from ..services.challenges.challenges import get_visible
 from ..services.evaluation import blinding
 from ..services.clock import utcnow
 from ..services.errors import ValidationFailed
@@ -167,7 +166,7 @@ def check(slug):
 @bp.get("/pitches/<int:pitch_id>")
 @login_required
 def show(pitch_id):
-    pitch = pitches.open_pitch(current_user, pitch_id)
+    pitch = access.pitch(current_user, pitch_id)
     return render_template("pitches/show.html", pitch=blinding.panel_view(pitch, current_user),
                            own=permissions.can(current_user, "pitch.write", pitch))
 
@@ -178,7 +177,7 @@ def submit(pitch_id):
     try:
         pitch = pitches.submit_pitch(current_user, pitch_id)
     except ValidationFailed as exc:
-        pitch = pitches.open_pitch(current_user, pitch_id)
+        pitch = access.pitch(current_user, pitch_id)
         return _check_page(pitch.challenge, pitch, errors=exc.errors, status=422)
     flash(_("Your pitch is submitted. Keep the receipt: it proves what you sent and when."), "success")
     return redirect(url_for(".receipt", pitch_id=pitch.id))
@@ -195,24 +194,25 @@ def withdraw(pitch_id):
 @bp.get("/pitches/<int:pitch_id>/receipt")
 @login_required
 def receipt(pitch_id):
-    pitch = pitches.open_pitch(current_user, pitch_id)
-    permissions.require(current_user, "pitch.write", pitch)
+    pitch = access.own_pitch(current_user, pitch_id)
     return render_template("pitches/receipt.html", pitch=pitch, valid=pitches.verify_receipt(pitch))
 
 
 @bp.get("/challenges/<slug>/pitches")
 @login_required
 def for_challenge(slug):
-    challenge = get_visible(current_user, slug)
-    received = pitches.pitches_for_agency(current_user, challenge)
+    challenge = access.challenge(current_user, slug)
+    standing, received = access.received_pitches(current_user, challenge)
     return render_template("pitches/for_challenge.html", challenge=challenge,
-                           pitches=blinding.panel_views(received, current_user), blind=blinding.blind_round(challenge))
+                           pitches=None if received is None else blinding.panel_views(received, current_user),
+                           blind=blinding.blind_round(challenge), standing=standing,
+                           withheld=access.WITHHELD.get(standing))
 
 
 @bp.post("/pitches/<int:pitch_id>/attachments")
 @login_required
 def add_attachment(pitch_id):
-    pitch = pitches.open_pitch(current_user, pitch_id)
+    pitch = access.pitch(current_user, pitch_id)
     return submit_form(AttachmentForm(), lambda form: pitches.add_attachment(
                            current_user, pitch.id, stream=form.file.data.stream, filename=form.file.data.filename),
                        success=_("The file is attached."), redirect_to=url_for(".attachments", slug=pitch.challenge.slug),
@@ -230,7 +230,7 @@ def attachment(pitch_id, attachment_id):
 @bp.post("/pitches/<int:pitch_id>/attachments/<int:attachment_id>/remove")
 @login_required
 def remove_attachment(pitch_id, attachment_id):
-    pitch = pitches.open_pitch(current_user, pitch_id)
+    pitch = access.pitch(current_user, pitch_id)
     pitches.remove_attachment(current_user, pitch.id, attachment_id)
     flash(_("The file is removed."), "success")
     return redirect(url_for(".attachments", slug=pitch.challenge.slug))

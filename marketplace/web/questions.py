@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..forms.questions import AnswerForm, QuestionForm
+from ..services import access
 from ..services.challenges import questions
 from .forms_flow import submit_form
 
@@ -27,7 +28,7 @@ def ask(slug):
 @bp.post("/questions/<int:question_id>/answer")
 @login_required
 def answer(question_id):
-    question = questions.question_to_answer(current_user, question_id)
+    question = access.question_to_answer(current_user, question_id)
     return submit_form(AnswerForm(), lambda form: questions.answer_question(current_user, question, form.answer.data),
                        success=_("Your answer is published and sent to the companies concerned."),
                        redirect_to=url_for("challenges.detail", slug=question.challenge.slug, _anchor="questions"),

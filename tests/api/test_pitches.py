@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import AuditEvent, Pitch
+from marketplace.services.evaluation import evaluation
 from marketplace.services.clock import utcnow
 
 from .conftest import assert_problem
@@ -74,13 +75,19 @@ def test_a_rivals_pitch_does_not_exist_and_the_attempt_is_audited(client, bearer
     assert db.session.get(Pitch, pitch.id).status == "submitted"
 
 
-def test_the_agency_reads_a_pitch_only_after_the_deadline(client, bearer, f):
+def test_the_agency_reads_a_pitch_only_after_the_deadline_and_a_declaration(client, bearer, f):
     challenge = f.Challenge()
     pitch = f.Pitch(challenge=challenge, status="submitted", submitted_at=utcnow())
-    headers = bearer(f.member(challenge.agency, "procurement_officer"))
+    officer = f.member(challenge.agency, "procurement_officer")
+    headers = bearer(officer)
     assert_problem(client.get(f"/api/v1/pitches/{pitch.id}", headers=headers), 404)
     challenge.pitch_deadline = utcnow() - timedelta(minutes=1)
+    challenge.status = "closed"
     db.session.commit()
+    evaluation.start_evaluation(officer, challenge.id)
+    body = assert_problem(client.get(f"/api/v1/pitches/{pitch.id}", headers=headers), 403)
+    assert "Declare your conflicts of interest" in str(body) and pitch.title not in str(body)
+    evaluation.declare_conflict(officer, challenge.id, conflicted=False)
     opened = client.get(f"/api/v1/pitches/{pitch.id}", headers=headers)
     assert opened.status_code == 200 and opened.get_json()["title"] == pitch.title
     assert_problem(client.get("/api/v1/pitches", headers=headers), 403)  # an agency has no pitches of its own

@@ -1,11 +1,13 @@
 """The per-challenge audit trail: who may read it, what it holds, and a CSV that is safe to open."""
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 
 from marketplace.extensions import db
 from marketplace.services import audit
+from marketplace.services.clock import utcnow
 from marketplace.services.open_data import spreadsheets
 from marketplace.services.errors import NotFound
 from marketplace.services.messaging.events import record_change
@@ -35,6 +37,23 @@ def test_the_owner_and_admins_read_it_others_get_not_found(trail, f):
             audit.challenge_trail(stranger, challenge.id)
     with pytest.raises(NotFound):
         audit.challenge_trail(owner, challenge.id + 1000)
+
+
+def test_events_on_pitches_stay_sealed_from_the_owner_until_it_may_read_them(trail, f):
+    challenge, owner, _ = trail
+    company = f.member(f.Company(), "owner")
+    pitch = f.Pitch(challenge=challenge, company=company.organisation, status="submitted")
+    record_change(company, "pitch.submitted", pitch, after={"status": "submitted"}, challenge_id=challenge.id)
+    db.session.commit()
+    _, rows = audit.challenge_trail(owner, challenge.id)
+    assert company.email not in [email for _, email in rows] and "pitch.submitted" not in audit.trail_as_csv(rows)
+    _, rows = audit.challenge_trail(f.admin(), challenge.id)
+    assert [email for event, email in rows if event.action == "pitch.submitted"] == [company.email]
+    challenge.pitch_deadline, challenge.status = utcnow() - timedelta(days=1), "closed"
+    challenge.kind = "market_consultation"  # not evaluated: its agency reads the answers once unsealed
+    db.session.commit()
+    _, rows = audit.challenge_trail(owner, challenge.id)
+    assert [email for event, email in rows if event.action == "pitch.submitted"] == [company.email]
 
 
 def test_csv_has_every_change_with_before_and_after_and_no_formulas(trail):

@@ -8,6 +8,7 @@ from werkzeug.datastructures import MultiDict
 
 from marketplace.extensions import db
 from marketplace.models import AuditEvent, Challenge, OutboxEvent
+from marketplace.services import access
 from marketplace.services.challenges import challenges
 from marketplace.services.challenges.challenges import ChallengeFilters
 from marketplace.services.clock import utcnow
@@ -120,7 +121,7 @@ def test_drafts_are_invisible_outside_the_agency(agency, f):
     challenge = challenges.create_draft(publisher, _data())
     for stranger in (None, f.member(f.Company(), "owner"), f.member(f.Agency(), "publisher")):
         with pytest.raises(NotFound):
-            challenges.get_visible(stranger, challenge.slug)
+            access.challenge(stranger, challenge.slug)
     assert challenges.search_challenges(ChallengeFilters()).total == 0
 
 

@@ -10,6 +10,7 @@ from marketplace.models import Challenge, EmailDelivery, Notification
 from marketplace.services.organisations import companies
 from marketplace.services.challenges import deadlines
 from marketplace.services import permissions
+from marketplace.services.pitches import seal
 from marketplace.services.clock import utcnow
 from marketplace.services.messaging.outbox import process_pending
 from worker import tasks
@@ -72,13 +73,18 @@ def test_a_challenge_before_its_deadline_stays_open_and_sealed(world):
     assert not permissions.can(w["publisher"], "pitch.read", w["submitted"])
 
 
-def test_at_the_deadline_the_pitches_unseal_for_the_agency(world, f):
+def test_at_the_deadline_the_seal_breaks_and_the_evaluation_opens_the_pitches(world, f):
     w = world
-    with freeze_time(w["challenge"].pitch_deadline + timedelta(minutes=1)):
-        assert deadlines.close_due_challenges() == 1
-        assert permissions.can(w["publisher"], "pitch.read", w["submitted"])
-        assert not permissions.can(f.member(f.Agency(), "owner"), "pitch.read", w["submitted"])
-        assert not permissions.can(w["follower"], "pitch.read", w["submitted"])
+    w["challenge"].pitch_deadline = utcnow() - timedelta(minutes=1)  # the seal reads the database clock
+    db.session.commit()
+    assert deadlines.close_due_challenges() == 1
+    assert not seal.is_sealed(w["challenge"])
+    # Unsealed, but a call for solutions is read by its evaluation panel: nobody before the evaluation starts.
+    assert permissions.agency_pitch_standing(w["evaluator"], w["challenge"]) == permissions.AWAITING_EVALUATION
+    assert permissions.agency_pitch_standing(w["publisher"], w["challenge"]) == permissions.OFF_PANEL
+    for who in (w["publisher"], w["evaluator"], f.member(f.Agency(), "owner"), w["follower"]):
+        assert not permissions.can(who, "pitch.read", w["submitted"])
+    assert permissions.can(w["submitter"], "pitch.read", w["submitted"])
 
 
 def test_cancelled_and_draft_challenges_are_not_closed(f):

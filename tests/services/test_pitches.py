@@ -8,9 +8,12 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import AuditEvent, OutboxEvent, Pitch
+from marketplace.services import access
+from marketplace.services.evaluation import evaluation
 from marketplace.services.pitches import pitches
 from marketplace.services.clock import utcnow
-from marketplace.services.errors import Conflict, InvalidTransition, NotAllowed, NotFound, PitchDeadlinePassed, ValidationFailed
+from marketplace.services.errors import (Conflict, InvalidTransition, NotAllowed, NotFound, PitchDeadlinePassed,
+                                         ValidationFailed, Withheld)
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 FIELDS = {"title": "Two-way text reminders", "summary": "Patients answer by text.", "approach": "We send texts.",
@@ -123,15 +126,15 @@ def test_another_company_never_sees_a_pitch_and_the_attempt_is_audited(open_chal
     pitches.submit_pitch(member, pitch.id)
     rival = f.member(f.Company(), "owner")
     with pytest.raises(NotFound):
-        pitches.open_pitch(rival, pitch.id)
+        access.pitch(rival, pitch.id)
     with pytest.raises(NotFound):
-        pitches.open_pitch(rival, pitch.id + 1000)  # the same answer as for a pitch that does not exist
+        access.pitch(rival, pitch.id + 1000)  # the same answer as for a pitch that does not exist
     refused = _refusals()
     assert len(refused) == 1 and refused[0].actor_id == rival.id and refused[0].object_id == pitch.id
     assert refused[0].challenge_id == challenge.id
 
 
-def test_the_agency_sees_received_pitches_only_after_the_deadline(open_challenge, f):
+def test_the_agency_sees_received_pitches_after_the_deadline_once_declared(open_challenge, f):
     challenge, _, member, _ = open_challenge
     submitted = pitches.save_draft(member, challenge.slug, FIELDS)
     pitches.submit_pitch(member, submitted.id)
@@ -139,15 +142,23 @@ def test_the_agency_sees_received_pitches_only_after_the_deadline(open_challenge
     draft = pitches.save_draft(other, challenge.slug, FIELDS)
     officer = f.member(challenge.agency, "procurement_officer")
     with pytest.raises(NotFound):
-        pitches.open_pitch(officer, submitted.id)
+        access.pitch(officer, submitted.id)
     assert pitches.pitches_for_agency(officer, challenge) is None
     challenge.pitch_deadline = utcnow() - timedelta(minutes=1)
+    challenge.status = "closed"
     db.session.commit()
-    assert pitches.open_pitch(officer, submitted.id).id == submitted.id
+    # Unsealed, but read by the evaluation's panel: first the evaluation starts, then the officer declares.
+    for step in (lambda: None, lambda: evaluation.start_evaluation(officer, challenge.id)):
+        step()
+        with pytest.raises(Withheld):
+            access.pitch(officer, submitted.id)
+        assert pitches.pitches_for_agency(officer, challenge) is None
+    evaluation.declare_conflict(officer, challenge.id, conflicted=False)
+    assert access.pitch(officer, submitted.id).id == submitted.id
     with pytest.raises(NotFound):
-        pitches.open_pitch(officer, draft.id)  # never submitted: stays with its company
+        access.pitch(officer, draft.id)  # never submitted: stays with its company
     assert [p.id for p in pitches.pitches_for_agency(officer, challenge)] == [submitted.id]
-    assert len(_refusals()) == 2
+    assert len(_refusals()) == 4
     with pytest.raises(NotFound):
         pitches.pitches_for_agency(f.member(f.Agency(), "owner"), challenge)
 

@@ -8,12 +8,19 @@ even refusing would reveal something) and anonymous visitors are sent to sign in
 API routes (/api/v1) are called with each role's personal API token instead
 of the session (the API reads no cookie); anonymous callers get 401 there.
 """
+import io
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
+from marketplace.extensions import db
+from marketplace.models import PitchAttachment
+from marketplace.models.evaluation import PitchAssessment, Score
 from marketplace.services.accounts import api_tokens
+from marketplace.services.evaluation import evaluation
 from marketplace.services.pilots import pilots
+from marketplace.services.pitches import uploads
 from marketplace.services.clock import utcnow
 
 ROLES = ("anon", "c_owner", "c_member", "stranger", "a_owner", "a_pub", "a_po", "a_eval", "admin")
@@ -254,4 +261,216 @@ def test_api_writes_with_a_session_cookie_but_no_token_are_refused(app, client, 
             status = client.open(_url(rule, values, company), method=method, json={}).status_code
             if status != 401:
                 wrong[rule.endpoint] = status
+    assert wrong == {}
+
+
+# --- The same routes through a challenge's life -----------------------------------------------------------
+#
+# Every route that names a challenge or one of its pitches, for every role, in every state of the challenge
+# that changes an answer. A state's world has the agency, the company with its submitted pitch (and one
+# attachment) once the challenge was public, and the evaluation as the state says; the panel (the evaluator
+# and the procurement officer) has declared nothing, no conflict, or a conflict. Pilots' own routes answer on
+# the pilot, not the challenge: the first matrix and tests/web/test_pilots.py cover them.
+
+STATES = ("draft", "awaiting_approval", "published", "closed", "undeclared", "declared", "recused", "finalised",
+          "piloting", "completed", "cancelled_unpublished", "cancelled_published")
+UNPUBLISHED = ("draft", "awaiting_approval", "cancelled_unpublished")
+EVALUATING = ("undeclared", "declared", "recused")
+FINALISED = ("finalised", "piloting", "completed")
+PANEL = ("a_po", "a_eval")  # who declares conflicts and scores
+# The panel's declarations in each state with an evaluation: (the officer's, the evaluator's); None: not declared,
+# True: a conflict (recused). Once the evaluation is finalised, the evaluator is recused and the officer undeclared.
+DECLARED = {"undeclared": (None, None), "declared": (False, False), "recused": (True, True),
+            **{state: (None, True) for state in FINALISED}}
+CHALLENGE_ARGUMENTS = {"slug", "pitch_id", "attachment_id", "assessment_id"}
+# Writes whose answer turns on the challenge's state, sent without data; none changes what a later call sees.
+STATE_WRITES = ("companies.follow", "companies.unfollow", "questions.ask")
+
+
+def _state_routes(app):
+    for rule in _routes(app):
+        if CHALLENGE_ARGUMENTS & set(rule.arguments) and rule.endpoint not in ("companies.show", "api.organisation"):
+            yield rule
+
+
+# Groups of states that answer alike: the table names a group, or a single state to set it apart.
+GROUPS = {"unpublished": UNPUBLISHED, "sealed": ("published", "cancelled_published"), "finalised": FINALISED}
+LISTED = "200, listing the pitch"  # the received pitches' page, with the pitch on it
+
+
+def by_state(unpublished, public, **groups):
+    """{state: {role: status}}: one row before the challenge was ever public, one after, then any groups apart."""
+    table = {state: (unpublished if state in UNPUBLISHED else public) for state in STATES}
+    for name, row in groups.items():
+        for state in GROUPS.get(name, (name,)):
+            table[state] = row
+    return table
+
+
+def always(row):
+    return by_state(row, row)
+
+
+def hidden_from_companies(row):
+    """An unpublished challenge does not exist for companies, whatever the agency's own staff are told."""
+    return {**row, "c_owner": 404, "c_member": 404, "stranger": 404}
+
+
+def pitch_read(readers=(), anon=302):
+    """A received pitch: its company reads it, `readers` of the agency too; the rest of the agency is told why not
+    (403), anyone else finds nothing. Before the pitch exists (unpublished): nothing for anyone."""
+    return {**only(COMPANY + readers, anon=anon), **{role: 403 for role in AGENCY if role not in readers}}
+
+
+def pitch_reads(anon=302):
+    sealed = only(COMPANY, anon=anon)
+    return by_state(only((), anon=anon), sealed, sealed=sealed, closed=pitch_read(anon=anon),
+                    undeclared=pitch_read(anon=anon), recused=pitch_read(anon=anon),
+                    declared=pitch_read(PANEL, anon=anon), finalised=pitch_read(AGENCY, anon=anon))
+
+
+AGENCY_ONLY = only(AGENCY)
+EDITORS_ONLY = only(("a_owner", "a_pub"), others=403)
+PITCH_FORM = only(COMPANY + ("stranger",), others=403)
+NO_EVALUATION = {**only(PANEL, status=409), "a_owner": 403, "a_pub": 403}
+AGENCY_REFUSED = {**only(()), **{role: 403 for role in AGENCY}}
+FOLLOW = by_state(hidden_from_companies(only((), others=403)), only(COMPANY + ("stranger",), status=302, others=403))
+
+# endpoint -> {state: {role: expected answer}}
+STATE_GET = {
+    "challenges.detail": by_state(only(AGENCY + ("admin",), anon=404), expect(200)),
+    "api.challenge": by_state(only(AGENCY + ("admin",), anon=404), expect(200)),
+    "challenges.preview": by_state(hidden_from_companies(EDITORS_ONLY), EDITORS_ONLY),
+    "challenges.cancel": by_state(hidden_from_companies(EDITORS_ONLY), EDITORS_ONLY),
+    "challenges.consultation_summary": by_state(hidden_from_companies(EDITORS_ONLY), EDITORS_ONLY),
+    # Only a draft is edited; a cancelled one is not, and was never anyone else's business.
+    "challenges.edit": by_state(hidden_from_companies(EDITORS_ONLY), only(("a_owner", "a_pub"), status=409, others=403),
+                                cancelled_unpublished=hidden_from_companies(
+                                    only(("a_owner", "a_pub"), status=409, others=403))),
+    # The pitch form: a company's, for a challenge that was public (closed ones say so on the page).
+    "pitches.edit": by_state(hidden_from_companies(PITCH_FORM), only(COMPANY + ("stranger",), status=302, others=403)),
+    "pitches.step": by_state(hidden_from_companies(PITCH_FORM), PITCH_FORM),
+    "pitches.attachments": by_state(hidden_from_companies(PITCH_FORM), PITCH_FORM),
+    "pitches.check": by_state(hidden_from_companies(PITCH_FORM), PITCH_FORM),
+    # Reading a pitch: sealed until the deadline; then the evaluation's rules until it is finalised.
+    "pitches.show": pitch_reads(), "pitches.attachment": pitch_reads(), "api.pitch": pitch_reads(anon=401),
+    "pitches.receipt": by_state(only(()), only(COMPANY)),
+    "evaluation.pick_slot": by_state(only(()), only(COMPANY)),
+    # The received pitches' page: the agency's, listing the pitch only for those who may read it.
+    "pitches.for_challenge": by_state(AGENCY_ONLY, AGENCY_ONLY, declared={**AGENCY_ONLY, "a_po": LISTED,
+                                                                           "a_eval": LISTED},
+                                      finalised=only(AGENCY, status=LISTED)),
+    "evaluation.overview": always(AGENCY_ONLY),
+    # The score sheet: after the declaration; never for the recused; the officer who runs it, once finalised.
+    "evaluation.scores": by_state(NO_EVALUATION, NO_EVALUATION, undeclared=AGENCY_REFUSED, recused=AGENCY_REFUSED,
+                                  declared={**AGENCY_REFUSED, "a_po": 200, "a_eval": 200},
+                                  finalised={**AGENCY_REFUSED, "a_po": 200}),
+    "evaluation.audit_trail": always(only(("a_owner", "admin"))),
+    "evaluation.audit_csv": always(only(("a_owner", "admin"))),
+    "matches.for_challenge": always(only(("a_owner", "a_pub", "a_po"))),
+    # A pilot starts from a selected pitch: the agency's officers are told the pitch is not (or is already) one.
+    "pilots.start": by_state(only(()), {**only(("a_owner", "a_po"), status=409), "a_pub": 403, "a_eval": 403}),
+    "api.open_questions": always(only(("a_owner", "a_pub", "a_po"), anon=401)),
+}
+STATE_WRITE = {
+    "companies.follow": FOLLOW, "companies.unfollow": FOLLOW,
+    # Asking: while questions are open (an empty question: 422); closed after the deadline or a cancellation.
+    "questions.ask": by_state(hidden_from_companies(only((), others=403)),
+                              only(COMPANY + ("stranger",), status=409, others=403),
+                              published=only(COMPANY + ("stranger",), status=422, others=403)),
+}
+
+
+def _state_world(f, state):
+    """One challenge in `state`, with the people of the first matrix; (people, values, company, tokens)."""
+    agency, company = f.Agency(), f.Company()
+    people = {
+        "c_owner": f.member(company, "owner"), "c_member": f.member(company, "member"),
+        "stranger": f.member(f.Company(), "owner"),
+        "a_owner": f.member(agency, "owner"), "a_pub": f.member(agency, "publisher"),
+        "a_po": f.member(agency, "procurement_officer"), "a_eval": f.member(agency, "evaluator"),
+        "admin": f.admin(),
+    }
+    now, past = utcnow(), utcnow() - timedelta(days=2)
+    fields = {"agency": agency}
+    if state in UNPUBLISHED:
+        fields.update(status="cancelled" if state == "cancelled_unpublished" else "draft", published_at=None)
+        if state == "awaiting_approval":
+            fields.update(approval_requested_at=now, approval_requested_by_id=people["a_pub"].id)
+    elif state == "cancelled_published":
+        fields.update(status="cancelled", cancelled_at=now, cancel_reason="No budget after all.")
+    elif state != "published":
+        fields.update(status="closed", pitch_deadline=past, question_deadline=past - timedelta(days=1),
+                      published_at=past - timedelta(days=30), closed_at=past)
+    challenge = f.Challenge(**fields)
+    values = {"slug": challenge.slug, "pitch_id": 10**6, "attachment_id": 10**6, "assessment_id": 10**6,
+              "step": "about"}
+    if state not in UNPUBLISHED:
+        pitch = f.Pitch(challenge=challenge, company=company, status="submitted", submitted_at=past)
+        stored = uploads.store_upload(io.BytesIO(b"%PDF-1.4 plan"), "plan.pdf")
+        pitch.attachments.append(PitchAttachment(filename=stored.filename, stored_name=stored.stored_name,
+                                                 content_type=stored.content_type, size=stored.size,
+                                                 sha256=stored.sha256))
+        db.session.commit()
+        values.update(pitch_id=pitch.id, attachment_id=pitch.attachments[0].id)
+    if state in EVALUATING + FINALISED:
+        evaluation.start_evaluation(people["a_po"], challenge.id)
+        for role, conflicted in zip(("a_po", "a_eval"), DECLARED[state]):
+            if conflicted is not None:
+                evaluation.declare_conflict(people[role], challenge.id, conflicted=conflicted,
+                                            note="My brother runs the company." if conflicted else "")
+        assessment = db.session.scalar(select(PitchAssessment).where(PitchAssessment.pitch_id == pitch.id))
+        values["assessment_id"] = assessment.id
+    if state in FINALISED:
+        db.session.add(Score(challenge_id=challenge.id, pitch_id=pitch.id, criterion_id=challenge.criteria[0].id,
+                             evaluator_id=people["a_eval"].id, score=4))
+        evaluation_row = evaluation.evaluation_of(challenge)
+        evaluation_row.finalised_at, evaluation_row.finalised_by_id = now, people["a_po"].id
+        db.session.commit()
+    if state in ("piloting", "completed"):
+        evaluation.decide(people["a_po"], assessment.id, decision="selected", feedback="")
+        evaluation.publish_decisions(people["a_po"], challenge.id)
+        pilots.start_pilot(people["a_po"], pitch.id, budget="1000", starts_on=date.today(),
+                           ends_on=date.today() + timedelta(days=9), owner_id=people["a_po"].id)
+        if state == "completed":
+            challenge.status = "completed"
+            db.session.commit()
+    tokens = {role: {"Authorization": f"Bearer {api_tokens.create_token(user, 'matrix')[1]}"}
+              for role, user in people.items()}
+    return people, values, company, tokens
+
+
+def test_every_state_route_has_a_row(app):
+    gets = [r.endpoint for r in _state_routes(app) if "GET" in r.methods]
+    assert sorted(set(gets) - set(STATE_GET)) == []
+    assert set(STATE_WRITE) == set(STATE_WRITES)
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_answers_in_each_state_of_the_challenge(app, client, login, f, state):
+    people, values, company, tokens = _state_world(f, state)
+    rules = list(_state_routes(app))
+    writes = [rule for rule in _routes(app) if rule.endpoint in STATE_WRITES and "POST" in rule.methods]
+    wrong = {}
+    for role in ROLES:
+        if role == "anon":
+            with client.session_transaction() as session:
+                session.clear()
+        else:
+            login(people[role])
+        for rule in rules:
+            if "GET" in rule.methods:
+                response = client.get(_url(rule, values, company), headers=_headers(rule, role, tokens))
+                status = response.status_code
+                if rule.endpoint == "pitches.for_challenge" and status == 200 and \
+                        f'href="/pitches/{values["pitch_id"]}"' in response.text:
+                    status = LISTED
+                expected = STATE_GET.get(rule.endpoint, {}).get(state, {}).get(role)
+                if status != expected:
+                    wrong[f"GET {rule.endpoint} {role}"] = (status, expected)
+        for rule in writes:
+            status = client.post(_url(rule, values, company), headers=_headers(rule, role, tokens)).status_code
+            expected = STATE_WRITE.get(rule.endpoint, {}).get(state, {}).get(role)
+            if status != expected:
+                wrong[f"POST {rule.endpoint} {role}"] = (status, expected)
     assert wrong == {}

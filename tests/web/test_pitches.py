@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import AuditEvent, Pitch, UnsavedPitchStep
+from marketplace.services.evaluation import evaluation
 from marketplace.services.pitches import pitches
 from marketplace.services.clock import utcnow
 from tests.factories import PASSWORD
@@ -271,7 +272,7 @@ def test_guessed_urls_get_404_and_are_audited(client, login, world):
     assert db.session.get(Pitch, pitch.id).status == "submitted"
 
 
-def test_the_agency_list_is_sealed_until_the_deadline(client, login, world):
+def test_the_agency_list_is_sealed_until_the_deadline_then_opened_by_a_declaration(client, login, world):
     challenge, member, _, officer = world
     pitch = pitches.save_draft(member, challenge.slug, FORM)
     pitches.submit_pitch(member, pitch.id)
@@ -279,10 +280,24 @@ def test_the_agency_list_is_sealed_until_the_deadline(client, login, world):
     sealed = client.get(f"/challenges/{challenge.slug}/pitches").text
     assert "sealed until the deadline" in sealed and FORM["title"] not in sealed
     challenge.pitch_deadline = utcnow() - timedelta(minutes=1)
+    challenge.status = "closed"
     db.session.commit()
+    evaluation.start_evaluation(officer, challenge.id)
+    page = client.get(f"/challenges/{challenge.slug}/pitches").text
+    assert FORM["title"] not in page and "Declare your conflicts of interest first" in page
+    assert f'href="/challenges/{challenge.slug}/evaluation"' in page
+    refused = client.get(f"/pitches/{pitch.id}")
+    assert refused.status_code == 403 and "Declare your conflicts of interest" in refused.text
+    assert FORM["title"] not in refused.text
+    evaluation.declare_conflict(officer, challenge.id, conflicted=False)
     page = client.get(f"/challenges/{challenge.slug}/pitches").text
     assert FORM["title"] in page
     assert client.get(f"/pitches/{pitch.id}").status_code == 200
+    evaluation.declare_conflict(officer, challenge.id, conflicted=True, note="I advise this company.")
+    page = client.get(f"/challenges/{challenge.slug}/pitches").text
+    assert FORM["title"] not in page and "You are recused" in page
+    refused = client.get(f"/pitches/{pitch.id}")
+    assert refused.status_code == 403 and FORM["title"] not in refused.text
 
 
 def test_attachments_through_the_page(client, login, world):

@@ -16,13 +16,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from marketplace.extensions import db
 from marketplace.formatting import lazy, number
 from marketplace.models import Challenge, EvaluationCriterion, Organisation, SuccessMeasure, challenge_sectors
-from marketplace.models.challenge import CALL_FOR_SOLUTIONS, CANCELLED, CHALLENGE_KINDS, CLOSED, COMPLETED, DRAFT, PUBLIC_STATUSES, PUBLISHED
-from marketplace.services import permissions
+from marketplace.models.challenge import CALL_FOR_SOLUTIONS, CANCELLED, CHALLENGE_KINDS, CLOSED, COMPLETED, DRAFT, MARKET_CONSULTATION, OPEN_STATUSES, PUBLIC_STATUSES, PUBLISHED
+from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle
 from marketplace.services.pilots.amounts import NotAnAmount, clean_amount, parse_amount
 from marketplace.services.clock import utcnow
 from marketplace.services.organisations.cpv import is_cpv_division
-from marketplace.services.errors import InvalidTransition, NotAllowed, NotFound, StaleState, ValidationFailed
+from marketplace.services.errors import InvalidTransition, NotAllowed, StaleState, ValidationFailed
 from marketplace.services.messaging.events import record_change, snapshot
 from marketplace.services.paging import paginate
 from marketplace.services.challenges.slugs import unique_slug
@@ -62,13 +62,6 @@ def default_question_deadline(pitch_deadline, now=None):
     if candidate > now:
         return candidate
     return now + (pitch_deadline - now) / 2  # a short challenge: questions for its first half
-
-
-def get_visible(user, slug):
-    challenge = db.session.scalar(select(Challenge).where(Challenge.slug == slug))
-    if challenge is None or not permissions.can(user, "challenge.view", challenge):
-        raise NotFound(str(_l("We could not find that challenge.")))
-    return challenge
 
 
 def too_long(limit):
@@ -220,7 +213,7 @@ def require_draft(challenge):
 
 def update_draft(actor, slug, data, expected_version=None):
     """Change a challenge that is still a draft; a stale page gets told, not overwritten."""
-    challenge = get_visible(actor, slug)
+    challenge = access.challenge(actor, slug)
     permissions.require(actor, "challenge.edit", challenge)
     require_draft(challenge)
     if _is_stale(challenge, expected_version):
@@ -265,7 +258,7 @@ def _check_publishable(actor, challenge):
 
 def publish_challenge(actor, slug):
     """Go live now, or, with four-eyes publishing, explain that a second person must approve."""
-    challenge = get_visible(actor, slug)
+    challenge = access.challenge(actor, slug)
     permissions.require(actor, "challenge.publish", challenge)
     now = _check_publishable(actor, challenge)
     if challenge.agency.four_eyes_publishing:
@@ -277,7 +270,7 @@ def publish_challenge(actor, slug):
 
 
 def request_approval(actor, slug):
-    challenge = get_visible(actor, slug)
+    challenge = access.challenge(actor, slug)
     permissions.require(actor, "challenge.publish", challenge)
     _check_publishable(actor, challenge)
     challenge.approval_requested_at = utcnow()
@@ -289,7 +282,7 @@ def request_approval(actor, slug):
 
 def approve_challenge(actor, slug, expected_version=None):
     """The second pair of eyes: publishes the draft exactly as it was when approval was asked."""
-    challenge = get_visible(actor, slug)
+    challenge = access.challenge(actor, slug)
     permissions.require(actor, "challenge.approve", challenge)  # first, so outsiders learn nothing of the draft
     if challenge.approval_requested_at is None:
         raise InvalidTransition(str(_l("Nobody has asked for this draft to be approved.")))
@@ -302,7 +295,7 @@ def approve_challenge(actor, slug, expected_version=None):
 
 
 def cancel_challenge(actor, slug, reason):
-    challenge = get_visible(actor, slug)
+    challenge = access.challenge(actor, slug)
     permissions.require(actor, "challenge.cancel", challenge)
     lifecycle.require_move(challenge, CANCELLED)
     reason = (reason or "").strip()
@@ -326,7 +319,7 @@ def close_challenge(challenge, actor=None, now=None):
 
 def publish_consultation_summary(actor, slug, summary):
     """A market consultation ends with a public summary of what the market offered."""
-    challenge = get_visible(actor, slug)
+    challenge = access.challenge(actor, slug)
     permissions.require(actor, "challenge.edit", challenge)
     lifecycle.require_move(challenge, COMPLETED)
     summary = (summary or "").strip()

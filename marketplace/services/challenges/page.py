@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from marketplace.models import Challenge, Pilot, Pitch
 from marketplace.services import permissions
 from marketplace.services.challenges import questions
-from marketplace.services.challenges.challenges import get_visible
+from marketplace.services import access
 from marketplace.services.matching import matching
 from marketplace.services.organisations import companies
 from marketplace.services.pilots import pilot_workflow, pilots
@@ -47,7 +47,7 @@ class ChallengePage:
 
 def challenge_page(user, slug):
     """The page of the challenge `slug` as `user` (anonymous or signed in) sees it; NotFound if they may not."""
-    challenge = get_visible(user, slug)
+    challenge = access.challenge(user, slug)
     outcomes = [(pilot, pilots.public_follow_on_url(pilot), pilot_workflow.outcome_justification(pilot))
                 for pilot in pilots.public_outcomes(challenge)]
     public = dict(

@@ -14,12 +14,12 @@ from marketplace.extensions import db
 from marketplace.formatting import lazy, number
 from marketplace.models import Challenge, Membership, Pitch, Question, User
 from marketplace.models.pitch import PITCH_WITHDRAWN
-from marketplace.services import permissions
+from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle
 from marketplace.services.challenges.challenges import default_question_deadline  # noqa: F401  (the rule lives with the challenge's dates)
 from marketplace.services.clock import utcnow
 from marketplace.services.organisations.companies import followers_of
-from marketplace.services.errors import InvalidTransition, NotFound, ValidationFailed
+from marketplace.services.errors import InvalidTransition, ValidationFailed
 from marketplace.services.messaging.events import record_change
 from marketplace.services.messaging import links
 from marketplace.services.messaging.notifications import notify
@@ -60,31 +60,17 @@ def unanswered_questions(user, challenge):
 
 def questions_to_answer(user, slug):
     """The challenge's unanswered questions, for its agency; to anyone else the challenge has none to show."""
-    challenge = db.session.scalar(select(Challenge).where(Challenge.slug == slug))
-    if challenge is None or not permissions.can(user, "question.answer", challenge):
-        raise NotFound(str(_l("We could not find that challenge.")))
+    challenge = access.challenge_for(user, "question.answer", slug)
     return challenge, _unanswered(challenge)
 
 
 def challenge_for_asking(user, challenge):
     """The challenge `user` may ask about now, or the reason why not (404, 403, 409)."""
-    if not isinstance(challenge, Challenge):
-        challenge = db.session.scalar(select(Challenge).where(Challenge.slug == challenge))
-    if challenge is None or not permissions.can(user, "challenge.view", challenge):
-        raise NotFound(str(_l("We could not find that challenge.")))
-    permissions.require(user, "question.ask", challenge)
+    challenge = access.challenge_for(user, "question.ask", challenge) if not isinstance(challenge, Challenge) \
+        else access.challenge_for(user, "question.ask", id=challenge.id)
     if not questions_open(challenge):
         raise InvalidTransition(str(_l("Questions for this challenge are closed.")))
     return challenge
-
-
-def question_to_answer(user, question):
-    """The question `user` may answer; to anyone outside the challenge's agency it does not exist."""
-    if not isinstance(question, Question):
-        question = db.session.get(Question, question)
-    if question is None or not permissions.can(user, "question.answer", question.challenge):
-        raise NotFound(str(_l("We could not find that question.")))
-    return question
 
 
 def ask_question(user, challenge, body):
@@ -109,7 +95,7 @@ def ask_question(user, challenge, body):
 
 def answer_question(user, question, answer):
     """The challenge's agency answers once, for everyone; `question` is a Question or its id."""
-    question = question_to_answer(user, question)
+    question = access.question_to_answer(user, question)
     if question.answer is not None:
         raise InvalidTransition(str(_l("This question has already been answered.")))
     answer = (answer or "").strip()

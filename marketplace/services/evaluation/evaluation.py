@@ -16,10 +16,10 @@ from sqlalchemy import select
 from marketplace.extensions import db
 from marketplace.formatting import lazy, number
 from marketplace.models import Challenge, Membership, Pitch, User
-from marketplace.models.challenge import EVALUATING
+from marketplace.models.challenge import CLOSED, EVALUATING, MARKET_CONSULTATION
 from marketplace.models.evaluation import SCORE_MAX, SCORE_MIN, ConflictDeclaration, Evaluation, PitchAssessment, Score
 from marketplace.models.pitch import PITCH_NOT_SELECTED, PITCH_SELECTED, PITCH_SHORTLISTED, PITCH_SUBMITTED
-from marketplace.services import permissions
+from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle
 from marketplace.services.clock import utcnow
 from marketplace.services.evaluation.blinding import redact
@@ -46,20 +46,13 @@ def _label(index):
     return label
 
 
-def _challenge(user, challenge_id):
-    challenge = db.session.get(Challenge, challenge_id)
-    if challenge is None or not permissions.can(user, "evaluation.take_part", challenge):
-        raise NotFound(str(_l("We could not find that challenge.")))
-    return challenge
-
-
 def evaluation_of(challenge):
     return db.session.scalar(select(Evaluation).where(Evaluation.challenge_id == challenge.id))
 
 
 def start_evaluation(actor, challenge_id):
     """Open the evaluation of a closed call for solutions: every received pitch gets a random blind label."""
-    challenge = _challenge(actor, challenge_id)
+    challenge = access.evaluation_challenge(actor, id=challenge_id)
     permissions.require(actor, "evaluation.manage", challenge)
     lifecycle.require_move(challenge, EVALUATING)
     if evaluation_of(challenge) is not None:
@@ -92,7 +85,7 @@ def declaration_of(user, challenge):
 
 def declare_conflict(evaluator, challenge_id, *, conflicted, note=""):
     """The first thing an evaluator does; it cannot be taken back, only turned into a recusal."""
-    challenge = _challenge(evaluator, challenge_id)
+    challenge = access.evaluation_challenge(evaluator, id=challenge_id)
     permissions.require(evaluator, "evaluation.score", challenge)
     evaluation = _open_evaluation(challenge)
     if evaluation.is_finalised:
@@ -119,16 +112,17 @@ def declare_conflict(evaluator, challenge_id, *, conflicted, note=""):
     return declaration
 
 
-def _may_see_scores(user, challenge):
-    declaration = declaration_of(user, challenge)
-    return declaration is not None and not declaration.conflicted
-
-
 def assessments(user, challenge_id):
     """The pitches under evaluation as this evaluator may see them: blind until finalised."""
-    challenge = _challenge(user, challenge_id)
+    challenge = access.evaluation_challenge(user, id=challenge_id)
     evaluation = _open_evaluation(challenge)
-    if not _may_see_scores(user, challenge) and not permissions.can(user, "evaluation.manage", challenge):
+    # The pitches' own rule (permissions.agency_pitch_standing): before finalising, only a panel member who
+    # declared no conflict; a recused member never sees them here, nor their scores.
+    declaration = declaration_of(user, challenge)
+    if declaration is not None and declaration.conflicted:
+        raise NotAllowed(str(_l("You declared a conflict of interest and are recused from this evaluation.")))
+    if permissions.agency_pitch_standing(user, challenge) != permissions.READS or (
+            declaration is None and not permissions.can(user, "evaluation.manage", challenge)):
         raise NotAllowed(str(_l("Declare any conflict of interest before you see the pitches.")))
     rows = db.session.scalars(
         select(PitchAssessment).where(PitchAssessment.challenge_id == challenge.id).order_by(PitchAssessment.label)
@@ -148,10 +142,8 @@ def blind_view(assessment, *, revealed):
 
 
 def _scoring_context(evaluator, assessment_id):
-    assessment = db.session.get(PitchAssessment, assessment_id) if assessment_id is not None else None
-    if assessment is None:
-        raise NotFound(str(_l("We could not find that pitch.")))
-    challenge = _challenge(evaluator, assessment.challenge_id)
+    assessment = access.assessment(evaluator, assessment_id)
+    challenge = access.evaluation_challenge(evaluator, id=assessment.challenge_id)
     permissions.require(evaluator, "evaluation.score", challenge)
     evaluation = _open_evaluation(challenge)
     if evaluation.is_finalised:
@@ -248,7 +240,7 @@ def ranking(officer, challenge_id):
     100); the ranking uses the mean of those totals, and the spread (highest
     minus lowest total) shows where evaluators disagree.
     """
-    challenge = _challenge(officer, challenge_id)
+    challenge = access.evaluation_challenge(officer, id=challenge_id)
     permissions.require(officer, "evaluation.manage", challenge)
     declaration = declaration_of(officer, challenge)
     if declaration is not None and declaration.conflicted:
@@ -277,7 +269,7 @@ def ranking(officer, challenge_id):
 
 
 def finalise_evaluation(officer, challenge_id):
-    challenge = _challenge(officer, challenge_id)
+    challenge = access.evaluation_challenge(officer, id=challenge_id)
     permissions.require(officer, "evaluation.manage", challenge)
     evaluation = _open_evaluation(challenge)
     if evaluation.is_finalised:
@@ -314,10 +306,8 @@ def draft_feedback_for(assessment_id):
 
 
 def decide(officer, assessment_id, *, decision, feedback=""):
-    assessment = db.session.get(PitchAssessment, assessment_id)
-    if assessment is None:
-        raise NotFound(str(_l("We could not find that pitch.")))
-    challenge = _challenge(officer, assessment.challenge_id)
+    assessment = access.assessment(officer, assessment_id)
+    challenge = access.evaluation_challenge(officer, id=assessment.challenge_id)
     permissions.require(officer, "evaluation.manage", challenge)
     evaluation = _open_evaluation(challenge)
     if not evaluation.is_finalised:
@@ -345,7 +335,7 @@ def decide(officer, assessment_id, *, decision, feedback=""):
 
 def publish_decisions(officer, challenge_id):
     """Tell every company that pitched its outcome and feedback; each pitch takes its decided status."""
-    challenge = _challenge(officer, challenge_id)
+    challenge = access.evaluation_challenge(officer, id=challenge_id)
     permissions.require(officer, "evaluation.manage", challenge)
     evaluation = _open_evaluation(challenge)
     if evaluation.decisions_published_at is not None:

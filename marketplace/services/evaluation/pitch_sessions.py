@@ -16,9 +16,10 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.extensions import db
 from marketplace.models import Challenge, Membership, Pitch, User
+from marketplace.models.challenge import EVALUATING
 from marketplace.models.pitch import PITCH_SHORTLISTED
 from marketplace.models.pitch_session import IN_PERSON, ONLINE, SESSION_MODES, PitchSessionSlot
-from marketplace.services import permissions
+from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
@@ -31,16 +32,9 @@ from marketplace.services.messaging.outbox import handles
 MAX_SESSION = timedelta(hours=4)
 
 
-def _challenge_for_officer(officer, challenge_id):
-    challenge = db.session.get(Challenge, challenge_id)
-    if challenge is None or not permissions.can(officer, "evaluation.take_part", challenge):
-        raise NotFound(str(_l("We could not find that challenge.")))
-    permissions.require(officer, "evaluation.manage", challenge)
-    return challenge
-
-
 def offer_slot(officer, challenge_id, *, starts_at, ends_at, mode, address="", link=""):
-    challenge = _challenge_for_officer(officer, challenge_id)
+    challenge = access.evaluation_challenge(officer, id=challenge_id)
+    permissions.require(officer, "evaluation.manage", challenge)
     if not lifecycle.state_of(challenge).pitch_sessions:
         raise InvalidTransition(str(_l("Pitch sessions are offered while the challenge is being evaluated.")))
     errors = {}
@@ -93,20 +87,13 @@ def slots_of(challenge):
     ).all()
 
 
-def pitch_for_member(member, pitch_id):
-    pitch = db.session.get(Pitch, pitch_id)
-    if pitch is None or not permissions.can(member, "pitch.write", pitch):
-        raise NotFound(str(_l("We could not find that pitch.")))
-    return pitch
-
-
 def booked_slot(pitch):
     return db.session.scalar(select(PitchSessionSlot).where(PitchSessionSlot.pitch_id == pitch.id))
 
 
 def book_slot(member, pitch_id, slot_id):
     """A shortlisted company picks a slot; the first to pick it gets it."""
-    pitch = pitch_for_member(member, pitch_id)
+    pitch = access.own_pitch(member, pitch_id)
     if pitch.status != PITCH_SHORTLISTED:
         raise InvalidTransition(str(_l("Only shortlisted pitches are invited to a pitch session.")))
     slot = db.session.get(PitchSessionSlot, slot_id)

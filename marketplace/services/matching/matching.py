@@ -478,13 +478,6 @@ def score_company(challenge, company, profile=None):
 
 # --- what people see -------------------------------------------------------------------------------
 
-def challenge_by_slug(user, slug):
-    challenge = db.session.scalar(select(Challenge).where(Challenge.slug == slug))
-    if challenge is None or not permissions.can(user, "challenge.view", challenge):
-        raise NotFound(str(_l("We could not find that challenge.")))
-    return challenge
-
-
 def ranked_companies(user, challenge, limit=50):
     """The publisher's list: companies that may solve the challenge, best first, with invitations sent."""
     permissions.require(user, "challenge.view_matches", challenge)

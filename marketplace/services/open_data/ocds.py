@@ -36,6 +36,7 @@ from marketplace.services.errors import ValidationFailed
 from marketplace.services.messaging import links
 from marketplace.services.paging import Page
 from marketplace.services.pilots.pilot_workflow import due_date_for
+from marketplace.services.pitches import seal
 
 OCDS_VERSION = "1.1"
 EXTENSIONS = (
@@ -353,8 +354,7 @@ class _Moment:
 
     @property
     def unsealed(self):
-        deadline = self.challenge.pitch_deadline
-        return deadline is not None and deadline <= self.at
+        return not seal.is_sealed(self.challenge, now=self.at)
 
     @property
     def awarded(self):

@@ -18,6 +18,7 @@ from marketplace.models.pilot import ADOPTED, STOPPED
 from marketplace.models.pitch import RECEIVED_STATUSES
 from marketplace.services.challenges.challenges import is_public
 from marketplace.services.clock import utcnow
+from marketplace.services.pitches import seal
 
 MAX_MONTHS = 24  # the status chart shows at most the last two years that have challenges
 
@@ -154,7 +155,7 @@ def challenges_by_month():
 
 
 def _unsealed(now):
-    return and_(is_public(), Challenge.pitch_deadline.is_not(None), Challenge.pitch_deadline <= now)
+    return and_(is_public(), seal.unsealed_clause(now))
 
 
 def pitches_per_challenge(now):

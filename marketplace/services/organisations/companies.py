@@ -7,10 +7,9 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.extensions import db
 from marketplace.formatting import lazy, number
-from marketplace.models import Challenge, Follow, Membership, Organisation, Solution, User, organisation_sectors
-from marketplace.models.challenge import DRAFT
+from marketplace.models import Follow, Membership, Organisation, Solution, User, organisation_sectors
 from marketplace.models.organisation import AGENCY, COMPANY, COMPANY_SIZES
-from marketplace.services import permissions
+from marketplace.services import access, permissions
 from marketplace.services.organisations.cpv import is_cpv_division
 from marketplace.services.errors import NotFound, ValidationFailed
 from marketplace.services.messaging.events import record_change, snapshot
@@ -161,11 +160,7 @@ def solutions_of(organisation):
 
 
 def _followable(user, slug):
-    challenge = db.session.scalar(select(Challenge).where(Challenge.slug == slug))
-    if challenge is None or challenge.status == DRAFT:
-        raise NotFound(str(_l("We could not find that challenge.")))
-    permissions.require(user, "challenge.follow", challenge)
-    return challenge
+    return access.challenge_for(user, "challenge.follow", slug)
 
 
 def follow(user, slug):

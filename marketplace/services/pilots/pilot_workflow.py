@@ -15,7 +15,7 @@ from marketplace.extensions import db
 from marketplace.formatting import lazy, number
 from marketplace.models.challenge import COMPLETED, PILOTING
 from marketplace.models.pilot import ADOPTED, AGREEMENT, EVALUATION, EVALUATION_REPORT, EXTENDED, MET, OUTCOME_STAGES, RUNNING, SIGNED_AGREEMENT, STOPPED, Pilot, PilotStageChange
-from marketplace.services import permissions
+from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import InvalidTransition, NotFound, StaleState
@@ -172,8 +172,8 @@ def move_pilot(actor, pilot_id, target, *, note="", expected_version=None):
     `expected_version` is the version the person saw on the page: if someone
     moved the pilot since, they are told instead of overwriting that move.
     """
-    pilot = db.session.get(Pilot, pilot_id)
-    if pilot is None or (actor is not None and not permissions.can(actor, "pilot.view", pilot)):
+    pilot = access.pilot(actor, pilot_id) if actor is not None else db.session.get(Pilot, pilot_id)
+    if pilot is None:
         raise NotFound(str(_l("We could not find that pilot.")))
     if actor is not None:
         permissions.require(actor, "pilot.move", pilot)

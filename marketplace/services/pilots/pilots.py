@@ -14,10 +14,10 @@ from sqlalchemy import select
 from marketplace.extensions import db
 from marketplace.formatting import lazy, money as money_text, number
 from marketplace.models import Membership, Pilot, Pitch
-from marketplace.models.challenge import MARKET_CONSULTATION, PILOTING
+from marketplace.models.challenge import CLOSED, EVALUATING, MARKET_CONSULTATION, PILOTING
 from marketplace.models.pilot import ADOPTED, AGREEMENT, DOCUMENT_KINDS, MEASURE_RESULTS, OUTCOME_STAGES, MeasureOutcome, PaymentMilestone, PilotBudgetIncrease, PilotDocument, PilotMessage
 from marketplace.models.pitch import PITCH_SELECTED
-from marketplace.services import permissions
+from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle
 from marketplace.services.pitches import uploads
 from marketplace.services.pilots.amounts import clean_amount
@@ -35,14 +35,6 @@ MAX_BUDGET = Decimal("100000000")
 MIN_JUSTIFICATION = 20
 
 
-def get_pilot(user, pilot_id):
-    """The pilot if this user may see it; otherwise 'not found', so ids cannot be probed."""
-    pilot = db.session.get(Pilot, pilot_id)
-    if pilot is None or not permissions.can(user, "pilot.view", pilot):
-        raise NotFound(str(_l("We could not find that pilot.")))
-    return pilot
-
-
 def require_startable(pitch):
     """A pilot starts from a selected pitch of a call for solutions, once."""
     if pitch.challenge.kind == MARKET_CONSULTATION:
@@ -58,9 +50,7 @@ def start_pilot(actor, pitch_id, *, budget, starts_on, ends_on, owner_id, justif
 
     `milestones` is a list of (label, planned amount, planned date or None).
     """
-    pitch = db.session.get(Pitch, pitch_id)
-    if pitch is None or not permissions.can(actor, "challenge.read_pitches", pitch.challenge):
-        raise NotFound(str(_l("We could not find that pitch.")))
+    pitch = access.agency_pitch(actor, pitch_id)
     challenge = pitch.challenge
     permissions.require(actor, "pilot.start", challenge)
     require_startable(pitch)
@@ -121,7 +111,7 @@ def start_pilot(actor, pitch_id, *, budget, starts_on, ends_on, owner_id, justif
 
 def approve_budget(actor, pilot_id):
     """The second pair of eyes on a budget above the low-value threshold."""
-    pilot = get_pilot(actor, pilot_id)
+    pilot = access.pilot(actor, pilot_id)
     permissions.require(actor, "pilot.approve_budget", pilot)
     if not needs_second_approval(pilot):
         raise InvalidTransition(str(_l("This budget is under the low-value threshold and needs no approval.")))
@@ -138,7 +128,7 @@ def approve_budget(actor, pilot_id):
 
 
 def record_measure_outcome(actor, pilot_id, success_measure_id, *, result, evidence=""):
-    pilot = get_pilot(actor, pilot_id)
+    pilot = access.pilot(actor, pilot_id)
     permissions.require(actor, "pilot.move", pilot)
     if pilot.stage in OUTCOME_STAGES:
         raise InvalidTransition(str(_l("The outcome of this pilot is published and can no longer change.")))
@@ -169,7 +159,7 @@ def record_measure_outcome(actor, pilot_id, success_measure_id, *, result, evide
 
 
 def write_outcome(actor, pilot_id, *, outcome_summary, lessons_learned="", follow_on_procurement_url=""):
-    pilot = get_pilot(actor, pilot_id)
+    pilot = access.pilot(actor, pilot_id)
     permissions.require(actor, "pilot.move", pilot)
     if pilot.stage in OUTCOME_STAGES:
         raise InvalidTransition(str(_l("The outcome of this pilot is published and can no longer change.")))
@@ -224,7 +214,7 @@ def record_payment(actor, pilot_id, milestone_id, *, paid_amount, paid_on):
     After the outcome only what was planned before it is paid, up to its planned amount: an outcome closes
     the pilot's spending except for the bills it already expected.
     """
-    pilot = get_pilot(actor, pilot_id)
+    pilot = access.pilot(actor, pilot_id)
     permissions.require(actor, "pilot.move", pilot)
     milestone = next((m for m in pilot.milestones if m.id == milestone_id), None)
     if milestone is None:
@@ -261,7 +251,7 @@ def record_payment(actor, pilot_id, milestone_id, *, paid_amount, paid_on):
 
 def request_budget_increase(actor, pilot_id, *, amount, justification):
     """Ask for more budget; it counts only once a second person approved it (`approve_budget_increase`)."""
-    pilot = get_pilot(actor, pilot_id)
+    pilot = access.pilot(actor, pilot_id)
     permissions.require(actor, "pilot.move", pilot)
     if pilot.stage in OUTCOME_STAGES:
         raise InvalidTransition(str(_l("The outcome of this pilot is published: its budget can no longer grow.")))
@@ -289,7 +279,7 @@ def request_budget_increase(actor, pilot_id, *, amount, justification):
 
 def approve_budget_increase(actor, pilot_id, increase_id):
     """The second pair of eyes, as for a budget above the low-value threshold: never the person who asked."""
-    pilot = get_pilot(actor, pilot_id)
+    pilot = access.pilot(actor, pilot_id)
     permissions.require(actor, "pilot.approve_budget", pilot)
     increase = next((i for i in pilot.budget_increases if i.id == increase_id), None)
     if increase is None:
@@ -308,7 +298,7 @@ def approve_budget_increase(actor, pilot_id, increase_id):
 
 def post_message(actor, pilot_id, body):
     """A message between the agency and the company of one pilot; both sides see it."""
-    pilot = get_pilot(actor, pilot_id)
+    pilot = access.pilot(actor, pilot_id)
     body = (body or "").strip()
     if not body:
         raise ValidationFailed({"body": _l("Write your message.")})
@@ -325,7 +315,7 @@ def post_message(actor, pilot_id, body):
 
 def add_document(actor, pilot_id, *, kind, stream, filename):
     """Either side uploads a document (the signed agreement, the evaluation report, …) to the pilot."""
-    pilot = get_pilot(actor, pilot_id)
+    pilot = access.pilot(actor, pilot_id)
     if kind not in DOCUMENT_KINDS:
         raise ValidationFailed({"kind": _l("Choose what kind of document this is.")})
     if pilot.stage in OUTCOME_STAGES:
@@ -349,7 +339,7 @@ def add_document(actor, pilot_id, *, kind, stream, filename):
 
 def document_for_download(user, pilot_id, document_id):
     """The document and where it is stored, only for the agency and the company of this pilot."""
-    pilot = get_pilot(user, pilot_id)
+    pilot = access.pilot(user, pilot_id)
     document = next((d for d in pilot.documents if d.id == document_id), None)
     if document is None:
         raise NotFound(str(_l("We could not find that document.")))

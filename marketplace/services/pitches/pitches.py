@@ -28,13 +28,12 @@ from marketplace.formatting import lazy, number
 from marketplace.models import Challenge, Pitch, PitchAttachment, UnsavedPitchStep, User
 from marketplace.models.challenge import PUBLISHED
 from marketplace.models.pitch import PITCH_DRAFT, PITCH_SUBMITTED, PITCH_WITHDRAWN, RECEIVED_STATUSES
-from marketplace.services import permissions
-from marketplace.services.pitches import uploads
+from marketplace.services import access, permissions
+from marketplace.services.pitches import seal, uploads
 from marketplace.services.pilots.amounts import parse_amount
-from marketplace.services.challenges.challenges import get_visible
 from marketplace.services.clock import database_now, utcnow
 from marketplace.services.errors import Conflict, InvalidTransition, NotAllowed, NotFound, PitchDeadlinePassed, ValidationFailed
-from marketplace.services.messaging.events import record_audit_only, record_change
+from marketplace.services.messaging.events import record_change
 from marketplace.services.signing import timed_serializer
 
 LIMITS = {"title": 200, "summary": 1000, "approach": 10000, "evidence": 10000, "team": 5000}
@@ -53,10 +52,6 @@ KEEP_UNSAVED_FOR = timedelta(days=7)
 DRAFT_KEY_SALT = "agora.pitch-draft"
 
 
-def _not_found():
-    return NotFound(str(_l("We could not find that pitch.")))
-
-
 def own_pitch(user, challenge):
     """The pitch of the user's company for this challenge, if any."""
     if not permissions.can(user, "challenge.pitch", challenge):
@@ -67,37 +62,12 @@ def own_pitch(user, challenge):
 
 def writing(user, slug):
     """(challenge, the company's pitch or None before its first save), for someone who may pitch for it."""
-    challenge = get_visible(user, slug)
-    permissions.require(user, "challenge.pitch", challenge)
+    challenge = access.challenge_for(user, "challenge.pitch", slug)
     return challenge, own_pitch(user, challenge)
 
 
-def open_pitch(user, pitch_id, *, for_update=False):
-    """A pitch this user may read, or NotFound; a refused look at an existing pitch is audited."""
-    query = select(Pitch).where(Pitch.id == pitch_id)
-    if for_update and db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()  # two submits at once: the second waits and sees the first
-    pitch = db.session.scalar(query)
-    if pitch is None:
-        raise _not_found()
-    if not permissions.can(user, "pitch.read", pitch):
-        refuse_sealed(user, pitch)
-    return pitch
-
-
-def refuse_sealed(user, pitch):
-    """Record the refused attempt (it changes no state, so no outbox event), then answer 'not found'."""
-    db.session.rollback()
-    record_audit_only(user if getattr(user, "is_authenticated", False) else None, "pitch.access_refused", "pitches",
-                      pitch.id, challenge_id=pitch.challenge_id,
-                      after={"user_organisation_id": getattr(getattr(user, "membership", None), "organisation_id",
-                                                             None)})
-    db.session.commit()
-    raise _not_found()
-
-
 def _writable(user, pitch_id):
-    pitch = open_pitch(user, pitch_id, for_update=True)
+    pitch = access.pitch(user, pitch_id, for_update=True)
     if not permissions.can(user, "pitch.write", pitch):
         raise NotAllowed(str(_l("Only members of the company that wrote this pitch can change it.")))
     return pitch
@@ -106,7 +76,7 @@ def _writable(user, pitch_id):
 def _before_deadline(challenge):
     """The deadline, checked against the database clock at this moment: one clock for every process."""
     now = database_now()
-    if challenge.status != PUBLISHED or challenge.pitch_deadline is None or now >= challenge.pitch_deadline:
+    if challenge.status != PUBLISHED or challenge.pitch_deadline is None or not seal.is_sealed(challenge, now):
         raise PitchDeadlinePassed(str(_l("The pitch deadline has passed: pitches can no longer be submitted, "
                                          "changed or withdrawn.")))
     return now
@@ -356,15 +326,9 @@ def own_pitches(user):
 
 
 def pitches_for_agency(user, challenge):
-    """The received pitches, for the challenge's agency once the deadline has passed; None while sealed."""
-    if not permissions.can(user, "challenge.read_pitches", challenge):
-        raise NotFound(str(_l("We could not find that challenge.")))
-    if challenge.pitch_deadline is None or challenge.pitch_deadline > utcnow():
-        return None
-    return db.session.scalars(
-        select(Pitch).where(Pitch.challenge_id == challenge.id, Pitch.status.in_(RECEIVED_STATUSES))
-        .order_by(Pitch.submitted_at)
-    ).all()
+    """The received pitches, for those of the challenge's agency who may read them now (`access.received_pitches`);
+    None while they may not (sealed, or the evaluation's rules)."""
+    return access.received_pitches(user, challenge)[1]
 
 
 def add_attachment(user, pitch_id, *, stream, filename):
@@ -406,8 +370,5 @@ def remove_attachment(user, pitch_id, attachment_id):
 
 
 def attachment_for_download(user, pitch_id, attachment_id):
-    pitch = open_pitch(user, pitch_id)
-    attachment = next((a for a in pitch.attachments if a.id == attachment_id), None)
-    if attachment is None:
-        raise NotFound(str(_l("We could not find that attachment.")))
+    attachment = access.attachment(user, pitch_id, attachment_id)
     return attachment, uploads.stored_path(attachment.stored_name)

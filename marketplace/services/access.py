@@ -1,0 +1,180 @@
+"""Finders: the one way to load an object for a person.
+
+Each finder loads one kind of object (challenge, pitch, attachment, assessment,
+pilot, question), asks `permissions`, and answers *not found* wherever even a
+refusal would reveal that the object exists. Pages, API operations and tasks all
+load through here, so an object is never found by one route and hidden by another.
+
+A pitch refused to the challenge's own panel member after the seal (not yet
+declared, recused, not on the panel) is not hidden from them: they know the
+pitches arrived. They get `Withheld`, which says why and what to do first.
+"""
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from marketplace.extensions import db
+from marketplace.models import Challenge, Pilot, Pitch, Question
+from marketplace.models.evaluation import PitchAssessment
+from marketplace.models.pitch import RECEIVED_STATUSES
+from marketplace.services import permissions
+from marketplace.services.errors import NotFound, Withheld
+from marketplace.services.messaging.events import record_audit_only
+
+WITHHELD = {
+    permissions.AWAITING_EVALUATION: _l("The pitches are opened by the evaluation panel: once the evaluation has "
+                                        "started, each evaluator declares any conflict of interest and then reads "
+                                        "them."),
+    permissions.UNDECLARED: _l("Declare your conflicts of interest first: until you have, you see no pitches."),
+    permissions.RECUSED: _l("You declared a conflict of interest. You are recused: you see no pitches and no "
+                            "scores."),
+    permissions.OFF_PANEL: _l("Until the evaluation is finalised, only the evaluators who declared no conflict of "
+                              "interest read the pitches."),
+}
+
+
+def _missing(what):
+    messages = {"challenge": _l("We could not find that challenge."), "pitch": _l("We could not find that pitch."),
+                "attachment": _l("We could not find that attachment."), "pilot": _l("We could not find that pilot."),
+                "question": _l("We could not find that question.")}
+    return NotFound(str(messages[what]))
+
+
+# --- challenges ---------------------------------------------------------------------------------------
+
+def challenge(user, slug=None, *, id=None):
+    """A challenge this person may see, by slug or id; a draft is 'not found' outside its agency."""
+    if id is not None:
+        found = db.session.get(Challenge, id)
+    else:
+        found = db.session.scalar(select(Challenge).where(Challenge.slug == slug)) if slug else None
+    if found is None or not permissions.can(user, "challenge.view", found):
+        raise _missing("challenge")
+    return found
+
+
+def challenge_for(user, action, slug=None, *, id=None):
+    """A visible challenge on which `action` is allowed; a hidden action answers 'not found', others 403."""
+    found = challenge(user, slug, id=id)
+    if action in permissions.HIDDEN and not permissions.can(user, action, found):
+        raise _missing("challenge")
+    permissions.require(user, action, found)
+    return found
+
+
+def evaluation_challenge(user, slug=None, *, id=None):
+    """A challenge whose evaluation this person takes part in; to anyone else it is 'not found'."""
+    found = db.session.get(Challenge, id) if id is not None else \
+        db.session.scalar(select(Challenge).where(Challenge.slug == slug)) if slug else None
+    if found is None or not permissions.can(user, "evaluation.take_part", found):
+        raise _missing("challenge")
+    return found
+
+
+# --- pitches ------------------------------------------------------------------------------------------
+
+def _load_pitch(pitch_id, for_update=False):
+    query = select(Pitch).where(Pitch.id == pitch_id)
+    if for_update and db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()  # two submits at once: the second waits and sees the first
+    return db.session.scalar(query)
+
+
+def withheld(standing, challenge):
+    return Withheld(str(WITHHELD[standing]), reason=standing, challenge=challenge)
+
+
+def refuse_pitch(user, pitch, *, explain=True):
+    """Record the refused attempt (it changes no state, so no outbox event), then refuse.
+
+    With `explain`, the challenge's panel member who may not read it yet is told why
+    (`Withheld`); everyone else gets 'not found', exactly as for a pitch that does not exist.
+    """
+    standing = permissions.agency_pitch_standing(user, pitch.challenge) \
+        if explain and pitch.status in RECEIVED_STATUSES else None
+    challenge = pitch.challenge
+    db.session.rollback()
+    record_audit_only(user if getattr(user, "is_authenticated", False) else None, "pitch.access_refused", "pitches",
+                      pitch.id, challenge_id=pitch.challenge_id,
+                      after={"user_organisation_id": getattr(getattr(user, "membership", None), "organisation_id",
+                                                             None)})
+    db.session.commit()
+    if standing in WITHHELD:
+        raise withheld(standing, challenge)
+    raise _missing("pitch")
+
+
+def pitch(user, pitch_id, *, for_update=False):
+    """A pitch this person may read (its company; the agency after the seal, under the evaluation's rules)."""
+    found = _load_pitch(pitch_id, for_update)
+    if found is None:
+        raise _missing("pitch")
+    if not permissions.can(user, "pitch.read", found):
+        refuse_pitch(user, found)
+    return found
+
+
+def own_pitch(user, pitch_id, *, for_update=False):
+    """A pitch of this person's own company (its receipt, its pitch session); to anyone else 'not found'."""
+    found = _load_pitch(pitch_id, for_update)
+    if found is None:
+        raise _missing("pitch")
+    if not permissions.can(user, "pitch.write", found):
+        refuse_pitch(user, found, explain=False)
+    return found
+
+
+def agency_pitch(user, pitch_id):
+    """A pitch of a challenge whose pitches this agency reader may act on (to start a pilot from it)."""
+    found = db.session.get(Pitch, pitch_id)
+    if found is None or not permissions.can(user, "challenge.read_pitches", found.challenge):
+        raise _missing("pitch")
+    return found
+
+
+def attachment(user, pitch_id, attachment_id):
+    """An attachment of a pitch this person may read."""
+    found = pitch(user, pitch_id)
+    item = next((a for a in found.attachments if a.id == attachment_id), None)
+    if item is None:
+        raise _missing("attachment")
+    return item
+
+
+def received_pitches(user, challenge):
+    """(standing, the received pitches or None when this agency reader may not read them); 'not found' outside."""
+    if not permissions.can(user, "challenge.read_pitches", challenge):
+        raise _missing("challenge")
+    standing = permissions.agency_pitch_standing(user, challenge)
+    if standing != permissions.READS:
+        return standing, None
+    return standing, db.session.scalars(
+        select(Pitch).where(Pitch.challenge_id == challenge.id, Pitch.status.in_(RECEIVED_STATUSES))
+        .order_by(Pitch.submitted_at)
+    ).all()
+
+
+# --- evaluation, pilots, questions --------------------------------------------------------------------
+
+def assessment(user, assessment_id):
+    """A pitch under evaluation (its blind label) in an evaluation this person takes part in."""
+    found = db.session.get(PitchAssessment, assessment_id) if assessment_id is not None else None
+    if found is None or not permissions.can(user, "evaluation.take_part", db.session.get(Challenge,
+                                                                                         found.challenge_id)):
+        raise _missing("pitch")
+    return found
+
+
+def pilot(user, pilot_id):
+    """The pilot if this person may see it; otherwise 'not found', so ids cannot be probed."""
+    found = db.session.get(Pilot, pilot_id)
+    if found is None or not permissions.can(user, "pilot.view", found):
+        raise _missing("pilot")
+    return found
+
+
+def question_to_answer(user, question):
+    """The question (or its id) this person may answer; to anyone outside the challenge's agency it does not exist."""
+    found = question if isinstance(question, Question) else db.session.get(Question, question)
+    if found is None or not permissions.can(user, "question.answer", found.challenge):
+        raise _missing("question")
+    return found
