@@ -209,6 +209,7 @@ class SMTPSink:
     def __init__(self):
         self.messages = []
         self.refuse = False
+        self.delay = 0.0  # seconds each message takes to accept, as a distant server does
         self._hold = None
 
     def hold_next(self, entered, release, after=0):
@@ -235,6 +236,10 @@ class SMTPSink:
 
         if self.refuse:
             return "451 4.3.0 Try again later"
+        if self.delay:
+            import asyncio
+
+            await asyncio.sleep(self.delay)
         self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 
