@@ -65,6 +65,12 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Agora <no-reply@agora.example>")
     MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 30)
+    # An email that could not be sent is tried again after a pause that about doubles, from
+    # MAIL_RETRY_MIN_SECONDS up to MAIL_RETRY_MAX_SECONDS, until MAIL_GIVE_UP_AFTER seconds have passed since
+    # its first failure; then it is failed (re-queue it from /admin/emails or with `flask mail requeue`).
+    MAIL_RETRY_MIN_SECONDS = _int("MAIL_RETRY_MIN_SECONDS", 60)
+    MAIL_RETRY_MAX_SECONDS = _int("MAIL_RETRY_MAX_SECONDS", 3600)
+    MAIL_GIVE_UP_AFTER = _int("MAIL_GIVE_UP_AFTER", 3 * 24 * 3600)
 
     # People and places.
     BABEL_DEFAULT_LOCALE = "en"
