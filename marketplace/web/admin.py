@@ -49,7 +49,7 @@ def requeue_emails():
     """One failed email (delivery_id), or all of them (all=1), queued again."""
     every_failed = request.form.get("all") == "1"
     ids = None if every_failed else request.form.getlist("delivery_id", type=int)
-    moved = mail.requeue_for_admin(current_user, ids or [], every_failed=every_failed)
+    moved = mail.requeue_for_admin(current_user, ids, every_failed=every_failed)
     if moved:
         flash(ngettext("%(num)d email is queued again.", "%(num)d emails are queued again.", len(moved)), "success")
     else:

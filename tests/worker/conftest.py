@@ -70,7 +70,7 @@ class Worker:
     def __init__(self, database_url, broker_url, smtp_port, tmp_path, name="test", pool="solo", supervised=False):
         self.env = dict(os.environ, AGORA_ENV="testing", TEST_DATABASE_URL=database_url,
                         CELERY_BROKER_URL=broker_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp_port),
-                        OUTBOX_STUCK_AFTER_SECONDS="0", PYTHONUNBUFFERED="1")
+                        OUTBOX_STUCK_AFTER_SECONDS="0", MAIL_RETRY_MIN_SECONDS="1", PYTHONUNBUFFERED="1")
         self.name = name
         self.pool = pool  # "prefork" as in production (two processes), or "solo"
         self.supervised = supervised  # run under worker/supervise.py, as the Procfiles do

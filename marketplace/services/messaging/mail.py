@@ -216,12 +216,10 @@ class _Connection:
         return smtp
 
     @classmethod
-    def send(cls, config, message):
+    def send(cls, config, recipient, data):
         """Send on the kept connection; if the server closed it meanwhile, reconnect once and send again."""
         sender = parseaddr(config["MAIL_DEFAULT_SENDER"])[1]
-        recipient = message["To"]
         options = () if recipient.isascii() else ("SMTPUTF8",)  # an international address needs a server for it
-        data = message.as_bytes(policy=_SMTP_LINES)  # sendmail sends bytes as they are: CRLF, as SMTP wants
         try:
             cls.open(config).sendmail(sender, [recipient], data, mail_options=options)
         except smtplib.SMTPServerDisconnected:
@@ -377,10 +375,11 @@ def _attempt(connection, delivery):
     config = current_app.config
     try:
         message = message_for(delivery)
+        data = message.as_bytes(policy=_SMTP_LINES)  # sendmail sends bytes as they are: CRLF, as SMTP wants
     except Exception as exc:  # the stored email cannot be built (a damaged address…): it never will be
         return REFUSED_FOR_GOOD, _failed(connection, delivery, exc, REFUSED_FOR_GOOD, config)
     try:
-        _Connection.send(config, message)
+        _Connection.send(config, message["To"], data)
     except Exception as exc:  # any failure is recorded and retried later, or one broken email would stall the rest
         _Connection.close()  # after an error the SMTP conversation is in an unknown state
         kind = _kind_of_failure(exc)
