@@ -2,7 +2,8 @@
 
 Each test gets its own redis-server on a free port (so stopping it harms no
 other test) and a worker started with `celery -A worker.app worker --pool solo`
-on the test's PostgreSQL database. With CI=true a missing redis-server binary
+(or prefork, and under worker/supervise.py, as in production) on the test's
+PostgreSQL database. With CI=true a missing redis-server binary
 or database fails the run; nothing here is skipped.
 """
 import os

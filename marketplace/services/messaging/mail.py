@@ -462,8 +462,7 @@ def stuck_send_batches(max_batches=100, now=None):
     after that time asks for it — the one place retries are scheduled.
     """
     now = now or utcnow()
-    due = or_(and_(_columns.attempts == 0, _columns.next_attempt_at <= stuck_cutoff()),
-              and_(_columns.attempts > 0, _columns.next_attempt_at <= now))
+    due = and_(_columns.next_attempt_at <= now, or_(_columns.attempts > 0, _columns.next_attempt_at <= stuck_cutoff()))
     left_behind = select(_columns.id).where(due).limit(max_batches * BATCH_SIZE).subquery()
     return send_batches(db.session.scalar(select(func.count()).select_from(left_behind)) or 0)
 
