@@ -99,6 +99,21 @@ def test_an_unreachable_server_is_logged_once_a_minute_not_once_per_email(three_
     assert [d.attempts for d in _deliveries()] == [2, 2, 2]
 
 
+def test_the_processes_of_a_worker_share_the_outage_report(app, smtp_down, caplog):
+    """A worker's pool processes are forked after mail.py is imported: one reports, the others count."""
+    import os
+
+    caplog.set_level(logging.WARNING, logger="marketplace.services.messaging.mail")
+    child = os.fork()
+    if child == 0:  # another process of the same worker, a moment earlier
+        mail._Outage.failed(app.config, "ConnectionRefusedError", False)
+        os._exit(0)
+    os.waitpid(child, 0)
+    mail._Outage.failed(app.config, "ConnectionRefusedError", False)
+    assert not [r for r in caplog.records if "unreachable since" in r.getMessage()]
+    assert mail._Outage._shared[mail._Outage.FAILURES] == 1  # counted for the next report
+
+
 def test_an_email_is_failed_only_after_the_give_up_period(three_emails, smtp_down, app):
     app.config["MAIL_GIVE_UP_AFTER"] = 24 * 3600
     try:

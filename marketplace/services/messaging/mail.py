@@ -18,12 +18,13 @@ each delivery is tried once per backoff step however many runs there are.
 import hashlib
 import logging
 import math
+import multiprocessing
 import random
 import smtplib
 import ssl
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import compat32
@@ -321,33 +322,43 @@ def retry_delay(failing_for, config):
 
 
 class _Outage:
-    """While the SMTP server cannot be reached: one log line a minute (in this process), not one per email."""
+    """While the SMTP server cannot be reached: one log line a minute, not one per email.
 
-    since = None
-    reported_at = None
-    failures = given_up = 0
+    The state lives in shared memory made when this module is imported, before
+    celery forks its pool: every process of a worker reads and writes the same
+    values, so a worker logs one line a minute however many processes it has
+    (each worker machine its own line). No lock: a process killed in the middle
+    must not leave one held; at worst two processes log in the same minute.
+    """
+
+    _shared = multiprocessing.RawArray("d", 4)  # since, reported at (timestamps, 0: none), failures, given up
+    SINCE, REPORTED, FAILURES, GIVEN_UP = range(4)
 
     @classmethod
     def failed(cls, config, error, gave_up):
-        now = utcnow()
-        cls.since = cls.since or now
-        cls.failures += 1
-        cls.given_up += gave_up
-        if cls.reported_at is not None and now - cls.reported_at < OUTAGE_REPORT_EVERY:
+        state, now = cls._shared, utcnow().timestamp()
+        state[cls.SINCE] = state[cls.SINCE] or now
+        state[cls.FAILURES] += 1
+        state[cls.GIVEN_UP] += gave_up
+        if state[cls.REPORTED] and now - state[cls.REPORTED] < OUTAGE_REPORT_EVERY.total_seconds():
             return
+        state[cls.REPORTED] = now
+        failures, given_up = int(state[cls.FAILURES]), int(state[cls.GIVEN_UP])
+        state[cls.FAILURES] = state[cls.GIVEN_UP] = 0
+        since = datetime.fromtimestamp(state[cls.SINCE], timezone.utc).isoformat(timespec="seconds")
         log.warning("SMTP server %s:%s unreachable since %s: %s failed attempts since the last report (%s emails "
                     "given up); every email waits for its next attempt. Last error: %s",
-                    config["MAIL_SERVER"], config["MAIL_PORT"], cls.since.isoformat(timespec="seconds"),
-                    cls.failures, cls.given_up, error)
-        cls.reported_at, cls.failures, cls.given_up = now, 0, 0
+                    config["MAIL_SERVER"], config["MAIL_PORT"], since, failures, given_up, error)
 
     @classmethod
     def over(cls, config):
-        if cls.since is not None:
-            log.warning("SMTP server %s:%s reachable again after %s s unreachable", config["MAIL_SERVER"],
-                        config["MAIL_PORT"], round((utcnow() - cls.since).total_seconds()))
-        cls.since = cls.reported_at = None
-        cls.failures = cls.given_up = 0
+        state = cls._shared
+        since = state[cls.SINCE]
+        if not since:
+            return
+        state[cls.SINCE] = state[cls.REPORTED] = state[cls.FAILURES] = state[cls.GIVEN_UP] = 0
+        log.warning("SMTP server %s:%s reachable again after %s s unreachable", config["MAIL_SERVER"],
+                    config["MAIL_PORT"], round(utcnow().timestamp() - since))
 
 
 def _failed(connection, delivery, exc, kind, config):
