@@ -72,6 +72,12 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Agora <no-reply@agora.example>")
     MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 30)
+    # An email that could not be sent is tried again after a pause that about doubles, from
+    # MAIL_RETRY_MIN_SECONDS up to MAIL_RETRY_MAX_SECONDS, until MAIL_GIVE_UP_AFTER seconds have passed since
+    # its first failure; then it is failed (re-queue it from /admin/emails or with `flask mail requeue`).
+    MAIL_RETRY_MIN_SECONDS = _int("MAIL_RETRY_MIN_SECONDS", 60)
+    MAIL_RETRY_MAX_SECONDS = _int("MAIL_RETRY_MAX_SECONDS", 3600)
+    MAIL_GIVE_UP_AFTER = _int("MAIL_GIVE_UP_AFTER", 3 * 24 * 3600)
 
     # People and places.
     BABEL_DEFAULT_LOCALE = "en"
@@ -174,7 +180,11 @@ class Config:
         "worker_prefetch_multiplier": 1,
         "task_time_limit": 300,
         "task_soft_time_limit": 240,
+        # A worker or beat that loses the broker (or starts before it) reconnects, for as long as it takes:
+        # celery's default gives up after 100 attempts (about 50 minutes) and the process exits.
         "broker_connection_retry_on_startup": True,
+        "broker_connection_retry": True,
+        "broker_connection_max_retries": None,
         # Publishing must not hang a web request when the broker is down: the
         # outbox keeps the event and beat re-dispatches it.
         "task_publish_retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2,
@@ -185,10 +195,23 @@ class Config:
     }
 
 
-if Config.CELERY["broker_url"].startswith("redis"):
-    # Redis only: give up connecting quickly, and redeliver a task a dead worker held after an hour.
-    Config.CELERY["broker_transport_options"] = {"socket_connect_timeout": 2, "socket_timeout": 10,
-                                                 "visibility_timeout": 3600}
+def _redis_broker_settings(url):
+    """Redis only: the transport that survives Redis restarts, quick connects, checked idle connections."""
+    if not url.startswith(("redis://", "rediss://")):
+        return {}
+    return {
+        # Kombu's Redis transport with the fix for the crash after a Redis restart (worker/redis_transport.py).
+        "broker_transport": "worker.redis_transport:Transport",
+        # Give up a connect quickly (publishing from a web request must not hang); a read that gets no answer
+        # for 10 s is a lost connection; an idle connection is pinged before use; redeliver a task a dead
+        # worker held after an hour.
+        "broker_transport_options": {"socket_connect_timeout": 2, "socket_timeout": 10, "socket_keepalive": True,
+                                     "retry_on_timeout": True, "health_check_interval": 25,
+                                     "visibility_timeout": 3600},
+    }
+
+
+Config.CELERY.update(_redis_broker_settings(Config.CELERY["broker_url"]))
 
 
 # What development and the tests show for the operator when the environment names none.
@@ -230,7 +253,9 @@ class TestingConfig(Config):
     ARGON2_MEMORY_COST = 1024
     ARGON2_PARALLELISM = 1
     # The worker tests start a real worker and name its broker; everything else never publishes.
-    CELERY = dict(Config.CELERY, broker_url=os.environ.get("CELERY_BROKER_URL", "memory://"), task_always_eager=False)
+    CELERY = dict({k: v for k, v in Config.CELERY.items() if k not in ("broker_transport", "broker_transport_options")},
+                  broker_url=os.environ.get("CELERY_BROKER_URL", "memory://"), task_always_eager=False,
+                  **_redis_broker_settings(os.environ.get("CELERY_BROKER_URL", "memory://")))
 
 
 class ProductionConfig(Config):

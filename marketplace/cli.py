@@ -1,4 +1,4 @@
-"""flask commands: seed-demo and process-outbox."""
+"""flask commands: seed-demo, process-outbox, verify-audit and mail (requeue, status)."""
 import click
 
 
@@ -65,3 +65,35 @@ def register(app):
             "count": f"The audit trail has {verdict.checked} rows up to {at}: rows were removed or added.",
         }[verdict.problem], err=True)
         raise SystemExit(1)
+
+    @app.cli.group("mail")
+    def mail_group():
+        """The email queue: what waits, and sending failed emails again."""
+
+    @mail_group.command("requeue")
+    @click.option("--failed", "every_failed", is_flag=True, help="Every failed email.")
+    @click.argument("ids", nargs=-1, type=int)
+    def mail_requeue_command(every_failed, ids):
+        """Queue failed emails again (these delivery ids, or --failed for all): sent at once, then retried as new."""
+        from .extensions import db
+        from .services.messaging import mail
+
+        if bool(ids) == every_failed:
+            raise click.UsageError("Give the ids of failed emails, or --failed for all of them (not both).")
+        moved = mail.requeue(ids or None, every_failed=every_failed)
+        db.session.commit()  # the worker is asked to send them right after
+        click.echo(f"{len(moved)} failed emails queued again" + (f": {', '.join(map(str, moved))}" if moved else "."))
+        left = sorted(set(ids) - set(moved))
+        if left:
+            click.echo(f"Not failed (already sent or queued) or not found, left alone: {', '.join(map(str, left))}",
+                       err=True)
+            raise SystemExit(1)
+
+    @mail_group.command("status")
+    def mail_status_command():
+        """How many emails are due, waiting for a retry and failed, and how long the oldest due one has waited."""
+        from .services.messaging import mail
+
+        state = mail.queue_state()
+        click.echo(f"due: {state['due']} (oldest queued {round(state['oldest_due_seconds'])} s ago), "
+                   f"waiting for a retry: {state['retrying']}, failed: {state['failed']}")

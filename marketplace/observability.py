@@ -11,7 +11,8 @@ import time
 import uuid
 from contextvars import ContextVar
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
+from prometheus_client import Gauge, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client.core import GaugeMetricFamily
 
 request_id_var = ContextVar("request_id", default=None)
 
@@ -21,11 +22,17 @@ HTTP_REQUESTS = Counter("agora_http_requests_total", "HTTP requests", ["method",
 HTTP_LATENCY = Histogram("agora_http_request_seconds", "HTTP request duration", ["endpoint"], registry=REGISTRY,
                          buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
 TASK_RUNS = Counter("agora_task_runs_total", "Celery task runs", ["task", "state"], registry=REGISTRY)
-OUTBOX_BACKLOG = Gauge("agora_outbox_backlog", "Outbox events not processed yet", registry=REGISTRY,
-                       multiprocess_mode="liveall")
 RATE_LIMITS_SHARED = Gauge("agora_rate_limits_shared", "1 when rate limits are counted in the shared storage "
                            "(Redis), 0 when each process counts alone (no REDIS_URL, or Redis unreachable)",
                            registry=REGISTRY, multiprocess_mode="livemostrecent")
+# Read from the database at each scrape (metrics_text), so every process reports the same, current value.
+DATABASE_GAUGES = {
+    "agora_outbox_backlog": "Outbox events not processed yet",
+    "agora_email_due": "Emails due to be sent now (queued, or waiting for a retry whose time has come)",
+    "agora_email_oldest_due_seconds": "Seconds since the oldest due email was queued (0 when none is due)",
+    "agora_email_retrying": "Emails that failed and wait for their next attempt",
+    "agora_email_failed": "Emails given up (re-queue them from /admin/emails or with flask mail requeue)",
+}
 
 
 def new_request_id(incoming=None):
@@ -57,14 +64,30 @@ def configure_logging(level="INFO"):
     root.setLevel(level)
 
 
-def metrics_text(backlog):
-    """The Prometheus exposition; across gunicorn workers when PROMETHEUS_MULTIPROC_DIR is set."""
-    OUTBOX_BACKLOG.set(backlog)
+class _Values:
+    """A collector of gauges whose values were just read (DATABASE_GAUGES)."""
+
+    def __init__(self, values):
+        self.values = values
+
+    def collect(self):
+        for name, value in self.values.items():
+            family = GaugeMetricFamily(name, DATABASE_GAUGES[name])
+            family.add_metric([], value)
+            yield family
+
+
+def metrics_text(database_values):
+    """The Prometheus exposition: this process's counters (across gunicorn workers when PROMETHEUS_MULTIPROC_DIR
+    is set) and the gauges read from the database for this scrape."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-        return generate_latest(registry)
-    return generate_latest(REGISTRY)
+    else:
+        registry = REGISTRY
+    now = CollectorRegistry()
+    now.register(_Values(database_values))
+    return generate_latest(registry) + generate_latest(now)
 
 
 class RequestTimer:

@@ -209,6 +209,8 @@ class SMTPSink:
     def __init__(self):
         self.messages = []
         self.refuse = False
+        self.delay = 0.0  # seconds each message takes to accept, as a distant server does
+        self.refuse_recipients = set()  # addresses answered 550 (no such mailbox)
         self._hold = None
 
     def hold_next(self, entered, release, after=0):
@@ -226,6 +228,8 @@ class SMTPSink:
             while not release.is_set():
                 await asyncio.sleep(0.05)
             return "421 4.3.0 Closing connection"
+        if address in self.refuse_recipients:
+            return "550 5.1.1 No such mailbox"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -235,6 +239,10 @@ class SMTPSink:
 
         if self.refuse:
             return "451 4.3.0 Try again later"
+        if self.delay:
+            import asyncio
+
+            await asyncio.sleep(self.delay)
         self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 

@@ -17,16 +17,14 @@ def process_event(self, event_id):
 
 @shared_task(name="mail.send_due")
 def send_due_emails():
-    """A batch of due emails over the kept connection; a failure schedules the run that retries it."""
-    report = mail.send_due()
-    if report.retry_in is not None:
-        send_due_emails.apply_async(countdown=report.retry_in)  # the failed email's backoff, with jitter
-    return report.sent
+    """A batch of due emails over the kept connection. A failed one waits for its own next attempt, which beat's
+    sweep asks for when it is due: no run schedules another, so an outage cannot multiply them."""
+    return mail.send_due().sent
 
 
 @shared_task(name="outbox.redispatch_stuck")
 def redispatch_stuck():
-    """Beat, every minute: queue again what a broker outage or a dead worker left behind."""
+    """Beat, every minute: queue again what a broker outage or a dead worker left behind, and the due retries."""
     for event_id in outbox.stuck_event_ids():
         process_event.delay(event_id)
     for _ in range(mail.stuck_send_batches()):

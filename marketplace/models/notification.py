@@ -28,7 +28,8 @@ class Notification(db.Model):
 
 
 class EmailDelivery(db.Model):
-    """One email to one address: queued, then sent or failed (and tried again) — the worker's to-do list.
+    """One email to one address: queued (and tried again after each failure), then sent, or failed once given
+    up — the worker's to-do list.
 
     `next_attempt_at` says when to try: the time it was queued, after a failure
     the time its backoff ends; null once sent or given up. The partial index on
@@ -57,3 +58,6 @@ class EmailDelivery(db.Model):
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     sent_at = mapped_column(UTCDateTime, nullable=True)
     next_attempt_at = mapped_column(UTCDateTime, nullable=True)
+    # When the current run of failed attempts began (null while none failed, and again once sent or re-queued):
+    # the delivery is retried until MAIL_GIVE_UP_AFTER has passed since then, and then it is failed.
+    failing_since = mapped_column(UTCDateTime, nullable=True)

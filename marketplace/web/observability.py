@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db, limiter
 from ..models import OutboxEvent
+from ..services.messaging import mail
 from ..observability import (HTTP_LATENCY, HTTP_REQUESTS, RATE_LIMITS_SHARED, RequestTimer, metrics_text,
                              new_request_id, request_id_var)
 from ..services.health import rate_limit_state
@@ -50,7 +51,11 @@ def metrics():
         return Response("Forbidden\n", 403, mimetype="text/plain")
     backlog = db.session.scalar(select(func.count(OutboxEvent.id)).where(OutboxEvent.processed_at.is_(None)))
     RATE_LIMITS_SHARED.set(1 if rate_limit_state(limiter) == "ok" else 0)
-    return Response(metrics_text(backlog), mimetype="text/plain; version=0.0.4")
+    emails = mail.queue_state()
+    values = {"agora_outbox_backlog": backlog, "agora_email_due": emails["due"],
+              "agora_email_oldest_due_seconds": emails["oldest_due_seconds"],
+              "agora_email_retrying": emails["retrying"], "agora_email_failed": emails["failed"]}
+    return Response(metrics_text(values), mimetype="text/plain; version=0.0.4")
 
 
 def register(app):

@@ -1,7 +1,7 @@
 """The audit_anchors table (append-only), and the anchor of the rows written before digests were keyed.
 
 Revision ID: 0009_audit_anchors
-Revises: 0007_token_expiry_and_totp
+Revises: 0008_email_retry_window
 """
 from datetime import datetime, timezone
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_audit_anchors"
-down_revision = "0007_token_expiry_and_totp"
+down_revision = "0008_email_retry_window"
 branch_labels = None
 depends_on = None
 

@@ -54,7 +54,7 @@ GET = {
     "account.organisation": signed_in(403, c_owner=200, stranger=200, a_owner=200, admin=302),
     "account.two_factor": signed_in(200), "auth.two_factor": expect(302),
     "companies.edit": only(COMPANY + ("stranger",)),
-    "admin.organisations": only(("admin",)),
+    "admin.organisations": only(("admin",)), "admin.emails": only(("admin",)),
     "evaluation.audit_trail": only(("a_owner", "admin")), "evaluation.audit_csv": only(("a_owner", "admin")),
     "challenges.new": only(("a_owner", "a_pub"), others=403),
     "challenges.cancel": only(("a_owner", "a_pub"), others=403),
@@ -122,6 +122,7 @@ WRITES = {
     "companies.unfollow": only(COMPANY + ("stranger",), status=302, others=403),
     "notifications.mark_read": signed_in(404), "notifications.mark_all_read": signed_in(302),
     "admin.verify": only(("admin",), status=302), "admin.suspend": only(("admin",), status=302),
+    "admin.requeue_emails": only(("admin",), status=302),
     # Only the pilot's movers get as far as the form (422 for an empty one); its other readers are refused.
     "pilots.move": signed_in(403, stranger=404, a_owner=422, a_po=422), "pilots.upload": signed_in(422, stranger=404),
     "pilots.judge_measure": signed_in(403, stranger=404, a_owner=422, a_po=422),

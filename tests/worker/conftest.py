@@ -2,7 +2,8 @@
 
 Each test gets its own redis-server on a free port (so stopping it harms no
 other test) and a worker started with `celery -A worker.app worker --pool solo`
-on the test's PostgreSQL database. With CI=true a missing redis-server binary
+(or prefork, and under worker/supervise.py, as in production) on the test's
+PostgreSQL database. With CI=true a missing redis-server binary
 or database fails the run; nothing here is skipped.
 """
 import os
@@ -67,20 +68,25 @@ class PrivateRedis:
 class Worker:
     """`celery -A worker.app worker` in its own process, on the test's database and broker."""
 
-    def __init__(self, database_url, broker_url, smtp_port, tmp_path, name="test"):
+    def __init__(self, database_url, broker_url, smtp_port, tmp_path, name="test", pool="solo", supervised=False):
         self.env = dict(os.environ, AGORA_ENV="testing", TEST_DATABASE_URL=database_url,
                         CELERY_BROKER_URL=broker_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp_port),
-                        OUTBOX_STUCK_AFTER_SECONDS="0", PYTHONUNBUFFERED="1")
+                        OUTBOX_STUCK_AFTER_SECONDS="0", MAIL_RETRY_MIN_SECONDS="1", PYTHONUNBUFFERED="1")
         self.name = name
+        self.pool = pool  # "prefork" as in production (two processes), or "solo"
+        self.supervised = supervised  # run under worker/supervise.py, as the Procfiles do
         self.log_path = tmp_path / f"{name}.log"
         self.process = None
 
     def start(self):
         self.log = open(self.log_path, "ab")
+        command = [sys.executable, "-m", "celery", "-A", "worker.app", "worker", "--pool", self.pool,
+                   "--concurrency", "2", "--loglevel", "INFO", "--without-heartbeat", "--without-gossip",
+                   "--without-mingle", "-n", f"{self.name}-{os.getpid()}@%h"]
+        if self.supervised:
+            command = [sys.executable, "-m", "worker.supervise", "--min-delay", "0.2", "--"] + command
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "worker.app", "worker", "--pool", "solo", "--loglevel", "INFO",
-             "--without-heartbeat", "--without-gossip", "--without-mingle", "-n", f"{self.name}-{os.getpid()}@%h"],
-            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+            command, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if b" ready." in self.log_path.read_bytes():

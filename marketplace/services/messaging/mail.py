@@ -7,17 +7,24 @@ worker is asked for one `send_due` run per BATCH_SIZE new emails, and beat's
 sweep asks again for any left behind (broker down, worker killed).
 
 `send_due` sends due emails over the one kept SMTP connection, each claimed,
-sent and recorded in its own short transaction: queued → sent, or failed with
-the last error and a next attempt after an exponential backoff with jitter.
+sent and recorded in its own short transaction: queued → sent. A delivery that
+fails stays queued with its last error and its own next attempt, after a pause
+that about doubles up to MAIL_RETRY_MAX_SECONDS; MAIL_GIVE_UP_AFTER after its
+first failure (or at once when the server refuses it for good, 5xx) it is
+failed, for a person to re-queue (`requeue`). Nothing else schedules retries:
+beat's sweep asks for a run when deliveries are due, so during an SMTP outage
+each delivery is tried once per backoff step however many runs there are.
 """
 import hashlib
 import logging
 import math
+import multiprocessing
+import random
 import smtplib
 import ssl
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import compat32
@@ -26,7 +33,7 @@ from email.utils import formataddr, format_datetime, parseaddr
 from flask import current_app
 from flask_babel import force_locale
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from marketplace.extensions import db
 from marketplace.models import EmailDelivery, User
@@ -34,12 +41,12 @@ from marketplace.models.notification import DELIVERY_FAILED, DELIVERY_QUEUED, DE
 from marketplace.services.bulk import insert_new
 from marketplace.services.clock import utcnow
 from marketplace.services.messaging import links
-from marketplace.services.messaging.outbox import backoff_seconds, stuck_cutoff
+from marketplace.services.messaging.outbox import stuck_cutoff
 
 log = logging.getLogger(__name__)
 UNSUBSCRIBE_SALT = "agora.unsubscribe"
 BATCH_SIZE = 100  # emails one worker task sends over the kept connection
-MAX_ATTEMPTS = 10  # then a delivery stays failed, with its last error, for a person to look at
+OUTAGE_REPORT_EVERY = timedelta(minutes=1)  # while the SMTP server cannot be reached, one log line this often
 # SQLite has no row locks: a claimed delivery's due time moves this far ahead, past any task's time limit.
 SQLITE_LEASE = timedelta(minutes=10)
 # session.info key: how many emails the current transaction queued (worker/outbox_dispatch.py reads it).
@@ -207,12 +214,10 @@ class _Connection:
         return smtp
 
     @classmethod
-    def send(cls, config, message):
+    def send(cls, config, recipient, data):
         """Send on the kept connection; if the server closed it meanwhile, reconnect once and send again."""
         sender = parseaddr(config["MAIL_DEFAULT_SENDER"])[1]
-        recipient = message["To"]
         options = () if recipient.isascii() else ("SMTPUTF8",)  # an international address needs a server for it
-        data = message.as_bytes(policy=_SMTP_LINES)  # sendmail sends bytes as they are: CRLF, as SMTP wants
         try:
             cls.open(config).sendmail(sender, [recipient], data, mail_options=options)
         except smtplib.SMTPServerDisconnected:
@@ -234,15 +239,16 @@ class SendReport:
     """What one `send_due` run did."""
 
     sent: int = 0
-    failed: int = 0
-    retry_in: float | None = None  # seconds until the failed delivery's next attempt, if it gets one
+    failed: int = 0  # attempts that failed (the delivery waits for its next attempt, or was given up)
+    given_up: int = 0
+    server_unreachable: bool = False  # the run stopped: the SMTP server could not be used
 
 
 # The statements of the sending loop, built once: plain Core, no ORM objects and no statement building per email.
 _deliveries = EmailDelivery.__table__
 _columns = _deliveries.c
 _CLAIMED = [_columns[name] for name in ("id", "dedupe_key", "user_id", "to_address", "subject", "body_text",
-                                        "body_html", "calendar", "created_at", "attempts")]
+                                        "body_html", "calendar", "created_at", "attempts", "failing_since")]
 _STILL_DUE = and_(_columns.id == bindparam("delivery_id"), _columns.next_attempt_at <= bindparam("now"))
 _DUE_IDS = select(_columns.id).where(_columns.next_attempt_at <= bindparam("now")) \
     .order_by(_columns.next_attempt_at).limit(bindparam("limit"))
@@ -250,7 +256,8 @@ _LOCK = select(*_CLAIMED).where(_STILL_DUE).with_for_update(skip_locked=True)
 _LEASE = update(_deliveries).where(_STILL_DUE).values(next_attempt_at=bindparam("lease_until")).returning(*_CLAIMED)
 _RECORD = update(_deliveries).where(_columns.id == bindparam("delivery_id")).values(
     attempts=_columns.attempts + 1, status=bindparam("status"), sent_at=bindparam("sent_at"),
-    last_error=bindparam("last_error"), next_attempt_at=bindparam("retry_at"))
+    last_error=bindparam("last_error"), next_attempt_at=bindparam("retry_at"),
+    failing_since=bindparam("failing_since"))
 
 
 def _due_ids(connection, now, limit):
@@ -275,27 +282,119 @@ def _claim(connection, delivery_id, now):
     return row
 
 
-def _record(connection, delivery_id, status, *, sent_at=None, last_error=None, retry_at=None):
+def _record(connection, delivery_id, status, *, sent_at=None, last_error=None, retry_at=None, failing_since=None):
     connection.execute(_RECORD, {"delivery_id": delivery_id, "status": status, "sent_at": sent_at,
-                                 "last_error": last_error, "retry_at": retry_at})
+                                 "last_error": last_error, "retry_at": retry_at, "failing_since": failing_since})
     connection.commit()
 
 
+# What a failed attempt says about the server and the email.
+UNREACHABLE = "unreachable"  # the server cannot be used now (refused, timed out, TLS, login, 421): stop the run
+REFUSED_FOR_GOOD = "refused"  # this email will never be taken as it is (a 5xx answer, or it cannot be built)
+NOT_NOW = "not now"  # this email, this time (a 4xx answer): try it again later, go on with the others
+
+
+def _kind_of_failure(exc):
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return REFUSED_FOR_GOOD if codes and all(code >= 500 for code in codes) else NOT_NOW
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return NOT_NOW  # an international address this server cannot take; another server might
+    if isinstance(exc, smtplib.SMTPResponseException) and not isinstance(
+            exc, (smtplib.SMTPAuthenticationError, smtplib.SMTPHeloError, smtplib.SMTPConnectError,
+                  smtplib.SMTPSenderRefused)):
+        if exc.smtp_code == 421:  # "service not available, closing the channel"
+            return UNREACHABLE
+        return REFUSED_FOR_GOOD if exc.smtp_code >= 500 else NOT_NOW
+    if isinstance(exc, OSError):  # smtplib's own errors are OSErrors too: disconnected, login or sender refused
+        return UNREACHABLE
+    return NOT_NOW
+
+
+def retry_delay(failing_for, config):
+    """The pause before the next attempt of a delivery failing for `failing_for`: as long again (so the pauses
+    about double), at least MAIL_RETRY_MIN_SECONDS, at most MAIL_RETRY_MAX_SECONDS, less up to a fifth (jitter)."""
+    seconds = min(config["MAIL_RETRY_MAX_SECONDS"], max(config["MAIL_RETRY_MIN_SECONDS"], failing_for.total_seconds()))
+    return timedelta(seconds=seconds * random.uniform(0.8, 1.0))
+
+
+class _Outage:
+    """While the SMTP server cannot be reached: one log line a minute, not one per email.
+
+    The state lives in shared memory made when this module is imported, before
+    celery forks its pool: every process of a worker reads and writes the same
+    values, so a worker logs one line a minute however many processes it has
+    (each worker machine its own line). No lock: a process killed in the middle
+    must not leave one held; at worst two processes log in the same minute.
+    """
+
+    _shared = multiprocessing.RawArray("d", 4)  # since, reported at (timestamps, 0: none), failures, given up
+    SINCE, REPORTED, FAILURES, GIVEN_UP = range(4)
+
+    @classmethod
+    def failed(cls, config, error, gave_up):
+        state, now = cls._shared, utcnow().timestamp()
+        state[cls.SINCE] = state[cls.SINCE] or now
+        state[cls.FAILURES] += 1
+        state[cls.GIVEN_UP] += gave_up
+        if state[cls.REPORTED] and now - state[cls.REPORTED] < OUTAGE_REPORT_EVERY.total_seconds():
+            return
+        state[cls.REPORTED] = now
+        failures, given_up = int(state[cls.FAILURES]), int(state[cls.GIVEN_UP])
+        state[cls.FAILURES] = state[cls.GIVEN_UP] = 0
+        since = datetime.fromtimestamp(state[cls.SINCE], timezone.utc).isoformat(timespec="seconds")
+        log.warning("SMTP server %s:%s unreachable since %s: %s failed attempts since the last report (%s emails "
+                    "given up); every email waits for its next attempt. Last error: %s",
+                    config["MAIL_SERVER"], config["MAIL_PORT"], since, failures, given_up, error)
+
+    @classmethod
+    def over(cls, config):
+        state = cls._shared
+        since = state[cls.SINCE]
+        if not since:
+            return
+        state[cls.SINCE] = state[cls.REPORTED] = state[cls.FAILURES] = state[cls.GIVEN_UP] = 0
+        log.warning("SMTP server %s:%s reachable again after %s s unreachable", config["MAIL_SERVER"],
+                    config["MAIL_PORT"], round(utcnow().timestamp() - since))
+
+
+def _failed(connection, delivery, exc, kind, config):
+    """Record a failed attempt: the next one after the delivery's own backoff, or failed for good."""
+    now = utcnow()
+    error = f"{exc.__class__.__name__}: {exc}"[:2000]
+    failing_since = delivery.failing_since or now
+    give_up = kind == REFUSED_FOR_GOOD or now - failing_since >= timedelta(seconds=config["MAIL_GIVE_UP_AFTER"])
+    retry_at = None if give_up else now + retry_delay(now - failing_since, config)
+    _record(connection, delivery.id, DELIVERY_FAILED if give_up else DELIVERY_QUEUED, last_error=error,
+            retry_at=retry_at, failing_since=failing_since)
+    if kind == UNREACHABLE:
+        _Outage.failed(config, error, give_up)
+    elif give_up:
+        log.error("email %s to %s given up after %s attempts: %s", delivery.id, delivery.to_address,
+                  delivery.attempts + 1, error)
+    else:
+        log.warning("email %s to %s not sent (attempt %s), next attempt at %s: %s", delivery.id,
+                    delivery.to_address, delivery.attempts + 1, retry_at.isoformat(timespec="seconds"), error)
+    return give_up
+
+
 def _attempt(connection, delivery):
-    """Send one claimed delivery and record the outcome: (sent?, seconds until the retry of a failed one)."""
+    """Send one claimed delivery and record the outcome: None when sent, else the kind of failure."""
+    config = current_app.config
     try:
-        _Connection.send(current_app.config, message_for(delivery))
+        message = message_for(delivery)
+        data = message.as_bytes(policy=_SMTP_LINES)  # sendmail sends bytes as they are: CRLF, as SMTP wants
+    except Exception as exc:  # the stored email cannot be built (a damaged address…): it never will be
+        return REFUSED_FOR_GOOD, _failed(connection, delivery, exc, REFUSED_FOR_GOOD, config)
+    try:
+        _Connection.send(config, message["To"], data)
     except Exception as exc:  # any failure is recorded and retried later, or one broken email would stall the rest
         _Connection.close()  # after an error the SMTP conversation is in an unknown state
-        error = f"{exc.__class__.__name__}: {exc}"[:2000]
-        retry_in = backoff_seconds(delivery.attempts) if delivery.attempts + 1 < MAX_ATTEMPTS else None
-        _record(connection, delivery.id, DELIVERY_FAILED, last_error=error,
-                retry_at=utcnow() + timedelta(seconds=retry_in) if retry_in is not None else None)
-        log.warning("email %s to %s failed (attempt %s): %s", delivery.id, delivery.to_address,
-                    delivery.attempts + 1, error)
-        return False, retry_in
+        kind = _kind_of_failure(exc)
+        return kind, _failed(connection, delivery, exc, kind, config)
     _record(connection, delivery.id, DELIVERY_SENT, sent_at=utcnow())
-    return True, None
+    _Outage.over(config)
+    return None, False
 
 
 @contextmanager
@@ -325,43 +424,116 @@ def _sending_connection():
 
 
 def send_due(limit=BATCH_SIZE, now=None):
-    """Send up to `limit` due emails over the kept connection, each claimed, sent and recorded on its own.
+    """Try up to `limit` due emails over the kept connection, each claimed, sent and recorded on its own.
 
     A crash resends at most the one email in flight, with the same Message-ID;
     a delivery already sent is never due again, so a run repeated sends nothing
-    twice. The run stops at the first failure: a server that refuses one
-    message likely refuses the next, and the failed one is retried after its
-    backoff (`retry_in`).
+    twice. An email the server refuses waits for its own next attempt and the
+    run goes on with the next one; when the server cannot be reached at all the
+    run stops (the others stay due: the next run tries the next one).
     """
     report = SendReport()
     with _sending_connection() as connection:
-        while report.sent < limit:
+        while report.sent + report.failed < limit:
             claimed = 0
+            wanted = limit - report.sent - report.failed
             # More candidates than still wanted: the first due ones are often the emails other workers are
             # sending right now (one each), and stepping past those must not end this run early.
-            for delivery_id in _due_ids(connection, now or utcnow(), limit - report.sent + BATCH_SIZE):
+            for delivery_id in _due_ids(connection, now or utcnow(), wanted + BATCH_SIZE):
                 delivery = _claim(connection, delivery_id, now or utcnow())
                 if delivery is None:
                     continue  # another worker's
                 claimed += 1
-                sent, report.retry_in = _attempt(connection, delivery)
-                if not sent:
+                failure, gave_up = _attempt(connection, delivery)
+                if failure is None:
+                    report.sent += 1
+                else:
                     report.failed += 1
-                    return report
-                report.sent += 1
-                if report.sent == limit:
+                    report.given_up += gave_up
+                    if failure == UNREACHABLE:
+                        report.server_unreachable = True
+                        return report
+                if report.sent + report.failed == limit:
                     return report
             if not claimed:
                 break  # nothing due, or all of it in other workers' hands
     return report
 
 
-def stuck_send_batches(max_batches=100):
-    """How many `send_due` runs the emails left behind need: due for longer than the outbox's stuck time.
+def stuck_send_batches(max_batches=100, now=None):
+    """How many `send_due` runs beat's sweep asks for: the emails left behind and the retries that are due.
 
-    A broker outage, a killed worker or a lost retry leaves deliveries due with
-    nobody asked to send them; beat's sweep asks again.
+    A broker outage or a killed worker leaves new deliveries due with nobody
+    asked to send them (those due for longer than the outbox's stuck time, so a
+    run queued by the commit that made them is not doubled). A failed attempt
+    asks for nothing: its retry is due at its `next_attempt_at`, and the sweep
+    after that time asks for it — the one place retries are scheduled.
     """
-    left_behind = select(EmailDelivery.id).where(EmailDelivery.next_attempt_at <= stuck_cutoff()) \
-        .limit(max_batches * BATCH_SIZE).subquery()
+    now = now or utcnow()
+    due = and_(_columns.next_attempt_at <= now, or_(_columns.attempts > 0, _columns.next_attempt_at <= stuck_cutoff()))
+    left_behind = select(_columns.id).where(due).limit(max_batches * BATCH_SIZE).subquery()
     return send_batches(db.session.scalar(select(func.count()).select_from(left_behind)) or 0)
+
+
+def queue_state(now=None):
+    """The email queue as the metrics show it, read from the database (the same in every process): emails due,
+    how long (seconds) the oldest of them has waited since it was queued, emails waiting for a retry, and
+    emails given up."""
+    now = now or utcnow()
+    due = select(func.count(), func.min(_columns.created_at)).where(
+        _columns.status == DELIVERY_QUEUED, _columns.next_attempt_at <= now)
+    due_count, oldest = db.session.execute(due).one()
+    retrying = db.session.scalar(select(func.count()).where(
+        _columns.status == DELIVERY_QUEUED, _columns.next_attempt_at > now, _columns.failing_since.is_not(None)))
+    failed = db.session.scalar(select(func.count()).where(_columns.status == DELIVERY_FAILED))
+    if oldest is not None and oldest.tzinfo is None:  # SQLite hands back naive UTC from a bare aggregate
+        oldest = oldest.replace(tzinfo=timezone.utc)
+    return {"due": due_count, "oldest_due_seconds": max(0.0, (now - oldest).total_seconds()) if oldest else 0.0,
+            "retrying": retrying, "failed": failed}
+
+
+def requeue(ids=None, *, every_failed=False):
+    """Queue failed deliveries again, due now with a fresh retry window: these ids, or every failed one.
+
+    Only failed deliveries move (a sent email is never sent again; a queued one
+    is already waiting). Returns the ids re-queued. The caller commits; the
+    worker is asked to send them right after.
+    """
+    if ids is None and not every_failed:
+        return []
+    statement = update(EmailDelivery).where(EmailDelivery.status == DELIVERY_FAILED)
+    if ids is not None:
+        statement = statement.where(EmailDelivery.id.in_(list(ids)))
+    moved = db.session.execute(statement.values(status=DELIVERY_QUEUED, next_attempt_at=utcnow(), failing_since=None)
+                               .returning(EmailDelivery.id)).scalars().all()
+    if moved:
+        db.session.info[QUEUED_IN_TRANSACTION] = db.session.info.get(QUEUED_IN_TRANSACTION, 0) + len(moved)
+    return sorted(moved)
+
+
+def failed_deliveries(limit=200):
+    """The failed deliveries, the latest first, and how many there are in all."""
+    total = db.session.scalar(select(func.count()).where(_columns.status == DELIVERY_FAILED))
+    rows = db.session.scalars(select(EmailDelivery).where(EmailDelivery.status == DELIVERY_FAILED)
+                              .order_by(EmailDelivery.id.desc()).limit(limit)).all()
+    return rows, total
+
+
+def failed_for_admin(admin, limit=200):
+    """The failed deliveries for the admin page (admins only), with the queue's state."""
+    from marketplace.services import permissions
+
+    permissions.require(admin, "admin.view")
+    deliveries, total = failed_deliveries(limit)
+    return deliveries, total, queue_state()
+
+
+def requeue_for_admin(admin, ids=None, *, every_failed=False):
+    """An admin queues failed deliveries again (admins only); committed, the worker is asked at once."""
+    from marketplace.services import permissions
+
+    permissions.require(admin, "admin.view")
+    moved = requeue(ids, every_failed=every_failed)
+    db.session.commit()
+    log.info("admin %s queued %s failed emails again", admin.id, len(moved))
+    return moved
