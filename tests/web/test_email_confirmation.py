@@ -136,6 +136,12 @@ def test_people_who_came_by_invitation_have_a_confirmed_address(f):
     assert user.email_confirmed_at is not None
 
 
+def test_a_password_reset_by_emailed_link_confirms_the_address_too(f):
+    user = _unconfirmed(f, f.Company())
+    accounts.reset_password(accounts.password_reset_token(user), "a brand new passphrase")
+    assert db.session.get(User, user.id).email_confirmed_at is not None
+
+
 def _without_tokens(html):
     return re.sub(r'name="csrf_token" value="[^"]*"|<meta name="csrf-token" content="[^"]*"', "", html)
 

@@ -241,6 +241,8 @@ def reset_password(token, password):
     user = user_for_reset_token(token)
     _check_password(password, user)
     _set_password(user, password, "password_reset")
+    if user.email_confirmed_at is None:  # the emailed link reached the address: that confirms it too
+        user.email_confirmed_at = utcnow()
     record_change(user, "user.password_reset", user)
     db.session.commit()
     return user
