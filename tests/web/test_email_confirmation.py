@@ -120,6 +120,7 @@ def test_until_confirmed_nothing_is_sent_on_the_persons_behalf(client, login, f)
     refused = client.post(f"/challenges/{challenge.slug}/follow")
     assert refused.status_code == 403 and "Confirm your email address" in refused.text
     assert "Send it again" in refused.text and "/auth/confirm/resend" in refused.text
+    assert f'value="/challenges/{challenge.slug}/follow"' not in refused.text  # back to a page, not a POST route
     page = client.get(f"/challenges/{challenge.slug}").text
     assert "You can ask a question once your email address is confirmed." in page
     assert "You can follow this challenge once your email address is confirmed." in page
