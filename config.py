@@ -85,6 +85,12 @@ class Config:
     DEFAULT_TIMEZONE = os.environ.get("DEFAULT_TIMEZONE", "Europe/Brussels")
     PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 3600)
     INVITATION_MAX_AGE = _int("INVITATION_MAX_AGE", 14 * 24 * 3600)
+    # The link that confirms a new account's email address works this long (seconds), and can be sent again
+    # this often.
+    EMAIL_CONFIRMATION_MAX_AGE = _int("EMAIL_CONFIRMATION_MAX_AGE", 3 * 24 * 3600)
+    CONFIRMATION_RESEND_LIMIT = os.environ.get("CONFIRMATION_RESEND_LIMIT", "3 per hour")
+    # How long the Agora team usually takes to verify a new organisation, in working days (said where people wait).
+    VERIFICATION_DAYS = _int("VERIFICATION_DAYS", 2)
     CHALLENGES_PER_PAGE = 20
 
     # Pilots: above this budget a pilot needs a written justification and a second

@@ -86,7 +86,8 @@ def _set_sectors(table, column, owner_id, codes):
 
 
 def _user(email, name, organisation, role, password_hash, locale=None, admin=False):
-    user = User(email=email, name=name, password_hash=password_hash, locale=locale, is_admin=admin)
+    user = User(email=email, name=name, password_hash=password_hash, locale=locale, is_admin=admin,
+                email_confirmed_at=utcnow())
     db.session.add(user)
     if organisation is not None:
         db.session.add(Membership(user=user, organisation=organisation, role=role))

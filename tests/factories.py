@@ -55,6 +55,7 @@ class UserF(_Base):
     email = factory.Sequence(lambda n: f"person{n}@example.org")
     name = factory.Sequence(lambda n: f"Person {n}")
     password_hash = factory.LazyFunction(lambda: hash_password(PASSWORD))
+    email_confirmed_at = factory.LazyFunction(utcnow)
 
 
 # Roles that must use two-factor sign-in get a known secret, as if they had enrolled.

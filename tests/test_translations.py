@@ -141,6 +141,7 @@ EMAIL_CONTEXT = {
     "days": 14, "login_url": "http://localhost/auth/login", "reset_url": "http://localhost/auth/reset/t",
     "hours": 1, "question": "Can the pilot start in spring?", "answer": "Yes.",
     "failures": 5, "minutes": 15, "account_url": "http://localhost/account",
+    "confirm_url": "http://localhost/auth/confirm/t",
 }
 EMAILS = sorted(p.stem for p in (ROOT / "templates" / "email").glob("*.txt") if p.stem != "base")
 

@@ -23,7 +23,8 @@ NAME_LENGTH = Length(max=NAME_MAX, message=too_long(NAME_MAX))
 ORGANISATION_NAME_LENGTH = Length(max=ORGANISATION_NAME_MAX, message=too_long(ORGANISATION_NAME_MAX))
 PASSWORD_LENGTH = Length(max=passwords.MAX_LENGTH, message=passwords.TOO_LONG)
 EMAIL_LENGTH = Length(max=EMAIL_MAX)
-PASSWORD_HINT = _l("At least 10 characters. A few unrelated words make a strong password you can remember.")
+PASSWORD_HINT = _l("At least 12 characters, and not a common or leaked password, your email address or your "
+                   "organisation’s name. A few unrelated words make a strong password you can remember.")
 SIZE_LABELS = {"micro": _l("Micro (fewer than 10 people)"), "small": _l("Small (10 to 49 people)"),
                "medium": _l("Medium (50 to 249 people)"), "large": _l("Large (250 people or more)")}
 

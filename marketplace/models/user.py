@@ -35,6 +35,9 @@ class User(UserMixin, db.Model):
     failed_sign_ins_since = mapped_column(UTCDateTime, nullable=True)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     last_login_at = mapped_column(UTCDateTime, nullable=True)
+    # When the person followed the link emailed at registration (an invitation proves the address too). Until
+    # then nothing is sent on their behalf: see permissions.email_confirmed.
+    email_confirmed_at = mapped_column(UTCDateTime, nullable=True)
 
     membership = relationship("Membership", back_populates="user", uselist=False)
 

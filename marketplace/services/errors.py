@@ -15,6 +15,10 @@ class NotAllowed(DomainError):
     status_code = 403
 
 
+class EmailNotConfirmed(NotAllowed):
+    """Allowed once the person has confirmed their email address (pages offer to send the link again)."""
+
+
 class NotFound(DomainError):
     status_code = 404
 

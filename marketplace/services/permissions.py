@@ -13,7 +13,7 @@ from marketplace.models.evaluation import ConflictDeclaration, Evaluation
 from marketplace.models.organisation import AGENCY, COMPANY
 from marketplace.models.pitch import RECEIVED_STATUSES
 from marketplace.services.clock import utcnow
-from marketplace.services.errors import NotAllowed, NotFound
+from marketplace.services.errors import EmailNotConfirmed, NotAllowed, NotFound
 from marketplace.services.pitches import seal
 
 AGENCY_EDITORS = ("owner", "publisher")
@@ -50,6 +50,12 @@ def _org_kind(user, kind, roles=None):
     if not _signed_in(user) or user.membership is None or user.organisation.suspended:
         return False
     return user.organisation.kind == kind and (roles is None or user.membership.role in roles)
+
+
+def email_confirmed(user):
+    """The person followed the link emailed at registration (or came by invitation): only then does Agora send
+    anything on their behalf."""
+    return _signed_in(user) and user.email_confirmed_at is not None
 
 
 def is_admin(user):
@@ -128,8 +134,10 @@ RULES = {
     "pitch.list_own": lambda u, _=None: _org_kind(u, COMPANY),
     "pitch.read": pitch_readable,
     "pitch.write": lambda u, p: _member_of(u, p.company_id),
+    "pitch.submit": lambda u, p: _member_of(u, p.company_id),
     # Organisations
     "organisation.manage": lambda u, org: _member_of(u, org.id, ("owner",)),
+    "organisation.invite": lambda u, org: _member_of(u, org.id, ("owner",)),
     "organisation.edit_profile": lambda u, org: _member_of(u, org.id) and org.kind == COMPANY,
     "organisation.verify": lambda u, org: is_admin(u),
     "admin.view": lambda u, _=None: is_admin(u),
@@ -166,6 +174,7 @@ MESSAGES = {
     "challenge.invite_to_pitch": _l(
         "Only your agency's owner, publishers or procurement officers can invite companies."),
     "organisation.manage": _l("Only the organisation's owner can do that."),
+    "organisation.invite": _l("Only the organisation's owner can do that."),
     "question.ask": _l("Only companies can ask questions about a challenge."),
     "pilot.move": _l("Only the agency's procurement officers, its owner or the pilot's owner can move this pilot."),
     "organisation.edit_profile": _l("Only members of this company can change its profile."),
@@ -180,13 +189,29 @@ HIDDEN = {"challenge.view", "pitch.read", "pitch.write", "challenge.read_pitches
 HIDDEN |= {"challenge.view_matches"}  # which companies may be invited is the agency's business
 
 
+# What sends email or speaks for the person to others waits until their address is confirmed: asking the agency,
+# submitting a pitch, publishing (which alerts companies), inviting companies or a teammate, following with alerts.
+NEEDS_CONFIRMED_EMAIL = {"question.ask", "pitch.submit", "challenge.publish", "challenge.approve",
+                         "challenge.invite_to_pitch", "organisation.invite", "challenge.follow"}
+UNCONFIRMED_MESSAGE = _l("Confirm your email address first: follow the link we emailed you.")
+
+
+def waits_for_email_confirmation(user, action, obj=None):
+    """True when only the unconfirmed address stands between this person and the action."""
+    return action in NEEDS_CONFIRMED_EMAIL and not email_confirmed(user) and bool(RULES[action](user, obj))
+
+
 def can(user, action, obj=None):
-    return bool(RULES[action](user, obj))
+    if not RULES[action](user, obj):
+        return False
+    return action not in NEEDS_CONFIRMED_EMAIL or email_confirmed(user)
 
 
 def require(user, action, obj=None):
     if can(user, action, obj):
         return
+    if waits_for_email_confirmation(user, action, obj):
+        raise EmailNotConfirmed(str(UNCONFIRMED_MESSAGE))
     if action in HIDDEN:
         raise NotFound(str(_l("We could not find that page.")))
     raise NotAllowed(str(MESSAGES.get(action, _l("You are not allowed to do that."))))

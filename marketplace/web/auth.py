@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter
 from ..forms import apply_domain_errors
@@ -138,12 +138,35 @@ def register():
         except ValidationFailed as exc:
             apply_domain_errors(form, exc)
         else:
-            if user is None:  # the address is taken: say nothing that tells a stranger so
-                return render_template("auth/check_email.html"), 200
-            _sign_in(user)
-            flash(_("Your account is ready. Someone from the Agora team will verify your organisation."), "success")
-            return redirect(url_for("dashboard.index"))
+            # New or already registered (then its owner is told by email), the answer is the same page: it
+            # tells a stranger nothing. The new person signs in after following the link, or before.
+            return render_template("auth/check_email.html", registered=True), 200
     return render_template("auth/register.html", form=form), 422 if form.errors or form.form_errors else 200
+
+
+@bp.get("/confirm/<token>")
+def confirm_email(token):
+    user = accounts.confirm_email(token)
+    if current_user.is_authenticated and current_user.id == user.id:
+        flash(_("Your email address is confirmed. Thank you."), "success")
+        return redirect(url_for("dashboard.index"))
+    flash(_("Your email address is confirmed. Sign in to continue."), "success")
+    return redirect(url_for(".login"))
+
+
+def _resend_key():
+    return f"confirm-resend:{current_user.get_id() if current_user.is_authenticated else get_remote_address()}"
+
+
+@bp.post("/confirm/resend")
+@login_required
+@limiter.limit(_limit("CONFIRMATION_RESEND_LIMIT"), key_func=_resend_key)
+def resend_confirmation():
+    if accounts.resend_confirmation(current_user._get_current_object()):
+        flash(_("We have sent the link again to %(email)s.", email=current_user.email), "success")
+    else:
+        flash(_("Your email address is already confirmed."), "success")
+    return redirect(safe_next(request.form.get("next")) or url_for("dashboard.index"))
 
 
 @bp.route("/forgot", methods=["GET", "POST"])

@@ -4,8 +4,10 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from .. import formatting
+from ..services import permissions
 from ..services.accounts.accounts import ROLE_LABELS
 from ..services.organisations.cpv import cpv_name
+from ..services.organisations.verification import verification_notice
 from ..services.challenges import lifecycle
 from ..services.challenges.markdown import render_markdown
 from .i18n import LANGUAGE_NAMES, this_page
@@ -31,6 +33,9 @@ def register(app):
     app.jinja_env.globals["this_page"] = this_page
     # Templates ask the challenge lifecycle what may happen next, never compare statuses themselves.
     app.jinja_env.globals["may_move"] = lifecycle.may_move
+    app.jinja_env.globals["verification_notice"] = verification_notice
+    app.jinja_env.globals["awaits_email_confirmation"] = lambda action, obj=None: (
+        permissions.waits_for_email_confirmation(current_user, action, obj))
     app.jinja_env.globals["challenge_state"] = lifecycle.state_of
     app.jinja_env.globals["challenge_status_label"] = lifecycle.status_label
     app.jinja_env.globals["language_names"] = {code: LANGUAGE_NAMES[code] for code in app.config["LANGUAGES"]}

@@ -53,7 +53,7 @@ def test_hostile_but_valid_names_are_saved_as_text(client, login, f):
 def test_a_password_change_needs_a_followable_new_password(client, login, f):
     user = login(f.member(f.Company(), "owner"))
     weak = client.post("/account/password", data={"current_password": PASSWORD, "new_password": "short"})
-    assert weak.status_code == 422 and "at least 10 characters" in weak.text
+    assert weak.status_code == 422 and "at least 12 characters" in weak.text
     missing = client.post("/account/password", data={})
     assert missing.status_code == 422
     db.session.refresh(user)

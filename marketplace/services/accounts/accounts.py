@@ -37,6 +37,7 @@ from marketplace.services.signing import timed_serializer
 from marketplace.services.challenges.slugs import unique_slug
 
 RESET_SALT = "agora.password-reset"
+CONFIRM_SALT = "agora.email-confirmation"
 INVITATION_SALT = "agora.invitation"
 UNKNOWN_LANGUAGE = _l("Choose a language from the list.")
 ROLE_LABELS = {
@@ -76,8 +77,8 @@ def _check_name(name, field="name", limit=NAME_MAX):
     return name
 
 
-def _check_password(password, email, field="password"):
-    problems = password_problems(password, email)
+def _check_password(password, user, field="password"):
+    problems = password_problems(password, user.email, user.organisation.name if user.organisation else None)
     if problems:
         raise ValidationFailed({field: problems})
 
@@ -108,7 +109,7 @@ def register(*, kind, organisation_name, name, email, password, company_size=Non
     except ValidationFailed as exc:
         errors.update(exc.errors)
         email = None
-    problems = password_problems(password, email)
+    problems = password_problems(password, email, organisation_name if "organisation_name" not in errors else None)
     if problems:
         errors["password"] = problems
     if kind == COMPANY and company_size not in (None, "", *COMPANY_SIZES):
@@ -116,13 +117,14 @@ def register(*, kind, organisation_name, name, email, password, company_size=Non
     if errors:
         raise ValidationFailed(errors)
     existing = user_by_email(email)
+    password_hash = hash_password(password)  # also for a known address: both answers take as long
     if existing is not None:
         db.session.add(_account_exists_notice(existing))
         db.session.commit()
         return None
     organisation = Organisation(kind=kind, name=organisation_name, slug=unique_slug(Organisation, organisation_name),
                                 verified=False, size=company_size or None if kind == COMPANY else None)
-    user = User(email=email, name=name, password_hash=hash_password(password),
+    user = User(email=email, name=name, password_hash=password_hash,
                 locale=locale if locale in current_app.config["LANGUAGES"] else None)
     db.session.add_all([organisation, user])
     db.session.add(Membership(user=user, organisation=organisation, role="owner"))
@@ -132,6 +134,7 @@ def register(*, kind, organisation_name, name, email, password, company_size=Non
         db.session.rollback()
         return None  # the same address registered a moment ago
     record_change(user, "organisation.registered", organisation, after={"kind": kind, "name": organisation_name})
+    record_change(None, "user.email_confirmation_requested", user, payload={"user_id": user.id})
     db.session.commit()
     return user
 
@@ -180,6 +183,41 @@ def _note_failed_sign_in(user):
     db.session.commit()
 
 
+# ---- Confirming the email address -----------------------------------------------------------------------
+
+def email_confirmation_token(user):
+    # The address is in the token: a link sent to an old address cannot confirm a new one.
+    return timed_serializer(CONFIRM_SALT).dumps({"user": user.id, "e": user.email})
+
+
+def confirm_email(token):
+    """Mark the address confirmed; the link works once, for EMAIL_CONFIRMATION_MAX_AGE seconds."""
+    try:
+        data = timed_serializer(CONFIRM_SALT).loads(token, max_age=current_app.config["EMAIL_CONFIRMATION_MAX_AGE"])
+    except SignatureExpired:
+        raise InvalidTransition(str(_l("This link has expired. Sign in and ask for a new one."))) from None
+    except BadSignature:
+        raise NotFound(str(_l("This link is not valid. Sign in and ask for a new one."))) from None
+    user = db.session.get(User, data.get("user")) if isinstance(data, dict) else None
+    if user is None or user.email != data.get("e"):
+        raise NotFound(str(_l("This link is not valid. Sign in and ask for a new one.")))
+    if user.email_confirmed_at is not None:
+        raise InvalidTransition(str(_l("This link has already been used: your email address is confirmed.")))
+    user.email_confirmed_at = utcnow()
+    record_change(user, "user.email_confirmed", user, after={"email": user.email})
+    db.session.commit()
+    return user
+
+
+def resend_confirmation(user):
+    """Send the confirmation link again (the pages limit how often); nothing to do once confirmed."""
+    if user.email_confirmed_at is not None:
+        return False
+    record_change(None, "user.email_confirmation_requested", user, payload={"user_id": user.id})
+    db.session.commit()
+    return True
+
+
 def password_reset_token(user):
     # The hash's tail is in the token: once the password changes, the token stops working.
     return timed_serializer(RESET_SALT).dumps({"user": user.id, "h": user.password_hash[-16:]})
@@ -210,8 +248,10 @@ def user_for_reset_token(token):
 
 def reset_password(token, password):
     user = user_for_reset_token(token)
-    _check_password(password, user.email)
+    _check_password(password, user)
     _set_password(user, password, "password_reset")
+    if user.email_confirmed_at is None:  # the emailed link reached the address: that confirms it too
+        user.email_confirmed_at = utcnow()
     record_change(user, "user.password_reset", user)
     db.session.commit()
     return user
@@ -250,7 +290,7 @@ def sign_out_everywhere(user):
 def change_password(user, current_password, new_password):
     if not verify_password(user.password_hash, current_password):
         raise ValidationFailed({"current_password": _l("Your current password is not right.")})
-    _check_password(new_password, user.email, "new_password")
+    _check_password(new_password, user, "new_password")
     _set_password(user, new_password, "password_changed")
     record_change(user, "user.password_changed", user)
     db.session.commit()
@@ -313,7 +353,7 @@ def invite(actor, *, email, role):
     organisation = actor.organisation
     if organisation is None:
         raise NotFound(str(_l("We could not find that page.")))
-    permissions.require(actor, "organisation.manage", organisation)
+    permissions.require(actor, "organisation.invite", organisation)
     email = normalise_email(email)
     if role not in ROLES_BY_KIND[organisation.kind]:
         raise ValidationFailed({"role": _l("Choose a role from the list.")})
@@ -366,14 +406,16 @@ def accept_invitation(token, *, name, password):
         name = _check_name(name)
     except ValidationFailed as exc:
         errors.update(exc.errors)
-    problems = password_problems(password, invitation.email)
+    problems = password_problems(password, invitation.email, invitation.organisation.name)
     if problems:
         errors["password"] = problems
     if errors:
         raise ValidationFailed(errors)
     if user_by_email(invitation.email) is not None:
         raise Conflict(str(_l("An account with this address already exists. Sign in instead.")))
-    user = User(email=invitation.email, name=name, password_hash=hash_password(password))
+    # The invitation reached this address: it is confirmed.
+    user = User(email=invitation.email, name=name, password_hash=hash_password(password),
+                email_confirmed_at=utcnow())
     db.session.add(user)
     db.session.add(Membership(user=user, organisation_id=invitation.organisation_id, role=invitation.role))
     invitation.accepted_at = utcnow()
@@ -470,6 +512,16 @@ def email_password_reset(event):
     queue_email("password_reset", dedupe_key=f"password-reset:{event.id}", user=user,
                 context={"reset_url": links.reset_password_url(password_reset_token(user)),
                          "hours": current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600})
+
+
+@handles("user.email_confirmation_requested")
+def email_confirmation(event):
+    user = db.session.get(User, event.payload["user_id"])
+    if user is None or user.email_confirmed_at is not None:
+        return
+    queue_email("confirm_email", dedupe_key=f"confirm-email:{event.id}", user=user,
+                context={"confirm_url": links.confirm_email_url(email_confirmation_token(user)),
+                         "hours": current_app.config["EMAIL_CONFIRMATION_MAX_AGE"] // 3600})
 
 
 @handles("user.sign_in_failures")

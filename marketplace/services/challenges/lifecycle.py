@@ -22,6 +22,7 @@ from marketplace.services import permissions
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import InvalidTransition, ValidationFailed
 from marketplace.services.messaging.events import record_change
+from marketplace.services.organisations.verification import verification_notice
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,8 @@ def publishable_fields(challenge, now):
 def _ready_to_publish(challenge, now):
     reasons = publishable_fields(challenge, now)
     if not challenge.agency.verified:
-        reasons[""] = _l("Your agency must be verified by the Agora team before it can publish.")
+        reasons[""] = " ".join((str(_l("Your agency must be verified by the Agora team before it can publish.")),
+                                verification_notice()))
     return reasons
 
 
@@ -179,6 +181,8 @@ def reasons_against(challenge, to, *, user=None, now=None):
     move = move_for(challenge.status, to)
     if move is None:
         return {"": _refusal(challenge, to)}
+    if user is not None and permissions.waits_for_email_confirmation(user, move.permission, challenge):
+        return {"": permissions.UNCONFIRMED_MESSAGE}
     if user is not None and (move.permission is None or not permissions.can(user, move.permission, challenge)):
         return {"": permissions.MESSAGES.get(move.permission, _l("You are not allowed to do that."))}
     return move.guard(challenge, now or utcnow())

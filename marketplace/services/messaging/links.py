@@ -76,6 +76,10 @@ def forgot_password_url():
     return _build("auth.forgot_password", external=True)
 
 
+def confirm_email_url(token):
+    return _build("auth.confirm_email", token=token, external=True)
+
+
 def account_settings_url():
     return _build("account.settings", external=True)
 

@@ -292,6 +292,7 @@ def awaits_submission(pitch):
 
 def submit_pitch(user, pitch_id):
     pitch = _writable(user, pitch_id)
+    permissions.require(user, "pitch.submit", pitch)
     now = _before_deadline(pitch.challenge)
     if pitch.status not in (PITCH_DRAFT, PITCH_WITHDRAWN, PITCH_SUBMITTED):
         raise InvalidTransition(str(_l("This pitch has already been decided on.")))
