@@ -78,7 +78,8 @@ def test_the_tender_comes_from_the_challenge_and_its_published_criteria(world):
     assert tender["documents"][0]["url"] == f"http://localhost/challenges/{world.challenge.slug}"
 
 
-def test_tenderers_appear_only_from_the_pitch_deadline_and_never_a_withdrawn_or_draft_pitch(world):
+def test_tenderers_are_counted_from_the_deadline_named_from_the_decisions_never_a_withdrawn_or_draft_pitch(world):
+    """The number at the deadline; the names only once the decisions are out, or the blind round would not be."""
     releases = _releases_of(_package(), world.challenge)
     deadline = world.challenge.pitch_deadline
     for release in releases:
@@ -86,6 +87,9 @@ def test_tenderers_appear_only_from_the_pitch_deadline_and_never_a_withdrawn_or_
         if _at(release) < deadline:
             assert tenderers == set() and "numberOfTenderers" not in release["tender"]
             assert "tenderers" not in release["tender"]
+        elif _at(release) < world.times["awarded"]:
+            assert tenderers == set() and "tenderers" not in release["tender"]
+            assert release["tender"]["numberOfTenderers"] == 3
         else:
             assert tenderers == {"Alpha Analytics", "Beta Bytes", "Gamma Group"}
             assert release["tender"]["numberOfTenderers"] == 3

@@ -8,7 +8,7 @@ milestones follow the pilot's stages and checklists, and the organisations are
 and, where no column holds the time, from the audit trail (payments, completion).
 
 Each release shows the process as it stood at its own date, so nothing appears
-before it was public: tenderers only from the pitch deadline, a pitch's title
+before it was public: how many pitched from the pitch deadline, who from the decisions, a pitch's title
 and price only once it is awarded, answered questions without the asker. Scores,
 evaluators, feedback, withdrawn pitches, drafts and every person's name are
 never part of it.
@@ -357,6 +357,12 @@ class _Moment:
         return not seal.is_sealed(self.challenge, now=self.at)
 
     @property
+    def tenderers_named(self):
+        """Which companies pitched: public once the decisions are out, so the blind round stays blind (a call for
+        solutions); a consultation's respondents from its deadline. How many pitched is public at the deadline."""
+        return self.unsealed and (self.consultation or self.awarded)
+
+    @property
     def awarded(self):
         return AWARDED in self.kinds
 
@@ -432,7 +438,8 @@ def _tender(moment):
             f"{c.name} ({c.weight} %)" + (f": {c.description}" if c.description else "") for c in challenge.criteria)
     if moment.unsealed and not moment.consultation:
         tender["numberOfTenderers"] = len(moment.process.pitches)
-        tender["tenderers"] = [_ref(p.company) for p in moment.process.pitches]
+        if moment.tenderers_named:
+            tender["tenderers"] = [_ref(p.company) for p in moment.process.pitches]
     return tender
 
 
@@ -549,7 +556,7 @@ def _parties(moment, contracts):
 
     agency = moment.challenge.agency
     add(agency, "buyer", "procuringEntity")
-    if moment.unsealed:
+    if moment.tenderers_named:
         for pitch in moment.process.pitches:
             add(pitch.company, "interestedParty" if moment.consultation else "tenderer")
     for pitch in moment.awarded_pitches():
