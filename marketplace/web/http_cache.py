@@ -6,10 +6,11 @@
   with no body. The digest, not a guess from the public data token, so the validator is right whatever the
   page shows (tables outside the token, the clock); pages kept by `page_cache.py` cost only the digest.
   Anything a signed-in person or a token gets stays `no-store` without a validator (`security.py`, `api/`).
-* **Compression.** Flask-Compress (zstd, brotli, gzip or deflate, as `Accept-Encoding` asks) for text
+* **Compression.** Flask-Compress (zstd, brotli or gzip, as `Accept-Encoding` asks) for text
   types from `COMPRESS_MIN_SIZE` bytes, `Vary: Accept-Encoding`; a weak ETag names the same content in
   every coding. Never an answer holding a CSRF token: secret and reflected input compressed together is
   what BREACH reads, so pages made for a signed-in person (their sign-out form) go uncompressed.
+  Stylesheets and scripts (streamed files) are read into memory first, so that they are compressed too.
 * **Vary.** `Accept-Language` on every answer the app makes (visitors' language follows it, problems too),
   `Cookie` on public reads (a signed-in session changes the page), `Accept` when `negotiation.wants_json`
   looked at it, `Accept-Encoding` (Flask-Compress), `Authorization` (the API).
@@ -60,6 +61,9 @@ def http_headers(response):
     """An after-request hook: validators and 304, Vary, CORS, then compression (in that order)."""
     endpoint = request.endpoint
     if endpoint is None or endpoint == "static" or endpoint.endswith(".static"):
+        if response.status_code == 200 and response.is_streamed and response.mimetype in compress.compress_mimetypes_set:
+            response.direct_passthrough = False
+            response.make_sequence()  # a stylesheet or script read into memory, so that gzip applies too
         return _compress(response)
     response.vary.add("Accept-Language")
     if request.environ.get("agora.vary_on_accept"):

@@ -76,6 +76,14 @@ def test_text_is_compressed_only_for_a_client_that_accepts_it(client, f):
                           ).status_code == 304
 
 
+def test_a_stylesheet_is_compressed_and_revalidated_in_its_coding(client):
+    plain = client.get("/static/css/agora.css")
+    packed = client.get("/static/css/agora.css", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["Content-Encoding"] == "gzip" and gzip.decompress(packed.data) == plain.data
+    assert client.get("/static/css/agora.css", headers={"Accept-Encoding": "gzip",
+                                                         "If-None-Match": packed.headers["ETag"]}).status_code == 304
+
+
 def test_brotli_when_asked_and_never_a_page_holding_a_csrf_token(client, f, login):
     f.Challenge()
     assert client.get("/challenges", headers={"Accept-Encoding": "br"}).headers["Content-Encoding"] == "br"
