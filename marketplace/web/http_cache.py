@@ -64,15 +64,16 @@ def http_headers(response):
         if response.status_code == 200 and response.is_streamed and response.mimetype in compress.compress_mimetypes_set:
             response.direct_passthrough = False
             response.make_sequence()  # a stylesheet or script read into memory, so that gzip applies too
+            request.environ[_DIGEST] = response.get_etag()[0]  # Werkzeug's: the file's time, size and name
         return _compress(response)
     response.vary.add("Accept-Language")
     if request.environ.get("agora.vary_on_accept"):
         response.vary.add("Accept")
     if public_read():
         response.vary.add("Cookie")
-        if response.status_code == 200 and not response.is_streamed:
-            if not response.get_etag()[0]:
-                response.add_etag(weak=True)
+        if response.status_code == 200 and not response.is_streamed and not response.get_etag()[0]:
+            response.add_etag(weak=True)
+            request.environ[_DIGEST] = response.get_etag()[0]
             response.make_conditional(request)
     if endpoint in OPEN_DATA:
         _cors(response)
@@ -107,10 +108,41 @@ def _compress(response):
     return compress.after_request(response)
 
 
+_DIGEST = "agora.body_digest"  # the ETag this hook gave the body (or a static file's): names its compressed copies
+
+
+def _body_digest(request):
+    return request.environ.get(_DIGEST) or ""
+
+
+class CompressedCopies:
+    """Flask-Compress's cache: the compressed copies of bodies named by their digest ("gzip;<digest>"), so a
+    public read asked again (a page kept by page_cache.py, an unchanged API list) is not compressed again.
+    An answer without a digest of ours (made for someone, or without a validator) is never kept."""
+
+    def __init__(self, max_entries=256):
+        from .page_cache import MemoryStore
+
+        self._store = MemoryStore(max_entries)
+
+    def get(self, key):
+        return None if key.endswith(";") else self._store.get(key)
+
+    def set(self, key, body):
+        if not key.endswith(";") and len(body) <= MAX_KEPT_BYTES:
+            self._store.set(key, body, KEPT_SECONDS)
+
+
+MAX_KEPT_BYTES = 256 * 1024
+KEPT_SECONDS = 24 * 3600  # a digest names its content for ever: only room decides what goes
+
+
 def register(app):
     from ..api.operations import OPERATIONS, REQUIRED
 
     OPEN_DATA.update(f"api.{op.endpoint}" for op in OPERATIONS if op.method == "GET" and op.auth != REQUIRED)
     app.config.setdefault("COMPRESS_REGISTER", False)  # called by http_headers, after the validators
+    app.config.setdefault("COMPRESS_CACHE_BACKEND", CompressedCopies)
+    app.config.setdefault("COMPRESS_CACHE_KEY", _body_digest)
     compress.init_app(app)
     app.after_request(http_headers)

@@ -76,6 +76,17 @@ def test_text_is_compressed_only_for_a_client_that_accepts_it(client, f):
                           ).status_code == 304
 
 
+def test_compressed_copies_are_kept_by_digest_and_never_for_a_token(client, f, bearer):
+    f.Challenge(title="Quieter night buses")
+    packed = {"Accept-Encoding": "gzip"}
+    client.get("/api/v1/challenges?per_page=100", headers=packed)
+    f.Challenge(title="Electric buses at night")
+    assert b"Electric buses" in gzip.decompress(client.get("/api/v1/challenges?per_page=100", headers=packed).data)
+    for name in ("Ada Lovelace " * 50, "Grace Hopper " * 50):  # long enough to be compressed
+        answer = client.get("/api/v1/me", headers={**packed, **bearer(f.member(f.Company(), name=name))})
+        assert answer.headers["Content-Encoding"] == "gzip" and name in gzip.decompress(answer.data).decode()
+
+
 def test_a_stylesheet_is_compressed_and_revalidated_in_its_coding(client):
     plain = client.get("/static/css/agora.css")
     packed = client.get("/static/css/agora.css", headers={"Accept-Encoding": "gzip"})
