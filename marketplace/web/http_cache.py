@@ -48,6 +48,7 @@ def by_nobody():
 
 
 def public_read():
+    """A GET of a public page or of open data by nobody in particular: the same answer for anyone."""
     return request.method in ("GET", "HEAD") and (request.endpoint in PUBLIC_PAGES or request.endpoint in OPEN_DATA) \
         and by_nobody()
 
@@ -61,7 +62,8 @@ def http_headers(response):
     """An after-request hook: validators and 304, Vary, CORS, then compression (in that order)."""
     endpoint = request.endpoint
     if endpoint is None or endpoint == "static" or endpoint.endswith(".static"):
-        if response.status_code == 200 and response.is_streamed and response.mimetype in compress.compress_mimetypes_set:
+        text = response.mimetype in compress.compress_mimetypes_set
+        if response.status_code == 200 and response.is_streamed and text:
             response.direct_passthrough = False
             response.make_sequence()  # a stylesheet or script read into memory, so that gzip applies too
             request.environ[_DIGEST] = response.get_etag()[0]  # Werkzeug's: the file's time, size and name
