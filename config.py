@@ -148,8 +148,11 @@ class Config:
     SIGN_IN_ALERT_WINDOW_MINUTES = _int("SIGN_IN_ALERT_WINDOW_MINUTES", 15)
     # Personal API tokens stop working this many days after they are made.
     API_TOKEN_LIFETIME_DAYS = _int("API_TOKEN_LIFETIME_DAYS", 90)
-    # The JSON API: one limit for all its routes, per client address, and a body limit far below uploads'.
-    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
+    # The JSON API: one limit for all its routes, counted per client address without a token and per token with
+    # one (a harvester behind a shared address is not throttled by its neighbours), and a body limit far below
+    # uploads'. A token that does not authenticate counts against its address (docs/api.md, "Limits").
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "1200 per minute")
+    API_TOKEN_RATE_LIMIT = os.environ.get("API_TOKEN_RATE_LIMIT", "3000 per minute")
     API_MAX_BODY_BYTES = _int("API_MAX_BODY_BYTES", 1024 * 1024)
 
     # Pages anonymous visitors see (challenge list, search, home, challenge page) are kept this long at most,
@@ -159,6 +162,16 @@ class Config:
     PAGE_CACHE_KEY_PREFIX = os.environ.get("PAGE_CACHE_KEY_PREFIX", "agora:page:")  # one per site sharing a Redis
     # Each web process reads the public data token at most this often: another process's change shows within it.
     PAGE_CACHE_TOKEN_SECONDS = float(os.environ.get("PAGE_CACHE_TOKEN_SECONDS", "1"))
+
+    # Compression (Flask-Compress, called by web/http_cache.py): text types from this many bytes, in the best
+    # coding the client accepts. Streamed answers (files) are left as they are.
+    COMPRESS_MIN_SIZE = _int("COMPRESS_MIN_SIZE", 500)
+    COMPRESS_ALGORITHM = ["zstd", "br", "gzip"]
+    COMPRESS_MIMETYPES = ["text/html", "text/css", "text/plain", "text/csv", "text/xml", "text/javascript",
+                          "application/javascript", "application/json", "application/problem+json",
+                          "application/atom+xml", "application/xml", "image/svg+xml"]
+    COMPRESS_STREAMS = False
+    COMPRESS_REGISTER = False  # web/http_cache.py calls it after the validators
 
     # Behind a reverse proxy: how many proxies in front of gunicorn set each X-Forwarded-* header (0: trust none).
     # Without it, every visitor would look like the proxy's address to the rate limits, and HSTS would never be sent.

@@ -118,11 +118,12 @@ def register_blueprints(app):
 
 
 def register_errorhandlers(app):
-    from .web import security
+    from .web import http_cache, security
     from .web.errors import register
 
     register(app)
     security.register(app)
+    http_cache.register(app)  # runs before the security headers: validators, Vary, CORS, compression
     if app.config.get("JSON_LOGS"):
         from .observability import configure_logging
 

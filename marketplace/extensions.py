@@ -1,5 +1,6 @@
 """Flask extensions, created unbound here and bound in create_app()."""
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -30,3 +31,4 @@ migrate = Migrate()
 babel = Babel()
 # Limits are declared on the views that need them (sign-in, password reset); storage is Redis in production.
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+compress = Compress()  # called by web/http_cache.py after the validators, not as its own hook

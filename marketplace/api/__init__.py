@@ -14,8 +14,9 @@ How it fits together
 * `problems.py` is the one place errors become RFC 9457 problem details.
 * Tokens: only the `Authorization: Bearer <token>` header authenticates; session cookies are never read
   here, so the blueprint is CSRF-exempt without opening a CSRF hole (a cross-site form cannot set that
-  header, and without a token every write answers 401). Every route shares one rate limit
-  (`API_RATE_LIMIT`, per client address) and one body limit (`API_MAX_BODY_BYTES`).
+  header, and without a token every write answers 401). Every route shares one rate limit, counted per
+  working token (`API_TOKEN_RATE_LIMIT`) or else per client address (`API_RATE_LIMIT`), and one body limit
+  (`API_MAX_BODY_BYTES`). Public reads get validators, compression and CORS from `web/http_cache.py`.
 
 Adding a read-only route
 ------------------------
@@ -28,12 +29,11 @@ an instance of it) or a plain JSON Schema dict, whose value the view returns as 
 tests/api/test_schemathesis.py. Add its row to tests/web/test_permission_matrix.py.
 """
 from flask import current_app, request
-from flask_limiter.util import get_remote_address
 from werkzeug.routing import IntegerConverter
 
 from ..extensions import csrf, limiter
 from . import problems
-from .operations import bp
+from .operations import bp, rate_limit, rate_limit_key
 
 
 class IdConverter(IntegerConverter):
@@ -61,6 +61,6 @@ def register(app):
 
 problems.register(bp)
 csrf.exempt(bp)  # the API reads no cookie: see above
-limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=get_remote_address)(bp)
+limiter.limit(rate_limit, key_func=rate_limit_key)(bp)  # per token with one, per address without
 
 from . import audit, challenges, ocds, openapi, organisations, pilots, pitches, questions  # noqa: E402,F401  (declare the routes)

@@ -1,4 +1,5 @@
 """Challenges through the API: the public list and detail (with the page's filters), and an agency's drafting."""
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -31,6 +32,9 @@ class ChallengeQuery(PageQuery):
     budget_max: Amount | None = Field(None, description="Budget ranges starting at most at this, in euro.")
     closing_soon: bool = Field(False, description="Only open challenges closing within 14 days.")
     sort: Literal[tuple(SORTS)] = "newest"
+    updated_since: UTCTime | None = Field(None, description="Only challenges whose `updated_at` is at or after this "
+                                                            "moment (RFC 3339, e.g. 2030-05-31T12:00:00Z; write a "
+                                                            "`+` offset as %2B).")
 
 
 class Budget(Output):
@@ -63,6 +67,8 @@ class ChallengeSummary(Output):
     question_deadline: datetime | None
     pitch_deadline: datetime | None
     published_at: datetime | None
+    updated_at: datetime = Field(description="When the challenge itself last changed (its questions and pilots "
+                                             "have their own times).")
     url: str = Field(description="The challenge's page.")
 
     @classmethod
@@ -73,7 +79,7 @@ class ChallengeSummary(Output):
             sectors=challenge.sectors,
             budget=Budget(min=challenge.budget_min, max=challenge.budget_max, currency=challenge.currency),
             question_deadline=challenge.question_deadline, pitch_deadline=challenge.pitch_deadline,
-            published_at=challenge.published_at,
+            published_at=challenge.published_at, updated_at=challenge.updated_at,
             url=url_for("challenges.detail", slug=challenge.slug, _external=True))
 
     @classmethod
@@ -148,8 +154,12 @@ class ChallengeIn(Body):
 
 @operation("GET", "/challenges", tag="Challenges", auth=PUBLIC, query=ChallengeQuery, response=ChallengePage)
 def list_challenges(query):
-    """Published challenges, with the same filters and sort orders as the /challenges page."""
-    page = challenges.search_challenges(ChallengeFilters.from_args(query.as_args()), per_page=query.per_page)
+    """Published challenges, with the same filters and sort orders as the /challenges page.
+
+    A harvester keeps its copy current with `updated_since` (the `updated_at` of the newest item it holds).
+    """
+    filters = replace(ChallengeFilters.from_args(query.as_args()), updated_since=query.updated_since)
+    page = challenges.search_challenges(filters, per_page=query.per_page)
     return ChallengePage.of(page, ChallengeSummary.of)
 
 

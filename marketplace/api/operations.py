@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Annotated, get_args, get_origin
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
 from flask_login import AnonymousUserMixin
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from werkzeug.datastructures import MultiDict
@@ -176,10 +177,43 @@ def current_api_user(auth):
         if auth == REQUIRED:
             raise NotAuthenticated(str(_l("Send your personal API token in the header %(header)s.", header="Authorization: Bearer …")))
         return AnonymousUserMixin()
-    scheme, _space, raw = header.strip().partition(" ")
-    if scheme.lower() != "bearer":
-        raise NotAuthenticated(str(_l("Send your personal API token in the header %(header)s.", header="Authorization: Bearer …")))
-    return api_tokens.authenticate(raw.strip())
+    user, refusal = bearer()
+    if refusal is not None:
+        raise refusal
+    return user
+
+
+_BEARER = "agora.api_bearer"  # this request's token, checked (in the WSGI environ: one per request)
+
+
+def bearer():
+    """(user, None) for a working bearer token, (None, the refusal) otherwise; checked once per request (the rate
+    limit asks first, to count per token)."""
+    checked = request.environ.get(_BEARER)
+    if checked is None:
+        scheme, _space, raw = request.headers.get("Authorization", "").strip().partition(" ")
+        try:
+            if scheme.lower() != "bearer":
+                raise NotAuthenticated(str(_l("Send your personal API token in the header %(header)s.",
+                                              header="Authorization: Bearer …")))
+            checked = (api_tokens.authenticate(raw.strip()), None, api_tokens.digest(raw.strip()))
+        except NotAuthenticated as refusal:
+            checked = (None, refusal, None)
+        request.environ[_BEARER] = checked
+    return checked[:2]
+
+
+def rate_limit_key():
+    """Per working token when one is sent, per client address otherwise (a made-up token counts as no token)."""
+    if "Authorization" in request.headers and bearer()[0] is not None:
+        return "api-token:" + request.environ[_BEARER][2]
+    return get_remote_address()
+
+
+def rate_limit():
+    """API_TOKEN_RATE_LIMIT for a working token, API_RATE_LIMIT otherwise."""
+    with_token = "Authorization" in request.headers and bearer()[0] is not None
+    return current_app.config["API_TOKEN_RATE_LIMIT" if with_token else "API_RATE_LIMIT"]
 
 
 def _is_list(annotation):

@@ -5,7 +5,7 @@ filled in. Publishing checks that everything a company needs is there.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -371,6 +371,7 @@ class ChallengeFilters:
     closing_soon: bool = False
     sort: str = "newest"
     page: int = 1
+    updated_since: datetime | None = None  # the API's harvesters: changed at or after this moment
 
     @classmethod
     def from_args(cls, args):
@@ -459,6 +460,8 @@ def search_challenges(filters, per_page=20, now=None):
         query = query.where(func.coalesce(Challenge.budget_max, Challenge.budget_min) >= filters.budget_min)
     if filters.budget_max is not None:
         query = query.where(func.coalesce(Challenge.budget_min, Challenge.budget_max) <= filters.budget_max)
+    if filters.updated_since is not None:
+        query = query.where(Challenge.updated_at >= filters.updated_since)
     if filters.closing_soon:
         query = query.where(Challenge.status == PUBLISHED, Challenge.pitch_deadline > now,
                             Challenge.pitch_deadline <= now + CLOSING_SOON)
