@@ -5,12 +5,14 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..forms import apply_domain_errors
+from flask_wtf import FlaskForm
+
 from ..forms.evaluation import DecisionForm, DeclarationForm, SlotForm
 from ..services import access, audit, permissions
 from ..services.evaluation import evaluation, pitch_sessions
 from ..services.pilots import pilots
 from ..services.errors import ValidationFailed
+from .forms_flow import submit_form
 from .i18n import from_local_input
 
 bp = Blueprint("evaluation", __name__)
@@ -50,30 +52,28 @@ def overview(slug):
     return _overview(_challenge(slug))
 
 
+def _button(challenge, action, success):
+    """A button on the overview (start, finalise, send): a refusal answers on the overview with its reason."""
+    return submit_form(FlaskForm(), lambda form: action(current_user, challenge.id), success=success,
+                       redirect_to=url_for(".overview", slug=challenge.slug),
+                       page=lambda form, status: _overview(challenge, status, action=form))
+
+
 @bp.post("/challenges/<slug>/evaluation/start")
 @login_required
 def start(slug):
-    challenge = _challenge(slug)
-    evaluation.start_evaluation(current_user, challenge.id)
-    flash(_("The evaluation has started. Evaluators can now declare conflicts and score."), "success")
-    return redirect(url_for(".overview", slug=slug))
+    return _button(_challenge(slug), evaluation.start_evaluation,
+                   _("The evaluation has started. Evaluators can now declare conflicts and score."))
 
 
 @bp.post("/challenges/<slug>/evaluation/declaration")
 @login_required
 def declare(slug):
     challenge = _challenge(slug)
-    form = DeclarationForm()
-    if form.validate():
-        try:
-            evaluation.declare_conflict(current_user, challenge.id, conflicted=form.conflicted.data == "yes",
-                                        note=form.note.data)
-        except ValidationFailed as exc:
-            apply_domain_errors(form, exc)
-        else:
-            flash(_("Your declaration is recorded."), "success")
-            return redirect(url_for(".overview", slug=slug))
-    return _overview(challenge, 422, declaration=form)
+    return submit_form(DeclarationForm(), lambda form: evaluation.declare_conflict(
+                           current_user, challenge.id, conflicted=form.conflicted.data == "yes", note=form.note.data),
+                       success=_("Your declaration is recorded."), redirect_to=url_for(".overview", slug=slug),
+                       page=lambda form, status: _overview(challenge, status, declaration=form))
 
 
 @bp.route("/challenges/<slug>/evaluation/scores", methods=["GET", "POST"])
@@ -104,53 +104,39 @@ def scores(slug):
 @bp.post("/challenges/<slug>/evaluation/finalise")
 @login_required
 def finalise(slug):
-    challenge = _challenge(slug)
-    evaluation.finalise_evaluation(current_user, challenge.id)
-    flash(_("The evaluation is finalised: scores can no longer change, and company names are shown."), "success")
-    return redirect(url_for(".overview", slug=slug))
+    return _button(_challenge(slug), evaluation.finalise_evaluation,
+                   _("The evaluation is finalised: scores can no longer change, and company names are shown."))
 
 
 @bp.post("/challenges/<slug>/evaluation/decisions/<int:assessment_id>")
 @login_required
 def decide(slug, assessment_id):
     challenge = _challenge(slug)
-    form = DecisionForm(prefix=f"a{assessment_id}")
-    if form.validate():
-        try:
-            evaluation.decide(current_user, assessment_id, decision=form.decision.data, feedback=form.feedback.data)
-        except ValidationFailed as exc:
-            apply_domain_errors(form, exc)
-        else:
-            flash(_("The decision is saved. It is sent when you send all decisions."), "success")
-            return redirect(url_for(".overview", slug=slug, _anchor=f"decision-{assessment_id}"))
-    return _overview(challenge, 422, **{f"decision-{assessment_id}": form})
+    return submit_form(DecisionForm(prefix=f"a{assessment_id}"), lambda form: evaluation.decide(
+                           current_user, assessment_id, decision=form.decision.data, feedback=form.feedback.data),
+                       success=_("The decision is saved. It is sent when you send all decisions."),
+                       redirect_to=url_for(".overview", slug=slug, _anchor=f"decision-{assessment_id}"),
+                       page=lambda form, status: _overview(challenge, status, **{f"decision-{assessment_id}": form}))
 
 
 @bp.post("/challenges/<slug>/evaluation/publish")
 @login_required
 def publish(slug):
-    challenge = _challenge(slug)
-    evaluation.publish_decisions(current_user, challenge.id)
-    flash(_("Every company that pitched is being told its outcome and feedback."), "success")
-    return redirect(url_for(".overview", slug=slug))
+    return _button(_challenge(slug), evaluation.publish_decisions,
+                   _("Every company that pitched is being told its outcome and feedback."))
 
 
 @bp.post("/challenges/<slug>/evaluation/slots")
 @login_required
 def offer_slot(slug):
     challenge = _challenge(slug)
-    form = SlotForm()
-    if form.validate():
-        try:
-            pitch_sessions.offer_slot(current_user, challenge.id, starts_at=from_local_input(form.starts_at.data),
-                                      ends_at=from_local_input(form.ends_at.data), mode=form.mode.data,
-                                      address=form.address.data, link=form.link.data)
-        except ValidationFailed as exc:
-            apply_domain_errors(form, exc)
-        else:
-            flash(_("The time slot is offered to the shortlisted companies."), "success")
-            return redirect(url_for(".overview", slug=slug, _anchor="sessions"))
-    return _overview(challenge, 422, slot=form)
+    return submit_form(SlotForm(), lambda form: pitch_sessions.offer_slot(
+                           current_user, challenge.id, starts_at=from_local_input(form.starts_at.data),
+                           ends_at=from_local_input(form.ends_at.data), mode=form.mode.data,
+                           address=form.address.data, link=form.link.data),
+                       success=_("The time slot is offered to the shortlisted companies."),
+                       redirect_to=url_for(".overview", slug=slug, _anchor="sessions"),
+                       page=lambda form, status: _overview(challenge, status, slot=form))
 
 
 @bp.route("/pitches/<int:pitch_id>/session", methods=["GET", "POST"])
