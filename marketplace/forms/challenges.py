@@ -1,14 +1,17 @@
 """Forms for writing, cancelling and summarising challenges."""
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateTimeLocalField, FieldList, FormField, HiddenField, IntegerField, RadioField, SelectMultipleField,
-    StringField, TextAreaField, widgets,
+    DateTimeLocalField, FieldList, FormField, HiddenField, IntegerField, RadioField, SelectField,
+    SelectMultipleField, StringField, TextAreaField, widgets,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..services.challenges.challenges import LIMITS
+from ..services.challenges.search import LANGUAGES, language_of
 from ..services.organisations.cpv import cpv_choices
+from ..web.i18n import LANGUAGE_NAMES
 from .fields import AmountField
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -43,6 +46,10 @@ class ChallengeForm(FlaskForm):
         ("call_for_solutions", _l("Solutions to pilot: pitches are evaluated and the best are piloted")),
         ("market_consultation", _l("An overview of the market: answers are not ranked; you publish a summary")),
     ])
+    language = SelectField(_l("Language the challenge is written in"),
+                           choices=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+                           default=lambda: language_of(str(get_locale() or "")),
+                           description=_l("Search finds the other forms of its words in this language."))
     title = StringField(_l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=LIMITS["title"])],
                         description=_l("Name the problem, not a solution. For example: “Fewer missed hospital "
                                        "appointments”."))
@@ -72,7 +79,7 @@ class ChallengeForm(FlaskForm):
     def domain_data(self, to_utc):
         """The form's values as the service expects them; deadlines converted from the person's zone."""
         return {
-            "kind": self.kind.data, "title": self.title.data, "summary": self.summary.data,
+            "kind": self.kind.data, "language": self.language.data, "title": self.title.data, "summary": self.summary.data,
             "problem_statement": self.problem_statement.data, "context": self.context.data,
             "affected": self.affected.data, "desired_outcomes": self.desired_outcomes.data,
             "constraints": self.constraints.data, "sectors": self.sectors.data or [],

@@ -41,7 +41,7 @@ MAX_MEASURES = 10
 # 2014/24, Art. 53(2)); closing questions 10 days before leaves the agency 4 days to answer.
 QUESTION_WINDOW = timedelta(days=10)
 CLOSING_SOON = timedelta(days=14)
-AUDITED_FIELDS = TEXT_FIELDS + ("kind", "budget_min", "budget_max", "currency", "pilot_duration_weeks",
+AUDITED_FIELDS = TEXT_FIELDS + ("kind", "language", "budget_min", "budget_max", "currency", "pilot_duration_weeks",
                                 "question_deadline", "pitch_deadline", "status")
 
 
@@ -78,6 +78,10 @@ def _clean(data):
     if kind not in CHALLENGE_KINDS:
         errors["kind"] = _l("Choose a call for solutions or a market consultation.")
     clean["kind"] = kind
+    language = data.get("language") or None  # none given: a new challenge takes its author's language
+    if language is not None and language not in search.LANGUAGES:
+        errors["language"] = _l("Choose English, French, Dutch or German.")
+    clean["language"] = language
     clean["budget_min"] = clean_amount(data.get("budget_min"), "budget_min", errors, maximum=MAX_BUDGET)
     clean["budget_max"] = clean_amount(data.get("budget_max"), "budget_max", errors, maximum=MAX_BUDGET)
     low, high = clean["budget_min"], clean["budget_max"]
@@ -167,6 +171,8 @@ def _apply(challenge, clean):
     for name in TEXT_FIELDS + ("kind", "budget_min", "budget_max", "currency", "pilot_duration_weeks",
                                "pitch_deadline", "question_deadline"):
         setattr(challenge, name, clean[name])
+    if clean.get("language"):
+        challenge.language = clean["language"]
     if challenge.pitch_deadline is not None and challenge.question_deadline is None:
         challenge.question_deadline = default_question_deadline(challenge.pitch_deadline)
     challenge.criteria = [EvaluationCriterion(position=i, **c) for i, c in enumerate(clean["criteria"])]
@@ -187,7 +193,7 @@ def create_draft(actor, data):
     permissions.require(actor, "challenge.create", organisation)
     clean = _clean(data)
     challenge = Challenge(agency_id=organisation.id, created_by_id=actor.id, status=DRAFT,
-                          slug=unique_slug(Challenge, clean["title"]))
+                          slug=unique_slug(Challenge, clean["title"]), language=search.language_of(actor.locale))
     _apply(challenge, clean)
     db.session.add(challenge)
     db.session.flush()
