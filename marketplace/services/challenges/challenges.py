@@ -455,7 +455,7 @@ def search_challenges(filters, per_page=20, now=None, language=None):
     # The list names each challenge's agency: load them with the page, not one query each.
     query = query.options(joinedload(Challenge.agency)).order_by(*order)
     if filters.q and search.query_terms(filters.q):
-        return paginate_bounded(query, filters.page, per_page, MAX_COUNTED)
+        return paginate_bounded(query, filters.page, per_page, max(MAX_COUNTED, per_page))  # a CSV file: 10,000
     return paginate(query, filters.page, per_page)
 
 
