@@ -216,7 +216,7 @@ def _titles(**args):
 
 
 def test_full_text_search_over_title_summary_and_problem(catalogue):
-    assert _titles(q="pipes") == ["Potholes reported by citizens", "Detect leaking pipes early"]
+    assert _titles(q="pipes", sort="newest") == ["Potholes reported by citizens", "Detect leaking pipes early"]
     assert _titles(q="leak") == ["Detect leaking pipes early"]  # word prefixes match
     assert _titles(q="salt wasted") == ["Winter gritting routes"]
     assert _titles(q="'; DROP TABLE challenges; --") == []
