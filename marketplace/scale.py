@@ -48,8 +48,9 @@ WORDS = {
                       "Existing sensors are old and leaking data.", "Staff lose {n} hours a week on this."],
     },
     "fr": {
-        "problems": ["fuites d'eau", "rendez-vous manqués", "embouteillages", "qualité de l'air", "gaspillage d'énergie",
-                     "listes d'attente", "rues inondées", "bruit nocturne", "formulaires papier", "personnes âgées isolées",
+        "problems": ["fuites d'eau", "rendez-vous manqués", "embouteillages", "qualité de l'air",
+                     "gaspillage d'énergie", "listes d'attente", "rues inondées", "bruit nocturne",
+                     "formulaires papier", "personnes âgées isolées",
                      "chaleur dans les classes", "déchets dans les parcs", "passages dangereux", "bus en retard"],
         "places": ["dans les écoles", "dans les hôpitaux", "dans la vieille ville", "sur les routes régionales",
                    "dans les logements sociaux", "à l'hôtel de ville", "dans les bibliothèques", "le long du canal"],
@@ -168,7 +169,8 @@ def seed_scale(challenges=50000, companies=200000, seed=17, echo=None):
         statement = f"We build {capabilities[0]} and {capabilities[1]} for public bodies in Belgium."
         keywords = ", ".join(capabilities[0].split()[:2])
         orgs.append(dict(id=oid, kind="company", name=f"{rng.choice(COMPANY_WORDS)}{rng.choice(COMPANY_WORDS)} {oid}",
-                         slug=f"scale-company-{oid}", verified=index % 7 != 6, verified_at=now if index % 7 != 6 else None,
+                         slug=f"scale-company-{oid}", verified=index % 7 != 6,
+                         verified_at=now if index % 7 != 6 else None,
                          suspended=False, size=rng.choice(("micro", "small", "medium", "large")),
                          capability_statement=statement, keywords=keywords, four_eyes_publishing=False,
                          created_at=now, updated_at=now))
@@ -279,7 +281,8 @@ def seed_scale(challenges=50000, companies=200000, seed=17, echo=None):
             questions.append(dict(challenge_id=cid, organisation_id=rng.choice(bidders), body="Is there an API?",
                                   answer="Yes, a REST API." if answered else None,
                                   answered_by_id=user_of[agency] if answered else None,
-                                  asked_at=now - timedelta(days=5), answered_at=now - timedelta(days=4) if answered else None))
+                                  asked_at=now - timedelta(days=5),
+                                  answered_at=now - timedelta(days=4) if answered else None))
         if selected:
             lid = pilot_id + len(pilots)
             budget = Decimal(rng.randint(20, 120) * 1000)

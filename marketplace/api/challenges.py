@@ -70,7 +70,8 @@ class ChallengeSummary(Output):
     def fields_of(cls, challenge):
         return dict(
             slug=challenge.slug, title=challenge.title, summary=challenge.summary, kind=challenge.kind,
-            language=challenge.language, status=challenge.status, agency=OrganisationRef.model_validate(challenge.agency),
+            language=challenge.language,
+            status=challenge.status, agency=OrganisationRef.model_validate(challenge.agency),
             sectors=challenge.sectors,
             budget=Budget(min=challenge.budget_min, max=challenge.budget_max, currency=challenge.currency),
             question_deadline=challenge.question_deadline, pitch_deadline=challenge.pitch_deadline,

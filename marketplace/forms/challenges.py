@@ -79,7 +79,8 @@ class ChallengeForm(FlaskForm):
     def domain_data(self, to_utc):
         """The form's values as the service expects them; deadlines converted from the person's zone."""
         return {
-            "kind": self.kind.data, "language": self.language.data, "title": self.title.data, "summary": self.summary.data,
+            "kind": self.kind.data, "language": self.language.data,
+            "title": self.title.data, "summary": self.summary.data,
             "problem_statement": self.problem_statement.data, "context": self.context.data,
             "affected": self.affected.data, "desired_outcomes": self.desired_outcomes.data,
             "constraints": self.constraints.data, "sectors": self.sectors.data or [],

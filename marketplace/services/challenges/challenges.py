@@ -406,12 +406,6 @@ class ChallengeFilters:
         )
 
 
-def search_document():
-    """The text full-text search looks at (stored per challenge in search_vector, see search.py)."""
-    return func.coalesce(Challenge.title, "") + " " + func.coalesce(Challenge.summary, "") + " " + func.coalesce(
-        Challenge.problem_statement, "")
-
-
 def is_public():
     """The SQL condition of a challenge the public may see: published once, not a draft.
 
