@@ -1,4 +1,4 @@
-"""flask commands: seed-demo, process-outbox, verify-audit and mail (requeue, status)."""
+"""flask commands: seed-demo, seed-scale, process-outbox, anchor-audit, verify-audit and mail (requeue, status)."""
 import click
 
 
@@ -23,6 +23,21 @@ def register(app):
         click.echo("Demo data loaded. Sign in with any of these, password: " + DEMO_PASSWORD)
         for email, role, organisation in logins:
             click.echo(f"  {email:45} {role:22} {organisation}")
+
+    @app.cli.command("seed-scale")
+    @click.option("--challenges", default=50000, show_default=True, type=click.IntRange(1, 1000000))
+    @click.option("--companies", default=200000, show_default=True, type=click.IntRange(1, 5000000))
+    @click.option("--seed", default=17, show_default=True, help="The same seed builds the same data.")
+    def seed_scale_command(challenges, companies, seed):
+        """Add a national-scale data set for benchmarks (bulk inserts; ANALYZE on PostgreSQL at the end).
+
+        Meant for an empty database of its own; never run by `make run`.
+        """
+        from .scale import seed_scale
+
+        counts = seed_scale(challenges=challenges, companies=companies, seed=seed, echo=click.echo)
+        for table, count in sorted(counts.items()):
+            click.echo(f"  {table:22} {count:>10,}")
 
     @app.cli.command("anchor-audit")
     def anchor_audit_command():

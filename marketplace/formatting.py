@@ -23,6 +23,10 @@ def _day_pattern():
     return DAY_PATTERNS.get(str(get_locale() or "en").split("_")[0], DAY_PATTERN)
 
 
+# Each language by its own name, whatever the page's language: a reader finds their own.
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "nl": "Nederlands", "de": "Deutsch"}
+
+
 def localtime(value):
     """A stored UTC datetime in the reader's zone and language, to the minute: "12 November 2026, 22:51".
 

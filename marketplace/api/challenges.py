@@ -10,6 +10,7 @@ from ..models.challenge import CHALLENGE_KINDS, CHALLENGE_STATUSES, PUBLIC_STATU
 from ..services import access
 from ..services.challenges import challenges, questions
 from ..services.pilots import pilots as pilot_service
+from ..services.challenges.search import LANGUAGES
 from ..services.challenges.challenges import CURRENCIES, LIMITS, MAX_AGENCY, MAX_BUDGET, MAX_CRITERIA, MAX_MEASURES, MAX_QUERY, MAX_SECTORS, SORTS, ChallengeFilters
 from .operations import OPTIONAL, PUBLIC, REQUIRED, Body, Output, PlainText, Slug, UTCTime, operation
 from .pilots import PilotOutcome
@@ -60,6 +61,7 @@ class ChallengeSummary(Output):
     title: str
     summary: str
     kind: Literal[CHALLENGE_KINDS]
+    language: Literal[LANGUAGES] = Field(description="The language the challenge is written in.")
     status: Literal[CHALLENGE_STATUSES]
     agency: OrganisationRef
     sectors: list[str]
@@ -75,6 +77,7 @@ class ChallengeSummary(Output):
     def fields_of(cls, challenge):
         return dict(
             slug=challenge.slug, title=challenge.title, summary=challenge.summary, kind=challenge.kind,
+            language=challenge.language,
             status=challenge.status, agency=OrganisationRef.model_validate(challenge.agency),
             sectors=challenge.sectors,
             budget=Budget(min=challenge.budget_min, max=challenge.budget_max, currency=challenge.currency),
@@ -134,6 +137,7 @@ class ChallengeIn(Body):
     """A draft: only the title is needed to save it; publishing checks the rest."""
 
     kind: Literal[CHALLENGE_KINDS] = "call_for_solutions"
+    language: Literal[LANGUAGES] | None = Field(None, description="Default: the language of the token's user.")
     title: PlainText = Field(min_length=1, max_length=LIMITS["title"])
     summary: PlainText = Field("", max_length=LIMITS["summary"])
     problem_statement: PlainText = Field("", max_length=LIMITS["problem_statement"], description="Markdown.")

@@ -1,9 +1,10 @@
 """Forms for writing, cancelling and summarising challenges."""
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateTimeLocalField, FieldList, FormField, HiddenField, IntegerField, RadioField, SelectMultipleField,
-    StringField, TextAreaField, widgets,
+    DateTimeLocalField, FieldList, FormField, HiddenField, IntegerField, RadioField, SelectField,
+    SelectMultipleField, StringField, TextAreaField, widgets,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -13,7 +14,9 @@ from ..services.challenges.challenges import (
     CRITERION_DESCRIPTION_TOO_LONG, CRITERION_NAME_MAX, CRITERION_NAME_PROBLEM, LIMITS, MEASURE_MAX, WEIGHT_PROBLEM,
     too_long,
 )
+from ..services.challenges.search import LANGUAGES, language_of
 from ..services.organisations.cpv import cpv_choices
+from ..formatting import LANGUAGE_NAMES
 from .fields import AmountField
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -54,6 +57,10 @@ class ChallengeForm(FlaskForm):
         ("call_for_solutions", _l("Solutions to pilot: pitches are evaluated and the best are piloted")),
         ("market_consultation", _l("An overview of the market: answers are not ranked; you publish a summary")),
     ])
+    language = SelectField(_l("Language the challenge is written in"),
+                           choices=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+                           default=lambda: language_of(str(get_locale() or "")),
+                           description=_l("Search finds the other forms of its words in this language."))
     title = StringField(_l("Title"), validators=[DataRequired(_l("Enter a title.")), _length(LIMITS["title"])],
                         description=_l("Name the problem, not a solution. For example: “Fewer missed hospital "
                                        "appointments”."))
@@ -83,7 +90,8 @@ class ChallengeForm(FlaskForm):
     def domain_data(self, to_utc):
         """The form's values as the service expects them; deadlines converted from the person's zone."""
         return {
-            "kind": self.kind.data, "title": self.title.data, "summary": self.summary.data,
+            "kind": self.kind.data, "language": self.language.data,
+            "title": self.title.data, "summary": self.summary.data,
             "problem_statement": self.problem_statement.data, "context": self.context.data,
             "affected": self.affected.data, "desired_outcomes": self.desired_outcomes.data,
             "constraints": self.constraints.data, "sectors": self.sectors.data or [],

@@ -1,5 +1,6 @@
 """Challenges: problems an agency publishes, with criteria, success measures and followers."""
-from sqlalchemy import Column, ForeignKey, Integer, Numeric, String, Table, Text, UniqueConstraint
+from sqlalchemy import DDL, Column, ForeignKey, Index, Integer, Numeric, String, Table, Text, UniqueConstraint, event
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -28,8 +29,31 @@ challenge_sectors = Table(
 )
 
 
+# PostgreSQL's text-search configuration of each language, with accents removed before stemming (and a
+# `simple` one that keeps every word as written). Migration 0011 creates them; so does create_all (tests).
+TEXT_SEARCH_SETUP = """
+CREATE EXTENSION IF NOT EXISTS unaccent;
+DO $$
+DECLARE
+  lang text;
+BEGIN
+  FOREACH lang IN ARRAY ARRAY['english', 'french', 'dutch', 'german', 'simple'] LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'agora_' || lang) THEN
+      EXECUTE 'CREATE TEXT SEARCH CONFIGURATION agora_' || lang || ' (COPY = pg_catalog.' || lang || ')';
+      EXECUTE 'ALTER TEXT SEARCH CONFIGURATION agora_' || lang || ' ALTER MAPPING FOR hword, hword_part, word '
+              'WITH unaccent, ' || CASE WHEN lang = 'simple' THEN 'simple' ELSE lang || '_stem' END;
+    END IF;
+  END LOOP;
+END $$;
+"""
+
+
 class Challenge(db.Model):
     __tablename__ = "challenges"
+    __table_args__ = (
+        # Full-text search (services/challenges/search.py); on SQLite a plain index of the folded words.
+        Index("ix_challenges_search_vector", "search_vector", postgresql_using="gin"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
@@ -44,6 +68,10 @@ class Challenge(db.Model):
     affected: Mapped[str] = mapped_column(Text, default="")  # who suffers from the problem
     desired_outcomes: Mapped[str] = mapped_column(Text, default="")
     constraints: Mapped[str] = mapped_column(Text, default="")  # constraints and out of scope
+    # The language the challenge is written in (en, fr, nl, de): search stems its words in that language.
+    language: Mapped[str] = mapped_column(String(2), default="en", server_default="en")
+    # Its stored search document, kept by services/challenges/search.py on every save.
+    search_vector = mapped_column(TSVECTOR().with_variant(Text(), "sqlite"), nullable=True, deferred=True)
     budget_min = mapped_column(Numeric(14, 2), nullable=True)
     budget_max = mapped_column(Numeric(14, 2), nullable=True)
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
@@ -91,6 +119,9 @@ class Challenge(db.Model):
 
     def __repr__(self):
         return f"<Challenge {self.slug} {self.status}>"
+
+
+event.listen(Challenge.__table__, "before_create", DDL(TEXT_SEARCH_SETUP).execute_if(dialect="postgresql"))
 
 
 class EvaluationCriterion(db.Model):

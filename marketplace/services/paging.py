@@ -12,6 +12,7 @@ class Page:
     total: int
     page: int
     per_page: int
+    more: bool = False  # True when there are more than `total` items (a bounded count)
 
     @property
     def pages(self):
@@ -30,3 +31,17 @@ def paginate(query, page, per_page):
         return Page(items=[row[0] for row in rows], total=rows[0].total, page=page, per_page=per_page)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) if page > 1 else 0
     return Page(items=[], total=total, page=page, per_page=per_page)
+
+
+def paginate_bounded(query, page, per_page, bound):
+    """Like paginate, for queries that may match very many rows (a text search): the total is exact up to
+    `bound` (`more` says there are more), and only the first `bound` rows can be paged through, so neither the
+    count nor a deep page ever reads past `bound` + 1 matches."""
+    counted = db.session.scalar(select(func.count()).select_from(
+        query.with_only_columns(*query.selected_columns[:1]).order_by(None).limit(bound + 1).subquery()))
+    total, more = min(counted, bound), counted > bound
+    offset = (page - 1) * per_page
+    items = []
+    if offset < total:
+        items = list(db.session.scalars(query.limit(min(per_page, total - offset)).offset(offset)).unique())
+    return Page(items=items, total=total, page=page, per_page=per_page, more=more)

@@ -12,7 +12,7 @@ from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 # Each language named in itself, as the switcher offers it.
-LANGUAGE_NAMES = {"en": "English", "fr": "Français", "nl": "Nederlands", "de": "Deutsch"}
+from ..formatting import LANGUAGE_NAMES  # noqa: F401  (pages and forms name the languages the same way)
 
 
 def select_locale():

@@ -1,4 +1,5 @@
-"""Full-text search finds the same challenges on SQLite and PostgreSQL: words inside punctuation, accents, case."""
+"""Full-text search finds the same challenges on SQLite and PostgreSQL: words inside punctuation, accents, case,
+and the forms of a word in the challenge's language (Snowball stemming on both)."""
 import pytest
 from werkzeug.datastructures import MultiDict
 
@@ -29,7 +30,8 @@ def catalogue(f):
     ("über", ["Écoles et crèches"]),
     ("straße", ["Écoles et crèches"]),
     ("crèche", ["Écoles et crèches"]),                # a word prefix
-    ("ecoles", []),                                   # no accent folding on either database
+    ("ecoles", ["Écoles et crèches"]),                # accents fold away on both databases
+    ("ECOLE", ["Écoles et crèches"]),
     ("uality", []),                                   # only word prefixes, not inner parts
     ("schools buses", []),                            # every word must match
     ("schools", ["Air-quality in schools"]),          # never a draft
@@ -54,3 +56,65 @@ def test_a_draft_cancelled_before_it_was_published_is_never_listed(f):
     f.Challenge(title="Never went live", status="cancelled", published_at=None, cancel_reason="Changed our mind.")
     f.Challenge(title="Cancelled after publishing", status="cancelled", cancel_reason="Merged into another.")
     assert _titles(status="cancelled") == ["Cancelled after publishing"]
+
+
+@pytest.fixture
+def languages(f):
+    f.Challenge(title="Water leaks in old pipes", summary="We lose water.", language="en")
+    f.Challenge(title="Détecter une fuite d'eau", summary="Les réseaux vieillissent.", language="fr")
+    f.Challenge(title="Lekken in de waterleiding", summary="Oude buizen.", language="nl")
+    f.Challenge(title="Rohrbrüche früher erkennen", summary="Älteres Netz.", language="de")
+
+
+@pytest.mark.parametrize("query,expected", [
+    ("leak", ["Water leaks in old pipes"]),
+    ("leaks", ["Water leaks in old pipes"]),
+    ("LEAKING", ["Water leaks in old pipes"]),
+    ("fuites", ["Détecter une fuite d'eau"]),
+    ("fuite", ["Détecter une fuite d'eau"]),
+    ("DETECTER", ["Détecter une fuite d'eau"]),
+    ("lek", ["Lekken in de waterleiding"]),
+    ("lekken", ["Lekken in de waterleiding"]),
+    ("rohrbruche", ["Rohrbrüche früher erkennen"]),
+    ("Rohrbruch", ["Rohrbrüche früher erkennen"]),
+    ("alteres", ["Rohrbrüche früher erkennen"]),
+])
+def test_the_forms_of_a_word_accents_and_case_find_each_other_whatever_the_visitors_language(
+        languages, query, expected):
+    for visitor in ("en", "fr", "nl", "de"):
+        page = challenges.search_challenges(ChallengeFilters.from_args(MultiDict(dict(q=query))), language=visitor)
+        assert [c.title for c in page.items] == expected, visitor
+
+
+def test_a_changed_challenge_is_found_by_its_new_words_only(f, db):
+    challenge = f.Challenge(title="Old words", language="en")
+    challenge.title, challenge.language = "Fuites dans les écoles", "fr"
+    db.session.commit()
+    assert _titles(q="fuite") == ["Fuites dans les écoles"] and _titles(q="old") == []
+
+
+def test_a_search_is_ranked_counted_up_to_a_bound_and_paged_within_it(f, monkeypatch):
+    monkeypatch.setattr(challenges, "MAX_COUNTED", 3)
+    for n in range(4):
+        f.Challenge(title=f"Pipes {n}", summary="pipes " * n)
+    f.Challenge(title="Roads", summary="Potholes.")
+    first = challenges.search_challenges(ChallengeFilters.from_args(MultiDict(dict(q="pipes"))), per_page=2)
+    assert (first.total, first.more, first.pages, len(first.items)) == (3, True, 2, 2)
+    second = challenges.search_challenges(ChallengeFilters.from_args(MultiDict(dict(q="pipes", page="2"))), per_page=2)
+    assert len(second.items) == 1 and not {c.id for c in first.items} & {c.id for c in second.items}
+    beyond = challenges.search_challenges(ChallengeFilters.from_args(MultiDict(dict(q="pipes", page="3"))), per_page=2)
+    assert beyond.items == [] and beyond.more
+    exact = challenges.search_challenges(ChallengeFilters.from_args(MultiDict(dict(q="potholes"))))
+    assert (exact.total, exact.more) == (1, False)
+
+
+def test_best_matches_come_first_on_postgresql_newest_first_on_sqlite(f, db):
+    from datetime import timedelta
+
+    from marketplace.services.clock import utcnow
+    in_title = f.Challenge(title="Leaking pipes", published_at=utcnow() - timedelta(days=2))
+    in_text = f.Challenge(title="Old network", problem_statement="Some pipes leak.", published_at=utcnow())
+    expected = [in_title, in_text] if db.engine.dialect.name == "postgresql" else [in_text, in_title]
+    assert challenges.search_challenges(ChallengeFilters.from_args(MultiDict(dict(q="leaks")))).items == expected
+    newest = challenges.search_challenges(ChallengeFilters.from_args(MultiDict(dict(q="leaks", sort="newest"))))
+    assert newest.items == [in_text, in_title]

@@ -57,6 +57,7 @@ def test_a_draft_gets_a_default_question_deadline_and_an_audit_and_outbox_row(ag
     ({"criteria": [{"name": "Fit", "weight": 150}]}, "criteria-0-weight"),
     ({"sectors": ["99"]}, "sectors"),
     ({"kind": "tender"}, "kind"),
+    ({"language": "es"}, "language"),
     ({"question_deadline": utcnow() + timedelta(days=40)}, "question_deadline"),
     ({"pilot_duration_weeks": "0"}, "pilot_duration_weeks"),
     ({"success_measures": [{"measure": "", "target": "6 %"}]}, "success_measures-0-measure"),
@@ -216,7 +217,7 @@ def _titles(**args):
 
 
 def test_full_text_search_over_title_summary_and_problem(catalogue):
-    assert _titles(q="pipes") == ["Potholes reported by citizens", "Detect leaking pipes early"]
+    assert _titles(q="pipes", sort="newest") == ["Potholes reported by citizens", "Detect leaking pipes early"]
     assert _titles(q="leak") == ["Detect leaking pipes early"]  # word prefixes match
     assert _titles(q="salt wasted") == ["Winter gritting routes"]
     assert _titles(q="'; DROP TABLE challenges; --") == []
@@ -250,3 +251,13 @@ def test_pagination(f):
     assert first.total == 5 and first.pages == 3
     assert [c.title for c in first.items] == ["Challenge number 0", "Challenge number 1"]
     assert [c.title for c in third.items] == ["Challenge number 4"]
+
+
+def test_a_draft_is_in_its_authors_language_unless_another_is_chosen(agency, db):
+    _, publisher, _ = agency
+    publisher.locale = "nl"
+    db.session.commit()
+    assert challenges.create_draft(publisher, _data()).language == "nl"
+    chosen = challenges.create_draft(publisher, _data(language="de"))
+    assert chosen.language == "de"
+    assert challenges.update_draft(publisher, chosen.slug, _data(language="fr")).language == "fr"

@@ -2,11 +2,12 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import Challenge
 from marketplace.services.clock import utcnow
+from marketplace.web.i18n import LANGUAGE_NAMES
 
 
 def _form(**overrides):
@@ -192,3 +193,23 @@ def test_a_budget_that_is_not_an_amount_is_refused_on_its_field(client, login, p
     assert response.status_code == 422
     assert "Enter an amount in figures" in response.text and 'href="#budget_min"' in response.text
     assert db.session.scalar(select(Challenge.id)) is None
+
+
+def test_the_form_offers_the_four_languages_and_saves_the_one_chosen(client, login, publisher):
+    login(publisher)
+    form = client.get("/challenges/new").text
+    assert all(f'value="{code}">{name}</option>' in form for code, name in LANGUAGE_NAMES.items())
+    assert client.post("/challenges/new", data=_form(language="nl", title="Lekken in scholen")).status_code == 302
+    assert db.session.scalars(select(Challenge)).one().language == "nl"
+    assert client.post("/challenges/new", data=_form(language="xx")).status_code == 422  # refused, shown again
+    assert db.session.scalar(select(func.count()).select_from(Challenge)) == 1
+
+
+def test_a_search_with_very_many_matches_says_more_than_and_offers_best_match_first(client, f, monkeypatch):
+    from marketplace.services.challenges import challenges as service
+    monkeypatch.setattr(service, "MAX_COUNTED", 1)
+    monkeypatch.setitem(client.application.config, "CHALLENGES_PER_PAGE", 1)
+    f.Challenge(title="Water leaks"), f.Challenge(title="Leaking water mains")
+    page = client.get("/challenges?q=leaks").text
+    assert "More than 1 challenges" in page and '<option value="relevance" selected>' in page
+    assert "More than" not in client.get("/challenges?q=mains").text

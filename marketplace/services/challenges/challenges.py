@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload
@@ -18,13 +19,13 @@ from marketplace.formatting import lazy, number
 from marketplace.models import Challenge, EvaluationCriterion, Organisation, SuccessMeasure, challenge_sectors
 from marketplace.models.challenge import CALL_FOR_SOLUTIONS, CANCELLED, CHALLENGE_KINDS, CLOSED, COMPLETED, DRAFT, MARKET_CONSULTATION, OPEN_STATUSES, PUBLIC_STATUSES, PUBLISHED
 from marketplace.services import access, permissions
-from marketplace.services.challenges import lifecycle
+from marketplace.services.challenges import lifecycle, search
 from marketplace.services.pilots.amounts import NotAnAmount, clean_amount, parse_amount
 from marketplace.services.clock import utcnow
 from marketplace.services.organisations.cpv import is_cpv_division
 from marketplace.services.errors import InvalidTransition, NotAllowed, StaleState, ValidationFailed
 from marketplace.services.messaging.events import record_change, snapshot
-from marketplace.services.paging import paginate
+from marketplace.services.paging import paginate, paginate_bounded
 from marketplace.services.challenges.slugs import unique_slug
 
 LIMITS = {
@@ -51,7 +52,7 @@ MAX_MEASURES = 10
 # 2014/24, Art. 53(2)); closing questions 10 days before leaves the agency 4 days to answer.
 QUESTION_WINDOW = timedelta(days=10)
 CLOSING_SOON = timedelta(days=14)
-AUDITED_FIELDS = TEXT_FIELDS + ("kind", "budget_min", "budget_max", "currency", "pilot_duration_weeks",
+AUDITED_FIELDS = TEXT_FIELDS + ("kind", "language", "budget_min", "budget_max", "currency", "pilot_duration_weeks",
                                 "question_deadline", "pitch_deadline", "status")
 
 
@@ -86,6 +87,10 @@ def _clean(data):
     if kind not in CHALLENGE_KINDS:
         errors["kind"] = _l("Choose a call for solutions or a market consultation.")
     clean["kind"] = kind
+    language = data.get("language") or None  # none given: a new challenge takes its author's language
+    if language is not None and language not in search.LANGUAGES:
+        errors["language"] = _l("Choose English, French, Dutch or German.")
+    clean["language"] = language
     clean["budget_min"] = clean_amount(data.get("budget_min"), "budget_min", errors, maximum=MAX_BUDGET)
     clean["budget_max"] = clean_amount(data.get("budget_max"), "budget_max", errors, maximum=MAX_BUDGET)
     low, high = clean["budget_min"], clean["budget_max"]
@@ -174,6 +179,8 @@ def _apply(challenge, clean):
     for name in TEXT_FIELDS + ("kind", "budget_min", "budget_max", "currency", "pilot_duration_weeks",
                                "pitch_deadline", "question_deadline"):
         setattr(challenge, name, clean[name])
+    if clean.get("language"):
+        challenge.language = clean["language"]
     if challenge.pitch_deadline is not None and challenge.question_deadline is None:
         challenge.question_deadline = default_question_deadline(challenge.pitch_deadline)
     challenge.criteria = [EvaluationCriterion(position=i, **c) for i, c in enumerate(clean["criteria"])]
@@ -194,7 +201,7 @@ def create_draft(actor, data):
     permissions.require(actor, "challenge.create", organisation)
     clean = _clean(data)
     challenge = Challenge(agency_id=organisation.id, created_by_id=actor.id, status=DRAFT,
-                          slug=unique_slug(Challenge, clean["title"]))
+                          slug=unique_slug(Challenge, clean["title"]), language=search.language_of(actor.locale))
     _apply(challenge, clean)
     db.session.add(challenge)
     db.session.flush()
@@ -345,6 +352,7 @@ def latest_open_challenges(limit=6):
 
 SORTS = {
     "newest": lambda: (Challenge.published_at.desc(), Challenge.id.desc()),
+    "relevance": lambda: (Challenge.published_at.desc(), Challenge.id.desc()),  # ranked in search_challenges
     "deadline": lambda: (Challenge.pitch_deadline.asc(), Challenge.id),
     "budget_high": lambda: (func.coalesce(Challenge.budget_max, Challenge.budget_min, 0).desc(), Challenge.id),
     "budget_low": lambda: (func.coalesce(Challenge.budget_min, Challenge.budget_max, 0).asc(), Challenge.id),
@@ -356,6 +364,8 @@ MAX_QUERY = 200
 MAX_SECTORS = 20
 MAX_AGENCY = 220
 MAX_PAGE = 10000
+# A text search counts its matches exactly up to this many, and pages through these first ones only.
+MAX_COUNTED = 1000
 
 
 @dataclass
@@ -389,9 +399,11 @@ class ChallengeFilters:
             page = max(1, min(int(args.get("page", 1)), MAX_PAGE))
         except (TypeError, ValueError):
             page = 1
-        sort = args.get("sort", "newest")
+        q = str(args.get("q", "")).strip()[:MAX_QUERY]
+        # Best matches first when searching, unless another order is asked for.
+        sort = args.get("sort") or ("relevance" if search.query_terms(q) else "newest")
         return cls(
-            q=str(args.get("q", "")).strip()[:MAX_QUERY],
+            q=q,
             sectors=[s for s in getlist("sector") if is_cpv_division(s)][:MAX_SECTORS],
             agency=str(args.get("agency", "")).strip()[:MAX_AGENCY],
             statuses=[s for s in getlist("status") if s in PUBLIC_STATUSES],
@@ -403,38 +415,6 @@ class ChallengeFilters:
         )
 
 
-def _search_terms(q, limit=10):
-    return "".join(ch if ch.isalnum() else " " for ch in q.lower()).split()[:limit]
-
-
-def _text_condition(terms):
-    if db.session.get_bind().dialect.name == "postgresql":
-        document = func.to_tsvector("simple", search_document())
-        query = func.to_tsquery("simple", " & ".join(f"{t}:*" for t in terms))
-        return document.op("@@")(query)
-    # SQLite: every word must start a word somewhere in the title, summary or problem statement. SQLite's
-    # lower() and LIKE fold ASCII only and see "air-quality" as one word, so the text is split into words
-    # by the same Python rule as the query (as PostgreSQL's parser would): "quality", "École" both match.
-    _register_sqlite_word_folding()
-    haystack = func.agora_search_words(search_document())
-    return and_(*(haystack.like(f"% {term}%") for term in terms))  # terms are letters and digits only
-
-
-def _search_words(text):
-    return " " + " ".join(_search_terms(text or "", limit=None)) + " "
-
-
-def _register_sqlite_word_folding():
-    connection = db.session.connection().connection.dbapi_connection
-    connection.create_function("agora_search_words", 1, _search_words, deterministic=True)
-
-
-def search_document():
-    """The text full-text search looks at; the PostgreSQL index is built on the same expression."""
-    return func.coalesce(Challenge.title, "") + " " + func.coalesce(Challenge.summary, "") + " " + func.coalesce(
-        Challenge.problem_statement, "")
-
-
 def is_public():
     """The SQL condition of a challenge the public may see: published once, not a draft.
 
@@ -443,12 +423,20 @@ def is_public():
     return and_(Challenge.published_at.is_not(None), Challenge.status != DRAFT)
 
 
-def search_challenges(filters, per_page=20, now=None):
+def search_challenges(filters, per_page=20, now=None, language=None):
+    """One page of the public challenges the filters ask for.
+
+    A text search is ranked among its matches only (after every filter), counted exactly up to
+    MAX_COUNTED matches ("more than" beyond), and pages through those first matches only: a bounded offset,
+    so its deepest page costs what its first does. `language` is the visitor's (default: the current locale).
+    """
     now = now or utcnow()
     query = select(Challenge).where(is_public(), Challenge.status.in_(filters.statuses or PUBLIC_STATUSES))
-    terms = _search_terms(filters.q)
-    if terms:
-        query = query.where(_text_condition(terms))
+    rank = None
+    if search.query_terms(filters.q):
+        condition, rank = search.text_condition(db.session.get_bind().dialect.name, filters.q,
+                                                language or str(get_locale() or ""))
+        query = query.where(condition)
     if filters.sectors:
         query = query.where(Challenge.id.in_(
             select(challenge_sectors.c.challenge_id).where(challenge_sectors.c.cpv_division.in_(filters.sectors))))
@@ -465,9 +453,15 @@ def search_challenges(filters, per_page=20, now=None):
     if filters.closing_soon:
         query = query.where(Challenge.status == PUBLISHED, Challenge.pitch_deadline > now,
                             Challenge.pitch_deadline <= now + CLOSING_SOON)
+    if filters.sort == "relevance":
+        order = ((rank.desc(),) if rank is not None else ()) + SORTS["newest"]()
+    else:
+        order = SORTS[filters.sort]()
     # The list names each challenge's agency: load them with the page, not one query each.
-    return paginate(query.options(joinedload(Challenge.agency)).order_by(*SORTS[filters.sort]()), filters.page,
-                    per_page)
+    query = query.options(joinedload(Challenge.agency)).order_by(*order)
+    if filters.q and search.query_terms(filters.q):
+        return paginate_bounded(query, filters.page, per_page, max(MAX_COUNTED, per_page))  # a CSV file: 10,000
+    return paginate(query, filters.page, per_page)
 
 
 def sectors_by_challenge(challenge_ids):

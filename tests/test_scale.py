@@ -1,0 +1,34 @@
+"""`flask seed-scale` builds a consistent data set in bulk: every status, four languages, searchable."""
+from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
+
+from marketplace.extensions import db
+from marketplace.models import Challenge, Notification, Organisation, PaymentMilestone, Pilot, Pitch, Question
+from marketplace.models.challenge import CHALLENGE_STATUSES
+from marketplace.models.match import organisation_terms
+from marketplace.services.challenges import challenges
+from marketplace.services.challenges.challenges import ChallengeFilters
+from marketplace.services.matching.matching import match_challenge
+
+
+def test_seed_scale_builds_every_status_in_four_languages_with_its_related_rows(runner):
+    result = runner.invoke(args=["seed-scale", "--challenges", "60", "--companies", "50"])
+    assert result.exit_code == 0, result.output
+    count = lambda what, *where: db.session.scalar(select(func.count()).select_from(what).where(*where))  # noqa: E731
+    assert count(Challenge) == 60 and count(Organisation, Organisation.kind == "company") == 50
+    statuses = dict(db.session.execute(select(Challenge.status, func.count()).group_by(Challenge.status)).all())
+    assert set(statuses) == set(CHALLENGE_STATUSES)
+    languages = dict(db.session.execute(select(Challenge.language, func.count()).group_by(Challenge.language)).all())
+    assert languages == {"en": 15, "fr": 15, "nl": 15, "de": 15}
+    assert count(Pitch, Pitch.status == "selected") == count(Pilot) > 0
+    assert count(PaymentMilestone) == 2 * count(Pilot)
+    assert count(Question) > 0 and count(Notification) > 0 and count(organisation_terms) > 50
+    assert count(Pitch, Pitch.challenge_id.in_(select(Challenge.id).where(Challenge.status == "draft"))) == 0
+    # The stored search documents and the matching index work as if each row had been saved by the application.
+    found = challenges.search_challenges(ChallengeFilters.from_args(MultiDict({"q": "fuite"})), per_page=100)
+    assert found.total > 0 and {c.language for c in found.items} == {"fr"}
+    published = db.session.scalars(select(Challenge).where(Challenge.status == "published")).first()
+    assert match_challenge(published, minimum=0)
+    # The sequences were moved past the ids given in bulk: the application can add rows.
+    assert runner.invoke(args=["seed-scale", "--challenges", "4", "--companies", "2"]).exit_code == 0
+    assert count(Challenge) == 64
