@@ -42,7 +42,7 @@ run: setup
 	AGORA_ENV=development $(BIN)/flask --app wsgi db upgrade
 	AGORA_ENV=development $(BIN)/flask --app wsgi seed-demo --if-empty
 	@echo "Agora runs at http://127.0.0.1:$${PORT:-5000}  (emails are printed by the 'mail' process; Ctrl-C stops all)"
-	AGORA_ENV=development MAIL_SERVER=127.0.0.1 MAIL_PORT=8025 PATH="$(CURDIR)/$(BIN):$$PATH" \
+	AGORA_ENV=development MAIL_SERVER=127.0.0.1 MAIL_PORT=$${MAIL_PORT:-8025} PATH="$(CURDIR)/$(BIN):$$PATH" \
 	  $(BIN)/honcho start -f Procfile.dev
 
 # The whole suite on PostgreSQL + Redis, then again on SQLite.
