@@ -2,6 +2,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from ..extensions import db
@@ -129,9 +130,8 @@ def request_budget_increase(pilot_id):
 @bp.post("/pilots/<int:pilot_id>/budget-increases/<int:increase_id>/approve")
 @login_required
 def approve_budget_increase(pilot_id, increase_id):
-    pilots.approve_budget_increase(current_user, pilot_id, increase_id)
-    flash(_("The budget increase is approved."), "success")
-    return redirect(url_for(".show", pilot_id=pilot_id, _anchor="money"))
+    return _post_form(pilot_id, FlaskForm(), "approval_form", lambda pilot, form: pilots.approve_budget_increase(
+        current_user, pilot.id, increase_id), _("The budget increase is approved."), "money")
 
 
 @bp.post("/pilots/<int:pilot_id>/messages")
@@ -145,9 +145,8 @@ def message(pilot_id):
 @bp.post("/pilots/<int:pilot_id>/approve-budget")
 @login_required
 def approve_budget(pilot_id):
-    pilots.approve_budget(current_user, pilot_id)
-    flash(_("The budget is approved."), "success")
-    return redirect(url_for(".show", pilot_id=pilot_id))
+    return _post_form(pilot_id, FlaskForm(), "approval_form", lambda pilot, form: pilots.approve_budget(
+        current_user, pilot.id), _("The budget is approved."), "money")
 
 
 @bp.get("/pilots/<int:pilot_id>/agreement")

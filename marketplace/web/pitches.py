@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 
-from ..extensions import csrf
+from ..extensions import csrf, db
 from ..formatting import time_of_day
 from ..forms import apply_domain_errors
 from ..forms.pitches import STEP_FORMS, STEP_TITLES, AttachmentForm
@@ -21,7 +21,7 @@ from ..services import access, permissions
 from ..services.pitches import pitches
 from ..services.evaluation import blinding
 from ..services.clock import utcnow
-from ..services.errors import ValidationFailed
+from ..services.errors import Conflict, NotAllowed, ValidationFailed
 from .forms_flow import submit_form
 from .negotiation import wants_json
 
@@ -179,14 +179,25 @@ def submit(pitch_id):
     except ValidationFailed as exc:
         pitch = access.pitch(current_user, pitch_id)
         return _check_page(pitch.challenge, pitch, errors=exc.errors, status=422)
+    except (Conflict, NotAllowed) as exc:  # the deadline passed, the challenge was cancelled…: said on the page
+        return _refused_on_check_page(pitch_id, exc)
     flash(_("Your pitch is submitted. Keep the receipt: it proves what you sent and when."), "success")
     return redirect(url_for(".receipt", pitch_id=pitch.id))
+
+
+def _refused_on_check_page(pitch_id, exc):
+    db.session.rollback()
+    pitch = access.own_pitch(current_user, pitch_id)
+    return _check_page(pitch.challenge, pitch, errors={"": [str(exc.message)]}, status=exc.status_code)
 
 
 @bp.post("/pitches/<int:pitch_id>/withdraw")
 @login_required
 def withdraw(pitch_id):
-    pitch = pitches.withdraw_pitch(current_user, pitch_id)
+    try:
+        pitch = pitches.withdraw_pitch(current_user, pitch_id)
+    except (Conflict, NotAllowed) as exc:
+        return _refused_on_check_page(pitch_id, exc)
     flash(_("Your pitch is withdrawn. You can submit it again until the deadline."), "success")
     return redirect(url_for(".check", slug=pitch.challenge.slug))
 

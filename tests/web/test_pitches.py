@@ -334,3 +334,17 @@ def test_anonymous_and_agencies_cannot_pitch(client, login, world, f):
     assert client.get(f"/challenges/{challenge.slug}/pitch/about").status_code == 403
     assert client.post(f"/challenges/{challenge.slug}/pitch/about", data=FORM).status_code == 403
     assert db.session.query(Pitch).count() == 0
+
+
+def test_a_refused_withdrawal_answers_on_the_check_page_with_the_reason(client, login, f):
+    from datetime import timedelta
+
+    from marketplace.services.clock import utcnow
+
+    challenge = f.Challenge(status="closed", pitch_deadline=utcnow() - timedelta(days=1))
+    pitch = f.Pitch(challenge=challenge, status="submitted", submitted_at=utcnow() - timedelta(days=2))
+    login(f.member(pitch.company, "owner"))
+    response = client.post(f"/pitches/{pitch.id}/withdraw")
+    assert response.status_code == 409
+    assert 'class="error-summary"' in response.text and "autofocus" in response.text
+    assert db.session.get(type(pitch), pitch.id).status == "submitted"
