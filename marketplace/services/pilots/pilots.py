@@ -328,12 +328,7 @@ def add_document(actor, pilot_id, *, kind, stream, filename):
     record_change(actor, "pilot.document_added", pilot, after={"kind": kind, "filename": stored.filename,
                                                                "sha256": stored.sha256},
                   challenge_id=pilot.challenge_id)
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        uploads.discard(stored.stored_name)
-        raise
+    uploads.commit_keeping(stored)
     return document
 
 

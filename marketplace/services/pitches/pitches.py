@@ -345,12 +345,7 @@ def add_attachment(user, pitch_id, *, stream, filename):
                   challenge_id=pitch.challenge_id)
     if pitch.status == PITCH_SUBMITTED:
         _issue_receipt(user, pitch, now, "pitch.resubmitted")
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        uploads.discard(stored.stored_name)
-        raise
+    uploads.commit_keeping(stored)
     return attachment
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from marketplace.extensions import db
 from marketplace.formatting import lazy, number
 from marketplace.services.errors import ValidationFailed
 
@@ -245,3 +246,13 @@ def discard(stored_name):
         os.remove(stored_path(stored_name))
     except (FileNotFoundError, ValueError):
         pass
+
+
+def commit_keeping(stored):
+    """Commit the record of a stored file; if the commit fails, the file goes too, so none is left unrecorded."""
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        discard(stored.stored_name)
+        raise
