@@ -1,4 +1,6 @@
 """Error pages, and the one place domain exceptions become HTTP answers for the pages."""
+from urllib.parse import urlsplit
+
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -10,10 +12,19 @@ from ..services.errors import DomainError, NotFound, Withheld
 from .negotiation import wants_json
 
 
+def _way_back():
+    """The page the person came from, on this site (a refused button leads back to where it was pressed)."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host or not referrer.path.startswith("/"):
+        return None
+    back = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return None if back == request.full_path.rstrip("?") else back
+
+
 def _page(status, message=None):
     if wants_json():  # the pitch steps' autosave shows the message beside the form
         return jsonify(saved=False, message=message or _("Not saved.")), status
-    return render_template("errors/error.html", status=status, message=message), status
+    return render_template("errors/error.html", status=status, message=message, back=_way_back()), status
 
 
 def register(app):

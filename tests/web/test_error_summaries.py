@@ -44,3 +44,14 @@ def test_every_refused_form_has_the_error_title_and_a_linked_summary(app, client
             wrong[rule.endpoint] = problems
     assert wrong == {}
     assert checked, "no form was refused: the world of the permission matrix has changed"
+
+
+def test_a_refusal_on_the_error_page_leads_back_to_where_the_button_was_but_never_off_the_site(client, login, f):
+    challenge = f.Challenge()
+    login(f.member(f.Agency(), "publisher"))  # only companies follow: refused, with the reason
+    here = f"http://localhost/challenges/{challenge.slug}"
+    refused = client.post(f"/challenges/{challenge.slug}/follow", headers={"Referer": here})
+    assert refused.status_code == 403 and f'href="/challenges/{challenge.slug}"' in refused.text
+    assert "Go back to the page you were on" in refused.text
+    elsewhere = client.post(f"/challenges/{challenge.slug}/follow", headers={"Referer": "https://evil.example/x"})
+    assert "evil.example" not in elsewhere.text and "Go back to the page you were on" not in elsewhere.text
