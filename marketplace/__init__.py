@@ -2,6 +2,7 @@
 import os
 
 from flask import Flask
+from flask_babel import gettext
 
 from config import DEFAULT_AUDIT_KEY, DEFAULT_SECRET_KEY, config_for
 
@@ -89,8 +90,14 @@ def register_extensions(app):
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
     limiter.init_app(app)
+    def N_(message):  # marks a message for extraction (Babel's default keyword); translated later
+        return message
+
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
+    # Flask-Login's own message is English: ours is extracted (N_ marks it) and translated when it is flashed.
+    login_manager.login_message = N_("Sign in to see this page.")
+    login_manager.localize_callback = gettext
 
 
 def register_listeners(app):

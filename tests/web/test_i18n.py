@@ -112,3 +112,8 @@ def test_each_language_keeps_its_own_cpv_names_in_one_process(app, client):
         page = client.get("/challenges", headers={"Accept-Language": language}).text
         assert f"45 – {expected[language]}</option>" in page
         assert all(f"45 – {name}" not in page for other, name in expected.items() if other != language)
+
+
+def test_the_sign_in_request_is_in_the_visitors_language(client):
+    response = client.get("/dashboard", headers={"Accept-Language": "fr"}, follow_redirects=True)
+    assert "Please log in" not in response.text and "Connectez-vous pour voir cette page." in response.text
