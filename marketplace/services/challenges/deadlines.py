@@ -54,7 +54,7 @@ def tell_the_publishers_how_many_arrived(event):
         notify(user, kind="challenge.closed",
                title=lazy_ngettext("“%(title)s” has closed: %(num)s pitch arrived",
                                     "“%(title)s” has closed: %(num)s pitches arrived", received, title=challenge.title),
-               body=_l("The pitches are unsealed for your agency. You can start the evaluation."),
+               body=_l("The pitch deadline has passed. Start the evaluation: each panel member declares any conflict of interest, then reads the pitches."),
                link=links.challenge_pitches_path(challenge), dedupe_key=f"closed:{challenge.id}:{user.id}",
                email_template="notification")
 
