@@ -42,8 +42,9 @@ run: setup
 	AGORA_ENV=development $(BIN)/flask --app wsgi db upgrade
 	AGORA_ENV=development $(BIN)/flask --app wsgi seed-demo --if-empty
 	@echo "Agora runs at http://127.0.0.1:$${PORT:-5000}  (emails are printed by the 'mail' process; Ctrl-C stops all)"
+	@# honcho answers Ctrl-C by stopping every process and exiting with 130: that is the normal way out, not an error.
 	AGORA_ENV=development MAIL_SERVER=127.0.0.1 MAIL_PORT=$${MAIL_PORT:-8025} PATH="$(CURDIR)/$(BIN):$$PATH" \
-	  $(BIN)/honcho start -f Procfile.dev
+	  $(BIN)/honcho start -f Procfile.dev || [ $$? -eq 130 ] && echo "Agora stopped: web, worker, beat and mail have ended."
 
 # The whole suite on PostgreSQL + Redis, then again on SQLite.
 test: setup setup-browser

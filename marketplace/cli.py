@@ -14,15 +14,21 @@ def register(app):
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has organisations.")
     def seed_demo_command(if_empty):
         """Load demo agencies, companies, challenges in every status, pitches and pilots."""
-        from .demo import DEMO_PASSWORD, seed
+        from .demo import DEMO_PASSWORD, demo_logins, seed
+        from .services.accounts.two_factor import ROLES_THAT_NEED_IT
 
         logins = seed(if_empty=if_empty)
         if logins is None:
-            click.echo("The database already has data; demo data not loaded.")
+            click.echo("The database already has data; demo data not loaded again.")
+            logins = demo_logins()
+        if not logins:
             return
-        click.echo("Demo data loaded. Sign in with any of these, password: " + DEMO_PASSWORD)
+        click.echo("Demo sign-ins, password for each: " + DEMO_PASSWORD)
         for email, role, organisation in logins:
             click.echo(f"  {email:45} {role:22} {organisation}")
+        needing = ", ".join(role.replace("_", " ") for role in ROLES_THAT_NEED_IT)
+        click.echo(f"A {needing} and the platform admin set up two-factor sign-in at their first sign-in: keep an "
+                   "authenticator app (or `oathtool --totp -b <secret>`) at hand; the page shows the secret.")
 
     @app.cli.command("seed-scale")
     @click.option("--challenges", default=50000, show_default=True, type=click.IntRange(1, 1000000))

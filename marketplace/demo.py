@@ -94,6 +94,24 @@ def _user(email, name, organisation, role, password_hash, locale=None, admin=Fal
     return user
 
 
+ADMIN_EMAIL = "admin@agora.example"
+AGENCY_ROLES = ("owner", "publisher", "procurement_officer", "evaluator")
+
+
+def _company_slug(name):
+    return name.lower().replace("&", "and").replace(" ", "-")
+
+
+def demo_logins():
+    """The demo accounts still in the database, as (email, role, organisation), for `make run` to print each start."""
+    wanted = [(ADMIN_EMAIL, "platform admin", "Agora")]
+    for name, short, _ in AGENCIES:
+        wanted += [(f"{role.replace('_', '.')}@{short}.example.be", role, name) for role in AGENCY_ROLES]
+    wanted += [(f"owner@{_company_slug(name)}.example.be", "company owner", name) for name, *_ in COMPANIES[:3]]
+    present = set(db.session.scalars(select(User.email).where(User.email.in_([email for email, *_ in wanted]))))
+    return [login for login in wanted if login[0] in present]
+
+
 def seed(if_empty=False):
     """Build the demo world; returns the list of (email, role, organisation) to print."""
     if if_empty and db.session.scalar(select(Organisation.id).limit(1)) is not None:
@@ -101,10 +119,7 @@ def seed(if_empty=False):
     rng = random.Random(2026)
     now = utcnow()
     password_hash = hash_password(DEMO_PASSWORD)
-    logins = []
-
-    admin = _user("admin@agora.example", "Agora Admin", None, None, password_hash, admin=True)
-    logins.append((admin.email, "platform admin", "Agora"))
+    admin = _user(ADMIN_EMAIL, "Agora Admin", None, None, password_hash, admin=True)
 
     agencies = []
     for index, (name, short, _) in enumerate(AGENCIES):
@@ -116,14 +131,13 @@ def seed(if_empty=False):
             email = f"{role.replace('_', '.')}@{short}.example.be"
             people[role] = _user(email, f"{role.replace('_', ' ').title()} {name.split()[-1]}", agency, role,
                                  password_hash, locale=["en", "fr", "nl"][index])
-            logins.append((email, role, name))
         people["second_evaluator"] = _user(f"evaluator2@{short}.example.be", f"Second Evaluator {name.split()[-1]}",
                                            agency, "evaluator", password_hash)
         agencies.append((agency, people))
 
     companies = []
     for index, (name, size, sectors, capability, keywords) in enumerate(COMPANIES):
-        slug = name.lower().replace("&", "and").replace(" ", "-")
+        slug = _company_slug(name)
         company = Organisation(kind="company", name=name, slug=slug, verified=index % 7 != 6, size=size,
                                capability_statement=capability, keywords=keywords,
                                website=f"https://{slug}.example.be", registration_number=f"0{700000000 + index}")
@@ -134,8 +148,6 @@ def seed(if_empty=False):
                       locale=rng.choice(["en", "fr", "nl", "de"]))
         member = _user(f"team@{slug}.example.be", f"Team member of {name}", company, "member", password_hash)
         db.session.add(Solution(organisation=company, title=f"{name} for public services", description=capability))
-        if index < 3:
-            logins.append((owner.email, "company owner", name))
         companies.append((company, owner, member))
     db.session.flush()
 
@@ -219,7 +231,7 @@ def seed(if_empty=False):
             _pilot(challenge, pitches[0], people, decided_at, outcome=status == "completed",
                    stopped=title.startswith("Fall"))
     db.session.commit()
-    return logins
+    return demo_logins()
 
 
 def _evaluate(challenge, pitches, people, rng, deadline, decided):

@@ -35,6 +35,9 @@ def test_seed_demo_then_if_empty_adds_nothing(runner):
     users = db.session.query(User).count()
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0 and "already has data" in again.output
+    # `make run` prints the sign-ins at every start, not only the first, with the two-factor note for officers.
+    assert "procurement.officer@water.example.be" in again.output and "agora demo password" in again.output
+    assert "two-factor" in again.output
     assert db.session.query(User).count() == users
 
 
