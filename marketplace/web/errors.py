@@ -1,13 +1,14 @@
 """Error pages, and the one place domain exceptions become HTTP answers for the pages."""
 from urllib.parse import urlsplit
 
-from flask import jsonify, render_template, request
+from flask import current_app, flash, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
+from ..formatting import file_size
 from ..services.errors import DomainError, NotFound, Withheld
 from .negotiation import wants_json
 
@@ -52,6 +53,23 @@ def register(app):
     @app.errorhandler(429)
     def too_many_attempts(exc):
         return _page(429, _("Too many attempts. For your safety, wait a few minutes and try again."))
+
+    @app.errorhandler(413)
+    def upload_too_large(exc):
+        if request.path.startswith("/api/"):
+            from ..api.problems import from_http_exception
+
+            return from_http_exception(exc)
+        # The body was never read, so nothing of the form can be kept; the least is to answer on the form's
+        # own page (the Referer) with the size sent and the limit, in the person's language.
+        message = _("The file you chose is %(sent)s; the most this service accepts is %(limit)s. Choose a smaller "
+                    "file, or split it, and send the form again.",
+                    sent=file_size(request.content_length or 0), limit=file_size(current_app.config["MAX_CONTENT_LENGTH"]))
+        back = _way_back()
+        if back and not wants_json():
+            flash(message, "error")
+            return redirect(back, code=303)
+        return _page(413, message)
 
     @app.errorhandler(HTTPException)
     def http_error(exc):

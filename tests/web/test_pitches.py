@@ -348,3 +348,21 @@ def test_a_refused_withdrawal_answers_on_the_check_page_with_the_reason(client, 
     assert response.status_code == 409
     assert 'class="error-summary"' in response.text and "autofocus" in response.text
     assert db.session.get(type(pitch), pitch.id).status == "submitted"
+
+
+def test_an_oversized_upload_is_answered_on_the_form_in_the_persons_language(client, login, world, app):
+    challenge, member, _, _ = world
+    pitch = pitches.save_draft(member, challenge.slug, FORM)
+    member.locale = "fr"
+    db.session.commit()
+    login(member)
+    form_page = f"http://localhost/challenges/{challenge.slug}/pitch/attachments"
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    refused = client.post(f"/pitches/{pitch.id}/attachments", content_type="multipart/form-data",
+                          data={"file": (io.BytesIO(b"%PDF-1.4" + bytes(limit // 3 * 4)), "plan.pdf")},
+                          headers={"Referer": form_page})
+    assert refused.status_code == 303 and refused.headers["Location"].endswith("/pitch/attachments")
+    page = client.get(refused.headers["Location"]).text
+    notice = page[page.index("notice-error"):].split("</div>")[0].replace("\u00a0", " ").replace("\u202f", " ")
+    assert "Le fichier choisi fait 16 Mo" in notice and "le maximum accepté par ce service est de 12 Mo" in notice
+    assert db.session.get(Pitch, pitch.id).attachments == []
