@@ -54,3 +54,37 @@
     summary.focus();
   }
 })();
+
+// A table wider than the screen scrolls sideways inside its wrapper (words stay whole at 320 px). Keyboard users
+// can scroll only what can take focus, so a wrapper that overflows becomes a named region in the tab order.
+(function () {
+  "use strict";
+  function label(wrap) {
+    var caption = wrap.querySelector("caption");
+    if (caption) { return caption.textContent.trim(); }
+    for (var node = wrap.previousElementSibling; node; node = node.previousElementSibling) {
+      if (/^H[1-6]$/.test(node.tagName)) { return node.textContent.trim(); }
+    }
+    var heading = wrap.closest("section") && wrap.closest("section").querySelector("h1, h2, h3");
+    return heading ? heading.textContent.trim() : document.title;
+  }
+  function mark() {
+    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      if (wrap.dataset.scrollRegion === "page") { return; }  // the page already made it a region
+      if (wrap.hasAttribute("tabindex") && !wrap.dataset.scrollRegion) { wrap.dataset.scrollRegion = "page"; return; }
+      if (wrap.scrollWidth > wrap.clientWidth + 1) {
+        wrap.setAttribute("tabindex", "0");
+        wrap.setAttribute("role", "region");
+        wrap.setAttribute("aria-label", label(wrap));
+        wrap.dataset.scrollRegion = "script";
+      } else if (wrap.dataset.scrollRegion === "script") {
+        wrap.removeAttribute("tabindex");
+        wrap.removeAttribute("role");
+        wrap.removeAttribute("aria-label");
+        delete wrap.dataset.scrollRegion;
+      }
+    });
+  }
+  mark();
+  window.addEventListener("resize", mark);
+})();
