@@ -74,12 +74,12 @@ class ChallengeSummary(Output):
     url: str = Field(description="The challenge's page.")
 
     @classmethod
-    def fields_of(cls, challenge):
+    def fields_of(cls, challenge, sectors=None):
         return dict(
             slug=challenge.slug, title=challenge.title, summary=challenge.summary, kind=challenge.kind,
             language=challenge.language,
             status=challenge.status, agency=OrganisationRef.model_validate(challenge.agency),
-            sectors=challenge.sectors,
+            sectors=challenge.sectors if sectors is None else sectors,
             budget=Budget(min=challenge.budget_min, max=challenge.budget_max, currency=challenge.currency),
             question_deadline=challenge.question_deadline, pitch_deadline=challenge.pitch_deadline,
             published_at=challenge.published_at, updated_at=challenge.updated_at,
@@ -164,7 +164,8 @@ def list_challenges(query):
     """
     filters = replace(ChallengeFilters.from_args(query.as_args()), updated_since=query.updated_since)
     page = challenges.search_challenges(filters, per_page=query.per_page)
-    return ChallengePage.of(page, ChallengeSummary.of)
+    sectors = challenges.sectors_by_challenge([c.id for c in page.items])  # one query for the page, not one each
+    return ChallengePage.of(page, lambda c: ChallengeSummary(**ChallengeSummary.fields_of(c, sectors[c.id])))
 
 
 @operation("GET", "/challenges/{slug}", tag="Challenges", auth=OPTIONAL, response=ChallengeDetail)

@@ -1,5 +1,5 @@
 """Challenges: problems an agency publishes, with criteria, success measures and followers."""
-from sqlalchemy import DDL, Column, ForeignKey, Index, Integer, Numeric, String, Table, Text, UniqueConstraint, event
+from sqlalchemy import DDL, Column, ForeignKey, Index, Integer, Numeric, String, Table, Text, UniqueConstraint, event, text
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -53,6 +53,12 @@ class Challenge(db.Model):
     __table_args__ = (
         # Full-text search (services/challenges/search.py); on SQLite a plain index of the folded words.
         Index("ix_challenges_search_vector", "search_vector", postgresql_using="gin"),
+        # The public lists, the feed, the API and OCDS read the newest public challenges first (a backward scan
+        # of this index, then LIMIT) and count them by status without touching the table (index-only).
+        Index("ix_challenges_public_newest", "published_at", "id", postgresql_where=text("published_at IS NOT NULL"),
+              sqlite_where=text("published_at IS NOT NULL")),
+        Index("ix_challenges_public_status", "status", "published_at", "id",
+              postgresql_where=text("published_at IS NOT NULL"), sqlite_where=text("published_at IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

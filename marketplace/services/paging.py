@@ -22,15 +22,16 @@ class Page:
 def paginate(query, page, per_page):
     """`query` already ordered, selecting one entity; page numbers start at 1.
 
-    The total rides along with the page's rows as a window count, so a page costs one round trip to the
-    database instead of two; only a page past the end, which has no row to carry it, counts on its own.
+    Two statements: the count reads only the first selected column with no order (an index-only scan where an
+    index covers the filters), and the page reads its rows in index order with LIMIT. A window count in the same
+    statement was one round trip fewer but made the database build and sort every matching row, text and all
+    (400 ms at 50,000 challenges instead of a few).
     """
-    rows = db.session.execute(
-        query.add_columns(func.count().over().label("total")).limit(per_page).offset((page - 1) * per_page)).all()
-    if rows:
-        return Page(items=[row[0] for row in rows], total=rows[0].total, page=page, per_page=per_page)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) if page > 1 else 0
-    return Page(items=[], total=total, page=page, per_page=per_page)
+    total = db.session.scalar(select(func.count()).select_from(
+        query.with_only_columns(*query.selected_columns[:1]).order_by(None).subquery()))
+    offset = (page - 1) * per_page
+    items = list(db.session.scalars(query.limit(per_page).offset(offset)).unique()) if offset < total else []
+    return Page(items=items, total=total, page=page, per_page=per_page)
 
 
 def paginate_bounded(query, page, per_page, bound):

@@ -342,8 +342,8 @@ def publish_consultation_summary(actor, slug, summary):
 def latest_open_challenges(limit=6):
     return list(
         db.session.scalars(
-            select(Challenge).options(joinedload(Challenge.agency)).where(Challenge.status == PUBLISHED)
-            .order_by(Challenge.published_at.desc()).limit(limit)
+            select(Challenge).options(joinedload(Challenge.agency)).where(is_public(), Challenge.status == PUBLISHED)
+            .order_by(Challenge.published_at.desc(), Challenge.id.desc()).limit(limit)
         )
     )
 
@@ -475,7 +475,10 @@ def sectors_by_challenge(challenge_ids):
 
 
 def agencies_with_public_challenges():
+    # One index probe per agency (EXISTS on challenges.agency_id), not a scan of every challenge: there are
+    # hundreds of agencies and tens of thousands of challenges.
+    has_public = select(Challenge.id).where(Challenge.agency_id == Organisation.id,
+                                            Challenge.status.in_(PUBLIC_STATUSES)).exists()
     return db.session.execute(
-        select(Organisation.slug, Organisation.name).where(Organisation.id.in_(
-            select(Challenge.agency_id).where(Challenge.status.in_(PUBLIC_STATUSES)))).order_by(Organisation.name)
-    ).all()
+        select(Organisation.slug, Organisation.name).where(Organisation.kind == "agency", has_public)
+        .order_by(Organisation.name)).all()
