@@ -106,12 +106,13 @@ def register_listeners(app):
     from .extensions import db
     from .services.matching import matching
     from .services.messaging import handlers
-    from .services.open_data import public_data
+    from .services.open_data import ocds_store, public_data
 
     with app.app_context():
         public_data.watch(db.engine)  # the public data token, renewed with each change anonymous visitors see
     matching.install()  # a company's profile terms follow its profile, in the same transaction
     handlers.install()  # the outbox handlers (@handles), in every process
+    ocds_store.install()  # each change of a published challenge stores its OCDS release, in its transaction
 
 
 def register_blueprints(app):

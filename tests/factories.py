@@ -91,6 +91,8 @@ def set_sectors(obj, codes):
 class ChallengeF(_Base):
     class Meta:
         model = Challenge
+        # Committed once with its criteria, as the services publish it: one stored OCDS release, not two.
+        sqlalchemy_session_persistence = "flush"
 
     agency = factory.SubFactory(Agency)
     title = factory.Sequence(lambda n: f"Fewer missed hospital appointments {n}")
@@ -111,16 +113,16 @@ class ChallengeF(_Base):
 
     @factory.post_generation
     def with_criteria(obj, create, extracted, **kwargs):
-        if extracted is False:
-            return
-        obj.criteria = [
-            EvaluationCriterion(position=0, name="Fit to the problem", weight=60),
-            EvaluationCriterion(position=1, name="Price", weight=40),
-        ]
-        obj.success_measures = [
-            SuccessMeasure(position=0, measure="Missed appointments", baseline="12 %", target="6 %"),
-        ]
-        db.session.commit()
+        if extracted is not False:
+            obj.criteria = [
+                EvaluationCriterion(position=0, name="Fit to the problem", weight=60),
+                EvaluationCriterion(position=1, name="Price", weight=40),
+            ]
+            obj.success_measures = [
+                SuccessMeasure(position=0, measure="Missed appointments", baseline="12 %", target="6 %"),
+            ]
+        if create:
+            db.session.commit()
 
 
 class PitchF(_Base):

@@ -6,6 +6,7 @@ from .evaluation import ConflictDeclaration, Evaluation, PitchAssessment, Score
 from .challenge import Challenge, EvaluationCriterion, Follow, Question, SuccessMeasure, challenge_sectors
 from .notification import EmailDelivery, Notification
 from .match import Match, organisation_terms
+from .ocds_release import OcdsRelease
 from .organisation import Invitation, Membership, Organisation, Solution, organisation_sectors
 from .outbox import OutboxEvent
 from .pitch import Pitch, PitchAttachment, UnsavedPitchStep
@@ -17,7 +18,7 @@ from .user import User
 __all__ = [
     "ApiToken", "AuditAnchor", "AuditEvent", "DataVersion", "ConflictDeclaration", "Evaluation", "PitchAssessment", "Score",
     "Challenge", "EvaluationCriterion", "Follow", "Question", "SuccessMeasure", "challenge_sectors", "EmailDelivery",
-    "Notification", "Invitation", "Membership", "Organisation", "Solution", "organisation_sectors",
+    "Notification", "OcdsRelease", "Invitation", "Membership", "Organisation", "Solution", "organisation_sectors",
     "MeasureOutcome", "PaymentMilestone", "Pilot", "PilotDocument", "PilotMessage", "PilotStageChange",
     "PitchSessionSlot", "OutboxEvent", "Pitch", "PitchAttachment", "UnsavedPitchStep", "User", "Match",
     "organisation_terms",

@@ -12,7 +12,10 @@ before it was public: how many pitched from the pitch deadline, who from the dec
 and price only once it is awarded, answered questions without the asker. Scores,
 evaluators, feedback, withdrawn pitches, drafts and every person's name are
 never part of it.
+
+Releases are written once, when their change happens (`ocds_store`), and the package pages the stored ones.
 """
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
@@ -25,7 +28,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.extensions import db
 from marketplace.formatting import rfc3339
-from marketplace.models import AuditEvent, Challenge, Evaluation, Pilot, PilotStageChange, Pitch, Question
+from marketplace.models import (AuditEvent, Challenge, Evaluation, OcdsRelease, Pilot, PilotStageChange, Pitch,
+                                Question)
 from marketplace.models.challenge import COMPLETED, MARKET_CONSULTATION
 from marketplace.models.pilot import ADOPTED, AGREEMENT, EVALUATION, EXTENDED, OUTCOME_STAGES, RUNNING, STOPPED
 from marketplace.models.pitch import PITCH_SELECTED, RECEIVED_STATUSES
@@ -203,22 +207,8 @@ def _as_changes(rows):
     return [Change(challenge_id=row[0], kind=row[1], subject_id=row[2], at=row[3]) for row in rows]
 
 
-def lifecycle_changes(query):
-    """(changes on the page, total) for a ReleaseQuery, oldest first."""
-    union, columns = _changes()
-    challenge_id, kind, subject_id, at = columns
-    conditions = []
-    if query.since is not None:
-        conditions.append(at >= query.since)
-    if query.challenge_id is not None:
-        conditions.append(challenge_id == query.challenge_id)
-    total = db.session.scalar(select(func.count()).select_from(union).where(*conditions))
-    rows = db.session.execute(_ordered(select(*columns).where(*conditions), union)
-                              .limit(query.per_page).offset((query.page - 1) * query.per_page)).all()
-    return _as_changes(rows), total
-
-
-def _histories(challenge_ids):
+def histories(challenge_ids):
+    """{challenge id: its public lifecycle changes, oldest first}: published challenges only."""
     union, columns = _changes()
     rows = db.session.execute(_ordered(select(*columns).where(columns[0].in_(challenge_ids)), union)).all()
     histories = defaultdict(list)
@@ -243,7 +233,8 @@ class _Process:
     payments: dict
 
 
-def _load(challenge_ids):
+def load(challenge_ids):
+    """{challenge id: _Process}: everything public about these challenges, for building their releases."""
     challenges = db.session.scalars(
         select(Challenge).where(Challenge.id.in_(challenge_ids))
         .options(joinedload(Challenge.agency), selectinload(Challenge.criteria), selectinload(Challenge.success_measures))
@@ -381,8 +372,10 @@ def _tag(moment):
 
 
 def _tender_status(moment):
-    if moment.consultation:
-        return "withdrawn" if CANCELLED in moment.kinds else "planning"
+    if moment.consultation:  # it ends completed (its summary) or withdrawn
+        if CANCELLED in moment.kinds:
+            return "withdrawn"
+        return "complete" if COMPLETED_CHANGE in moment.kinds else "planning"
     if CANCELLED in moment.kinds:
         return "cancelled"
     if moment.awarded:
@@ -627,15 +620,20 @@ def publication_settings():
 
 
 def release_package(query, *, package_uri):
-    """One page of releases (oldest first) as an OCDS release package."""
+    """One page of the stored releases (oldest first, by the (date, id) index) as an OCDS release package."""
     settings = publication_settings()
-    changes, total = lifecycle_changes(query)
-    ids = sorted({c.challenge_id for c in changes})
-    processes = _load(ids) if ids else {}
-    histories = _histories(ids) if ids else {}
-    releases = [build_release(processes[c.challenge_id], histories[c.challenge_id], c, settings) for c in changes]
-    # Generated on demand: the package is as new as its newest release (OCDS publishedDate).
-    newest = max((c.at for c in changes), default=utcnow())
+    conditions = []
+    if query.since is not None:
+        conditions.append(OcdsRelease.date >= query.since)
+    if query.challenge_id is not None:
+        conditions.append(OcdsRelease.challenge_id == query.challenge_id)
+    total = db.session.scalar(select(func.count()).select_from(OcdsRelease).where(*conditions))
+    rows = db.session.execute(select(OcdsRelease.date, OcdsRelease.release).where(*conditions)
+                              .order_by(OcdsRelease.date, OcdsRelease.id)
+                              .limit(query.per_page).offset((query.page - 1) * query.per_page)).all()
+    releases = [json.loads(row.release) for row in rows]
+    # The package is as new as its newest release (OCDS publishedDate).
+    newest = max((row.date for row in rows), default=utcnow())
     package = {
         "uri": package_uri,
         "version": OCDS_VERSION,
