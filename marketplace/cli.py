@@ -1,4 +1,4 @@
-"""flask commands: seed-demo, seed-scale, process-outbox, anchor-audit, verify-audit and mail (requeue, status)."""
+"""flask commands: seed-demo, seed-scale, process-outbox, ocds-store-releases, anchor-audit, verify-audit and mail (requeue, status)."""
 import click
 
 
@@ -44,6 +44,13 @@ def register(app):
         counts = seed_scale(challenges=challenges, companies=companies, seed=seed, echo=click.echo)
         for table, count in sorted(counts.items()):
             click.echo(f"  {table:22} {count:>10,}")
+
+    @app.cli.command("ocds-store-releases")
+    def ocds_store_releases_command():
+        """Store the OCDS releases of published challenges that have none (after upgrading, after a bulk load)."""
+        from .services.open_data.ocds_store import store_missing_releases
+
+        click.echo(f"stored {store_missing_releases(echo=click.echo)} OCDS releases")
 
     @app.cli.command("anchor-audit")
     def anchor_audit_command():

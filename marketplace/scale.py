@@ -321,6 +321,9 @@ def seed_scale(challenges=50000, companies=200000, seed=17, echo=None):
             connection.execute(text(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
     db.session.commit()
+    from .services.open_data import ocds_store
+    writer.counts["ocds_releases"] = ocds_store.store_missing_releases()  # bulk rows stored no release of their own
+    echo(f"OCDS releases: {time.monotonic() - started:.0f} s")
     if writer.postgres:
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as autocommit:
             autocommit.execute(text("ANALYZE"))

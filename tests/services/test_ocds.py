@@ -3,10 +3,16 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from freezegun import freeze_time
+from sqlalchemy import select, text
 from werkzeug.datastructures import MultiDict
 
 from marketplace.extensions import db
-from marketplace.services.open_data import ocds
+from marketplace.models import OcdsRelease, PaymentMilestone
+from marketplace.models.audit import AppendOnlyViolation
+from marketplace.services.open_data import ocds, ocds_store
+from marketplace.services.organisations import companies
+from marketplace.services.pilots import pilots
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import ValidationFailed
 from tests import ocds_schema, open_data_world
@@ -285,3 +291,86 @@ def test_the_demo_world_gives_valid_releases(runner):
     package = _package()
     assert len(package["releases"]) > 20 and ocds_schema.schema_errors(package) == []
     assert [e for r in package["releases"] for e in ocds_schema.codelist_errors(r)] == []
+
+
+# ---- Stored releases: written once, served in date order --------------------------------------------------
+
+def _stored():
+    return {row.release_id: row for row in db.session.scalars(select(OcdsRelease))}
+
+
+def test_a_renamed_company_is_a_new_release_and_every_stored_one_stays_byte_for_byte(world):
+    before = {release_id: (row.release, row.date) for release_id, row in _stored().items()}
+    with freeze_time(world.end):
+        companies.update_profile(world.companies["Alpha Analytics"].user,
+                                 {"name": "Alpha Analytics Europe", "size": "small"})
+    after = _stored()
+    assert {release_id: (after[release_id].release, after[release_id].date) for release_id in before} == before
+    [new] = [after[release_id] for release_id in set(after) - set(before)]
+    ocid = f"{PREFIX}-{world.challenge.id}"
+    assert new.release_id == f"{ocid}-update-1" and new.tag == "contractUpdate"
+    assert new.date == world.end > max(date for _, date in before.values())
+    release = json.loads(new.release)
+    assert release["id"] == new.release_id and release["date"] == world.end.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert "Alpha Analytics Europe" in new.release
+    assert all("Alpha Analytics Europe" not in text for text, _ in before.values())
+    package = _package()
+    assert package["releases"][-1] == release and ocds_schema.schema_errors(package) == []
+    assert ocds_schema.codelist_errors(release) == []
+    assert [r["id"] for r in _package(since=world.end)["releases"]] == [new.release_id]  # a harvester sees it
+
+
+def test_a_new_payment_milestone_is_a_new_release_not_an_edit(world):
+    before = {release_id: row.release for release_id, row in _stored().items()}
+    pilot = world.pilots["adopted"]
+    with freeze_time(world.end):
+        db.session.add(PaymentMilestone(pilot_id=pilot.id, position=2, label="Follow-up", planned_amount=1000,
+                                        planned_on=world.end.date()))
+        db.session.commit()
+    after = _stored()
+    assert {release_id: after[release_id].release for release_id in before} == before
+    [new_id] = set(after) - set(before)
+    contract = json.loads(after[new_id].release)["contracts"][0]
+    assert "Follow-up" in [m["title"] for m in contract["implementation"]["milestones"]]
+    assert all("Follow-up" not in text for text in before.values())
+
+
+def test_nothing_new_to_publish_stores_nothing(world):
+    count = ocds_store.stored_count()
+    with freeze_time(world.end):  # a profile saved unchanged, a message in a pilot: nothing public changed
+        companies.update_profile(world.companies["Alpha Analytics"].user, {"name": "Alpha Analytics", "size": "small"})
+        pilots.post_message(world.people["officer"], world.pilots["adopted"].id, "Thanks")
+    assert ocds_store.stored_count() == count == 21
+
+
+def test_releases_are_served_in_date_order_whatever_order_they_were_stored_in(f):
+    late = f.Challenge(published_at=utcnow() - timedelta(days=1))
+    early = f.Challenge(published_at=utcnow() - timedelta(days=9))  # stored after the later one
+    releases = _package()["releases"]
+    assert [r["ocid"] for r in releases] == [f"{PREFIX}-{early.id}", f"{PREFIX}-{late.id}"]
+    assert [r["id"] for r in _package(since=utcnow() - timedelta(days=2))["releases"]] == [
+        f"{PREFIX}-{late.id}-published"]
+
+
+def test_a_stored_release_cannot_be_edited_or_removed(f):
+    f.Challenge()
+    row = db.session.scalars(select(OcdsRelease)).one()
+    row.release = "{}"
+    with pytest.raises(AppendOnlyViolation):
+        db.session.commit()
+    db.session.rollback()
+    db.session.delete(db.session.scalars(select(OcdsRelease)).one())
+    with pytest.raises(AppendOnlyViolation):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_the_command_stores_the_releases_of_processes_that_have_none_once(f, runner):
+    first, second = f.Challenge(), f.Challenge()
+    f.Challenge(status="draft", published_at=None)
+    db.session.execute(text("DELETE FROM ocds_releases"))  # as before the upgrade, or after a bulk load
+    db.session.commit()
+    result = runner.invoke(args=["ocds-store-releases"])
+    assert result.exit_code == 0 and "stored 2 OCDS releases" in result.output
+    assert sorted(_stored()) == [f"{PREFIX}-{first.id}-published", f"{PREFIX}-{second.id}-published"]
+    assert "stored 0 OCDS releases" in runner.invoke(args=["ocds-store-releases"]).output
