@@ -18,7 +18,7 @@ import json
 from itertools import chain
 
 from flask import has_app_context
-from sqlalchemy import event, func, select, union
+from sqlalchemy import event, func, select, text, union
 from sqlalchemy.orm import Session
 
 from marketplace.extensions import db
@@ -30,6 +30,7 @@ from marketplace.services.clock import utcnow
 from marketplace.services.open_data import ocds
 
 BATCH = 200
+RELEASES_LOCK = 7244118  # any constant, other than the audit chain's; the second key is the challenge id
 UPDATE = "update"
 _PENDING, _BUSY = "ocds_pending", "ocds_storing"
 # Rows whose change can change what a process publishes, and how to find the process.
@@ -62,6 +63,14 @@ def _update_tag(challenge, release):
 def _row(challenge_id, key, release, at):
     return OcdsRelease(challenge_id=challenge_id, ocid=release["ocid"], release_id=release["id"], change_key=key,
                        date=at, tag=release["tag"][0], release=_dumps(release))
+
+
+def _lock(challenge_ids):
+    """On PostgreSQL, one writer per process at a time until commit: two changes of one process at once store
+    their releases one after the other (the second reads what the first stored) instead of one failing."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT count(pg_advisory_xact_lock(:key, id)) FROM unnest(CAST(:ids AS integer[])) "
+                                "AS id"), {"key": RELEASES_LOCK, "ids": challenge_ids})
 
 
 def _stored(challenge_ids):
@@ -104,6 +113,7 @@ def store_releases(challenge_ids, settings=None):
         histories = ocds.histories(ids[start:start + BATCH])  # published challenges only
         if not histories:
             continue
+        _lock(sorted(histories))
         processes, stored = ocds.load(list(histories)), _stored(list(histories))
         for challenge_id in sorted(histories):
             rows = _new_rows(processes[challenge_id], histories[challenge_id], stored.get(challenge_id), settings)
