@@ -1,4 +1,5 @@
-"""flask commands: seed-demo, seed-scale, process-outbox, ocds-store-releases, anchor-audit, verify-audit and mail (requeue, status)."""
+"""flask commands: seed-demo, seed-scale, process-outbox, ocds-store-releases, anchor-audit, verify-audit and mail
+(requeue, status)."""
 import click
 
 
