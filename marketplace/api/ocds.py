@@ -28,6 +28,9 @@ class ReleasesQuery(Query):
 def ocds_releases(query):
     """OCDS releases of every public challenge, oldest first, one per lifecycle change.
 
+    Each release was written when its change happened and is never edited: a later correction (a renamed
+    company, a new milestone) is a release of its own, `<ocid>-update-<n>`, dated when it was made.
+
     When no release matches (an unknown `ocid`, nothing since `since`, a page past the last), the answer is a
     404 problem: an OCDS release package must hold at least one release.
     """
