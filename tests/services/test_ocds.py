@@ -313,7 +313,7 @@ def test_a_renamed_company_is_a_new_release_and_every_stored_one_stays_byte_for_
     release = json.loads(new.release)
     assert release["id"] == new.release_id and release["date"] == world.end.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert "Alpha Analytics Europe" in new.release
-    assert all("Alpha Analytics Europe" not in text for text, _ in before.values())
+    assert all("Alpha Analytics Europe" not in written for written, _ in before.values())
     package = _package()
     assert package["releases"][-1] == release and ocds_schema.schema_errors(package) == []
     assert ocds_schema.codelist_errors(release) == []
@@ -332,7 +332,7 @@ def test_a_new_payment_milestone_is_a_new_release_not_an_edit(world):
     [new_id] = set(after) - set(before)
     contract = json.loads(after[new_id].release)["contracts"][0]
     assert "Follow-up" in [m["title"] for m in contract["implementation"]["milestones"]]
-    assert all("Follow-up" not in text for text in before.values())
+    assert all("Follow-up" not in written for written in before.values())
 
 
 def test_nothing_new_to_publish_stores_nothing(world):

@@ -577,8 +577,13 @@ def _planning(moment):
                            "url": _page_url(moment), "format": "text/html", "datePublished": _when(completed)}]}
 
 
+def change_key(change):
+    """A change's name within its process ("published", "stage-12"): its release id is the ocid, "-" and this."""
+    return change.kind + (f"-{change.subject_id}" if change.subject_id is not None else "")
+
+
 def release_id(ocid, change):
-    return f"{ocid}-{change.kind}" + (f"-{change.subject_id}" if change.subject_id is not None else "")
+    return f"{ocid}-{change_key(change)}"
 
 
 def build_release(process, history, change, settings):

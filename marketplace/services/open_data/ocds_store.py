@@ -38,11 +38,6 @@ _BY_CHALLENGE = (Question, Pitch, Evaluation, Pilot, EvaluationCriterion, Succes
 _BY_PILOT = (PilotStageChange, PaymentMilestone, MeasureOutcome)
 
 
-def change_key(change):
-    """The stored name of one lifecycle change: the release id without its ocid."""
-    return change.kind + (f"-{change.subject_id}" if change.subject_id is not None else "")
-
-
 def _dumps(release):
     return json.dumps(release, ensure_ascii=False, separators=(",", ":"))
 
@@ -92,7 +87,7 @@ def _new_rows(process, history, stored, settings):
     known, updates, newest = stored or (set(), 0, None)
     rows = []
     for change in history:
-        key = change_key(change)
+        key = ocds.change_key(change)
         if key not in known:
             rows.append(_row(challenge.id, key, ocds.build_release(process, history, change, settings), change.at))
     if rows or newest is None:
