@@ -374,3 +374,15 @@ def test_the_command_stores_the_releases_of_processes_that_have_none_once(f, run
     assert result.exit_code == 0 and "stored 2 OCDS releases" in result.output
     assert sorted(_stored()) == [f"{PREFIX}-{first.id}-published", f"{PREFIX}-{second.id}-published"]
     assert "stored 0 OCDS releases" in runner.invoke(args=["ocds-store-releases"]).output
+
+
+def test_during_the_blind_round_a_pitching_company_renamed_stores_nothing_of_the_round(f):
+    """A stored release holds only what was public when it was written: no tenderer before the deadline."""
+    challenge = f.Challenge()
+    company = f.Company(name="Stealthy Sensors", size="small")
+    f.Pitch(challenge=challenge, company=company, status="submitted")
+    companies.update_profile(f.member(company), {"name": "Stealthy Sensors Europe", "size": "small"})
+    stored = _stored()
+    assert sorted(stored) == [f"{PREFIX}-{challenge.id}-published"]
+    assert "Stealthy" not in stored[f"{PREFIX}-{challenge.id}-published"].release
+    assert "numberOfTenderers" not in stored[f"{PREFIX}-{challenge.id}-published"].release
