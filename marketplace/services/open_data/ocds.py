@@ -211,10 +211,10 @@ def histories(challenge_ids):
     """{challenge id: its public lifecycle changes, oldest first}: published challenges only."""
     union, columns = _changes()
     rows = db.session.execute(_ordered(select(*columns).where(columns[0].in_(challenge_ids)), union)).all()
-    histories = defaultdict(list)
+    by_challenge = defaultdict(list)
     for change in _as_changes(rows):
-        histories[change.challenge_id].append(change)
-    return histories
+        by_challenge[change.challenge_id].append(change)
+    return by_challenge
 
 
 # ---- What the releases are made of -----------------------------------------------------------------------
