@@ -1,4 +1,5 @@
-"""What each person sees first: their agency's challenges with counts, or their company's pitches and follows."""
+"""What each person sees first: at an agency, what waits for them (services/work_lists.py) and their agency's
+challenges with counts; at a company, their pitches and follows."""
 from sqlalchemy import case, func, select
 
 from marketplace.extensions import db
@@ -6,6 +7,7 @@ from marketplace.models import Challenge, Follow, Pilot, Pitch, Question
 from marketplace.models.organisation import AGENCY
 from marketplace.models.pitch import RECEIVED_STATUSES
 from marketplace.services.pitches.pitches import pitches_of_company
+from marketplace.services.work_lists import work_list
 
 
 def agency_overview(organisation):
@@ -47,5 +49,6 @@ def overview(user):
     if organisation is None:
         return {"kind": None}
     if organisation.kind == AGENCY:
-        return {"kind": AGENCY, "rows": agency_overview(organisation), "pilots": pilots_of(organisation)}
+        return {"kind": AGENCY, "work": work_list(user), "rows": agency_overview(organisation),
+                "pilots": pilots_of(organisation)}
     return {"kind": "company", **company_overview(organisation), "pilots": pilots_of(organisation)}

@@ -152,6 +152,7 @@ RULES = {
     "audit.read_challenge": lambda u, c: _member_of(u, c.agency_id, ("owner",)) or is_admin(u),
     # Questions: companies ask; the agency's owner, publishers and procurement officers answer.
     "question.ask": _company_on_public,
+    "question.read_own": _company_on_public,  # a company sees the questions it asked, waiting or answered
     "question.answer": lambda u, c: _member_of(u, c.agency_id, ("owner", "publisher", "procurement_officer")),
     # Evaluation: the agency's staff take part; evaluators and officers score; officers run it.
     "evaluation.take_part": lambda u, c: _member_of(u, c.agency_id, AGENCY_READERS),

@@ -14,6 +14,9 @@ PILOT = SimpleNamespace(id=3)
 EXPECTED = {
     links.challenge_path: ((CHALLENGE,), "challenges.detail", {"slug": "leaky-pipes"}),
     links.challenge_questions_path: ((CHALLENGE,), "challenges.detail", {"slug": "leaky-pipes"}),
+    links.challenge_preview_path: ((CHALLENGE,), "challenges.preview", {"slug": "leaky-pipes"}),
+    links.challenge_matches_path: ((CHALLENGE,), "matches.for_challenge", {"slug": "leaky-pipes"}),
+    links.evaluation_scores_path: ((CHALLENGE,), "evaluation.scores", {"slug": "leaky-pipes"}),
     links.challenge_pitches_path: ((CHALLENGE,), "pitches.for_challenge", {"slug": "leaky-pipes"}),
     links.evaluation_path: ((CHALLENGE,), "evaluation.overview", {"slug": "leaky-pipes"}),
     links.pitch_path: ((PITCH,), "pitches.show", {"pitch_id": 14}),

@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from marketplace.extensions import db
 from marketplace.formatting import lazy, number
-from marketplace.models import Challenge, EvaluationCriterion, Organisation, SuccessMeasure, challenge_sectors
+from marketplace.models import Challenge, EvaluationCriterion, Membership, Organisation, SuccessMeasure, User, challenge_sectors
 from marketplace.models.challenge import CALL_FOR_SOLUTIONS, CANCELLED, CHALLENGE_KINDS, CLOSED, COMPLETED, DRAFT, MARKET_CONSULTATION, OPEN_STATUSES, PUBLIC_STATUSES, PUBLISHED
 from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle, search
@@ -24,7 +24,10 @@ from marketplace.services.pilots.amounts import NotAnAmount, clean_amount, parse
 from marketplace.services.clock import utcnow
 from marketplace.services.organisations.cpv import is_cpv_division
 from marketplace.services.errors import InvalidTransition, NotAllowed, StaleState, ValidationFailed
+from marketplace.services.messaging import links
 from marketplace.services.messaging.events import record_change, snapshot
+from marketplace.services.messaging.notifications import Notice, notify_all
+from marketplace.services.messaging.outbox import handles
 from marketplace.services.paging import paginate, paginate_bounded
 from marketplace.services.challenges.slugs import unique_slug
 
@@ -285,6 +288,29 @@ def request_approval(actor, slug):
     record_change(actor, "challenge.approval_requested", challenge, challenge_id=challenge.id)
     _commit_versioned()
     return challenge
+
+
+def approvers_of(challenge):
+    """Who may approve the draft now: the agency's owner and publishers who did not ask (`challenge.approve`)."""
+    people = db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
+        Membership.organisation_id == challenge.agency_id, Membership.role.in_(permissions.AGENCY_EDITORS),
+        User.is_suspended.is_(False)).order_by(User.id)).all()
+    return [person for person in people if permissions.RULES["challenge.approve"](person, challenge)]
+
+
+@handles("challenge.approval_requested")
+def tell_the_approvers(event):
+    """Four eyes: each possible approver hears, by notice and by email, that a draft waits for them (once per request)."""
+    challenge = db.session.get(Challenge, event.payload["object_id"])
+    if challenge is None or challenge.approval_requested_at is None or not lifecycle.state_of(challenge).draft:
+        return  # changed (a fresh request will come) or already published
+    asker = challenge.approval_requested_by
+    title = _l("“%(title)s” waits for your approval", title=challenge.title)
+    body = _l("%(name)s asks you to read the draft and approve it: it is published when you do.",
+              name=asker.name if asker else "")
+    notify_all([Notice(person, "challenge.approval_requested", title, f"approval:{event.id}:{person.id}", body=body,
+                       link=links.challenge_preview_path(challenge), email_template="notification")
+                for person in approvers_of(challenge)])
 
 
 def approve_challenge(actor, slug, expected_version=None):

@@ -23,6 +23,7 @@ class ChallengePage:
     may_evaluate: bool = False
     may_audit: bool = False
     may_approve: bool = False
+    may_view_matches: bool = False
     # the company's pitch, or the agency's way to the pitches received
     own_pitch: Pitch | None = None
     may_pitch: bool = False
@@ -39,6 +40,7 @@ class ChallengePage:
     # questions and answers
     answered_questions: list = field(default_factory=list)
     questions_to_answer: list = field(default_factory=list)
+    own_questions: list = field(default_factory=list)  # the viewer's company's questions, waiting then answered
     may_ask: bool = False
     questions_open: bool = False
     max_question: int = questions.MAX_QUESTION
@@ -58,6 +60,7 @@ def challenge_page(user, slug):
         may_audit=permissions.can(user, "audit.read_challenge", challenge),
         may_approve=challenge.approval_requested_at is not None
         and permissions.can(user, "challenge.approve", challenge),
+        may_view_matches=permissions.can(user, "challenge.view_matches", challenge),
     )
     if not getattr(user, "is_authenticated", False):
         return ChallengePage(**public)
@@ -71,6 +74,7 @@ def challenge_page(user, slug):
         following=may_follow and companies.is_following(user, challenge),
         my_pilots=pilots.pilots_of(user, challenge),
         questions_to_answer=questions.unanswered_questions(user, challenge),
+        own_questions=questions.own_questions(user, challenge),
         may_ask=permissions.can(user, "question.ask", challenge),
         questions_open=questions.questions_open(challenge),
     )

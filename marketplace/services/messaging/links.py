@@ -38,6 +38,18 @@ def challenge_questions_path(challenge):
     return challenge_path(challenge, anchor="questions")
 
 
+def challenge_preview_path(challenge):
+    return _build("challenges.preview", slug=challenge.slug)
+
+
+def challenge_matches_path(challenge):
+    return _build("matches.for_challenge", slug=challenge.slug)
+
+
+def evaluation_scores_path(challenge):
+    return _build("evaluation.scores", slug=challenge.slug)
+
+
 def challenge_pitches_path(challenge):
     return _build("pitches.for_challenge", slug=challenge.slug)
 
