@@ -1,7 +1,7 @@
 """Clarification questions: a company asks before the question deadline, the agency answers for everyone.
 
 Equal treatment: every answer is public on the challenge page, without the
-asker's company, and is sent to every follower and every company with a pitch.
+asker's company, and is sent to every company concerned (`concerned.concerned_people`).
 The default question deadline (`default_question_deadline`, kept with the
 challenge's other dates in services/challenges.py and applied there when the
 publisher leaves it empty) is 10 days before the pitch deadline, so answers reach
@@ -12,13 +12,12 @@ from sqlalchemy import select, update
 
 from marketplace.extensions import db
 from marketplace.formatting import lazy, number
-from marketplace.models import Challenge, Membership, Pitch, Question, User
-from marketplace.models.pitch import PITCH_WITHDRAWN
+from marketplace.models import Challenge, Membership, Question, User
 from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle
+from marketplace.services.challenges.concerned import concerned_people
 from marketplace.services.challenges.challenges import default_question_deadline  # noqa: F401  (the rule lives with the challenge's dates)
 from marketplace.services.clock import utcnow
-from marketplace.services.organisations.companies import followers_of
 from marketplace.services.errors import InvalidTransition, ValidationFailed
 from marketplace.services.messaging.events import record_change
 from marketplace.services.messaging import links
@@ -124,15 +123,6 @@ def _agency_answerers(challenge):
         Membership.role.in_(("owner", "publisher", "procurement_officer")), User.is_suspended.is_(False))).all()
 
 
-def pitching_members(challenge):
-    """Members of every company with a pitch (any state but withdrawn)."""
-    return db.session.scalars(
-        select(User).join(Membership, Membership.user_id == User.id)
-        .join(Pitch, Pitch.company_id == Membership.organisation_id)
-        .where(Pitch.challenge_id == challenge.id, Pitch.status != PITCH_WITHDRAWN, User.is_suspended.is_(False))
-    ).unique().all()
-
-
 @handles("question.asked")
 def tell_the_agency(event):
     question = db.session.get(Question, event.payload["object_id"])
@@ -147,14 +137,12 @@ def tell_the_agency(event):
 
 
 @handles("question.answered")
-def tell_followers_and_pitchers(event):
+def tell_everyone_concerned(event):
     question = db.session.get(Question, event.payload["object_id"])
     if question is None:
         return
     challenge = question.challenge
-    people = {u.id: u for u in followers_of(challenge)}
-    people.update({u.id: u for u in pitching_members(challenge)})
-    for user in people.values():
+    for user in concerned_people(challenge):
         notify(user, kind="question.answered",
                title=_l("A question on “%(title)s” was answered", title=challenge.title),
                body=f"{question.body}\n\n{question.answer}", link=links.challenge_questions_path(challenge),
