@@ -58,6 +58,7 @@ GET = {
     "evaluation.audit_trail": only(("a_owner", "admin")), "evaluation.audit_csv": only(("a_owner", "admin")),
     "challenges.new": only(("a_owner", "a_pub"), others=403),
     "challenges.cancel": only(("a_owner", "a_pub"), others=403),
+    "challenges.correct": only(("a_owner", "a_pub"), others=403),
     "challenges.preview": only(("a_owner", "a_pub"), others=403),
     "challenges.consultation_summary": only(("a_owner", "a_pub"), others=403),
     "challenges.edit": {**only(("a_owner", "a_pub"), status=409, others=403)},
@@ -112,6 +113,7 @@ WRITES = {
     "challenges.request_approval": only(("a_owner", "a_pub"), status=409, others=403),
     "challenges.approve": only(("a_owner", "a_pub"), status=409, others=403),
     "challenges.cancel": only(("a_owner", "a_pub"), status=422, others=403),
+    "challenges.correct": only(("a_owner", "a_pub"), status=422, others=403),
     "challenges.consultation_summary": only(("a_owner", "a_pub"), status=422, others=403),
     "pitches.edit": signed_in(403, c_owner=422, c_member=422, stranger=302),
     "pitches.submit": only(COMPANY, status=302), "pitches.withdraw": only(COMPANY, status=302),
@@ -344,6 +346,8 @@ STATE_GET = {
     "api.challenge": by_state(only(AGENCY + ("admin",), anon=404), expect(200)),
     "challenges.preview": by_state(hidden_from_companies(EDITORS_ONLY), EDITORS_ONLY),
     "challenges.cancel": by_state(hidden_from_companies(EDITORS_ONLY), EDITORS_ONLY),
+    # The correct-or-extend page says why not when the challenge cannot be corrected now.
+    "challenges.correct": by_state(hidden_from_companies(EDITORS_ONLY), EDITORS_ONLY),
     "challenges.consultation_summary": by_state(hidden_from_companies(EDITORS_ONLY), EDITORS_ONLY),
     # Only a draft is edited; a cancelled one is not, and was never anyone else's business.
     "challenges.edit": by_state(hidden_from_companies(EDITORS_ONLY), only(("a_owner", "a_pub"), status=409, others=403),

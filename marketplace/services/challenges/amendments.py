@@ -192,7 +192,7 @@ def _moment(value):
 
 
 def _amount(value):
-    return lazy(money, Decimal(value)) if value is not None else _l("none")
+    return lazy(money, Decimal(value)) if value is not None else "—"
 
 
 def describe(notice):
