@@ -156,7 +156,8 @@ WRITES = {
     "pitches.step": signed_in(403, c_owner=422, c_member=422, stranger=302),
     # The API: no token 401; a write without a JSON body 415, before anything is looked up.
     **{endpoint: expect(415, anon=401) for endpoint in (
-        "api.create_challenge", "api.save_pitch", "api.ask_question", "api.answer_question", "api.move_pilot")},
+        "api.create_challenge", "api.save_pitch", "api.ask_question", "api.answer_question", "api.move_pilot",
+        "api.correct_challenge")},
     "api.publish_challenge": expect(403, anon=401, a_owner=409, a_pub=409),
     # Submitting or withdrawing the company's own pitch again is a no-op, answered with the pitch.
     "api.submit_pitch": expect(404, anon=401, c_owner=200, c_member=200),
