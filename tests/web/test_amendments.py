@@ -41,6 +41,8 @@ def test_a_deadline_brought_forward_is_refused_on_the_same_page_with_what_was_ty
     assert 'value="Fewer missed appointments"' in answer.text and "Sooner, and a typo fixed." in answer.text
     assert db.session.get(Challenge, challenge.id).title == "Fewer mised appointments"
     assert db.session.scalars(select(ChallengeNotice)).all() == []
+    unchanged = client.post(f"/challenges/{challenge.slug}/correct", data={**data, "reason": "Nothing, really."})
+    assert unchanged.status_code == 422 and "Nothing was changed: correct a text or extend a deadline." in unchanged.text
 
 
 def test_an_extension_and_a_typo_show_as_a_dated_notice_to_every_visitor(app, client, published):
