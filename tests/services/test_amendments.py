@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from flask_babel import force_locale
 from freezegun import freeze_time
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from marketplace.extensions import db
-from marketplace.models import AuditEvent, Challenge, ChallengeNotice, EmailDelivery, Match, Notification
+from marketplace.models import AuditEvent, Challenge, ChallengeNotice, EmailDelivery, Match, Notification, Pitch
 from marketplace.services.challenges import amendments, deadlines, questions
 from marketplace.services.challenges.page import challenge_page
 from marketplace.services.clock import utcnow
@@ -136,6 +136,35 @@ def test_criteria_weights_and_budget_change_until_the_first_pitch_arrives(world,
     # The text may still be corrected.
     amendments.correct_published_challenge(p["publisher"], challenge.id, {
         "title": "Fewer missed appointments", "reason": "Typo."})
+
+
+@pytest.mark.postgres
+def test_a_criteria_change_waits_for_a_submission_under_way_and_is_then_refused(world, app):
+    """The submission, in its own connection as another web request, has not committed when the change begins."""
+    import threading
+
+    challenge, p = world
+    draft = db.session.scalar(select(Pitch.id).where(Pitch.company_id == p["drafter"].organisation.id))
+    updated, release = threading.Event(), threading.Event()
+
+    def submitting():
+        with app.app_context():
+            db.session.execute(update(Pitch).where(Pitch.id == draft).values(status="submitted",
+                                                                             submitted_at=utcnow()))
+            updated.set()
+            release.wait(10)
+            db.session.commit()
+            db.session.remove()
+
+    submission = threading.Thread(target=submitting)
+    submission.start()
+    assert updated.wait(10)
+    threading.Timer(1.0, release.set).start()  # commits after a while, whether or not the change waits for it
+    with pytest.raises(ValidationFailed) as refused:
+        amendments.correct_published_challenge(p["publisher"], challenge.id, {
+            "criteria": NEW_CRITERIA, "reason": "Price weighs as much as fit."})
+    submission.join(10)
+    assert refused.value.errors == {"criteria": [amendments.UNEQUAL]}
 
 
 def test_who_and_when_a_challenge_can_be_corrected(world, f):

@@ -55,8 +55,14 @@ UNEQUAL = _l("A pitch has already arrived, written against the published criteri
 NOTHING_CHANGED = _l("Nothing was changed: correct a text or extend a deadline.")
 
 
-def first_pitch_arrived(challenge):
-    """True once any company has submitted a pitch (even one withdrawn since)."""
+def first_pitch_arrived(challenge, *, lock=False):
+    """True once any company has submitted a pitch (even one withdrawn since).
+
+    With `lock` (PostgreSQL), the challenge's pitches are locked first until the caller commits: a submission
+    under way is waited for and counted, and one that starts meanwhile waits for the change.
+    """
+    if lock and db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(Pitch.id).where(Pitch.challenge_id == challenge.id).with_for_update())
     return bool(db.session.scalar(select(exists().where(
         Pitch.challenge_id == challenge.id,
         or_(Pitch.submitted_at.is_not(None), Pitch.status.in_(RECEIVED_STATUSES))))))
@@ -119,7 +125,7 @@ def _refusals(challenge, before, clean, changed, now):
         elif name in changed and before[name] is not None and clean[name] < before[name]:
             errors[name] = NOT_BROUGHT_FORWARD
     unequal = [name for name in EQUAL_TREATMENT if name in changed]
-    if unequal and first_pitch_arrived(challenge):
+    if unequal and first_pitch_arrived(challenge, lock=True):
         errors.update({name: UNEQUAL for name in unequal})
     # The corrected challenge must still be one that could be published: a summary, a problem, criteria adding
     # up to 100, deadlines in the future. Only the fields changed are judged; the others were published so.
