@@ -3,7 +3,7 @@ from .api_token import ApiToken
 from .audit import AuditAnchor, AuditEvent
 from .data_version import DataVersion
 from .evaluation import ConflictDeclaration, Evaluation, PitchAssessment, Score
-from .challenge import Challenge, EvaluationCriterion, Follow, Question, SuccessMeasure, challenge_sectors
+from .challenge import Challenge, ChallengeNotice, EvaluationCriterion, Follow, Question, SuccessMeasure, challenge_sectors
 from .notification import EmailDelivery, Notification
 from .match import Match, organisation_terms
 from .organisation import Invitation, Membership, Organisation, Solution, organisation_sectors
@@ -16,7 +16,7 @@ from .user import User
 
 __all__ = [
     "ApiToken", "AuditAnchor", "AuditEvent", "DataVersion", "ConflictDeclaration", "Evaluation", "PitchAssessment", "Score",
-    "Challenge", "EvaluationCriterion", "Follow", "Question", "SuccessMeasure", "challenge_sectors", "EmailDelivery",
+    "Challenge", "ChallengeNotice", "EvaluationCriterion", "Follow", "Question", "SuccessMeasure", "challenge_sectors", "EmailDelivery",
     "Notification", "Invitation", "Membership", "Organisation", "Solution", "organisation_sectors",
     "MeasureOutcome", "PaymentMilestone", "Pilot", "PilotDocument", "PilotMessage", "PilotStageChange",
     "PitchSessionSlot", "OutboxEvent", "Pitch", "PitchAttachment", "UnsavedPitchStep", "User", "Match",

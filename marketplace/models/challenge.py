@@ -1,5 +1,5 @@
 """Challenges: problems an agency publishes, with criteria, success measures and followers."""
-from sqlalchemy import DDL, Column, ForeignKey, Index, Integer, Numeric, String, Table, Text, UniqueConstraint, event, text
+from sqlalchemy import DDL, JSON, Column, ForeignKey, Index, Integer, Numeric, String, Table, Text, UniqueConstraint, event, text
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -158,6 +158,25 @@ class SuccessMeasure(db.Model):
     target: Mapped[str] = mapped_column(String(300), default="")
 
     challenge = relationship("Challenge", back_populates="success_measures")
+
+
+class ChallengeNotice(db.Model):
+    """A dated public notice of a correction or extension made after publishing (services/challenges/amendments.py).
+
+    `changes` lists what changed: [{"field": "pitch_deadline", "before": "…", "after": "…"}, …], values as JSON
+    (dates in ISO 8601, amounts as text, criteria as lists); `reason` is the publisher's public explanation.
+    """
+
+    __tablename__ = "challenge_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(Text)
+    changes = mapped_column(JSON, nullable=False, default=list)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    challenge = relationship("Challenge")
 
 
 class Follow(db.Model):

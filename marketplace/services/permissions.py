@@ -123,6 +123,8 @@ RULES = {
     "challenge.approve": lambda u, c: _member_of(u, c.agency_id, AGENCY_EDITORS)
     and c.approval_requested_by_id != u.id,
     "challenge.cancel": lambda u, c: _member_of(u, c.agency_id, AGENCY_EDITORS),
+    # Correcting the published text and extending its deadlines, each with a public notice.
+    "challenge.correct": lambda u, c: _member_of(u, c.agency_id, AGENCY_EDITORS),
     "challenge.read_pitches": lambda u, c: _member_of(u, c.agency_id, AGENCY_READERS),
     "challenge.follow": _company_on_public,
     "challenge.pitch": _company_on_public,
@@ -170,6 +172,7 @@ MESSAGES = {
     "challenge.publish": _l("Only your agency's owner or publishers can publish this challenge."),
     "challenge.approve": _l("A draft must be approved by a publisher or owner other than the one who asked."),
     "challenge.cancel": _l("Only your agency's owner or publishers can cancel this challenge."),
+    "challenge.correct": _l("Only your agency's owner or publishers can correct or extend this challenge."),
     "challenge.follow": _l("Only companies can follow challenges."),
     "challenge.pitch": _l("Only companies can pitch for challenges."),
     "challenge.invite_to_pitch": _l(
@@ -193,7 +196,7 @@ HIDDEN |= {"challenge.view_matches"}  # which companies may be invited is the ag
 # What sends email or speaks for the person to others waits until their address is confirmed: asking the agency,
 # submitting a pitch, publishing (which alerts companies), inviting companies or a teammate, following with alerts.
 NEEDS_CONFIRMED_EMAIL = {"question.ask", "pitch.submit", "challenge.publish", "challenge.approve",
-                         "challenge.invite_to_pitch", "organisation.invite", "challenge.follow"}
+                         "challenge.correct", "challenge.invite_to_pitch", "organisation.invite", "challenge.follow"}
 UNCONFIRMED_MESSAGE = _l("Confirm your email address first: follow the link we emailed you.")
 
 

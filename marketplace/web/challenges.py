@@ -4,9 +4,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..forms import apply_domain_errors
-from ..forms.challenges import CancelForm, ChallengeForm, SummaryForm
+from ..forms.challenges import CancelForm, ChallengeForm, CorrectionForm, SummaryForm
 from ..models.challenge import PUBLIC_STATUSES
-from ..services.challenges import challenges, lifecycle
+from ..services.challenges import amendments, challenges, lifecycle
 from ..services import access, permissions
 from ..services.challenges.challenges import ChallengeFilters
 from ..services.challenges.page import challenge_page
@@ -38,15 +38,18 @@ def detail(slug):
                            may_evaluate=page.may_evaluate, may_audit=page.may_audit, may_approve=page.may_approve)
 
 
-def _form_for(challenge):
-    form = ChallengeForm(formdata=None, obj=challenge)
+def _form_for(challenge, form_class=ChallengeForm):
+    """The form filled with the challenge as it is: a draft's (ChallengeForm) or a published one's (CorrectionForm)."""
+    form = form_class(formdata=None, obj=challenge)
     form.version.data = challenge.version
-    form.sectors.data = challenge.sectors
     form.question_deadline.data = to_local_input(challenge.question_deadline)
     form.pitch_deadline.data = to_local_input(challenge.pitch_deadline)
     for entry, criterion in zip(form.criteria, challenge.criteria):
         entry.form.name.data, entry.form.description.data = criterion.name, criterion.description
         entry.form.weight.data = criterion.weight
+    if form_class is not ChallengeForm:
+        return form
+    form.sectors.data = challenge.sectors
     for entry, measure in zip(form.success_measures, challenge.success_measures):
         entry.form.measure.data, entry.form.baseline.data = measure.measure, measure.baseline
         entry.form.target.data = measure.target
@@ -132,6 +135,23 @@ def cancel(slug):
                        redirect_to=url_for(".detail", slug=slug),
                        page=lambda form, status: (render_template("challenges/cancel.html", form=form,
                                                                   challenge=challenge), status))
+
+
+@bp.route("/challenges/<slug>/correct", methods=["GET", "POST"])
+@login_required
+def correct(slug):
+    challenge = access.challenge(current_user, slug)
+    refused, fixed = amendments.correction_form_state(current_user, challenge)
+    form = CorrectionForm() if request.method == "POST" else _form_for(challenge, CorrectionForm)
+    return submit_form(form, lambda form: amendments.correct_published_challenge(
+                           current_user, challenge.id, form.domain_data(from_local_input, equal_treatment=not fixed),
+                           expected_version=form.version.data),
+                       success=_("The notice is published on the challenge page and sent to every company concerned."),
+                       redirect_to=url_for(".detail", slug=slug),
+                       page=lambda form, status: (render_template(
+                           "challenges/correct.html", form=form, challenge=challenge, refused=refused, fixed=fixed,
+                           unequal=amendments.UNEQUAL, limits=challenges.LIMITS,
+                           reason_max=amendments.REASON_MAX), status))
 
 
 @bp.route("/challenges/<slug>/summary", methods=["GET", "POST"])

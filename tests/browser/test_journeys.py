@@ -1,5 +1,5 @@
 """The main journeys in a real browser, each page checked with axe-core, screenshots saved."""
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +15,10 @@ pytestmark = pytest.mark.browser
 
 def _deadline(days):
     return (utcnow() + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M")
+
+
+def _shifted(local, **delta):
+    return (datetime.strptime(local, "%Y-%m-%dT%H:%M") + timedelta(**delta)).strftime("%Y-%m-%dT%H:%M")
 
 
 def test_a_publisher_writes_and_publishes_a_challenge(page, a11y, shot, sign_in, f):
@@ -251,3 +255,47 @@ def test_an_officer_evaluates_shortlists_starts_a_pilot_and_adopts(page, a11y, s
     shot(page, "adopted")
     page.goto(f"/challenges/{challenge.slug}")
     assert page.get_by_role("heading", name="What the pilots showed").is_visible()
+
+
+def test_a_publisher_extends_the_deadline_and_fixes_a_typo_and_a_follower_hears_of_it(
+        page, a11y, shot, sign_in, f, smtp_sink):
+    challenge = f.Challenge(title="Find leaking water piples early")
+    publisher = f.member(challenge.agency, "publisher")
+    follower = f.member(f.Company(name="LeakSense"), "owner")
+    from marketplace.services.organisations.companies import follow
+
+    follow(follower, challenge.slug)
+    sign_in(publisher)
+    page.goto(f"/challenges/{challenge.slug}")
+    page.get_by_role("link", name="Correct or extend").click()
+    a11y.check(page)
+    deadline = page.get_by_label("Pitch deadline")
+    typed = deadline.input_value()
+    # Brought forward: refused on the same page, with what was typed kept.
+    deadline.fill(_shifted(typed, days=-2))
+    page.get_by_label("Title").fill("Find leaking water pipes early")
+    page.get_by_label("What changed and why").fill("More time, as two companies asked; a typo in the title.")
+    page.get_by_role("button", name="Publish the notice").click()
+    assert page.title().startswith("Error:")
+    assert page.get_by_text("A deadline can be extended, never brought forward").first.is_visible()
+    assert page.get_by_label("Title").input_value() == "Find leaking water pipes early"
+    a11y.check(page)
+    page.get_by_label("Pitch deadline").fill(_shifted(typed, days=7))
+    page.get_by_role("button", name="Publish the notice").click()
+    assert page.get_by_role("heading", level=1, name="Find leaking water pipes early").is_visible()
+    assert page.get_by_role("heading", name="Notices of changes").is_visible()
+    shot(page, "notice")
+    page.get_by_role("button", name="Sign out").click()
+
+    process_pending()
+    email = next(m for m in smtp_sink.messages if m["To"] == follower.email)
+    assert "Find leaking water pipes early" in email["Subject"]
+    text = email.get_body(("plain",)).get_content()
+    assert "Pitch deadline: extended from" in text and "a typo in the title" in text
+    link = next(line for line in text.splitlines() if "/challenges/" in line).strip()
+    sign_in(follower)
+    page.goto(link.replace("http://localhost", ""))
+    notices = page.get_by_role("region", name="Notices of changes")
+    assert notices.get_by_text("More time, as two companies asked; a typo in the title.").is_visible()
+    assert notices.get_by_text("Title corrected: “Find leaking water piples early” is now").is_visible()
+    a11y.check(page)

@@ -58,6 +58,7 @@ GET = {
     "evaluation.audit_trail": only(("a_owner", "admin")), "evaluation.audit_csv": only(("a_owner", "admin")),
     "challenges.new": only(("a_owner", "a_pub"), others=403),
     "challenges.cancel": only(("a_owner", "a_pub"), others=403),
+    "challenges.correct": only(("a_owner", "a_pub"), others=403),
     "challenges.preview": only(("a_owner", "a_pub"), others=403),
     "challenges.consultation_summary": only(("a_owner", "a_pub"), others=403),
     "challenges.edit": {**only(("a_owner", "a_pub"), status=409, others=403)},
@@ -112,6 +113,7 @@ WRITES = {
     "challenges.request_approval": only(("a_owner", "a_pub"), status=409, others=403),
     "challenges.approve": only(("a_owner", "a_pub"), status=409, others=403),
     "challenges.cancel": only(("a_owner", "a_pub"), status=422, others=403),
+    "challenges.correct": only(("a_owner", "a_pub"), status=422, others=403),
     "challenges.consultation_summary": only(("a_owner", "a_pub"), status=422, others=403),
     "pitches.edit": signed_in(403, c_owner=422, c_member=422, stranger=302),
     "pitches.submit": only(COMPANY, status=302), "pitches.withdraw": only(COMPANY, status=302),
@@ -154,7 +156,8 @@ WRITES = {
     "pitches.step": signed_in(403, c_owner=422, c_member=422, stranger=302),
     # The API: no token 401; a write without a JSON body 415, before anything is looked up.
     **{endpoint: expect(415, anon=401) for endpoint in (
-        "api.create_challenge", "api.save_pitch", "api.ask_question", "api.answer_question", "api.move_pilot")},
+        "api.create_challenge", "api.save_pitch", "api.ask_question", "api.answer_question", "api.move_pilot",
+        "api.correct_challenge")},
     "api.publish_challenge": expect(403, anon=401, a_owner=409, a_pub=409),
     # Submitting or withdrawing the company's own pitch again is a no-op, answered with the pitch.
     "api.submit_pitch": expect(404, anon=401, c_owner=200, c_member=200),
@@ -344,6 +347,8 @@ STATE_GET = {
     "api.challenge": by_state(only(AGENCY + ("admin",), anon=404), expect(200)),
     "challenges.preview": by_state(hidden_from_companies(EDITORS_ONLY), EDITORS_ONLY),
     "challenges.cancel": by_state(hidden_from_companies(EDITORS_ONLY), EDITORS_ONLY),
+    # The correct-or-extend page says why not when the challenge cannot be corrected now.
+    "challenges.correct": by_state(hidden_from_companies(EDITORS_ONLY), EDITORS_ONLY),
     "challenges.consultation_summary": by_state(hidden_from_companies(EDITORS_ONLY), EDITORS_ONLY),
     # Only a draft is edited; a cancelled one is not, and was never anyone else's business.
     "challenges.edit": by_state(hidden_from_companies(EDITORS_ONLY), only(("a_owner", "a_pub"), status=409, others=403),

@@ -174,8 +174,8 @@ def publishable_problems(challenge, now=None):
 
 
 def check_draft(data):
-    """Run a draft's checks without saving, so a form can show every problem at once."""
-    _clean(data)
+    """Run a draft's checks without saving, so a form can show every problem at once; the clean values."""
+    return _clean(data)
 
 
 def _apply(challenge, clean):

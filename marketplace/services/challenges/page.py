@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from marketplace.models import Challenge, Pilot, Pitch
 from marketplace.services import permissions
-from marketplace.services.challenges import questions
+from marketplace.services.challenges import amendments, lifecycle, questions
 from marketplace.services import access
 from marketplace.services.matching import matching
 from marketplace.services.organisations import companies
@@ -24,6 +24,9 @@ class ChallengePage:
     may_audit: bool = False
     may_approve: bool = False
     may_view_matches: bool = False
+    may_correct: bool = False  # the published text may be corrected and its deadlines extended now
+    # the dated public notices of corrections and extensions, oldest first: (notice, what it changed)
+    notices: list = field(default_factory=list)
     # the company's pitch, or the agency's way to the pitches received
     own_pitch: Pitch | None = None
     may_pitch: bool = False
@@ -55,6 +58,9 @@ def challenge_page(user, slug):
     public = dict(
         challenge=challenge, outcomes=outcomes, match=matching.match_for_viewer(user, challenge),
         answered_questions=questions.public_questions(challenge),
+        notices=[(notice, amendments.describe(notice)) for notice in amendments.notices_of(challenge)],
+        may_correct=permissions.can(user, "challenge.correct", challenge)
+        and lifecycle.correction_refused(challenge) is None,
         may_edit=permissions.can(user, "challenge.edit", challenge),
         may_evaluate=permissions.can(user, "evaluation.take_part", challenge),
         may_audit=permissions.can(user, "audit.read_challenge", challenge),
