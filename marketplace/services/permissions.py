@@ -141,6 +141,8 @@ RULES = {
     "organisation.edit_profile": lambda u, org: _member_of(u, org.id) and org.kind == COMPANY,
     "organisation.verify": lambda u, org: is_admin(u),
     "admin.view": lambda u, _=None: is_admin(u),
+    # A platform admin removes another person's two-factor (lost phone and recovery codes); never their own.
+    "user.reset_two_factor": lambda u, person: is_admin(u) and person.id != u.id,
     # Personal API tokens act as their user; only that user sees and revokes them.
     "api_token.create": lambda u, _=None: _signed_in(u),
     "api_token.revoke": lambda u, t: _signed_in(u) and t.user_id == u.id,
@@ -184,7 +186,7 @@ MESSAGES = {
 
 # Where refusing would reveal that something exists, we answer "not found".
 HIDDEN = {"challenge.view", "pitch.read", "pitch.write", "challenge.read_pitches", "admin.view",
-          "organisation.verify", "pilot.view", "audit.read_challenge",
+          "organisation.verify", "pilot.view", "audit.read_challenge", "user.reset_two_factor",
           "question.answer", "api_token.revoke"}
 HIDDEN |= {"challenge.view_matches"}  # which companies may be invited is the agency's business
 
