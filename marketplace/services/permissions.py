@@ -22,6 +22,7 @@ PILOT_MOVERS = ("owner", "procurement_officer")
 MATCH_READERS = ("owner", "publisher", "procurement_officer")
 # The evaluation panel: who declares conflicts of interest and scores.
 PANEL = ("evaluator", "procurement_officer")
+AUDIT_READERS = ("owner", "procurement_officer")
 
 # How an agency reader stands towards a challenge's received pitches (`agency_pitch_standing`).
 SEALED = "sealed"  # before the pitch deadline: nobody at the agency reads them
@@ -151,7 +152,9 @@ RULES = {
     # Pilots: the agency's staff and the company of that pilot see it; officers move it.
     "pilot.view": lambda u, p: _member_of(u, p.agency_id, AGENCY_READERS) or _member_of(u, p.company_id)
     or is_admin(u),
-    "audit.read_challenge": lambda u, c: _member_of(u, c.agency_id, ("owner",)) or is_admin(u),
+    # The audit trail: the agency's owner and procurement officers, and platform admins (services/audit.py leaves
+    # out the events on pitches each may not read yet, and hides the companies in the blind round).
+    "audit.read_challenge": lambda u, c: _member_of(u, c.agency_id, AUDIT_READERS) or is_admin(u),
     # Questions: companies ask; the agency's owner, publishers and procurement officers answer.
     "question.ask": _company_on_public,
     "question.answer": lambda u, c: _member_of(u, c.agency_id, ("owner", "publisher", "procurement_officer")),

@@ -56,7 +56,8 @@ GET = {
     "companies.edit": only(COMPANY + ("stranger",)),
     "admin.organisations": only(("admin",)), "admin.emails": only(("admin",)), "admin.people": only(("admin",)),
     "admin.reset_two_factor": only(("admin",)),  # another person's (the officer's): never the admin's own
-    "evaluation.audit_trail": only(("a_owner", "admin")), "evaluation.audit_csv": only(("a_owner", "admin")),
+    "evaluation.audit_trail": only(("a_owner", "a_po", "admin")),
+    "evaluation.audit_csv": only(("a_owner", "a_po", "admin")),
     "challenges.new": only(("a_owner", "a_pub"), others=403),
     "challenges.cancel": only(("a_owner", "a_pub"), others=403),
     "challenges.preview": only(("a_owner", "a_pub"), others=403),
@@ -370,8 +371,8 @@ STATE_GET = {
     "evaluation.scores": by_state(NO_EVALUATION, NO_EVALUATION, undeclared=AGENCY_REFUSED, recused=AGENCY_REFUSED,
                                   declared={**AGENCY_REFUSED, "a_po": 200, "a_eval": 200},
                                   finalised={**AGENCY_REFUSED, "a_po": 200}),
-    "evaluation.audit_trail": always(only(("a_owner", "admin"))),
-    "evaluation.audit_csv": always(only(("a_owner", "admin"))),
+    "evaluation.audit_trail": always(only(("a_owner", "a_po", "admin"))),
+    "evaluation.audit_csv": always(only(("a_owner", "a_po", "admin"))),
     "matches.for_challenge": always(only(("a_owner", "a_pub", "a_po"))),
     # A pilot starts from a selected pitch: the agency's officers are told the pitch is not (or is already) one.
     "pilots.start": by_state(only(()), {**only(("a_owner", "a_po"), status=409), "a_pub": 403, "a_eval": 403}),
