@@ -4,8 +4,6 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event as sa_event
-
 from marketplace.extensions import db
 from marketplace.models import Match, Pilot
 from marketplace.services import audit
@@ -13,6 +11,7 @@ from marketplace.services.audit_trail import SENTENCES
 from marketplace.services.clock import utcnow
 from marketplace.services.evaluation import evaluation
 from marketplace.services.messaging.events import record_audit_only, record_change
+from tests.statements import Statements
 
 TITLE = "Smart water meters"
 
@@ -134,19 +133,6 @@ def test_every_kind_of_event_reads_as_a_sentence_with_names_and_titles(world):
     assert [entry.sentence for entry in entries] == [case[-1] for case in cases]
 
 
-class _Statements:
-    def __enter__(self):
-        self.count = 0
-        sa_event.listen(db.engine, "before_cursor_execute", self._seen)
-        return self
-
-    def _seen(self, *args):
-        self.count += 1
-
-    def __exit__(self, *exc):
-        sa_event.remove(db.engine, "before_cursor_execute", self._seen)
-
-
 def test_the_names_are_looked_up_together_not_per_row(world, f):
     challenge, pitch, pilot, match, people = world
     admin = people["admin"]
@@ -158,7 +144,7 @@ def test_the_names_are_looked_up_together_not_per_row(world, f):
                           challenge_id=challenge.id)
         db.session.commit()
         db.session.expire_all()
-        with _Statements() as statements:
+        with Statements() as statements:
             _, entries = audit.readable_trail(admin, challenge.id)
             assert all(entry.sentence for entry in entries)
         counts.append((len(entries), statements.count))
