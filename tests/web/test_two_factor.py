@@ -187,3 +187,19 @@ def test_only_admins_reach_the_reset(client, login, f):
     assert client.get("/admin/people").status_code == 404
     assert client.get(f"/admin/people/{officer.id}/two-factor").status_code == 404
     assert client.post(f"/admin/people/{officer.id}/two-factor", data={"reason": "x"}).status_code == 404
+
+
+def test_moving_to_a_new_phone_replaces_the_secret_and_the_recovery_codes(client, login, f):
+    officer = login(f.member(f.Agency(), "procurement_officer"))  # on, with TOTP_SECRET
+    assert "Set up two-factor sign-in on a new phone" in client.get("/account/two-factor").text
+    page = client.get("/account/two-factor?new_app=1").text
+    secret = page.split("<code>")[1].split("</code>")[0]
+    assert secret != TOTP_SECRET and '<svg role="img"' in page
+    assert client.post("/account/two-factor?new_app=1", data={"code": "000000"}).status_code == 422
+    answer = client.post("/account/two-factor?new_app=1", data={"code": pyotp.TOTP(secret).now()})
+    assert answer.status_code == 200 and answer.text.count("<li><code>") == 10
+    db.session.expire_all()
+    assert db.session.get(User, officer.id).totp_secret == secret  # the old phone's codes stop working
+    later = time.time() + 30  # a step after the one used to confirm, so only the secret can refuse it
+    assert not two_factor.verify(db.session.get(User, officer.id), pyotp.TOTP(TOTP_SECRET).at(later), at=later)
+    assert two_factor.verify(db.session.get(User, officer.id), pyotp.TOTP(secret).at(later), at=later)
