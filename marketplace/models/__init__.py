@@ -12,13 +12,13 @@ from .pitch import Pitch, PitchAttachment, UnsavedPitchStep
 from .pitch_session import PitchSessionSlot
 from .pilot import (MeasureOutcome, PaymentMilestone, Pilot, PilotBudgetIncrease, PilotDocument, PilotMessage,
                     PilotStageChange)
-from .user import User
+from .user import RecoveryCode, User
 
 __all__ = [
     "ApiToken", "AuditAnchor", "AuditEvent", "DataVersion", "ConflictDeclaration", "Evaluation", "PitchAssessment", "Score",
     "Challenge", "ChallengeNotice", "EvaluationCriterion", "Follow", "Question", "SuccessMeasure", "challenge_sectors", "EmailDelivery",
     "Notification", "Invitation", "Membership", "Organisation", "Solution", "organisation_sectors",
     "MeasureOutcome", "PaymentMilestone", "Pilot", "PilotDocument", "PilotMessage", "PilotStageChange",
-    "PitchSessionSlot", "OutboxEvent", "Pitch", "PitchAttachment", "UnsavedPitchStep", "User", "Match",
+    "PitchSessionSlot", "OutboxEvent", "RecoveryCode", "Pitch", "PitchAttachment", "UnsavedPitchStep", "User", "Match",
     "organisation_terms",
 ]

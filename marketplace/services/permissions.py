@@ -22,6 +22,7 @@ PILOT_MOVERS = ("owner", "procurement_officer")
 MATCH_READERS = ("owner", "publisher", "procurement_officer")
 # The evaluation panel: who declares conflicts of interest and scores.
 PANEL = ("evaluator", "procurement_officer")
+AUDIT_READERS = ("owner", "procurement_officer")
 
 # How an agency reader stands towards a challenge's received pitches (`agency_pitch_standing`).
 SEALED = "sealed"  # before the pitch deadline: nobody at the agency reads them
@@ -143,6 +144,8 @@ RULES = {
     "organisation.edit_profile": lambda u, org: _member_of(u, org.id) and org.kind == COMPANY,
     "organisation.verify": lambda u, org: is_admin(u),
     "admin.view": lambda u, _=None: is_admin(u),
+    # A platform admin removes another person's two-factor (lost phone and recovery codes); never their own.
+    "user.reset_two_factor": lambda u, person: is_admin(u) and person.id != u.id,
     # Personal API tokens act as their user; only that user sees and revokes them.
     "api_token.create": lambda u, _=None: _signed_in(u),
     "api_token.revoke": lambda u, t: _signed_in(u) and t.user_id == u.id,
@@ -151,7 +154,9 @@ RULES = {
     # Pilots: the agency's staff and the company of that pilot see it; officers move it.
     "pilot.view": lambda u, p: _member_of(u, p.agency_id, AGENCY_READERS) or _member_of(u, p.company_id)
     or is_admin(u),
-    "audit.read_challenge": lambda u, c: _member_of(u, c.agency_id, ("owner",)) or is_admin(u),
+    # The audit trail: the agency's owner and procurement officers, and platform admins (services/audit.py leaves
+    # out the events on pitches each may not read yet, and hides the companies in the blind round).
+    "audit.read_challenge": lambda u, c: _member_of(u, c.agency_id, AUDIT_READERS) or is_admin(u),
     # Questions: companies ask; the agency's owner, publishers and procurement officers answer.
     "question.ask": _company_on_public,
     "question.read_own": _company_on_public,  # a company sees the questions it asked, waiting or answered
@@ -188,7 +193,7 @@ MESSAGES = {
 
 # Where refusing would reveal that something exists, we answer "not found".
 HIDDEN = {"challenge.view", "pitch.read", "pitch.write", "challenge.read_pitches", "admin.view",
-          "organisation.verify", "pilot.view", "audit.read_challenge",
+          "organisation.verify", "pilot.view", "audit.read_challenge", "user.reset_two_factor",
           "question.answer", "api_token.revoke"}
 HIDDEN |= {"challenge.view_matches"}  # which companies may be invited is the agency's business
 

@@ -154,14 +154,14 @@ def pick_slot(pitch_id):
 @bp.get("/challenges/<slug>/audit")
 @login_required
 def audit_trail(slug):
-    challenge, rows = audit.challenge_trail(current_user, access.challenge(current_user, slug).id)
-    return render_template("evaluation/audit.html", challenge=challenge, rows=rows)
+    challenge, entries = audit.readable_trail(current_user, access.challenge(current_user, slug).id)
+    return render_template("evaluation/audit.html", challenge=challenge, entries=entries)
 
 
 @bp.get("/challenges/<slug>/audit.csv")
 @login_required
 def audit_csv(slug):
-    challenge, rows = audit.challenge_trail(current_user, access.challenge(current_user, slug).id)
+    challenge, entries = audit.readable_trail(current_user, access.challenge(current_user, slug).id)
     stamp = datetime.now().strftime("%Y%m%d")
-    return Response(audit.trail_as_csv(rows), mimetype="text/csv", headers={
+    return Response(audit.trail_as_csv(entries), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=audit-{challenge.slug}-{stamp}.csv"})

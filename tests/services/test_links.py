@@ -28,6 +28,7 @@ EXPECTED = {
     links.forgot_password_url: ((), "auth.forgot_password", {}),
     links.login_url: ((), "auth.login", {}),
     links.account_settings_url: ((), "account.settings", {}),
+    links.two_factor_url: ((), "account.two_factor", {}),
     links.confirm_email_url: (("tok.en",), "auth.confirm_email", {"token": "tok.en"}),
     links.accept_invitation_url: (("tok.en",), "auth.accept_invitation", {"token": "tok.en"}),
 }

@@ -8,6 +8,7 @@ from marketplace.extensions import db
 from marketplace.models import Challenge
 from marketplace.services.clock import utcnow
 from marketplace.web.i18n import LANGUAGE_NAMES
+from tests.statements import Statements
 
 
 def _form(**overrides):
@@ -36,25 +37,6 @@ def test_the_list_shows_status_agency_budget_and_deadline(client, f):
     assert "Open for pitches" in page and "Deadline:" in page and "Budget:" in page
 
 
-class _Statements:
-    """Counts the SQL statements the app sends while it is open."""
-
-    def __enter__(self):
-        from sqlalchemy import event
-
-        self.count = 0
-        event.listen(db.engine, "before_cursor_execute", self._seen)
-        return self
-
-    def _seen(self, *args):
-        self.count += 1
-
-    def __exit__(self, *exc):
-        from sqlalchemy import event
-
-        event.remove(db.engine, "before_cursor_execute", self._seen)
-
-
 @pytest.mark.parametrize("path", ["/", "/challenges", "/challenges?q=appointments"])
 def test_the_public_lists_cost_the_same_few_queries_however_many_agencies(client, f, path):
     """No query per listed challenge (its agency's name comes with it)."""
@@ -62,7 +44,7 @@ def test_the_public_lists_cost_the_same_few_queries_however_many_agencies(client
     for extra in (1, 5):
         for _ in range(extra):
             f.Challenge()
-        with _Statements() as statements:
+        with Statements() as statements:
             assert client.get(path).headers["X-Page-Cache"] == "miss"
         counts.append(statements.count)
     assert counts[0] == counts[1] <= 4

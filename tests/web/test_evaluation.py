@@ -128,15 +128,19 @@ def test_slots_offered_and_picked(client, login, closed):
     assert client.get(f"/pitches/{pitches[1].id}/session").status_code == 404
 
 
-def test_audit_trail_page_and_csv_for_the_owner_only(client, login, closed):
+def test_audit_trail_page_and_csv_for_the_owner_and_officers_only(client, login, closed):
     challenge, _, people = closed
     evaluation.start_evaluation(people["officer"], challenge.id)
-    login(people["owner"])
-    page = client.get(f"/challenges/{challenge.slug}/audit")
-    assert page.status_code == 200 and "challenge.evaluation_started" in page.text
-    exported = client.get(f"/challenges/{challenge.slug}/audit.csv")
-    assert exported.mimetype == "text/csv" and "challenge.evaluation_started" in exported.text
-    for who in ("officer", "company", "stranger"):
+    started = f"{people['officer'].name} started the evaluation of “{challenge.title}”."
+    for who in ("owner", "officer"):
+        login(people[who])
+        page = client.get(f"/challenges/{challenge.slug}/audit")
+        assert page.status_code == 200 and started in page.text
+        assert "challenge.evaluation_started" not in page.text  # sentences, not codes
+        exported = client.get(f"/challenges/{challenge.slug}/audit.csv")
+        assert exported.mimetype == "text/csv" and "challenge.evaluation_started" in exported.text
+        assert started in exported.text
+    for who in ("company", "stranger"):
         login(people[who])
         assert client.get(f"/challenges/{challenge.slug}/audit").status_code == 404
         assert client.get(f"/challenges/{challenge.slug}/audit.csv").status_code == 404

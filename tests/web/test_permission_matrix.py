@@ -54,8 +54,10 @@ GET = {
     "account.organisation": signed_in(403, c_owner=200, stranger=200, a_owner=200, admin=302),
     "account.two_factor": signed_in(200), "auth.two_factor": expect(302),
     "companies.edit": only(COMPANY + ("stranger",)),
-    "admin.organisations": only(("admin",)), "admin.emails": only(("admin",)),
-    "evaluation.audit_trail": only(("a_owner", "admin")), "evaluation.audit_csv": only(("a_owner", "admin")),
+    "admin.organisations": only(("admin",)), "admin.emails": only(("admin",)), "admin.people": only(("admin",)),
+    "admin.reset_two_factor": only(("admin",)),  # another person's (the officer's): never the admin's own
+    "evaluation.audit_trail": only(("a_owner", "a_po", "admin")),
+    "evaluation.audit_csv": only(("a_owner", "a_po", "admin")),
     "challenges.new": only(("a_owner", "a_pub"), others=403),
     "challenges.cancel": only(("a_owner", "a_pub"), others=403),
     "challenges.correct": only(("a_owner", "a_pub"), others=403),
@@ -126,6 +128,8 @@ WRITES = {
     "notifications.mark_read": signed_in(404), "notifications.mark_all_read": signed_in(302),
     "admin.verify": only(("admin",), status=302), "admin.suspend": only(("admin",), status=302),
     "admin.requeue_emails": only(("admin",), status=302),
+    "admin.reset_two_factor": only(("admin",), status=422),  # no reason given
+    "account.renew_recovery_codes": signed_in(422),  # no password given
     # Only the pilot's movers get as far as the form (422 for an empty one); its other readers are refused.
     "pilots.move": signed_in(403, stranger=404, a_owner=422, a_po=422), "pilots.upload": signed_in(422, stranger=404),
     "pilots.judge_measure": signed_in(403, stranger=404, a_owner=422, a_po=422),
@@ -185,7 +189,7 @@ def world(f):
     values = {"slug": challenge.slug, "pitch_id": pitch.id, "pilot_id": pilot.id, "token": "not-a-real-token",
               "attachment_id": 1, "document_id": 1, "organisation_id": company.id, "solution_id": 1,
               "invitation_id": 1, "notification_id": 1, "assessment_id": 1, "measure_id": 1, "milestone_id": 1, "increase_id": 1,
-              "question_id": 1, "step": "about",
+              "question_id": 1, "step": "about", "user_id": people["a_po"].id,
               "token_id": api_tokens.create_token(people["c_owner"], "spare")[0].id}
     tokens = {role: {"Authorization": f"Bearer {api_tokens.create_token(user, 'matrix')[1]}"}
               for role, user in people.items()}
@@ -372,8 +376,8 @@ STATE_GET = {
     "evaluation.scores": by_state(NO_EVALUATION, NO_EVALUATION, undeclared=AGENCY_REFUSED, recused=AGENCY_REFUSED,
                                   declared={**AGENCY_REFUSED, "a_po": 200, "a_eval": 200},
                                   finalised={**AGENCY_REFUSED, "a_po": 200}),
-    "evaluation.audit_trail": always(only(("a_owner", "admin"))),
-    "evaluation.audit_csv": always(only(("a_owner", "admin"))),
+    "evaluation.audit_trail": always(only(("a_owner", "a_po", "admin"))),
+    "evaluation.audit_csv": always(only(("a_owner", "a_po", "admin"))),
     "matches.for_challenge": always(only(("a_owner", "a_pub", "a_po"))),
     # A pilot starts from a selected pitch: the agency's officers are told the pitch is not (or is already) one.
     "pilots.start": by_state(only(()), {**only(("a_owner", "a_po"), status=409), "a_pub": 403, "a_eval": 403}),

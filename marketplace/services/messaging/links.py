@@ -96,6 +96,10 @@ def account_settings_url():
     return _build("account.settings", external=True)
 
 
+def two_factor_url():
+    return _build("account.two_factor", external=True)
+
+
 def login_url():
     return _build("auth.login", external=True)
 
