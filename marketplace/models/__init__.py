@@ -8,7 +8,7 @@ from .notification import EmailDelivery, Notification
 from .match import Match, organisation_terms
 from .organisation import Invitation, Membership, Organisation, Solution, organisation_sectors
 from .outbox import OutboxEvent
-from .pitch import Pitch, PitchAttachment, UnsavedPitchStep
+from .pitch import Pitch, PitchAttachment, PitchReceipt, UnsavedPitchStep
 from .pitch_session import PitchSessionSlot
 from .pilot import (MeasureOutcome, PaymentMilestone, Pilot, PilotBudgetIncrease, PilotDocument, PilotMessage,
                     PilotStageChange)
@@ -19,6 +19,6 @@ __all__ = [
     "Challenge", "EvaluationCriterion", "Follow", "Question", "SuccessMeasure", "challenge_sectors", "EmailDelivery",
     "Notification", "Invitation", "Membership", "Organisation", "Solution", "organisation_sectors",
     "MeasureOutcome", "PaymentMilestone", "Pilot", "PilotDocument", "PilotMessage", "PilotStageChange",
-    "PitchSessionSlot", "OutboxEvent", "Pitch", "PitchAttachment", "UnsavedPitchStep", "User", "Match",
+    "PitchSessionSlot", "OutboxEvent", "Pitch", "PitchAttachment", "PitchReceipt", "UnsavedPitchStep", "User", "Match",
     "organisation_terms",
 ]

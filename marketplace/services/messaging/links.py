@@ -50,6 +50,10 @@ def pitch_path(pitch):
     return _build("pitches.show", pitch_id=pitch.id)
 
 
+def pitch_receipt_path(pitch):
+    return _build("pitches.receipt", pitch_id=pitch.id)
+
+
 def pitch_session_path(pitch):
     return _build("evaluation.pick_slot", pitch_id=pitch.id)
 

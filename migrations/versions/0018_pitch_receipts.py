@@ -1,0 +1,37 @@
+"""Pitch receipts: each submission, resubmission and withdrawal keeps its short reference ("AG-7K3F-92QD").
+
+Revision ID: 0018_pitch_receipts
+Revises: 0013_challenge_search
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0018_pitch_receipts"
+down_revision = "0013_challenge_search"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "pitch_receipts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("pitch_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("reference", sa.String(length=16), nullable=False),
+        sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("digest", sa.String(length=64), nullable=True),
+        sa.Column("issued_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["pitch_id"], ["pitches.id"], name=op.f("fk_pitch_receipts_pitch_id_pitches"),
+                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["issued_by_id"], ["users.id"], name=op.f("fk_pitch_receipts_issued_by_id_users"),
+                                ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_pitch_receipts")),
+        sa.UniqueConstraint("reference", name=op.f("uq_pitch_receipts_reference")),
+    )
+    op.create_index(op.f("ix_pitch_receipts_pitch_id"), "pitch_receipts", ["pitch_id"], unique=False)
+
+
+def downgrade():
+    op.drop_index(op.f("ix_pitch_receipts_pitch_id"), table_name="pitch_receipts")
+    op.drop_table("pitch_receipts")
