@@ -41,8 +41,11 @@ def issue(actor, pitch, kind, now):
     return receipt
 
 
-def latest(pitch):
-    """The pitch's most recent receipt (a submission or a withdrawal), or None before the first."""
+def latest(pitch, reference=None):
+    """The pitch's most recent receipt (a submission or a withdrawal), or the one with `reference`; None if
+    there is none such."""
+    if reference:
+        return next((r for r in pitch.receipts if r.reference == reference), None)
     return pitch.receipts[-1] if pitch.receipts else None
 
 
@@ -81,4 +84,4 @@ def email_receipt(event):
         queue_email("pitch_receipt", dedupe_key=f"pitch-receipt:{receipt.id}:{user.id}", user=user,
                     context={"receipt": receipt, "pitch": pitch, "challenge_title": pitch.challenge.title,
                              "next_steps": what_happens_next(pitch, receipt),
-                             "receipt_url": links.absolute(links.pitch_receipt_path(pitch))})
+                             "receipt_url": links.absolute(links.pitch_receipt_path(pitch, receipt.reference))})
