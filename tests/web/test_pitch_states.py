@@ -113,7 +113,7 @@ def test_a_visitor_is_told_how_to_take_part_and_how_long_it_takes(app, f):
     challenge = f.Challenge()
     client = app.test_client()
     page = unescape(client.get(f"/challenges/{challenge.slug}").text)
-    assert "How to take part" in page and "about 2 hours" in page
+    assert "How to take part" in page and "Allow about 2 hours." in page
     assert f'/auth/login?next=/challenges/{challenge.slug}' in page and 'href="/auth/register"' in page
     _close(challenge)
     page = unescape(client.get(f"/challenges/{challenge.slug}").text)
