@@ -82,6 +82,7 @@ def email_receipt(event):
     pitch = db.session.get(Pitch, receipt.pitch_id)
     for user in _company_members(pitch):
         queue_email("pitch_receipt", dedupe_key=f"pitch-receipt:{receipt.id}:{user.id}", user=user,
-                    context={"receipt": receipt, "pitch": pitch, "challenge_title": pitch.challenge.title,
-                             "next_steps": what_happens_next(pitch, receipt),
+                    context={"kind": receipt.kind, "reference": receipt.reference, "issued_at": receipt.issued_at,
+                             "digest": receipt.digest, "company_name": pitch.company.name, "pitch_title": pitch.title,
+                             "challenge_title": pitch.challenge.title, "next_steps": what_happens_next(pitch, receipt),
                              "receipt_url": links.absolute(links.pitch_receipt_path(pitch, receipt.reference))})
