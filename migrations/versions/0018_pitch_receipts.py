@@ -30,6 +30,34 @@ def upgrade():
         sa.UniqueConstraint("reference", name=op.f("uq_pitch_receipts_reference")),
     )
     op.create_index(op.f("ix_pitch_receipts_pitch_id"), "pitch_receipts", ["pitch_id"], unique=False)
+    _receipts_of_earlier_submissions()
+
+
+def _receipts_of_earlier_submissions():
+    """A pitch submitted (or withdrawn) before receipts had references gets them now, from the same facts."""
+    from datetime import timezone
+
+    from marketplace.services.pitches.receipts import reference_for
+
+    bind = op.get_bind()
+    pitches = sa.table("pitches", sa.column("id"), sa.column("submitted_at", sa.DateTime(timezone=True)),
+                       sa.column("withdrawn_at", sa.DateTime(timezone=True)), sa.column("receipt_digest"),
+                       sa.column("created_by_id"))
+    receipts = sa.table("pitch_receipts", sa.column("pitch_id"), sa.column("kind"), sa.column("reference"),
+                        sa.column("issued_at", sa.DateTime(timezone=True)), sa.column("digest"),
+                        sa.column("issued_by_id"))
+    rows = []
+    for pitch in bind.execute(sa.select(pitches).where(pitches.c.submitted_at.is_not(None))).mappings():
+        for kind, at, digest in (("submitted", pitch["submitted_at"], pitch["receipt_digest"]),
+                                 ("withdrawn", pitch["withdrawn_at"], None)):
+            if at is None:
+                continue
+            at = at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)
+            rows.append({"pitch_id": pitch["id"], "kind": kind, "issued_at": at, "digest": digest,
+                         "issued_by_id": pitch["created_by_id"],
+                         "reference": reference_for(pitch["id"], kind, at, pitch["receipt_digest"])})
+    if rows:
+        bind.execute(receipts.insert(), rows)
 
 
 def downgrade():
