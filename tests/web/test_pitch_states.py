@@ -49,6 +49,16 @@ def test_a_save_refused_by_the_deadline_keeps_the_text_with_the_reason(client, w
     assert pitches.own_pitch(member, challenge) is None
 
 
+def test_a_closed_challenge_without_a_pitch_offers_no_way_to_start_one(client, world):
+    challenge, _ = world
+    _close(challenge)
+    for path in ("about", "approach", "attachments", "check"):
+        page = unescape(client.get(f"/challenges/{challenge.slug}/pitch/{path}").text)
+        assert "The pitch deadline passed on" in page and 'id="pitch-step"' not in page
+        assert "Start with the first step" not in page and "<textarea" not in page
+    assert "Write a pitch" not in client.get(f"/challenges/{challenge.slug}").text
+
+
 def test_a_cancelled_challenge_says_cancelled_with_its_reason_not_the_deadline(client, world):
     challenge, member = world
     pitches.save_draft(member, challenge.slug, FIELDS)
