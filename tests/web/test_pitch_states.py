@@ -128,3 +128,13 @@ def test_a_visitor_is_told_how_to_take_part_and_how_long_it_takes(app, f):
     _close(challenge)
     page = unescape(client.get(f"/challenges/{challenge.slug}").text)
     assert "The pitch deadline passed on" in page and "Sign in to pitch" not in page
+
+
+def test_text_kept_from_an_ended_session_is_still_shown_after_the_challenge_closed(client, world):
+    challenge, member = world
+    key = pitches.draft_key(member, challenge)
+    assert pitches.keep_unsaved_step(key, challenge.slug, "about", TYPED) == member
+    _close(challenge)
+    page = unescape(client.get(f"/challenges/{challenge.slug}/pitch/about").text)
+    assert TYPED["summary"] in page and "What you typed was not saved" in page and "readonly" in page
+    assert "check it and save it" not in page and "Save and continue" not in page
