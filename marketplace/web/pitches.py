@@ -229,8 +229,7 @@ def receipt(pitch_id):
     pitch = access.own_pitch(current_user, pitch_id)
     latest = receipts.latest(pitch, request.args.get("reference"))
     return render_template("pitches/receipt.html", pitch=pitch, receipt=latest, valid=pitches.verify_receipt(pitch),
-                           next_steps=receipts.what_happens_next(pitch, latest) if latest else [],
-                           possible=pitch_possibilities(pitch.challenge, pitch, current_user))
+                           next_steps=receipts.what_happens_next(pitch, latest) if latest else [])
 
 
 @bp.get("/challenges/<slug>/pitches")

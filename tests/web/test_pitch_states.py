@@ -115,6 +115,11 @@ def test_the_receipt_page_prints_on_its_own(client, world):
     pitches.submit_pitch(member, pitch.id)
     page = client.get(f"/pitches/{pitch.id}/receipt").text
     assert 'class="receipt-page"' in page and "What happens next" in page
+    first = pitch.receipts[0].reference
+    pitches.save_draft(member, challenge.slug, dict(FIELDS, summary="Changed."))
+    assert first in client.get(f"/pitches/{pitch.id}/receipt?reference={first}").text
+    assert pitch.receipts[-1].reference in client.get(f"/pitches/{pitch.id}/receipt").text
+    assert client.get(f"/pitches/{pitch.id}/receipt?reference=AG-0000-0000").status_code == 404
     css = client.get("/static/css/agora.css").text
     assert "@page { size: A4" in css and ".receipt-page" in css.split("@media print", 2)[2]
 

@@ -26,11 +26,10 @@ from sqlalchemy.exc import IntegrityError
 from marketplace.extensions import db
 from marketplace.formatting import lazy, number
 from marketplace.models import Challenge, Pitch, PitchAttachment, UnsavedPitchStep, User
-from marketplace.models.challenge import PUBLISHED
 from marketplace.models.pitch import (PITCH_DRAFT, PITCH_SUBMITTED, PITCH_WITHDRAWN, RECEIPT_RESUBMITTED,
                                      RECEIPT_SUBMITTED, RECEIPT_WITHDRAWN, RECEIVED_STATUSES)
 from marketplace.services import access, permissions
-from marketplace.services.pitches import possibilities, receipts, seal, uploads
+from marketplace.services.pitches import possibilities, receipts, uploads
 from marketplace.services.pilots.amounts import parse_amount
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed

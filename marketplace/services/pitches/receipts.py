@@ -14,6 +14,7 @@ from marketplace.extensions import db
 from marketplace.formatting import lazy, localtime
 from marketplace.models import Membership, Pitch, PitchReceipt, User
 from marketplace.models.pitch import RECEIPT_RESUBMITTED, RECEIPT_SUBMITTED, RECEIPT_WITHDRAWN
+from marketplace.services.errors import NotFound
 from marketplace.services.messaging import links
 from marketplace.services.messaging.mail import queue_email
 from marketplace.services.messaging.outbox import handles
@@ -45,7 +46,10 @@ def latest(pitch, reference=None):
     """The pitch's most recent receipt (a submission or a withdrawal), or the one with `reference`; None if
     there is none such."""
     if reference:
-        return next((r for r in pitch.receipts if r.reference == reference), None)
+        found = next((r for r in pitch.receipts if r.reference == reference), None)
+        if found is None:
+            raise NotFound(str(_l("We could not find that receipt.")))
+        return found
     return pitch.receipts[-1] if pitch.receipts else None
 
 
