@@ -6,7 +6,9 @@ another company. A refused attempt to open a sealed pitch is written to the
 audit trail and answered "not found", exactly like an id that does not exist.
 
 Changes to a submitted pitch, made before the deadline, are submitted at once
-with a new receipt: a company never loses its submission by editing it.
+with a new receipt: a company never loses its submission by editing it. Whether
+a change is allowed now, and why not, is `possibilities.py`'s answer; each
+receipt's reference and email are `receipts.py`'s.
 
 A pitch is written in short steps (`STEPS`); saving a step changes only that
 step's fields, so a draft is saved as the company goes. When a session has
