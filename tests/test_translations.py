@@ -9,6 +9,7 @@ import shlex
 import subprocess
 import sys
 from collections import Counter
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -142,6 +143,9 @@ EMAIL_CONTEXT = {
     "hours": 1, "question": "Can the pilot start in spring?", "answer": "Yes.",
     "failures": 5, "minutes": 15, "account_url": "http://localhost/account",
     "confirm_url": "http://localhost/auth/confirm/t",
+    "kind": "submitted", "reference": "AG-7K3F-92QD", "issued_at": datetime(2026, 11, 12, 21, 51, tzinfo=timezone.utc),
+    "digest": "ab" * 32, "pitch_title": "Acoustic leak detection", "next_steps": ["The agency reads the pitches."],
+    "receipt_url": "http://localhost/pitches/1/receipt",
 }
 EMAILS = sorted(p.stem for p in (ROOT / "templates" / "email").glob("*.txt") if p.stem != "base")
 

@@ -8,7 +8,7 @@ from .notification import EmailDelivery, Notification
 from .match import Match, organisation_terms
 from .organisation import Invitation, Membership, Organisation, Solution, organisation_sectors
 from .outbox import OutboxEvent
-from .pitch import Pitch, PitchAttachment, UnsavedPitchStep
+from .pitch import Pitch, PitchAttachment, PitchReceipt, UnsavedPitchStep
 from .pitch_session import PitchSessionSlot
 from .pilot import (MeasureOutcome, PaymentMilestone, Pilot, PilotBudgetIncrease, PilotDocument, PilotMessage,
                     PilotStageChange)
@@ -19,6 +19,7 @@ __all__ = [
     "Challenge", "ChallengeNotice", "EvaluationCriterion", "Follow", "Question", "SuccessMeasure", "challenge_sectors", "EmailDelivery",
     "Notification", "Invitation", "Membership", "Organisation", "Solution", "organisation_sectors",
     "MeasureOutcome", "PaymentMilestone", "Pilot", "PilotDocument", "PilotMessage", "PilotStageChange",
-    "PitchSessionSlot", "OutboxEvent", "RecoveryCode", "Pitch", "PitchAttachment", "UnsavedPitchStep", "User", "Match",
+    "PitchSessionSlot", "OutboxEvent", "RecoveryCode", "Pitch", "PitchAttachment", "PitchReceipt", "UnsavedPitchStep", "User",
+    "Match",
     "organisation_terms",
 ]

@@ -26,6 +26,7 @@ def register(app):
     for name in ("localtime", "day", "utc_timestamp", "rfc3339", "number", "money", "file_size"):
         app.jinja_env.filters[name] = getattr(formatting, name)
     app.jinja_env.filters["markdown"] = markdown_filter
+    app.jinja_env.globals["zone_name"] = formatting.zone_name
     app.jinja_env.globals["budget_range"] = budget_range
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["cpv_name"] = cpv_name

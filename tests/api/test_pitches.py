@@ -53,6 +53,17 @@ def test_after_the_deadline_nothing_changes(client, bearer, f):
     assert_problem(client.put(f"/api/v1/challenges/{challenge.slug}/pitch", json=PITCH, headers=headers), 409)
 
 
+def test_a_cancelled_challenge_refuses_with_its_public_reason(client, bearer, f):
+    challenge = f.Challenge(status="cancelled", cancel_reason="The ward was closed.")
+    company = f.Company()
+    pitch = f.Pitch(challenge=challenge, company=company, status="submitted", submitted_at=utcnow())
+    headers = bearer(f.member(company))
+    for answer in (client.post(f"/api/v1/pitches/{pitch.id}/withdraw", headers=headers),
+                   client.put(f"/api/v1/challenges/{challenge.slug}/pitch", json=PITCH, headers=headers)):
+        body = assert_problem(answer, 409)
+        assert "cancelled: The ward was closed." in body["detail"] and "deadline" not in body["detail"]
+
+
 def test_a_company_lists_only_its_own_pitches(client, bearer, f):
     company, rival = f.Company(), f.Company()
     mine = f.Pitch(company=company, title="Ours")

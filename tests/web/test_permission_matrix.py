@@ -73,6 +73,7 @@ GET = {
     "pitches.for_challenge": only(AGENCY),
     "matches.for_challenge": {**only(("a_owner", "a_pub", "a_po")), "a_eval": 404},
     "pitches.show": only(COMPANY), "pitches.receipt": only(COMPANY), "evaluation.pick_slot": only(COMPANY),
+    "pitches.withdraw": only(COMPANY),  # the question before withdrawing: the company's own pitch only
     "pitches.attachment": only((), others=404),
     "pilots.start": {**only(("a_owner", "a_po"), status=409, others=404), "a_pub": 403, "a_eval": 403},
     "pilots.show": only(COMPANY + AGENCY + ("admin",)), "pilots.agreement": only(COMPANY + AGENCY + ("admin",)),
@@ -365,7 +366,7 @@ STATE_GET = {
     "pitches.check": by_state(hidden_from_companies(PITCH_FORM), PITCH_FORM),
     # Reading a pitch: sealed until the deadline; then the evaluation's rules until it is finalised.
     "pitches.show": pitch_reads(), "pitches.attachment": pitch_reads(), "api.pitch": pitch_reads(anon=401),
-    "pitches.receipt": by_state(only(()), only(COMPANY)),
+    "pitches.receipt": by_state(only(()), only(COMPANY)), "pitches.withdraw": by_state(only(()), only(COMPANY)),
     "evaluation.pick_slot": by_state(only(()), only(COMPANY)),
     # The received pitches' page: the agency's, listing the pitch only for those who may read it.
     "pitches.for_challenge": by_state(AGENCY_ONLY, AGENCY_ONLY, declared={**AGENCY_ONLY, "a_po": LISTED,

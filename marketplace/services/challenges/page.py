@@ -13,6 +13,7 @@ from marketplace.services.matching import matching
 from marketplace.services.organisations import companies
 from marketplace.services.pilots import pilot_workflow, pilots
 from marketplace.services.pitches import pitches
+from marketplace.services.pitches.possibilities import TYPICAL_HOURS, Possibilities, pitch_possibilities
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,9 @@ class ChallengePage:
     own_pitch: Pitch | None = None
     may_pitch: bool = False
     may_read_pitches: bool = False
+    # what the viewer can do about pitching, and why not (services/pitches/possibilities.py)
+    pitching: Possibilities | None = None
+    pitch_hours: int = TYPICAL_HOURS
     # following
     may_follow: bool = False
     following: bool = False
@@ -69,11 +73,13 @@ def challenge_page(user, slug):
         may_view_matches=permissions.can(user, "challenge.view_matches", challenge),
     )
     if not getattr(user, "is_authenticated", False):
-        return ChallengePage(**public)
+        return ChallengePage(**public, pitching=pitch_possibilities(challenge, None, user))
     may_follow = permissions.can(user, "challenge.follow", challenge)
+    own_pitch = pitches.own_pitch(user, challenge)
     return ChallengePage(
         **public,
-        own_pitch=pitches.own_pitch(user, challenge),
+        own_pitch=own_pitch,
+        pitching=pitch_possibilities(challenge, own_pitch, user),
         may_pitch=permissions.can(user, "challenge.pitch", challenge),
         may_read_pitches=permissions.can(user, "challenge.read_pitches", challenge),
         may_follow=may_follow,

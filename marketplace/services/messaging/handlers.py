@@ -11,9 +11,10 @@ def install():
     from marketplace.services.evaluation import evaluation, pitch_sessions
     from marketplace.services.matching import matching
     from marketplace.services.pilots import pilot_reminders
+    from marketplace.services.pitches import receipts
 
     for module in (accounts, two_factor, amendments, challenges, deadlines, questions, evaluation, pitch_sessions,
-                   matching, pilot_reminders):
+                   matching, pilot_reminders, receipts):
         for value in list(vars(module).values()):  # in the order they are written
             if isinstance(value, FunctionType) and value.__module__ == module.__name__ and hasattr(value, "outbox_topics"):
                 outbox.register(value)

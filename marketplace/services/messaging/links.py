@@ -62,6 +62,11 @@ def pitch_path(pitch):
     return _build("pitches.show", pitch_id=pitch.id)
 
 
+def pitch_receipt_path(pitch, reference=None):
+    """The pitch's latest receipt, or the one with this reference."""
+    return _build("pitches.receipt", pitch_id=pitch.id, **({"reference": reference} if reference else {}))
+
+
 def pitch_session_path(pitch):
     return _build("evaluation.pick_slot", pitch_id=pitch.id)
 
