@@ -13,10 +13,16 @@ from ..services import access, permissions
 from ..services.pilots import pilots
 from ..services.errors import NotFound
 from .forms_flow import submit_form
-from ..services.pilots.pilot_workflow import (STAGE_LABELS, available_moves, move_pilot, needs_second_approval,
-                                              note_needed)
+from ..services.pilots.pilot_workflow import (STAGE_LABELS, available_moves, has_outcome, judging_open,
+                                              may_approve_budget, move_pilot, needs_second_approval, next_action, note_needed)
 
 bp = Blueprint("pilots", __name__)
+
+
+# Where on the pilot page each next step is taken: the summary links there.
+SECTION_OF_STEP = {"signed_agreement": "documents", "evaluation_report": "documents", "budget_cleared": "money",
+                   "measures_judged": "measures", "outcome_summary": "outcome", "lessons_learned": "outcome",
+                   "end_date_ahead": "details", "done": "outcome"}
 
 
 def _page(pilot, status=200, **forms):
@@ -28,15 +34,16 @@ def _page(pilot, status=200, **forms):
         "increase_form": BudgetIncreaseForm(formdata=None),
     }
     defaults.update(forms)
-    may_move = permissions.can(current_user, "pilot.move", pilot)
+    moves = available_moves(current_user, pilot)
+    following = next_action(pilot, current_user)
     return render_template(
-        "pilots/show.html", pilot=pilot, stage_labels=STAGE_LABELS, may_move=may_move,
-        moves=available_moves(current_user, pilot),
-        note_reasons={t.target: note_needed(pilot, t) for t in {move[0] for move in available_moves(current_user, pilot)}},
-        needs_approval=needs_second_approval(pilot),
-        may_approve=permissions.can(current_user, "pilot.approve_budget", pilot)
-        and pilot.started_by_id != current_user.id,
+        "pilots/show.html", pilot=pilot, stage_labels=STAGE_LABELS,
+        may_move=permissions.can(current_user, "pilot.move", pilot), has_outcome=has_outcome(pilot), moves=moves,
+        judging_open=judging_open(pilot),
+        note_reasons={t.target: note_needed(pilot, t) for t, _missing in moves},
+        needs_approval=needs_second_approval(pilot), may_approve=may_approve_budget(current_user, pilot),
         may_approve_increases=permissions.can(current_user, "pilot.approve_budget", pilot),
+        next_action=following, next_section=SECTION_OF_STEP.get(following.key, "next"),
         outcomes={o.success_measure_id: o for o in pilot.measure_outcomes}, money=pilots.money_of(pilot),
         failed=forms, form=next(iter(forms.values()), None), **defaults,
     ), status
@@ -114,7 +121,9 @@ def outcome(pilot_id):
 @bp.post("/pilots/<int:pilot_id>/payments/<int:milestone_id>")
 @login_required
 def payment(pilot_id, milestone_id):
-    return _post_form(pilot_id, PaymentForm(), "payment_form", lambda pilot, form: pilots.record_payment(
+    form = PaymentForm()
+    form.milestone_id = milestone_id  # which milestone's row shows what was typed and the errors
+    return _post_form(pilot_id, form, "payment_form", lambda pilot, form: pilots.record_payment(
         current_user, pilot.id, milestone_id, paid_amount=form.paid_amount.data, paid_on=form.paid_on.data),
         _("The payment is recorded."), "payments", action="pilot.move")
 
