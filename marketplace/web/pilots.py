@@ -178,10 +178,10 @@ def _owner_choices(agency_id):
 def start(pitch_id):
     pitch = access.agency_pitch(current_user, pitch_id)
     permissions.require(current_user, "pilot.start", pitch.challenge)
-    pilots.require_startable(pitch)
     form = StartPilotForm()
     form.owner_id.choices = _owner_choices(pitch.challenge.agency_id)
     if request.method == "GET":
+        pilots.require_startable(pitch)  # on a post, start_pilot asks it again: a refusal keeps what was typed
         form.owner_id.data = current_user.id
         form.budget.data = pitch.pilot_price
     return submit_form(form, lambda form: pilots.start_pilot(

@@ -250,3 +250,16 @@ def test_after_the_outcome_the_page_says_what_is_closed_instead_of_offering_it(c
     for closed in ("/budget-increases", "/outcome", "/documents\""):
         assert f'action="/pilots/{pilot.id}{closed}' not in page
     assert "its budget can no longer grow" in page and "no more documents can be added" in page
+
+
+def test_starting_a_second_pilot_from_an_open_page_keeps_what_was_typed_and_says_why(client, login, world):
+    pilot, pitch, people = world
+    login(people["officer"])
+    response = client.post(f"/pitches/{pitch.id}/pilot", data={
+        "budget": "7.500", "starts_on": "2030-01-01", "ends_on": "2030-03-01", "owner_id": people["officer"].id,
+        "justification": "Started twice by mistake."})
+    assert response.status_code == 409
+    start = response.text.index('class="error-summary"')
+    assert "This pitch already has a pilot." in response.text[start:response.text.index("</div>", start)]
+    assert 'value="7.500"' in response.text and "Started twice by mistake." in response.text
+    assert len(db.session.scalars(select(Pilot)).all()) == 1
