@@ -6,8 +6,8 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from ..extensions import db
-from ..forms.pilots import (BudgetIncreaseForm, DocumentForm, MeasureOutcomeForm, MessageForm, MoveForm, OutcomeForm,
-                            PaymentForm, StartPilotForm)
+from ..forms.pilots import (BudgetIncreaseForm, DocumentForm, EndDateForm, MeasureOutcomeForm, MessageForm, MoveForm,
+                            OutcomeForm, PaymentForm, StartPilotForm)
 from ..models import Membership, Pitch, User
 from ..services import access, permissions
 from ..services.pilots import pilots
@@ -22,7 +22,7 @@ bp = Blueprint("pilots", __name__)
 # Where on the pilot page each next step is taken: the summary links there.
 SECTION_OF_STEP = {"signed_agreement": "documents", "evaluation_report": "documents", "budget_cleared": "money",
                    "measures_judged": "measures", "outcome_summary": "outcome", "lessons_learned": "outcome",
-                   "end_date_ahead": "details", "done": "outcome"}
+                   "end_date_ahead": "end-date", "done": "outcome"}
 
 
 def _page(pilot, status=200, **forms):
@@ -31,7 +31,7 @@ def _page(pilot, status=200, **forms):
         "document_form": DocumentForm(formdata=None), "message_form": MessageForm(formdata=None),
         "outcome_form": OutcomeForm(formdata=None, obj=pilot), "move_form": MoveForm(formdata=None),
         "payment_form": PaymentForm(formdata=None), "measure_form": MeasureOutcomeForm(formdata=None),
-        "increase_form": BudgetIncreaseForm(formdata=None),
+        "increase_form": BudgetIncreaseForm(formdata=None), "end_date_form": EndDateForm(formdata=None, obj=pilot),
     }
     defaults.update(forms)
     moves = available_moves(current_user, pilot)
@@ -43,7 +43,7 @@ def _page(pilot, status=200, **forms):
         note_reasons={t.target: note_needed(pilot, t) for t, _missing in moves},
         needs_approval=needs_second_approval(pilot), may_approve=may_approve_budget(current_user, pilot),
         may_approve_increases=permissions.can(current_user, "pilot.approve_budget", pilot),
-        next_action=following, next_section=SECTION_OF_STEP.get(following.key, "next"),
+        next_action=following, next_section=SECTION_OF_STEP.get(following.key, "next"), section_of_step=SECTION_OF_STEP,
         outcomes={o.success_measure_id: o for o in pilot.measure_outcomes}, money=pilots.money_of(pilot),
         failed=forms, form=next(iter(forms.values()), None), **defaults,
     ), status
@@ -141,6 +141,14 @@ def request_budget_increase(pilot_id):
 def approve_budget_increase(pilot_id, increase_id):
     return _post_form(pilot_id, FlaskForm(), "approval_form", lambda pilot, form: pilots.approve_budget_increase(
         current_user, pilot.id, increase_id), _("The budget increase is approved."), "money")
+
+
+@bp.post("/pilots/<int:pilot_id>/end-date")
+@login_required
+def end_date(pilot_id):
+    return _post_form(pilot_id, EndDateForm(), "end_date_form", lambda pilot, form: pilots.change_end_date(
+        current_user, pilot.id, ends_on=form.ends_on.data), _("The end date is changed."), "end-date",
+        action="pilot.move")
 
 
 @bp.post("/pilots/<int:pilot_id>/messages")

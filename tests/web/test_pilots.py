@@ -263,3 +263,22 @@ def test_starting_a_second_pilot_from_an_open_page_keeps_what_was_typed_and_says
     assert "This pitch already has a pilot." in response.text[start:response.text.index("</div>", start)]
     assert 'value="7.500"' in response.text and "Started twice by mistake." in response.text
     assert len(db.session.scalars(select(Pilot)).all()) == 1
+
+
+def test_an_extension_waits_for_an_end_date_ahead_and_the_page_offers_to_change_it(client, login, world):
+    pilot, _, people = world
+    pilot.stage, pilot.ends_on = "evaluation", date.today() - timedelta(days=1)
+    db.session.commit()
+    login(people["officer"])
+    page = client.get(f"/pilots/{pilot.id}").text
+    assert '<a href="#end-date">The end date is moved later than today</a>' in page and 'id="end-date"' in page
+    refused = client.post(f"/pilots/{pilot.id}/end-date", data={"ends_on": pilot.starts_on.isoformat()})
+    assert refused.status_code == 422 and "The end date must be after the start date." in refused.text
+    assert f'value="{pilot.starts_on.isoformat()}"' in refused.text
+    later = date.today() + timedelta(days=30)
+    assert client.post(f"/pilots/{pilot.id}/end-date", data={"ends_on": later.isoformat()}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Pilot, pilot.id).ends_on == later
+    assert '<a href="#end-date">' not in client.get(f"/pilots/{pilot.id}").text
+    login(people["company"])
+    assert client.post(f"/pilots/{pilot.id}/end-date", data={"ends_on": later.isoformat()}).status_code == 403

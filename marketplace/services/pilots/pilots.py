@@ -184,6 +184,25 @@ def write_outcome(actor, pilot_id, *, outcome_summary, lessons_learned="", follo
     return pilot
 
 
+def change_end_date(actor, pilot_id, *, ends_on):
+    """Move the pilot's end date before its outcome: an extension needs one ahead of today."""
+    pilot = access.pilot(actor, pilot_id)
+    permissions.require(actor, "pilot.move", pilot)
+    if pilot.stage in OUTCOME_STAGES:
+        raise InvalidTransition(str(_l("The outcome of this pilot is published and can no longer change.")))
+    if not isinstance(ends_on, date):
+        raise ValidationFailed({"ends_on": _l("Enter the end date.")})
+    if ends_on <= pilot.starts_on:
+        raise ValidationFailed({"ends_on": _l("The end date must be after the start date.")})
+    before = snapshot(pilot, "ends_on", "stage_due_on")
+    pilot.ends_on = ends_on
+    pilot.stage_due_on = due_date_for(pilot, pilot.stage, pilot.stage_entered_at)  # running: due at its end
+    record_change(actor, "pilot.end_date_changed", pilot, before=before,
+                  after=snapshot(pilot, "ends_on", "stage_due_on"), challenge_id=pilot.challenge_id)
+    db.session.commit()
+    return pilot
+
+
 @dataclass(frozen=True)
 class PilotMoney:
     """What a pilot may spend and has spent: the approved budget (with approved increases), planned, paid, left."""
