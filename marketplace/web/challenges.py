@@ -13,7 +13,7 @@ from ..services.challenges.challenges import ChallengeFilters
 from ..services.challenges.page import challenge_page
 from ..services.matching import matching
 from ..services.organisations.cpv import cpv_choices
-from ..services.errors import InvalidTransition, ValidationFailed
+from ..services.errors import ValidationFailed
 from .forms_flow import submit_form
 from .i18n import from_local_input, to_local_input
 from .page_cache import cached_for_visitors
@@ -83,18 +83,12 @@ def edit(slug):
     if request.method == "GET":
         challenges.require_draft(challenge)
         return _render_form(_form_for(challenge), challenge)
-    try:
-        challenges.require_draft(challenge)
-    except InvalidTransition as exc:
-        # Published meanwhile (by a second publisher, say): the form again with what was typed and the reason,
-        # so nothing is lost, before any field is checked.
-        form = ChallengeForm()
-        form.form_errors.append(exc.message)
-        return _render_form(form, challenge, exc.status_code)
     return submit_form(ChallengeForm(), lambda form: challenges.update_draft(
                            current_user, slug, form.domain_data(from_local_input), expected_version=form.version.data),
                        success=_("Your draft is saved."), redirect_to=url_for(".preview", slug=slug),
-                       page=lambda form, status: _render_form(form, challenge, status))
+                       page=lambda form, status: _render_form(form, challenge, status),
+                       # Published meanwhile (by a second publisher, say): the reason, and what was typed kept.
+                       check_first=lambda: challenges.require_draft(challenge))
 
 
 def _preview(challenge, status=200, form=None):

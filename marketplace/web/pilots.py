@@ -189,7 +189,7 @@ def start(pitch_id):
     form = StartPilotForm()
     form.owner_id.choices = _owner_choices(pitch.challenge.agency_id)
     if request.method == "GET":
-        pilots.require_startable(pitch)  # on a post, start_pilot asks it again: a refusal keeps what was typed
+        pilots.require_startable(pitch)  # on a post, asked first and answered on the form, with what was typed
         form.owner_id.data = current_user.id
         form.budget.data = pitch.pilot_price
     return submit_form(form, lambda form: pilots.start_pilot(
@@ -200,4 +200,5 @@ def start(pitch_id):
                        success=_("The pilot is started. Next: print the agreement, sign it and upload it."),
                        redirect_to=lambda pilot: url_for(".show", pilot_id=pilot.id),
                        page=lambda form, status: (render_template("pilots/start.html", form=form, pitch=pitch),
-                                                  status))
+                                                  status),
+                       check_first=lambda: pilots.require_startable(pitch))
