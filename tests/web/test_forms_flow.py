@@ -71,5 +71,5 @@ def test_a_state_rule_asked_first_leads_before_any_field_error(app):
     with app.test_request_context("/notes", method="POST", data={"title": ""}):
         page, status = submit_form(NoteForm(), lambda form: pytest.fail("not called"), success="Saved.",
                                    redirect_to="/notes", check_first=published_meanwhile,
-                                   page=lambda form, status: ((form.title.errors, form.form_errors), status))
+                                   page=lambda form, status: ((list(form.title.errors), form.form_errors), status))
     assert status == 409 and page == ([], ["Only a draft can be changed."])
