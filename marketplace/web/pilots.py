@@ -14,7 +14,8 @@ from ..services.pilots import pilots
 from ..services.errors import NotFound
 from .forms_flow import submit_form
 from ..services.pilots.pilot_workflow import (STAGE_LABELS, available_moves, has_outcome, judging_open,
-                                              may_approve_budget, move_pilot, needs_second_approval, next_action, note_needed)
+                                              may_approve_budget, may_approve_increase, move_pilot,
+                                              needs_second_approval, next_action, note_needed)
 
 bp = Blueprint("pilots", __name__)
 
@@ -43,6 +44,7 @@ def _page(pilot, status=200, **forms):
         note_reasons={t.target: note_needed(pilot, t) for t, _missing in moves},
         needs_approval=needs_second_approval(pilot), may_approve=may_approve_budget(current_user, pilot),
         may_approve_increases=permissions.can(current_user, "pilot.approve_budget", pilot),
+        approvable={i.id for i in pilot.budget_increases if may_approve_increase(current_user, pilot, i)},
         next_action=following, next_section=SECTION_OF_STEP.get(following.key, "next"), section_of_step=SECTION_OF_STEP,
         outcomes={o.success_measure_id: o for o in pilot.measure_outcomes}, money=pilots.money_of(pilot),
         failed=forms, form=next(iter(forms.values()), None), **defaults,

@@ -189,6 +189,11 @@ def may_approve_budget(user, pilot):
     return permissions.can(user, "pilot.approve_budget", pilot) and pilot.started_by_id != user.id
 
 
+def may_approve_increase(user, pilot, increase):
+    """The same second pair of eyes on a budget increase: never the person who asked for it."""
+    return permissions.can(user, "pilot.approve_budget", pilot) and increase.requested_by_id != user.id
+
+
 @dataclass(frozen=True)
 class NextAction:
     """What a pilot waits for, who must do it and whether this person can: the summary of its page."""

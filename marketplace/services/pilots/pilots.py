@@ -25,7 +25,8 @@ from marketplace.services.clock import utcnow
 from marketplace.services.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from marketplace.services.messaging.events import record_change, snapshot
 from marketplace.services.paging import paginate
-from marketplace.services.pilots.pilot_workflow import due_date_for, needs_second_approval
+from marketplace.services.pilots.pilot_workflow import (due_date_for, may_approve_budget, may_approve_increase,
+                                                       needs_second_approval)
 
 MAX_TEXT = 10000
 # Limits the forms (marketplace/forms/pilots.py) apply too: written here only.
@@ -115,7 +116,7 @@ def approve_budget(actor, pilot_id):
     permissions.require(actor, "pilot.approve_budget", pilot)
     if not needs_second_approval(pilot):
         raise InvalidTransition(str(_l("This budget is under the low-value threshold and needs no approval.")))
-    if pilot.started_by_id == actor.id:
+    if not may_approve_budget(actor, pilot):
         raise NotAllowed(str(_l("Someone other than the person who started the pilot must approve its budget.")))
     if pilot.budget_approved_at is not None:
         return pilot
@@ -303,7 +304,7 @@ def approve_budget_increase(actor, pilot_id, increase_id):
     increase = next((i for i in pilot.budget_increases if i.id == increase_id), None)
     if increase is None:
         raise NotFound(str(_l("That budget increase is not part of this pilot.")))
-    if increase.requested_by_id == actor.id:
+    if not may_approve_increase(actor, pilot, increase):
         raise NotAllowed(str(_l("Someone other than the person who asked must approve a budget increase.")))
     if increase.approved_at is not None:
         return increase
