@@ -139,6 +139,7 @@ WRITES = {
     "pilots.outcome": signed_in(403, stranger=404, a_owner=302, a_po=302),
     "pilots.approve_budget": signed_in(403, stranger=404, a_owner=409, a_po=409),
     "pilots.request_budget_increase": signed_in(403, stranger=404, a_owner=422, a_po=422),
+    "pilots.end_date": signed_in(403, stranger=404, a_owner=422, a_po=422),
     # No increase 1 on this pilot: its approvers are told so; the pilot's other readers may approve nothing.
     "pilots.approve_budget_increase": signed_in(403, stranger=404, a_owner=404, a_po=404),
     "pilots.start": {**only(("a_owner", "a_po"), status=409), "a_pub": 403, "a_eval": 403},
