@@ -146,6 +146,7 @@ EMAIL_CONTEXT = {
     "kind": "submitted", "reference": "AG-7K3F-92QD", "issued_at": datetime(2026, 11, 12, 21, 51, tzinfo=timezone.utc),
     "digest": "ab" * 32, "pitch_title": "Acoustic leak detection", "next_steps": ["The agency reads the pitches."],
     "receipt_url": "http://localhost/pitches/1/receipt",
+    "remaining": 7, "two_factor_url": "http://localhost/account/two-factor", "reason": "A lost phone.", "required": True,
 }
 EMAILS = sorted(p.stem for p in (ROOT / "templates" / "email").glob("*.txt") if p.stem != "base")
 
