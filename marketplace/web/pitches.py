@@ -19,7 +19,7 @@ from ..forms import apply_domain_errors
 from ..forms.pitches import STEP_FORMS, STEP_TITLES, AttachmentForm
 from ..services import access, permissions
 from ..services.pitches import pitches
-from ..services.evaluation import blinding
+from ..services.evaluation import blinding, evaluation
 from ..services.clock import utcnow
 from ..services.errors import Conflict, NotAllowed, ValidationFailed
 from .forms_flow import submit_form
@@ -167,8 +167,9 @@ def check(slug):
 @login_required
 def show(pitch_id):
     pitch = access.pitch(current_user, pitch_id)
-    return render_template("pitches/show.html", pitch=blinding.panel_view(pitch, current_user),
-                           own=permissions.can(current_user, "pitch.write", pitch))
+    own = permissions.can(current_user, "pitch.write", pitch)
+    return render_template("pitches/show.html", pitch=blinding.panel_view(pitch, current_user), own=own,
+                           outcome=evaluation.outcome_for_company(current_user, pitch) if own else None)
 
 
 @bp.post("/pitches/<int:pitch_id>/submit")

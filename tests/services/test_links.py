@@ -16,6 +16,7 @@ EXPECTED = {
     links.challenge_questions_path: ((CHALLENGE,), "challenges.detail", {"slug": "leaky-pipes"}),
     links.challenge_pitches_path: ((CHALLENGE,), "pitches.for_challenge", {"slug": "leaky-pipes"}),
     links.evaluation_path: ((CHALLENGE,), "evaluation.overview", {"slug": "leaky-pipes"}),
+    links.evaluation_sessions_path: ((CHALLENGE,), "evaluation.overview", {"slug": "leaky-pipes"}),
     links.pitch_path: ((PITCH,), "pitches.show", {"pitch_id": 14}),
     links.pitch_session_path: ((PITCH,), "evaluation.pick_slot", {"pitch_id": 14}),
     links.pilot_path: ((PILOT,), "pilots.show", {"pilot_id": 3}),
