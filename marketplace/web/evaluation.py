@@ -105,8 +105,8 @@ def finalise(slug):
                    _("The evaluation is finalised: scores can no longer change, and company names are shown."))
 
 
-def _decision_page(challenge, assessment_id, form, status):
-    sheet = evaluation.decision_sheet(current_user, assessment_id)
+def _decision_page(challenge, assessment_id, form, status, sheet=None):
+    sheet = sheet or evaluation.decision_sheet(current_user, assessment_id)
     if sheet["challenge"].id != challenge.id:
         raise NotFound(_("We could not find that pitch."))
     form.decision.choices = [(value, label) for value, label in DECISION_LABELS.items() if value in sheet["choices"]]
@@ -119,6 +119,7 @@ def _decision_page(challenge, assessment_id, form, status):
 def decide(slug, assessment_id):
     """One pitch: the evaluators' comments, the decision the round allows, the feedback to read and confirm."""
     challenge = _challenge(slug)
+    sheet = None
     if request.method == "POST":
         form = DecisionForm(prefix=f"a{assessment_id}")
     else:
@@ -130,7 +131,7 @@ def decide(slug, assessment_id):
                            confirmed=form.confirmed.data),
                        success=_("The decision is saved. It is sent when you send this round's decisions."),
                        redirect_to=url_for(".overview", slug=slug, _anchor=f"decision-{assessment_id}"),
-                       page=lambda form, status: _decision_page(challenge, assessment_id, form, status))
+                       page=lambda form, status: _decision_page(challenge, assessment_id, form, status, sheet))
 
 
 @bp.post("/challenges/<slug>/evaluation/publish")
@@ -167,7 +168,6 @@ def pick_slot(pitch_id):
         flash(_("Your pitch session is booked. A calendar invitation is on its way by email."), "success")
         return redirect(url_for(".pick_slot", pitch_id=pitch.id))
     return render_template("evaluation/pick_slot.html", pitch=pitch, booked=pitch_sessions.booked_slot(pitch),
-                           outcome=evaluation.outcome_for_company(current_user, pitch),
                            slots=pitch_sessions.open_slots(pitch.challenge))
 
 
