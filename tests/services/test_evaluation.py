@@ -253,9 +253,10 @@ def test_two_rounds_shortlist_then_final_decisions_then_a_pilot(closed):
     evaluation.decide(officer, rows["B"].id, decision="not_selected", feedback="Less mature.", confirmed=True)
     message = _refusal(officer, challenge)
     assert "confirm the feedback" in message and ": A." in message
-    with pytest.raises(InvalidTransition):  # not selected yet: no pilot
+    with pytest.raises(InvalidTransition) as refused:  # decided but not sent: no pilot yet
         pilots.start_pilot(officer, rows["A"].pitch_id, budget="1000", starts_on=utcnow().date(),
                            ends_on=utcnow().date() + timedelta(days=30), owner_id=officer.id)
+    assert "send the final decisions" in str(refused.value.message)
     evaluation.decide(officer, rows["A"].id, decision="selected", feedback="Convincing session.", confirmed=True)
     assert evaluation.sending_for(challenge).to_send == (rows["A"], rows["B"])  # C was told already
     evaluation.publish_decisions(officer, challenge.id)
