@@ -140,6 +140,9 @@ def test_a_refused_decision_keeps_what_was_typed(client, login, closed):
         evaluation.decide(people["officer"], other.id, decision="not_selected", feedback="No.", confirmed=True)
     evaluation.publish_decisions(people["officer"], challenge.id)
     login(people["officer"])
+    overview = client.get(f"/challenges/{challenge.slug}/evaluation").text
+    assert "Decide and write feedback" in overview and "Read the decision" in overview  # the other one was told
+    assert "Sent: Not selected" in overview and "Sent: Shortlisted" in overview
     sheet = client.get(f"/challenges/{challenge.slug}/evaluation/decisions/{row.id}").text
     assert 'value="shortlisted"' not in sheet and 'value="selected"' in sheet  # round 2: final choices only
     refused = _decide(client, challenge, row, decision="shortlisted", feedback="My careful words.", confirmed="y")

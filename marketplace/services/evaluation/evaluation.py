@@ -290,6 +290,7 @@ def ranking(officer, challenge_id, *, by=None):
             "disagreement": (spread is not None and spread >= LARGE_SPREAD) or any(c["large_spread"] for c in criteria),
             "disagreement_on": [c["name"] for c in criteria if c["large_spread"]],
             "decision": assessment.decision,
+            "may_decide": bool(decision_choices(evaluation, assessment)[0]),
             "feedback_confirmed_at": assessment.feedback_confirmed_at,
             "published_decision": assessment.published_decision,
         })
