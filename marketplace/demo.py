@@ -265,7 +265,7 @@ def _evaluate(challenge, pitches, people, rng, deadline, decided):
     for assessment in assessments:
         assessment.decision = assessment.published_decision = assessment.pitch.status
         assessment.feedback = None if assessment.pitch.status == "selected" else "Strong idea; the price was high."
-        assessment.published_at = decided_at
+        assessment.published_at = assessment.feedback_confirmed_at = decided_at
     return decided_at
 
 

@@ -20,7 +20,7 @@ from ..forms.pitches import STEP_FORMS, STEP_TITLES, AttachmentForm
 from ..services import access, permissions
 from ..services.pitches import pitches, receipts
 from ..services.pitches.possibilities import pitch_possibilities
-from ..services.evaluation import blinding
+from ..services.evaluation import blinding, evaluation
 from ..services.clock import utcnow
 from ..services.errors import Conflict, NotAllowed, ValidationFailed
 from .forms_flow import submit_form
@@ -185,7 +185,8 @@ def show(pitch_id):
     pitch = access.pitch(current_user, pitch_id)
     own = permissions.can(current_user, "pitch.write", pitch)
     return render_template("pitches/show.html", pitch=blinding.panel_view(pitch, current_user), own=own,
-                           possible=pitch_possibilities(pitch.challenge, pitch, current_user) if own else None)
+                           possible=pitch_possibilities(pitch.challenge, pitch, current_user) if own else None,
+                           outcome=evaluation.outcome_for_company(current_user, pitch) if own else None)
 
 
 @bp.post("/pitches/<int:pitch_id>/submit")

@@ -19,6 +19,7 @@ EXPECTED = {
     links.evaluation_scores_path: ((CHALLENGE,), "evaluation.scores", {"slug": "leaky-pipes"}),
     links.challenge_pitches_path: ((CHALLENGE,), "pitches.for_challenge", {"slug": "leaky-pipes"}),
     links.evaluation_path: ((CHALLENGE,), "evaluation.overview", {"slug": "leaky-pipes"}),
+    links.evaluation_sessions_path: ((CHALLENGE,), "evaluation.overview", {"slug": "leaky-pipes"}),
     links.pitch_path: ((PITCH,), "pitches.show", {"pitch_id": 14}),
     links.pitch_receipt_path: ((PITCH,), "pitches.receipt", {"pitch_id": 14}),
     links.pitch_session_path: ((PITCH,), "evaluation.pick_slot", {"pitch_id": 14}),

@@ -64,7 +64,9 @@ GET = {
     "challenges.preview": only(("a_owner", "a_pub"), others=403),
     "challenges.consultation_summary": only(("a_owner", "a_pub"), others=403),
     "challenges.edit": {**only(("a_owner", "a_pub"), status=409, others=403)},
-    "evaluation.overview": only(AGENCY),
+    "evaluation.overview": only(AGENCY), "evaluation.decide": signed_in(404),
+    # A pitch session's calendar: the booking company's and the panel's; slot 1 does not exist.
+    "evaluation.session_calendar": signed_in(404),
     "evaluation.scores": {**only(("a_po", "a_eval"), status=409, others=404), "a_owner": 403, "a_pub": 403},
     "pitches.edit": only(COMPANY + ("stranger",), status=302, others=403),
     "pitches.step": only(COMPANY + ("stranger",), others=403),
@@ -146,7 +148,8 @@ WRITES = {
     "evaluation.start": {**only(("a_owner", "a_po"), status=409), "a_pub": 403, "a_eval": 403},
     "evaluation.finalise": {**only(("a_owner", "a_po"), status=409), "a_pub": 403, "a_eval": 403},
     "evaluation.publish": {**only(("a_owner", "a_po"), status=409), "a_pub": 403, "a_eval": 403},
-    "evaluation.declare": only(AGENCY, status=422), "evaluation.decide": only(AGENCY, status=422),
+    # No assessment 1 here: a decision page names one that exists.
+    "evaluation.declare": only(AGENCY, status=422), "evaluation.decide": signed_in(404),
     "evaluation.offer_slot": only(AGENCY, status=422),
     "evaluation.scores": signed_in(404, a_owner=403, a_pub=403),
     "evaluation.pick_slot": only(COMPANY, status=409),
@@ -190,7 +193,7 @@ def world(f):
                                ends_on=date.today() + timedelta(days=9), owner_id=people["a_po"].id)
     values = {"slug": challenge.slug, "pitch_id": pitch.id, "pilot_id": pilot.id, "token": "not-a-real-token",
               "attachment_id": 1, "document_id": 1, "organisation_id": company.id, "solution_id": 1,
-              "invitation_id": 1, "notification_id": 1, "assessment_id": 1, "measure_id": 1, "milestone_id": 1, "increase_id": 1,
+              "invitation_id": 1, "notification_id": 1, "assessment_id": 1, "slot_id": 1, "measure_id": 1, "milestone_id": 1, "increase_id": 1,
               "question_id": 1, "step": "about", "user_id": people["a_po"].id,
               "token_id": api_tokens.create_token(people["c_owner"], "spare")[0].id}
     tokens = {role: {"Authorization": f"Bearer {api_tokens.create_token(user, 'matrix')[1]}"}
@@ -345,6 +348,7 @@ EDITORS_ONLY = only(("a_owner", "a_pub"), others=403)
 PITCH_FORM = only(COMPANY + ("stranger",), others=403)
 NO_EVALUATION = {**only(PANEL, status=409), "a_owner": 403, "a_pub": 403}
 AGENCY_REFUSED = {**only(()), **{role: 403 for role in AGENCY}}
+UNDECIDABLE = {**AGENCY_REFUSED, "a_owner": 409, "a_po": 409}
 FOLLOW = by_state(hidden_from_companies(only((), others=403)), only(COMPANY + ("stranger",), status=302, others=403))
 
 # endpoint -> {state: {role: expected answer}}
@@ -378,6 +382,11 @@ STATE_GET = {
     "evaluation.scores": by_state(NO_EVALUATION, NO_EVALUATION, undeclared=AGENCY_REFUSED, recused=AGENCY_REFUSED,
                                   declared={**AGENCY_REFUSED, "a_po": 200, "a_eval": 200},
                                   finalised={**AGENCY_REFUSED, "a_po": 200}),
+    # A pitch's decision page: the officers who run the evaluation, once it is finalised (before, the pitch is
+    # blind: 409); never the recused officer; the rest of the agency is refused. No evaluation: no such pitch.
+    "evaluation.decide": by_state(only(()), only(()), undeclared=UNDECIDABLE, declared=UNDECIDABLE,
+                                  recused={**UNDECIDABLE, "a_po": 403},
+                                  finalised={**AGENCY_REFUSED, "a_owner": 200, "a_po": 200}),
     "evaluation.audit_trail": always(only(("a_owner", "a_po", "admin"))),
     "evaluation.audit_csv": always(only(("a_owner", "a_po", "admin"))),
     "matches.for_challenge": always(only(("a_owner", "a_pub", "a_po"))),
@@ -441,7 +450,7 @@ def _state_world(f, state):
         evaluation_row.finalised_at, evaluation_row.finalised_by_id = now, people["a_po"].id
         db.session.commit()
     if state in ("piloting", "completed"):
-        evaluation.decide(people["a_po"], assessment.id, decision="selected", feedback="")
+        evaluation.decide(people["a_po"], assessment.id, decision="selected", feedback="", confirmed=True)
         evaluation.publish_decisions(people["a_po"], challenge.id)
         pilots.start_pilot(people["a_po"], pitch.id, budget="1000", starts_on=date.today(),
                            ends_on=date.today() + timedelta(days=9), owner_id=people["a_po"].id)

@@ -58,6 +58,10 @@ def evaluation_path(challenge):
     return _build("evaluation.overview", slug=challenge.slug)
 
 
+def evaluation_sessions_path(challenge):
+    return _build("evaluation.overview", slug=challenge.slug, anchor="sessions")
+
+
 def pitch_path(pitch):
     return _build("pitches.show", pitch_id=pitch.id)
 
