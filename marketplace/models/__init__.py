@@ -10,6 +10,7 @@ from .organisation import Invitation, Membership, Organisation, Solution, organi
 from .outbox import OutboxEvent
 from .pitch import Pitch, PitchAttachment, UnsavedPitchStep
 from .pitch_session import PitchSessionSlot
+from .saved_search import SavedSearch
 from .pilot import (MeasureOutcome, PaymentMilestone, Pilot, PilotBudgetIncrease, PilotDocument, PilotMessage,
                     PilotStageChange)
 from .user import User
@@ -20,5 +21,5 @@ __all__ = [
     "Notification", "Invitation", "Membership", "Organisation", "Solution", "organisation_sectors",
     "MeasureOutcome", "PaymentMilestone", "Pilot", "PilotDocument", "PilotMessage", "PilotStageChange",
     "PitchSessionSlot", "OutboxEvent", "Pitch", "PitchAttachment", "UnsavedPitchStep", "User", "Match",
-    "organisation_terms",
+    "organisation_terms", "SavedSearch",
 ]

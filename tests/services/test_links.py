@@ -14,6 +14,8 @@ PILOT = SimpleNamespace(id=3)
 EXPECTED = {
     links.challenge_path: ((CHALLENGE,), "challenges.detail", {"slug": "leaky-pipes"}),
     links.challenge_questions_path: ((CHALLENGE,), "challenges.detail", {"slug": "leaky-pipes"}),
+    links.challenges_for_you_path: ((), "for_you.index", {}),
+    links.saved_search_results_path: (({},), "challenges.index", {}),
     links.challenge_pitches_path: ((CHALLENGE,), "pitches.for_challenge", {"slug": "leaky-pipes"}),
     links.evaluation_path: ((CHALLENGE,), "evaluation.overview", {"slug": "leaky-pipes"}),
     links.pitch_path: ((PITCH,), "pitches.show", {"pitch_id": 14}),
@@ -50,6 +52,8 @@ def test_each_link_leads_to_its_page_on_the_base_url(app, base_url, monkeypatch)
             path = url[len(root):].split("#")[0]
             assert app.url_map.bind("x").match(path, method="GET") == (endpoint, values), function
     assert links.challenge_questions_path(CHALLENGE) == "/challenges/leaky-pipes#questions"
+    assert links.saved_search_results_path({"q": "leaks", "sector": ["65", "72"]}) == \
+        "/challenges?q=leaks&sector=65&sector=72"
 
 
 
