@@ -142,6 +142,10 @@ EMAIL_CONTEXT = {
     "hours": 1, "question": "Can the pilot start in spring?", "answer": "Yes.",
     "failures": 5, "minutes": 15, "account_url": "http://localhost/account",
     "confirm_url": "http://localhost/auth/confirm/t",
+    "challenges": [{"title": "Find leaking pipes", "url": "http://localhost/challenges/x", "agency_name": "Water",
+                    "pitch_deadline": "2 January 2027, 14:50", "reasons": ["Works in sector 65"]}],
+    "for_you_url": "http://localhost/for-you", "search_name": "Leaks",
+    "search_url": "http://localhost/challenges?q=leaks",
 }
 EMAILS = sorted(p.stem for p in (ROOT / "templates" / "email").glob("*.txt") if p.stem != "base")
 
