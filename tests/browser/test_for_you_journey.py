@@ -61,7 +61,7 @@ def test_a_company_is_told_of_open_matches_saves_a_search_and_gets_the_alert(pag
     f.set_sectors(later, ["90"])
     publish_challenge(f.member(sewers, "publisher"), later.slug)
     process_pending()
-    alert = next(m for m in smtp_sink.messages
-                 if m["To"] == member.email and m["Subject"] == "New challenge for your search “Leaks”: Stop sewer leaks")
+    subject = "New challenge for your search “Leaks”: Stop sewer leaks"
+    alert = next(m for m in smtp_sink.messages if m["To"] == member.email and m["Subject"] == subject)
     page.goto(_link_in(alert, f"/challenges/{later.slug}").replace("http://localhost", ""))
     assert page.get_by_role("heading", level=1, name="Stop sewer leaks").is_visible()

@@ -63,7 +63,8 @@ def challenges_in_feed(user):
                    Challenge.id.in_(select(Pitch.challenge_id).where(Pitch.company_id == organisation.id,
                                                                     Pitch.status != PITCH_WITHDRAWN)))
     return db.session.scalars(
-        select(Challenge).where(mine, is_public(), Challenge.cancelled_at.is_(None)).order_by(Challenge.pitch_deadline, Challenge.id)).all()
+        select(Challenge).where(mine, is_public(), Challenge.cancelled_at.is_(None))
+        .order_by(Challenge.pitch_deadline, Challenge.id)).all()
 
 
 def feed(token):
