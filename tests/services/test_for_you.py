@@ -181,3 +181,36 @@ def test_a_new_showcased_solution_can_bring_a_match(f, challenges):
     _run_outbox()
     [email] = _emails(owner)
     assert hospital.title in email.body_text
+
+
+def test_a_challenge_published_after_the_profile_change_is_told_by_its_publication_only(f):
+    from marketplace.services.challenges.challenges import publish_challenge
+
+    company = f.Company(capability_statement="", keywords="")
+    owner = f.member(company, "owner")
+    agency = f.Agency()
+    draft = f.Challenge(agency=agency, status="draft", published_at=None, **HOSPITAL)
+    f.set_sectors(draft, ["85"])
+    companies.update_profile(owner, {"name": company.name, "capability_statement": "Outpatient appointment reminders.",
+                                     "sectors": ["85"]})
+    publish_challenge(f.member(agency, "publisher"), draft.slug)
+    _run_outbox()  # the profile change first, as a worker that was behind would
+
+    notes = db.session.scalars(select(Notification).where(Notification.user_id == owner.id)).all()
+    assert [n.dedupe_key for n in notes] == [f"match:{draft.id}:{owner.id}"]
+
+
+def test_a_company_told_on_a_profile_change_is_not_told_again_by_the_publication(f, challenges):
+    hospital, _water = challenges
+    company = f.Company(capability_statement="Outpatient appointment reminders.")
+    f.set_sectors(company, ["85"])
+    owner = f.member(company, "owner")
+    assert for_you.tell_company(company, dedupe="profile") == [hospital]
+    db.session.commit()
+    event = OutboxEvent(topic="challenge.published", payload={"challenge_id": hospital.id})
+    db.session.add(event)
+    db.session.commit()
+    matching.notify_matching_companies(event)
+    db.session.commit()
+    assert db.session.scalars(select(Notification.dedupe_key).where(Notification.user_id == owner.id)).all() == [
+        f"profile:{owner.id}"]

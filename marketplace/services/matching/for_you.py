@@ -46,18 +46,19 @@ class ChallengeForYou:
         return self.challenge.pitch_deadline
 
 
-def challenges_for(company, now=None):
-    """The challenges open for pitches now that match the company (at the threshold or above), best first.
+def challenges_for(company, now=None, published_by=None):
+    """The challenges open for pitches now that match the company (at the threshold or above), best first;
+    with `published_by`, only those published by then.
 
     Six statements whatever the number of companies and challenges: the open challenges with their agencies,
     their sectors, the number of companies and the words' document frequencies (the TF-IDF weights, as at
     publication), the company's indexed words and its sectors.
     """
     now = now or utcnow()
-    challenges = db.session.scalars(
-        select(Challenge).options(joinedload(Challenge.agency))
-        .where(lifecycle.taking_pitches_condition(now)).order_by(Challenge.id)
-    ).all()
+    query = select(Challenge).options(joinedload(Challenge.agency)).where(lifecycle.taking_pitches_condition(now))
+    if published_by is not None:
+        query = query.where(Challenge.published_at <= published_by)
+    challenges = db.session.scalars(query.order_by(Challenge.id)).all()
     if not challenges or company is None or company.kind != COMPANY:
         return []
     profiles = matching.challenge_profiles(challenges, sectors_by_challenge([c.id for c in challenges]))
@@ -93,18 +94,21 @@ def _company_of_event(event):
 
 @handles("organisation.registered", "organisation.profile_updated", "solution.added")
 def tell_of_open_matches(event):
-    """One email to each member listing the open challenges that now match and were never told before."""
+    """One email to each member listing the open challenges that now match and were never told before.
+
+    Only challenges already published when the profile changed: one published since is told by its own
+    publication event (`matching.notify_matching_companies`), whichever of the two the worker runs first."""
     company = _company_of_event(event)
     if company is None or company.kind != COMPANY or company.suspended:
         return
-    tell_company(company, dedupe=f"foryou:{event.id}")
+    tell_company(company, dedupe=f"foryou:{event.id}", published_by=event.created_at)
 
 
-def tell_company(company, *, dedupe):
+def tell_company(company, *, dedupe, published_by=None):
     """Record and announce the open matches the company has not been told of; returns the challenges told."""
     from marketplace.services.messaging import notifications
 
-    found = {c.challenge.id: c for c in challenges_for(company)}
+    found = {c.challenge.id: c for c in challenges_for(company, published_by=published_by)}
     if not found:
         return []
     now = utcnow()

@@ -672,8 +672,12 @@ def _notify_matches(challenge):
 
     results = match_challenge(challenge)
     now = utcnow()
-    insert_new(Match.__table__, [{"challenge_id": challenge.id, "organisation_id": r.organisation_id, "score": r.score,
-                                  "reasons": r.reason_data, "created_at": now} for r in results], Match.__table__.c.id)
+    # A company already told of this challenge (its Match row is there: told on a profile change) is not told again.
+    told_now = set(insert_new(
+        Match.__table__, [{"challenge_id": challenge.id, "organisation_id": r.organisation_id, "score": r.score,
+                           "reasons": r.reason_data, "created_at": now} for r in results],
+        Match.__table__.c.organisation_id))
+    results = [r for r in results if r.organisation_id in told_now]
     link = links.challenge_path(challenge)
     context = _challenge_email_context(challenge, link)
     members = members_of([r.organisation_id for r in results])
