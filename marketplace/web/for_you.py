@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..forms.saved_searches import SaveSearchForm
-from ..services.challenges import calendar_feed, saved_searches
+from ..services.challenges import calendar_feed, challenges, saved_searches
 from ..services.challenges.challenges import ChallengeFilters
 from ..services.matching import for_you
 from .forms_flow import submit_form
@@ -30,7 +30,7 @@ def new_search():
         success=lambda saved: _("Your search “%(name)s” is saved.", name=saved.name),
         redirect_to=url_for(".alerts"),
         page=lambda form, status: (render_template("for_you/save_search.html", form=form, filters=filters,
-                                                   args=filters.to_args()), status))
+                                                   args=filters.to_args(), agency_names=_agency_names()), status))
 
 
 @bp.get("/account/alerts")
@@ -41,7 +41,11 @@ def alerts():
                 if current_user.calendar_token else None)
     return render_template("for_you/alerts.html", searches=searches, results_path=saved_searches.results_path,
                            filters_of=saved_searches.filters_of, labels=saved_searches.ALERT_LABELS,
-                           feed_url=feed_url)
+                           feed_url=feed_url, agency_names=_agency_names())
+
+
+def _agency_names():
+    return dict(challenges.agencies_with_public_challenges())
 
 
 @bp.post("/saved-searches/<int:search_id>/delete")

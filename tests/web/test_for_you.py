@@ -95,3 +95,10 @@ def test_the_company_dashboard_lists_its_questions_answered_or_not(client, login
     assert "Which pipes?" in page and "Cast iron ones." in page
     assert "Someone else&#39;s question" not in page and "Someone else's question" not in page
     assert f'href="/challenges/{challenge.slug}#questions"' in page
+
+
+def test_a_saved_search_names_its_agency(client, login, f):
+    water = f.Agency(name="Flemish Water Board", slug="water-board")
+    f.Challenge(agency=water)
+    login(f.member(f.Company(), "owner"))
+    assert "agency Flemish Water Board" in client.get("/saved-searches/new?agency=water-board").get_data(as_text=True)
