@@ -10,6 +10,7 @@ from .organisation import Invitation, Membership, Organisation, Solution, organi
 from .outbox import OutboxEvent
 from .pitch import Pitch, PitchAttachment, PitchReceipt, UnsavedPitchStep
 from .pitch_session import PitchSessionSlot
+from .saved_search import SavedSearch
 from .pilot import (MeasureOutcome, PaymentMilestone, Pilot, PilotBudgetIncrease, PilotDocument, PilotMessage,
                     PilotStageChange)
 from .user import RecoveryCode, User
@@ -20,6 +21,5 @@ __all__ = [
     "Notification", "Invitation", "Membership", "Organisation", "Solution", "organisation_sectors",
     "MeasureOutcome", "PaymentMilestone", "Pilot", "PilotDocument", "PilotMessage", "PilotStageChange",
     "PitchSessionSlot", "OutboxEvent", "RecoveryCode", "Pitch", "PitchAttachment", "PitchReceipt", "UnsavedPitchStep", "User",
-    "Match",
-    "organisation_terms",
+    "Match", "organisation_terms", "SavedSearch",
 ]

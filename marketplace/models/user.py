@@ -38,6 +38,8 @@ class User(UserMixin, db.Model):
     # When the person followed the link emailed at registration (an invitation proves the address too). Until
     # then nothing is sent on their behalf: see permissions.email_confirmed.
     email_confirmed_at = mapped_column(UTCDateTime, nullable=True)
+    # The secret part of the person's calendar feed address (services/challenges/calendar_feed.py); None: no feed.
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     membership = relationship("Membership", back_populates="user", uselist=False)
 

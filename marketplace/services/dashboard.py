@@ -1,6 +1,7 @@
 """What each person sees first: at an agency, what waits for them (services/work_lists.py) and their agency's
 challenges with counts; at a company, their pitches and follows."""
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload
 
 from marketplace.extensions import db
 from marketplace.models import Challenge, Follow, Pilot, Pitch, Question
@@ -36,7 +37,15 @@ def company_overview(organisation):
         select(Challenge).join(Follow, Follow.challenge_id == Challenge.id)
         .where(Follow.organisation_id == organisation.id).order_by(Challenge.pitch_deadline)
     ).all()
-    return {"pitches": pitches, "followed": followed}
+    return {"pitches": pitches, "followed": followed, "questions": questions_of_company(organisation)}
+
+
+def questions_of_company(organisation, limit=50):
+    """The questions the company asked, answered or not, newest first, with their challenges (one statement)."""
+    return db.session.scalars(
+        select(Question).options(joinedload(Question.challenge)).where(Question.organisation_id == organisation.id)
+        .order_by(Question.asked_at.desc(), Question.id.desc()).limit(limit)
+    ).all()
 
 
 def pilots_of(organisation):

@@ -133,6 +133,11 @@ RULES = {
     "challenge.view_matches": lambda u, c: _member_of(u, c.agency_id, MATCH_READERS),
     "challenge.invite_to_pitch": lambda u, c: _member_of(u, c.agency_id, MATCH_READERS),
     "challenge.see_own_match": _company_on_public,
+    "company.challenges_for_you": lambda u, _=None: _org_kind(u, COMPANY),
+    # Saved searches and the calendar feed are each person's own.
+    "search.save": lambda u, _=None: _signed_in(u),
+    "saved_search.manage": lambda u, s: _signed_in(u) and s.user_id == u.id,
+    "calendar.manage": lambda u, _=None: _signed_in(u),
     # Pitches
     "pitch.list_own": lambda u, _=None: _org_kind(u, COMPANY),
     "pitch.read": pitch_readable,
@@ -188,13 +193,14 @@ MESSAGES = {
     "pilot.move": _l("Only the agency's procurement officers, its owner or the pilot's owner can move this pilot."),
     "organisation.edit_profile": _l("Only members of this company can change its profile."),
     "pitch.list_own": _l("Only members of a company have pitches."),
+    "company.challenges_for_you": _l("Only members of a company see the challenges that match it."),
     "api_token.create": _l("Sign in to create an API token."),
 }
 
 # Where refusing would reveal that something exists, we answer "not found".
 HIDDEN = {"challenge.view", "pitch.read", "pitch.write", "challenge.read_pitches", "admin.view",
           "organisation.verify", "pilot.view", "audit.read_challenge", "user.reset_two_factor",
-          "question.answer", "api_token.revoke"}
+          "question.answer", "api_token.revoke", "saved_search.manage"}
 HIDDEN |= {"challenge.view_matches"}  # which companies may be invited is the agency's business
 
 

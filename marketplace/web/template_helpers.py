@@ -38,6 +38,7 @@ def register(app):
     app.jinja_env.globals["awaits_email_confirmation"] = lambda action, obj=None: (
         permissions.waits_for_email_confirmation(current_user, action, obj))
     app.jinja_env.globals["challenge_state"] = lifecycle.state_of
+    app.jinja_env.globals["may"] = lambda action, obj=None: permissions.can(current_user, action, obj)
     app.jinja_env.globals["challenge_status_label"] = lifecycle.status_label
     app.jinja_env.globals["language_names"] = {code: LANGUAGE_NAMES[code] for code in app.config["LANGUAGES"]}
 

@@ -17,6 +17,8 @@ EXPECTED = {
     links.challenge_preview_path: ((CHALLENGE,), "challenges.preview", {"slug": "leaky-pipes"}),
     links.challenge_matches_path: ((CHALLENGE,), "matches.for_challenge", {"slug": "leaky-pipes"}),
     links.evaluation_scores_path: ((CHALLENGE,), "evaluation.scores", {"slug": "leaky-pipes"}),
+    links.challenges_for_you_path: ((), "for_you.index", {}),
+    links.saved_search_results_path: (({},), "challenges.index", {}),
     links.challenge_pitches_path: ((CHALLENGE,), "pitches.for_challenge", {"slug": "leaky-pipes"}),
     links.evaluation_path: ((CHALLENGE,), "evaluation.overview", {"slug": "leaky-pipes"}),
     links.evaluation_sessions_path: ((CHALLENGE,), "evaluation.overview", {"slug": "leaky-pipes"}),
@@ -56,6 +58,8 @@ def test_each_link_leads_to_its_page_on_the_base_url(app, base_url, monkeypatch)
             path = url[len(root):].split("#")[0]
             assert app.url_map.bind("x").match(path, method="GET") == (endpoint, values), function
     assert links.challenge_questions_path(CHALLENGE) == "/challenges/leaky-pipes#questions"
+    assert links.saved_search_results_path({"q": "leaks", "sector": ["65", "72"]}) == \
+        "/challenges?q=leaks&sector=65&sector=72"
 
 
 

@@ -81,6 +81,9 @@ GET = {
     "pilots.show": only(COMPANY + AGENCY + ("admin",)), "pilots.agreement": only(COMPANY + AGENCY + ("admin",)),
     "pilots.document": only((), others=404),
     "account.tokens": signed_in(200),
+    "for_you.index": only(COMPANY + ("stranger",), others=403),
+    "for_you.new_search": signed_in(200), "for_you.alerts": signed_in(200),
+    "for_you.calendar": expect(404),  # not a real token: no calendar, whoever asks
     # The API: public reads, and reads with the role's token (anonymous: 401, no token).
     "api.openapi_json": expect(200), "api.docs": expect(200), "api.list_challenges": expect(200),
     "api.challenge": expect(200), "api.organisations": expect(200), "api.organisation": expect(200),
@@ -158,6 +161,8 @@ WRITES = {
     # A hand-made invitation form without its fields: the bad request it is.
     "matches.invite": signed_in(404, a_owner=400, a_pub=400, a_po=400),
     "main.set_language": expect(422),
+    "for_you.new_search": signed_in(422), "for_you.delete_search": signed_in(404),
+    "for_you.renew_calendar": signed_in(302), "for_you.calendar_off": signed_in(302),
     "account.create_token": signed_in(422),
     # The company owner's spare token: nobody else's to revoke.
     "account.revoke_token": signed_in(404, c_owner=302),
@@ -194,7 +199,7 @@ def world(f):
     values = {"slug": challenge.slug, "pitch_id": pitch.id, "pilot_id": pilot.id, "token": "not-a-real-token",
               "attachment_id": 1, "document_id": 1, "organisation_id": company.id, "solution_id": 1,
               "invitation_id": 1, "notification_id": 1, "assessment_id": 1, "slot_id": 1, "measure_id": 1, "milestone_id": 1, "increase_id": 1,
-              "question_id": 1, "step": "about", "user_id": people["a_po"].id,
+              "question_id": 1, "step": "about", "user_id": people["a_po"].id, "search_id": 1,
               "token_id": api_tokens.create_token(people["c_owner"], "spare")[0].id}
     tokens = {role: {"Authorization": f"Bearer {api_tokens.create_token(user, 'matrix')[1]}"}
               for role, user in people.items()}

@@ -440,6 +440,16 @@ class ChallengeFilters:
             page=page,
         )
 
+    def to_args(self):
+        """The list page's query arguments that ask for these filters again (the page number left out)."""
+        args = {"q": self.q, "sector": list(self.sectors), "agency": self.agency, "status": list(self.statuses),
+                "budget_min": str(self.budget_min) if self.budget_min is not None else "",
+                "budget_max": str(self.budget_max) if self.budget_max is not None else "",
+                "closing_soon": "1" if self.closing_soon else ""}
+        if self.sort != ("relevance" if search.query_terms(self.q) else "newest"):
+            args["sort"] = self.sort
+        return {name: value for name, value in args.items() if value}
+
 
 def is_public():
     """The SQL condition of a challenge the public may see: published once, not a draft.
@@ -456,6 +466,20 @@ def search_challenges(filters, per_page=20, now=None, language=None):
     MAX_COUNTED matches ("more than" beyond), and pages through those first matches only: a bounded offset,
     so its deepest page costs what its first does. `language` is the visitor's (default: the current locale).
     """
+    query, rank = filtered_query(filters, now=now, language=language)
+    if filters.sort == "relevance":
+        order = ((rank.desc(),) if rank is not None else ()) + SORTS["newest"]()
+    else:
+        order = SORTS[filters.sort]()
+    # The list names each challenge's agency: load them with the page, not one query each.
+    query = query.options(joinedload(Challenge.agency)).order_by(*order)
+    if filters.q and search.query_terms(filters.q):
+        return paginate_bounded(query, filters.page, per_page, max(MAX_COUNTED, per_page))  # a CSV file: 10,000
+    return paginate(query, filters.page, per_page)
+
+
+def filtered_query(filters, now=None, language=None):
+    """(The SELECT of the public challenges the filters keep, unordered; the text rank or None)."""
     now = now or utcnow()
     query = select(Challenge).where(is_public(), Challenge.status.in_(filters.statuses or PUBLIC_STATUSES))
     rank = None
@@ -479,15 +503,7 @@ def search_challenges(filters, per_page=20, now=None, language=None):
     if filters.closing_soon:
         query = query.where(Challenge.status == PUBLISHED, Challenge.pitch_deadline > now,
                             Challenge.pitch_deadline <= now + CLOSING_SOON)
-    if filters.sort == "relevance":
-        order = ((rank.desc(),) if rank is not None else ()) + SORTS["newest"]()
-    else:
-        order = SORTS[filters.sort]()
-    # The list names each challenge's agency: load them with the page, not one query each.
-    query = query.options(joinedload(Challenge.agency)).order_by(*order)
-    if filters.q and search.query_terms(filters.q):
-        return paginate_bounded(query, filters.page, per_page, max(MAX_COUNTED, per_page))  # a CSV file: 10,000
-    return paginate(query, filters.page, per_page)
+    return query, rank
 
 
 def sectors_by_challenge(challenge_ids):

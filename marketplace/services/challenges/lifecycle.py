@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, not_, or_, select
 
 from marketplace.extensions import db
 from marketplace.models import Challenge, Pilot
@@ -51,6 +51,8 @@ STATES = {
 }
 assert tuple(STATES) == CHALLENGE_STATUSES
 STATE_LABELS = {name: state.label for name, state in STATES.items()}
+# The statuses in which companies pitch, for queries (`state_of(c).takes_pitches` for one challenge).
+TAKING_PITCHES = tuple(name for name, state in STATES.items() if state.takes_pitches)
 
 
 def state_of(challenge):
@@ -227,6 +229,12 @@ def due_condition(to, now):
     if not conditions:
         raise ValueError(f"No automatic move leads to {to!r}.")
     return conditions[0] if len(conditions) == 1 else or_(*conditions)
+
+
+def taking_pitches_condition(now):
+    """The SQL condition of the challenges companies may pitch for now: open, and not yet due to close."""
+    return and_(Challenge.status.in_(TAKING_PITCHES),
+                or_(Challenge.pitch_deadline.is_(None), not_(due_condition(CLOSED, now))))
 
 
 def require_move(challenge, to, *, now=None):

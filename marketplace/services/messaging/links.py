@@ -34,6 +34,15 @@ def challenge_path(challenge, anchor=None):
     return _build("challenges.detail", slug=challenge.slug, anchor=anchor)
 
 
+def challenges_for_you_path():
+    return _build("for_you.index")
+
+
+def saved_search_results_path(filters):
+    """The challenge list with a saved search's filters ({"q": …, "sector": [...]})."""
+    return _build("challenges.index", **filters)
+
+
 def challenge_questions_path(challenge):
     return challenge_path(challenge, anchor="questions")
 
