@@ -159,6 +159,8 @@ class Config:
     # Pages anonymous visitors see (challenge list, search, home, challenge page) are kept this long at most,
     # and dropped at once when what they show changes (web/page_cache.py); 0 turns the cache off.
     PAGE_CACHE_SECONDS = _int("PAGE_CACHE_SECONDS", 60)
+    # Matching weighs words by how many companies there are; counted at most this often per process.
+    MATCHING_COMPANY_COUNT_SECONDS = _int("MATCHING_COMPANY_COUNT_SECONDS", 600)
     PAGE_CACHE_REDIS_URL = os.environ.get("REDIS_URL")
     PAGE_CACHE_KEY_PREFIX = os.environ.get("PAGE_CACHE_KEY_PREFIX", "agora:page:")  # one per site sharing a Redis
     # Each web process reads the public data token at most this often: another process's change shows within it.
@@ -268,6 +270,7 @@ class TestingConfig(Config):
     CONTACT_EMAIL, DPO_EMAIL = DEMO_OPERATOR["CONTACT_EMAIL"], DEMO_OPERATOR["DPO_EMAIL"]
     PHASE_BANNER = PHASE_FEEDBACK_URL = None
     PAGE_CACHE_REDIS_URL = None  # in the process; tests/web/test_page_cache.py names its own Redis
+    MATCHING_COMPANY_COUNT_SECONDS = 0  # tests add companies between scorings; one test checks the keeping
     # Cheap hashing keeps the suite fast; production keeps Argon2id's defaults.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024

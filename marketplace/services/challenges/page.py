@@ -57,11 +57,12 @@ class ChallengePage:
 def challenge_page(user, slug):
     """The page of the challenge `slug` as `user` (anonymous or signed in) sees it; NotFound if they may not."""
     challenge = access.challenge(user, slug)
+    answered, to_answer, own = questions.page_questions(user, challenge)
     outcomes = [(pilot, pilots.public_follow_on_url(pilot), pilot_workflow.outcome_justification(pilot))
                 for pilot in pilots.public_outcomes(challenge)]
     public = dict(
         challenge=challenge, outcomes=outcomes, match=matching.match_for_viewer(user, challenge),
-        answered_questions=questions.public_questions(challenge),
+        answered_questions=answered,
         notices=[(notice, amendments.describe(notice)) for notice in amendments.notices_of(challenge)],
         may_correct=permissions.can(user, "challenge.correct", challenge)
         and lifecycle.correction_refused(challenge) is None,
@@ -85,8 +86,8 @@ def challenge_page(user, slug):
         may_follow=may_follow,
         following=may_follow and companies.is_following(user, challenge),
         my_pilots=pilots.pilots_of(user, challenge),
-        questions_to_answer=questions.unanswered_questions(user, challenge),
-        own_questions=questions.own_questions(user, challenge),
+        questions_to_answer=to_answer,
+        own_questions=own,
         may_ask=permissions.can(user, "question.ask", challenge),
         questions_open=questions.questions_open(challenge),
     )

@@ -51,20 +51,18 @@ def _unanswered(challenge):
                                                      Question.answer.is_(None)).order_by(Question.asked_at)).all()
 
 
-def unanswered_questions(user, challenge):
-    """For the challenge page: the questions waiting for this user's answer, if they may answer."""
-    if not permissions.can(user, "question.answer", challenge):
-        return []
-    return _unanswered(challenge)
-
-
-def own_questions(user, challenge):
-    """For a company member on the challenge page: the questions their company asked, waiting first, then answered."""
-    if not permissions.can(user, "question.read_own", challenge):
-        return []
-    return db.session.scalars(select(Question).where(
-        Question.challenge_id == challenge.id, Question.organisation_id == user.membership.organisation_id)
-        .order_by(Question.answered_at.is_not(None), Question.asked_at)).all()
+def page_questions(user, challenge):
+    """The three lists of the challenge page in one read: answered (public), waiting for this user's answer (if
+    they may answer), and their own company's (waiting first, then answered), each in the order given above."""
+    rows = db.session.scalars(select(Question).where(Question.challenge_id == challenge.id)
+                              .order_by(Question.asked_at, Question.id)).all()
+    answered = sorted((q for q in rows if q.answer is not None), key=lambda q: (q.answered_at is None, q.answered_at))
+    to_answer = [q for q in rows if q.answer is None] if permissions.can(user, "question.answer", challenge) else []
+    own = []
+    if permissions.can(user, "question.read_own", challenge):
+        mine = [q for q in rows if q.organisation_id == user.membership.organisation_id]
+        own = [q for q in mine if q.answered_at is None] + [q for q in mine if q.answered_at is not None]
+    return answered, to_answer, own
 
 
 def questions_to_answer(user, slug):

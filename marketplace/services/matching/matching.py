@@ -25,6 +25,7 @@ queries (docs/performance.md has the figures).
 """
 import math
 import re
+import time
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -237,6 +238,26 @@ def _company_filter():
     return and_(Organisation.kind == COMPANY, Organisation.suspended.is_(False))
 
 
+# How many companies there are, as the weights use it, and when it was counted (see _company_count).
+_counted = {}
+
+
+def _company_count():
+    """The number of active companies, counted at most every MATCHING_COMPANY_COUNT_SECONDS (ten minutes) in a process.
+
+    Counting 200,000 companies costs 100 ms, and a challenge page scores its viewer's company when no match
+    is stored; the weights move by a fraction of a percent when a few companies register, so a count ten
+    minutes old gives the same reasons and near-identical scores.
+    """
+    bind = id(db.session.get_bind())
+    kept = _counted.get(bind)
+    now = time.monotonic()
+    if kept is None or now - kept[1] >= current_app.config.get("MATCHING_COMPANY_COUNT_SECONDS", 600):
+        kept = _counted[bind] = (db.session.scalar(select(func.count(Organisation.id)).where(_company_filter())) or 0,
+                                 now)
+    return kept[0]
+
+
 def challenge_profile(challenge):
     """Weigh the challenge's words against today's profiles: rare words count more (TF-IDF)."""
     return challenge_profiles([challenge], {challenge.id: challenge.sectors})[0]
@@ -246,7 +267,7 @@ def challenge_profiles(challenges, sectors_of):
     """The profiles of many challenges in two statements (the number of companies, the words' document
     frequencies), whatever their number; `sectors_of` is {challenge id: [CPV division, …]}."""
     counts = {challenge.id: challenge_term_counts(challenge) for challenge in challenges}
-    companies = db.session.scalar(select(func.count(Organisation.id)).where(_company_filter())) or 0
+    companies = _company_count()
     frequencies = {}
     terms = sorted(set().union(*counts.values())) if counts else []
     for start in range(0, len(terms), _IN_CHUNK):
