@@ -72,7 +72,8 @@ def test_an_extension_and_a_typo_fixed_make_one_dated_notice_for_everyone_concer
     assert audit.after["reason"].startswith("More time")
     process_pending()
     process_pending()  # a handler run twice tells nobody twice
-    told = ("follower", "drafter", "drafter_colleague", "matched", "invited")
+    # A withdrawn pitch may come back before the deadline: that company is told too (audience.people_concerned).
+    told = ("follower", "drafter", "drafter_colleague", "matched", "invited", "withdrawn")
     assert _recipients("challenge.corrected") == sorted(p[name].id for name in told)
     emails = db.session.scalars(select(EmailDelivery).where(EmailDelivery.body_text.contains("a typo in the title"))).all()
     assert sorted(e.to_address for e in emails) == sorted(p[name].email for name in told)
@@ -196,7 +197,8 @@ def test_answers_reach_the_same_companies_concerned(world):
     questions.answer_question(p["publisher"], question.id, "No.")
     process_pending()
     process_pending()
-    told = ("follower", "drafter", "drafter_colleague", "matched", "invited")
+    # The asker is told too (audience.ASKED), and the company whose withdrawn pitch may come back.
+    told = ("follower", "drafter", "drafter_colleague", "matched", "invited", "withdrawn", "bystander")
     assert _recipients("question.answered") == sorted(p[name].id for name in told)
 
 

@@ -20,6 +20,7 @@ import logging
 import math
 import multiprocessing
 import random
+import re
 import smtplib
 import ssl
 from contextlib import contextmanager
@@ -96,7 +97,8 @@ def render_email(template, *, locale, context, zone=None):
             if exc.__class__.__name__ != "TemplateNotFound":
                 raise
             html = None
-    return " ".join(subject.split())[:300], text, html
+    # One line (a subject cannot hold line breaks), but French no-break spaces stay (« », « : »).
+    return re.sub(r"[ \t\r\n\f\v]+", " ", subject)[:300], text, html
 
 
 @dataclass
