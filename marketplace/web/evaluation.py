@@ -7,12 +7,13 @@ from flask_login import current_user, login_required
 
 from flask_wtf import FlaskForm
 
+from ..extensions import db
 from ..forms.evaluation import DecisionForm, DeclarationForm, SlotForm
 from ..services.evaluation.evaluation import DECISION_LABELS
 from ..services import access, audit, permissions
 from ..services.evaluation import evaluation, pitch_sessions
 from ..services.pilots import pilots
-from ..services.errors import NotFound, ValidationFailed
+from ..services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from .forms_flow import submit_form
 from .i18n import from_local_input
 
@@ -77,20 +78,27 @@ def declare(slug):
 @login_required
 def scores(slug):
     challenge = _challenge(slug)
-    permissions.require(current_user, "evaluation.score", challenge)
     errors, status = {}, 200
     if request.method == "POST":
         assessment_id = request.form.get("assessment_id", type=int)
         marks = {c.id: (request.form.get(f"score-{c.id}"), request.form.get(f"comment-{c.id}", "")[:20000])
                  for c in challenge.criteria}
         try:
+            permissions.require(current_user, "evaluation.score", challenge)
             evaluation.score_sheet(current_user, assessment_id, marks)
         except ValidationFailed as exc:
             errors = {assessment_id: exc.errors}
             status = 422
+        except (Conflict, NotAllowed) as exc:
+            # Finalised, recused or no longer on the panel meanwhile: the scores cannot be saved, but what was
+            # typed is shown back with the reason, to keep or send another way.
+            db.session.rollback()
+            return render_template("evaluation/not_saved.html", challenge=challenge, reason=exc.message,
+                                   typed=[(c, *marks[c.id]) for c in challenge.criteria]), exc.status_code
         else:
             flash(_("Your scores are saved."), "success")
             return redirect(url_for(".scores", slug=slug, _anchor=f"pitch-{assessment_id}"))
+    permissions.require(current_user, "evaluation.score", challenge)
     return render_template(
         "evaluation/scores.html", challenge=challenge, assessments=evaluation.assessments(current_user, challenge.id),
         mine=evaluation.my_scores(current_user, challenge), errors=errors, posted=request.form if errors else {},

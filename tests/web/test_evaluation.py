@@ -218,3 +218,23 @@ def test_the_company_reads_its_feedback_on_its_pitch_page(client, login, closed)
     assert "Your pitch was not selected." in page and f"Dear {label}: costly." in page
     other = "B" if label == "A" else "A"
     assert f"Dear {other}" not in page
+
+
+def test_scores_sent_after_the_evaluation_was_finalised_are_shown_back_with_the_reason(client, login, closed):
+    challenge, pitches, people = closed
+    evaluation.start_evaluation(people["officer"], challenge.id)
+    evaluation.declare_conflict(people["alice"], challenge.id, conflicted=False)
+    login(people["alice"])
+    sheet = client.get(f"/challenges/{challenge.slug}/evaluation/scores")  # the sheet open in Alice's browser…
+    assert sheet.status_code == 200
+    assessment = db.session.scalars(select(PitchAssessment).order_by(PitchAssessment.label)).first()
+    first, second = challenge.criteria
+    evaluation.score_sheet(people["alice"], assessment.id, {first.id: ("3", "Fine."), second.id: ("3", "")})
+    evaluation.finalise_evaluation(people["officer"], challenge.id)  # …while the officer finalises
+    late = client.post(f"/challenges/{challenge.slug}/evaluation/scores", data={
+        "assessment_id": assessment.id, f"score-{first.id}": "4", f"comment-{first.id}": "Strong evidence from Ghent.",
+        f"score-{second.id}": "2"})
+    assert late.status_code in (403, 409)
+    assert "Your scores were not saved" in late.text and "Strong evidence from Ghent." in late.text
+    assert 'class="error-summary"' in late.text
+    assert sorted((s.score, s.comment) for s in db.session.scalars(select(Score))) == [(3, ""), (3, "Fine.")]
