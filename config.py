@@ -14,6 +14,9 @@ DEFAULT_SECRET_KEY = "dev-only-not-secret"
 # The audit trail's MAC key: kept outside the database, so whoever can write the database cannot recompute
 # the chain. Production refuses to start with this placeholder.
 DEFAULT_AUDIT_KEY = "dev-only-audit-key"
+# OCDS identifies each challenge as `<prefix>-<id>`; a prefix is registered with the OCDS Data Support team. This
+# placeholder keeps development and tests working; production refuses to publish with it.
+PLACEHOLDER_OCID_PREFIX = "ocds-xxxxxx-agora"
 
 
 def _bool(name, default=False):
@@ -105,7 +108,7 @@ class Config:
 
     # Open data: OCDS identifies each challenge as `<OCDS_OCID_PREFIX>-<challenge id>`. Register a prefix with
     # the Open Contracting Partnership before publishing for real; the default only shows the shape.
-    OCDS_OCID_PREFIX = os.environ.get("OCDS_OCID_PREFIX", "ocds-xxxxxx-agora")
+    OCDS_OCID_PREFIX = os.environ.get("OCDS_OCID_PREFIX", PLACEHOLDER_OCID_PREFIX)
     OCDS_PUBLISHER_NAME = os.environ.get("OCDS_PUBLISHER_NAME", "Agora")
     OPEN_DATA_LICENSE = os.environ.get("OPEN_DATA_LICENSE", "https://creativecommons.org/publicdomain/zero/1.0/")
     OCDS_PUBLICATION_POLICY_URL = os.environ.get("OCDS_PUBLICATION_POLICY_URL")  # default: BASE_URL/open-data

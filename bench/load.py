@@ -449,7 +449,8 @@ def main():
     env = dict(os.environ, AGORA_ENV="production", SECRET_KEY=SECRET, AUDIT_KEY=SECRET[::-1], JSON_LOGS="0",
                LOG_LEVEL="WARNING",
                DATABASE_URL=url.render_as_string(hide_password=False), SESSION_COOKIE_SECURE="0",
-               LOGIN_LIMIT_PER_ADDRESS="100000 per minute", API_RATE_LIMIT="1000000 per minute")
+               LOGIN_LIMIT_PER_ADDRESS="100000 per minute", API_RATE_LIMIT="1000000 per minute",
+               OCDS_OCID_PREFIX="ocds-bench1")
     if args.no_page_cache:
         env["PAGE_CACHE_SECONDS"] = "0"
     if args.redis_url:
