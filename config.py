@@ -14,6 +14,9 @@ DEFAULT_SECRET_KEY = "dev-only-not-secret"
 # The audit trail's MAC key: kept outside the database, so whoever can write the database cannot recompute
 # the chain. Production refuses to start with this placeholder.
 DEFAULT_AUDIT_KEY = "dev-only-audit-key"
+# OCDS identifies each challenge as `<prefix>-<id>`; a prefix is registered with the OCDS Data Support team. This
+# placeholder keeps development and tests working; production refuses to publish with it.
+PLACEHOLDER_OCID_PREFIX = "ocds-xxxxxx-agora"
 
 
 def _bool(name, default=False):
@@ -105,7 +108,7 @@ class Config:
 
     # Open data: OCDS identifies each challenge as `<OCDS_OCID_PREFIX>-<challenge id>`. Register a prefix with
     # the Open Contracting Partnership before publishing for real; the default only shows the shape.
-    OCDS_OCID_PREFIX = os.environ.get("OCDS_OCID_PREFIX", "ocds-xxxxxx-agora")
+    OCDS_OCID_PREFIX = os.environ.get("OCDS_OCID_PREFIX", PLACEHOLDER_OCID_PREFIX)
     OCDS_PUBLISHER_NAME = os.environ.get("OCDS_PUBLISHER_NAME", "Agora")
     OPEN_DATA_LICENSE = os.environ.get("OPEN_DATA_LICENSE", "https://creativecommons.org/publicdomain/zero/1.0/")
     OCDS_PUBLICATION_POLICY_URL = os.environ.get("OCDS_PUBLICATION_POLICY_URL")  # default: BASE_URL/open-data
@@ -159,6 +162,8 @@ class Config:
     # Pages anonymous visitors see (challenge list, search, home, challenge page) are kept this long at most,
     # and dropped at once when what they show changes (web/page_cache.py); 0 turns the cache off.
     PAGE_CACHE_SECONDS = _int("PAGE_CACHE_SECONDS", 60)
+    # Matching weighs words by how many companies there are; counted at most this often per process.
+    MATCHING_COMPANY_COUNT_SECONDS = _int("MATCHING_COMPANY_COUNT_SECONDS", 600)
     PAGE_CACHE_REDIS_URL = os.environ.get("REDIS_URL")
     PAGE_CACHE_KEY_PREFIX = os.environ.get("PAGE_CACHE_KEY_PREFIX", "agora:page:")  # one per site sharing a Redis
     # Each web process reads the public data token at most this often: another process's change shows within it.
@@ -268,6 +273,7 @@ class TestingConfig(Config):
     CONTACT_EMAIL, DPO_EMAIL = DEMO_OPERATOR["CONTACT_EMAIL"], DEMO_OPERATOR["DPO_EMAIL"]
     PHASE_BANNER = PHASE_FEEDBACK_URL = None
     PAGE_CACHE_REDIS_URL = None  # in the process; tests/web/test_page_cache.py names its own Redis
+    MATCHING_COMPANY_COUNT_SECONDS = 0  # tests add companies between scorings; one test checks the keeping
     # Cheap hashing keeps the suite fast; production keeps Argon2id's defaults.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024

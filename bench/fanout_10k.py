@@ -133,7 +133,7 @@ def main():
     controller.start()
 
     env = dict(os.environ, AGORA_ENV="production", SECRET_KEY="benchmark-secret-key-that-is-long-enough-0123",
-               AUDIT_KEY="benchmark-audit-key-that-is-long-enough-too-0123",
+               AUDIT_KEY="benchmark-audit-key-that-is-long-enough-too-0123", OCDS_OCID_PREFIX="ocds-bench1",
                DATABASE_URL=url.render_as_string(hide_password=False), REDIS_URL=redis_url,
                MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp_port), JSON_LOGS="0", BASE_URL="http://bench.local")
     os.environ.update(env)  # before the app's config is imported

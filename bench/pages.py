@@ -61,14 +61,16 @@ def main():
     with app.app_context():
         challenges = db.session.scalar(text("SELECT count(*) FROM challenges"))
         companies = db.session.scalar(text("SELECT count(*) FROM organisations WHERE kind = 'company'"))
+        # A submitted pitch on an open challenge whose company has people (the scale set has people for some).
         pitch = db.session.scalars(select(Pitch).join(Challenge).where(
-            Pitch.submitted_at.is_not(None), Challenge.status == "published").order_by(Pitch.id)).first()
+            Pitch.submitted_at.is_not(None), Challenge.status == "published",
+            Pitch.company_id.in_(select(Membership.organisation_id))).order_by(Pitch.id)).first()
         challenge = pitch.challenge
         slug = challenge.slug
         company_user = db.session.scalars(select(User).join(Membership).where(
             Membership.organisation_id == pitch.company_id)).first()
         officer = db.session.scalars(select(User).join(Membership).where(
-            Membership.organisation_id == challenge.agency_id, Membership.role == "publisher")).first()
+            Membership.organisation_id == challenge.agency_id)).first()
         users = {"company": company_user, "publisher": officer}
         ids = {key: user.get_id() for key, user in users.items() if user is not None}
         db.session.rollback()

@@ -1,10 +1,11 @@
 """Agora: a public-private challenge marketplace. `create_app()` wires it together."""
 import os
+import re
 
 from flask import Flask
 from flask_babel import gettext
 
-from config import DEFAULT_AUDIT_KEY, DEFAULT_SECRET_KEY, config_for
+from config import DEFAULT_AUDIT_KEY, DEFAULT_SECRET_KEY, PLACEHOLDER_OCID_PREFIX, config_for
 
 
 class InsecureConfiguration(RuntimeError):
@@ -18,6 +19,7 @@ def create_app(config=None, **overrides):
     app.config.update(overrides)
     check_secret_key(app)
     check_audit_key(app)
+    check_ocid_prefix(app)
 
     register_request_hooks(app)
     register_extensions(app)
@@ -41,6 +43,24 @@ def check_audit_key(app):
             "AUDIT_KEY is missing, the development default, shorter than 32 characters or the same as SECRET_KEY. "
             "Set AUDIT_KEY in the environment (keep a copy outside the database's backups), for example: "
             "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+
+
+# A registered prefix: "ocds-" and six lowercase letters or digits, then optionally "-" and more of the same.
+OCID_PREFIX = re.compile(r"ocds-[a-z0-9]{6}(-[A-Za-z0-9.-]+)?")
+
+
+def check_ocid_prefix(app):
+    """Open data published under the placeholder prefix would collide with every other copy of Agora: a
+    production site needs its own registered prefix, as it needs its own secret key."""
+    if app.config["ENV_NAME"] == "development" or app.config.get("TESTING"):
+        return
+    prefix = app.config.get("OCDS_OCID_PREFIX") or ""
+    if prefix == PLACEHOLDER_OCID_PREFIX or not OCID_PREFIX.fullmatch(prefix):
+        raise InsecureConfiguration(
+            f"OCDS_OCID_PREFIX is {prefix!r}: the placeholder or not a registered prefix (ocds-<6 characters>). "
+            "Register one with the OCDS Data Support team (https://standard.open-contracting.org/latest/en/"
+            "guidance/map/ocid/) and set OCDS_OCID_PREFIX in the environment."
         )
 
 

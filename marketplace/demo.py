@@ -11,9 +11,11 @@ from sqlalchemy import select
 
 from .extensions import db
 from .models import Challenge, ConflictDeclaration, EvaluationCriterion, Evaluation, Follow, MeasureOutcome, Membership, Organisation, Pilot, PilotStageChange, Pitch, PitchAssessment, Question, Score, Solution, SuccessMeasure, User, challenge_sectors, organisation_sectors
+from .models.pitch import RECEIPT_SUBMITTED
 from .services.clock import utcnow
 from .services.messaging.events import record_change
 from .services.accounts.passwords import hash_password
+from .services.pitches import receipts
 from .services.pitches.pitches import receipt_digest
 
 DEMO_PASSWORD = "agora demo password"
@@ -222,6 +224,7 @@ def seed(if_empty=False):
             if submitted:
                 pitch.submitted_at = min(deadline, now) - timedelta(days=2, minutes=rank * 7)
                 pitch.receipt_digest = receipt_digest(pitch)
+                receipts.issue(owner, pitch, RECEIPT_SUBMITTED, pitch.submitted_at)
             pitches.append(pitch)
         if kind == "market_consultation" or status in ("published", "closed", "cancelled"):
             continue
@@ -262,7 +265,7 @@ def _evaluate(challenge, pitches, people, rng, deadline, decided):
     for assessment in assessments:
         assessment.decision = assessment.published_decision = assessment.pitch.status
         assessment.feedback = None if assessment.pitch.status == "selected" else "Strong idea; the price was high."
-        assessment.published_at = decided_at
+        assessment.published_at = assessment.feedback_confirmed_at = decided_at
     return decided_at
 
 

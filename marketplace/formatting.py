@@ -4,6 +4,7 @@ Pages use these as Jinja filters (web/template_helpers.py); services that write
 a value into a message use `lazy(...)`, so the value is formatted in the
 language the message is finally shown in (the recipient's, for a notice).
 """
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
@@ -55,6 +56,29 @@ def zone_name():
     zone = get_timezone()
     locale = get_locale() or Locale("en")
     return f"{get_timezone_name(zone, width='long', locale=locale)} ({get_timezone_location(zone, locale=locale, return_city=True)})"
+
+
+@contextmanager
+def force_timezone(zone):
+    """Dates written inside it are in `zone` (a name such as "Europe/Paris"; None: as they were), as
+    `flask_babel.force_locale` does for the language: an email is written in its recipient's zone."""
+    from flask_babel import _get_current_context
+    from pytz import UnknownTimeZoneError, timezone as named_zone
+
+    ctx = _get_current_context()
+    try:
+        tzinfo = named_zone(zone) if zone else None
+    except UnknownTimeZoneError:
+        tzinfo = None
+    if ctx is None or tzinfo is None:
+        yield
+        return
+    before = getattr(ctx, "babel_tzinfo", None)
+    ctx.babel_tzinfo = tzinfo
+    try:
+        yield
+    finally:
+        ctx.babel_tzinfo = before
 
 
 def rfc3339(value):

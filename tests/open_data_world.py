@@ -159,7 +159,7 @@ def build(f):
                      w.pitches["gamma"].id: "not_selected"}
         for view in evaluation.assessments(officer, w.challenge.id):
             evaluation.decide(officer, view["assessment_id"], decision=decisions[view["pitch_id"]],
-                              feedback="SECRET-FEEDBACK")
+                              feedback="SECRET-FEEDBACK", confirmed=True)
         clock.move_to(at(days=32))
         evaluation.publish_decisions(officer, w.challenge.id)
         w.times["awarded"] = at(days=32)

@@ -1,4 +1,4 @@
-"""Counting the SQL statements the app sends, for tests that pin a page's cost."""
+"""Counting the SQL statements the app sends, for tests that hold a page or a service to a fixed number."""
 from sqlalchemy import event
 
 from marketplace.extensions import db

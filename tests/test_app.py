@@ -3,6 +3,8 @@ import pytest
 
 from marketplace import InsecureConfiguration, create_app
 
+PREFIX = "ocds-7ax2k9-agora"  # a registered prefix's shape
+
 
 def test_healthz_reports_the_database(client):
     response = client.get("/healthz")
@@ -41,17 +43,23 @@ def test_healthz_is_503_naming_both_when_the_database_and_the_broker_are_down():
 @pytest.mark.parametrize("key", [None, "", "dev-only-not-secret", "short"])
 def test_production_refuses_a_missing_or_default_secret_key(key):
     with pytest.raises(InsecureConfiguration):
-        create_app("production", SECRET_KEY=key, AUDIT_KEY="a" * 48)
+        create_app("production", SECRET_KEY=key, AUDIT_KEY="a" * 48, OCDS_OCID_PREFIX=PREFIX)
 
 
 @pytest.mark.parametrize("key", [None, "", "dev-only-audit-key", "short", "x" * 48])
 def test_production_refuses_a_missing_default_or_reused_audit_key(key):
     with pytest.raises(InsecureConfiguration, match="AUDIT_KEY"):
-        create_app("production", SECRET_KEY="x" * 48, AUDIT_KEY=key)
+        create_app("production", SECRET_KEY="x" * 48, AUDIT_KEY=key, OCDS_OCID_PREFIX=PREFIX)
+
+
+@pytest.mark.parametrize("prefix", [None, "", "ocds-xxxxxx-agora", "agora", "ocds-AB"])
+def test_production_refuses_the_placeholder_ocid_prefix(prefix):
+    with pytest.raises(InsecureConfiguration, match="OCDS_OCID_PREFIX"):
+        create_app("production", SECRET_KEY="x" * 48, AUDIT_KEY="a" * 48, OCDS_OCID_PREFIX=prefix)
 
 
 def test_production_starts_with_a_real_secret_key():
-    app = create_app("production", SECRET_KEY="x" * 48, AUDIT_KEY="a" * 48)
+    app = create_app("production", SECRET_KEY="x" * 48, AUDIT_KEY="a" * 48, OCDS_OCID_PREFIX=PREFIX)
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 

@@ -9,6 +9,7 @@ import shlex
 import subprocess
 import sys
 from collections import Counter
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -142,6 +143,14 @@ EMAIL_CONTEXT = {
     "hours": 1, "question": "Can the pilot start in spring?", "answer": "Yes.",
     "failures": 5, "minutes": 15, "account_url": "http://localhost/account",
     "confirm_url": "http://localhost/auth/confirm/t",
+    "kind": "submitted", "reference": "AG-7K3F-92QD", "issued_at": datetime(2026, 11, 12, 21, 51, tzinfo=timezone.utc),
+    "digest": "ab" * 32, "pitch_title": "Acoustic leak detection", "next_steps": ["The agency reads the pitches."],
+    "receipt_url": "http://localhost/pitches/1/receipt",
+    "remaining": 7, "two_factor_url": "http://localhost/account/two-factor", "reason": "A lost phone.", "required": True,
+    "challenges": [{"title": "Find leaking pipes", "url": "http://localhost/challenges/x", "agency_name": "Water",
+                    "pitch_deadline": "2 January 2027, 14:50", "reasons": ["Works in sector 65"]}],
+    "for_you_url": "http://localhost/for-you", "search_name": "Leaks",
+    "search_url": "http://localhost/challenges?q=leaks",
 }
 EMAILS = sorted(p.stem for p in (ROOT / "templates" / "email").glob("*.txt") if p.stem != "base")
 

@@ -1,4 +1,5 @@
-"""Challenges through the API: the public list and detail (with the page's filters), and an agency's drafting."""
+"""Challenges through the API: the public list and detail (with the page's filters), and an agency's drafting,
+publishing and correcting."""
 from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Literal
@@ -8,7 +9,7 @@ from pydantic import Field
 
 from ..models.challenge import CHALLENGE_KINDS, CHALLENGE_STATUSES, PUBLIC_STATUSES
 from ..services import access
-from ..services.challenges import challenges, questions
+from ..services.challenges import amendments, challenges, questions
 from ..services.pilots import pilots as pilot_service
 from ..services.challenges.search import LANGUAGES
 from ..services.challenges.challenges import CURRENCIES, LIMITS, MAX_AGENCY, MAX_BUDGET, MAX_CRITERIA, MAX_MEASURES, MAX_QUERY, MAX_SECTORS, SORTS, ChallengeFilters
@@ -90,6 +91,21 @@ class ChallengeSummary(Output):
         return cls(**cls.fields_of(challenge))
 
 
+class ChallengeNoticeOut(Output):
+    """A dated public notice of a correction or extension made after publishing."""
+
+    id: int
+    published_at: datetime
+    changed: list[str] = Field(description="The fields changed, by their names in this document.")
+    description: list[str] = Field(description="What changed, one sentence per field, in the caller's language.")
+    reason: str = Field(description="The publisher's explanation.")
+
+    @classmethod
+    def of(cls, notice):
+        return cls(id=notice.id, published_at=notice.created_at, changed=[c["field"] for c in notice.changes],
+                   description=[str(line) for line in amendments.describe(notice)], reason=notice.reason)
+
+
 class ChallengeDetail(ChallengeSummary):
     problem_statement: str = Field(description="Markdown.")
     context: str
@@ -102,6 +118,7 @@ class ChallengeDetail(ChallengeSummary):
     cancel_reason: str | None
     consultation_summary: str | None
     questions: list[AnsweredQuestion] = Field(description="Answered questions, oldest first; askers are not named.")
+    notices: list[ChallengeNoticeOut] = Field(description="Corrections and extensions since publishing, oldest first.")
     pilot_outcomes: list[PilotOutcome]
 
     @classmethod
@@ -114,6 +131,7 @@ class ChallengeDetail(ChallengeSummary):
             success_measures=[SuccessMeasure.model_validate(m) for m in challenge.success_measures],
             cancel_reason=challenge.cancel_reason, consultation_summary=challenge.consultation_summary,
             questions=[AnsweredQuestion.of(q) for q in questions.public_questions(challenge)],
+            notices=[ChallengeNoticeOut.of(n) for n in amendments.notices_of(challenge)],
             pilot_outcomes=[PilotOutcome.of(p) for p in pilot_service.public_outcomes(challenge)])
 
 
@@ -156,6 +174,26 @@ class ChallengeIn(Body):
     success_measures: list[SuccessMeasureIn] = Field([], max_length=MAX_MEASURES)
 
 
+class CorrectionIn(Body):
+    """Only the fields to change (leave the others out), and why. Deadlines only move later; once the first pitch has arrived, the budget
+    and the criteria no longer change."""
+
+    title: PlainText | None = Field(None, min_length=1, max_length=LIMITS["title"])
+    summary: PlainText | None = Field(None, max_length=LIMITS["summary"])
+    problem_statement: PlainText | None = Field(None, max_length=LIMITS["problem_statement"], description="Markdown.")
+    context: PlainText | None = Field(None, max_length=LIMITS["context"])
+    affected: PlainText | None = Field(None, max_length=LIMITS["affected"])
+    desired_outcomes: PlainText | None = Field(None, max_length=LIMITS["desired_outcomes"])
+    constraints: PlainText | None = Field(None, max_length=LIMITS["constraints"])
+    question_deadline: UTCTime | None = None
+    pitch_deadline: UTCTime | None = None
+    budget_min: Amount | None = None
+    budget_max: Amount | None = None
+    criteria: list[CriterionIn] | None = Field(None, max_length=MAX_CRITERIA)
+    reason: PlainText = Field(min_length=1, max_length=amendments.REASON_MAX,
+                              description="What changed and why: published with the notice.")
+
+
 @operation("GET", "/challenges", tag="Challenges", auth=PUBLIC, query=ChallengeQuery, response=ChallengePage)
 def list_challenges(query):
     """Published challenges, with the same filters and sort orders as the /challenges page.
@@ -192,3 +230,17 @@ def publish_challenge(user, slug: Slug):
     With four-eyes publishing the answer is 409: a second person approves it on its page.
     """
     return ChallengeDetail.of(challenges.publish_challenge(user, slug))
+
+
+@operation("POST", "/challenges/{slug}/corrections", tag="Challenges", auth=REQUIRED, body=CorrectionIn,
+           response=ChallengeNoticeOut, status=201)
+def correct_challenge(user, body, slug: Slug):
+    """Correct a published challenge's text or extend its deadlines (the agency's owner and publishers).
+
+    The notice is published on the challenge with its date and sent to every company concerned. A deadline brought
+    forward, or a change to the budget or criteria after the first pitch arrived, is refused (422) with the reason;
+    a challenge past its pitch deadline is no longer corrected (409).
+    """
+    challenge = access.challenge(user, slug)
+    return ChallengeNoticeOut.of(amendments.correct_published_challenge(
+        user, challenge.id, body.model_dump(exclude_unset=True))), 201

@@ -54,6 +54,18 @@ class Move(Output):
     open_checks: list[str] = Field(description="What must still be done before this move is allowed.")
 
 
+class NextAction(Output):
+    step: str = Field(description="The checklist item, the stage to move to, or `done` once the outcome is out.")
+    what: str
+    who: str | None = Field(description="Who must take it; null once there is nothing left to do.")
+    yours: bool = Field(description="Whether this token's user can take it.")
+
+    @classmethod
+    def of(cls, action):
+        return cls(step=action.key, what=str(action.what), who=str(action.who) if action.who else None,
+                   yours=action.yours)
+
+
 class StageChange(Output):
     from_stage: str | None
     to_stage: str
@@ -74,6 +86,7 @@ class PilotOut(Output):
     starts_on: date
     ends_on: date
     moves: list[Move] = Field(description="The moves this token's user may make now, with their open checks.")
+    next_action: NextAction = Field(description="What the pilot waits for, and from whom.")
     history: list[StageChange]
 
     @classmethod
@@ -85,6 +98,7 @@ class PilotOut(Output):
             currency=pilot.currency, starts_on=pilot.starts_on, ends_on=pilot.ends_on,
             moves=[Move(target=t.target, label=str(t.label), open_checks=[str(c.label) for c in missing])
                    for t, missing in pilot_workflow.available_moves(user, pilot)],
+            next_action=NextAction.of(pilot_workflow.next_action(pilot, user)),
             history=[StageChange.model_validate(change) for change in pilot.stage_changes])
 
 

@@ -5,9 +5,9 @@ from typing import Literal
 from flask import url_for
 from pydantic import Field
 
-from ..models.pitch import PITCH_STATUSES
-from ..services.evaluation import blinding
-from ..services import access
+from ..models.pitch import PITCH_SHORTLISTED, PITCH_STATUSES
+from ..services.evaluation import blinding, evaluation
+from ..services import access, permissions
 from ..services.pitches import pitches
 from ..services.pitches.pitches import LIMITS, MAX_PRICE
 from .operations import REQUIRED, Body, Id, Output, PlainText, Slug, operation
@@ -19,6 +19,14 @@ class AttachmentOut(Output):
                                       "is finalised.")
     size: int
     sha256: str
+
+
+class OutcomeOut(Output):
+    decision: Literal["shortlisted", "not_selected", "selected"] = Field(
+        description="Shortlisted is a step: a pitch session comes first, then the final decision.")
+    feedback: str | None = Field(description="The agency's feedback, confirmed by its officer; none with a "
+                                             "shortlisting.")
+    session_booking: str | None = Field(None, description="Shortlisted: the page where you pick a session time.")
 
 
 class PitchOut(Output):
@@ -43,6 +51,8 @@ class PitchOut(Output):
     withdrawn_at: datetime | None
     receipt_digest: str | None = Field(description="SHA-256 over exactly what was submitted: your receipt.")
     updated_at: datetime
+    outcome: OutcomeOut | None = Field(None, description="For your company only: the decision the agency sent "
+                                                         "you, once sent.")
 
 
 class PitchList(Output):
@@ -73,8 +83,16 @@ def pitch(user, pitch_id: Id):
     """One pitch: for its company; for the challenge's agency only after the pitch deadline; never anyone else.
 
     Until the evaluation is finalised the agency reads it blind: no company, and its name redacted in the text.
+    Its company also reads the decision sent to it, with its feedback (`outcome`).
     """
-    return PitchOut.model_validate(blinding.panel_view(access.pitch(user, pitch_id), user))
+    found = access.pitch(user, pitch_id)
+    out = PitchOut.model_validate(blinding.panel_view(found, user))
+    outcome = evaluation.outcome_for_company(user, found) if permissions.can(user, "pitch.write", found) else None
+    if outcome is not None:
+        booking = url_for("evaluation.pick_slot", pitch_id=found.id, _external=True) \
+            if outcome["decision"] == PITCH_SHORTLISTED else None
+        out.outcome = OutcomeOut(**outcome, session_booking=booking)
+    return out
 
 
 @operation("PUT", "/challenges/{slug}/pitch", tag="Pitches", auth=REQUIRED, body=PitchIn, response=PitchOut,

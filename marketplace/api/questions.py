@@ -68,6 +68,7 @@ def open_questions(user, slug: Slug):
 def answer_question(user, body, question_id: Id):
     """Answer a question, once, for everyone (the challenge's agency).
 
-    The answer is public at once and sent to every follower and every company with a pitch.
+    The answer is public at once and sent to every company concerned, each person once: the asker,
+    followers, companies with a pitch, and companies invited or told of the challenge by matching.
     """
     return AnsweredQuestion.of(questions.answer_question(user, question_id, body.answer))

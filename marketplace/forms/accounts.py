@@ -10,6 +10,7 @@ from wtforms import (
     RadioField,
     SelectField,
     StringField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, Length
 
@@ -17,6 +18,7 @@ from ..models.organisation import COMPANY_SIZES
 from ..services.accounts import passwords
 from ..services.accounts.accounts import EMAIL_MAX, NAME_MAX, ORGANISATION_NAME_MAX, too_long
 from ..services.accounts.api_tokens import MAX_NAME as TOKEN_NAME_MAX
+from ..services.accounts.two_factor import REASON_MAX, REASON_NEEDED, REASON_TOO_LONG
 
 # The services' limits and messages (one validator may serve many fields).
 NAME_LENGTH = Length(max=NAME_MAX, message=too_long(NAME_MAX))
@@ -116,6 +118,26 @@ class TwoFactorForm(FlaskForm):
     code = StringField(_l("Code from your authenticator app"), description=_l("6 digits, for example 123456."),
                        validators=[DataRequired(_l("Enter the 6-digit code.")), Length(max=12)],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
+class RecoveryCodeForm(FlaskForm):
+    recovery_code = StringField(_l("Recovery code"), description=_l("One of the codes you kept when you turned on "
+                                                                   "two-factor sign-in, for example abcde-23456."),
+                                validators=[DataRequired(_l("Enter one of your recovery codes.")), Length(max=40)],
+                                render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"})
+
+
+class RenewRecoveryCodesForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[DataRequired(_l("Enter your password.")),
+                                                              PASSWORD_LENGTH],
+                             render_kw={"autocomplete": "current-password"})
+
+
+class ResetTwoFactorForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), description=_l("For the audit trail and the email to the person: who asked, "
+                                                        "and how you made sure it was them."),
+                           validators=[DataRequired(REASON_NEEDED),
+                                       Length(max=REASON_MAX, message=REASON_TOO_LONG)])
 
 
 class ApiTokenForm(FlaskForm):

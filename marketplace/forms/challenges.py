@@ -14,6 +14,7 @@ from ..services.challenges.challenges import (
     CRITERION_DESCRIPTION_TOO_LONG, CRITERION_NAME_MAX, CRITERION_NAME_PROBLEM, LIMITS, MEASURE_MAX, WEIGHT_PROBLEM,
     too_long,
 )
+from ..services.challenges.amendments import REASON_MAX, REASON_MISSING, REASON_TOO_LONG
 from ..services.challenges.search import LANGUAGES, language_of
 from ..services.organisations.cpv import cpv_choices
 from ..formatting import LANGUAGE_NAMES
@@ -104,6 +105,36 @@ class ChallengeForm(FlaskForm):
             "success_measures": [{"measure": e.form.measure.data, "baseline": e.form.baseline.data,
                                   "target": e.form.target.data} for e in self.success_measures],
         }
+
+
+class CorrectionForm(FlaskForm):
+    """Correcting a published challenge: its texts, its deadlines (later only) and, until the first pitch arrives,
+    its budget and criteria; the same fields as the draft's, and the public explanation."""
+
+    version = HiddenField()
+    title, summary, problem_statement = ChallengeForm.title, ChallengeForm.summary, ChallengeForm.problem_statement
+    context, affected = ChallengeForm.context, ChallengeForm.affected
+    desired_outcomes, constraints = ChallengeForm.desired_outcomes, ChallengeForm.constraints
+    budget_min, budget_max = ChallengeForm.budget_min, ChallengeForm.budget_max
+    question_deadline = DateTimeLocalField(_l("Questions close"), format=DATETIME_FORMAT, validators=[Optional()])
+    pitch_deadline = ChallengeForm.pitch_deadline
+    criteria = ChallengeForm.criteria
+    reason = TextAreaField(_l("What changed and why"),
+                           validators=[DataRequired(REASON_MISSING), Length(max=REASON_MAX, message=REASON_TOO_LONG)],
+                           description=_l("Published with the date on the challenge page and sent to every company "
+                                          "concerned."))
+
+    def domain_data(self, to_utc, *, equal_treatment=True):
+        """The changes as the service expects them; without budget and criteria once they are fixed."""
+        data = {name: getattr(self, name).data for name in (
+            "title", "summary", "problem_statement", "context", "affected", "desired_outcomes", "constraints",
+            "reason")}
+        data.update(question_deadline=to_utc(self.question_deadline.data), pitch_deadline=to_utc(self.pitch_deadline.data))
+        if equal_treatment:
+            data.update(budget_min=self.budget_min.data, budget_max=self.budget_max.data,
+                        criteria=[{"name": e.form.name.data, "description": e.form.description.data,
+                                   "weight": e.form.weight.data} for e in self.criteria])
+        return data
 
 
 class CancelForm(FlaskForm):

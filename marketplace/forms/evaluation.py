@@ -1,10 +1,10 @@
 """Forms of the evaluation pages."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateTimeLocalField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..services.evaluation.evaluation import MAX_COMMENT, MAX_FEEDBACK
+from ..services.evaluation.evaluation import DECISION_LABELS, MAX_COMMENT, MAX_FEEDBACK
 
 
 class DeclarationForm(FlaskForm):
@@ -16,13 +16,17 @@ class DeclarationForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    decision = RadioField(_l("Decision"), choices=[("shortlisted", _l("Shortlisted")),
-                                                   ("not_selected", _l("Not selected")),
-                                                   ("selected", _l("Selected"))],
+    """One pitch's decision; the view offers the choices the round allows (services: `decision_choices`)."""
+
+    decision = RadioField(_l("Decision"), choices=list(DECISION_LABELS.items()), validate_choice=False,
                           validators=[DataRequired(_l("Choose a decision."))])
     feedback = TextAreaField(_l("Feedback to the company"), validators=[Length(max=MAX_FEEDBACK)],
                              description=_l("Required when the pitch is not selected. It starts from the "
                                             "evaluators' comments: edit it before it is sent."))
+    confirmed = BooleanField(_l("I have read this feedback and confirm it is the text the company receives"),
+                             description=_l("A selected or not selected company is only told once its feedback "
+                                            "is confirmed. Changing the decision or the text later takes the "
+                                            "confirmation back."))
 
 
 class SlotForm(FlaskForm):

@@ -49,6 +49,10 @@ class PaymentForm(FlaskForm):
     paid_on = DateField(_l("Paid on"), validators=[DataRequired(_l("Enter the date it was paid."))])
 
 
+class EndDateForm(FlaskForm):
+    ends_on = DateField(_l("End date"), validators=[DataRequired(_l("Enter the end date."))])
+
+
 class BudgetIncreaseForm(FlaskForm):
     amount = AmountField(_l("Increase by"), places=2, validators=[DataRequired(_l("Enter an amount."))])
     justification = TextAreaField(_l("Why the pilot needs more"), validators=[Length(max=10000)],

@@ -20,4 +20,5 @@ class AnswerForm(FlaskForm):
     answer = TextAreaField(
         _l("Your answer"),
         validators=[DataRequired(ANSWER_MISSING), Length(max=MAX_ANSWER, message=ANSWER_TOO_LONG)],
-        description=_l("Public on the challenge page and sent to every follower and every company with a pitch."))
+        description=_l("Public on the challenge page and sent to every company concerned: the asker, followers, "
+                       "companies with a pitch, and those invited or told of the challenge."))

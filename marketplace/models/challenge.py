@@ -1,7 +1,7 @@
 """Challenges: problems an agency publishes, with criteria, success measures and followers."""
-from sqlalchemy import DDL, Column, ForeignKey, Index, Integer, Numeric, String, Table, Text, UniqueConstraint, event, text
+from sqlalchemy import DDL, JSON, Column, ForeignKey, Index, Integer, Numeric, String, Table, Text, UniqueConstraint, event, text
 from sqlalchemy.dialects.postgresql import TSVECTOR
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..extensions import db
 from .types import UTCDateTime, utcnow
@@ -118,13 +118,38 @@ class Challenge(db.Model):
 
     @property
     def sectors(self):
-        rows = db.session.execute(
-            challenge_sectors.select().where(challenge_sectors.c.challenge_id == self.id)
-        ).all()
-        return sorted(row.cpv_division for row in rows)
+        """The CPV divisions, read once per session until the session writes anything (see below)."""
+        known = db.session.info.setdefault(_SECTORS_READ, {})
+        if self.id not in known:
+            rows = db.session.execute(
+                challenge_sectors.select().where(challenge_sectors.c.challenge_id == self.id)
+            ).all()
+            known[self.id] = sorted(row.cpv_division for row in rows)
+        return list(known[self.id])
 
     def __repr__(self):
         return f"<Challenge {self.slug} {self.status}>"
+
+
+# A page asks for a challenge's sectors several times (matching, the page, the similar challenges); they are
+# kept in the session's info, and forgotten at any write statement, flush, commit or rollback of that session.
+_SECTORS_READ = "agora.challenge_sectors_read"
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_sectors_on_write(state):
+    if not state.is_select:
+        state.session.info.pop(_SECTORS_READ, None)
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_sectors_after_flush(session, flush_context):
+    session.info.pop(_SECTORS_READ, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_sectors_at_transaction_end(session, transaction):
+    session.info.pop(_SECTORS_READ, None)
 
 
 event.listen(Challenge.__table__, "before_create", DDL(TEXT_SEARCH_SETUP).execute_if(dialect="postgresql"))
@@ -158,6 +183,25 @@ class SuccessMeasure(db.Model):
     target: Mapped[str] = mapped_column(String(300), default="")
 
     challenge = relationship("Challenge", back_populates="success_measures")
+
+
+class ChallengeNotice(db.Model):
+    """A dated public notice of a correction or extension made after publishing (services/challenges/amendments.py).
+
+    `changes` lists what changed: [{"field": "pitch_deadline", "before": "…", "after": "…"}, …], values as JSON
+    (dates in ISO 8601, amounts as text, criteria as lists); `reason` is the publisher's public explanation.
+    """
+
+    __tablename__ = "challenge_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(Text)
+    changes = mapped_column(JSON, nullable=False, default=list)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    challenge = relationship("Challenge")
 
 
 class Follow(db.Model):

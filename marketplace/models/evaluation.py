@@ -21,6 +21,9 @@ class Evaluation(db.Model):
     # After finalising no score changes, and company identities are revealed.
     finalised_at = mapped_column(UTCDateTime, nullable=True)
     finalised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Two rounds when the officer shortlists: the shortlist goes out first (with the not-selected), the final
+    # decisions after the pitch sessions. `decisions_published_at` is the final send (OCDS counts awards from it).
+    shortlist_sent_at = mapped_column(UTCDateTime, nullable=True)
     decisions_published_at = mapped_column(UTCDateTime, nullable=True)
 
     challenge = relationship("Challenge")
@@ -64,6 +67,10 @@ class PitchAssessment(db.Model):
     feedback: Mapped[str | None] = mapped_column(Text)
     decided_at = mapped_column(UTCDateTime, nullable=True)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The officer has read this feedback and confirmed it is the text the company receives; any later change of
+    # the decision or the text takes the confirmation back.
+    feedback_confirmed_at = mapped_column(UTCDateTime, nullable=True)
+    feedback_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     published_decision: Mapped[str | None] = mapped_column(String(16))
     published_at = mapped_column(UTCDateTime, nullable=True)
 

@@ -47,6 +47,8 @@ class Pitch(db.Model):
     attachments = relationship(
         "PitchAttachment", back_populates="pitch", cascade="all, delete-orphan", order_by="PitchAttachment.id"
     )
+    receipts = relationship("PitchReceipt", back_populates="pitch", cascade="all, delete-orphan",
+                            order_by="PitchReceipt.id")
 
 
 class PitchAttachment(db.Model):
@@ -82,3 +84,30 @@ class UnsavedPitchStep(db.Model):
     step: Mapped[str] = mapped_column(String(16))
     typed = mapped_column(JSON, nullable=False)
     kept_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
+
+
+RECEIPT_SUBMITTED = "submitted"
+RECEIPT_RESUBMITTED = "resubmitted"
+RECEIPT_WITHDRAWN = "withdrawn"
+RECEIPT_KINDS = (RECEIPT_SUBMITTED, RECEIPT_RESUBMITTED, RECEIPT_WITHDRAWN)
+
+
+class PitchReceipt(db.Model):
+    """One receipt: a submission, a resubmission or a withdrawal, with its short reference ("AG-7K3F-92QD").
+
+    The reference is derived from what the receipt records (services/pitches/receipts.py) and kept, so the
+    email, the receipt page and the company's records all quote the same one.
+    """
+
+    __tablename__ = "pitch_receipts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pitch_id: Mapped[int] = mapped_column(ForeignKey("pitches.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    issued_at = mapped_column(UTCDateTime, nullable=False)  # the database clock at the change
+    digest: Mapped[str | None] = mapped_column(String(64))  # what was submitted; None for a withdrawal
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    pitch = relationship("Pitch", back_populates="receipts")
+    issued_by = relationship("User")

@@ -1,6 +1,6 @@
 """People who sign in."""
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -38,6 +38,8 @@ class User(UserMixin, db.Model):
     # When the person followed the link emailed at registration (an invitation proves the address too). Until
     # then nothing is sent on their behalf: see permissions.email_confirmed.
     email_confirmed_at = mapped_column(UTCDateTime, nullable=True)
+    # The secret part of the person's calendar feed address (services/challenges/calendar_feed.py); None: no feed.
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     membership = relationship("Membership", back_populates="user", uselist=False)
 
@@ -59,3 +61,17 @@ class User(UserMixin, db.Model):
 
     def __repr__(self):
         return f"<User {self.email}>"
+
+
+class RecoveryCode(db.Model):
+    """One of a person's one-time recovery codes for two-factor sign-in, stored hashed (Argon2id, like passwords).
+
+    Shown once when made; each signs in once in place of a code from the app (services/accounts/two_factor.py).
+    """
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    used_at = mapped_column(UTCDateTime, nullable=True)

@@ -11,6 +11,7 @@ pitches arrived. They get `Withheld`, which says why and what to do first.
 """
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from marketplace.extensions import db
 from marketplace.models import Challenge, Pilot, Pitch, Question
@@ -46,7 +47,9 @@ def challenge(user, slug=None, *, id=None):
     if id is not None:
         found = db.session.get(Challenge, id)
     else:
-        found = db.session.scalar(select(Challenge).where(Challenge.slug == slug)) if slug else None
+        # Every page of a challenge names its agency: read it with the challenge, not in a second statement.
+        found = db.session.scalar(select(Challenge).options(joinedload(Challenge.agency))
+                                  .where(Challenge.slug == slug)) if slug else None
     if found is None or not permissions.can(user, "challenge.view", found):
         raise _missing("challenge")
     return found

@@ -1,5 +1,5 @@
-"""Reading the audit trail: per challenge, for the agency's owner and platform admins, and as CSV; anchoring its
-head and verifying it.
+"""Reading the audit trail: per challenge, for the agency's owner and procurement officers and platform admins, as
+sentences (services/audit_trail.py) and as CSV with every field; anchoring its head and verifying it.
 
 Verifying (`verify_trail`, run by `flask verify-audit`) walks the rows in order and recomputes each digest with the
 key (services/messaging/events.py), so a changed or removed row, or a chain recomputed without the key, shows at the
@@ -18,6 +18,7 @@ from sqlalchemy import func, select, text
 from marketplace.extensions import db
 from marketplace.models import AuditAnchor, AuditEvent, Challenge, Pitch, User
 from marketplace.services import access, permissions
+from marketplace.services.audit_trail import describe_trail
 from marketplace.services.errors import NotFound
 from marketplace.services.evaluation.blinding import redact_trail
 from marketplace.services.messaging.events import audit_digest
@@ -26,16 +27,16 @@ from marketplace.services.clock import utcnow
 from marketplace.services.messaging.events import AUDIT_CHAIN_LOCK, unkeyed_digest
 from marketplace.services.paging import paginate
 
-CSV_COLUMNS = ("id", "occurred_at", "actor", "action", "object_type", "object_id", "before", "after")
+CSV_COLUMNS = ("id", "occurred_at", "actor", "action", "object_type", "object_id", "before", "after", "description")
 
 
 def challenge_trail(user, challenge_id):
     """Every recorded change of one challenge, oldest first, with who made it.
 
-    The events on a pitch are the pitch's own: the agency's owner sees them only once it may read that pitch
-    (the seal and the evaluation's rules), or they would tell who is pitching, and with what, before then; and
-    until the evaluation is finalised the companies are redacted (services/evaluation/blinding.py). Platform
-    admins see every event.
+    The events on a pitch are the pitch's own: the agency's owner and officers see them only once they may read
+    that pitch (the seal and the evaluation's rules: a panel member who declared no conflict), or they would tell
+    who is pitching, and with what, before then; and until the evaluation is finalised the companies are
+    redacted (services/evaluation/blinding.py). Platform admins see every event.
     """
     challenge = access.challenge_for(user, "audit.read_challenge", id=challenge_id)
     rows = db.session.execute(
@@ -53,17 +54,26 @@ def challenge_trail(user, challenge_id):
     return challenge, redact_trail(challenge, rows)
 
 
+def readable_trail(user, challenge_id):
+    """The challenge and its trail as `challenge_trail` gives it to this person, each event with its sentence
+    (`audit_trail.TrailEntry`: event, actor email, sentence)."""
+    challenge, rows = challenge_trail(user, challenge_id)
+    return challenge, describe_trail(challenge, rows, user)
+
+
 def _cell(value):
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
-def trail_as_csv(rows):
+def trail_as_csv(entries):
+    """Every field as recorded (before and after as JSON), and the sentence the page shows."""
     return csv_text(CSV_COLUMNS, (
-        [event.id, event.occurred_at.isoformat(), email or "system", event.action, event.object_type,
-         event.object_id,
-         _cell(event.before) if event.before is not None else "",
-         _cell(event.after) if event.after is not None else ""]
-        for event, email in rows))
+        [entry.event.id, entry.event.occurred_at.isoformat(), entry.email or "system", entry.event.action,
+         entry.event.object_type, entry.event.object_id,
+         _cell(entry.event.before) if entry.event.before is not None else "",
+         _cell(entry.event.after) if entry.event.after is not None else "",
+         entry.sentence]
+        for entry in entries))
 
 
 CHAIN_FIELDS = ("occurred_at", "actor_id", "action", "object_type", "object_id", "challenge_id", "before", "after")

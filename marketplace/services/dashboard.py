@@ -1,11 +1,14 @@
-"""What each person sees first: their agency's challenges with counts, or their company's pitches and follows."""
+"""What each person sees first: at an agency, what waits for them (services/work_lists.py) and their agency's
+challenges with counts; at a company, their pitches and follows."""
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload
 
 from marketplace.extensions import db
 from marketplace.models import Challenge, Follow, Pilot, Pitch, Question
 from marketplace.models.organisation import AGENCY
 from marketplace.models.pitch import RECEIVED_STATUSES
 from marketplace.services.pitches.pitches import pitches_of_company
+from marketplace.services.work_lists import work_list
 
 
 def agency_overview(organisation):
@@ -34,7 +37,15 @@ def company_overview(organisation):
         select(Challenge).join(Follow, Follow.challenge_id == Challenge.id)
         .where(Follow.organisation_id == organisation.id).order_by(Challenge.pitch_deadline)
     ).all()
-    return {"pitches": pitches, "followed": followed}
+    return {"pitches": pitches, "followed": followed, "questions": questions_of_company(organisation)}
+
+
+def questions_of_company(organisation, limit=50):
+    """The questions the company asked, answered or not, newest first, with their challenges (one statement)."""
+    return db.session.scalars(
+        select(Question).options(joinedload(Question.challenge)).where(Question.organisation_id == organisation.id)
+        .order_by(Question.asked_at.desc(), Question.id.desc()).limit(limit)
+    ).all()
 
 
 def pilots_of(organisation):
@@ -47,5 +58,6 @@ def overview(user):
     if organisation is None:
         return {"kind": None}
     if organisation.kind == AGENCY:
-        return {"kind": AGENCY, "rows": agency_overview(organisation), "pilots": pilots_of(organisation)}
+        return {"kind": AGENCY, "work": work_list(user), "rows": agency_overview(organisation),
+                "pilots": pilots_of(organisation)}
     return {"kind": "company", **company_overview(organisation), "pilots": pilots_of(organisation)}

@@ -22,6 +22,7 @@ PILOT_MOVERS = ("owner", "procurement_officer")
 MATCH_READERS = ("owner", "publisher", "procurement_officer")
 # The evaluation panel: who declares conflicts of interest and scores.
 PANEL = ("evaluator", "procurement_officer")
+AUDIT_READERS = ("owner", "procurement_officer")
 
 # How an agency reader stands towards a challenge's received pitches (`agency_pitch_standing`).
 SEALED = "sealed"  # before the pitch deadline: nobody at the agency reads them
@@ -123,6 +124,8 @@ RULES = {
     "challenge.approve": lambda u, c: _member_of(u, c.agency_id, AGENCY_EDITORS)
     and c.approval_requested_by_id != u.id,
     "challenge.cancel": lambda u, c: _member_of(u, c.agency_id, AGENCY_EDITORS),
+    # Correcting the published text and extending its deadlines, each with a public notice.
+    "challenge.correct": lambda u, c: _member_of(u, c.agency_id, AGENCY_EDITORS),
     "challenge.read_pitches": lambda u, c: _member_of(u, c.agency_id, AGENCY_READERS),
     "challenge.follow": _company_on_public,
     "challenge.pitch": _company_on_public,
@@ -130,6 +133,11 @@ RULES = {
     "challenge.view_matches": lambda u, c: _member_of(u, c.agency_id, MATCH_READERS),
     "challenge.invite_to_pitch": lambda u, c: _member_of(u, c.agency_id, MATCH_READERS),
     "challenge.see_own_match": _company_on_public,
+    "company.challenges_for_you": lambda u, _=None: _org_kind(u, COMPANY),
+    # Saved searches and the calendar feed are each person's own.
+    "search.save": lambda u, _=None: _signed_in(u),
+    "saved_search.manage": lambda u, s: _signed_in(u) and s.user_id == u.id,
+    "calendar.manage": lambda u, _=None: _signed_in(u),
     # Pitches
     "pitch.list_own": lambda u, _=None: _org_kind(u, COMPANY),
     "pitch.read": pitch_readable,
@@ -141,6 +149,8 @@ RULES = {
     "organisation.edit_profile": lambda u, org: _member_of(u, org.id) and org.kind == COMPANY,
     "organisation.verify": lambda u, org: is_admin(u),
     "admin.view": lambda u, _=None: is_admin(u),
+    # A platform admin removes another person's two-factor (lost phone and recovery codes); never their own.
+    "user.reset_two_factor": lambda u, person: is_admin(u) and person.id != u.id,
     # Personal API tokens act as their user; only that user sees and revokes them.
     "api_token.create": lambda u, _=None: _signed_in(u),
     "api_token.revoke": lambda u, t: _signed_in(u) and t.user_id == u.id,
@@ -149,9 +159,12 @@ RULES = {
     # Pilots: the agency's staff and the company of that pilot see it; officers move it.
     "pilot.view": lambda u, p: _member_of(u, p.agency_id, AGENCY_READERS) or _member_of(u, p.company_id)
     or is_admin(u),
-    "audit.read_challenge": lambda u, c: _member_of(u, c.agency_id, ("owner",)) or is_admin(u),
+    # The audit trail: the agency's owner and procurement officers, and platform admins (services/audit.py leaves
+    # out the events on pitches each may not read yet, and hides the companies in the blind round).
+    "audit.read_challenge": lambda u, c: _member_of(u, c.agency_id, AUDIT_READERS) or is_admin(u),
     # Questions: companies ask; the agency's owner, publishers and procurement officers answer.
     "question.ask": _company_on_public,
+    "question.read_own": _company_on_public,  # a company sees the questions it asked, waiting or answered
     "question.answer": lambda u, c: _member_of(u, c.agency_id, ("owner", "publisher", "procurement_officer")),
     # Evaluation: the agency's staff take part; evaluators and officers score; officers run it.
     "evaluation.take_part": lambda u, c: _member_of(u, c.agency_id, AGENCY_READERS),
@@ -169,6 +182,7 @@ MESSAGES = {
     "challenge.publish": _l("Only your agency's owner or publishers can publish this challenge."),
     "challenge.approve": _l("A draft must be approved by a publisher or owner other than the one who asked."),
     "challenge.cancel": _l("Only your agency's owner or publishers can cancel this challenge."),
+    "challenge.correct": _l("Only your agency's owner or publishers can correct or extend this challenge."),
     "challenge.follow": _l("Only companies can follow challenges."),
     "challenge.pitch": _l("Only companies can pitch for challenges."),
     "challenge.invite_to_pitch": _l(
@@ -179,20 +193,21 @@ MESSAGES = {
     "pilot.move": _l("Only the agency's procurement officers, its owner or the pilot's owner can move this pilot."),
     "organisation.edit_profile": _l("Only members of this company can change its profile."),
     "pitch.list_own": _l("Only members of a company have pitches."),
+    "company.challenges_for_you": _l("Only members of a company see the challenges that match it."),
     "api_token.create": _l("Sign in to create an API token."),
 }
 
 # Where refusing would reveal that something exists, we answer "not found".
 HIDDEN = {"challenge.view", "pitch.read", "pitch.write", "challenge.read_pitches", "admin.view",
-          "organisation.verify", "pilot.view", "audit.read_challenge",
-          "question.answer", "api_token.revoke"}
+          "organisation.verify", "pilot.view", "audit.read_challenge", "user.reset_two_factor",
+          "question.answer", "api_token.revoke", "saved_search.manage"}
 HIDDEN |= {"challenge.view_matches"}  # which companies may be invited is the agency's business
 
 
 # What sends email or speaks for the person to others waits until their address is confirmed: asking the agency,
 # submitting a pitch, publishing (which alerts companies), inviting companies or a teammate, following with alerts.
 NEEDS_CONFIRMED_EMAIL = {"question.ask", "pitch.submit", "challenge.publish", "challenge.approve",
-                         "challenge.invite_to_pitch", "organisation.invite", "challenge.follow"}
+                         "challenge.correct", "challenge.invite_to_pitch", "organisation.invite", "challenge.follow"}
 UNCONFIRMED_MESSAGE = _l("Confirm your email address first: follow the link we emailed you.")
 
 

@@ -14,6 +14,7 @@ from .open_data import bp as open_data
 from .pitches import bp as pitches
 from .pilots import bp as pilots
 from .evaluation import bp as evaluation
+from .for_you import bp as for_you
 from .questions import bp as questions
 
 BLUEPRINTS = [
@@ -21,4 +22,5 @@ BLUEPRINTS = [
     admin, pilots, evaluation, questions,
 ]
 BLUEPRINTS.append(matches)
+BLUEPRINTS.append(for_you)
 BLUEPRINTS += [open_data, about]

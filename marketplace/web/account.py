@@ -3,9 +3,11 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
+from markupsafe import Markup
 
 from ..forms import apply_domain_errors
-from ..forms.accounts import ApiTokenForm, ChangePasswordForm, FourEyesForm, InviteForm, OrganisationForm, SettingsForm, TwoFactorForm
+from ..forms.accounts import (ApiTokenForm, ChangePasswordForm, FourEyesForm, InviteForm, OrganisationForm,
+                             RenewRecoveryCodesForm, SettingsForm, TwoFactorForm)
 from ..models.organisation import ROLES_BY_KIND
 from ..services.accounts import accounts, api_tokens
 from ..services import permissions
@@ -26,7 +28,7 @@ def _settings_page(settings_form=None, password_form=None, status=200):
     password_form = password_form or ChangePasswordForm(formdata=None)
     failed = next((f for f in (settings_form, password_form) if f.errors or f.form_errors), None)
     return render_template("account/settings.html", settings_form=settings_form, password_form=password_form,
-                           form=failed), status
+                           form=failed, two_factor=two_factor_service.overview(current_user)), status
 
 
 @bp.get("")
@@ -156,20 +158,47 @@ def four_eyes():
 @bp.route("/two-factor", methods=["GET", "POST"])
 @login_required
 def two_factor():
-    """Turn on two-factor sign-in: scan or type the secret into an authenticator app, then confirm a code."""
+    """Turn on two-factor sign-in: scan the QR code or type the secret into an authenticator app, confirm a code,
+    then keep the recovery codes shown once. Once on: the recovery codes left, new ones on demand, and (`?new_app=1`)
+    the same steps again for a new phone."""
     user = current_user._get_current_object()
-    if two_factor_service.enabled_for(user):
-        return render_template("account/two_factor.html", enabled=True, form=None)
+    new_app = request.args.get("new_app") == "1"
+    if two_factor_service.enabled_for(user) and not new_app:
+        return _two_factor_on_page()
     secret = two_factor_service.pending_secret(user)  # kept server-side: the session cookie is only signed
+
+    def page(form, status):
+        uri = two_factor_service.provisioning_uri(user, secret)
+        return render_template("account/two_factor.html", enabled=False, form=form, secret=secret, uri=uri,
+                               qr_code=Markup(two_factor_service.qr_code_svg(uri)), new_app=new_app,
+                               required=two_factor_service.required_for(user)), status
 
     return submit_form(TwoFactorForm(), lambda form: two_factor_service.enrol(user, form.code.data),
                        success=_("Two-factor sign-in is on. You will enter a code from your app each time you sign "
                                  "in."),
-                       redirect_to=url_for("dashboard.index"),
-                       page=lambda form, status: (render_template(
-                           "account/two_factor.html", enabled=False, form=form, secret=secret,
-                           uri=two_factor_service.provisioning_uri(user, secret),
-                           required=two_factor_service.required_for(user)), status))
+                       redirect_to=url_for("dashboard.index"), page=page, done=_recovery_codes_page)
+
+
+def _two_factor_on_page(form=None, status=200):
+    return render_template("account/two_factor.html", enabled=True,
+                           form=form or RenewRecoveryCodesForm(formdata=None),
+                           overview=two_factor_service.overview(current_user)), status
+
+
+def _recovery_codes_page(codes):
+    """The recovery codes, in this answer only (no-store, as every signed-in answer): Agora keeps their hashes."""
+    return render_template("account/recovery_codes.html", codes=codes)
+
+
+@bp.post("/two-factor/recovery-codes")
+@login_required
+def renew_recovery_codes():
+    """New recovery codes in place of the old ones, once the person confirms their password."""
+    user = current_user._get_current_object()
+    return submit_form(RenewRecoveryCodesForm(),
+                       lambda form: two_factor_service.renew_recovery_codes(user, form.password.data),
+                       success=_("You have new recovery codes. The old ones no longer work."),
+                       redirect_to=url_for(".two_factor"), page=_two_factor_on_page, done=_recovery_codes_page)
 
 
 def _tokens_page(form=None, new_token=None, status=200):

@@ -1,11 +1,16 @@
-"""Platform administration: verifying organisations, suspending abuse, and emails that could not be sent."""
+"""Platform administration: verifying organisations, suspending abuse, emails that could not be sent, and removing
+the two-factor sign-in of someone who lost their phone and recovery codes."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 
+from ..forms.accounts import ResetTwoFactorForm
 from ..services.accounts import accounts
+from ..services.accounts import two_factor
 from ..services import permissions
 from ..services.messaging import mail
+from .forms_flow import submit_form
+
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
@@ -55,3 +60,26 @@ def requeue_emails():
     else:
         flash(_("No email was queued again: it was sent or queued meanwhile."), "info")
     return redirect(url_for(".emails"))
+
+
+@bp.get("/people")
+@login_required
+def people():
+    search = request.args.get("q", "")
+    return render_template("admin/people.html", search=search,
+                           people=two_factor.people_for_admin(current_user, search))
+
+
+@bp.route("/people/<int:user_id>/two-factor", methods=["GET", "POST"])
+@login_required
+def reset_two_factor(user_id):
+    """Remove a person's two-factor sign-in, with the reason (audited, and emailed to them)."""
+    person = two_factor.user_for_reset(current_user, user_id)
+    return submit_form(ResetTwoFactorForm(), lambda form: two_factor.reset_by_admin(current_user, user_id,
+                                                                                    form.reason.data),
+                       success=_("Two-factor sign-in is removed for %(name)s. They are emailed, and set it up again "
+                                 "when they next sign in if their role needs it.", name=person.name),
+                       redirect_to=url_for(".people", q=person.email),
+                       page=lambda form, status: (render_template(
+                           "admin/reset_two_factor.html", form=form, person=person,
+                           refusal=two_factor.reset_refusal(person)), status))

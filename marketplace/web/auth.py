@@ -3,12 +3,14 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter
 from ..forms import apply_domain_errors
-from ..forms.accounts import AcceptInvitationForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm, TwoFactorForm
+from ..forms.accounts import (AcceptInvitationForm, ForgotPasswordForm, LoginForm, RecoveryCodeForm, RegisterForm,
+                             ResetPasswordForm, TwoFactorForm)
 from ..models import User
 from ..services.accounts import accounts, api_tokens
 from ..services.accounts import two_factor as two_factor_service
@@ -103,17 +105,34 @@ def _pending_key():
 @bp.route("/two-factor", methods=["GET", "POST"])
 @limiter.limit(_limit("LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS"), key_func=_pending_key, methods=["POST"])
 def two_factor():
+    """The second step: a code from the app or, with `?recovery=1`, one of the recovery codes. Both are posted
+    here, so they share one limit."""
     user, pending = _pending_user()
     if user is None:
         return redirect(url_for(".login"))
-    form = TwoFactorForm()
+    recovery = request.args.get("recovery") == "1" or "recovery_code" in request.form
+    form = RecoveryCodeForm() if recovery else TwoFactorForm()
     if form.validate_on_submit():
-        if two_factor_service.verify(user, form.code.data):
+        if recovery:
+            accepted = two_factor_service.use_recovery_code(user, form.recovery_code.data)
+        else:
+            accepted = two_factor_service.verify(user, form.code.data)
+        if accepted:
             next_page = _sign_in(user, remember=pending.get("remember", False))
             flash(_("You are signed in."), "success")
+            if recovery:
+                left = two_factor_service.recovery_codes_left(user)
+                flash(ngettext("You signed in with a recovery code; it will not work again. You have %(num)d "
+                               "left.", "You signed in with a recovery code; it will not work again. You have "
+                               "%(num)d left.", left), "info")
+                return redirect(url_for("account.two_factor"))
             return redirect(safe_next(next_page) or url_for("dashboard.index"))
-        form.code.errors = [_("That code is not right, or was used already. Enter the 6 digits your app shows now.")]
-    return render_template("auth/two_factor.html", form=form), 422 if form.errors else 200
+        if recovery:
+            form.recovery_code.errors = [_("That recovery code is not right, or was used already.")]
+        else:
+            form.code.errors = [_("That code is not right, or was used already. Enter the 6 digits your app "
+                                  "shows now.")]
+    return render_template("auth/two_factor.html", form=form, recovery=recovery), 422 if form.errors else 200
 
 
 @bp.post("/logout")

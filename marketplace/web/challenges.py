@@ -1,12 +1,13 @@
 """Challenge pages: the public list and detail, and the publisher's drafting, publishing and cancelling."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
 from ..forms import apply_domain_errors
-from ..forms.challenges import CancelForm, ChallengeForm, SummaryForm
+from ..forms.challenges import CancelForm, ChallengeForm, CorrectionForm, SummaryForm
 from ..models.challenge import PUBLIC_STATUSES
-from ..services.challenges import challenges, lifecycle
+from ..services.challenges import amendments, challenges, lifecycle
 from ..services import access, permissions
 from ..services.challenges.challenges import ChallengeFilters
 from ..services.challenges.page import challenge_page
@@ -38,15 +39,18 @@ def detail(slug):
                            may_evaluate=page.may_evaluate, may_audit=page.may_audit, may_approve=page.may_approve)
 
 
-def _form_for(challenge):
-    form = ChallengeForm(formdata=None, obj=challenge)
+def _form_for(challenge, form_class=ChallengeForm):
+    """The form filled with the challenge as it is: a draft's (ChallengeForm) or a published one's (CorrectionForm)."""
+    form = form_class(formdata=None, obj=challenge)
     form.version.data = challenge.version
-    form.sectors.data = challenge.sectors
     form.question_deadline.data = to_local_input(challenge.question_deadline)
     form.pitch_deadline.data = to_local_input(challenge.pitch_deadline)
     for entry, criterion in zip(form.criteria, challenge.criteria):
         entry.form.name.data, entry.form.description.data = criterion.name, criterion.description
         entry.form.weight.data = criterion.weight
+    if form_class is not ChallengeForm:
+        return form
+    form.sectors.data = challenge.sectors
     for entry, measure in zip(form.success_measures, challenge.success_measures):
         entry.form.measure.data, entry.form.baseline.data = measure.measure, measure.baseline
         entry.form.target.data = measure.target
@@ -79,13 +83,23 @@ def new():
 def edit(slug):
     challenge = access.challenge(current_user, slug)
     permissions.require(current_user, "challenge.edit", challenge)
-    challenges.require_draft(challenge)
     if request.method == "GET":
+        challenges.require_draft(challenge)
         return _render_form(_form_for(challenge), challenge)
     return submit_form(ChallengeForm(), lambda form: challenges.update_draft(
                            current_user, slug, form.domain_data(from_local_input), expected_version=form.version.data),
                        success=_("Your draft is saved."), redirect_to=url_for(".preview", slug=slug),
-                       page=lambda form, status: _render_form(form, challenge, status))
+                       page=lambda form, status: _render_form(form, challenge, status),
+                       # Published meanwhile (by a second publisher, say): the reason, and what was typed kept.
+                       check_first=lambda: challenges.require_draft(challenge))
+
+
+def _preview(challenge, status=200, form=None):
+    """The preview, where a draft is published or approved; `form` carries a refused button's reason."""
+    return render_template("challenges/preview.html", challenge=challenge,
+                           problems=challenges.publishable_problems(challenge),
+                           four_eyes=challenge.agency.four_eyes_publishing, form=form,
+                           may_approve=permissions.can(current_user, "challenge.approve", challenge)), status
 
 
 @bp.get("/challenges/<slug>/preview")
@@ -93,33 +107,39 @@ def edit(slug):
 def preview(slug):
     challenge = access.challenge(current_user, slug)
     permissions.require(current_user, "challenge.edit", challenge)
-    problems = challenges.publishable_problems(challenge)
-    return render_template("challenges/preview.html", challenge=challenge, problems=problems,
-                           four_eyes=challenge.agency.four_eyes_publishing)
+    return _preview(challenge)
+
+
+def _preview_button(slug, action, success, redirect_to):
+    """A button of the preview (publish, ask for approval, approve): a refusal answers on the preview."""
+    challenge = access.challenge(current_user, slug)
+    permissions.require(current_user, "challenge.edit", challenge)  # only those who see the preview answer on it
+    return submit_form(FlaskForm(), action, success=success, redirect_to=redirect_to,
+                       page=lambda form, status: _preview(challenge, status, form))
 
 
 @bp.post("/challenges/<slug>/publish")
 @login_required
 def publish(slug):
-    challenges.publish_challenge(current_user, slug)
-    flash(_("Your challenge is published. Matching companies are being told about it."), "success")
-    return redirect(url_for(".detail", slug=slug))
+    return _preview_button(slug, lambda form: challenges.publish_challenge(current_user, slug),
+                           _("Your challenge is published. Matching companies are being told about it."),
+                           url_for(".detail", slug=slug))
 
 
 @bp.post("/challenges/<slug>/request-approval")
 @login_required
 def request_approval(slug):
-    challenges.request_approval(current_user, slug)
-    flash(_("A second publisher or your agency's owner can now approve and publish the draft."), "success")
-    return redirect(url_for(".preview", slug=slug))
+    return _preview_button(slug, lambda form: challenges.request_approval(current_user, slug),
+                           _("A second publisher or your agency's owner can now approve and publish the draft."),
+                           url_for(".preview", slug=slug))
 
 
 @bp.post("/challenges/<slug>/approve")
 @login_required
 def approve(slug):
-    challenges.approve_challenge(current_user, slug, expected_version=request.form.get("version"))
-    flash(_("You approved the draft; it is now published."), "success")
-    return redirect(url_for(".detail", slug=slug))
+    return _preview_button(slug, lambda form: challenges.approve_challenge(
+                               current_user, slug, expected_version=request.form.get("version")),
+                           _("You approved the draft; it is now published."), url_for(".detail", slug=slug))
 
 
 @bp.route("/challenges/<slug>/cancel", methods=["GET", "POST"])
@@ -132,6 +152,23 @@ def cancel(slug):
                        redirect_to=url_for(".detail", slug=slug),
                        page=lambda form, status: (render_template("challenges/cancel.html", form=form,
                                                                   challenge=challenge), status))
+
+
+@bp.route("/challenges/<slug>/correct", methods=["GET", "POST"])
+@login_required
+def correct(slug):
+    challenge = access.challenge(current_user, slug)
+    refused, fixed = amendments.correction_form_state(current_user, challenge)
+    form = CorrectionForm() if request.method == "POST" else _form_for(challenge, CorrectionForm)
+    return submit_form(form, lambda form: amendments.correct_published_challenge(
+                           current_user, challenge.id, form.domain_data(from_local_input, equal_treatment=not fixed),
+                           expected_version=form.version.data),
+                       success=_("The notice is published on the challenge page and sent to every company concerned."),
+                       redirect_to=url_for(".detail", slug=slug),
+                       page=lambda form, status: (render_template(
+                           "challenges/correct.html", form=form, challenge=challenge, refused=refused, fixed=fixed,
+                           unequal=amendments.UNEQUAL, limits=challenges.LIMITS,
+                           reason_max=amendments.REASON_MAX), status))
 
 
 @bp.route("/challenges/<slug>/summary", methods=["GET", "POST"])

@@ -1,4 +1,4 @@
-"""Evaluation pages: declare, score blind, rank, finalise, decide, offer pitch sessions; the audit trail."""
+"""Evaluation pages: declare, score blind, rank, finalise, decide in one or two rounds, pitch sessions; the audit trail."""
 from datetime import datetime
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -7,11 +7,13 @@ from flask_login import current_user, login_required
 
 from flask_wtf import FlaskForm
 
+from ..extensions import db
 from ..forms.evaluation import DecisionForm, DeclarationForm, SlotForm
+from ..services.evaluation.evaluation import DECISION_LABELS
 from ..services import access, audit, permissions
 from ..services.evaluation import evaluation, pitch_sessions
 from ..services.pilots import pilots
-from ..services.errors import ValidationFailed
+from ..services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from .forms_flow import submit_form
 from .i18n import from_local_input
 
@@ -26,22 +28,18 @@ def _overview(challenge, status=200, **forms):
     current = evaluation.evaluation_of(challenge)
     declaration = evaluation.declaration_of(current_user, challenge)
     manages = permissions.can(current_user, "evaluation.manage", challenge)
-    ranking = evaluation.ranking(current_user, challenge.id) if manages and current and not (
-        declaration and declaration.conflicted) else []
-    decision_forms = {}
-    if manages and current and current.is_finalised:
-        for row in ranking:
-            form = forms.get(f"decision-{row['assessment_id']}") or DecisionForm(
-                formdata=None, prefix=f"a{row['assessment_id']}", decision=row["decision"],
-                feedback=evaluation.draft_feedback_for(row["assessment_id"]))
-            decision_forms[row["assessment_id"]] = form
+    recused = declaration is not None and declaration.conflicted
+    by = request.args.get("by", type=int)
+    ranking = evaluation.ranking(current_user, challenge.id, by=by) if manages and current and not recused else []
+    on_panel = current_user in pitch_sessions.panel_of(challenge)
     return render_template(
         "evaluation/overview.html", challenge=challenge, evaluation=current, declaration=declaration,
         manages=manages, scores=permissions.can(current_user, "evaluation.score", challenge), ranking=ranking,
-        declaration_form=forms.get("declaration") or DeclarationForm(formdata=None),
-        decision_forms=decision_forms, slot_form=forms.get("slot") or SlotForm(formdata=None),
-        slots=pitch_sessions.slots_of(challenge) if manages else [],
-        pilots={p.pitch_id: p for p in pilots.pilots_of(current_user, challenge)},
+        ranked_by=by, decision_labels=DECISION_LABELS, declaration_form=forms.get("declaration") or DeclarationForm(formdata=None),
+        sending=evaluation.sending_for(challenge) if manages and current and not recused else None,
+        decision_round=evaluation.decision_round(current), slot_form=forms.get("slot") or SlotForm(formdata=None),
+        slots=pitch_sessions.slots_of(challenge) if manages or (on_panel and current and current.is_finalised)
+        else [], pilots={p.pitch_id: p for p in pilots.pilots_of(current_user, challenge)},
         form=next(iter(forms.values()), None),
     ), status
 
@@ -80,20 +78,27 @@ def declare(slug):
 @login_required
 def scores(slug):
     challenge = _challenge(slug)
-    permissions.require(current_user, "evaluation.score", challenge)
     errors, status = {}, 200
     if request.method == "POST":
         assessment_id = request.form.get("assessment_id", type=int)
         marks = {c.id: (request.form.get(f"score-{c.id}"), request.form.get(f"comment-{c.id}", "")[:20000])
                  for c in challenge.criteria}
         try:
+            permissions.require(current_user, "evaluation.score", challenge)
             evaluation.score_sheet(current_user, assessment_id, marks)
         except ValidationFailed as exc:
             errors = {assessment_id: exc.errors}
             status = 422
+        except (Conflict, NotAllowed) as exc:
+            # Finalised, recused or no longer on the panel meanwhile: the scores cannot be saved, but what was
+            # typed is shown back with the reason, to keep or send another way.
+            db.session.rollback()
+            return render_template("evaluation/not_saved.html", challenge=challenge, reason=exc.message,
+                                   typed=[(c, *marks[c.id]) for c in challenge.criteria]), exc.status_code
         else:
             flash(_("Your scores are saved."), "success")
             return redirect(url_for(".scores", slug=slug, _anchor=f"pitch-{assessment_id}"))
+    permissions.require(current_user, "evaluation.score", challenge)
     return render_template(
         "evaluation/scores.html", challenge=challenge, assessments=evaluation.assessments(current_user, challenge.id),
         mine=evaluation.my_scores(current_user, challenge), errors=errors, posted=request.form if errors else {},
@@ -108,22 +113,45 @@ def finalise(slug):
                    _("The evaluation is finalised: scores can no longer change, and company names are shown."))
 
 
-@bp.post("/challenges/<slug>/evaluation/decisions/<int:assessment_id>")
+def _decision_page(challenge, assessment_id, form, status, sheet=None):
+    sheet = sheet or evaluation.decision_sheet(current_user, assessment_id)
+    if sheet["challenge"].id != challenge.id:
+        raise NotFound(_("We could not find that pitch."))
+    form.decision.choices = [(value, label) for value, label in DECISION_LABELS.items() if value in sheet["choices"]]
+    return render_template("evaluation/decision.html", form=form, decision_labels=DECISION_LABELS,
+                           max_feedback=evaluation.MAX_FEEDBACK, **sheet), status
+
+
+@bp.route("/challenges/<slug>/evaluation/decisions/<int:assessment_id>", methods=["GET", "POST"])
 @login_required
 def decide(slug, assessment_id):
+    """One pitch: the evaluators' comments, the decision the round allows, the feedback to read and confirm."""
     challenge = _challenge(slug)
-    return submit_form(DecisionForm(prefix=f"a{assessment_id}"), lambda form: evaluation.decide(
-                           current_user, assessment_id, decision=form.decision.data, feedback=form.feedback.data),
-                       success=_("The decision is saved. It is sent when you send all decisions."),
+    sheet = None
+    if request.method == "POST":
+        form = DecisionForm(prefix=f"a{assessment_id}")
+    else:
+        sheet = evaluation.decision_sheet(current_user, assessment_id)
+        form = DecisionForm(formdata=None, prefix=f"a{assessment_id}", decision=sheet["assessment"].decision,
+                            feedback=sheet["feedback"])
+    return submit_form(form, lambda form: evaluation.decide(
+                           current_user, assessment_id, decision=form.decision.data, feedback=form.feedback.data,
+                           confirmed=form.confirmed.data),
+                       success=_("The decision is saved. It is sent when you send this round's decisions."),
                        redirect_to=url_for(".overview", slug=slug, _anchor=f"decision-{assessment_id}"),
-                       page=lambda form, status: _overview(challenge, status, **{f"decision-{assessment_id}": form}))
+                       page=lambda form, status: _decision_page(challenge, assessment_id, form, status, sheet))
 
 
 @bp.post("/challenges/<slug>/evaluation/publish")
 @login_required
 def publish(slug):
-    return _button(_challenge(slug), evaluation.publish_decisions,
-                   _("Every company that pitched is being told its outcome and feedback."))
+    challenge = _challenge(slug)
+    shortlist = permissions.can(current_user, "evaluation.manage", challenge) and \
+        evaluation.sending_for(challenge).shortlist
+    return _button(challenge, evaluation.publish_decisions,
+                   _("The shortlisted companies are being invited to book a pitch session; the others are told "
+                     "their outcome and feedback.") if shortlist else
+                   _("The companies are being told their outcome and feedback."))
 
 
 @bp.post("/challenges/<slug>/evaluation/slots")
@@ -151,17 +179,26 @@ def pick_slot(pitch_id):
                            slots=pitch_sessions.open_slots(pitch.challenge))
 
 
+@bp.get("/sessions/<int:slot_id>.ics")
+@login_required
+def session_calendar(slot_id):
+    """A booked pitch session for the company's or the panel's own calendar."""
+    ics = pitch_sessions.session_calendar(current_user, slot_id)
+    return Response(ics, mimetype="text/calendar", headers={
+        "Content-Disposition": f"attachment; filename=pitch-session-{slot_id}.ics"})
+
+
 @bp.get("/challenges/<slug>/audit")
 @login_required
 def audit_trail(slug):
-    challenge, rows = audit.challenge_trail(current_user, access.challenge(current_user, slug).id)
-    return render_template("evaluation/audit.html", challenge=challenge, rows=rows)
+    challenge, entries = audit.readable_trail(current_user, access.challenge(current_user, slug).id)
+    return render_template("evaluation/audit.html", challenge=challenge, entries=entries)
 
 
 @bp.get("/challenges/<slug>/audit.csv")
 @login_required
 def audit_csv(slug):
-    challenge, rows = audit.challenge_trail(current_user, access.challenge(current_user, slug).id)
+    challenge, entries = audit.readable_trail(current_user, access.challenge(current_user, slug).id)
     stamp = datetime.now().strftime("%Y%m%d")
-    return Response(audit.trail_as_csv(rows), mimetype="text/csv", headers={
+    return Response(audit.trail_as_csv(entries), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=audit-{challenge.slug}-{stamp}.csv"})

@@ -22,16 +22,27 @@ from ..forms import apply_domain_errors
 from ..services.errors import Conflict, NotAllowed, ValidationFailed
 
 
-def submit_form(form, action, *, success, redirect_to, page):
+def submit_form(form, action, *, success, redirect_to, page, done=None, check_first=None):
     """Handle a page form.
 
     `action(form)` calls the service; `success` (a message, or a function of the action's result, None for no
     message) is flashed and the answer redirects to `redirect_to` (a URL or a function of the result). `page(form,
     status)` answers the same page with the form; on a GET it shows the form as it is, with status 200.
+    `done(result)`, when given, answers instead of the redirect: for a secret shown in this answer only (recovery
+    codes), which must not be stored for a later page nor put in the session cookie.
+    `check_first()`, a rule of the state (a draft is still a draft…), is asked before the fields: when it says no,
+    its reason leads, rather than field errors that could not help.
     """
     if request.method != "POST":
         return page(form, 200)
     status = 422
+    try:
+        if check_first is not None:
+            check_first()
+    except (Conflict, NotAllowed) as exc:
+        db.session.rollback()
+        form.form_errors.append(str(exc.message))
+        return page(form, exc.status_code)
     if form.validate():
         try:
             result = action(form)
@@ -46,5 +57,7 @@ def submit_form(form, action, *, success, redirect_to, page):
             message = success(result) if callable(success) else success
             if message:
                 flash(message, "success")
+            if done is not None:
+                return done(result)
             return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
     return page(form, status)

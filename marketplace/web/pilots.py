@@ -6,17 +6,24 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from ..extensions import db
-from ..forms.pilots import (BudgetIncreaseForm, DocumentForm, MeasureOutcomeForm, MessageForm, MoveForm, OutcomeForm,
-                            PaymentForm, StartPilotForm)
+from ..forms.pilots import (BudgetIncreaseForm, DocumentForm, EndDateForm, MeasureOutcomeForm, MessageForm, MoveForm,
+                            OutcomeForm, PaymentForm, StartPilotForm)
 from ..models import Membership, Pitch, User
 from ..services import access, permissions
 from ..services.pilots import pilots
 from ..services.errors import NotFound
 from .forms_flow import submit_form
-from ..services.pilots.pilot_workflow import (STAGE_LABELS, available_moves, move_pilot, needs_second_approval,
-                                              note_needed)
+from ..services.pilots.pilot_workflow import (STAGE_LABELS, available_moves, has_outcome, judging_open,
+                                              may_approve_budget, may_approve_increase, move_pilot,
+                                              needs_second_approval, next_action, note_needed)
 
 bp = Blueprint("pilots", __name__)
+
+
+# Where on the pilot page each next step is taken: the summary links there.
+SECTION_OF_STEP = {"signed_agreement": "documents", "evaluation_report": "documents", "budget_cleared": "money",
+                   "measures_judged": "measures", "outcome_summary": "outcome", "lessons_learned": "outcome",
+                   "end_date_ahead": "end-date", "done": "outcome"}
 
 
 def _page(pilot, status=200, **forms):
@@ -25,18 +32,20 @@ def _page(pilot, status=200, **forms):
         "document_form": DocumentForm(formdata=None), "message_form": MessageForm(formdata=None),
         "outcome_form": OutcomeForm(formdata=None, obj=pilot), "move_form": MoveForm(formdata=None),
         "payment_form": PaymentForm(formdata=None), "measure_form": MeasureOutcomeForm(formdata=None),
-        "increase_form": BudgetIncreaseForm(formdata=None),
+        "increase_form": BudgetIncreaseForm(formdata=None), "end_date_form": EndDateForm(formdata=None, obj=pilot),
     }
     defaults.update(forms)
-    may_move = permissions.can(current_user, "pilot.move", pilot)
+    moves = available_moves(current_user, pilot)
+    following = next_action(pilot, current_user)
     return render_template(
-        "pilots/show.html", pilot=pilot, stage_labels=STAGE_LABELS, may_move=may_move,
-        moves=available_moves(current_user, pilot),
-        note_reasons={t.target: note_needed(pilot, t) for t in {move[0] for move in available_moves(current_user, pilot)}},
-        needs_approval=needs_second_approval(pilot),
-        may_approve=permissions.can(current_user, "pilot.approve_budget", pilot)
-        and pilot.started_by_id != current_user.id,
+        "pilots/show.html", pilot=pilot, stage_labels=STAGE_LABELS,
+        may_move=permissions.can(current_user, "pilot.move", pilot), has_outcome=has_outcome(pilot), moves=moves,
+        judging_open=judging_open(pilot),
+        note_reasons={t.target: note_needed(pilot, t) for t, _missing in moves},
+        needs_approval=needs_second_approval(pilot), may_approve=may_approve_budget(current_user, pilot),
         may_approve_increases=permissions.can(current_user, "pilot.approve_budget", pilot),
+        approvable={i.id for i in pilot.budget_increases if may_approve_increase(current_user, pilot, i)},
+        next_action=following, next_section=SECTION_OF_STEP.get(following.key, "next"), section_of_step=SECTION_OF_STEP,
         outcomes={o.success_measure_id: o for o in pilot.measure_outcomes}, money=pilots.money_of(pilot),
         failed=forms, form=next(iter(forms.values()), None), **defaults,
     ), status
@@ -114,7 +123,9 @@ def outcome(pilot_id):
 @bp.post("/pilots/<int:pilot_id>/payments/<int:milestone_id>")
 @login_required
 def payment(pilot_id, milestone_id):
-    return _post_form(pilot_id, PaymentForm(), "payment_form", lambda pilot, form: pilots.record_payment(
+    form = PaymentForm()
+    form.milestone_id = milestone_id  # which milestone's row shows what was typed and the errors
+    return _post_form(pilot_id, form, "payment_form", lambda pilot, form: pilots.record_payment(
         current_user, pilot.id, milestone_id, paid_amount=form.paid_amount.data, paid_on=form.paid_on.data),
         _("The payment is recorded."), "payments", action="pilot.move")
 
@@ -132,6 +143,14 @@ def request_budget_increase(pilot_id):
 def approve_budget_increase(pilot_id, increase_id):
     return _post_form(pilot_id, FlaskForm(), "approval_form", lambda pilot, form: pilots.approve_budget_increase(
         current_user, pilot.id, increase_id), _("The budget increase is approved."), "money")
+
+
+@bp.post("/pilots/<int:pilot_id>/end-date")
+@login_required
+def end_date(pilot_id):
+    return _post_form(pilot_id, EndDateForm(), "end_date_form", lambda pilot, form: pilots.change_end_date(
+        current_user, pilot.id, ends_on=form.ends_on.data), _("The end date is changed."), "end-date",
+        action="pilot.move")
 
 
 @bp.post("/pilots/<int:pilot_id>/messages")
@@ -169,10 +188,10 @@ def _owner_choices(agency_id):
 def start(pitch_id):
     pitch = access.agency_pitch(current_user, pitch_id)
     permissions.require(current_user, "pilot.start", pitch.challenge)
-    pilots.require_startable(pitch)
     form = StartPilotForm()
     form.owner_id.choices = _owner_choices(pitch.challenge.agency_id)
     if request.method == "GET":
+        pilots.require_startable(pitch)  # on a post, asked first and answered on the form, with what was typed
         form.owner_id.data = current_user.id
         form.budget.data = pitch.pilot_price
     return submit_form(form, lambda form: pilots.start_pilot(
@@ -183,4 +202,5 @@ def start(pitch_id):
                        success=_("The pilot is started. Next: print the agreement, sign it and upload it."),
                        redirect_to=lambda pilot: url_for(".show", pilot_id=pilot.id),
                        page=lambda form, status: (render_template("pilots/start.html", form=form, pitch=pitch),
-                                                  status))
+                                                  status),
+                       check_first=lambda: pilots.require_startable(pitch))

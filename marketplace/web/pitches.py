@@ -18,8 +18,9 @@ from ..formatting import time_of_day
 from ..forms import apply_domain_errors
 from ..forms.pitches import STEP_FORMS, STEP_TITLES, AttachmentForm
 from ..services import access, permissions
-from ..services.pitches import pitches
-from ..services.evaluation import blinding
+from ..services.pitches import pitches, receipts
+from ..services.pitches.possibilities import pitch_possibilities
+from ..services.evaluation import blinding, evaluation
 from ..services.clock import utcnow
 from ..services.errors import Conflict, NotAllowed, ValidationFailed
 from .forms_flow import submit_form
@@ -29,16 +30,25 @@ bp = Blueprint("pitches", __name__)
 STEP_ORDER = tuple(STEP_TITLES)
 
 
-def _page(template, challenge, pitch, current, status=200, **context):
-    """A page of the pitch, with the step list: where the company is and which steps are complete."""
+def _page(template, challenge, pitch, current, status=200, possible=None, **context):
+    """A page of the pitch, with the step list: where the company is and which steps are complete, and what
+    the company can still do (`possible`: services/pitches/possibilities.py)."""
     return render_template(template, challenge=challenge, pitch=pitch, current=current, step_titles=STEP_TITLES,
                            step_url=lambda step: _step_url(challenge.slug, step), states=pitches.step_states(pitch),
-                           limits=pitches.LIMITS, judged_blind=blinding.judged_blind(challenge), **context), status
+                           limits=pitches.LIMITS, judged_blind=blinding.judged_blind(challenge),
+                           possible=possible or pitch_possibilities(challenge, pitch, current_user),
+                           **context), status
 
 
 def _step_page(challenge, pitch, form, status=200, kept=False):
+    """The step; when the pitch can no longer be changed, its fields (as saved, or as just typed) are shown
+    read-only, to read and copy, without a form to post."""
     form.draft_key.data = pitches.draft_key(current_user, challenge)
-    return _page("pitches/step.html", challenge, pitch, form.step, status, form=form, kept=kept,
+    possible = pitch_possibilities(challenge, pitch, current_user)
+    if not possible.write:
+        for f in form:
+            f.render_kw = {**(f.render_kw or {}), "readonly": True}
+    return _page("pitches/step.html", challenge, pitch, form.step, status, possible, form=form, kept=kept,
                  autosave=pitch is None or pitch.status != "submitted")
 
 
@@ -104,17 +114,23 @@ def step(slug, step):
         flash(_("What you typed before your session ended is discarded. This is the saved draft."), "success")
         return redirect(_step_url(slug, step))
     form = form_class()
+    status = 422
     if form.validate():
         try:
             pitch = pitches.save_draft(current_user, slug, form.domain_data(), step=step)
         except ValidationFailed as exc:
             apply_domain_errors(form, exc)
+        except (Conflict, NotAllowed) as exc:  # closed meanwhile (deadline, cancellation…): the text stays
+            db.session.rollback()
+            form.form_errors.append(str(exc.message))
+            status = exc.status_code
+            challenge, pitch = pitches.writing(current_user, slug)
         else:
             return _saved(slug, step, pitch)
     if wants_json():
-        first = next(str(m) for messages in form.errors.values() for m in messages)
-        return jsonify(saved=False, message=_("Not saved: %(problem)s", problem=first)), 422
-    return _step_page(challenge, pitch, form, status=422)
+        first = next(str(m) for messages in (form.form_errors, *form.errors.values()) for m in messages)
+        return jsonify(saved=False, message=_("Not saved: %(problem)s", problem=first)), status
+    return _step_page(challenge, pitch, form, status=status)
 
 
 def _saved(slug, step, pitch):
@@ -167,8 +183,10 @@ def check(slug):
 @login_required
 def show(pitch_id):
     pitch = access.pitch(current_user, pitch_id)
-    return render_template("pitches/show.html", pitch=blinding.panel_view(pitch, current_user),
-                           own=permissions.can(current_user, "pitch.write", pitch))
+    own = permissions.can(current_user, "pitch.write", pitch)
+    return render_template("pitches/show.html", pitch=blinding.panel_view(pitch, current_user), own=own,
+                           possible=pitch_possibilities(pitch.challenge, pitch, current_user) if own else None,
+                           outcome=evaluation.outcome_for_company(current_user, pitch) if own else None)
 
 
 @bp.post("/pitches/<int:pitch_id>/submit")
@@ -191,22 +209,28 @@ def _refused_on_check_page(pitch_id, exc):
     return _check_page(pitch.challenge, pitch, errors={"": [str(exc.message)]}, status=exc.status_code)
 
 
-@bp.post("/pitches/<int:pitch_id>/withdraw")
+@bp.route("/pitches/<int:pitch_id>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw(pitch_id):
+    """GET: what withdrawing means, and the button; POST: withdraw, then the receipt of the withdrawal."""
+    if request.method == "GET":
+        pitch = access.own_pitch(current_user, pitch_id)
+        return _page("pitches/withdraw.html", pitch.challenge, pitch, "check")
     try:
         pitch = pitches.withdraw_pitch(current_user, pitch_id)
     except (Conflict, NotAllowed) as exc:
         return _refused_on_check_page(pitch_id, exc)
-    flash(_("Your pitch is withdrawn. You can submit it again until the deadline."), "success")
-    return redirect(url_for(".check", slug=pitch.challenge.slug))
+    flash(_("Your pitch is withdrawn. The receipt of the withdrawal is below and on its way by email."), "success")
+    return redirect(url_for(".receipt", pitch_id=pitch.id))
 
 
 @bp.get("/pitches/<int:pitch_id>/receipt")
 @login_required
 def receipt(pitch_id):
     pitch = access.own_pitch(current_user, pitch_id)
-    return render_template("pitches/receipt.html", pitch=pitch, valid=pitches.verify_receipt(pitch))
+    latest = receipts.latest(pitch, request.args.get("reference"))
+    return render_template("pitches/receipt.html", pitch=pitch, receipt=latest, valid=pitches.verify_receipt(pitch),
+                           next_steps=receipts.what_happens_next(pitch, latest) if latest else [])
 
 
 @bp.get("/challenges/<slug>/pitches")

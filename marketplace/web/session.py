@@ -1,8 +1,13 @@
 """The session cookie and the signed-in user in it; a bumped session version logs old cookies out."""
 from flask.sessions import SecureCookieSessionInterface
 
+from sqlalchemy.orm import joinedload
+
 from ..extensions import db, login_manager
-from ..models import User
+from ..models import Membership, User
+
+# Nearly every signed-in page asks the person's role and organisation: read them with the person.
+_WITH_ORGANISATION = (joinedload(User.membership).joinedload(Membership.organisation),)
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -20,7 +25,7 @@ def load_user(session_id):
     user_id, _, version = (session_id or "").partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id), options=_WITH_ORGANISATION)
     if user is None or user.session_version != int(version) or user.is_suspended:
         return None
     return user

@@ -26,6 +26,7 @@ def register(app):
     for name in ("localtime", "day", "utc_timestamp", "rfc3339", "number", "money", "file_size"):
         app.jinja_env.filters[name] = getattr(formatting, name)
     app.jinja_env.filters["markdown"] = markdown_filter
+    app.jinja_env.globals["zone_name"] = formatting.zone_name
     app.jinja_env.globals["budget_range"] = budget_range
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["cpv_name"] = cpv_name
@@ -37,6 +38,7 @@ def register(app):
     app.jinja_env.globals["awaits_email_confirmation"] = lambda action, obj=None: (
         permissions.waits_for_email_confirmation(current_user, action, obj))
     app.jinja_env.globals["challenge_state"] = lifecycle.state_of
+    app.jinja_env.globals["may"] = lambda action, obj=None: permissions.can(current_user, action, obj)
     app.jinja_env.globals["challenge_status_label"] = lifecycle.status_label
     app.jinja_env.globals["language_names"] = {code: LANGUAGE_NAMES[code] for code in app.config["LANGUAGES"]}
 

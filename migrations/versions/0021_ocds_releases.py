@@ -1,7 +1,7 @@
 """OCDS releases stored when their change happens, served by (date, id).
 
 Revision ID: 0021_ocds_releases
-Revises: 0013_challenge_search
+Revises: 0019_saved_searches
 
 The releases of challenges published before this revision are written by `flask ocds-store-releases` (a
 migration does not import the application's builder); run it once after upgrading.
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021_ocds_releases"
-down_revision = "0013_challenge_search"
+down_revision = "0019_saved_searches"
 branch_labels = None
 depends_on = None
 

@@ -139,3 +139,22 @@ def test_another_agency_cannot_publish_or_even_see_a_draft(client, bearer, f):
     assert_problem(client.post(f"/api/v1/challenges/{draft.slug}/publish",
                                headers=bearer(f.member(f.Agency(), "publisher"))), 404)
     assert db.session.get(Challenge, draft.id).status == "draft"
+
+
+def test_a_publisher_extends_a_deadline_and_a_deadline_brought_forward_is_refused(client, bearer, f):
+    challenge = f.Challenge(title="Fewer mised appointments")
+    headers = bearer(f.member(challenge.agency, "publisher"))
+    later = challenge.pitch_deadline + timedelta(days=7)
+    sooner = assert_problem(client.post(f"/api/v1/challenges/{challenge.slug}/corrections", headers=headers, json={
+        "pitch_deadline": (challenge.pitch_deadline - timedelta(days=7)).isoformat(), "reason": "Sooner."}), 422)
+    assert [e["pointer"] for e in sooner["errors"]] == ["#/pitch_deadline"]
+    answer = client.post(f"/api/v1/challenges/{challenge.slug}/corrections", headers=headers, json={
+        "pitch_deadline": later.isoformat(), "title": "Fewer missed appointments", "reason": "More time; a typo."})
+    assert answer.status_code == 201, answer.get_json()
+    assert answer.get_json()["changed"] == ["title", "pitch_deadline"]
+    detail = client.get(f"/api/v1/challenges/{challenge.slug}").get_json()
+    assert detail["title"] == "Fewer missed appointments" and detail["pitch_deadline"].startswith(later.date().isoformat())
+    assert [(n["id"], n["reason"]) for n in detail["notices"]] == [(answer.get_json()["id"], "More time; a typo.")]
+    assert_problem(client.post(f"/api/v1/challenges/{challenge.slug}/corrections",
+                               headers=bearer(f.member(f.Agency(), "publisher")),
+                               json={"title": "Mine now", "reason": "x"}), 403)

@@ -53,6 +53,17 @@ def test_after_the_deadline_nothing_changes(client, bearer, f):
     assert_problem(client.put(f"/api/v1/challenges/{challenge.slug}/pitch", json=PITCH, headers=headers), 409)
 
 
+def test_a_cancelled_challenge_refuses_with_its_public_reason(client, bearer, f):
+    challenge = f.Challenge(status="cancelled", cancel_reason="The ward was closed.")
+    company = f.Company()
+    pitch = f.Pitch(challenge=challenge, company=company, status="submitted", submitted_at=utcnow())
+    headers = bearer(f.member(company))
+    for answer in (client.post(f"/api/v1/pitches/{pitch.id}/withdraw", headers=headers),
+                   client.put(f"/api/v1/challenges/{challenge.slug}/pitch", json=PITCH, headers=headers)):
+        body = assert_problem(answer, 409)
+        assert "cancelled: The ward was closed." in body["detail"] and "deadline" not in body["detail"]
+
+
 def test_a_company_lists_only_its_own_pitches(client, bearer, f):
     company, rival = f.Company(), f.Company()
     mine = f.Pitch(company=company, title="Ours")
@@ -109,3 +120,31 @@ def test_pitch_fields_are_checked_before_anything_is_saved(client, bearer, f):
                           422)
     assert {e["pointer"] for e in body["errors"]} == {"#/title", "#/trl", "#/pilot_price", "#/status"}
     assert db.session.scalar(select(Pitch.id)) is None
+
+
+def test_the_company_reads_its_outcome_shortlist_first_then_the_final_feedback(client, bearer, f):
+    from marketplace.models import PitchAssessment
+
+    challenge = f.Challenge(status="closed", pitch_deadline=utcnow() - timedelta(days=1))
+    mine, other = (f.Pitch(challenge=challenge, status="submitted", submitted_at=utcnow()) for _ in range(2))
+    officer = f.member(challenge.agency, "procurement_officer")
+    headers = bearer(f.member(mine.company, "member"))
+    evaluation.start_evaluation(officer, challenge.id)
+    evaluation.declare_conflict(officer, challenge.id, conflicted=False)
+    for view in evaluation.assessments(officer, challenge.id):
+        evaluation.score_sheet(officer, view["assessment_id"], {c.id: ("3", "Fine.") for c in challenge.criteria})
+    evaluation.finalise_evaluation(officer, challenge.id)
+    rows = {r.pitch_id: r for r in db.session.scalars(select(PitchAssessment))}
+    evaluation.decide(officer, rows[mine.id].id, decision="shortlisted", feedback="Not for the company yet.")
+    evaluation.decide(officer, rows[other.id].id, decision="not_selected", feedback="No.", confirmed=True)
+    assert client.get(f"/api/v1/pitches/{mine.id}", headers=headers).get_json()["outcome"] is None
+    evaluation.publish_decisions(officer, challenge.id)
+    outcome = client.get(f"/api/v1/pitches/{mine.id}", headers=headers).get_json()["outcome"]
+    assert outcome["decision"] == "shortlisted" and outcome["feedback"] is None
+    assert outcome["session_booking"].endswith(f"/pitches/{mine.id}/session")
+    evaluation.decide(officer, rows[mine.id].id, decision="selected", feedback="Welcome.", confirmed=True)
+    evaluation.publish_decisions(officer, challenge.id)
+    outcome = client.get(f"/api/v1/pitches/{mine.id}", headers=headers).get_json()["outcome"]
+    assert outcome == {"decision": "selected", "feedback": "Welcome.", "session_booking": None}
+    agency = client.get(f"/api/v1/pitches/{mine.id}", headers=bearer(officer)).get_json()
+    assert agency["outcome"] is None  # the agency reads its decisions on its own pages

@@ -78,6 +78,7 @@ def test_an_officer_moves_a_pilot_once_its_checklist_is_done(client, bearer, f, 
     shown = client.get(f"/api/v1/pilots/{pilot.id}", headers=officer).get_json()
     assert shown["stage"] == "agreement"
     assert shown["moves"][0]["target"] == "running" and shown["moves"][0]["open_checks"]
+    assert shown["next_action"]["step"] == "signed_agreement" and shown["next_action"]["yours"] is True
     body = assert_problem(client.post(f"/api/v1/pilots/{pilot.id}/moves", json={"target": "running"},
                                       headers=officer), 409)
     assert "signed pilot agreement" in body["detail"]

@@ -34,7 +34,7 @@ CALLER = {
     "create_challenge": "publisher", "publish_challenge": "publisher", "open_questions": "publisher",
     "answer_question": "publisher", "ask_question": "company", "own_pitches": "company", "pitch": "company",
     "save_pitch": "company", "submit_pitch": "company", "withdraw_pitch": "company", "pilot": "officer",
-    "move_pilot": "officer", "me": "company", "challenge": "publisher",
+    "move_pilot": "officer", "me": "company", "challenge": "publisher", "correct_challenge": "publisher",
 }
 
 

@@ -38,11 +38,14 @@ def browser():
         browser.close()
 
 
+def _new_context(browser, live_server):
+    return browser.new_context(base_url=live_server, locale="en-GB", viewport={"width": 1280, "height": 900})
+
+
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(base_url=live_server, locale="en-GB", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    yield page
+    context = _new_context(browser, live_server)
+    yield context.new_page()
     context.close()
 
 
@@ -81,20 +84,31 @@ def shot(request):
     return _shot
 
 
-@pytest.fixture
-def sign_in(page):
+def sign_in_on(page, user):
+    """Sign `user` in on `page` (a second person works in a browser context of their own), with the code of
+    their authenticator app when they use two-factor sign-in."""
     from tests.factories import PASSWORD
 
-    def _sign_in(user):
-        page.goto("/auth/login")
-        page.get_by_label("Email address").fill(user.email)
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        if user.totp_secret:
-            import pyotp
+    page.goto("/auth/login")
+    page.get_by_label("Email address").fill(user.email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    if user.totp_secret:
+        import pyotp
 
-            page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(user.totp_secret).now())
-            page.get_by_role("button", name="Continue").click()
-        return user
+        page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(user.totp_secret).now())
+        page.get_by_role("button", name="Continue").click()
+    return user
 
-    return _sign_in
+
+@pytest.fixture
+def sign_in(page):
+    return lambda user: sign_in_on(page, user)
+
+
+@pytest.fixture
+def other_page(browser, live_server):
+    """A second person's browser, beside the first one's: its own cookies, the same site."""
+    context = _new_context(browser, live_server)
+    yield context.new_page()
+    context.close()

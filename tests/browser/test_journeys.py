@@ -1,5 +1,5 @@
 """The main journeys in a real browser, each page checked with axe-core, screenshots saved."""
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +15,10 @@ pytestmark = pytest.mark.browser
 
 def _deadline(days):
     return (utcnow() + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M")
+
+
+def _shifted(local, **delta):
+    return (datetime.strptime(local, "%Y-%m-%dT%H:%M") + timedelta(**delta)).strftime("%Y-%m-%dT%H:%M")
 
 
 def test_a_publisher_writes_and_publishes_a_challenge(page, a11y, shot, sign_in, f):
@@ -184,16 +188,20 @@ def test_a_company_loses_nothing_when_its_session_ends_mid_step(page, a11y, shot
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
 
-def test_an_officer_evaluates_shortlists_starts_a_pilot_and_adopts(page, a11y, shot, sign_in, f, tmp_path):
-    challenge = f.Challenge(status="closed", pitch_deadline=utcnow() - timedelta(days=1),
-                            title="Find leaking water pipes early")
-    f.Pitch(challenge=challenge, status="submitted", company=f.Company(name="LeakSense"), title="Acoustic sensors")
-    f.Pitch(challenge=challenge, status="submitted", company=f.Company(name="AquaData"), title="Meter analytics")
-    officer = f.member(challenge.agency, "procurement_officer")
-    sign_in(officer)
-    page.goto(f"/challenges/{challenge.slug}")
-    page.get_by_role("link", name="Evaluation").click()
-    a11y.check(page)
+def _decide(page, company, decision, feedback=None, confirm=False):
+    """On the evaluation page: open the company's decision page, decide, write (or keep) the feedback, save."""
+    page.get_by_role("row").filter(has_text=company).get_by_role("link", name="Decide and write feedback").click()
+    page.get_by_label(decision, exact=True).check()
+    if feedback is not None:
+        page.get_by_label("Feedback to the company").fill(feedback)
+    if confirm:
+        page.get_by_label("I have read this feedback").check()
+    page.get_by_role("button", name="Save decision").click()
+    page.get_by_text("The decision is saved.").wait_for()
+
+
+def _score_and_finalise(page, challenge, a11y, shot):
+    """The officer starts the evaluation, declares, scores both pitches blind with a comment, and finalises."""
     page.get_by_role("button", name="Start the evaluation").click()
     page.get_by_label("No, I have no conflict of interest").check()
     page.get_by_role("button", name="Record my declaration").click()
@@ -211,13 +219,23 @@ def test_an_officer_evaluates_shortlists_starts_a_pilot_and_adopts(page, a11y, s
     page.get_by_role("button", name="Finalise the evaluation").click()
     a11y.check(page)
     shot(page, "ranking")
-    winner = page.locator("form[id^=decision-]").filter(has_text="LeakSense")
-    winner.get_by_label("Selected", exact=True).check()
-    winner.get_by_role("button", name="Save decision").click()
-    other = page.locator("form[id^=decision-]").filter(has_text="AquaData")
-    other.get_by_label("Not selected", exact=True).check()
-    other.get_by_role("button", name="Save decision").click()
-    page.get_by_role("button", name="Send all decisions to the companies").click()
+
+
+def test_an_officer_evaluates_shortlists_starts_a_pilot_and_adopts(page, a11y, shot, sign_in, f, tmp_path):
+    challenge = f.Challenge(status="closed", pitch_deadline=utcnow() - timedelta(days=1),
+                            title="Find leaking water pipes early")
+    f.Pitch(challenge=challenge, status="submitted", company=f.Company(name="LeakSense"), title="Acoustic sensors")
+    f.Pitch(challenge=challenge, status="submitted", company=f.Company(name="AquaData"), title="Meter analytics")
+    officer = f.member(challenge.agency, "procurement_officer")
+    sign_in(officer)
+    page.goto(f"/challenges/{challenge.slug}")
+    page.get_by_role("link", name="Evaluation").click()
+    a11y.check(page)
+    _score_and_finalise(page, challenge, a11y, shot)
+    # One round: no shortlist, so the decisions sent are final.
+    for company, decision in (("LeakSense", "Selected"), ("AquaData", "Not selected")):
+        _decide(page, company, decision, confirm=True)
+    page.get_by_role("button", name="Send the final decisions").click()
     page.get_by_role("link", name="Start a pilot with LeakSense").click()
     a11y.check(page)
     page.get_by_label("Start date").fill(utcnow().date().isoformat())
@@ -251,3 +269,151 @@ def test_an_officer_evaluates_shortlists_starts_a_pilot_and_adopts(page, a11y, s
     shot(page, "adopted")
     page.goto(f"/challenges/{challenge.slug}")
     assert page.get_by_role("heading", name="What the pilots showed").is_visible()
+
+
+def test_a_publisher_extends_the_deadline_and_fixes_a_typo_and_a_follower_hears_of_it(
+        page, a11y, shot, sign_in, f, smtp_sink):
+    challenge = f.Challenge(title="Find leaking water piples early")
+    publisher = f.member(challenge.agency, "publisher")
+    follower = f.member(f.Company(name="LeakSense"), "owner")
+    from marketplace.services.organisations.companies import follow
+
+    follow(follower, challenge.slug)
+    sign_in(publisher)
+    page.goto(f"/challenges/{challenge.slug}")
+    page.get_by_role("link", name="Correct or extend").click()
+    a11y.check(page)
+    deadline = page.get_by_label("Pitch deadline")
+    typed = deadline.input_value()
+    # Brought forward: refused on the same page, with what was typed kept.
+    deadline.fill(_shifted(typed, days=-2))
+    page.get_by_label("Title").fill("Find leaking water pipes early")
+    page.get_by_label("What changed and why").fill("More time, as two companies asked; a typo in the title.")
+    page.get_by_role("button", name="Publish the notice").click()
+    assert page.title().startswith("Error:")
+    assert page.get_by_text("A deadline can be extended, never brought forward").first.is_visible()
+    assert page.get_by_label("Title").input_value() == "Find leaking water pipes early"
+    a11y.check(page)
+    page.get_by_label("Pitch deadline").fill(_shifted(typed, days=7))
+    page.get_by_role("button", name="Publish the notice").click()
+    assert page.get_by_role("heading", level=1, name="Find leaking water pipes early").is_visible()
+    assert page.get_by_role("heading", name="Notices of changes").is_visible()
+    shot(page, "notice")
+    page.get_by_role("button", name="Sign out").click()
+
+    process_pending()
+    email = next(m for m in smtp_sink.messages if m["To"] == follower.email)
+    assert "Find leaking water pipes early" in email["Subject"]
+    text = email.get_body(("plain",)).get_content()
+    assert "Pitch deadline: extended from" in text and "a typo in the title" in text
+    link = next(line for line in text.splitlines() if "/challenges/" in line).strip()
+    sign_in(follower)
+    page.goto(link.replace("http://localhost", ""))
+    notices = page.get_by_role("region", name="Notices of changes")
+    assert notices.get_by_text("More time, as two companies asked; a typo in the title.").is_visible()
+    assert notices.get_by_text("Title corrected: “Find leaking water piples early” is now").is_visible()
+    a11y.check(page)
+
+
+def _link_in(message, path_part):
+    return next(line for line in message.get_body(("plain",)).get_content().splitlines() if path_part in line).strip()
+
+
+def test_two_rounds_shortlist_a_booked_session_final_decision_and_a_pilot(
+        page, browser, live_server, a11y, shot, sign_in, f, smtp_sink):
+    import icalendar
+
+    challenge = f.Challenge(status="closed", pitch_deadline=utcnow() - timedelta(days=1),
+                            title="Find leaking water pipes early")
+    leaksense, aquadata = f.Company(name="LeakSense"), f.Company(name="AquaData")
+    f.Pitch(challenge=challenge, status="submitted", company=leaksense, title="Acoustic sensors")
+    f.Pitch(challenge=challenge, status="submitted", company=aquadata, title="Meter analytics")
+    officer = f.member(challenge.agency, "procurement_officer")  # signs in with two-factor
+    evaluator = f.member(challenge.agency, "evaluator")
+    leak_owner, aqua_owner = f.member(leaksense, "owner"), f.member(aquadata, "owner")
+    sign_in(officer)
+    page.goto(f"/challenges/{challenge.slug}/evaluation")
+    _score_and_finalise(page, challenge, a11y, shot)
+
+    # Round 1: LeakSense is shortlisted; AquaData is not selected, its feedback drafted from the comments.
+    _decide(page, "LeakSense", "Shortlisted")
+    page.get_by_role("row").filter(has_text="AquaData").get_by_role("link", name="Decide and write feedback").click()
+    a11y.check(page)
+    feedback = page.get_by_label("Feedback to the company")
+    assert "Comment on pitch" in feedback.input_value()  # a draft from the evaluators' comments, per criterion
+    page.get_by_label("Not selected", exact=True).check()
+    feedback.fill("Your analytics are promising, but the pilot price was above our budget.")
+    page.get_by_role("button", name="Save decision").click()
+    # Not confirmed yet: the send button is unavailable, and saying so; pressing a stale one answers on the page.
+    assert page.get_by_text("Open and confirm the feedback of each company told now").is_visible()
+    assert page.get_by_role("button", name="Send the decisions").is_disabled()
+    a11y.check(page)
+    _decide(page, "AquaData", "Not selected", confirm=True)
+    page.get_by_role("button", name="Send the shortlist").click()
+    assert page.get_by_text("The shortlisted companies are being invited").is_visible()
+
+    starts = (utcnow() + timedelta(days=4)).strftime("%Y-%m-%dT10:00")
+    ends = (utcnow() + timedelta(days=4)).strftime("%Y-%m-%dT10:45")
+    page.get_by_label("Starts").fill(starts)
+    page.get_by_label("Ends").fill(ends)
+    page.get_by_label("Where").select_option("online")
+    page.get_by_label("Meeting link (online)").fill("https://meet.example.org/leaksense")
+    page.get_by_role("button", name="Offer this slot").click()
+    assert page.get_by_text("The time slot is offered").is_visible()
+
+    process_pending()
+    invited = next(m for m in smtp_sink.messages if m["To"] == leak_owner.email)
+    assert "is shortlisted" in invited["Subject"]
+    told = next(m for m in smtp_sink.messages if m["To"] == aqua_owner.email)
+    assert "was not selected" in told["Subject"]
+    assert "above our budget" in told.get_body(("plain",)).get_content()
+
+    # The shortlisted company follows the booking link in its email and picks the slot.
+    company = browser.new_context(base_url=live_server, locale="en-GB")
+    company_page = company.new_page()
+    company_page.goto("/auth/login")
+    company_page.get_by_label("Email address").fill(leak_owner.email)
+    company_page.get_by_label("Password", exact=True).fill(PASSWORD)
+    company_page.get_by_role("button", name="Sign in").click()
+    company_page.goto(_link_in(invited, "/session").replace("http://localhost", ""))
+    a11y.check(company_page)
+    company_page.get_by_role("radio").first.check()
+    company_page.get_by_role("button", name="Book this time").click()
+    assert company_page.get_by_text("Your pitch session is booked").is_visible()
+    with company_page.expect_download() as download:
+        company_page.get_by_role("link", name="Add to calendar (.ics)").click()
+    event = icalendar.Calendar.from_ical(open(download.value.path(), "rb").read()).walk("VEVENT")[0]
+    assert str(event["location"]) == "https://meet.example.org/leaksense"
+
+    process_pending()
+    invitations = {m["To"] for m in smtp_sink.messages
+                   if any(part.get_content_type() == "text/calendar" for part in m.walk())}
+    assert invitations == {leak_owner.email, officer.email, evaluator.email}  # the panel too
+
+    # Round 2, after the session: the officer selects LeakSense with confirmed feedback and sends.
+    page.goto(f"/challenges/{challenge.slug}/evaluation")
+    assert page.get_by_text("booked by LeakSense").is_visible()
+    page.get_by_role("row").filter(has_text="LeakSense").get_by_role("link", name="Decide and write feedback").click()
+    assert page.get_by_label("Shortlisted", exact=True).count() == 0  # selected or not selected only
+    a11y.check(page)
+    page.get_by_role("link", name="Back to the evaluation").click()
+    _decide(page, "LeakSense", "Selected", feedback="A convincing session: we look forward to the pilot.",
+            confirm=True)
+    shot(page, "final-decisions")
+    page.get_by_role("button", name="Send the final decisions").click()
+    page.get_by_role("link", name="Start a pilot with LeakSense").click()
+    page.get_by_label("Start date").fill(utcnow().date().isoformat())
+    page.get_by_label("End date").fill((utcnow().date() + timedelta(days=60)).isoformat())
+    page.get_by_role("button", name="Start the pilot").click()
+    assert page.get_by_text("The pilot is started").is_visible()
+    db.session.expire_all()
+    assert db.session.get(Challenge, challenge.id).status == "piloting"
+
+    process_pending()
+    selected = [m for m in smtp_sink.messages if m["To"] == leak_owner.email and "selected for a pilot" in m["Subject"]]
+    assert len(selected) == 1 and "convincing session" in selected[0].get_body(("plain",)).get_content()
+    pitch_page = _link_in(selected[0], "/pitches/").replace("http://localhost", "")
+    company_page.goto(pitch_page)
+    assert company_page.get_by_text("A convincing session: we look forward to the pilot.").is_visible()
+    a11y.check(company_page)
+    company.close()

@@ -26,13 +26,15 @@ def trail(f):
     return challenge, owner, publisher
 
 
-def test_the_owner_and_admins_read_it_others_get_not_found(trail, f):
+def test_the_owner_its_officers_and_admins_read_it_others_get_not_found(trail, f):
     challenge, owner, publisher = trail
     _, rows = audit.challenge_trail(owner, challenge.id)
     assert [event.action for event, _ in rows] == ["challenge.updated", "challenge.closed"]
     assert rows[0][1] == publisher.email and rows[1][1] is None
     audit.challenge_trail(f.admin(), challenge.id)
-    for stranger in (publisher, f.member(f.Agency(), "owner"), f.member(f.Company(), "owner")):
+    audit.challenge_trail(f.member(challenge.agency, "procurement_officer"), challenge.id)
+    for stranger in (publisher, f.member(challenge.agency, "evaluator"), f.member(f.Agency(), "owner"),
+                     f.member(f.Agency(), "procurement_officer"), f.member(f.Company(), "owner")):
         with pytest.raises(NotFound):
             audit.challenge_trail(stranger, challenge.id)
     with pytest.raises(NotFound):
@@ -45,8 +47,9 @@ def test_events_on_pitches_stay_sealed_from_the_owner_until_it_may_read_them(tra
     pitch = f.Pitch(challenge=challenge, company=company.organisation, status="submitted")
     record_change(company, "pitch.submitted", pitch, after={"status": "submitted"}, challenge_id=challenge.id)
     db.session.commit()
-    _, rows = audit.challenge_trail(owner, challenge.id)
-    assert company.email not in [email for _, email in rows] and "pitch.submitted" not in audit.trail_as_csv(rows)
+    _, entries = audit.readable_trail(owner, challenge.id)
+    assert company.email not in [entry.email for entry in entries]
+    assert "pitch.submitted" not in audit.trail_as_csv(entries)
     _, rows = audit.challenge_trail(f.admin(), challenge.id)
     assert [email for event, email in rows if event.action == "pitch.submitted"] == [company.email]
     challenge.pitch_deadline, challenge.status = utcnow() - timedelta(days=1), "closed"
@@ -56,15 +59,18 @@ def test_events_on_pitches_stay_sealed_from_the_owner_until_it_may_read_them(tra
     assert [email for event, email in rows if event.action == "pitch.submitted"] == [company.email]
 
 
-def test_csv_has_every_change_with_before_and_after_and_no_formulas(trail):
+def test_csv_has_every_change_with_before_and_after_its_sentence_and_no_formulas(trail):
     challenge, owner, publisher = trail
-    _, rows = audit.challenge_trail(owner, challenge.id)
-    parsed = list(csv.reader(io.StringIO(audit.trail_as_csv(rows))))
+    _, entries = audit.readable_trail(owner, challenge.id)
+    parsed = list(csv.reader(io.StringIO(audit.trail_as_csv(entries))))
     assert parsed[0] == list(audit.CSV_COLUMNS)
     assert parsed[1][2] == publisher.email and parsed[1][3] == "challenge.updated"
+    assert parsed[1][4:6] == ["challenges", str(challenge.id)]
     assert parsed[1][6] == '{"title": "Old"}'
     assert not parsed[1][7].startswith("=")
+    assert parsed[1][8] == f"{publisher.name} edited “{challenge.title}”: Title."
     assert parsed[2][2] == "system"
+    assert parsed[2][8] == f"Agora (automatically) closed “{challenge.title}” at its pitch deadline."
 
 
 @pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\t=x"])

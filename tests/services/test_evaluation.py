@@ -147,44 +147,173 @@ def test_after_finalising_no_score_changes_and_names_are_revealed(closed):
     assert all(v["company_name"].startswith("Secret Name") for v in views)
 
 
-def test_decisions_need_feedback_for_the_not_selected_and_are_sent_once(closed):
+def _finalised(closed):
+    challenge, pitches, people = _started(closed)
+    evaluation.declare_conflict(people["alice"], challenge.id, conflicted=False)
+    _score_all(people["alice"], challenge, {"A": [5, 5], "B": [2, 4], "C": [1, 1]})
+    evaluation.finalise_evaluation(people["officer"], challenge.id)
+    rows = {r.label: r for r in db.session.scalars(select(PitchAssessment))}
+    return challenge, pitches, people, rows
+
+
+def _statuses(rows):
+    return {label: db.session.get(Pitch, r.pitch_id).status for label, r in rows.items()}
+
+
+def _refusal(officer, challenge):
+    with pytest.raises(InvalidTransition) as refused:
+        evaluation.publish_decisions(officer, challenge.id)
+    return str(refused.value.message)
+
+
+def test_one_round_without_a_shortlist_needs_feedback_confirmed_and_is_sent_once(closed):
     challenge, pitches, people = _started(closed)
     evaluation.declare_conflict(people["alice"], challenge.id, conflicted=False)
     _score_all(people["alice"], challenge, {"A": [5, 5], "B": [2, 4], "C": [1, 1]})
     rows = {r.label: r for r in db.session.scalars(select(PitchAssessment))}
     with pytest.raises(InvalidTransition):
         evaluation.decide(people["officer"], rows["A"].id, decision="selected")  # not finalised
-    evaluation.finalise_evaluation(people["officer"], challenge.id)
+    officer = people["officer"]
+    evaluation.finalise_evaluation(officer, challenge.id)
     draft = evaluation.draft_feedback(rows["C"])
     assert "Fit to the problem:" in draft and "- 1 points" in draft
     with pytest.raises(ValidationFailed):
-        evaluation.decide(people["officer"], rows["C"].id, decision="not_selected", feedback="  ")
+        evaluation.decide(officer, rows["C"].id, decision="not_selected", feedback="  ")
     with pytest.raises(ValidationFailed):
-        evaluation.decide(people["officer"], rows["C"].id, decision="winner")
+        evaluation.decide(officer, rows["C"].id, decision="winner")
     with pytest.raises(NotAllowed):
         evaluation.decide(people["alice"], rows["A"].id, decision="selected")
-    evaluation.decide(people["officer"], rows["A"].id, decision="selected")
-    evaluation.decide(people["officer"], rows["B"].id, decision="shortlisted", feedback="Promising.")
-    with pytest.raises(InvalidTransition):
-        evaluation.publish_decisions(people["officer"], challenge.id)  # C undecided
-    evaluation.decide(people["officer"], rows["C"].id, decision="not_selected", feedback=draft)
-    evaluation.publish_decisions(people["officer"], challenge.id)
-    statuses = {r.label: db.session.get(Pitch, r.pitch_id).status for r in rows.values()}
-    assert statuses == {"A": "selected", "B": "shortlisted", "C": "not_selected"}
+    evaluation.decide(officer, rows["A"].id, decision="selected", feedback="Strong fit.", confirmed=True)
+    evaluation.decide(officer, rows["B"].id, decision="not_selected", feedback="Costly.", confirmed=True)
+    assert "C" in _refusal(officer, challenge)  # C undecided
+    evaluation.decide(officer, rows["C"].id, decision="not_selected", feedback=draft)  # not confirmed
+    assert len(evaluation.sending_for(challenge).reasons) == 1  # only the confirmation is missing
+    assert "confirm the feedback" in _refusal(officer, challenge) and "C" in _refusal(officer, challenge)
+    # Saving the same text again without ticking keeps nothing back; ticking confirms it.
+    evaluation.decide(officer, rows["C"].id, decision="not_selected", feedback=draft, confirmed=True)
+    plan = evaluation.sending_for(challenge)
+    assert plan.possible and not plan.shortlist and plan.round == 1
+    evaluation.publish_decisions(officer, challenge.id)
+    assert _statuses(rows) == {"A": "selected", "B": "not_selected", "C": "not_selected"}
+    assert evaluation.evaluation_of(challenge).decisions_published_at is not None  # awarded: final
+    assert evaluation.evaluation_of(challenge).shortlist_sent_at is None
     assert len(db.session.scalars(select(OutboxEvent).where(OutboxEvent.topic == "pitch.decided")).all()) == 3
     with pytest.raises(Conflict):
-        evaluation.publish_decisions(people["officer"], challenge.id)
+        evaluation.publish_decisions(officer, challenge.id)
     with pytest.raises(InvalidTransition):
-        evaluation.decide(people["officer"], rows["C"].id, decision="selected")
+        evaluation.decide(officer, rows["C"].id, decision="selected")
 
 
-def test_a_company_learns_only_its_own_outcome(closed):
+def test_changing_a_confirmed_text_or_decision_takes_the_confirmation_back(closed):
+    challenge, _, people, rows = _finalised(closed)
+    officer = people["officer"]
+    evaluation.decide(officer, rows["A"].id, decision="not_selected", feedback="Too costly.", confirmed=True)
+    assert rows["A"].feedback_confirmed_at is not None
+    evaluation.decide(officer, rows["A"].id, decision="not_selected", feedback="Too costly.")  # unchanged
+    assert rows["A"].feedback_confirmed_at is not None
+    evaluation.decide(officer, rows["A"].id, decision="not_selected", feedback="Too costly by far.")
+    assert rows["A"].feedback_confirmed_at is None
+    evaluation.decide(officer, rows["A"].id, decision="not_selected", feedback="Too costly by far.", confirmed=True)
+    evaluation.decide(officer, rows["A"].id, decision="selected", feedback="Too costly by far.")
+    assert rows["A"].feedback_confirmed_at is None
+    evaluation.decide(officer, rows["A"].id, decision="shortlisted", confirmed=True)  # a step: nothing to confirm
+    assert rows["A"].feedback_confirmed_at is None
+
+
+def test_two_rounds_shortlist_then_final_decisions_then_a_pilot(closed):
+    from marketplace.services.pilots import pilots
+
+    challenge, pitches, people, rows = _finalised(closed)
+    officer = people["officer"]
+    evaluation.decide(officer, rows["A"].id, decision="shortlisted")
+    evaluation.decide(officer, rows["B"].id, decision="selected", feedback="Good.", confirmed=True)
+    evaluation.decide(officer, rows["C"].id, decision="not_selected", feedback="Off the problem.", confirmed=True)
+    assert "selecting comes after the pitch sessions" in _refusal(officer, challenge)
+    evaluation.decide(officer, rows["B"].id, decision="shortlisted")
+    plan = evaluation.sending_for(challenge)
+    assert plan.possible and plan.shortlist and plan.round == 1
+    evaluation.publish_decisions(officer, challenge.id)  # round 1: the shortlist, and C is told now
+    current = evaluation.evaluation_of(challenge)
+    assert current.shortlist_sent_at is not None and current.decisions_published_at is None  # no award yet
+    assert _statuses(rows) == {"A": "shortlisted", "B": "shortlisted", "C": "not_selected"}
+    assert challenge.status == "evaluating"
+
+    # Round 2: only the shortlisted are decided again, and only selected or not selected.
+    assert evaluation.decision_round(current) == 2
+    assert evaluation.decision_choices(current, rows["A"]) == (("selected", "not_selected"), None)
+    choices, reason = evaluation.decision_choices(current, rows["C"])
+    assert choices == () and "told with the shortlist" in str(reason)
+    with pytest.raises(InvalidTransition):
+        evaluation.decide(officer, rows["C"].id, decision="selected")
+    with pytest.raises(ValidationFailed) as refused:
+        evaluation.decide(officer, rows["A"].id, decision="shortlisted")
+    assert "selected or not selected" in str(refused.value.errors["decision"])
+    assert "A, B" in _refusal(officer, challenge)  # both still only shortlisted
+    evaluation.decide(officer, rows["A"].id, decision="selected", feedback="Convincing session.")
+    evaluation.decide(officer, rows["B"].id, decision="not_selected", feedback="Less mature.", confirmed=True)
+    message = _refusal(officer, challenge)
+    assert "confirm the feedback" in message and ": A." in message
+    with pytest.raises(InvalidTransition) as refused:  # decided but not sent: no pilot yet
+        pilots.start_pilot(officer, rows["A"].pitch_id, budget="1000", starts_on=utcnow().date(),
+                           ends_on=utcnow().date() + timedelta(days=30), owner_id=officer.id)
+    assert "send the final decisions" in str(refused.value.message)
+    evaluation.decide(officer, rows["A"].id, decision="selected", feedback="Convincing session.", confirmed=True)
+    assert evaluation.sending_for(challenge).to_send == (rows["A"], rows["B"])  # C was told already
+    evaluation.publish_decisions(officer, challenge.id)
+    assert _statuses(rows) == {"A": "selected", "B": "not_selected", "C": "not_selected"}
+    assert evaluation.evaluation_of(challenge).decisions_published_at is not None
+    assert evaluation.decision_round(evaluation.evaluation_of(challenge)) is None
+    pilot = pilots.start_pilot(officer, rows["A"].pitch_id, budget="1000", starts_on=utcnow().date(),
+                               ends_on=utcnow().date() + timedelta(days=30), owner_id=officer.id)
+    assert pilot.pitch_id == rows["A"].pitch_id and challenge.status == "piloting"
+
+
+def test_both_rounds_come_after_the_blind_scoring(closed):
+    from marketplace.services.evaluation import blinding
+
     challenge, pitches, people = _started(closed)
     evaluation.declare_conflict(people["alice"], challenge.id, conflicted=False)
     _score_all(people["alice"], challenge, {"A": [5, 5], "B": [2, 4], "C": [1, 1]})
+    rows = {r.label: r for r in db.session.scalars(select(PitchAssessment))}
+    assert blinding.blind_round(challenge)
+    with pytest.raises(InvalidTransition):  # no decision page while the pitches are blind
+        evaluation.decision_sheet(people["officer"], rows["A"].id)
+    assert not evaluation.sending_for(challenge).possible
     evaluation.finalise_evaluation(people["officer"], challenge.id)
-    for row in db.session.scalars(select(PitchAssessment)):
-        evaluation.decide(people["officer"], row.id, decision="not_selected", feedback=f"Feedback for {row.label}")
+    assert not blinding.blind_round(challenge)  # deciding and meeting the companies happen by name
+    assert "Secret Name" in evaluation.decision_sheet(people["officer"], rows["A"].id)["pitch"]["company_name"]
+    evaluation.decide(people["officer"], rows["A"].id, decision="shortlisted")
+    for row in ("B", "C"):
+        evaluation.decide(people["officer"], rows[row].id, decision="not_selected", feedback="No.", confirmed=True)
+    evaluation.publish_decisions(people["officer"], challenge.id)
+    assert not blinding.blind_round(challenge)
+    with pytest.raises(InvalidTransition):  # and no score changes in the second round either
+        evaluation.score_pitch(people["alice"], rows["A"].id, challenge.criteria[0].id, score=0)
+
+
+def test_the_ranking_reads_per_criterion_and_flags_disagreement(closed):
+    challenge, _, people = _started(closed)
+    for name in ("alice", "carol"):
+        evaluation.declare_conflict(people[name], challenge.id, conflicted=False)
+    # weights 60 / 40; on A they agree on the total's first criterion but not the second
+    _score_all(people["alice"], challenge, {"A": [4, 5], "B": [3, 3], "C": [1, 2]})
+    _score_all(people["carol"], challenge, {"A": [4, 1], "B": [3, 4], "C": [2, 1]})
+    rows = {r["label"]: r for r in evaluation.ranking(people["officer"], challenge.id)}
+    first, second = challenge.criteria
+    assert [(c["criterion_id"], str(c["mean"]), c["spread"]) for c in rows["A"]["criteria"]] == \
+        [(first.id, "4.00", 0), (second.id, "3.00", 4)]
+    assert rows["A"]["disagreement"] and rows["A"]["disagreement_on"] == [second.name]
+    assert not rows["B"]["disagreement"] and not rows["C"]["disagreement"]
+    by_second = evaluation.ranking(people["officer"], challenge.id, by=second.id)
+    assert [r["label"] for r in by_second] == ["B", "A", "C"]  # 3.50, 3.00, 1.50
+    assert [r["label"] for r in evaluation.ranking(people["officer"], challenge.id)] == ["A", "B", "C"]
+
+
+def test_a_company_learns_only_its_own_outcome(closed):
+    challenge, pitches, people, rows = _finalised(closed)
+    for row in rows.values():
+        evaluation.decide(people["officer"], row.id, decision="not_selected", feedback=f"Feedback for {row.label}",
+                          confirmed=True)
     assert evaluation.outcome_for_company(people["company"], pitches[0]) is None  # not sent yet
     evaluation.publish_decisions(people["officer"], challenge.id)
     own = evaluation.outcome_for_company(people["company"], pitches[0])
@@ -193,6 +322,21 @@ def test_a_company_learns_only_its_own_outcome(closed):
     assert "score" not in repr(own)
     with pytest.raises(NotFound):
         evaluation.outcome_for_company(people["company"], pitches[1])
+
+
+def test_a_shortlisted_company_sees_no_feedback_until_the_final_send(closed):
+    challenge, pitches, people, rows = _finalised(closed)
+    mine = next(r for r in rows.values() if r.pitch_id == pitches[0].id)
+    for row in rows.values():
+        if row is mine:
+            evaluation.decide(people["officer"], row.id, decision="shortlisted", feedback="Draft: maybe.")
+        else:
+            evaluation.decide(people["officer"], row.id, decision="not_selected", feedback="No.", confirmed=True)
+    evaluation.publish_decisions(people["officer"], challenge.id)
+    assert evaluation.outcome_for_company(people["company"], pitches[0]) == {"decision": "shortlisted",
+                                                                            "feedback": None}
+    evaluation.decide(people["officer"], mine.id, decision="selected", feedback="Half-written", confirmed=False)
+    assert evaluation.outcome_for_company(people["company"], pitches[0])["feedback"] is None
 
 
 def test_a_scoring_sheet_is_saved_whole_or_not_at_all(closed):
@@ -214,12 +358,10 @@ def test_each_company_is_told_its_own_outcome_and_feedback(closed, smtp_sink):
     from marketplace.models import Notification
     from marketplace.services.messaging.outbox import process_pending
 
-    challenge, pitches, people = _started(closed)
-    evaluation.declare_conflict(people["alice"], challenge.id, conflicted=False)
-    _score_all(people["alice"], challenge, {"A": [5, 5], "B": [2, 4], "C": [1, 1]})
-    evaluation.finalise_evaluation(people["officer"], challenge.id)
-    for row in db.session.scalars(select(PitchAssessment)):
-        evaluation.decide(people["officer"], row.id, decision="not_selected", feedback=f"Feedback {row.label}")
+    challenge, pitches, people, rows = _finalised(closed)
+    for row in rows.values():
+        evaluation.decide(people["officer"], row.id, decision="not_selected", feedback=f"Feedback {row.label}",
+                          confirmed=True)
     evaluation.publish_decisions(people["officer"], challenge.id)
     process_pending()
     process_pending()
@@ -228,3 +370,32 @@ def test_each_company_is_told_its_own_outcome_and_feedback(closed, smtp_sink):
     label = db.session.scalar(select(PitchAssessment.label).where(PitchAssessment.pitch_id == pitches[0].id))
     assert notes[0].body == f"Feedback {label}" and "was not selected" in notes[0].title
     assert [m["To"] for m in smtp_sink.messages] == [people["company"].email]
+    assert f"Feedback {label}" in smtp_sink.messages[0].get_body(("plain",)).get_content()
+
+
+def test_the_shortlisted_are_invited_to_book_then_told_the_final_decision(closed, smtp_sink):
+    from marketplace.models import Notification
+    from marketplace.services.messaging.outbox import process_pending
+
+    challenge, pitches, people, rows = _finalised(closed)
+    mine = next(r for r in rows.values() if r.pitch_id == pitches[0].id)
+    for row in rows.values():
+        if row is mine:
+            evaluation.decide(people["officer"], row.id, decision="shortlisted")
+        else:
+            evaluation.decide(people["officer"], row.id, decision="not_selected", feedback="No.", confirmed=True)
+    evaluation.publish_decisions(people["officer"], challenge.id)
+    process_pending()
+    [invited] = smtp_sink.messages
+    text = invited.get_body(("plain",)).get_content()
+    assert invited["To"] == people["company"].email and "is shortlisted" in invited["Subject"]
+    assert f"/pitches/{pitches[0].id}/session" in text and "pitch session" in text
+    evaluation.decide(people["officer"], mine.id, decision="selected", feedback="Welcome aboard.", confirmed=True)
+    evaluation.publish_decisions(people["officer"], challenge.id)
+    process_pending()
+    assert len(smtp_sink.messages) == 2  # the company is told again: the final decision is news
+    final = smtp_sink.messages[1]
+    assert "is selected for a pilot" in final["Subject"]
+    assert "Welcome aboard." in final.get_body(("plain",)).get_content()
+    notes = db.session.scalars(select(Notification).where(Notification.user_id == people["company"].id)).all()
+    assert len(notes) == 2

@@ -14,9 +14,16 @@ PILOT = SimpleNamespace(id=3)
 EXPECTED = {
     links.challenge_path: ((CHALLENGE,), "challenges.detail", {"slug": "leaky-pipes"}),
     links.challenge_questions_path: ((CHALLENGE,), "challenges.detail", {"slug": "leaky-pipes"}),
+    links.challenge_preview_path: ((CHALLENGE,), "challenges.preview", {"slug": "leaky-pipes"}),
+    links.challenge_matches_path: ((CHALLENGE,), "matches.for_challenge", {"slug": "leaky-pipes"}),
+    links.evaluation_scores_path: ((CHALLENGE,), "evaluation.scores", {"slug": "leaky-pipes"}),
+    links.challenges_for_you_path: ((), "for_you.index", {}),
+    links.saved_search_results_path: (({},), "challenges.index", {}),
     links.challenge_pitches_path: ((CHALLENGE,), "pitches.for_challenge", {"slug": "leaky-pipes"}),
     links.evaluation_path: ((CHALLENGE,), "evaluation.overview", {"slug": "leaky-pipes"}),
+    links.evaluation_sessions_path: ((CHALLENGE,), "evaluation.overview", {"slug": "leaky-pipes"}),
     links.pitch_path: ((PITCH,), "pitches.show", {"pitch_id": 14}),
+    links.pitch_receipt_path: ((PITCH,), "pitches.receipt", {"pitch_id": 14}),
     links.pitch_session_path: ((PITCH,), "evaluation.pick_slot", {"pitch_id": 14}),
     links.pilot_path: ((PILOT,), "pilots.show", {"pilot_id": 3}),
     links.challenge_url: ((CHALLENGE,), "challenges.detail", {"slug": "leaky-pipes"}),
@@ -25,6 +32,7 @@ EXPECTED = {
     links.forgot_password_url: ((), "auth.forgot_password", {}),
     links.login_url: ((), "auth.login", {}),
     links.account_settings_url: ((), "account.settings", {}),
+    links.two_factor_url: ((), "account.two_factor", {}),
     links.confirm_email_url: (("tok.en",), "auth.confirm_email", {"token": "tok.en"}),
     links.accept_invitation_url: (("tok.en",), "auth.accept_invitation", {"token": "tok.en"}),
 }
@@ -50,6 +58,8 @@ def test_each_link_leads_to_its_page_on_the_base_url(app, base_url, monkeypatch)
             path = url[len(root):].split("#")[0]
             assert app.url_map.bind("x").match(path, method="GET") == (endpoint, values), function
     assert links.challenge_questions_path(CHALLENGE) == "/challenges/leaky-pipes#questions"
+    assert links.saved_search_results_path({"q": "leaks", "sector": ["65", "72"]}) == \
+        "/challenges?q=leaks&sector=65&sector=72"
 
 
 

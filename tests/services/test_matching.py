@@ -307,3 +307,25 @@ def test_similar_challenges_of_other_agencies_with_piloted_solutions(f, challeng
 def test_similar_challenges_only_for_the_agency_editors(f, challenge):
     assert matching.similar_for_editor(f.member(_company(f), "owner"), challenge) == []
     assert matching.similar_for_editor(f.member(f.Agency(), "publisher"), challenge) == []
+
+
+def test_a_challenge_page_does_not_count_every_company_each_time(app, f, monkeypatch):
+    """The company count behind the word weights is kept for MATCHING_COMPANY_COUNT_SECONDS in a process."""
+    from sqlalchemy import event
+
+    from marketplace.services.matching import matching
+
+    monkeypatch.setitem(app.config, "MATCHING_COMPANY_COUNT_SECONDS", 600)
+    matching._counted.clear()
+    challenge = f.Challenge(problem_statement="Leaking water pipes under the city.")
+    f.Company(capability_statement="We find leaking water pipes.")
+    seen = []
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        matching.challenge_profile(challenge)
+        matching.challenge_profile(challenge)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert sum("count(organisations.id)" in statement for statement in seen) == 1
+    matching._counted.clear()

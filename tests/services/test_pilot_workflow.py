@@ -285,3 +285,33 @@ def test_an_adoption_with_every_measure_met_needs_no_note_and_publishes_none(pil
     _ready_for_outcome(pilot)
     move_pilot(people["officer"], pilot.id, ADOPTED, note="Signed off by the board.")
     assert pilot_workflow.outcome_justification(db.session.get(Pilot, pilot.id)) is None
+
+
+def test_the_next_action_names_the_first_open_item_who_takes_it_and_whether_this_person_can(pilot_world, app):
+    pilot, people = pilot_world
+    pilot.budget = Decimal(app.config["PILOT_LOW_VALUE_THRESHOLD"]) + 1
+    pilot.started_by_id = people["officer"].id
+    db.session.commit()
+    step = pilot_workflow.next_action(pilot, people["company"])
+    assert (step.key, str(step.what), step.yours) == ("signed_agreement", "Upload the signed pilot agreement", True)
+    assert pilot.company.name in str(step.who) and [c.key for c in step.open_items] == [
+        "signed_agreement", "budget_cleared"]
+    _document(pilot, SIGNED_AGREEMENT)
+    # The second pair of eyes: the officer who started the pilot is told who must approve, the owner may.
+    step = pilot_workflow.next_action(pilot, people["officer"])
+    assert (step.key, step.yours) == ("budget_cleared", False) and people["officer"].name in str(step.who)
+    assert pilot_workflow.next_action(pilot, people["owner"]).yours is True
+    pilot.budget_approved_at, pilot.budget_approved_by_id = utcnow(), people["owner"].id
+    db.session.commit()
+    step = pilot_workflow.next_action(pilot, people["officer"])
+    assert (step.key, str(step.what), step.yours, step.open_items) == (RUNNING, "Start the pilot", True, ())
+    assert pilot_workflow.next_action(pilot, people["company"]).yours is False
+    _put_in(pilot, RUNNING)
+    assert pilot_workflow.next_action(pilot, people["officer"]).key == EVALUATION
+    _put_in(pilot, EVALUATION)
+    assert pilot_workflow.next_action(pilot, people["officer"]).key == "evaluation_report"
+    _ready_for_outcome(pilot)
+    assert pilot_workflow.next_action(pilot, people["officer"]).key == ADOPTED
+    _put_in(pilot, STOPPED)
+    step = pilot_workflow.next_action(pilot, people["officer"])
+    assert (step.key, step.who, step.yours) == ("done", None, False)

@@ -238,3 +238,24 @@ def test_after_the_outcome_only_what_was_planned_is_paid(selected, f):
     pilots.record_payment(people["officer"], pilot.id, first.id, paid_amount="10000", paid_on=date.today())
     with pytest.raises(InvalidTransition):
         pilots.request_budget_increase(people["officer"], pilot.id, amount="100", justification="x" * 30)
+
+
+def test_the_end_date_moves_before_the_outcome_and_a_running_stage_is_due_with_it(selected):
+    pitch, people = selected
+    pilot = _start(pitch, people)
+    pilot.stage = "running"
+    db.session.commit()
+    later = pilot.ends_on + timedelta(days=30)
+    with pytest.raises(ValidationFailed) as refused:
+        pilots.change_end_date(people["officer"], pilot.id, ends_on=pilot.starts_on)
+    assert "ends_on" in refused.value.errors
+    with pytest.raises(NotAllowed):
+        pilots.change_end_date(people["company"], pilot.id, ends_on=later)
+    pilots.change_end_date(people["officer"], pilot.id, ends_on=later)
+    assert (pilot.ends_on, pilot.stage_due_on) == (later, later)
+    audit = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "pilot.end_date_changed")).one()
+    assert audit.after["ends_on"] == later.isoformat()
+    pilot.stage = STOPPED
+    db.session.commit()
+    with pytest.raises(InvalidTransition):
+        pilots.change_end_date(people["officer"], pilot.id, ends_on=later + timedelta(days=1))

@@ -91,26 +91,49 @@ def test_the_calendar_file_describes_the_session(evaluating):
     assert str(event["attendee"]) == "mailto:a@company.example"
 
 
-def test_booking_sends_both_sides_a_calendar_invitation_and_a_reminder_the_day_before(evaluating, smtp_sink):
+def test_booking_sends_the_company_and_the_panel_a_calendar_invitation_and_a_reminder(evaluating, f, smtp_sink):
     from sqlalchemy import select
 
-    from marketplace.models import EmailDelivery
+    from marketplace.models import ConflictDeclaration, EmailDelivery
     from marketplace.services.messaging.outbox import process_pending
 
     challenge, shortlisted, _, people = evaluating
+    recused = f.member(challenge.agency, "evaluator")
+    db.session.add(ConflictDeclaration(challenge_id=challenge.id, evaluator_id=recused.id, conflicted=True,
+                                       note="Former employer."))
+    f.member(challenge.agency, "publisher")  # not on the panel
+    db.session.commit()
     slot = _offer(challenge, people, starts_at=utcnow() + timedelta(hours=30),
                   ends_at=utcnow() + timedelta(hours=30, minutes=30))
     pitch_sessions.book_slot(people["first"], shortlisted[0].id, slot.id)
     process_pending()
-    recipients = sorted(m["To"] for m in smtp_sink.messages)
-    assert recipients == sorted([people["first"].email, people["officer"].email])
+    panel_and_company = sorted([people["first"].email, people["officer"].email, people["evaluator"].email])
+    assert sorted(m["To"] for m in smtp_sink.messages) == panel_and_company
     calendar = next(part for part in smtp_sink.messages[0].walk() if part.get_content_type() == "text/calendar")
-    assert icalendar.Calendar.from_ical(calendar.get_content()).walk("VEVENT")[0]["location"] == \
-        "https://meet.example.org/agora-1"
+    event = icalendar.Calendar.from_ical(calendar.get_content()).walk("VEVENT")[0]
+    assert event["location"] == "https://meet.example.org/agora-1"
+    assert sorted(str(a).removeprefix("mailto:") for a in event["attendee"]) == panel_and_company
+    assert str(event["organizer"]) == f"mailto:{people['officer'].email}"  # who offered the slot
     assert pitch_sessions.remind_tomorrows_sessions() == 1
     assert pitch_sessions.remind_tomorrows_sessions() == 1
     process_pending()
     reminders = db.session.scalars(
         select(EmailDelivery).where(EmailDelivery.dedupe_key.like("email:session-reminder%")))
-    assert len(reminders.all()) == 2
-    assert len(smtp_sink.messages) == 4
+    assert len(reminders.all()) == 3
+    assert len(smtp_sink.messages) == 6
+
+
+def test_the_booked_session_downloads_for_the_company_and_the_panel_only(evaluating, f):
+    challenge, shortlisted, _, people = evaluating
+    slot = _offer(challenge, people)
+    with pytest.raises(NotFound):  # nothing booked yet
+        pitch_sessions.session_calendar(people["officer"], slot.id)
+    pitch_sessions.book_slot(people["first"], shortlisted[0].id, slot.id)
+    for who in ("first", "officer", "evaluator"):
+        event = icalendar.Calendar.from_ical(pitch_sessions.session_calendar(people[who], slot.id)).walk("VEVENT")[0]
+        assert event.decoded("dtstart") == slot.starts_at
+    for who in ("second", "rejected"):
+        with pytest.raises(NotFound):
+            pitch_sessions.session_calendar(people[who], slot.id)
+    with pytest.raises(NotFound):
+        pitch_sessions.session_calendar(f.member(challenge.agency, "publisher"), slot.id)

@@ -61,13 +61,14 @@ def test_ask_and_answer_reach_each_person_once_without_the_askers_company(world)
     questions.answer_question(w["publisher"], question.id, "Yes, from March.")
     process_pending()
     process_pending()  # a handler run twice tells nobody twice
-    assert _recipients("question.answered") == sorted([w["follower"].id, w["pitcher"].id,
-                                                         w["pitcher_colleague"].id])
+    # everyone concerned (services/challenges/audience.py), the asker and a withdrawn pitch's company included
+    assert _recipients("question.answered") == sorted([w["asker"].id, w["follower"].id, w["pitcher"].id,
+                                                         w["pitcher_colleague"].id, w["withdrawn"].id])
     emails = db.session.scalars(select(EmailDelivery).where(EmailDelivery.body_text.contains("Yes, from March."))).all()
-    assert len(emails) == 3 and all("Secret Asker" not in e.body_text + (e.body_html or "") for e in emails)
+    assert len(emails) == 5 and all("Secret Asker" not in e.body_text + (e.body_html or "") for e in emails)
     assert [(q.body, q.answer) for q in questions.public_questions(w["challenge"])] == [
         ("Can the pilot start in spring?", "Yes, from March.")]
-    assert questions.unanswered_questions(w["publisher"], w["challenge"]) == []
+    assert questions.page_questions(w["publisher"], w["challenge"])[1] == []
     with pytest.raises(InvalidTransition):
         questions.answer_question(w["owner"], question.id, "Again")
     assert db.session.get(Question, question.id).answer == "Yes, from March."
@@ -137,5 +138,5 @@ def test_only_the_challenges_agency_answers(world, f):
         with pytest.raises(ValidationFailed):
             questions.answer_question(w["publisher"], question.id, answer)
     assert db.session.get(Question, question.id).answer is None
-    assert questions.unanswered_questions(w["follower"], w["challenge"]) == []
-    assert [q.id for q in questions.unanswered_questions(w["publisher"], w["challenge"])] == [question.id]
+    assert questions.page_questions(w["follower"], w["challenge"])[1] == []
+    assert [q.id for q in questions.page_questions(w["publisher"], w["challenge"])[1]] == [question.id]

@@ -87,3 +87,31 @@ def test_an_odd_count_takes_the_middle_value(world):
     figures = statistics.public_statistics(now=world.end)
     assert figures.days_to_pilot.median == 45  # 40, 45 and 100 days
     assert {b.key: b.count for b in figures.days_to_pilot.buckets}["91-180"] == 1
+
+
+def test_the_figures_are_kept_until_public_data_changes_or_a_deadline_passes(f):
+    from sqlalchemy import event
+
+    from marketplace.services.clock import utcnow
+
+    now = utcnow()
+    challenge = f.Challenge(pitch_deadline=now + timedelta(hours=2))
+    f.Pitch(challenge=challenge, status="submitted", submitted_at=now)
+    first = statistics.public_statistics(now=now)
+    assert first.pitches_total == 0  # sealed until the deadline
+
+    seen = []
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        again = statistics.public_statistics(now=now + timedelta(minutes=5))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert again is first and len(seen) == 1  # the token only: nothing changed, no deadline passed
+
+    # The deadline passes: the pitch is counted at once, though no public table changed.
+    after = statistics.public_statistics(now=now + timedelta(hours=3))
+    assert after is not first and after.pitches_total == 1
+    # A public change (a new challenge published) renews the token: computed again.
+    f.Challenge(published_at=now, pitch_deadline=now - timedelta(days=1))
+    assert statistics.public_statistics(now=now + timedelta(hours=3)).pitches_per_challenge.total == 2

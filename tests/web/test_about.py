@@ -127,10 +127,10 @@ def app_warnings(monkeypatch):
 
 
 def test_production_warns_when_it_cannot_say_who_runs_the_service(app_warnings):
-    create_app("production", SECRET_KEY="x" * 48, AUDIT_KEY="a" * 48, OPERATOR_NAME=None, CONTACT_EMAIL=None, JSON_LOGS=False)
+    create_app("production", SECRET_KEY="x" * 48, AUDIT_KEY="a" * 48, OCDS_OCID_PREFIX="ocds-7ax2k9", OPERATOR_NAME=None, CONTACT_EMAIL=None, JSON_LOGS=False)
     assert app_warnings == ["OPERATOR_NAME and CONTACT_EMAIL not set: the contact, privacy and accessibility "
                             "pages cannot say who runs Agora or how to reach them"]
     app_warnings.clear()
-    create_app("production", SECRET_KEY="x" * 48, AUDIT_KEY="a" * 48, OPERATOR_NAME="Digital Flanders",
+    create_app("production", SECRET_KEY="x" * 48, AUDIT_KEY="a" * 48, OCDS_OCID_PREFIX="ocds-7ax2k9", OPERATOR_NAME="Digital Flanders",
                CONTACT_EMAIL="agora@flanders.example", JSON_LOGS=False)
     assert app_warnings == []

@@ -74,6 +74,12 @@ def test_the_panel_never_sees_the_company_until_finalised_then_does(client, logi
     trail = client.get(f"/challenges/{challenge.slug}/audit.csv").text
     # The owner may not read the pitches before finalisation (owners do not sit on the panel): their events wait.
     assert "pitch.attachment_added" not in trail and _blind(trail) and people["company"].email not in trail
+    login(people["officer"])  # on the panel: reads the pitch's events, in sentences, without the company
+    trail = client.get(f"/challenges/{challenge.slug}/audit").text
+    assert "[company] submitted Pitch A." in trail and "[company] added the file “[file name]” to Pitch A." in trail
+    assert _blind(trail) and people["company"].name not in trail
+    exported = client.get(f"/challenges/{challenge.slug}/audit.csv").text
+    assert "pitch.attachment_added" in exported and _blind(exported)
 
     evaluation.score_sheet(people["officer"], evaluation.assessments(people["officer"], challenge.id)[0]
                            ["assessment_id"], {c.id: ("4", "") for c in challenge.criteria})

@@ -195,3 +195,39 @@ def test_a_search_with_very_many_matches_says_more_than_and_offers_best_match_fi
     page = client.get("/challenges?q=leaks").text
     assert "More than 1 challenges" in page and '<option value="relevance" selected>' in page
     assert "More than" not in client.get("/challenges?q=mains").text
+
+
+def test_publishing_under_four_eyes_answers_on_the_preview_with_the_reason(client, login, publisher):
+    publisher.membership.organisation.four_eyes_publishing = True
+    db.session.commit()
+    login(publisher)
+    client.post("/challenges/new", data=_form())
+    challenge = db.session.scalars(select(Challenge)).one()
+    response = client.post(f"/challenges/{challenge.slug}/publish")  # a page opened before four-eyes was set
+    assert response.status_code == 409
+    start = response.text.index('class="error-summary"')
+    assert "Ask for approval instead" in response.text[start:response.text.index("</div>", start)]
+    assert "Preview: Cleaner school air" in response.text and "Ask for approval</button>" in response.text
+    client.post(f"/challenges/{challenge.slug}/request-approval")
+    # The one who asked is not offered the approval, and a post of it is told why on the preview.
+    preview = client.get(f"/challenges/{challenge.slug}/preview").text
+    assert "Approve and publish" not in preview and "must approve it" in preview
+    response = client.post(f"/challenges/{challenge.slug}/approve", data={"version": challenge.version})
+    assert response.status_code == 403 and 'class="error-summary"' in response.text
+    db.session.expire_all()
+    assert db.session.get(Challenge, challenge.id).status == "draft"
+
+
+def test_editing_a_challenge_published_meanwhile_keeps_the_typed_text_and_says_why(client, login, publisher):
+    login(publisher)
+    client.post("/challenges/new", data=_form())
+    challenge = db.session.scalars(select(Challenge)).one()
+    client.post(f"/challenges/{challenge.slug}/publish")
+    response = client.post(f"/challenges/{challenge.slug}/edit", data=_form(title="Fresher school air"))
+    assert response.status_code == 409
+    start = response.text.index('class="error-summary"')
+    assert "Only a draft can be changed" in response.text[start:response.text.index("</div>", start)]
+    assert 'value="Fresher school air"' in response.text
+    db.session.expire_all()
+    assert db.session.get(Challenge, challenge.id).title == "Cleaner school air"
+    assert "Edit the draft" not in client.get(f"/challenges/{challenge.slug}/preview").text

@@ -96,7 +96,8 @@ def test_the_publisher_dashboard_counts_pitches_and_questions(client, login, f):
     login(f.member(challenge.agency, "publisher"))
     page = client.get("/dashboard").text
     assert "Cleaner air in schools" in page and "Someone else" not in page
-    row = page.split("Cleaner air in schools", 1)[1].split("</tr>", 1)[0]
+    table = page.split("Your agency’s challenges", 1)[1]  # after the work list, which names the challenge too
+    row = table.split("Cleaner air in schools", 1)[1].split("</tr>", 1)[0]
     assert [cell.split("</td>")[0] for cell in row.split("<td>")[-3:]] == ["1", "1", "1"]
 
 

@@ -85,22 +85,70 @@ def _scored_and_finalised(challenge, people):
     evaluation.finalise_evaluation(people["officer"], challenge.id)
 
 
-def test_decisions_with_prefilled_feedback_then_sent(client, login, closed):
+def _decide(client, challenge, row, **fields):
+    return client.post(f"/challenges/{challenge.slug}/evaluation/decisions/{row.id}",
+                       data={f"a{row.id}-{name}": value for name, value in fields.items()})
+
+
+def test_each_decision_is_opened_its_feedback_drafted_from_comments_and_confirmed(client, login, closed):
     challenge, pitches, people = closed
     _scored_and_finalised(challenge, people)
     login(people["officer"])
-    page = client.get(f"/challenges/{challenge.slug}/evaluation").text
-    assert "Hidden Firm" in page and "Solid but costly." in page  # names revealed, feedback pre-filled
     rows = db.session.scalars(select(PitchAssessment).order_by(PitchAssessment.label)).all()
-    refused = client.post(f"/challenges/{challenge.slug}/evaluation/decisions/{rows[0].id}",
-                          data={f"a{rows[0].id}-decision": "not_selected", f"a{rows[0].id}-feedback": ""})
+    page = client.get(f"/challenges/{challenge.slug}/evaluation").text
+    assert "Hidden Firm" in page and "Decide and write feedback" in page  # names revealed
+    assert "Solid but costly." not in page  # the feedback is written on each pitch's page, not pasted here
+    sheet = client.get(f"/challenges/{challenge.slug}/evaluation/decisions/{rows[0].id}").text
+    assert "What the evaluators wrote" in sheet and "- Solid but costly." in sheet  # the draft, per criterion
+    assert "not confirmed yet" in sheet
+    refused = _decide(client, challenge, rows[0], decision="not_selected", feedback="")
     assert refused.status_code == 422 and "say why" in refused.text
-    client.post(f"/challenges/{challenge.slug}/evaluation/decisions/{rows[0].id}",
-                data={f"a{rows[0].id}-decision": "not_selected", f"a{rows[0].id}-feedback": "Too costly."})
-    client.post(f"/challenges/{challenge.slug}/evaluation/decisions/{rows[1].id}",
-                data={f"a{rows[1].id}-decision": "shortlisted", f"a{rows[1].id}-feedback": ""})
+    assert "What the evaluators wrote" in refused.text  # the same page again
+    assert _decide(client, challenge, rows[0], decision="not_selected", feedback="Too costly.",
+                   confirmed="y").status_code == 302
+    assert rows[0].feedback_confirmed_at is not None
+    _decide(client, challenge, rows[1], decision="shortlisted", feedback="")
     assert client.post(f"/challenges/{challenge.slug}/evaluation/publish").status_code == 302
     assert {db.session.get(Pitch, r.pitch_id).status for r in rows} == {"not_selected", "shortlisted"}
+    assert "Shortlist sent on" in client.get(f"/challenges/{challenge.slug}/evaluation").text
+
+
+def test_sending_with_an_undecided_pitch_or_unconfirmed_feedback_answers_on_the_page(client, login, closed):
+    challenge, pitches, people = closed
+    _scored_and_finalised(challenge, people)
+    login(people["officer"])
+    rows = db.session.scalars(select(PitchAssessment).order_by(PitchAssessment.label)).all()
+    page = client.get(f"/challenges/{challenge.slug}/evaluation").text
+    assert "Not yet possible" in page and "Decide on every pitch first: A, B." in page  # shown, not a button
+    refused = client.post(f"/challenges/{challenge.slug}/evaluation/publish")
+    assert refused.status_code == 409 and "There is a problem" in refused.text
+    assert "Decide on every pitch first: A, B." in refused.text
+    _decide(client, challenge, rows[0], decision="selected", feedback="Good value.")
+    _decide(client, challenge, rows[1], decision="not_selected", feedback="Too costly.")
+    refused = client.post(f"/challenges/{challenge.slug}/evaluation/publish")
+    assert refused.status_code == 409 and "Open and confirm the feedback of each company told now: A, B." in \
+        refused.text
+    assert {db.session.get(Pitch, r.pitch_id).status for r in rows} == {"submitted"}
+
+
+def test_a_refused_decision_keeps_what_was_typed(client, login, closed):
+    challenge, pitches, people = closed
+    _scored_and_finalised(challenge, people)
+    row = db.session.scalars(select(PitchAssessment).order_by(PitchAssessment.label)).first()
+    evaluation.decide(people["officer"], row.id, decision="shortlisted")
+    for other in db.session.scalars(select(PitchAssessment).where(PitchAssessment.id != row.id)):
+        evaluation.decide(people["officer"], other.id, decision="not_selected", feedback="No.", confirmed=True)
+    evaluation.publish_decisions(people["officer"], challenge.id)
+    login(people["officer"])
+    overview = client.get(f"/challenges/{challenge.slug}/evaluation").text
+    assert "Decide and write feedback" in overview and "Read the decision" in overview  # the other one was told
+    assert "Sent: Not selected" in overview and "Sent: Shortlisted" in overview
+    sheet = client.get(f"/challenges/{challenge.slug}/evaluation/decisions/{row.id}").text
+    assert 'value="shortlisted"' not in sheet and 'value="selected"' in sheet  # round 2: final choices only
+    refused = _decide(client, challenge, row, decision="shortlisted", feedback="My careful words.", confirmed="y")
+    assert refused.status_code == 422 and "choose selected or not selected" in refused.text
+    assert "My careful words." in refused.text
+    assert row.decision == "shortlisted" and row.feedback_confirmed_at is None
 
 
 def test_slots_offered_and_picked(client, login, closed):
@@ -109,6 +157,7 @@ def test_slots_offered_and_picked(client, login, closed):
     for row in db.session.scalars(select(PitchAssessment)):
         evaluation.decide(people["officer"], row.id, decision="shortlisted")
     evaluation.publish_decisions(people["officer"], challenge.id)
+    assert evaluation.evaluation_of(challenge).decisions_published_at is None  # the shortlist is not final
     login(people["officer"])
     bad = client.post(f"/challenges/{challenge.slug}/evaluation/slots", data={
         "starts_at": "2000-01-01T10:00", "ends_at": "2000-01-01T10:30", "mode": "online", "link": "ftp://x"})
@@ -126,17 +175,66 @@ def test_slots_offered_and_picked(client, login, closed):
     assert client.post(f"/pitches/{pitches[0].id}/session", data={"slot_id": slot.id}).status_code == 302
     assert pitch_sessions.booked_slot(pitches[0]).id == slot.id
     assert client.get(f"/pitches/{pitches[1].id}/session").status_code == 404
+    page = client.get(f"/pitches/{pitches[0].id}/session").text
+    assert f"/sessions/{slot.id}.ics" in page
+    ics = client.get(f"/sessions/{slot.id}.ics")
+    assert ics.mimetype == "text/calendar" and b"Rue Royale 1" in ics.data
+    for who, status in (("alice", 200), ("officer", 200), ("publisher", 404), ("stranger", 404)):
+        login(people[who])
+        assert client.get(f"/sessions/{slot.id}.ics").status_code == status, who
+    login(people["alice"])  # the evaluator sees the booked session on the evaluation page
+    assert f"/sessions/{slot.id}.ics" in client.get(f"/challenges/{challenge.slug}/evaluation").text
 
 
-def test_audit_trail_page_and_csv_for_the_owner_only(client, login, closed):
+def test_audit_trail_page_and_csv_for_the_owner_and_officers_only(client, login, closed):
     challenge, _, people = closed
     evaluation.start_evaluation(people["officer"], challenge.id)
-    login(people["owner"])
-    page = client.get(f"/challenges/{challenge.slug}/audit")
-    assert page.status_code == 200 and "challenge.evaluation_started" in page.text
-    exported = client.get(f"/challenges/{challenge.slug}/audit.csv")
-    assert exported.mimetype == "text/csv" and "challenge.evaluation_started" in exported.text
-    for who in ("officer", "company", "stranger"):
+    started = f"{people['officer'].name} started the evaluation of “{challenge.title}”."
+    for who in ("owner", "officer"):
+        login(people[who])
+        page = client.get(f"/challenges/{challenge.slug}/audit")
+        assert page.status_code == 200 and started in page.text
+        assert "challenge.evaluation_started" not in page.text  # sentences, not codes
+        exported = client.get(f"/challenges/{challenge.slug}/audit.csv")
+        assert exported.mimetype == "text/csv" and "challenge.evaluation_started" in exported.text
+        assert started in exported.text
+    for who in ("company", "stranger"):
         login(people[who])
         assert client.get(f"/challenges/{challenge.slug}/audit").status_code == 404
         assert client.get(f"/challenges/{challenge.slug}/audit.csv").status_code == 404
+
+
+def test_the_company_reads_its_feedback_on_its_pitch_page(client, login, closed):
+    challenge, pitches, people = closed
+    _scored_and_finalised(challenge, people)
+    for row in db.session.scalars(select(PitchAssessment)):
+        evaluation.decide(people["officer"], row.id, decision="not_selected", feedback=f"Dear {row.label}: costly.",
+                          confirmed=True)
+    login(people["company"])
+    assert "The agency’s decision" not in client.get(f"/pitches/{pitches[0].id}").text  # not sent yet
+    evaluation.publish_decisions(people["officer"], challenge.id)
+    label = db.session.scalar(select(PitchAssessment.label).where(PitchAssessment.pitch_id == pitches[0].id))
+    page = client.get(f"/pitches/{pitches[0].id}").text
+    assert "Your pitch was not selected." in page and f"Dear {label}: costly." in page
+    other = "B" if label == "A" else "A"
+    assert f"Dear {other}" not in page
+
+
+def test_scores_sent_after_the_evaluation_was_finalised_are_shown_back_with_the_reason(client, login, closed):
+    challenge, pitches, people = closed
+    evaluation.start_evaluation(people["officer"], challenge.id)
+    evaluation.declare_conflict(people["alice"], challenge.id, conflicted=False)
+    login(people["alice"])
+    sheet = client.get(f"/challenges/{challenge.slug}/evaluation/scores")  # the sheet open in Alice's browser…
+    assert sheet.status_code == 200
+    assessment = db.session.scalars(select(PitchAssessment).order_by(PitchAssessment.label)).first()
+    first, second = challenge.criteria
+    evaluation.score_sheet(people["alice"], assessment.id, {first.id: ("3", "Fine."), second.id: ("3", "")})
+    evaluation.finalise_evaluation(people["officer"], challenge.id)  # …while the officer finalises
+    late = client.post(f"/challenges/{challenge.slug}/evaluation/scores", data={
+        "assessment_id": assessment.id, f"score-{first.id}": "4", f"comment-{first.id}": "Strong evidence from Ghent.",
+        f"score-{second.id}": "2"})
+    assert late.status_code in (403, 409)
+    assert "Your scores were not saved" in late.text and "Strong evidence from Ghent." in late.text
+    assert 'class="error-summary"' in late.text
+    assert sorted((s.score, s.comment) for s in db.session.scalars(select(Score))) == [(3, ""), (3, "Fine.")]

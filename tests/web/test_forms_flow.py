@@ -62,3 +62,14 @@ def test_not_found_stays_hidden_behind_the_error_handler(app):
 
     with pytest.raises(NotFound):
         _submit(app, {"title": "x"}, hidden)
+
+
+def test_a_state_rule_asked_first_leads_before_any_field_error(app):
+    def published_meanwhile():
+        raise InvalidTransition("Only a draft can be changed.")
+
+    with app.test_request_context("/notes", method="POST", data={"title": ""}):
+        page, status = submit_form(NoteForm(), lambda form: pytest.fail("not called"), success="Saved.",
+                                   redirect_to="/notes", check_first=published_meanwhile,
+                                   page=lambda form, status: ((list(form.title.errors), form.form_errors), status))
+    assert status == 409 and page == ([], ["Only a draft can be changed."])

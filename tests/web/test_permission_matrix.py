@@ -54,14 +54,19 @@ GET = {
     "account.organisation": signed_in(403, c_owner=200, stranger=200, a_owner=200, admin=302),
     "account.two_factor": signed_in(200), "auth.two_factor": expect(302),
     "companies.edit": only(COMPANY + ("stranger",)),
-    "admin.organisations": only(("admin",)), "admin.emails": only(("admin",)),
-    "evaluation.audit_trail": only(("a_owner", "admin")), "evaluation.audit_csv": only(("a_owner", "admin")),
+    "admin.organisations": only(("admin",)), "admin.emails": only(("admin",)), "admin.people": only(("admin",)),
+    "admin.reset_two_factor": only(("admin",)),  # another person's (the officer's): never the admin's own
+    "evaluation.audit_trail": only(("a_owner", "a_po", "admin")),
+    "evaluation.audit_csv": only(("a_owner", "a_po", "admin")),
     "challenges.new": only(("a_owner", "a_pub"), others=403),
     "challenges.cancel": only(("a_owner", "a_pub"), others=403),
+    "challenges.correct": only(("a_owner", "a_pub"), others=403),
     "challenges.preview": only(("a_owner", "a_pub"), others=403),
     "challenges.consultation_summary": only(("a_owner", "a_pub"), others=403),
     "challenges.edit": {**only(("a_owner", "a_pub"), status=409, others=403)},
-    "evaluation.overview": only(AGENCY),
+    "evaluation.overview": only(AGENCY), "evaluation.decide": signed_in(404),
+    # A pitch session's calendar: the booking company's and the panel's; slot 1 does not exist.
+    "evaluation.session_calendar": signed_in(404),
     "evaluation.scores": {**only(("a_po", "a_eval"), status=409, others=404), "a_owner": 403, "a_pub": 403},
     "pitches.edit": only(COMPANY + ("stranger",), status=302, others=403),
     "pitches.step": only(COMPANY + ("stranger",), others=403),
@@ -70,11 +75,15 @@ GET = {
     "pitches.for_challenge": only(AGENCY),
     "matches.for_challenge": {**only(("a_owner", "a_pub", "a_po")), "a_eval": 404},
     "pitches.show": only(COMPANY), "pitches.receipt": only(COMPANY), "evaluation.pick_slot": only(COMPANY),
+    "pitches.withdraw": only(COMPANY),  # the question before withdrawing: the company's own pitch only
     "pitches.attachment": only((), others=404),
     "pilots.start": {**only(("a_owner", "a_po"), status=409, others=404), "a_pub": 403, "a_eval": 403},
     "pilots.show": only(COMPANY + AGENCY + ("admin",)), "pilots.agreement": only(COMPANY + AGENCY + ("admin",)),
     "pilots.document": only((), others=404),
     "account.tokens": signed_in(200),
+    "for_you.index": only(COMPANY + ("stranger",), others=403),
+    "for_you.new_search": signed_in(200), "for_you.alerts": signed_in(200),
+    "for_you.calendar": expect(404),  # not a real token: no calendar, whoever asks
     # The API: public reads, and reads with the role's token (anonymous: 401, no token).
     "api.openapi_json": expect(200), "api.docs": expect(200), "api.list_challenges": expect(200),
     "api.challenge": expect(200), "api.organisations": expect(200), "api.organisation": expect(200),
@@ -112,6 +121,7 @@ WRITES = {
     "challenges.request_approval": only(("a_owner", "a_pub"), status=409, others=403),
     "challenges.approve": only(("a_owner", "a_pub"), status=409, others=403),
     "challenges.cancel": only(("a_owner", "a_pub"), status=422, others=403),
+    "challenges.correct": only(("a_owner", "a_pub"), status=422, others=403),
     "challenges.consultation_summary": only(("a_owner", "a_pub"), status=422, others=403),
     "pitches.edit": signed_in(403, c_owner=422, c_member=422, stranger=302),
     "pitches.submit": only(COMPANY, status=302), "pitches.withdraw": only(COMPANY, status=302),
@@ -124,6 +134,8 @@ WRITES = {
     "notifications.mark_read": signed_in(404), "notifications.mark_all_read": signed_in(302),
     "admin.verify": only(("admin",), status=302), "admin.suspend": only(("admin",), status=302),
     "admin.requeue_emails": only(("admin",), status=302),
+    "admin.reset_two_factor": only(("admin",), status=422),  # no reason given
+    "account.renew_recovery_codes": signed_in(422),  # no password given
     # Only the pilot's movers get as far as the form (422 for an empty one); its other readers are refused.
     "pilots.move": signed_in(403, stranger=404, a_owner=422, a_po=422), "pilots.upload": signed_in(422, stranger=404),
     "pilots.judge_measure": signed_in(403, stranger=404, a_owner=422, a_po=422),
@@ -132,13 +144,15 @@ WRITES = {
     "pilots.outcome": signed_in(403, stranger=404, a_owner=302, a_po=302),
     "pilots.approve_budget": signed_in(403, stranger=404, a_owner=409, a_po=409),
     "pilots.request_budget_increase": signed_in(403, stranger=404, a_owner=422, a_po=422),
+    "pilots.end_date": signed_in(403, stranger=404, a_owner=422, a_po=422),
     # No increase 1 on this pilot: its approvers are told so; the pilot's other readers may approve nothing.
     "pilots.approve_budget_increase": signed_in(403, stranger=404, a_owner=404, a_po=404),
     "pilots.start": {**only(("a_owner", "a_po"), status=409), "a_pub": 403, "a_eval": 403},
     "evaluation.start": {**only(("a_owner", "a_po"), status=409), "a_pub": 403, "a_eval": 403},
     "evaluation.finalise": {**only(("a_owner", "a_po"), status=409), "a_pub": 403, "a_eval": 403},
     "evaluation.publish": {**only(("a_owner", "a_po"), status=409), "a_pub": 403, "a_eval": 403},
-    "evaluation.declare": only(AGENCY, status=422), "evaluation.decide": only(AGENCY, status=422),
+    # No assessment 1 here: a decision page names one that exists.
+    "evaluation.declare": only(AGENCY, status=422), "evaluation.decide": signed_in(404),
     "evaluation.offer_slot": only(AGENCY, status=422),
     "evaluation.scores": signed_in(404, a_owner=403, a_pub=403),
     "evaluation.pick_slot": only(COMPANY, status=409),
@@ -147,6 +161,8 @@ WRITES = {
     # A hand-made invitation form without its fields: the bad request it is.
     "matches.invite": signed_in(404, a_owner=400, a_pub=400, a_po=400),
     "main.set_language": expect(422),
+    "for_you.new_search": signed_in(422), "for_you.delete_search": signed_in(404),
+    "for_you.renew_calendar": signed_in(302), "for_you.calendar_off": signed_in(302),
     "account.create_token": signed_in(422),
     # The company owner's spare token: nobody else's to revoke.
     "account.revoke_token": signed_in(404, c_owner=302),
@@ -154,7 +170,8 @@ WRITES = {
     "pitches.step": signed_in(403, c_owner=422, c_member=422, stranger=302),
     # The API: no token 401; a write without a JSON body 415, before anything is looked up.
     **{endpoint: expect(415, anon=401) for endpoint in (
-        "api.create_challenge", "api.save_pitch", "api.ask_question", "api.answer_question", "api.move_pilot")},
+        "api.create_challenge", "api.save_pitch", "api.ask_question", "api.answer_question", "api.move_pilot",
+        "api.correct_challenge")},
     "api.publish_challenge": expect(403, anon=401, a_owner=409, a_pub=409),
     # Submitting or withdrawing the company's own pitch again is a no-op, answered with the pitch.
     "api.submit_pitch": expect(404, anon=401, c_owner=200, c_member=200),
@@ -181,8 +198,8 @@ def world(f):
                                ends_on=date.today() + timedelta(days=9), owner_id=people["a_po"].id)
     values = {"slug": challenge.slug, "pitch_id": pitch.id, "pilot_id": pilot.id, "token": "not-a-real-token",
               "attachment_id": 1, "document_id": 1, "organisation_id": company.id, "solution_id": 1,
-              "invitation_id": 1, "notification_id": 1, "assessment_id": 1, "measure_id": 1, "milestone_id": 1, "increase_id": 1,
-              "question_id": 1, "step": "about",
+              "invitation_id": 1, "notification_id": 1, "assessment_id": 1, "slot_id": 1, "measure_id": 1, "milestone_id": 1, "increase_id": 1,
+              "question_id": 1, "step": "about", "user_id": people["a_po"].id, "search_id": 1,
               "token_id": api_tokens.create_token(people["c_owner"], "spare")[0].id}
     tokens = {role: {"Authorization": f"Bearer {api_tokens.create_token(user, 'matrix')[1]}"}
               for role, user in people.items()}
@@ -336,6 +353,7 @@ EDITORS_ONLY = only(("a_owner", "a_pub"), others=403)
 PITCH_FORM = only(COMPANY + ("stranger",), others=403)
 NO_EVALUATION = {**only(PANEL, status=409), "a_owner": 403, "a_pub": 403}
 AGENCY_REFUSED = {**only(()), **{role: 403 for role in AGENCY}}
+UNDECIDABLE = {**AGENCY_REFUSED, "a_owner": 409, "a_po": 409}
 FOLLOW = by_state(hidden_from_companies(only((), others=403)), only(COMPANY + ("stranger",), status=302, others=403))
 
 # endpoint -> {state: {role: expected answer}}
@@ -344,6 +362,8 @@ STATE_GET = {
     "api.challenge": by_state(only(AGENCY + ("admin",), anon=404), expect(200)),
     "challenges.preview": by_state(hidden_from_companies(EDITORS_ONLY), EDITORS_ONLY),
     "challenges.cancel": by_state(hidden_from_companies(EDITORS_ONLY), EDITORS_ONLY),
+    # The correct-or-extend page says why not when the challenge cannot be corrected now.
+    "challenges.correct": by_state(hidden_from_companies(EDITORS_ONLY), EDITORS_ONLY),
     "challenges.consultation_summary": by_state(hidden_from_companies(EDITORS_ONLY), EDITORS_ONLY),
     # Only a draft is edited; a cancelled one is not, and was never anyone else's business.
     "challenges.edit": by_state(hidden_from_companies(EDITORS_ONLY), only(("a_owner", "a_pub"), status=409, others=403),
@@ -356,7 +376,7 @@ STATE_GET = {
     "pitches.check": by_state(hidden_from_companies(PITCH_FORM), PITCH_FORM),
     # Reading a pitch: sealed until the deadline; then the evaluation's rules until it is finalised.
     "pitches.show": pitch_reads(), "pitches.attachment": pitch_reads(), "api.pitch": pitch_reads(anon=401),
-    "pitches.receipt": by_state(only(()), only(COMPANY)),
+    "pitches.receipt": by_state(only(()), only(COMPANY)), "pitches.withdraw": by_state(only(()), only(COMPANY)),
     "evaluation.pick_slot": by_state(only(()), only(COMPANY)),
     # The received pitches' page: the agency's, listing the pitch only for those who may read it.
     "pitches.for_challenge": by_state(AGENCY_ONLY, AGENCY_ONLY, declared={**AGENCY_ONLY, "a_po": LISTED,
@@ -367,8 +387,13 @@ STATE_GET = {
     "evaluation.scores": by_state(NO_EVALUATION, NO_EVALUATION, undeclared=AGENCY_REFUSED, recused=AGENCY_REFUSED,
                                   declared={**AGENCY_REFUSED, "a_po": 200, "a_eval": 200},
                                   finalised={**AGENCY_REFUSED, "a_po": 200}),
-    "evaluation.audit_trail": always(only(("a_owner", "admin"))),
-    "evaluation.audit_csv": always(only(("a_owner", "admin"))),
+    # A pitch's decision page: the officers who run the evaluation, once it is finalised (before, the pitch is
+    # blind: 409); never the recused officer; the rest of the agency is refused. No evaluation: no such pitch.
+    "evaluation.decide": by_state(only(()), only(()), undeclared=UNDECIDABLE, declared=UNDECIDABLE,
+                                  recused={**UNDECIDABLE, "a_po": 403},
+                                  finalised={**AGENCY_REFUSED, "a_owner": 200, "a_po": 200}),
+    "evaluation.audit_trail": always(only(("a_owner", "a_po", "admin"))),
+    "evaluation.audit_csv": always(only(("a_owner", "a_po", "admin"))),
     "matches.for_challenge": always(only(("a_owner", "a_pub", "a_po"))),
     # A pilot starts from a selected pitch: the agency's officers are told the pitch is not (or is already) one.
     "pilots.start": by_state(only(()), {**only(("a_owner", "a_po"), status=409), "a_pub": 403, "a_eval": 403}),
@@ -430,7 +455,7 @@ def _state_world(f, state):
         evaluation_row.finalised_at, evaluation_row.finalised_by_id = now, people["a_po"].id
         db.session.commit()
     if state in ("piloting", "completed"):
-        evaluation.decide(people["a_po"], assessment.id, decision="selected", feedback="")
+        evaluation.decide(people["a_po"], assessment.id, decision="selected", feedback="", confirmed=True)
         evaluation.publish_decisions(people["a_po"], challenge.id)
         pilots.start_pilot(people["a_po"], pitch.id, budget="1000", starts_on=date.today(),
                            ends_on=date.today() + timedelta(days=9), owner_id=people["a_po"].id)

@@ -219,3 +219,66 @@ def test_a_refused_move_shows_the_pilot_page_with_the_reason_and_the_note_kept(c
     assert 'class="error-summary"' in response.text and 'name="target" value="running"' in response.text
     assert ">Agreed by phone on Monday.</textarea>" in response.text
     assert 'maxlength="5000"' in response.text
+
+
+def test_the_page_leads_with_the_summary_and_a_refused_payment_keeps_what_was_typed(client, login, world):
+    pilot, _, people = world
+    login(people["officer"])
+    page = client.get(f"/pilots/{pilot.id}").text
+    summary = page[page.index('id="summary-title"'):page.index('id="next"')]
+    assert "Agreement" in summary and "Upload the signed pilot agreement" in summary
+    assert "€10,000" in summary and "Remaining" in summary
+    assert page.index('id="summary-title"') < page.index('action="/pilots/')  # the summary before any form
+    milestone = pilot.milestones[0]
+    response = client.post(f"/pilots/{pilot.id}/payments/{milestone.id}",
+                           data={"paid_amount": "12.500,50", "paid_on": date.today().isoformat()})
+    assert response.status_code == 422
+    start = response.text.index('class="error-summary"')
+    error_summary = response.text[start:response.text.index("</div>", start)]
+    assert 'href="#paid_amount"' in error_summary and "above the approved budget" in error_summary
+    assert 'id="paid_amount" name="paid_amount"' in response.text and 'value="12.500,50"' in response.text
+    assert f'value="{date.today().isoformat()}"' in response.text
+
+
+def test_after_the_outcome_the_page_says_what_is_closed_instead_of_offering_it(client, login, world):
+    pilot, _, people = world
+    pilot.stage = "stopped"
+    db.session.commit()
+    login(people["officer"])
+    page = client.get(f"/pilots/{pilot.id}").text
+    assert "Nothing more: the outcome is published." in page
+    for closed in ("/budget-increases", "/outcome", "/documents\""):
+        assert f'action="/pilots/{pilot.id}{closed}' not in page
+    assert "its budget can no longer grow" in page and "no more documents can be added" in page
+
+
+def test_starting_a_second_pilot_from_an_open_page_keeps_what_was_typed_and_says_why(client, login, world):
+    pilot, pitch, people = world
+    login(people["officer"])
+    response = client.post(f"/pitches/{pitch.id}/pilot", data={
+        "budget": "7.500", "starts_on": "2030-01-01", "ends_on": "2030-03-01", "owner_id": people["officer"].id,
+        "justification": "Started twice by mistake."})
+    assert response.status_code == 409
+    start = response.text.index('class="error-summary"')
+    assert "This pitch already has a pilot." in response.text[start:response.text.index("</div>", start)]
+    assert 'value="7.500"' in response.text and "Started twice by mistake." in response.text
+    assert len(db.session.scalars(select(Pilot)).all()) == 1
+
+
+def test_an_extension_waits_for_an_end_date_ahead_and_the_page_offers_to_change_it(client, login, world):
+    pilot, _, people = world
+    pilot.stage, pilot.ends_on = "evaluation", date.today() - timedelta(days=1)
+    db.session.commit()
+    login(people["officer"])
+    page = client.get(f"/pilots/{pilot.id}").text
+    assert '<a href="#end-date">The end date is moved later than today</a>' in page and 'id="end-date"' in page
+    refused = client.post(f"/pilots/{pilot.id}/end-date", data={"ends_on": pilot.starts_on.isoformat()})
+    assert refused.status_code == 422 and "The end date must be after the start date." in refused.text
+    assert f'value="{pilot.starts_on.isoformat()}"' in refused.text
+    later = date.today() + timedelta(days=30)
+    assert client.post(f"/pilots/{pilot.id}/end-date", data={"ends_on": later.isoformat()}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Pilot, pilot.id).ends_on == later
+    assert '<a href="#end-date">' not in client.get(f"/pilots/{pilot.id}").text
+    login(people["company"])
+    assert client.post(f"/pilots/{pilot.id}/end-date", data={"ends_on": later.isoformat()}).status_code == 403

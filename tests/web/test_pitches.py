@@ -146,7 +146,9 @@ def test_submit_from_the_check_page_and_see_the_receipt(client, login, world):
     assert response.status_code == 302 and "/receipt" in response.headers["Location"]
     pitch = _pitch()
     receipt = client.get(f"/pitches/{pitch.id}/receipt").text
-    assert pitch.receipt_digest in receipt and "UTC" in receipt
+    reference = pitch.receipts[-1].reference
+    assert pitch.receipt_digest in receipt and reference in receipt and "What happens next" in receipt
+    assert " UTC" not in receipt  # the time is the reader's, to the minute, not a microsecond stamp
     assert "Your pitch was received" in client.get(f"/challenges/{challenge.slug}").text
     # Going through the steps again without changing anything issues no new receipt.
     digest, received = pitch.receipt_digest, pitch.submitted_at
@@ -174,7 +176,7 @@ def test_autosave_answers_with_the_time_and_never_a_page(client, login, world):
     challenge.pitch_deadline = utcnow() - timedelta(seconds=1)
     db.session.commit()
     late = client.post(url, data=ABOUT, headers=JSON)
-    assert late.status_code == 409 and "deadline has passed" in late.json["message"]
+    assert late.status_code == 409 and "deadline passed on" in late.json["message"]
 
 
 def test_after_the_session_ends_the_typed_text_waits_for_its_writer_to_sign_in(app, client, login, world):
@@ -253,7 +255,7 @@ def test_submitting_after_the_deadline_is_refused_with_a_message(client, login, 
     db.session.commit()
     login(member)
     response = client.post(f"/pitches/{pitch.id}/submit")
-    assert response.status_code == 409 and "deadline has passed" in response.text
+    assert response.status_code == 409 and "deadline passed on" in response.text
     assert db.session.get(Pitch, pitch.id).status == "draft"
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from marketplace.extensions import db
 from marketplace.formatting import lazy, number
-from marketplace.models import Challenge, EvaluationCriterion, Organisation, SuccessMeasure, challenge_sectors
+from marketplace.models import Challenge, EvaluationCriterion, Membership, Organisation, SuccessMeasure, User, challenge_sectors
 from marketplace.models.challenge import CALL_FOR_SOLUTIONS, CANCELLED, CHALLENGE_KINDS, CLOSED, COMPLETED, DRAFT, MARKET_CONSULTATION, OPEN_STATUSES, PUBLIC_STATUSES, PUBLISHED
 from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle, search
@@ -24,7 +24,10 @@ from marketplace.services.pilots.amounts import NotAnAmount, clean_amount, parse
 from marketplace.services.clock import utcnow
 from marketplace.services.organisations.cpv import is_cpv_division
 from marketplace.services.errors import InvalidTransition, NotAllowed, StaleState, ValidationFailed
+from marketplace.services.messaging import links
 from marketplace.services.messaging.events import record_change, snapshot
+from marketplace.services.messaging.notifications import Notice, notify_all
+from marketplace.services.messaging.outbox import handles
 from marketplace.services.paging import paginate, paginate_bounded
 from marketplace.services.challenges.slugs import unique_slug
 
@@ -171,8 +174,8 @@ def publishable_problems(challenge, now=None):
 
 
 def check_draft(data):
-    """Run a draft's checks without saving, so a form can show every problem at once."""
-    _clean(data)
+    """Run a draft's checks without saving, so a form can show every problem at once; the clean values."""
+    return _clean(data)
 
 
 def _apply(challenge, clean):
@@ -285,6 +288,29 @@ def request_approval(actor, slug):
     record_change(actor, "challenge.approval_requested", challenge, challenge_id=challenge.id)
     _commit_versioned()
     return challenge
+
+
+def approvers_of(challenge):
+    """Who may approve the draft now: the agency's owner and publishers who did not ask (`challenge.approve`)."""
+    people = db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
+        Membership.organisation_id == challenge.agency_id, Membership.role.in_(permissions.AGENCY_EDITORS),
+        User.is_suspended.is_(False)).order_by(User.id)).all()
+    return [person for person in people if permissions.RULES["challenge.approve"](person, challenge)]
+
+
+@handles("challenge.approval_requested")
+def tell_the_approvers(event):
+    """Four eyes: each possible approver hears, by notice and by email, that a draft waits for them (once per request)."""
+    challenge = db.session.get(Challenge, event.payload["object_id"])
+    if challenge is None or challenge.approval_requested_at is None or not lifecycle.state_of(challenge).draft:
+        return  # changed (a fresh request will come) or already published
+    asker = challenge.approval_requested_by
+    title = _l("“%(title)s” waits for your approval", title=challenge.title)
+    body = _l("%(name)s asks you to read the draft and approve it: it is published when you do.",
+              name=asker.name if asker else "")
+    notify_all([Notice(person, "challenge.approval_requested", title, f"approval:{event.id}:{person.id}", body=body,
+                       link=links.challenge_preview_path(challenge), email_template="notification")
+                for person in approvers_of(challenge)])
 
 
 def approve_challenge(actor, slug, expected_version=None):
@@ -414,6 +440,16 @@ class ChallengeFilters:
             page=page,
         )
 
+    def to_args(self):
+        """The list page's query arguments that ask for these filters again (the page number left out)."""
+        args = {"q": self.q, "sector": list(self.sectors), "agency": self.agency, "status": list(self.statuses),
+                "budget_min": str(self.budget_min) if self.budget_min is not None else "",
+                "budget_max": str(self.budget_max) if self.budget_max is not None else "",
+                "closing_soon": "1" if self.closing_soon else ""}
+        if self.sort != ("relevance" if search.query_terms(self.q) else "newest"):
+            args["sort"] = self.sort
+        return {name: value for name, value in args.items() if value}
+
 
 def is_public():
     """The SQL condition of a challenge the public may see: published once, not a draft.
@@ -430,6 +466,20 @@ def search_challenges(filters, per_page=20, now=None, language=None):
     MAX_COUNTED matches ("more than" beyond), and pages through those first matches only: a bounded offset,
     so its deepest page costs what its first does. `language` is the visitor's (default: the current locale).
     """
+    query, rank = filtered_query(filters, now=now, language=language)
+    if filters.sort == "relevance":
+        order = ((rank.desc(),) if rank is not None else ()) + SORTS["newest"]()
+    else:
+        order = SORTS[filters.sort]()
+    # The list names each challenge's agency: load them with the page, not one query each.
+    query = query.options(joinedload(Challenge.agency)).order_by(*order)
+    if filters.q and search.query_terms(filters.q):
+        return paginate_bounded(query, filters.page, per_page, max(MAX_COUNTED, per_page))  # a CSV file: 10,000
+    return paginate(query, filters.page, per_page)
+
+
+def filtered_query(filters, now=None, language=None):
+    """(The SELECT of the public challenges the filters keep, unordered; the text rank or None)."""
     now = now or utcnow()
     query = select(Challenge).where(is_public(), Challenge.status.in_(filters.statuses or PUBLIC_STATUSES))
     rank = None
@@ -453,15 +503,7 @@ def search_challenges(filters, per_page=20, now=None, language=None):
     if filters.closing_soon:
         query = query.where(Challenge.status == PUBLISHED, Challenge.pitch_deadline > now,
                             Challenge.pitch_deadline <= now + CLOSING_SOON)
-    if filters.sort == "relevance":
-        order = ((rank.desc(),) if rank is not None else ()) + SORTS["newest"]()
-    else:
-        order = SORTS[filters.sort]()
-    # The list names each challenge's agency: load them with the page, not one query each.
-    query = query.options(joinedload(Challenge.agency)).order_by(*order)
-    if filters.q and search.query_terms(filters.q):
-        return paginate_bounded(query, filters.page, per_page, max(MAX_COUNTED, per_page))  # a CSV file: 10,000
-    return paginate(query, filters.page, per_page)
+    return query, rank
 
 
 def sectors_by_challenge(challenge_ids):

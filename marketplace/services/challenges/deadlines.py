@@ -81,13 +81,15 @@ def send_deadline_reminders(now=None):
             .where(Pitch.challenge_id == challenge.id, Pitch.status != PITCH_DRAFT)))
         people = {u.id: (u, True) for u in followers_of(challenge) if u.id not in done}
         people.update({u.id: (u, False) for u in drafting})
+        # Keyed by the deadline it reminds of: an extended deadline (amendments.py) is reminded of again.
+        reminder_key = f"reminder48:{challenge.id}:{int(challenge.pitch_deadline.timestamp())}"
         for user, following_only in people.values():
             body = (_l("Your company follows this challenge.") if following_only
                     else _l("Your company's pitch is still a draft: submit it before the deadline."))
             if notify(user, kind="challenge.deadline_soon",
                       title=_l("Pitches for “%(title)s” close within 48 hours", title=challenge.title),
                       body=body, link=links.challenge_path(challenge),
-                      dedupe_key=f"reminder48:{challenge.id}:{user.id}", email_template="notification"):
+                      dedupe_key=f"{reminder_key}:{user.id}", email_template="notification"):
                 sent += 1
     db.session.commit()
     return sent

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, not_, or_, select
 
 from marketplace.extensions import db
 from marketplace.models import Challenge, Pilot
@@ -23,6 +23,7 @@ from marketplace.services.clock import utcnow
 from marketplace.services.errors import InvalidTransition, ValidationFailed
 from marketplace.services.messaging.events import record_change
 from marketplace.services.organisations.verification import verification_notice
+from marketplace.services.pitches import seal
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class State:
     label: object
     draft: bool = False  # still being written: only its agency sees it, its text may change
     takes_pitches: bool = False  # companies write, change and submit pitches
+    correctable: bool = False  # published text corrected and deadlines extended, each with a public notice
     evaluation_page: bool = False  # a call for solutions has an evaluation to start or follow
     pitch_sessions: bool = False  # the agency offers pitch sessions to the shortlist
     final: bool = False  # nothing happens any more
@@ -40,7 +42,7 @@ class State:
 
 STATES = {
     DRAFT: State(DRAFT, _l("Draft"), draft=True),
-    PUBLISHED: State(PUBLISHED, _l("Open for pitches"), takes_pitches=True),
+    PUBLISHED: State(PUBLISHED, _l("Open for pitches"), takes_pitches=True, correctable=True),
     CLOSED: State(CLOSED, _l("Closed"), evaluation_page=True),
     EVALUATING: State(EVALUATING, _l("Evaluating"), evaluation_page=True, pitch_sessions=True),
     PILOTING: State(PILOTING, _l("Piloting"), evaluation_page=True),
@@ -49,6 +51,8 @@ STATES = {
 }
 assert tuple(STATES) == CHALLENGE_STATUSES
 STATE_LABELS = {name: state.label for name, state in STATES.items()}
+# The statuses in which companies pitch, for queries (`state_of(c).takes_pitches` for one challenge).
+TAKING_PITCHES = tuple(name for name, state in STATES.items() if state.takes_pitches)
 
 
 def state_of(challenge):
@@ -204,12 +208,33 @@ def next_moves(challenge, user=None, *, now=None):
             and (user is None or permissions.can(user, m.permission, challenge))]
 
 
+def correction_refused(challenge, now=None):
+    """Why a publisher cannot correct or extend `challenge` now (services/challenges/amendments.py); None: they can.
+
+    While it takes pitches and its seal holds: once the pitch deadline has passed the pitches are unsealed, so
+    nothing about the call may change any more, even before beat has closed it.
+    """
+    if state_of(challenge).draft:
+        return _l("A draft is not corrected but edited: nobody outside your agency has seen it yet.")
+    if not state_of(challenge).correctable:
+        return _l("A challenge can be corrected or extended only while it is open for pitches.")
+    if not seal.is_sealed(challenge, now):
+        return _l("The pitch deadline has passed: the challenge can no longer be corrected or extended.")
+    return None
+
+
 def due_condition(to, now):
     """The SQL condition of the challenges the clock moves to `to` now (an automatic move)."""
     conditions = [m.due(now) for m in MOVES if m.target == to and m.due is not None]
     if not conditions:
         raise ValueError(f"No automatic move leads to {to!r}.")
     return conditions[0] if len(conditions) == 1 else or_(*conditions)
+
+
+def taking_pitches_condition(now):
+    """The SQL condition of the challenges companies may pitch for now: open, and not yet due to close."""
+    return and_(Challenge.status.in_(TAKING_PITCHES),
+                or_(Challenge.pitch_deadline.is_(None), not_(due_condition(CLOSED, now))))
 
 
 def require_move(challenge, to, *, now=None):

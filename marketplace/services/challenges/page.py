@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 
 from marketplace.models import Challenge, Pilot, Pitch
 from marketplace.services import permissions
-from marketplace.services.challenges import questions
+from marketplace.services.challenges import amendments, lifecycle, questions
 from marketplace.services import access
 from marketplace.services.matching import matching
 from marketplace.services.organisations import companies
 from marketplace.services.pilots import pilot_workflow, pilots
 from marketplace.services.pitches import pitches
+from marketplace.services.pitches.possibilities import TYPICAL_HOURS, Possibilities, pitch_possibilities
 
 
 @dataclass(frozen=True)
@@ -23,10 +24,17 @@ class ChallengePage:
     may_evaluate: bool = False
     may_audit: bool = False
     may_approve: bool = False
+    may_view_matches: bool = False
+    may_correct: bool = False  # the published text may be corrected and its deadlines extended now
+    # the dated public notices of corrections and extensions, oldest first: (notice, what it changed)
+    notices: list = field(default_factory=list)
     # the company's pitch, or the agency's way to the pitches received
     own_pitch: Pitch | None = None
     may_pitch: bool = False
     may_read_pitches: bool = False
+    # what the viewer can do about pitching, and why not (services/pitches/possibilities.py)
+    pitching: Possibilities | None = None
+    pitch_hours: int = TYPICAL_HOURS
     # following
     may_follow: bool = False
     following: bool = False
@@ -39,6 +47,7 @@ class ChallengePage:
     # questions and answers
     answered_questions: list = field(default_factory=list)
     questions_to_answer: list = field(default_factory=list)
+    own_questions: list = field(default_factory=list)  # the viewer's company's questions, waiting then answered
     may_ask: bool = False
     questions_open: bool = False
     max_question: int = questions.MAX_QUESTION
@@ -48,29 +57,37 @@ class ChallengePage:
 def challenge_page(user, slug):
     """The page of the challenge `slug` as `user` (anonymous or signed in) sees it; NotFound if they may not."""
     challenge = access.challenge(user, slug)
+    answered, to_answer, own = questions.page_questions(user, challenge)
     outcomes = [(pilot, pilots.public_follow_on_url(pilot), pilot_workflow.outcome_justification(pilot))
                 for pilot in pilots.public_outcomes(challenge)]
     public = dict(
         challenge=challenge, outcomes=outcomes, match=matching.match_for_viewer(user, challenge),
-        answered_questions=questions.public_questions(challenge),
+        answered_questions=answered,
+        notices=[(notice, amendments.describe(notice)) for notice in amendments.notices_of(challenge)],
+        may_correct=permissions.can(user, "challenge.correct", challenge)
+        and lifecycle.correction_refused(challenge) is None,
         may_edit=permissions.can(user, "challenge.edit", challenge),
         may_evaluate=permissions.can(user, "evaluation.take_part", challenge),
         may_audit=permissions.can(user, "audit.read_challenge", challenge),
         may_approve=challenge.approval_requested_at is not None
         and permissions.can(user, "challenge.approve", challenge),
+        may_view_matches=permissions.can(user, "challenge.view_matches", challenge),
     )
     if not getattr(user, "is_authenticated", False):
-        return ChallengePage(**public)
+        return ChallengePage(**public, pitching=pitch_possibilities(challenge, None, user))
     may_follow = permissions.can(user, "challenge.follow", challenge)
+    own_pitch = pitches.own_pitch(user, challenge)
     return ChallengePage(
         **public,
-        own_pitch=pitches.own_pitch(user, challenge),
+        own_pitch=own_pitch,
+        pitching=pitch_possibilities(challenge, own_pitch, user),
         may_pitch=permissions.can(user, "challenge.pitch", challenge),
         may_read_pitches=permissions.can(user, "challenge.read_pitches", challenge),
         may_follow=may_follow,
         following=may_follow and companies.is_following(user, challenge),
         my_pilots=pilots.pilots_of(user, challenge),
-        questions_to_answer=questions.unanswered_questions(user, challenge),
+        questions_to_answer=to_answer,
+        own_questions=own,
         may_ask=permissions.can(user, "question.ask", challenge),
         questions_open=questions.questions_open(challenge),
     )

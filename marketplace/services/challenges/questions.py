@@ -1,7 +1,9 @@
 """Clarification questions: a company asks before the question deadline, the agency answers for everyone.
 
 Equal treatment: every answer is public on the challenge page, without the
-asker's company, and is sent to every follower and every company with a pitch.
+asker's company, and is sent to everyone concerned by the challenge, once each
+(services/challenges/audience.py: the askers, followers, companies with a pitch,
+invited companies and those told of it by matching).
 The default question deadline (`default_question_deadline`, kept with the
 challenge's other dates in services/challenges.py and applied there when the
 publisher leaves it empty) is 10 days before the pitch deadline, so answers reach
@@ -12,17 +14,15 @@ from sqlalchemy import select, update
 
 from marketplace.extensions import db
 from marketplace.formatting import lazy, number
-from marketplace.models import Challenge, Membership, Pitch, Question, User
-from marketplace.models.pitch import PITCH_WITHDRAWN
+from marketplace.models import Challenge, Membership, Question, User
 from marketplace.services import access, permissions
-from marketplace.services.challenges import lifecycle
+from marketplace.services.challenges import audience, lifecycle
 from marketplace.services.challenges.challenges import default_question_deadline  # noqa: F401  (the rule lives with the challenge's dates)
 from marketplace.services.clock import utcnow
-from marketplace.services.organisations.companies import followers_of
 from marketplace.services.errors import InvalidTransition, ValidationFailed
 from marketplace.services.messaging.events import record_change
 from marketplace.services.messaging import links
-from marketplace.services.messaging.notifications import notify
+from marketplace.services.messaging.notifications import Notice, notify, notify_all
 from marketplace.services.messaging.outbox import handles
 
 MAX_QUESTION = 2000
@@ -51,11 +51,18 @@ def _unanswered(challenge):
                                                      Question.answer.is_(None)).order_by(Question.asked_at)).all()
 
 
-def unanswered_questions(user, challenge):
-    """For the challenge page: the questions waiting for this user's answer, if they may answer."""
-    if not permissions.can(user, "question.answer", challenge):
-        return []
-    return _unanswered(challenge)
+def page_questions(user, challenge):
+    """The three lists of the challenge page in one read: answered (public), waiting for this user's answer (if
+    they may answer), and their own company's (waiting first, then answered), each in the order given above."""
+    rows = db.session.scalars(select(Question).where(Question.challenge_id == challenge.id)
+                              .order_by(Question.asked_at, Question.id)).all()
+    answered = sorted((q for q in rows if q.answer is not None), key=lambda q: (q.answered_at is None, q.answered_at))
+    to_answer = [q for q in rows if q.answer is None] if permissions.can(user, "question.answer", challenge) else []
+    own = []
+    if permissions.can(user, "question.read_own", challenge):
+        mine = [q for q in rows if q.organisation_id == user.membership.organisation_id]
+        own = [q for q in mine if q.answered_at is None] + [q for q in mine if q.answered_at is not None]
+    return answered, to_answer, own
 
 
 def questions_to_answer(user, slug):
@@ -124,15 +131,6 @@ def _agency_answerers(challenge):
         Membership.role.in_(("owner", "publisher", "procurement_officer")), User.is_suspended.is_(False))).all()
 
 
-def pitching_members(challenge):
-    """Members of every company with a pitch (any state but withdrawn)."""
-    return db.session.scalars(
-        select(User).join(Membership, Membership.user_id == User.id)
-        .join(Pitch, Pitch.company_id == Membership.organisation_id)
-        .where(Pitch.challenge_id == challenge.id, Pitch.status != PITCH_WITHDRAWN, User.is_suspended.is_(False))
-    ).unique().all()
-
-
 @handles("question.asked")
 def tell_the_agency(event):
     question = db.session.get(Question, event.payload["object_id"])
@@ -147,17 +145,16 @@ def tell_the_agency(event):
 
 
 @handles("question.answered")
-def tell_followers_and_pitchers(event):
+def tell_everyone_concerned(event):
+    """The answer goes to every person concerned by the challenge (`audience.people_concerned`), once each."""
     question = db.session.get(Question, event.payload["object_id"])
     if question is None:
         return
     challenge = question.challenge
-    people = {u.id: u for u in followers_of(challenge)}
-    people.update({u.id: u for u in pitching_members(challenge)})
-    for user in people.values():
-        notify(user, kind="question.answered",
-               title=_l("A question on “%(title)s” was answered", title=challenge.title),
-               body=f"{question.body}\n\n{question.answer}", link=links.challenge_questions_path(challenge),
-               dedupe_key=f"answer:{question.id}:{user.id}", email_template="question_answered",
-               email_context={"challenge_title": challenge.title, "question": question.body,
-                              "answer": question.answer})
+    title = _l("A question on “%(title)s” was answered", title=challenge.title)
+    link = links.challenge_questions_path(challenge)
+    context = {"challenge_title": challenge.title, "question": question.body, "answer": question.answer}
+    notify_all([Notice(user, "question.answered", title, f"answer:{question.id}:{user.id}",
+                       body=f"{question.body}\n\n{question.answer}", link=link, email_template="question_answered",
+                       email_context=context)
+                for user in audience.people_concerned(challenge)])

@@ -1,6 +1,7 @@
 """Evaluating a challenge's pitches: conflicts first, blind scores, a ranking, then decisions with feedback.
 
-The first round is blind: until the evaluation is finalised, evaluators see a
+Decisions come in one round, or two when the officer shortlists (see "Decisions, in one or two rounds" below).
+The scoring is blind: until the evaluation is finalised, evaluators see a
 label ("Pitch B") instead of the company, and nothing that names it (the text
 goes through `blinding.redact`; see services/evaluation/blinding.py). Nobody
 outside the agency ever sees scores; a company sees only its own outcome and
@@ -8,6 +9,7 @@ feedback.
 """
 import random
 import statistics
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -233,12 +235,23 @@ def _counted_scores(challenge):
             if s.evaluator_id not in recused]
 
 
-def ranking(officer, challenge_id):
-    """Pitches by weighted mean score, with the spread between evaluators' totals.
+# A spread of this many points (0–5 scale) between evaluators, on a pitch's total or on one criterion, is flagged.
+LARGE_SPREAD = Decimal("2")
+
+
+def _two_places(value):
+    return Decimal(str(value)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def ranking(officer, challenge_id, *, by=None):
+    """Pitches by weighted mean score, each criterion's mean beside it, and where evaluators disagree.
 
     Each evaluator's total is the weighted mean of their scores (weights sum to
     100); the ranking uses the mean of those totals, and the spread (highest
-    minus lowest total) shows where evaluators disagree.
+    minus lowest total) shows where evaluators disagree. Each criterion has its
+    own mean and spread; `by` (a criterion id) ranks by that criterion alone. A
+    pitch whose total or any criterion spreads by `LARGE_SPREAD` or more is
+    flagged `disagreement`, naming the criteria, for the panel to talk over.
     """
     challenge = access.evaluation_challenge(officer, id=challenge_id)
     permissions.require(officer, "evaluation.manage", challenge)
@@ -253,18 +266,40 @@ def ranking(officer, challenge_id):
     rows = []
     for assessment in db.session.scalars(select(PitchAssessment).where(PitchAssessment.challenge_id == challenge.id)):
         totals = []
-        for evaluator_scores in by_pitch.get(assessment.pitch_id, {}).values():
+        scored = by_pitch.get(assessment.pitch_id, {}).values()
+        for evaluator_scores in scored:
             if set(evaluator_scores) >= set(weights):  # only evaluators who scored every criterion
                 totals.append(sum(weights[c] * evaluator_scores[c] for c in weights) / 100)
         mean = statistics.fmean(totals) if totals else None
+        spread = (max(totals) - min(totals)).quantize(Decimal("0.01")) if totals else None
+        criteria = []
+        for criterion in challenge.criteria:
+            marks = [s[criterion.id] for s in scored if criterion.id in s]
+            criteria.append({
+                "criterion_id": criterion.id, "name": criterion.name,
+                "mean": _two_places(statistics.fmean(marks)) if marks else None,
+                "spread": max(marks) - min(marks) if marks else None,
+                "large_spread": bool(marks) and max(marks) - min(marks) >= LARGE_SPREAD,
+            })
         rows.append({
             **blind_view(assessment, revealed=evaluation.is_finalised),
-            "weighted_mean": Decimal(str(mean)).quantize(Decimal("0.01"), ROUND_HALF_UP) if mean is not None else None,
-            "spread": (max(totals) - min(totals)).quantize(Decimal("0.01")) if totals else None,
+            "weighted_mean": _two_places(mean) if mean is not None else None,
+            "spread": spread,
             "evaluators": len(totals),
+            "criteria": criteria,
+            "disagreement": (spread is not None and spread >= LARGE_SPREAD) or any(c["large_spread"] for c in criteria),
+            "disagreement_on": [c["name"] for c in criteria if c["large_spread"]],
             "decision": assessment.decision,
+            "may_decide": bool(decision_choices(evaluation, assessment)[0]),
+            "feedback_confirmed_at": assessment.feedback_confirmed_at,
+            "published_decision": assessment.published_decision,
         })
-    rows.sort(key=lambda r: (r["weighted_mean"] is None, -(r["weighted_mean"] or 0), r["label"]))
+
+    def key(row):
+        value = row["weighted_mean"] if by is None else next(
+            (c["mean"] for c in row["criteria"] if c["criterion_id"] == by), None)
+        return value is None, -(value or 0), row["label"]
+    rows.sort(key=key)
     return rows
 
 
@@ -284,18 +319,20 @@ def finalise_evaluation(officer, challenge_id):
     return evaluation
 
 
-def draft_feedback(assessment):
-    """Feedback pre-filled from the evaluators' comments, per criterion, for the officer to edit."""
+def _comments_by_criterion(assessment):
+    """[(criterion, [comment, …])] of the evaluators who count, in the criteria's order."""
     challenge = assessment.pitch.challenge
     comments = {}
     for score in _counted_scores(challenge):
         if score.pitch_id == assessment.pitch_id and score.comment:
             comments.setdefault(score.criterion_id, []).append(score.comment)
-    parts = []
-    for criterion in challenge.criteria:
-        if criterion.id in comments:
-            parts.append(f"{criterion.name}:\n" + "\n".join(f"- {c}" for c in comments[criterion.id]))
-    return "\n\n".join(parts)
+    return [(criterion, comments[criterion.id]) for criterion in challenge.criteria if criterion.id in comments]
+
+
+def draft_feedback(assessment):
+    """Feedback pre-filled from the evaluators' comments, per criterion, for the officer to edit."""
+    return "\n\n".join(f"{criterion.name}:\n" + "\n".join(f"- {c}" for c in comments)
+                        for criterion, comments in _comments_by_criterion(assessment))
 
 
 def draft_feedback_for(assessment_id):
@@ -305,69 +342,212 @@ def draft_feedback_for(assessment_id):
     return assessment.feedback if assessment.feedback is not None else draft_feedback(assessment)
 
 
-def decide(officer, assessment_id, *, decision, feedback=""):
+# ---- Decisions, in one or two rounds ------------------------------------------------------------------------
+#
+# After finalising, the officer decides on each pitch. Shortlisting is a step, not a final decision: when any
+# pitch is shortlisted, the first send is the shortlist; the shortlisted companies book a pitch session, and
+# after the sessions the officer decides "selected" or "not selected" on each of them and sends the final
+# decisions. With no shortlist, the first send is final: one round, as before. Only the final send counts as
+# an award (OCDS reads `Evaluation.decisions_published_at`).
+#
+# The companies not shortlisted are told at the first send, not kept waiting until the final one: nothing in
+# the second round can change their outcome (only shortlisted pitches are decided again), so holding it back
+# would only keep them from their feedback while it is fresh and from planning their next bid. It is fairer to
+# them, and their feedback must therefore be confirmed before the shortlist goes out.
+#
+# The blind round (blinding.py) is the scoring before finalising: both rounds of decisions come after it, so
+# the panel decides, meets and writes feedback knowing the companies, and no score changes in either.
+
+FINAL_DECISIONS = (PITCH_SELECTED, PITCH_NOT_SELECTED)
+DECISION_LABELS = {PITCH_SHORTLISTED: _l("Shortlisted"), PITCH_NOT_SELECTED: _l("Not selected"),
+                   PITCH_SELECTED: _l("Selected")}
+
+
+def decision_round(evaluation):
+    """1 (the shortlist, or the only round), 2 (the final decisions after the sessions), or None (not now)."""
+    if evaluation is None or not evaluation.is_finalised or evaluation.decisions_published_at is not None:
+        return None
+    return 2 if evaluation.shortlist_sent_at is not None else 1
+
+
+def decision_choices(evaluation, assessment):
+    """The decisions the officer may record on this pitch now, and why none when there are none: (choices, reason)."""
+    if evaluation is None:
+        return (), _l("The evaluation has not started yet.")
+    if not evaluation.is_finalised:
+        return (), _l("Finalise the evaluation before you decide.")
+    if evaluation.decisions_published_at is not None:
+        return (), _l("The decisions have been sent to the companies and can no longer change.")
+    if evaluation.shortlist_sent_at is None:
+        return DECISIONS, None
+    if assessment.published_decision == PITCH_SHORTLISTED:
+        return FINAL_DECISIONS, None
+    return (), _l("This company was told with the shortlist that its pitch was not selected.")
+
+
+def needs_confirmed_feedback(assessment):
+    """A final decision goes out with feedback the officer has read and confirmed; a shortlisting needs none."""
+    return assessment.decision in FINAL_DECISIONS
+
+
+@dataclass(frozen=True)
+class Sending:
+    """What the next send would do: which round, whom it tells, and what still stands in its way."""
+
+    round: int | None
+    shortlist: bool  # the first of two rounds: shortlisted companies are invited to a session
+    to_send: tuple  # the assessments told at this send
+    reasons: tuple  # empty when the send is possible
+
+    @property
+    def possible(self):
+        return not self.reasons
+
+
+def _labels(rows):
+    return ", ".join(r.label for r in rows)
+
+
+def sending(evaluation, rows):
+    """The rule of the send button, asked by the page, the API and the send itself."""
+    current = decision_round(evaluation)
+    if evaluation is None:
+        return Sending(None, False, (), (_l("The evaluation has not started yet."),))
+    if evaluation.decisions_published_at is not None:
+        return Sending(None, False, (), (_l("The decisions have already been sent."),))
+    if current is None:
+        return Sending(None, False, (), (_l("Finalise the evaluation before you send the decisions."),))
+    if current == 1:
+        to_send = tuple(rows)
+        shortlist = any(r.decision == PITCH_SHORTLISTED for r in to_send)
+        undecided = [r for r in to_send if r.decision is None]
+    else:
+        to_send = tuple(r for r in rows if r.published_decision == PITCH_SHORTLISTED)
+        shortlist = False
+        undecided = [r for r in to_send if r.decision not in FINAL_DECISIONS]
+    reasons = []
+    if undecided:
+        reasons.append(_l("Decide on every pitch first: %(labels)s.", labels=_labels(undecided)) if current == 1 else
+                       _l("Decide selected or not selected on every shortlisted pitch first: %(labels)s.",
+                          labels=_labels(undecided)))
+    early = [r for r in to_send if shortlist and r.decision == PITCH_SELECTED]
+    if early:
+        reasons.append(_l("Pitches are shortlisted, so selecting comes after the pitch sessions: shortlist these "
+                          "too, or decide them not selected: %(labels)s.", labels=_labels(early)))
+    unconfirmed = [r for r in to_send if needs_confirmed_feedback(r) and r.feedback_confirmed_at is None]
+    if unconfirmed:
+        reasons.append(_l("Open and confirm the feedback of each company told now: %(labels)s.",
+                          labels=_labels(unconfirmed)))
+    return Sending(current, shortlist, to_send, tuple(reasons))
+
+
+def _assessments_of(challenge):
+    return db.session.scalars(select(PitchAssessment).where(PitchAssessment.challenge_id == challenge.id)
+                              .order_by(PitchAssessment.label)).all()
+
+
+def sending_for(challenge):
+    return sending(evaluation_of(challenge), _assessments_of(challenge))
+
+
+def decide(officer, assessment_id, *, decision, feedback="", confirmed=False):
+    """Record (not send) a decision and its feedback; `confirmed`: the officer has read the text and stands by it."""
     assessment = access.assessment(officer, assessment_id)
     challenge = access.evaluation_challenge(officer, id=assessment.challenge_id)
     permissions.require(officer, "evaluation.manage", challenge)
     evaluation = _open_evaluation(challenge)
-    if not evaluation.is_finalised:
-        raise InvalidTransition(str(_l("Finalise the evaluation before you decide.")))
-    if evaluation.decisions_published_at is not None:
-        raise InvalidTransition(str(_l("The decisions have been sent to the companies and can no longer change.")))
+    choices, reason = decision_choices(evaluation, assessment)
+    if not choices:
+        raise InvalidTransition(str(reason))
     feedback = (feedback or "").strip()
     errors = {}
-    if decision not in DECISIONS:
-        errors["decision"] = _l("Choose shortlisted, not selected or selected.")
+    if decision not in choices:
+        errors["decision"] = (_l("Choose shortlisted, not selected or selected.") if choices == DECISIONS
+                              else _l("After the pitch sessions, choose selected or not selected."))
     if decision == PITCH_NOT_SELECTED and not feedback:
         errors["feedback"] = _l("Give the company feedback: say why its pitch was not selected.")
     if len(feedback) > MAX_FEEDBACK:
         errors["feedback"] = _l("Write %(n)s characters or fewer.", n=lazy(number, MAX_FEEDBACK))
     if errors:
         raise ValidationFailed(errors)
-    before = {"decision": assessment.decision}
+    before = {"decision": assessment.decision, "feedback_confirmed": assessment.feedback_confirmed_at is not None}
+    changed = decision != assessment.decision or feedback != (assessment.feedback or "")
     assessment.decision, assessment.feedback = decision, feedback or None
     assessment.decided_at, assessment.decided_by_id = utcnow(), officer.id
+    if confirmed and decision in FINAL_DECISIONS:
+        assessment.feedback_confirmed_at, assessment.feedback_confirmed_by_id = utcnow(), officer.id
+    elif changed or decision not in FINAL_DECISIONS:
+        assessment.feedback_confirmed_at = assessment.feedback_confirmed_by_id = None
     record_change(officer, "evaluation.decided", challenge, before=before,
-                  after={"label": assessment.label, "decision": decision}, challenge_id=challenge.id)
+                  after={"label": assessment.label, "decision": decision,
+                         "feedback_confirmed": assessment.feedback_confirmed_at is not None},
+                  challenge_id=challenge.id)
     db.session.commit()
     return assessment
 
 
+def decision_sheet(officer, assessment_id):
+    """One pitch's decision page: the evaluators' comments per criterion, the decisions possible now and the
+    feedback as it stands (or its draft), for the officer to read, edit and confirm."""
+    assessment = access.assessment(officer, assessment_id)
+    challenge = access.evaluation_challenge(officer, id=assessment.challenge_id)
+    permissions.require(officer, "evaluation.manage", challenge)
+    declaration = declaration_of(officer, challenge)
+    if declaration is not None and declaration.conflicted:
+        raise NotAllowed(str(_l("You declared a conflict of interest and are recused from this evaluation.")))
+    evaluation = _open_evaluation(challenge)
+    if not evaluation.is_finalised:  # before, the pitch is blind: nothing to decide on by name
+        raise InvalidTransition(str(_l("Finalise the evaluation before you decide.")))
+    choices, reason = decision_choices(evaluation, assessment)
+    return {"challenge": challenge, "evaluation": evaluation, "assessment": assessment,
+            "pitch": blind_view(assessment, revealed=True), "comments": _comments_by_criterion(assessment),
+            "choices": choices, "reason": reason, "round": decision_round(evaluation),
+            "feedback": draft_feedback_for(assessment.id)}
+
+
 def publish_decisions(officer, challenge_id):
-    """Tell every company that pitched its outcome and feedback; each pitch takes its decided status."""
+    """Send this round: the shortlist (and the not selected), or the final decisions; each pitch takes its status."""
     challenge = access.evaluation_challenge(officer, id=challenge_id)
     permissions.require(officer, "evaluation.manage", challenge)
     evaluation = _open_evaluation(challenge)
     if evaluation.decisions_published_at is not None:
         raise Conflict(str(_l("The decisions have already been sent.")))
-    rows = db.session.scalars(select(PitchAssessment).where(PitchAssessment.challenge_id == challenge.id)).all()
-    undecided = [r.label for r in rows if r.decision is None]
-    if undecided:
-        raise InvalidTransition(str(_l("Decide on every pitch first: %(labels)s.", labels=", ".join(undecided))))
-    if not evaluation.is_finalised:
-        raise InvalidTransition(str(_l("Finalise the evaluation before you send the decisions.")))
+    plan = sending(evaluation, _assessments_of(challenge))
+    if not plan.possible:
+        raise InvalidTransition(" ".join(str(reason) for reason in plan.reasons))
     now = utcnow()
-    for row in rows:
+    for row in plan.to_send:
         pitch = row.pitch
         before = {"status": pitch.status}
         pitch.status = row.decision
         row.published_decision, row.published_at = row.decision, now
         record_change(officer, "pitch.decided", pitch, before=before, after={"status": row.decision},
                       challenge_id=challenge.id)
-    evaluation.decisions_published_at = now
+    if plan.shortlist:
+        evaluation.shortlist_sent_at = now
+        record_change(officer, "evaluation.shortlist_sent", challenge, after={"shortlist_sent_at": now},
+                      challenge_id=challenge.id)
+    else:
+        evaluation.decisions_published_at = now
+        record_change(officer, "evaluation.decisions_sent", challenge, after={"decisions_published_at": now},
+                      challenge_id=challenge.id)
     db.session.commit()
-    return rows
+    return list(plan.to_send)
 
 
 def outcome_for_company(user, pitch):
-    """What a company may learn: its own decision and feedback, never scores or other companies."""
+    """What a company may learn: its own decision and feedback, never scores or other companies.
+
+    A shortlisting comes without feedback: the text the officer is writing for the final round stays theirs
+    until it is sent.
+    """
     if not permissions.can(user, "pitch.write", pitch):
         raise NotFound(str(_l("We could not find that pitch.")))
     row = db.session.scalar(select(PitchAssessment).where(PitchAssessment.pitch_id == pitch.id))
     if row is None or row.published_at is None:
         return None
-    return {"decision": row.published_decision, "feedback": row.feedback}
-
+    final = row.published_decision in FINAL_DECISIONS
+    return {"decision": row.published_decision, "feedback": row.feedback if final else None}
 
 
 def _decision_title(decision, title):
@@ -389,7 +569,12 @@ def tell_the_company(event):
         return
     members = db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
         Membership.organisation_id == pitch.company_id, User.is_suspended.is_(False))).all()
+    shortlisted = row.published_decision == PITCH_SHORTLISTED
+    # Shortlisted: the way to book a session, no feedback yet. Decided: the feedback, also on the pitch's page.
+    body = (_l("Pick a time for a short pitch session with the agency's panel. No new documents are needed.")
+            if shortlisted else row.feedback or "")
+    link = links.pitch_session_path(pitch) if shortlisted else links.pitch_path(pitch)
     for user in members:
         notify(user, kind="pitch.decided", title=_decision_title(row.published_decision, pitch.challenge.title),
-               body=row.feedback or "", link=links.pitch_path(pitch), dedupe_key=f"decided:{pitch.id}:{user.id}",
+               body=body, link=link, dedupe_key=f"decided:{pitch.id}:{row.published_decision}:{user.id}",
                email_template="notification")

@@ -1,8 +1,11 @@
-"""Pitch sessions: the officer offers slots, each shortlisted company picks one, both get a calendar file.
+"""Pitch sessions: the officer offers slots, each shortlisted company picks one, both sides get a calendar file.
 
 Light touch: a session asks for no new documents. The emails with the .ics
 file and the reminder the day before are sent by handlers of
-`pitch_session.booked` and by beat (`sessions_due_tomorrow`).
+`pitch_session.booked` and by beat (`sessions_due_tomorrow`), to the company's
+people and to the panel: the agency's officers and owner and its evaluators,
+less anyone who declared a conflict of interest. Each of them can also download
+the booked session as .ics from their page (`session_calendar`).
 """
 from datetime import timedelta
 from urllib.parse import urlparse
@@ -16,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.extensions import db
 from marketplace.models import Challenge, Membership, Pitch, User
+from marketplace.models.evaluation import ConflictDeclaration
 from marketplace.models.challenge import EVALUATING
 from marketplace.models.pitch import PITCH_SHORTLISTED
 from marketplace.models.pitch_session import IN_PERSON, ONLINE, SESSION_MODES, PitchSessionSlot
@@ -164,14 +168,42 @@ def _people(organisation_id, roles=None):
     return db.session.scalars(query).all()
 
 
+# Who sits on a session for the agency: those who run the evaluation and those who score (permissions.PANEL).
+SESSION_PANEL = ("owner",) + permissions.PANEL
+
+
+def panel_of(challenge):
+    """The agency's people invited to its pitch sessions: the panel, less anyone recused for a conflict."""
+    recused = set(db.session.scalars(select(ConflictDeclaration.evaluator_id).where(
+        ConflictDeclaration.challenge_id == challenge.id, ConflictDeclaration.conflicted.is_(True))))
+    return [u for u in _people(challenge.agency_id, SESSION_PANEL) if u.id not in recused]
+
+
+def _calendar(slot, company_people, agency_people):
+    offered_by = db.session.get(User, slot.offered_by_id) if slot.offered_by_id else None
+    organiser = (offered_by.email if offered_by is not None else
+                 agency_people[0].email if agency_people else current_app.config["MAIL_DEFAULT_SENDER"])
+    return calendar_invitation(slot, organiser_email=organiser,
+                               attendee_emails=[u.email for u in company_people + agency_people])
+
+
+def session_calendar(user, slot_id):
+    """A booked session as .ics, for the company that booked it or a member of the panel; anyone else: not found."""
+    slot = db.session.get(PitchSessionSlot, slot_id)
+    if slot is None or slot.pitch is None:
+        raise NotFound(str(_l("We could not find that pitch session.")))
+    panel = panel_of(slot.challenge)
+    if not permissions.can(user, "pitch.write", slot.pitch) and user not in panel:
+        raise NotFound(str(_l("We could not find that pitch session.")))
+    return _calendar(slot, _people(slot.pitch.company_id), panel)
+
+
 def _send_invitation(slot, dedupe_prefix, reminder=False):
     pitch = slot.pitch
     challenge = slot.challenge
     company_people = _people(pitch.company_id)
-    agency_people = _people(challenge.agency_id, ("owner", "procurement_officer"))
-    organiser = agency_people[0].email if agency_people else current_app.config["MAIL_DEFAULT_SENDER"]
-    ics = calendar_invitation(slot, organiser_email=organiser,
-                              attendee_emails=[u.email for u in company_people + agency_people]).decode("utf-8")
+    agency_people = panel_of(challenge)
+    ics = _calendar(slot, company_people, agency_people).decode("utf-8")
     where = slot.address if slot.mode == IN_PERSON else slot.link
     for user in company_people + agency_people:
         title = (_l("Tomorrow: pitch session for “%(title)s”", title=challenge.title) if reminder
@@ -179,7 +211,7 @@ def _send_invitation(slot, dedupe_prefix, reminder=False):
         notification = notify(user, kind="pitch_session.reminder" if reminder else "pitch_session.booked",
                               title=title, body=_l("%(company)s, %(where)s", company=pitch.company.name, where=where),
                               link=links.pitch_session_path(pitch) if user.membership.organisation_id ==
-                              pitch.company_id else links.evaluation_path(challenge),
+                              pitch.company_id else links.evaluation_sessions_path(challenge),
                               dedupe_key=f"{dedupe_prefix}:{slot.id}:{user.id}")
         if notification is not None:
             with force_locale(recipient_locale(user)):

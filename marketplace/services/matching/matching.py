@@ -25,6 +25,7 @@ queries (docs/performance.md has the figures).
 """
 import math
 import re
+import time
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -237,31 +238,60 @@ def _company_filter():
     return and_(Organisation.kind == COMPANY, Organisation.suspended.is_(False))
 
 
+# How many companies there are, as the weights use it, and when it was counted (see _company_count).
+_counted = {}
+
+
+def _company_count():
+    """The number of active companies, counted at most every MATCHING_COMPANY_COUNT_SECONDS (ten minutes) in a process.
+
+    Counting 200,000 companies costs 100 ms, and a challenge page scores its viewer's company when no match
+    is stored; the weights move by a fraction of a percent when a few companies register, so a count ten
+    minutes old gives the same reasons and near-identical scores.
+    """
+    bind = id(db.session.get_bind())
+    kept = _counted.get(bind)
+    now = time.monotonic()
+    if kept is None or now - kept[1] >= current_app.config.get("MATCHING_COMPANY_COUNT_SECONDS", 600):
+        kept = _counted[bind] = (db.session.scalar(select(func.count(Organisation.id)).where(_company_filter())) or 0,
+                                 now)
+    return kept[0]
+
+
 def challenge_profile(challenge):
     """Weigh the challenge's words against today's profiles: rare words count more (TF-IDF)."""
-    counts = challenge_term_counts(challenge)
-    companies = db.session.scalar(select(func.count(Organisation.id)).where(_company_filter())) or 0
+    return challenge_profiles([challenge], {challenge.id: challenge.sectors})[0]
+
+
+def challenge_profiles(challenges, sectors_of):
+    """The profiles of many challenges in two statements (the number of companies, the words' document
+    frequencies), whatever their number; `sectors_of` is {challenge id: [CPV division, …]}."""
+    counts = {challenge.id: challenge_term_counts(challenge) for challenge in challenges}
+    companies = _company_count()
     frequencies = {}
-    terms = list(counts)
+    terms = sorted(set().union(*counts.values())) if counts else []
     for start in range(0, len(terms), _IN_CHUNK):
         frequencies.update(db.session.execute(
             select(organisation_terms.c.term, func.count())
             .where(organisation_terms.c.term.in_(terms[start:start + _IN_CHUNK]))
             .group_by(organisation_terms.c.term)
         ).all())
-    weights = {
-        term: (1 + math.log(tf)) * (math.log((companies + 1) / (frequencies.get(term, 0) + 1)) + 1)
-        for term, tf in counts.items()
-    }
-    heaviest = dict(sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:MAX_CHALLENGE_TERMS])
-    return ChallengeProfile(
-        challenge_id=challenge.id,
-        sectors=challenge.sectors,
-        weights=heaviest,
-        total_weight=sum(heaviest.values()),
-        budget=_budget_amount(challenge),
-        currency=challenge.currency or "EUR",
-    )
+    profiles = []
+    for challenge in challenges:
+        weights = {
+            term: (1 + math.log(tf)) * (math.log((companies + 1) / (frequencies.get(term, 0) + 1)) + 1)
+            for term, tf in counts[challenge.id].items()
+        }
+        heaviest = dict(sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:MAX_CHALLENGE_TERMS])
+        profiles.append(ChallengeProfile(
+            challenge_id=challenge.id,
+            sectors=list(sectors_of.get(challenge.id, ())),
+            weights=heaviest,
+            total_weight=sum(heaviest.values()),
+            budget=_budget_amount(challenge),
+            currency=challenge.currency or "EUR",
+        ))
+    return profiles
 
 
 @dataclass
@@ -463,8 +493,13 @@ def score_company(challenge, company, profile=None):
     profile = profile or challenge_profile(challenge)
     terms = profile_terms(company.capability_statement, company.keywords,
                           [(s.title, s.description) for s in company.solutions])
+    return score_terms(profile, company, terms, company.sectors)
+
+
+def score_terms(profile, company, terms, sectors):
+    """The score and reasons of a company with these profile terms and sectors against one challenge's profile."""
     shared_terms = sorted((t for t in terms if t in profile.weights), key=lambda t: (-profile.weights[t], t))
-    shared_sectors = sorted(set(company.sectors) & set(profile.sectors))
+    shared_sectors = sorted(set(sectors) & set(profile.sectors))
     shared_weight = sum(profile.weights[t] for t in shared_terms)
     score = profile.score(len(shared_sectors), shared_weight, company.size)
     if not shared_terms and not shared_sectors:
@@ -612,7 +647,7 @@ def invite_to_pitch(actor, challenge, organisation_id):
     return match
 
 
-def _members_of(organisation_ids):
+def members_of(organisation_ids):
     """Active members of these organisations, by organisation id."""
     members = {}
     for chunk in _chunks(organisation_ids):
@@ -626,7 +661,7 @@ def _members_of(organisation_ids):
     return members
 
 
-def _in_locale(locale, *texts):
+def in_locale(locale, *texts):
     with force_locale(locale):
         return [str(t) for t in texts]
 
@@ -658,16 +693,20 @@ def _notify_matches(challenge):
 
     results = match_challenge(challenge)
     now = utcnow()
-    insert_new(Match.__table__, [{"challenge_id": challenge.id, "organisation_id": r.organisation_id, "score": r.score,
-                                  "reasons": r.reason_data, "created_at": now} for r in results], Match.__table__.c.id)
+    # A company already told of this challenge (its Match row is there: told on a profile change) is not told again.
+    told_now = set(insert_new(
+        Match.__table__, [{"challenge_id": challenge.id, "organisation_id": r.organisation_id, "score": r.score,
+                           "reasons": r.reason_data, "created_at": now} for r in results],
+        Match.__table__.c.organisation_id))
+    results = [r for r in results if r.organisation_id in told_now]
     link = links.challenge_path(challenge)
     context = _challenge_email_context(challenge, link)
-    members = _members_of([r.organisation_id for r in results])
+    members = members_of([r.organisation_id for r in results])
     notices = []
     for result in results:
         reasons = result.reasons
         for user in members.get(result.organisation_id, ()):
-            title, *reason_texts = _in_locale(
+            title, *reason_texts = in_locale(
                 recipient_locale(user), _l("New challenge that matches %(company)s: %(title)s",
                                      company=result.name, title=challenge.title), *reasons)
             notices.append(notifications.Notice(
@@ -693,8 +732,8 @@ def email_invitation_to_pitch(event):
     reasons = reasons_from_data(match.reasons) if match is not None else []
     link = links.challenge_path(challenge)
     agency = challenge.agency.name if challenge.agency else ""
-    for user in _members_of([company.id]).get(company.id, ()):
-        title, *reason_texts = _in_locale(
+    for user in members_of([company.id]).get(company.id, ()):
+        title, *reason_texts = in_locale(
             recipient_locale(user), _l("%(agency)s invites %(company)s to pitch: %(title)s",
                                  agency=agency, company=company.name, title=challenge.title), *reasons)
         notifications.notify(

@@ -34,8 +34,29 @@ def challenge_path(challenge, anchor=None):
     return _build("challenges.detail", slug=challenge.slug, anchor=anchor)
 
 
+def challenges_for_you_path():
+    return _build("for_you.index")
+
+
+def saved_search_results_path(filters):
+    """The challenge list with a saved search's filters ({"q": …, "sector": [...]})."""
+    return _build("challenges.index", **filters)
+
+
 def challenge_questions_path(challenge):
     return challenge_path(challenge, anchor="questions")
+
+
+def challenge_preview_path(challenge):
+    return _build("challenges.preview", slug=challenge.slug)
+
+
+def challenge_matches_path(challenge):
+    return _build("matches.for_challenge", slug=challenge.slug)
+
+
+def evaluation_scores_path(challenge):
+    return _build("evaluation.scores", slug=challenge.slug)
 
 
 def challenge_pitches_path(challenge):
@@ -46,8 +67,17 @@ def evaluation_path(challenge):
     return _build("evaluation.overview", slug=challenge.slug)
 
 
+def evaluation_sessions_path(challenge):
+    return _build("evaluation.overview", slug=challenge.slug, anchor="sessions")
+
+
 def pitch_path(pitch):
     return _build("pitches.show", pitch_id=pitch.id)
+
+
+def pitch_receipt_path(pitch, reference=None):
+    """The pitch's latest receipt, or the one with this reference."""
+    return _build("pitches.receipt", pitch_id=pitch.id, **({"reference": reference} if reference else {}))
 
 
 def pitch_session_path(pitch):
@@ -82,6 +112,10 @@ def confirm_email_url(token):
 
 def account_settings_url():
     return _build("account.settings", external=True)
+
+
+def two_factor_url():
+    return _build("account.two_factor", external=True)
 
 
 def login_url():

@@ -20,6 +20,7 @@ import logging
 import math
 import multiprocessing
 import random
+import re
 import smtplib
 import ssl
 from contextlib import contextmanager
@@ -36,6 +37,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from marketplace.extensions import db
+from marketplace.formatting import force_timezone
 from marketplace.models import EmailDelivery, User
 from marketplace.models.notification import DELIVERY_FAILED, DELIVERY_QUEUED, DELIVERY_SENT
 from marketplace.services.bulk import insert_new
@@ -82,10 +84,10 @@ def recipient_locale(user=None, locale=None):
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def render_email(template, *, locale, context):
-    """(subject, text, html) of templates/email/<template>.txt and .html, in `locale`."""
+def render_email(template, *, locale, context, zone=None):
+    """(subject, text, html) of templates/email/<template>.txt and .html, in `locale`, times in `zone`."""
     env = current_app.jinja_env
-    with force_locale(locale):
+    with force_locale(locale), force_timezone(zone or current_app.config["DEFAULT_TIMEZONE"]):
         text_template = env.get_template(f"email/{template}.txt")
         subject = "".join(text_template.blocks["subject"](text_template.new_context(context))).strip()
         text = text_template.render(context).strip() + "\n"
@@ -95,7 +97,8 @@ def render_email(template, *, locale, context):
             if exc.__class__.__name__ != "TemplateNotFound":
                 raise
             html = None
-    return " ".join(subject.split())[:300], text, html
+    # One line (a subject cannot hold line breaks), but French no-break spaces stay (« », « : »).
+    return re.sub(r"[ \t\r\n\f\v]+", " ", subject)[:300], text, html
 
 
 @dataclass
@@ -119,7 +122,8 @@ def _delivery_row(email, now):
     user_id = email.user.id if email.user is not None else None
     values = {"base_url": current_app.config["BASE_URL"].rstrip("/"), "recipient": email.user, "locale": language,
               "unsubscribe_url": _unsubscribe_url(user_id) if user_id is not None else None, **(email.context or {})}
-    subject, text, html = render_email(email.template, locale=language, context=values)
+    subject, text, html = render_email(email.template, locale=language, context=values,
+                                       zone=getattr(email.user, "timezone", None))
     return {"dedupe_key": email.dedupe_key, "user_id": user_id, "to_address": to_address, "subject": subject,
             "body_text": text, "body_html": html, "calendar": email.calendar, "status": DELIVERY_QUEUED,
             "attempts": 0, "created_at": now, "next_attempt_at": now}

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from marketplace.extensions import db
 from marketplace.models import Notification, User
@@ -21,6 +21,8 @@ from marketplace.services.messaging.mail import OutgoingEmail, queue_email, queu
 
 IMMEDIATE, DAILY, OFF = "immediate", "daily", "off"
 PREFERENCES = (IMMEDIATE, DAILY, OFF)
+# Notices that are never emailed on their own, only listed in the next daily digest (unless emails are off).
+DIGEST_ONLY_KINDS = ("search.daily",)
 PER_PAGE = 25
 
 
@@ -122,20 +124,29 @@ def unsubscribe(token):
     return user
 
 
+def _in_digest():
+    """The SQL condition of the notices a person's digest lists (with Notification joined to its User).
+
+    Everything, for those who chose the daily digest; for those emailed at once, only the notices that wait for
+    the digest by their nature (DIGEST_ONLY_KINDS: saved searches alerting daily); nothing for those who chose no
+    email."""
+    return or_(User.notification_preference == DAILY,
+               and_(User.notification_preference == IMMEDIATE, Notification.kind.in_(DIGEST_ONLY_KINDS)))
+
+
 def send_daily_digests(now=None):
-    """One email a day to each person who chose the daily digest, with what arrived since yesterday."""
+    """One email a day to each person with notices for their digest, with what arrived since yesterday."""
     now = now or utcnow()
     since = now - timedelta(days=1)
+    waiting = (select(Notification).join(User, User.id == Notification.user_id)
+               .where(Notification.created_at >= since, Notification.read_at.is_(None), _in_digest()))
     users = db.session.scalars(
-        select(User).where(User.notification_preference == DAILY, User.is_suspended.is_(False),
-                           User.id.in_(select(Notification.user_id).where(Notification.created_at >= since,
-                                                                          Notification.read_at.is_(None))))
+        select(User).where(User.is_suspended.is_(False),
+                           User.id.in_(waiting.with_only_columns(Notification.user_id)))
     ).all()
     for user in users:
-        items = db.session.scalars(
-            select(Notification).where(Notification.user_id == user.id, Notification.created_at >= since,
-                                       Notification.read_at.is_(None)).order_by(Notification.created_at)
-        ).all()
+        items = db.session.scalars(waiting.where(Notification.user_id == user.id)
+                                   .order_by(Notification.created_at, Notification.id)).all()
         queue_email("digest", dedupe_key=f"digest:{user.id}:{now.date().isoformat()}", user=user,
                     context={"items": [{"title": n.title, "body": n.body, "link": n.link} for n in items]})
     db.session.commit()

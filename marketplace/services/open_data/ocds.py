@@ -4,11 +4,12 @@ A challenge is a `tender` (a market consultation a `planning` process), its
 selected pitches are `awards`, its pilots `contracts` whose `implementation`
 milestones follow the pilot's stages and checklists, and the organisations are
 `parties`. The changes come from what the database recorded when they happened
-(publishing, closing, evaluation, decisions, each pilot stage move, cancelling)
+(publishing, each correction or extension, closing, evaluation, decisions, each pilot stage move, cancelling)
 and, where no column holds the time, from the audit trail (payments, completion).
 
 Each release shows the process as it stood at its own date, so nothing appears
-before it was public: how many pitched from the pitch deadline, who from the decisions, a pitch's title
+before it was public (a release before a correction shows the text and deadlines as they were then, each
+later one lists the corrections as `tender.amendments`): how many pitched from the pitch deadline, who from the decisions, a pitch's title
 and price only once it is awarded, answered questions without the asker. Scores,
 evaluators, feedback, withdrawn pitches, drafts and every person's name are
 never part of it.
@@ -28,11 +29,12 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.extensions import db
 from marketplace.formatting import rfc3339
-from marketplace.models import (AuditEvent, Challenge, Evaluation, OcdsRelease, Pilot, PilotStageChange, Pitch,
+from marketplace.models import (AuditEvent, Challenge, ChallengeNotice, Evaluation, OcdsRelease, Pilot, PilotStageChange, Pitch,
                                 Question)
 from marketplace.models.challenge import COMPLETED, MARKET_CONSULTATION
 from marketplace.models.pilot import ADOPTED, AGREEMENT, EVALUATION, EXTENDED, OUTCOME_STAGES, RUNNING, STOPPED
 from marketplace.models.pitch import PITCH_SELECTED, RECEIVED_STATUSES
+from marketplace.services.challenges import amendments
 from marketplace.services.challenges.challenges import is_public, sectors_by_challenge
 from marketplace.services.clock import utcnow
 from marketplace.services.organisations.cpv import cpv_code, cpv_divisions
@@ -60,12 +62,14 @@ COMPLETION_ACTIONS = ("challenge.completed", "challenge.consultation_summarised"
 # Lifecycle changes, in the order they follow each other when two are recorded at the same moment.
 PUBLISHED, QUESTION, CLOSED, EVALUATING, AWARDED = "published", "question", "closed", "evaluating", "awarded"
 PILOT, STAGE, PAYMENT, COMPLETED_CHANGE, CANCELLED = "pilot", "stage", "payment", "completed", "cancelled"
-CHANGE_ORDER = (PUBLISHED, QUESTION, CLOSED, EVALUATING, AWARDED, PILOT, STAGE, PAYMENT, COMPLETED_CHANGE, CANCELLED)
+AMENDED = "amended"  # a correction or extension after publishing (services/challenges/amendments.py)
+CHANGE_ORDER = (PUBLISHED, QUESTION, AMENDED, CLOSED, EVALUATING, AWARDED, PILOT, STAGE, PAYMENT, COMPLETED_CHANGE, CANCELLED)
 
 # The release tag of each change: (call for solutions, market consultation).
 TAGS = {
     PUBLISHED: ("tender", "planning"),
     QUESTION: ("tenderUpdate", "planningUpdate"),
+    AMENDED: ("tenderAmendment", "planningUpdate"),
     CLOSED: ("tenderUpdate", "planningUpdate"),
     EVALUATING: ("tenderUpdate", "planningUpdate"),
     PILOT: ("contract", "contract"),
@@ -176,6 +180,8 @@ def _changes():
         _row(PUBLISHED, none, Challenge.published_at).where(public),
         _row(QUESTION, Question.id, Question.answered_at).join(Question, Question.challenge_id == Challenge.id)
         .where(public, Question.answer.is_not(None), Question.answered_at.is_not(None)),
+        _row(AMENDED, ChallengeNotice.id, ChallengeNotice.created_at)
+        .join(ChallengeNotice, ChallengeNotice.challenge_id == Challenge.id).where(public),
         _row(CLOSED, none, Challenge.closed_at).where(public, Challenge.closed_at.is_not(None)),
         _row(EVALUATING, none, Evaluation.started_at).join(Evaluation, Evaluation.challenge_id == Challenge.id)
         .where(public),
@@ -231,6 +237,7 @@ class _Process:
     pilots: dict
     stage_changes: dict
     payments: dict
+    notices: dict
 
 
 def load(challenge_ids):
@@ -239,7 +246,7 @@ def load(challenge_ids):
         select(Challenge).where(Challenge.id.in_(challenge_ids))
         .options(joinedload(Challenge.agency), selectinload(Challenge.criteria), selectinload(Challenge.success_measures))
     ).unique().all()
-    processes = {c.id: _Process(c, [], [], [], None, {}, {}, {}) for c in challenges}
+    processes = {c.id: _Process(c, [], [], [], None, {}, {}, {}, {}) for c in challenges}
     for challenge_id, divisions in sectors_by_challenge(challenge_ids).items():
         processes[challenge_id].sectors.extend(divisions)
     for question in db.session.scalars(select(Question).where(
@@ -259,6 +266,8 @@ def load(challenge_ids):
     for event in db.session.scalars(select(AuditEvent).where(
             AuditEvent.challenge_id.in_(challenge_ids), AuditEvent.action == PAYMENT_RECORDED)):
         processes[event.challenge_id].payments[event.id] = event.after or {}
+    for notice in db.session.scalars(select(ChallengeNotice).where(ChallengeNotice.challenge_id.in_(challenge_ids))):
+        processes[notice.challenge_id].notices[notice.id] = notice
     return processes
 
 
@@ -323,6 +332,8 @@ class _Moment:
         self.at = change.at
         self.challenge = process.challenge
         self.consultation = self.challenge.kind == MARKET_CONSULTATION
+        self.history = history
+        self.values = _values_at(process, history[position + 1:])
 
     def subjects(self, kind):
         return [c.subject_id for c in self.past if c.kind == kind]
@@ -361,6 +372,69 @@ class _Moment:
         return [p for p in self.process.pitches if p.status == PITCH_SELECTED] if self.awarded else []
 
 
+def _stored(name, value):
+    """A value as a notice keeps it (JSON) back in the type the challenge's column holds."""
+    if name in amendments.DEADLINES and isinstance(value, str):
+        return datetime.fromisoformat(value)
+    return value
+
+
+def _values_at(process, later):
+    """The challenge's public values before the notices among the `later` changes: each undone, newest first."""
+    challenge = process.challenge
+    values = {name: getattr(challenge, name) for name in ("title", "summary") + amendments.DEADLINES
+              + amendments.BUDGET}
+    values["criteria"] = [{"name": c.name, "description": c.description, "weight": c.weight}
+                          for c in challenge.criteria]
+    for change in reversed(later):
+        notice = process.notices.get(change.subject_id) if change.kind == AMENDED else None
+        for field in (notice.changes if notice is not None else ()):
+            if field["field"] in values:
+                values[field["field"]] = _stored(field["field"], field["before"])
+    return values
+
+
+# How an amendment names what it changed (OCDS text is in English, as the rest of the release).
+AMENDED_FIELDS = {
+    "title": "Title", "summary": "Summary", "problem_statement": "Problem statement", "context": "Context",
+    "affected": "Who is affected", "desired_outcomes": "Desired outcomes",
+    "constraints": "Constraints and out of scope", "question_deadline": "Enquiry period end",
+    "pitch_deadline": "Tender period end", "budget_min": "Minimum value", "budget_max": "Maximum value",
+    "criteria": "Award criteria",
+}
+
+
+def _amendment_description(notice):
+    sentences = []
+    for change in notice.changes:
+        name, before, after = change["field"], change["before"], change["after"]
+        label = AMENDED_FIELDS.get(name, name)
+        if name in amendments.DEADLINES:
+            sentences.append(f"{label} extended from {_when(_stored(name, before))} to {_when(_stored(name, after))}.")
+        elif name in amendments.BUDGET:
+            sentences.append(f"{label} changed from {before or 'none'} to {after or 'none'}.")
+        elif name == "criteria":
+            sentences.append(f"{label} changed to: " + "; ".join(f"{c['name']} ({c['weight']} %)" for c in after) + ".")
+        else:
+            sentences.append(f"{label} corrected.")
+    return " ".join(sentences)
+
+
+def _amendments(moment, ocid):
+    """tender.amendments: each correction up to this release, naming the releases before and after it."""
+    found = []
+    for change in moment.past:
+        notice = moment.process.notices.get(change.subject_id) if change.kind == AMENDED else None
+        if notice is None:
+            continue
+        position = moment.history.index(change)
+        found.append({"id": f"amendment-{notice.id}", "date": _when(notice.created_at),
+                      "rationale": notice.reason, "description": _amendment_description(notice),
+                      "amendsReleaseID": release_id(ocid, moment.history[position - 1]) if position else None,
+                      "releaseID": release_id(ocid, change)})
+    return found
+
+
 def _tag(moment):
     change = moment.change
     if change.kind == STAGE:
@@ -388,7 +462,7 @@ def _page_url(moment):
 
 
 def _tender(moment):
-    challenge = moment.challenge
+    challenge, values = moment.challenge, moment.values
     names = cpv_divisions()
     items = [{"id": str(i), "description": names.get(code, code),
               "classification": {"scheme": "CPV", "id": cpv_code(code), "description": names.get(code, code)}}
@@ -397,7 +471,7 @@ def _tender(moment):
                   "dateAnswered": _when(q.answered_at)}
                  for q in moment.process.questions if q.id in set(moment.subjects(QUESTION))]
     documents = [{"id": "notice", "documentType": "plannedProcurementNotice" if moment.consultation else "tenderNotice",
-                  "title": challenge.title, "url": _page_url(moment), "format": "text/html",
+                  "title": values["title"], "url": _page_url(moment), "format": "text/html",
                   "datePublished": _when(challenge.published_at)}]
     if CANCELLED in moment.kinds:
         documents.append({"id": "cancellation", "documentType": "cancellationDetails",
@@ -406,29 +480,31 @@ def _tender(moment):
                           "datePublished": _when(challenge.cancelled_at)})
     tender = {
         "id": ocid_for(challenge.id, moment.settings["ocid_prefix"]),
-        "title": challenge.title,
-        "description": challenge.summary or None,
+        "title": values["title"],
+        "description": values["summary"] or None,
         "status": _tender_status(moment),
         "procuringEntity": _ref(challenge.agency),
         "items": items,
-        "value": _amount(challenge.budget_max, challenge.currency),
-        "minValue": _amount(challenge.budget_min, challenge.currency),
+        "value": _amount(values["budget_max"], challenge.currency),
+        "minValue": _amount(values["budget_min"], challenge.currency),
         "procurementMethod": "open",
         "procurementMethodDetails": "Market consultation" if moment.consultation else "Call for solutions",
         "mainProcurementCategory": _procurement_category(moment.process.sectors),
         "submissionMethod": ["electronicSubmission"],
-        "tenderPeriod": {"startDate": _when(challenge.published_at), "endDate": _when(challenge.pitch_deadline)},
-        "enquiryPeriod": {"startDate": _when(challenge.published_at), "endDate": _when(challenge.question_deadline)},
+        "tenderPeriod": {"startDate": _when(challenge.published_at), "endDate": _when(values["pitch_deadline"])},
+        "enquiryPeriod": {"startDate": _when(challenge.published_at), "endDate": _when(values["question_deadline"])},
         "hasEnquiries": bool(enquiries),
         "enquiries": enquiries,
         "documents": documents,
+        "amendments": _amendments(moment, ocid_for(challenge.id, moment.settings["ocid_prefix"])),
     }
     if challenge.pilot_duration_weeks:
         tender["contractPeriod"] = {"durationInDays": challenge.pilot_duration_weeks * 7}
-    if not moment.consultation and challenge.criteria:
+    if not moment.consultation and values["criteria"]:
         tender["awardCriteria"] = "ratedCriteria"
         tender["awardCriteriaDetails"] = "\n".join(
-            f"{c.name} ({c.weight} %)" + (f": {c.description}" if c.description else "") for c in challenge.criteria)
+            f"{c['name']} ({c['weight']} %)" + (f": {c['description']}" if c["description"] else "")
+            for c in values["criteria"])
     if moment.unsealed and not moment.consultation:
         tender["numberOfTenderers"] = len(moment.process.pitches)
         if moment.tenderers_named:

@@ -43,6 +43,14 @@ class Check:
     key: str
     label: object
     passes: object  # callable(pilot) -> bool
+    todo: object = None  # the same item as something to do, for the summary of the pilot page
+    by: str = "agency"  # who does it: BY_AGENCY, BY_EITHER_SIDE or BY_SECOND_APPROVER
+
+
+# Who takes a step of a pilot.
+BY_AGENCY = "agency"  # whoever may move the pilot (permission "pilot.move")
+BY_EITHER_SIDE = "either"  # the agency or the company: a document either may upload
+BY_SECOND_APPROVER = "second_approver"  # a mover of the agency other than the person who started the pilot
 
 
 def _budget_cleared(pilot):
@@ -55,25 +63,32 @@ def _every_measure_judged(pilot):
 
 
 SIGNED_AGREEMENT_UPLOADED = Check(
-    "signed_agreement", _l("The signed pilot agreement is uploaded"), lambda p: p.has_document(SIGNED_AGREEMENT)
+    "signed_agreement", _l("The signed pilot agreement is uploaded"), lambda p: p.has_document(SIGNED_AGREEMENT),
+    _l("Upload the signed pilot agreement"), BY_EITHER_SIDE,
 )
 BUDGET_CLEARED = Check(
-    "budget_cleared", _l("A budget above the low-value threshold is approved by a second person"), _budget_cleared
+    "budget_cleared", _l("A budget above the low-value threshold is approved by a second person"), _budget_cleared,
+    _l("Approve the budget"), BY_SECOND_APPROVER,
 )
 EVALUATION_REPORT_UPLOADED = Check(
-    "evaluation_report", _l("The evaluation report is uploaded"), lambda p: p.has_document(EVALUATION_REPORT)
+    "evaluation_report", _l("The evaluation report is uploaded"), lambda p: p.has_document(EVALUATION_REPORT),
+    _l("Upload the evaluation report"), BY_EITHER_SIDE,
 )
 MEASURES_JUDGED = Check(
-    "measures_judged", _l("Every success measure is judged met, partly met or not met"), _every_measure_judged
+    "measures_judged", _l("Every success measure is judged met, partly met or not met"), _every_measure_judged,
+    _l("Judge every success measure"),
 )
 OUTCOME_WRITTEN = Check(
-    "outcome_summary", _l("An outcome summary is written"), lambda p: bool((p.outcome_summary or "").strip())
+    "outcome_summary", _l("An outcome summary is written"), lambda p: bool((p.outcome_summary or "").strip()),
+    _l("Write the outcome summary"),
 )
 LESSONS_WRITTEN = Check(
-    "lessons_learned", _l("The lessons learned are written"), lambda p: bool((p.lessons_learned or "").strip())
+    "lessons_learned", _l("The lessons learned are written"), lambda p: bool((p.lessons_learned or "").strip()),
+    _l("Write the lessons learned"),
 )
 END_DATE_AHEAD = Check(
-    "end_date_ahead", _l("The end date is moved later than today"), lambda p: p.ends_on > utcnow().date()
+    "end_date_ahead", _l("The end date is moved later than today"), lambda p: p.ends_on > utcnow().date(),
+    _l("Move the end date later than today"),
 )
 
 
@@ -157,6 +172,74 @@ def due_date_for(pilot, stage, entered_at):
     if duration is None:
         return pilot.ends_on
     return (entered_at + duration).date()
+
+
+def has_outcome(pilot):
+    """Adopted or stopped: the outcome is published, the pilot takes no more steps."""
+    return pilot.stage in OUTCOME_STAGES
+
+
+def judging_open(pilot):
+    """The success measures are judged during the evaluation stage, against its evidence."""
+    return pilot.stage == EVALUATION
+
+
+def may_approve_budget(user, pilot):
+    """The second pair of eyes: a mover of the agency, never the person who started the pilot."""
+    return permissions.can(user, "pilot.approve_budget", pilot) and pilot.started_by_id != user.id
+
+
+def may_approve_increase(user, pilot, increase):
+    """The same second pair of eyes on a budget increase: never the person who asked for it."""
+    return permissions.can(user, "pilot.approve_budget", pilot) and increase.requested_by_id != user.id
+
+
+@dataclass(frozen=True)
+class NextAction:
+    """What a pilot waits for, who must do it and whether this person can: the summary of its page."""
+
+    key: str  # the checklist item's key, the move's target, or "done"
+    what: object
+    who: object  # None once there is nothing left to do
+    yours: bool
+    open_items: tuple = ()  # the checklist items of the next move still open, for the summary
+
+
+def _who(by, pilot):
+    if by == BY_EITHER_SIDE:
+        return _l("%(agency)s or %(company)s", agency=pilot.agency.name, company=pilot.company.name)
+    if by == BY_SECOND_APPROVER:
+        return _l("A procurement officer or the owner of %(agency)s, other than %(name)s who started the pilot",
+                  agency=pilot.agency.name, name=pilot.started_by.name if pilot.started_by else "–")
+    return _l("%(agency)s: the pilot owner, a procurement officer or the agency's owner", agency=pilot.agency.name)
+
+
+def _yours(by, user, pilot):
+    if by == BY_EITHER_SIDE:
+        return permissions.can(user, "pilot.view", pilot)
+    if by == BY_SECOND_APPROVER:
+        return may_approve_budget(user, pilot)
+    return permissions.can(user, "pilot.move", pilot)
+
+
+def next_action(pilot, user):
+    """The one next step of the pilot, whose it is, and what its move still waits for."""
+    if has_outcome(pilot):
+        return NextAction("done", _l("Nothing more: the outcome is published."), None, False)
+    moves = [t for t in transitions_from(pilot.stage) if not t.automatic]
+    if not moves:  # running or extended: the worker moves it to evaluation on its end date
+        return NextAction(EVALUATION, _l("The pilot runs until its end date, then moves to evaluation by itself. "
+                                         "The agency may move it earlier."),
+                          _who(BY_AGENCY, pilot), _yours(BY_AGENCY, user, pilot))
+    first = moves[0]  # agreement: start it; evaluation: adopt it, whose checklist is the longest
+    missing = tuple(open_checks(pilot, first))
+    if missing:
+        check = missing[0]
+        return NextAction(check.key, check.todo or check.label, _who(check.by, pilot),
+                          _yours(check.by, user, pilot), missing)
+    what = first.label if len(moves) == 1 else _l("Decide the outcome: adopt the solution, extend the pilot or "
+                                                  "stop it")
+    return NextAction(first.target, what, _who(BY_AGENCY, pilot), _yours(BY_AGENCY, user, pilot))
 
 
 def available_moves(user, pilot):

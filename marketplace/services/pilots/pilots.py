@@ -16,7 +16,7 @@ from marketplace.formatting import lazy, money as money_text, number
 from marketplace.models import Membership, Pilot, Pitch
 from marketplace.models.challenge import CLOSED, EVALUATING, MARKET_CONSULTATION, PILOTING
 from marketplace.models.pilot import ADOPTED, AGREEMENT, DOCUMENT_KINDS, MEASURE_RESULTS, OUTCOME_STAGES, MeasureOutcome, PaymentMilestone, PilotBudgetIncrease, PilotDocument, PilotMessage
-from marketplace.models.pitch import PITCH_SELECTED
+from marketplace.models.pitch import PITCH_SELECTED, PITCH_SHORTLISTED
 from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle
 from marketplace.services.pitches import uploads
@@ -25,7 +25,8 @@ from marketplace.services.clock import utcnow
 from marketplace.services.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from marketplace.services.messaging.events import record_change, snapshot
 from marketplace.services.paging import paginate
-from marketplace.services.pilots.pilot_workflow import due_date_for, needs_second_approval
+from marketplace.services.pilots.pilot_workflow import (due_date_for, may_approve_budget, may_approve_increase,
+                                                       needs_second_approval)
 
 MAX_TEXT = 10000
 # Limits the forms (marketplace/forms/pilots.py) apply too: written here only.
@@ -39,7 +40,10 @@ def require_startable(pitch):
     """A pilot starts from a selected pitch of a call for solutions, once."""
     if pitch.challenge.kind == MARKET_CONSULTATION:
         raise InvalidTransition(str(_l("A market consultation ends with its summary; it has no pilots.")))
-    if pitch.status != PITCH_SELECTED:
+    if pitch.status == PITCH_SHORTLISTED:  # shortlisting is a step (services/evaluation): the final send decides
+        raise InvalidTransition(str(_l("This pitch is shortlisted: after its pitch session, decide it selected and "
+                                       "send the final decisions; then it can become a pilot.")))
+    if pitch.status != PITCH_SELECTED:  # selected only by the final send of the decisions
         raise InvalidTransition(str(_l("Only a selected pitch can become a pilot.")))
     if db.session.scalar(select(Pilot.id).where(Pilot.pitch_id == pitch.id)) is not None:
         raise Conflict(str(_l("This pitch already has a pilot.")))
@@ -115,7 +119,7 @@ def approve_budget(actor, pilot_id):
     permissions.require(actor, "pilot.approve_budget", pilot)
     if not needs_second_approval(pilot):
         raise InvalidTransition(str(_l("This budget is under the low-value threshold and needs no approval.")))
-    if pilot.started_by_id == actor.id:
+    if not may_approve_budget(actor, pilot):
         raise NotAllowed(str(_l("Someone other than the person who started the pilot must approve its budget.")))
     if pilot.budget_approved_at is not None:
         return pilot
@@ -180,6 +184,25 @@ def write_outcome(actor, pilot_id, *, outcome_summary, lessons_learned="", follo
     record_change(actor, "pilot.outcome_written", pilot, before=before,
                   after=snapshot(pilot, "outcome_summary", "lessons_learned", "follow_on_procurement_url"),
                   challenge_id=pilot.challenge_id)
+    db.session.commit()
+    return pilot
+
+
+def change_end_date(actor, pilot_id, *, ends_on):
+    """Move the pilot's end date before its outcome: an extension needs one ahead of today."""
+    pilot = access.pilot(actor, pilot_id)
+    permissions.require(actor, "pilot.move", pilot)
+    if pilot.stage in OUTCOME_STAGES:
+        raise InvalidTransition(str(_l("The outcome of this pilot is published and can no longer change.")))
+    if not isinstance(ends_on, date):
+        raise ValidationFailed({"ends_on": _l("Enter the end date.")})
+    if ends_on <= pilot.starts_on:
+        raise ValidationFailed({"ends_on": _l("The end date must be after the start date.")})
+    before = snapshot(pilot, "ends_on", "stage_due_on")
+    pilot.ends_on = ends_on
+    pilot.stage_due_on = due_date_for(pilot, pilot.stage, pilot.stage_entered_at)  # running: due at its end
+    record_change(actor, "pilot.end_date_changed", pilot, before=before,
+                  after=snapshot(pilot, "ends_on", "stage_due_on"), challenge_id=pilot.challenge_id)
     db.session.commit()
     return pilot
 
@@ -284,7 +307,7 @@ def approve_budget_increase(actor, pilot_id, increase_id):
     increase = next((i for i in pilot.budget_increases if i.id == increase_id), None)
     if increase is None:
         raise NotFound(str(_l("That budget increase is not part of this pilot.")))
-    if increase.requested_by_id == actor.id:
+    if not may_approve_increase(actor, pilot, increase):
         raise NotAllowed(str(_l("Someone other than the person who asked must approve a budget increase.")))
     if increase.approved_at is not None:
         return increase

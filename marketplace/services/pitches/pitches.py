@@ -6,7 +6,9 @@ another company. A refused attempt to open a sealed pitch is written to the
 audit trail and answered "not found", exactly like an id that does not exist.
 
 Changes to a submitted pitch, made before the deadline, are submitted at once
-with a new receipt: a company never loses its submission by editing it.
+with a new receipt: a company never loses its submission by editing it. Whether
+a change is allowed now, and why not, is `possibilities.py`'s answer; each
+receipt's reference and email are `receipts.py`'s.
 
 A pitch is written in short steps (`STEPS`); saving a step changes only that
 step's fields, so a draft is saved as the company goes. When a session has
@@ -26,13 +28,13 @@ from sqlalchemy.exc import IntegrityError
 from marketplace.extensions import db
 from marketplace.formatting import lazy, number
 from marketplace.models import Challenge, Pitch, PitchAttachment, UnsavedPitchStep, User
-from marketplace.models.challenge import PUBLISHED
-from marketplace.models.pitch import PITCH_DRAFT, PITCH_SUBMITTED, PITCH_WITHDRAWN, RECEIVED_STATUSES
+from marketplace.models.pitch import (PITCH_DRAFT, PITCH_SUBMITTED, PITCH_WITHDRAWN, RECEIPT_RESUBMITTED,
+                                     RECEIPT_SUBMITTED, RECEIPT_WITHDRAWN, RECEIVED_STATUSES)
 from marketplace.services import access, permissions
-from marketplace.services.pitches import seal, uploads
+from marketplace.services.pitches import possibilities, receipts, uploads
 from marketplace.services.pilots.amounts import parse_amount
-from marketplace.services.clock import database_now, utcnow
-from marketplace.services.errors import Conflict, InvalidTransition, NotAllowed, NotFound, PitchDeadlinePassed, ValidationFailed
+from marketplace.services.clock import utcnow
+from marketplace.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from marketplace.services.messaging.events import record_change
 from marketplace.services.signing import timed_serializer
 
@@ -71,15 +73,6 @@ def _writable(user, pitch_id):
     if not permissions.can(user, "pitch.write", pitch):
         raise NotAllowed(str(_l("Only members of the company that wrote this pitch can change it.")))
     return pitch
-
-
-def _before_deadline(challenge):
-    """The deadline, checked against the database clock at this moment: one clock for every process."""
-    now = database_now()
-    if challenge.status != PUBLISHED or challenge.pitch_deadline is None or not seal.is_sealed(challenge, now):
-        raise PitchDeadlinePassed(str(_l("The pitch deadline has passed: pitches can no longer be submitted, "
-                                         "changed or withdrawn.")))
-    return now
 
 
 def _clean(data):
@@ -176,9 +169,13 @@ def _issue_receipt(actor, pitch, now, action):
     pitch.submitted_at = now
     pitch.withdrawn_at = None
     pitch.receipt_digest = receipt_digest(pitch)
+    receipt = receipts.issue(actor, pitch, RECEIPT_SUBMITTED if action == "pitch.submitted" else RECEIPT_RESUBMITTED,
+                             now)
+    db.session.flush()
     record_change(actor, action, pitch, before=before,
-                  after={"status": PITCH_SUBMITTED, "submitted_at": now, "receipt_digest": pitch.receipt_digest},
-                  challenge_id=pitch.challenge_id)
+                  after={"status": PITCH_SUBMITTED, "submitted_at": now, "receipt_digest": pitch.receipt_digest,
+                         "receipt_reference": receipt.reference},
+                  challenge_id=pitch.challenge_id, payload={"receipt_id": receipt.id})
 
 
 def save_draft(user, slug, data, *, step=None):
@@ -199,7 +196,7 @@ def write_pitch(user, slug, data, *, step=None):
         data = {name: data.get(name) for name in STEPS[step]}
     challenge, pitch = writing(user, slug)
     clean = _clean(data)
-    now = _before_deadline(challenge)
+    now = possibilities.require(challenge, pitch, user, "write")
     created = pitch is None
     try:
         if created:
@@ -293,9 +290,7 @@ def awaits_submission(pitch):
 def submit_pitch(user, pitch_id):
     pitch = _writable(user, pitch_id)
     permissions.require(user, "pitch.submit", pitch)
-    now = _before_deadline(pitch.challenge)
-    if pitch.status not in (PITCH_DRAFT, PITCH_WITHDRAWN, PITCH_SUBMITTED):
-        raise InvalidTransition(str(_l("This pitch has already been decided on.")))
+    now = possibilities.require(pitch.challenge, pitch, user, "submit")
     _issue_receipt(user, pitch, now, "pitch.submitted" if pitch.status != PITCH_SUBMITTED else "pitch.resubmitted")
     db.session.commit()
     return pitch
@@ -303,13 +298,14 @@ def submit_pitch(user, pitch_id):
 
 def withdraw_pitch(user, pitch_id):
     pitch = _writable(user, pitch_id)
-    now = _before_deadline(pitch.challenge)
-    if pitch.status != PITCH_SUBMITTED:
-        raise InvalidTransition(str(_l("Only a submitted pitch can be withdrawn.")))
+    now = possibilities.require(pitch.challenge, pitch, user, "withdraw")
     pitch.status = PITCH_WITHDRAWN
     pitch.withdrawn_at = now
+    receipt = receipts.issue(user, pitch, RECEIPT_WITHDRAWN, now)
+    db.session.flush()
     record_change(user, "pitch.withdrawn", pitch, before={"status": PITCH_SUBMITTED},
-                  after={"status": PITCH_WITHDRAWN, "withdrawn_at": now}, challenge_id=pitch.challenge_id)
+                  after={"status": PITCH_WITHDRAWN, "withdrawn_at": now, "receipt_reference": receipt.reference},
+                  challenge_id=pitch.challenge_id, payload={"receipt_id": receipt.id})
     db.session.commit()
     return pitch
 
@@ -334,7 +330,7 @@ def pitches_for_agency(user, challenge):
 
 def add_attachment(user, pitch_id, *, stream, filename):
     pitch = _writable(user, pitch_id)
-    now = _before_deadline(pitch.challenge)
+    now = possibilities.require(pitch.challenge, pitch, user, "write")
     if len(pitch.attachments) >= MAX_ATTACHMENTS:
         raise ValidationFailed({"file": _l("A pitch can have at most %(n)s attachments.", n=MAX_ATTACHMENTS)})
     stored = uploads.store_upload(stream, filename, field="file")
@@ -351,7 +347,7 @@ def add_attachment(user, pitch_id, *, stream, filename):
 
 def remove_attachment(user, pitch_id, attachment_id):
     pitch = _writable(user, pitch_id)
-    now = _before_deadline(pitch.challenge)
+    now = possibilities.require(pitch.challenge, pitch, user, "write")
     attachment = next((a for a in pitch.attachments if a.id == attachment_id), None)
     if attachment is None:
         raise NotFound(str(_l("We could not find that attachment.")))

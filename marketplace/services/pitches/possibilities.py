@@ -1,0 +1,106 @@
+"""What a company can still do with its pitch for a challenge, and why the rest is closed: one answer for all.
+
+`pitch_possibilities(challenge, pitch, user)` is asked by the pitch step pages, the check and receipt pages,
+the challenge page's pitch box, the pitch page, and by the service itself before every change
+(`require`), so the API's refusals say what the pages say. The reason names what closed it: the deadline and
+when it passed, the cancellation and its public reason, the evaluation, the decision sent.
+"""
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from marketplace.formatting import lazy, localtime
+from marketplace.models.challenge import CANCELLED, CLOSED, COMPLETED, DRAFT, EVALUATING, PILOTING, PUBLISHED
+from marketplace.models.pitch import PITCH_DRAFT, PITCH_SUBMITTED, PITCH_WITHDRAWN
+from marketplace.services import permissions
+from marketplace.services.clock import database_now
+from marketplace.services.errors import InvalidTransition, NotAllowed, PitchDeadlinePassed
+from marketplace.services.pitches import seal
+
+# Writing, submitting and withdrawing a pitch are open only while the challenge takes pitches; a pitch in
+# one of these statuses has not been decided on.
+UNDECIDED = (PITCH_DRAFT, PITCH_SUBMITTED, PITCH_WITHDRAWN)
+# How long a company usually needs to write a pitch, said to visitors on the challenge page.
+TYPICAL_HOURS = 2
+
+
+@dataclass(frozen=True)
+class Possibilities:
+    """What the company may do now (`write`: start or change the pitch, `submit`, `withdraw`), and `reason`:
+    why writing is closed (None while it is open). `closed_by` names the cause for tests and templates:
+    None, "signed_out", "not_a_company", "not_open", "deadline", "cancelled", "evaluation", "decided"."""
+
+    write: bool = False
+    submit: bool = False
+    withdraw: bool = False
+    reason: object = None
+    closed_by: str | None = None
+    deadline: object = None
+
+    @property
+    def open(self):
+        return self.closed_by is None
+
+
+def _closed(cause, reason, challenge):
+    return Possibilities(reason=reason, closed_by=cause, deadline=challenge.pitch_deadline)
+
+
+def closing_reason(challenge, pitch=None, now=None):
+    """(cause, reason) when the challenge (or the decision on `pitch`) stops any change to pitches; None when open."""
+    if challenge.status == CANCELLED:
+        return "cancelled", _l("This challenge was cancelled: %(reason)s Pitches can no longer be submitted, "
+                               "changed or withdrawn.", reason=challenge.cancel_reason or "")
+    if pitch is not None and pitch.status not in UNDECIDED:
+        return "decided", _l("The agency has sent its decision on your pitch: it can no longer be changed or "
+                             "withdrawn.")
+    if challenge.status == EVALUATING:
+        return "evaluation", _l("The challenge is under evaluation: pitches can no longer be submitted, changed "
+                                "or withdrawn.")
+    if challenge.status == DRAFT or challenge.pitch_deadline is None:
+        return "not_open", _l("This challenge does not take pitches yet.")
+    if challenge.status in (CLOSED, PILOTING, COMPLETED) or \
+            (challenge.status == PUBLISHED and not seal.is_sealed(challenge, now)):
+        return "deadline", _l("The pitch deadline passed on %(when)s: pitches can no longer be submitted, changed "
+                              "or withdrawn.", when=lazy(localtime, challenge.pitch_deadline))
+    return None
+
+
+def pitch_possibilities(challenge, pitch, user, now=None):
+    """What `user` (signed in or not) can do with `pitch` (their company's, or None) for `challenge` now.
+
+    What closes the challenge comes first (a visitor reads why it takes no pitches), then who is asking.
+    `now` defaults to the database clock, the one the deadline is checked against.
+    """
+    closing = closing_reason(challenge, pitch, database_now() if now is None else now)
+    if closing is not None:
+        return _closed(*closing, challenge)
+    if not getattr(user, "is_authenticated", False):
+        return _closed("signed_out", _l("Sign in with your company account to pitch, or register your company."),
+                       challenge)
+    if not permissions.can(user, "challenge.pitch", challenge):
+        return _closed("not_a_company", permissions.MESSAGES["challenge.pitch"], challenge)
+    status = pitch.status if pitch is not None else None
+    # A submitted pitch may be submitted again (the API's submit); its pages resubmit by saving.
+    return Possibilities(write=True, submit=status in UNDECIDED,
+                         withdraw=status == PITCH_SUBMITTED, deadline=challenge.pitch_deadline)
+
+
+def require(challenge, pitch, user, action, now=None):
+    """Raise the refusal, with its reason, unless `user` may `action` ("write", "submit", "withdraw") now.
+
+    Returns the moment checked (the database clock), which the receipt records.
+    """
+    now = database_now() if now is None else now
+    possible = pitch_possibilities(challenge, pitch, user, now)
+    if getattr(possible, action):
+        return now
+    if possible.closed_by in ("signed_out", "not_a_company"):
+        raise NotAllowed(str(possible.reason))
+    if possible.closed_by == "deadline":
+        raise PitchDeadlinePassed(str(possible.reason))
+    if possible.reason is not None:
+        raise InvalidTransition(str(possible.reason))
+    if action == "withdraw":
+        raise InvalidTransition(str(_l("Only a submitted pitch can be withdrawn.")))
+    raise InvalidTransition(str(_l("Save your pitch before you submit it.")))

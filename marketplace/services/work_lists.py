@@ -1,0 +1,238 @@
+"""What waits for one person at an agency: their work list on the dashboard, each item with a link.
+
+`work_list(user)` answers, for the person's role (asked of `permissions`, challenge by challenge and pilot by
+pilot — the rules need no query), in a fixed number of statements however many challenges, questions, pitches
+or pilots there are:
+
+- drafts to approve (four-eyes publishing: a draft someone else asked to have approved),
+- questions to answer,
+- pitches to score (or, first, the conflict-of-interest declaration that opens the scoring),
+- decisions to send (a finalised evaluation whose decisions have not gone to the companies),
+- pitch sessions to hold (booked slots not yet over),
+- pilot stages due (due within `pilot_reminders.DUE_SOON`, or overdue),
+- payments due (planned milestones not paid, due within the same window),
+- outcomes to record (pilots in their evaluation stage),
+- companies to invite (challenges open for pitches: the likely-solver page).
+
+Each kind is gathered by its own small function below, so a change to one step (two evaluation rounds, new
+pitch-session rules) changes one function.
+"""
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from marketplace.extensions import db
+from marketplace.formatting import day, lazy, localtime
+from marketplace.models import Challenge, EvaluationCriterion, Pilot, PitchSessionSlot, Question
+from marketplace.models.evaluation import ConflictDeclaration, Evaluation, PitchAssessment, Score
+from marketplace.models.organisation import AGENCY
+from marketplace.models.pilot import EVALUATION, OUTCOME_STAGES, PaymentMilestone
+from marketplace.services import permissions
+from marketplace.services.challenges import lifecycle
+from marketplace.services.clock import utcnow
+from marketplace.services.messaging import links
+from marketplace.services.pilots.pilot_reminders import DUE_SOON
+from marketplace.services.pilots.pilot_workflow import STAGE_LABELS
+
+APPROVE, ANSWER, SCORE, DECIDE, SESSIONS, STAGES, PAYMENTS, OUTCOMES, INVITE = (
+    "approve", "answer", "score", "decide", "sessions", "stages", "payments", "outcomes", "invite")
+HEADINGS = {
+    APPROVE: _l("Drafts to approve"),
+    ANSWER: _l("Questions to answer"),
+    SCORE: _l("Pitches to score"),
+    DECIDE: _l("Decisions to send"),
+    SESSIONS: _l("Pitch sessions to hold"),
+    STAGES: _l("Pilot stages due"),
+    PAYMENTS: _l("Payments due"),
+    OUTCOMES: _l("Outcomes to record"),
+    INVITE: _l("Companies to invite"),
+}
+ORDER = tuple(HEADINGS)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing waiting: what it is about, what to do (`detail`), where (`link`), and when it is due or starts."""
+
+    subject: str
+    detail: object
+    link: str
+    count: int = 1
+    when: object = None
+
+
+@dataclass
+class Section:
+    kind: str
+    heading: object
+    items: list = field(default_factory=list)
+
+    @property
+    def count(self):
+        return sum(item.count for item in self.items)
+
+
+def work_list(user, now=None):
+    """The sections (in ORDER, empty ones left out) of what waits for this agency member; [] for anyone else."""
+    organisation = getattr(user, "organisation", None)
+    if organisation is None or organisation.kind != AGENCY or organisation.suspended:
+        return []
+    now = now or utcnow()
+    challenges = db.session.scalars(
+        select(Challenge).where(Challenge.agency_id == organisation.id,
+                                Challenge.status.in_([s for s, state in lifecycle.STATES.items() if not state.final]))
+        .order_by(Challenge.pitch_deadline, Challenge.id)
+    ).all()
+    pilots = db.session.scalars(
+        select(Pilot).options(joinedload(Pilot.challenge))
+        .where(Pilot.agency_id == organisation.id, Pilot.stage.not_in(OUTCOME_STAGES))
+        .order_by(Pilot.stage_due_on, Pilot.id)
+    ).all()
+    evaluations = _evaluations([c.id for c in challenges if lifecycle.state_of(c).evaluation_page
+                                and permissions.can(user, "evaluation.take_part", c)])
+    found = {
+        APPROVE: _drafts_to_approve(user, challenges),
+        ANSWER: _questions_to_answer(user, challenges),
+        SCORE: _pitches_to_score(user, challenges, evaluations),
+        DECIDE: _decisions_to_send(user, challenges, evaluations),
+        SESSIONS: _sessions_to_hold(user, challenges, now),
+        STAGES: _pilot_stages_due(user, pilots, now),
+        PAYMENTS: _payments_due(user, pilots, now),
+        OUTCOMES: _outcomes_to_record(user, pilots),
+        INVITE: _companies_to_invite(user, challenges),
+    }
+    return [Section(kind, HEADINGS[kind], found[kind]) for kind in ORDER if found[kind]]
+
+
+def _allowed(user, action, objects):
+    return [obj for obj in objects if permissions.can(user, action, obj)]
+
+
+def _drafts_to_approve(user, challenges):
+    return [Item(c.title, _l("Approval asked on %(when)s", when=lazy(localtime, c.approval_requested_at)), links.challenge_preview_path(c),
+                 when=c.approval_requested_at)
+            for c in _allowed(user, "challenge.approve",
+                              [c for c in challenges if lifecycle.state_of(c).draft and c.approval_requested_at])]
+
+
+def _questions_to_answer(user, challenges):
+    mine = {c.id: c for c in _allowed(user, "question.answer", challenges)}
+    if not mine:
+        return []
+    waiting = db.session.execute(
+        select(Question.challenge_id, func.count(Question.id), func.min(Question.asked_at))
+        .where(Question.challenge_id.in_(list(mine)), Question.answer.is_(None)).group_by(Question.challenge_id)
+    ).all()
+    by_id = {challenge_id: (count, oldest) for challenge_id, count, oldest in waiting}
+    return [Item(c.title, lazy_ngettext("%(num)s question waiting", "%(num)s questions waiting", by_id[c.id][0]),
+                 links.challenge_questions_path(c), count=by_id[c.id][0], when=by_id[c.id][1])
+            for c in mine.values() if c.id in by_id]
+
+
+def _evaluations(challenge_ids):
+    """{challenge id: (evaluation, number of pitches in it)} for these challenges, in one statement."""
+    if not challenge_ids:
+        return {}
+    rows = db.session.execute(
+        select(Evaluation, func.count(PitchAssessment.id))
+        .outerjoin(PitchAssessment, PitchAssessment.challenge_id == Evaluation.challenge_id)
+        .where(Evaluation.challenge_id.in_(challenge_ids)).group_by(Evaluation.id)
+    ).all()
+    return {evaluation.challenge_id: (evaluation, pitches) for evaluation, pitches in rows}
+
+
+def _pitches_to_score(user, challenges, evaluations):
+    """A panel member's evaluations under way: the pitches they have not scored on every criterion yet."""
+    panel = {c.id: c for c in _allowed(user, "evaluation.score", challenges)}
+    running = {cid: row for cid, row in evaluations.items() if cid in panel and not row[0].is_finalised}
+    if not running:
+        return []
+    ids = list(running)
+    declared = dict(db.session.execute(select(ConflictDeclaration.challenge_id, ConflictDeclaration.conflicted).where(
+        ConflictDeclaration.challenge_id.in_(ids), ConflictDeclaration.evaluator_id == user.id)).all())
+    criteria = dict(db.session.execute(select(EvaluationCriterion.challenge_id, func.count(EvaluationCriterion.id))
+                                       .where(EvaluationCriterion.challenge_id.in_(ids))
+                                       .group_by(EvaluationCriterion.challenge_id)).all())
+    scored = {}
+    for challenge_id, marks in db.session.execute(
+            select(Score.challenge_id, func.count(Score.id)).where(Score.challenge_id.in_(ids), Score.evaluator_id == user.id)
+            .group_by(Score.challenge_id, Score.pitch_id)):
+        if marks >= criteria.get(challenge_id, 0):
+            scored[challenge_id] = scored.get(challenge_id, 0) + 1
+    items = []
+    for challenge_id, (evaluation, pitches) in running.items():
+        challenge = panel[challenge_id]
+        if declared.get(challenge_id):  # recused: nothing to score
+            continue
+        left = pitches - scored.get(challenge_id, 0)
+        if challenge_id not in declared:
+            items.append(Item(challenge.title, lazy_ngettext(
+                "Declare any conflict of interest, then score %(num)s pitch.",
+                "Declare any conflict of interest, then score %(num)s pitches.", pitches),
+                links.evaluation_path(challenge), count=pitches))
+        elif left > 0:
+            items.append(Item(challenge.title, lazy_ngettext("%(num)s pitch left to score",
+                                                             "%(num)s pitches left to score", left),
+                              links.evaluation_scores_path(challenge), count=left))
+    return items
+
+
+def _decisions_to_send(user, challenges, evaluations):
+    """A finalised evaluation whose decisions have not been sent (`evaluation.publish_decisions`)."""
+    managed = {c.id: c for c in _allowed(user, "evaluation.manage", challenges)}
+    return [Item(managed[cid].title, lazy_ngettext("%(num)s company waits for its decision",
+                                                   "%(num)s companies wait for their decision", pitches),
+                 links.evaluation_path(managed[cid]), count=pitches)
+            for cid, (evaluation, pitches) in evaluations.items()
+            if cid in managed and evaluation.is_finalised and evaluation.decisions_published_at is None]
+
+
+def _sessions_to_hold(user, challenges, now):
+    """Booked pitch-session slots (`pitch_sessions.book_slot`) not over yet, for the panel and its managers."""
+    panel = {c.id: c for c in challenges
+             if permissions.can(user, "evaluation.manage", c) or permissions.can(user, "evaluation.score", c)}
+    if not panel:
+        return []
+    slots = db.session.scalars(select(PitchSessionSlot).where(
+        PitchSessionSlot.challenge_id.in_(list(panel)), PitchSessionSlot.pitch_id.is_not(None),
+        PitchSessionSlot.ends_at > now).order_by(PitchSessionSlot.starts_at)).all()
+    return [Item(panel[s.challenge_id].title, _l("Pitch session on %(when)s", when=lazy(localtime, s.starts_at)),
+                 links.evaluation_path(panel[s.challenge_id]), when=s.starts_at) for s in slots]
+
+
+def _pilot_stages_due(user, pilots, now):
+    """Stages due within `DUE_SOON` or overdue, for those who may move the pilot (as `remind_due_stages` sees them)."""
+    soon = now.date() + DUE_SOON
+    return [Item(p.challenge.title, _l("Stage “%(stage)s” due on %(when)s", stage=STAGE_LABELS.get(p.stage, p.stage),
+                    when=lazy(day, p.stage_due_on)),
+                 links.pilot_path(p), when=p.stage_due_on)
+            for p in _allowed(user, "pilot.move", [p for p in pilots if p.stage_due_on and p.stage_due_on <= soon])]
+
+
+def _payments_due(user, pilots, now):
+    movable = {p.id: p for p in _allowed(user, "pilot.move", pilots)}
+    if not movable:
+        return []
+    due = db.session.scalars(select(PaymentMilestone).where(
+        PaymentMilestone.pilot_id.in_(list(movable)), PaymentMilestone.paid_on.is_(None),
+        PaymentMilestone.planned_on.is_not(None), PaymentMilestone.planned_on <= now.date() + DUE_SOON)
+        .order_by(PaymentMilestone.planned_on)).all()
+    return [Item(movable[m.pilot_id].challenge.title, _l("“%(label)s” planned for %(when)s", label=m.label,
+                                                         when=lazy(day, m.planned_on)),
+                 links.pilot_path(movable[m.pilot_id]), when=m.planned_on) for m in due]
+
+
+def _outcomes_to_record(user, pilots):
+    return [Item(p.challenge.title, _l("Adopt, extend or stop the pilot, with its evidence."), links.pilot_path(p))
+            for p in _allowed(user, "pilot.move", [p for p in pilots if p.stage == EVALUATION])]
+
+
+def _companies_to_invite(user, challenges):
+    return [Item(c.title, _l("See the companies likely to solve it and invite them to pitch."),
+                 links.challenge_matches_path(c))
+            for c in _allowed(user, "challenge.view_matches",
+                              [c for c in challenges if lifecycle.state_of(c).takes_pitches])]
+

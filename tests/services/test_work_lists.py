@@ -1,0 +1,186 @@
+"""The work list: what waits for each agency role, with links, in a fixed number of statements; and the four-eyes
+approver told when a draft waits for them."""
+from collections import Counter
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import event, select
+
+from marketplace.extensions import db
+from marketplace.models import EmailDelivery, Notification, Pilot, PitchSessionSlot, Question
+from marketplace.models.evaluation import ConflictDeclaration, Evaluation, PitchAssessment, Score
+from marketplace.models.pilot import PaymentMilestone
+from marketplace.services import work_lists
+from marketplace.services.challenges import challenges as challenge_service
+from marketplace.services.clock import utcnow
+from marketplace.services.messaging.outbox import process_pending
+
+
+def _evaluating(f, agency, pitches=2, **evaluation):
+    challenge = f.Challenge(agency=agency, status="evaluating", pitch_deadline=utcnow() - timedelta(days=3),
+                            question_deadline=utcnow() - timedelta(days=5))
+    db.session.add(Evaluation(challenge_id=challenge.id, **evaluation))
+    made = []
+    for n in range(pitches):
+        pitch = f.Pitch(challenge=challenge, status="submitted")
+        db.session.add(PitchAssessment(challenge_id=challenge.id, pitch_id=pitch.id, label=chr(65 + n)))
+        made.append(pitch)
+    db.session.commit()
+    return challenge, made
+
+
+def _pilot(f, agency, stage, due, owner=None):
+    challenge = f.Challenge(agency=agency, status="piloting", pitch_deadline=utcnow() - timedelta(days=60),
+                            question_deadline=utcnow() - timedelta(days=70))
+    pitch = f.Pitch(challenge=challenge, status="selected")
+    today = utcnow().date()
+    pilot = Pilot(challenge_id=challenge.id, pitch_id=pitch.id, agency_id=agency.id, company_id=pitch.company_id,
+                  stage=stage, stage_due_on=due, budget=Decimal("20000"), starts_on=today - timedelta(days=90),
+                  ends_on=today - timedelta(days=1), owner_id=owner.id if owner else None)
+    pilot.milestones = [PaymentMilestone(position=0, label="First half", planned_amount=Decimal("10000"),
+                                         planned_on=today - timedelta(days=1)),
+                        PaymentMilestone(position=1, label="Paid already", planned_amount=Decimal("5000"),
+                                         planned_on=today - timedelta(days=30), paid_amount=Decimal("5000"),
+                                         paid_on=today - timedelta(days=29))]
+    db.session.add(pilot)
+    db.session.commit()
+    return pilot
+
+
+@pytest.fixture
+def world(f):
+    agency = f.Agency(four_eyes_publishing=True)
+    people = {role: f.member(agency, role) for role in ("owner", "publisher", "procurement_officer", "evaluator")}
+    people["second_publisher"] = f.member(agency, "publisher")
+    draft = f.Challenge(agency=agency, status="draft", published_at=None, title="Draft waiting")
+    challenge_service.request_approval(people["publisher"], draft.slug)
+    open_one = f.Challenge(agency=agency, title="Open one")
+    asker = f.member(f.Company(), "owner")
+    db.session.add_all([Question(challenge_id=open_one.id, organisation_id=asker.organisation.id, asked_by_id=asker.id,
+                                 body=f"Question {n}") for n in range(2)])
+    db.session.add(Question(challenge_id=open_one.id, body="Done", answer="Yes", answered_at=utcnow()))
+    scoring, pitches = _evaluating(f, agency)
+    scoring.title = "Being scored"
+    db.session.add(ConflictDeclaration(challenge_id=scoring.id, evaluator_id=people["evaluator"].id, conflicted=False))
+    for criterion in scoring.criteria:  # the evaluator scored the first pitch on every criterion
+        db.session.add(Score(challenge_id=scoring.id, pitch_id=pitches[0].id, criterion_id=criterion.id,
+                             evaluator_id=people["evaluator"].id, score=3))
+    db.session.add(Score(challenge_id=scoring.id, pitch_id=pitches[1].id, criterion_id=scoring.criteria[0].id,
+                         evaluator_id=people["evaluator"].id, score=4))  # the second only in part
+    db.session.add(PitchSessionSlot(challenge_id=scoring.id, starts_at=utcnow() + timedelta(days=2),
+                                    ends_at=utcnow() + timedelta(days=2, hours=1), mode="online",
+                                    link="https://meet.example.org/a", pitch_id=pitches[0].id, booked_at=utcnow()))
+    deciding, _ = _evaluating(f, agency, pitches=3, finalised_at=utcnow())
+    deciding.title = "Being decided"
+    sent, _ = _evaluating(f, agency, finalised_at=utcnow(), decisions_published_at=utcnow())  # nothing left there
+    pilot = _pilot(f, agency, "evaluation", utcnow().date() - timedelta(days=1))
+    _pilot(f, agency, "running", utcnow().date() + timedelta(days=60))  # not due yet (its milestone is)
+    # another agency's work never shows
+    other = f.Agency()
+    f.member(other, "owner")
+    elsewhere = f.Challenge(agency=other)
+    db.session.add(Question(challenge_id=elsewhere.id, body="Elsewhere"))
+    _evaluating(f, other, finalised_at=utcnow())
+    _pilot(f, other, "evaluation", utcnow().date() - timedelta(days=1))
+    db.session.commit()
+    return {"people": people, "draft": draft, "open": open_one, "scoring": scoring, "deciding": deciding,
+            "pilot": pilot}
+
+
+def _summary(user):
+    return {section.kind: [(item.subject, item.count) for item in section.items]
+            for section in work_lists.work_list(user)}
+
+
+def test_each_role_sees_what_waits_for_it(world):
+    w, p = world, world["people"]
+    pilots = [("Fewer" in title, count) for title, count in _summary(p["owner"])["stages"]]
+    assert pilots == [(True, 1)]  # only the overdue pilot of this agency
+    owner = _summary(p["owner"])
+    assert owner["approve"] == [("Draft waiting", 1)]
+    assert owner["answer"] == [("Open one", 2)]
+    assert owner["decide"] == [("Being decided", 3)]
+    assert owner["invite"] == [("Open one", 1)]
+    assert len(owner["payments"]) == 2 and len(owner["outcomes"]) == 1
+    assert "score" not in owner and "sessions" in owner  # the owner manages the evaluation, is not on the panel
+
+    publisher = _summary(p["publisher"])
+    assert "approve" not in publisher  # asked for approval: someone else approves
+    assert set(publisher) == {"answer", "invite"}
+    assert _summary(p["second_publisher"])["approve"] == [("Draft waiting", 1)]
+
+    officer = _summary(p["procurement_officer"])
+    assert officer["score"] == [("Being scored", 2)]  # not declared yet: declare, then score both
+    assert officer["decide"] == [("Being decided", 3)]
+    assert officer["sessions"] == [("Being scored", 1)]
+    assert set(officer) == {"answer", "score", "decide", "sessions", "stages", "payments", "outcomes", "invite"}
+
+    evaluator = _summary(p["evaluator"])
+    assert evaluator == {"score": [("Being scored", 1)], "sessions": [("Being scored", 1)]}
+
+
+def test_links_lead_to_the_pages_where_the_work_is_done(world):
+    w = world
+    by_kind = {s.kind: s.items for s in work_lists.work_list(w["people"]["procurement_officer"])}
+    assert by_kind["answer"][0].link == f"/challenges/{w['open'].slug}#questions"
+    assert by_kind["invite"][0].link == f"/challenges/{w['open'].slug}/matches"
+    assert by_kind["score"][0].link == f"/challenges/{w['scoring'].slug}/evaluation"
+    assert by_kind["decide"][0].link == f"/challenges/{w['deciding'].slug}/evaluation"
+    assert by_kind["outcomes"][0].link == f"/pilots/{w['pilot'].id}"
+    evaluator = {s.kind: s.items for s in work_lists.work_list(w["people"]["evaluator"])}
+    assert evaluator["score"][0].link == f"/challenges/{w['scoring'].slug}/evaluation/scores"
+    approve = {s.kind: s.items for s in work_lists.work_list(w["people"]["owner"])}["approve"]
+    assert approve[0].link == f"/challenges/{w['draft'].slug}/preview"
+
+
+def test_companies_and_people_without_an_organisation_have_no_work_list(f):
+    assert work_lists.work_list(f.member(f.Company(), "owner")) == []
+    assert work_lists.work_list(f.User()) == []
+
+
+def _statements(user):
+    db.session.expire_all()
+    user = db.session.get(type(user), user.id)
+    user.membership, user.organisation  # the signed-in person is loaded already on a page
+    seen = []
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        sections = work_lists.work_list(user)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return len(seen), sum(s.count for s in sections)
+
+
+def test_the_work_list_takes_the_same_few_statements_however_much_waits(world, f):
+    officer = world["people"]["procurement_officer"]
+    before, waiting = _statements(officer)
+    agency = officer.organisation
+    for _ in range(3):  # more of everything
+        more = f.Challenge(agency=agency)
+        db.session.add_all([Question(challenge_id=more.id, body="More?") for _ in range(3)])
+        _evaluating(f, agency, pitches=2)
+        _evaluating(f, agency, pitches=2, finalised_at=utcnow())
+        _pilot(f, agency, "evaluation", utcnow().date())
+    db.session.commit()
+    after, waiting_after = _statements(officer)
+    assert waiting_after > waiting
+    assert after == before <= 9
+
+
+def test_a_four_eyes_approver_is_told_once_by_notice_and_email(f, smtp_sink):
+    agency = f.Agency(four_eyes_publishing=True)
+    asker, approver, owner = f.member(agency, "publisher"), f.member(agency, "publisher"), f.member(agency, "owner")
+    f.member(agency, "procurement_officer")  # may not approve: not told
+    draft = f.Challenge(agency=agency, status="draft", published_at=None)
+    challenge_service.request_approval(asker, draft.slug)
+    process_pending()
+    process_pending()
+    told = Counter(db.session.scalars(select(Notification.user_id)
+                                      .where(Notification.kind == "challenge.approval_requested")))
+    assert told == Counter({approver.id: 1, owner.id: 1})
+    emails = db.session.scalars(select(EmailDelivery).where(EmailDelivery.subject.contains(draft.title))).all()
+    assert sorted(e.to_address for e in emails) == sorted([approver.email, owner.email])
+    assert all(f"/challenges/{draft.slug}/preview" in e.body_text for e in emails)
+    assert sorted(m["To"] for m in smtp_sink.messages) == sorted([approver.email, owner.email])

@@ -1,0 +1,87 @@
+"""The publisher's "Correct or extend" page: a refusal keeps what was typed; a notice shows dated on the challenge."""
+import re
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from marketplace.extensions import db
+from marketplace.models import Challenge, ChallengeNotice
+from marketplace.services.clock import utcnow
+
+
+def _typed(page, name):
+    return re.search(rf'name="{name}"[^>]*value="([^"]*)"', page).group(1)
+
+
+def _shifted(local, **delta):
+    return (datetime.strptime(local, "%Y-%m-%dT%H:%M") + timedelta(**delta)).strftime("%Y-%m-%dT%H:%M")
+
+
+@pytest.fixture
+def published(client, login, f):
+    challenge = f.Challenge(title="Fewer mised appointments")
+    login(f.member(challenge.agency, "publisher"))
+    form = client.get(f"/challenges/{challenge.slug}/correct").text
+    data = {name: _typed(form, name) for name in ("version", "pitch_deadline", "question_deadline", "title",
+                                                  "criteria-0-name", "criteria-0-weight", "criteria-1-name",
+                                                  "criteria-1-weight", "budget_min", "budget_max")}
+    for name in ("summary", "problem_statement", "context", "affected", "desired_outcomes", "constraints"):
+        data[name] = getattr(challenge, name)
+    return challenge, data
+
+
+def test_a_deadline_brought_forward_is_refused_on_the_same_page_with_what_was_typed(client, published):
+    challenge, data = published
+    answer = client.post(f"/challenges/{challenge.slug}/correct", data={
+        **data, "pitch_deadline": _shifted(data["pitch_deadline"], days=-3), "title": "Fewer missed appointments",
+        "reason": "Sooner, and a typo fixed."})
+    assert answer.status_code == 422
+    assert "A deadline can be extended, never brought forward" in answer.text
+    assert 'value="Fewer missed appointments"' in answer.text and "Sooner, and a typo fixed." in answer.text
+    assert db.session.get(Challenge, challenge.id).title == "Fewer mised appointments"
+    assert db.session.scalars(select(ChallengeNotice)).all() == []
+    unchanged = client.post(f"/challenges/{challenge.slug}/correct", data={**data, "reason": "Nothing, really."})
+    assert unchanged.status_code == 422 and "Nothing was changed: correct a text or extend a deadline." in unchanged.text
+
+
+def test_an_extension_and_a_typo_show_as_a_dated_notice_to_every_visitor(app, client, published):
+    challenge, data = published
+    visitor = app.test_client()
+    assert "Correct or extend" in client.get(f"/challenges/{challenge.slug}").text  # the publisher's way there
+    assert "Notices of changes" not in visitor.get(f"/challenges/{challenge.slug}").text  # now kept for visitors
+    answer = client.post(f"/challenges/{challenge.slug}/correct", data={
+        **data, "pitch_deadline": _shifted(data["pitch_deadline"], days=7), "title": "Fewer missed appointments",
+        "reason": "Two companies asked for more time."})
+    assert answer.status_code == 302
+    page = visitor.get(f"/challenges/{challenge.slug}").text
+    notice = db.session.scalars(select(ChallengeNotice)).one()
+    assert "Notices of changes" in page and "Two companies asked for more time." in page
+    assert "Title corrected: “Fewer mised appointments” is now “Fewer missed appointments”." in page
+    assert f'datetime="{notice.created_at.strftime("%Y-%m-%dT%H:%M:%S")}' in page
+    assert "Pitch deadline: extended from" in page
+
+
+def test_after_the_first_pitch_the_criteria_and_budget_are_shown_fixed_with_the_reason(client, published, f):
+    challenge, data = published
+    f.Pitch(challenge=challenge, company=f.Company(), status="submitted", submitted_at=utcnow())
+    form = client.get(f"/challenges/{challenge.slug}/correct").text
+    assert "treat the companies unequally" in form and 'name="criteria-0-weight"' not in form
+    assert 'name="budget_min"' not in form
+    # The text can still be corrected.
+    answer = client.post(f"/challenges/{challenge.slug}/correct", data={
+        **data, "title": "Fewer missed appointments", "reason": "Typo."})
+    assert answer.status_code == 302
+    assert db.session.get(Challenge, challenge.id).title == "Fewer missed appointments"
+
+
+def test_a_closed_challenge_says_why_it_cannot_be_corrected(client, login, f):
+    past = utcnow() - timedelta(days=1)
+    challenge = f.Challenge(status="closed", pitch_deadline=past, question_deadline=past - timedelta(days=1),
+                            closed_at=past)
+    login(f.member(challenge.agency, "publisher"))
+    form = client.get(f"/challenges/{challenge.slug}/correct").text
+    assert "only while it is open for pitches" in form and 'name="reason"' not in form
+    assert "Correct or extend" not in client.get(f"/challenges/{challenge.slug}").text
+    answer = client.post(f"/challenges/{challenge.slug}/correct", data={"title": "New", "reason": "Why not."})
+    assert answer.status_code == 409 and "only while it is open for pitches" in answer.text
