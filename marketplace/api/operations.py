@@ -9,14 +9,17 @@ response model. A view only calls one service and builds its answer.
 import inspect
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Annotated, get_args, get_origin
+from types import UnionType
+from typing import Annotated, Union, get_args, get_origin
 
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import AnonymousUserMixin
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator,
+)
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import UnsupportedMediaType
 
@@ -56,10 +59,30 @@ UTCTime = Annotated[AwareDatetime, Field(description="RFC 3339 date-time with a 
                     AfterValidator(_utc)]
 
 
+def _takes_whole_number(annotation):
+    """An int field (alone or beside None), not one that takes any number."""
+    annotation = _base_type(annotation)
+    if get_origin(annotation) in (Union, UnionType):
+        options = {_base_type(option) for option in get_args(annotation)}
+        return int in options and float not in options
+    return annotation is int
+
+
 class Body(BaseModel):
-    """A request body: strict JSON types and no unknown fields."""
+    """A request body: strict JSON types and no unknown fields.
+
+    Strict, except that a whole-number float (`35.0`, as JavaScript and many JSON writers send 35) is taken where
+    a whole number is asked: JSON Schema counts it an integer too. `35.5` is still refused.
+    """
 
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _whole_floats(cls, value, info):
+        if type(value) is float and value.is_integer() and _takes_whole_number(cls.model_fields[info.field_name].annotation):
+            return int(value)
+        return value
 
 
 class Query(BaseModel):

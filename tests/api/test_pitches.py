@@ -148,3 +148,15 @@ def test_the_company_reads_its_outcome_shortlist_first_then_the_final_feedback(c
     assert outcome == {"decision": "selected", "feedback": "Welcome.", "session_booking": None}
     agency = client.get(f"/api/v1/pitches/{mine.id}", headers=bearer(officer)).get_json()
     assert agency["outcome"] is None  # the agency reads its decisions on its own pages
+
+
+def test_a_whole_number_sent_as_a_float_is_taken_and_a_fraction_is_not(client, bearer, f):
+    challenge = f.Challenge()
+    headers = bearer(f.member(f.Company()))
+    refused = assert_problem(client.put(f"/api/v1/challenges/{challenge.slug}/pitch", headers=headers,
+                                        json={**PITCH, "pilot_duration_weeks": 35.5, "trl": True}), 422)
+    assert {e["pointer"] for e in refused["errors"]} == {"#/pilot_duration_weeks", "#/trl"}
+    taken = client.put(f"/api/v1/challenges/{challenge.slug}/pitch", headers=headers,
+                       json={**PITCH, "pilot_duration_weeks": 35.0, "pilot_price": 25000.0})
+    assert taken.status_code == 201, taken.get_json()
+    assert (taken.get_json()["pilot_duration_weeks"], taken.get_json()["pilot_price"]) == (35, 25000)
