@@ -3,6 +3,7 @@ from flask import current_app, jsonify, render_template, url_for
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
+from ..services.open_data.licence import open_data_licence
 from .operations import OPERATIONS, OPTIONAL, PUBLIC, REQUIRED, bp
 from .problems import MEDIA_TYPE, PROBLEM_TYPES
 from .schemas import Problem
@@ -84,6 +85,7 @@ def _tags():
 
 
 def build_document():
+    licence = open_data_licence()
     models = {(Problem, "serialization")}
     for op in OPERATIONS:
         if op.body is not None:
@@ -116,7 +118,8 @@ def build_document():
         paths.setdefault(op.path, {})[op.method.lower()] = entry
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Agora API", "version": "1", "description": DESCRIPTION},
+        "info": {"title": "Agora API", "version": "1", "description": DESCRIPTION,
+                 "license": {"name": licence.name, "url": licence.url}},
         "servers": [{"url": bp.url_prefix}],
         "tags": [{"name": name} for name in _tags()],
         "paths": paths,
