@@ -9,8 +9,7 @@ response model. A view only calls one service and builds its answer.
 import inspect
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from types import UnionType
-from typing import Annotated, Union, get_args, get_origin
+from typing import Annotated, get_args, get_origin
 
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
@@ -18,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import AnonymousUserMixin
 from pydantic import (
-    AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator,
+    AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError,
 )
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import UnsupportedMediaType
@@ -42,6 +41,15 @@ PlainText = Annotated[str, Field(pattern=r"^[^\x00]*$")]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9-]+$", min_length=1, max_length=220,
                             description="The slug in the page's address.")]
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+def _whole(value):
+    return int(value) if type(value) is float and value.is_integer() else value
+
+
+# A whole number in a body: strict, except that `35.0` is 35 (JavaScript and many JSON writers send whole floats,
+# and JSON Schema counts them integers too). `35.5`, `"35"` and `true` are still refused.
+WholeNumber = Annotated[int, BeforeValidator(_whole)]
 EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2200, 1, 1, tzinfo=timezone.utc)
 
 
@@ -59,30 +67,10 @@ UTCTime = Annotated[AwareDatetime, Field(description="RFC 3339 date-time with a 
                     AfterValidator(_utc)]
 
 
-def _takes_whole_number(annotation):
-    """An int field (alone or beside None), not one that takes any number."""
-    annotation = _base_type(annotation)
-    if get_origin(annotation) in (Union, UnionType):
-        options = {_base_type(option) for option in get_args(annotation)}
-        return int in options and float not in options
-    return annotation is int
-
-
 class Body(BaseModel):
-    """A request body: strict JSON types and no unknown fields.
-
-    Strict, except that a whole-number float (`35.0`, as JavaScript and many JSON writers send 35) is taken where
-    a whole number is asked: JSON Schema counts it an integer too. `35.5` is still refused.
-    """
+    """A request body: strict JSON types and no unknown fields (a whole number is a `WholeNumber`, not an int)."""
 
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _whole_floats(cls, value, info):
-        if type(value) is float and value.is_integer() and _takes_whole_number(cls.model_fields[info.field_name].annotation):
-            return int(value)
-        return value
 
 
 class Query(BaseModel):

@@ -160,3 +160,22 @@ def test_a_whole_number_sent_as_a_float_is_taken_and_a_fraction_is_not(client, b
                        json={**PITCH, "pilot_duration_weeks": 35.0, "pilot_price": 25000.0})
     assert taken.status_code == 201, taken.get_json()
     assert (taken.get_json()["pilot_duration_weeks"], taken.get_json()["pilot_price"]) == (35, 25000)
+
+
+def test_every_whole_number_of_a_body_takes_a_whole_float():
+    from typing import get_args
+
+    from marketplace.api.operations import Body, WholeNumber
+
+    whole = get_args(WholeNumber)[1]
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    for model in subclasses(Body):
+        for name, field in model.model_fields.items():
+            if field.annotation is int:
+                assert whole in field.metadata, (model, name)
+            assert int not in get_args(field.annotation), (model, name)
