@@ -56,15 +56,16 @@ def challenges_feed():
     args.pop("page", None)
     newest = max((c.updated_at for c in page.items), default=utcnow())
 
-    def page_url(number):  # RFC 5005 paging: the first page has no page number
-        return url_for(".challenges_feed", _external=True, **args, **({"page": number} if number > 1 else {}))
+    def page_url(number, endpoint=".challenges_feed"):  # RFC 5005 paging: the first page has no page number
+        return url_for(endpoint, _external=True, **args, **({"page": number} if number > 1 else {}))
 
+    canonical = challenge_exports.canonical_filters(filters)
     body = render_template(
         "open_data/challenges.atom.xml", page=page, sectors=sectors, updated=newest, tag_uri=_tag_uri, cpv_code=cpv_code,
         status_labels=STATUS_LABELS, licence=open_data_licence(),
-        feed_id=_tag_uri(FEED_TAG_YEAR, "challenges?" + challenge_exports.canonical_filters(filters)),
+        feed_id=_tag_uri(FEED_TAG_YEAR, f"challenges?{canonical}" if canonical else "challenges"),
         self_url=page_url(page.page), first_url=page_url(1), last_url=page_url(max(page.pages, 1)),
-        list_url=url_for("challenges.index", _external=True, **args),
+        list_url=page_url(page.page, "challenges.index"),
         next_url=page_url(page.page + 1) if page.page < page.pages else None,
         previous_url=page_url(page.page - 1) if page.page > 1 else None,
     )

@@ -37,7 +37,8 @@ _TIME = "string (date-time)"
 # What each column of CSV_COLUMNS holds: one entry per column, in the same order (a test holds them together).
 COLUMN_DICTIONARY = (
     Column("id", "integer", _l("The challenge's number; in OCDS its process is the OCID prefix followed by it."), "42"),
-    Column("url", "string (uri)", _l("The challenge's public page."), "https://agora.example/challenges/less-water-lost"),
+    Column("url", "string (uri)", _l("The challenge's public page."),
+           "https://agora.example/challenges/less-water-lost"),
     Column("title", "string", _l("The title the agency gave the challenge."), "Less water lost in the pipes"),
     Column("kind", "string", _l("What the agency asks for, one of: %(codes)s.", codes=", ".join(CHALLENGE_KINDS)),
            CHALLENGE_KINDS[0]),

@@ -267,7 +267,8 @@ def statistics_data(stats):
         "pitches_by_size": dict(stats.pitches_by_size),
         "sme_share": _number(stats.sme_share),
         "days_to_pilot": _distribution_data(stats.days_to_pilot),
-        "pilot_outcomes": {"adopted": stats.adopted, "stopped": stats.stopped, "adoption_rate": _number(stats.adoption_rate)},
+        "pilot_outcomes": {"adopted": stats.adopted, "stopped": stats.stopped,
+                           "adoption_rate": _number(stats.adoption_rate)},
         "answer_hours": _distribution_data(stats.answer_hours),
     }
 
