@@ -110,8 +110,14 @@ class Config:
     # the Open Contracting Partnership before publishing for real; the default only shows the shape.
     OCDS_OCID_PREFIX = os.environ.get("OCDS_OCID_PREFIX", PLACEHOLDER_OCID_PREFIX)
     OCDS_PUBLISHER_NAME = os.environ.get("OCDS_PUBLISHER_NAME", "Agora")
+    # The licence of all open data (OCDS, the CSV, the feed, the API): a URL, and its short name when the URL is
+    # not one of the Creative Commons licences `services/open_data/licence.py` knows.
     OPEN_DATA_LICENSE = os.environ.get("OPEN_DATA_LICENSE", "https://creativecommons.org/publicdomain/zero/1.0/")
+    OPEN_DATA_LICENSE_NAME = os.environ.get("OPEN_DATA_LICENSE_NAME")
     OCDS_PUBLICATION_POLICY_URL = os.environ.get("OCDS_PUBLICATION_POLICY_URL")  # default: BASE_URL/open-data
+    # The Atom feed's permanent ids are tag URIs (RFC 4151) `tag:<authority>,2026:…`: a domain the publisher owned
+    # on that date. Default: BASE_URL's host. Keep it when the site moves, so readers do not see every entry anew.
+    FEED_TAG_AUTHORITY = os.environ.get("FEED_TAG_AUTHORITY")
 
     # Who runs the service, as the contact, accessibility and privacy pages name them. Production has no default
     # for the name and contact address (the app warns at start without them); development and tests use a demo.

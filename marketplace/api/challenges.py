@@ -13,7 +13,7 @@ from ..services.challenges import amendments, challenges, questions
 from ..services.pilots import pilots as pilot_service
 from ..services.challenges.search import LANGUAGES
 from ..services.challenges.challenges import CURRENCIES, LIMITS, MAX_AGENCY, MAX_BUDGET, MAX_CRITERIA, MAX_MEASURES, MAX_QUERY, MAX_SECTORS, SORTS, ChallengeFilters
-from .operations import OPTIONAL, PUBLIC, REQUIRED, Body, Output, PlainText, Slug, UTCTime, operation
+from .operations import OPTIONAL, PUBLIC, REQUIRED, Body, Output, PlainText, Slug, UTCTime, WholeNumber, operation
 from .pilots import PilotOutcome
 from .questions import AnsweredQuestion
 from .schemas import OrganisationRef, PageOf, PageQuery
@@ -142,7 +142,7 @@ class ChallengePage(PageOf):
 class CriterionIn(Body):
     name: PlainText = Field(min_length=1, max_length=200)
     description: PlainText = Field("", max_length=2000)
-    weight: int = Field(ge=1, le=100, description="Percent; all weights add up to 100.")
+    weight: WholeNumber = Field(ge=1, le=100, description="Percent; all weights add up to 100.")
 
 
 class SuccessMeasureIn(Body):
@@ -167,7 +167,7 @@ class ChallengeIn(Body):
     budget_min: Amount | None = None
     budget_max: Amount | None = None
     currency: Literal[CURRENCIES] = "EUR"
-    pilot_duration_weeks: int | None = Field(None, ge=1, le=104)
+    pilot_duration_weeks: WholeNumber | None = Field(None, ge=1, le=104)
     question_deadline: UTCTime | None = Field(None, description="Default: 10 days before the pitch deadline.")
     pitch_deadline: UTCTime | None = None
     criteria: list[CriterionIn] = Field([], max_length=MAX_CRITERIA)

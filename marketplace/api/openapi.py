@@ -3,6 +3,8 @@ from flask import current_app, jsonify, render_template, url_for
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
+from ..services.open_data.licence import open_data_licence
+from . import ocds_schemas
 from .operations import OPERATIONS, OPTIONAL, PUBLIC, REQUIRED, bp
 from .problems import MEDIA_TYPE, PROBLEM_TYPES
 from .schemas import Problem
@@ -49,6 +51,8 @@ def _error_statuses(op):
 
 
 def _response_schema(op, refs):
+    if op.endpoint in ocds_schemas.RESPONSES:  # the real OCDS package schema, not the view's short description
+        return {"$ref": ocds_schemas.RESPONSES[op.endpoint]}
     if isinstance(op.response, type) and issubclass(op.response, BaseModel):
         return refs[(op.response, "serialization")]
     return op.response
@@ -62,8 +66,11 @@ def _parameters(op, components):
     if op.query is not None:
         schema = op.query.model_json_schema(ref_template=REF)
         components.update(schema.pop("$defs", {}))
+        exact = ocds_schemas.query_parameters(op.endpoint, current_app.config["OCDS_OCID_PREFIX"])
         for name, field in op.query.model_fields.items():
             prop = schema["properties"][field.alias or name]
+            if name in exact:
+                prop = {**exact[name], **({"description": prop["description"]} if "description" in prop else {})}
             parameter = {"name": field.alias or name, "in": "query", "required": field.is_required(),
                          "schema": {k: v for k, v in prop.items() if k != "description"}}
             if prop.get("description"):
@@ -84,6 +91,7 @@ def _tags():
 
 
 def build_document():
+    licence = open_data_licence()
     models = {(Problem, "serialization")}
     for op in OPERATIONS:
         if op.body is not None:
@@ -92,6 +100,7 @@ def build_document():
             models.add((op.response, "serialization"))
     refs, top = models_json_schema(sorted(models, key=lambda m: (m[0].__name__, m[1])), ref_template=REF)
     components = dict(top.get("$defs", {}))
+    components.update(ocds_schemas.components())
     problem_ref = refs[(Problem, "serialization")]
     paths = {}
     for op in sorted(OPERATIONS, key=lambda op: _tags().index(op.tag)):
@@ -116,7 +125,8 @@ def build_document():
         paths.setdefault(op.path, {})[op.method.lower()] = entry
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Agora API", "version": "1", "description": DESCRIPTION},
+        "info": {"title": "Agora API", "version": "1", "description": DESCRIPTION,
+                 "license": {"name": licence.name, "url": licence.url}},
         "servers": [{"url": bp.url_prefix}],
         "tags": [{"name": name} for name in _tags()],
         "paths": paths,
@@ -156,6 +166,8 @@ def type_parts(schema):
     if "const" in schema:
         return [("text", repr(schema["const"]))]
     kind = schema.get("type", "any")
+    if isinstance(kind, list):  # OCDS's ["string", "null"]
+        return [("text", " or ".join(schema.get("format", k) if k == "string" else k for k in kind))]
     if kind == "array":
         return [("text", "array of ")] + type_parts(schema.get("items", {}))
     return [("text", schema.get("format", kind) if kind == "string" else kind)]

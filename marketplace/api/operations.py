@@ -16,7 +16,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import AnonymousUserMixin
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError,
+)
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import UnsupportedMediaType
 
@@ -39,6 +41,15 @@ PlainText = Annotated[str, Field(pattern=r"^[^\x00]*$")]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9-]+$", min_length=1, max_length=220,
                             description="The slug in the page's address.")]
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+def _whole(value):
+    return int(value) if type(value) is float and value.is_integer() else value
+
+
+# A whole number in a body: strict, except that `35.0` is 35 (JavaScript and many JSON writers send whole floats,
+# and JSON Schema counts them integers too). `35.5`, `"35"` and `true` are still refused.
+WholeNumber = Annotated[int, BeforeValidator(_whole)]
 EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2200, 1, 1, tzinfo=timezone.utc)
 
 
@@ -57,7 +68,7 @@ UTCTime = Annotated[AwareDatetime, Field(description="RFC 3339 date-time with a 
 
 
 class Body(BaseModel):
-    """A request body: strict JSON types and no unknown fields."""
+    """A request body: strict JSON types and no unknown fields (a whole number is a `WholeNumber`, not an int)."""
 
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 

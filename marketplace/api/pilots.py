@@ -7,7 +7,7 @@ from pydantic import Field
 from ..models.pilot import MEASURE_RESULTS, OUTCOME_STAGES, PILOT_STAGES
 from ..services import access
 from ..services.pilots import pilot_workflow, pilots
-from .operations import PUBLIC, REQUIRED, Body, Id, Output, PlainText, operation
+from .operations import PUBLIC, REQUIRED, Body, Id, Output, PlainText, WholeNumber, operation
 from .schemas import ChallengeRef, OrganisationRef, PageOf, PageQuery
 
 
@@ -105,7 +105,7 @@ class PilotOut(Output):
 class MoveIn(Body):
     target: Literal[PILOT_STAGES] = Field(description="The stage to move to.")
     note: PlainText = Field("", max_length=5000, description="Why; required to extend a pilot.")
-    expected_version: int | None = Field(None, ge=1, le=2**31 - 1,
+    expected_version: WholeNumber | None = Field(None, ge=1, le=2**31 - 1,
                                          description="The pilot's `version` as you last read it.")
 
 

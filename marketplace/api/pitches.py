@@ -10,7 +10,7 @@ from ..services.evaluation import blinding, evaluation
 from ..services import access, permissions
 from ..services.pitches import pitches
 from ..services.pitches.pitches import LIMITS, MAX_PRICE
-from .operations import REQUIRED, Body, Id, Output, PlainText, Slug, operation
+from .operations import REQUIRED, Body, Id, Output, PlainText, Slug, WholeNumber, operation
 from .schemas import ChallengeRef, OrganisationRef
 
 
@@ -67,9 +67,9 @@ class PitchIn(Body):
     approach: PlainText = Field("", max_length=LIMITS["approach"])
     evidence: PlainText = Field("", max_length=LIMITS["evidence"])
     team: PlainText = Field("", max_length=LIMITS["team"])
-    trl: int | None = Field(None, ge=1, le=9, description="Technology readiness level, 1 to 9.")
-    pilot_price: int | None = Field(None, ge=0, le=MAX_PRICE, description="Price of a pilot, in whole euro.")
-    pilot_duration_weeks: int | None = Field(None, ge=1, le=104)
+    trl: WholeNumber | None = Field(None, ge=1, le=9, description="Technology readiness level, 1 to 9.")
+    pilot_price: WholeNumber | None = Field(None, ge=0, le=MAX_PRICE, description="Price of a pilot, in whole euro.")
+    pilot_duration_weeks: WholeNumber | None = Field(None, ge=1, le=104)
 
 
 @operation("GET", "/pitches", tag="Pitches", auth=REQUIRED, response=PitchList)

@@ -28,10 +28,11 @@ from ..extensions import compress
 PUBLIC_PAGES = frozenset({
     "main.home", "challenges.index", "challenges.detail", "companies.show", "open_data.stats", "open_data.policy",
     "about.accessibility", "about.privacy", "about.terms", "about.contact", "about.help", "about.help_companies",
-    "about.help_agencies", "api.docs",
+    "about.help_agencies", "api.docs", "open_data.challenge_columns",
 })
 # Data for programs: shared across origins too. The API's GETs that need no token join at registration.
-OPEN_DATA = {"open_data.challenges_feed", "open_data.challenges_csv", "api.openapi_json"}
+OPEN_DATA = {"open_data.challenges_feed", "open_data.challenges_csv", "api.openapi_json", "open_data.stats_json",
+             "open_data.stats_csv", "open_data.challenge_columns_json"}
 
 CORS_METHODS = ("GET", "HEAD")
 CORS_REQUEST_HEADERS = frozenset({"accept", "accept-language", "if-none-match", "if-modified-since"})

@@ -15,6 +15,8 @@ from flask_babel import lazy_gettext as _l
 from ..models.challenge import PUBLIC_STATUSES
 from ..services import audit
 from ..services.open_data import challenge_exports, statistics
+from ..services.open_data.licence import open_data_licence
+from ..services.open_data.spreadsheets import csv_text
 from ..services.challenges import lifecycle
 from ..services.challenges.challenges import ChallengeFilters
 from ..services.clock import utcnow
@@ -35,10 +37,15 @@ def xml_text(value):
     return NOT_XML.sub("", str(value or ""))
 
 
+# The year in the feed's own tag URI (RFC 4151 asks for a date the authority was held on): never change it.
+FEED_TAG_YEAR = "2026"
+
+
 def _tag_uri(*parts):
-    """A permanent Atom id: a tag URI (RFC 4151) under the configured host."""
-    host = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
-    return f"tag:{host},{':'.join(str(p) for p in parts)}"
+    """A permanent Atom id: a tag URI (RFC 4151) under FEED_TAG_AUTHORITY, by default the configured host (never the
+    host a request came through)."""
+    authority = current_app.config.get("FEED_TAG_AUTHORITY") or urlsplit(current_app.config["BASE_URL"]).hostname
+    return f"tag:{authority or 'localhost'},{':'.join(str(p) for p in parts)}"
 
 
 @bp.get("/feeds/challenges.atom")
@@ -46,16 +53,21 @@ def challenges_feed():
     filters = ChallengeFilters.from_args(request.args)
     page, sectors = challenge_exports.listed(filters, per_page=current_app.config["CHALLENGES_PER_PAGE"])
     args = request.args.to_dict(flat=False)
+    args.pop("page", None)
     newest = max((c.updated_at for c in page.items), default=utcnow())
+
+    def page_url(number, endpoint=".challenges_feed"):  # RFC 5005 paging: the first page has no page number
+        return url_for(endpoint, _external=True, **args, **({"page": number} if number > 1 else {}))
+
+    canonical = challenge_exports.canonical_filters(filters)
     body = render_template(
         "open_data/challenges.atom.xml", page=page, sectors=sectors, updated=newest, tag_uri=_tag_uri, cpv_code=cpv_code,
-        status_labels=STATUS_LABELS,
-        self_url=url_for(".challenges_feed", _external=True, **args),
-        list_url=url_for("challenges.index", _external=True, **args),
-        next_url=url_for(".challenges_feed", _external=True, **{**args, "page": page.page + 1})
-        if page.page < page.pages else None,
-        previous_url=url_for(".challenges_feed", _external=True, **{**args, "page": page.page - 1})
-        if page.page > 1 else None,
+        status_labels=STATUS_LABELS, licence=open_data_licence(),
+        feed_id=_tag_uri(FEED_TAG_YEAR, f"challenges?{canonical}" if canonical else "challenges"),
+        self_url=page_url(page.page), first_url=page_url(1), last_url=page_url(max(page.pages, 1)),
+        list_url=page_url(page.page, "challenges.index"),
+        next_url=page_url(page.page + 1) if page.page < page.pages else None,
+        previous_url=page_url(page.page - 1) if page.page > 1 else None,
     )
     return Response(body, mimetype="application/atom+xml")
 
@@ -66,7 +78,12 @@ def challenges_csv():
                                             base_url=current_app.config["BASE_URL"])
     stamp = utcnow().strftime("%Y%m%d")
     return Response(text, mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=agora-challenges-{stamp}.csv"})
+        "Content-Disposition": f"attachment; filename=agora-challenges-{stamp}.csv", "Link": _licence_link()})
+
+
+def _licence_link():
+    return f'<{open_data_licence().url}>; rel="license"'
+
 
 
 # ---- Statistics ------------------------------------------------------------------------------------------
@@ -112,10 +129,34 @@ def stats():
                            percent=format_percent)
 
 
+@bp.get("/stats.json")
+def stats_json():
+    licence = open_data_licence()
+    return {"license": licence.url, "statistics": statistics.statistics_data(statistics.public_statistics())}
+
+
+@bp.get("/stats.csv")
+def stats_csv():
+    text = csv_text(statistics.STATISTICS_CSV_COLUMNS, statistics.statistics_rows(statistics.public_statistics()),
+                    byte_order_mark=True)
+    return Response(text, mimetype="text/csv", headers={
+        "Content-Disposition": "attachment; filename=agora-statistics.csv", "Link": _licence_link()})
+
+
 @bp.get("/open-data")
 def policy():
     return render_template("open_data/policy.html", ocid_prefix=current_app.config["OCDS_OCID_PREFIX"],
-                           license=current_app.config["OPEN_DATA_LICENSE"])
+                           licence=open_data_licence())
+
+
+@bp.get("/open-data/challenges-columns")
+def challenge_columns():
+    return render_template("open_data/challenge_columns.html", columns=challenge_exports.column_dictionary())
+
+
+@bp.get("/open-data/challenges-columns.json")
+def challenge_columns_json():
+    return {"columns": challenge_exports.column_dictionary()}
 
 
 @bp.get("/open-data/audit-anchors")

@@ -77,3 +77,29 @@ def test_a_problem_type_uri_leads_to_its_explanation(client):
     page, anchor = body["type"].split("#")
     assert page.endswith("/api/v1/docs")
     assert f'id="{anchor}"' in client.get("/api/v1/docs").get_data(as_text=True)
+
+
+def test_the_ocds_answer_is_checked_against_the_real_release_package_schema(client, f):
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    f.Challenge()
+    document = client.get("/api/v1/openapi.json").get_json()
+    operation = document["paths"]["/ocds/releases"]["get"]
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/OCDSReleasePackage"}
+    schemas = document["components"]["schemas"]
+    assert schemas["OCDSReleasePackage"]["properties"]["releases"]["items"] == {
+        "$ref": "#/components/schemas/OCDSRelease"}
+    assert schemas["OCDSRecordPackage"]["required"] == ["uri", "publisher", "publishedDate", "records", "version"]
+    registry = Registry().with_resource("agora", Resource(document, specification=DRAFT202012))
+    validator = Draft202012Validator({"$ref": "agora#/components/schemas/OCDSReleasePackage"}, registry=registry)
+    package = client.get("/api/v1/ocds/releases").get_json()
+    assert list(validator.iter_errors(package)) == []
+    package["releases"][0]["tag"] = ["published"]  # not a release tag of the closed codelist
+    package["releases"][0]["tender"]["value"] = {"amount": "a lot"}
+    assert len(list(validator.iter_errors(package))) == 2
+    parameters = {p["name"]: p["schema"] for p in operation["parameters"]}
+    assert parameters["since"]["anyOf"][0] == {"type": "string", "format": "date-time"}
+    assert parameters["ocid"]["pattern"] == r"^ocds\-xxxxxx\-agora-[1-9][0-9]{0,11}$"

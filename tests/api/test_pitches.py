@@ -148,3 +148,34 @@ def test_the_company_reads_its_outcome_shortlist_first_then_the_final_feedback(c
     assert outcome == {"decision": "selected", "feedback": "Welcome.", "session_booking": None}
     agency = client.get(f"/api/v1/pitches/{mine.id}", headers=bearer(officer)).get_json()
     assert agency["outcome"] is None  # the agency reads its decisions on its own pages
+
+
+def test_a_whole_number_sent_as_a_float_is_taken_and_a_fraction_is_not(client, bearer, f):
+    challenge = f.Challenge()
+    headers = bearer(f.member(f.Company()))
+    refused = assert_problem(client.put(f"/api/v1/challenges/{challenge.slug}/pitch", headers=headers,
+                                        json={**PITCH, "pilot_duration_weeks": 35.5, "trl": True}), 422)
+    assert {e["pointer"] for e in refused["errors"]} == {"#/pilot_duration_weeks", "#/trl"}
+    taken = client.put(f"/api/v1/challenges/{challenge.slug}/pitch", headers=headers,
+                       json={**PITCH, "pilot_duration_weeks": 35.0, "pilot_price": 25000.0})
+    assert taken.status_code == 201, taken.get_json()
+    assert (taken.get_json()["pilot_duration_weeks"], taken.get_json()["pilot_price"]) == (35, 25000)
+
+
+def test_every_whole_number_of_a_body_takes_a_whole_float():
+    from typing import get_args
+
+    from marketplace.api.operations import Body, WholeNumber
+
+    whole = get_args(WholeNumber)[1]
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    for model in subclasses(Body):
+        for name, field in model.model_fields.items():
+            if field.annotation is int:
+                assert whole in field.metadata, (model, name)
+            assert int not in get_args(field.annotation), (model, name)

@@ -77,3 +77,18 @@ def test_a_visitor_reads_the_audit_trail_anchors_even_on_a_narrow_screen(browser
     assert width <= 320, f"the page scrolls sideways at 320 px: {width} px wide"
     a11y.check(page)
     context.close()
+
+
+def test_a_visitor_finds_what_each_csv_column_holds_even_on_a_narrow_screen(browser, live_server, a11y, f):
+    f.Challenge()
+    context = browser.new_context(base_url=live_server, viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.goto("/open-data")
+    page.get_by_role("link", name="What each column holds").click()
+    assert page.get_by_role("heading", level=1, name="Columns of the challenges CSV").is_visible()
+    assert page.get_by_role("rowheader", name="pitch_deadline").is_visible()
+    assert page.get_by_role("cell", name="Until when companies may pitch: ISO 8601, in UTC.").is_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 320, f"the page scrolls sideways at 320 px: {width} px wide"
+    a11y.check(page)
+    context.close()

@@ -117,11 +117,15 @@ def test_the_feed_holds_what_the_list_shows_for_the_same_filters(client, world, 
 def test_the_feed_is_well_formed_atom_with_permanent_ids_and_links(client, world):
     feed = _feed(client, "?status=completed")
     assert feed.tag == f"{ATOM}feed"
-    assert feed.findtext(f"{ATOM}id") == "http://localhost/feeds/challenges.atom?status=completed"
+    assert feed.findtext(f"{ATOM}id") == "tag:localhost,2026:challenges?status=completed"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", feed.findtext(f"{ATOM}updated"))
     links = {link.get("rel"): link.get("href") for link in feed.findall(f"{ATOM}link")}
     assert links == {"self": "http://localhost/feeds/challenges.atom?status=completed",
+                     "first": "http://localhost/feeds/challenges.atom?status=completed",
+                     "last": "http://localhost/feeds/challenges.atom?status=completed",
                      "alternate": "http://localhost/challenges?status=completed"}
+    assert feed.findtext(f"{ATOM}rights") == ("Published under the licence CC0 1.0: "
+                                              "https://creativecommons.org/publicdomain/zero/1.0/")
     entries = feed.findall(f"{ATOM}entry")
     assert len(entries) == 2
     for entry in entries:
@@ -132,6 +136,31 @@ def test_the_feed_is_well_formed_atom_with_permanent_ids_and_links(client, world
         assert {c.get("term") for c in entry.findall(f"{ATOM}category")} == {"completed", "48000000", "72000000"}
     assert _feed(client, "?status=completed").findtext(f"{ATOM}entry/{ATOM}id") == entries[0].findtext(f"{ATOM}id")
     assert b"SECRET-DRAFT" not in client.get("/feeds/challenges.atom?status=cancelled").data
+
+
+def test_the_feeds_id_names_its_filters_whatever_the_host_order_or_repeats(client, app, f):
+    f.Challenge()
+    feed_id = _feed(client, "?status=published&sector=72&q=water").findtext(f"{ATOM}id")
+    assert feed_id == "tag:localhost,2026:challenges?q=water&sector=72&status=published"
+    same = client.get("/feeds/challenges.atom?sector=72&sector=72&q=+water&status=published&page=1&utm=x",
+                      base_url="https://mirror.example.org")
+    assert ET.fromstring(same.data).findtext(f"{ATOM}id") == feed_id
+    assert _feed(client, "?status=completed").findtext(f"{ATOM}id") != feed_id
+    app.config["FEED_TAG_AUTHORITY"] = "agora.example.be"
+    try:
+        assert _feed(client).findtext(f"{ATOM}id") == "tag:agora.example.be,2026:challenges"
+    finally:
+        app.config["FEED_TAG_AUTHORITY"] = None
+
+
+def test_the_feed_is_in_the_readers_language_and_says_it_varies_by_it(client, f):
+    f.Challenge()
+    response = client.get("/feeds/challenges.atom", headers={"Accept-Language": "fr"})
+    feed = ET.fromstring(response.data)
+    assert feed.get("{http://www.w3.org/XML/1998/namespace}lang") == "fr"
+    assert feed.findtext(f"{ATOM}title") == "Défis Agora"
+    assert feed.findtext(f"{ATOM}rights").startswith("Publié sous la licence CC0 1.0")
+    assert "Accept-Language" in response.headers["Vary"]
 
 
 def test_the_feed_escapes_what_companies_and_agencies_write(client, f):
@@ -157,7 +186,12 @@ def test_the_feed_pages_like_the_list_and_an_empty_feed_is_valid(client, app, f)
         app.config["CHALLENGES_PER_PAGE"] = 20
     assert feed.find(f"{ATOM}link[@rel='next']").get("href") == "http://localhost/feeds/challenges.atom?sort=newest&page=2"
     assert len(feed.findall(f"{ATOM}entry")) == 2 and len(second.findall(f"{ATOM}entry")) == 1
-    assert second.find(f"{ATOM}link[@rel='previous']") is not None
+    second_links = {link.get("rel"): link.get("href") for link in second.findall(f"{ATOM}link")}
+    assert (second_links["previous"], second_links["first"], second_links["last"]) == (
+        "http://localhost/feeds/challenges.atom?sort=newest", "http://localhost/feeds/challenges.atom?sort=newest",
+        "http://localhost/feeds/challenges.atom?sort=newest&page=2")
+    assert "next" not in second_links and feed.findtext(f"{ATOM}id") == second.findtext(f"{ATOM}id")
+    assert second_links["alternate"] == "http://localhost/challenges?sort=newest&page=2"
     empty = _feed(client, "?q=nothingmatchesthis")
     assert empty.findall(f"{ATOM}entry") == [] and empty.findtext(f"{ATOM}updated")
 
@@ -189,6 +223,25 @@ def _csv(client, query=""):
     return list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
 
 
+def test_the_licence_comes_from_the_configuration_to_the_csv_feed_api_and_policy_page(client, app, f):
+    f.Challenge()
+    app.config.update(OPEN_DATA_LICENSE="https://creativecommons.org/licenses/by/4.0/")
+    try:
+        assert client.get("/challenges.csv").headers["Link"] == (
+            '<https://creativecommons.org/licenses/by/4.0/>; rel="license"')
+        assert _feed(client).findtext(f"{ATOM}rights") == ("Published under the licence CC BY 4.0: "
+                                                          "https://creativecommons.org/licenses/by/4.0/")
+        assert '<a href="https://creativecommons.org/licenses/by/4.0/" rel="license">CC BY 4.0</a>' in client.get(
+            "/open-data").text
+        app.config["OPEN_DATA_LICENSE_NAME"] = "Licence Ouverte 2.0"
+        from marketplace.api.openapi import build_document
+        assert build_document()["info"]["license"] == {"name": "Licence Ouverte 2.0",
+                                                       "url": "https://creativecommons.org/licenses/by/4.0/"}
+    finally:
+        app.config.update(OPEN_DATA_LICENSE="https://creativecommons.org/publicdomain/zero/1.0/",
+                          OPEN_DATA_LICENSE_NAME=None)
+
+
 def test_the_csv_holds_what_the_list_shows_for_the_same_filters(client, world):
     for query in ("", "?status=cancelled", "?q=appointments", "?sort=deadline"):
         assert [row["title"] for row in _csv(client, query)] == _list_titles(client, query)
@@ -211,6 +264,19 @@ def test_no_csv_cell_can_run_as_a_formula(client, f, hostile):
 def test_non_ascii_text_survives_the_csv(client, f):
     f.Challenge(title="Moins de files d’attente à Liège – ÆØÅ ✓")
     assert _csv(client)[0]["title"] == "Moins de files d’attente à Liège – ÆØÅ ✓"
+
+
+def test_the_column_dictionary_describes_every_csv_column_in_the_readers_language(client, f):
+    f.Challenge()
+    header = next(csv.reader(io.StringIO(client.get("/challenges.csv").data.decode("utf-8-sig"))))
+    columns = client.get("/open-data/challenges-columns.json").get_json()["columns"]
+    assert [c["name"] for c in columns] == header  # a new column in the CSV needs its entry here
+    assert all(c["type"] and c["description"] and "example" in c for c in columns)
+    page = client.get("/open-data/challenges-columns").text
+    assert all(f"<code>{name}</code>" in page for name in header)
+    assert 'href="/open-data/challenges-columns"' in client.get("/open-data").text
+    french = client.get("/open-data/challenges-columns.json", headers={"Accept-Language": "fr"}).get_json()
+    assert french["columns"][2]["description"] != columns[2]["description"]  # the title, in French
 
 
 # ---- The list page links to both ---------------------------------------------------------------------------
@@ -247,6 +313,27 @@ def test_the_statistics_page_draws_every_figure_with_its_table(client, world):
     assert "<title>3: 1</title>" in main  # the bar of challenges that received three pitches
 
 
+def test_the_statistics_are_data_too_as_json_and_csv_linked_from_the_page(client, world):
+    with freeze_time(world.end):
+        page = _main(client.get("/stats").text)
+        data = client.get("/stats.json")
+        sheet = client.get("/stats.csv")
+    assert 'href="/stats.csv"' in page and 'href="/stats.json"' in page
+    assert data.mimetype == "application/json" and data.headers["Access-Control-Allow-Origin"] == "*"
+    body = data.get_json()
+    assert body["license"] == "https://creativecommons.org/publicdomain/zero/1.0/"
+    figures = body["statistics"]
+    assert (figures["pitches_per_challenge"]["median"], figures["sme_share"], figures["days_to_pilot"]["median"],
+            figures["answer_hours"]["median"]) == (1, 0.75, 42.5, 16)
+    assert figures["pilot_outcomes"] == {"adopted": 1, "stopped": 1, "adoption_rate": 0.5}
+    assert sum(sum(m["by_status"].values()) for m in figures["challenges_by_month"]) == figures["challenges_total"]
+    assert sheet.mimetype == "text/csv" and sheet.headers["Link"].endswith('; rel="license"')
+    rows = list(csv.DictReader(io.StringIO(sheet.data.decode("utf-8-sig"))))
+    assert {"figure": "pilot_outcomes", "key": "adoption_rate", "low": "", "high": "", "value": "0.5"} in rows
+    assert {"figure": "pitches_per_challenge", "key": "median", "low": "", "high": "", "value": "1"} in rows
+    assert sum(int(r["value"]) for r in rows if r["figure"] == "challenges_by_month") == figures["challenges_total"]
+
+
 def test_the_statistics_page_needs_no_script_and_no_inline_style(client, world):
     with freeze_time(world.end):
         page = client.get("/stats").text
@@ -273,4 +360,4 @@ def test_the_statistics_do_not_count_sealed_pitches(client, f):
 def test_the_open_data_page_states_the_publication_policy(client):
     page = client.get("/open-data").text
     assert "ocds-xxxxxx-agora-&lt;id&gt;" in page and "What is never published" in page
-    assert 'href="https://creativecommons.org/publicdomain/zero/1.0/"' in page
+    assert 'href="https://creativecommons.org/publicdomain/zero/1.0/" rel="license">CC0 1.0</a>' in page

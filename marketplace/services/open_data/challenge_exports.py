@@ -3,6 +3,12 @@
 Both take the list page's own filters (`ChallengeFilters`) and its own search
 (`search_challenges`), so a feed or a file shows exactly what the page shows.
 """
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from flask_babel import lazy_gettext as _l
+
+from marketplace.models.challenge import CHALLENGE_KINDS, PUBLIC_STATUSES
 from marketplace.services.challenges.challenges import search_challenges, sectors_by_challenge
 from marketplace.services.messaging import links
 from marketplace.services.open_data.spreadsheets import csv_text
@@ -15,10 +21,68 @@ CSV_COLUMNS = (
 )
 
 
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the CSV, as its dictionary describes it; `type` is a JSON Schema type and format."""
+
+    name: str
+    type: str
+    description: object  # lazy: read in the reader's language
+    example: str
+
+
+_TIME = "string (date-time)"
+# What each column of CSV_COLUMNS holds: one entry per column, in the same order (a test holds them together).
+COLUMN_DICTIONARY = (
+    Column("id", "integer", _l("The challenge's number; in OCDS its process is the OCID prefix followed by it."), "42"),
+    Column("url", "string (uri)", _l("The challenge's public page."),
+           "https://agora.example/challenges/less-water-lost"),
+    Column("title", "string", _l("The title the agency gave the challenge."), "Less water lost in the pipes"),
+    Column("kind", "string", _l("What the agency asks for, one of: %(codes)s.", codes=", ".join(CHALLENGE_KINDS)),
+           CHALLENGE_KINDS[0]),
+    Column("status", "string", _l("Where the challenge stands today, one of: %(codes)s.",
+                                  codes=", ".join(PUBLIC_STATUSES)), "published"),
+    Column("agency", "string", _l("The public agency that published the challenge."), "Water Agency"),
+    Column("sectors", "string", _l("The sectors as CPV divisions (two digits), separated by spaces."), "48 72"),
+    Column("budget_min", "number", _l("The lowest budget foreseen, in the currency of the row; empty when not "
+                                      "given."), "20000.00"),
+    Column("budget_max", "number", _l("The highest budget foreseen, in the currency of the row; empty when not "
+                                      "given."), "40000.00"),
+    Column("currency", "string", _l("The budget's currency, an ISO 4217 code."), "EUR"),
+    Column("question_deadline", _TIME, _l("Until when companies may ask questions: ISO 8601, in UTC."),
+           "2026-11-30T17:00:00+00:00"),
+    Column("pitch_deadline", _TIME, _l("Until when companies may pitch: ISO 8601, in UTC."),
+           "2026-12-15T17:00:00+00:00"),
+    Column("published_at", _TIME, _l("When the challenge was published: ISO 8601, in UTC."),
+           "2026-10-01T09:30:00+00:00"),
+    Column("closed_at", _TIME, _l("When the challenge closed to pitches: ISO 8601, in UTC; empty until then."), ""),
+    Column("cancelled_at", _TIME, _l("When the challenge was cancelled: ISO 8601, in UTC; empty unless it was."), ""),
+    Column("cancel_reason", "string", _l("Why the agency cancelled it, as published; empty otherwise."), ""),
+    Column("summary", "string", _l("The agency's short summary of the problem."), "Leaks cost a fifth of the water."),
+)
+
+
+def column_dictionary():
+    """Each column of the CSV with its type, description (in the current language) and an example."""
+    return [{"name": c.name, "type": c.type, "description": str(c.description), "example": c.example}
+            for c in COLUMN_DICTIONARY]
+
+
 def listed(filters, per_page):
     """(a page of the public list, the CPV divisions of its challenges)."""
     page = search_challenges(filters, per_page=per_page)
     return page, sectors_by_challenge([c.id for c in page.items])
+
+
+def canonical_filters(filters):
+    """The filters as one query string, the same for the same filters however they were asked (order, repeats,
+    the page): what names a feed for good (its Atom id)."""
+    pairs = []
+    for name, value in filters.to_args().items():
+        pairs += [(name, str(v)) for v in (sorted(set(value)) if isinstance(value, list) else [value])]
+    return urlencode(sorted(pairs))
 
 
 def _time(value):

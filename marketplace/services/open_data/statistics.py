@@ -238,3 +238,53 @@ def _computed(now):
         answer_hours=answer_hours(),
     )
 
+
+
+# ---- The figures as data: JSON and CSV -------------------------------------------------------------------
+
+STATISTICS_CSV_COLUMNS = ("figure", "key", "low", "high", "value")
+
+
+def _number(value):
+    """A figure as data: whole numbers as integers, others to two decimals (SQL date arithmetic adds noise)."""
+    if value is None:
+        return None
+    value = round(value, 2)
+    return int(value) if value == int(value) else value
+
+
+def _distribution_data(distribution):
+    return {"median": _number(distribution.median), "total": distribution.total,
+            "buckets": [{"key": b.key, "low": b.low, "high": b.high, "count": b.count} for b in distribution.buckets]}
+
+
+def statistics_data(stats):
+    """The figures of /stats as plain JSON values (keys, codes and numbers; no words in any language)."""
+    return {
+        "challenges_by_month": [{"month": month, "by_status": dict(counts)} for month, counts in stats.months],
+        "challenges_total": stats.challenges_total,
+        "pitches_per_challenge": _distribution_data(stats.pitches_per_challenge),
+        "pitches_by_size": dict(stats.pitches_by_size),
+        "sme_share": _number(stats.sme_share),
+        "days_to_pilot": _distribution_data(stats.days_to_pilot),
+        "pilot_outcomes": {"adopted": stats.adopted, "stopped": stats.stopped,
+                           "adoption_rate": _number(stats.adoption_rate)},
+        "answer_hours": _distribution_data(stats.answer_hours),
+    }
+
+
+def statistics_rows(stats):
+    """The same figures as long-format rows (figure, key, low, high, value) for a spreadsheet."""
+    data = statistics_data(stats)
+    for entry in data["challenges_by_month"]:
+        for status, count in entry["by_status"].items():
+            yield "challenges_by_month", f"{entry['month']} {status}", None, None, count
+    for size, count in data["pitches_by_size"].items():
+        yield "pitches_by_size", size, None, None, count
+    for name in ("pitches_per_challenge", "days_to_pilot", "answer_hours"):
+        for bucket in data[name]["buckets"]:
+            yield name, bucket["key"], bucket["low"], bucket["high"], bucket["count"]
+        yield name, "median", None, None, data[name]["median"]
+    yield "sme_share", "", None, None, data["sme_share"]
+    for key, value in data["pilot_outcomes"].items():
+        yield "pilot_outcomes", key, None, None, value
