@@ -276,9 +276,12 @@ def test_a_new_french_company_registers_pitches_withdraws_and_meets_a_closed_cha
                     when=fr_date(app, closed.pitch_deadline))
         assert reason in page.locator("main").inner_text()
         assert page.get_by_role("link", name=fr("Write a pitch")).count() == 0
+        assert fr("Questions are closed.") in page.locator("#questions").inner_text()  # not "closed on" a day to come
         page.goto(f"/challenges/{closed.slug}/pitch/about")
         assert page.locator("#pitching-closed").inner_text().strip() == reason
         assert page.locator("main form").count() == 0
+        # Never pitched and never can: no step is "not started" and no advice on writing the pitch.
+        assert page.locator(".step-list .tag").count() == 0 and page.locator("#blind-round").count() == 0
         checked("closed-pitch")
     finally:
         context.close()
