@@ -13,7 +13,7 @@ from flask_babel import force_locale, get_translations, gettext
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.formatting import force_timezone, localtime
+from marketplace.formatting import force_timezone, localtime, number
 from marketplace.models import Pitch, PitchReceipt, User
 from marketplace.services.challenges.lifecycle import status_label
 from marketplace.services.clock import utcnow
@@ -213,21 +213,33 @@ def test_a_new_french_company_registers_pitches_withdraws_and_meets_a_closed_cha
         checked("pitch-attachments")
 
         # Files: a web page is refused, in French, on the form; a PDF is attached.
+        with app.test_request_context(), force_locale("fr"):
+            limit_mb = number(round(app.config["MAX_ATTACHMENT_BYTES"] / 1024 / 1024, 1))
+            hint = gettext("PDF, Word, OpenDocument, plain text, PNG or JPEG, up to %(mb)s MB each; up to %(n)s files.",
+                           mb=limit_mb, n=5)
+        assert page.locator("#file-hint").inner_text() == hint  # the limit is said before, not only after a refusal
+        accepted = page.get_by_label(fr("Attach a file")).get_attribute("accept").split(",")
+        assert ".pdf" in accepted and "application/pdf" in accepted and not any("htm" in a for a in accepted)
         (tmp_path / "offre.html").write_text("<!doctype html><html><body><script>alert(1)</script></body></html>")
         (tmp_path / "offre.pdf").write_bytes(b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
-        for name in ("offre.html", "offre.pdf"):
+        # A PDF over the service's limit (under the request's own): refused on the form, the limit in French.
+        limit = app.config["MAX_ATTACHMENT_BYTES"]
+        (tmp_path / "annexes.pdf").write_bytes(b"%PDF-1.4\n" + b"0" * limit)
+        with app.test_request_context(), force_locale("fr"):
+            too_big = gettext("The file must be smaller than %(mb)s MB.", mb=limit_mb)
+        refusals = {"offre.html": fr("This file is a web page (HTML), which we do not accept. Send it as a PDF or "
+                                     "plain text instead."), "annexes.pdf": too_big}
+        for name in ("offre.html", "annexes.pdf", "offre.pdf"):
             tab_to(page, page.get_by_label(fr("Attach a file")))
             with page.expect_file_chooser() as chooser:
                 page.keyboard.press("Space")
             chooser.value.set_files(str(tmp_path / name))
             go(page, page.get_by_role("button", name=fr("Attach"), exact=True))
-            if name == "offre.html":
+            if name in refusals:
                 assert focus_is_on_error_summary(page)
-                refusal = fr("This file is a web page (HTML), which we do not accept. Send it as a PDF or plain "
-                             "text instead.")
-                assert refusal in page.locator(".error-summary").inner_text()
-                assert refusal in page.locator("#file-error").inner_text()
-                checked("pitch-attachment-refused")
+                assert refusals[name] in page.locator(".error-summary").inner_text()
+                assert refusals[name] in page.locator("#file-error").inner_text()
+                checked(f"pitch-attachment-refused-{name}")
         page.get_by_text(fr("The file is attached.")).wait_for()
         assert page.get_by_role("link", name="offre.pdf").is_visible()
         checked("pitch-attached")
