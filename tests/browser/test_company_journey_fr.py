@@ -38,11 +38,17 @@ def fr_date(app, moment):
         return localtime(moment)
 
 
+# The focused element shows it (WCAG 2.4.7): an outline or a ring drawn with a shadow.
+FOCUS_SHOWN = """el => { const style = getComputedStyle(el);
+  return (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== 'none'; }"""
+
+
 def tab_to(page, target, limit=150):
     """Press Tab until `target` (a locator) has the focus; fail, naming it, if the keyboard cannot reach it."""
     target.wait_for(state="attached")
     for _ in range(limit):
         if target.evaluate("el => el === document.activeElement"):
+            assert target.evaluate(FOCUS_SHOWN), f"{target} has the focus on {page.url} but does not show it"
             return
         page.keyboard.press("Tab")
     focused = page.evaluate("() => document.activeElement && document.activeElement.outerHTML.slice(0, 120)")
@@ -90,11 +96,13 @@ class Checked:
         self.shot(page, name)
 
 
-def _email(smtp_sink, subject):
+def _email(smtp_sink, subject, english):
     process_pending()
     found = [m for m in smtp_sink.messages if m["To"] == EMAIL and subject in m["Subject"]]
     assert found, [m["Subject"] for m in smtp_sink.messages]
-    return found[-1].get_body(("plain",)).get_content()
+    body = found[-1].get_body(("plain",)).get_content()
+    assert [sentence for sentence in english if sentence in body] == [], subject
+    return body
 
 
 def _receipts():
@@ -117,6 +125,8 @@ def test_a_new_french_company_registers_pitches_withdraws_and_meets_a_closed_cha
         # A visitor on the home page finds the way to register.
         page.goto("/")
         checked("home")
+        page.keyboard.press("Tab")  # the first stop: past the header, straight to the page's content
+        assert page.evaluate("document.activeElement.getAttribute('href')") == "#main"
         go(page, page.get_by_role("navigation", name=fr("Main")).get_by_role("link", name=fr("Register")))
         page.wait_for_url("**/auth/register")
         checked("register")
@@ -143,7 +153,7 @@ def test_a_new_french_company_registers_pitches_withdraws_and_meets_a_closed_cha
         checked("check-email")
 
         # The confirmation email is in French; its link confirms the address.
-        body = _email(smtp_sink, fr("Confirm your email address for Agora"))
+        body = _email(smtp_sink, fr("Confirm your email address for Agora"), checked.english)
         assert fr("Welcome to Agora. Confirm that this is your email address by following this link:") in body
         link = re.search(r"https?://\S+/auth/confirm/\S+", body).group(0)
         page.goto(re.sub(r"^https?://[^/]+", "", link))
@@ -253,7 +263,7 @@ def test_a_new_french_company_registers_pitches_withdraws_and_meets_a_closed_cha
         submitted = _receipts()[-1]
         assert page.locator(".receipt-reference").inner_text() == submitted.reference
         checked("receipt")
-        body = _email(smtp_sink, submitted.reference)
+        body = _email(smtp_sink, submitted.reference, checked.english)
         assert fr_date(app, submitted.issued_at) in body
         assert fr("You will hear the agency’s decision on Agora and by email.") in body
 
@@ -271,7 +281,7 @@ def test_a_new_french_company_registers_pitches_withdraws_and_meets_a_closed_cha
         assert withdrawn.kind == "withdrawn" and page.locator(".receipt-reference").inner_text() == withdrawn.reference
         assert db.session.scalars(select(Pitch.status)).one() == "withdrawn"
         checked("withdrawn")
-        assert _email(smtp_sink, withdrawn.reference)
+        assert _email(smtp_sink, withdrawn.reference, checked.english)
 
         # A closed challenge: its page and the pitch pages say why, with the date, and offer no form.
         go(page, page.get_by_role("navigation", name=fr("Main")).get_by_role("link", name=fr("Challenges"), exact=True))
