@@ -162,6 +162,7 @@ def test_a_new_french_company_registers_pitches_withdraws_and_meets_a_closed_cha
         checked("confirmed")
         user = db.session.scalars(select(User).where(User.email == EMAIL)).one()
         assert user.email_confirmed_at is not None and user.locale == "fr"
+        assert (user.organisation.kind, user.organisation.name, user.organisation.size) == ("company", "Veilleo", "small")
 
         type_into(page, page.get_by_role("textbox", name=fr("Email address")), EMAIL)
         type_into(page, page.get_by_label(fr("Password"), exact=True), PASSWORD)
@@ -291,6 +292,7 @@ def test_a_new_french_company_registers_pitches_withdraws_and_meets_a_closed_cha
         tab_to(page, page.get_by_role("checkbox", name=closed_label, exact=True))
         page.keyboard.press("Space")
         go(page, page.get_by_role("button", name=fr("Apply")))
+        checked("challenges-closed")
         go(page, page.get_by_role("link", name=closed.title))
         page.wait_for_url(f"**/challenges/{closed.slug}")
         checked("closed-challenge")
@@ -299,7 +301,7 @@ def test_a_new_french_company_registers_pitches_withdraws_and_meets_a_closed_cha
         assert reason in page.locator("main").inner_text()
         assert page.get_by_role("link", name=fr("Write a pitch")).count() == 0
         assert fr("Questions are closed.") in page.locator("#questions").inner_text()  # not "closed on" a day to come
-        page.goto(f"/challenges/{closed.slug}/pitch/about")
+        page.goto(f"/challenges/{closed.slug}/pitch/about")  # no link leads there any more: typed, as a bookmark
         assert page.locator("#pitching-closed").inner_text().strip() == reason
         assert page.locator("main form").count() == 0
         # Never pitched and never can: no step is "not started" and no advice on writing the pitch.
