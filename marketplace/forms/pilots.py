@@ -6,9 +6,11 @@ from wtforms import DateField, FieldList, FormField, HiddenField, RadioField, Se
     TextAreaField
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
+from ..formatting import lazy, number
 from ..models.pilot import DOCUMENT_KINDS
 from ..services.pilots.pilot_workflow import NOTE_MAX
 from ..services.pilots.pilots import FOLLOW_ON_URL_MAX, MAX_TEXT, MESSAGE_MAX, MESSAGE_TOO_LONG, MILESTONE_NAME_MAX
+from ..services.pitches.uploads import ACCEPT, limit_mb
 from .fields import AmountField
 
 
@@ -22,8 +24,9 @@ class DocumentForm(FlaskForm):
     kind = SelectField(_l("What is this document?"), choices=[
         (DOCUMENT_KINDS[0], _l("Signed pilot agreement")), (DOCUMENT_KINDS[1], _l("Evaluation report")),
         (DOCUMENT_KINDS[2], _l("Other document"))])
-    file = FileField(_l("File"), description=_l("PDF, Word, OpenDocument, plain text, PNG or JPEG."),
-                     validators=[FileRequired(_l("Choose a file to upload."))])
+    file = FileField(_l("File"), description=_l("PDF, Word, OpenDocument, plain text, PNG or JPEG, up to %(mb)s MB.",
+                                                 mb=lazy(lambda: number(limit_mb()))),
+                     validators=[FileRequired(_l("Choose a file to upload."))], render_kw={"accept": ACCEPT})
 
 
 class MeasureOutcomeForm(FlaskForm):

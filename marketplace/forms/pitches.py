@@ -7,7 +7,9 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from ..services.pitches.pitches import STEPS
+from ..formatting import lazy, number
+from ..services.pitches.pitches import MAX_ATTACHMENTS, STEPS
+from ..services.pitches.uploads import ACCEPT, limit_mb
 
 TRL_CHOICES = [("", _l("Choose a level"))] + [(str(n), str(n)) for n in range(1, 10)]
 
@@ -70,6 +72,7 @@ STEP_FORMS = {form.step: form for form in (AboutForm, ApproachForm, PilotForm)}
 
 
 class AttachmentForm(FlaskForm):
-    file = FileField(_l("Attach a file"), description=_l("PDF, Word, OpenDocument, plain text, PNG or JPEG; "
-                                                          "up to 5 files."),
-                     validators=[FileRequired(_l("Choose a file to attach."))])
+    file = FileField(_l("Attach a file"), description=_l(
+                         "PDF, Word, OpenDocument, plain text, PNG or JPEG, up to %(mb)s MB each; up to %(n)s files.",
+                         mb=lazy(lambda: number(limit_mb())), n=MAX_ATTACHMENTS),
+                     validators=[FileRequired(_l("Choose a file to attach."))], render_kw={"accept": ACCEPT})

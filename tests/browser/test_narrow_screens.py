@@ -7,39 +7,14 @@ from datetime import timedelta
 import pytest
 
 from marketplace.services.clock import utcnow
+from tests.browser.checks import check_narrow
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 
-# Every word of every table cell laid out on one line: a word split over two lines has two client rectangles.
-BROKEN_WORDS = """() => {
-  const broken = [];
-  document.querySelectorAll('.table-wrap th, .table-wrap td').forEach(cell => {
-    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const re = /\\S+/g; let m;
-      while ((m = re.exec(node.data)) !== null) {
-        const range = document.createRange();
-        range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
-        const lines = new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top)));
-        if (lines.size > 1) { broken.push(m[0]); }
-      }
-    }
-  });
-  return broken;
-}"""
-
-UNREACHABLE_SCROLLERS = """() => Array.from(document.querySelectorAll('.table-wrap'))
-  .filter(w => w.scrollWidth > w.clientWidth + 1)
-  .filter(w => w.getAttribute('tabindex') !== '0' || !(w.getAttribute('aria-label') || w.getAttribute('aria-labelledby')))
-  .map(w => w.outerHTML.slice(0, 80))"""
-
 
 def _check_narrow(page, a11y):
-    assert page.evaluate(BROKEN_WORDS) == []
-    assert page.evaluate(UNREACHABLE_SCROLLERS) == []
-    # The page itself does not scroll sideways: only a table's own wrapper may.
-    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    check_narrow(page)
     a11y.check(page)
 
 

@@ -81,6 +81,16 @@ def test_after_the_question_deadline_the_form_is_gone_and_posting_is_refused(cli
     assert db.session.query(Question).count() == 0
 
 
+def test_a_challenge_cancelled_before_its_question_deadline_does_not_date_the_closing_in_the_future(
+        client, login, scene):
+    challenge = scene["challenge"]
+    challenge.status = "cancelled"
+    db.session.commit()
+    login(scene["asker"])
+    page = client.get(f"/challenges/{challenge.slug}").text
+    assert "Questions are closed." in page and "Questions closed on" not in page
+
+
 def test_who_may_not_ask(client, login, scene, f):
     challenge = scene["challenge"]
     anonymous = _ask(client, challenge, "Hello?")

@@ -4,6 +4,7 @@ The page's template reads this and nothing else: no helper reaches into the data
 piece asks the service that owns it (pitches, following, matching, pilots, questions) and `permissions`.
 """
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from marketplace.models import Challenge, Pilot, Pitch
 from marketplace.services import permissions
@@ -50,6 +51,7 @@ class ChallengePage:
     own_questions: list = field(default_factory=list)  # the viewer's company's questions, waiting then answered
     may_ask: bool = False
     questions_open: bool = False
+    questions_closed_on: datetime | None = None  # the question deadline, once it has passed
     max_question: int = questions.MAX_QUESTION
     max_answer: int = questions.MAX_ANSWER
 
@@ -90,4 +92,5 @@ def challenge_page(user, slug):
         own_questions=own,
         may_ask=permissions.can(user, "question.ask", challenge),
         questions_open=questions.questions_open(challenge),
+        questions_closed_on=questions.questions_closed_on(challenge),
     )

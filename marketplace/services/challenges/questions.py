@@ -40,6 +40,15 @@ def questions_open(challenge, now=None):
         challenge.question_deadline is None or now < challenge.question_deadline)
 
 
+def questions_closed_on(challenge, now=None):
+    """When the questions closed at their deadline; None while they are open, and when they closed for another
+    reason (the challenge closed or was cancelled before the deadline): a date to come must not read as past."""
+    now = now or utcnow()
+    if questions_open(challenge, now) or challenge.question_deadline is None or challenge.question_deadline > now:
+        return None
+    return challenge.question_deadline
+
+
 def public_questions(challenge):
     """Answered questions, oldest first; never the asker's company."""
     return db.session.scalars(select(Question).where(Question.challenge_id == challenge.id,

@@ -36,6 +36,9 @@ ODT = "application/vnd.oasis.opendocument.text"
 TEXT = "text/plain"
 DOCUMENT_TYPES = (PDF, DOCX, ODT, TEXT, PNG, JPEG)
 EXTENSIONS = {PDF: ".pdf", PNG: ".png", JPEG: ".jpg", DOCX: ".docx", ODT: ".odt", TEXT: ".txt"}
+# What a file chooser offers (the `accept` of a document upload): only the types above. A hint to the browser;
+# store_upload checks every file whatever it is called.
+ACCEPT = ",".join([*DOCUMENT_TYPES, *EXTENSIONS.values(), ".jpeg"])
 
 HEAD_BYTES = 4096  # what type detection and the polyglot check read of every file
 # Office/OpenDocument zips. A real text document has tens of parts and unpacks to a few times its size;
@@ -200,6 +203,11 @@ def upload_dir():
     return path
 
 
+def limit_mb():
+    """The largest file store_upload keeps, in MB as the forms and refusals say it (one decimal at most)."""
+    return round(current_app.config["MAX_ATTACHMENT_BYTES"] / 1024 / 1024, 1)
+
+
 def store_upload(stream, filename, *, allowed=DOCUMENT_TYPES, field="file"):
     """Check and store an uploaded file; raise ValidationFailed (naming `field`) and keep nothing if it is wrong."""
     limit = current_app.config["MAX_ATTACHMENT_BYTES"]
@@ -212,7 +220,7 @@ def store_upload(stream, filename, *, allowed=DOCUMENT_TYPES, field="file"):
                 size += len(chunk)
                 if size > limit:
                     raise ValidationFailed({field: _l("The file must be smaller than %(mb)s MB.",
-                                                      mb=lazy(number, round(limit / 1024 / 1024, 1)))})
+                                                      mb=lazy(number, limit_mb()))})
                 digest.update(chunk)
                 out.write(chunk)
         if size == 0:
