@@ -40,6 +40,7 @@ from marketplace.services.clock import utcnow
 from marketplace.services.organisations.cpv import cpv_code, cpv_divisions
 from marketplace.services.errors import ValidationFailed
 from marketplace.services.messaging import links
+from marketplace.services.open_data.licence import open_data_licence
 from marketplace.services.paging import Page
 from marketplace.services.pilots.pilot_workflow import due_date_for
 from marketplace.services.pitches import seal
@@ -696,7 +697,7 @@ def publication_settings():
     config = current_app.config
     base_url = config["BASE_URL"].rstrip("/")
     return {"ocid_prefix": config["OCDS_OCID_PREFIX"], "publisher": config["OCDS_PUBLISHER_NAME"],
-            "license": config["OPEN_DATA_LICENSE"], "base_url": base_url,
+            "license": open_data_licence().url, "base_url": base_url,
             "policy_url": config.get("OCDS_PUBLICATION_POLICY_URL") or f"{base_url}/open-data"}
 
 
