@@ -28,12 +28,13 @@ class OrganisationOut(Output):
     solutions: list[SolutionOut]
 
     @classmethod
-    def of(cls, organisation):
+    def of(cls, organisation, profile=None):
+        sectors, solutions = profile or (companies.sectors_of(organisation), companies.solutions_of(organisation))
         return cls(slug=organisation.slug, name=organisation.name, kind=organisation.kind,
                    verified=organisation.verified, size=organisation.size, website=organisation.website,
-                   sectors=companies.sectors_of(organisation), keywords=organisation.keywords,
+                   sectors=sectors, keywords=organisation.keywords,
                    capability_statement=organisation.capability_statement,
-                   solutions=[SolutionOut.model_validate(s) for s in companies.solutions_of(organisation)])
+                   solutions=[SolutionOut.model_validate(s) for s in solutions])
 
 
 class OrganisationPage(PageOf):
@@ -58,7 +59,8 @@ class Me(Output):
 def organisations(query):
     """Agencies and verified companies, by name; public profile fields only."""
     page = companies.listed_organisations(kind=query.kind, page=query.page, per_page=query.per_page)
-    return OrganisationPage.of(page, OrganisationOut.of)
+    profiles = companies.public_profiles([o.id for o in page.items])  # the page's sectors and solutions at once
+    return OrganisationPage.of(page, lambda o: OrganisationOut.of(o, profiles[o.id]))
 
 
 @operation("GET", "/organisations/{slug}", tag="Organisations", auth=PUBLIC, response=OrganisationOut)

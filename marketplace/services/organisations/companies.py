@@ -154,6 +154,21 @@ def remove_solution(user, solution_id):
     db.session.commit()
 
 
+def public_profiles(organisation_ids):
+    """{organisation id: (sectors, solutions)} for a page of organisations, in two statements (not two each)."""
+    sectors, solutions = {i: [] for i in organisation_ids}, {i: [] for i in organisation_ids}
+    if organisation_ids:
+        for organisation_id, division in db.session.execute(
+                select(organisation_sectors.c.organisation_id, organisation_sectors.c.cpv_division)
+                .where(organisation_sectors.c.organisation_id.in_(organisation_ids))
+                .order_by(organisation_sectors.c.cpv_division)):
+            sectors[organisation_id].append(division)
+        for solution in db.session.scalars(select(Solution).where(Solution.organisation_id.in_(organisation_ids))
+                                           .order_by(Solution.created_at, Solution.id)):
+            solutions[solution.organisation_id].append(solution)
+    return {i: (sectors[i], solutions[i]) for i in organisation_ids}
+
+
 def solutions_of(organisation):
     return db.session.scalars(select(Solution).where(Solution.organisation_id == organisation.id)
                               .order_by(Solution.created_at)).all()

@@ -1,0 +1,41 @@
+"""Every public list and API list costs a fixed number of SQL statements, however many items it shows.
+
+One statement per listed item (a challenge's sectors, an agency's name, a pilot's company) is what made the
+lists slow at 50,000 challenges (issue 17); here each list is counted with a few items and with many more.
+"""
+import pytest
+
+from tests import open_data_world
+from tests.factories import set_sectors
+from tests.statements import Statements
+
+LISTS = {  # today's counts: a new statement on a list is a decision, not an accident
+    "/": 2, "/challenges": 4, "/challenges?q=leaking": 4, "/challenges?sector=65&status=published": 4,
+    "/challenges?sort=deadline&page=2": 3, "/feeds/challenges.atom": 3, "/challenges.csv": 3, "/stats": 13,
+    "/stats.json": 13, "/api/v1/challenges": 3, "/api/v1/challenges?per_page=100": 3, "/api/v1/organisations": 4,
+    "/api/v1/pilots/outcomes": 11, "/api/v1/ocds/releases": 2, "/api/v1/audit/anchors": 1,
+}
+
+
+def _more(f, agency, count):
+    for n in range(count):
+        challenge = f.Challenge(agency=agency if n % 2 else f.Agency(), title=f"Leaking pipes number {n}",
+                                problem_statement="Leaking water pipes under the streets.")
+        set_sectors(challenge, ["65", "72"])
+        company = f.Company()
+        set_sectors(company, ["65"])
+
+
+@pytest.mark.parametrize("path", sorted(LISTS))
+def test_a_list_costs_the_same_statements_with_few_or_many_items(client, f, app, monkeypatch, path):
+    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 0)  # every request rendered
+    open_data_world.build(f)
+    agency = f.Agency()
+    counts = []
+    for extra in (2, 12):  # some of each already, so every list has items in both counts
+        _more(f, agency, extra)
+        with Statements() as statements:
+            response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        counts.append(statements.count)
+    assert counts[0] == counts[1] <= LISTS[path], (path, counts)
