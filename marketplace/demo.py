@@ -13,14 +13,14 @@ from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 
 from .demo_stories import AGENCIES, CHALLENGES, COMPANIES, CRITERIA, NOT_SELECTED_FEEDBACK, SCORE_COMMENTS, \
     SELECTED_FEEDBACK
 from .extensions import db
 from .models import Challenge, ConflictDeclaration, EvaluationCriterion, Evaluation, Follow, MeasureOutcome, Membership, Organisation, Pilot, PilotStageChange, Pitch, PitchAssessment, Question, Score, Solution, SuccessMeasure, User, challenge_sectors, organisation_sectors
-from .models.pilot import ADOPTED, AGREEMENT, EVALUATION, EVALUATION_REPORT, EXTENDED, RUNNING, SIGNED_AGREEMENT, STOPPED, PaymentMilestone, PilotDocument
+from .models.pilot import (ADOPTED, AGREEMENT, EVALUATION, EVALUATION_REPORT, EXTENDED, RUNNING, SIGNED_AGREEMENT,
+                           STOPPED, PaymentMilestone, PilotDocument)
 from .models.pitch import PITCH_NOT_SELECTED, PITCH_SELECTED, RECEIPT_SUBMITTED
 from .services.accounts.passwords import hash_password
 from .services.challenges.slugs import slugify
@@ -93,7 +93,8 @@ class _World:
     def people(self):
         _user(ADMIN_EMAIL, "Agora Admin", None, None, self.password_hash, admin=True)
         for index, (name, short, language, _, _) in enumerate(AGENCIES):
-            agency = Organisation(kind="agency", name=name, slug=short, verified=True, verified_at=self.now,
+            agency = Organisation(kind="agency", name=name, slug=short, verified=True,
+                                  created_at=self.now - timedelta(days=700), verified_at=self.now - timedelta(days=690),
                                   four_eyes_publishing=index == 2, website=f"https://{short}.example.be")
             db.session.add(agency)
             people = {role: _user(f"{role.replace('_', '.')}@{short}.example.be",
@@ -105,6 +106,7 @@ class _World:
         for index, (name, size, sectors, capability, keywords, verified) in enumerate(COMPANIES):
             slug = _company_slug(name)
             company = Organisation(kind="company", name=name, slug=slug, verified=verified,
+                                   created_at=self.now - timedelta(days=500 - 20 * index),
                                    verified_at=self.now - timedelta(days=400) if verified else None, size=size,
                                    capability_statement=capability, keywords=keywords,
                                    website=f"https://{slug}.example.be", registration_number=f"0{700000000 + index}")
@@ -130,7 +132,8 @@ class _World:
             language=language, title=story["title"], slug=slugify(story["title"]), summary=story["summary"],
             problem_statement=story["problem"], context=context, affected=story["affected"],
             desired_outcomes=story["outcomes"], constraints=constraints,
-            budget_min=Decimal(budget // 3) if budget else None, budget_max=Decimal(budget) if budget else None,
+            budget_min=Decimal(budget // 3 // 1000 * 1000) if budget else None,
+            budget_max=Decimal(budget) if budget else None,
             pilot_duration_weeks=12, pitch_deadline=deadline,
             question_deadline=office_hours(self.now, days - 7, story["hour"]),
             published_at=published, created_at=(published or self.now) - timedelta(days=6),
@@ -199,7 +202,8 @@ class _World:
             db.session.add(pitch)
             db.session.flush()
             if submitted:
-                pitch.submitted_at = last_moment - timedelta(days=1, hours=2 * rank + 1, minutes=17 * rank)
+                pitch.submitted_at = pitch.updated_at = last_moment - timedelta(days=1, hours=2 * rank + 1,
+                                                                                minutes=17 * rank)
                 pitch.receipt_digest = receipt_digest(pitch)
                 receipts.issue(owner, pitch, RECEIPT_SUBMITTED, pitch.submitted_at)
                 pitches.append(pitch)
@@ -221,7 +225,9 @@ class _World:
                 for criterion in challenge.criteria:
                     db.session.add(Score(challenge_id=challenge.id, pitch_id=pitch.id, criterion_id=criterion.id,
                                          evaluator_id=evaluator.id, score=max(1, 5 - rank - self.rng.randint(0, 1)),
-                                         comment=self.rng.choice(SCORE_COMMENTS[language])))
+                                         comment=self.rng.choice(SCORE_COMMENTS[language]),
+                                         created_at=started + timedelta(days=3),
+                                         updated_at=started + timedelta(days=3)))
         return evaluation
 
     def _decide(self, challenge, evaluation, selected, not_selected, people, story):
@@ -251,7 +257,7 @@ class _World:
     def _pilot(self, challenge, pitch, people, decided_at, stage, story):
         """A pilot started after the decisions and taken, step by step, to `stage`."""
         officer, owner = people["procurement_officer"].id, people["owner"].id
-        company_owner = self.companies[next(n for n, *_ in story["pitches"] if n == pitch.company.name)][1]
+        company_owner = self.companies[pitch.company.name][1]
         created = decided_at + timedelta(days=2)
         running_from = decided_at + timedelta(days=9)
         weeks = 12

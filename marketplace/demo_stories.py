@@ -272,7 +272,7 @@ CHALLENGES = [
                   ("Formulaire Facile", "Des démarches en ligne sans guichet", "Les démarches simples en ligne, "
                    "pour que moins de gens doivent venir.", 9000)],
          story="cancelled",
-         cancel_reason="Le conseil communal a décidé le 8 du mois de regrouper les guichets dans le nouveau "
+         cancel_reason="Le conseil communal a décidé de regrouper les guichets dans le nouveau "
                        "centre administratif ; la prise de rendez-vous sera choisie avec ce projet. Merci aux "
                        "entreprises qui ont répondu : nous reviendrons vers vous."),
     dict(agency=1, language="fr", status="evaluating", kind="call_for_solutions", sectors=["38", "90"],

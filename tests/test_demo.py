@@ -6,7 +6,7 @@ records the services could have made.
 """
 import re
 from collections import Counter
-from datetime import time
+from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import (Challenge, Evaluation, EvaluationCriterion, Follow, Organisation, Pilot, Pitch,
-                                PitchAssessment, Question, SuccessMeasure, User)
+                                PitchAssessment, Question, Score, SuccessMeasure, User)
 from marketplace.models.challenge import CHALLENGE_STATUSES
 from marketplace.models.pilot import AGREEMENT, EVALUATION_REPORT, EXTENDED, OUTCOME_STAGES, SIGNED_AGREEMENT
 from marketplace.services.matching.stop_words import DUTCH, ENGLISH, FRENCH
@@ -26,6 +26,9 @@ def test_seed_demo_then_if_empty_adds_nothing(runner):
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert "owner@water.example.be" in result.output and "agora demo password" in result.output
+    for named_in_the_readme in ("publisher@water.example.be", "procurement.officer@liege.example.be",
+                                "owner@leaksense.example.be", "admin@agora.example"):
+        assert named_in_the_readme in result.output
     kinds = dict(db.session.execute(select(Organisation.kind, func.count()).group_by(Organisation.kind)).all())
     assert kinds["agency"] >= 3 and kinds["company"] >= 20
     statuses = set(db.session.scalars(select(Challenge.status)))
@@ -62,9 +65,16 @@ def test_the_demo_tells_each_challenge_in_order(runner):
         for question in db.session.scalars(select(Question).where(Question.challenge_id == challenge.id)):
             assert challenge.published_at < question.asked_at < challenge.question_deadline
             assert question.answered_at is None or question.asked_at < question.answered_at
+        assert challenge.question_deadline < challenge.pitch_deadline
+        for pitch in db.session.scalars(select(Pitch).where(Pitch.challenge_id == challenge.id)):
+            assert challenge.published_at < pitch.created_at
+            assert pitch.submitted_at is None or pitch.created_at < pitch.submitted_at < challenge.pitch_deadline
+            assert [r.issued_at for r in pitch.receipts] == ([pitch.submitted_at] if pitch.submitted_at else [])
         evaluation = db.session.scalar(select(Evaluation).where(Evaluation.challenge_id == challenge.id))
         if evaluation is not None:
             assert challenge.pitch_deadline < evaluation.started_at
+            assert all(evaluation.started_at < s.created_at < (evaluation.finalised_at or s.created_at + timedelta(1))
+                       for s in db.session.scalars(select(Score).where(Score.challenge_id == challenge.id)))
             assert evaluation.decisions_published_at is None or \
                 evaluation.started_at < evaluation.finalised_at < evaluation.decisions_published_at
         for pilot in db.session.scalars(select(Pilot).where(Pilot.challenge_id == challenge.id)):
