@@ -21,6 +21,7 @@ from .extensions import db
 from .models import Challenge, ConflictDeclaration, EvaluationCriterion, Evaluation, Follow, MeasureOutcome, Membership, Organisation, Pilot, PilotStageChange, Pitch, PitchAssessment, Question, Score, Solution, SuccessMeasure, User, challenge_sectors, organisation_sectors
 from .models.pilot import (ADOPTED, AGREEMENT, EVALUATION, EVALUATION_REPORT, EXTENDED, RUNNING, SIGNED_AGREEMENT,
                            STOPPED, PaymentMilestone, PilotDocument)
+from .models.pitch_session import IN_PERSON, PitchSessionSlot
 from .models.pitch import PITCH_NOT_SELECTED, PITCH_SELECTED, RECEIPT_SUBMITTED
 from .services.accounts.passwords import hash_password
 from .services.challenges.slugs import slugify
@@ -231,21 +232,36 @@ class _World:
         return evaluation
 
     def _decide(self, challenge, evaluation, selected, not_selected, people, story):
-        """Finalised, decided with confirmed feedback, and sent in one round; returns when they were sent."""
+        """Finalised, decided with confirmed feedback and sent; returns when the final decisions were sent.
+
+        One round, or with a `session_address` two: the not selected told with the shortlist, the shortlisted companies
+        meeting the agency at a pitch session, then selected in the final send.
+        """
         officer = people["procurement_officer"]
         deadline, language = challenge.pitch_deadline, challenge.language
         evaluation.finalised_at, evaluation.finalised_by_id = deadline + timedelta(days=10), officer.id
-        decided_at = evaluation.decisions_published_at = deadline + timedelta(days=12)
+        decided_at = first_send = deadline + timedelta(days=12)
+        if story.get("session_address"):
+            first_send = evaluation.shortlist_sent_at = deadline + timedelta(days=10, hours=4)
+            for rank, pitch in enumerate(selected):
+                starts = office_hours(first_send, 1, 10 + rank)
+                decided_at = max(decided_at, starts + timedelta(days=1))
+                db.session.add(PitchSessionSlot(
+                    challenge_id=challenge.id, starts_at=starts, ends_at=starts + timedelta(minutes=45),
+                    mode=IN_PERSON, address=story["session_address"], offered_by_id=officer.id,
+                    created_at=first_send, pitch_id=pitch.id, booked_at=first_send + timedelta(hours=3)))
+        evaluation.decisions_published_at = decided_at
         for pitch in selected + not_selected:
             decision = PITCH_SELECTED if pitch in selected else PITCH_NOT_SELECTED
             feedback = SELECTED_FEEDBACK[language] if decision == PITCH_SELECTED else \
                 story.get("feedback", NOT_SELECTED_FEEDBACK[language])
+            sent = decided_at if decision == PITCH_SELECTED else first_send
             assessment = db.session.scalar(select(PitchAssessment).where(PitchAssessment.pitch_id == pitch.id))
             pitch.status = assessment.decision = assessment.published_decision = decision
             assessment.feedback = feedback
-            assessment.decided_at = assessment.feedback_confirmed_at = deadline + timedelta(days=11)
+            assessment.decided_at = assessment.feedback_confirmed_at = sent - timedelta(hours=2)
             assessment.decided_by_id = assessment.feedback_confirmed_by_id = officer.id
-            assessment.published_at = decided_at
+            assessment.published_at = sent
         return decided_at
 
     def _document(self, pilot, kind, filename, text, by, at):

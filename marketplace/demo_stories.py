@@ -233,7 +233,7 @@ CHALLENGES = [
                    "tournée et préviennent le chauffeur.", 22000),
                   ("Bodemzicht", "Des sondes dans la chaussée", "Des sondes d'humidité et de température sous "
                    "la route.", 30000)],
-         story="two_awards"),
+         story="two_awards", session_address="Hôtel de ville de Liège, place du Marché 2, salle du conseil"),
     dict(agency=1, language="fr", status="completed", kind="call_for_solutions", sectors=["31", "45"],
          budget=40000, days=-200, hour=12,
          title="Un éclairage public qui s'allume quand il faut",

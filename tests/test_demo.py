@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import (Challenge, Evaluation, EvaluationCriterion, Follow, Organisation, Pilot, Pitch,
-                                PitchAssessment, Question, Score, SuccessMeasure, User)
+                                PitchAssessment, PitchSessionSlot, Question, Score, SuccessMeasure,
+                                User)
 from marketplace.models.challenge import CHALLENGE_STATUSES
 from marketplace.models.pilot import AGREEMENT, EVALUATION_REPORT, EXTENDED, OUTCOME_STAGES, SIGNED_AGREEMENT
 from marketplace.services.matching.stop_words import DUTCH, ENGLISH, FRENCH
@@ -156,6 +157,12 @@ def test_the_world_shows_every_turn_a_story_can_take(demo, client):
     assert nothing, "an evaluation finished with nothing selected"
     awards = Counter(p.challenge_id for p in pilots)
     assert max(awards.values()) >= 2, "several awards on one challenge"
+    two_rounds = db.session.scalars(select(Evaluation).where(Evaluation.shortlist_sent_at.is_not(None))).all()
+    assert two_rounds and all(e.finalised_at < e.shortlist_sent_at < e.decisions_published_at for e in two_rounds)
+    sessions = db.session.scalars(select(PitchSessionSlot)).all()
+    assert sessions and all(s.pitch.status == "selected" and s.booked_at < s.starts_at
+                            and s.ends_at < db.session.scalar(select(Evaluation.decisions_published_at).where(
+                                Evaluation.challenge_id == s.challenge_id)) for s in sessions)
     late = [c for c in demo if c.status == "cancelled" and c.cancelled_at > c.pitch_deadline and c.cancel_reason]
     assert late, "a cancellation after the deadline"
     assert late[0].cancel_reason in client.get(f"/challenges/{late[0].slug}").get_data(as_text=True).replace(
