@@ -196,7 +196,8 @@ class _World:
             submitted = challenge.status != "published" or rank < len(story["pitches"]) - 1
             pitch = Pitch(challenge_id=challenge.id, company_id=company.id, created_by_id=owner.id,
                           status="submitted" if submitted else "draft", title=title, summary=summary,
-                          approach=summary, evidence=company.capability_statement, trl=self.rng.randint(5, 9),
+                          approach=_PLAN[challenge.language], evidence=company.capability_statement,
+                          trl=self.rng.randint(5, 9),
                           pilot_price=Decimal(price) if price else None, pilot_duration_weeks=12,
                           team=f"{company.name}: two engineers and a project lead.",
                           created_at=challenge.published_at + timedelta(days=4 + rank))
@@ -341,6 +342,12 @@ class _World:
             milestone.paid_amount, milestone.paid_on = milestone.planned_amount, on
 
 
+_PLAN = {"en": "1. Install and train staff in the first two weeks\n2. Eight weeks of measurement against the "
+              "success measures\n3. A report with the results, and a handover",
+         "fr": "1. Installation et formation du personnel les deux premières semaines\n2. Huit semaines de mesures "
+               "selon les critères de réussite\n3. Un rapport de résultats et la remise du service",
+         "nl": "1. Installatie en opleiding van het personeel in de eerste twee weken\n2. Acht weken meten tegen de "
+               "succescriteria\n3. Een rapport met de resultaten en de overdracht"}
 _MILESTONES = {"en": ("At the start of the pilot", "On the evaluation report"),
                "fr": ("Au démarrage du pilote", "À la remise du rapport d'évaluation"),
                "nl": ("Bij de start van de pilot", "Bij het evaluatierapport")}
