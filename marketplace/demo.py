@@ -1,85 +1,40 @@
-"""Demo data for `flask seed-demo`: agencies, companies, challenges in every status, pitches, a pilot.
+"""Demo data for `flask seed-demo`: agencies, companies, challenges in every status, pitches, pilots.
 
-Deterministic (a fixed random seed), so screenshots and walkthroughs match.
+The texts are in marketplace/demo_stories.py, each challenge in its own language. The rows are written directly
+(fast), but every record is one the services could have made: dates in order (published < questions < deadline <
+decided < piloted), deadlines in Brussels office hours on a weekday, receipts for submitted pitches, pilots only
+from pitches selected by a final send and only with verified companies, documents and approvals where a pilot's
+stage needs them. Deterministic (a fixed random seed), so screenshots and walkthroughs match.
 Everyone signs in with DEMO_PASSWORD.
 """
+import io
 import random
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from .demo_stories import AGENCIES, CHALLENGES, COMPANIES, CRITERIA, NOT_SELECTED_FEEDBACK, SCORE_COMMENTS, \
+    SELECTED_FEEDBACK
 from .extensions import db
 from .models import Challenge, ConflictDeclaration, EvaluationCriterion, Evaluation, Follow, MeasureOutcome, Membership, Organisation, Pilot, PilotStageChange, Pitch, PitchAssessment, Question, Score, Solution, SuccessMeasure, User, challenge_sectors, organisation_sectors
-from .models.pitch import RECEIPT_SUBMITTED
+from .models.pilot import (ADOPTED, AGREEMENT, EVALUATION, EVALUATION_REPORT, EXTENDED, RUNNING, SIGNED_AGREEMENT,
+                           STOPPED, PaymentMilestone, PilotDocument)
+from .models.pitch_session import IN_PERSON, PitchSessionSlot
+from .models.pitch import PITCH_NOT_SELECTED, PITCH_SELECTED, RECEIPT_SUBMITTED
+from .services.accounts.passwords import hash_password
+from .services.challenges.slugs import slugify
 from .services.clock import utcnow
 from .services.messaging.events import record_change
-from .services.accounts.passwords import hash_password
-from .services.pitches import receipts
+from .services.pilots.pilot_workflow import due_date_for, needs_second_approval
+from .services.pitches import receipts, uploads
 from .services.pitches.pitches import receipt_digest
 
 DEMO_PASSWORD = "agora demo password"
-
-AGENCIES = [
-    ("Flemish Water Board", "water", "publisher"),
-    ("City of Liège", "liege", "publisher"),
-    ("Federal Health Service", "health", "publisher"),
-]
-
-COMPANIES = [
-    ("LeakSense", "small", ["38", "65"], "Acoustic sensors that find leaks in water pipes before they burst.",
-     "water, leaks, sensors, pipes"),
-    ("AquaData", "micro", ["72", "65"], "Data platforms for water utilities: meters, dashboards, alerts.",
-     "water, data, dashboards"),
-    ("Careflow", "small", ["72", "85"], "Appointment reminders patients can answer by text message.",
-     "health, appointments, sms, reminders"),
-    ("MediRoute", "medium", ["85", "60"], "Patient transport planning for hospitals and care homes.",
-     "health, transport, planning"),
-    ("Quiet Mobility", "small", ["34", "60"], "Electric buses and quiet night-time public transport.",
-     "buses, noise, electric, transport"),
-    ("StreetSense", "micro", ["38", "45"], "Road surface scanning from city vehicles to find potholes early.",
-     "roads, potholes, sensors"),
-    ("GreenGrit", "small", ["44", "90"], "Route optimisation for winter road gritting that saves salt.",
-     "winter, roads, salt, routes"),
-    ("CleanAir Labs", "micro", ["38", "90"], "CO2 and air quality monitors for classrooms and offices.",
-     "air, co2, schools, sensors"),
-    ("Civic Forms", "micro", ["72"], "Accessible online forms that citizens finish.", "forms, accessibility, citizens"),
-    ("OpenLedger", "small", ["72", "79"], "Open data publishing for public bodies.", "open data, transparency"),
-    ("Lumen Lighting", "medium", ["31", "45"], "Smart street lighting that dims when streets are empty.",
-     "lighting, energy, streets"),
-    ("WasteWise", "small", ["90"], "Sensors in bins so trucks only empty full ones.", "waste, bins, routes"),
-    ("Translatio", "micro", ["79"], "Human and machine translation for public services in four languages.",
-     "translation, languages"),
-    ("SafeSteps", "small", ["85", "33"], "Fall detection for older people living at home.", "falls, elderly, care"),
-    ("BuildScan", "medium", ["71", "45"], "Drone inspection of bridges and public buildings.",
-     "drones, inspection, bridges"),
-    ("QueueLess", "micro", ["72", "79"], "Appointment booking for town hall counters.",
-     "appointments, booking, citizens"),
-    ("AgriSense", "small", ["03", "38"], "Soil moisture sensors for parks and farms.", "soil, irrigation, parks"),
-    ("Heatmap BV", "small", ["71", "09"], "Heat loss mapping of public buildings from thermal images.",
-     "energy, buildings, heat"),
-    ("DataDesk", "large", ["72"], "Data warehousing and analytics for government.", "data, analytics"),
-    ("Bike&Co", "micro", ["34", "50"], "Shared bikes maintenance and fleet management.", "bikes, mobility"),
-]
-
-# (agency index, title, status, kind, sectors, budget_max, days to deadline)
-CHALLENGES = [
-    (0, "Find leaking water pipes before they burst", "published", "call_for_solutions", ["65", "38"], 60000, 25),
-    (0, "Fewer wasted hours reading water meters", "published", "call_for_solutions", ["65", "72"], 25000, 1),
-    (0, "What can the market offer for flood warnings?", "published", "market_consultation", ["90", "72"],
-     None, 40),
-    (0, "Cleaner water in city ponds", "draft", "call_for_solutions", ["90"], 20000, 45),
-    (1, "Quieter night buses", "closed", "call_for_solutions", ["34", "60"], 90000, -3),
-    (1, "Potholes reported before residents complain", "evaluating", "call_for_solutions", ["45", "38"], 30000, -20),
-    (1, "Salt-saving winter gritting", "piloting", "call_for_solutions", ["44", "90"], 28000, -90),
-    (1, "Street lights only when needed", "completed", "call_for_solutions", ["31", "45"], 40000, -200),
-    (1, "Town hall queues", "cancelled", "call_for_solutions", ["72", "79"], 15000, 10),
-    (2, "Fewer missed hospital appointments", "published", "call_for_solutions", ["85", "72"], 30000, 12),
-    (2, "Fall detection for people living alone", "completed", "call_for_solutions", ["85", "33"], 30000, -240),
-    (2, "Understanding the market for patient transport", "completed", "market_consultation", ["85", "60"],
-     None, -60),
-    (2, "Translating health letters into plain language", "draft", "call_for_solutions", ["79", "85"], 12000, 30),
-]
+BRUSSELS = ZoneInfo("Europe/Brussels")
+ADMIN_EMAIL = "admin@agora.example"
+AGENCY_ROLES = ("owner", "publisher", "procurement_officer", "evaluator")
 
 
 def _set_sectors(table, column, owner_id, codes):
@@ -96,210 +51,309 @@ def _user(email, name, organisation, role, password_hash, locale=None, admin=Fal
     return user
 
 
-ADMIN_EMAIL = "admin@agora.example"
-AGENCY_ROLES = ("owner", "publisher", "procurement_officer", "evaluator")
-
-
 def _company_slug(name):
-    return name.lower().replace("&", "and").replace(" ", "-")
+    return slugify(name.replace("&", " and "))
 
 
 def demo_logins():
     """The demo accounts still in the database, as (email, role, organisation), for `make run` to print each start."""
     wanted = [(ADMIN_EMAIL, "platform admin", "Agora")]
-    for name, short, _ in AGENCIES:
+    for name, short, *_ in AGENCIES:
         wanted += [(f"{role.replace('_', '.')}@{short}.example.be", role, name) for role in AGENCY_ROLES]
     wanted += [(f"owner@{_company_slug(name)}.example.be", "company owner", name) for name, *_ in COMPANIES[:3]]
     present = set(db.session.scalars(select(User.email).where(User.email.in_([email for email, *_ in wanted]))))
     return [login for login in wanted if login[0] in present]
 
 
+def office_hours(now, days, hour, minute=0):
+    """`days` from today at `hour` in Brussels, moved to the next Monday if it falls on a weekend; in UTC."""
+    day = now.astimezone(BRUSSELS).date() + timedelta(days=days)
+    day += timedelta(days=max(0, 7 - day.weekday())) if day.weekday() >= 5 else timedelta()
+    return datetime.combine(day, time(hour, minute), tzinfo=BRUSSELS).astimezone(timezone.utc)
+
+
 def seed(if_empty=False):
     """Build the demo world; returns the list of (email, role, organisation) to print."""
     if if_empty and db.session.scalar(select(Organisation.id).limit(1)) is not None:
         return None
-    rng = random.Random(2026)
-    now = utcnow()
-    password_hash = hash_password(DEMO_PASSWORD)
-    admin = _user(ADMIN_EMAIL, "Agora Admin", None, None, password_hash, admin=True)
-
-    agencies = []
-    for index, (name, short, _) in enumerate(AGENCIES):
-        agency = Organisation(kind="agency", name=name, slug=short, verified=True, verified_at=now,
-                              four_eyes_publishing=index == 2, website=f"https://{short}.example.be")
-        db.session.add(agency)
-        people = {}
-        for role in ("owner", "publisher", "procurement_officer", "evaluator"):
-            email = f"{role.replace('_', '.')}@{short}.example.be"
-            people[role] = _user(email, f"{role.replace('_', ' ').title()} {name.split()[-1]}", agency, role,
-                                 password_hash, locale=["en", "fr", "nl"][index])
-        people["second_evaluator"] = _user(f"evaluator2@{short}.example.be", f"Second Evaluator {name.split()[-1]}",
-                                           agency, "evaluator", password_hash)
-        agencies.append((agency, people))
-
-    companies = []
-    for index, (name, size, sectors, capability, keywords) in enumerate(COMPANIES):
-        slug = _company_slug(name)
-        company = Organisation(kind="company", name=name, slug=slug, verified=index % 7 != 6, size=size,
-                               capability_statement=capability, keywords=keywords,
-                               website=f"https://{slug}.example.be", registration_number=f"0{700000000 + index}")
-        db.session.add(company)
-        db.session.flush()
-        _set_sectors(organisation_sectors, "organisation_id", company.id, sectors)
-        owner = _user(f"owner@{slug}.example.be", f"Owner of {name}", company, "owner", password_hash,
-                      locale=rng.choice(["en", "fr", "nl", "de"]))
-        member = _user(f"team@{slug}.example.be", f"Team member of {name}", company, "member", password_hash)
-        db.session.add(Solution(organisation=company, title=f"{name} for public services", description=capability))
-        companies.append((company, owner, member))
-    db.session.flush()
-
-    for agency_index, title, status, kind, sectors, budget_max, days in CHALLENGES:
-        agency, people = agencies[agency_index]
-        deadline = now + timedelta(days=days, hours=rng.randint(0, 8))
-        challenge = Challenge(
-            agency=agency, created_by_id=people["publisher"].id, kind=kind, status=status, title=title,
-            slug=title.lower().replace(" ", "-").replace("?", "").replace(",", "")[:80],
-            summary=f"{title}: {agency.name} describes the problem and asks companies how they would solve it.",
-            problem_statement=f"## The problem\n\n{title} is a daily problem for the people {agency.name} serves. "
-                              "We measure it, but every fix we tried was slow or expensive.\n\n"
-                              "* It affects thousands of residents\n* Staff lose hours every week",
-            context=f"{agency.name} is a Belgian public body.", affected="Residents and front-line staff.",
-            desired_outcomes="A measurable improvement within a short pilot.",
-            constraints="No personal data leaves the EU. No new app for residents to install.",
-            budget_min=Decimal(budget_max // 3) if budget_max else None,
-            budget_max=Decimal(budget_max) if budget_max else None,
-            pilot_duration_weeks=rng.choice([8, 12, 16]), pitch_deadline=deadline,
-            question_deadline=deadline - timedelta(days=10),
-            published_at=None if status == "draft" else now - timedelta(days=max(10, 30 - days)),
-            closed_at=deadline if status in ("closed", "evaluating", "piloting", "completed") else None,
-        )
-        if status == "cancelled":
-            challenge.cancel_reason = "The counters are being merged into a new service centre; we will ask again."
-            challenge.cancelled_at = now - timedelta(days=1)
-        if kind == "call_for_solutions":
-            challenge.criteria = [
-                EvaluationCriterion(position=0, name="How well it solves the problem", weight=50),
-                EvaluationCriterion(position=1, name="Evidence it works", weight=30),
-                EvaluationCriterion(position=2, name="Price of the pilot", weight=20),
-            ]
-            challenge.success_measures = [
-                SuccessMeasure(position=0, measure="Incidents per month", baseline="120", target="60"),
-                SuccessMeasure(position=1, measure="Staff hours per week", baseline="40", target="25"),
-            ]
-        if status == "completed" and kind == "market_consultation":
-            challenge.consultation_summary = ("Nine companies answered. Four offer ready products, three are "
-                                              "prototypes; pilot prices range from €10,000 to €40,000.")
-        db.session.add(challenge)
-        db.session.flush()
-        _set_sectors(challenge_sectors, "challenge_id", challenge.id, sectors)
-        record_change(people["publisher"], "challenge.created", challenge, challenge_id=challenge.id)
-        if status == "draft":
-            continue
-
-        matching = [c for c in companies if set(sectors) & set(COMPANIES[companies.index(c)][2])] or companies[:3]
-        pitching = matching[:4]
-        for company, owner, member in companies[::4]:
-            db.session.add(Follow(organisation_id=company.id, challenge_id=challenge.id, followed_by_id=owner.id))
-        # One story per challenge, in order: published, asked and answered, deadline, evaluation, pilot.
-        asked_at = challenge.published_at + timedelta(days=1)
-        answered = status != "published" or days > 5
-        db.session.add(Question(challenge_id=challenge.id, organisation_id=pitching[0][0].id,
-                                asked_by_id=pitching[0][1].id, body="Can the pilot start in spring?",
-                                answer="Yes, any time from March." if answered else None,
-                                answered_by_id=people["publisher"].id if answered else None, asked_at=asked_at,
-                                answered_at=asked_at + timedelta(days=1) if answered else None))
-        pitches = []
-        for rank, (company, owner, member) in enumerate(pitching):
-            submitted = status != "published" or rank % 2 == 0
-            pitch = Pitch(challenge_id=challenge.id, company_id=company.id, created_by_id=owner.id,
-                          status="submitted" if submitted else "draft",
-                          title=f"{company.name}: {COMPANIES[companies.index((company, owner, member))][3][:80]}",
-                          summary=f"{company.name} proposes a short pilot.",
-                          approach="1. Install\n2. Measure\n3. Report",
-                          evidence="Used by two other Belgian public bodies.", trl=rng.randint(5, 9),
-                          pilot_price=Decimal(rng.randrange(8000, 30000, 500)), pilot_duration_weeks=12,
-                          team="Three people, one of them on site.")
-            db.session.add(pitch)
-            db.session.flush()
-            if submitted:
-                pitch.submitted_at = min(deadline, now) - timedelta(days=2, minutes=rank * 7)
-                pitch.receipt_digest = receipt_digest(pitch)
-                receipts.issue(owner, pitch, RECEIPT_SUBMITTED, pitch.submitted_at)
-            pitches.append(pitch)
-        if kind == "market_consultation" or status in ("published", "closed", "cancelled"):
-            continue
-        decided_at = _evaluate(challenge, pitches, people, rng, deadline,
-                               decided=status in ("piloting", "completed"))
-        if status in ("piloting", "completed"):
-            _pilot(challenge, pitches[0], people, decided_at, outcome=status == "completed",
-                   stopped=title.startswith("Fall"))
+    world = _World(random.Random(2026), utcnow(), hash_password(DEMO_PASSWORD))
+    world.people()
+    for story in CHALLENGES:
+        world.challenge(story)
     db.session.commit()
     return demo_logins()
 
 
-def _evaluate(challenge, pitches, people, rng, deadline, decided):
-    """Scores from two evaluators; with `decided`, the decisions too. Returns when they were sent."""
-    received = [p for p in pitches if p.status == "submitted"]
-    evaluation = Evaluation(challenge_id=challenge.id, started_by_id=people["procurement_officer"].id,
-                            started_at=deadline + timedelta(days=1))
-    db.session.add(evaluation)
-    for index, pitch in enumerate(received):
-        db.session.add(PitchAssessment(challenge_id=challenge.id, pitch_id=pitch.id, label=chr(65 + index)))
-    db.session.flush()
-    for evaluator in (people["evaluator"], people["second_evaluator"]):
-        db.session.add(ConflictDeclaration(challenge_id=challenge.id, evaluator_id=evaluator.id, conflicted=False))
-        for pitch in received:
-            for criterion in challenge.criteria:
-                db.session.add(Score(challenge_id=challenge.id, pitch_id=pitch.id, criterion_id=criterion.id,
-                                     evaluator_id=evaluator.id, score=rng.randint(2, 5),
-                                     comment="Clear and realistic." if rng.random() > .5 else "Costs are high."))
-    if not decided:
-        return None
-    decided_at = deadline + timedelta(days=12)
-    evaluation.finalised_at = deadline + timedelta(days=10)
-    evaluation.decisions_published_at = decided_at
-    for index, pitch in enumerate(received):
-        pitch.status = "selected" if index == 0 else "not_selected"
-    assessments = db.session.scalars(select(PitchAssessment).where(
-        PitchAssessment.challenge_id == challenge.id)).all()
-    for assessment in assessments:
-        assessment.decision = assessment.published_decision = assessment.pitch.status
-        assessment.feedback = None if assessment.pitch.status == "selected" else "Strong idea; the price was high."
-        assessment.published_at = assessment.feedback_confirmed_at = decided_at
-    return decided_at
+class _World:
+    """The demo world as it is built: who works where, and the clock the stories are told against."""
 
+    def __init__(self, rng, now, password_hash):
+        self.rng, self.now, self.password_hash = rng, now, password_hash
+        self.agencies, self.companies = [], {}
 
-def _pilot(challenge, pitch, people, decided_at, outcome, stopped):
-    """A pilot started after the decisions; running now, or (with `outcome`) ended and judged."""
-    officer = people["procurement_officer"].id
-    running_from = decided_at + timedelta(days=7)
-    ends_on = (running_from + timedelta(weeks=12)).date() if outcome else date.today() + timedelta(days=30)
-    pilot = Pilot(challenge_id=challenge.id, pitch_id=pitch.id, agency_id=challenge.agency_id,
-                  company_id=pitch.company_id, owner_id=officer, started_by_id=officer, budget=pitch.pilot_price,
-                  currency="EUR", created_at=decided_at + timedelta(days=2), starts_on=running_from.date(),
-                  ends_on=ends_on, stage="running", stage_entered_at=running_from, stage_due_on=ends_on)
-    db.session.add(pilot)
-    db.session.flush()
-    db.session.add(PilotStageChange(pilot_id=pilot.id, from_stage="agreement", to_stage="running",
-                                    actor_id=officer, note="Agreement signed.", changed_at=running_from))
-    if outcome:
-        evaluation_from = datetime.combine(ends_on, time(12), tzinfo=timezone.utc)
-        judged_at = evaluation_from + timedelta(days=14)
-        db.session.add(PilotStageChange(pilot_id=pilot.id, from_stage="running", to_stage="evaluation",
-                                        actor_id=None, changed_at=evaluation_from))
-        pilot.stage = "stopped" if stopped else "adopted"
-        pilot.stage_due_on = None
-        pilot.stage_entered_at = judged_at
-        pilot.outcome_published_at = judged_at
-        pilot.outcome_summary = ("The sensors raised too many false alarms in old houses." if stopped
-                                 else "Incidents halved; the agency buys the service for two years.")
-        pilot.lessons_learned = ("Test in a few homes before a whole district; involve carers early." if stopped
-                                 else "Start with the busiest sites; train staff in week one.")
-        if not stopped:
-            pilot.follow_on_procurement_url = "https://www.publicprocurement.be/"
+    def people(self):
+        _user(ADMIN_EMAIL, "Agora Admin", None, None, self.password_hash, admin=True)
+        for index, (name, short, language, _, _) in enumerate(AGENCIES):
+            agency = Organisation(kind="agency", name=name, slug=short, verified=True,
+                                  created_at=self.now - timedelta(days=700), verified_at=self.now - timedelta(days=690),
+                                  four_eyes_publishing=index == 2, website=f"https://{short}.example.be")
+            db.session.add(agency)
+            people = {role: _user(f"{role.replace('_', '.')}@{short}.example.be",
+                                  f"{role.replace('_', ' ').title()} {short.title()}", agency, role,
+                                  self.password_hash, locale=language) for role in AGENCY_ROLES}
+            people["second_evaluator"] = _user(f"evaluator2@{short}.example.be", f"Second Evaluator {short.title()}",
+                                               agency, "evaluator", self.password_hash, locale=language)
+            self.agencies.append((agency, people))
+        for index, (name, size, sectors, capability, keywords, verified) in enumerate(COMPANIES):
+            slug = _company_slug(name)
+            company = Organisation(kind="company", name=name, slug=slug, verified=verified,
+                                   created_at=self.now - timedelta(days=500 - 20 * index),
+                                   verified_at=self.now - timedelta(days=400) if verified else None, size=size,
+                                   capability_statement=capability, keywords=keywords,
+                                   website=f"https://{slug}.example.be", registration_number=f"0{700000000 + index}")
+            db.session.add(company)
+            db.session.flush()
+            _set_sectors(organisation_sectors, "organisation_id", company.id, sectors)
+            owner = _user(f"owner@{slug}.example.be", f"Owner of {name}", company, "owner", self.password_hash,
+                          locale=self.rng.choice(["en", "fr", "nl", "de"]))
+            _user(f"team@{slug}.example.be", f"Team member of {name}", company, "member", self.password_hash)
+            db.session.add(Solution(organisation=company, title=name, description=capability))
+            self.companies[name] = (company, owner)
+        db.session.flush()
+
+    def challenge(self, story):
+        agency, people = self.agencies[story["agency"]]
+        _, _, _, context, constraints = AGENCIES[story["agency"]]
+        status, days, language = story["status"], story["days"], story["language"]
+        deadline = office_hours(self.now, days, story["hour"])
+        published = None if status == "draft" else office_hours(self.now, min(days - 35, -10), 10)
+        budget = story["budget"]
+        challenge = Challenge(
+            agency=agency, created_by_id=people["publisher"].id, kind=story["kind"], status=status,
+            language=language, title=story["title"], slug=slugify(story["title"]), summary=story["summary"],
+            problem_statement=story["problem"], context=context, affected=story["affected"],
+            desired_outcomes=story["outcomes"], constraints=constraints,
+            budget_min=Decimal(budget // 3 // 1000 * 1000) if budget else None,
+            budget_max=Decimal(budget) if budget else None,
+            pilot_duration_weeks=12, pitch_deadline=deadline,
+            question_deadline=office_hours(self.now, days - 7, story["hour"]),
+            published_at=published, created_at=(published or self.now) - timedelta(days=6),
+            closed_at=deadline if deadline < self.now and status != "draft" else None,
+        )
+        if story["kind"] == "call_for_solutions":
+            challenge.criteria = [EvaluationCriterion(position=i, name=name, weight=weight) for i, (name, weight)
+                                  in enumerate(zip(CRITERIA[language], (50, 30, 20)))]
+            challenge.success_measures = [SuccessMeasure(position=i, measure=m, baseline=b, target=t)
+                                          for i, (m, b, t) in enumerate(story["measures"])]
+        if story.get("summary_text"):
+            challenge.consultation_summary = story["summary_text"]
+        if status == "cancelled":
+            challenge.cancel_reason = story["cancel_reason"]
+            challenge.cancelled_at = office_hours(self.now, days + 9, 11)
+        db.session.add(challenge)
+        db.session.flush()
+        _set_sectors(challenge_sectors, "challenge_id", challenge.id, story["sectors"])
+        record_change(people["publisher"], "challenge.created", challenge, challenge_id=challenge.id)
+        if status == "draft":
+            return
+        self._question(challenge, story, people)
+        pitches = self._pitches(challenge, story)
+        for company, owner in list(self.companies.values())[story["agency"]::5]:
+            db.session.add(Follow(organisation_id=company.id, challenge_id=challenge.id, followed_by_id=owner.id,
+                                  created_at=published + timedelta(days=3)))
+        plot = story.get("story")
+        if plot in (None, "cancelled"):
+            return
+        evaluation = self._scores(challenge, pitches, people, language)
+        if plot == "scoring":
+            return
+        selected = {"extended": 1, "two_awards": 2, "adopted": 1, "stopped": 1, "none_selected": 0}[plot]
+        decided_at = self._decide(challenge, evaluation, pitches[:selected], pitches[selected:], people, story)
+        for rank, pitch in enumerate(pitches[:selected]):
+            stage = {"extended": EXTENDED, "adopted": ADOPTED, "stopped": STOPPED}.get(plot, AGREEMENT if rank else
+                                                                                       RUNNING)
+            self._pilot(challenge, pitch, people, decided_at, stage, story)
+
+    def _question(self, challenge, story, people):
+        if not story["question"]:
+            return
+        body, answer = story["question"]
+        company, owner = self.companies[story["pitches"][0][0]]
+        asked_at = challenge.published_at + timedelta(days=2, hours=3)
+        answered_at = asked_at + timedelta(days=1)
+        answered = answered_at < self.now and answered_at < challenge.question_deadline
+        db.session.add(Question(challenge_id=challenge.id, organisation_id=company.id, asked_by_id=owner.id,
+                                body=body, answer=answer if answered else None,
+                                answered_by_id=people["publisher"].id if answered else None, asked_at=asked_at,
+                                answered_at=answered_at if answered else None))
+
+    def _pitches(self, challenge, story):
+        """The story's pitches, submitted before the deadline (the last of an open challenge still a draft)."""
+        pitches = []
+        last_moment = min(challenge.pitch_deadline, self.now)
+        for rank, (name, title, summary, price) in enumerate(story["pitches"]):
+            company, owner = self.companies[name]
+            submitted = challenge.status != "published" or rank < len(story["pitches"]) - 1
+            pitch = Pitch(challenge_id=challenge.id, company_id=company.id, created_by_id=owner.id,
+                          status="submitted" if submitted else "draft", title=title, summary=summary,
+                          approach=_PLAN[challenge.language], evidence=company.capability_statement,
+                          trl=self.rng.randint(5, 9),
+                          pilot_price=Decimal(price) if price else None, pilot_duration_weeks=12,
+                          team=f"{company.name}: two engineers and a project lead.",
+                          created_at=challenge.published_at + timedelta(days=4 + rank))
+            db.session.add(pitch)
+            db.session.flush()
+            if submitted:
+                pitch.submitted_at = pitch.updated_at = last_moment - timedelta(days=1, hours=2 * rank + 1,
+                                                                                minutes=17 * rank)
+                pitch.receipt_digest = receipt_digest(pitch)
+                receipts.issue(owner, pitch, RECEIPT_SUBMITTED, pitch.submitted_at)
+                pitches.append(pitch)
+        return pitches
+
+    def _scores(self, challenge, pitches, people, language):
+        """The evaluation started the working day after the deadline; both evaluators declared and scored."""
+        started = challenge.pitch_deadline + timedelta(days=1)
+        evaluation = Evaluation(challenge_id=challenge.id, started_by_id=people["procurement_officer"].id,
+                                started_at=started)
+        db.session.add(evaluation)
+        for index, pitch in enumerate(pitches):
+            db.session.add(PitchAssessment(challenge_id=challenge.id, pitch_id=pitch.id, label=chr(65 + index)))
+        db.session.flush()
+        for evaluator in (people["evaluator"], people["second_evaluator"]):
+            db.session.add(ConflictDeclaration(challenge_id=challenge.id, evaluator_id=evaluator.id,
+                                               conflicted=False, declared_at=started + timedelta(hours=2)))
+            for rank, pitch in enumerate(pitches):
+                for criterion in challenge.criteria:
+                    db.session.add(Score(challenge_id=challenge.id, pitch_id=pitch.id, criterion_id=criterion.id,
+                                         evaluator_id=evaluator.id, score=max(1, 5 - rank - self.rng.randint(0, 1)),
+                                         comment=self.rng.choice(SCORE_COMMENTS[language]),
+                                         created_at=started + timedelta(days=3),
+                                         updated_at=started + timedelta(days=3)))
+        return evaluation
+
+    def _decide(self, challenge, evaluation, selected, not_selected, people, story):
+        """Finalised, decided with confirmed feedback and sent; returns when the final decisions were sent.
+
+        One round, or with a `session_address` two: the not selected told with the shortlist, the shortlisted companies
+        meeting the agency at a pitch session, then selected in the final send.
+        """
+        officer = people["procurement_officer"]
+        deadline, language = challenge.pitch_deadline, challenge.language
+        evaluation.finalised_at, evaluation.finalised_by_id = deadline + timedelta(days=10), officer.id
+        decided_at = first_send = deadline + timedelta(days=12)
+        if story.get("session_address"):
+            first_send = evaluation.shortlist_sent_at = deadline + timedelta(days=10, hours=4)
+            for rank, pitch in enumerate(selected):
+                starts = office_hours(first_send, 1, 10 + rank)
+                decided_at = max(decided_at, starts + timedelta(days=1))
+                db.session.add(PitchSessionSlot(
+                    challenge_id=challenge.id, starts_at=starts, ends_at=starts + timedelta(minutes=45),
+                    mode=IN_PERSON, address=story["session_address"], offered_by_id=officer.id,
+                    created_at=first_send, pitch_id=pitch.id, booked_at=first_send + timedelta(hours=3)))
+        evaluation.decisions_published_at = decided_at
+        for pitch in selected + not_selected:
+            decision = PITCH_SELECTED if pitch in selected else PITCH_NOT_SELECTED
+            feedback = SELECTED_FEEDBACK[language] if decision == PITCH_SELECTED else \
+                story.get("feedback", NOT_SELECTED_FEEDBACK[language])
+            sent = decided_at if decision == PITCH_SELECTED else first_send
+            assessment = db.session.scalar(select(PitchAssessment).where(PitchAssessment.pitch_id == pitch.id))
+            pitch.status = assessment.decision = assessment.published_decision = decision
+            assessment.feedback = feedback
+            assessment.decided_at = assessment.feedback_confirmed_at = sent - timedelta(hours=2)
+            assessment.decided_by_id = assessment.feedback_confirmed_by_id = officer.id
+            assessment.published_at = sent
+        return decided_at
+
+    def _document(self, pilot, kind, filename, text, by, at):
+        stored = uploads.store_upload(io.BytesIO(text.encode("utf-8")), filename)
+        db.session.add(PilotDocument(pilot_id=pilot.id, kind=kind, filename=stored.filename,
+                                     stored_name=stored.stored_name, content_type=stored.content_type,
+                                     size=stored.size, sha256=stored.sha256, uploaded_by_id=by, uploaded_at=at))
+
+    def _pilot(self, challenge, pitch, people, decided_at, stage, story):
+        """A pilot started after the decisions and taken, step by step, to `stage`."""
+        officer, owner = people["procurement_officer"].id, people["owner"].id
+        company_owner = self.companies[pitch.company.name][1]
+        created = decided_at + timedelta(days=2)
+        running_from = decided_at + timedelta(days=9)
+        weeks = 12
+        ends_on = (running_from + timedelta(weeks=weeks)).date()
+        pilot = Pilot(challenge_id=challenge.id, pitch_id=pitch.id, agency_id=challenge.agency_id,
+                      company_id=pitch.company_id, owner_id=officer, started_by_id=officer, budget=pitch.pilot_price,
+                      currency="EUR", created_at=created, starts_on=running_from.date(), ends_on=ends_on,
+                      stage=AGREEMENT, stage_entered_at=created)
+        pilot.stage_due_on = due_date_for(pilot, AGREEMENT, created)
+        if needs_second_approval(pilot):
+            pilot.budget_justification = "Above the low-value threshold: the price of the selected pitch."
+            pilot.budget_approved_by_id, pilot.budget_approved_at = owner, created + timedelta(days=1)
+        pilot.milestones = [
+            PaymentMilestone(position=0, label=_MILESTONES[challenge.language][0], planned_on=running_from.date(),
+                             planned_amount=(pilot.budget * Decimal("0.4")).quantize(Decimal("1"))),
+            PaymentMilestone(position=1, label=_MILESTONES[challenge.language][1], planned_on=ends_on,
+                             planned_amount=pilot.budget - (pilot.budget * Decimal("0.4")).quantize(Decimal("1"))),
+        ]
+        db.session.add(pilot)
+        db.session.flush()
+        if stage == AGREEMENT:
+            return
+        self._document(pilot, SIGNED_AGREEMENT, "pilot-agreement.txt",
+                       f"Pilot agreement between {challenge.agency.name} and {pitch.company.name}: "
+                       f"{challenge.title}.\nSigned by both parties.\n", company_owner.id,
+                       running_from - timedelta(days=1))
+        self._move(pilot, AGREEMENT, RUNNING, officer, running_from, note="Agreement signed.")
+        self._pay(pilot, 0, running_from + timedelta(days=20))
+        if stage == RUNNING:
+            return
+        evaluation_from = datetime.combine(ends_on, time(7), tzinfo=timezone.utc)
+        self._move(pilot, RUNNING, EVALUATION, None, evaluation_from)
+        self._document(pilot, EVALUATION_REPORT, "evaluation-report.txt",
+                       f"Evaluation report of the pilot {challenge.title}.\n", officer,
+                       evaluation_from + timedelta(days=5))
+        judged_at = evaluation_from + timedelta(days=10)
+        if stage == EXTENDED:
+            pilot.ends_on = (self.now + timedelta(days=45)).date()
+            self._move(pilot, EVALUATION, EXTENDED, officer, judged_at,
+                       note=_EXTENSION_NOTE[challenge.language])
+            return
+        stopped = stage == STOPPED
         for measure in challenge.success_measures:
             db.session.add(MeasureOutcome(pilot_id=pilot.id, success_measure_id=measure.id,
                                           result="not_met" if stopped else "met",
-                                          evidence="Measured over eight weeks."))
-        db.session.add(PilotStageChange(pilot_id=pilot.id, from_stage="evaluation", to_stage=pilot.stage,
-                                        actor_id=officer, changed_at=judged_at))
+                                          evidence=_MEASURED[challenge.language]))
+        pilot.outcome_summary, pilot.lessons_learned = story["outcome"]
+        if not stopped:
+            pilot.follow_on_procurement_url = "https://www.publicprocurement.be/"
+            self._pay(pilot, 1, judged_at.date() - timedelta(days=3))
+        self._move(pilot, EVALUATION, stage, officer, judged_at)
+        pilot.outcome_published_at = judged_at
+
+    def _move(self, pilot, source, target, actor_id, at, note=""):
+        pilot.stage, pilot.stage_entered_at = target, at
+        pilot.stage_due_on = due_date_for(pilot, target, at)
+        db.session.add(PilotStageChange(pilot_id=pilot.id, from_stage=source, to_stage=target, actor_id=actor_id,
+                                        note=note, changed_at=at))
+
+    def _pay(self, pilot, position, on):
+        milestone = pilot.milestones[position]
+        if hasattr(on, "date"):
+            on = on.date()
+        if on <= self.now.date():
+            milestone.paid_amount, milestone.paid_on = milestone.planned_amount, on
+
+
+_PLAN = {"en": "1. Install and train staff in the first two weeks\n2. Eight weeks of measurement against the "
+              "success measures\n3. A report with the results, and a handover",
+         "fr": "1. Installation et formation du personnel les deux premières semaines\n2. Huit semaines de mesures "
+               "selon les critères de réussite\n3. Un rapport de résultats et la remise du service",
+         "nl": "1. Installatie en opleiding van het personeel in de eerste twee weken\n2. Acht weken meten tegen de "
+               "succescriteria\n3. Een rapport met de resultaten en de overdracht"}
+_MILESTONES = {"en": ("At the start of the pilot", "On the evaluation report"),
+               "fr": ("Au démarrage du pilote", "À la remise du rapport d'évaluation"),
+               "nl": ("Bij de start van de pilot", "Bij het evaluatierapport")}
+_EXTENSION_NOTE = {"en": "Extended by six weeks: the winter peak has not been measured yet.",
+                   "fr": "Prolongé de six semaines : le pic de l'hiver n'a pas encore été mesuré.",
+                   "nl": "Verlengd met zes weken: de winterpiek is nog niet gemeten."}
+_MEASURED = {"en": "Measured over the twelve weeks of the pilot.",
+             "fr": "Mesuré pendant les douze semaines du pilote.",
+             "nl": "Gemeten gedurende de twaalf weken van de pilot."}

@@ -1,10 +1,25 @@
-"""`flask seed-demo` loads a world with every challenge status, and loads it only once with --if-empty."""
+"""`flask seed-demo` loads a world with every challenge status, and loads it only once with --if-empty.
+
+The world must tell the truth: distinct texts in each challenge's language, every state of the stories the
+services allow (payments, an extension, nothing selected, several awards, a late cancellation), and only
+records the services could have made.
+"""
+import re
+from collections import Counter
+from datetime import time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import current_app
 from sqlalchemy import func, select
 
 from marketplace.extensions import db
-from marketplace.models import (Challenge, Evaluation, EvaluationCriterion, Follow, Organisation, Pilot, Pitch, Question,
-                                SuccessMeasure, User)
+from marketplace.models import (Challenge, Evaluation, EvaluationCriterion, Follow, Organisation, Pilot, Pitch,
+                                PitchAssessment, PitchSessionSlot, Question, Score, SuccessMeasure,
+                                User)
 from marketplace.models.challenge import CHALLENGE_STATUSES
+from marketplace.models.pilot import AGREEMENT, EVALUATION_REPORT, EXTENDED, OUTCOME_STAGES, SIGNED_AGREEMENT
+from marketplace.services.matching.stop_words import DUTCH, ENGLISH, FRENCH
 from marketplace.services.pitches.pitches import verify_receipt
 
 
@@ -12,6 +27,9 @@ def test_seed_demo_then_if_empty_adds_nothing(runner):
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert "owner@water.example.be" in result.output and "agora demo password" in result.output
+    for named_in_the_readme in ("publisher@water.example.be", "procurement.officer@liege.example.be",
+                                "owner@leaksense.example.be", "admin@agora.example"):
+        assert named_in_the_readme in result.output
     kinds = dict(db.session.execute(select(Organisation.kind, func.count()).group_by(Organisation.kind)).all())
     assert kinds["agency"] >= 3 and kinds["company"] >= 20
     statuses = set(db.session.scalars(select(Challenge.status)))
@@ -48,12 +66,104 @@ def test_the_demo_tells_each_challenge_in_order(runner):
         for question in db.session.scalars(select(Question).where(Question.challenge_id == challenge.id)):
             assert challenge.published_at < question.asked_at < challenge.question_deadline
             assert question.answered_at is None or question.asked_at < question.answered_at
+        assert challenge.question_deadline < challenge.pitch_deadline
+        for pitch in db.session.scalars(select(Pitch).where(Pitch.challenge_id == challenge.id)):
+            assert challenge.published_at < pitch.created_at
+            assert pitch.submitted_at is None or pitch.created_at < pitch.submitted_at < challenge.pitch_deadline
+            assert [r.issued_at for r in pitch.receipts] == ([pitch.submitted_at] if pitch.submitted_at else [])
         evaluation = db.session.scalar(select(Evaluation).where(Evaluation.challenge_id == challenge.id))
         if evaluation is not None:
             assert challenge.pitch_deadline < evaluation.started_at
+            assert all(evaluation.started_at < s.created_at < (evaluation.finalised_at or s.created_at + timedelta(1))
+                       for s in db.session.scalars(select(Score).where(Score.challenge_id == challenge.id)))
             assert evaluation.decisions_published_at is None or \
                 evaluation.started_at < evaluation.finalised_at < evaluation.decisions_published_at
         for pilot in db.session.scalars(select(Pilot).where(Pilot.challenge_id == challenge.id)):
             assert evaluation.decisions_published_at < pilot.created_at
             moments = [change.changed_at for change in pilot.stage_changes]
-            assert moments == sorted(moments) and pilot.created_at < moments[0]
+            assert moments == sorted(moments) and all(pilot.created_at < moment for moment in moments)
+
+
+@pytest.fixture
+def demo(runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    return db.session.scalars(select(Challenge).order_by(Challenge.id)).all()
+
+
+def _language_of(text):
+    """The language whose common words the text uses most (en, fr or nl)."""
+    words = Counter(re.findall(r"[a-zà-ÿ]+", text.lower()))
+    counts = {code: sum(words[w] for w in set(stop.split())) for code, stop in
+              (("en", ENGLISH), ("fr", FRENCH), ("nl", DUTCH))}
+    return max(counts, key=counts.get)
+
+
+def test_each_challenge_tells_its_own_story_in_its_own_language(demo):
+    summaries = [c.summary for c in demo]
+    assert len(set(summaries)) == len(summaries) and len({c.problem_statement for c in demo}) == len(demo)
+    assert not [c.title for c in demo if c.summary.lower().startswith(c.title.lower()[:20])]
+    assert {c.language for c in demo} >= {"en", "fr", "nl"}
+    for challenge in demo:
+        text = " ".join((challenge.title, challenge.summary, challenge.problem_statement, challenge.affected))
+        assert _language_of(text) == challenge.language, challenge.title
+        pitches = db.session.scalars(select(Pitch).where(Pitch.challenge_id == challenge.id)).all()
+        assert len({p.summary for p in pitches}) == len(pitches)
+
+
+def test_a_challenge_page_says_each_heading_once(demo, client):
+    assert not [c.title for c in demo if c.problem_statement.lstrip().startswith("#")]
+    for challenge in demo:
+        if challenge.published_at is None:
+            continue
+        page = client.get(f"/challenges/{challenge.slug}").get_data(as_text=True)
+        headings = Counter(re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<h2[^>]*>(.*?)</h2>", page, re.S))
+        assert headings["The problem"] == 1 and max(headings.values()) == 1, (challenge.title, headings)
+
+
+def test_deadlines_fall_in_brussels_office_hours_on_weekdays(demo):
+    brussels = ZoneInfo("Europe/Brussels")
+    for challenge in demo:
+        for deadline in (challenge.pitch_deadline, challenge.question_deadline):
+            local = deadline.astimezone(brussels)
+            assert local.weekday() < 5 and time(9) <= local.time() <= time(17), (challenge.title, local)
+
+
+def test_every_pilot_follows_a_final_send_with_a_verified_company_and_the_papers_its_stage_needs(demo):
+    pilots = db.session.scalars(select(Pilot)).all()
+    assert pilots
+    for pilot in pilots:
+        assert pilot.company.verified, pilot.company.name
+        pitch = pilot.pitch
+        evaluation = db.session.scalar(select(Evaluation).where(Evaluation.challenge_id == pilot.challenge_id))
+        assert pitch.status == "selected" and evaluation.decisions_published_at < pilot.created_at
+        kinds = {d.kind for d in pilot.documents}
+        assert pilot.stage == AGREEMENT or SIGNED_AGREEMENT in kinds
+        assert pilot.stage not in (EXTENDED, *OUTCOME_STAGES) or EVALUATION_REPORT in kinds
+        assert pilot.budget <= current_app.config["PILOT_LOW_VALUE_THRESHOLD"] or pilot.budget_approved_at
+        assert sum(m.planned_amount for m in pilot.milestones) <= pilot.budget
+    sent = db.session.scalars(select(PitchAssessment).where(PitchAssessment.published_at.is_not(None))).all()
+    assert sent and all(a.feedback and a.feedback_confirmed_at for a in sent)
+
+
+def test_the_world_shows_every_turn_a_story_can_take(demo, client):
+    pilots = db.session.scalars(select(Pilot)).all()
+    assert any(m.paid_amount and m.paid_on for p in pilots for m in p.milestones), "a challenge with payments"
+    extended = [p for p in pilots if p.stage == EXTENDED]
+    assert extended and all(p.stage_changes[-1].note for p in extended), "an extended pilot, with its reason"
+    nothing = [c for c in demo if c.status == "evaluating" and (e := db.session.scalar(
+        select(Evaluation).where(Evaluation.challenge_id == c.id))).decisions_published_at is not None
+        and not db.session.scalar(select(func.count()).select_from(Pitch).where(
+            Pitch.challenge_id == c.id, Pitch.status == "selected"))]
+    assert nothing, "an evaluation finished with nothing selected"
+    awards = Counter(p.challenge_id for p in pilots)
+    assert max(awards.values()) >= 2, "several awards on one challenge"
+    two_rounds = db.session.scalars(select(Evaluation).where(Evaluation.shortlist_sent_at.is_not(None))).all()
+    assert two_rounds and all(e.finalised_at < e.shortlist_sent_at < e.decisions_published_at for e in two_rounds)
+    sessions = db.session.scalars(select(PitchSessionSlot)).all()
+    assert sessions and all(s.pitch.status == "selected" and s.booked_at < s.starts_at
+                            and s.ends_at < db.session.scalar(select(Evaluation.decisions_published_at).where(
+                                Evaluation.challenge_id == s.challenge_id)) for s in sessions)
+    late = [c for c in demo if c.status == "cancelled" and c.cancelled_at > c.pitch_deadline and c.cancel_reason]
+    assert late, "a cancellation after the deadline"
+    assert late[0].cancel_reason in client.get(f"/challenges/{late[0].slug}").get_data(as_text=True).replace(
+        "&#39;", "'")
