@@ -77,7 +77,7 @@ def _stored(challenge_ids):
         keys.setdefault(challenge_id, set()).add(key)
         newest[challenge_id] = max(newest.get(challenge_id, 0), row_id)
     texts = dict(db.session.execute(select(OcdsRelease.challenge_id, OcdsRelease.release)
-                                    .where(OcdsRelease.id.in_(newest.values()))).tuples().all()) if newest else {}
+                                    .where(OcdsRelease.id.in_(newest.values()))).all()) if newest else {}
     return {cid: (found, sum(k.startswith(UPDATE + "-") for k in found), json.loads(texts[cid]))
             for cid, found in keys.items()}
 
