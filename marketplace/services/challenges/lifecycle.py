@@ -38,6 +38,7 @@ class State:
     evaluation_page: bool = False  # a call for solutions has an evaluation to start or follow
     pitch_sessions: bool = False  # the agency offers pitch sessions to the shortlist
     final: bool = False  # nothing happens any more
+    called_off: bool = False  # cancelled: the page leads with the public reason
 
 
 STATES = {
@@ -47,7 +48,7 @@ STATES = {
     EVALUATING: State(EVALUATING, _l("Evaluating"), evaluation_page=True, pitch_sessions=True),
     PILOTING: State(PILOTING, _l("Piloting"), evaluation_page=True),
     COMPLETED: State(COMPLETED, _l("Completed"), final=True),
-    CANCELLED: State(CANCELLED, _l("Cancelled"), final=True),
+    CANCELLED: State(CANCELLED, _l("Cancelled"), final=True, called_off=True),
 }
 assert tuple(STATES) == CHALLENGE_STATUSES
 STATE_LABELS = {name: state.label for name, state in STATES.items()}
