@@ -29,14 +29,17 @@ class AppendOnlyViolation(Exception):
     pass
 
 
-@event.listens_for(AuditEvent, "before_update")
-def _refuse_update(mapper, connection, target):
-    raise AppendOnlyViolation("audit events are append-only")
+def append_only(model, message):
+    """Refuse, in the ORM, any UPDATE or DELETE of `model`'s rows (written once: the audit trail, its anchors,
+    the OCDS releases); the database's own guards, where a migration sets them, are the second line."""
+    def refuse(mapper, connection, target):
+        raise AppendOnlyViolation(message)
+
+    event.listen(model, "before_update", refuse)
+    event.listen(model, "before_delete", refuse)
 
 
-@event.listens_for(AuditEvent, "before_delete")
-def _refuse_delete(mapper, connection, target):
-    raise AppendOnlyViolation("audit events are append-only")
+append_only(AuditEvent, "audit events are append-only")
 
 
 # On PostgreSQL the database itself refuses to change or remove audit rows, whoever asks.
@@ -68,14 +71,7 @@ class AuditAnchor(db.Model):
     head_digest: Mapped[str | None] = mapped_column(String(64))
 
 
-@event.listens_for(AuditAnchor, "before_update")
-def _refuse_anchor_update(mapper, connection, target):
-    raise AppendOnlyViolation("audit anchors are append-only")
-
-
-@event.listens_for(AuditAnchor, "before_delete")
-def _refuse_anchor_delete(mapper, connection, target):
-    raise AppendOnlyViolation("audit anchors are append-only")
+append_only(AuditAnchor, "audit anchors are append-only")
 
 
 ANCHORS_APPEND_ONLY_TRIGGER = DDL("""

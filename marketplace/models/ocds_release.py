@@ -1,9 +1,9 @@
 """OCDS releases as they were published: written once, in the transaction of the change they record."""
-from sqlalchemy import Index, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .audit import AppendOnlyViolation
+from .audit import append_only
 from .types import UTCDateTime, utcnow
 
 
@@ -31,11 +31,4 @@ class OcdsRelease(db.Model):
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
-@event.listens_for(OcdsRelease, "before_update")
-def _refuse_update(mapper, connection, target):
-    raise AppendOnlyViolation("OCDS releases are written once")
-
-
-@event.listens_for(OcdsRelease, "before_delete")
-def _refuse_delete(mapper, connection, target):
-    raise AppendOnlyViolation("OCDS releases are written once")
+append_only(OcdsRelease, "OCDS releases are written once")
