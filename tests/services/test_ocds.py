@@ -1,6 +1,7 @@
 """OCDS releases: schema and codelists, one release per lifecycle change, and nothing sealed or confidential."""
 import json
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from freezegun import freeze_time
@@ -143,7 +144,10 @@ def test_a_payment_is_a_transaction_and_its_milestone_is_met(world):
     contract = releases[-1]["contracts"][0]
     [transaction] = contract["implementation"]["transactions"]
     assert transaction["value"] == {"amount": 5000, "currency": "EUR"}
-    assert transaction["date"] == (world.start + timedelta(days=40)).strftime("%Y-%m-%dT00:00:00Z")
+    # Paid on a date, no time: the end of that day in Brussels, with its offset (OCDS date guidance).
+    paid_on = (world.start + timedelta(days=40)).date()
+    offset = datetime(paid_on.year, paid_on.month, paid_on.day, 23, tzinfo=ZoneInfo("Europe/Brussels")).strftime("%z")
+    assert transaction["date"] == f"{paid_on.isoformat()}T23:59:59{offset[:3]}:{offset[3:]}"
     assert (transaction["payer"]["name"], transaction["payee"]["name"]) == ("Water Agency", "Alpha Analytics")
     payments = [m for m in contract["implementation"]["milestones"] if m["type"] == "payment"]
     assert [(m["title"], m["status"]) for m in payments] == [("Kick-off", "met"), ("Final report", "scheduled")]
