@@ -342,7 +342,8 @@ def test_a_new_payment_milestone_is_a_new_release_not_an_edit(world):
 def test_nothing_new_to_publish_stores_nothing(world):
     count = ocds_store.stored_count()
     with freeze_time(world.end):  # a profile saved unchanged, a message in a pilot: nothing public changed
-        companies.update_profile(world.companies["Alpha Analytics"].user, {"name": "Alpha Analytics", "size": "small"})
+        companies.update_profile(world.companies["Alpha Analytics"].user, {"name": "Alpha Analytics", "size": "small",
+                                                                             "registration_number": "BE 0403.170.701"})
         pilots.post_message(world.people["officer"], world.pilots["adopted"].id, "Thanks")
     assert ocds_store.stored_count() == count == 21
 
@@ -390,3 +391,25 @@ def test_during_the_blind_round_a_pitching_company_renamed_stores_nothing_of_the
     assert sorted(stored) == [f"{PREFIX}-{challenge.id}-published"]
     assert "Stealthy" not in stored[f"{PREFIX}-{challenge.id}-published"].release
     assert "numberOfTenderers" not in stored[f"{PREFIX}-{challenge.id}-published"].release
+
+
+def test_parties_carry_their_enterprise_number_and_the_buyer_its_public_contact(world, app):
+    parties = {p["name"]: p for p in _releases_of(_package(), world.challenge)[-1]["parties"]}
+    alpha, beta, agency = parties["Alpha Analytics"], parties["Beta Bytes"], parties["Water Agency"]
+    assert alpha["id"] == f"org-{world.companies['Alpha Analytics'].org.id}"  # the id stays the same
+    assert alpha["identifier"] == {"scheme": "BE-BCE_KBO", "id": "0403170701", "legalName": "Alpha Analytics"}
+    assert "identifier" not in beta  # not a Belgian number and no default scheme configured
+    assert agency["contactPoint"] == {"name": "Water Agency", "url": "https://water.example.be"}
+    assert "address" not in agency and "contactPoint" not in alpha  # no address is kept; companies get none
+    app.config["OCDS_DEFAULT_ORG_SCHEME"] = "DE-CR"
+    settings = ocds.publication_settings()
+    history = ocds.histories([world.challenge.id])[world.challenge.id]
+    rebuilt = ocds.build_release(ocds.load([world.challenge.id])[world.challenge.id], history, history[-1], settings)
+    assert {p["name"]: p.get("identifier") for p in rebuilt["parties"]}["Beta Bytes"] == {
+        "scheme": "DE-CR", "id": "HRB 12345", "legalName": "Beta Bytes"}
+
+
+def test_every_extension_is_pinned_to_a_version_never_a_branch():
+    package = _package()
+    assert package["extensions"] == list(ocds.EXTENSIONS)
+    assert all("/master/" not in url and "/main/" not in url for url in ocds.EXTENSIONS)
