@@ -114,6 +114,13 @@ def demo_logins():
     return [login for login in wanted if login[0] in present]
 
 
+def _enterprise_number(index):
+    """A made-up Belgian enterprise number with a valid check number, as people write it ("0700.000.149")."""
+    first = 7000000 + index
+    digits = f"{first:08d}{97 - first % 97:02d}"
+    return f"{digits[:4]}.{digits[4:7]}.{digits[7:]}"
+
+
 def seed(if_empty=False):
     """Build the demo world; returns the list of (email, role, organisation) to print."""
     if if_empty and db.session.scalar(select(Organisation.id).limit(1)) is not None:
@@ -142,7 +149,7 @@ def seed(if_empty=False):
         slug = _company_slug(name)
         company = Organisation(kind="company", name=name, slug=slug, verified=index % 7 != 6, size=size,
                                capability_statement=capability, keywords=keywords,
-                               website=f"https://{slug}.example.be", registration_number=f"0{700000000 + index}")
+                               website=f"https://{slug}.example.be", registration_number=_enterprise_number(index))
         db.session.add(company)
         db.session.flush()
         _set_sectors(organisation_sectors, "organisation_id", company.id, sectors)

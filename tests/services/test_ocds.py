@@ -1,5 +1,6 @@
 """OCDS releases: schema and codelists, one release per lifecycle change, and nothing sealed or confidential."""
 import json
+from decimal import Decimal
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -9,7 +10,7 @@ from sqlalchemy import select, text
 from werkzeug.datastructures import MultiDict
 
 from marketplace.extensions import db
-from marketplace.models import OcdsRelease, PaymentMilestone
+from marketplace.models import OcdsRelease, PaymentMilestone, Pilot, PilotStageChange
 from marketplace.models.audit import AppendOnlyViolation
 from marketplace.services.open_data import ocds, ocds_store
 from marketplace.services.organisations import companies
@@ -250,12 +251,28 @@ def test_data_recorded_without_the_services_still_gives_valid_releases(f):
     published = f.Challenge(status="published", published_at=utcnow() - timedelta(days=3))
     completed = f.Challenge(status="completed", published_at=utcnow() - timedelta(days=90),
                             closed_at=utcnow() - timedelta(days=60), pitch_deadline=utcnow() - timedelta(days=60))
+    # Completed without a trail and without a pilot: when is not known, so no completion is published.
+    unknown = f.Challenge(status="completed", published_at=utcnow() - timedelta(days=80))
     f.Challenge(status="draft", published_at=None)
+    pitch = f.Pitch(challenge=completed, status="selected")
+    pilot = Pilot(challenge_id=completed.id, pitch_id=pitch.id, agency_id=completed.agency_id,
+                  company_id=pitch.company_id, stage="stopped", budget=Decimal("20000"),
+                  starts_on=(utcnow() - timedelta(days=45)).date(), ends_on=(utcnow() - timedelta(days=21)).date(),
+                  created_at=utcnow() - timedelta(days=50))
+    db.session.add(pilot)
+    db.session.flush()
+    stopped = utcnow().replace(microsecond=0) - timedelta(days=20)
+    move = PilotStageChange(pilot_id=pilot.id, from_stage="running", to_stage="stopped", changed_at=stopped)
+    db.session.add(move)
+    db.session.commit()  # stored as it happens; the challenge's updated_at is now, later than anything it recorded
     package = _package()
     assert ocds_schema.schema_errors(package) == []
     assert [r["id"] for r in package["releases"]] == [
-        f"{PREFIX}-{completed.id}-published", f"{PREFIX}-{completed.id}-closed", f"{PREFIX}-{published.id}-published",
-        f"{PREFIX}-{completed.id}-completed"]
+        f"{PREFIX}-{completed.id}-published", f"{PREFIX}-{unknown.id}-published", f"{PREFIX}-{completed.id}-closed",
+        f"{PREFIX}-{completed.id}-pilot-{pilot.id}", f"{PREFIX}-{completed.id}-stage-{move.id}",
+        f"{PREFIX}-{completed.id}-completed", f"{PREFIX}-{published.id}-published"]
+    completion = package["releases"][-2]
+    assert completion["date"] == stopped.strftime("%Y-%m-%dT%H:%M:%SZ")  # the stage change's own time
 
 
 @pytest.mark.parametrize("args, field", [
@@ -295,6 +312,9 @@ def test_the_demo_world_gives_valid_releases(runner):
     package = _package()
     assert len(package["releases"]) > 20 and ocds_schema.schema_errors(package) == []
     assert [e for r in package["releases"] for e in ocds_schema.codelist_errors(r)] == []
+    parties = [p for r in package["releases"] for p in r["parties"]]
+    assert {p.get("identifier", {}).get("scheme") for p in parties if "tenderer" in p["roles"]} == {"BE-BCE_KBO"}
+    assert all("contactPoint" in p for p in parties if "buyer" in p["roles"])
 
 
 # ---- Stored releases: written once, served in date order --------------------------------------------------

@@ -5,7 +5,8 @@ selected pitches are `awards`, its pilots `contracts` whose `implementation`
 milestones follow the pilot's stages and checklists, and the organisations are
 `parties`. The changes come from what the database recorded when they happened
 (publishing, each correction or extension, closing, evaluation, decisions, each pilot stage move, cancelling)
-and, where no column holds the time, from the audit trail (payments, completion).
+and, where no column holds the time, from the audit trail (payments, completion; without it, completion is
+when the last pilot reached its outcome). Nothing is dated by a guess such as a row's `updated_at`.
 
 Each release shows the process as it stood at its own date, so nothing appears
 before it was public (a release before a correction shows the text and deadlines as they were then, each
@@ -199,10 +200,13 @@ def _changes():
         _row(COMPLETED_CHANGE, AuditEvent.id, AuditEvent.occurred_at)
         .join(AuditEvent, AuditEvent.challenge_id == Challenge.id)
         .where(public, Challenge.status == COMPLETED, AuditEvent.action.in_(COMPLETION_ACTIONS)),
-        # Completed without an audit row (data loaded by other means): a completed challenge changes no more,
-        # so its last recorded update is when it completed.
-        _row(COMPLETED_CHANGE, none, Challenge.updated_at).where(public, Challenge.status == COMPLETED, ~exists().where(
-            AuditEvent.challenge_id == Challenge.id, AuditEvent.action.in_(COMPLETION_ACTIONS))),
+        # Completed without an audit row (data loaded by other means): when its last pilot reached its outcome, as
+        # that stage change recorded it. Without one either, no date is known and none is made up (no release).
+        _row(COMPLETED_CHANGE, none, func.max(PilotStageChange.changed_at))
+        .join(Pilot, Pilot.challenge_id == Challenge.id).join(PilotStageChange, PilotStageChange.pilot_id == Pilot.id)
+        .where(public, Challenge.status == COMPLETED, PilotStageChange.to_stage.in_(OUTCOME_STAGES), ~exists().where(
+            AuditEvent.challenge_id == Challenge.id, AuditEvent.action.in_(COMPLETION_ACTIONS)))
+        .group_by(Challenge.id),
         _row(CANCELLED, none, Challenge.cancelled_at).where(public, Challenge.cancelled_at.is_not(None)),
     ]
     union = union_all(*branches).subquery()
