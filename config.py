@@ -110,6 +110,10 @@ class Config:
     # the Open Contracting Partnership before publishing for real; the default only shows the shape.
     OCDS_OCID_PREFIX = os.environ.get("OCDS_OCID_PREFIX", PLACEHOLDER_OCID_PREFIX)
     OCDS_PUBLISHER_NAME = os.environ.get("OCDS_PUBLISHER_NAME", "Agora")
+    # The org-id.guide scheme (https://org-id.guide) of registration numbers that are not Belgian enterprise
+    # numbers (those are always BE-BCE_KBO), e.g. "NL-KVK" if all other organisations are Dutch. Unset: such
+    # organisations are published without an identifier rather than under a guessed register.
+    OCDS_DEFAULT_ORG_SCHEME = os.environ.get("OCDS_DEFAULT_ORG_SCHEME") or None
     # The licence of all open data (OCDS, the CSV, the feed, the API): a URL, and its short name when the URL is
     # not one of the Creative Commons licences `services/open_data/licence.py` knows.
     OPEN_DATA_LICENSE = os.environ.get("OPEN_DATA_LICENSE", "https://creativecommons.org/publicdomain/zero/1.0/")

@@ -72,6 +72,13 @@ def office_hours(now, days, hour, minute=0):
     return datetime.combine(day, time(hour, minute), tzinfo=BRUSSELS).astimezone(timezone.utc)
 
 
+def _enterprise_number(index):
+    """A made-up Belgian enterprise number with a valid check number, as people write it ("0700.000.149")."""
+    first = 7000000 + index
+    digits = f"{first:08d}{97 - first % 97:02d}"
+    return f"{digits[:4]}.{digits[4:7]}.{digits[7:]}"
+
+
 def seed(if_empty=False):
     """Build the demo world; returns the list of (email, role, organisation) to print."""
     if if_empty and db.session.scalar(select(Organisation.id).limit(1)) is not None:
@@ -110,7 +117,7 @@ class _World:
                                    created_at=self.now - timedelta(days=500 - 20 * index),
                                    verified_at=self.now - timedelta(days=400) if verified else None, size=size,
                                    capability_statement=capability, keywords=keywords,
-                                   website=f"https://{slug}.example.be", registration_number=f"0{700000000 + index}")
+                                   website=f"https://{slug}.example.be", registration_number=_enterprise_number(index))
             db.session.add(company)
             db.session.flush()
             _set_sectors(organisation_sectors, "organisation_id", company.id, sectors)

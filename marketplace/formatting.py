@@ -5,8 +5,9 @@ a value into a message use `lazy(...)`, so the value is formatted in the
 language the message is finally shown in (the recipient's, for a notice).
 """
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import get_timezone_location, get_timezone_name
@@ -82,8 +83,22 @@ def force_timezone(zone):
 
 
 def rfc3339(value):
-    """A moment as feeds and open data write it: UTC, to the second ("2030-03-14T11:00:05Z")."""
+    """A moment as feeds, open data (OCDS, CSV) and the API write it: UTC, to the second ("2030-03-14T11:00:05Z").
+
+    The one timestamp format of everything machines read; None stays None (an empty cell, a left-out field).
+    """
+    if value is None:
+        return None
     return value.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def date_bounds(value, zone):
+    """A calendar date's first and last second in a named zone, with that day's offset (OCDS date guidance):
+    (2027-03-31T00:00:00+02:00, 2027-03-31T23:59:59+02:00) in Europe/Brussels. A start date is its first
+    second, an end date its last."""
+    tzinfo = ZoneInfo(zone)
+    return (datetime.combine(value, time(0, 0, 0), tzinfo=tzinfo),
+            datetime.combine(value, time(23, 59, 59), tzinfo=tzinfo))
 
 
 def utc_timestamp(value):

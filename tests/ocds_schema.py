@@ -5,6 +5,7 @@ Standard 1.1.5 (Apache-2.0, see tests/data/ocds-1.1.5/LICENSE).
 """
 import csv
 import json
+import re
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -19,6 +20,7 @@ RELEASE_SCHEMA_URL = "https://standard.open-contracting.org/schema/1__1__5/relea
 CLOSED_CODELISTS = {"releaseTag.csv", "initiationType.csv", "tenderStatus.csv", "awardStatus.csv",
                     "contractStatus.csv", "milestoneStatus.csv", "method.csv", "procurementCategory.csv",
                     "currency.csv"}
+DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T(?P<time>\d{2}:\d{2}:\d{2})(?P<zone>Z|[+-]\d{2}:\d{2})")
 PARTY_SCALES = {"micro", "sme", "large"}  # the partyDetails scale extension's codes
 
 
@@ -44,8 +46,13 @@ def _format_checker():
     def date_time(value):
         if not isinstance(value, str):
             return True
-        parsed = datetime.fromisoformat(value)
-        return value.endswith("Z") and parsed.tzinfo is not None and "T" in value
+        # One format: RFC 3339 to the second; a recorded moment in UTC ("Z"), a date-only value at the first or last
+        # second of the local day with that day's offset (OCDS date guidance).
+        match = DATE_TIME.fullmatch(value)
+        if match is None:
+            return False
+        datetime.fromisoformat(value)
+        return match["zone"] == "Z" or match["time"] in ("00:00:00", "23:59:59")
 
     @checker.checks("uri")
     def uri(value):

@@ -82,7 +82,7 @@ def build(f):
     start = utcnow().replace(second=0, microsecond=0) - timedelta(days=1)
     w = World(start=start)
     at = lambda **delta: start + timedelta(**delta)  # noqa: E731
-    agency = f.Agency(name="Water Agency")
+    agency = f.Agency(name="Water Agency", website="https://water.example.be")
     w.people = {
         "publisher": f.member(agency, "publisher", name="Paula Publisher"),
         "officer": f.member(agency, "procurement_officer", name="Olivia Officer"),
@@ -91,7 +91,9 @@ def build(f):
     sizes = {"Alpha Analytics": "small", "Beta Bytes": "micro", "Gamma Group": "large", "Withdrawn Works": "medium",
              "Drafty Devices": "small", "Curious Questions Ltd": "small"}
     for name, size in sizes.items():
-        company = f.Company(name=name, size=size)
+        # Alpha's enterprise number as people type it; Beta's is no Belgian number (no identifier by default).
+        company = f.Company(name=name, size=size, registration_number={"Alpha Analytics": "BE 0403.170.701",
+                                                                       "Beta Bytes": "HRB 12345"}.get(name))
         w.companies[name] = SimpleNamespace(org=company, user=f.member(company, "owner",
                                                                        name="Quentin Quizzer" if "Curious" in name
                                                                        else f"Owner of {name}"))

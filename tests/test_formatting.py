@@ -1,5 +1,5 @@
 """Values as each language writes them: dates, numbers, money, file sizes, and values formatted late."""
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -64,3 +64,20 @@ def test_a_lazy_value_takes_the_language_it_is_shown_in(in_language):
         assert str(later) == "100.000.000"
     with in_language("en"):
         assert str(later) == "100,000,000"
+
+
+@pytest.mark.parametrize("day,first,last", [
+    # Brussels moves to summer time on 28 March 2027: the day before ends at +01:00, the day itself at +02:00.
+    (date(2027, 3, 27), "2027-03-27T00:00:00+01:00", "2027-03-27T23:59:59+01:00"),
+    (date(2027, 3, 28), "2027-03-28T00:00:00+01:00", "2027-03-28T23:59:59+02:00"),
+    (date(2027, 10, 31), "2027-10-31T00:00:00+02:00", "2027-10-31T23:59:59+01:00"),
+])
+def test_a_date_is_bounded_by_its_local_first_and_last_second_across_a_clock_change(day, first, last):
+    start, end = formatting.date_bounds(day, "Europe/Brussels")
+    assert (start.isoformat(), end.isoformat()) == (first, last)
+
+
+def test_one_timestamp_format_utc_to_the_second():
+    moment = datetime(2030, 3, 14, 12, 0, 5, 123456, tzinfo=timezone(timedelta(hours=1)))
+    assert formatting.rfc3339(moment) == "2030-03-14T11:00:05Z"
+    assert formatting.rfc3339(None) is None

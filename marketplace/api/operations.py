@@ -18,10 +18,12 @@ from flask_limiter.util import get_remote_address
 from flask_login import AnonymousUserMixin
 from pydantic import (
     AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError,
+    field_serializer,
 )
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import UnsupportedMediaType
 
+from ..formatting import rfc3339
 from ..services.accounts import api_tokens
 from ..services.errors import NotAuthenticated, NotFound
 from .problems import RequestProblem, validation_detail
@@ -92,9 +94,13 @@ class Query(BaseModel):
 
 
 class Output(BaseModel):
-    """A response body."""
+    """A response body; every moment in it is written as the open data write it (`formatting.rfc3339`)."""
 
     model_config = ConfigDict(from_attributes=True)
+
+    @field_serializer("*", mode="wrap", when_used="json")
+    def _moments(self, value, handler):
+        return rfc3339(value) if isinstance(value, datetime) else handler(value)
 
 
 @dataclass

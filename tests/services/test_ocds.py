@@ -1,6 +1,8 @@
 """OCDS releases: schema and codelists, one release per lifecycle change, and nothing sealed or confidential."""
 import json
+from decimal import Decimal
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from freezegun import freeze_time
@@ -8,7 +10,7 @@ from sqlalchemy import select, text
 from werkzeug.datastructures import MultiDict
 
 from marketplace.extensions import db
-from marketplace.models import OcdsRelease, PaymentMilestone
+from marketplace.models import OcdsRelease, PaymentMilestone, Pilot, PilotStageChange
 from marketplace.models.audit import AppendOnlyViolation
 from marketplace.services.open_data import ocds, ocds_store
 from marketplace.services.organisations import companies
@@ -143,7 +145,10 @@ def test_a_payment_is_a_transaction_and_its_milestone_is_met(world):
     contract = releases[-1]["contracts"][0]
     [transaction] = contract["implementation"]["transactions"]
     assert transaction["value"] == {"amount": 5000, "currency": "EUR"}
-    assert transaction["date"] == (world.start + timedelta(days=40)).strftime("%Y-%m-%dT00:00:00Z")
+    # Paid on a date, no time: the end of that day in Brussels, with its offset (OCDS date guidance).
+    paid_on = (world.start + timedelta(days=40)).date()
+    offset = datetime(paid_on.year, paid_on.month, paid_on.day, 23, tzinfo=ZoneInfo("Europe/Brussels")).strftime("%z")
+    assert transaction["date"] == f"{paid_on.isoformat()}T23:59:59{offset[:3]}:{offset[3:]}"
     assert (transaction["payer"]["name"], transaction["payee"]["name"]) == ("Water Agency", "Alpha Analytics")
     payments = [m for m in contract["implementation"]["milestones"] if m["type"] == "payment"]
     assert [(m["title"], m["status"]) for m in payments] == [("Kick-off", "met"), ("Final report", "scheduled")]
@@ -246,12 +251,28 @@ def test_data_recorded_without_the_services_still_gives_valid_releases(f):
     published = f.Challenge(status="published", published_at=utcnow() - timedelta(days=3))
     completed = f.Challenge(status="completed", published_at=utcnow() - timedelta(days=90),
                             closed_at=utcnow() - timedelta(days=60), pitch_deadline=utcnow() - timedelta(days=60))
+    # Completed without a trail and without a pilot: when is not known, so no completion is published.
+    unknown = f.Challenge(status="completed", published_at=utcnow() - timedelta(days=80))
     f.Challenge(status="draft", published_at=None)
+    pitch = f.Pitch(challenge=completed, status="selected")
+    pilot = Pilot(challenge_id=completed.id, pitch_id=pitch.id, agency_id=completed.agency_id,
+                  company_id=pitch.company_id, stage="stopped", budget=Decimal("20000"),
+                  starts_on=(utcnow() - timedelta(days=45)).date(), ends_on=(utcnow() - timedelta(days=21)).date(),
+                  created_at=utcnow() - timedelta(days=50))
+    db.session.add(pilot)
+    db.session.flush()
+    stopped = utcnow().replace(microsecond=0) - timedelta(days=20)
+    move = PilotStageChange(pilot_id=pilot.id, from_stage="running", to_stage="stopped", changed_at=stopped)
+    db.session.add(move)
+    db.session.commit()  # stored as it happens; the challenge's updated_at is now, later than anything it recorded
     package = _package()
     assert ocds_schema.schema_errors(package) == []
     assert [r["id"] for r in package["releases"]] == [
-        f"{PREFIX}-{completed.id}-published", f"{PREFIX}-{completed.id}-closed", f"{PREFIX}-{published.id}-published",
-        f"{PREFIX}-{completed.id}-completed"]
+        f"{PREFIX}-{completed.id}-published", f"{PREFIX}-{unknown.id}-published", f"{PREFIX}-{completed.id}-closed",
+        f"{PREFIX}-{completed.id}-pilot-{pilot.id}", f"{PREFIX}-{completed.id}-stage-{move.id}",
+        f"{PREFIX}-{completed.id}-completed", f"{PREFIX}-{published.id}-published"]
+    completion = package["releases"][-2]
+    assert completion["date"] == stopped.strftime("%Y-%m-%dT%H:%M:%SZ")  # the stage change's own time
 
 
 @pytest.mark.parametrize("args, field", [
@@ -291,6 +312,9 @@ def test_the_demo_world_gives_valid_releases(runner):
     package = _package()
     assert len(package["releases"]) > 20 and ocds_schema.schema_errors(package) == []
     assert [e for r in package["releases"] for e in ocds_schema.codelist_errors(r)] == []
+    parties = [p for r in package["releases"] for p in r["parties"]]
+    assert {p.get("identifier", {}).get("scheme") for p in parties if "tenderer" in p["roles"]} == {"BE-BCE_KBO"}
+    assert all("contactPoint" in p for p in parties if "buyer" in p["roles"])
 
 
 # ---- Stored releases: written once, served in date order --------------------------------------------------
@@ -338,7 +362,8 @@ def test_a_new_payment_milestone_is_a_new_release_not_an_edit(world):
 def test_nothing_new_to_publish_stores_nothing(world):
     count = ocds_store.stored_count()
     with freeze_time(world.end):  # a profile saved unchanged, a message in a pilot: nothing public changed
-        companies.update_profile(world.companies["Alpha Analytics"].user, {"name": "Alpha Analytics", "size": "small"})
+        companies.update_profile(world.companies["Alpha Analytics"].user, {"name": "Alpha Analytics", "size": "small",
+                                                                             "registration_number": "BE 0403.170.701"})
         pilots.post_message(world.people["officer"], world.pilots["adopted"].id, "Thanks")
     assert ocds_store.stored_count() == count == 21
 
@@ -386,3 +411,25 @@ def test_during_the_blind_round_a_pitching_company_renamed_stores_nothing_of_the
     assert sorted(stored) == [f"{PREFIX}-{challenge.id}-published"]
     assert "Stealthy" not in stored[f"{PREFIX}-{challenge.id}-published"].release
     assert "numberOfTenderers" not in stored[f"{PREFIX}-{challenge.id}-published"].release
+
+
+def test_parties_carry_their_enterprise_number_and_the_buyer_its_public_contact(world, app):
+    parties = {p["name"]: p for p in _releases_of(_package(), world.challenge)[-1]["parties"]}
+    alpha, beta, agency = parties["Alpha Analytics"], parties["Beta Bytes"], parties["Water Agency"]
+    assert alpha["id"] == f"org-{world.companies['Alpha Analytics'].org.id}"  # the id stays the same
+    assert alpha["identifier"] == {"scheme": "BE-BCE_KBO", "id": "0403170701", "legalName": "Alpha Analytics"}
+    assert "identifier" not in beta  # not a Belgian number and no default scheme configured
+    assert agency["contactPoint"] == {"name": "Water Agency", "url": "https://water.example.be"}
+    assert "address" not in agency and "contactPoint" not in alpha  # no address is kept; companies get none
+    app.config["OCDS_DEFAULT_ORG_SCHEME"] = "DE-CR"
+    settings = ocds.publication_settings()
+    history = ocds.histories([world.challenge.id])[world.challenge.id]
+    rebuilt = ocds.build_release(ocds.load([world.challenge.id])[world.challenge.id], history, history[-1], settings)
+    assert {p["name"]: p.get("identifier") for p in rebuilt["parties"]}["Beta Bytes"] == {
+        "scheme": "DE-CR", "id": "HRB 12345", "legalName": "Beta Bytes"}
+
+
+def test_every_extension_is_pinned_to_a_version_never_a_branch():
+    package = _package()
+    assert package["extensions"] == list(ocds.EXTENSIONS)
+    assert all("/master/" not in url and "/main/" not in url for url in ocds.EXTENSIONS)

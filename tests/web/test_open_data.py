@@ -3,7 +3,7 @@ import csv
 import io
 import re
 import xml.etree.ElementTree as ET
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from freezegun import freeze_time
@@ -264,6 +264,19 @@ def test_no_csv_cell_can_run_as_a_formula(client, f, hostile):
 def test_non_ascii_text_survives_the_csv(client, f):
     f.Challenge(title="Moins de files d’attente à Liège – ÆØÅ ✓")
     assert _csv(client)[0]["title"] == "Moins de files d’attente à Liège – ÆØÅ ✓"
+
+
+def test_one_timestamp_format_in_the_csv_the_feed_and_the_api(client, f):
+    published = datetime(2026, 10, 1, 9, 30, 5, 123456, tzinfo=timezone.utc)  # microseconds as a database keeps them
+    challenge = f.Challenge(published_at=published, pitch_deadline=datetime(2099, 12, 15, 17, 0, tzinfo=timezone.utc))
+    [row] = _csv(client)
+    assert (row["published_at"], row["pitch_deadline"]) == ("2026-10-01T09:30:05Z", "2099-12-15T17:00:00Z")
+    assert row["closed_at"] == "" and row["cancelled_at"] == ""
+    feed = ET.fromstring(client.get("/feeds/challenges.atom").data)
+    assert feed.find(f"{ATOM}entry/{ATOM}published").text == row["published_at"]
+    api = client.get(f"/api/v1/challenges/{challenge.slug}").get_json()
+    assert (api["published_at"], api["pitch_deadline"]) == (row["published_at"], row["pitch_deadline"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", api["updated_at"])
 
 
 def test_the_column_dictionary_describes_every_csv_column_in_the_readers_language(client, f):

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from flask_babel import lazy_gettext as _l
 
+from marketplace.formatting import rfc3339
 from marketplace.models.challenge import CHALLENGE_KINDS, PUBLIC_STATUSES
 from marketplace.services.challenges.challenges import search_challenges, sectors_by_challenge
 from marketplace.services.messaging import links
@@ -52,11 +53,11 @@ COLUMN_DICTIONARY = (
                                       "given."), "40000.00"),
     Column("currency", "string", _l("The budget's currency, an ISO 4217 code."), "EUR"),
     Column("question_deadline", _TIME, _l("Until when companies may ask questions: ISO 8601, in UTC."),
-           "2026-11-30T17:00:00+00:00"),
+           "2026-11-30T17:00:00Z"),
     Column("pitch_deadline", _TIME, _l("Until when companies may pitch: ISO 8601, in UTC."),
-           "2026-12-15T17:00:00+00:00"),
+           "2026-12-15T17:00:00Z"),
     Column("published_at", _TIME, _l("When the challenge was published: ISO 8601, in UTC."),
-           "2026-10-01T09:30:00+00:00"),
+           "2026-10-01T09:30:00Z"),
     Column("closed_at", _TIME, _l("When the challenge closed to pitches: ISO 8601, in UTC; empty until then."), ""),
     Column("cancelled_at", _TIME, _l("When the challenge was cancelled: ISO 8601, in UTC; empty unless it was."), ""),
     Column("cancel_reason", "string", _l("Why the agency cancelled it, as published; empty otherwise."), ""),
@@ -85,16 +86,12 @@ def canonical_filters(filters):
     return urlencode(sorted(pairs))
 
 
-def _time(value):
-    return value and value.isoformat()
-
-
 def challenges_csv(filters, base_url):
     """CSV text with a UTF-8 byte order mark; empty values are empty cells."""
     page, sectors = listed(filters, CSV_PAGE_SIZE)
     base_url = base_url.rstrip("/")
     rows = ([c.id, base_url + links.challenge_path(c), c.title, c.kind, c.status, c.agency.name,
-             " ".join(sectors.get(c.id, [])), c.budget_min, c.budget_max, c.currency, _time(c.question_deadline),
-             _time(c.pitch_deadline), _time(c.published_at), _time(c.closed_at), _time(c.cancelled_at),
+             " ".join(sectors.get(c.id, [])), c.budget_min, c.budget_max, c.currency, rfc3339(c.question_deadline),
+             rfc3339(c.pitch_deadline), rfc3339(c.published_at), rfc3339(c.closed_at), rfc3339(c.cancelled_at),
              c.cancel_reason, c.summary] for c in page.items)
     return csv_text(CSV_COLUMNS, rows, byte_order_mark=True)

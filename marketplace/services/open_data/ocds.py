@@ -5,7 +5,8 @@ selected pitches are `awards`, its pilots `contracts` whose `implementation`
 milestones follow the pilot's stages and checklists, and the organisations are
 `parties`. The changes come from what the database recorded when they happened
 (publishing, each correction or extension, closing, evaluation, decisions, each pilot stage move, cancelling)
-and, where no column holds the time, from the audit trail (payments, completion).
+and, where no column holds the time, from the audit trail (payments, completion; without it, completion is
+when the last pilot reached its outcome). Nothing is dated by a guess such as a row's `updated_at`.
 
 Each release shows the process as it stood at its own date, so nothing appears
 before it was public (a release before a correction shows the text and deadlines as they were then, each
@@ -19,7 +20,7 @@ Releases are written once, when their change happens (`ocds_store`), and the pac
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from flask import current_app
@@ -28,7 +29,7 @@ from sqlalchemy import Integer, String, cast, exists, func, literal_column, null
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.extensions import db
-from marketplace.formatting import rfc3339
+from marketplace.formatting import date_bounds, rfc3339
 from marketplace.models import (AuditEvent, Challenge, ChallengeNotice, Evaluation, OcdsRelease, Pilot, PilotStageChange, Pitch,
                                 Question)
 from marketplace.models.challenge import COMPLETED, MARKET_CONSULTATION
@@ -38,6 +39,7 @@ from marketplace.services.challenges import amendments
 from marketplace.services.challenges.challenges import is_public, sectors_by_challenge
 from marketplace.services.clock import utcnow
 from marketplace.services.organisations.cpv import cpv_code, cpv_divisions
+from marketplace.services.organisations.identifiers import organisation_identifier
 from marketplace.services.errors import ValidationFailed
 from marketplace.services.messaging import links
 from marketplace.services.open_data.licence import open_data_licence
@@ -50,8 +52,10 @@ EXTENSIONS = (
     # tender.enquiries: the answered questions
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_enquiry_extension/v1.1.5/extension.json",
     # parties[].details.scale: micro, sme or large
-    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_partyDetails_scale_extension/master/"
-    "extension.json",
+    # The extension has no tagged release (the registry lists only master): pinned to the commit whose files are
+    # kept in /work/shared/ocds-1.1.5/extensions/ocds_partyDetails_scale_extension-master.
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_partyDetails_scale_extension/"
+    "152cd9fb74e021e537b17d84420615acf7dec032/extension.json",
 )
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 100
@@ -196,10 +200,13 @@ def _changes():
         _row(COMPLETED_CHANGE, AuditEvent.id, AuditEvent.occurred_at)
         .join(AuditEvent, AuditEvent.challenge_id == Challenge.id)
         .where(public, Challenge.status == COMPLETED, AuditEvent.action.in_(COMPLETION_ACTIONS)),
-        # Completed without an audit row (data loaded by other means): a completed challenge changes no more,
-        # so its last recorded update is when it completed.
-        _row(COMPLETED_CHANGE, none, Challenge.updated_at).where(public, Challenge.status == COMPLETED, ~exists().where(
-            AuditEvent.challenge_id == Challenge.id, AuditEvent.action.in_(COMPLETION_ACTIONS))),
+        # Completed without an audit row (data loaded by other means): when its last pilot reached its outcome, as
+        # that stage change recorded it. Without one either, no date is known and none is made up (no release).
+        _row(COMPLETED_CHANGE, none, func.max(PilotStageChange.changed_at))
+        .join(Pilot, Pilot.challenge_id == Challenge.id).join(PilotStageChange, PilotStageChange.pilot_id == Pilot.id)
+        .where(public, Challenge.status == COMPLETED, PilotStageChange.to_stage.in_(OUTCOME_STAGES), ~exists().where(
+            AuditEvent.challenge_id == Challenge.id, AuditEvent.action.in_(COMPLETION_ACTIONS)))
+        .group_by(Challenge.id),
         _row(CANCELLED, none, Challenge.cancelled_at).where(public, Challenge.cancelled_at.is_not(None)),
     ]
     union = union_all(*branches).subquery()
@@ -279,14 +286,18 @@ def ocid_for(challenge_id, prefix):
 
 
 def _when(value):
-    """An OCDS date-time: UTC, to the second; a date is its midnight UTC."""
+    """A recorded moment as OCDS writes it: UTC, to the second (`formatting.rfc3339`, as the CSV, Atom, the API)."""
+    return rfc3339(value)
+
+
+def _day(value, settings, *, end):
+    """A date-only value (a pilot's start or end, a due or payment day) as OCDS guidance says: a start date at
+    the first second of that local day, an end date at its last, with the day's offset in the publisher's zone."""
     if value is None:
         return None
     if isinstance(value, str):
         value = date.fromisoformat(value)
-    if not isinstance(value, datetime):
-        value = datetime.combine(value, time(), tzinfo=timezone.utc)
-    return rfc3339(value)
+    return date_bounds(value, settings["zone"])[1 if end else 0].isoformat()
 
 
 def _amount(value, currency):
@@ -543,22 +554,22 @@ def _entered(moves, stages):
     return times[-1] if times else None
 
 
-def _stage_milestones(pilot, moves, stage):
+def _stage_milestones(pilot, moves, stage, settings):
     outcome_at = _entered(moves, OUTCOME_STAGES)
     evaluation_at = _entered(moves, (EVALUATION,))
     progressed = {AGREEMENT: 0, RUNNING: 1, EXTENDED: 1, EVALUATION: 2, ADOPTED: 3, STOPPED: 3}[stage]
     milestones = [
         {"id": "agreement", "title": "Signed pilot agreement", "type": "approval",
          "description": "The signed agreement is uploaded and a budget above the low-value threshold approved.",
-         "dueDate": _when(due_date_for(pilot, AGREEMENT, pilot.created_at)),
+         "dueDate": _day(due_date_for(pilot, AGREEMENT, pilot.created_at), settings, end=True),
          "status": "met" if progressed >= 1 else "scheduled",
          "dateMet": _when(_left(moves, (AGREEMENT,))) if progressed >= 1 else None},
         {"id": "delivery", "title": "Pilot run", "type": "delivery",
-         "dueDate": _when(pilot.ends_on),
+         "dueDate": _day(pilot.ends_on, settings, end=True),
          "status": "met" if progressed >= 2 else "scheduled",
          "dateMet": _when(_left(moves, (RUNNING, EXTENDED))) if progressed >= 2 else None},
         {"id": "evaluation-report", "title": "Evaluation report", "type": "reporting",
-         "dueDate": _when(due_date_for(pilot, EVALUATION, evaluation_at)) if evaluation_at else None,
+         "dueDate": _day(due_date_for(pilot, EVALUATION, evaluation_at), settings, end=True) if evaluation_at else None,
          "status": "met" if progressed >= 3 else "scheduled",
          "dateMet": _when(outcome_at) if progressed >= 3 else None},
         {"id": "outcome", "title": "Decision to adopt the solution", "type": "assessment",
@@ -586,16 +597,16 @@ def _contracts(moment):
         moves = moment.stage_moves(pilot)
         stage = _stage_at(moves)
         paid = moment.payments(pilot)
-        milestones = _stage_milestones(pilot, moves, stage)
+        milestones = _stage_milestones(pilot, moves, stage, moment.settings)
         transactions = []
         for milestone in pilot.milestones:
             amount, paid_on = paid.get(milestone.id, (None, None))
             milestones.append({"id": f"payment-{milestone.id}", "title": milestone.label, "type": "payment",
-                               "dueDate": _when(milestone.planned_on),
+                               "dueDate": _day(milestone.planned_on, moment.settings, end=True),
                                "status": "met" if amount is not None else "scheduled",
-                               "dateMet": _when(paid_on) if amount is not None else None})
+                               "dateMet": _day(paid_on, moment.settings, end=True) if amount is not None else None})
             if amount is not None:
-                transactions.append({"id": f"transaction-{milestone.id}", "date": _when(paid_on),
+                transactions.append({"id": f"transaction-{milestone.id}", "date": _day(paid_on, moment.settings, end=True),
                                      "value": _amount(amount, pilot.currency or currency),
                                      "payer": _ref(moment.challenge.agency), "payee": _ref(pilot.company)})
         outcome = None
@@ -608,7 +619,8 @@ def _contracts(moment):
             "description": outcome,
             # A stopped pilot ends as an early termination: its adoption milestone is not met.
             "status": CONTRACT_STATUS[stage],
-            "period": {"startDate": _when(pilot.starts_on), "endDate": _when(pilot.ends_on)},
+            "period": {"startDate": _day(pilot.starts_on, moment.settings, end=False),
+                       "endDate": _day(pilot.ends_on, moment.settings, end=True)},
             "value": _amount(pilot.budget, pilot.currency or currency),
             "dateSigned": _when(_left(moves, (AGREEMENT,))),
             "implementation": {"milestones": milestones, "transactions": transactions},
@@ -637,7 +649,11 @@ def _parties(moment, contracts):
             add(pilot.company, "payee")
     parties = []
     for organisation_id, organisation in names.items():
-        party = {**_ref(organisation), "roles": roles[organisation_id]}
+        party = {**_ref(organisation), "identifier": organisation_identifier(
+            organisation, moment.settings.get("default_org_scheme")), "roles": roles[organisation_id]}
+        if organisation.is_agency and organisation.website:
+            # Only what the agency made public: the model keeps no postal address, so none is given.
+            party["contactPoint"] = {"name": organisation.name, "url": organisation.website}
         if organisation.is_company and organisation.size in SCALES:
             party["details"] = {"scale": SCALES[organisation.size]}
         parties.append(party)
@@ -697,7 +713,8 @@ def publication_settings():
     config = current_app.config
     base_url = config["BASE_URL"].rstrip("/")
     return {"ocid_prefix": config["OCDS_OCID_PREFIX"], "publisher": config["OCDS_PUBLISHER_NAME"],
-            "license": open_data_licence().url, "base_url": base_url,
+            "license": open_data_licence().url, "base_url": base_url, "zone": config["DEFAULT_TIMEZONE"],
+            "default_org_scheme": config.get("OCDS_DEFAULT_ORG_SCHEME") or None,
             "policy_url": config.get("OCDS_PUBLICATION_POLICY_URL") or f"{base_url}/open-data"}
 
 
