@@ -234,6 +234,9 @@ def test_pages_since_and_ocid_select_releases_without_gaps_or_repeats(world):
     assert [r["id"] for r in only] == [f"{PREFIX}-{world.cancelled.id}-published",
                                        f"{PREFIX}-{world.cancelled.id}-cancelled"]
     assert _package(page=99)["releases"] == []
+    # A well-formed ocid past the largest possible id is simply no process (PostgreSQL refused the number: 500).
+    beyond = ocds.ReleaseQuery.from_args({"ocid": f"{PREFIX}-999999999999"}, PREFIX)
+    assert ocds.release_package(beyond, package_uri=URI).items == []
 
 
 def test_the_ocid_prefix_comes_from_the_configuration_in_force_when_the_release_is_written(app, f):

@@ -154,11 +154,16 @@ def _moment(raw):
         return None
 
 
+MAX_CHALLENGE_ID = 2 ** 31 - 1
+
+
 def _challenge_id(ocid, prefix):
     number = ocid[len(prefix) + 1:] if ocid.startswith(prefix + "-") else ""
     if not number.isascii() or not number.isdigit() or len(number) > 12:
         return None
-    return int(number)
+    # Well formed but past the largest id a challenge can have (a 32-bit integer): no challenge, an empty
+    # package — not a number PostgreSQL refuses to compare.
+    return int(number) if int(number) <= MAX_CHALLENGE_ID else 0
 
 
 # ---- The lifecycle changes, from the recorded history ----------------------------------------------------
