@@ -70,8 +70,15 @@ def package_validator():
     return Draft4Validator(_load("release-package-schema.json"), registry=registry, format_checker=_format_checker())
 
 
+@cache
+def record_package_validator():
+    registry = Registry().with_resource(RELEASE_SCHEMA_URL, Resource.from_contents(release_schema()))
+    return Draft4Validator(_load("record-package-schema.json"), registry=registry, format_checker=_format_checker())
+
+
 def schema_errors(package):
-    return sorted(f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in package_validator().iter_errors(package))
+    validator = record_package_validator() if "records" in package else package_validator()
+    return sorted(f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(package))
 
 
 def _resolve(node):

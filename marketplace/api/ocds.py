@@ -1,17 +1,25 @@
-"""The OCDS 1.1.5 release package: every public lifecycle change of every published challenge."""
+"""The OCDS 1.1.5 packages: the release package (every public lifecycle change of every published challenge) and
+the record package (one record per challenge, compiled from its releases)."""
 from flask import current_app, request, url_for
 from flask_babel import gettext as _
 from pydantic import Field
 
 from ..services.open_data import ocds
+from ..services.open_data import ocds_records as records
 from ..services.errors import NotFound
 from .operations import PUBLIC, PlainText, Query, operation
 
-RELEASE_PACKAGE = {
-    "type": "object", "required": ["uri", "publishedDate", "publisher", "version", "releases"],
-    "description": "An OCDS 1.1.5 release package; `links.next` / `links.prev` page through it.",
-    "externalDocs": {"url": "https://standard.open-contracting.org/1.1/en/schema/release_package/"},
-}
+
+def _package_schema(kind):
+    """The short schema of a package of releases or records (the OpenAPI document gives the full OCDS one)."""
+    return {
+        "type": "object", "required": ["uri", "publishedDate", "publisher", "version", f"{kind}s"],
+        "description": f"An OCDS 1.1.5 {kind} package; `links.next` / `links.prev` page through it.",
+        "externalDocs": {"url": f"https://standard.open-contracting.org/1.1/en/schema/{kind}_package/"},
+    }
+
+
+RELEASE_PACKAGE = _package_schema("release")
 
 
 class ReleasesQuery(Query):
@@ -35,18 +43,58 @@ def ocds_releases(query):
     404 problem: an OCDS release package must hold at least one release.
     """
     checked = ocds.ReleaseQuery.from_args(query.model_dump(exclude_none=True), current_app.config["OCDS_OCID_PREFIX"])
-    result = ocds.release_package(checked, package_uri=request.url)
+    result = ocds.release_package(checked, package_uri=_own_uri(".ocds_releases", ReleasesQuery))
     if not result.items:
         raise NotFound(_("No release matches: the process is unknown, nothing changed since that moment, "
                          "or the page is past the last one."))
+    return _paged(result, ".ocds_releases")
+
+
+def _own_uri(endpoint, query_model):
+    """The package's URI with only the parameters it reads, in the reader's order: anything else a reader sent
+    (schemathesis sends control characters and brackets) could make it no URI."""
+    return url_for(endpoint, _external=True, **{k: v for k, v in request.args.items() if k in query_model.model_fields})
+
+
+def _paged(result, endpoint):
+    """The package with `links.next` / `links.prev` (also a `Link` header) and `X-Total-Count`."""
     args = request.args.to_dict()  # the reader's own parameters, in their order
     links = {}
     if result.page < result.pages:
-        links["next"] = url_for(".ocds_releases", _external=True, **{**args, "page": result.page + 1})
+        links["next"] = url_for(endpoint, _external=True, **{**args, "page": result.page + 1})
     if 1 < result.page <= result.pages:
-        links["prev"] = url_for(".ocds_releases", _external=True, **{**args, "page": result.page - 1})
+        links["prev"] = url_for(endpoint, _external=True, **{**args, "page": result.page - 1})
     headers = {"X-Total-Count": str(result.total)}
     if links:
         result.package["links"] = links
         headers["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())
     return result.package, 200, headers
+
+
+RECORD_PACKAGE = _package_schema("record")
+
+
+class RecordsQuery(Query):
+    page: int = Field(1, ge=1, le=ocds.MAX_PAGE)
+    per_page: int = Field(records.DEFAULT_PER_PAGE, ge=1, le=ocds.MAX_PER_PAGE, description="Records per page.")
+    ocid: PlainText | None = Field(None, max_length=100, description="Only the record of this contracting process.")
+
+
+@operation("GET", "/ocds/records", tag="Open data", auth=PUBLIC, query=RecordsQuery, response=RECORD_PACKAGE,
+           errors=(404,))
+def ocds_records(query):
+    """OCDS records of every public challenge, one per contracting process, by ocid.
+
+    Each record lists its releases **linked**, not embedded, to keep pages small: `{url, date, tag}`, the url
+    being the page of `/api/v1/ocds/releases?ocid=…` that holds the release, its id as fragment. Its
+    `compiledRelease` merges those releases in date order (OCDS merge rules, by `ocdsmerge`).
+
+    When no record matches (an unknown `ocid`, a page past the last), the answer is a 404 problem: an OCDS
+    record package must hold at least one record.
+    """
+    checked = ocds.ReleaseQuery.from_args(query.model_dump(exclude_none=True), current_app.config["OCDS_OCID_PREFIX"])
+    result = records.record_package(checked, package_uri=_own_uri(".ocds_records", RecordsQuery),
+                                    releases_url=url_for(".ocds_releases", _external=True))
+    if not result.items:
+        raise NotFound(_("No record matches: the process is unknown or the page is past the last one."))
+    return _paged(result, ".ocds_records")

@@ -10,7 +10,8 @@ Schema draft 4; OpenAPI 3.1 speaks 2020-12, so each is adapted as it is read:
 * `id` and `$schema` are dropped (a component is not a document of its own), and OCDS's `deprecated` object
   becomes the boolean 2020-12 knows, its explanation kept in `x-deprecated`;
 * the record package's `versionedRelease` points at the versioned release validation schema, which Agora does
-  not publish (it serves no records yet): it is declared an object, its schema named in the description.
+  not publish (its records carry no versioned release): it is declared an object, its schema named in the
+  description.
 
 The full schema, not a summary: it is 90 KB against the 900 KB of the dereferenced one, because the
 definitions are shared components rather than copies.
@@ -28,18 +29,18 @@ LOCAL = {BASE + "release-schema.json": REF.format(name="Release"),
 VERSIONED = BASE + "versioned-release-validation-schema.json"
 
 # Which operation answers with which package (by endpoint), and the real formats of the OCDS query parameters.
-RESPONSES = {"ocds_releases": REF.format(name="ReleasePackage")}
+RESPONSES = {"ocds_releases": REF.format(name="ReleasePackage"), "ocds_records": REF.format(name="RecordPackage")}
 
 
 def query_parameters(endpoint, ocid_prefix):
     """Parameter schemas more exact than the query model's text (which the service checks): {name: schema}."""
-    if endpoint != "ocds_releases":
+    if endpoint not in RESPONSES:
         return {}
-    return {
+    exact = {"ocid": {"type": "string", "pattern": f"^{re.escape(ocid_prefix)}-[1-9][0-9]{{0,11}}$"}}
+    if endpoint == "ocds_releases":
         # The service also takes a date alone, and a date-time without a zone (read as UTC).
-        "since": {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}]},
-        "ocid": {"type": "string", "pattern": f"^{re.escape(ocid_prefix)}-[1-9][0-9]{{0,11}}$"},
-    }
+        exact["since"] = {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}]}
+    return exact
 
 
 def _adapted(node, definitions_ref):

@@ -1,0 +1,93 @@
+"""OCDS 1.1.5 record packages: one record per contracting process (a published challenge), from its stored releases.
+
+A record lists its releases *linked* (`url`, `date`, `tag`), not embedded, to keep pages small: each url is the
+release package page of that process that holds the release, with the release id as fragment. Its
+`compiledRelease` is the merge of those releases in date order (then the order they were stored), made by
+`ocdsmerge` with the merge rules of the local OCDS 1.1.5 release schema (nothing is fetched over the network).
+
+A page costs two statements whatever it holds: how many processes, then all the releases of the page's
+processes (chosen by a subquery, paged by challenge id) in one query ordered by process, date and id.
+"""
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlencode
+
+import ocdsmerge
+from sqlalchemy import distinct, func, select
+
+from marketplace.extensions import db
+from marketplace.formatting import rfc3339
+from marketplace.models import OcdsRelease
+from marketplace.services.clock import utcnow
+from marketplace.services.open_data import ocds
+from marketplace.services.paging import Page
+
+# The release schema Agora publishes against, kept unchanged beside the OpenAPI document.
+RELEASE_SCHEMA = Path(__file__).resolve().parents[2] / "api" / "ocds-1.1.5" / "release-schema.json"
+DEFAULT_PER_PAGE = 20
+# Linked releases point at pages of the release package this long (its largest page).
+LINKED_PER_PAGE = ocds.MAX_PER_PAGE
+
+
+@cache
+def merger():
+    """The merger, its rules read once from the local release schema."""
+    return ocdsmerge.Merger(schema=json.loads(RELEASE_SCHEMA.read_text("utf-8")))
+
+
+def compiled_release(releases):
+    """The compiled release of one process's releases (each a dict), as ocdsmerge makes it."""
+    return merger().create_compiled_release(releases)
+
+
+@dataclass
+class RecordPage(Page):
+    """One page of records (`items`), and the package that carries them."""
+
+    package: dict = None
+
+
+def _linked(ocid, releases, releases_url):
+    linked = []
+    for position, release in enumerate(releases):
+        query = urlencode({"ocid": ocid, "per_page": LINKED_PER_PAGE, "page": position // LINKED_PER_PAGE + 1})
+        linked.append({"url": f"{releases_url}?{query}#{release['id']}", "date": release["date"],
+                       "tag": release["tag"]})
+    return linked
+
+
+def record_package(query, *, package_uri, releases_url):
+    """One page of records (by challenge id) as an OCDS record package; `query` is an `ocds.ReleaseQuery`
+    (its `since` is not read); `releases_url` the absolute URL of the release package."""
+    settings = ocds.publication_settings()
+    conditions = [OcdsRelease.challenge_id == query.challenge_id] if query.challenge_id is not None else []
+    total = db.session.scalar(select(func.count(distinct(OcdsRelease.challenge_id))).where(*conditions))
+    page_ids = select(OcdsRelease.challenge_id).where(*conditions).group_by(OcdsRelease.challenge_id) \
+        .order_by(OcdsRelease.challenge_id).limit(query.per_page).offset((query.page - 1) * query.per_page) \
+        .subquery()
+    rows = db.session.execute(select(OcdsRelease.challenge_id, OcdsRelease.date, OcdsRelease.release)
+                              .where(OcdsRelease.challenge_id.in_(select(page_ids.c.challenge_id)))
+                              .order_by(OcdsRelease.challenge_id, OcdsRelease.date, OcdsRelease.id)).all()
+    by_process = {}
+    for row in rows:
+        by_process.setdefault(row.challenge_id, []).append(json.loads(row.release))
+    records = []
+    for releases in by_process.values():
+        ocid = releases[0]["ocid"]
+        records.append({"ocid": ocid, "releases": _linked(ocid, releases, releases_url),
+                        "compiledRelease": compiled_release(releases)})
+    newest = max((row.date for row in rows), default=utcnow())  # as new as its newest release
+    package = {
+        "uri": package_uri,
+        "version": ocds.OCDS_VERSION,
+        "extensions": list(ocds.EXTENSIONS),
+        "publisher": {"name": settings["publisher"], "uri": settings["base_url"] + "/"},
+        "publishedDate": rfc3339(newest),
+        "license": settings["license"],
+        "publicationPolicy": settings["policy_url"],
+        "packages": [releases_url],
+        "records": records,
+    }
+    return RecordPage(items=records, package=package, total=total, page=query.page, per_page=query.per_page)
