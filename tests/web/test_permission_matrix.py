@@ -95,7 +95,7 @@ GET = {
     "api.pilot": only(COMPANY + AGENCY + ("admin",), anon=401),
     # Open data is public, and the same for everyone.
     "api.audit_anchors": expect(200), "open_data.audit_anchors": expect(200),
-    "api.ocds_releases": expect(200), "open_data.challenges_feed": expect(200), "open_data.challenges_csv": expect(200),
+    "api.ocds_releases": expect(200), "api.ocds_records": expect(200), "open_data.challenges_feed": expect(200), "open_data.challenges_csv": expect(200),
     "open_data.stats": expect(200), "open_data.policy": expect(200), "open_data.stats_json": expect(200),
     "open_data.stats_csv": expect(200), "open_data.challenge_columns": expect(200),
     "open_data.challenge_columns_json": expect(200),
