@@ -6,6 +6,7 @@ each worker gets its own PostgreSQL database. With CI=true a configured
 service that cannot be reached fails the run: it is never skipped.
 """
 import os
+import time
 
 import pytest
 import flask_babel
@@ -13,6 +14,7 @@ from flask import g
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from marketplace import create_app
 from marketplace.extensions import db as _db
@@ -71,15 +73,23 @@ def app(database_url, tmp_path_factory):
     return app
 
 
-def _empty_all_tables():
+def _empty_all_tables(attempts=3):
     _db.session.remove()
     tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
-    with _db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(text(f'DELETE FROM "{table}"'))
+    try:
+        with _db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(text(f'DELETE FROM "{table}"'))
+    except OperationalError as error:
+        # A process the test started (a Celery worker, the live server) may still be finishing a read: PostgreSQL
+        # then breaks the deadlock by cancelling the TRUNCATE, which is safe to run again once that read is done.
+        if attempts <= 1 or "deadlock" not in str(error).lower():
+            raise
+        time.sleep(0.2)
+        _empty_all_tables(attempts - 1)
 
 
 @pytest.fixture(autouse=True)

@@ -17,13 +17,46 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
+class _RequestsInFlight:
+    """Counts the requests the live server is still answering. A closed browser context can leave one in
+    flight (a favicon, a prefetch); the next test's TRUNCATE would then deadlock with its reads on PostgreSQL."""
+
+    def __init__(self, app):
+        self.app = app
+        self.count = 0
+        self.idle = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.idle:
+            self.count += 1
+        try:
+            yield from self.app(environ, start_response)
+        finally:
+            with self.idle:
+                self.count -= 1
+                self.idle.notify_all()
+
+    def wait_until_idle(self, timeout=10):
+        with self.idle:
+            self.idle.wait_for(lambda: self.count == 0, timeout=timeout)
+
+
 @pytest.fixture(scope="session")
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+def _live_server(app):
+    in_flight = _RequestsInFlight(app)
+    server = make_server("127.0.0.1", 0, in_flight, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield f"http://127.0.0.1:{server.server_port}", in_flight
     server.shutdown()
+
+
+@pytest.fixture
+def live_server(_live_server):
+    """The server's address; after the test, waits for the requests still in flight before the tables are emptied."""
+    address, in_flight = _live_server
+    yield address
+    in_flight.wait_until_idle()
 
 
 @pytest.fixture(scope="session")
