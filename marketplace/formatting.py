@@ -7,12 +7,14 @@ language the message is finally shown in (the recipient's, for a notice).
 from contextlib import contextmanager
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import get_timezone_location, get_timezone_name
+from babel.numbers import format_currency as babel_format_currency
 from babel.units import format_unit
-from flask_babel import (LazyString, format_currency, format_date, format_datetime, format_decimal,
+from flask_babel import (LazyString, format_date, format_datetime, format_decimal,
                          format_time, get_locale, get_timezone)
 
 
@@ -121,11 +123,16 @@ def money(value, currency="EUR"):
     """An amount in the reader's currency pattern: whole amounts without cents, others with them."""
     if value is None:
         return ""
-    amount = Decimal(str(value))
+    return _money(Decimal(str(value)), currency, get_locale())
+
+
+@lru_cache(maxsize=4096)
+def _money(amount, currency, locale):
+    # A list page shows forty amounts, mostly the same round budgets: Babel's formatting is the costly part.
     if amount == amount.to_integral_value():
-        pattern = get_locale().currency_formats["standard"].pattern.replace(".00", "")
-        return format_currency(amount, currency, format=pattern, currency_digits=False)
-    return format_currency(amount, currency)
+        pattern = locale.currency_formats["standard"].pattern.replace(".00", "")
+        return babel_format_currency(amount, currency, format=pattern, currency_digits=False, locale=locale)
+    return babel_format_currency(amount, currency, locale=locale)
 
 
 def money_range(low, high, currency="EUR"):

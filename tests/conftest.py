@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from marketplace import create_app
 from marketplace.extensions import db as _db
 from marketplace.extensions import limiter
+from marketplace.services.open_data import public_data
 
 from . import factories
 
@@ -99,6 +100,7 @@ def app_context(app):
         _empty_all_tables()
         limiter.reset()
         app.extensions["page_cache"].clear()  # TRUNCATE is SQL text: the public data token does not see it
+        public_data.forget_kept()
 
 
 @pytest.fixture

@@ -103,7 +103,7 @@ class PageCache:
         token, read_at, renewals = self._token
         now, renewed_here = time.monotonic(), public_data.renewals_in_this_process()
         if now - read_at >= self.token_seconds or renewals != renewed_here:
-            token = public_data.current_token() or ""
+            token = public_data.token_in_this_transaction() or ""
             self._token = (token, now, renewed_here)
         return token
 

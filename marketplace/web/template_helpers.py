@@ -1,7 +1,9 @@
 """Jinja filters and globals: dates, numbers and money in the reader's language and zone, Markdown, CPV names."""
+from functools import lru_cache
+
 from flask_babel import get_locale, get_timezone
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .. import formatting
 from ..services import permissions
@@ -17,6 +19,22 @@ def budget_range(challenge):
     return formatting.money_range(challenge.budget_min, challenge.budget_max, challenge.currency)
 
 
+def options(choices, selected=()):
+    """The <option>s of a long <select> (hundreds of agencies on the challenge list), escaped once per list of
+    choices in this process rather than value by value at every request; `selected` holds the chosen values."""
+    selected = {selected} if isinstance(selected, str) else set(selected or ())
+    html = _options(tuple((str(value), str(label)) for value, label in choices))
+    for value in selected:
+        value_attribute = f'<option value="{escape(value)}">'
+        html = html.replace(value_attribute, value_attribute[:-1] + " selected>", 1)
+    return Markup(html)
+
+
+@lru_cache(maxsize=64)
+def _options(choices):
+    return "".join(f'<option value="{escape(value)}">{escape(label)}</option>' for value, label in choices)
+
+
 def markdown_filter(source):
     return Markup(render_markdown(source))
 
@@ -28,6 +46,7 @@ def register(app):
     app.jinja_env.filters["markdown"] = markdown_filter
     app.jinja_env.globals["zone_name"] = formatting.zone_name
     app.jinja_env.globals["budget_range"] = budget_range
+    app.jinja_env.globals["options"] = options
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["cpv_name"] = cpv_name
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(role, role)

@@ -50,3 +50,26 @@ def test_every_token_is_new(f):
         f.Challenge()
         tokens.add(public_data.current_token())
     assert len(tokens) == 5
+
+
+def test_a_kept_answer_lasts_until_the_public_data_change(f):
+    from marketplace.services.challenges.challenges import ChallengeFilters, agencies_with_public_challenges, search_challenges
+
+    f.Challenge(title="Leaking pipes")
+    db.session.commit()
+    assert search_challenges(ChallengeFilters()).total == 1
+    first = agencies_with_public_challenges()
+    db.session.commit()  # a new transaction reads the token again; nothing changed, so the kept answers stand
+    assert search_challenges(ChallengeFilters()).total == 1 and agencies_with_public_challenges() is first
+    f.Challenge(title="Leaking roofs")  # a change to a public table: a new token, so everything is counted again
+    assert search_challenges(ChallengeFilters()).total == 2
+    assert len(agencies_with_public_challenges()) == 2
+    assert search_challenges(ChallengeFilters(q="roofs")).total == 1
+
+
+def test_nothing_is_kept_for_a_database_never_changed_through_the_application(f, monkeypatch):
+    calls = []
+    monkeypatch.setattr(public_data, "current_token", lambda: None)
+    for _ in range(2):
+        public_data.kept_while_unchanged("question", lambda: calls.append(1))
+    assert len(calls) == 2

@@ -11,9 +11,17 @@ from tests.statements import Statements
 
 LISTS = {  # today's counts: a new statement on a list is a decision, not an accident
     "/": 2, "/challenges": 4, "/challenges?q=leaking": 4, "/challenges?sector=65&status=published": 4,
-    "/challenges?sort=deadline&page=2": 3, "/feeds/challenges.atom": 3, "/challenges.csv": 3, "/stats": 13,
-    "/stats.json": 13, "/api/v1/challenges": 3, "/api/v1/challenges?per_page=100": 3, "/api/v1/organisations": 4,
+    "/challenges?sort=deadline&page=2": 4, "/feeds/challenges.atom": 4, "/challenges.csv": 4, "/stats": 13,
+    "/stats.json": 13, "/api/v1/challenges": 4, "/api/v1/challenges?per_page=100": 4, "/api/v1/organisations": 4,
     "/api/v1/pilots/outcomes": 11, "/api/v1/ocds/releases": 2, "/api/v1/audit/anchors": 1,
+}
+# The challenge lists read the public data token (one indexed row, once per transaction) and keep their total
+# and the agencies until the public data change: asked again with nothing changed, they count nothing. (The
+# test's requests share one transaction, so the token is not read again either; page 2 is empty here.)
+REPEATED = {
+    "/challenges": 1, "/challenges?q=leaking": 1, "/challenges?sector=65&status=published": 1,
+    "/challenges?sort=deadline&page=2": 0, "/feeds/challenges.atom": 2, "/challenges.csv": 2,
+    "/api/v1/challenges": 2, "/api/v1/challenges?per_page=100": 2,
 }
 
 
@@ -39,3 +47,8 @@ def test_a_list_costs_the_same_statements_with_few_or_many_items(client, f, app,
         assert response.status_code == 200, (path, response.status_code)
         counts.append(statements.count)
     assert counts[0] == counts[1] <= LISTS[path], (path, counts)
+    if path in REPEATED:
+        with Statements() as statements:
+            again = client.get(path)
+        assert statements.count == REPEATED[path], (path, statements.count)
+        assert again.get_data() == response.get_data() or path.startswith("/feeds")  # the feed dates its <updated>

@@ -28,6 +28,7 @@ from marketplace.services.messaging import links
 from marketplace.services.messaging.events import record_change, snapshot
 from marketplace.services.messaging.notifications import Notice, notify_all
 from marketplace.services.messaging.outbox import handles
+from marketplace.services.open_data import public_data
 from marketplace.services.paging import paginate, paginate_bounded
 from marketplace.services.challenges.slugs import unique_slug
 
@@ -473,9 +474,11 @@ def search_challenges(filters, per_page=20, now=None, language=None):
         order = SORTS[filters.sort]()
     # The list names each challenge's agency: load them with the page, not one query each.
     query = query.options(joinedload(Challenge.agency)).order_by(*order)
+    public = not filters.closing_soon  # "closing soon" moves with the clock, not only with the data
     if filters.q and search.query_terms(filters.q):
-        return paginate_bounded(query, filters.page, per_page, max(MAX_COUNTED, per_page))  # a CSV file: 10,000
-    return paginate(query, filters.page, per_page)
+        return paginate_bounded(query, filters.page, per_page, max(MAX_COUNTED, per_page),  # a CSV file: 10,000
+                                public=public)
+    return paginate(query, filters.page, per_page, public=public)
 
 
 def filtered_query(filters, now=None, language=None):
@@ -518,9 +521,10 @@ def sectors_by_challenge(challenge_ids):
 
 def agencies_with_public_challenges():
     # One index probe per agency (EXISTS on challenges.agency_id), not a scan of every challenge: there are
-    # hundreds of agencies and tens of thousands of challenges.
+    # hundreds of agencies and tens of thousands of challenges. Kept until the public data change.
     has_public = select(Challenge.id).where(Challenge.agency_id == Organisation.id,
                                             Challenge.status.in_(PUBLIC_STATUSES)).exists()
-    return db.session.execute(
-        select(Organisation.slug, Organisation.name).where(Organisation.kind == "agency", has_public)
-        .order_by(Organisation.name)).all()
+    return public_data.kept_while_unchanged("agencies with public challenges", lambda: [
+        tuple(row) for row in db.session.execute(
+            select(Organisation.slug, Organisation.name).where(Organisation.kind == "agency", has_public)
+            .order_by(Organisation.name))])

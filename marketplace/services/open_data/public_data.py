@@ -8,7 +8,9 @@ just before the database commit, so the change and the token are committed
 together or not at all. A random token (not a counter) is never reused, even after
 a database restore. SQL written as `text()` is not seen: write changes as statements.
 """
+import threading
 import uuid
+from collections import OrderedDict
 
 from sqlalchemy import event, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -32,6 +34,58 @@ _renewals_here = [0]  # tokens this process renewed: a reader holding a token ma
 def current_token():
     """The token of the public data as this transaction sees it (None on a database never changed)."""
     return db.session.scalar(select(DataVersion.token).where(DataVersion.name == PUBLIC))
+
+
+# Answers computed from public tables only, each with the token it was computed under (see kept_while_unchanged).
+_KEPT_ENTRIES = 1024
+_kept = OrderedDict()
+_kept_lock = threading.Lock()
+_TOKEN_READ = "agora.public_token_read"
+
+
+def kept_while_unchanged(key, compute):
+    """compute()'s answer, computed once per state of the public data in this process.
+
+    For what reads public tables only and does not depend on the time (a list's total, the agencies with a
+    public challenge): one indexed read of the token replaces counting tens of thousands of rows. `key` names
+    the question (for a query, its SQL and parameters). Without a token yet (a database never changed through
+    the application) nothing is kept.
+    """
+    token = token_in_this_transaction()
+    if token is None:
+        return compute()
+    entry = (token, key)
+    with _kept_lock:
+        if entry in _kept:
+            _kept.move_to_end(entry)
+            return _kept[entry]
+    value = compute()
+    with _kept_lock:
+        _kept[entry] = value
+        while len(_kept) > _KEPT_ENTRIES:
+            _kept.popitem(last=False)
+    return value
+
+
+def token_in_this_transaction():
+    """The token, read once per transaction: the page cache and the kept answers of one request share the read.
+
+    The transaction object itself is kept with it, so `is` never meets a new transaction at a reused address.
+    """
+    session = db.session()
+    kept = session.info.get(_TOKEN_READ)
+    transaction = session.get_transaction()
+    if kept is not None and transaction is not None and kept[0] is transaction:
+        return kept[1]
+    token = current_token()
+    session.info[_TOKEN_READ] = (session.get_transaction(), token)
+    return token
+
+
+def forget_kept():
+    """Forget every kept answer (the tests empty the tables with SQL the token does not see)."""
+    with _kept_lock:
+        _kept.clear()
 
 
 def renewals_in_this_process():
