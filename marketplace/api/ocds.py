@@ -3,6 +3,7 @@ the record package (one record per challenge, compiled from its releases)."""
 from flask import current_app, request, url_for
 from flask_babel import gettext as _
 from pydantic import Field
+from werkzeug.http import http_date
 
 from ..services.open_data import ocds
 from ..services.open_data import ocds_records as records
@@ -65,6 +66,8 @@ def _paged(result, endpoint):
     if 1 < result.page <= result.pages:
         links["prev"] = url_for(endpoint, _external=True, **{**args, "page": result.page - 1})
     headers = {"X-Total-Count": str(result.total)}
+    if getattr(result, "last_modified", None) is not None:  # a conditional GET may name it (If-Modified-Since)
+        headers["Last-Modified"] = http_date(result.last_modified)
     if links:
         result.package["links"] = links
         headers["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())

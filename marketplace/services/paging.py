@@ -21,9 +21,12 @@ class Page:
 
 
 def _count(statement, public):
-    """The count `statement` gives; with `public`, kept until the public data change (see public_data)."""
-    if not public:
-        return db.session.scalar(statement)
+    return kept_scalar(statement) if public else db.session.scalar(statement)
+
+
+def kept_scalar(statement):
+    """The value `statement` gives, a statement over public tables only that does not depend on the time: kept
+    until the public data change (see public_data), keyed by its SQL and parameters."""
     compiled = statement.compile(dialect=db.session.get_bind().dialect)
     key = (str(compiled), tuple(sorted((name, repr(value)) for name, value in compiled.params.items())))
     return public_data.kept_while_unchanged(key, lambda: db.session.scalar(statement))

@@ -87,7 +87,8 @@ def test_the_releases_cost_the_same_few_statements_however_many_challenges(clien
             response = client.get("/api/v1/ocds/releases?per_page=100")
         assert response.status_code == 200 and len(response.get_json()["releases"]) in (1, 7)
         counts.append(statements.count)
-    assert counts[0] == counts[1] <= 3
+    # The public data token, the count and the newest date (both kept until a release is added), the page.
+    assert counts[0] == counts[1] <= 4
 
 
 def test_the_releases_cannot_be_written(client):

@@ -43,7 +43,7 @@ from marketplace.services.organisations.identifiers import organisation_identifi
 from marketplace.services.errors import ValidationFailed
 from marketplace.services.messaging import links
 from marketplace.services.open_data.licence import open_data_licence
-from marketplace.services.paging import Page
+from marketplace.services.paging import Page, kept_scalar
 from marketplace.services.pilots.pilot_workflow import due_date_for
 from marketplace.services.pitches import seal
 
@@ -711,6 +711,7 @@ class ReleasePage(Page):
     """One page of releases (`items`), and the package that carries them."""
 
     package: dict = None
+    last_modified: datetime | None = None  # when the newest stored release was written, for HTTP
 
 
 def publication_settings():
@@ -731,7 +732,8 @@ def release_package(query, *, package_uri):
         conditions.append(OcdsRelease.date >= query.since)
     if query.challenge_id is not None:
         conditions.append(OcdsRelease.challenge_id == query.challenge_id)
-    total = db.session.scalar(select(func.count()).select_from(OcdsRelease).where(*conditions))
+    # The count and the newest release move only when a release is stored, which renews the public data token.
+    total = kept_scalar(select(func.count()).select_from(OcdsRelease).where(*conditions))
     rows = db.session.execute(select(OcdsRelease.date, OcdsRelease.release).where(*conditions)
                               .order_by(OcdsRelease.date, OcdsRelease.id)
                               .limit(query.per_page).offset((query.page - 1) * query.per_page)).all()
@@ -748,4 +750,18 @@ def release_package(query, *, package_uri):
         "publicationPolicy": settings["policy_url"],
         "releases": releases,
     }
-    return ReleasePage(items=releases, package=package, total=total, page=query.page, per_page=query.per_page)
+    return ReleasePage(items=releases, package=package, total=total, page=query.page, per_page=query.per_page,
+                       last_modified=newest_release_date())
+
+
+def newest_release_date(now=None):
+    """When the newest stored release is dated: a page of any package changes only when a release is added.
+
+    Never later than now (a validator in the future would make a client's cached copy look newer than any
+    change to come)."""
+    newest = kept_scalar(select(func.max(OcdsRelease.date)))
+    if newest is None:
+        return None
+    if newest.tzinfo is None:  # SQLite gives naive UTC
+        newest = newest.replace(tzinfo=timezone.utc)
+    return min(newest, now or utcnow())

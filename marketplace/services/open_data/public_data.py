@@ -24,7 +24,7 @@ PUBLIC = "public"
 # here: their contents are sealed, and a pitch is shown publicly only through its pilot's outcome.
 PUBLIC_TABLES = frozenset({
     "challenges", "challenge_sectors", "evaluation_criteria", "success_measures", "organisations",
-    "questions", "pilots", "measure_outcomes", "challenge_notices",
+    "questions", "pilots", "measure_outcomes", "challenge_notices", "ocds_releases",
 })
 _CHANGED = "agora.public_data_changed"
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}  # both upsert with ON CONFLICT
