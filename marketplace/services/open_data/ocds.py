@@ -52,8 +52,8 @@ EXTENSIONS = (
     # tender.enquiries: the answered questions
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_enquiry_extension/v1.1.5/extension.json",
     # parties[].details.scale: micro, sme or large
-    # The extension has no tagged release (the registry lists only master): pinned to the commit whose files are
-    # kept in /work/shared/ocds-1.1.5/extensions/ocds_partyDetails_scale_extension-master.
+    # The extension has no tagged release (the registry lists only master): pinned to a commit, whose files are
+    # kept in tests/data/ocds-extensions/ for the offline Data Review Tool check (tests/data_review.py).
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_partyDetails_scale_extension/"
     "152cd9fb74e021e537b17d84420615acf7dec032/extension.json",
 )
