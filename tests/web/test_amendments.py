@@ -85,3 +85,20 @@ def test_a_closed_challenge_says_why_it_cannot_be_corrected(client, login, f):
     assert "Correct or extend" not in client.get(f"/challenges/{challenge.slug}").text
     answer = client.post(f"/challenges/{challenge.slug}/correct", data={"title": "New", "reason": "Why not."})
     assert answer.status_code == 409 and "only while it is open for pitches" in answer.text
+
+
+def test_a_corrected_then_cancelled_challenge_keeps_its_notice_and_says_why_it_ended(app, client, published):
+    challenge, data = published
+    assert client.post(f"/challenges/{challenge.slug}/correct", data={
+        **data, "title": "Fewer missed appointments", "reason": "A typo in the title."}).status_code == 302
+    assert client.post(f"/challenges/{challenge.slug}/cancel",
+                       data={"reason": "The hospital merged; the need is gone."}).status_code == 302
+    page = app.test_client().get(f"/challenges/{challenge.slug}").text
+    assert "The hospital merged; the need is gone." in page and "A typo in the title." in page
+    assert "Correct or extend" not in client.get(f"/challenges/{challenge.slug}").text
+    refused = client.post(f"/challenges/{challenge.slug}/correct", data={**data, "reason": "Once more."})
+    assert refused.status_code == 409 and "only while it is open for pitches" in refused.text
+    tags = [release["tag"] for release in client.get("/api/v1/ocds/releases").get_json()["releases"]]
+    assert tags == [["tender"], ["tenderAmendment"], ["tenderCancellation"]], tags
+    final = client.get("/api/v1/ocds/releases").get_json()["releases"][-1]
+    assert final["tender"]["status"] == "cancelled" and final["tender"]["amendments"]
