@@ -2,6 +2,8 @@
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
 
 from marketplace.extensions import db
 from marketplace.services.open_data import public_data
@@ -62,3 +64,44 @@ def paginate_bounded(query, page, per_page, bound, public=False):
     if offset < total:
         items = list(db.session.scalars(query.limit(min(per_page, total - offset)).offset(offset)).unique())
     return Page(items=items, total=total, page=page, per_page=per_page, more=more)
+
+
+
+def paginate_in_one_pass(query, order, page, per_page, bound, entity, load=(), public=False):
+    """Like paginate_bounded, for a query whose order must be computed for every match (a text search ranked by
+    relevance): the matches are read once, in one statement giving both the page's ids and how many there are
+    (exact up to `bound`), then the page's rows are read by id. Counting apart read every match a second time.
+
+    `order`: the ORDER BY clauses over `entity`'s columns; `load`: loader options for the rows; `public` as for
+    paginate.
+    """
+    offset = (page - 1) * per_page
+    parts = [_order_parts(clause) for clause in order]
+    matches = query.with_only_columns(entity.id, *(expression.label(f"o{n}") for n, (expression, _) in
+                                                   enumerate(parts))).order_by(None).cte("matches")
+    counted = select(func.count()).select_from(select(matches.c.id).limit(bound + 1).subquery()).scalar_subquery()
+    ordering = [matches.c[f"o{n}"].desc() if descending else matches.c[f"o{n}"].asc()
+                for n, (_, descending) in enumerate(parts)]
+    rows = []
+    if offset < bound:
+        rows = db.session.execute(select(matches.c.id, counted.label("counted")).order_by(*ordering)
+                                  .limit(min(per_page, bound - offset)).offset(offset)).all()
+    if rows:
+        found = rows[0].counted
+    else:  # past the last match (or the bound): how many there are, alone
+        found = _count(select(func.count()).select_from(
+            query.with_only_columns(entity.id).order_by(None).limit(bound + 1).subquery()), public)
+    ids = [row.id for row in rows]
+    by_id = {}
+    if ids:
+        by_id = {item.id: item for item in
+                 db.session.scalars(select(entity).options(*load).where(entity.id.in_(ids))).unique()}
+    return Page(items=[by_id[i] for i in ids if i in by_id], total=min(found, bound), page=page, per_page=per_page,
+                more=found > bound)
+
+
+def _order_parts(clause):
+    """(expression, descending) of an ORDER BY clause: `x.desc()` → (x, True), `x` or `x.asc()` → (x, False)."""
+    if isinstance(clause, UnaryExpression) and clause.modifier in (operators.desc_op, operators.asc_op):
+        return clause.element, clause.modifier is operators.desc_op
+    return clause, False

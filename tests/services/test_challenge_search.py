@@ -118,3 +118,29 @@ def test_best_matches_come_first_on_postgresql_newest_first_on_sqlite(f, db):
     assert challenges.search_challenges(ChallengeFilters.from_args(MultiDict(dict(q="leaks")))).items == expected
     newest = challenges.search_challenges(ChallengeFilters.from_args(MultiDict(dict(q="leaks", sort="newest"))))
     assert newest.items == [in_text, in_title]
+
+
+def test_ranked_pages_read_in_one_pass_give_the_order_and_total_of_the_plain_query(f, db):
+    """Page by page, the one-pass ranked search (PostgreSQL) lists what ordering the whole query would."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from marketplace.models import Challenge
+    from marketplace.services.clock import utcnow
+    for n in range(7):
+        f.Challenge(title="Leaking pipes" if n % 3 == 0 else f"Network {n}", summary="pipes " * (n % 4),
+                    problem_statement="Some pipes leak.", published_at=utcnow() - timedelta(hours=n))
+    f.Challenge(title="Leaking pipes, a draft", status="draft", published_at=None)
+    filters = ChallengeFilters.from_args(MultiDict(dict(q="pipes")))
+    query, rank = challenges.filtered_query(filters)
+    order = ((rank.desc(),) if rank is not None else ()) + challenges.SORTS["newest"]()
+    whole = list(db.session.scalars(query.order_by(*order)))
+    paged = []
+    for number in (1, 2, 3):
+        page = challenges.search_challenges(ChallengeFilters.from_args(MultiDict(dict(q="pipes", page=number))),
+                                            per_page=3)
+        assert (page.total, page.more) == (7, False)
+        paged += page.items
+    assert paged == whole and len(whole) == 7
+    assert db.session.scalar(select(Challenge).where(Challenge.status == "draft")) not in paged

@@ -5,6 +5,8 @@ lists slow at 50,000 challenges (issue 17); here each list is counted with a few
 """
 import pytest
 
+from marketplace.extensions import db
+
 from tests import open_data_world
 from tests.factories import set_sectors
 from tests.statements import Statements
@@ -19,7 +21,8 @@ LISTS = {  # today's counts: a new statement on a list is a decision, not an acc
 # and the agencies until the public data change: asked again with nothing changed, they count nothing. (The
 # test's requests share one transaction, so the token is not read again either; page 2 is empty here.)
 REPEATED = {
-    "/challenges": 1, "/challenges?q=leaking": 1, "/challenges?sector=65&status=published": 1,
+    # On PostgreSQL a ranked search reads its matches once for the page and the total together, then the rows.
+    "/challenges": 1, "/challenges?q=leaking": {"sqlite": 1, "postgresql": 2}, "/challenges?sector=65&status=published": 1,
     "/challenges?sort=deadline&page=2": 0, "/feeds/challenges.atom": 2, "/challenges.csv": 2,
     "/api/v1/challenges": 2, "/api/v1/challenges?per_page=100": 2, "/api/v1/ocds/releases": 1,
 }
@@ -50,5 +53,8 @@ def test_a_list_costs_the_same_statements_with_few_or_many_items(client, f, app,
     if path in REPEATED:
         with Statements() as statements:
             again = client.get(path)
-        assert statements.count == REPEATED[path], (path, statements.count)
+        expected = REPEATED[path]
+        if isinstance(expected, dict):
+            expected = expected[db.engine.dialect.name]
+        assert statements.count == expected, (path, statements.count)
         assert again.get_data() == response.get_data() or path.startswith("/feeds")  # the feed dates its <updated>

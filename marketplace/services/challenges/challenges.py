@@ -29,7 +29,7 @@ from marketplace.services.messaging.events import record_change, snapshot
 from marketplace.services.messaging.notifications import Notice, notify_all
 from marketplace.services.messaging.outbox import handles
 from marketplace.services.open_data import public_data
-from marketplace.services.paging import paginate, paginate_bounded
+from marketplace.services.paging import paginate, paginate_bounded, paginate_in_one_pass
 from marketplace.services.challenges.slugs import unique_slug
 
 LIMITS = {
@@ -473,8 +473,11 @@ def search_challenges(filters, per_page=20, now=None, language=None):
     else:
         order = SORTS[filters.sort]()
     # The list names each challenge's agency: load them with the page, not one query each.
-    query = query.options(joinedload(Challenge.agency)).order_by(*order)
     public = not filters.closing_soon  # "closing soon" moves with the clock, not only with the data
+    if rank is not None and filters.sort == "relevance":  # ranked: every match is read, so count them then
+        return paginate_in_one_pass(query, order, filters.page, per_page, max(MAX_COUNTED, per_page), Challenge,
+                                    load=(joinedload(Challenge.agency),), public=public)
+    query = query.options(joinedload(Challenge.agency)).order_by(*order)
     if filters.q and search.query_terms(filters.q):
         return paginate_bounded(query, filters.page, per_page, max(MAX_COUNTED, per_page),  # a CSV file: 10,000
                                 public=public)
