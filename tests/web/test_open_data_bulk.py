@@ -56,6 +56,7 @@ def test_a_bulk_file_downloads_as_gzip_with_validators_and_a_304(client, generat
     assert response.headers["ETag"] == f'"{releases.sha256}"'
     assert response.headers["Last-Modified"] == "Fri, 14 Mar 2031 01:30:00 GMT"
     assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.headers["Cache-Control"] == "public, max-age=3600"  # the same file for everyone, for a while
     assert response.headers["Link"] == '<https://creativecommons.org/publicdomain/zero/1.0/>; rel="license"'
     lines = gzip.decompress(response.data).decode("utf-8").splitlines()
     assert len(lines) == 1 and len(json.loads(lines[0])["releases"]) == 2
@@ -63,6 +64,8 @@ def test_a_bulk_file_downloads_as_gzip_with_validators_and_a_304(client, generat
     not_modified = client.get(BULK, headers={"If-Modified-Since": response.headers["Last-Modified"]})
     assert not_modified.status_code == 304 and not_modified.data == b""
     assert client.get(BULK, headers={"If-None-Match": '"something-else"'}).status_code == 200
+    part = client.get(BULK, headers={"Range": "bytes=0-9"})  # a broken download resumes
+    assert part.status_code == 206 and part.data == response.data[:10]
 
 
 @pytest.mark.parametrize("name", ["unknown.jsonl.gz", "manifest.json", ".lock", "..%2Fmanifest.json",

@@ -7,7 +7,7 @@ the statistics (CSV and JSON). Titles and descriptions in every language of the 
 on `BASE_URL` (never the host a request came through) from the paths the caller names.
 """
 from flask import current_app
-from flask_babel import force_locale, gettext as _, lazy_gettext as _l
+from flask_babel import force_locale, lazy_gettext as _l
 
 from marketplace.services.open_data import bulk_files, ocds
 from marketplace.services.open_data.licence import open_data_licence
