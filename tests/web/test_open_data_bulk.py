@@ -45,6 +45,9 @@ def test_the_open_data_page_says_when_no_file_was_made_yet(client, bulk_dir):
     assert "No bulk file has been made yet." in page and "/open-data/bulk/" not in page
     assert '<link rel="alternate" type="application/ld+json"' in page and 'href="/open-data/catalogue.jsonld"' in page
     assert "Aucun fichier" in client.get("/open-data", headers={"Accept-Language": "fr"}).text
+    (bulk_dir / bulk_files.MANIFEST).write_text('{"files": [{"name": "ocds-releases.jsonl.gz"}]}')  # not ours
+    assert "No bulk file has been made yet." in client.get("/open-data").text
+    assert client.get(BULK).status_code == 404
 
 
 def test_a_bulk_file_downloads_as_gzip_with_validators_and_a_304(client, generated):

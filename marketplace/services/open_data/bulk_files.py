@@ -20,6 +20,7 @@ import fcntl
 import gzip
 import hashlib
 import json
+import logging
 import os
 import re
 import secrets
@@ -49,6 +50,7 @@ RECORDS_PER_LINE = 100
 MANIFEST = "manifest.json"
 _LOCK = ".lock"
 _TEMPORARY = ".partial-"
+log = logging.getLogger(__name__)
 _STORED = re.compile(r"ocds-(releases|records)-\d{8}T\d{6}Z-[0-9a-f]{8}\.jsonl\.gz")
 
 
@@ -80,10 +82,12 @@ def directory():
 def files():
     """The current bulk files, as the manifest lists them (none before the first generation)."""
     try:
-        listed = json.loads((directory() / MANIFEST).read_text("utf-8"))["files"]
+        return [BulkFile(**entry) for entry in json.loads((directory() / MANIFEST).read_text("utf-8"))["files"]]
     except FileNotFoundError:
         return []
-    return [BulkFile(**entry) for entry in listed]
+    except (OSError, ValueError, KeyError, TypeError) as error:  # a manifest not of ours: no file, never a 500
+        log.warning("unreadable open data bulk manifest: %s", error)
+        return []
 
 
 def find(name):
