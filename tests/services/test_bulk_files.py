@@ -52,6 +52,7 @@ def test_both_files_hold_every_release_and_record_as_valid_packages_one_per_line
     assert (releases_file.count, releases_file.size) == (4, path.stat().st_size)
     assert releases_file.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert releases_file.publisher == {"name": "Agora", "uri": "http://localhost/"}
+    assert path.stat().st_mode & 0o777 == (bulk_dir / bulk_files.MANIFEST).stat().st_mode & 0o777 == 0o644
 
     records_file = written["records"]
     packages = _lines(bulk_dir / records_file.stored_as)

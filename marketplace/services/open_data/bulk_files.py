@@ -48,6 +48,7 @@ MEDIA_TYPE = "application/gzip"
 RELEASES_PER_LINE = 1000
 RECORDS_PER_LINE = 100
 MANIFEST = "manifest.json"
+FILE_MODE = 0o644  # public data, read by web processes that may run as another user (mkstemp makes 0600)
 _LOCK = ".lock"
 _TEMPORARY = ".partial-"
 log = logging.getLogger(__name__)
@@ -177,6 +178,7 @@ def _write(folder, kind, lines, now, settings):
         with open(temporary, "rb") as written:
             for block in iter(lambda: written.read(1024 * 1024), b""):
                 digest.update(block)
+        os.chmod(temporary, FILE_MODE)
         os.replace(temporary, folder / stored_as)
     except BaseException:
         if os.path.exists(temporary):
@@ -194,6 +196,7 @@ def _replace_manifest(folder, bulk_files):
         json.dump({"files": [asdict(f) for f in bulk_files]}, out, ensure_ascii=False, indent=1)
         out.flush()
         os.fsync(out.fileno())
+    os.chmod(temporary, FILE_MODE)
     os.replace(temporary, folder / MANIFEST)
 
 
