@@ -119,6 +119,9 @@ class Config:
     OPEN_DATA_LICENSE = os.environ.get("OPEN_DATA_LICENSE", "https://creativecommons.org/publicdomain/zero/1.0/")
     OPEN_DATA_LICENSE_NAME = os.environ.get("OPEN_DATA_LICENSE_NAME")
     OCDS_PUBLICATION_POLICY_URL = os.environ.get("OCDS_PUBLICATION_POLICY_URL")  # default: BASE_URL/open-data
+    # Where beat writes the daily bulk files of OCDS releases and records (services/open_data/bulk_files.py) and
+    # their manifest. Every web process serves them from here: a shared volume when the worker runs elsewhere.
+    OPEN_DATA_BULK_DIR = os.environ.get("OPEN_DATA_BULK_DIR", str(INSTANCE_DIR / "open-data"))
     # The Atom feed's permanent ids are tag URIs (RFC 4151) `tag:<authority>,2026:…`: a domain the publisher owned
     # on that date. Default: BASE_URL's host. Keep it when the site moves, so readers do not see every entry anew.
     FEED_TAG_AUTHORITY = os.environ.get("FEED_TAG_AUTHORITY")
@@ -185,7 +188,7 @@ class Config:
     COMPRESS_ALGORITHM = ["zstd", "br", "gzip"]
     COMPRESS_MIMETYPES = ["text/html", "text/css", "text/plain", "text/csv", "text/xml", "text/javascript",
                           "application/javascript", "application/json", "application/problem+json",
-                          "application/atom+xml", "application/xml", "image/svg+xml"]
+                          "application/atom+xml", "application/xml", "application/ld+json", "image/svg+xml"]
     COMPRESS_STREAMS = False
     COMPRESS_REGISTER = False  # web/http_cache.py calls it after the validators
 

@@ -1,5 +1,5 @@
-"""flask commands: seed-demo, seed-scale, process-outbox, ocds-store-releases, anchor-audit, verify-audit and mail
-(requeue, status)."""
+"""flask commands: seed-demo, seed-scale, process-outbox, ocds-store-releases, open-data-bulk, anchor-audit,
+verify-audit and mail (requeue, status)."""
 import click
 
 
@@ -52,6 +52,20 @@ def register(app):
         from .services.open_data.ocds_store import store_missing_releases
 
         click.echo(f"stored {store_missing_releases(echo=click.echo)} OCDS releases")
+
+    @app.cli.command("open-data-bulk")
+    def open_data_bulk_command():
+        """Write the bulk files of all OCDS releases and records now (beat does it daily) and list them."""
+        from .services.open_data import bulk_files
+
+        try:
+            written = bulk_files.generate()
+        except bulk_files.BulkFilesBusy:
+            raise click.ClickException("the bulk files are being written by another process; try again later")
+        for f in written:
+            click.echo(f"{f.name}: {f.count} {f.kind}, {f.size} bytes, sha256 {f.sha256}")
+        if not written:
+            click.echo("no OCDS release is stored yet: no bulk file written")
 
     @app.cli.command("anchor-audit")
     def anchor_audit_command():

@@ -66,6 +66,7 @@ def app(database_url, tmp_path_factory):
         "testing",
         SQLALCHEMY_DATABASE_URI=database_url,
         UPLOAD_DIR=str(tmp_path_factory.mktemp("uploads")),
+        OPEN_DATA_BULK_DIR=str(tmp_path_factory.mktemp("open-data")),
         OUTBOX_DISPATCH_AFTER_COMMIT=False,
     )
     with app.app_context():

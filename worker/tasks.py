@@ -6,6 +6,7 @@ from marketplace.services.challenges import deadlines
 from marketplace.services.messaging import mail, notifications, outbox
 from marketplace.services.pilots import pilot_reminders
 from marketplace.services.evaluation import pitch_sessions
+from marketplace.services.open_data import bulk_files
 @shared_task(name="outbox.process_event", bind=True, max_retries=8)
 def process_event(self, event_id):
     try:
@@ -65,3 +66,12 @@ def remind_tomorrows_sessions():
 def anchor_audit_trail():
     """Beat, daily: record the audit chain's head (published, and logged)."""
     return audit.record_anchor().id
+
+
+@shared_task(name="open_data.bulk_files")
+def write_bulk_files():
+    """Beat, daily: the bulk files of all OCDS releases and records; nothing when another run is writing them."""
+    try:
+        return [f.name for f in bulk_files.generate()]
+    except bulk_files.BulkFilesBusy:
+        return []

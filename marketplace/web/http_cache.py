@@ -32,7 +32,8 @@ PUBLIC_PAGES = frozenset({
 })
 # Data for programs: shared across origins too. The API's GETs that need no token join at registration.
 OPEN_DATA = {"open_data.challenges_feed", "open_data.challenges_csv", "api.openapi_json", "open_data.stats_json",
-             "open_data.stats_csv", "open_data.challenge_columns_json"}
+             "open_data.stats_csv", "open_data.challenge_columns_json", "open_data.bulk_file",
+             "open_data.data_catalogue"}
 
 CORS_METHODS = ("GET", "HEAD")
 CORS_REQUEST_HEADERS = frozenset({"accept", "accept-language", "if-none-match", "if-modified-since"})

@@ -1,20 +1,21 @@
-"""Open data pages: the challenge list as an Atom feed and CSV, public statistics, the publication policy, the
-audit trail's anchors.
+"""Open data pages: the challenge list as an Atom feed and CSV, public statistics, the publication policy with
+the bulk files, the data catalogue (DCAT-AP), the audit trail's anchors.
 
 Thin: each route parses the query string, calls one service and renders. The
 OCDS releases are part of the JSON API (`api/ocds.py`).
 """
+import json
 import re
 from datetime import date
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, send_file, url_for
 from flask_babel import format_date, format_percent
 from flask_babel import lazy_gettext as _l
 
 from ..models.challenge import PUBLIC_STATUSES
 from ..services import audit
-from ..services.open_data import challenge_exports, statistics
+from ..services.open_data import bulk_files, catalogue, challenge_exports, statistics
 from ..services.open_data.licence import open_data_licence
 from ..services.open_data.spreadsheets import csv_text
 from ..services.challenges import lifecycle
@@ -146,7 +147,36 @@ def stats_csv():
 @bp.get("/open-data")
 def policy():
     return render_template("open_data/policy.html", ocid_prefix=current_app.config["OCDS_OCID_PREFIX"],
-                           licence=open_data_licence())
+                           licence=open_data_licence(), bulk_files=bulk_files.files(), bulk_titles=BULK_TITLES)
+
+
+BULK_TITLES = {bulk_files.RELEASES: _l("All OCDS releases"), bulk_files.RECORDS: _l("All OCDS records")}
+
+
+@bp.get(bulk_files.DOWNLOAD_PATH + "<name>")
+def bulk_file(name):
+    """A bulk file as the file it is (application/gzip, not a Content-Encoding), with its sha256 as ETag."""
+    found, path = bulk_files.find(name)
+    if found is None or not path.is_file():
+        abort(404)
+    download_name = name.replace(".jsonl.gz", f"-{found.generated_at:%Y%m%d}.jsonl.gz")
+    response = send_file(path, mimetype=bulk_files.MEDIA_TYPE, as_attachment=True, download_name=f"agora-{download_name}",
+                         etag=found.sha256, last_modified=found.generated_at, conditional=True, max_age=3600)
+    response.headers["Link"] = _licence_link()
+    return response
+
+
+@bp.get("/open-data/catalogue.jsonld")
+def data_catalogue():
+    paths = {
+        "catalogue": url_for(".data_catalogue"), "policy": url_for(".policy"), "contact": url_for("about.contact"),
+        "releases_api": url_for("api.ocds_releases"), "records_api": url_for("api.ocds_records"),
+        "challenges_csv": url_for(".challenges_csv"), "challenges_feed": url_for(".challenges_feed"),
+        "challenge_columns": url_for(".challenge_columns_json"), "stats_csv": url_for(".stats_csv"),
+        "stats_json": url_for(".stats_json"), "stats": url_for(".stats"),
+    }
+    return Response(json.dumps(catalogue.catalogue(paths), ensure_ascii=False, indent=1),
+                    mimetype="application/ld+json")
 
 
 @bp.get("/open-data/challenges-columns")

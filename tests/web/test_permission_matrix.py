@@ -19,6 +19,7 @@ from marketplace.models import PitchAttachment
 from marketplace.models.evaluation import PitchAssessment, Score
 from marketplace.services.accounts import api_tokens
 from marketplace.services.evaluation import evaluation
+from marketplace.services.open_data import bulk_files
 from marketplace.services.pilots import pilots
 from marketplace.services.pitches import uploads
 from marketplace.services.clock import utcnow
@@ -98,7 +99,8 @@ GET = {
     "api.ocds_releases": expect(200), "api.ocds_records": expect(200), "open_data.challenges_feed": expect(200), "open_data.challenges_csv": expect(200),
     "open_data.stats": expect(200), "open_data.policy": expect(200), "open_data.stats_json": expect(200),
     "open_data.stats_csv": expect(200), "open_data.challenge_columns": expect(200),
-    "open_data.challenge_columns_json": expect(200),
+    "open_data.challenge_columns_json": expect(200), "open_data.data_catalogue": expect(200),
+    "open_data.bulk_file": expect(200),  # the world's bulk files are made: public to all
     # The pages about the service, and the favicon: public, the same for everyone.
     **{f"about.{name}": expect(200) for name in (
         "accessibility", "privacy", "terms", "contact", "help", "help_companies", "help_agencies", "favicon")},
@@ -182,7 +184,8 @@ WRITES = {
 
 
 @pytest.fixture
-def world(f):
+def world(f, app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "OPEN_DATA_BULK_DIR", str(tmp_path))
     agency = f.Agency()
     company = f.Company()
     challenge = f.Challenge(agency=agency)
@@ -198,7 +201,8 @@ def world(f):
     selected = f.Pitch(challenge=piloting, company=company, status="selected")
     pilot = pilots.start_pilot(people["a_po"], selected.id, budget="1000", starts_on=date.today(),
                                ends_on=date.today() + timedelta(days=9), owner_id=people["a_po"].id)
-    values = {"slug": challenge.slug, "pitch_id": pitch.id, "pilot_id": pilot.id, "token": "not-a-real-token",
+    bulk_files.generate()
+    values = {"name": "ocds-records.jsonl.gz", "slug": challenge.slug, "pitch_id": pitch.id, "pilot_id": pilot.id, "token": "not-a-real-token",
               "attachment_id": 1, "document_id": 1, "organisation_id": company.id, "solution_id": 1,
               "invitation_id": 1, "notification_id": 1, "assessment_id": 1, "slot_id": 1, "measure_id": 1, "milestone_id": 1, "increase_id": 1,
               "question_id": 1, "step": "about", "user_id": people["a_po"].id, "search_id": 1,
@@ -432,7 +436,8 @@ def _state_world(f, state):
         fields.update(status="closed", pitch_deadline=past, question_deadline=past - timedelta(days=1),
                       published_at=past - timedelta(days=30), closed_at=past)
     challenge = f.Challenge(**fields)
-    values = {"slug": challenge.slug, "pitch_id": 10**6, "attachment_id": 10**6, "assessment_id": 10**6,
+    bulk_files.generate()
+    values = {"name": "ocds-records.jsonl.gz", "slug": challenge.slug, "pitch_id": 10**6, "attachment_id": 10**6, "assessment_id": 10**6,
               "step": "about"}
     if state not in UNPUBLISHED:
         pitch = f.Pitch(challenge=challenge, company=company, status="submitted", submitted_at=past)

@@ -724,6 +724,20 @@ def publication_settings():
             "policy_url": config.get("OCDS_PUBLICATION_POLICY_URL") or f"{base_url}/open-data"}
 
 
+def package_metadata(settings, uri, newest):
+    """What every release or record package says besides its releases or records (API pages, bulk files); it is
+    as new as its newest release (`newest`, OCDS publishedDate)."""
+    return {
+        "uri": uri,
+        "version": OCDS_VERSION,
+        "extensions": list(EXTENSIONS),
+        "publisher": {"name": settings["publisher"], "uri": settings["base_url"] + "/"},
+        "publishedDate": _when(newest),
+        "license": settings["license"],
+        "publicationPolicy": settings["policy_url"],
+    }
+
+
 def release_package(query, *, package_uri):
     """One page of the stored releases (oldest first, by the (date, id) index) as an OCDS release package."""
     settings = publication_settings()
@@ -740,16 +754,7 @@ def release_package(query, *, package_uri):
     releases = [json.loads(row.release) for row in rows]
     # The package is as new as its newest release (OCDS publishedDate).
     newest = max((row.date for row in rows), default=utcnow())
-    package = {
-        "uri": package_uri,
-        "version": OCDS_VERSION,
-        "extensions": list(EXTENSIONS),
-        "publisher": {"name": settings["publisher"], "uri": settings["base_url"] + "/"},
-        "publishedDate": _when(newest),
-        "license": settings["license"],
-        "publicationPolicy": settings["policy_url"],
-        "releases": releases,
-    }
+    package = {**package_metadata(settings, package_uri, newest), "releases": releases}
     return ReleasePage(items=releases, package=package, total=total, page=query.page, per_page=query.per_page,
                        last_modified=newest_release_date())
 

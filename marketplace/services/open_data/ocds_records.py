@@ -18,7 +18,6 @@ import ocdsmerge
 from sqlalchemy import distinct, func, select
 
 from marketplace.extensions import db
-from marketplace.formatting import rfc3339
 from marketplace.models import OcdsRelease
 from marketplace.services.clock import utcnow
 from marketplace.services.open_data import ocds
@@ -58,6 +57,13 @@ def _linked(ocid, releases, releases_url):
     return linked
 
 
+def record(releases, releases_url):
+    """The record of one process from its releases (dicts, in date order): linked to the release package at
+    `releases_url`, with their compiled release."""
+    ocid = releases[0]["ocid"]
+    return {"ocid": ocid, "releases": _linked(ocid, releases, releases_url), "compiledRelease": compiled_release(releases)}
+
+
 def record_package(query, *, package_uri, releases_url):
     """One page of records (by challenge id) as an OCDS record package; `query` is an `ocds.ReleaseQuery`
     (its `since` is not read); `releases_url` the absolute URL of the release package."""
@@ -73,21 +79,7 @@ def record_package(query, *, package_uri, releases_url):
     by_process = {}
     for row in rows:
         by_process.setdefault(row.challenge_id, []).append(json.loads(row.release))
-    records = []
-    for releases in by_process.values():
-        ocid = releases[0]["ocid"]
-        records.append({"ocid": ocid, "releases": _linked(ocid, releases, releases_url),
-                        "compiledRelease": compiled_release(releases)})
+    records = [record(releases, releases_url) for releases in by_process.values()]
     newest = max((row.date for row in rows), default=utcnow())  # as new as its newest release
-    package = {
-        "uri": package_uri,
-        "version": ocds.OCDS_VERSION,
-        "extensions": list(ocds.EXTENSIONS),
-        "publisher": {"name": settings["publisher"], "uri": settings["base_url"] + "/"},
-        "publishedDate": rfc3339(newest),
-        "license": settings["license"],
-        "publicationPolicy": settings["policy_url"],
-        "packages": [releases_url],
-        "records": records,
-    }
+    package = {**ocds.package_metadata(settings, package_uri, newest), "packages": [releases_url], "records": records}
     return RecordPage(items=records, package=package, total=total, page=query.page, per_page=query.per_page)
