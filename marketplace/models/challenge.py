@@ -1,5 +1,6 @@
 """Challenges: problems an agency publishes, with criteria, success measures and followers."""
-from sqlalchemy import DDL, JSON, Column, ForeignKey, Index, Integer, Numeric, String, Table, Text, UniqueConstraint, event, text
+from sqlalchemy import (DDL, JSON, Column, ForeignKey, Index, Integer, Numeric, String, Table, Text, UniqueConstraint,
+                        event, func, select, text)
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -136,6 +137,17 @@ class Challenge(db.Model):
 
     def __repr__(self):
         return f"<Challenge {self.slug} {self.status}>"
+
+
+def sectors_column():
+    """A column for a SELECT of challenges: each one's CPV divisions joined by commas (None: no sector)."""
+    return (select(func.aggregate_strings(challenge_sectors.c.cpv_division, ","))
+            .where(challenge_sectors.c.challenge_id == Challenge.id).correlate(Challenge).scalar_subquery())
+
+
+def remember_sectors(session, challenge_id, joined):
+    """Keep the sectors read by `sectors_column` as `Challenge.sectors` keeps what it reads itself."""
+    session.info.setdefault(_SECTORS_READ, {})[challenge_id] = sorted(filter(None, (joined or "").split(",")))
 
 
 # A page asks for a challenge's sectors several times (matching, the page, the similar challenges); they are

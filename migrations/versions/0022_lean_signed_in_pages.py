@@ -1,17 +1,22 @@
-"""Each Markdown text a page shows has its sanitised HTML stored next to it, rendered when the text is saved.
+"""Signed-in pages as lean as anonymous ones: Markdown rendered when saved; a challenge's matching weights kept.
+
+Each Markdown text a page shows has its sanitised HTML stored next to it, rendered when the text is saved.
 
 Challenges (problem, context, who is affected, desired outcomes, constraints, consultation summary), pitches
 (approach, evidence) and pilots (outcome summary, lessons learned) get a `<field>_html` column, filled here for
 existing rows by the application's own renderer (services/challenges/markdown.py: one definition of what is
 allowed), in batches of 500 rows.
 
-Revision ID: 0022_markdown_html
+`challenge_match_weights` keeps the word weights a challenge's companies were matched by (written when they are
+matched); a challenge without a row is scored as before (services/matching/matching.py viewer_profile).
+
+Revision ID: 0022_lean_signed_in_pages
 Revises: 0021_ocds_releases
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0022_markdown_html"
+revision = "0022_lean_signed_in_pages"
 down_revision = "0021_ocds_releases"
 branch_labels = None
 depends_on = None
@@ -28,6 +33,14 @@ BATCH = 500
 
 def upgrade():
     from marketplace.services.challenges.markdown import stored_html
+
+    op.create_table(
+        "challenge_match_weights",
+        sa.Column("challenge_id", sa.Integer(), sa.ForeignKey("challenges.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("challenge_version", sa.Integer(), nullable=False),
+        sa.Column("weights", sa.JSON(), nullable=False),
+        sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
+    )
 
     for table, fields in FIELDS.items():
         with op.batch_alter_table(table) as batch:
@@ -56,6 +69,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table("challenge_match_weights")
     for table, fields in FIELDS.items():
         with op.batch_alter_table(table) as batch:
             for name in fields:
