@@ -124,6 +124,7 @@ def register_listeners(app):
     """Every event listener of the services, installed here and nowhere else (not by importing a module).
     Each install is idempotent: an app built twice in one process listens once."""
     from .extensions import db
+    from .services.challenges import markdown
     from .services.matching import matching
     from .services.messaging import handlers
     from .services.open_data import ocds_store, public_data
@@ -132,6 +133,7 @@ def register_listeners(app):
         public_data.watch(db.engine)  # the public data token, renewed with each change anonymous visitors see
     matching.install()  # a company's profile terms follow its profile, in the same transaction
     handlers.install()  # the outbox handlers (@handles), in every process
+    markdown.install()  # each Markdown text's sanitised HTML is stored with it, rendered when the text is set
     ocds_store.install()  # each change of a published challenge stores its OCDS release, in its transaction
 
 

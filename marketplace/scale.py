@@ -24,6 +24,7 @@ from .models.challenge import EvaluationCriterion, SuccessMeasure
 from .models.match import organisation_terms
 from .models.organisation import Membership, organisation_sectors
 from .models.pilot import PaymentMilestone, Pilot
+from .services.challenges.markdown import with_html
 from .services.challenges.search import LANGUAGES, postgresql_document, sqlite_document
 from .services.clock import utcnow
 from .services.matching.matching import profile_terms
@@ -233,7 +234,7 @@ def seed_scale(challenges=50000, companies=200000, seed=17, echo=None):
                    consultation_summary=("Companies offered sensors and software." if kind == "market_consultation"
                                          and status == "completed" else None),
                    created_at=published or now, updated_at=published or now, version=1)
-        rows.append(row)
+        rows.append(with_html("challenges", row))
         listing.append((cid, status, agency, kind))
         for code in rng.sample(divisions, rng.randint(1, 2)):
             challenge_sector_rows.append(dict(challenge_id=cid, cpv_division=code))
@@ -309,9 +310,9 @@ def seed_scale(challenges=50000, companies=200000, seed=17, echo=None):
         notifications.append(dict(user_id=user_of[agency], dedupe_key=f"scale-pitches-{cid}", kind="pitch.submitted",
                                   title="A company submitted a pitch", body="", link=f"/challenges/scale-{cid}",
                                   created_at=now, read_at=now if status != "published" else None))
-    writer.write(Pitch, pitches)
+    writer.write(Pitch, [with_html("pitches", row) for row in pitches])
     writer.write(Question, _with_ids(connection, Question, questions))
-    writer.write(Pilot, pilots)
+    writer.write(Pilot, [with_html("pilots", row) for row in pilots])
     writer.write(PaymentMilestone, _with_ids(connection, PaymentMilestone, milestones))
     writer.write(Notification, _with_ids(connection, Notification, notifications))
     echo(f"pitches, questions, pilots, payments, notifications: {time.monotonic() - started:.0f} s")

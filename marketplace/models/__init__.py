@@ -5,7 +5,7 @@ from .data_version import DataVersion
 from .evaluation import ConflictDeclaration, Evaluation, PitchAssessment, Score
 from .challenge import Challenge, ChallengeNotice, EvaluationCriterion, Follow, Question, SuccessMeasure, challenge_sectors
 from .notification import EmailDelivery, Notification
-from .match import Match, organisation_terms
+from .match import ChallengeMatchWeights, Match, organisation_terms
 from .ocds_release import OcdsRelease
 from .organisation import Invitation, Membership, Organisation, Solution, organisation_sectors
 from .outbox import OutboxEvent

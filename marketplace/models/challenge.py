@@ -1,5 +1,6 @@
 """Challenges: problems an agency publishes, with criteria, success measures and followers."""
-from sqlalchemy import DDL, JSON, Column, ForeignKey, Index, Integer, Numeric, String, Table, Text, UniqueConstraint, event, text
+from sqlalchemy import (DDL, JSON, Column, ForeignKey, Index, Integer, Numeric, String, Table, Text, UniqueConstraint,
+                        event, func, select, text)
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -69,11 +70,17 @@ class Challenge(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(220), unique=True)
     summary: Mapped[str] = mapped_column(String(500), default="")
-    problem_statement: Mapped[str] = mapped_column(Text, default="")  # Markdown, sanitised on output
+    problem_statement: Mapped[str] = mapped_column(Text, default="")  # Markdown (its HTML below)
     context: Mapped[str] = mapped_column(Text, default="")
     affected: Mapped[str] = mapped_column(Text, default="")  # who suffers from the problem
     desired_outcomes: Mapped[str] = mapped_column(Text, default="")
     constraints: Mapped[str] = mapped_column(Text, default="")  # constraints and out of scope
+    # The sanitised HTML of each Markdown text, stored when the text is set (services/challenges/markdown.py).
+    problem_statement_html: Mapped[str] = mapped_column(Text, default="", server_default="")
+    context_html: Mapped[str] = mapped_column(Text, default="", server_default="")
+    affected_html: Mapped[str] = mapped_column(Text, default="", server_default="")
+    desired_outcomes_html: Mapped[str] = mapped_column(Text, default="", server_default="")
+    constraints_html: Mapped[str] = mapped_column(Text, default="", server_default="")
     # The language the challenge is written in (en, fr, nl, de): search stems its words in that language.
     language: Mapped[str] = mapped_column(String(2), default="en", server_default="en")
     # Its stored search document, kept by services/challenges/search.py on every save.
@@ -94,6 +101,7 @@ class Challenge(db.Model):
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # A market consultation ends with a public summary of what the market offered.
     consultation_summary: Mapped[str | None] = mapped_column(Text)
+    consultation_summary_html: Mapped[str | None] = mapped_column(Text)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
     # Optimistic locking: two editors at once cannot silently overwrite each other.
@@ -129,6 +137,17 @@ class Challenge(db.Model):
 
     def __repr__(self):
         return f"<Challenge {self.slug} {self.status}>"
+
+
+def sectors_column():
+    """A column for a SELECT of challenges: each one's CPV divisions joined by commas (None: no sector)."""
+    return (select(func.aggregate_strings(challenge_sectors.c.cpv_division, ","))
+            .where(challenge_sectors.c.challenge_id == Challenge.id).correlate(Challenge).scalar_subquery())
+
+
+def remember_sectors(session, challenge_id, joined):
+    """Keep the sectors read by `sectors_column` as `Challenge.sectors` keeps what it reads itself."""
+    session.info.setdefault(_SECTORS_READ, {})[challenge_id] = sorted(filter(None, (joined or "").split(",")))
 
 
 # A page asks for a challenge's sectors several times (matching, the page, the similar challenges); they are

@@ -1,5 +1,6 @@
-"""Matching: the terms of each company profile, and the companies matched to a challenge."""
-from sqlalchemy import JSON, Column, Float, ForeignKey, String, Table, UniqueConstraint
+"""Matching: the terms of each company profile, the companies matched to a challenge, and the word weights they
+were matched by."""
+from sqlalchemy import JSON, Column, Float, ForeignKey, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -34,3 +35,15 @@ class Match(db.Model):
 
     challenge = relationship("Challenge")
     organisation = relationship("Organisation")
+
+
+class ChallengeMatchWeights(db.Model):
+    """The weights of a challenge's words when its companies were matched (one row per challenge, for the
+    challenge's `version` then): a company's challenge page scores it by these, counting no companies."""
+
+    __tablename__ = "challenge_match_weights"
+
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), primary_key=True)
+    challenge_version: Mapped[int] = mapped_column(Integer)
+    weights = mapped_column(JSON, nullable=False)  # {term: weight}
+    computed_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

@@ -48,6 +48,9 @@ class Pilot(db.Model):
     ends_on = mapped_column(Date, nullable=False)
     outcome_summary: Mapped[str | None] = mapped_column(Text)
     lessons_learned: Mapped[str | None] = mapped_column(Text)
+    # Their sanitised HTML, stored when they are set (services/challenges/markdown.py).
+    outcome_summary_html: Mapped[str | None] = mapped_column(Text)
+    lessons_learned_html: Mapped[str | None] = mapped_column(Text)
     follow_on_procurement_url: Mapped[str | None] = mapped_column(String(500))
     outcome_published_at = mapped_column(UTCDateTime, nullable=True)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

@@ -31,6 +31,9 @@ class Pitch(db.Model):
     summary: Mapped[str] = mapped_column(Text, default="")
     approach: Mapped[str] = mapped_column(Text, default="")
     evidence: Mapped[str] = mapped_column(Text, default="")
+    # The sanitised HTML of the two Markdown texts, stored when they are set (services/challenges/markdown.py).
+    approach_html: Mapped[str] = mapped_column(Text, default="", server_default="")
+    evidence_html: Mapped[str] = mapped_column(Text, default="", server_default="")
     trl: Mapped[int | None] = mapped_column(Integer)  # technology readiness level 1-9
     pilot_price = mapped_column(Numeric(14, 2), nullable=True)
     pilot_duration_weeks: Mapped[int | None] = mapped_column(Integer)

@@ -1,7 +1,7 @@
 """People who sign in."""
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from ..extensions import db
 from .types import UTCDateTime, utcnow
@@ -42,6 +42,9 @@ class User(UserMixin, db.Model):
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     membership = relationship("Membership", back_populates="user", uselist=False)
+    # The number of unread notifications, read with the signed-in person (services/messaging/notifications.py
+    # with_unread_count); None where the person was loaded without it, or since a commit expired it.
+    unread_notifications: Mapped[int | None] = query_expression()
 
     def get_id(self):
         # Flask-Login stores this; a bumped version makes old cookies invalid.

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from marketplace.extensions import db
 from marketplace.models import Challenge, Pilot, Pitch, Question
+from marketplace.models.challenge import remember_sectors, sectors_column
 from marketplace.models.evaluation import PitchAssessment
 from marketplace.models.pitch import RECEIVED_STATUSES
 from marketplace.services import permissions
@@ -42,14 +43,24 @@ def _missing(what):
 
 # --- challenges ---------------------------------------------------------------------------------------
 
-def challenge(user, slug=None, *, id=None):
-    """A challenge this person may see, by slug or id; a draft is 'not found' outside its agency."""
+def challenge(user, slug=None, *, id=None, with_sectors=False):
+    """A challenge this person may see, by slug or id; a draft is 'not found' outside its agency.
+
+    `with_sectors`: its sectors are read in the same statement (kept as Challenge.sectors keeps them)."""
     if id is not None:
         found = db.session.get(Challenge, id)
+    elif not slug:
+        found = None
     else:
         # Every page of a challenge names its agency: read it with the challenge, not in a second statement.
-        found = db.session.scalar(select(Challenge).options(joinedload(Challenge.agency))
-                                  .where(Challenge.slug == slug)) if slug else None
+        query = select(Challenge).options(joinedload(Challenge.agency)).where(Challenge.slug == slug)
+        if not with_sectors:
+            found = db.session.scalar(query)
+        else:
+            row = db.session.execute(query.add_columns(sectors_column())).first()
+            found = row[0] if row else None
+            if found is not None:
+                remember_sectors(db.session, found.id, row[1])
     if found is None or not permissions.can(user, "challenge.view", found):
         raise _missing("challenge")
     return found

@@ -1,7 +1,7 @@
 """Time: the database clock for receipts and deadlines, Python's for everything else."""
 from datetime import datetime, timezone
 
-from sqlalchemy import text
+from sqlalchemy import func, select
 
 from marketplace.extensions import db
 
@@ -11,9 +11,12 @@ def utcnow():
 
 
 def database_now():
-    """Now, by the database's clock: one clock for every web and worker process."""
+    """Now, by the database's clock: one clock for every web and worker process.
+
+    A `select()`, not raw SQL text: the session then knows it only reads (models/challenge.py keeps what it read
+    until a statement writes)."""
     if db.session.get_bind().dialect.name == "sqlite":
-        value = db.session.execute(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")).scalar_one()
+        value = db.session.execute(select(func.strftime("%Y-%m-%d %H:%M:%f", "now"))).scalar_one()
         return datetime.strptime(value, "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=timezone.utc)
-    value = db.session.execute(text("SELECT clock_timestamp()")).scalar_one()
+    value = db.session.execute(select(func.clock_timestamp())).scalar_one()
     return value.astimezone(timezone.utc)

@@ -5,8 +5,10 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db, login_manager
 from ..models import Membership, User
+from ..services.messaging.notifications import with_unread_count
 
-# Nearly every signed-in page asks the person's role and organisation: read them with the person.
+# Nearly every signed-in page asks the person's role and organisation, and shows their unread notifications:
+# read them with the person.
 _WITH_ORGANISATION = (joinedload(User.membership).joinedload(Membership.organisation),)
 
 
@@ -25,7 +27,7 @@ def load_user(session_id):
     user_id, _, version = (session_id or "").partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(user_id), options=_WITH_ORGANISATION)
+    user = db.session.get(User, int(user_id), options=(*_WITH_ORGANISATION, with_unread_count()))
     if user is None or user.session_version != int(version) or user.is_suspended:
         return None
     return user

@@ -1,4 +1,6 @@
-"""Jinja filters and globals: dates, numbers and money in the reader's language and zone, Markdown, CPV names."""
+"""Jinja filters and globals: dates, numbers and money in the reader's language and zone, CPV names.
+
+Markdown has no filter: pages show the HTML stored with each text (services/challenges/markdown.py)."""
 from functools import lru_cache
 
 from flask_babel import get_locale, get_timezone
@@ -11,7 +13,6 @@ from ..services.accounts.accounts import ROLE_LABELS
 from ..services.organisations.cpv import cpv_name
 from ..services.organisations.verification import verification_notice
 from ..services.challenges import lifecycle
-from ..services.challenges.markdown import render_markdown
 from .i18n import LANGUAGE_NAMES, this_page
 
 
@@ -35,15 +36,10 @@ def _options(choices):
     return "".join(f'<option value="{escape(value)}">{escape(label)}</option>' for value, label in choices)
 
 
-def markdown_filter(source):
-    return Markup(render_markdown(source))
-
-
 def register(app):
     app.jinja_env.add_extension("jinja2.ext.do")
     for name in ("localtime", "day", "utc_timestamp", "rfc3339", "number", "money", "file_size"):
         app.jinja_env.filters[name] = getattr(formatting, name)
-    app.jinja_env.filters["markdown"] = markdown_filter
     app.jinja_env.globals["zone_name"] = formatting.zone_name
     app.jinja_env.globals["budget_range"] = budget_range
     app.jinja_env.globals["options"] = options

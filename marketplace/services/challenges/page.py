@@ -6,7 +6,13 @@ piece asks the service that owns it (pitches, following, matching, pilots, quest
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
+
+from marketplace.extensions import db
 from marketplace.models import Challenge, Pilot, Pitch
+from marketplace.models.challenge import EvaluationCriterion, SuccessMeasure
 from marketplace.services import permissions
 from marketplace.services.challenges import amendments, lifecycle, questions
 from marketplace.services import access
@@ -58,10 +64,12 @@ class ChallengePage:
 
 def challenge_page(user, slug):
     """The page of the challenge `slug` as `user` (anonymous or signed in) sees it; NotFound if they may not."""
-    challenge = access.challenge(user, slug)
+    challenge = access.challenge(user, slug, with_sectors=True)
+    _read_criteria_and_measures(challenge)
     answered, to_answer, own = questions.page_questions(user, challenge)
+    challenge_pilots = pilots.pilots_of_challenge(challenge)  # one statement for the outcomes and the viewer's
     outcomes = [(pilot, pilots.public_follow_on_url(pilot), pilot_workflow.outcome_justification(pilot))
-                for pilot in pilots.public_outcomes(challenge)]
+                for pilot in pilots.public_outcomes(challenge, challenge_pilots)]
     public = dict(
         challenge=challenge, outcomes=outcomes, match=matching.match_for_viewer(user, challenge),
         answered_questions=answered,
@@ -87,10 +95,27 @@ def challenge_page(user, slug):
         may_read_pitches=permissions.can(user, "challenge.read_pitches", challenge),
         may_follow=may_follow,
         following=may_follow and companies.is_following(user, challenge),
-        my_pilots=pilots.pilots_of(user, challenge),
+        my_pilots=pilots.pilots_of(user, challenge, challenge_pilots),
         questions_to_answer=to_answer,
         own_questions=own,
         may_ask=permissions.can(user, "question.ask", challenge),
         questions_open=questions.questions_open(challenge),
         questions_closed_on=questions.questions_closed_on(challenge),
     )
+
+
+def _read_criteria_and_measures(challenge):
+    """The challenge's criteria and success measures in one statement (a few rows each, paired by position),
+    set as its loaded collections: the page shows both."""
+    criteria = select(EvaluationCriterion).where(EvaluationCriterion.challenge_id == challenge.id).subquery()
+    measures = select(SuccessMeasure).where(SuccessMeasure.challenge_id == challenge.id).subquery()
+    criterion, measure = aliased(EvaluationCriterion, criteria), aliased(SuccessMeasure, measures)
+    rows = db.session.execute(
+        select(criterion, measure).select_from(criteria)
+        .join(measures, criteria.c.position == measures.c.position, full=True)
+    ).all()
+    by_position = lambda item: (item.position, item.id)  # noqa: E731
+    set_committed_value(challenge, "criteria", sorted({row[0] for row in rows if row[0] is not None},
+                                                      key=by_position))
+    set_committed_value(challenge, "success_measures", sorted({row[1] for row in rows if row[1] is not None},
+                                                              key=by_position))

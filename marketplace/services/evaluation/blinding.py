@@ -27,6 +27,7 @@ from marketplace.models import Evaluation, Membership, Pitch, User
 from marketplace.models.challenge import MARKET_CONSULTATION
 from marketplace.models.evaluation import PitchAssessment
 from marketplace.services import permissions
+from marketplace.services.challenges.markdown import render_markdown
 from marketplace.services.pitches.uploads import EXTENSIONS
 
 REDACTED = _l("[company]")
@@ -124,6 +125,14 @@ def redact(text, company):
     return pattern.sub(str(REDACTED), text)
 
 
+def redacted_html(pitch, name, company):
+    """The HTML of the pitch's Markdown text `name` as the blind panel reads it: the stored HTML where the text
+    names nothing to hide, else the redacted text rendered (cached per text and process; panel pages only)."""
+    text = getattr(pitch, name)
+    redacted = redact(text, company)
+    return getattr(pitch, f"{name}_html") if redacted == text else render_markdown(redacted)
+
+
 def judged_blind(challenge):
     """Whether the challenge's pitches are judged blind at all (a call for solutions), to warn those who write them."""
     return challenge.kind != MARKET_CONSULTATION
@@ -164,6 +173,8 @@ class PanelPitch:
     summary: str
     approach: str
     evidence: str
+    approach_html: str
+    evidence_html: str
     team: str
     trl: int | None
     pilot_price: Decimal | None
@@ -201,6 +212,8 @@ def panel_view(pitch, viewer):
         label=label_of(pitch),
         **{name: redact(getattr(pitch, name), company) for name in ("title", "summary", "approach", "evidence",
                                                                      "team")},
+        approach_html=redacted_html(pitch, "approach", company),
+        evidence_html=redacted_html(pitch, "evidence", company),
         trl=pitch.trl, pilot_price=pitch.pilot_price, pilot_duration_weeks=pitch.pilot_duration_weeks,
         attachments=[PanelAttachment(id=a.id, filename=attachment_label(n, a), content_type=a.content_type,
                                      size=a.size, sha256=a.sha256)

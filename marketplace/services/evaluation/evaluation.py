@@ -24,7 +24,7 @@ from marketplace.models.pitch import PITCH_NOT_SELECTED, PITCH_SELECTED, PITCH_S
 from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle
 from marketplace.services.clock import utcnow
-from marketplace.services.evaluation.blinding import redact
+from marketplace.services.evaluation.blinding import redact, redacted_html
 from marketplace.services.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from marketplace.services.messaging import links
 from marketplace.services.messaging.events import record_change
@@ -135,9 +135,11 @@ def assessments(user, challenge_id):
 def blind_view(assessment, *, revealed):
     pitch = assessment.pitch
     view = {"assessment_id": assessment.id, "label": assessment.label,
-            **{name: getattr(pitch, name) for name in BLIND_FIELDS}}
+            **{name: getattr(pitch, name) for name in BLIND_FIELDS},
+            "approach_html": pitch.approach_html, "evidence_html": pitch.evidence_html}
     if not revealed:
         view.update({name: redact(view[name], pitch.company) for name in BLIND_TEXT_FIELDS})
+        view.update({f"{name}_html": redacted_html(pitch, name, pitch.company) for name in ("approach", "evidence")})
     if revealed:
         view.update(company_name=pitch.company.name, team=pitch.team, pitch_id=pitch.id)
     return view

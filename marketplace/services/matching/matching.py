@@ -34,7 +34,7 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Float, and_, case, delete, func, insert, literal, or_, select, text, union_all
+from sqlalchemy import Float, and_, case, cast, delete, func, insert, literal, null, or_, select, text, union_all
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
@@ -42,7 +42,8 @@ from sqlalchemy.orm import Session
 
 from marketplace.extensions import db
 from marketplace.formatting import lazy
-from marketplace.models import Challenge, Match, Membership, Organisation, Pitch, Solution, User, organisation_terms
+from marketplace.models import (Challenge, ChallengeMatchWeights, Match, Membership, Organisation, Pitch, Solution, User,
+                                organisation_terms)
 from marketplace.models.challenge import CANCELLED, DRAFT, challenge_sectors
 from marketplace.models.organisation import COMPANY, organisation_sectors
 from marketplace.models.pitch import PITCH_SELECTED
@@ -527,22 +528,114 @@ def ranked_companies(user, challenge, limit=50):
 
 
 def match_for_viewer(user, challenge):
-    """For a company member on a challenge page: their company's match (stored, else scored now), or None."""
+    """For a company member on a challenge page: their company's match (stored, else scored now), or None.
+
+    One statement reads the stored match, the word weights stored when the challenge's companies were matched,
+    and the company's indexed words and sectors: no statement on a page view grows with the companies (see
+    `viewer_profile` for a challenge matched before its last correction, or never).
+    """
     if challenge is None or challenge.status in (DRAFT, CANCELLED):
         return None
     if not permissions.can(user, "challenge.see_own_match", challenge):
         return None
     company = user.organisation
-    stored = db.session.scalar(
-        select(Match).where(Match.challenge_id == challenge.id, Match.organisation_id == company.id)
-    )
-    if stored is not None:
-        return MatchResult(organisation_id=company.id, score=stored.score, name=company.name, slug=company.slug,
-                           size=company.size, invited_at=stored.invited_at), reasons_from_data(stored.reasons)
-    result = score_company(challenge, company)
+    read = _viewer_reads(challenge.id, company.id)
+    if read.match is not None:
+        return MatchResult(organisation_id=company.id, score=read.match.number, name=company.name,
+                           slug=company.slug, size=company.size, invited_at=read.match.at), \
+            reasons_from_data(read.match.data)
+    profile = viewer_profile(challenge, read.weights)
+    result = score_terms(profile, company, read.terms, read.sectors)
     if result.score < threshold():
         return None
     return result, result.reasons
+
+
+@dataclass
+class _ViewerReads:
+    match: object = None  # the stored match's row (number: score, data: reasons, at: invited_at), or None
+    weights: object = None  # the stored weights' row (number: challenge version, data: {term: weight}), or None
+    terms: set = field(default_factory=set)
+    sectors: list = field(default_factory=list)
+
+
+def _viewer_reads(challenge_id, organisation_id):
+    """What a company's challenge page needs from matching, in one statement of key lookups: the stored match,
+    the stored weights, and the company's words and sectors from its own index rows (kept in the transaction of
+    every profile save, so the same as its profile's)."""
+    none = null()
+    query = union_all(
+        select(literal("m").label("kind"), literal("").label("value"), Match.score.label("number"),
+               Match.reasons.label("data"), Match.invited_at.label("at"))
+        .where(Match.challenge_id == challenge_id, Match.organisation_id == organisation_id),
+        select(literal("w"), literal(""), cast(ChallengeMatchWeights.challenge_version, Float),
+               ChallengeMatchWeights.weights, ChallengeMatchWeights.computed_at)
+        .where(ChallengeMatchWeights.challenge_id == challenge_id),
+        select(literal("s"), organisation_sectors.c.cpv_division, none, none, none)
+        .where(organisation_sectors.c.organisation_id == organisation_id),
+        select(literal("t"), organisation_terms.c.term, none, none, none)
+        .where(organisation_terms.c.organisation_id == organisation_id),
+    )
+    read = _ViewerReads()
+    for row in db.session.execute(query):
+        if row.kind == "m":
+            read.match = row
+        elif row.kind == "w":
+            read.weights = row
+        elif row.kind == "s":
+            read.sectors.append(row.value)
+        else:
+            read.terms.add(row.value)
+    read.sectors.sort()
+    return read
+
+
+def viewer_profile(challenge, stored=None):
+    """The challenge's profile for scoring one company on its page.
+
+    The weights stored when its companies were matched (`store_weights`), if they are for this version of the
+    challenge: the same weights its matches and notifications were computed with. Else (matched before its last
+    correction, or never, as the seed data) computed at most every MATCHING_COMPANY_COUNT_SECONDS per challenge
+    and process: its two statements (the number of companies, the words' document frequencies) grow with the
+    companies, so they are not run on every view."""
+    if stored is not None and int(stored.number) == challenge.version:
+        weights = {term: float(weight) for term, weight in (stored.data or {}).items()}
+        return ChallengeProfile(challenge_id=challenge.id, sectors=challenge.sectors, weights=weights,
+                                total_weight=sum(weights.values()), budget=_budget_amount(challenge),
+                                currency=challenge.currency or "EUR")
+    return kept_profile(challenge)
+
+
+def store_weights(challenge, profile):
+    """Keep the word weights its companies are matched by, for this version of the challenge (in the caller's
+    transaction)."""
+    db.session.execute(delete(ChallengeMatchWeights).where(ChallengeMatchWeights.challenge_id == challenge.id))
+    db.session.execute(insert(ChallengeMatchWeights).values(
+        challenge_id=challenge.id, challenge_version=challenge.version, weights=profile.weights, computed_at=utcnow()))
+
+
+# Challenge profiles kept for challenge pages: {(database, challenge id, version, sectors): (profile, when)}.
+_kept_profiles = {}
+_KEPT_PROFILES_MAX = 2048
+
+
+def kept_profile(challenge):
+    """The challenge's profile, computed at most every MATCHING_COMPANY_COUNT_SECONDS per challenge and process
+    (a new version of the challenge, or other sectors, compute it again)."""
+    key = (id(db.session.get_bind()), challenge.id, challenge.version, tuple(challenge.sectors))
+    now = time.monotonic()
+    kept = _kept_profiles.get(key)
+    if kept is None or now - kept[1] >= current_app.config.get("MATCHING_COMPANY_COUNT_SECONDS", 600):
+        if len(_kept_profiles) >= _KEPT_PROFILES_MAX:
+            _kept_profiles.clear()
+        kept = _kept_profiles[key] = (challenge_profile(challenge), now)
+    return kept[0]
+
+
+def forget_kept_profiles():
+    """Forget the kept company count and challenge profiles (tests, and after a bulk import in the process)."""
+    _counted.clear()
+    _kept_profiles.clear()
 
 
 @dataclass
@@ -691,7 +784,9 @@ def notify_matching_companies(event):
 def _notify_matches(challenge):
     from marketplace.services.messaging import notifications  # H6's service; imported here so matching loads without it
 
-    results = match_challenge(challenge)
+    profile = challenge_profile(challenge)
+    results = match_challenge(challenge, profile=profile)
+    store_weights(challenge, profile)  # the challenge page scores a company not matched here by the same weights
     now = utcnow()
     # A company already told of this challenge (its Match row is there: told on a profile change) is not told again.
     told_now = set(insert_new(

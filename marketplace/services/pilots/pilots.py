@@ -373,11 +373,22 @@ def public_follow_on_url(pilot):
     return pilot.follow_on_procurement_url if pilot.stage == ADOPTED else None
 
 
-def public_outcomes(challenge):
-    """Pilots of a challenge that have an outcome, for its public page: what was tried and learned."""
-    return db.session.scalars(
-        _with_outcome().where(Pilot.challenge_id == challenge.id).order_by(Pilot.outcome_published_at)
-    ).all()
+def pilots_of_challenge(challenge):
+    """Every pilot of a challenge (a handful), in one statement: the page sorts out what each viewer sees."""
+    return db.session.scalars(select(Pilot).where(Pilot.challenge_id == challenge.id).order_by(Pilot.id)).all()
+
+
+def public_outcomes(challenge, pilots=None):
+    """Pilots of a challenge that have an outcome, for its public page: what was tried and learned.
+
+    `pilots`: the challenge's pilots already read (pilots_of_challenge), else they are read here."""
+    if pilots is None:
+        return db.session.scalars(
+            _with_outcome().where(Pilot.challenge_id == challenge.id).order_by(Pilot.outcome_published_at)
+        ).all()
+    with_outcome = [pilot for pilot in pilots if pilot.stage in OUTCOME_STAGES]
+    return sorted(with_outcome, key=lambda pilot: (pilot.outcome_published_at is None,
+                                                   pilot.outcome_published_at or pilot.created_at, pilot.id))
 
 
 def all_public_outcomes(page=1, per_page=20):
@@ -385,7 +396,9 @@ def all_public_outcomes(page=1, per_page=20):
     return paginate(_with_outcome().order_by(Pilot.outcome_published_at.desc(), Pilot.id.desc()), page, per_page)
 
 
-def pilots_of(user, challenge):
-    """The pilots of a challenge this user may open (the agency's staff: all; a company: its own)."""
-    rows = db.session.scalars(select(Pilot).where(Pilot.challenge_id == challenge.id).order_by(Pilot.id)).all()
+def pilots_of(user, challenge, pilots=None):
+    """The pilots of a challenge this user may open (the agency's staff: all; a company: its own).
+
+    `pilots`: the challenge's pilots already read (pilots_of_challenge), else they are read here."""
+    rows = pilots_of_challenge(challenge) if pilots is None else pilots
     return [pilot for pilot in rows if permissions.can(user, "pilot.view", pilot)]
