@@ -87,6 +87,9 @@ class Config:
     BABEL_DEFAULT_LOCALE = "en"
     LANGUAGES = ["en", "fr", "nl", "de"]
     DEFAULT_TIMEZONE = os.environ.get("DEFAULT_TIMEZONE", "Europe/Brussels")
+    # The country (ISO 3166-1 alpha-2) of an organisation's postal address when it gives none and its registration
+    # number does not say (services/organisations/addresses.py).
+    DEFAULT_COUNTRY = os.environ.get("DEFAULT_COUNTRY", "BE").strip().upper()
     PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 3600)
     INVITATION_MAX_AGE = _int("INVITATION_MAX_AGE", 14 * 24 * 3600)
     # The link that confirms a new account's email address works this long (seconds), and can be sent again

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from .demo_stories import AGENCIES, CHALLENGES, COMPANIES, CRITERIA, NOT_SELECTED_FEEDBACK, SCORE_COMMENTS, \
-    SELECTED_FEEDBACK
+from .demo_stories import AGENCIES, AGENCY_ADDRESSES, CHALLENGES, COMPANIES, CRITERIA, NOT_SELECTED_FEEDBACK, \
+    SCORE_COMMENTS, SELECTED_FEEDBACK
 from .extensions import db
 from .models import Challenge, ConflictDeclaration, EvaluationCriterion, Evaluation, Follow, MeasureOutcome, Membership, Organisation, Pilot, PilotStageChange, Pitch, PitchAssessment, Question, Score, Solution, SuccessMeasure, User, challenge_sectors, organisation_sectors
 from .models.pilot import (ADOPTED, AGREEMENT, EVALUATION, EVALUATION_REPORT, EXTENDED, RUNNING, SIGNED_AGREEMENT,
@@ -104,6 +104,8 @@ class _World:
             agency = Organisation(kind="agency", name=name, slug=short, verified=True,
                                   created_at=self.now - timedelta(days=700), verified_at=self.now - timedelta(days=690),
                                   four_eyes_publishing=index == 2, website=f"https://{short}.example.be")
+            agency.street_address, agency.postal_code, agency.locality = AGENCY_ADDRESSES[short]
+            agency.country = "BE"
             db.session.add(agency)
             people = {role: _user(f"{role.replace('_', '.')}@{short}.example.be",
                                   f"{role.replace('_', ' ').title()} {short.title()}", agency, role,

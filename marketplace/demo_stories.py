@@ -20,6 +20,13 @@ AGENCIES = [
      "French and German. No new device patients must pay for."),
 ]
 
+# Each agency's postal address (street and number, postal code, locality; all in Belgium), by its short name.
+AGENCY_ADDRESSES = {
+    "water": ("Stationsstraat 110", "2800", "Mechelen"),
+    "liege": ("Place du Marché 2", "4000", "Liège"),
+    "health": ("Avenue Galilée 5/2", "1210", "Brussels"),
+}
+
 # (name, size, CPV divisions, what it does, keywords, verified); the first three own the README's sign-ins.
 COMPANIES = [
     ("LeakSense", "small", ["38", "65"], "Acoustic loggers clipped to water mains hear a leak weeks before it "

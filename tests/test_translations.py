@@ -147,6 +147,7 @@ EMAIL_CONTEXT = {
     "digest": "ab" * 32, "pitch_title": "Acoustic leak detection", "next_steps": ["The agency reads the pitches."],
     "receipt_url": "http://localhost/pitches/1/receipt",
     "remaining": 7, "two_factor_url": "http://localhost/account/two-factor", "reason": "A lost phone.", "required": True,
+    "tokens_revoked": 2,
     "challenges": [{"title": "Find leaking pipes", "url": "http://localhost/challenges/x", "agency_name": "Water",
                     "pitch_deadline": "2 January 2027, 14:50", "reasons": ["Works in sector 65"]}],
     "for_you_url": "http://localhost/for-you", "search_name": "Leaks",

@@ -23,12 +23,16 @@ def _package_schema(kind):
 RELEASE_PACKAGE = _package_schema("release")
 
 
+def _since(what):
+    """The `since` parameter, declared alike on releases and records."""
+    return Field(None, max_length=100, description=f"Only {what} at or after this moment: an ISO 8601 date or "
+                                                   "date-time, UTC when no zone is given.")
+
+
 class ReleasesQuery(Query):
     page: int = Field(1, ge=1, le=ocds.MAX_PAGE)
     per_page: int = Field(ocds.DEFAULT_PER_PAGE, ge=1, le=ocds.MAX_PER_PAGE, description="Releases per page.")
-    since: PlainText | None = Field(None, max_length=100,
-                                    description="Only releases dated at or after this moment: an ISO 8601 date "
-                                                "or date-time, UTC when no zone is given.")
+    since: PlainText | None = _since("releases dated")
     ocid: PlainText | None = Field(None, max_length=100, description="Only the releases of this contracting process.")
 
 
@@ -80,6 +84,7 @@ RECORD_PACKAGE = _package_schema("record")
 class RecordsQuery(Query):
     page: int = Field(1, ge=1, le=ocds.MAX_PAGE)
     per_page: int = Field(records.DEFAULT_PER_PAGE, ge=1, le=ocds.MAX_PER_PAGE, description="Records per page.")
+    since: PlainText | None = _since("records with a release (any of theirs) dated")
     ocid: PlainText | None = Field(None, max_length=100, description="Only the record of this contracting process.")
 
 
@@ -92,12 +97,16 @@ def ocds_records(query):
     being the page of `/api/v1/ocds/releases?ocid=…` that holds the release, its id as fragment. Its
     `compiledRelease` merges those releases in date order (OCDS merge rules, by `ocdsmerge`).
 
-    When no record matches (an unknown `ocid`, a page past the last), the answer is a 404 problem: an OCDS
-    record package must hold at least one record.
+    With `since`, only the records of processes that have a release dated at or after it (a harvester's
+    incremental read); each still holds all its releases.
+
+    When no record matches (an unknown `ocid`, nothing since `since`, a page past the last), the answer is a 404
+    problem: an OCDS record package must hold at least one record.
     """
     checked = ocds.ReleaseQuery.from_args(query.model_dump(exclude_none=True), current_app.config["OCDS_OCID_PREFIX"])
     result = records.record_package(checked, package_uri=_own_uri(".ocds_records", RecordsQuery),
                                     releases_url=url_for(".ocds_releases", _external=True))
     if not result.items:
-        raise NotFound(_("No record matches: the process is unknown or the page is past the last one."))
+        raise NotFound(_("No record matches: the process is unknown, nothing changed since that moment, or the "
+                         "page is past the last one."))
     return _paged(result, ".ocds_records")

@@ -36,11 +36,9 @@ def query_parameters(endpoint, ocid_prefix):
     """Parameter schemas more exact than the query model's text (which the service checks): {name: schema}."""
     if endpoint not in RESPONSES:
         return {}
-    exact = {"ocid": {"type": "string", "pattern": f"^{re.escape(ocid_prefix)}-[1-9][0-9]{{0,11}}$"}}
-    if endpoint == "ocds_releases":
-        # The service also takes a date alone, and a date-time without a zone (read as UTC).
-        exact["since"] = {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}]}
-    return exact
+    return {"ocid": {"type": "string", "pattern": f"^{re.escape(ocid_prefix)}-[1-9][0-9]{{0,11}}$"},
+            # The service also takes a date alone, and a date-time without a zone (read as UTC).
+            "since": {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}]}}
 
 
 def _adapted(node, definitions_ref):

@@ -4,7 +4,7 @@ from typing import Literal
 from pydantic import Field
 
 from ..models.organisation import COMPANY_SIZES, ORGANISATION_KINDS
-from ..services.organisations import companies
+from ..services.organisations import addresses, companies
 from .operations import PUBLIC, REQUIRED, Output, Slug, operation
 from .schemas import OrganisationRef, PageOf, PageQuery
 
@@ -15,6 +15,21 @@ class SolutionOut(Output):
     url: str | None
 
 
+class AddressOut(Output):
+    """A postal address as the organisation gave it."""
+
+    street_address: str | None
+    postal_code: str | None
+    locality: str | None
+    country: str | None = Field(description="ISO 3166-1 alpha-2 country code, such as BE.")
+
+    @classmethod
+    def of(cls, organisation):
+        if not any(getattr(organisation, name) for name in addresses.LINES):
+            return None
+        return cls.model_validate(organisation)
+
+
 class OrganisationOut(Output):
     slug: str
     name: str
@@ -22,6 +37,7 @@ class OrganisationOut(Output):
     verified: bool = Field(description="Checked by the Agora team.")
     size: Literal[COMPANY_SIZES] | None = Field(description="Companies: micro, small, medium or large.")
     website: str | None
+    address: AddressOut | None = Field(description="The organisation's postal address; null when it gave none.")
     sectors: list[str] = Field(description="CPV divisions the company works in.")
     keywords: str | None
     capability_statement: str | None
@@ -32,6 +48,7 @@ class OrganisationOut(Output):
         sectors, solutions = profile or (companies.sectors_of(organisation), companies.solutions_of(organisation))
         return cls(slug=organisation.slug, name=organisation.name, kind=organisation.kind,
                    verified=organisation.verified, size=organisation.size, website=organisation.website,
+                   address=AddressOut.of(organisation),
                    sectors=sectors, keywords=organisation.keywords,
                    capability_statement=organisation.capability_statement,
                    solutions=[SolutionOut.model_validate(s) for s in solutions])

@@ -19,6 +19,7 @@ from ..services.accounts import passwords
 from ..services.accounts.accounts import EMAIL_MAX, NAME_MAX, ORGANISATION_NAME_MAX, too_long
 from ..services.accounts.api_tokens import MAX_NAME as TOKEN_NAME_MAX
 from ..services.accounts.two_factor import REASON_MAX, REASON_NEEDED, REASON_TOO_LONG
+from .fields import AddressFields
 
 # The services' limits and messages (one validator may serve many fields).
 NAME_LENGTH = Length(max=NAME_MAX, message=too_long(NAME_MAX))
@@ -107,7 +108,7 @@ class FourEyesForm(FlaskForm):
                                            "is published"))
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(FlaskForm, AddressFields):
     name = StringField(_l("Name of the organisation"), validators=[DataRequired(_l("Enter a name.")),
                                                                       ORGANISATION_NAME_LENGTH])
     four_eyes_publishing = BooleanField(_l("A second publisher or the owner approves each challenge before it "

@@ -10,6 +10,7 @@ from ..services.organisations.companies import (
 )
 from ..services.organisations.cpv import cpv_choices
 from .accounts import SIZE_LABELS
+from .fields import AddressFields
 
 
 def _length(name):
@@ -21,7 +22,7 @@ class CheckboxList(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(FlaskForm, AddressFields):
     name = StringField(_l("Company name"), validators=[DataRequired(COMPANY_NAME_MISSING), _length("name")])
     size = SelectField(_l("Size"), choices=[("", _l("Choose a size"))] + list(SIZE_LABELS.items()))
     website = StringField(_l("Website"), validators=[Length(max=LIMITS["website"], message=WEB_ADDRESS_PROBLEM)])

@@ -1,7 +1,11 @@
 """Form fields shared by several forms."""
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField
+from wtforms import DecimalField, SelectField, StringField
+from wtforms.validators import Length
 
+from ..services.organisations import addresses
+from ..services.organisations.companies import too_long
 from ..services.pilots.amounts import NotAnAmount, parse_amount
 
 
@@ -16,3 +20,35 @@ class AmountField(DecimalField):
         except NotAnAmount:
             self.data = None
             raise ValueError(_l("Enter an amount in figures, like 25000 or 25.000,50.")) from None
+
+
+def _countries():
+    return [("", _l("Choose a country"))] + addresses.country_choices(get_locale() or "en")
+
+
+def _address_length(name):
+    return Length(max=addresses.LIMITS[name], message=too_long(addresses.LIMITS[name]))
+
+
+class AddressFields:
+    """The postal address of an organisation, for a form that holds it (the service checks it: addresses.py)."""
+
+    street_address = StringField(_l("Street and number"), validators=[_address_length("street_address")],
+                                 render_kw={"autocomplete": "street-address"})
+    postal_code = StringField(_l("Postal code"), validators=[_address_length("postal_code")],
+                              description=_l("In Belgium, 4 digits, for example 1000."),
+                              render_kw={"autocomplete": "postal-code"})
+    locality = StringField(_l("Town or city"), validators=[_address_length("locality")],
+                           render_kw={"autocomplete": "address-level2"})
+    country = SelectField(_l("Country"), choices=_countries, validate_choice=False,
+                          render_kw={"autocomplete": "country"})
+
+    def fill_address(self, organisation):
+        """Show the organisation's address, its default country when it has none."""
+        for name in addresses.FIELDS:
+            getattr(self, name).data = getattr(organisation, name) or ""
+        if not organisation.country:
+            self.country.data = addresses.default_country(organisation.registration_number) or ""
+
+    def address_data(self):
+        return {name: getattr(self, name).data for name in addresses.FIELDS}

@@ -42,6 +42,11 @@ class Organisation(db.Model):
     website: Mapped[str | None] = mapped_column(String(300))
     capability_statement: Mapped[str | None] = mapped_column(Text)
     keywords: Mapped[str | None] = mapped_column(String(500))
+    # Postal address (optional; agencies publish it in OCDS as the buyer's): country as ISO 3166-1 alpha-2.
+    street_address: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str | None] = mapped_column(String(16))
+    locality: Mapped[str | None] = mapped_column(String(100))
+    country: Mapped[str | None] = mapped_column(String(2))
     # Agency setting: a second publisher or the owner approves each draft.
     four_eyes_publishing: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

@@ -126,13 +126,19 @@ def _team_page(inviting=None):
 @bp.route("/organisation", methods=["GET", "POST"])
 @login_required
 def organisation():
-    """The owner's page for the organisation itself: its name and, for an agency, four-eyes publishing."""
+    """The owner's page for the organisation itself: its name and, for an agency, four-eyes publishing and its
+    postal address (a company gives its address with its profile)."""
     if current_user.organisation is None:
         return redirect(url_for(".settings"))
-    permissions.require(current_user, "organisation.manage", current_user.organisation)
-    return submit_form(OrganisationForm(obj=current_user.organisation),
-                       lambda form: accounts.update_organisation(current_user, name=form.name.data,
-                                                                 four_eyes_publishing=form.four_eyes_publishing.data),
+    organisation = current_user.organisation
+    permissions.require(current_user, "organisation.manage", organisation)
+    form = OrganisationForm(obj=organisation)
+    if request.method == "GET":
+        form.fill_address(organisation)
+    return submit_form(form,
+                       lambda form: accounts.update_organisation(
+                           current_user, name=form.name.data, four_eyes_publishing=form.four_eyes_publishing.data,
+                           address=form.address_data() if organisation.is_agency else None),
                        success=_("The organisation's details are saved."), redirect_to=url_for(".organisation"),
                        page=lambda form, status: (render_template("account/organisation.html", form=form,
                                                                   organisation=current_user.organisation), status))

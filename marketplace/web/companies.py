@@ -36,10 +36,13 @@ def edit():
         form = ProfileForm(formdata=None, obj=organisation)
         form.sectors.data = companies.sectors_of(organisation)
         form.size.data = organisation.size or ""
+        form.fill_address(organisation)
         return _profile_page(form)
     return submit_form(ProfileForm(), lambda form: companies.update_profile(current_user, {
-                           name: getattr(form, name).data for name in ("name", "size", "website", "registration_number",
-                                                                       "sectors", "capability_statement", "keywords")}),
+                           **{name: getattr(form, name).data for name in ("name", "size", "website",
+                                                                          "registration_number", "sectors",
+                                                                          "capability_statement", "keywords")},
+                           **form.address_data()}),
                        success=_("Your company profile is saved."), redirect_to=url_for(".edit"),
                        page=lambda form, status: _profile_page(form, status=status))
 

@@ -1,4 +1,7 @@
-"""GET /api/v1/ocds/records: record packages paged by ocid, one record with `ocid=`, 404 when none matches."""
+"""GET /api/v1/ocds/records: record packages paged by ocid, one record with `ocid=`, `since`, 404 when none matches."""
+from datetime import timedelta
+
+from marketplace.services.clock import utcnow
 
 
 def test_records_are_paged_by_ocid_and_one_ocid_gives_one_record(client, f):
@@ -23,3 +26,18 @@ def test_the_package_uri_keeps_only_the_parameters_read_so_it_stays_a_uri(client
     for path in ("records", "releases"):
         package = client.get(f"/api/v1/ocds/{path}?x%01=%7B%27%27%3A+%5B-3&per_page=5").get_json()
         assert package["uri"] == f"http://localhost/api/v1/ocds/{path}?per_page=5"
+
+
+def test_since_keeps_the_records_changed_since_and_is_checked_like_on_releases(client, f):
+    f.Challenge(published_at=utcnow() - timedelta(days=9))
+    new = f.Challenge()
+    since = (utcnow() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    answer = client.get(f"/api/v1/ocds/records?since={since}")
+    assert answer.status_code == 200 and answer.headers["X-Total-Count"] == "1"
+    assert [r["ocid"] for r in answer.get_json()["records"]] == [f"ocds-xxxxxx-agora-{new.id}"]
+    assert answer.get_json()["uri"] == f"http://localhost/api/v1/ocds/records?since={since}"
+    day = (utcnow() - timedelta(days=10)).date().isoformat()  # a date alone, as on releases
+    assert client.get(f"/api/v1/ocds/records?since={day}").headers["X-Total-Count"] == "2"
+    assert client.get("/api/v1/ocds/records?since=2999-01-01").status_code == 404
+    bad = client.get("/api/v1/ocds/records?since=yesterday")
+    assert bad.status_code == 422 and [e["pointer"] for e in bad.get_json()["errors"]] == ["#/since"]

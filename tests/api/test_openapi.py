@@ -100,6 +100,7 @@ def test_the_ocds_answer_is_checked_against_the_real_release_package_schema(clie
     package["releases"][0]["tag"] = ["published"]  # not a release tag of the closed codelist
     package["releases"][0]["tender"]["value"] = {"amount": "a lot"}
     assert len(list(validator.iter_errors(package))) == 2
-    parameters = {p["name"]: p["schema"] for p in operation["parameters"]}
-    assert parameters["since"]["anyOf"][0] == {"type": "string", "format": "date-time"}
-    assert parameters["ocid"]["pattern"] == r"^ocds\-xxxxxx\-agora-[1-9][0-9]{0,11}$"
+    for path in ("releases", "records"):  # declared alike on both
+        parameters = {p["name"]: p["schema"] for p in document["paths"][f"/ocds/{path}"]["get"]["parameters"]}
+        assert parameters["since"]["anyOf"][0] == {"type": "string", "format": "date-time"}
+        assert parameters["ocid"]["pattern"] == r"^ocds\-xxxxxx\-agora-[1-9][0-9]{0,11}$"

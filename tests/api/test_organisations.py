@@ -10,7 +10,7 @@ def test_agencies_and_verified_companies_are_listed_with_public_fields_only(clie
     body = client.get("/api/v1/organisations").get_json()
     assert [o["name"] for o in body["items"]] == ["A Water Board", "B Verified Sensors"]
     assert "BE0123456789" not in str(body) and "registration_number" not in body["items"][1]
-    assert body["items"][1]["website"] == "https://sensors.example"
+    assert body["items"][1]["website"] == "https://sensors.example" and body["items"][1]["address"] is None
     only_companies = client.get("/api/v1/organisations?kind=company").get_json()
     assert [o["name"] for o in only_companies["items"]] == ["B Verified Sensors"]
 

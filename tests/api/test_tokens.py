@@ -5,9 +5,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.models import ApiToken, AuditEvent
-from marketplace.services.accounts import api_tokens
-from tests.factories import PASSWORD
+from marketplace.models import ApiToken, AuditEvent, EmailDelivery
+from marketplace.services.accounts import api_tokens, two_factor
+from marketplace.services.messaging.outbox import process_pending
+from tests.factories import PASSWORD, TOTP_SECRET
 from .conftest import assert_problem
 
 
@@ -193,6 +194,28 @@ def test_a_password_reset_revokes_every_token(client, f):
     assert reset.status_code == 200 and "Your API token is revoked" in reset.text
     assert _me(client, raw) == 401
     assert api_tokens.tokens_of(user)[0].revoked_reason == "password_reset"
+
+
+def test_an_admin_removing_two_factor_revokes_every_token_audited_and_says_so(client, login, f, smtp_sink):
+    """Whoever got into the account without the second factor must not stay in through a token."""
+    user = f.member(f.Company(), "owner", totp_secret=TOTP_SECRET)  # a company owner who turned it on
+    _, raw = api_tokens.create_token(user, "ci")
+    other = api_tokens.create_token(f.member(f.Company(), "owner"), "someone else's")[1]
+    admin = f.admin()
+    two_factor.reset_by_admin(admin, user.id, "Lost phone; called back")
+    assert _me(client, raw) == 401 and _me(client, other) == 200
+    assert api_tokens.tokens_of(user)[0].revoked_reason == "two_factor_reset"
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "api_token.revoked_all")).one()
+    assert (event.actor_id, event.object_id, event.after) == (admin.id, user.id,
+                                                             {"tokens": 1, "reason": "two_factor_reset"})
+    process_pending()
+    email = db.session.scalars(select(EmailDelivery).where(EmailDelivery.dedupe_key.startswith("two-factor-reset:"))
+                               ).one()
+    assert "Your API tokens are revoked too" in email.body_text
+    login(user)
+    page = client.get("/account/tokens").text
+    assert "when a platform admin removed your two-factor sign-in" in page
+    assert "when your two-factor sign-in was removed" in page
 
 
 def test_sign_out_everywhere_ends_every_session_and_revokes_the_tokens(client, app, f):

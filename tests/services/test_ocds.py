@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from marketplace.extensions import db
 from marketplace.models import OcdsRelease, PaymentMilestone, Pilot, PilotStageChange
 from marketplace.models.audit import AppendOnlyViolation
+from marketplace.services.accounts import accounts
 from marketplace.services.open_data import ocds, ocds_store
 from marketplace.services.organisations import companies
 from marketplace.services.pilots import pilots
@@ -347,6 +348,40 @@ def test_a_renamed_company_is_a_new_release_and_every_stored_one_stays_byte_for_
     assert [r["id"] for r in _package(since=world.end)["releases"]] == [new.release_id]  # a harvester sees it
 
 
+def test_a_buyer_giving_or_changing_its_address_is_a_new_release_and_every_stored_one_stays_byte_for_byte(world, f):
+    agency, owner = world.challenge.agency, f.member(world.challenge.agency, "owner")
+    before = {release_id: row.release for release_id, row in _stored().items()}
+    ocids = {f"{PREFIX}-{c.id}" for c in (world.challenge, world.consultation, world.cancelled)}
+
+    def give(moment, **address):
+        with freeze_time(moment):
+            accounts.update_organisation(owner, name=agency.name, address=address)
+        rows = _stored()
+        return rows, sorted((rows[release_id] for release_id in set(rows) - set(stored)), key=lambda r: r.ocid)
+
+    stored = before
+    after, new = give(world.end, street_address="Koning Albert II-laan  20", postal_code="1000", locality="Brussel",
+                      country="")
+    assert {release_id: after[release_id].release for release_id in before} == before
+    assert {row.ocid for row in new} == ocids and all(row.change_key == "update-1" for row in new)
+    for row in new:
+        release = json.loads(row.release)
+        [buyer] = [p for p in release["parties"] if "buyer" in p["roles"]]
+        assert buyer["address"] == {"streetAddress": "Koning Albert II-laan 20", "locality": "Brussel",
+                                    "postalCode": "1000", "countryName": "Belgium"}  # BE: the default country
+    assert all("Brussel" not in written for written in before.values())
+    assert ocds_schema.schema_errors(_package()) == []
+    stored = {release_id: row.release for release_id, row in after.items()}
+    later = world.end + timedelta(days=1)
+    after, new = give(later, street_address="", postal_code="1000", locality="Brussel", country="BE")
+    assert {release_id: after[release_id].release for release_id in stored} == stored and len(new) == 3
+    [buyer] = [p for p in json.loads(new[0].release)["parties"] if "buyer" in p["roles"]]
+    assert buyer["address"] == {"locality": "Brussel", "postalCode": "1000", "countryName": "Belgium"}
+    assert {r["ocid"] for r in _package(since=later)["releases"]} == ocids  # a harvester sees the change
+    stored = {release_id: row.release for release_id, row in after.items()}
+    assert give(later, street_address="", postal_code="1000", locality="Brussel", country="BE")[1] == []
+
+
 def test_a_new_payment_milestone_is_a_new_release_not_an_edit(world):
     before = {release_id: row.release for release_id, row in _stored().items()}
     pilot = world.pilots["adopted"]
@@ -423,7 +458,7 @@ def test_parties_carry_their_enterprise_number_and_the_buyer_its_public_contact(
     assert alpha["identifier"] == {"scheme": "BE-BCE_KBO", "id": "0403170701", "legalName": "Alpha Analytics"}
     assert "identifier" not in beta  # not a Belgian number and no default scheme configured
     assert agency["contactPoint"] == {"name": "Water Agency", "url": "https://water.example.be"}
-    assert "address" not in agency and "contactPoint" not in alpha  # no address is kept; companies get none
+    assert "address" not in agency and "contactPoint" not in alpha  # the agency gave no address
     app.config["OCDS_DEFAULT_ORG_SCHEME"] = "DE-CR"
     settings = ocds.publication_settings()
     history = ocds.histories([world.challenge.id])[world.challenge.id]

@@ -1,5 +1,5 @@
 """OCDS records: one per process, releases linked to the release package, compiled by ocdsmerge, fixed statements."""
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import ocdsmerge
@@ -9,6 +9,7 @@ from sqlalchemy import event
 
 from marketplace.extensions import db
 from marketplace.services.challenges import amendments
+from marketplace.services.clock import utcnow
 from marketplace.services.open_data import ocds, ocds_records
 from marketplace.services.organisations import companies
 from tests import ocds_schema, open_data_world
@@ -96,6 +97,23 @@ def test_ocid_gives_one_record_and_pages_have_no_gaps_or_repeats(world):
     assert _records(page=9).items == [] and _records(challenge_id=world.drafts[0].id).items == []
 
 
+def test_since_gives_the_records_with_a_release_at_or_after_it_each_with_all_its_releases(world):
+    stored = {record["ocid"]: _releases_of(int(record["ocid"].rsplit("-", 1)[1])) for record in _records().items}
+    for since in (world.start, world.times["closed"], world.end, world.end + timedelta(seconds=1)):
+        expected = sorted((ocid for ocid, releases in stored.items()
+                           if any(datetime.fromisoformat(r["date"]) >= since for r in releases)),
+                          key=lambda ocid: int(ocid.rsplit("-", 1)[1]))
+        result = _records(since=since)
+        assert [r["ocid"] for r in result.items] == expected and result.total == len(expected)
+        for record in result.items:  # the whole record, not only what is new
+            assert [link["date"] for link in record["releases"]] == [r["date"] for r in stored[record["ocid"]]]
+    assert 1 <= len(_records(since=world.end).items) < len(stored) == 4  # the rename: a new release of some
+    assert _records(since=world.end + timedelta(seconds=1)).items == []
+    assert _records(since=world.start, challenge_id=world.cancelled.id).total == 1
+    assert [r["ocid"] for page in (1, 2) for r in _records(since=world.start, page=page, per_page=2).items] == list(
+        stored)
+
+
 def _statements(**query):
     seen = []
     listener = lambda *args: seen.append(args[2])  # noqa: E731
@@ -115,3 +133,5 @@ def test_a_page_costs_the_same_statements_for_one_or_six_processes(f):
         f.Challenge()
     six, result = _statements(per_page=10)
     assert len(result.items) == 6 and six == one == 2  # how many processes; the page's releases
+    since, result = _statements(per_page=10, since=utcnow() - timedelta(days=1))
+    assert len(result.items) == 6 and since == 2

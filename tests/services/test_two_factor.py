@@ -98,6 +98,7 @@ def test_an_admin_removes_a_persons_two_factor_with_a_reason_audited_and_emailed
     email = db.session.scalars(select(EmailDelivery).where(EmailDelivery.dedupe_key.startswith("two-factor-reset:"))).one()
     assert email.to_address == officer.email and "called back on the agency's number" in email.body_text
     assert "set it up again when you next sign in" in email.body_text
+    assert "API tokens" not in email.body_text  # they had none
     with pytest.raises(InvalidTransition):  # nothing left to remove
         two_factor.reset_by_admin(admin, officer.id, "again")
 

@@ -178,11 +178,33 @@ def test_the_organisation_page_renames_and_sets_four_eyes(client, login, f):
     assert event.before["name"] == "Old name" and event.after["four_eyes_publishing"] is True
 
 
+def test_an_agency_gives_its_postal_address_refused_with_what_was_typed_kept(client, login, f):
+    agency = f.Agency(name="Water Board")
+    login(f.member(agency, "owner"))
+    page = client.get("/account/organisation").text
+    for autocomplete in ("street-address", "postal-code", "address-level2", "country"):
+        assert f'autocomplete="{autocomplete}"' in page
+    assert '<option selected value="BE">Belgium</option>' in page  # the default country, chosen already
+    typed = {"name": "Water Board", "street_address": "Rue Haute 12", "postal_code": "10000", "locality": "Bruxelles",
+             "country": "BE"}
+    bad = client.post("/account/organisation", data=typed)
+    assert bad.status_code == 422 and "Enter a Belgian postal code: 4 digits, for example 1000." in bad.text
+    assert 'value="Rue Haute 12"' in bad.text and 'value="10000"' in bad.text and 'value="Bruxelles"' in bad.text
+    assert client.post("/account/organisation", data={**typed, "postal_code": "1000"}).status_code == 302
+    db.session.refresh(agency)
+    assert (agency.street_address, agency.postal_code, agency.locality, agency.country) == (
+        "Rue Haute 12", "1000", "Bruxelles", "BE")
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "organisation.updated")).one()
+    assert event.before["postal_code"] is None and event.after["postal_code"] == "1000"
+    french = client.get("/account/organisation", headers={"Accept-Language": "fr"}).text
+    assert '<option selected value="BE">Belgique</option>' in french
+
+
 def test_a_company_owner_renames_without_a_four_eyes_setting(client, login, f):
     company = f.Company(name="Sensors BV")
     login(f.member(company, "owner"))
     page = client.get("/account/organisation").text
-    assert "four_eyes_publishing" not in page
+    assert "four_eyes_publishing" not in page and "street_address" not in page  # with its profile
     assert client.post("/account/organisation", data={"name": "Sensors NV", "four_eyes_publishing": "y"}
                        ).status_code == 302
     db.session.refresh(company)

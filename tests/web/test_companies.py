@@ -35,6 +35,23 @@ def test_bad_profile_values_are_refused(client, login, member, field, value):
     assert member.organisation.capability_statement != PROFILE["capability_statement"]
 
 
+def test_a_company_gives_its_address_with_its_profile_and_the_api_shows_it(client, login, member):
+    login(member)
+    assert 'autocomplete="postal-code"' in client.get("/account/profile").text
+    # No country chosen, and a registration number ("0123") of no known register: no default to take.
+    no_country = client.post("/account/profile", data=dict(PROFILE, street_address="Keizersgracht 1",
+                                                           postal_code="1015cj", locality="Amsterdam", country=""))
+    assert no_country.status_code == 422 and "Choose a country from the list." in no_country.text
+    assert 'value="1015cj"' in no_country.text
+    assert client.post("/account/profile", data=dict(PROFILE, street_address="Keizersgracht 1", postal_code="1015cj",
+                                                     locality="Amsterdam", country="NL")).status_code == 302
+    member.organisation.verified = True
+    db.session.commit()
+    body = client.get(f"/api/v1/organisations/{member.organisation.slug}").get_json()
+    assert body["address"] == {"street_address": "Keizersgracht 1", "postal_code": "1015 CJ", "locality": "Amsterdam",
+                               "country": "NL"}
+
+
 def test_hostile_text_is_shown_as_text(client, login, member):
     login(member)
     client.post("/account/profile", data=dict(PROFILE, capability_statement="<script>alert(1)</script>"))

@@ -33,6 +33,7 @@ from marketplace.services.messaging.mail import queue_email
 from marketplace.services.messaging.outbox import handles
 from marketplace.services.accounts import api_tokens
 from marketplace.services.accounts.passwords import hash_password, password_problems, verify_password
+from marketplace.services.organisations import addresses
 from marketplace.services.signing import timed_serializer
 from marketplace.services.challenges.slugs import unique_slug
 
@@ -451,19 +452,29 @@ def set_four_eyes(actor, enabled):
     db.session.commit()
 
 
-def update_organisation(actor, *, name, four_eyes_publishing=None):
-    """The owner renames the organisation (its slug, and so its public address, stays) and, for an
-    agency, turns four-eyes publishing on or off."""
+def update_organisation(actor, *, name, four_eyes_publishing=None, address=None):
+    """The owner renames the organisation (its slug, and so its web address, stays) and, for an agency, turns
+    four-eyes publishing on or off and gives its postal address (`address`: the fields of
+    `organisations.addresses`, by name; None leaves it as it is)."""
     organisation = actor.organisation
     if organisation is None:
         raise NotFound(str(_l("We could not find that page.")))
     permissions.require(actor, "organisation.manage", organisation)
     name = _check_name(name, "name", ORGANISATION_NAME_MAX)
-    before = {"name": organisation.name, "four_eyes_publishing": organisation.four_eyes_publishing}
+    new_address = {}
+    if organisation.kind == AGENCY and address is not None:
+        errors = {}
+        new_address = addresses.clean_address(address, errors, organisation.registration_number)
+        if errors:
+            raise ValidationFailed(errors)
+    fields = ("name", "four_eyes_publishing", *new_address)
+    before = {field: getattr(organisation, field) for field in fields}
     organisation.name = name
     if organisation.kind == AGENCY and four_eyes_publishing is not None:
         organisation.four_eyes_publishing = bool(four_eyes_publishing)
-    after = {"name": organisation.name, "four_eyes_publishing": organisation.four_eyes_publishing}
+    for field, value in new_address.items():
+        setattr(organisation, field, value)
+    after = {field: getattr(organisation, field) for field in fields}
     if after != before:
         record_change(actor, "organisation.updated", organisation, before=before, after=after)
     db.session.commit()

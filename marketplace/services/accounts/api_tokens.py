@@ -7,8 +7,9 @@ part (`agora_<8 hex>`) is kept as it is, so its owner can tell tokens apart.
 A token acts as its user, through the same permission checks as the pages;
 it stops working when it is revoked, when it expires (API_TOKEN_LIFETIME_DAYS
 after creation, 90 by default) or when the user is suspended. Ending a
-person's sessions (a password change or reset, "sign out everywhere") revokes
-all their tokens too: a takeover must not live on through a token.
+person's sessions (a password change or reset, "sign out everywhere", an admin
+removing their two-factor) revokes all their tokens too: a takeover must not live
+on through a token.
 """
 import hashlib
 import secrets
@@ -34,7 +35,8 @@ MAX_TOKEN_LENGTH = 100
 LAST_USED_PRECISION = timedelta(minutes=1)
 # Why a token was revoked: by its owner on the tokens page, or with the end of every session.
 BY_OWNER = "owner"
-SESSION_END_REASONS = ("password_changed", "password_reset", "signed_out_everywhere")
+TWO_FACTOR_RESET = "two_factor_reset"  # an admin removed the person's two-factor (two_factor.reset_by_admin)
+SESSION_END_REASONS = ("password_changed", "password_reset", "signed_out_everywhere", TWO_FACTOR_RESET)
 
 
 def digest(raw):

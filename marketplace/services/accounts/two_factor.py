@@ -9,7 +9,8 @@ recovery codes, shown once and stored hashed like passwords; each signs in
 once in place of a code from the app (`use_recovery_code`, audited, and the
 person is emailed). Someone who has lost both asks a platform admin, who
 removes their two-factor with a reason (`reset_by_admin`, audited, the person
-emailed); whoever's role needs it sets it up again at their next sign-in.
+signed out everywhere and their API tokens revoked, as a password change does,
+and emailed); whoever's role needs it sets it up again at their next sign-in.
 """
 import secrets
 import time
@@ -25,6 +26,7 @@ from marketplace.extensions import db
 from marketplace.formatting import lazy, number
 from marketplace.models import Membership, RecoveryCode, User
 from marketplace.services import permissions
+from marketplace.services.accounts import api_tokens  # which imports this module: used in functions only
 from marketplace.services.accounts.passwords import hash_password, verify_password
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import InvalidTransition, NotFound, ValidationFailed
@@ -260,9 +262,15 @@ def reset_by_admin(admin, user_id, reason):
         raise InvalidTransition(str(refusal))
     user.totp_secret = user.totp_last_step = user.pending_totp_secret = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    # Signed out everywhere, API tokens included, as a password change does: whoever got in without the second
+    # factor must not stay in through a session or a token they made.
     user.session_version = (user.session_version or 1) + 1
+    revoked = api_tokens.revoke_all(user, api_tokens.TWO_FACTOR_RESET)
+    if revoked:
+        record_change(admin, "api_token.revoked_all", user,
+                      after={"tokens": revoked, "reason": api_tokens.TWO_FACTOR_RESET})
     record_change(admin, "user.two_factor_reset", user, after={"reason": reason},
-                  payload={"user_id": user.id, "reason": reason})
+                  payload={"user_id": user.id, "reason": reason, "tokens_revoked": revoked})
     db.session.commit()
     return user
 
@@ -287,4 +295,4 @@ def email_two_factor_reset(event):
         return
     queue_email("two_factor_reset", dedupe_key=f"two-factor-reset:{event.id}", user=user,
                 context={"reason": event.payload["reason"], "login_url": links.login_url(),
-                         "required": required_for(user)})
+                         "required": required_for(user), "tokens_revoked": event.payload.get("tokens_revoked", 0)})

@@ -39,6 +39,7 @@ from marketplace.services.challenges import amendments
 from marketplace.services.challenges.challenges import is_public, sectors_by_challenge
 from marketplace.services.clock import utcnow
 from marketplace.services.organisations.cpv import cpv_code, cpv_divisions
+from marketplace.services.organisations.addresses import ocds_address
 from marketplace.services.organisations.identifiers import organisation_identifier
 from marketplace.services.errors import ValidationFailed
 from marketplace.services.messaging import links
@@ -656,9 +657,11 @@ def _parties(moment, contracts):
     for organisation_id, organisation in names.items():
         party = {**_ref(organisation), "identifier": organisation_identifier(
             organisation, moment.settings.get("default_org_scheme")), "roles": roles[organisation_id]}
-        if organisation.is_agency and organisation.website:
-            # Only what the agency made public: the model keeps no postal address, so none is given.
-            party["contactPoint"] = {"name": organisation.name, "url": organisation.website}
+        if organisation.is_agency:
+            # Only what the agency made public: its postal address (empty parts left out) and its website.
+            party["address"] = ocds_address(organisation)
+            if organisation.website:
+                party["contactPoint"] = {"name": organisation.name, "url": organisation.website}
         if organisation.is_company and organisation.size in SCALES:
             party["details"] = {"scale": SCALES[organisation.size]}
         parties.append(party)

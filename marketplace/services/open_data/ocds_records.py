@@ -6,7 +6,8 @@ release package page of that process that holds the release, with the release id
 `ocdsmerge` with the merge rules of the local OCDS 1.1.5 release schema (nothing is fetched over the network).
 
 A page costs two statements whatever it holds: how many processes, then all the releases of the page's
-processes (chosen by a subquery, paged by challenge id) in one query ordered by process, date and id.
+processes (chosen by a subquery, paged by challenge id; with `since`, among those with a release dated at or
+after it, as the release package chooses releases) in one query ordered by process, date and id.
 """
 import json
 from dataclasses import dataclass
@@ -66,9 +67,13 @@ def record(releases, releases_url):
 
 def record_package(query, *, package_uri, releases_url):
     """One page of records (by challenge id) as an OCDS record package; `query` is an `ocds.ReleaseQuery`
-    (its `since` is not read); `releases_url` the absolute URL of the release package."""
+    (`since`: only processes with a release dated at or after it, each record still whole); `releases_url` the
+    absolute URL of the release package."""
     settings = ocds.publication_settings()
+    # Which processes: by the release package's own conditions, on the (date, id) and (challenge, date, id) indexes.
     conditions = [OcdsRelease.challenge_id == query.challenge_id] if query.challenge_id is not None else []
+    if query.since is not None:
+        conditions.append(OcdsRelease.date >= query.since)
     total = db.session.scalar(select(func.count(distinct(OcdsRelease.challenge_id))).where(*conditions))
     page_ids = select(OcdsRelease.challenge_id).where(*conditions).group_by(OcdsRelease.challenge_id) \
         .order_by(OcdsRelease.challenge_id).limit(query.per_page).offset((query.page - 1) * query.per_page) \

@@ -10,6 +10,7 @@ from marketplace.formatting import lazy, number
 from marketplace.models import Follow, Membership, Organisation, Solution, User, organisation_sectors
 from marketplace.models.organisation import AGENCY, COMPANY, COMPANY_SIZES
 from marketplace.services import access, permissions
+from marketplace.services.organisations import addresses
 from marketplace.services.organisations.cpv import is_cpv_division
 from marketplace.services.errors import NotFound, ValidationFailed
 from marketplace.services.messaging.events import record_change, snapshot
@@ -104,16 +105,18 @@ def update_profile(user, data):
     sectors = list(dict.fromkeys(data.get("sectors") or []))
     if any(not is_cpv_division(code) for code in sectors):
         errors["sectors"] = _l("Choose sectors from the list.")
+    if any(name in data for name in addresses.FIELDS):  # a caller that sends no address keeps the one kept
+        clean.update(addresses.clean_address(data, errors, clean["registration_number"]))
     if errors:
         raise ValidationFailed(errors)
-    before = {**snapshot(organisation, *PROFILE_FIELDS), "sectors": sectors_of(organisation)}
+    before = {**snapshot(organisation, *PROFILE_FIELDS, *addresses.FIELDS), "sectors": sectors_of(organisation)}
     for name, value in clean.items():
         setattr(organisation, name, value)
     db.session.execute(organisation_sectors.delete().where(organisation_sectors.c.organisation_id == organisation.id))
     for code in sectors:
         db.session.execute(organisation_sectors.insert().values(organisation_id=organisation.id, cpv_division=code))
     record_change(user, "organisation.profile_updated", organisation, before=before,
-                  after={**snapshot(organisation, *PROFILE_FIELDS), "sectors": sorted(sectors)})
+                  after={**snapshot(organisation, *PROFILE_FIELDS, *addresses.FIELDS), "sectors": sorted(sectors)})
     db.session.commit()
     return organisation
 

@@ -39,3 +39,15 @@ def organisation_identifier(organisation, default_scheme=None):
     if default_scheme:
         return {"scheme": default_scheme, "id": raw, "legalName": organisation.name}
     return None
+
+
+def identifier_country(registration_number, default_scheme=None):
+    """The country (ISO 3166-1 alpha-2) an organisation's registration number places it in, or None: Belgium for a
+    Belgian enterprise number, the country of the default scheme for another number (org-id.guide schemes begin
+    with their country's code, as "NL-KVK"), None without a number or when the scheme names no country ("XI-…")."""
+    if belgian_enterprise_number(registration_number) is not None:
+        return "BE"
+    if (registration_number or "").strip() and default_scheme:
+        prefix = default_scheme.split("-", 1)[0].upper()
+        return prefix if len(prefix) == 2 and prefix.isalpha() and not prefix.startswith("X") else None
+    return None
