@@ -6,8 +6,8 @@ Revises: 0021_ocds_releases
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0022_organisation_addresses"
-down_revision = "0021_ocds_releases"
+revision = "0023_organisation_addresses"
+down_revision = "0022_lean_signed_in_pages"
 branch_labels = None
 depends_on = None
 
