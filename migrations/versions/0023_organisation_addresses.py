@@ -1,7 +1,7 @@
 """Organisations' postal addresses (street, postal code, locality, ISO 3166-1 alpha-2 country), all optional.
 
-Revision ID: 0022_organisation_addresses
-Revises: 0021_ocds_releases
+Revision ID: 0023_organisation_addresses
+Revises: 0022_lean_signed_in_pages
 """
 import sqlalchemy as sa
 from alembic import op
