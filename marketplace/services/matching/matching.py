@@ -388,16 +388,22 @@ def _shared_rows(index, key, weighted_keys, name, candidates=None, words=False):
     a company shares is a mask that names them: the reasons come out of the
     same aggregate as the score (a float sum, exact below 2**53; at most
     MAX_CHALLENGE_TERMS words and the 45-odd CPV divisions). `candidates`: only
-    these companies' rows, read by the index on the company.
+    these companies' rows.
     """
     keys = _keys(key, weighted_keys, name)
+    # The index entries of the keys, read by key (an IN list the planner estimates from the column's
+    # statistics), fenced by OFFSET 0 so that the join below cannot turn it into one probe per key, each
+    # wrongly estimated: with the true size known, the small side of each join is the one hashed.
+    postings = (select(index.c.organisation_id, key.label("key"))
+                .where(key.in_([value for value, _ in weighted_keys])).offset(0).subquery(f"index_{name}"))
     zero = literal(0.0, Float)
     weight_and_bit = [keys.c.weight, keys.c.bit]
     columns = [zero, zero, *weight_and_bit] if words else [*weight_and_bit, zero, zero]
-    query = select(index.c.organisation_id, *[c.label(label) for c, label in zip(columns, _SHARED_COLUMNS)])
+    query = (select(postings.c.organisation_id, *[c.label(label) for c, label in zip(columns, _SHARED_COLUMNS)])
+             .join_from(postings, keys, keys.c.key == postings.c.key))
     if candidates is not None:
-        query = query.select_from(candidates).join(index, index.c.organisation_id == candidates.c.organisation_id)
-    return query.join(keys, keys.c.key == key)
+        query = query.join(candidates, candidates.c.organisation_id == postings.c.organisation_id)
+    return query
 
 
 _SHARED_COLUMNS = ("sector_weight", "sector_mask", "term_weight", "term_mask")
