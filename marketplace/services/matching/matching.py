@@ -583,6 +583,9 @@ def match_challenge(challenge, *, minimum=None, limit=None, profile=None, prune=
             append(MatchResult(organisation_id=organisation_id, score=score, name=name, slug=slug, size=size,
                                sectors=sectors_named(sector_mask), terms=words_named(term_mask),
                                budget_fits=fits.get(size, False), budget=budget, currency=currency))
+    # Equal scores as shown, by company: the statement's order among them follows the last bits of float
+    # sums, which depend on the order the plan added them in.
+    results.sort(key=lambda result: (-result.score, result.organisation_id))
     return results
 
 
