@@ -17,11 +17,14 @@ A company with neither a sector nor a word in common is never matched: a
 budget alone is no reason to write to anyone.
 
 Speed: profiles are tokenised when they are saved, into the inverted index
-`organisation_terms`, so scoring 100,000 companies is a few SQL statements: the
+`organisation_terms`, so scoring 200,000 companies is a few SQL statements: the
 number of companies, the challenge's document frequencies, then one statement that aggregates sector
 overlap and weighted word overlap per company over the indexes, scores, filters
 and sorts — carrying what each company shares, so the reasons need no more
-queries (docs/performance.md has the figures).
+queries. That statement looks only at the companies that can reach the threshold
+(sharing a sector, or the words a match on words alone needs: _deciding_words),
+so the common words of a challenge are summed for them alone, not for every
+company that uses them (docs/performance.md has the figures).
 """
 import math
 import re
