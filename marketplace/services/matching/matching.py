@@ -37,7 +37,7 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Float, and_, case, delete, func, insert, literal, or_, select, text, union, union_all
+from sqlalchemy import Float, and_, case, delete, func, insert, literal, select, text, union, union_all
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
@@ -502,6 +502,7 @@ def _deciding_words(profile, minimum, words):
 
 
 def words_by_weight_desc(profile, words):
+    """The words heaviest first (ties alphabetically): the order reasons name them in."""
     return sorted(words, key=lambda t: (-profile.weights[t], t))
 
 
@@ -514,9 +515,8 @@ def _match_query(profile, minimum, limit, prune=True):
     candidates = None
     if deciding is not None:
         deciding, deciding_weight = deciding
-        # Only companies sharing a sector or one of the deciding words can reach the minimum: the shared
-        # words are summed for them alone, read by the index on the company, instead of over every company
-        # that uses a common word of the challenge.
+        # Only companies sharing a sector or the deciding words can reach the minimum: the shared words are
+        # summed for them alone, instead of for every company that uses a common word of the challenge.
         parts = []
         if divisions:
             parts.append(select(organisation_sectors.c.organisation_id)
