@@ -36,7 +36,7 @@ def register(app):
     @click.option("--companies", default=200000, show_default=True, type=click.IntRange(1, 5000000))
     @click.option("--seed", default=17, show_default=True, help="The same seed builds the same data.")
     def seed_scale_command(challenges, companies, seed):
-        """Add a national-scale data set for benchmarks (bulk inserts; ANALYZE on PostgreSQL at the end).
+        """Add a national-scale data set for benchmarks (bulk inserts; VACUUM (ANALYZE) on PostgreSQL at the end).
 
         Meant for an empty database of its own; never run by `make run`.
         """

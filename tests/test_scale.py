@@ -1,5 +1,5 @@
 """`flask seed-scale` builds a consistent data set in bulk: every status, four languages, searchable."""
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from werkzeug.datastructures import MultiDict
 
 from marketplace.extensions import db
@@ -29,6 +29,8 @@ def test_seed_scale_builds_every_status_in_four_languages_with_its_related_rows(
     assert found.total > 0 and {c.language for c in found.items} == {"fr"}
     published = db.session.scalars(select(Challenge).where(Challenge.status == "published")).first()
     assert match_challenge(published, minimum=0)
+    if db.engine.dialect.name == "postgresql":  # vacuumed by the command: the word index can answer alone
+        assert db.session.scalar(text("SELECT relallvisible FROM pg_class WHERE relname = 'organisation_terms'")) > 0
     # The sequences were moved past the ids given in bulk: the application can add rows.
     assert runner.invoke(args=["seed-scale", "--challenges", "4", "--companies", "2"]).exit_code == 0
     assert count(Challenge) == 64

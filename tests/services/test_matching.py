@@ -329,3 +329,55 @@ def test_a_challenge_page_does_not_count_every_company_each_time(app, f, monkeyp
         event.remove(db.engine, "before_cursor_execute", listener)
     assert sum("count(organisations.id)" in statement for statement in seen) == 1
     matching._counted.clear()
+
+
+def test_pruned_matching_gives_the_same_list_as_scoring_everyone(f):
+    """Only companies that can reach the minimum are looked at: the list is the same as scoring all of them."""
+    import random
+
+    rng = random.Random(3)
+    common = ["software", "patient", "appointment", "hospital", "data"]
+    rare = ["outpatient", "reminder", "noshow", "telephony", "triage", "waitlist", "clinic", "rota"]
+    filler = ["bridge", "asphalt", "lighting", "payroll", "forestry", "museum"]
+    challenges = [f.Challenge(
+        title=title, summary="Patients miss hospital appointments.",
+        problem_statement="Hospital software and patient data: " + " ".join(common + rare * 2),
+        desired_outcomes="Fewer no-shows, a shorter waitlist, triage by telephony.",
+        budget_min=Decimal("10000"), budget_max=Decimal("200000"))
+        # The second one's title words are used by nobody: they weigh much, so words alone must be many.
+        for title in ("Outpatient reminders against no-shows", "Zorvex quillan brimtor fenwick ostara plimsex draxon velquor")]
+    for challenge in challenges:
+        f.set_sectors(challenge, ["85", "72"])
+    companies = []
+    for n in range(60):
+        words = rng.sample(common, rng.randint(0, 5)) + rng.sample(rare, rng.choice((0, 0, 1, 2, 4, 6, 8)))
+        companies.append(_company(
+            f, sectors=rng.choice(((), (), ("45",), ("85",), ("72", "85"), ("72", "33"))),
+            size=rng.choice(("micro", "small", "medium", "large", None)), suspended=n % 17 == 0,
+            capability_statement=" ".join(words + rng.sample(filler, 2)), keywords=""))
+
+    def listed(results):
+        return [(r.organisation_id, r.score, r.sectors, r.terms, r.budget_fits) for r in results]
+
+    bounds = set()
+    for challenge in challenges:
+        profile = matching.challenge_profile(challenge)
+        words = matching.words_by_weight_desc(profile, profile.weights)
+        for minimum in (35, 45, 50, 60, 20, 1):
+            decided = matching._deciding_words(profile, minimum, words)
+            bounds.add("none" if decided is None else "nobody" if not decided[0]
+                       else "one word" if decided[1] is None else "some weight")
+            pruned = matching.match_challenge(challenge, minimum=minimum, profile=profile)
+            everyone = matching.match_challenge(challenge, minimum=minimum, profile=profile, prune=False)
+            assert listed(pruned) == listed(everyone)
+            one_by_one = [r for r in (matching.score_terms(profile, c, matching.profile_terms(
+                c.capability_statement, c.keywords), c.sectors) for c in companies if not c.suspended)
+                          if r.score >= minimum]
+            # (The statement orders by the unrounded score: equal rounded scores may come in either order.)
+            assert sorted(listed(pruned)) == sorted(listed(one_by_one))
+        matched = {r.organisation_id for r in matching.match_challenge(challenge, profile=profile)}
+        # Words alone make some matches, and some companies sharing words are left out.
+        assert any(not c.sectors and c.id in matched for c in companies)
+        assert any(not c.sectors and c.id not in matched and set(c.capability_statement.split()) & set(common)
+                   for c in companies)
+    assert bounds == {"none", "nobody", "one word", "some weight"}  # every kind of bound was used

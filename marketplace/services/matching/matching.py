@@ -17,11 +17,14 @@ A company with neither a sector nor a word in common is never matched: a
 budget alone is no reason to write to anyone.
 
 Speed: profiles are tokenised when they are saved, into the inverted index
-`organisation_terms`, so scoring 100,000 companies is a few SQL statements: the
+`organisation_terms`, so scoring 200,000 companies is a few SQL statements: the
 number of companies, the challenge's document frequencies, then one statement that aggregates sector
 overlap and weighted word overlap per company over the indexes, scores, filters
 and sorts — carrying what each company shares, so the reasons need no more
-queries (docs/performance.md has the figures).
+queries. That statement looks only at the companies that can reach the threshold
+(sharing a sector, or the words a match on words alone needs: _deciding_words),
+so the common words of a challenge are summed for them alone, not for every
+company that uses them (docs/performance.md has the figures).
 """
 import math
 import re
@@ -34,7 +37,7 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Float, and_, case, cast, delete, func, insert, literal, null, or_, select, text, union_all
+from sqlalchemy import Float, and_, case, cast, delete, func, insert, literal, null, or_, select, text, union, union_all
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
@@ -215,6 +218,8 @@ class ChallengeProfile:
     total_weight: float
     budget: Decimal | None
     currency: str
+    # term -> how many companies used it when the weights were computed (None: not known)
+    frequencies: dict | None = None
 
     def text_part(self, shared_weight):
         if self.total_weight <= 0:
@@ -291,6 +296,7 @@ def challenge_profiles(challenges, sectors_of):
             total_weight=sum(heaviest.values()),
             budget=_budget_amount(challenge),
             currency=challenge.currency or "EUR",
+            frequencies={term: frequencies.get(term, 0) for term in heaviest},
         ))
     return profiles
 
@@ -370,25 +376,41 @@ def _sql_score(profile, sector_count, text_weight):
     return SECTOR_POINTS * sector + TEXT_POINTS * text + BUDGET_POINTS * budget
 
 
-def _shared(index, key, weighted_keys, name):
-    """Per company: the summed weight and the bit mask of the keys it shares with the challenge.
+def _keys(key, weighted_keys, name):
+    """The challenge's keys as rows (key, weight, bit), bit the key's power of two in the order given."""
+    rows = [select(literal(value, key.type).label("key"), literal(weight, Float).label("weight"),
+                   literal(float(2 ** position), Float).label("bit"))
+            for position, (value, weight) in enumerate(weighted_keys)]
+    return (union_all(*rows) if len(rows) > 1 else rows[0]).subquery(f"challenge_{name}")
+
+
+def _shared_rows(index, key, weighted_keys, name, candidates=None, words=False):
+    """One row per (company, shared key): the key's weight and bit, as sector or as word columns.
 
     `weighted_keys` is [(key, weight)] in the order reasons name them. Each key
     gets a distinct power of two as its bit, so the sum of the bits of the keys
     a company shares is a mask that names them: the reasons come out of the
     same aggregate as the score (a float sum, exact below 2**53; at most
-    MAX_CHALLENGE_TERMS words and the 45-odd CPV divisions).
+    MAX_CHALLENGE_TERMS words and the 45-odd CPV divisions). `candidates`: only
+    these companies' rows.
     """
-    rows = [select(literal(value, key.type).label("key"), literal(weight, Float).label("weight"),
-                   literal(float(2 ** position), Float).label("bit"))
-            for position, (value, weight) in enumerate(weighted_keys)]
-    keys = (union_all(*rows) if len(rows) > 1 else rows[0]).subquery(f"challenge_{name}")
-    return (
-        select(index.c.organisation_id, func.sum(keys.c.weight).label("weight"), func.sum(keys.c.bit).label("mask"))
-        .join(keys, keys.c.key == key)
-        .group_by(index.c.organisation_id)
-        .subquery(f"shared_{name}")
-    )
+    keys = _keys(key, weighted_keys, name)
+    # The index entries of the keys, read by key (an IN list the planner estimates from the column's
+    # statistics), fenced by OFFSET 0 so that the join below cannot turn it into one probe per key, each
+    # wrongly estimated: with the true size known, the small side of each join is the one hashed.
+    postings = (select(index.c.organisation_id, key.label("key"))
+                .where(key.in_([value for value, _ in weighted_keys])).offset(0).subquery(f"index_{name}"))
+    zero = literal(0.0, Float)
+    weight_and_bit = [keys.c.weight, keys.c.bit]
+    columns = [zero, zero, *weight_and_bit] if words else [*weight_and_bit, zero, zero]
+    query = (select(postings.c.organisation_id, *[c.label(label) for c, label in zip(columns, _SHARED_COLUMNS)])
+             .join_from(postings, keys, keys.c.key == postings.c.key))
+    if candidates is not None:
+        query = query.join(candidates, candidates.c.organisation_id == postings.c.organisation_id)
+    return query
+
+
+_SHARED_COLUMNS = ("sector_weight", "sector_mask", "term_weight", "term_mask")
 
 
 # PostgreSQL settings for the matching statement alone, put back right after it (SET LOCAL … TO DEFAULT).
@@ -402,90 +424,172 @@ _STATEMENT_SETTINGS = {
 
 
 def _run(query):
-    """All rows of the matching statement, under _STATEMENT_SETTINGS on PostgreSQL."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return db.session.execute(query).all()
+    """All rows of the matching statement, under _STATEMENT_SETTINGS on PostgreSQL.
+
+    Through the session's connection: Core rows, without the ORM's per-row work (48,000 rows at 200,000
+    companies)."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        return connection.execute(query).all()
     for name, value in _STATEMENT_SETTINGS.items():
-        db.session.execute(text(f"SET LOCAL {name} = {value}"))
+        connection.execute(text(f"SET LOCAL {name} = {value}"))
     try:
-        return db.session.execute(query).all()
+        return connection.execute(query).all()
     finally:
         for name in _STATEMENT_SETTINGS:
-            db.session.execute(text(f"SET LOCAL {name} TO DEFAULT"))
+            connection.execute(text(f"SET LOCAL {name} TO DEFAULT"))
 
 
 def _decoder(ordered):
     """A function from a bit mask to the keys it names, in the order of `ordered` (bit 0 first).
 
-    By table lookup, a byte at a time: 24,000 matches are 48,000 masks to read.
+    By table lookup, a byte at a time, each mask once (many companies share the same): 48,000 matches are
+    96,000 masks to read. Each caller gets its own list.
     """
     tables = [[[key for bit, key in enumerate(ordered[start:start + 8]) if value >> bit & 1] for value in range(256)]
               for start in range(0, len(ordered), 8)]
+    seen = {}
 
     def named(mask):
-        names = []
-        for table in tables:
-            if not mask:
-                break
-            names += table[mask & 255]
-            mask >>= 8
-        return names
+        mask = int(mask or 0)
+        names = seen.get(mask)
+        if names is None:
+            names, rest = [], mask
+            for table in tables:
+                if not rest:
+                    break
+                names += table[rest & 255]
+                rest >>= 8
+            seen[mask] = names
+        return names.copy()
 
     return named
 
 
-def match_challenge(challenge, *, minimum=None, limit=None, profile=None):
+def _deciding_words(profile, minimum, words):
+    """What a company sharing no sector must share to reach `minimum`: (words, weight) when it must share at
+    least that weight of these words, ([word], None) when it must use that word; None when any word may do.
+
+    Such a company scores only by words and budget, so it needs a text part of at least
+    (minimum - the best budget points) / TEXT_POINTS, that is a shared weight of at least a bar, out of the
+    weight of the words companies use at all (a word nobody used when the weights were counted weighs
+    much and is shared by nobody). A word heavier than the difference is one every such match uses: the
+    rarest of those names the candidates. Otherwise, the lightest words, whose weights sum to less than the
+    bar, cannot reach it together: a company needs at least the bar minus their sum from the other words,
+    the deciding ones (the rarest: their index entries are few). None when any word may make a match (a
+    minimum the budget alone nearly reaches): every company sharing anything is then scored.
+    """
+    best_budget = max(budget_fit(size, profile.budget) for size in (*SIZE_BUDGET_RANGES, None))
+    # The statement keeps scores from minimum - 0.005 (they round up to it); a hair lower still for floats.
+    needed_points = minimum - 0.005 - 1e-6 - BUDGET_POINTS * best_budget
+    if needed_points <= 0 or profile.total_weight <= 0:
+        return None
+    bar = needed_points / TEXT_POINTS * TEXT_SATURATION * profile.total_weight * (1 - 1e-9)
+    frequencies = profile.frequencies or {}
+    used = [word for word in words if frequencies.get(word, 1) > 0]
+    slack = sum(profile.weights[word] for word in used) - bar
+    if needed_points > TEXT_POINTS or slack < 0:
+        return [], 0.0  # words alone never reach the minimum
+    required = [word for word in used if profile.weights[word] > slack * (1 + 1e-9)]
+    if required:
+        return [min(required, key=lambda t: (frequencies.get(t, 0), t))], None
+    light = 0.0
+    lightest_first = sorted(used, key=lambda t: (profile.weights[t], t))
+    for position, word in enumerate(lightest_first):
+        if light + profile.weights[word] >= bar:
+            return words_by_weight_desc(profile, lightest_first[position:]), (bar - light) * (1 - 1e-9)
+        light += profile.weights[word]
+    return [], 0.0
+
+
+def words_by_weight_desc(profile, words):
+    """The words heaviest first (ties alphabetically): the order reasons name them in."""
+    return sorted(words, key=lambda t: (-profile.weights[t], t))
+
+
+def _match_query(profile, minimum, limit, prune=True):
+    """The matching statement (None when nobody can match) and the order of the divisions and words it names."""
+    # The order reasons name them in: divisions by code, words heaviest first.
+    divisions = sorted(profile.sectors)
+    words = words_by_weight_desc(profile, profile.weights)
+    deciding = _deciding_words(profile, minimum, words) if prune else None
+    candidates = None
+    if deciding is not None:
+        deciding, deciding_weight = deciding
+        # Only companies sharing a sector or the deciding words can reach the minimum: the shared words are
+        # summed for them alone, instead of for every company that uses a common word of the challenge.
+        parts = []
+        if divisions:
+            parts.append(select(organisation_sectors.c.organisation_id)
+                         .where(organisation_sectors.c.cpv_division.in_(divisions)))
+        if deciding and deciding_weight is None:  # the companies using the one word every such match uses
+            parts.append(select(organisation_terms.c.organisation_id)
+                         .where(organisation_terms.c.term == deciding[0]))
+        elif deciding:
+            keys = _keys(organisation_terms.c.term, [(term, profile.weights[term]) for term in deciding], "deciding")
+            parts.append(select(organisation_terms.c.organisation_id)
+                         .join(keys, keys.c.key == organisation_terms.c.term)
+                         .group_by(organisation_terms.c.organisation_id)
+                         .having(func.sum(keys.c.weight) >= deciding_weight))
+        if not parts:
+            return None, divisions, words
+        # Each once (a company may share two divisions): UNION, or DISTINCT.
+        candidates = (union(*parts) if len(parts) > 1 else parts[0].distinct()).cte("candidates")
+    parts = []
+    if divisions:
+        parts.append(_shared_rows(organisation_sectors, organisation_sectors.c.cpv_division,
+                                  [(code, 1.0) for code in divisions], "sectors"))
+    if words:
+        parts.append(_shared_rows(organisation_terms, organisation_terms.c.term,
+                                  [(term, profile.weights[term]) for term in words], "terms", candidates, words=True))
+    rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("shared_rows")
+    # One row per company sharing anything (a budget alone is no reason to match).
+    shared = (select(rows.c.organisation_id, *[func.sum(rows.c[name]).label(name) for name in _SHARED_COLUMNS])
+              .group_by(rows.c.organisation_id).subquery("shared"))
+    score = _sql_score(profile, shared.c.sector_weight, shared.c.term_weight).label("score")
+    # Rounded the same way as ChallengeProfile.score, so a score shown is the score compared.
+    query = (select(Organisation.id, Organisation.name, Organisation.slug, Organisation.size,
+                    shared.c.sector_mask, shared.c.term_mask, score)
+             .join_from(shared, Organisation, Organisation.id == shared.c.organisation_id)
+             .where(_company_filter(), score >= minimum - 0.005)
+             .order_by(score.desc(), Organisation.id))
+    if limit is not None:
+        query = query.limit(limit)
+    return query, divisions, words
+
+
+def match_challenge(challenge, *, minimum=None, limit=None, profile=None, prune=True):
     """Every company scoring at least `minimum` (the configured threshold), best first, with reasons.
 
     One SQL statement: the shared sectors and the shared weighted words are
     aggregated per company over the indexes (each with what is shared, which
     becomes the reasons), scored, filtered and sorted; Python only turns the
-    rows that pass into results.
+    rows that pass into results. Only companies that can reach the minimum are
+    looked at (see _deciding_words); `prune=False` looks at every company, with
+    the same results, slower.
     """
     profile = profile or challenge_profile(challenge)
     minimum = threshold() if minimum is None else float(minimum)
     if not profile.sectors and not profile.weights:
         return []
-    # The order reasons name them in: divisions by code, words heaviest first.
-    divisions = sorted(profile.sectors)
-    words = sorted(profile.weights, key=lambda t: (-profile.weights[t], t))
-    query = select(Organisation.id, Organisation.name, Organisation.slug, Organisation.size)
-    sector_count, text_weight, shares_something = literal(0.0), literal(0.0), []
-    if divisions:
-        sectors = _shared(organisation_sectors, organisation_sectors.c.cpv_division,
-                          [(code, 1.0) for code in divisions], "sectors")
-        query = query.add_columns(sectors.c.mask.label("sector_mask")).outerjoin(
-            sectors, sectors.c.organisation_id == Organisation.id)
-        sector_count = func.coalesce(sectors.c.weight, 0.0)
-        shares_something.append(sectors.c.organisation_id.is_not(None))
-    if words:
-        terms = _shared(organisation_terms, organisation_terms.c.term,
-                        [(term, profile.weights[term]) for term in words], "terms")
-        query = query.add_columns(terms.c.mask.label("term_mask")).outerjoin(
-            terms, terms.c.organisation_id == Organisation.id)
-        text_weight = func.coalesce(terms.c.weight, 0.0)
-        shares_something.append(terms.c.organisation_id.is_not(None))
-    score = _sql_score(profile, sector_count, text_weight).label("score")
-    # Rounded the same way as ChallengeProfile.score, so a score shown is the score compared.
-    query = (query.add_columns(score)
-             .where(_company_filter(), or_(*shares_something), score >= minimum - 0.005)
-             .order_by(score.desc(), Organisation.id))
-    if limit is not None:
-        query = query.limit(limit)
+    query, divisions, words = _match_query(profile, minimum, limit, prune)
+    if query is None:
+        return []
     fits = {size: budget_fit(size, profile.budget) == 1.0 for size in (*SIZE_BUDGET_RANGES, None)}
     sectors_named, words_named = _decoder(divisions), _decoder(words)
     results = []
+    budget, currency, append = profile.budget, profile.currency, results.append
     with cycle_collector_paused():
-        for row in _run(query):
-            score_value = round(float(row.score), 2)
-            if score_value < minimum:
+        for organisation_id, name, slug, size, sector_mask, term_mask, score in _run(query):
+            score = round(float(score), 2)
+            if score < minimum:
                 continue
-            results.append(MatchResult(
-                organisation_id=row.id, score=score_value, name=row.name, slug=row.slug, size=row.size,
-                sectors=sectors_named(int(row.sector_mask or 0)) if divisions else [],
-                terms=words_named(int(row.term_mask or 0)) if words else [],
-                budget=profile.budget, currency=profile.currency, budget_fits=fits.get(row.size, False),
-            ))
+            append(MatchResult(organisation_id=organisation_id, score=score, name=name, slug=slug, size=size,
+                               sectors=sectors_named(sector_mask), terms=words_named(term_mask),
+                               budget_fits=fits.get(size, False), budget=budget, currency=currency))
+    # Equal scores as shown, by company: the statement's order among them follows the last bits of float
+    # sums, which depend on the order the plan added them in.
+    results.sort(key=lambda result: (-result.score, result.organisation_id))
     return results
 
 
