@@ -96,8 +96,14 @@ def _empty_all_tables(attempts=3):
 
 @pytest.fixture(autouse=True)
 def app_context(app):
+    # The app is shared by the session: a setting a test changes without monkeypatch must not reach the next
+    # test (a default organisation scheme left behind once changed a later test's postal code check).
+    settings = dict(app.config)
     with app.app_context():
         yield
+        if app.config != settings:
+            app.config.clear()
+            app.config.update(settings)
         _empty_all_tables()
         limiter.reset()
         app.extensions["page_cache"].clear()  # TRUNCATE is SQL text: the public data token does not see it

@@ -12,8 +12,9 @@ from marketplace.services.organisations import addresses
     ("12345", "XI-PB", None),  # a scheme of no country
     (None, None, "BE"),  # no number: DEFAULT_COUNTRY
 ])
-def test_the_default_country_follows_the_registration_number_as_identifiers_do(app, number, scheme, country):
-    app.config["OCDS_DEFAULT_ORG_SCHEME"] = scheme
+def test_the_default_country_follows_the_registration_number_as_identifiers_do(app, monkeypatch, number, scheme,
+                                                                                country):
+    monkeypatch.setitem(app.config, "OCDS_DEFAULT_ORG_SCHEME", scheme)
     assert addresses.default_country(number) == country
 
 

@@ -451,7 +451,7 @@ def test_during_the_blind_round_a_pitching_company_renamed_stores_nothing_of_the
     assert "numberOfTenderers" not in stored[f"{PREFIX}-{challenge.id}-published"].release
 
 
-def test_parties_carry_their_enterprise_number_and_the_buyer_its_public_contact(world, app):
+def test_parties_carry_their_enterprise_number_and_the_buyer_its_public_contact(world, app, monkeypatch):
     parties = {p["name"]: p for p in _releases_of(_package(), world.challenge)[-1]["parties"]}
     alpha, beta, agency = parties["Alpha Analytics"], parties["Beta Bytes"], parties["Water Agency"]
     assert alpha["id"] == f"org-{world.companies['Alpha Analytics'].org.id}"  # the id stays the same
@@ -459,7 +459,7 @@ def test_parties_carry_their_enterprise_number_and_the_buyer_its_public_contact(
     assert "identifier" not in beta  # not a Belgian number and no default scheme configured
     assert agency["contactPoint"] == {"name": "Water Agency", "url": "https://water.example.be"}
     assert "address" not in agency and "contactPoint" not in alpha  # the agency gave no address
-    app.config["OCDS_DEFAULT_ORG_SCHEME"] = "DE-CR"
+    monkeypatch.setitem(app.config, "OCDS_DEFAULT_ORG_SCHEME", "DE-CR")
     settings = ocds.publication_settings()
     history = ocds.histories([world.challenge.id])[world.challenge.id]
     rebuilt = ocds.build_release(ocds.load([world.challenge.id])[world.challenge.id], history, history[-1], settings)
