@@ -50,7 +50,8 @@ def questions_of_company(organisation, limit=50):
 
 def pilots_of(organisation):
     column = Pilot.agency_id if organisation.kind == AGENCY else Pilot.company_id
-    return db.session.scalars(select(Pilot).where(column == organisation.id).order_by(Pilot.created_at.desc())).all()
+    return db.session.scalars(select(Pilot).options(joinedload(Pilot.challenge), joinedload(Pilot.pitch))
+                              .where(column == organisation.id).order_by(Pilot.created_at.desc())).all()
 
 
 def overview(user):
@@ -58,6 +59,7 @@ def overview(user):
     if organisation is None:
         return {"kind": None}
     if organisation.kind == AGENCY:
-        return {"kind": AGENCY, "work": work_list(user), "rows": agency_overview(organisation),
-                "pilots": pilots_of(organisation)}
+        rows, pilots = agency_overview(organisation), pilots_of(organisation)
+        return {"kind": AGENCY, "rows": rows, "pilots": pilots,
+                "work": work_list(user, agency_challenges=[row["challenge"] for row in rows], agency_pilots=pilots)}
     return {"kind": "company", **company_overview(organisation), "pilots": pilots_of(organisation)}

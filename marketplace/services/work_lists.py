@@ -18,6 +18,7 @@ Each kind is gathered by its own small function below, so a change to one step (
 pitch-session rules) changes one function.
 """
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
@@ -75,24 +76,38 @@ class Section:
         return sum(item.count for item in self.items)
 
 
-def work_list(user, now=None):
-    """The sections (in ORDER, empty ones left out) of what waits for this agency member; [] for anyone else."""
+class Running(NamedTuple):
+    """An evaluation of one of the agency's challenges, as the work list reads it."""
+    evaluation: Evaluation
+    pitches: int
+    criteria: int
+    conflicted: bool | None  # the person's own declaration; None: not declared yet
+
+
+def work_list(user, now=None, agency_challenges=None, agency_pilots=None):
+    """The sections (in ORDER, empty ones left out) of what waits for this agency member; [] for anyone else.
+
+    `agency_challenges` / `agency_pilots`: all of the agency's own, when the caller read them already (the
+    dashboard lists them too), so that they are not read twice.
+    """
     organisation = getattr(user, "organisation", None)
     if organisation is None or organisation.kind != AGENCY or organisation.suspended:
         return []
     now = now or utcnow()
-    challenges = db.session.scalars(
-        select(Challenge).where(Challenge.agency_id == organisation.id,
-                                Challenge.status.in_([s for s, state in lifecycle.STATES.items() if not state.final]))
-        .order_by(Challenge.pitch_deadline, Challenge.id)
-    ).all()
-    pilots = db.session.scalars(
-        select(Pilot).options(joinedload(Pilot.challenge))
-        .where(Pilot.agency_id == organisation.id, Pilot.stage.not_in(OUTCOME_STAGES))
-        .order_by(Pilot.stage_due_on, Pilot.id)
-    ).all()
+    if agency_challenges is None:
+        agency_challenges = db.session.scalars(select(Challenge).where(
+            Challenge.agency_id == organisation.id,
+            Challenge.status.in_([s for s, state in lifecycle.STATES.items() if not state.final]))).all()
+    if agency_pilots is None:
+        agency_pilots = db.session.scalars(select(Pilot).options(joinedload(Pilot.challenge)).where(
+            Pilot.agency_id == organisation.id, Pilot.stage.not_in(OUTCOME_STAGES))).all()
+    # Soonest first, those with no date last, the same on every database.
+    challenges = sorted((c for c in agency_challenges if not lifecycle.STATES[c.status].final),
+                        key=lambda c: (c.pitch_deadline is None, c.pitch_deadline or now, c.id))
+    pilots = sorted((p for p in agency_pilots if p.stage not in OUTCOME_STAGES),
+                    key=lambda p: (p.stage_due_on is None, p.stage_due_on or now.date(), p.id))
     evaluations = _evaluations([c.id for c in challenges if lifecycle.state_of(c).evaluation_page
-                                and permissions.can(user, "evaluation.take_part", c)])
+                                and permissions.can(user, "evaluation.take_part", c)], user)
     found = {
         APPROVE: _drafts_to_approve(user, challenges),
         ANSWER: _questions_to_answer(user, challenges),
@@ -132,30 +147,34 @@ def _questions_to_answer(user, challenges):
             for c in mine.values() if c.id in by_id]
 
 
-def _evaluations(challenge_ids):
-    """{challenge id: (evaluation, number of pitches in it)} for these challenges, in one statement."""
+def _evaluations(challenge_ids, user):
+    """{challenge id: Running(evaluation, pitches in it, criteria, the user's conflict declaration or None)} for these
+    challenges, in one statement."""
     if not challenge_ids:
         return {}
+    criteria = select(func.count(EvaluationCriterion.id)).where(
+        EvaluationCriterion.challenge_id == Evaluation.challenge_id).correlate(Evaluation).scalar_subquery()
+    declared = select(ConflictDeclaration.conflicted).where(
+        ConflictDeclaration.challenge_id == Evaluation.challenge_id, ConflictDeclaration.evaluator_id == user.id
+    ).correlate(Evaluation).limit(1).scalar_subquery()
     rows = db.session.execute(
-        select(Evaluation, func.count(PitchAssessment.id))
+        select(Evaluation, func.count(PitchAssessment.id), criteria, declared)
         .outerjoin(PitchAssessment, PitchAssessment.challenge_id == Evaluation.challenge_id)
         .where(Evaluation.challenge_id.in_(challenge_ids)).group_by(Evaluation.id)
     ).all()
-    return {evaluation.challenge_id: (evaluation, pitches) for evaluation, pitches in rows}
+    return {evaluation.challenge_id: Running(evaluation, pitches, criteria_count, conflicted)
+            for evaluation, pitches, criteria_count, conflicted in rows}
 
 
 def _pitches_to_score(user, challenges, evaluations):
     """A panel member's evaluations under way: the pitches they have not scored on every criterion yet."""
     panel = {c.id: c for c in _allowed(user, "evaluation.score", challenges)}
-    running = {cid: row for cid, row in evaluations.items() if cid in panel and not row[0].is_finalised}
+    running = {cid: row for cid, row in evaluations.items() if cid in panel and not row.evaluation.is_finalised}
     if not running:
         return []
     ids = list(running)
-    declared = dict(db.session.execute(select(ConflictDeclaration.challenge_id, ConflictDeclaration.conflicted).where(
-        ConflictDeclaration.challenge_id.in_(ids), ConflictDeclaration.evaluator_id == user.id)).all())
-    criteria = dict(db.session.execute(select(EvaluationCriterion.challenge_id, func.count(EvaluationCriterion.id))
-                                       .where(EvaluationCriterion.challenge_id.in_(ids))
-                                       .group_by(EvaluationCriterion.challenge_id)).all())
+    declared = {cid: row.conflicted for cid, row in running.items() if row.conflicted is not None}
+    criteria = {cid: row.criteria for cid, row in running.items()}
     scored = {}
     for challenge_id, marks in db.session.execute(
             select(Score.challenge_id, func.count(Score.id)).where(Score.challenge_id.in_(ids), Score.evaluator_id == user.id)
@@ -163,7 +182,7 @@ def _pitches_to_score(user, challenges, evaluations):
         if marks >= criteria.get(challenge_id, 0):
             scored[challenge_id] = scored.get(challenge_id, 0) + 1
     items = []
-    for challenge_id, (evaluation, pitches) in running.items():
+    for challenge_id, (evaluation, pitches, _, _) in running.items():
         challenge = panel[challenge_id]
         if declared.get(challenge_id):  # recused: nothing to score
             continue
@@ -186,7 +205,7 @@ def _decisions_to_send(user, challenges, evaluations):
     return [Item(managed[cid].title, lazy_ngettext("%(num)s company waits for its decision",
                                                    "%(num)s companies wait for their decision", pitches),
                  links.evaluation_path(managed[cid]), count=pitches)
-            for cid, (evaluation, pitches) in evaluations.items()
+            for cid, (evaluation, pitches, _, _) in evaluations.items()
             if cid in managed and evaluation.is_finalised and evaluation.decisions_published_at is None]
 
 
