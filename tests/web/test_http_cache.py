@@ -42,13 +42,14 @@ def test_publishing_a_challenge_changes_the_validator(client, f, path):
     assert b"Electric buses at night" in changed.data
 
 
-def test_ocds_releases_are_dated_for_if_modified_since_and_a_new_release_moves_the_date(client, f):
+@pytest.mark.parametrize("path", ["/api/v1/ocds/releases", "/api/v1/ocds/records"])
+def test_ocds_packages_are_dated_for_if_modified_since_and_a_new_release_moves_the_date(client, f, path):
     f.Challenge(title="Quieter night buses", published_at=utcnow() - timedelta(hours=1))
-    first = client.get("/api/v1/ocds/releases")
+    first = client.get(path)
     modified = first.headers["Last-Modified"]
-    assert client.get("/api/v1/ocds/releases", headers={"If-Modified-Since": modified}).status_code == 304
+    assert client.get(path, headers={"If-Modified-Since": modified}).status_code == 304
     f.Challenge(title="Electric buses at night", published_at=utcnow() - timedelta(minutes=1))
-    changed = client.get("/api/v1/ocds/releases", headers={"If-Modified-Since": modified})
+    changed = client.get(path, headers={"If-Modified-Since": modified})
     assert changed.status_code == 200 and b"Electric buses at night" in changed.data
     assert changed.headers["Last-Modified"] != modified
 

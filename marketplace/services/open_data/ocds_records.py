@@ -22,7 +22,7 @@ from marketplace.extensions import db
 from marketplace.models import OcdsRelease
 from marketplace.services.clock import utcnow
 from marketplace.services.open_data import ocds
-from marketplace.services.paging import Page
+from marketplace.services.paging import Page, kept_scalar
 
 # The release schema Agora publishes against, kept unchanged beside the OpenAPI document.
 RELEASE_SCHEMA = Path(__file__).resolve().parents[2] / "api" / "ocds-1.1.5" / "release-schema.json"
@@ -47,6 +47,7 @@ class RecordPage(Page):
     """One page of records (`items`), and the package that carries them."""
 
     package: dict = None
+    last_modified: object = None  # when the newest stored release was written, for HTTP (as for releases)
 
 
 def _linked(ocid, releases, releases_url):
@@ -74,7 +75,7 @@ def record_package(query, *, package_uri, releases_url):
     conditions = [OcdsRelease.challenge_id == query.challenge_id] if query.challenge_id is not None else []
     if query.since is not None:
         conditions.append(OcdsRelease.date >= query.since)
-    total = db.session.scalar(select(func.count(distinct(OcdsRelease.challenge_id))).where(*conditions))
+    total = kept_scalar(select(func.count(distinct(OcdsRelease.challenge_id))).where(*conditions))
     page_ids = select(OcdsRelease.challenge_id).where(*conditions).group_by(OcdsRelease.challenge_id) \
         .order_by(OcdsRelease.challenge_id).limit(query.per_page).offset((query.page - 1) * query.per_page) \
         .subquery()
@@ -87,4 +88,5 @@ def record_package(query, *, package_uri, releases_url):
     records = [record(releases, releases_url) for releases in by_process.values()]
     newest = max((row.date for row in rows), default=utcnow())  # as new as its newest release
     package = {**ocds.package_metadata(settings, package_uri, newest), "packages": [releases_url], "records": records}
-    return RecordPage(items=records, package=package, total=total, page=query.page, per_page=query.per_page)
+    return RecordPage(items=records, package=package, total=total, page=query.page, per_page=query.per_page,
+                      last_modified=ocds.newest_release_date())
