@@ -214,7 +214,9 @@ def seed_scale(challenges=50000, companies=200000, seed=17, echo=None):
                                 for i, p in enumerate(rng.sample(words["sentences"], 5)))
         agency = agencies[index % agency_count]
         kind = "market_consultation" if index % 10 == 9 else "call_for_solutions"
-        published = None if status == "draft" else now - timedelta(days=rng.randint(20, 900), minutes=index % 1440)
+        # Published at least 50 days ago, so that a deadline 15–45 days later has passed: a closed challenge (and
+        # its release) dated in the future would be a story the services could not have made.
+        published = None if status == "draft" else now - timedelta(days=rng.randint(50, 900), minutes=index % 1440)
         if status == "published":
             published = now - timedelta(days=rng.randint(0, 40), minutes=index % 1440)
             deadline = now + timedelta(days=rng.randint(1, 60))

@@ -3,11 +3,13 @@ from sqlalchemy import func, select, text
 from werkzeug.datastructures import MultiDict
 
 from marketplace.extensions import db
-from marketplace.models import Challenge, Notification, Organisation, PaymentMilestone, Pilot, Pitch, Question
+from marketplace.models import (Challenge, Notification, OcdsRelease, Organisation, PaymentMilestone, Pilot, Pitch,
+                                Question)
 from marketplace.models.challenge import CHALLENGE_STATUSES
 from marketplace.models.match import organisation_terms
 from marketplace.services.challenges import challenges
 from marketplace.services.challenges.challenges import ChallengeFilters
+from marketplace.services.clock import utcnow
 from marketplace.services.matching.matching import match_challenge
 
 
@@ -24,6 +26,9 @@ def test_seed_scale_builds_every_status_in_four_languages_with_its_related_rows(
     assert count(PaymentMilestone) == 2 * count(Pilot)
     assert count(Question) > 0 and count(Notification) > 0 and count(organisation_terms) > 50
     assert count(Pitch, Pitch.challenge_id.in_(select(Challenge.id).where(Challenge.status == "draft"))) == 0
+    # Nothing happened in the future: a challenge past its deadline has passed it, and so has every release.
+    assert count(Challenge, Challenge.closed_at > utcnow()) == 0
+    assert count(OcdsRelease, OcdsRelease.date > utcnow()) == 0
     # The stored search documents and the matching index work as if each row had been saved by the application.
     found = challenges.search_challenges(ChallengeFilters.from_args(MultiDict({"q": "fuite"})), per_page=100)
     assert found.total > 0 and {c.language for c in found.items} == {"fr"}
