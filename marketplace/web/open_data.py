@@ -23,6 +23,7 @@ from ..services.challenges.challenges import ChallengeFilters
 from ..services.clock import utcnow
 from ..services.organisations.cpv import cpv_code
 from .charts import column_chart
+from .page_cache import cached_for_visitors
 
 bp = Blueprint("open_data", __name__)
 
@@ -123,6 +124,7 @@ def _charts(stats):
 
 
 @bp.get("/stats")
+@cached_for_visitors  # a deadline passing shows within PAGE_CACHE_SECONDS, as on the home page
 def stats():
     figures = statistics.public_statistics()
     return render_template("open_data/stats.html", stats=figures, charts=_charts(figures),

@@ -218,7 +218,7 @@ def public_statistics(now=None):
     aggregates over whole tables (a second at 50,000 challenges).
     """
     now = now or utcnow()
-    token = public_data.current_token()
+    token = public_data.token_in_this_transaction()  # read once per transaction, with the page cache
     kept = _kept.get("figures")
     if kept is not None and token is not None and kept[0] == token and (kept[1] is None or now < kept[1]) \
             and now >= kept[2]:
