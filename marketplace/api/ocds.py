@@ -70,7 +70,7 @@ def _paged(result, endpoint):
     if 1 < result.page <= result.pages:
         links["prev"] = url_for(endpoint, _external=True, **{**args, "page": result.page - 1})
     headers = {"X-Total-Count": str(result.total)}
-    if getattr(result, "last_modified", None) is not None:  # a conditional GET may name it (If-Modified-Since)
+    if result.last_modified is not None:  # a conditional GET may name it (If-Modified-Since)
         headers["Last-Modified"] = http_date(result.last_modified)
     if links:
         result.package["links"] = links

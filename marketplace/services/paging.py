@@ -22,7 +22,11 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
-def _count(statement, public):
+def _count(query, public, bound=None):
+    """How many rows `query` selects (up to `bound` + 1 when bounded), reading only its first column, unordered;
+    with `public`, kept until the public data change."""
+    rows = query.with_only_columns(*query.selected_columns[:1]).order_by(None)
+    statement = select(func.count()).select_from((rows if bound is None else rows.limit(bound + 1)).subquery())
     return kept_scalar(statement) if public else db.session.scalar(statement)
 
 
@@ -45,8 +49,7 @@ def paginate(query, page, per_page, public=False):
     statement was one round trip fewer but made the database build and sort every matching row, text and all
     (400 ms at 50,000 challenges instead of a few).
     """
-    total = _count(select(func.count()).select_from(
-        query.with_only_columns(*query.selected_columns[:1]).order_by(None).subquery()), public)
+    total = _count(query, public)
     offset = (page - 1) * per_page
     items = list(db.session.scalars(query.limit(per_page).offset(offset)).unique()) if offset < total else []
     return Page(items=items, total=total, page=page, per_page=per_page)
@@ -56,8 +59,7 @@ def paginate_bounded(query, page, per_page, bound, public=False):
     """Like paginate, for queries that may match very many rows (a text search): the total is exact up to
     `bound` (`more` says there are more), and only the first `bound` rows can be paged through, so neither the
     count nor a deep page ever reads past `bound` + 1 matches."""
-    counted = _count(select(func.count()).select_from(
-        query.with_only_columns(*query.selected_columns[:1]).order_by(None).limit(bound + 1).subquery()), public)
+    counted = _count(query, public, bound)
     total, more = min(counted, bound), counted > bound
     offset = (page - 1) * per_page
     items = []
@@ -89,8 +91,7 @@ def paginate_in_one_pass(query, order, page, per_page, bound, entity, load=(), p
     if rows:
         found = rows[0].counted
     else:  # past the last match (or the bound): how many there are, alone
-        found = _count(select(func.count()).select_from(
-            query.with_only_columns(entity.id).order_by(None).limit(bound + 1).subquery()), public)
+        found = _count(query, public, bound)
     ids = [row.id for row in rows]
     by_id = {}
     if ids:

@@ -710,11 +710,12 @@ def build_release(process, history, change, settings):
 # ---- The package -----------------------------------------------------------------------------------------
 
 @dataclass
-class ReleasePage(Page):
-    """One page of releases (`items`), and the package that carries them."""
+class PackagePage(Page):
+    """One page of releases or records (`items`), the package that carries them, and when the newest stored
+    release was written (for HTTP's Last-Modified)."""
 
     package: dict = None
-    last_modified: datetime | None = None  # when the newest stored release was written, for HTTP
+    last_modified: datetime | None = None
 
 
 def publication_settings():
@@ -758,7 +759,7 @@ def release_package(query, *, package_uri):
     # The package is as new as its newest release (OCDS publishedDate).
     newest = max((row.date for row in rows), default=utcnow())
     package = {**package_metadata(settings, package_uri, newest), "releases": releases}
-    return ReleasePage(items=releases, package=package, total=total, page=query.page, per_page=query.per_page,
+    return PackagePage(items=releases, package=package, total=total, page=query.page, per_page=query.per_page,
                        last_modified=newest_release_date())
 
 
@@ -767,9 +768,5 @@ def newest_release_date(now=None):
 
     Never later than now (a validator in the future would make a client's cached copy look newer than any
     change to come)."""
-    newest = kept_scalar(select(func.max(OcdsRelease.date)))
-    if newest is None:
-        return None
-    if newest.tzinfo is None:  # SQLite gives naive UTC
-        newest = newest.replace(tzinfo=timezone.utc)
-    return min(newest, now or utcnow())
+    newest = kept_scalar(select(func.max(OcdsRelease.date)))  # aware UTC on both databases (UTCDateTime)
+    return None if newest is None else min(newest, now or utcnow())

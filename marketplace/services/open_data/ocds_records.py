@@ -10,7 +10,6 @@ processes (chosen by a subquery, paged by challenge id; with `since`, among thos
 after it, as the release package chooses releases) in one query ordered by process, date and id.
 """
 import json
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlencode
@@ -22,7 +21,7 @@ from marketplace.extensions import db
 from marketplace.models import OcdsRelease
 from marketplace.services.clock import utcnow
 from marketplace.services.open_data import ocds
-from marketplace.services.paging import Page, kept_scalar
+from marketplace.services.paging import kept_scalar
 
 # The release schema Agora publishes against, kept unchanged beside the OpenAPI document.
 RELEASE_SCHEMA = Path(__file__).resolve().parents[2] / "api" / "ocds-1.1.5" / "release-schema.json"
@@ -40,14 +39,6 @@ def merger():
 def compiled_release(releases):
     """The compiled release of one process's releases (each a dict), as ocdsmerge makes it."""
     return merger().create_compiled_release(releases)
-
-
-@dataclass
-class RecordPage(Page):
-    """One page of records (`items`), and the package that carries them."""
-
-    package: dict = None
-    last_modified: object = None  # when the newest stored release was written, for HTTP (as for releases)
 
 
 def _linked(ocid, releases, releases_url):
@@ -88,5 +79,5 @@ def record_package(query, *, package_uri, releases_url):
     records = [record(releases, releases_url) for releases in by_process.values()]
     newest = max((row.date for row in rows), default=utcnow())  # as new as its newest release
     package = {**ocds.package_metadata(settings, package_uri, newest), "packages": [releases_url], "records": records}
-    return RecordPage(items=records, package=package, total=total, page=query.page, per_page=query.per_page,
-                      last_modified=ocds.newest_release_date())
+    return ocds.PackagePage(items=records, package=package, total=total, page=query.page, per_page=query.per_page,
+                            last_modified=ocds.newest_release_date())
