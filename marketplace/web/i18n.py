@@ -23,7 +23,12 @@ def select_locale():
         return current_user.locale
     if session.get("locale") in languages:
         return session["locale"]
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return visitor_locale(request.accept_languages, languages, current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def visitor_locale(accept_languages, languages, default):
+    """The language of someone who has not chosen one: the best their browser asks for, else the default."""
+    return accept_languages.best_match(languages) or default
 
 
 def this_page():

@@ -81,6 +81,78 @@ def test_a_signed_in_person_never_gets_a_cached_page_and_their_page_is_never_kep
     assert anonymous.headers["X-Page-Cache"] == "hit" and person.name not in anonymous.text
 
 
+@pytest.fixture
+def flask_requests(app):
+    """The requests Flask itself handled (the front answers the others before a request context exists)."""
+    from flask import request_started
+
+    seen = []
+    with request_started.connected_to(lambda sender, **extra: seen.append(1), app):
+        yield seen
+
+
+@pytest.fixture
+def statements():
+    from sqlalchemy import event
+
+    seen = []
+
+    def note(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    yield seen
+    event.remove(db.engine, "before_cursor_execute", note)
+
+
+def test_a_visitor_without_our_cookies_gets_the_kept_answer_before_flask_with_the_same_headers(
+        client, f, flask_requests, statements):
+    f.Challenge(title="Quieter night buses")
+    through_flask = client.get("/challenges")  # the page kept, and its complete answer after the hooks
+    assert through_flask.headers["X-Page-Cache"] == "miss" and len(flask_requests) == 1
+    statements.clear()
+    front = client.get("/challenges")
+    assert len(flask_requests) == 1 and statements == []  # no request context, no view, no SQL
+    assert front.headers["X-Page-Cache"] == "hit" and front.data == through_flask.data
+    made_per_answer = {"Date", "X-Request-ID", "X-Page-Cache"}
+    assert sorted((k, v) for k, v in front.headers.items() if k not in made_per_answer) == \
+        sorted((k, v) for k, v in through_flask.headers.items() if k not in made_per_answer)
+    assert front.headers["X-Request-ID"] != through_flask.headers["X-Request-ID"]
+    assert client.get("/challenges", headers={"X-Request-ID": "proxy-42"}).headers["X-Request-ID"] == "proxy-42"
+
+
+def test_the_front_answers_not_modified_and_each_encoding_as_asked(client, f, flask_requests):
+    import gzip
+
+    f.Challenge(title="Quieter night buses")
+    for _ in range(2):
+        plain = client.get("/challenges")
+    etag = plain.headers["ETag"]
+    unchanged = client.get("/challenges", headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304 and unchanged.data == b"" and unchanged.headers["ETag"] == etag
+    assert "Content-Type" not in unchanged.headers and len(flask_requests) == 1
+    for _ in range(2):
+        zipped = client.get("/challenges", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["Content-Encoding"] == "gzip" and gzip.decompress(zipped.data) == plain.data
+    assert len(flask_requests) == 2  # the gzip answer made once by Flask (from the kept page), then kept
+    assert "Content-Encoding" not in client.get("/challenges").headers
+
+
+def test_our_cookies_or_a_changed_token_go_to_flask(client, f, flask_requests):
+    f.Challenge(title="Quieter night buses")
+    client.get("/challenges")
+    client.get("/challenges")
+    assert len(flask_requests) == 1
+    client.set_cookie("session", "not-even-valid")
+    assert client.get("/challenges").headers["X-Page-Cache"] == "hit" and len(flask_requests) == 2
+    client.delete_cookie("session")
+    client.set_cookie("a_cookie_of_someone_else", "1")
+    client.get("/challenges")
+    assert len(flask_requests) == 2
+    f.Challenge(title="Electric buses at night")
+    assert "Electric buses at night" in client.get("/challenges").text and len(flask_requests) == 3
+
+
 def test_a_remember_me_cookie_or_an_authorization_header_skips_the_cache(client, f):
     client.get("/challenges")
     client.get("/challenges")
@@ -183,7 +255,8 @@ def test_two_web_processes_share_pages_through_redis(another_app, shared_redis, 
     with two.app_context():
         fresh = two.test_client().get("/challenges")
         assert fresh.headers["X-Page-Cache"] == "miss" and "Electric buses at night" in fresh.text
-    assert len(shared_redis.keys()) == 2  # the two versions of the page, each kept for PAGE_CACHE_SECONDS
+    # The two versions of the page and their complete answers for the front, each kept for PAGE_CACHE_SECONDS.
+    assert len(shared_redis.keys()) == 4
 
 
 def test_a_redis_that_does_not_answer_means_rendering_not_an_error(another_app, f):
