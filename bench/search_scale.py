@@ -6,7 +6,7 @@
 
 Times what /challenges?q=… asks of the database (page of 20 ranked matches and the bounded count) for a few
 queries in the four languages, a filtered search and a deep page, prints the median milliseconds of each and,
-with --explain, the plan of the first query's page. Reads only: point it at the scale data set.
+with --explain, the plan of a query's page (--explain-query, default water). Reads only: point it at the scale data set.
 """
 import argparse
 import os
@@ -39,6 +39,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--explain-query", default="water")
     args = parser.parse_args()
     os.environ.setdefault("AGORA_ENV", "development")
     from marketplace import create_app
@@ -69,7 +70,7 @@ def main():
             def keep(conn, cursor, statement, parameters, context, executemany):
                 statements.append((statement, parameters))
 
-            challenges.search_challenges(ChallengeFilters.from_args(MultiDict({"q": "water"})), language="en")
+            challenges.search_challenges(ChallengeFilters.from_args(MultiDict({"q": args.explain_query})), language="en")
             event.remove(db.engine, "before_cursor_execute", keep)
             for statement, parameters in statements:
                 cursor = db.session.connection().connection.driver_connection.cursor()

@@ -144,3 +144,24 @@ def test_ranked_pages_read_in_one_pass_give_the_order_and_total_of_the_plain_que
         paged += page.items
     assert paged == whole and len(whole) == 7
     assert db.session.scalar(select(Challenge).where(Challenge.status == "draft")) not in paged
+
+
+def test_each_reading_of_a_query_goes_once_into_the_search_and_is_parsed_once(f, db):
+    from marketplace.services.challenges import search
+    from tests.statements import Statements
+
+    leaking = f.Challenge(title="Leaks in the water mains", language="en")
+    f.Challenge(title="Quiet night buses", language="fr")
+    search._queries.clear()  # as in a process that never searched
+    with Statements() as first:
+        search.text_condition(db.engine.dialect.name, "leaks", "fr")
+    with Statements() as again:
+        search.text_condition(db.engine.dialect.name, "leaks", "fr")
+    if db.engine.dialect.name == "postgresql":
+        # Four stemmers agree on 'leak': one reading, not four (their repetition made PostgreSQL expect too
+        # many matches and read the whole table). Parsed by PostgreSQL once per process, kept after.
+        assert search._postgresql_query("leaks", "fr", ["leaks"]) == "( 'leak' ) | ( 'leaks' ) | ( 'leaks':* )"
+        assert (first.count, again.count) == (1, 0)
+    else:
+        assert (first.count, again.count) == (0, 0)  # SQLite's condition is made in Python
+    assert _titles(q="leaks") == [leaking.title]
