@@ -51,6 +51,7 @@ def _tag_uri(*parts):
 
 
 @bp.get("/feeds/challenges.atom")
+@cached_for_visitors  # feed readers poll: the same feed for all until a public challenge changes
 def challenges_feed():
     filters = ChallengeFilters.from_args(request.args)
     page, sectors = challenge_exports.listed(filters, per_page=current_app.config["CHALLENGES_PER_PAGE"])

@@ -47,7 +47,8 @@ def cached_for_visitors(view):
         response = current_app.make_response(view(*args, **kwargs))
         if _storable(response):
             seconds = current_app.config["PAGE_CACHE_SECONDS"]
-            current_app.extensions["page_cache"].store.set(key, response.get_data(), seconds)
+            current_app.extensions["page_cache"].store.set(key, response.mimetype.encode() + b"\n" + response.get_data(),
+                                                           seconds)
             response.headers["X-Page-Cache"] = "miss"
             g.page_cache_kept = (key, seconds)
         response.vary.add("Accept-Language")  # the language is part of the key
@@ -68,9 +69,10 @@ def serve_from_cache():
     if kept is None:
         g.page_cache_key = key
         return None
-    body, seconds_left = kept
+    page, seconds_left = kept
     g.page_cache_kept = (key, seconds_left)
-    response = Response(body, mimetype="text/html")
+    mimetype, _, body = page.partition(b"\n")
+    response = Response(body, mimetype=mimetype.decode())
     response.headers["X-Page-Cache"] = "hit"
     response.vary.add("Accept-Language")
     return response
@@ -85,7 +87,7 @@ def _anonymous_get():
 
 def _storable(response):
     field_name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    return (response.status_code == 200 and response.mimetype == "text/html" and not response.is_streamed
+    return (response.status_code == 200 and not response.is_streamed
             and "Set-Cookie" not in response.headers and not session.modified and field_name not in g
             and not current_user.is_authenticated)
 

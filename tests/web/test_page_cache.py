@@ -138,6 +138,20 @@ def test_the_front_answers_not_modified_and_each_encoding_as_asked(client, f, fl
     assert "Content-Encoding" not in client.get("/challenges").headers
 
 
+def test_the_feed_is_kept_as_the_feed_it_is(client, f, flask_requests):
+    f.Challenge(title="Quieter night buses")
+    first = client.get("/feeds/challenges.atom")
+    with client.session_transaction() as s:  # a cookie of ours: the hit comes through Flask, from the page kept
+        s["locale"] = "en"
+    through_flask = client.get("/feeds/challenges.atom")
+    client.delete_cookie("session")
+    front = client.get("/feeds/challenges.atom")
+    assert [a.headers["X-Page-Cache"] for a in (first, through_flask, front)] == ["miss", "hit", "hit"]
+    assert {a.mimetype for a in (first, through_flask, front)} == {"application/atom+xml"}
+    assert first.data == through_flask.data == front.data and "Quieter night buses" in front.text
+    assert front.headers["Access-Control-Allow-Origin"] == "*" and len(flask_requests) == 2
+
+
 def test_our_cookies_or_a_changed_token_go_to_flask(client, f, flask_requests):
     f.Challenge(title="Quieter night buses")
     client.get("/challenges")
