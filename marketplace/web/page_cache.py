@@ -31,6 +31,7 @@ from ..observability import HTTP_LATENCY, HTTP_REQUESTS, RequestTimer, new_reque
 from ..services.open_data import public_data
 from .i18n import select_locale, select_timezone, visitor_locale
 
+_FORMAT = "2"  # of what a key holds (2: the media type, then the body): a release that changes it changes this
 MAX_URL_LENGTH = 1000  # longer query strings are rendered, never stored
 MEMORY_ENTRIES = 1024  # pages and complete answers one process keeps (the most recently used)
 REDIS_PAUSE_SECONDS = 5  # after a Redis error, render without it for this long
@@ -109,7 +110,7 @@ class PageCache:
 
     def key_for(self, asked, locale, zone, token):
         """The key of the page `asked` (a Werkzeug request) in that language and zone under that token."""
-        parts = (asked.scheme, asked.host, asked.script_root, asked.path, asked.query_string.decode("latin-1"), locale,
+        parts = (_FORMAT, asked.scheme, asked.host, asked.script_root, asked.path, asked.query_string.decode("latin-1"), locale,
                  zone, token)  # the scheme too: an answer over https carries HSTS, and pages may hold absolute links
         return self.prefix + hashlib.blake2b("\n".join(parts).encode(), digest_size=20).hexdigest()
 
