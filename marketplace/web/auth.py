@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.exceptions import HTTPException
 
 from ..extensions import db, limiter
 from ..forms import apply_domain_errors
@@ -24,7 +25,17 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 def _account_key():
     """Limits per account: the address typed, whether or not it exists (so the limit reveals nothing)."""
-    return "account:" + (request.form.get("email") or "").strip().lower()[:254]
+    return "account:" + _typed_email().strip().lower()[:254]
+
+
+def _typed_email():
+    """The email field of the form; "" when the body cannot be read (over MAX_CONTENT_LENGTH: the view answers 413).
+    A key function must never raise: Flask-Limiter takes any error in one for its storage failing, and counts in an
+    empty memory store until it checks again, forgetting the wrong passwords counted meanwhile when it does."""
+    try:
+        return request.form.get("email") or ""
+    except HTTPException:
+        return ""
 
 
 def _account_and_address_key():

@@ -120,6 +120,10 @@ def test_a_new_french_company_registers_pitches_withdraws_and_meets_a_closed_cha
     context = browser.new_context(base_url=live_server, locale="fr-BE", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(10_000)
+    # File choosers are intercepted for the whole journey. Playwright switches interception on when a listener
+    # comes (each `expect_file_chooser`) and off when the last goes, without waiting for the browser: a Space
+    # pressed at once could open chromium's own chooser, never seen by the test (about 1 press in 60 timed out).
+    page.on("filechooser", lambda chooser: None)
     checked = Checked(page, a11y, shot, english_sentences(app))
     try:
         # A visitor on the home page finds the way to register.

@@ -252,20 +252,25 @@ def test_the_ocid_prefix_comes_from_the_configuration_in_force_when_the_release_
 
 
 def test_data_recorded_without_the_services_still_gives_valid_releases(f):
-    published = f.Challenge(status="published", published_at=utcnow() - timedelta(days=3))
-    completed = f.Challenge(status="completed", published_at=utcnow() - timedelta(days=90),
-                            closed_at=utcnow() - timedelta(days=60), pitch_deadline=utcnow() - timedelta(days=60))
+    # One reading of the clock. The closing and the pitch deadline were two readings, equal or a microsecond apart
+    # by chance: when equal, the closed release was past the seal and the pitch recorded later made an update.
+    now = utcnow().replace(microsecond=0)
+    published = f.Challenge(status="published", published_at=now - timedelta(days=3))
+    completed = f.Challenge(status="completed", published_at=now - timedelta(days=90),
+                            closed_at=now - timedelta(days=60), pitch_deadline=now - timedelta(days=60))
     # Completed without a trail and without a pilot: when is not known, so no completion is published.
-    unknown = f.Challenge(status="completed", published_at=utcnow() - timedelta(days=80))
+    unknown = f.Challenge(status="completed", published_at=now - timedelta(days=80))
     f.Challenge(status="draft", published_at=None)
-    pitch = f.Pitch(challenge=completed, status="selected")
+    pitch = f.Pitch.build(challenge=completed, status="selected")  # recorded with its pilot, in one transaction
+    db.session.add(pitch)
+    db.session.flush()
     pilot = Pilot(challenge_id=completed.id, pitch_id=pitch.id, agency_id=completed.agency_id,
                   company_id=pitch.company_id, stage="stopped", budget=Decimal("20000"),
-                  starts_on=(utcnow() - timedelta(days=45)).date(), ends_on=(utcnow() - timedelta(days=21)).date(),
-                  created_at=utcnow() - timedelta(days=50))
+                  starts_on=(now - timedelta(days=45)).date(), ends_on=(now - timedelta(days=21)).date(),
+                  created_at=now - timedelta(days=50))
     db.session.add(pilot)
     db.session.flush()
-    stopped = utcnow().replace(microsecond=0) - timedelta(days=20)
+    stopped = now - timedelta(days=20)
     move = PilotStageChange(pilot_id=pilot.id, from_stage="running", to_stage="stopped", changed_at=stopped)
     db.session.add(move)
     db.session.commit()  # stored as it happens; the challenge's updated_at is now, later than anything it recorded
