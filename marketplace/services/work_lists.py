@@ -84,25 +84,25 @@ class Running(NamedTuple):
     conflicted: bool | None  # the person's own declaration; None: not declared yet
 
 
-def work_list(user, now=None, agency_challenges=None, agency_pilots=None):
+def work_list(user, now=None, agency_pilots=None):
     """The sections (in ORDER, empty ones left out) of what waits for this agency member; [] for anyone else.
 
-    `agency_challenges` / `agency_pilots`: all of the agency's own, when the caller read them already (the
-    dashboard lists them too), so that they are not read twice.
+    Read from the agency's challenges still under way (not its finished history) and its pilots.
+    `agency_pilots`: all of the agency's own, when the caller read them already (the dashboard lists them too),
+    so that they are not read twice.
     """
     organisation = getattr(user, "organisation", None)
     if organisation is None or organisation.kind != AGENCY or organisation.suspended:
         return []
     now = now or utcnow()
-    if agency_challenges is None:
-        agency_challenges = db.session.scalars(select(Challenge).where(
-            Challenge.agency_id == organisation.id,
-            Challenge.status.in_([s for s, state in lifecycle.STATES.items() if not state.final]))).all()
+    agency_challenges = db.session.scalars(select(Challenge).where(
+        Challenge.agency_id == organisation.id,
+        Challenge.status.in_([s for s, state in lifecycle.STATES.items() if not state.final]))).all()
     if agency_pilots is None:
         agency_pilots = db.session.scalars(select(Pilot).options(joinedload(Pilot.challenge)).where(
             Pilot.agency_id == organisation.id, Pilot.stage.not_in(OUTCOME_STAGES))).all()
     # Soonest first, those with no date last, the same on every database.
-    challenges = sorted((c for c in agency_challenges if not lifecycle.STATES[c.status].final),
+    challenges = sorted(agency_challenges,
                         key=lambda c: (c.pitch_deadline is None, c.pitch_deadline or now, c.id))
     pilots = sorted((p for p in agency_pilots if p.stage not in OUTCOME_STAGES),
                     key=lambda p: (p.stage_due_on is None, p.stage_due_on or now.date(), p.id))
