@@ -5,6 +5,7 @@ pilot — the rules need no query), in a fixed number of statements however many
 or pilots there are:
 
 - drafts to approve (four-eyes publishing: a draft someone else asked to have approved),
+- drafts to finish (not yet sent for approval: what is missing, then publishing, on the preview page),
 - questions to answer,
 - pitches to score (or, first, the conflict-of-interest declaration that opens the scoring),
 - decisions to send (a finalised evaluation whose decisions have not gone to the companies),
@@ -38,10 +39,11 @@ from marketplace.services.messaging import links
 from marketplace.services.pilots.pilot_reminders import DUE_SOON
 from marketplace.services.pilots.pilot_workflow import STAGE_LABELS
 
-APPROVE, ANSWER, SCORE, DECIDE, SESSIONS, STAGES, PAYMENTS, OUTCOMES, INVITE = (
-    "approve", "answer", "score", "decide", "sessions", "stages", "payments", "outcomes", "invite")
+APPROVE, FINISH, ANSWER, SCORE, DECIDE, SESSIONS, STAGES, PAYMENTS, OUTCOMES, INVITE = (
+    "approve", "finish", "answer", "score", "decide", "sessions", "stages", "payments", "outcomes", "invite")
 HEADINGS = {
     APPROVE: _l("Drafts to approve"),
+    FINISH: _l("Drafts to finish"),
     ANSWER: _l("Questions to answer"),
     SCORE: _l("Pitches to score"),
     DECIDE: _l("Decisions to send"),
@@ -110,6 +112,7 @@ def work_list(user, now=None, agency_pilots=None):
                                 and permissions.can(user, "evaluation.take_part", c)], user)
     found = {
         APPROVE: _drafts_to_approve(user, challenges),
+        FINISH: _drafts_to_finish(user, challenges),
         ANSWER: _questions_to_answer(user, challenges),
         SCORE: _pitches_to_score(user, challenges, evaluations),
         DECIDE: _decisions_to_send(user, challenges, evaluations),
@@ -131,6 +134,17 @@ def _drafts_to_approve(user, challenges):
                  when=c.approval_requested_at)
             for c in _allowed(user, "challenge.approve",
                               [c for c in challenges if lifecycle.state_of(c).draft and c.approval_requested_at])]
+
+
+def _drafts_to_finish(user, challenges):
+    """Drafts not sent for approval, for those who may edit them: the agency's paged list may show them pages
+    down, so they wait here, oldest first."""
+    drafts = sorted(_allowed(user, "challenge.edit", [c for c in challenges if lifecycle.state_of(c).draft
+                                                      and c.approval_requested_at is None]),
+                    key=lambda c: (c.created_at, c.id))
+    return [Item(c.title, _l("Started on %(when)s: see what it still needs before it goes live.",
+                             when=lazy(localtime, c.created_at)), links.challenge_preview_path(c), when=c.created_at)
+            for c in drafts]
 
 
 def _questions_to_answer(user, challenges):

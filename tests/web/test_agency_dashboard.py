@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from marketplace.extensions import db
-from marketplace.models import Question
+from marketplace.models import Challenge, Question
 from marketplace.services.clock import utcnow
 
 
@@ -89,3 +89,21 @@ def test_an_agency_without_challenges_is_told_so_without_a_filter(client, login,
     login(f.member(f.Agency(), "publisher"))
     page = client.get("/dashboard").text
     assert "No challenges yet." in page and 'id="status"' not in page and 'class="pagination"' not in page
+
+
+def test_drafts_wait_in_the_work_list_for_those_who_may_finish_them_whatever_page_shows_them(client, login, f,
+                                                                                             agency_with_five):
+    login(f.member(agency_with_five, "publisher"))
+    page = client.get("/dashboard?page=3").text  # C2 and C4 are on page 1 and 2 of the list; neither is here
+    finish = re.search(r'<h3 id="work-finish">.*?</ul>', page, re.S).group(0)
+    drafts = {c.title: c for c in Challenge.query.filter_by(agency_id=agency_with_five.id, status="draft")}
+    assert re.findall(r'<a href="([^"]+)">([^<]+)</a>', finish) == [
+        (f"/challenges/{drafts[title].slug}/preview", title) for title in ("C4", "C2")]  # oldest first
+    assert "see what it still needs before it goes live" in finish and "Drafts to finish <span" in finish
+    login(f.member(agency_with_five, "procurement_officer"))  # may not edit challenges: nothing to finish
+    assert 'id="work-finish"' not in client.get("/dashboard").text
+    drafts["C4"].approval_requested_at = utcnow()  # sent for approval: it waits for someone else now
+    db.session.commit()
+    login(f.member(agency_with_five, "owner"))
+    finish = re.search(r'<h3 id="work-finish">.*?</ul>', client.get("/dashboard").text, re.S).group(0)
+    assert ">C2</a>" in finish and ">C4</a>" not in finish
