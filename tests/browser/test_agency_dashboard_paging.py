@@ -1,39 +1,19 @@
 """An agency member pages through their agency's challenges and keeps one status, in English and in French, with
 the work list always first."""
-from datetime import timedelta
-
 import pytest
 
-from marketplace.extensions import db
-from marketplace.models import Question
-from marketplace.services.clock import utcnow
 from tests.browser.conftest import sign_in_on
+from tests.web.test_agency_dashboard import agency_with_five  # noqa: F401  (C1 newest … C5 oldest, two a page)
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def agency(f, app, monkeypatch):
-    """Five challenges (C1 newest … C5 oldest; C2 and C4 drafts), two a page; a question waits on C5."""
-    monkeypatch.setitem(app.config, "DASHBOARD_CHALLENGES_PER_PAGE", 2)
-    agency = f.Agency()
-    now = utcnow()
-    challenges = [f.Challenge(agency=agency, title=f"C{n}", created_at=now - timedelta(days=n),
-                              **({"status": "draft", "published_at": None} if n in (2, 4) else {}))
-                  for n in range(1, 6)]
-    asker = f.member(f.Company(), "owner")
-    db.session.add(Question(challenge_id=challenges[-1].id, organisation_id=asker.organisation.id,
-                            asked_by_id=asker.id, body="When?"))
-    db.session.commit()
-    return agency
 
 
 def _titles(page):
     return page.locator("#agency-challenges tbody th a").all_inner_texts()
 
 
-def test_a_publisher_pages_through_the_agency_challenges_and_filters_by_status(page, a11y, shot, f, agency):
-    sign_in_on(page, f.member(agency, "publisher"))
+def test_a_publisher_pages_through_the_agency_challenges_and_filters_by_status(page, a11y, shot, f, agency_with_five):
+    sign_in_on(page, f.member(agency_with_five, "publisher"))
     page.goto("/dashboard")
     work = page.locator("#work-answer + ul")
     assert work.get_by_role("link", name="C5").is_visible()  # the work list names the oldest, not on this page
@@ -62,11 +42,11 @@ def test_a_publisher_pages_through_the_agency_challenges_and_filters_by_status(p
     assert _titles(page) == ["C5"] and listed.get_by_text("Page 3 of 3").is_visible()
 
 
-def test_the_paging_reads_in_french(browser, live_server, a11y, shot, f, agency):
+def test_the_paging_reads_in_french(browser, live_server, a11y, shot, f, agency_with_five):
     context = browser.new_context(base_url=live_server, locale="en-GB", viewport={"width": 1280, "height": 900})
     try:
         page = context.new_page()
-        sign_in_on(page, f.member(agency, "procurement_officer", locale="fr"))  # signs in, then reads in French
+        sign_in_on(page, f.member(agency_with_five, "procurement_officer", locale="fr"))  # signs in, then reads in French
         page.goto("/dashboard")
         listed = page.locator("#agency-challenges")
         assert listed.get_by_role("heading", name="Les défis de votre organisme").is_visible()
