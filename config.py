@@ -99,6 +99,8 @@ class Config:
     # How long the Agora team usually takes to verify a new organisation, in working days (said where people wait).
     VERIFICATION_DAYS = _int("VERIFICATION_DAYS", 2)
     CHALLENGES_PER_PAGE = 20
+    # The agency's own challenges on its members' dashboard, a page at a time (the work list is never paged).
+    DASHBOARD_CHALLENGES_PER_PAGE = 20
 
     # Pilots: above this budget a pilot needs a written justification and a second
     # approver (the cap Gov Buys Innovation uses for a test phase, in the challenge's currency).

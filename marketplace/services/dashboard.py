@@ -1,34 +1,35 @@
 """What each person sees first: at an agency, what waits for them (services/work_lists.py) and their agency's
-challenges with counts; at a company, their pitches and follows."""
-from sqlalchemy import case, func, select
+challenges with counts, a page at a time; at a company, their pitches and follows."""
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from marketplace.extensions import db
 from marketplace.models import Challenge, Follow, Pilot, Pitch, Question
+from marketplace.models.challenge import CHALLENGE_STATUSES
 from marketplace.models.organisation import AGENCY
 from marketplace.models.pitch import RECEIVED_STATUSES
+from marketplace.services.paging import paginate
 from marketplace.services.pitches.pitches import pitches_of_company
 from marketplace.services.work_lists import work_list
 
 
-def agency_overview(organisation):
-    """Each challenge of the agency with received pitches and open/answered questions, in two grouped queries."""
-    challenges = db.session.scalars(select(Challenge).where(Challenge.agency_id == organisation.id)
-                                    .order_by(Challenge.created_at.desc())).all()
-    ids = [c.id for c in challenges]
-    pitches = dict(db.session.execute(
-        select(Pitch.challenge_id, func.count(Pitch.id))
-        .where(Pitch.challenge_id.in_(ids), Pitch.status.in_(RECEIVED_STATUSES)).group_by(Pitch.challenge_id)
-    ).all()) if ids else {}
-    questions = {row.challenge_id: (row.open, row.answered) for row in db.session.execute(
-        select(Question.challenge_id,
-               func.sum(case((Question.answer.is_(None), 1), else_=0)).label("open"),
-               func.sum(case((Question.answer.is_not(None), 1), else_=0)).label("answered"))
-        .where(Question.challenge_id.in_(ids)).group_by(Question.challenge_id)
-    )} if ids else {}
-    return [{"challenge": c, "pitches": pitches.get(c.id, 0),
-             "open_questions": int((questions.get(c.id) or (0, 0))[0] or 0),
-             "answered_questions": int((questions.get(c.id) or (0, 0))[1] or 0)} for c in challenges]
+def agency_challenges(organisation, page=1, status=None, per_page=20):
+    """One page of the agency's challenges, newest first, of one status when `status` names one (anything else
+    is ignored): a Page of rows (challenge, pitches received, open questions, answered questions), in two
+    statements however many challenges the agency has. A page past the last is the last."""
+    def counted(column, *conditions):
+        return select(func.count(column)).where(*conditions).correlate(Challenge).scalar_subquery()
+
+    query = select(
+        Challenge,
+        counted(Pitch.id, Pitch.challenge_id == Challenge.id, Pitch.status.in_(RECEIVED_STATUSES)).label("pitches"),
+        counted(Question.id, Question.challenge_id == Challenge.id, Question.answer.is_(None)).label("open_questions"),
+        counted(Question.id, Question.challenge_id == Challenge.id,
+                Question.answer.is_not(None)).label("answered_questions"),
+    ).where(Challenge.agency_id == organisation.id)
+    if status in CHALLENGE_STATUSES:
+        query = query.where(Challenge.status == status)
+    return paginate(query.order_by(Challenge.created_at.desc(), Challenge.id.desc()), page, per_page, clamp=True)
 
 
 def company_overview(organisation):
@@ -54,12 +55,16 @@ def pilots_of(organisation):
                               .where(column == organisation.id).order_by(Pilot.created_at.desc())).all()
 
 
-def overview(user):
+def overview(user, page=1, status=None, per_page=20):
+    """What the person sees first. At an agency: the work list, complete (it is bounded by the work waiting, not
+    by the agency's history), then one page (`page`, `per_page`) of the agency's challenges, of one `status` when
+    asked (see agency_challenges)."""
     organisation = user.organisation
     if organisation is None:
         return {"kind": None}
     if organisation.kind == AGENCY:
-        rows, pilots = agency_overview(organisation), pilots_of(organisation)
-        return {"kind": AGENCY, "rows": rows, "pilots": pilots,
-                "work": work_list(user, agency_challenges=[row["challenge"] for row in rows], agency_pilots=pilots)}
+        pilots = pilots_of(organisation)
+        return {"kind": AGENCY, "challenges": agency_challenges(organisation, page, status, per_page),
+                "status": status if status in CHALLENGE_STATUSES else "", "pilots": pilots,
+                "work": work_list(user, agency_pilots=pilots)}
     return {"kind": "company", **company_overview(organisation), "pilots": pilots_of(organisation)}

@@ -38,11 +38,13 @@ def kept_scalar(statement):
     return public_data.kept_while_unchanged(key, lambda: db.session.scalar(statement))
 
 
-def paginate(query, page, per_page, public=False):
-    """`query` already ordered, selecting one entity; page numbers start at 1.
+def paginate(query, page, per_page, public=False, clamp=False):
+    """`query` already ordered, selecting one entity (the page's items are its objects) or an entity and more
+    columns (the items are rows: a page with figures of its own in one statement); page numbers start at 1.
 
     `public`: the query reads public tables only and does not depend on the time, so its total is counted once
     per state of the public data (counting 46,000 public challenges costs 50–100 ms at every request).
+    `clamp`: a page past the last is the last one (a link kept after items went away), not an empty page.
 
     Two statements: the count reads only the first selected column with no order (an index-only scan where an
     index covers the filters), and the page reads its rows in index order with LIMIT. A window count in the same
@@ -50,8 +52,13 @@ def paginate(query, page, per_page, public=False):
     (400 ms at 50,000 challenges instead of a few).
     """
     total = _count(query, public)
+    if clamp:
+        page = max(1, min(page, Page([], total, page, per_page).pages))
     offset = (page - 1) * per_page
-    items = list(db.session.scalars(query.limit(per_page).offset(offset)).unique()) if offset < total else []
+    items = []
+    if offset < total:
+        found = db.session.execute(query.limit(per_page).offset(offset)).unique()
+        items = list(found.scalars() if len(query.column_descriptions) == 1 else found.all())
     return Page(items=items, total=total, page=page, per_page=per_page)
 
 

@@ -5,6 +5,7 @@ pilot — the rules need no query), in a fixed number of statements however many
 or pilots there are:
 
 - drafts to approve (four-eyes publishing: a draft someone else asked to have approved),
+- drafts to finish (not yet sent for approval: what is missing, then publishing, on the preview page),
 - questions to answer,
 - pitches to score (or, first, the conflict-of-interest declaration that opens the scoring),
 - decisions to send (a finalised evaluation whose decisions have not gone to the companies),
@@ -38,10 +39,11 @@ from marketplace.services.messaging import links
 from marketplace.services.pilots.pilot_reminders import DUE_SOON
 from marketplace.services.pilots.pilot_workflow import STAGE_LABELS
 
-APPROVE, ANSWER, SCORE, DECIDE, SESSIONS, STAGES, PAYMENTS, OUTCOMES, INVITE = (
-    "approve", "answer", "score", "decide", "sessions", "stages", "payments", "outcomes", "invite")
+APPROVE, FINISH, ANSWER, SCORE, DECIDE, SESSIONS, STAGES, PAYMENTS, OUTCOMES, INVITE = (
+    "approve", "finish", "answer", "score", "decide", "sessions", "stages", "payments", "outcomes", "invite")
 HEADINGS = {
     APPROVE: _l("Drafts to approve"),
+    FINISH: _l("Drafts to finish"),
     ANSWER: _l("Questions to answer"),
     SCORE: _l("Pitches to score"),
     DECIDE: _l("Decisions to send"),
@@ -84,25 +86,25 @@ class Running(NamedTuple):
     conflicted: bool | None  # the person's own declaration; None: not declared yet
 
 
-def work_list(user, now=None, agency_challenges=None, agency_pilots=None):
+def work_list(user, now=None, agency_pilots=None):
     """The sections (in ORDER, empty ones left out) of what waits for this agency member; [] for anyone else.
 
-    `agency_challenges` / `agency_pilots`: all of the agency's own, when the caller read them already (the
-    dashboard lists them too), so that they are not read twice.
+    Read from the agency's challenges still under way (not its finished history) and its pilots.
+    `agency_pilots`: all of the agency's own, when the caller read them already (the dashboard lists them too),
+    so that they are not read twice.
     """
     organisation = getattr(user, "organisation", None)
     if organisation is None or organisation.kind != AGENCY or organisation.suspended:
         return []
     now = now or utcnow()
-    if agency_challenges is None:
-        agency_challenges = db.session.scalars(select(Challenge).where(
-            Challenge.agency_id == organisation.id,
-            Challenge.status.in_([s for s, state in lifecycle.STATES.items() if not state.final]))).all()
+    agency_challenges = db.session.scalars(select(Challenge).where(
+        Challenge.agency_id == organisation.id,
+        Challenge.status.in_([s for s, state in lifecycle.STATES.items() if not state.final]))).all()
     if agency_pilots is None:
         agency_pilots = db.session.scalars(select(Pilot).options(joinedload(Pilot.challenge)).where(
             Pilot.agency_id == organisation.id, Pilot.stage.not_in(OUTCOME_STAGES))).all()
     # Soonest first, those with no date last, the same on every database.
-    challenges = sorted((c for c in agency_challenges if not lifecycle.STATES[c.status].final),
+    challenges = sorted(agency_challenges,
                         key=lambda c: (c.pitch_deadline is None, c.pitch_deadline or now, c.id))
     pilots = sorted((p for p in agency_pilots if p.stage not in OUTCOME_STAGES),
                     key=lambda p: (p.stage_due_on is None, p.stage_due_on or now.date(), p.id))
@@ -110,6 +112,7 @@ def work_list(user, now=None, agency_challenges=None, agency_pilots=None):
                                 and permissions.can(user, "evaluation.take_part", c)], user)
     found = {
         APPROVE: _drafts_to_approve(user, challenges),
+        FINISH: _drafts_to_finish(user, challenges),
         ANSWER: _questions_to_answer(user, challenges),
         SCORE: _pitches_to_score(user, challenges, evaluations),
         DECIDE: _decisions_to_send(user, challenges, evaluations),
@@ -131,6 +134,17 @@ def _drafts_to_approve(user, challenges):
                  when=c.approval_requested_at)
             for c in _allowed(user, "challenge.approve",
                               [c for c in challenges if lifecycle.state_of(c).draft and c.approval_requested_at])]
+
+
+def _drafts_to_finish(user, challenges):
+    """Drafts not sent for approval, for those who may edit them: the agency's paged list may show them pages
+    down, so they wait here, oldest first."""
+    drafts = sorted(_allowed(user, "challenge.edit", [c for c in challenges if lifecycle.state_of(c).draft
+                                                      and c.approval_requested_at is None]),
+                    key=lambda c: (c.created_at, c.id))
+    return [Item(c.title, _l("Started on %(when)s: see what it still needs before it goes live.",
+                             when=lazy(localtime, c.created_at)), links.challenge_preview_path(c), when=c.created_at)
+            for c in drafts]
 
 
 def _questions_to_answer(user, challenges):

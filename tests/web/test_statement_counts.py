@@ -134,3 +134,48 @@ def test_everyone_in_the_demo_world_gets_their_dashboard_in_at_most_ten_statemen
     over = {name: count for name, count in c.counts.items() if count > LIMIT}
     assert len(c.counts) >= 6 and over == {}, "\n".join(
         [str(c.counts)] + [f"{name}:\n  " + "\n  ".join(c.statements[name]) for name in over])
+
+
+def test_an_agency_dashboard_costs_the_same_statements_however_many_challenges_the_agency_has(client, login, f, app,
+                                                                                             monkeypatch):
+    """The agency's challenges come a page at a time (two here): an agency with three times as many challenges in
+    every state (drafts, open ones with questions and pitches, finished ones), a second page, the last page and
+    one status cost the same statements."""
+    from datetime import timedelta
+
+    from marketplace.models import Organisation, Question
+    from marketplace.services.clock import utcnow
+
+    monkeypatch.setitem(app.config, "DASHBOARD_CHALLENGES_PER_PAGE", 2)
+    challenge_id, slug, p = _world(f)
+    agency_id = db.session.get(Challenge, challenge_id).agency_id
+    asker = f.member(f.Company(), "owner")
+    asker_id, company_id = asker.id, asker.organisation.id  # read before the counted requests detach them
+
+    def add_one_of_each():
+        agency = db.session.get(Organisation, agency_id)
+        for n, status in enumerate(["draft", "published", "closed", "completed", "cancelled", "published"]):
+            extra = f.Challenge(agency=agency, status=status, created_at=utcnow() - timedelta(days=n + 1),
+                                **({"published_at": None} if status == "draft" else {}))
+            db.session.add(Question(challenge_id=extra.id, organisation_id=company_id,
+                                    asked_by_id=asker_id, body="When?", **({"answer": "Soon."} if n % 2 else {})))
+            f.Pitch(challenge=extra, status="submitted")
+        db.session.commit()
+
+    c = _Counter(client, login)
+    add_one_of_each()
+    for person in p.values():
+        person.get_id()  # loaded before the counted requests detach it
+    for who in ("publisher", "officer"):
+        c.count(f"{who}, 7 challenges", "/dashboard", p[who])
+    add_one_of_each()
+    add_one_of_each()
+    assert db.session.query(Challenge).filter_by(agency_id=agency_id).count() == 19  # ten pages of two
+    for who in ("publisher", "officer"):
+        c.count(f"{who}, 19 challenges", "/dashboard", p[who])
+        c.count(f"{who}, 19 challenges, page 2", "/dashboard?page=2", p[who])
+        c.count(f"{who}, 19 challenges, last page", "/dashboard?page=999", p[who])
+        c.count(f"{who}, 19 challenges, drafts", "/dashboard?status=draft", p[who])
+    for who in ("publisher", "officer"):
+        counts = {name: count for name, count in c.counts.items() if name.startswith(who)}
+        assert len(set(counts.values())) == 1 and max(counts.values()) <= LIMIT, c.counts
