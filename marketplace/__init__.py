@@ -99,7 +99,7 @@ def register_request_hooks(app):
 def register_extensions(app):
     from . import models  # noqa: F401  (registers the tables with the metadata)
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
-    from .web.i18n import select_locale, select_timezone
+    from .web.i18n import install_translations, select_locale, select_timezone
     from .web.session import SessionInterface
 
     app.session_interface = SessionInterface()
@@ -108,6 +108,7 @@ def register_extensions(app):
     migrate.init_app(app, db, directory=migrations, render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    install_translations(app, babel)
     login_manager.init_app(app)
     limiter.init_app(app)
     def N_(message):  # marks a message for extraction (Babel's default keyword); translated later
