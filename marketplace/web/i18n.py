@@ -10,13 +10,13 @@ from urllib.parse import urlsplit
 
 import flask_babel
 from flask import current_app, has_request_context, request, session
-from flask.globals import _cv_app  # the app context itself: `g` without its proxy, read per message below
 from flask_login import current_user
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 
 # Each language named in itself, as the switcher offers it.
 from ..formatting import LANGUAGE_NAMES  # noqa: F401  (pages and forms name the languages the same way)
+from ..formatting import babel_namespace
 
 
 def select_locale():
@@ -78,23 +78,17 @@ def to_local_input(aware):
 _KEPT = "agora_translations"
 
 
-def _babel_namespace():
-    """flask_babel's per-context namespace (`g._flask_babel`), or None outside an app context or before its first use."""
-    context = _cv_app.get(None)
-    return None if context is None else context.g.__dict__.get("_flask_babel")
-
-
 class Domain(flask_babel.Domain):
     """flask_babel's domain, keeping the catalogue it finds in the context's namespace (see above)."""
 
     def get_translations(self):
-        namespace = _babel_namespace()
+        namespace = babel_namespace()
         if namespace is not None:
             kept = namespace.__dict__.get(_KEPT)
             if kept is not None and kept[0] is namespace.__dict__.get("babel_locale") and kept[1] is self:
                 return kept[2]
         found = super().get_translations()
-        namespace = _babel_namespace()
+        namespace = babel_namespace()
         if namespace is not None:
             setattr(namespace, _KEPT, (namespace.__dict__.get("babel_locale"), self, found))
         return found
@@ -102,7 +96,7 @@ class Domain(flask_babel.Domain):
 
 def translations():
     """The current catalogue: what flask_babel.get_translations() returns, read from the namespace when kept."""
-    namespace = _babel_namespace()
+    namespace = babel_namespace()
     if namespace is not None:
         kept = namespace.__dict__.get(_KEPT)
         if kept is not None and kept[0] is namespace.__dict__.get("babel_locale") \
