@@ -2,7 +2,7 @@
 from flask import Flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from marketplace import create_app
+from marketplace import create_app, settle_for_serving
 
 minimal = Flask("minimal")
 
@@ -13,3 +13,4 @@ def hello():
 
 
 app = DispatcherMiddleware(create_app(), {"/minimal": minimal})
+settle_for_serving()  # as wsgi.py; it applies to the process, so to the minimal endpoint too

@@ -1,4 +1,5 @@
 """Agora: a public-private challenge marketplace. `create_app()` wires it together."""
+import gc
 import os
 import re
 
@@ -31,6 +32,18 @@ def create_app(config=None, **overrides):
     register_worker(app)
     warn_of_missing_operator(app)
     return app
+
+
+def settle_for_serving():
+    """Once a serving process has built its app (wsgi.py, bench/wsgi_bench.py): the garbage collector tuned for
+    requests. The app's own objects (some 200,000: routes, SQLAlchemy's mappers, Babel's data) are frozen out of
+    the collector's passes, and the youngest generation is collected every 10,000 new objects instead of 700.
+    Measured at 50,000 challenges: the collector took 0.6-0.7 ms of each request on the challenge list (a full
+    pass over every object, ~150 ms, every few hundred requests, and a young pass at almost every request) and
+    0.37 ms over a mix of public pages; after, 0.03 and 0.13 ms, with the process's memory as flat as before
+    over 2,000 requests (request objects form few cycles: reference counting frees nearly all of them)."""
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 100)
 
 
 def check_audit_key(app):
@@ -99,7 +112,7 @@ def register_request_hooks(app):
 def register_extensions(app):
     from . import models  # noqa: F401  (registers the tables with the metadata)
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
-    from .web.i18n import select_locale, select_timezone
+    from .web.i18n import install_translations, select_locale, select_timezone
     from .web.session import SessionInterface
 
     app.session_interface = SessionInterface()
@@ -108,6 +121,7 @@ def register_extensions(app):
     migrate.init_app(app, db, directory=migrations, render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    install_translations(app, babel)
     login_manager.init_app(app)
     limiter.init_app(app)
     def N_(message):  # marks a message for extraction (Babel's default keyword); translated later

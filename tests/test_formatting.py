@@ -43,6 +43,20 @@ def test_times_are_written_one_way_to_the_minute_in_the_readers_zone_and_languag
         assert formatting.zone_name() == zone  # said once per page, not after every value
 
 
+def test_a_moment_is_written_in_the_zone_of_the_moment_it_is_written(in_language):
+    # Days and times are kept per language once formatted; the zone is read at each call (force_timezone).
+    moment = datetime(2030, 3, 14, 23, 30, tzinfo=timezone.utc)
+    with in_language("en"):
+        assert (formatting.localtime(moment), formatting.day(moment)) == ("15 March 2030, 00:30", "15 March 2030")
+        with formatting.force_timezone("America/New_York"):
+            assert (formatting.localtime(moment), formatting.day(moment), formatting.time_of_day(moment)) == (
+                "14 March 2030, 19:30", "14 March 2030", "19:30")
+            with in_language("de"):
+                assert formatting.localtime(moment) == "14. März 2030, 19:30"
+        assert formatting.localtime(moment.replace(tzinfo=None)) == "15 March 2030, 00:30"  # naive: UTC
+        assert formatting.time_of_day(moment) == "00:30"
+
+
 def test_empty_values_are_empty(in_language):
     with in_language("en"):
         assert [formatting.money(None), formatting.number(None), formatting.file_size(None),

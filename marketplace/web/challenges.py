@@ -12,7 +12,7 @@ from ..services import access, permissions
 from ..services.challenges.challenges import ChallengeFilters
 from ..services.challenges.page import challenge_page
 from ..services.matching import matching
-from ..services.organisations.cpv import cpv_choices
+from ..services.organisations.cpv import cpv_choices_named
 from ..services.errors import ValidationFailed
 from .forms_flow import submit_form
 from .i18n import from_local_input, to_local_input
@@ -26,7 +26,7 @@ bp = Blueprint("challenges", __name__)
 def index():
     filters = ChallengeFilters.from_args(request.args)
     page = challenges.search_challenges(filters, per_page=current_app.config["CHALLENGES_PER_PAGE"])
-    return render_template("challenges/index.html", page=page, filters=filters, sectors=cpv_choices(),
+    return render_template("challenges/index.html", page=page, filters=filters, sectors=cpv_choices_named(),
                            status_choices=[(s, lifecycle.status_label(s)) for s in PUBLIC_STATUSES],
                            agencies=challenges.agencies_with_public_challenges(), max_query=challenges.MAX_QUERY)
 

@@ -3,7 +3,7 @@
 Markdown has no filter: pages show the HTML stored with each text (services/challenges/markdown.py)."""
 from functools import lru_cache
 
-from flask_babel import get_locale, get_timezone
+from flask_babel import get_locale, get_timezone, gettext
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -20,11 +20,24 @@ def budget_range(challenge):
     return formatting.money_range(challenge.budget_min, challenge.budget_max, challenge.currency)
 
 
+# Status tags as functions, not Jinja macros: a list calls them once per challenge, and a macro call (its own
+# context, arguments and output buffer) costs several times a function's. The HTML is the macros' it replaced.
+def challenge_status(status):
+    """The challenge's status as a tag: the word is always shown, colour only supports it."""
+    return Markup(f'<strong class="tag tag-{escape(status)}">{escape(lifecycle.status_label(status))}</strong>')
+
+
+def kind_label(kind):
+    """What kind of challenge it is, in words (as the templates' _() gives it: safe, %-formatted)."""
+    return Markup(gettext("Market consultation") if kind == "market_consultation" else gettext("Call for solutions")) % {}
+
+
 def options(choices, selected=()):
     """The <option>s of a long <select> (hundreds of agencies on the challenge list), escaped once per list of
-    choices in this process rather than value by value at every request; `selected` holds the chosen values."""
+    choices in this process rather than value by value at every request; `selected` holds the chosen values.
+    A tuple of (str, str) pairs (the services' kept lists) is the key as it is; other choices are written out."""
     selected = {selected} if isinstance(selected, str) else set(selected or ())
-    html = _options(tuple((str(value), str(label)) for value, label in choices))
+    html = _options(choices if type(choices) is tuple else tuple((str(value), str(label)) for value, label in choices))
     for value in selected:
         value_attribute = f'<option value="{escape(value)}">'
         html = html.replace(value_attribute, value_attribute[:-1] + " selected>", 1)
@@ -55,6 +68,8 @@ def register(app):
     app.jinja_env.globals["challenge_state"] = lifecycle.state_of
     app.jinja_env.globals["may"] = lambda action, obj=None: permissions.can(current_user, action, obj)
     app.jinja_env.globals["challenge_status_label"] = lifecycle.status_label
+    app.jinja_env.globals["challenge_status"] = challenge_status
+    app.jinja_env.globals["kind_label"] = kind_label
     app.jinja_env.globals["language_names"] = {code: LANGUAGE_NAMES[code] for code in app.config["LANGUAGES"]}
 
     @app.context_processor

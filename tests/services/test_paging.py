@@ -37,3 +37,14 @@ def test_nothing_to_list_is_one_empty_page(db):
 def test_the_total_counts_only_what_the_query_keeps(seven):
     result = paginate(_query().where(Challenge.title.in_(["Challenge 2", "Challenge 5"])), 1, per_page=1)
     assert ([c.title for c in result.items], result.total, result.pages) == (["Challenge 2"], 2, 2)
+
+
+def test_kept_totals_are_told_apart_by_their_parameters(seven):
+    # Public totals are kept per state of the public data, keyed by the statement's structure and bound values.
+    def titled(*titles):
+        return _query().where(Challenge.title.in_(titles))
+
+    assert [paginate(query, 1, per_page=3, public=True).total for query in (
+        titled("Challenge 1"), titled("Challenge 1", "Challenge 2"), titled("Challenge 3", "Challenge 4", "Nothing"),
+        _query().where(Challenge.title == "Challenge 1"), _query().where(Challenge.title == "Nothing"),
+        _query().where(Challenge.title != "Nothing"), titled("Challenge 1"))] == [1, 2, 2, 1, 0, 7, 1]

@@ -117,3 +117,27 @@ def test_each_language_keeps_its_own_cpv_names_in_one_process(app, client):
 def test_the_sign_in_request_is_in_the_visitors_language(client):
     response = client.get("/dashboard", headers={"Accept-Language": "fr"}, follow_redirects=True)
     assert "Please log in" not in response.text and "Connectez-vous pour voir cette page." in response.text
+
+
+def test_the_catalogue_kept_for_a_request_follows_force_locale_and_refresh(app):
+    # The catalogue is kept per request (web/i18n.py): a language forced for an email, then released, must not
+    # leave its catalogue behind, in Python nor in a template; nor may a language chosen during the request.
+    from flask import render_template_string, session
+    from flask_babel import gettext, refresh
+
+    def both():  # the template first: each may keep the catalogue the other then finds
+        template = render_template_string("{{ _('Sign in') }}")
+        return gettext("Sign in"), template
+
+    with app.test_request_context(headers={"Accept-Language": "de"}):
+        assert both() == ("Anmelden", "Anmelden")
+        with force_locale("fr"):
+            assert both() == ("Se connecter", "Se connecter")
+            with force_locale("nl"):
+                assert both() == ("Aanmelden", "Aanmelden")
+            assert both() == ("Se connecter", "Se connecter")
+        assert both() == ("Anmelden", "Anmelden")
+        session["locale"] = "fr"
+        assert both() == ("Anmelden", "Anmelden")  # flask_babel keeps the language until refreshed
+        refresh()
+        assert both() == ("Se connecter", "Se connecter")

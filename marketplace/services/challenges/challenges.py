@@ -527,7 +527,8 @@ def agencies_with_public_challenges():
     # hundreds of agencies and tens of thousands of challenges. Kept until the public data change.
     has_public = select(Challenge.id).where(Challenge.agency_id == Organisation.id,
                                             Challenge.status.in_(PUBLIC_STATUSES)).exists()
-    return public_data.kept_while_unchanged("agencies with public challenges", lambda: [
+    # A tuple of (slug, name) pairs: the list page's <select> is escaped once per tuple (web/template_helpers.py).
+    return public_data.kept_while_unchanged("agencies with public challenges", lambda: tuple(
         tuple(row) for row in db.session.execute(
             select(Organisation.slug, Organisation.name).where(Organisation.kind == "agency", has_public)
-            .order_by(Organisation.name))])
+            .order_by(Organisation.name))))

@@ -4,7 +4,9 @@ Source: Common Procurement Vocabulary (CPV 2008), Commission Regulation (EC)
 No 213/2008, division level. The English names are the canonical ones (open
 data, matching); pages show them translated through the message catalogues.
 """
-from flask_babel import LazyString, get_locale, gettext
+from flask_babel import LazyString, gettext
+
+from marketplace.formatting import reader_locale
 
 
 def N_(name):
@@ -72,20 +74,31 @@ def cpv_divisions():
 _names_by_locale = {}
 
 
+def _names():
+    locale = str(reader_locale())
+    names = _names_by_locale.get(locale)
+    if names is None:
+        names = {division: gettext(name) for division, name in DIVISIONS.items()}
+        names = _names_by_locale[locale] = (names, tuple((code, f"{code} – {name}") for code, name in names.items()))
+    return names
+
+
 def cpv_name(code):
     """The division's name in the reader's language (the code itself for an unknown one)."""
     if code not in DIVISIONS:
         return code
-    locale = str(get_locale())
-    names = _names_by_locale.get(locale)
-    if names is None:
-        names = _names_by_locale[locale] = {division: gettext(name) for division, name in DIVISIONS.items()}
-    return names[code]
+    return _names()[0][code]
 
 
 def cpv_choices():
     """(code, "code – name") pairs for forms and filters, named in the language of the page that shows them."""
     return [(code, LazyString(lambda code=code: f"{code} – {cpv_name(code)}")) for code in DIVISIONS]
+
+
+def cpv_choices_named():
+    """cpv_choices() named now, in the reader's language: one tuple per language and process (the challenge list's
+    sector filter, escaped once per tuple)."""
+    return _names()[1]
 
 
 def is_cpv_division(code):
