@@ -27,6 +27,7 @@ def pages(slug):
         ("challenge list", "/challenges", None),
         ("list, page 100", "/challenges?page=100", None),
         ("search q=water", "/challenges?q=water", None),
+        ("search q=leaks (9,500 matches at 50k)", "/challenges?q=leaks", None),
         ("search q=fuites, status=published", "/challenges?q=fuites&status=published", None),
         ("challenge page, visitor", f"/challenges/{slug}", None),
         ("statistics", "/stats", None),
