@@ -20,6 +20,7 @@ from pydantic import (
     AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError,
     field_serializer,
 )
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import UnsupportedMediaType
 
@@ -222,15 +223,26 @@ def bearer():
 
 def rate_limit_key():
     """Per working token when one is sent, per client address otherwise (a made-up token counts as no token)."""
-    if "Authorization" in request.headers and bearer()[0] is not None:
-        return "api-token:" + request.environ[_BEARER][2]
-    return get_remote_address()
+    digest = _working_token_digest()
+    return "api-token:" + digest if digest else get_remote_address()
 
 
 def rate_limit():
     """API_TOKEN_RATE_LIMIT for a working token, API_RATE_LIMIT otherwise."""
-    with_token = "Authorization" in request.headers and bearer()[0] is not None
-    return current_app.config["API_TOKEN_RATE_LIMIT" if with_token else "API_RATE_LIMIT"]
+    return current_app.config["API_TOKEN_RATE_LIMIT" if _working_token_digest() else "API_RATE_LIMIT"]
+
+
+def _working_token_digest():
+    """The digest of the working token sent, or None. Never raises: Flask-Limiter takes any error in a limit's
+    functions for its storage failing and counts in an empty memory store for a while, forgetting what it had
+    counted. With the database unreachable the token cannot be checked: the call counts as one without a token,
+    and the view meets the same error and answers it."""
+    if "Authorization" not in request.headers:
+        return None
+    try:
+        return request.environ[_BEARER][2] if bearer()[0] is not None else None
+    except SQLAlchemyError:
+        return None
 
 
 def _is_list(annotation):

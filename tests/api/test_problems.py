@@ -174,3 +174,24 @@ def test_query_problems_follow_accept_language(client, language, whole, at_most)
     body = assert_problem(client.get("/api/v1/challenges?page=abc&per_page=1000",
                                      headers={"Accept-Language": language}), 422)
     assert {e["parameter"]: e["detail"] for e in body["errors"]} == {"page": whole, "per_page": at_most}
+
+
+def test_a_token_that_cannot_be_checked_leaves_the_rate_limit_counting(app, client, monkeypatch):
+    """With the database unreachable the limit's key function used to raise, which Flask-Limiter takes for its
+    storage failing: it counted in an empty memory store and forgot what it had counted. (tests/conftest.py fails
+    any test that leaves the limiter in that state.)"""
+    from sqlalchemy.exc import OperationalError
+
+    from marketplace.extensions import limiter
+    from marketplace.services.accounts import api_tokens
+
+    def unreachable(raw):
+        raise OperationalError("SELECT api_tokens", {}, ConnectionError("server closed the connection"))
+
+    monkeypatch.setattr(api_tokens, "authenticate", unreachable)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # answered as a server would answer it
+    response = client.get("/api/v1/me", headers={"Authorization": "Bearer agora_anything"})
+    assert response.status_code == 500 and response.mimetype == "application/problem+json"
+    assert not getattr(limiter, "_storage_dead", False)
+    monkeypatch.undo()
+    assert client.get("/api/v1/organisations").status_code == 200
