@@ -67,6 +67,26 @@ def test_a_recused_evaluator_sees_no_pitches(client, login, closed):
     assert client.get(f"/challenges/{challenge.slug}/evaluation/scores").status_code == 403
 
 
+def test_an_evaluator_who_declared_no_conflict_can_still_step_aside_from_the_page(client, login, closed):
+    import re
+
+    challenge, _, people = closed
+    evaluation.start_evaluation(people["officer"], challenge.id)
+    login(people["alice"])
+    client.post(f"/challenges/{challenge.slug}/evaluation/declaration", data={"conflicted": "no"})
+    page = client.get(f"/challenges/{challenge.slug}/evaluation").text
+    form = re.search(r'<details>.*?</details>', page, re.S).group(0)
+    assert "I have found a conflict of interest since" in form and 'name="conflicted" value="yes"' in form
+    refused = client.post(f"/challenges/{challenge.slug}/evaluation/declaration", data={"conflicted": "yes", "note": ""})
+    assert refused.status_code == 422 and "what the conflict of interest is" in refused.text
+    assert "<details open>" in refused.text  # the refusal answers in the open form
+    client.post(f"/challenges/{challenge.slug}/evaluation/declaration",
+                data={"conflicted": "yes", "note": "My brother founded Hidden Firm 1."})
+    assert db.session.scalar(select(ConflictDeclaration.conflicted)) is True
+    assert client.get(f"/challenges/{challenge.slug}/evaluation/scores").status_code == 403
+    assert "You are recused" in client.get(f"/challenges/{challenge.slug}/evaluation").text
+
+
 @pytest.mark.parametrize("who,status", [("publisher", 200), ("company", 404), ("stranger", 404)])
 def test_who_may_open_the_evaluation(client, login, closed, who, status):
     challenge, _, people = closed
