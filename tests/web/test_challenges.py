@@ -232,3 +232,17 @@ def test_editing_a_challenge_published_meanwhile_keeps_the_typed_text_and_says_w
     db.session.expire_all()
     assert db.session.get(Challenge, challenge.id).title == "Cleaner school air"
     assert "Edit the draft" not in client.get(f"/challenges/{challenge.slug}/preview").text
+
+
+@pytest.mark.parametrize("language,said,link", [("en", "This list has 2 pages; there is no page 999.", "Go to the last page"),
+                                                ("fr", "Cette liste compte 2 pages ; il n’y a pas de page 999.",
+                                                 "Aller à la dernière page")])
+def test_a_page_past_the_end_says_so_and_leads_to_the_last_page(client, f, app, monkeypatch, language, said, link):
+    monkeypatch.setitem(app.config, "CHALLENGES_PER_PAGE", 2)
+    for n in range(3):
+        f.Challenge(title=f"Quieter night buses {n}")
+    page = client.get("/challenges?status=published&page=999", headers={"Accept-Language": language})
+    assert page.status_code == 200 and said in page.text
+    assert f'href="/challenges?status=published&amp;page=2">{link}</a>' in page.text
+    assert "page=998" not in page.text and "No challenge matches" not in page.text
+    assert "Quieter night buses 0" in client.get("/challenges?status=published&page=2").text
