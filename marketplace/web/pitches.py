@@ -203,6 +203,14 @@ def submit(pitch_id):
     return redirect(url_for(".receipt", pitch_id=pitch.id))
 
 
+@bp.get("/pitches/<int:pitch_id>/submit")
+@login_required
+def submit_again(pitch_id):
+    """A refused submission leaves this address in the browser: reloading it leads back to the check page."""
+    pitch = access.own_pitch(current_user, pitch_id)
+    return redirect(url_for(".check", slug=pitch.challenge.slug))
+
+
 def _refused_on_check_page(pitch_id, exc):
     db.session.rollback()
     pitch = access.own_pitch(current_user, pitch_id)

@@ -76,6 +76,7 @@ GET = {
     "pitches.for_challenge": only(AGENCY),
     "matches.for_challenge": {**only(("a_owner", "a_pub", "a_po")), "a_eval": 404},
     "pitches.show": only(COMPANY), "pitches.receipt": only(COMPANY), "evaluation.pick_slot": only(COMPANY),
+    "pitches.submit_again": only(COMPANY, status=302),  # a refused submission reloaded: back to the check page
     "pitches.withdraw": only(COMPANY),  # the question before withdrawing: the company's own pitch only
     "pitches.attachment": only((), others=404),
     "pilots.start": {**only(("a_owner", "a_po"), status=409, others=404), "a_pub": 403, "a_eval": 403},
@@ -383,6 +384,7 @@ STATE_GET = {
     # Reading a pitch: sealed until the deadline; then the evaluation's rules until it is finalised.
     "pitches.show": pitch_reads(), "pitches.attachment": pitch_reads(), "api.pitch": pitch_reads(anon=401),
     "pitches.receipt": by_state(only(()), only(COMPANY)), "pitches.withdraw": by_state(only(()), only(COMPANY)),
+    "pitches.submit_again": by_state(only(()), only(COMPANY, status=302)),
     "evaluation.pick_slot": by_state(only(()), only(COMPANY)),
     # The received pitches' page: the agency's, listing the pitch only for those who may read it.
     "pitches.for_challenge": by_state(AGENCY_ONLY, AGENCY_ONLY, declared={**AGENCY_ONLY, "a_po": LISTED,

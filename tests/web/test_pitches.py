@@ -257,6 +257,10 @@ def test_submitting_after_the_deadline_is_refused_with_a_message(client, login, 
     response = client.post(f"/pitches/{pitch.id}/submit")
     assert response.status_code == 409 and "deadline passed on" in response.text
     assert db.session.get(Pitch, pitch.id).status == "draft"
+    reloaded = client.get(f"/pitches/{pitch.id}/submit")  # the refusal's address, reloaded: back to the check page
+    assert reloaded.status_code == 302 and reloaded.headers["Location"].endswith(f"/challenges/{challenge.slug}/pitch/check")
+    login(world[2])
+    assert client.get(f"/pitches/{pitch.id}/submit").status_code == 404  # someone else's pitch: not found
 
 
 def test_guessed_urls_get_404_and_are_audited(client, login, world):
