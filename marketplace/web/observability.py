@@ -25,13 +25,17 @@ def _finish(response):
     elapsed = g.request_timer.elapsed() if "request_timer" in g else 0.0
     endpoint = request.endpoint or "unknown"
     if endpoint != "static":
-        HTTP_REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
-        HTTP_LATENCY.labels(endpoint).observe(elapsed)
-        log.info("%s %s %s", request.method, request.path, response.status_code,
-                 extra={"method": request.method, "path": request.path, "status": response.status_code,
-                        "duration_ms": round(elapsed * 1000, 1)})
+        record_answer(request.method, endpoint, request.path, response.status_code, elapsed)
     response.headers["X-Request-ID"] = g.get("request_id", "")
     return response
+
+
+def record_answer(method, endpoint, path, status, elapsed):
+    """The metrics and the log line of one answer (also for pages answered before Flask: web/page_cache.py)."""
+    HTTP_REQUESTS.labels(method, endpoint, str(status)).inc()
+    HTTP_LATENCY.labels(endpoint).observe(elapsed)
+    log.info("%s %s %s", method, path, status,
+             extra={"method": method, "path": path, "status": status, "duration_ms": round(elapsed * 1000, 1)})
 
 
 def _reset(exc=None):

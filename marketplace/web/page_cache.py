@@ -16,7 +16,6 @@ after-request hooks (security headers, logs, metrics) run as for any answer.
 """
 import hashlib
 import json
-import logging
 import threading
 import time
 from collections import OrderedDict
@@ -27,9 +26,10 @@ from flask_login import current_user
 from werkzeug.http import http_date, parse_cookie, parse_etags, remove_entity_headers, unquote_etag
 from werkzeug.wrappers import Request
 
-from ..observability import HTTP_LATENCY, HTTP_REQUESTS, RequestTimer, new_request_id, request_id_var
+from ..observability import RequestTimer, new_request_id, request_id_var
 from ..services.open_data import public_data
 from .i18n import select_locale, select_timezone, visitor_locale
+from .observability import record_answer
 
 _FORMAT = "2"  # of what a key holds (2: the media type, then the body): a release that changes it changes this
 MAX_URL_LENGTH = 1000  # longer query strings are rendered, never stored
@@ -48,8 +48,8 @@ def cached_for_visitors(view):
         response = current_app.make_response(view(*args, **kwargs))
         if _storable(response):
             seconds = current_app.config["PAGE_CACHE_SECONDS"]
-            current_app.extensions["page_cache"].store.set(key, response.mimetype.encode() + b"\n" + response.get_data(),
-                                                           seconds)
+            page = response.mimetype.encode() + b"\n" + response.get_data()
+            current_app.extensions["page_cache"].store.set(key, page, seconds)
             response.headers["X-Page-Cache"] = "miss"
             g.page_cache_kept = (key, seconds)
         response.vary.add("Accept-Language")  # the language is part of the key
@@ -110,8 +110,9 @@ class PageCache:
 
     def key_for(self, asked, locale, zone, token):
         """The key of the page `asked` (a Werkzeug request) in that language and zone under that token."""
-        parts = (_FORMAT, asked.scheme, asked.host, asked.script_root, asked.path, asked.query_string.decode("latin-1"), locale,
-                 zone, token)  # the scheme too: an answer over https carries HSTS, and pages may hold absolute links
+        # The scheme too: an answer over https carries HSTS, and pages may hold absolute links.
+        parts = (_FORMAT, asked.scheme, asked.host, asked.script_root, asked.path,
+                 asked.query_string.decode("latin-1"), locale, zone, token)
         return self.prefix + hashlib.blake2b("\n".join(parts).encode(), digest_size=20).hexdigest()
 
     def public_token(self):
@@ -223,7 +224,6 @@ class RedisStore:
 
 _ANSWER = "answer:"  # beside the page's key: its complete answer for one Accept-Encoding
 _MADE_PER_ANSWER = frozenset({"X-Request-ID", "X-Page-Cache", "Date"})
-log = logging.getLogger("agora.requests")
 
 
 def _answer_key(page_key, accept_encoding):
@@ -299,12 +299,7 @@ class VisitorFront:
         headers += [("Date", http_date()), ("X-Page-Cache", "hit"), ("X-Request-ID", request_id)]
         token = request_id_var.set(request_id)
         try:
-            code = status[:3]
-            HTTP_REQUESTS.labels("GET", endpoint, code).inc()
-            HTTP_LATENCY.labels(endpoint).observe(timer.elapsed())
-            path = environ.get("PATH_INFO", "")
-            log.info("%s %s %s", "GET", path, code, extra={"method": "GET", "path": path, "status": int(code),
-                                                           "duration_ms": round(timer.elapsed() * 1000, 1)})
+            record_answer("GET", endpoint, environ.get("PATH_INFO", ""), int(status[:3]), timer.elapsed())
         finally:
             request_id_var.reset(token)
         start_response(status, headers)
