@@ -152,7 +152,7 @@ def test_each_reading_of_a_query_goes_once_into_the_search_and_is_parsed_once(f,
 
     leaking = f.Challenge(title="Leaks in the water mains", language="en")
     f.Challenge(title="Quiet night buses", language="fr")
-    search._queries.clear()  # as in a process that never searched
+    search._postgresql_query.cache_clear()  # as in a process that never searched
     with Statements() as first:
         search.text_condition(db.engine.dialect.name, "leaks", "fr")
     with Statements() as again:
@@ -160,7 +160,7 @@ def test_each_reading_of_a_query_goes_once_into_the_search_and_is_parsed_once(f,
     if db.engine.dialect.name == "postgresql":
         # Four stemmers agree on 'leak': one reading, not four (their repetition made PostgreSQL expect too
         # many matches and read the whole table). Parsed by PostgreSQL once per process, kept after.
-        assert search._postgresql_query("leaks", "fr", ["leaks"]) == "( 'leak' ) | ( 'leaks' ) | ( 'leaks':* )"
+        assert search._postgresql_query("leaks", "fr", ("leaks",)) == "( 'leak' ) | ( 'leaks' ) | ( 'leaks':* )"
         assert (first.count, again.count) == (1, 0)
     else:
         assert (first.count, again.count) == (0, 0)  # SQLite's condition is made in Python

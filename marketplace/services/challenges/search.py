@@ -15,9 +15,8 @@ finds the French challenge about "fuite"; a query of plain words also matches wo
 "crèches"). Stemmers are Snowball's on both databases, so `leaks`/`leak`, `fuites`/`fuite`, `lekken`/`lek`,
 accents and case find each other on both.
 """
-import threading
 import unicodedata
-from collections import OrderedDict
+from functools import lru_cache
 
 import snowballstemmer
 from sqlalchemy import Text, and_, bindparam, case, cast, event, func, literal, literal_column, or_, select
@@ -137,7 +136,7 @@ def text_condition(dialect, q, visitor_language=None):
     terms = query_terms(q)
     column = Challenge.search_vector
     if dialect == "postgresql":
-        tsquery = cast(literal(_postgresql_query(q[:500], language_of(visitor_language), terms)), TSQUERY)
+        tsquery = cast(literal(_postgresql_query(q[:500], language_of(visitor_language), tuple(terms))), TSQUERY)
         return column.op("@@")(tsquery), func.ts_rank(column, tsquery)
     # SQLite: every word must start a word of the document, or equal its stem in one of the four languages.
     conditions = []
@@ -147,11 +146,7 @@ def text_condition(dialect, q, visitor_language=None):
     return and_(*conditions), None
 
 
-_QUERIES_KEPT = 1024
-_queries = OrderedDict()
-_queries_lock = threading.Lock()
-
-
+@lru_cache(maxsize=1024)
 def _postgresql_query(q, visitor, terms):
     """The tsquery of `q` as text: its reading in the visitor's language and the other three, as written, and (a
     plain query) as word prefixes, each reading once.
@@ -159,13 +154,9 @@ def _postgresql_query(q, visitor, terms):
     The four stemmers mostly agree ("leaks" is 'leak' in all four): repeated, the same reading made PostgreSQL
     expect every match several times over (27,000 of 50,000 challenges for 9,500) and read the whole table
     instead of the index. PostgreSQL parses the readings (one statement per query and language, kept in the
-    process: they never change); the text goes into the search statement as a constant the planner sees.
+    process, at most 1,024: they never change); the text goes into the search statement as a constant the
+    planner sees.
     """
-    key = (q, visitor)
-    with _queries_lock:
-        if key in _queries:
-            _queries.move_to_end(key)
-            return _queries[key]
     simple = literal_column(f"'{SIMPLE_CONFIG}'::regconfig")
     readings = [func.websearch_to_tsquery(_config(code), q, type_=TSQUERY)
                 for code in [visitor] + [code for code in LANGUAGES if code != visitor]]
@@ -173,12 +164,7 @@ def _postgresql_query(q, visitor, terms):
     if is_plain(q):  # word prefixes too; the terms are letters and digits only, safe in to_tsquery
         readings.append(func.to_tsquery(simple, " & ".join(f"{term}:*" for term in terms), type_=TSQUERY))
     texts = db.session.execute(select(*(cast(reading, Text) for reading in readings))).one()
-    text = " | ".join(f"( {reading} )" for reading in dict.fromkeys(texts) if reading)
-    with _queries_lock:
-        _queries[key] = text
-        while len(_queries) > _QUERIES_KEPT:
-            _queries.popitem(last=False)
-    return text
+    return " | ".join(f"( {reading} )" for reading in dict.fromkeys(texts) if reading)
 
 
 # ---- keeping the stored document up to date --------------------------------------------------------------
