@@ -85,6 +85,13 @@ def declaration_of(user, challenge):
         ConflictDeclaration.challenge_id == challenge.id, ConflictDeclaration.evaluator_id == user.id))
 
 
+def may_step_aside(declaration, evaluation):
+    """A declaration of no conflict can still become a recusal (a conflict found later) until the evaluation is
+    finalised; nothing else about a declaration changes."""
+    return (declaration is not None and not declaration.conflicted
+            and evaluation is not None and not evaluation.is_finalised)
+
+
 def declare_conflict(evaluator, challenge_id, *, conflicted, note=""):
     """The first thing an evaluator does; it cannot be taken back, only turned into a recusal."""
     challenge = access.evaluation_challenge(evaluator, id=challenge_id)
@@ -99,7 +106,7 @@ def declare_conflict(evaluator, challenge_id, *, conflicted, note=""):
         raise ValidationFailed({"note": _l("Say briefly what the conflict of interest is.")})
     declaration = declaration_of(evaluator, challenge)
     if declaration is not None:
-        if declaration.conflicted or not conflicted:
+        if not (conflicted and may_step_aside(declaration, evaluation)):
             raise Conflict(str(_l("You have already made your declaration.")))
         before = {"conflicted": False}
         declaration.conflicted, declaration.note, declaration.declared_at = True, note, utcnow()
