@@ -21,6 +21,11 @@ class Page:
     def pages(self):
         return max(1, -(-self.total // self.per_page))
 
+    @property
+    def past_the_end(self):
+        """A page number beyond the last page (an old link, a typed number): there is nothing to show on it."""
+        return self.page > self.pages
+
 
 def _count(query, public, bound=None):
     """How many rows `query` selects (up to `bound` + 1 when bounded), reading only its first column, unordered;
