@@ -8,6 +8,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from .. import formatting
+from ..models.challenge import MARKET_CONSULTATION
 from ..services import permissions
 from ..services.accounts.accounts import ROLE_LABELS
 from ..services.organisations.cpv import cpv_name
@@ -28,8 +29,8 @@ def challenge_status(status):
 
 
 def kind_label(kind):
-    """What kind of challenge it is, in words (as the templates' _() gives it: safe, %-formatted)."""
-    return Markup(gettext("Market consultation") if kind == "market_consultation" else gettext("Call for solutions")) % {}
+    """What kind of challenge it is, in words (marked safe, as the templates' _() gives it)."""
+    return Markup(gettext("Market consultation") if kind == MARKET_CONSULTATION else gettext("Call for solutions"))
 
 
 def options(choices, selected=()):
