@@ -13,7 +13,8 @@ or pilots there are:
 - pilot stages due (due within `pilot_reminders.DUE_SOON`, or overdue),
 - payments due (planned milestones not paid, due within the same window),
 - outcomes to record (pilots in their evaluation stage),
-- companies to invite (challenges open for pitches: the likely-solver page).
+- companies to invite (challenges open for pitches for which nobody has invited a company yet: the likely-solver
+  page; once someone has, the challenge's own page leads there, and the list stays bounded by new challenges).
 
 Each kind is gathered by its own small function below, so a change to one step (two evaluation rounds, new
 pitch-session rules) changes one function.
@@ -28,7 +29,7 @@ from sqlalchemy.orm import joinedload
 
 from marketplace.extensions import db
 from marketplace.formatting import day, lazy, localtime
-from marketplace.models import Challenge, EvaluationCriterion, Pilot, PitchSessionSlot, Question
+from marketplace.models import Challenge, EvaluationCriterion, Match, Pilot, PitchSessionSlot, Question
 from marketplace.models.evaluation import ConflictDeclaration, Evaluation, PitchAssessment, Score
 from marketplace.models.organisation import AGENCY
 from marketplace.models.pilot import EVALUATION, OUTCOME_STAGES, PaymentMilestone
@@ -264,8 +265,13 @@ def _outcomes_to_record(user, pilots):
 
 
 def _companies_to_invite(user, challenges):
+    """Open challenges nobody has invited a company to yet: the invitation is the work, not the challenge being open
+    (an agency with a hundred open challenges would otherwise be reminded of each of them until it closes)."""
+    open_ones = _allowed(user, "challenge.view_matches", [c for c in challenges if lifecycle.state_of(c).takes_pitches])
+    if not open_ones:
+        return []
+    invited = set(db.session.scalars(select(Match.challenge_id).distinct().where(
+        Match.challenge_id.in_([c.id for c in open_ones]), Match.invited_at.is_not(None))))
     return [Item(c.title, _l("See the companies likely to solve it and invite them to pitch."),
                  links.challenge_matches_path(c))
-            for c in _allowed(user, "challenge.view_matches",
-                              [c for c in challenges if lifecycle.state_of(c).takes_pitches])]
-
+            for c in open_ones if c.id not in invited]

@@ -8,12 +8,13 @@ import pytest
 from sqlalchemy import event, select
 
 from marketplace.extensions import db
-from marketplace.models import EmailDelivery, Notification, Pilot, PitchSessionSlot, Question
+from marketplace.models import EmailDelivery, Match, Notification, Pilot, PitchSessionSlot, Question
 from marketplace.models.evaluation import ConflictDeclaration, Evaluation, PitchAssessment, Score
 from marketplace.models.pilot import PaymentMilestone
 from marketplace.services import work_lists
 from marketplace.services.challenges import challenges as challenge_service
 from marketplace.services.clock import utcnow
+from marketplace.services.matching.matching import invite_to_pitch
 from marketplace.services.messaging.outbox import process_pending
 
 
@@ -132,6 +133,17 @@ def test_links_lead_to_the_pages_where_the_work_is_done(world):
     assert evaluator["score"][0].link == f"/challenges/{w['scoring'].slug}/evaluation/scores"
     approve = {s.kind: s.items for s in work_lists.work_list(w["people"]["owner"])}["approve"]
     assert approve[0].link == f"/challenges/{w['draft'].slug}/preview"
+
+
+def test_a_challenge_leaves_companies_to_invite_once_someone_has_invited_a_company(world, f):
+    officer, open_one = world["people"]["procurement_officer"], world["open"]
+    company = f.Company()
+    db.session.add(Match(challenge_id=open_one.id, organisation_id=company.id, score=40, reasons=[]))
+    db.session.commit()
+    assert _summary(officer)["invite"] == [("Open one", 1)]  # matched is not invited
+    invite_to_pitch(officer, open_one, company.id)
+    assert "invite" not in _summary(officer)
+    assert "invite" not in _summary(world["people"]["owner"])  # done for the agency, whoever did it
 
 
 def test_companies_and_people_without_an_organisation_have_no_work_list(f):
