@@ -7,6 +7,8 @@ or pilots there are:
 - drafts to approve (four-eyes publishing: a draft someone else asked to have approved),
 - drafts to finish (not yet sent for approval: what is missing, then publishing, on the preview page),
 - questions to answer,
+- evaluations to start (a call for solutions closed at its pitch deadline with pitches received, for those who
+  may start it: `lifecycle.may_move(…, EVALUATING, user=…)`, the rule the evaluation page's button asks),
 - pitches to score (or, first, the conflict-of-interest declaration that opens the scoring),
 - decisions to send (a finalised evaluation whose decisions have not gone to the companies),
 - pitch sessions to hold (booked slots not yet over),
@@ -28,10 +30,12 @@ from sqlalchemy.orm import joinedload
 
 from marketplace.extensions import db
 from marketplace.formatting import day, lazy, localtime
-from marketplace.models import Challenge, EvaluationCriterion, Pilot, PitchSessionSlot, Question
+from marketplace.models import Challenge, EvaluationCriterion, Pilot, Pitch, PitchSessionSlot, Question
+from marketplace.models.challenge import EVALUATING
 from marketplace.models.evaluation import ConflictDeclaration, Evaluation, PitchAssessment, Score
 from marketplace.models.organisation import AGENCY
 from marketplace.models.pilot import EVALUATION, OUTCOME_STAGES, PaymentMilestone
+from marketplace.models.pitch import PITCH_SUBMITTED
 from marketplace.services import permissions
 from marketplace.services.challenges import lifecycle
 from marketplace.services.clock import utcnow
@@ -39,12 +43,13 @@ from marketplace.services.messaging import links
 from marketplace.services.pilots.pilot_reminders import DUE_SOON
 from marketplace.services.pilots.pilot_workflow import STAGE_LABELS
 
-APPROVE, FINISH, ANSWER, SCORE, DECIDE, SESSIONS, STAGES, PAYMENTS, OUTCOMES, INVITE = (
-    "approve", "finish", "answer", "score", "decide", "sessions", "stages", "payments", "outcomes", "invite")
+APPROVE, FINISH, ANSWER, START, SCORE, DECIDE, SESSIONS, STAGES, PAYMENTS, OUTCOMES, INVITE = (
+    "approve", "finish", "answer", "start", "score", "decide", "sessions", "stages", "payments", "outcomes", "invite")
 HEADINGS = {
     APPROVE: _l("Drafts to approve"),
     FINISH: _l("Drafts to finish"),
     ANSWER: _l("Questions to answer"),
+    START: _l("Evaluations to start"),
     SCORE: _l("Pitches to score"),
     DECIDE: _l("Decisions to send"),
     SESSIONS: _l("Pitch sessions to hold"),
@@ -114,6 +119,7 @@ def work_list(user, now=None, agency_pilots=None):
         APPROVE: _drafts_to_approve(user, challenges),
         FINISH: _drafts_to_finish(user, challenges),
         ANSWER: _questions_to_answer(user, challenges),
+        START: _evaluations_to_start(user, challenges, evaluations, now),
         SCORE: _pitches_to_score(user, challenges, evaluations),
         DECIDE: _decisions_to_send(user, challenges, evaluations),
         SESSIONS: _sessions_to_hold(user, challenges, now),
@@ -178,6 +184,23 @@ def _evaluations(challenge_ids, user):
     ).all()
     return {evaluation.challenge_id: Running(evaluation, pitches, criteria_count, conflicted)
             for evaluation, pitches, criteria_count, conflicted in rows}
+
+
+def _evaluations_to_start(user, challenges, evaluations, now):
+    """Closed calls for solutions with pitches received and no evaluation yet, for those who may start one (the
+    same rule as the evaluation page's button)."""
+    startable = {c.id: c for c in challenges if c.id not in evaluations
+                 and lifecycle.may_move(c, EVALUATING, user=user, now=now)}
+    if not startable:
+        return []
+    received = dict(db.session.execute(
+        select(Pitch.challenge_id, func.count(Pitch.id)).where(
+            Pitch.challenge_id.in_(list(startable)), Pitch.status == PITCH_SUBMITTED).group_by(Pitch.challenge_id)
+    ).all())
+    return [Item(c.title, lazy_ngettext("%(num)s pitch received: start the evaluation.",
+                                        "%(num)s pitches received: start the evaluation.", received[c.id]),
+                 links.evaluation_path(c), count=received[c.id], when=c.pitch_deadline)
+            for c in startable.values() if received.get(c.id)]
 
 
 def _pitches_to_score(user, challenges, evaluations):
