@@ -28,7 +28,7 @@ def _overview(challenge, status=200, **forms):
     current = evaluation.evaluation_of(challenge)
     declaration = evaluation.declaration_of(current_user, challenge)
     manages = permissions.can(current_user, "evaluation.manage", challenge)
-    recused = declaration is not None and declaration.conflicted
+    recused = evaluation.is_recused(declaration)
     by = request.args.get("by", type=int)
     ranking = evaluation.ranking(current_user, challenge.id, by=by) if manages and current and not recused else []
     on_panel = current_user in pitch_sessions.panel_of(challenge)

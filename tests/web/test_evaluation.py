@@ -258,3 +258,21 @@ def test_scores_sent_after_the_evaluation_was_finalised_are_shown_back_with_the_
     assert "Your scores were not saved" in late.text and "Strong evidence from Ghent." in late.text
     assert 'class="error-summary"' in late.text
     assert sorted((s.score, s.comment) for s in db.session.scalars(select(Score))) == [(3, ""), (3, "Fine.")]
+
+
+def test_a_recused_panel_member_gets_one_answer_on_the_pitch_score_and_decision_pages(client, login, closed):
+    import re
+
+    challenge, pitches, people = closed
+    evaluation.start_evaluation(people["officer"], challenge.id)
+    evaluation.declare_conflict(people["officer"], challenge.id, conflicted=True, note="My brother's firm.")
+    assessment = db.session.scalar(select(PitchAssessment).where(PitchAssessment.pitch_id == pitches[0].id))
+    login(people["officer"])
+    answers = [client.get(url) for url in (f"/pitches/{pitches[0].id}", f"/challenges/{challenge.slug}/evaluation/scores",
+                                           f"/challenges/{challenge.slug}/evaluation/decisions/{assessment.id}")]
+    assert [a.status_code for a in answers] == [403, 403, 403]
+    mains = {re.search(r"<main.*</main>", a.text, re.S).group(0) for a in answers}
+    assert len(mains) == 1  # the same page, word for word
+    main = mains.pop()
+    assert "You are recused" in main and f'href="/challenges/{challenge.slug}/evaluation"' in main
+    assert "Go to the home page" not in main
