@@ -97,6 +97,15 @@ def refuse_if_recused(user, challenge, declaration=None):
         raise access.withheld(permissions.RECUSED, challenge)
 
 
+def running_it_instead(user, challenge):
+    """Who ranks, finalises and decides while this person is recused: the agency's other people who may run the
+    evaluation (`evaluation.manage`) and are not recused themselves (`pitch_sessions.panel_of`), by name."""
+    from marketplace.services.evaluation.pitch_sessions import panel_of  # pitch_sessions reads evaluations too
+
+    return [person for person in panel_of(challenge)
+            if person.id != user.id and permissions.can(person, "evaluation.manage", challenge)]
+
+
 def may_step_aside(declaration, evaluation):
     """A declaration of no conflict can still become a recusal (a conflict found later) until the evaluation is
     finalised; nothing else about a declaration changes."""
@@ -323,6 +332,7 @@ def ranking(officer, challenge_id, *, by=None):
 def finalise_evaluation(officer, challenge_id):
     challenge = access.evaluation_challenge(officer, id=challenge_id)
     permissions.require(officer, "evaluation.manage", challenge)
+    refuse_if_recused(officer, challenge)  # the ranking it fixes is not theirs to see
     evaluation = _open_evaluation(challenge)
     if evaluation.is_finalised:
         return evaluation
@@ -472,6 +482,7 @@ def decide(officer, assessment_id, *, decision, feedback="", confirmed=False):
     assessment = access.assessment(officer, assessment_id)
     challenge = access.evaluation_challenge(officer, id=assessment.challenge_id)
     permissions.require(officer, "evaluation.manage", challenge)
+    refuse_if_recused(officer, challenge)
     evaluation = _open_evaluation(challenge)
     choices, reason = decision_choices(evaluation, assessment)
     if not choices:
@@ -524,6 +535,7 @@ def publish_decisions(officer, challenge_id):
     """Send this round: the shortlist (and the not selected), or the final decisions; each pitch takes its status."""
     challenge = access.evaluation_challenge(officer, id=challenge_id)
     permissions.require(officer, "evaluation.manage", challenge)
+    refuse_if_recused(officer, challenge)
     evaluation = _open_evaluation(challenge)
     if evaluation.decisions_published_at is not None:
         raise Conflict(str(_l("The decisions have already been sent.")))
