@@ -41,7 +41,7 @@ from marketplace.services.challenges import lifecycle
 from marketplace.services.clock import utcnow
 from marketplace.services.messaging import links
 from marketplace.services.pilots.pilot_reminders import DUE_SOON
-from marketplace.services.pilots.pilot_workflow import STAGE_LABELS
+from marketplace.services.pilots.pilot_workflow import STAGE_LABELS, overdue_since
 
 APPROVE, FINISH, ANSWER, START, SCORE, DECIDE, SESSIONS, STAGES, PAYMENTS, OUTCOMES, INVITE = (
     "approve", "finish", "answer", "start", "score", "decide", "sessions", "stages", "payments", "outcomes", "invite")
@@ -70,6 +70,7 @@ class Item:
     link: str
     count: int = 1
     when: object = None
+    overdue: object = None  # the day it was due by, when that has passed (pilot_workflow.overdue_since)
 
 
 @dataclass
@@ -264,7 +265,7 @@ def _pilot_stages_due(user, pilots, now):
     soon = now.date() + DUE_SOON
     return [Item(p.challenge.title, _l("Stage “%(stage)s” due on %(when)s", stage=STAGE_LABELS.get(p.stage, p.stage),
                     when=lazy(day, p.stage_due_on)),
-                 links.pilot_path(p), when=p.stage_due_on)
+                 links.pilot_path(p), when=p.stage_due_on, overdue=overdue_since(p, now.date()))
             for p in _allowed(user, "pilot.move", [p for p in pilots if p.stage_due_on and p.stage_due_on <= soon])]
 
 
@@ -278,7 +279,8 @@ def _payments_due(user, pilots, now):
         .order_by(PaymentMilestone.planned_on)).all()
     return [Item(movable[m.pilot_id].challenge.title, _l("“%(label)s” planned for %(when)s", label=m.label,
                                                          when=lazy(day, m.planned_on)),
-                 links.pilot_path(movable[m.pilot_id]), when=m.planned_on) for m in due]
+                 links.pilot_path(movable[m.pilot_id]), when=m.planned_on, overdue=overdue_since(m, now.date()))
+            for m in due]
 
 
 def _outcomes_to_record(user, pilots):

@@ -193,3 +193,20 @@ def test_a_four_eyes_approver_is_told_once_by_notice_and_email(f, smtp_sink):
     assert sorted(e.to_address for e in emails) == sorted([approver.email, owner.email])
     assert all(f"/challenges/{draft.slug}/preview" in e.body_text for e in emails)
     assert sorted(m["To"] for m in smtp_sink.messages) == sorted([approver.email, owner.email])
+
+
+def test_overdue_stages_and_payments_are_marked_with_their_due_date(world, f):
+    from marketplace.services.pilots.pilot_workflow import overdue_since
+
+    yesterday = utcnow().date() - timedelta(days=1)
+    by_kind = {s.kind: s.items for s in work_lists.work_list(world["people"]["owner"])}
+    assert [item.overdue for item in by_kind["stages"]] == [yesterday]
+    assert [item.overdue for item in by_kind["payments"]] == [yesterday, yesterday]
+    pilot = world["pilot"]
+    paid = next(m for m in pilot.milestones if m.paid_on)
+    assert overdue_since(paid) is None  # done: never overdue
+    pilot.stage = "adopted"
+    assert overdue_since(pilot) is None
+    pilot.stage, pilot.stage_due_on = "running", utcnow().date()
+    assert overdue_since(pilot) is None  # due today is not overdue yet
+    assert overdue_since(pilot, today=utcnow().date() + timedelta(days=1)) == utcnow().date()
