@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from marketplace.extensions import db
@@ -103,9 +103,16 @@ def work_list(user, now=None, agency_pilots=None):
     if organisation is None or organisation.kind != AGENCY or organisation.suspended:
         return []
     now = now or utcnow()
-    agency_challenges = db.session.scalars(select(Challenge).where(
+    # The pitches received by a challenge whose evaluation may start (closed) are counted in the same statement:
+    # the work list's statements stay as few however many challenges wait.
+    startable = [status for status in lifecycle.STATES if lifecycle.move_for(status, EVALUATING)]
+    received_if_closed = case((Challenge.status.in_(startable), select(func.count(Pitch.id)).where(
+        Pitch.challenge_id == Challenge.id, Pitch.status == PITCH_SUBMITTED).correlate(Challenge).scalar_subquery()))
+    rows = db.session.execute(select(Challenge, received_if_closed).where(
         Challenge.agency_id == organisation.id,
         Challenge.status.in_([s for s, state in lifecycle.STATES.items() if not state.final]))).all()
+    agency_challenges = [challenge for challenge, _ in rows]
+    received = {challenge.id: count for challenge, count in rows if count}
     if agency_pilots is None:
         agency_pilots = db.session.scalars(select(Pilot).options(joinedload(Pilot.challenge)).where(
             Pilot.agency_id == organisation.id, Pilot.stage.not_in(OUTCOME_STAGES))).all()
@@ -120,7 +127,7 @@ def work_list(user, now=None, agency_pilots=None):
         APPROVE: _drafts_to_approve(user, challenges),
         FINISH: _drafts_to_finish(user, challenges),
         ANSWER: _questions_to_answer(user, challenges),
-        START: _evaluations_to_start(user, challenges, evaluations, now),
+        START: _evaluations_to_start(user, challenges, evaluations, received, now),
         SCORE: _pitches_to_score(user, challenges, evaluations),
         DECIDE: _decisions_to_send(user, challenges, evaluations),
         SESSIONS: _sessions_to_hold(user, challenges, now),
@@ -187,21 +194,14 @@ def _evaluations(challenge_ids, user):
             for evaluation, pitches, criteria_count, conflicted in rows}
 
 
-def _evaluations_to_start(user, challenges, evaluations, now):
-    """Closed calls for solutions with pitches received and no evaluation yet, for those who may start one (the
-    same rule as the evaluation page's button)."""
-    startable = {c.id: c for c in challenges if c.id not in evaluations
-                 and lifecycle.may_move(c, EVALUATING, user=user, now=now)}
-    if not startable:
-        return []
-    received = dict(db.session.execute(
-        select(Pitch.challenge_id, func.count(Pitch.id)).where(
-            Pitch.challenge_id.in_(list(startable)), Pitch.status == PITCH_SUBMITTED).group_by(Pitch.challenge_id)
-    ).all())
+def _evaluations_to_start(user, challenges, evaluations, received, now):
+    """Closed calls for solutions with pitches received (`received`: {challenge id: submitted pitches}) and no
+    evaluation yet, for those who may start one (the same rule as the evaluation page's button)."""
     return [Item(c.title, lazy_ngettext("%(num)s pitch received: start the evaluation.",
                                         "%(num)s pitches received: start the evaluation.", received[c.id]),
                  links.evaluation_path(c), count=received[c.id], when=c.pitch_deadline)
-            for c in startable.values() if received.get(c.id)]
+            for c in challenges if received.get(c.id) and c.id not in evaluations
+            and lifecycle.may_move(c, EVALUATING, user=user, now=now)]
 
 
 def _pitches_to_score(user, challenges, evaluations):
