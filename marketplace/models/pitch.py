@@ -1,5 +1,5 @@
 """Solution pitches: a company's answer to a challenge, sealed until the deadline."""
-from sqlalchemy import JSON, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -72,7 +72,8 @@ class PitchAttachment(db.Model):
 
 
 class UnsavedPitchStep(db.Model):
-    """What a company member typed into one step of a pitch when their session had ended.
+    """What a company member typed into one step of a pitch and is not saved: their session had ended, or the
+    step was refused (`refused`) and the page may be loaded again before they correct it (the language switcher).
 
     Kept for that person alone (never their colleagues, never anyone else) until
     they sign in again and save the step, discard it, or it grows too old.
@@ -87,6 +88,8 @@ class UnsavedPitchStep(db.Model):
     step: Mapped[str] = mapped_column(String(16))
     typed = mapped_column(JSON, nullable=False)
     kept_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
+    # Refused with reasons (shown again with it), not cut off by an ended session.
+    refused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), nullable=False)
 
 
 RECEIPT_SUBMITTED = "submitted"

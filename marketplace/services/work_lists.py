@@ -7,6 +7,8 @@ or pilots there are:
 - drafts to approve (four-eyes publishing: a draft someone else asked to have approved),
 - drafts to finish (not yet sent for approval: what is missing, then publishing, on the preview page),
 - questions to answer,
+- evaluations to start (a call for solutions closed at its pitch deadline with pitches received, for those who
+  may start it: `lifecycle.may_move(…, EVALUATING, user=…)`, the rule the evaluation page's button asks),
 - pitches to score (or, first, the conflict-of-interest declaration that opens the scoring),
 - decisions to send (a finalised evaluation whose decisions have not gone to the companies),
 - pitch sessions to hold (booked slots not yet over),
@@ -24,28 +26,31 @@ from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from marketplace.extensions import db
 from marketplace.formatting import day, lazy, localtime
-from marketplace.models import Challenge, EvaluationCriterion, Match, Pilot, PitchSessionSlot, Question
+from marketplace.models import Challenge, EvaluationCriterion, Match, Pilot, Pitch, PitchSessionSlot, Question
+from marketplace.models.challenge import EVALUATING
 from marketplace.models.evaluation import ConflictDeclaration, Evaluation, PitchAssessment, Score
 from marketplace.models.organisation import AGENCY
 from marketplace.models.pilot import EVALUATION, OUTCOME_STAGES, PaymentMilestone
+from marketplace.models.pitch import PITCH_SUBMITTED
 from marketplace.services import permissions
 from marketplace.services.challenges import lifecycle
 from marketplace.services.clock import utcnow
 from marketplace.services.messaging import links
 from marketplace.services.pilots.pilot_reminders import DUE_SOON
-from marketplace.services.pilots.pilot_workflow import STAGE_LABELS
+from marketplace.services.pilots.pilot_workflow import STAGE_LABELS, overdue_since
 
-APPROVE, FINISH, ANSWER, SCORE, DECIDE, SESSIONS, STAGES, PAYMENTS, OUTCOMES, INVITE = (
-    "approve", "finish", "answer", "score", "decide", "sessions", "stages", "payments", "outcomes", "invite")
+APPROVE, FINISH, ANSWER, START, SCORE, DECIDE, SESSIONS, STAGES, PAYMENTS, OUTCOMES, INVITE = (
+    "approve", "finish", "answer", "start", "score", "decide", "sessions", "stages", "payments", "outcomes", "invite")
 HEADINGS = {
     APPROVE: _l("Drafts to approve"),
     FINISH: _l("Drafts to finish"),
     ANSWER: _l("Questions to answer"),
+    START: _l("Evaluations to start"),
     SCORE: _l("Pitches to score"),
     DECIDE: _l("Decisions to send"),
     SESSIONS: _l("Pitch sessions to hold"),
@@ -66,6 +71,7 @@ class Item:
     link: str
     count: int = 1
     when: object = None
+    overdue: object = None  # the day it was due by, when that has passed (pilot_workflow.overdue_since)
 
 
 @dataclass
@@ -98,9 +104,16 @@ def work_list(user, now=None, agency_pilots=None):
     if organisation is None or organisation.kind != AGENCY or organisation.suspended:
         return []
     now = now or utcnow()
-    agency_challenges = db.session.scalars(select(Challenge).where(
+    # The pitches received by a challenge whose evaluation may start (closed) are counted in the same statement:
+    # the work list's statements stay as few however many challenges wait.
+    startable = [status for status in lifecycle.STATES if lifecycle.move_for(status, EVALUATING)]
+    received_if_closed = case((Challenge.status.in_(startable), select(func.count(Pitch.id)).where(
+        Pitch.challenge_id == Challenge.id, Pitch.status == PITCH_SUBMITTED).correlate(Challenge).scalar_subquery()))
+    rows = db.session.execute(select(Challenge, received_if_closed).where(
         Challenge.agency_id == organisation.id,
         Challenge.status.in_([s for s, state in lifecycle.STATES.items() if not state.final]))).all()
+    agency_challenges = [challenge for challenge, _ in rows]
+    received = {challenge.id: count for challenge, count in rows if count}
     if agency_pilots is None:
         agency_pilots = db.session.scalars(select(Pilot).options(joinedload(Pilot.challenge)).where(
             Pilot.agency_id == organisation.id, Pilot.stage.not_in(OUTCOME_STAGES))).all()
@@ -115,6 +128,7 @@ def work_list(user, now=None, agency_pilots=None):
         APPROVE: _drafts_to_approve(user, challenges),
         FINISH: _drafts_to_finish(user, challenges),
         ANSWER: _questions_to_answer(user, challenges),
+        START: _evaluations_to_start(user, challenges, evaluations, received, now),
         SCORE: _pitches_to_score(user, challenges, evaluations),
         DECIDE: _decisions_to_send(user, challenges, evaluations),
         SESSIONS: _sessions_to_hold(user, challenges, now),
@@ -181,6 +195,16 @@ def _evaluations(challenge_ids, user):
             for evaluation, pitches, criteria_count, conflicted in rows}
 
 
+def _evaluations_to_start(user, challenges, evaluations, received, now):
+    """Closed calls for solutions with pitches received (`received`: {challenge id: submitted pitches}) and no
+    evaluation yet, for those who may start one (the same rule as the evaluation page's button)."""
+    return [Item(c.title, lazy_ngettext("%(num)s pitch received: start the evaluation.",
+                                        "%(num)s pitches received: start the evaluation.", received[c.id]),
+                 links.evaluation_path(c), count=received[c.id], when=c.pitch_deadline)
+            for c in challenges if received.get(c.id) and c.id not in evaluations
+            and lifecycle.may_move(c, EVALUATING, user=user, now=now)]
+
+
 def _pitches_to_score(user, challenges, evaluations):
     """A panel member's evaluations under way: the pitches they have not scored on every criterion yet."""
     panel = {c.id: c for c in _allowed(user, "evaluation.score", challenges)}
@@ -242,7 +266,7 @@ def _pilot_stages_due(user, pilots, now):
     soon = now.date() + DUE_SOON
     return [Item(p.challenge.title, _l("Stage “%(stage)s” due on %(when)s", stage=STAGE_LABELS.get(p.stage, p.stage),
                     when=lazy(day, p.stage_due_on)),
-                 links.pilot_path(p), when=p.stage_due_on)
+                 links.pilot_path(p), when=p.stage_due_on, overdue=overdue_since(p, now.date()))
             for p in _allowed(user, "pilot.move", [p for p in pilots if p.stage_due_on and p.stage_due_on <= soon])]
 
 
@@ -256,7 +280,8 @@ def _payments_due(user, pilots, now):
         .order_by(PaymentMilestone.planned_on)).all()
     return [Item(movable[m.pilot_id].challenge.title, _l("“%(label)s” planned for %(when)s", label=m.label,
                                                          when=lazy(day, m.planned_on)),
-                 links.pilot_path(movable[m.pilot_id]), when=m.planned_on) for m in due]
+                 links.pilot_path(movable[m.pilot_id]), when=m.planned_on, overdue=overdue_since(m, now.date()))
+            for m in due]
 
 
 def _outcomes_to_record(user, pilots):

@@ -68,9 +68,11 @@ def safe_next(target):
 
 def _sign_in(user, remember=False):
     next_page, language = session.get("next_after_login"), session.get("locale")
-    session.clear()  # a fresh session at sign-in: nothing planted before survives it (but the language picked)
-    if language:
-        session["locale"] = language
+    session.clear()  # a fresh session at sign-in: nothing planted before survives it
+    if language in current_app.config["LANGUAGES"]:
+        # The language picked in the switcher before signing in stays: saved to the account, as the switcher saves
+        # a signed-in person's pick (the account's language is what a signed-in page is read in).
+        accounts.choose_language(user, language)
     login_user(user, remember=remember)
     return next_page
 

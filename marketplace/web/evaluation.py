@@ -28,14 +28,15 @@ def _overview(challenge, status=200, **forms):
     current = evaluation.evaluation_of(challenge)
     declaration = evaluation.declaration_of(current_user, challenge)
     manages = permissions.can(current_user, "evaluation.manage", challenge)
-    recused = declaration is not None and declaration.conflicted
+    recused = evaluation.is_recused(declaration)
     by = request.args.get("by", type=int)
     ranking = evaluation.ranking(current_user, challenge.id, by=by) if manages and current and not recused else []
     on_panel = current_user in pitch_sessions.panel_of(challenge)
     return render_template(
         "evaluation/overview.html", challenge=challenge, evaluation=current, declaration=declaration,
         manages=manages, scores=permissions.can(current_user, "evaluation.score", challenge), ranking=ranking,
-        may_step_aside=evaluation.may_step_aside(declaration, current),
+        may_step_aside=evaluation.may_step_aside(declaration, current), recused=recused,
+        running_it_instead=evaluation.running_it_instead(current_user, challenge) if manages and recused else (),
         ranked_by=by, decision_labels=DECISION_LABELS, declaration_form=forms.get("declaration") or DeclarationForm(formdata=None),
         sending=evaluation.sending_for(challenge) if manages and current and not recused else None,
         decision_round=evaluation.decision_round(current), slot_form=forms.get("slot") or SlotForm(formdata=None),

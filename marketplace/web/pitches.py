@@ -40,9 +40,9 @@ def _page(template, challenge, pitch, current, status=200, possible=None, **cont
                            **context), status
 
 
-def _step_page(challenge, pitch, form, status=200, kept=False):
+def _step_page(challenge, pitch, form, status=200, kept=None):
     """The step; when the pitch can no longer be changed, its fields (as saved, or as just typed) are shown
-    read-only, to read and copy, without a form to post."""
+    read-only, to read and copy, without a form to post. `kept`: the unsaved text shown (pitches.kept_step)."""
     form.draft_key.data = pitches.draft_key(current_user, challenge)
     possible = pitch_possibilities(challenge, pitch, current_user)
     if not possible.write:
@@ -107,11 +107,16 @@ def step(slug, step):
     challenge, pitch = pitches.writing(current_user, slug)
     form_class = STEP_FORMS[step]
     if request.method == "GET":
-        kept = pitches.unsaved_step(current_user, challenge, step)
-        return _step_page(challenge, pitch, form_class.for_pitch(pitch, kept), kept=kept is not None)
+        kept = pitches.kept_step(current_user, challenge, step)
+        form = form_class.for_pitch(pitch, kept.typed if kept else None)
+        if kept is not None and kept.refused:  # loaded again after a refusal: the reasons again, in today's words
+            problems = pitches.step_problems(step, kept.typed)
+            if problems:
+                apply_domain_errors(form, ValidationFailed(problems))
+        return _step_page(challenge, pitch, form, kept=kept)
     if request.form.get("action") == "discard":
         pitches.discard_unsaved_step(current_user, challenge, step)
-        flash(_("What you typed before your session ended is discarded. This is the saved draft."), "success")
+        flash(_("What you typed and did not save is discarded. This is the saved draft."), "success")
         return redirect(_step_url(slug, step))
     form = form_class()
     status = 422
@@ -130,6 +135,8 @@ def step(slug, step):
     if wants_json():
         first = next(str(m) for messages in (form.form_errors, *form.errors.values()) for m in messages)
         return jsonify(saved=False, message=_("Not saved: %(problem)s", problem=first)), status
+    # Kept, so that loading this page again (the language switcher, a reload) shows the text, not the saved draft.
+    pitches.keep_refused_step(current_user, challenge, step, request.form)
     return _step_page(challenge, pitch, form, status=status)
 
 

@@ -14,6 +14,7 @@ from ..services.accounts.accounts import ROLE_LABELS
 from ..services.organisations.cpv import cpv_name
 from ..services.organisations.verification import verification_notice
 from ..services.challenges import lifecycle
+from ..services.pilots.pilot_workflow import overdue_since
 from .i18n import LANGUAGE_NAMES, this_page
 
 
@@ -67,6 +68,7 @@ def register(app):
     app.jinja_env.globals["awaits_email_confirmation"] = lambda action, obj=None: (
         permissions.waits_for_email_confirmation(current_user, action, obj))
     app.jinja_env.globals["challenge_state"] = lifecycle.state_of
+    app.jinja_env.globals["overdue_since"] = overdue_since
     app.jinja_env.globals["may"] = lambda action, obj=None: permissions.can(current_user, action, obj)
     app.jinja_env.globals["challenge_status_label"] = lifecycle.status_label
     app.jinja_env.globals["challenge_status"] = challenge_status

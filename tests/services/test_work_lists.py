@@ -75,6 +75,12 @@ def world(f):
     deciding, _ = _evaluating(f, agency, pitches=3, finalised_at=utcnow())
     deciding.title = "Being decided"
     sent, _ = _evaluating(f, agency, finalised_at=utcnow(), decisions_published_at=utcnow())  # nothing left there
+    closed = f.Challenge(agency=agency, status="closed", title="Closed with pitches",
+                         pitch_deadline=utcnow() - timedelta(days=1), question_deadline=utcnow() - timedelta(days=5))
+    for status in ("submitted", "submitted", "draft"):
+        f.Pitch(challenge=closed, status=status)
+    f.Challenge(agency=agency, status="closed", title="Closed without pitches",  # nothing to evaluate
+                pitch_deadline=utcnow() - timedelta(days=1), question_deadline=utcnow() - timedelta(days=5))
     pilot = _pilot(f, agency, "evaluation", utcnow().date() - timedelta(days=1))
     _pilot(f, agency, "running", utcnow().date() + timedelta(days=60))  # not due yet (its milestone is)
     # another agency's work never shows
@@ -86,7 +92,7 @@ def world(f):
     _pilot(f, other, "evaluation", utcnow().date() - timedelta(days=1))
     db.session.commit()
     return {"people": people, "draft": draft, "open": open_one, "scoring": scoring, "deciding": deciding,
-            "pilot": pilot}
+            "pilot": pilot, "closed": closed}
 
 
 def _summary(user):
@@ -102,6 +108,7 @@ def test_each_role_sees_what_waits_for_it(world):
     assert owner["approve"] == [("Draft waiting", 1)]
     assert owner["answer"] == [("Open one", 2)]
     assert owner["decide"] == [("Being decided", 3)]
+    assert owner["start"] == [("Closed with pitches", 2)]  # the submitted ones: a draft is not received
     assert owner["invite"] == [("Open one", 1)]
     assert len(owner["payments"]) == 2 and len(owner["outcomes"]) == 1
     assert "score" not in owner and "sessions" in owner  # the owner manages the evaluation, is not on the panel
@@ -115,7 +122,8 @@ def test_each_role_sees_what_waits_for_it(world):
     assert officer["score"] == [("Being scored", 2)]  # not declared yet: declare, then score both
     assert officer["decide"] == [("Being decided", 3)]
     assert officer["sessions"] == [("Being scored", 1)]
-    assert set(officer) == {"answer", "score", "decide", "sessions", "stages", "payments", "outcomes", "invite"}
+    assert officer["start"] == [("Closed with pitches", 2)]
+    assert set(officer) == {"answer", "start", "score", "decide", "sessions", "stages", "payments", "outcomes", "invite"}
 
     evaluator = _summary(p["evaluator"])
     assert evaluator == {"score": [("Being scored", 1)], "sessions": [("Being scored", 1)]}
@@ -128,6 +136,7 @@ def test_links_lead_to_the_pages_where_the_work_is_done(world):
     assert by_kind["invite"][0].link == f"/challenges/{w['open'].slug}/matches"
     assert by_kind["score"][0].link == f"/challenges/{w['scoring'].slug}/evaluation"
     assert by_kind["decide"][0].link == f"/challenges/{w['deciding'].slug}/evaluation"
+    assert by_kind["start"][0].link == f"/challenges/{w['closed'].slug}/evaluation"
     assert by_kind["outcomes"][0].link == f"/pilots/{w['pilot'].id}"
     evaluator = {s.kind: s.items for s in work_lists.work_list(w["people"]["evaluator"])}
     assert evaluator["score"][0].link == f"/challenges/{w['scoring'].slug}/evaluation/scores"
@@ -196,3 +205,20 @@ def test_a_four_eyes_approver_is_told_once_by_notice_and_email(f, smtp_sink):
     assert sorted(e.to_address for e in emails) == sorted([approver.email, owner.email])
     assert all(f"/challenges/{draft.slug}/preview" in e.body_text for e in emails)
     assert sorted(m["To"] for m in smtp_sink.messages) == sorted([approver.email, owner.email])
+
+
+def test_overdue_stages_and_payments_are_marked_with_their_due_date(world, f):
+    from marketplace.services.pilots.pilot_workflow import overdue_since
+
+    yesterday = utcnow().date() - timedelta(days=1)
+    by_kind = {s.kind: s.items for s in work_lists.work_list(world["people"]["owner"])}
+    assert [item.overdue for item in by_kind["stages"]] == [yesterday]
+    assert [item.overdue for item in by_kind["payments"]] == [yesterday, yesterday]
+    pilot = world["pilot"]
+    paid = next(m for m in pilot.milestones if m.paid_on)
+    assert overdue_since(paid) is None  # done: never overdue
+    pilot.stage = "adopted"
+    assert overdue_since(pilot) is None
+    pilot.stage, pilot.stage_due_on = "running", utcnow().date()
+    assert overdue_since(pilot) is None  # due today is not overdue yet
+    assert overdue_since(pilot, today=utcnow().date() + timedelta(days=1)) == utcnow().date()

@@ -258,3 +258,43 @@ def test_scores_sent_after_the_evaluation_was_finalised_are_shown_back_with_the_
     assert "Your scores were not saved" in late.text and "Strong evidence from Ghent." in late.text
     assert 'class="error-summary"' in late.text
     assert sorted((s.score, s.comment) for s in db.session.scalars(select(Score))) == [(3, ""), (3, "Fine.")]
+
+
+def test_a_recused_panel_member_gets_one_answer_on_the_pitch_score_and_decision_pages(client, login, closed):
+    import re
+
+    challenge, pitches, people = closed
+    evaluation.start_evaluation(people["officer"], challenge.id)
+    evaluation.declare_conflict(people["officer"], challenge.id, conflicted=True, note="My brother's firm.")
+    assessment = db.session.scalar(select(PitchAssessment).where(PitchAssessment.pitch_id == pitches[0].id))
+    login(people["officer"])
+    answers = [client.get(url) for url in (f"/pitches/{pitches[0].id}", f"/challenges/{challenge.slug}/evaluation/scores",
+                                           f"/challenges/{challenge.slug}/evaluation/decisions/{assessment.id}")]
+    assert [a.status_code for a in answers] == [403, 403, 403]
+    mains = {re.search(r"<main.*</main>", a.text, re.S).group(0) for a in answers}
+    assert len(mains) == 1  # the same page, word for word
+    main = mains.pop()
+    assert "You are recused" in main and f'href="/challenges/{challenge.slug}/evaluation"' in main
+    assert "Go to the home page" not in main
+
+
+def test_a_recused_officer_is_told_who_finalises_instead_and_cannot_finalise(client, login, f, closed):
+    challenge, pitches, people = closed
+    people["owner"].name, people["alice"].name = "Olivia Owner", "Alice Evaluator"
+    second = f.member(challenge.agency, "procurement_officer")
+    second.name = "Paul Second"
+    evaluation.start_evaluation(people["officer"], challenge.id)
+    evaluation.declare_conflict(second, challenge.id, conflicted=True, note="Worked there.")  # recused too: not named
+    evaluation.declare_conflict(people["officer"], challenge.id, conflicted=True, note="My brother's firm.")
+    evaluation.declare_conflict(people["alice"], challenge.id, conflicted=False)
+    db.session.add(Score(challenge_id=challenge.id, pitch_id=pitches[0].id, criterion_id=challenge.criteria[0].id,
+                         evaluator_id=people["alice"].id, score=4))
+    db.session.commit()
+    login(people["officer"])
+    page = client.get(f"/challenges/{challenge.slug}/evaluation").text
+    assert "Olivia Owner (Owner)" in page and "Paul Second" not in page and "Alice Evaluator" not in page
+    assert "follow its progress" in page and f"/challenges/{challenge.slug}/audit" in page
+    assert "Finalise the evaluation" not in page
+    refused = client.post(f"/challenges/{challenge.slug}/evaluation/finalise")
+    assert refused.status_code == 403 and "You are recused" in refused.text
+    assert evaluation.evaluation_of(challenge).finalised_at is None

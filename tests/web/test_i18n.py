@@ -141,3 +141,19 @@ def test_the_catalogue_kept_for_a_request_follows_force_locale_and_refresh(app):
         assert both() == ("Anmelden", "Anmelden")  # flask_babel keeps the language until refreshed
         refresh()
         assert both() == ("Se connecter", "Se connecter")
+
+
+def test_a_language_picked_before_signing_in_is_kept_and_saved_to_the_account(client, f):
+    from tests.factories import PASSWORD
+
+    person = f.member(f.Company(), "owner", locale="en")
+    client.post("/language", data={"locale": "fr", "next": "/auth/login"})
+    signed_in = client.post("/auth/login", data={"email": person.email, "password": PASSWORD}, follow_redirects=True)
+    assert _lang(signed_in) == "fr" and db.session.get(User, person.id).locale == "fr"
+    # The pick is the account's now, not the session's: a language chosen later in the settings is not undone by
+    # signing in again from this browser (its session ended elsewhere, say).
+    client.post("/account", data={"name": person.name, "locale": "nl", "timezone": "Europe/Brussels",
+                                  "notification_preference": "immediate"})
+    assert db.session.get(User, person.id).locale == "nl"
+    assert _lang(client.post("/auth/login", data={"email": person.email, "password": PASSWORD},
+                             follow_redirects=True)) == "nl"

@@ -58,3 +58,11 @@ def test_unsubscribe_asks_then_does(client, f):
     db.session.refresh(user)
     assert user.notification_preference == "off"
     assert client.get("/notifications/unsubscribe/forged-token").status_code == 404
+
+
+def test_an_empty_inbox_speaks_to_the_persons_side_of_the_marketplace(client, login, f):
+    login(f.member(f.Agency(), "evaluator"))
+    agency = client.get("/notifications").text
+    assert "one of your agency’s challenges" in agency and "matches your company" not in agency
+    login(f.member(f.Company(), "owner"))
+    assert "When a challenge matches your company" in client.get("/notifications").text

@@ -372,3 +372,19 @@ def test_an_oversized_upload_is_answered_on_the_form_in_the_persons_language(cli
     notice = page[page.index("notice-error"):].split("</div>")[0].replace("\u00a0", " ").replace("\u202f", " ")
     assert "Le fichier choisi fait 16 Mo" in notice and "le maximum accepté par ce service est de 12 Mo" in notice
     assert db.session.get(Pitch, pitch.id).attachments == []
+
+
+def test_a_refused_step_keeps_what_was_typed_through_a_language_switch(client, login, world):
+    challenge, member, _, _ = world
+    login(member)
+    url = f"/challenges/{challenge.slug}/pitch/about"
+    typed = {"title": "T" * 201, "summary": "Typed, then refused."}
+    assert client.post(url, data=typed).status_code == 422
+    client.post("/language", data={"locale": "fr", "next": url})  # the switcher reloads the page by GET
+    page = client.get(url).text
+    assert typed["title"] in page and typed["summary"] in page  # what was typed, not the (empty) saved draft
+    assert "200 caractères au maximum." in page and 'lang="fr"' in page  # and why, in the new language
+    assert _pitch() is None  # nothing saved behind the writer's back
+    saved = client.post(url, data={**typed, "title": "Fixed"})  # saving the step forgets the kept text
+    assert saved.status_code == 302 and _pitch().title == "Fixed"
+    assert db.session.query(UnsavedPitchStep).count() == 0

@@ -72,3 +72,30 @@ def test_a_company_sees_its_own_questions_waiting_and_answered(client, login, f)
     login(f.member(f.Company(), "owner"))  # another company does not see the waiting question
     page = client.get(f"/challenges/{challenge.slug}").text
     assert 'id="own-questions"' not in page and "two sites" not in page
+
+
+def test_overdue_pilot_stages_and_payments_carry_the_overdue_tag(client, login, f):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from marketplace.models import Pilot
+    from marketplace.models.pilot import PaymentMilestone
+
+    challenge = f.Challenge(status="piloting", pitch_deadline=utcnow() - timedelta(days=60),
+                            question_deadline=utcnow() - timedelta(days=70))
+    pitch = f.Pitch(challenge=challenge, status="selected")
+    today = utcnow().date()
+    pilot = Pilot(challenge_id=challenge.id, pitch_id=pitch.id, agency_id=challenge.agency_id,
+                  company_id=pitch.company_id, stage="running", stage_due_on=today - timedelta(days=3),
+                  budget=Decimal("20000"), starts_on=today - timedelta(days=90), ends_on=today + timedelta(days=9))
+    pilot.milestones = [PaymentMilestone(position=0, label="Late one", planned_amount=Decimal("100"),
+                                         planned_on=today - timedelta(days=2)),
+                        PaymentMilestone(position=1, label="Later one", planned_amount=Decimal("100"),
+                                         planned_on=today + timedelta(days=20))]
+    db.session.add(pilot)
+    db.session.commit()
+    login(f.member(challenge.agency, "owner"))
+    page = client.get(f"/pilots/{pilot.id}").text
+    assert page.count('class="tag tag-overdue"') == 2  # the stage and the late payment, not the later one
+    dashboard = client.get("/dashboard").text
+    assert 'class="tag tag-overdue"' in _section(dashboard, "stages") and 'tag-overdue' in _section(dashboard, "payments")

@@ -85,6 +85,27 @@ def declaration_of(user, challenge):
         ConflictDeclaration.challenge_id == challenge.id, ConflictDeclaration.evaluator_id == user.id))
 
 
+def is_recused(declaration):
+    """A panel member who declared a conflict of interest: no pitch, score, ranking or decision of it is theirs."""
+    return declaration is not None and declaration.conflicted
+
+
+def refuse_if_recused(user, challenge, declaration=None):
+    """The one answer to a recused panel member, whichever page of the evaluation they open (scores, ranking,
+    decisions): the pitch pages' own (`access.withheld`), which says why and leads back to the evaluation."""
+    if is_recused(declaration if declaration is not None else declaration_of(user, challenge)):
+        raise access.withheld(permissions.RECUSED, challenge)
+
+
+def running_it_instead(user, challenge):
+    """Who ranks, finalises and decides while this person is recused: the agency's other people who may run the
+    evaluation (`evaluation.manage`) and are not recused themselves (`pitch_sessions.panel_of`), by name."""
+    from marketplace.services.evaluation.pitch_sessions import panel_of  # pitch_sessions reads evaluations too
+
+    return [person for person in panel_of(challenge)
+            if person.id != user.id and permissions.can(person, "evaluation.manage", challenge)]
+
+
 def may_step_aside(declaration, evaluation):
     """A declaration of no conflict can still become a recusal (a conflict found later) until the evaluation is
     finalised; nothing else about a declaration changes."""
@@ -128,8 +149,7 @@ def assessments(user, challenge_id):
     # The pitches' own rule (permissions.agency_pitch_standing): before finalising, only a panel member who
     # declared no conflict; a recused member never sees them here, nor their scores.
     declaration = declaration_of(user, challenge)
-    if declaration is not None and declaration.conflicted:
-        raise NotAllowed(str(_l("You declared a conflict of interest and are recused from this evaluation.")))
+    refuse_if_recused(user, challenge, declaration)
     if permissions.agency_pitch_standing(user, challenge) != permissions.READS or (
             declaration is None and not permissions.can(user, "evaluation.manage", challenge)):
         raise NotAllowed(str(_l("Declare any conflict of interest before you see the pitches.")))
@@ -162,8 +182,7 @@ def _scoring_context(evaluator, assessment_id):
     declaration = declaration_of(evaluator, challenge)
     if declaration is None:
         raise InvalidTransition(str(_l("Declare any conflict of interest before you score.")))
-    if declaration.conflicted:
-        raise NotAllowed(str(_l("You declared a conflict of interest and are recused from this evaluation.")))
+    refuse_if_recused(evaluator, challenge, declaration)
     return assessment, challenge
 
 
@@ -264,9 +283,7 @@ def ranking(officer, challenge_id, *, by=None):
     """
     challenge = access.evaluation_challenge(officer, id=challenge_id)
     permissions.require(officer, "evaluation.manage", challenge)
-    declaration = declaration_of(officer, challenge)
-    if declaration is not None and declaration.conflicted:
-        raise NotAllowed(str(_l("You declared a conflict of interest and are recused from this evaluation.")))
+    refuse_if_recused(officer, challenge)
     evaluation = _open_evaluation(challenge)
     weights = {c.id: Decimal(c.weight) for c in challenge.criteria}
     by_pitch = {}
@@ -315,6 +332,7 @@ def ranking(officer, challenge_id, *, by=None):
 def finalise_evaluation(officer, challenge_id):
     challenge = access.evaluation_challenge(officer, id=challenge_id)
     permissions.require(officer, "evaluation.manage", challenge)
+    refuse_if_recused(officer, challenge)  # the ranking it fixes is not theirs to see
     evaluation = _open_evaluation(challenge)
     if evaluation.is_finalised:
         return evaluation
@@ -464,6 +482,7 @@ def decide(officer, assessment_id, *, decision, feedback="", confirmed=False):
     assessment = access.assessment(officer, assessment_id)
     challenge = access.evaluation_challenge(officer, id=assessment.challenge_id)
     permissions.require(officer, "evaluation.manage", challenge)
+    refuse_if_recused(officer, challenge)
     evaluation = _open_evaluation(challenge)
     choices, reason = decision_choices(evaluation, assessment)
     if not choices:
@@ -501,9 +520,7 @@ def decision_sheet(officer, assessment_id):
     assessment = access.assessment(officer, assessment_id)
     challenge = access.evaluation_challenge(officer, id=assessment.challenge_id)
     permissions.require(officer, "evaluation.manage", challenge)
-    declaration = declaration_of(officer, challenge)
-    if declaration is not None and declaration.conflicted:
-        raise NotAllowed(str(_l("You declared a conflict of interest and are recused from this evaluation.")))
+    refuse_if_recused(officer, challenge)
     evaluation = _open_evaluation(challenge)
     if not evaluation.is_finalised:  # before, the pitch is blind: nothing to decide on by name
         raise InvalidTransition(str(_l("Finalise the evaluation before you decide.")))
@@ -518,6 +535,7 @@ def publish_decisions(officer, challenge_id):
     """Send this round: the shortlist (and the not selected), or the final decisions; each pitch takes its status."""
     challenge = access.evaluation_challenge(officer, id=challenge_id)
     permissions.require(officer, "evaluation.manage", challenge)
+    refuse_if_recused(officer, challenge)
     evaluation = _open_evaluation(challenge)
     if evaluation.decisions_published_at is not None:
         raise Conflict(str(_l("The decisions have already been sent.")))

@@ -19,7 +19,7 @@ from marketplace.services.errors import DomainError
 from marketplace.services.messaging import links
 from marketplace.services.messaging.notifications import notify
 from marketplace.services.messaging.outbox import handles
-from marketplace.services.pilots.pilot_workflow import STAGE_LABELS, move_pilot
+from marketplace.services.pilots.pilot_workflow import STAGE_LABELS, move_pilot, overdue_since
 
 DUE_SOON = timedelta(days=2)
 
@@ -102,7 +102,7 @@ def remind_due_stages(today=None):
         stage = STAGE_LABELS.get(pilot.stage, pilot.stage)
         owner = pilot.owner
         if owner is not None and not owner.is_suspended:
-            if pilot.stage_due_on >= today:
+            if overdue_since(pilot, today) is None:
                 key, title = "due-soon", _l("Pilot stage “%(stage)s” is due on %(due)s", stage=stage,
                                              due=lazy(day, pilot.stage_due_on))
             else:

@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from marketplace.extensions import db
 from marketplace.formatting import lazy, number
 from marketplace.models.challenge import COMPLETED, PILOTING
-from marketplace.models.pilot import ADOPTED, AGREEMENT, EVALUATION, EVALUATION_REPORT, EXTENDED, MET, OUTCOME_STAGES, RUNNING, SIGNED_AGREEMENT, STOPPED, Pilot, PilotStageChange
+from marketplace.models.pilot import ADOPTED, AGREEMENT, EVALUATION, EVALUATION_REPORT, EXTENDED, MET, OUTCOME_STAGES, RUNNING, SIGNED_AGREEMENT, STOPPED, PaymentMilestone, Pilot, PilotStageChange
 from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle
 from marketplace.services.clock import utcnow
@@ -163,6 +163,17 @@ def needs_second_approval(pilot):
     from flask import current_app  # the configured threshold; nothing else from Flask
 
     return pilot.budget is not None and pilot.budget > current_app.config["PILOT_LOW_VALUE_THRESHOLD"]
+
+
+def overdue_since(item, today=None):
+    """The date a pilot's current stage (a Pilot) or a planned payment (a PaymentMilestone) was due by, when that
+    day has passed and it is still not done (the stage not left for an outcome, the payment not recorded); None
+    otherwise. The pilot page, the dashboard, the work list and the reminders all ask this."""
+    if isinstance(item, PaymentMilestone):
+        due, done = item.planned_on, item.paid_on is not None
+    else:
+        due, done = item.stage_due_on, item.stage in OUTCOME_STAGES
+    return due if due is not None and not done and due < (today or utcnow().date()) else None
 
 
 def due_date_for(pilot, stage, entered_at):

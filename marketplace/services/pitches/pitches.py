@@ -252,20 +252,48 @@ def keep_unsaved_step(key, slug, step, typed):
     if challenge is None or challenge.id != claim.get("challenge") or user is None \
             or not permissions.can(user, "challenge.pitch", challenge):
         return None
-    # Twice the limit keeps anything a person could have typed, and bounds what a hostile post can store.
-    kept = {name: str(typed.get(name) or "")[:2 * LIMITS.get(name, 16)] for name in STEPS[step]}
-    _forget_unsaved(user, challenge.id, step)
-    db.session.add(UnsavedPitchStep(user_id=user.id, challenge_id=challenge.id, step=step, typed=kept))
-    db.session.commit()
+    _keep(user, challenge, step, typed)
     return user
 
 
-def unsaved_step(user, challenge, step):
-    """What this person typed into this step before their session ended, if it is still kept: {field: text}."""
-    kept = db.session.scalar(select(UnsavedPitchStep).where(
+def keep_refused_step(user, challenge, step, typed):
+    """Keep what was typed into a step the person posted and was refused (the reasons are on the page with it):
+    loading the page again before they correct it, as the language switcher does, shows their text and the
+    reasons (`step_problems`) instead of the saved draft. Kept like an ended session's text, for them alone."""
+    if step in STEPS and permissions.can(user, "challenge.pitch", challenge):
+        _keep(user, challenge, step, typed, refused=True)
+
+
+def _keep(user, challenge, step, typed, refused=False):
+    # Twice the limit keeps anything a person could have typed, and bounds what a hostile post can store.
+    kept = {name: str(typed.get(name) or "")[:2 * LIMITS.get(name, 16)] for name in STEPS[step]}
+    _forget_unsaved(user, challenge.id, step)
+    db.session.add(UnsavedPitchStep(user_id=user.id, challenge_id=challenge.id, step=step, typed=kept,
+                                    refused=refused))
+    db.session.commit()
+
+
+def kept_step(user, challenge, step):
+    """This person's unsaved text for this step, if it is still kept: the row (`typed`, `refused`), or None."""
+    return db.session.scalar(select(UnsavedPitchStep).where(
         UnsavedPitchStep.user_id == user.id, UnsavedPitchStep.challenge_id == challenge.id,
         UnsavedPitchStep.step == step, UnsavedPitchStep.kept_at > utcnow() - KEEP_UNSAVED_FOR))
+
+
+def unsaved_step(user, challenge, step):
+    """What this person typed into this step and did not save, if it is still kept: {field: text}."""
+    kept = kept_step(user, challenge, step)
     return dict(kept.typed) if kept is not None else None
+
+
+def step_problems(step, typed):
+    """What saving this step's text would be refused for, as field errors ({} when nothing): the same checks
+    as saving, to show a refused step's reasons again when its page is loaded anew."""
+    try:
+        _clean({name: typed.get(name) for name in STEPS[step]})
+    except ValidationFailed as exc:
+        return exc.errors
+    return {}
 
 
 def discard_unsaved_step(user, challenge, step):
