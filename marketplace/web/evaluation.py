@@ -32,6 +32,7 @@ def _overview(challenge, status=200, **forms):
     by = request.args.get("by", type=int)
     ranking = evaluation.ranking(current_user, challenge.id, by=by) if manages and current and not recused else []
     on_panel = current_user in pitch_sessions.panel_of(challenge)
+    runs_sessions = pitch_sessions.runs_sessions(current_user, challenge, declaration)
     return render_template(
         "evaluation/overview.html", challenge=challenge, evaluation=current, declaration=declaration,
         manages=manages, scores=permissions.can(current_user, "evaluation.score", challenge), ranking=ranking,
@@ -40,7 +41,8 @@ def _overview(challenge, status=200, **forms):
         ranked_by=by, decision_labels=DECISION_LABELS, declaration_form=forms.get("declaration") or DeclarationForm(formdata=None),
         sending=evaluation.sending_for(challenge) if manages and current and not recused else None,
         decision_round=evaluation.decision_round(current), slot_form=forms.get("slot") or SlotForm(formdata=None),
-        slots=pitch_sessions.slots_of(challenge) if manages or (on_panel and current and current.is_finalised)
+        runs_sessions=runs_sessions,
+        slots=pitch_sessions.slots_of(challenge) if runs_sessions or (on_panel and current and current.is_finalised)
         else [], pilots={p.pitch_id: p for p in pilots.pilots_of(current_user, challenge)},
         form=next(iter(forms.values()), None),
     ), status

@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import ConflictDeclaration, Pitch, PitchAssessment, PitchSessionSlot, Score
@@ -298,3 +298,25 @@ def test_a_recused_officer_is_told_who_finalises_instead_and_cannot_finalise(cli
     refused = client.post(f"/challenges/{challenge.slug}/evaluation/finalise")
     assert refused.status_code == 403 and "You are recused" in refused.text
     assert evaluation.evaluation_of(challenge).finalised_at is None
+
+
+def test_a_recused_officer_neither_sees_who_booked_a_pitch_session_nor_offers_one(client, login, f, closed):
+    challenge, pitches, people = closed
+    evaluation.start_evaluation(people["officer"], challenge.id)
+    pitches[0].status = "shortlisted"
+    start = utcnow() + timedelta(days=4)
+    db.session.add(PitchSessionSlot(challenge_id=challenge.id, starts_at=start, ends_at=start + timedelta(hours=1),
+                                    mode="online", link="https://meet.example.org/a", pitch_id=pitches[0].id,
+                                    booked_at=utcnow()))
+    evaluation.declare_conflict(people["officer"], challenge.id, conflicted=True, note="My brother's firm.")
+    login(people["owner"])
+    assert "booked by Hidden Firm 0" in client.get(f"/challenges/{challenge.slug}/evaluation").text
+    login(people["officer"])
+    page = client.get(f"/challenges/{challenge.slug}/evaluation").text
+    assert "Hidden Firm" not in page and "Offer this slot" not in page
+    later = utcnow() + timedelta(days=6)
+    refused = client.post(f"/challenges/{challenge.slug}/evaluation/slots", data={
+        "starts_at": later.strftime("%Y-%m-%dT%H:%M"), "ends_at": (later + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "mode": "online", "link": "https://meet.example.org/b"})
+    assert refused.status_code == 403 and "You are recused" in refused.text
+    assert db.session.scalar(select(func.count(PitchSessionSlot.id))) == 1

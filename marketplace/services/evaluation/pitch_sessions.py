@@ -26,6 +26,7 @@ from marketplace.models.pitch_session import IN_PERSON, ONLINE, SESSION_MODES, P
 from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle
 from marketplace.services.clock import utcnow
+from marketplace.services.evaluation.evaluation import is_recused, refuse_if_recused
 from marketplace.services.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from marketplace.services.messaging import links
 from marketplace.services.messaging.events import record_change
@@ -36,9 +37,17 @@ from marketplace.services.messaging.outbox import handles
 MAX_SESSION = timedelta(hours=4)
 
 
+def runs_sessions(user, challenge, declaration):
+    """Who offers slots and sees each one with the company that booked it: those who run the evaluation, unless
+    they declared a conflict (`declaration`: theirs for this challenge) — which companies were shortlisted is
+    pitch information like any other."""
+    return permissions.can(user, "evaluation.manage", challenge) and not is_recused(declaration)
+
+
 def offer_slot(officer, challenge_id, *, starts_at, ends_at, mode, address="", link=""):
     challenge = access.evaluation_challenge(officer, id=challenge_id)
     permissions.require(officer, "evaluation.manage", challenge)
+    refuse_if_recused(officer, challenge)
     if not lifecycle.state_of(challenge).pitch_sessions:
         raise InvalidTransition(str(_l("Pitch sessions are offered while the challenge is being evaluated.")))
     errors = {}
