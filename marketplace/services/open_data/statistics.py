@@ -5,6 +5,7 @@ Every figure is an SQL aggregate (counts per group, a median read with ORDER BY
 differs between the two. Pitches are counted only once their challenge's
 pitch deadline has passed, as the seal demands.
 """
+import threading
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
@@ -206,6 +207,7 @@ def answer_hours():
 
 # The figures of the latest computation in this process, with what they were computed from (see below).
 _kept = {}
+_computing = threading.Lock()  # one computation at a time per process: the others wait for its figures
 
 
 def public_statistics(now=None):
@@ -219,15 +221,26 @@ def public_statistics(now=None):
     """
     now = now or utcnow()
     token = public_data.token_in_this_transaction()  # read once per transaction, with the page cache
+    figures = _still_true(token, now)
+    if figures is not None:
+        return figures
+    with _computing:  # a second at 50,000 challenges: every thread of a process asking at once would each spend it
+        figures = _still_true(token, now)
+        if figures is None:
+            figures = _computed(now)
+            next_deadline = db.session.scalar(select(func.min(Challenge.pitch_deadline)).where(
+                is_public(), Challenge.pitch_deadline > now))
+            _kept["figures"] = (token, next_deadline, now, figures)
+    return figures
+
+
+def _still_true(token, now):
+    """The kept figures if they were computed under this token, before `now`, and no deadline passed since."""
     kept = _kept.get("figures")
     if kept is not None and token is not None and kept[0] == token and (kept[1] is None or now < kept[1]) \
             and now >= kept[2]:
         return kept[3]
-    figures = _computed(now)
-    next_deadline = db.session.scalar(select(func.min(Challenge.pitch_deadline)).where(
-        is_public(), Challenge.pitch_deadline > now))
-    _kept["figures"] = (token, next_deadline, now, figures)
-    return figures
+    return None
 
 
 def _computed(now):
