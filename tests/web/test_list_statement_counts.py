@@ -13,8 +13,8 @@ from tests.statements import Statements
 
 LISTS = {  # today's counts: a new statement on a list is a decision, not an accident
     "/": 2, "/challenges": 4, "/challenges?q=leaking": 4, "/challenges?sector=65&status=published": 4,
-    "/challenges?sort=deadline&page=2": 4, "/feeds/challenges.atom": 4, "/challenges.csv": 4, "/stats": 13,
-    "/stats.json": 13, "/api/v1/challenges": 4, "/api/v1/challenges?per_page=100": 4, "/api/v1/organisations": 4,
+    "/challenges?sort=deadline&page=2": 4, "/feeds/challenges.atom": 4, "/challenges.csv": 4, "/stats": 10,
+    "/stats.json": 10, "/api/v1/challenges": 4, "/api/v1/challenges?per_page=100": 4, "/api/v1/organisations": 4,
     "/api/v1/pilots/outcomes": 11, "/api/v1/ocds/releases": 4, "/api/v1/audit/anchors": 1,
 }
 # The challenge lists read the public data token (one indexed row, once per transaction) and keep their total

@@ -102,10 +102,10 @@ def _hours_between(start_time, end_time):
     return (func.julianday(end_time) - func.julianday(start_time)) * 24.0
 
 
-def _median(values):
-    """The median of a one-column subquery, read by the database: count, then the middle one or two rows."""
+def _median(values, count):
+    """The median of a one-column subquery holding `count` values (not NULL): the middle one or two rows, read by
+    the database."""
     column = values.c[0]
-    count = db.session.scalar(select(func.count()).select_from(values).where(column.is_not(None)))
     if not count:
         return None
     middle = db.session.scalars(select(cast(column, Float)).where(column.is_not(None)).order_by(column)
@@ -126,7 +126,12 @@ def _grouped_counts(*columns, where=()):
 
 
 def _distribution(values, buckets):
-    """Count a one-column subquery's values into buckets with one GROUP BY, and add its median."""
+    """Count a one-column subquery's values into buckets with one GROUP BY, and add its median.
+
+    The buckets follow one another with no gap, the first open below and the last above, so every value is in
+    one: their counts add up to how many values there are (not counted again by the database)."""
+    assert buckets[0].low is None and buckets[-1].high is None \
+        and all(b.high == after.low for b, after in zip(buckets, buckets[1:])), "buckets must cover every value"
     column = values.c[0]
     bucket = case(*[((column >= b.low if b.low is not None else column.is_not(None))
                      & (column < b.high if b.high is not None else column.is_not(None)), b.key) for b in buckets],
@@ -134,7 +139,9 @@ def _distribution(values, buckets):
     counts = _grouped_counts(bucket, where=(column.is_not(None),))
     for b in buckets:
         b.count = counts.get(b.key, 0)
-    return Distribution(buckets=buckets, median=_median(values))
+    distribution = Distribution(buckets=buckets)
+    distribution.median = _median(values, distribution.total)
+    return distribution
 
 
 def challenges_by_month():
