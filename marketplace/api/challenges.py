@@ -4,16 +4,18 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Literal
 
-from flask import url_for
+from flask import request, url_for
 from pydantic import Field
 
 from ..models.challenge import CHALLENGE_KINDS, CHALLENGE_STATUSES, PUBLIC_STATUSES
 from ..services import access
 from ..services.challenges import amendments, challenges, questions
+from ..services.open_data.challenge_exports import written_per_challenge
 from ..services.pilots import pilots as pilot_service
 from ..services.challenges.search import LANGUAGES
 from ..services.challenges.challenges import CURRENCIES, LIMITS, MAX_AGENCY, MAX_BUDGET, MAX_CRITERIA, MAX_MEASURES, MAX_QUERY, MAX_SECTORS, SORTS, ChallengeFilters
-from .operations import OPTIONAL, PUBLIC, REQUIRED, Body, Output, PlainText, Slug, UTCTime, WholeNumber, operation
+from .operations import (OPTIONAL, PUBLIC, REQUIRED, Body, Output, PlainText, Slug, UTCTime, WholeNumber, item_json,
+                         operation)
 from .pilots import PilotOutcome
 from .questions import AnsweredQuestion
 from .schemas import OrganisationRef, PageOf, PageQuery
@@ -202,8 +204,14 @@ def list_challenges(query):
     """
     filters = replace(ChallengeFilters.from_args(query.as_args()), updated_since=query.updated_since)
     page = challenges.search_challenges(filters, per_page=query.per_page)
-    sectors = challenges.sectors_by_challenge([c.id for c in page.items])  # one query for the page, not one each
-    return ChallengePage.of(page, lambda c: ChallengeSummary(**ChallengeSummary.fields_of(c, sectors[c.id])))
+    return ChallengePage.json_of(page, _summaries_json(page.items))
+
+
+def _summaries_json(items):
+    """Each challenge's summary as written JSON, kept per challenge (see challenge_exports.written_per_challenge)."""
+    # The summary's `url` is absolute: the scheme and host are part of what is kept.
+    return written_per_challenge("api challenge summary", (request.url_root,), items, lambda challenge, sectors: item_json(
+        ChallengeSummary(**ChallengeSummary.fields_of(challenge, sectors)).model_dump(mode="json")))
 
 
 @operation("GET", "/challenges/{slug}", tag="Challenges", auth=OPTIONAL, response=ChallengeDetail)

@@ -1,5 +1,8 @@
 """The OCDS 1.1.5 packages: the release package (every public lifecycle change of every published challenge) and
 the record package (one record per challenge, compiled from its releases)."""
+import json
+from functools import lru_cache
+
 from flask import current_app, request, url_for
 from flask_babel import gettext as _
 from pydantic import Field
@@ -8,7 +11,7 @@ from werkzeug.http import http_date
 from ..services.open_data import ocds
 from ..services.open_data import ocds_records as records
 from ..services.errors import NotFound
-from .operations import PUBLIC, PlainText, Query, operation
+from .operations import PUBLIC, PlainText, Query, item_json, json_with_items, operation
 
 
 def _package_schema(kind):
@@ -48,11 +51,19 @@ def ocds_releases(query):
     404 problem: an OCDS release package must hold at least one release.
     """
     checked = ocds.ReleaseQuery.from_args(query.model_dump(exclude_none=True), current_app.config["OCDS_OCID_PREFIX"])
-    result = ocds.release_package(checked, package_uri=_own_uri(".ocds_releases", ReleasesQuery))
+    result = ocds.stored_release_page(checked, package_uri=_own_uri(".ocds_releases", ReleasesQuery))
     if not result.items:
         raise NotFound(_("No release matches: the process is unknown, nothing changed since that moment, "
                          "or the page is past the last one."))
-    return _paged(result, ".ocds_releases")
+    package, status, headers = _paged(result, ".ocds_releases")
+    return json_with_items(package, "releases", [_written(text) for text in result.items]), status, headers
+
+
+@lru_cache(maxsize=2048)
+def _written(stored):
+    """A stored release as the API writes it (keys sorted, ASCII): a stored release is never edited, so its text
+    names what it is written as; kept for the releases most asked for."""
+    return item_json(json.loads(stored))
 
 
 def _own_uri(endpoint, query_model):

@@ -7,6 +7,7 @@ schemas), calls the view, and turns its result into JSON through the declared
 response model. A view only calls one service and builds its answer.
 """
 import inspect
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Annotated, get_args, get_origin
@@ -277,14 +278,45 @@ def parse_body(model):
             for error in exc.errors()]) from None
 
 
+class JsonText(str):
+    """An answer already written as `respond` would write it (the app's JSON settings, compact): see
+    json_with_items."""
+
+
+_ITEMS_SLOT = f"\x00items written apart {uuid.uuid4().hex}"  # no string of an answer holds it (not even a NUL)
+
+
+def _indented():
+    provider = current_app.json
+    return (provider.compact is None and current_app.debug) or provider.compact is False
+
+
+def item_json(value):
+    """One item of a list (plain JSON values) written as `respond` writes it inside a compact answer."""
+    return current_app.json.dumps(value, separators=(",", ":"))
+
+
+def json_with_items(value, key, item_texts):
+    """`value` (a dict) as `respond` writes it, its member `key` being the list whose items are already written
+    (`item_json`, kept per item): the items are neither read back nor written again. Byte for byte what writing
+    the whole would give; in debug mode (indented answers) the items are read back and the whole is written."""
+    if _indented():
+        return {**value, key: [current_app.json.loads(text) for text in item_texts]}
+    slot = item_json(_ITEMS_SLOT)
+    return JsonText(item_json({**value, key: _ITEMS_SLOT}).replace(slot, "[" + ",".join(item_texts) + "]", 1))
+
+
 def respond(op, result):
-    """The view's result, `model` or `(model, status)` or `(model, status, headers)`, as a JSON response."""
+    """The view's result, `model` or `(model, status)` or `(model, status, headers)`, as a JSON response; the
+    model may be a `JsonText`, already written."""
     status, headers = op.status, {}
     if isinstance(result, tuple):
         result, status, *rest = result
         headers = rest[0] if rest else {}
-    payload = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
-    response = jsonify(payload)
+    if isinstance(result, JsonText):
+        response = current_app.response_class(f"{result}\n")
+    else:
+        response = jsonify(result.model_dump(mode="json") if isinstance(result, BaseModel) else result)
     response.status_code = status
     response.mimetype = op.media_type
     response.headers.update(headers)

@@ -3,7 +3,7 @@ from flask import request, url_for
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..services.challenges.challenges import MAX_PAGE
-from .operations import Output, Query
+from .operations import Output, Query, json_with_items
 
 
 class FieldProblem(BaseModel):
@@ -43,16 +43,28 @@ class PageOf(Output):
     @classmethod
     def of(cls, page, present):
         """A service's Page as this schema, each item turned into its output model by `present`."""
+        return cls(items=[present(item) for item in page.items], **cls._about(page))
+
+    @classmethod
+    def json_of(cls, page, item_texts):
+        """The same answer already written (`operations.JsonText`), from its items already written (kept per
+        item: `item_texts`, in the page's order)."""
+        about = cls._about(page)
+        about["links"] = about["links"].model_dump()
+        return json_with_items(about, "items", item_texts)
+
+    @staticmethod
+    def _about(page):
+        """Everything but the items: the counts and the links."""
         def link(number):
             args = request.args.to_dict(flat=False)
             args["page"] = number
             return url_for(request.endpoint, **(request.view_args or {}), **args, _external=True)
 
-        return cls(items=[present(item) for item in page.items], total=page.total, page=page.page,
-                   per_page=page.per_page, pages=page.pages,
-                   links=Links(self=link(page.page), first=link(1), last=link(page.pages),
-                               prev=link(page.page - 1) if page.page > 1 else None,
-                               next=link(page.page + 1) if page.page < page.pages else None))
+        return dict(total=page.total, page=page.page, per_page=page.per_page, pages=page.pages,
+                    links=Links(self=link(page.page), first=link(1), last=link(page.pages),
+                                prev=link(page.page - 1) if page.page > 1 else None,
+                                next=link(page.page + 1) if page.page < page.pages else None))
 
 
 class PageQuery(Query):

@@ -10,7 +10,7 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file, url_for
-from flask_babel import format_date, format_percent
+from flask_babel import format_date, format_percent, get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 
 from ..models.challenge import PUBLIC_STATUSES
@@ -19,7 +19,7 @@ from ..services.open_data import bulk_files, catalogue, challenge_exports, stati
 from ..services.open_data.licence import open_data_licence
 from ..services.open_data.spreadsheets import csv_text
 from ..services.challenges import lifecycle
-from ..services.challenges.challenges import ChallengeFilters
+from ..services.challenges.challenges import ChallengeFilters, search_challenges
 from ..services.clock import utcnow
 from ..services.organisations.cpv import cpv_code
 from .charts import column_chart
@@ -54,7 +54,7 @@ def _tag_uri(*parts):
 @cached_for_visitors  # feed readers poll: the same feed for all until a public challenge changes
 def challenges_feed():
     filters = ChallengeFilters.from_args(request.args)
-    page, sectors = challenge_exports.listed(filters, per_page=current_app.config["CHALLENGES_PER_PAGE"])
+    page = search_challenges(filters, per_page=current_app.config["CHALLENGES_PER_PAGE"])
     args = request.args.to_dict(flat=False)
     args.pop("page", None)
     newest = max((c.updated_at for c in page.items), default=utcnow())
@@ -64,8 +64,8 @@ def challenges_feed():
 
     canonical = challenge_exports.canonical_filters(filters)
     body = render_template(
-        "open_data/challenges.atom.xml", page=page, sectors=sectors, updated=newest, tag_uri=_tag_uri, cpv_code=cpv_code,
-        status_labels=STATUS_LABELS, licence=open_data_licence(),
+        "open_data/challenges.atom.xml", page=page, entries=_feed_entries(page.items), updated=newest,
+        licence=open_data_licence(),
         feed_id=_tag_uri(FEED_TAG_YEAR, f"challenges?{canonical}" if canonical else "challenges"),
         self_url=page_url(page.page), first_url=page_url(1), last_url=page_url(max(page.pages, 1)),
         list_url=page_url(page.page, "challenges.index"),
@@ -73,6 +73,14 @@ def challenges_feed():
         previous_url=page_url(page.page - 1) if page.page > 1 else None,
     )
     return Response(body, mimetype="application/atom+xml")
+
+
+def _feed_entries(challenges):
+    """Each challenge's <entry>, kept per challenge, host, language and zone until the public data change."""
+    entry = current_app.jinja_env.get_template("open_data/feed_entry.xml").module.entry
+    return challenge_exports.written_per_challenge(
+        "feed entry", (request.url_root, str(get_locale()), str(get_timezone())), challenges,
+        lambda challenge, sectors: entry(challenge, {challenge.id: sectors}, _tag_uri, cpv_code, STATUS_LABELS))
 
 
 @bp.get("/challenges.csv")
@@ -124,13 +132,25 @@ def _charts(stats):
     }
 
 
+# {language: (figures, their charts and tables drawn)}: for the latest figures (statistics.public_statistics keeps
+# them until what they show changes), so that ~1,600 escaped values are written once per language, not per request.
+_drawn = {}
+
+
+def _figures_drawn(figures):
+    locale = str(get_locale())
+    drawn = _drawn.get(locale)
+    if drawn is None or drawn[0] is not figures:
+        section = current_app.jinja_env.get_template("open_data/stats_figures.html").module.figures
+        drawn = _drawn[locale] = (figures, section(figures, _charts(figures), STATUS_LABELS, SIZE_LABELS,
+                                                  _month_label, format_percent))
+    return drawn[1]
+
+
 @bp.get("/stats")
 @cached_for_visitors  # a deadline passing shows within PAGE_CACHE_SECONDS, as on the home page
 def stats():
-    figures = statistics.public_statistics()
-    return render_template("open_data/stats.html", stats=figures, charts=_charts(figures),
-                           status_labels=STATUS_LABELS, size_labels=SIZE_LABELS, month_label=_month_label,
-                           percent=format_percent)
+    return render_template("open_data/stats.html", figures=_figures_drawn(statistics.public_statistics()))
 
 
 @bp.get("/stats.json")

@@ -12,6 +12,7 @@ from marketplace.formatting import rfc3339
 from marketplace.models.challenge import CHALLENGE_KINDS, PUBLIC_STATUSES
 from marketplace.services.challenges.challenges import search_challenges, sectors_by_challenge
 from marketplace.services.messaging import links
+from marketplace.services.open_data import public_data
 from marketplace.services.open_data.spreadsheets import csv_text
 
 # One file holds at most this many challenges; `page=2` gives the next ones.
@@ -75,6 +76,21 @@ def listed(filters, per_page):
     """(a page of the public list, the CPV divisions of its challenges)."""
     page = search_challenges(filters, per_page=per_page)
     return page, sectors_by_challenge([c.id for c in page.items])
+
+
+def written_per_challenge(kind, context, challenges, write):
+    """[write(challenge, its CPV divisions)] for the challenges of a page (an API summary's JSON, a feed entry's
+    XML), each kept per challenge and `context` (what else the text depends on: the host, the language) until
+    the public data change; the sectors of the challenges not kept are read in one query."""
+    by_id = {c.id: c for c in challenges}
+
+    def written(keys):
+        sectors = sectors_by_challenge([key[-1] for key in keys])
+        return {key: write(by_id[key[-1]], sectors.get(key[-1], [])) for key in keys}
+
+    keys = [(kind, *context, c.id) for c in challenges]
+    kept = public_data.kept_items.get_many(keys, written)
+    return [kept[key] for key in keys]
 
 
 def canonical_filters(filters):

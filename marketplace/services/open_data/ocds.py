@@ -744,6 +744,15 @@ def package_metadata(settings, uri, newest):
 
 def release_package(query, *, package_uri):
     """One page of the stored releases (oldest first, by the (date, id) index) as an OCDS release package."""
+    result = stored_release_page(query, package_uri=package_uri)
+    result.items = [json.loads(text) for text in result.items]
+    result.package["releases"] = result.items
+    return result
+
+
+def stored_release_page(query, *, package_uri):
+    """The page of `release_package`, its releases left as stored (JSON text, in `items`) and not yet in its
+    `package`: for who writes them out as they are."""
     settings = publication_settings()
     conditions = []
     if query.since is not None:
@@ -755,12 +764,10 @@ def release_package(query, *, package_uri):
     rows = db.session.execute(select(OcdsRelease.date, OcdsRelease.release).where(*conditions)
                               .order_by(OcdsRelease.date, OcdsRelease.id)
                               .limit(query.per_page).offset((query.page - 1) * query.per_page)).all()
-    releases = [json.loads(row.release) for row in rows]
     # The package is as new as its newest release (OCDS publishedDate).
     newest = max((row.date for row in rows), default=utcnow())
-    package = {**package_metadata(settings, package_uri, newest), "releases": releases}
-    return PackagePage(items=releases, package=package, total=total, page=query.page, per_page=query.per_page,
-                       last_modified=newest_release_date())
+    return PackagePage(items=[row.release for row in rows], package=package_metadata(settings, package_uri, newest),
+                       total=total, page=query.page, per_page=query.per_page, last_modified=newest_release_date())
 
 
 def newest_release_date(now=None):

@@ -31,15 +31,63 @@ _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}  # both up
 _renewals_here = [0]  # tokens this process renewed: a reader holding a token may drop it at once
 
 
+_TOKEN_TABLE = DataVersion.__table__
+# A Core statement on the session's connection: read at every public request, and through the ORM (an entity
+# statement, autoflush, result wrapping) it cost four times the CPU of the read itself.
+_TOKEN_READ_STATEMENT = select(_TOKEN_TABLE.c.token).where(_TOKEN_TABLE.c.name == PUBLIC)
+
+
 def current_token():
     """The token of the public data as this transaction sees it (None on a database never changed)."""
-    return db.session.scalar(select(DataVersion.token).where(DataVersion.name == PUBLIC))
+    return db.session.connection().scalar(_TOKEN_READ_STATEMENT)
 
 
-# Answers computed from public tables only, each with the token it was computed under (see kept_while_unchanged).
-_KEPT_ENTRIES = 1024
-_kept = OrderedDict()
-_kept_lock = threading.Lock()
+class KeptPerState:
+    """Answers computed from public tables only, each kept with the token it was computed under, the most
+    recently used `max_entries` of them (see kept_while_unchanged)."""
+
+    def __init__(self, max_entries):
+        self.max_entries = max_entries
+        self._entries = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, compute):
+        return self.get_many((key,), lambda missing: {key: compute()})[key]
+
+    def get_many(self, keys, compute_missing):
+        """{key: answer} for `keys`; `compute_missing(keys not kept)` answers those as a dict, all at once (one
+        query for the items of a page that are not kept, not one each)."""
+        token = token_in_this_transaction()
+        if token is None:
+            return compute_missing(list(keys))
+        found, missing = {}, []
+        with self._lock:
+            for key in keys:
+                entry = (token, key)
+                if entry in self._entries:
+                    self._entries.move_to_end(entry)
+                    found[key] = self._entries[entry]
+                else:
+                    missing.append(key)
+        if missing:
+            computed = compute_missing(missing)
+            found.update(computed)
+            with self._lock:
+                for key, value in computed.items():
+                    self._entries[(token, key)] = value
+                while len(self._entries) > self.max_entries:
+                    self._entries.popitem(last=False)
+        return found
+
+    def clear(self):
+        with self._lock:
+            self._entries.clear()
+
+
+_kept = KeptPerState(1024)
+# What a public list shows of each of its items, written out (an API item's JSON, a feed entry's XML): many
+# per page, so kept apart from the answers above, which they would otherwise push out.
+kept_items = KeptPerState(8192)
 _TOKEN_READ = "agora.public_token_read"
 
 
@@ -51,20 +99,7 @@ def kept_while_unchanged(key, compute):
     the question (for a query, its SQL and parameters). Without a token yet (a database never changed through
     the application) nothing is kept.
     """
-    token = token_in_this_transaction()
-    if token is None:
-        return compute()
-    entry = (token, key)
-    with _kept_lock:
-        if entry in _kept:
-            _kept.move_to_end(entry)
-            return _kept[entry]
-    value = compute()
-    with _kept_lock:
-        _kept[entry] = value
-        while len(_kept) > _KEPT_ENTRIES:
-            _kept.popitem(last=False)
-    return value
+    return _kept.get(key, compute)
 
 
 def token_in_this_transaction():
@@ -84,8 +119,8 @@ def token_in_this_transaction():
 
 def forget_kept():
     """Forget every kept answer (the tests empty the tables with SQL the token does not see)."""
-    with _kept_lock:
-        _kept.clear()
+    _kept.clear()
+    kept_items.clear()
 
 
 def renewals_in_this_process():

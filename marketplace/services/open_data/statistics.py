@@ -5,6 +5,7 @@ Every figure is an SQL aggregate (counts per group, a median read with ORDER BY
 differs between the two. Pitches are counted only once their challenge's
 pitch deadline has passed, as the seal demands.
 """
+import threading
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
@@ -101,10 +102,10 @@ def _hours_between(start_time, end_time):
     return (func.julianday(end_time) - func.julianday(start_time)) * 24.0
 
 
-def _median(values):
-    """The median of a one-column subquery, read by the database: count, then the middle one or two rows."""
+def _median(values, count):
+    """The median of a one-column subquery holding `count` values (not NULL): the middle one or two rows, read by
+    the database."""
     column = values.c[0]
-    count = db.session.scalar(select(func.count()).select_from(values).where(column.is_not(None)))
     if not count:
         return None
     middle = db.session.scalars(select(cast(column, Float)).where(column.is_not(None)).order_by(column)
@@ -125,7 +126,12 @@ def _grouped_counts(*columns, where=()):
 
 
 def _distribution(values, buckets):
-    """Count a one-column subquery's values into buckets with one GROUP BY, and add its median."""
+    """Count a one-column subquery's values into buckets with one GROUP BY, and add its median.
+
+    The buckets follow one another with no gap, the first open below and the last above, so every value is in
+    one: their counts add up to how many values there are (not counted again by the database)."""
+    assert buckets[0].low is None and buckets[-1].high is None \
+        and all(b.high == after.low for b, after in zip(buckets, buckets[1:])), "buckets must cover every value"
     column = values.c[0]
     bucket = case(*[((column >= b.low if b.low is not None else column.is_not(None))
                      & (column < b.high if b.high is not None else column.is_not(None)), b.key) for b in buckets],
@@ -133,7 +139,9 @@ def _distribution(values, buckets):
     counts = _grouped_counts(bucket, where=(column.is_not(None),))
     for b in buckets:
         b.count = counts.get(b.key, 0)
-    return Distribution(buckets=buckets, median=_median(values))
+    distribution = Distribution(buckets=buckets)
+    distribution.median = _median(values, distribution.total)
+    return distribution
 
 
 def challenges_by_month():
@@ -206,6 +214,7 @@ def answer_hours():
 
 # The figures of the latest computation in this process, with what they were computed from (see below).
 _kept = {}
+_computing = threading.Lock()  # one computation at a time per process: the others wait for its figures
 
 
 def public_statistics(now=None):
@@ -219,15 +228,26 @@ def public_statistics(now=None):
     """
     now = now or utcnow()
     token = public_data.token_in_this_transaction()  # read once per transaction, with the page cache
+    figures = _still_true(token, now)
+    if figures is not None:
+        return figures
+    with _computing:  # a second at 50,000 challenges: every thread of a process asking at once would each spend it
+        figures = _still_true(token, now)
+        if figures is None:
+            figures = _computed(now)
+            next_deadline = db.session.scalar(select(func.min(Challenge.pitch_deadline)).where(
+                is_public(), Challenge.pitch_deadline > now))
+            _kept["figures"] = (token, next_deadline, now, figures)
+    return figures
+
+
+def _still_true(token, now):
+    """The kept figures if they were computed under this token, before `now`, and no deadline passed since."""
     kept = _kept.get("figures")
     if kept is not None and token is not None and kept[0] == token and (kept[1] is None or now < kept[1]) \
             and now >= kept[2]:
         return kept[3]
-    figures = _computed(now)
-    next_deadline = db.session.scalar(select(func.min(Challenge.pitch_deadline)).where(
-        is_public(), Challenge.pitch_deadline > now))
-    _kept["figures"] = (token, next_deadline, now, figures)
-    return figures
+    return None
 
 
 def _computed(now):

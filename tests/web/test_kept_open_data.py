@@ -1,0 +1,95 @@
+"""What the open data keep between requests is renewed when what it shows changes, and kept per language where
+the answer is in one: the API's challenge summaries and the feed's entries (kept per challenge), the statistics'
+charts and tables (kept per computation of the figures), the OCDS releases (written once per stored text).
+Whatever is kept, the answer is written as the whole would be written (keys sorted, ASCII, compact)."""
+import json
+
+import pytest
+from flask_babel import force_locale
+
+from marketplace.extensions import db
+from marketplace.web.open_data import STATUS_LABELS
+from tests import open_data_world
+from tests.factories import set_sectors
+
+
+@pytest.fixture(autouse=True)
+def every_request_rendered(app, monkeypatch):
+    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 0)
+
+
+def _label(app, status, locale):
+    with app.test_request_context(), force_locale(locale):
+        return str(STATUS_LABELS[status])
+
+
+def test_an_api_summary_is_renewed_when_its_challenge_its_agency_or_its_sectors_change(client, f):
+    challenge = f.Challenge(title="Leaking pipes")
+    set_sectors(challenge, ["65"])
+    [item] = client.get("/api/v1/challenges").get_json()["items"]
+    assert (item["title"], item["sectors"]) == ("Leaking pipes", ["65"])
+
+    challenge.title = "Broken pipes"
+    db.session.commit()
+    assert client.get("/api/v1/challenges").get_json()["items"][0]["title"] == "Broken pipes"
+    challenge.agency.name = "Water Board"
+    db.session.commit()
+    assert client.get("/api/v1/challenges").get_json()["items"][0]["agency"]["name"] == "Water Board"
+    set_sectors(challenge, ["65", "72"])
+    assert client.get("/api/v1/challenges").get_json()["items"][0]["sectors"] == ["65", "72"]
+
+
+def test_an_api_summary_names_the_host_it_was_asked_through(client, f):
+    f.Challenge(slug="leaking-pipes")
+    first = client.get("/api/v1/challenges", base_url="http://one.example").get_json()["items"][0]["url"]
+    second = client.get("/api/v1/challenges", base_url="https://two.example").get_json()["items"][0]["url"]
+    assert (first, second) == ("http://one.example/challenges/leaking-pipes",
+                               "https://two.example/challenges/leaking-pipes")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/challenges", "/api/v1/challenges?per_page=1&page=2",
+                                  "/api/v1/ocds/releases", "/api/v1/ocds/releases?per_page=1&page=2"])
+def test_the_lists_are_written_as_the_whole_would_be_written(client, f, path):
+    """Items kept as text are spliced into the page: the bytes are still those of the page written at once."""
+    f.Challenge(title="Fuites d'eau à Liège – « urgent »")
+    f.Challenge(title="Wasserverluste in Köln")
+    for _ in range(2):  # written, then kept
+        body = client.get(path).get_data(as_text=True)
+        assert body == json.dumps(json.loads(body), sort_keys=True, ensure_ascii=True, separators=(",", ":")) + "\n"
+
+
+def test_the_feeds_entries_are_kept_per_language_and_renewed_when_the_challenge_changes(app, client, f):
+    challenge = f.Challenge(title="Leaking pipes")
+    english, french = _label(app, "published", "en"), _label(app, "published", "fr")
+    assert english != french
+
+    def entry(language):
+        feed = client.get("/feeds/challenges.atom", headers={"Accept-Language": language}).text
+        return feed.split("<entry>", 1)[1].split("</entry>", 1)[0]
+
+    assert f'label="{english}"' in entry("en") and f'label="{french}"' in entry("fr")
+    assert f'label="{english}"' in entry("en")  # the French entry did not take the English one's place
+    challenge.title = "Broken pipes"
+    db.session.commit()
+    assert "<title type=\"text\">Broken pipes</title>" in entry("fr")
+    assert "<title type=\"text\">Broken pipes</title>" in entry("en")
+
+
+def test_the_statistics_are_drawn_per_language_and_again_when_the_figures_change(app, client, f):
+    f.Challenge()
+    english, french = _label(app, "published", "en"), _label(app, "published", "fr")
+
+    def page(language):
+        return client.get("/stats", headers={"Accept-Language": language}).text
+
+    assert f", {english}: 1</title>" in page("en")
+    assert f", {french} : 1</title>" in page("fr")  # French puts a space before the colon
+    assert f", {english}: 1</title>" in page("en")
+    f.Challenge()
+    assert f", {english}: 2</title>" in page("en") and f", {french} : 2</title>" in page("fr")
+
+
+def test_the_statistics_page_is_the_same_however_often_it_is_drawn(client, f):
+    open_data_world.build(f)
+    first, second = client.get("/stats").get_data(), client.get("/stats").get_data()
+    assert first == second and first.count(b'<svg class="chart"') >= 1
