@@ -35,7 +35,7 @@ def pages(slug):
         ("API challenges", "/api/v1/challenges", None),
         ("API challenges, page 100", "/api/v1/challenges?page=100", None),
         ("API OCDS releases", "/api/v1/ocds/releases", None),
-        ("API OCDS releases, deep", "/api/v1/ocds/releases?offset=20000", None),
+        ("API OCDS releases, deep", "/api/v1/ocds/releases?page=400", None),
     ]
     signed_in = [
         ("challenge page, company", f"/challenges/{slug}", "company"),
