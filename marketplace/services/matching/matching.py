@@ -37,7 +37,8 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Float, and_, case, cast, delete, func, insert, literal, null, or_, select, text, union, union_all
+from sqlalchemy import (Float, and_, case, cast, delete, func, insert, literal, null, or_, select, text, tuple_, union,
+                        union_all)
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
@@ -46,7 +47,7 @@ from sqlalchemy.orm import Session
 from marketplace.extensions import db
 from marketplace.formatting import lazy
 from marketplace.models import (Challenge, ChallengeMatchWeights, Match, Membership, Organisation, Pitch, Solution, User,
-                                organisation_terms)
+                                organisation_term_counts, organisation_terms)
 from marketplace.models.challenge import CANCELLED, DRAFT, challenge_sectors
 from marketplace.models.organisation import COMPANY, organisation_sectors
 from marketplace.models.pitch import PITCH_SELECTED
@@ -130,13 +131,21 @@ def challenge_term_counts(challenge):
 # --- keeping the inverted index up to date ---------------------------------------------------------
 
 def refresh_profile_terms(connection, organisation_ids):
-    """Re-tokenise these companies' profiles into organisation_terms (within the caller's transaction)."""
+    """Re-tokenise these companies' profiles into organisation_terms (within the caller's transaction).
+
+    Only the entries that change are written: a save that leaves the words as they were writes nothing, and
+    the index keeps its pages all-visible (index-only scans) between vacuums. Each company's row is locked
+    first (FOR NO KEY UPDATE: it does not hold back rows that refer to the company), so two saves of one
+    company, a showcased solution each, tokenise one after the other, the second seeing the first's. The
+    triggers keep the term counts (organisation_term_counts); the terms changed are folded afterwards.
+    """
     ids = sorted({i for i in organisation_ids if i is not None})
+    changed_terms = set()
     for start in range(0, len(ids), _IN_CHUNK):
         chunk = ids[start:start + _IN_CHUNK]
         orgs = connection.execute(
             select(Organisation.id, Organisation.kind, Organisation.capability_statement, Organisation.keywords)
-            .where(Organisation.id.in_(chunk))
+            .where(Organisation.id.in_(chunk)).order_by(Organisation.id).with_for_update(key_share=True)
         ).all()
         showcase = {}
         for row in connection.execute(
@@ -144,20 +153,72 @@ def refresh_profile_terms(connection, organisation_ids):
             .where(Solution.organisation_id.in_(chunk))
         ):
             showcase.setdefault(row.organisation_id, []).append((row.title, row.description))
-        connection.execute(delete(organisation_terms).where(organisation_terms.c.organisation_id.in_(chunk)))
-        rows = [
-            {"organisation_id": org.id, "term": term}
+        indexed = {(org_id, term) for org_id, term in connection.execute(
+            select(organisation_terms.c.organisation_id, organisation_terms.c.term)
+            .where(organisation_terms.c.organisation_id.in_(chunk)))}
+        wanted = {
+            (org.id, term)
             for org in orgs if org.kind == COMPANY
-            for term in sorted(profile_terms(org.capability_statement, org.keywords, showcase.get(org.id, ())))
-        ]
+            for term in profile_terms(org.capability_statement, org.keywords, showcase.get(org.id, ()))
+        }
+        gone, new = sorted(indexed - wanted), sorted(wanted - indexed)
+        for part in range(0, len(gone), _IN_CHUNK // 2):  # two parameters a pair
+            connection.execute(delete(organisation_terms).where(
+                tuple_(organisation_terms.c.organisation_id, organisation_terms.c.term).in_(
+                    gone[part:part + _IN_CHUNK // 2])))
+        if new:
+            connection.execute(insert(organisation_terms),
+                               [{"organisation_id": org_id, "term": term} for org_id, term in new])
+        changed_terms.update(term for _, term in gone)
+        changed_terms.update(term for _, term in new)
+    fold_term_counts(connection, changed_terms)
+
+
+# Taken by the one transaction folding term counts at a time (others leave it to the next; see fold_term_counts).
+TERM_COUNTS_LOCK = 7244119  # any constant, other than the audit chain's and the OCDS releases'
+
+
+def fold_term_counts(connection, terms=None):
+    """Fold each of these terms' rows of organisation_term_counts into one (all terms: None), in the caller's
+    transaction.
+
+    The triggers add a row for each statement that changes a term's entries, so a word many companies use
+    would gather rows; folding keeps the read of a challenge's counts at about a row a word. Folding deletes
+    rows and writes back their sum, from what the delete returned: rows another transaction adds meanwhile
+    are not deleted, so they are neither lost nor counted twice. On PostgreSQL one transaction folds at a
+    time (an advisory lock, tried, not waited for: a save that cannot fold now leaves its rows to the next),
+    so no writer ever waits for another here.
+    """
+    counts = organisation_term_counts
+    if connection.dialect.name == "postgresql" and not connection.scalar(
+            text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": TERM_COUNTS_LOCK}):
+        return
+    if terms is None:
+        selections = [None]
+    else:
+        terms = sorted(terms)
+        selections = [terms[start:start + _IN_CHUNK] for start in range(0, len(terms), _IN_CHUNK)]
+    for selection in selections:
+        foldable = select(counts.c.term).group_by(counts.c.term).having(
+            or_(func.count() > 1, func.sum(counts.c.companies) == 0))
+        if selection is not None:
+            if not selection:
+                continue
+            foldable = foldable.where(counts.c.term.in_(selection))
+        folded = Counter()
+        for term, companies in connection.execute(
+                delete(counts).where(counts.c.term.in_(foldable)).returning(counts.c.term, counts.c.companies)):
+            folded[term] += companies
+        rows = [{"term": term, "companies": companies} for term, companies in sorted(folded.items()) if companies]
         if rows:
-            connection.execute(insert(organisation_terms), rows)
+            connection.execute(insert(counts), rows)
 
 
 def reindex_all_profiles():
     """Rebuild the whole index (after an import, or for data saved before matching existed)."""
     ids = db.session.scalars(select(Organisation.id).where(Organisation.kind == COMPANY)).all()
     refresh_profile_terms(db.session.connection(), ids)
+    fold_term_counts(db.session.connection())  # anything left unfolded by saves that could not fold then
     db.session.commit()
     return len(ids)
 
@@ -264,6 +325,22 @@ def _company_count():
     return kept[0]
 
 
+def companies_using(terms):
+    """{term: how many companies' profiles use it} for these terms (a term nobody uses is left out).
+
+    The sums of the terms' rows in organisation_term_counts, kept by the database with the index: a few rows
+    a word, where counting the index entries themselves read a million for a challenge at 200,000 companies.
+    """
+    counts, used = organisation_term_counts, {}
+    terms = sorted(terms)
+    for start in range(0, len(terms), _IN_CHUNK):
+        used.update(db.session.execute(
+            select(counts.c.term, func.sum(counts.c.companies)).where(counts.c.term.in_(terms[start:start + _IN_CHUNK]))
+            .group_by(counts.c.term).having(func.sum(counts.c.companies) != 0)
+        ).all())
+    return used
+
+
 def challenge_profile(challenge):
     """Weigh the challenge's words against today's profiles: rare words count more (TF-IDF)."""
     return challenge_profiles([challenge], {challenge.id: challenge.sectors})[0]
@@ -274,14 +351,7 @@ def challenge_profiles(challenges, sectors_of):
     frequencies), whatever their number; `sectors_of` is {challenge id: [CPV division, …]}."""
     counts = {challenge.id: challenge_term_counts(challenge) for challenge in challenges}
     companies = _company_count()
-    frequencies = {}
-    terms = sorted(set().union(*counts.values())) if counts else []
-    for start in range(0, len(terms), _IN_CHUNK):
-        frequencies.update(db.session.execute(
-            select(organisation_terms.c.term, func.count())
-            .where(organisation_terms.c.term.in_(terms[start:start + _IN_CHUNK]))
-            .group_by(organisation_terms.c.term)
-        ).all())
+    frequencies = companies_using(set().union(*counts.values()) if counts else ())
     profiles = []
     for challenge in challenges:
         weights = {
