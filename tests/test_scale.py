@@ -34,7 +34,8 @@ def test_seed_scale_builds_every_status_in_four_languages_with_its_related_rows(
     assert found.total > 0 and {c.language for c in found.items} == {"fr"}
     published = db.session.scalars(select(Challenge).where(Challenge.status == "published")).first()
     assert match_challenge(published, minimum=0)
-    counted = dict(db.session.execute(select(organisation_terms.c.term, func.count()).group_by(organisation_terms.c.term)).all())
+    counted = dict(db.session.execute(
+        select(organisation_terms.c.term, func.count()).group_by(organisation_terms.c.term)).all())
     assert companies_using(counted) == counted  # the term counts were kept as the index was loaded
     if db.engine.dialect.name == "postgresql":  # vacuumed by the command: the word index can answer alone
         assert db.session.scalar(text("SELECT relallvisible FROM pg_class WHERE relname = 'organisation_terms'")) > 0

@@ -54,7 +54,8 @@ CREATE TRIGGER organisation_terms_counted_insert AFTER INSERT ON organisation_te
 CREATE TRIGGER organisation_terms_counted_delete AFTER DELETE ON organisation_terms
   REFERENCING OLD TABLE AS old_terms FOR EACH STATEMENT EXECUTE FUNCTION organisation_terms_counted();
 CREATE TRIGGER organisation_terms_counted_update AFTER UPDATE ON organisation_terms
-  REFERENCING OLD TABLE AS old_terms NEW TABLE AS new_terms FOR EACH STATEMENT EXECUTE FUNCTION organisation_terms_counted();
+  REFERENCING OLD TABLE AS old_terms NEW TABLE AS new_terms
+  FOR EACH STATEMENT EXECUTE FUNCTION organisation_terms_counted();
 CREATE TRIGGER organisation_terms_counted_truncate AFTER TRUNCATE ON organisation_terms
   FOR EACH STATEMENT EXECUTE FUNCTION organisation_terms_counted();
 """
