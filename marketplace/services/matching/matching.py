@@ -18,13 +18,13 @@ budget alone is no reason to write to anyone.
 
 Speed: profiles are tokenised when they are saved, into the inverted index
 `organisation_terms`, so scoring 200,000 companies is a few SQL statements: the
-number of companies, the challenge's document frequencies, then one statement that aggregates sector
-overlap and weighted word overlap per company over the indexes, scores, filters
-and sorts — carrying what each company shares, so the reasons need no more
-queries. That statement looks only at the companies that can reach the threshold
-(sharing a sector, or the words a match on words alone needs: _deciding_words),
-so the common words of a challenge are summed for them alone, not for every
-company that uses them (docs/performance.md has the figures).
+number of companies, the challenge's document frequencies (kept per term by the
+index's triggers in `organisation_term_counts`, so not counted from the index),
+the companies that can reach the threshold (sharing a sector, or the words a
+match on words alone needs: _deciding_words), then one statement that aggregates
+sector overlap and weighted word overlap per company over the indexes for those
+companies alone, scores and filters — carrying what each company shares, so the
+reasons need no more queries (docs/performance.md has the figures).
 """
 import math
 import re
@@ -523,7 +523,8 @@ def _bit_string_member(connection, candidates):
     instead of a hash join probing the candidates for each of them (a million entries at 200,000 companies,
     a quarter of them kept: 370 ms of the database's CPU, against 120 ms with the bit string and its read).
     """
-    ids = connection.execute(candidates).scalars().all()
+    candidates = candidates.subquery()
+    ids = connection.scalar(select(func.array_agg(candidates.c.organisation_id)))  # one row: no row objects
     if not ids:
         return None
     bits = bytearray(max(ids) // 8 + 1)
@@ -662,24 +663,27 @@ def _match_query(profile, minimum, limit, prune=True, connection=None):
 def match_challenge(challenge, *, minimum=None, limit=None, profile=None, prune=True):
     """Every company scoring at least `minimum` (the configured threshold), best first, with reasons.
 
-    One SQL statement: the shared sectors and the shared weighted words are
+    One SQL statement (on PostgreSQL, after the read of the candidates: see
+    _match_query): the shared sectors and the shared weighted words are
     aggregated per company over the indexes (each with what is shared, which
-    becomes the reasons), scored, filtered and sorted; Python only turns the
-    rows that pass into results. Only companies that can reach the minimum are
-    looked at (see _deciding_words); `prune=False` looks at every company, with
-    the same results, slower.
+    becomes the reasons), scored and filtered (and sorted, for a `limit`);
+    Python sorts the rows that pass and turns them into results. Only companies
+    that can reach the minimum are looked at (see _deciding_words);
+    `prune=False` looks at every company, with the same results, slower.
     """
     profile = profile or challenge_profile(challenge)
     minimum = threshold() if minimum is None else float(minimum)
     if not profile.sectors and not profile.weights:
         return []
-    query, divisions, words = _match_query(profile, minimum, limit, prune, db.session.connection())
-    if query is None:
-        return []
-    fits = {size: budget_fit(size, profile.budget) == 1.0 for size in (*SIZE_BUDGET_RANGES, None)}
-    sectors_named, words_named = _decoder(divisions), _decoder(words)
-    budget, currency = profile.budget, profile.currency
+    # Tens of thousands of rows and results are a lot of objects, none in a cycle: the cycle collector would
+    # walk the whole heap again and again while they are made.
     with cycle_collector_paused():
+        query, divisions, words = _match_query(profile, minimum, limit, prune, db.session.connection())
+        if query is None:
+            return []
+        fits = {size: budget_fit(size, profile.budget) == 1.0 for size in (*SIZE_BUDGET_RANGES, None)}
+        sectors_named, words_named = _decoder(divisions), _decoder(words)
+        budget, currency = profile.budget, profile.currency
         # Best first, equal scores as shown by company (the statement's order among them would follow the last
         # bits of float sums, which depend on the order the plan added them in): sorted as plain tuples, each
         # company once, before any result is made.
