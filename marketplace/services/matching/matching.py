@@ -190,6 +190,8 @@ def fold_term_counts(connection, terms=None):
     so no writer ever waits for another here.
     """
     counts = organisation_term_counts
+    if terms is not None and not terms:
+        return
     if connection.dialect.name == "postgresql" and not connection.scalar(
             text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": TERM_COUNTS_LOCK}):
         return
@@ -202,8 +204,6 @@ def fold_term_counts(connection, terms=None):
         foldable = select(counts.c.term).group_by(counts.c.term).having(
             or_(func.count() > 1, func.sum(counts.c.companies) == 0))
         if selection is not None:
-            if not selection:
-                continue
             foldable = foldable.where(counts.c.term.in_(selection))
         folded = Counter()
         for term, companies in connection.execute(
