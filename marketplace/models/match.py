@@ -32,7 +32,7 @@ organisation_term_counts = Table(
     Index("ix_organisation_term_counts_term_companies", "term", "companies"),
 )
 
-# The triggers, as migration 0026 creates them (and create_all in tests). PostgreSQL: once per statement, over
+# The triggers, as migration 0027 creates them (and create_all in tests). PostgreSQL: once per statement, over
 # its transition table (a COPY of five million rows adds one row per term); SQLite: once per row.
 TERM_COUNT_TRIGGERS_POSTGRESQL = """
 CREATE OR REPLACE FUNCTION organisation_terms_counted() RETURNS trigger AS $$

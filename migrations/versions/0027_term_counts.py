@@ -4,16 +4,16 @@ Matching weighs a challenge's words by how many companies use them; counting the
 them for one challenge at 200,000 companies. The counts table holds rows (term, change); the triggers add them for
 every statement that inserts or deletes index entries, whatever wrote it (see models/match.py).
 
-Revision ID: 0026_term_counts
-Revises: 0025_planner_costs
+Revision ID: 0027_term_counts
+Revises: 0026_refused_pitch_steps
 """
 import sqlalchemy as sa
 from alembic import op
 
 from marketplace.models.match import TERM_COUNT_TRIGGERS_POSTGRESQL, TERM_COUNT_TRIGGERS_SQLITE
 
-revision = "0026_term_counts"
-down_revision = "0025_planner_costs"
+revision = "0027_term_counts"
+down_revision = "0026_refused_pitch_steps"
 branch_labels = None
 depends_on = None
 
