@@ -33,7 +33,9 @@ def test_migrations_match_the_models_and_downgrade_cleanly(database_url, tmp_pat
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect() as conn:
                 triggers = conn.scalars(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")).all()
-            assert sorted(triggers) == ["audit_anchors_append_only", "audit_events_append_only"]
+            assert sorted(triggers) == ["audit_anchors_append_only", "audit_events_append_only",
+                                        "organisation_terms_counted_delete", "organisation_terms_counted_insert",
+                                        "organisation_terms_counted_truncate", "organisation_terms_counted_update"]
         downgrade(revision="base")
         with db.engine.connect() as conn:
             tables = set(db.inspect(conn).get_table_names()) - {"alembic_version"}

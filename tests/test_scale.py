@@ -6,11 +6,11 @@ from marketplace.extensions import db
 from marketplace.models import (Challenge, Notification, OcdsRelease, Organisation, PaymentMilestone, Pilot, Pitch,
                                 Question)
 from marketplace.models.challenge import CHALLENGE_STATUSES
-from marketplace.models.match import organisation_terms
+from marketplace.models.match import organisation_term_counts, organisation_terms
 from marketplace.services.challenges import challenges
 from marketplace.services.challenges.challenges import ChallengeFilters
 from marketplace.services.clock import utcnow
-from marketplace.services.matching.matching import match_challenge
+from marketplace.services.matching.matching import companies_using, match_challenge
 
 
 def test_seed_scale_builds_every_status_in_four_languages_with_its_related_rows(runner):
@@ -34,6 +34,10 @@ def test_seed_scale_builds_every_status_in_four_languages_with_its_related_rows(
     assert found.total > 0 and {c.language for c in found.items} == {"fr"}
     published = db.session.scalars(select(Challenge).where(Challenge.status == "published")).first()
     assert match_challenge(published, minimum=0)
+    counted = dict(db.session.execute(
+        select(organisation_terms.c.term, func.count()).group_by(organisation_terms.c.term)).all())
+    assert companies_using(counted) == counted  # the term counts were kept as the index was loaded, one row a term
+    assert count(organisation_term_counts) == len(counted)
     if db.engine.dialect.name == "postgresql":  # vacuumed by the command: the word index can answer alone
         assert db.session.scalar(text("SELECT relallvisible FROM pg_class WHERE relname = 'organisation_terms'")) > 0
     # The sequences were moved past the ids given in bulk: the application can add rows.

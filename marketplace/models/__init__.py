@@ -5,7 +5,7 @@ from .data_version import DataVersion
 from .evaluation import ConflictDeclaration, Evaluation, PitchAssessment, Score
 from .challenge import Challenge, ChallengeNotice, EvaluationCriterion, Follow, Question, SuccessMeasure, challenge_sectors
 from .notification import EmailDelivery, Notification
-from .match import ChallengeMatchWeights, Match, organisation_terms
+from .match import ChallengeMatchWeights, Match, organisation_term_counts, organisation_terms
 from .ocds_release import OcdsRelease
 from .organisation import Invitation, Membership, Organisation, Solution, organisation_sectors
 from .outbox import OutboxEvent
@@ -22,5 +22,5 @@ __all__ = [
     "Notification", "OcdsRelease", "Invitation", "Membership", "Organisation", "Solution", "organisation_sectors",
     "MeasureOutcome", "PaymentMilestone", "Pilot", "PilotDocument", "PilotMessage", "PilotStageChange",
     "PitchSessionSlot", "OutboxEvent", "RecoveryCode", "Pitch", "PitchAttachment", "PitchReceipt", "UnsavedPitchStep", "User",
-    "Match", "organisation_terms", "SavedSearch",
+    "Match", "organisation_term_counts", "organisation_terms", "SavedSearch",
 ]

@@ -3,10 +3,11 @@ from decimal import Decimal
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from marketplace.extensions import db
-from marketplace.models import EmailDelivery, Match, Notification, OutboxEvent, Solution, organisation_terms
+from marketplace.models import (EmailDelivery, Match, Notification, Organisation, OutboxEvent, Solution,
+                                organisation_term_counts, organisation_terms)
 from marketplace.services.matching import matching
 from marketplace.services.messaging import outbox
 from marketplace.services.errors import Conflict, InvalidTransition, NotAllowed, NotFound
@@ -381,3 +382,102 @@ def test_pruned_matching_gives_the_same_list_as_scoring_everyone(f):
         assert any(not c.sectors and c.id not in matched and set(c.capability_statement.split()) & set(common)
                    for c in companies)
     assert bounds == {"none", "nobody", "one word", "some weight"}  # every kind of bound was used
+
+
+def _counted(terms):
+    """How many companies use each term by counting the index entries: what the weights were computed from
+    before organisation_term_counts."""
+    return dict(db.session.execute(
+        select(organisation_terms.c.term, func.count()).where(organisation_terms.c.term.in_(sorted(terms)))
+        .group_by(organisation_terms.c.term)).all())
+
+
+def test_term_counts_follow_every_way_the_index_is_written_and_matches_stay_the_same(f, monkeypatch):
+    """The counts the database keeps give the weights, scores, order and reasons counting the index gave, after
+    saves, showcased solutions, a company becoming an agency, a rebuild, and rows written by SQL (a bulk load)."""
+    import random
+
+    rng = random.Random(17)
+    vocabulary = ["software", "patient", "appointment", "hospital", "data", "outpatient", "reminder", "noshow",
+                  "telephony", "triage", "waitlist", "clinic", "rota", "bridge", "asphalt", "payroll", "museum"]
+    challenges = [f.Challenge(title=title, summary="Patients miss hospital appointments.",
+                              problem_statement="Hospital software and patient data: " + " ".join(vocabulary[4:13]),
+                              desired_outcomes="Fewer no-shows, a shorter waitlist, triage by telephony.",
+                              budget_min=Decimal("10000"), budget_max=Decimal("200000"))
+                  for title in ("Outpatient reminders against no-shows", "Clinic rota software")]
+    for challenge in challenges:
+        f.set_sectors(challenge, ["85", "72"])
+    companies = [_company(f, sectors=rng.choice(((), ("85",), ("72", "33"))),
+                          size=rng.choice(("micro", "small", "large", None)),
+                          capability_statement=" ".join(rng.sample(vocabulary, rng.randint(1, 8))), keywords="")
+                 for _ in range(40)]
+    terms = set(vocabulary) | {"quillan", "brimtor"}
+
+    def listed(challenge):
+        profile = matching.challenge_profile(challenge)
+        return profile.weights, [(r.organisation_id, r.score, r.sectors, r.terms, r.budget_fits)
+                                 for r in matching.match_challenge(challenge, minimum=20, profile=profile)]
+
+    def same_as_counting():
+        db.session.commit()
+        assert matching.companies_using(terms) == _counted(terms)
+        kept = [listed(challenge) for challenge in challenges]
+        with monkeypatch.context() as patch:
+            patch.setattr(matching, "companies_using", _counted)
+            assert [listed(challenge) for challenge in challenges] == kept
+        return kept
+
+    first = same_as_counting()
+    for company in companies[:10]:  # profile saves
+        company.capability_statement = " ".join(rng.sample(vocabulary, rng.randint(0, 6)))
+        company.keywords = rng.choice(("", "quillan", "brimtor, data"))
+    same_as_counting()
+    solutions = [Solution(organisation_id=company.id, title="Triage waitlist", description="Quillan telephony")
+                 for company in companies[10:16]]
+    db.session.add_all(solutions)
+    same_as_counting()
+    for solution in solutions[:3]:
+        db.session.delete(solution)
+    companies[20].kind = "agency"  # an agency is not in the index
+    same_as_counting()
+    # Rows written by SQL, as a bulk load does: the triggers count them too.
+    db.session.execute(organisation_terms.delete().where(organisation_terms.c.organisation_id == companies[21].id))
+    db.session.execute(organisation_terms.insert(), [{"organisation_id": c.id, "term": "brimtor"}
+                                                     for c in companies[22:30] if "brimtor" not in c.keywords])
+    assert same_as_counting() != first
+    matching.reindex_all_profiles()  # puts the SQL-written rows back as the profiles say
+    same_as_counting()
+    # Every save could fold what it changed: one row a term in use, none for a term nobody uses.
+    rows = db.session.execute(select(organisation_term_counts.c.term, organisation_term_counts.c.companies)).all()
+    assert len(rows) == len({term for term, _ in rows}) and all(companies > 0 for _, companies in rows)
+
+
+def test_profile_saves_at_the_same_time_do_not_wait_for_each_other_and_count_right(f):
+    """Two companies sharing words save their profiles at once: the second does not wait for the first to
+    commit (PostgreSQL: a lock wait would end in the lock timeout), and the counts are right after both."""
+    first = _company(f, capability_statement="Hospital software and patient data", keywords="")
+    second = _company(f, capability_statement="Hospital software for clinics", keywords="")
+    terms = {"hospital", "software", "patient", "data", "clinic", "triage", "telephony"}
+    postgres = db.engine.dialect.name == "postgresql"
+    with db.engine.connect() as other:
+        # Another request saves the first company and has not committed yet (it holds its locks, and the fold's).
+        other.execute(Organisation.__table__.update().where(Organisation.id == first.id)
+                      .values(capability_statement="Hospital triage software and telephony"))
+        matching.refresh_profile_terms(other, [first.id])
+        if postgres:
+            db.session.execute(text("SET LOCAL lock_timeout = '2s'"))
+        else:
+            other.commit()  # SQLite has one writer at a time: the first save ends before the second begins
+        second.capability_statement = "Hospital software, patient triage and data"
+        db.session.commit()
+        other.commit()
+    db.session.expire_all()
+    assert matching.companies_using(terms) == _counted(terms) == {
+        "hospital": 2, "software": 2, "triage": 2, "telephony": 1, "patient": 1, "data": 1}
+    rows = lambda: db.session.scalar(select(func.count()).select_from(organisation_term_counts))  # noqa: E731
+    if postgres:  # the first one was folding: the second left its rows as they were
+        assert rows() > len(_counted(set(db.session.scalars(select(organisation_terms.c.term)))))
+    # What the second save could not fold then, the next save of those words folds.
+    second.capability_statement = "Clinic rota planning"
+    db.session.commit()
+    assert rows() == len(_counted(set(db.session.scalars(select(organisation_terms.c.term)))))

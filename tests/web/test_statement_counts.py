@@ -14,7 +14,8 @@ from tests.factories import set_sectors
 
 LIMIT = 10
 VISITOR_LIMIT = 7
-GROWING = ("count(organisations.id)", "FROM organisation_terms WHERE organisation_terms.term IN")
+GROWING = ("count(organisations.id)", "FROM organisation_terms WHERE organisation_terms.term IN",
+           "FROM organisation_term_counts WHERE organisation_term_counts.term IN")
 
 
 class _Counter:

@@ -18,13 +18,13 @@ budget alone is no reason to write to anyone.
 
 Speed: profiles are tokenised when they are saved, into the inverted index
 `organisation_terms`, so scoring 200,000 companies is a few SQL statements: the
-number of companies, the challenge's document frequencies, then one statement that aggregates sector
-overlap and weighted word overlap per company over the indexes, scores, filters
-and sorts — carrying what each company shares, so the reasons need no more
-queries. That statement looks only at the companies that can reach the threshold
-(sharing a sector, or the words a match on words alone needs: _deciding_words),
-so the common words of a challenge are summed for them alone, not for every
-company that uses them (docs/performance.md has the figures).
+number of companies, the challenge's document frequencies (kept per term by the
+index's triggers in `organisation_term_counts`, so not counted from the index),
+the companies that can reach the threshold (sharing a sector, or the words a
+match on words alone needs: _deciding_words), then one statement that aggregates
+sector overlap and weighted word overlap per company over the indexes for those
+companies alone, scores and filters — carrying what each company shares, so the
+reasons need no more queries (docs/performance.md has the figures).
 """
 import math
 import re
@@ -37,7 +37,8 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Float, and_, case, cast, delete, func, insert, literal, null, or_, select, text, union, union_all
+from sqlalchemy import (Float, LargeBinary, and_, case, cast, delete, func, insert, literal, null, or_, select, text,
+                        tuple_, union, union_all)
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
@@ -46,7 +47,7 @@ from sqlalchemy.orm import Session
 from marketplace.extensions import db
 from marketplace.formatting import lazy
 from marketplace.models import (Challenge, ChallengeMatchWeights, Match, Membership, Organisation, Pitch, Solution, User,
-                                organisation_terms)
+                                organisation_term_counts, organisation_terms)
 from marketplace.models.challenge import CANCELLED, DRAFT, challenge_sectors
 from marketplace.models.organisation import COMPANY, organisation_sectors
 from marketplace.models.pitch import PITCH_SELECTED
@@ -130,13 +131,21 @@ def challenge_term_counts(challenge):
 # --- keeping the inverted index up to date ---------------------------------------------------------
 
 def refresh_profile_terms(connection, organisation_ids):
-    """Re-tokenise these companies' profiles into organisation_terms (within the caller's transaction)."""
+    """Re-tokenise these companies' profiles into organisation_terms (within the caller's transaction).
+
+    Only the entries that change are written: a save that leaves the words as they were writes nothing, and
+    the index keeps its pages all-visible (index-only scans) between vacuums. Each company's row is locked
+    first (FOR NO KEY UPDATE: it does not hold back rows that refer to the company), so two saves of one
+    company, a showcased solution each, tokenise one after the other, the second seeing the first's. The
+    triggers keep the term counts (organisation_term_counts); the terms changed are folded afterwards.
+    """
     ids = sorted({i for i in organisation_ids if i is not None})
+    changed_terms = set()
     for start in range(0, len(ids), _IN_CHUNK):
         chunk = ids[start:start + _IN_CHUNK]
         orgs = connection.execute(
             select(Organisation.id, Organisation.kind, Organisation.capability_statement, Organisation.keywords)
-            .where(Organisation.id.in_(chunk))
+            .where(Organisation.id.in_(chunk)).order_by(Organisation.id).with_for_update(key_share=True)
         ).all()
         showcase = {}
         for row in connection.execute(
@@ -144,20 +153,72 @@ def refresh_profile_terms(connection, organisation_ids):
             .where(Solution.organisation_id.in_(chunk))
         ):
             showcase.setdefault(row.organisation_id, []).append((row.title, row.description))
-        connection.execute(delete(organisation_terms).where(organisation_terms.c.organisation_id.in_(chunk)))
-        rows = [
-            {"organisation_id": org.id, "term": term}
+        indexed = {(org_id, term) for org_id, term in connection.execute(
+            select(organisation_terms.c.organisation_id, organisation_terms.c.term)
+            .where(organisation_terms.c.organisation_id.in_(chunk)))}
+        wanted = {
+            (org.id, term)
             for org in orgs if org.kind == COMPANY
-            for term in sorted(profile_terms(org.capability_statement, org.keywords, showcase.get(org.id, ())))
-        ]
+            for term in profile_terms(org.capability_statement, org.keywords, showcase.get(org.id, ()))
+        }
+        gone, new = sorted(indexed - wanted), sorted(wanted - indexed)
+        for part in range(0, len(gone), _IN_CHUNK // 2):  # two parameters a pair
+            connection.execute(delete(organisation_terms).where(
+                tuple_(organisation_terms.c.organisation_id, organisation_terms.c.term).in_(
+                    gone[part:part + _IN_CHUNK // 2])))
+        if new:
+            connection.execute(insert(organisation_terms),
+                               [{"organisation_id": org_id, "term": term} for org_id, term in new])
+        changed_terms.update(term for _, term in gone)
+        changed_terms.update(term for _, term in new)
+    fold_term_counts(connection, changed_terms)
+
+
+# Taken by the one transaction folding term counts at a time (others leave it to the next; see fold_term_counts).
+TERM_COUNTS_LOCK = 7244119  # any constant, other than the audit chain's and the OCDS releases'
+
+
+def fold_term_counts(connection, terms=None):
+    """Fold each of these terms' rows of organisation_term_counts into one (all terms: None), in the caller's
+    transaction.
+
+    The triggers add a row for each statement that changes a term's entries, so a word many companies use
+    would gather rows; folding keeps the read of a challenge's counts at about a row a word. Folding deletes
+    rows and writes back their sum, from what the delete returned: rows another transaction adds meanwhile
+    are not deleted, so they are neither lost nor counted twice. On PostgreSQL one transaction folds at a
+    time (an advisory lock, tried, not waited for: a save that cannot fold now leaves its rows to the next),
+    so no writer ever waits for another here.
+    """
+    counts = organisation_term_counts
+    if terms is not None and not terms:
+        return
+    if connection.dialect.name == "postgresql" and not connection.scalar(
+            text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": TERM_COUNTS_LOCK}):
+        return
+    if terms is None:
+        selections = [None]
+    else:
+        terms = sorted(terms)
+        selections = [terms[start:start + _IN_CHUNK] for start in range(0, len(terms), _IN_CHUNK)]
+    for selection in selections:
+        foldable = select(counts.c.term).group_by(counts.c.term).having(
+            or_(func.count() > 1, func.sum(counts.c.companies) == 0))
+        if selection is not None:
+            foldable = foldable.where(counts.c.term.in_(selection))
+        folded = Counter()
+        for term, companies in connection.execute(
+                delete(counts).where(counts.c.term.in_(foldable)).returning(counts.c.term, counts.c.companies)):
+            folded[term] += companies
+        rows = [{"term": term, "companies": companies} for term, companies in sorted(folded.items()) if companies]
         if rows:
-            connection.execute(insert(organisation_terms), rows)
+            connection.execute(insert(counts), rows)
 
 
 def reindex_all_profiles():
     """Rebuild the whole index (after an import, or for data saved before matching existed)."""
     ids = db.session.scalars(select(Organisation.id).where(Organisation.kind == COMPANY)).all()
     refresh_profile_terms(db.session.connection(), ids)
+    fold_term_counts(db.session.connection())  # anything left unfolded by saves that could not fold then
     db.session.commit()
     return len(ids)
 
@@ -264,6 +325,22 @@ def _company_count():
     return kept[0]
 
 
+def companies_using(terms):
+    """{term: how many companies' profiles use it} for these terms (a term nobody uses is left out).
+
+    The sums of the terms' rows in organisation_term_counts, kept by the database with the index: a few rows
+    a word, where counting the index entries themselves read a million for a challenge at 200,000 companies.
+    """
+    counts, used = organisation_term_counts, {}
+    terms = sorted(terms)
+    for start in range(0, len(terms), _IN_CHUNK):
+        used.update(db.session.execute(
+            select(counts.c.term, func.sum(counts.c.companies)).where(counts.c.term.in_(terms[start:start + _IN_CHUNK]))
+            .group_by(counts.c.term).having(func.sum(counts.c.companies) != 0)
+        ).all())
+    return used
+
+
 def challenge_profile(challenge):
     """Weigh the challenge's words against today's profiles: rare words count more (TF-IDF)."""
     return challenge_profiles([challenge], {challenge.id: challenge.sectors})[0]
@@ -274,14 +351,7 @@ def challenge_profiles(challenges, sectors_of):
     frequencies), whatever their number; `sectors_of` is {challenge id: [CPV division, …]}."""
     counts = {challenge.id: challenge_term_counts(challenge) for challenge in challenges}
     companies = _company_count()
-    frequencies = {}
-    terms = sorted(set().union(*counts.values())) if counts else []
-    for start in range(0, len(terms), _IN_CHUNK):
-        frequencies.update(db.session.execute(
-            select(organisation_terms.c.term, func.count())
-            .where(organisation_terms.c.term.in_(terms[start:start + _IN_CHUNK]))
-            .group_by(organisation_terms.c.term)
-        ).all())
+    frequencies = companies_using(set().union(*counts.values()) if counts else ())
     profiles = []
     for challenge in challenges:
         weights = {
@@ -392,14 +462,16 @@ def _shared_rows(index, key, weighted_keys, name, candidates=None, words=False):
     a company shares is a mask that names them: the reasons come out of the
     same aggregate as the score (a float sum, exact below 2**53; at most
     MAX_CHALLENGE_TERMS words and the 45-odd CPV divisions). `candidates`: only
-    these companies' rows.
+    these companies' rows, a CTE of their ids to join, or a condition on the company column (_bit_string_member).
     """
     keys = _keys(key, weighted_keys, name)
     # The index entries of the keys, read by key (an IN list the planner estimates from the column's
     # statistics), fenced by OFFSET 0 so that the join below cannot turn it into one probe per key, each
     # wrongly estimated: with the true size known, the small side of each join is the one hashed.
-    postings = (select(index.c.organisation_id, key.label("key"))
-                .where(key.in_([value for value, _ in weighted_keys])).offset(0).subquery(f"index_{name}"))
+    postings = select(index.c.organisation_id, key.label("key")).where(key.in_([value for value, _ in weighted_keys]))
+    if callable(candidates):
+        postings, candidates = postings.where(candidates(index.c.organisation_id)), None
+    postings = postings.offset(0).subquery(f"index_{name}")
     zero = literal(0.0, Float)
     weight_and_bit = [keys.c.weight, keys.c.bit]
     columns = [zero, zero, *weight_and_bit] if words else [*weight_and_bit, zero, zero]
@@ -415,6 +487,9 @@ _SHARED_COLUMNS = ("sector_weight", "sector_mask", "term_weight", "term_mask")
 
 # PostgreSQL settings for the matching statement alone, put back right after it (SET LOCAL … TO DEFAULT).
 _STATEMENT_SETTINGS = {
+    # Compiling the statement to machine code costs more than it saves here (about a second when a misestimate
+    # pushed a plan of this statement over jit_above_cost).
+    "jit": "off",
     # In a parallel plan each worker rebuilds the whole per-company word aggregate for itself (it is the
     # inner side of a hash join): on a small machine that triples the work of the slowest part.
     "max_parallel_workers_per_gather": "0",
@@ -438,6 +513,25 @@ def _run(query):
     finally:
         for name in _STATEMENT_SETTINGS:
             connection.execute(text(f"SET LOCAL {name} TO DEFAULT"))
+
+
+def _bit_string_member(connection, candidates):
+    """PostgreSQL: the candidates' ids as a bit string, and a test of a company column against it (None when
+    there are no candidates).
+
+    Each index entry of the challenge's words is then kept or dropped inside the index scan by one bit test,
+    instead of a hash join probing the candidates for each of them (a million entries at 200,000 companies,
+    a quarter of them kept: 370 ms of the database's CPU, against 120 ms with the bit string and its read).
+    """
+    candidates = candidates.subquery()
+    ids = connection.scalar(select(func.array_agg(candidates.c.organisation_id)))  # one row: no row objects
+    if not ids:
+        return None
+    bits = bytearray(max(ids) // 8 + 1)
+    for organisation_id in ids:
+        bits[organisation_id >> 3] |= 1 << (organisation_id & 7)  # get_bit counts from a byte's lowest bit
+    size, bits = len(bits) * 8, bytes(bits)
+    return lambda column: and_(column < size, func.get_bit(literal(bits, LargeBinary), column) == 1)
 
 
 def _decoder(ordered):
@@ -507,8 +601,11 @@ def words_by_weight_desc(profile, words):
     return sorted(words, key=lambda t: (-profile.weights[t], t))
 
 
-def _match_query(profile, minimum, limit, prune=True):
-    """The matching statement (None when nobody can match) and the order of the divisions and words it names."""
+def _match_query(profile, minimum, limit, prune=True, connection=None):
+    """The matching statement (None when nobody can match) and the order of the divisions and words it names.
+
+    On PostgreSQL (`connection` given) the candidates are read first and passed to the statement as a bit string
+    (_bit_string_member); elsewhere they are a CTE the word entries are joined with."""
     # The order reasons name them in: divisions by code, words heaviest first.
     divisions = sorted(profile.sectors)
     words = words_by_weight_desc(profile, profile.weights)
@@ -534,7 +631,13 @@ def _match_query(profile, minimum, limit, prune=True):
         if not parts:
             return None, divisions, words
         # Each once (a company may share two divisions): UNION, or DISTINCT.
-        candidates = (union(*parts) if len(parts) > 1 else parts[0].distinct()).cte("candidates")
+        candidates = union(*parts) if len(parts) > 1 else parts[0].distinct()
+        if connection is not None and connection.dialect.name == "postgresql":
+            candidates = _bit_string_member(connection, candidates)
+            if candidates is None:
+                return None, divisions, words
+        else:
+            candidates = candidates.cte("candidates")
     parts = []
     if divisions:
         parts.append(_shared_rows(organisation_sectors, organisation_sectors.c.cpv_division,
@@ -551,46 +654,49 @@ def _match_query(profile, minimum, limit, prune=True):
     query = (select(Organisation.id, Organisation.name, Organisation.slug, Organisation.size,
                     shared.c.sector_mask, shared.c.term_mask, score)
              .join_from(shared, Organisation, Organisation.id == shared.c.organisation_id)
-             .where(_company_filter(), score >= minimum - 0.005)
-             .order_by(score.desc(), Organisation.id))
-    if limit is not None:
-        query = query.limit(limit)
+             .where(_company_filter(), score >= minimum - 0.005))
+    if limit is not None:  # the whole list is sorted in Python (match_challenge), the best ones here
+        query = query.order_by(score.desc(), Organisation.id).limit(limit)
     return query, divisions, words
 
 
 def match_challenge(challenge, *, minimum=None, limit=None, profile=None, prune=True):
     """Every company scoring at least `minimum` (the configured threshold), best first, with reasons.
 
-    One SQL statement: the shared sectors and the shared weighted words are
+    One SQL statement (on PostgreSQL, after the read of the candidates: see
+    _match_query): the shared sectors and the shared weighted words are
     aggregated per company over the indexes (each with what is shared, which
-    becomes the reasons), scored, filtered and sorted; Python only turns the
-    rows that pass into results. Only companies that can reach the minimum are
-    looked at (see _deciding_words); `prune=False` looks at every company, with
-    the same results, slower.
+    becomes the reasons), scored and filtered (and sorted, for a `limit`);
+    Python sorts the rows that pass and turns them into results. Only companies
+    that can reach the minimum are looked at (see _deciding_words);
+    `prune=False` looks at every company, with the same results, slower.
     """
     profile = profile or challenge_profile(challenge)
     minimum = threshold() if minimum is None else float(minimum)
     if not profile.sectors and not profile.weights:
         return []
-    query, divisions, words = _match_query(profile, minimum, limit, prune)
-    if query is None:
-        return []
-    fits = {size: budget_fit(size, profile.budget) == 1.0 for size in (*SIZE_BUDGET_RANGES, None)}
-    sectors_named, words_named = _decoder(divisions), _decoder(words)
-    results = []
-    budget, currency, append = profile.budget, profile.currency, results.append
+    # Tens of thousands of rows and results are a lot of objects, none in a cycle: the cycle collector would
+    # walk the whole heap again and again while they are made.
     with cycle_collector_paused():
+        query, divisions, words = _match_query(profile, minimum, limit, prune, db.session.connection())
+        if query is None:
+            return []
+        fits = {size: budget_fit(size, profile.budget) == 1.0 for size in (*SIZE_BUDGET_RANGES, None)}
+        sectors_named, words_named = _decoder(divisions), _decoder(words)
+        budget, currency = profile.budget, profile.currency
+        # Best first, equal scores as shown by company (the statement's order among them would follow the last
+        # bits of float sums, which depend on the order the plan added them in): sorted as plain tuples, each
+        # company once, before any result is made.
+        passed = []
         for organisation_id, name, slug, size, sector_mask, term_mask, score in _run(query):
             score = round(float(score), 2)
-            if score < minimum:
-                continue
-            append(MatchResult(organisation_id=organisation_id, score=score, name=name, slug=slug, size=size,
-                               sectors=sectors_named(sector_mask), terms=words_named(term_mask),
-                               budget_fits=fits.get(size, False), budget=budget, currency=currency))
-    # Equal scores as shown, by company: the statement's order among them follows the last bits of float
-    # sums, which depend on the order the plan added them in.
-    results.sort(key=lambda result: (-result.score, result.organisation_id))
-    return results
+            if score >= minimum:
+                passed.append((-score, organisation_id, name, slug, size, sector_mask, term_mask))
+        passed.sort()
+        return [MatchResult(organisation_id=organisation_id, score=-score, name=name, slug=slug, size=size,
+                            sectors=sectors_named(sector_mask), terms=words_named(term_mask),
+                            budget_fits=fits.get(size, False), budget=budget, currency=currency)
+                for score, organisation_id, name, slug, size, sector_mask, term_mask in passed]
 
 
 def score_company(challenge, company, profile=None):
