@@ -82,18 +82,19 @@ def paginate_bounded(query, page, per_page, bound, public=False):
     offset = (page - 1) * per_page
     items = []
     if offset < total:
-        items = list(db.session.scalars(query.limit(min(per_page, total - offset)).offset(offset)).unique())
+        found = db.session.execute(query.limit(min(per_page, total - offset)).offset(offset)).unique()
+        items = list(found.scalars() if len(query.column_descriptions) == 1 else found.all())
     return Page(items=items, total=total, page=page, per_page=per_page, more=more)
 
 
 
-def paginate_in_one_pass(query, order, page, per_page, bound, entity, load=(), public=False):
+def paginate_in_one_pass(query, order, page, per_page, bound, entity, load=(), public=False, columns=None):
     """Like paginate_bounded, for a query whose order must be computed for every match (a text search ranked by
     relevance): the matches are read once, in one statement giving both the page's ids and how many there are
     (exact up to `bound`), then the page's rows are read by id. Counting apart read every match a second time.
 
     `order`: the ORDER BY clauses over `entity`'s columns; `load`: loader options for the rows; `public` as for
-    paginate.
+    paginate; `columns`: the items are rows of these columns (the first `entity`'s id) instead of objects.
     """
     offset = (page - 1) * per_page
     parts = [_order_parts(clause) for clause in order]
@@ -112,7 +113,9 @@ def paginate_in_one_pass(query, order, page, per_page, bound, entity, load=(), p
         found = _count(query, public, bound)
     ids = [row.id for row in rows]
     by_id = {}
-    if ids:
+    if ids and columns is not None:
+        by_id = {row.id: row for row in db.session.execute(select(*columns).where(entity.id.in_(ids)))}
+    elif ids:
         by_id = {item.id: item for item in
                  db.session.scalars(select(entity).options(*load).where(entity.id.in_(ids))).unique()}
     return Page(items=[by_id[i] for i in ids if i in by_id], total=min(found, bound), page=page, per_page=per_page,

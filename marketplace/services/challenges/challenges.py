@@ -7,11 +7,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import cache
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from marketplace.extensions import db
@@ -367,12 +368,28 @@ def publish_consultation_summary(actor, slug, summary):
 
 
 def latest_open_challenges(limit=6):
-    return list(
-        db.session.scalars(
-            select(Challenge).options(joinedload(Challenge.agency)).where(is_public(), Challenge.status == PUBLISHED)
-            .order_by(Challenge.published_at.desc(), Challenge.id.desc()).limit(limit)
-        )
-    )
+    """The challenges most recently opened for pitches, as `listed_columns` rows (the home page)."""
+    return db.session.execute(_latest_open(limit)).all()
+
+
+@cache
+def _latest_open(limit):  # a statement is immutable: built once, not at every visit of the home page
+    return (select(*listed_columns()).where(is_public(), Challenge.status == PUBLISHED)
+            .order_by(Challenge.published_at.desc(), Challenge.id.desc()).limit(limit))
+
+
+@cache
+def listed_columns():
+    """What a list of challenges on a page shows of each one (the list, the search, the home page): rows of these
+    columns rather than Challenge objects with their agency. An object carries every text of the challenge (the
+    problem statement, the context and their HTML: kilobytes a row read, sent and decoded for nothing) and costs
+    the ORM's bookkeeping; the agency's name comes from a subquery (of an alias, never correlated with a join
+    of organisations that a filter adds). Built once: making the alias costs more than the rest of the query."""
+    agency = aliased(Organisation)
+    agency_name = select(agency.name).where(agency.id == Challenge.agency_id).scalar_subquery()
+    return (Challenge.id, Challenge.slug, Challenge.title, Challenge.summary, Challenge.status, Challenge.kind,
+            Challenge.budget_min, Challenge.budget_max, Challenge.currency, Challenge.pitch_deadline,
+            agency_name.label("agency_name"))
 
 
 # ---- Finding challenges ---------------------------------------------------------------------------------
@@ -460,8 +477,9 @@ def is_public():
     return and_(Challenge.published_at.is_not(None), Challenge.status != DRAFT)
 
 
-def search_challenges(filters, per_page=20, now=None, language=None):
-    """One page of the public challenges the filters ask for.
+def search_challenges(filters, per_page=20, now=None, language=None, listed=False):
+    """One page of the public challenges the filters ask for: Challenge objects with their agency, or with
+    `listed` rows of `listed_columns` (what the list page shows).
 
     A text search is ranked among its matches only (after every filter), counted exactly up to
     MAX_COUNTED matches ("more than" beyond), and pages through those first matches only: a bounded offset,
@@ -476,8 +494,12 @@ def search_challenges(filters, per_page=20, now=None, language=None):
     public = not filters.closing_soon  # "closing soon" moves with the clock, not only with the data
     if rank is not None and filters.sort == "relevance":  # ranked: every match is read, so count them then
         return paginate_in_one_pass(query, order, filters.page, per_page, max(MAX_COUNTED, per_page), Challenge,
-                                    load=(joinedload(Challenge.agency),), public=public)
-    query = query.options(joinedload(Challenge.agency)).order_by(*order)
+                                    load=(joinedload(Challenge.agency),), public=public,
+                                    columns=listed_columns() if listed else None)
+    if listed:
+        query = query.with_only_columns(*listed_columns()).order_by(*order)
+    else:
+        query = query.options(joinedload(Challenge.agency)).order_by(*order)
     if filters.q and search.query_terms(filters.q):
         return paginate_bounded(query, filters.page, per_page, max(MAX_COUNTED, per_page),  # a CSV file: 10,000
                                 public=public)
