@@ -40,13 +40,32 @@ def kept_scalar(statement):
     until the public data change (see public_data), keyed by its structure and parameters: SQLAlchemy's own cache
     key (what its cache of compiled statements is keyed by) and the values bound, not the statement compiled to
     SQL again at every request (a fifth of a list's database work in Python)."""
+    return public_data.kept_while_unchanged(_statement_key(statement), lambda: db.session.scalar(statement))
+
+
+def _statement_key(statement):
     cache_key = statement._generate_cache_key()
     if cache_key is None:  # a statement SQLAlchemy cannot key (none of ours): its SQL, as SQLAlchemy would run it
         compiled = statement.compile(dialect=db.session.get_bind().dialect)
-        key = (str(compiled), tuple(sorted((name, repr(value)) for name, value in compiled.params.items())))
-    else:
-        key = (cache_key.key, tuple(repr(parameter.effective_value) for parameter in cache_key.bindparams))
-    return public_data.kept_while_unchanged(key, lambda: db.session.scalar(statement))
+        return str(compiled), tuple(sorted((name, repr(value)) for name, value in compiled.params.items()))
+    return cache_key.key, tuple(repr(parameter.effective_value) for parameter in cache_key.bindparams)
+
+
+def _kept_ids(statement, public, read):
+    """read() runs `statement` and gives the items of a page (each with an `id`). With `public`, the ids of the
+    items are kept per state of the public data, keyed like kept_scalar; (ids, the items read now, or None when
+    the ids were kept)."""
+    if not public:
+        items = read()
+        return [item.id for item in items], items
+    fresh = []
+
+    def read_ids():
+        fresh.extend(read())
+        return tuple(item.id for item in fresh)
+
+    ids = public_data.kept_while_unchanged(("ids",) + _statement_key(statement), read_ids)
+    return list(ids), (fresh if fresh or not ids else None)
 
 
 def paginate(query, page, per_page, public=False, clamp=False):
@@ -73,28 +92,42 @@ def paginate(query, page, per_page, public=False, clamp=False):
     return Page(items=items, total=total, page=page, per_page=per_page)
 
 
-def paginate_bounded(query, page, per_page, bound, public=False):
+def paginate_bounded(query, page, per_page, bound, read_by_id, public=False):
     """Like paginate, for queries that may match very many rows (a text search): the total is exact up to
     `bound` (`more` says there are more), and only the first `bound` rows can be paged through, so neither the
-    count nor a deep page ever reads past `bound` + 1 matches."""
+    count nor a deep page ever reads past `bound` + 1 matches.
+
+    `read_by_id(ids)` gives {id: item} for the ids of the query's items. With `public`, the ids of each page are
+    kept per state of the public data like its total, and a page asked again is read by primary key: the
+    search itself (every match checked against the query, sorted) runs once per change of the data.
+    """
     counted = _count(query, public, bound)
     total, more = min(counted, bound), counted > bound
     offset = (page - 1) * per_page
     items = []
     if offset < total:
-        found = db.session.execute(query.limit(min(per_page, total - offset)).offset(offset)).unique()
-        items = list(found.scalars() if len(query.column_descriptions) == 1 else found.all())
+        statement = query.limit(min(per_page, total - offset)).offset(offset)
+
+        def read():
+            found = db.session.execute(statement).unique()
+            return list(found.scalars() if len(statement.column_descriptions) == 1 else found.all())
+
+        ids, items = _kept_ids(statement, public, read)
+        if items is None:
+            by_id = read_by_id(ids)
+            items = [by_id[i] for i in ids if i in by_id]
     return Page(items=items, total=total, page=page, per_page=per_page, more=more)
 
 
 
-def paginate_in_one_pass(query, order, page, per_page, bound, entity, load=(), public=False, columns=None):
+def paginate_in_one_pass(query, order, page, per_page, bound, entity, read_by_id, public=False):
     """Like paginate_bounded, for a query whose order must be computed for every match (a text search ranked by
     relevance): the matches are read once, in one statement giving both the page's ids and how many there are
     (exact up to `bound`), then the page's rows are read by id. Counting apart read every match a second time.
 
-    `order`: the ORDER BY clauses over `entity`'s columns; `load`: loader options for the rows; `public` as for
-    paginate; `columns`: the items are rows of these columns (the first `entity`'s id) instead of objects.
+    `order`: the ORDER BY clauses over `entity`'s columns; `read_by_id(ids)` gives {id: item} for the page's
+    ids; `public` as for paginate, and then the page's ids and count are kept like its total (the matches are
+    read and ranked once per change of the public data, not at every visit).
     """
     offset = (page - 1) * per_page
     parts = [_order_parts(clause) for clause in order]
@@ -103,21 +136,18 @@ def paginate_in_one_pass(query, order, page, per_page, bound, entity, load=(), p
     counted = select(func.count()).select_from(select(matches.c.id).limit(bound + 1).subquery()).scalar_subquery()
     ordering = [matches.c[f"o{n}"].desc() if descending else matches.c[f"o{n}"].asc()
                 for n, (_, descending) in enumerate(parts)]
-    rows = []
+    rows = ()
     if offset < bound:
-        rows = db.session.execute(select(matches.c.id, counted.label("counted")).order_by(*ordering)
-                                  .limit(min(per_page, bound - offset)).offset(offset)).all()
+        statement = (select(matches.c.id, counted.label("counted")).order_by(*ordering)
+                     .limit(min(per_page, bound - offset)).offset(offset))
+        read = lambda: tuple(tuple(row) for row in db.session.execute(statement))  # noqa: E731
+        rows = public_data.kept_while_unchanged(("ranked",) + _statement_key(statement), read) if public else read()
     if rows:
-        found = rows[0].counted
+        found = rows[0][1]
     else:  # past the last match (or the bound): how many there are, alone
         found = _count(query, public, bound)
-    ids = [row.id for row in rows]
-    by_id = {}
-    if ids and columns is not None:
-        by_id = {row.id: row for row in db.session.execute(select(*columns).where(entity.id.in_(ids)))}
-    elif ids:
-        by_id = {item.id: item for item in
-                 db.session.scalars(select(entity).options(*load).where(entity.id.in_(ids))).unique()}
+    ids = [row[0] for row in rows]
+    by_id = read_by_id(ids) if ids else {}
     return Page(items=[by_id[i] for i in ids if i in by_id], total=min(found, bound), page=page, per_page=per_page,
                 more=found > bound)
 

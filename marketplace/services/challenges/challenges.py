@@ -490,20 +490,28 @@ def search_challenges(filters, per_page=20, now=None, language=None, listed=Fals
         order = ((rank.desc(),) if rank is not None else ()) + SORTS["newest"]()
     else:
         order = SORTS[filters.sort]()
-    # The list names each challenge's agency: load them with the page, not one query each.
     public = not filters.closing_soon  # "closing soon" moves with the clock, not only with the data
+    read_by_id = _listed_by_id if listed else _challenges_by_id
     if rank is not None and filters.sort == "relevance":  # ranked: every match is read, so count them then
         return paginate_in_one_pass(query, order, filters.page, per_page, max(MAX_COUNTED, per_page), Challenge,
-                                    load=(joinedload(Challenge.agency),), public=public,
-                                    columns=listed_columns() if listed else None)
+                                    read_by_id, public=public)
     if listed:
         query = query.with_only_columns(*listed_columns()).order_by(*order)
-    else:
+    else:  # the list names each challenge's agency: loaded with the page, not one query each
         query = query.options(joinedload(Challenge.agency)).order_by(*order)
     if filters.q and search.query_terms(filters.q):
-        return paginate_bounded(query, filters.page, per_page, max(MAX_COUNTED, per_page),  # a CSV file: 10,000
+        return paginate_bounded(query, filters.page, per_page, max(MAX_COUNTED, per_page), read_by_id,  # CSV: 10,000
                                 public=public)
     return paginate(query, filters.page, per_page, public=public)
+
+
+def _listed_by_id(ids):
+    return {row.id: row for row in db.session.execute(select(*listed_columns()).where(Challenge.id.in_(ids)))}
+
+
+def _challenges_by_id(ids):
+    return {challenge.id: challenge for challenge in db.session.scalars(
+        select(Challenge).options(joinedload(Challenge.agency)).where(Challenge.id.in_(ids))).unique()}
 
 
 def filtered_query(filters, now=None, language=None):
