@@ -1,5 +1,6 @@
 """One page of a query's results, with the total: the challenge list, the API's lists."""
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import func, select
 from sqlalchemy.sql import operators
@@ -30,9 +31,29 @@ class Page:
 def _count(query, public, bound=None):
     """How many rows `query` selects (up to `bound` + 1 when bounded), reading only its first column, unordered;
     with `public`, kept until the public data change."""
+    if not public:
+        return db.session.scalar(_count_statement(query, bound))
+    statement, key = _derived(query, "count", bound)
+    return public_data.kept_while_unchanged(key, lambda: db.session.scalar(statement))
+
+
+def _count_statement(query, bound):
     rows = query.with_only_columns(*query.selected_columns[:1]).order_by(None)
-    statement = select(func.count()).select_from((rows if bound is None else rows.limit(bound + 1)).subquery())
-    return kept_scalar(statement) if public else db.session.scalar(statement)
+    return select(func.count()).select_from((rows if bound is None else rows.limit(bound + 1)).subquery())
+
+
+@lru_cache(maxsize=2048)
+def _derived(query, what, *args):
+    """(A statement derived from a public `query`, its key for kept answers), made once per query object: the
+    searches keep theirs (services/challenges), so a page asked again derives and keys nothing anew. `what`:
+    "count" (args: the bound), "page" (limit, offset), "ranked" (_ranked_statement's)."""
+    if what == "count":
+        statement = _count_statement(query, *args)
+    elif what == "page":
+        statement = query.limit(args[0]).offset(args[1])
+    else:
+        statement = _ranked_statement(query, *args)
+    return statement, _statement_key(statement)
 
 
 def kept_scalar(statement):
@@ -51,10 +72,10 @@ def _statement_key(statement):
     return cache_key.key, tuple(repr(parameter.effective_value) for parameter in cache_key.bindparams)
 
 
-def _kept_ids(statement, public, read):
-    """read() runs `statement` and gives the items of a page (each with an `id`). With `public`, the ids of the
-    items are kept per state of the public data, keyed like kept_scalar; (ids, the items read now, or None when
-    the ids were kept)."""
+def _kept_ids(key, public, read):
+    """read() gives the items of a page (each with an `id`). With `public`, the ids of the items are kept per
+    state of the public data under `key` (its statement's); (ids, the items read now, or None when the ids were
+    kept)."""
     if not public:
         items = read()
         return [item.id for item in items], items
@@ -64,7 +85,7 @@ def _kept_ids(statement, public, read):
         fresh.extend(read())
         return tuple(item.id for item in fresh)
 
-    ids = public_data.kept_while_unchanged(("ids",) + _statement_key(statement), read_ids)
+    ids = public_data.kept_while_unchanged(("ids",) + key, read_ids)
     return list(ids), (fresh if fresh or not ids else None)
 
 
@@ -87,7 +108,8 @@ def paginate(query, page, per_page, public=False, clamp=False):
     offset = (page - 1) * per_page
     items = []
     if offset < total:
-        found = db.session.execute(query.limit(per_page).offset(offset)).unique()
+        statement = _derived(query, "page", per_page, offset)[0] if public else query.limit(per_page).offset(offset)
+        found = db.session.execute(statement).unique()
         items = list(found.scalars() if len(query.column_descriptions) == 1 else found.all())
     return Page(items=items, total=total, page=page, per_page=per_page)
 
@@ -106,13 +128,14 @@ def paginate_bounded(query, page, per_page, bound, read_by_id, public=False):
     offset = (page - 1) * per_page
     items = []
     if offset < total:
-        statement = query.limit(min(per_page, total - offset)).offset(offset)
+        limit = min(per_page, total - offset)
+        statement, key = _derived(query, "page", limit, offset) if public else (query.limit(limit).offset(offset), None)
 
         def read():
             found = db.session.execute(statement).unique()
             return list(found.scalars() if len(statement.column_descriptions) == 1 else found.all())
 
-        ids, items = _kept_ids(statement, public, read)
+        ids, items = _kept_ids(key, public, read)
         if items is None:
             by_id = read_by_id(ids)
             items = [by_id[i] for i in ids if i in by_id]
@@ -130,18 +153,12 @@ def paginate_in_one_pass(query, order, page, per_page, bound, entity, read_by_id
     read and ranked once per change of the public data, not at every visit).
     """
     offset = (page - 1) * per_page
-    parts = [_order_parts(clause) for clause in order]
-    matches = query.with_only_columns(entity.id, *(expression.label(f"o{n}") for n, (expression, _) in
-                                                   enumerate(parts))).order_by(None).cte("matches")
-    counted = select(func.count()).select_from(select(matches.c.id).limit(bound + 1).subquery()).scalar_subquery()
-    ordering = [matches.c[f"o{n}"].desc() if descending else matches.c[f"o{n}"].asc()
-                for n, (_, descending) in enumerate(parts)]
     rows = ()
     if offset < bound:
-        statement = (select(matches.c.id, counted.label("counted")).order_by(*ordering)
-                     .limit(min(per_page, bound - offset)).offset(offset))
+        shape = (order, entity, bound, min(per_page, bound - offset), offset)
+        statement, key = _derived(query, "ranked", *shape) if public else (_ranked_statement(query, *shape), None)
         read = lambda: tuple(tuple(row) for row in db.session.execute(statement))  # noqa: E731
-        rows = public_data.kept_while_unchanged(("ranked",) + _statement_key(statement), read) if public else read()
+        rows = public_data.kept_while_unchanged(("ranked",) + key, read) if public else read()
     if rows:
         found = rows[0][1]
     else:  # past the last match (or the bound): how many there are, alone
@@ -150,6 +167,18 @@ def paginate_in_one_pass(query, order, page, per_page, bound, entity, read_by_id
     by_id = read_by_id(ids) if ids else {}
     return Page(items=[by_id[i] for i in ids if i in by_id], total=min(found, bound), page=page, per_page=per_page,
                 more=found > bound)
+
+
+def _ranked_statement(query, order, entity, bound, limit, offset):
+    """The ids of one page of `query`'s matches in `order`, each with how many matches there are (up to `bound`
+    + 1), in one statement."""
+    parts = [_order_parts(clause) for clause in order]
+    matches = query.with_only_columns(entity.id, *(expression.label(f"o{n}") for n, (expression, _) in
+                                                   enumerate(parts))).order_by(None).cte("matches")
+    counted = select(func.count()).select_from(select(matches.c.id).limit(bound + 1).subquery()).scalar_subquery()
+    ordering = [matches.c[f"o{n}"].desc() if descending else matches.c[f"o{n}"].asc()
+                for n, (_, descending) in enumerate(parts)]
+    return select(matches.c.id, counted.label("counted")).order_by(*ordering).limit(limit).offset(offset)
 
 
 def _order_parts(clause):

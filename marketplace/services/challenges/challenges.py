@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -458,6 +458,12 @@ class ChallengeFilters:
             page=page,
         )
 
+    def without_page(self):
+        """These filters but the page number, as a hashable tuple (lists as tuples): what a search's statement is
+        made of (`_kept_statements`)."""
+        return (self.q, tuple(self.sectors), self.agency, tuple(self.statuses), self.budget_min, self.budget_max,
+                self.closing_soon, self.sort, self.updated_since)
+
     def to_args(self):
         """The list page's query arguments that ask for these filters again (the page number left out)."""
         args = {"q": self.q, "sector": list(self.sectors), "agency": self.agency, "status": list(self.statuses),
@@ -485,24 +491,51 @@ def search_challenges(filters, per_page=20, now=None, language=None, listed=Fals
     MAX_COUNTED matches ("more than" beyond), and pages through those first matches only: a bounded offset,
     so its deepest page costs what its first does. `language` is the visitor's (default: the current locale).
     """
+    public = not filters.closing_soon  # "closing soon" moves with the clock, not only with the data
+    if public:
+        language = (language or str(get_locale() or "")) if search.query_terms(filters.q) else ""
+        query, order, ranked = _kept_statements(filters.without_page(), language, listed,
+                                                db.session.get_bind().dialect.name)
+    else:
+        query, order, ranked = _statements(filters, now, language, listed)
+    read_by_id = _listed_by_id if listed else _challenges_by_id
+    if ranked:  # every match is read to rank them, so they are counted then
+        return paginate_in_one_pass(query, order, filters.page, per_page, max(MAX_COUNTED, per_page), Challenge,
+                                    read_by_id, public=public)
+    if filters.q and search.query_terms(filters.q):
+        return paginate_bounded(query, filters.page, per_page, max(MAX_COUNTED, per_page), read_by_id,  # CSV: 10,000
+                                public=public)
+    return paginate(query, filters.page, per_page, public=public)
+
+
+def _statements(filters, now, language, listed):
+    """(The search's statement, its ORDER BY clauses, whether it is ranked by relevance); a ranked statement is
+    left unordered (paginate_in_one_pass orders its matches)."""
     query, rank = filtered_query(filters, now=now, language=language)
     if filters.sort == "relevance":
         order = ((rank.desc(),) if rank is not None else ()) + SORTS["newest"]()
     else:
         order = SORTS[filters.sort]()
-    public = not filters.closing_soon  # "closing soon" moves with the clock, not only with the data
-    read_by_id = _listed_by_id if listed else _challenges_by_id
-    if rank is not None and filters.sort == "relevance":  # ranked: every match is read, so count them then
-        return paginate_in_one_pass(query, order, filters.page, per_page, max(MAX_COUNTED, per_page), Challenge,
-                                    read_by_id, public=public)
+    if rank is not None and filters.sort == "relevance":
+        return query, order, True
     if listed:
         query = query.with_only_columns(*listed_columns()).order_by(*order)
     else:  # the list names each challenge's agency: loaded with the page, not one query each
         query = query.options(joinedload(Challenge.agency)).order_by(*order)
-    if filters.q and search.query_terms(filters.q):
-        return paginate_bounded(query, filters.page, per_page, max(MAX_COUNTED, per_page), read_by_id,  # CSV: 10,000
-                                public=public)
-    return paginate(query, filters.page, per_page, public=public)
+    return query, order, False
+
+
+@lru_cache(maxsize=1024)
+def _kept_statements(filters, language, listed, dialect):
+    """_statements of a search that does not depend on the time, built once per filters (without the page),
+    language (of a text search) and database in this process: a statement is immutable, and building one costs
+    a list page as much Python as running it. Kept as the same objects, they also keep what paging derives
+    from them (the count's statement, SQLAlchemy's cache keys)."""
+    q, sectors, agency, statuses, budget_min, budget_max, closing_soon, sort, updated_since = filters
+    filters = ChallengeFilters(q=q, sectors=list(sectors), agency=agency, statuses=list(statuses),
+                               budget_min=budget_min, budget_max=budget_max, closing_soon=closing_soon, sort=sort,
+                               updated_since=updated_since)
+    return _statements(filters, None, language or None, listed)
 
 
 def _listed_by_id(ids):
