@@ -81,3 +81,18 @@ def test_a_list_asked_again_reads_only_its_rows_and_writes_none_of_them(client, 
         again = client.get("/challenges?q=buses")
     assert again.get_data() == first.get_data()
     assert statements.count == 1  # the page's rows by primary key (the token is read once per transaction)
+
+
+def test_a_kept_page_of_a_list_follows_a_change_of_its_order(client, f):
+    from datetime import timedelta
+
+    from marketplace.services.clock import utcnow
+
+    soon = f.Challenge(title="Quieter night buses", pitch_deadline=utcnow() + timedelta(days=10))
+    later = f.Challenge(title="Cleaner school air", pitch_deadline=utcnow() + timedelta(days=20))
+    page = client.get("/challenges?sort=deadline").text
+    assert page.index("Quieter night buses") < page.index("Cleaner school air")
+    later.pitch_deadline = soon.pitch_deadline - timedelta(days=5)
+    db.session.commit()
+    page = client.get("/challenges?sort=deadline").text
+    assert page.index("Cleaner school air") < page.index("Quieter night buses")

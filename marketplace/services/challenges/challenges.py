@@ -505,7 +505,7 @@ def search_challenges(filters, per_page=20, now=None, language=None, listed=Fals
     if filters.q and search.query_terms(filters.q):
         return paginate_bounded(query, filters.page, per_page, max(MAX_COUNTED, per_page), read_by_id,  # CSV: 10,000
                                 public=public)
-    return paginate(query, filters.page, per_page, public=public)
+    return paginate(query, filters.page, per_page, public=public, read_by_id=read_by_id)
 
 
 def _statements(filters, now, language, listed):
