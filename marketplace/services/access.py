@@ -9,8 +9,10 @@ A pitch refused to the challenge's own panel member after the seal (not yet
 declared, recused, not on the panel) is not hidden from them: they know the
 pitches arrived. They get `Withheld`, which says why and what to do first.
 """
+from functools import cache
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from marketplace.extensions import db
@@ -52,18 +54,24 @@ def challenge(user, slug=None, *, id=None, with_sectors=False):
     elif not slug:
         found = None
     else:
-        # Every page of a challenge names its agency: read it with the challenge, not in a second statement.
-        query = select(Challenge).options(joinedload(Challenge.agency)).where(Challenge.slug == slug)
         if not with_sectors:
-            found = db.session.scalar(query)
+            found = db.session.scalar(_by_slug(False), {"slug": slug})
         else:
-            row = db.session.execute(query.add_columns(sectors_column())).first()
+            row = db.session.execute(_by_slug(True), {"slug": slug}).first()
             found = row[0] if row else None
             if found is not None:
                 remember_sectors(db.session, found.id, row[1])
     if found is None or not permissions.can(user, "challenge.view", found):
         raise _missing("challenge")
     return found
+
+
+@cache
+def _by_slug(with_sectors):
+    """The statement reading a challenge by its slug (a parameter): built once, not at every page."""
+    # Every page of a challenge names its agency: read it with the challenge, not in a second statement.
+    query = select(Challenge).options(joinedload(Challenge.agency)).where(Challenge.slug == bindparam("slug"))
+    return query.add_columns(sectors_column()) if with_sectors else query
 
 
 def challenge_for(user, action, slug=None, *, id=None):

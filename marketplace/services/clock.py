@@ -18,5 +18,8 @@ def database_now():
     if db.session.get_bind().dialect.name == "sqlite":
         value = db.session.execute(select(func.strftime("%Y-%m-%d %H:%M:%f", "now"))).scalar_one()
         return datetime.strptime(value, "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=timezone.utc)
-    value = db.session.execute(select(func.clock_timestamp())).scalar_one()
+    value = db.session.execute(_CLOCK).scalar_one()
     return value.astimezone(timezone.utc)
+
+
+_CLOCK = select(func.clock_timestamp())  # built once: a visitor's challenge page asks it at every view

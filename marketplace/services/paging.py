@@ -1,5 +1,6 @@
 """One page of a query's results, with the total: the challenge list, the API's lists."""
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import func, select
 from sqlalchemy.sql import operators
@@ -30,9 +31,29 @@ class Page:
 def _count(query, public, bound=None):
     """How many rows `query` selects (up to `bound` + 1 when bounded), reading only its first column, unordered;
     with `public`, kept until the public data change."""
+    if not public:
+        return db.session.scalar(_count_statement(query, bound))
+    statement, key = _derived(query, "count", bound)
+    return public_data.kept_while_unchanged(key, lambda: db.session.scalar(statement))
+
+
+def _count_statement(query, bound):
     rows = query.with_only_columns(*query.selected_columns[:1]).order_by(None)
-    statement = select(func.count()).select_from((rows if bound is None else rows.limit(bound + 1)).subquery())
-    return kept_scalar(statement) if public else db.session.scalar(statement)
+    return select(func.count()).select_from((rows if bound is None else rows.limit(bound + 1)).subquery())
+
+
+@lru_cache(maxsize=2048)
+def _derived(query, what, *args):
+    """(A statement derived from a public `query`, its key for kept answers), made once per query object: the
+    searches keep theirs (services/challenges), so a page asked again derives and keys nothing anew. `what`:
+    "count" (args: the bound), "page" (limit, offset), "ranked" (_ranked_statement's)."""
+    if what == "count":
+        statement = _count_statement(query, *args)
+    elif what == "page":
+        statement = query.limit(args[0]).offset(args[1])
+    else:
+        statement = _ranked_statement(query, *args)
+    return statement, _statement_key(statement)
 
 
 def kept_scalar(statement):
@@ -40,22 +61,63 @@ def kept_scalar(statement):
     until the public data change (see public_data), keyed by its structure and parameters: SQLAlchemy's own cache
     key (what its cache of compiled statements is keyed by) and the values bound, not the statement compiled to
     SQL again at every request (a fifth of a list's database work in Python)."""
+    return public_data.kept_while_unchanged(_statement_key(statement), lambda: db.session.scalar(statement))
+
+
+def _statement_key(statement):
     cache_key = statement._generate_cache_key()
     if cache_key is None:  # a statement SQLAlchemy cannot key (none of ours): its SQL, as SQLAlchemy would run it
         compiled = statement.compile(dialect=db.session.get_bind().dialect)
-        key = (str(compiled), tuple(sorted((name, repr(value)) for name, value in compiled.params.items())))
-    else:
-        key = (cache_key.key, tuple(repr(parameter.effective_value) for parameter in cache_key.bindparams))
-    return public_data.kept_while_unchanged(key, lambda: db.session.scalar(statement))
+        return str(compiled), tuple(sorted((name, repr(value)) for name, value in compiled.params.items()))
+    return cache_key.key, tuple(repr(parameter.effective_value) for parameter in cache_key.bindparams)
 
 
-def paginate(query, page, per_page, public=False, clamp=False):
+def _page_items(query, limit, offset, public, read_by_id):
+    """The items of `query` from `offset`, at most `limit`: objects of its one entity, or rows. With `public` and
+    `read_by_id(ids)` ({id: item}), the page's ids are kept per state of the public data and the items of a kept
+    page read by id."""
+    statement, key = _derived(query, "page", limit, offset) if public else (query.limit(limit).offset(offset), None)
+
+    def read():
+        found = db.session.execute(statement).unique()
+        return list(found.scalars() if len(statement.column_descriptions) == 1 else found.all())
+
+    if read_by_id is None:
+        return read()
+    ids, items = _kept_ids(key, public, read)
+    if items is None:
+        by_id = read_by_id(ids)
+        items = [by_id[i] for i in ids if i in by_id]
+    return items
+
+
+def _kept_ids(key, public, read):
+    """read() gives the items of a page (each with an `id`). With `public`, the ids of the items are kept per
+    state of the public data under `key` (its statement's); (ids, the items read now, or None when the ids were
+    kept)."""
+    if not public:
+        items = read()
+        return [item.id for item in items], items
+    fresh = []
+
+    def read_ids():
+        fresh.extend(read())
+        return tuple(item.id for item in fresh)
+
+    ids = public_data.kept_while_unchanged(("ids",) + key, read_ids)
+    return list(ids), (fresh if fresh or not ids else None)
+
+
+def paginate(query, page, per_page, public=False, clamp=False, read_by_id=None):
     """`query` already ordered, selecting one entity (the page's items are its objects) or an entity and more
     columns (the items are rows: a page with figures of its own in one statement); page numbers start at 1.
 
     `public`: the query reads public tables only and does not depend on the time, so its total is counted once
     per state of the public data (counting 46,000 public challenges costs 50–100 ms at every request).
     `clamp`: a page past the last is the last one (a link kept after items went away), not an empty page.
+    `read_by_id`: with `public`, the page's ids are kept too and its items read again by id (see
+    paginate_bounded): a page sorted by deadline or budget, or deep in the list, reads twenty rows by primary key
+    instead of walking an index (or sorting) past every row before it.
 
     Two statements: the count reads only the first selected column with no order (an index-only scan where an
     index covers the filters), and the page reads its rows in index order with LIMIT. A window count in the same
@@ -68,55 +130,65 @@ def paginate(query, page, per_page, public=False, clamp=False):
     offset = (page - 1) * per_page
     items = []
     if offset < total:
-        found = db.session.execute(query.limit(per_page).offset(offset)).unique()
-        items = list(found.scalars() if len(query.column_descriptions) == 1 else found.all())
+        items = _page_items(query, per_page, offset, public, read_by_id)
     return Page(items=items, total=total, page=page, per_page=per_page)
 
 
-def paginate_bounded(query, page, per_page, bound, public=False):
+def paginate_bounded(query, page, per_page, bound, read_by_id, public=False):
     """Like paginate, for queries that may match very many rows (a text search): the total is exact up to
     `bound` (`more` says there are more), and only the first `bound` rows can be paged through, so neither the
-    count nor a deep page ever reads past `bound` + 1 matches."""
+    count nor a deep page ever reads past `bound` + 1 matches.
+
+    `read_by_id(ids)` gives {id: item} for the ids of the query's items. With `public`, the ids of each page are
+    kept per state of the public data like its total, and a page asked again is read by primary key: the
+    search itself (every match checked against the query, sorted) runs once per change of the data.
+    """
     counted = _count(query, public, bound)
     total, more = min(counted, bound), counted > bound
     offset = (page - 1) * per_page
     items = []
     if offset < total:
-        items = list(db.session.scalars(query.limit(min(per_page, total - offset)).offset(offset)).unique())
+        items = _page_items(query, min(per_page, total - offset), offset, public, read_by_id)
     return Page(items=items, total=total, page=page, per_page=per_page, more=more)
 
 
 
-def paginate_in_one_pass(query, order, page, per_page, bound, entity, load=(), public=False):
+def paginate_in_one_pass(query, order, page, per_page, bound, entity, read_by_id, public=False):
     """Like paginate_bounded, for a query whose order must be computed for every match (a text search ranked by
     relevance): the matches are read once, in one statement giving both the page's ids and how many there are
     (exact up to `bound`), then the page's rows are read by id. Counting apart read every match a second time.
 
-    `order`: the ORDER BY clauses over `entity`'s columns; `load`: loader options for the rows; `public` as for
-    paginate.
+    `order`: the ORDER BY clauses over `entity`'s columns; `read_by_id(ids)` gives {id: item} for the page's
+    ids; `public` as for paginate, and then the page's ids and count are kept like its total (the matches are
+    read and ranked once per change of the public data, not at every visit).
     """
     offset = (page - 1) * per_page
+    rows = ()
+    if offset < bound:
+        shape = (order, entity, bound, min(per_page, bound - offset), offset)
+        statement, key = _derived(query, "ranked", *shape) if public else (_ranked_statement(query, *shape), None)
+        read = lambda: tuple(tuple(row) for row in db.session.execute(statement))  # noqa: E731
+        rows = public_data.kept_while_unchanged(("ranked",) + key, read) if public else read()
+    if rows:
+        found = rows[0][1]
+    else:  # past the last match (or the bound): how many there are, alone
+        found = _count(query, public, bound)
+    ids = [row[0] for row in rows]
+    by_id = read_by_id(ids) if ids else {}
+    return Page(items=[by_id[i] for i in ids if i in by_id], total=min(found, bound), page=page, per_page=per_page,
+                more=found > bound)
+
+
+def _ranked_statement(query, order, entity, bound, limit, offset):
+    """The ids of one page of `query`'s matches in `order`, each with how many matches there are (up to `bound`
+    + 1), in one statement."""
     parts = [_order_parts(clause) for clause in order]
     matches = query.with_only_columns(entity.id, *(expression.label(f"o{n}") for n, (expression, _) in
                                                    enumerate(parts))).order_by(None).cte("matches")
     counted = select(func.count()).select_from(select(matches.c.id).limit(bound + 1).subquery()).scalar_subquery()
     ordering = [matches.c[f"o{n}"].desc() if descending else matches.c[f"o{n}"].asc()
                 for n, (_, descending) in enumerate(parts)]
-    rows = []
-    if offset < bound:
-        rows = db.session.execute(select(matches.c.id, counted.label("counted")).order_by(*ordering)
-                                  .limit(min(per_page, bound - offset)).offset(offset)).all()
-    if rows:
-        found = rows[0].counted
-    else:  # past the last match (or the bound): how many there are, alone
-        found = _count(query, public, bound)
-    ids = [row.id for row in rows]
-    by_id = {}
-    if ids:
-        by_id = {item.id: item for item in
-                 db.session.scalars(select(entity).options(*load).where(entity.id.in_(ids))).unique()}
-    return Page(items=[by_id[i] for i in ids if i in by_id], total=min(found, bound), page=page, per_page=per_page,
-                more=found > bound)
+    return select(matches.c.id, counted.label("counted")).order_by(*ordering).limit(limit).offset(offset)
 
 
 def _order_parts(clause):

@@ -25,7 +25,7 @@ bp = Blueprint("challenges", __name__)
 @cached_for_visitors
 def index():
     filters = ChallengeFilters.from_args(request.args)
-    page = challenges.search_challenges(filters, per_page=current_app.config["CHALLENGES_PER_PAGE"])
+    page = challenges.search_challenges(filters, per_page=current_app.config["CHALLENGES_PER_PAGE"], listed=True)
     return render_template("challenges/index.html", page=page, filters=filters, sectors=cpv_choices_named(),
                            status_choices=[(s, lifecycle.status_label(s)) for s in PUBLIC_STATUSES],
                            agencies=challenges.agencies_with_public_challenges(), max_query=challenges.MAX_QUERY)

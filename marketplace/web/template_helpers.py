@@ -15,6 +15,7 @@ from ..services.organisations.cpv import cpv_name
 from ..services.organisations.verification import verification_notice
 from ..services.challenges import lifecycle
 from ..services.pilots.pilot_workflow import overdue_since
+from .fragments import kept_part, kept_rows
 from .i18n import LANGUAGE_NAMES, this_page
 
 
@@ -58,6 +59,8 @@ def register(app):
     app.jinja_env.globals["zone_name"] = formatting.zone_name
     app.jinja_env.globals["budget_range"] = budget_range
     app.jinja_env.globals["options"] = options
+    app.jinja_env.globals["kept_rows"] = kept_rows
+    app.jinja_env.globals["kept_part"] = kept_part
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["cpv_name"] = cpv_name
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(role, role)

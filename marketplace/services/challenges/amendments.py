@@ -12,10 +12,11 @@ An extended pitch deadline moves everything that follows it: the seal (`pitches/
 """
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, or_, select
+from sqlalchemy import bindparam, exists, or_, select
 
 from marketplace.extensions import db
 from marketplace.formatting import lazy, localtime, money, number
@@ -189,8 +190,13 @@ def correct_published_challenge(actor, challenge_id, changes, *, expected_versio
 
 def notices_of(challenge):
     """The challenge's public notices, oldest first."""
-    return db.session.scalars(select(ChallengeNotice).where(ChallengeNotice.challenge_id == challenge.id)
-                              .order_by(ChallengeNotice.created_at, ChallengeNotice.id)).all()
+    return db.session.scalars(_notices_of(), {"challenge_id": challenge.id}).all()
+
+
+@cache
+def _notices_of():  # built once: every view of a challenge page reads its notices
+    return (select(ChallengeNotice).where(ChallengeNotice.challenge_id == bindparam("challenge_id"))
+            .order_by(ChallengeNotice.created_at, ChallengeNotice.id))
 
 
 def _moment(value):

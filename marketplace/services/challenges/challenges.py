@@ -7,11 +7,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import cache, lru_cache
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from marketplace.extensions import db
@@ -367,12 +368,28 @@ def publish_consultation_summary(actor, slug, summary):
 
 
 def latest_open_challenges(limit=6):
-    return list(
-        db.session.scalars(
-            select(Challenge).options(joinedload(Challenge.agency)).where(is_public(), Challenge.status == PUBLISHED)
-            .order_by(Challenge.published_at.desc(), Challenge.id.desc()).limit(limit)
-        )
-    )
+    """The challenges most recently opened for pitches, as `listed_columns` rows (the home page)."""
+    return db.session.execute(_latest_open(limit)).all()
+
+
+@cache
+def _latest_open(limit):  # a statement is immutable: built once, not at every visit of the home page
+    return (select(*listed_columns()).where(is_public(), Challenge.status == PUBLISHED)
+            .order_by(Challenge.published_at.desc(), Challenge.id.desc()).limit(limit))
+
+
+@cache
+def listed_columns():
+    """What a list of challenges on a page shows of each one (the list, the search, the home page): rows of these
+    columns rather than Challenge objects with their agency. An object carries every text of the challenge (the
+    problem statement, the context and their HTML: kilobytes a row read, sent and decoded for nothing) and costs
+    the ORM's bookkeeping; the agency's name comes from a subquery (of an alias, never correlated with a join
+    of organisations that a filter adds). Built once: making the alias costs more than the rest of the query."""
+    agency = aliased(Organisation)
+    agency_name = select(agency.name).where(agency.id == Challenge.agency_id).scalar_subquery()
+    return (Challenge.id, Challenge.slug, Challenge.title, Challenge.summary, Challenge.status, Challenge.kind,
+            Challenge.budget_min, Challenge.budget_max, Challenge.currency, Challenge.pitch_deadline,
+            agency_name.label("agency_name"))
 
 
 # ---- Finding challenges ---------------------------------------------------------------------------------
@@ -441,6 +458,12 @@ class ChallengeFilters:
             page=page,
         )
 
+    def without_page(self):
+        """These filters but the page number, as a hashable tuple (lists as tuples): what a search's statement is
+        made of (`_kept_statements`)."""
+        return (self.q, tuple(self.sectors), self.agency, tuple(self.statuses), self.budget_min, self.budget_max,
+                self.closing_soon, self.sort, self.updated_since)
+
     def to_args(self):
         """The list page's query arguments that ask for these filters again (the page number left out)."""
         args = {"q": self.q, "sector": list(self.sectors), "agency": self.agency, "status": list(self.statuses),
@@ -460,28 +483,68 @@ def is_public():
     return and_(Challenge.published_at.is_not(None), Challenge.status != DRAFT)
 
 
-def search_challenges(filters, per_page=20, now=None, language=None):
-    """One page of the public challenges the filters ask for.
+def search_challenges(filters, per_page=20, now=None, language=None, listed=False):
+    """One page of the public challenges the filters ask for: Challenge objects with their agency, or with
+    `listed` rows of `listed_columns` (what the list page shows).
 
     A text search is ranked among its matches only (after every filter), counted exactly up to
     MAX_COUNTED matches ("more than" beyond), and pages through those first matches only: a bounded offset,
     so its deepest page costs what its first does. `language` is the visitor's (default: the current locale).
     """
+    public = not filters.closing_soon  # "closing soon" moves with the clock, not only with the data
+    if public:
+        language = (language or str(get_locale() or "")) if search.query_terms(filters.q) else ""
+        query, order, ranked = _kept_statements(filters.without_page(), language, listed,
+                                                db.session.get_bind().dialect.name)
+    else:
+        query, order, ranked = _statements(filters, now, language, listed)
+    read_by_id = _listed_by_id if listed else _challenges_by_id
+    if ranked:  # every match is read to rank them, so they are counted then
+        return paginate_in_one_pass(query, order, filters.page, per_page, max(MAX_COUNTED, per_page), Challenge,
+                                    read_by_id, public=public)
+    if filters.q and search.query_terms(filters.q):
+        return paginate_bounded(query, filters.page, per_page, max(MAX_COUNTED, per_page), read_by_id,  # CSV: 10,000
+                                public=public)
+    return paginate(query, filters.page, per_page, public=public, read_by_id=read_by_id)
+
+
+def _statements(filters, now, language, listed):
+    """(The search's statement, its ORDER BY clauses, whether it is ranked by relevance); a ranked statement is
+    left unordered (paginate_in_one_pass orders its matches)."""
     query, rank = filtered_query(filters, now=now, language=language)
     if filters.sort == "relevance":
         order = ((rank.desc(),) if rank is not None else ()) + SORTS["newest"]()
     else:
         order = SORTS[filters.sort]()
-    # The list names each challenge's agency: load them with the page, not one query each.
-    public = not filters.closing_soon  # "closing soon" moves with the clock, not only with the data
-    if rank is not None and filters.sort == "relevance":  # ranked: every match is read, so count them then
-        return paginate_in_one_pass(query, order, filters.page, per_page, max(MAX_COUNTED, per_page), Challenge,
-                                    load=(joinedload(Challenge.agency),), public=public)
-    query = query.options(joinedload(Challenge.agency)).order_by(*order)
-    if filters.q and search.query_terms(filters.q):
-        return paginate_bounded(query, filters.page, per_page, max(MAX_COUNTED, per_page),  # a CSV file: 10,000
-                                public=public)
-    return paginate(query, filters.page, per_page, public=public)
+    if rank is not None and filters.sort == "relevance":
+        return query, order, True
+    if listed:
+        query = query.with_only_columns(*listed_columns()).order_by(*order)
+    else:  # the list names each challenge's agency: loaded with the page, not one query each
+        query = query.options(joinedload(Challenge.agency)).order_by(*order)
+    return query, order, False
+
+
+@lru_cache(maxsize=1024)
+def _kept_statements(filters, language, listed, dialect):
+    """_statements of a search that does not depend on the time, built once per filters (without the page),
+    language (of a text search) and database in this process: a statement is immutable, and building one costs
+    a list page as much Python as running it. Kept as the same objects, they also keep what paging derives
+    from them (the count's statement, SQLAlchemy's cache keys)."""
+    q, sectors, agency, statuses, budget_min, budget_max, closing_soon, sort, updated_since = filters
+    filters = ChallengeFilters(q=q, sectors=list(sectors), agency=agency, statuses=list(statuses),
+                               budget_min=budget_min, budget_max=budget_max, closing_soon=closing_soon, sort=sort,
+                               updated_since=updated_since)
+    return _statements(filters, None, language or None, listed)
+
+
+def _listed_by_id(ids):
+    return {row.id: row for row in db.session.execute(select(*listed_columns()).where(Challenge.id.in_(ids)))}
+
+
+def _challenges_by_id(ids):
+    return {challenge.id: challenge for challenge in db.session.scalars(
+        select(Challenge).options(joinedload(Challenge.agency)).where(Challenge.id.in_(ids))).unique()}
 
 
 def filtered_query(filters, now=None, language=None):

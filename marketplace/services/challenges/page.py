@@ -5,8 +5,9 @@ piece asks the service that owns it (pitches, following, matching, pilots, quest
 """
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -104,16 +105,22 @@ def challenge_page(user, slug):
     )
 
 
+@cache
+def _criteria_and_measures():
+    """The statement of `_read_criteria_and_measures` for a challenge's id (a parameter): built once (its
+    subqueries and aliases cost more to build than to run)."""
+    challenge_id = bindparam("challenge_id")
+    criteria = select(EvaluationCriterion).where(EvaluationCriterion.challenge_id == challenge_id).subquery()
+    measures = select(SuccessMeasure).where(SuccessMeasure.challenge_id == challenge_id).subquery()
+    criterion, measure = aliased(EvaluationCriterion, criteria), aliased(SuccessMeasure, measures)
+    return (select(criterion, measure).select_from(criteria)
+            .join(measures, criteria.c.position == measures.c.position, full=True))
+
+
 def _read_criteria_and_measures(challenge):
     """The challenge's criteria and success measures in one statement (a few rows each, paired by position),
     set as its loaded collections: the page shows both."""
-    criteria = select(EvaluationCriterion).where(EvaluationCriterion.challenge_id == challenge.id).subquery()
-    measures = select(SuccessMeasure).where(SuccessMeasure.challenge_id == challenge.id).subquery()
-    criterion, measure = aliased(EvaluationCriterion, criteria), aliased(SuccessMeasure, measures)
-    rows = db.session.execute(
-        select(criterion, measure).select_from(criteria)
-        .join(measures, criteria.c.position == measures.c.position, full=True)
-    ).all()
+    rows = db.session.execute(_criteria_and_measures(), {"challenge_id": challenge.id}).all()
     by_position = lambda item: (item.position, item.id)  # noqa: E731
     set_committed_value(challenge, "criteria", sorted({row[0] for row in rows if row[0] is not None},
                                                       key=by_position))

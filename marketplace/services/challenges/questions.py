@@ -9,8 +9,10 @@ challenge's other dates in services/challenges.py and applied there when the
 publisher leaves it empty) is 10 days before the pitch deadline, so answers reach
 everyone at least 6 days before it (Directive 2014/24, Art. 53(2)).
 """
+from functools import cache
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from marketplace.extensions import db
 from marketplace.formatting import lazy, number
@@ -60,11 +62,16 @@ def _unanswered(challenge):
                                                      Question.answer.is_(None)).order_by(Question.asked_at)).all()
 
 
+@cache
+def _questions_of():  # built once: every view of a challenge page reads its questions
+    return (select(Question).where(Question.challenge_id == bindparam("challenge_id"))
+            .order_by(Question.asked_at, Question.id))
+
+
 def page_questions(user, challenge):
     """The three lists of the challenge page in one read: answered (public), waiting for this user's answer (if
     they may answer), and their own company's (waiting first, then answered), each in the order given above."""
-    rows = db.session.scalars(select(Question).where(Question.challenge_id == challenge.id)
-                              .order_by(Question.asked_at, Question.id)).all()
+    rows = db.session.scalars(_questions_of(), {"challenge_id": challenge.id}).all()
     answered = sorted((q for q in rows if q.answer is not None), key=lambda q: (q.answered_at is None, q.answered_at))
     to_answer = [q for q in rows if q.answer is None] if permissions.can(user, "question.answer", challenge) else []
     own = []

@@ -84,7 +84,7 @@ class KeptPerState:
             self._entries.clear()
 
 
-_kept = KeptPerState(1024)
+_kept = KeptPerState(4096)  # a list's totals, the ids of its pages (paging.py), the agencies…
 # What a public list shows of each of its items, written out (an API item's JSON, a feed entry's XML): many
 # per page, so kept apart from the answers above, which they would otherwise push out.
 kept_items = KeptPerState(8192)

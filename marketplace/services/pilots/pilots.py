@@ -6,10 +6,11 @@ state machine.
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 from urllib.parse import urlparse
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from marketplace.extensions import db
 from marketplace.formatting import lazy, money as money_text, number
@@ -375,7 +376,12 @@ def public_follow_on_url(pilot):
 
 def pilots_of_challenge(challenge):
     """Every pilot of a challenge (a handful), in one statement: the page sorts out what each viewer sees."""
-    return db.session.scalars(select(Pilot).where(Pilot.challenge_id == challenge.id).order_by(Pilot.id)).all()
+    return db.session.scalars(_pilots_of(), {"challenge_id": challenge.id}).all()
+
+
+@cache
+def _pilots_of():  # built once: every view of a challenge page reads its pilots
+    return select(Pilot).where(Pilot.challenge_id == bindparam("challenge_id")).order_by(Pilot.id)
 
 
 def public_outcomes(challenge, pilots=None):
