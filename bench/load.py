@@ -83,12 +83,15 @@ def load_average():
 
 
 def unique_searches():
-    """A new query every time: never the same URL twice, so never from the page cache."""
+    """A new query every time: never the same URL twice, so never from the page cache, and a new budget ceiling
+    each time (above every budget of the data sets), so never a page of ids a process kept for the same filters
+    either: the whole search, as for a query nobody asked before."""
     counter = iter(range(10**9))
     sorts = ["newest", "deadline", "budget_high", "budget_low"]
     while True:
         n = next(counter)
-        yield f"/challenges?q={random.choice(SEARCH_WORDS)}&sort={random.choice(sorts)}&visit={n}"
+        yield (f"/challenges?q={random.choice(SEARCH_WORDS)}&sort={random.choice(sorts)}"
+               f"&budget_max={random.randint(500_000_000, 999_999_999)}&visit={n}")
 
 
 class Browser:
