@@ -17,7 +17,8 @@ from .pilot import (MeasureOutcome, PaymentMilestone, Pilot, PilotBudgetIncrease
 from .user import RecoveryCode, User
 
 __all__ = [
-    "ApiToken", "AuditAnchor", "AuditEvent", "DataVersion", "KeptStatistics", "ConflictDeclaration", "Evaluation", "PitchAssessment", "Score",
+    "ApiToken", "AuditAnchor", "AuditEvent", "DataVersion", "KeptStatistics", "ConflictDeclaration", "Evaluation",
+    "PitchAssessment", "Score",
     "Challenge", "ChallengeNotice", "EvaluationCriterion", "Follow", "Question", "SuccessMeasure", "challenge_sectors", "EmailDelivery",
     "Notification", "OcdsRelease", "Invitation", "Membership", "Organisation", "Solution", "organisation_sectors",
     "MeasureOutcome", "PaymentMilestone", "Pilot", "PilotDocument", "PilotMessage", "PilotStageChange",

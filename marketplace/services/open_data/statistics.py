@@ -335,8 +335,8 @@ _DISTRIBUTIONS = {"pitches_per_challenge": _pitch_count_buckets, "days_to_pilot"
 def _to_json(stats):
     figures = {name: {"counts": [b.count for b in getattr(stats, name).buckets], "median": getattr(stats, name).median}
                for name in _DISTRIBUTIONS}
-    figures.update(format=STORED_FORMAT, months=stats.months, pitches_by_size=stats.pitches_by_size, adopted=stats.adopted,
-                   stopped=stats.stopped)
+    figures.update(format=STORED_FORMAT, months=stats.months, pitches_by_size=stats.pitches_by_size,
+                   adopted=stats.adopted, stopped=stats.stopped)
     return json.dumps(figures, separators=(",", ":"))
 
 
