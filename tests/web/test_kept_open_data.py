@@ -119,11 +119,22 @@ def _pages(client):
 def test_another_process_reads_the_stored_figures_and_answers_the_same_bytes(client, f, monkeypatch):
     open_data_world.build(f)
     computed = _pages(client)
-    _another_process(monkeypatch)
-    with Statements() as statements:
-        client.get("/stats.json")
-    assert statements.count == 2  # the token and the stored figures: none of the aggregates
+    for path in ("/stats", "/stats.json"):
+        _another_process(monkeypatch)
+        with Statements() as statements:
+            client.get(path)
+        assert statements.count == 2, path  # the token and the stored figures: none of the aggregates
     assert _pages(client) == computed
+
+
+def test_a_signed_in_person_computing_the_figures_sees_the_page_as_its_own(client, f, login):
+    """Storing the figures commits the request's transaction: the person signed in is read again, not lost."""
+    company = f.Company()
+    login(f.member(company, "owner"))
+    f.Challenge()
+    page = client.get("/stats")
+    assert page.status_code == 200 and b"Sign out" in page.get_data()
+    assert db.session.execute(select(KeptStatistics.token)).scalars().all() == [public_data.current_token()]
 
 
 def test_a_change_of_the_public_data_gives_new_figures_to_every_process(client, f, monkeypatch):
