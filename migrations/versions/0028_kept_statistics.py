@@ -2,13 +2,13 @@
 once per web process and restart.
 
 Revision ID: 0028_kept_statistics
-Revises: 0026_refused_pitch_steps
+Revises: 0027_term_counts
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0028_kept_statistics"
-down_revision = "0026_refused_pitch_steps"
+down_revision = "0027_term_counts"
 branch_labels = None
 depends_on = None
 
