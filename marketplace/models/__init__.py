@@ -1,7 +1,7 @@
 """SQLAlchemy models, one module per aggregate; importing this registers them all."""
 from .api_token import ApiToken
 from .audit import AuditAnchor, AuditEvent
-from .data_version import DataVersion
+from .data_version import DataVersion, KeptStatistics
 from .evaluation import ConflictDeclaration, Evaluation, PitchAssessment, Score
 from .challenge import Challenge, ChallengeNotice, EvaluationCriterion, Follow, Question, SuccessMeasure, challenge_sectors
 from .notification import EmailDelivery, Notification
@@ -17,7 +17,8 @@ from .pilot import (MeasureOutcome, PaymentMilestone, Pilot, PilotBudgetIncrease
 from .user import RecoveryCode, User
 
 __all__ = [
-    "ApiToken", "AuditAnchor", "AuditEvent", "DataVersion", "ConflictDeclaration", "Evaluation", "PitchAssessment", "Score",
+    "ApiToken", "AuditAnchor", "AuditEvent", "DataVersion", "KeptStatistics", "ConflictDeclaration", "Evaluation",
+    "PitchAssessment", "Score",
     "Challenge", "ChallengeNotice", "EvaluationCriterion", "Follow", "Question", "SuccessMeasure", "challenge_sectors", "EmailDelivery",
     "Notification", "OcdsRelease", "Invitation", "Membership", "Organisation", "Solution", "organisation_sectors",
     "MeasureOutcome", "PaymentMilestone", "Pilot", "PilotDocument", "PilotMessage", "PilotStageChange",

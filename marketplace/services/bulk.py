@@ -11,6 +11,11 @@ CHUNK = 1000  # rows per INSERT: few round trips, well under SQLite's limit of b
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
+def insert_into(table):
+    """An INSERT into `table` on the session's database that can end ON CONFLICT DO NOTHING or DO UPDATE."""
+    return _INSERTS[db.session.get_bind().dialect.name](table)
+
+
 def insert_new(table, rows, key):
     """INSERT … ON CONFLICT DO NOTHING, in the caller's transaction; returns the `key` values actually inserted.
 
@@ -20,7 +25,7 @@ def insert_new(table, rows, key):
     """
     if not rows:
         return []
-    statement = _INSERTS[db.session.get_bind().dialect.name](table).on_conflict_do_nothing().returning(key)
+    statement = insert_into(table).on_conflict_do_nothing().returning(key)
     inserted = []
     for start in range(0, len(rows), CHUNK):
         inserted += db.session.execute(statement, rows[start:start + CHUNK]).scalars().all()

@@ -1,12 +1,14 @@
 """Public statistics, checked against figures worked out by hand from a known lifecycle."""
+import json
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import insert, select, update
 
 from marketplace.extensions import db
-from marketplace.models import Pilot
-from marketplace.services.open_data import statistics
+from marketplace.models import KeptStatistics, Pilot
+from marketplace.services.open_data import public_data, statistics
 from tests import open_data_world
 
 
@@ -116,3 +118,89 @@ def test_the_figures_are_kept_until_public_data_changes_or_a_deadline_passes(f):
     # A public change (a new challenge published) renews the token: computed again.
     f.Challenge(published_at=now, pitch_deadline=now - timedelta(days=1))
     assert statistics.public_statistics(now=now + timedelta(hours=3)).pitches_per_challenge.total == 2
+
+
+def _stored_rows():
+    return db.session.execute(select(KeptStatistics.token, KeptStatistics.computed_at)).all()
+
+
+def test_a_deadline_passing_replaces_the_stored_figures_for_every_process(f, monkeypatch):
+    from marketplace.services.clock import utcnow
+
+    now = utcnow()
+    challenge = f.Challenge(pitch_deadline=now + timedelta(hours=2))
+    f.Pitch(challenge=challenge, status="submitted", submitted_at=now)
+    assert statistics.public_statistics(now=now).pitches_total == 0
+    monkeypatch.setattr(statistics, "_kept", {})  # another process: it reads them stored
+    assert statistics.public_statistics(now=now + timedelta(minutes=5)).pitches_total == 0
+    monkeypatch.setattr(statistics, "_kept", {})
+    assert statistics.public_statistics(now=now + timedelta(hours=3)).pitches_total == 1  # not the stored 0
+    assert _stored_rows() == [(public_data.current_token(), now + timedelta(hours=3))]
+
+
+def test_figures_computed_while_the_public_data_changed_are_not_stored(f, monkeypatch):
+    f.Challenge()
+    computed = statistics._computed
+
+    def computed_while_a_challenge_is_published(now):
+        figures = computed(now)
+        f.Challenge()  # committed before the token is checked
+        return figures
+
+    monkeypatch.setattr(statistics, "_computed", computed_while_a_challenge_is_published)
+    assert statistics.public_statistics().challenges_total == 1
+    assert _stored_rows() == []
+
+
+def test_figures_stored_in_another_format_are_computed_again(f, monkeypatch):
+    f.Challenge()
+    statistics.public_statistics()
+    db.session.execute(update(KeptStatistics).values(figures='{"format": 0}'))
+    db.session.commit()
+    monkeypatch.setattr(statistics, "_kept", {})
+    assert statistics.public_statistics().challenges_total == 1
+    assert json.loads(db.session.scalar(select(KeptStatistics.figures)))["format"] == statistics.STORED_FORMAT
+
+
+@pytest.mark.postgres
+def test_processes_asking_at_once_compute_the_figures_once(app, f, monkeypatch):
+    """A process finding no figures waits for the one computing them, then reads what it stored."""
+    import threading
+
+    from sqlalchemy import func, text
+
+    f.Challenge()
+    token = public_data.current_token()
+    db.session.commit()
+    answers = {}
+
+    def another_process():
+        with app.app_context():
+            try:
+                answers["figures"] = statistics.public_statistics()
+            finally:
+                db.session.remove()
+
+    monkeypatch.setattr(statistics, "_kept", {})
+    with db.engine.connect() as computing:  # the first process, computing them
+        computing.execute(select(func.pg_advisory_xact_lock(statistics.STATISTICS_LOCK)))
+        waiting = threading.Thread(target=another_process)
+        waiting.start()
+        for _ in range(300):  # until the other process waits for the lock
+            if computing.scalar(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")):
+                break
+            threading.Event().wait(0.02)
+        else:
+            raise AssertionError("the other process did not wait for the lock")
+        stored = statistics.Statistics(months=[("2020-01", {"published": 7})], pitches_per_challenge=_empty(
+            "pitches_per_challenge"), days_to_pilot=_empty("days_to_pilot"), answer_hours=_empty("answer_hours"))
+        computing.execute(insert(KeptStatistics).values(
+            token=token, computed_at=datetime(2000, 1, 1, tzinfo=timezone.utc), valid_until=None,
+            figures=statistics._to_json(stored)))
+        computing.commit()
+        waiting.join(timeout=30)
+    assert answers["figures"].challenges_total == 7  # read, not computed (one challenge)
+
+
+def _empty(name):
+    return statistics.Distribution(buckets=statistics._DISTRIBUTIONS[name]())

@@ -1,16 +1,21 @@
 """What the open data keep between requests is renewed when what it shows changes, and kept per language where
 the answer is in one: the API's challenge summaries and the feed's entries (kept per challenge), the statistics'
-charts and tables (kept per computation of the figures), the OCDS releases (written once per stored text).
+charts and tables (kept per computation of the figures), the OCDS releases (written once per stored text). The
+statistics' figures are stored in the database, computed once for every process.
 Whatever is kept, the answer is written as the whole would be written (keys sorted, ASCII, compact)."""
 import json
 
 import pytest
 from flask_babel import force_locale
+from sqlalchemy import select
 
 from marketplace.extensions import db
+from marketplace.models import KeptStatistics
+from marketplace.services.open_data import public_data, statistics
 from marketplace.web.open_data import STATUS_LABELS
 from tests import open_data_world
 from tests.factories import set_sectors
+from tests.statements import Statements
 
 
 @pytest.fixture(autouse=True)
@@ -93,3 +98,50 @@ def test_the_statistics_page_is_the_same_however_often_it_is_drawn(client, f):
     open_data_world.build(f)
     first, second = client.get("/stats").get_data(), client.get("/stats").get_data()
     assert first == second and first.count(b'<svg class="chart"') >= 1
+
+
+# ---- The statistics' figures, stored once for every process --------------------------------------------------
+
+PAGES = [(path, language) for path in ("/stats", "/stats.json", "/stats.csv") for language in ("en", "fr")]
+
+
+def _another_process(monkeypatch):
+    """A web process that has not read the figures yet (another worker, or this one restarted)."""
+    monkeypatch.setattr(statistics, "_kept", {})
+    db.session.commit()  # its requests read the token in a transaction of their own
+
+
+def _pages(client):
+    return {(path, language): client.get(path, headers={"Accept-Language": language}).get_data()
+            for path, language in PAGES}
+
+
+def test_another_process_reads_the_stored_figures_and_answers_the_same_bytes(client, f, monkeypatch):
+    open_data_world.build(f)
+    computed = _pages(client)
+    for path in ("/stats", "/stats.json"):
+        _another_process(monkeypatch)
+        with Statements() as statements:
+            client.get(path)
+        assert statements.count == 2, path  # the token and the stored figures: none of the aggregates
+    assert _pages(client) == computed
+
+
+def test_a_signed_in_person_computing_the_figures_sees_the_page_as_its_own(client, f, login):
+    """Storing the figures commits the request's transaction: the person signed in is read again, not lost."""
+    company = f.Company()
+    login(f.member(company, "owner"))
+    f.Challenge()
+    page = client.get("/stats")
+    assert page.status_code == 200 and b"Sign out" in page.get_data()
+    assert db.session.execute(select(KeptStatistics.token)).scalars().all() == [public_data.current_token()]
+
+
+def test_a_change_of_the_public_data_gives_new_figures_to_every_process(client, f, monkeypatch):
+    f.Challenge()
+    assert client.get("/stats.json").get_json()["statistics"]["challenges_total"] == 1
+    f.Challenge()
+    _another_process(monkeypatch)
+    assert client.get("/stats.json").get_json()["statistics"]["challenges_total"] == 2
+    # The figures of the earlier token were replaced, not kept beside the new ones.
+    assert db.session.execute(select(KeptStatistics.token)).scalars().all() == [public_data.current_token()]

@@ -11,10 +11,15 @@ from tests import open_data_world
 from tests.factories import set_sectors
 from tests.statements import Statements
 
+# The statistics computed and stored: the stored row read, the aggregates, the token read again to check that they
+# are of it, the row written and the other tokens' rows deleted; on PostgreSQL the advisory lock is taken and the
+# row read again under it. Read from the table by the other processes, they cost the token and the row
+# (tests/web/test_kept_open_data.py).
+STATS = {"sqlite": 14, "postgresql": 16}
 LISTS = {  # today's counts: a new statement on a list is a decision, not an accident
     "/": 2, "/challenges": 4, "/challenges?q=leaking": 4, "/challenges?sector=65&status=published": 4,
-    "/challenges?sort=deadline&page=2": 4, "/feeds/challenges.atom": 4, "/challenges.csv": 4, "/stats": 10,
-    "/stats.json": 10, "/api/v1/challenges": 4, "/api/v1/challenges?per_page=100": 4, "/api/v1/organisations": 4,
+    "/challenges?sort=deadline&page=2": 4, "/feeds/challenges.atom": 4, "/challenges.csv": 4, "/stats": STATS,
+    "/stats.json": STATS, "/api/v1/challenges": 4, "/api/v1/challenges?per_page=100": 4, "/api/v1/organisations": 4,
     "/api/v1/pilots/outcomes": 11, "/api/v1/ocds/releases": 4, "/api/v1/audit/anchors": 1,
 }
 # The challenge lists read the public data token (one indexed row, once per transaction) and keep their total
@@ -52,7 +57,8 @@ def test_a_list_costs_the_same_statements_with_few_or_many_items(client, f, app,
             response = client.get(path)
         assert response.status_code == 200, (path, response.status_code)
         counts.append(statements.count)
-    assert counts[0] == counts[1] <= LISTS[path], (path, counts)
+    most = LISTS[path][db.engine.dialect.name] if isinstance(LISTS[path], dict) else LISTS[path]
+    assert counts[0] == counts[1] <= most, (path, counts)
     if path in REPEATED:
         with Statements() as statements:
             again = client.get(path)

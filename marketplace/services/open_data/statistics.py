@@ -5,18 +5,20 @@ Every figure is an SQL aggregate (counts per group, a median read with ORDER BY
 differs between the two. Pitches are counted only once their challenge's
 pitch deadline has passed, as the seal demands.
 """
+import json
 import threading
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, Float, Integer, and_, case, cast, extract, func, select
+from sqlalchemy import Date, Float, Integer, and_, case, cast, delete, extract, func, select
 
 from marketplace.extensions import db
-from marketplace.models import Challenge, Organisation, Pilot, Pitch, Question
+from marketplace.models import Challenge, KeptStatistics, Organisation, Pilot, Pitch, Question
 from marketplace.models.challenge import PUBLIC_STATUSES
 from marketplace.models.organisation import COMPANY_SIZES, SME_SIZES
 from marketplace.models.pilot import ADOPTED, STOPPED
 from marketplace.models.pitch import RECEIVED_STATUSES
+from marketplace.services.bulk import insert_into
 from marketplace.services.challenges.challenges import is_public
 from marketplace.services.clock import utcnow
 from marketplace.services.open_data import public_data
@@ -76,6 +78,24 @@ class Statistics:
     def adoption_rate(self):
         decided = self.adopted + self.stopped
         return self.adopted / decided if decided else None
+
+
+# Each histogram's bars, new for each computation (a bucket holds its count).
+def _pitch_count_buckets():
+    return [Bucket("0", "0", None, 1), Bucket("1", "1", 1, 2), Bucket("2", "2", 2, 3), Bucket("3", "3", 3, 4),
+            Bucket("4", "4", 4, 5), Bucket("5-9", "5–9", 5, 10), Bucket("10+", "10+", 10, None)]
+
+
+def _day_buckets():
+    return [Bucket("0-30", _l("up to 30"), None, 31), Bucket("31-60", "31–60", 31, 61),
+            Bucket("61-90", "61–90", 61, 91), Bucket("91-180", "91–180", 91, 181),
+            Bucket("181+", _l("over 180"), 181, None)]
+
+
+def _hour_buckets():
+    return [Bucket("0-24", _l("under a day"), None, 24), Bucket("24-48", _l("1–2 days"), 24, 48),
+            Bucket("48-96", _l("2–4 days"), 48, 96), Bucket("96-168", _l("4–7 days"), 96, 168),
+            Bucket("168+", _l("over a week"), 168, None)]
 
 
 def _postgres():
@@ -171,10 +191,7 @@ def pitches_per_challenge(now):
     received = (select(func.count(Pitch.id).label("pitches")).select_from(Challenge)
                 .outerjoin(Pitch, and_(Pitch.challenge_id == Challenge.id, Pitch.status.in_(RECEIVED_STATUSES)))
                 .where(_unsealed(now)).group_by(Challenge.id).subquery())
-    return _distribution(received, [
-        Bucket("0", "0", None, 1), Bucket("1", "1", 1, 2), Bucket("2", "2", 2, 3), Bucket("3", "3", 3, 4),
-        Bucket("4", "4", 4, 5), Bucket("5-9", "5–9", 5, 10), Bucket("10+", "10+", 10, None),
-    ])
+    return _distribution(received, _pitch_count_buckets())
 
 
 def pitches_by_size(now):
@@ -188,10 +205,7 @@ def pitches_by_size(now):
 def days_to_pilot():
     days = (select(_days_from(Challenge.published_at, Pilot.starts_on).label("days")).select_from(Pilot)
             .join(Challenge, Challenge.id == Pilot.challenge_id).where(is_public()).subquery())
-    return _distribution(days, [
-        Bucket("0-30", _l("up to 30"), None, 31), Bucket("31-60", "31–60", 31, 61), Bucket("61-90", "61–90", 61, 91),
-        Bucket("91-180", "91–180", 91, 181), Bucket("181+", _l("over 180"), 181, None),
-    ])
+    return _distribution(days, _day_buckets())
 
 
 def adoption():
@@ -205,59 +219,140 @@ def answer_hours():
     hours = (select(_hours_between(Question.asked_at, Question.answered_at).label("hours")).select_from(Question)
              .join(Challenge, Challenge.id == Question.challenge_id)
              .where(is_public(), Question.answer.is_not(None), Question.answered_at.is_not(None)).subquery())
-    return _distribution(hours, [
-        Bucket("0-24", _l("under a day"), None, 24), Bucket("24-48", _l("1–2 days"), 24, 48),
-        Bucket("48-96", _l("2–4 days"), 48, 96), Bucket("96-168", _l("4–7 days"), 96, 168),
-        Bucket("168+", _l("over a week"), 168, None),
-    ])
+    return _distribution(hours, _hour_buckets())
 
 
-# The figures of the latest computation in this process, with what they were computed from (see below).
+# The figures this process read or computed last, with what they hold for (see below).
 _kept = {}
-_computing = threading.Lock()  # one computation at a time per process: the others wait for its figures
+_computing = threading.Lock()  # one reading or computation at a time per process: the others wait for its figures
+STATISTICS_LOCK = 7244119  # any constant, other than the audit chain's and the OCDS releases'
 
 
 def public_statistics(now=None):
-    """The figures of /stats, computed again only when what they show can have changed.
+    """The figures of /stats, computed once for the whole platform each time what they show can have changed.
 
     They are made of public tables (whose changes renew the public data token) and of the pitches of
     challenges past their deadline, which change only as a deadline passes: received pitches are frozen by
     then, and their later statuses do not count here. So a computation stays true while the token is the
-    same and the next deadline has not come; both are read with two indexed queries instead of the dozen
-    aggregates over whole tables (a second at 50,000 challenges).
+    same and the next deadline has not come. The first process to need them computes them (a dozen aggregates
+    over whole tables: a second at 50,000 challenges) and stores them with that token (KeptStatistics); every
+    other process reads them there once, then keeps them in memory. Checking them costs the token's read only.
     """
     now = now or utcnow()
     token = public_data.token_in_this_transaction()  # read once per transaction, with the page cache
     figures = _still_true(token, now)
     if figures is not None:
         return figures
-    with _computing:  # a second at 50,000 challenges: every thread of a process asking at once would each spend it
+    with _computing:  # every thread of a process asking at once would each read or compute them
         figures = _still_true(token, now)
         if figures is None:
-            figures = _computed(now)
-            next_deadline = db.session.scalar(select(func.min(Challenge.pitch_deadline)).where(
-                is_public(), Challenge.pitch_deadline > now))
-            _kept["figures"] = (token, next_deadline, now, figures)
+            if token is None:  # a database never changed through the application: nothing to key them by
+                return _computed(now)[0]
+            figures, valid_until, computed_at = _stored(token, now) or _stored_once(token, now)
+            _kept["figures"] = (token, valid_until, computed_at, figures)
     return figures
 
 
 def _still_true(token, now):
-    """The kept figures if they were computed under this token, before `now`, and no deadline passed since."""
+    """The kept figures if they hold for this token at `now`: computed under it, before `now`, and no deadline
+    passed since."""
     kept = _kept.get("figures")
-    if kept is not None and token is not None and kept[0] == token and (kept[1] is None or now < kept[1]) \
-            and now >= kept[2]:
+    if kept is not None and token is not None and kept[0] == token and _holds_at(now, kept[1], kept[2]):
         return kept[3]
     return None
 
 
+def _holds_at(now, valid_until, computed_at):
+    return computed_at <= now and (valid_until is None or now < valid_until)
+
+
+def _stored(token, now):
+    """(figures, valid until, computed at) stored under this token and true at `now`, or None (one indexed read)."""
+    row = db.session.execute(select(KeptStatistics.figures, KeptStatistics.valid_until, KeptStatistics.computed_at)
+                             .where(KeptStatistics.token == token)).first()
+    if row is None or not _holds_at(now, row.valid_until, row.computed_at):
+        return None
+    figures = _from_json(row.figures)
+    return None if figures is None else (figures, row.valid_until, row.computed_at)
+
+
+def _stored_once(token, now):
+    """Compute the figures and store them, one process at a time: the others wait, then read what it stored.
+
+    On PostgreSQL a transaction-scoped advisory lock orders the processes, and the session is committed to
+    release it (nothing else is written by a page that reads the statistics); under the lock the stored row is
+    read again. (SQLite serves one process: its threads wait on `_computing`.) The figures are stored only if
+    the token is still the current one once they are computed: every aggregate then read the data of that
+    token, so a row never holds figures of another state. Writing them deletes the rows of every other token:
+    the table holds one row.
+    """
+    try:
+        stored = None
+        if db.session.get_bind().dialect.name == "postgresql":
+            db.session.execute(select(func.pg_advisory_xact_lock(STATISTICS_LOCK)))
+            stored = _stored(token, now)
+        if stored is None:
+            figures, valid_until = _computed(now)
+            stored = figures, valid_until, now
+            if public_data.current_token() == token:
+                _store(token, stored)
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return stored
+
+
+def _store(token, stored):
+    figures, valid_until, computed_at = stored
+    table = KeptStatistics.__table__
+    values = {"computed_at": computed_at, "valid_until": valid_until, "figures": _to_json(figures)}
+    db.session.execute(insert_into(table).values(token=token, **values)
+                       .on_conflict_do_update(index_elements=[table.c.token], set_=values))
+    db.session.execute(delete(KeptStatistics).where(KeptStatistics.token != token))
+
+
 def _computed(now):
+    """(the figures at `now`, the time until which they hold: the next pitch deadline, None if none is to come)."""
     adopted, stopped = adoption()
-    return Statistics(
+    figures = Statistics(
         months=challenges_by_month(), pitches_per_challenge=pitches_per_challenge(now),
         pitches_by_size=pitches_by_size(now), days_to_pilot=days_to_pilot(), adopted=adopted, stopped=stopped,
         answer_hours=answer_hours(),
     )
+    next_deadline = db.session.scalar(select(func.min(Challenge.pitch_deadline)).where(
+        is_public(), Challenge.pitch_deadline > now))
+    return figures, next_deadline
 
+
+# ---- The figures as stored: every number exactly (JSON keeps a float's every digit), the labels left out ------
+
+STORED_FORMAT = 1  # a change of what is stored changes it: a row of another format is computed again, not read
+_DISTRIBUTIONS = {"pitches_per_challenge": _pitch_count_buckets, "days_to_pilot": _day_buckets,
+                  "answer_hours": _hour_buckets}
+
+
+def _to_json(stats):
+    figures = {name: {"counts": [b.count for b in getattr(stats, name).buckets], "median": getattr(stats, name).median}
+               for name in _DISTRIBUTIONS}
+    figures.update(format=STORED_FORMAT, months=stats.months, pitches_by_size=stats.pitches_by_size,
+                   adopted=stats.adopted, stopped=stats.stopped)
+    return json.dumps(figures, separators=(",", ":"))
+
+
+def _from_json(text):
+    figures = json.loads(text)
+    if figures.get("format") != STORED_FORMAT:
+        return None
+    distributions = {}
+    for name, buckets_of in _DISTRIBUTIONS.items():
+        buckets = buckets_of()
+        for bucket, count in zip(buckets, figures[name]["counts"], strict=True):
+            bucket.count = count
+        distributions[name] = Distribution(buckets=buckets, median=figures[name]["median"])
+    return Statistics(months=[(month, counts) for month, counts in figures["months"]],
+                      pitches_by_size=[(size, count) for size, count in figures["pitches_by_size"]],
+                      adopted=figures["adopted"], stopped=figures["stopped"], **distributions)
 
 
 # ---- The figures as data: JSON and CSV -------------------------------------------------------------------
