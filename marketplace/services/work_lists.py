@@ -131,7 +131,7 @@ def work_list(user, now=None, agency_pilots=None):
         START: _evaluations_to_start(user, challenges, evaluations, received, now),
         SCORE: _pitches_to_score(user, challenges, evaluations),
         DECIDE: _decisions_to_send(user, challenges, evaluations),
-        SESSIONS: _sessions_to_hold(user, challenges, now),
+        SESSIONS: _sessions_to_hold(user, challenges, evaluations, now),
         STAGES: _pilot_stages_due(user, pilots, now),
         PAYMENTS: _payments_due(user, pilots, now),
         OUTCOMES: _outcomes_to_record(user, pilots),
@@ -239,19 +239,22 @@ def _pitches_to_score(user, challenges, evaluations):
 
 
 def _decisions_to_send(user, challenges, evaluations):
-    """A finalised evaluation whose decisions have not been sent (`evaluation.publish_decisions`)."""
+    """A finalised evaluation whose decisions have not been sent (`evaluation.publish_decisions`), unless the
+    person is recused from it: sending refuses them, the overview names who sends instead."""
     managed = {c.id: c for c in _allowed(user, "evaluation.manage", challenges)}
     return [Item(managed[cid].title, lazy_ngettext("%(num)s company waits for its decision",
                                                    "%(num)s companies wait for their decision", pitches),
                  links.evaluation_path(managed[cid]), count=pitches)
-            for cid, (evaluation, pitches, _, _) in evaluations.items()
-            if cid in managed and evaluation.is_finalised and evaluation.decisions_published_at is None]
+            for cid, (evaluation, pitches, _, conflicted) in evaluations.items()
+            if cid in managed and not conflicted and evaluation.is_finalised and evaluation.decisions_published_at is None]
 
 
-def _sessions_to_hold(user, challenges, now):
-    """Booked pitch-session slots (`pitch_sessions.book_slot`) not over yet, for the panel and its managers."""
-    panel = {c.id: c for c in challenges
-             if permissions.can(user, "evaluation.manage", c) or permissions.can(user, "evaluation.score", c)}
+def _sessions_to_hold(user, challenges, evaluations, now):
+    """Booked pitch-session slots (`pitch_sessions.book_slot`) not over yet, for the panel and its managers less
+    those recused (`pitch_sessions.panel_of`: they are not invited, nor told which company booked)."""
+    recused = {cid for cid, row in evaluations.items() if row.conflicted}
+    panel = {c.id: c for c in challenges if c.id not in recused and (
+        permissions.can(user, "evaluation.manage", c) or permissions.can(user, "evaluation.score", c))}
     if not panel:
         return []
     slots = db.session.scalars(select(PitchSessionSlot).where(
