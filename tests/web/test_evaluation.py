@@ -320,3 +320,20 @@ def test_a_recused_officer_neither_sees_who_booked_a_pitch_session_nor_offers_on
         "mode": "online", "link": "https://meet.example.org/b"})
     assert refused.status_code == 403 and "You are recused" in refused.text
     assert db.session.scalar(select(func.count(PitchSessionSlot.id))) == 1
+
+
+def test_finalising_is_shown_unavailable_with_its_reason_until_someone_whose_scores_count_has_scored(
+        client, login, closed):
+    challenge, pitches, people = closed
+    evaluation.start_evaluation(people["officer"], challenge.id)
+    evaluation.declare_conflict(people["alice"], challenge.id, conflicted=True, note="Worked there.")
+    login(people["owner"])
+    page = client.get(f"/challenges/{challenge.slug}/evaluation").text
+    assert "No scores yet: at least one evaluator must score before you finalise." in page
+    assert f"/challenges/{challenge.slug}/evaluation/finalise" not in page and "disabled" in page
+    evaluation.declare_conflict(people["officer"], challenge.id, conflicted=False)
+    db.session.add(Score(challenge_id=challenge.id, pitch_id=pitches[0].id, criterion_id=challenge.criteria[0].id,
+                         evaluator_id=people["officer"].id, score=4))
+    db.session.commit()
+    page = client.get(f"/challenges/{challenge.slug}/evaluation").text
+    assert "No scores yet" not in page and f"/challenges/{challenge.slug}/evaluation/finalise" in page

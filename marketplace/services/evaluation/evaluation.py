@@ -329,6 +329,14 @@ def ranking(officer, challenge_id, *, by=None):
     return rows
 
 
+def why_not_finalise(challenge):
+    """Why the evaluation cannot be finalised yet (nobody whose scores count has scored), or None: the overview
+    shows the button unavailable with this reason, `finalise_evaluation` refuses with it."""
+    if not _counted_scores(challenge):
+        return _l("No scores yet: at least one evaluator must score before you finalise.")
+    return None
+
+
 def finalise_evaluation(officer, challenge_id):
     challenge = access.evaluation_challenge(officer, id=challenge_id)
     permissions.require(officer, "evaluation.manage", challenge)
@@ -336,8 +344,9 @@ def finalise_evaluation(officer, challenge_id):
     evaluation = _open_evaluation(challenge)
     if evaluation.is_finalised:
         return evaluation
-    if not _counted_scores(challenge):
-        raise InvalidTransition(str(_l("No scores yet: at least one evaluator must score before you finalise.")))
+    reason = why_not_finalise(challenge)
+    if reason:
+        raise InvalidTransition(str(reason))
     evaluation.finalised_at = utcnow()
     evaluation.finalised_by_id = officer.id
     record_change(officer, "evaluation.finalised", challenge, after={"finalised_at": evaluation.finalised_at},
