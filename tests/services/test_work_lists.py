@@ -177,6 +177,18 @@ def test_a_recused_panel_member_is_sent_to_neither_the_decisions_nor_the_pitch_s
     assert _summary(evaluator) == {"sessions": [("Being decided", 1)]}  # recused from the one being scored
 
 
+def test_after_the_shortlist_only_the_shortlisted_companies_wait_for_their_decision(world):
+    """The companies not shortlisted were told with the shortlist: 'Decisions to send' counted them still."""
+    w, owner = world, world["people"]["owner"]
+    evaluation_ = db.session.scalars(select(Evaluation).filter_by(challenge_id=w["deciding"].id)).one()
+    evaluation_.shortlist_sent_at = utcnow()
+    for assessment, sent in zip(db.session.scalars(select(PitchAssessment).filter_by(
+            challenge_id=w["deciding"].id).order_by(PitchAssessment.label)), ("shortlisted", "not_selected", "not_selected")):
+        assessment.published_decision, assessment.published_at = sent, utcnow()
+    db.session.commit()
+    assert _summary(owner)["decide"] == [("Being decided", 1)]
+
+
 def test_companies_and_people_without_an_organisation_have_no_work_list(f):
     assert work_lists.work_list(f.member(f.Company(), "owner")) == []
     assert work_lists.work_list(f.User()) == []
