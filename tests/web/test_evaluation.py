@@ -266,16 +266,21 @@ def test_a_recused_panel_member_gets_one_answer_on_the_pitch_score_and_decision_
     challenge, pitches, people = closed
     evaluation.start_evaluation(people["officer"], challenge.id)
     evaluation.declare_conflict(people["officer"], challenge.id, conflicted=True, note="My brother's firm.")
+    # An evaluator too: the decision page is not theirs anyway, but they were told 'not allowed … the home page'.
+    evaluation.declare_conflict(people["alice"], challenge.id, conflicted=True, note="I worked there.")
     assessment = db.session.scalar(select(PitchAssessment).where(PitchAssessment.pitch_id == pitches[0].id))
-    login(people["officer"])
-    answers = [client.get(url) for url in (f"/pitches/{pitches[0].id}", f"/challenges/{challenge.slug}/evaluation/scores",
-                                           f"/challenges/{challenge.slug}/evaluation/decisions/{assessment.id}")]
-    assert [a.status_code for a in answers] == [403, 403, 403]
-    mains = {re.search(r"<main.*</main>", a.text, re.S).group(0) for a in answers}
-    assert len(mains) == 1  # the same page, word for word
-    main = mains.pop()
-    assert "You are recused" in main and f'href="/challenges/{challenge.slug}/evaluation"' in main
-    assert "Go to the home page" not in main
+    for who in ("officer", "alice"):
+        login(people[who])
+        decision = f"/challenges/{challenge.slug}/evaluation/decisions/{assessment.id}"
+        answers = [client.get(url) for url in (f"/pitches/{pitches[0].id}",
+                                               f"/challenges/{challenge.slug}/evaluation/scores", decision)]
+        answers.append(client.post(decision, data={f"a{assessment.id}-decision": "selected"}))
+        assert [a.status_code for a in answers] == [403, 403, 403, 403]
+        mains = {re.search(r"<main.*</main>", a.text, re.S).group(0) for a in answers}
+        assert len(mains) == 1  # the same page, word for word
+        main = mains.pop()
+        assert "You are recused" in main and f'href="/challenges/{challenge.slug}/evaluation"' in main
+        assert "Go to the home page" not in main
 
 
 def test_a_recused_officer_is_told_who_finalises_instead_and_cannot_finalise(client, login, f, closed):

@@ -490,8 +490,8 @@ def decide(officer, assessment_id, *, decision, feedback="", confirmed=False):
     """Record (not send) a decision and its feedback; `confirmed`: the officer has read the text and stands by it."""
     assessment = access.assessment(officer, assessment_id)
     challenge = access.evaluation_challenge(officer, id=assessment.challenge_id)
+    refuse_if_recused(officer, challenge)  # first, as decision_sheet does
     permissions.require(officer, "evaluation.manage", challenge)
-    refuse_if_recused(officer, challenge)
     evaluation = _open_evaluation(challenge)
     choices, reason = decision_choices(evaluation, assessment)
     if not choices:
@@ -528,8 +528,9 @@ def decision_sheet(officer, assessment_id):
     feedback as it stands (or its draft), for the officer to read, edit and confirm."""
     assessment = access.assessment(officer, assessment_id)
     challenge = access.evaluation_challenge(officer, id=assessment.challenge_id)
-    permissions.require(officer, "evaluation.manage", challenge)
+    # Recused first: a recused evaluator gets the one answer of the pitch and score pages, not "not allowed".
     refuse_if_recused(officer, challenge)
+    permissions.require(officer, "evaluation.manage", challenge)
     evaluation = _open_evaluation(challenge)
     if not evaluation.is_finalised:  # before, the pitch is blind: nothing to decide on by name
         raise InvalidTransition(str(_l("Finalise the evaluation before you decide.")))
