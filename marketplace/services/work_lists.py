@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from marketplace.extensions import db
@@ -36,7 +36,7 @@ from marketplace.models.challenge import EVALUATING
 from marketplace.models.evaluation import ConflictDeclaration, Evaluation, PitchAssessment, Score
 from marketplace.models.organisation import AGENCY
 from marketplace.models.pilot import EVALUATION, OUTCOME_STAGES, PaymentMilestone
-from marketplace.models.pitch import PITCH_SUBMITTED
+from marketplace.models.pitch import PITCH_SHORTLISTED, PITCH_SUBMITTED
 from marketplace.services import permissions
 from marketplace.services.challenges import lifecycle
 from marketplace.services.clock import utcnow
@@ -91,6 +91,7 @@ class Running(NamedTuple):
     pitches: int
     criteria: int
     conflicted: bool | None  # the person's own declaration; None: not declared yet
+    undecided: int  # the pitches whose company has no decision yet: none sent, or shortlisted (a second round)
 
 
 def work_list(user, now=None, agency_pilots=None):
@@ -131,7 +132,7 @@ def work_list(user, now=None, agency_pilots=None):
         START: _evaluations_to_start(user, challenges, evaluations, received, now),
         SCORE: _pitches_to_score(user, challenges, evaluations),
         DECIDE: _decisions_to_send(user, challenges, evaluations),
-        SESSIONS: _sessions_to_hold(user, challenges, now),
+        SESSIONS: _sessions_to_hold(user, challenges, evaluations, now),
         STAGES: _pilot_stages_due(user, pilots, now),
         PAYMENTS: _payments_due(user, pilots, now),
         OUTCOMES: _outcomes_to_record(user, pilots),
@@ -177,8 +178,8 @@ def _questions_to_answer(user, challenges):
 
 
 def _evaluations(challenge_ids, user):
-    """{challenge id: Running(evaluation, pitches in it, criteria, the user's conflict declaration or None)} for these
-    challenges, in one statement."""
+    """{challenge id: Running(evaluation, pitches in it, criteria, the user's conflict declaration or None, pitches
+    with no decision sent yet)} for these challenges, in one statement."""
     if not challenge_ids:
         return {}
     criteria = select(func.count(EvaluationCriterion.id)).where(
@@ -187,12 +188,12 @@ def _evaluations(challenge_ids, user):
         ConflictDeclaration.challenge_id == Evaluation.challenge_id, ConflictDeclaration.evaluator_id == user.id
     ).correlate(Evaluation).limit(1).scalar_subquery()
     rows = db.session.execute(
-        select(Evaluation, func.count(PitchAssessment.id), criteria, declared)
+        select(Evaluation, func.count(PitchAssessment.id), criteria, declared, func.count(PitchAssessment.id).filter(
+            or_(PitchAssessment.published_decision.is_(None), PitchAssessment.published_decision == PITCH_SHORTLISTED)))
         .outerjoin(PitchAssessment, PitchAssessment.challenge_id == Evaluation.challenge_id)
         .where(Evaluation.challenge_id.in_(challenge_ids)).group_by(Evaluation.id)
     ).all()
-    return {evaluation.challenge_id: Running(evaluation, pitches, criteria_count, conflicted)
-            for evaluation, pitches, criteria_count, conflicted in rows}
+    return {row[0].challenge_id: Running(*row) for row in rows}
 
 
 def _evaluations_to_start(user, challenges, evaluations, received, now):
@@ -221,7 +222,7 @@ def _pitches_to_score(user, challenges, evaluations):
         if marks >= criteria.get(challenge_id, 0):
             scored[challenge_id] = scored.get(challenge_id, 0) + 1
     items = []
-    for challenge_id, (evaluation, pitches, _, _) in running.items():
+    for challenge_id, (evaluation, pitches, *_) in running.items():
         challenge = panel[challenge_id]
         if declared.get(challenge_id):  # recused: nothing to score
             continue
@@ -239,19 +240,23 @@ def _pitches_to_score(user, challenges, evaluations):
 
 
 def _decisions_to_send(user, challenges, evaluations):
-    """A finalised evaluation whose decisions have not been sent (`evaluation.publish_decisions`)."""
+    """A finalised evaluation whose decisions have not been sent (`evaluation.publish_decisions`), counting the
+    companies still without one (after the shortlist, those shortlisted), unless the person is recused from it:
+    sending refuses them, the overview names who sends instead."""
     managed = {c.id: c for c in _allowed(user, "evaluation.manage", challenges)}
     return [Item(managed[cid].title, lazy_ngettext("%(num)s company waits for its decision",
-                                                   "%(num)s companies wait for their decision", pitches),
-                 links.evaluation_path(managed[cid]), count=pitches)
-            for cid, (evaluation, pitches, _, _) in evaluations.items()
-            if cid in managed and evaluation.is_finalised and evaluation.decisions_published_at is None]
+                                                   "%(num)s companies wait for their decision", undecided),
+                 links.evaluation_path(managed[cid]), count=undecided)
+            for cid, (evaluation, _, _, conflicted, undecided) in evaluations.items()
+            if cid in managed and not conflicted and evaluation.is_finalised and evaluation.decisions_published_at is None]
 
 
-def _sessions_to_hold(user, challenges, now):
-    """Booked pitch-session slots (`pitch_sessions.book_slot`) not over yet, for the panel and its managers."""
-    panel = {c.id: c for c in challenges
-             if permissions.can(user, "evaluation.manage", c) or permissions.can(user, "evaluation.score", c)}
+def _sessions_to_hold(user, challenges, evaluations, now):
+    """Booked pitch-session slots (`pitch_sessions.book_slot`) not over yet, for the panel and its managers less
+    those recused (`pitch_sessions.panel_of`: they are not invited, nor told which company booked)."""
+    recused = {cid for cid, row in evaluations.items() if row.conflicted}
+    panel = {c.id: c for c in challenges if c.id not in recused and (
+        permissions.can(user, "evaluation.manage", c) or permissions.can(user, "evaluation.score", c))}
     if not panel:
         return []
     slots = db.session.scalars(select(PitchSessionSlot).where(

@@ -18,7 +18,7 @@ from ..services.accounts import two_factor as two_factor_service
 from ..services.errors import ValidationFailed
 from .account import flash_tokens_revoked
 from .forms_flow import submit_form
-from .i18n import select_locale
+from .i18n import SIGNED_OUT_LOCALE, select_locale
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -150,11 +150,17 @@ def two_factor():
 
 @bp.post("/logout")
 def logout():
+    language = None
     if current_user.is_authenticated:
+        language = current_user.locale
         # A copy of the session or remember-me cookie must not keep working after signing out.
         accounts.end_sessions(current_user._get_current_object())
     logout_user()
     session.clear()
+    if language:
+        # The pages after signing out stay in the language the person read: not the visitor's pick ("locale"),
+        # which the next sign-in would save to whoever signs in on this browser.
+        session[SIGNED_OUT_LOCALE] = language
     flash(_("You are signed out."), "success")
     return redirect(url_for("main.home"))
 

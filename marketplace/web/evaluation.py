@@ -42,6 +42,7 @@ def _overview(challenge, status=200, **forms):
         sending=evaluation.sending_for(challenge) if manages and current and not recused else None,
         decision_round=evaluation.decision_round(current), slot_form=forms.get("slot") or SlotForm(formdata=None),
         runs_sessions=runs_sessions,
+        finalise_blocked=evaluation.why_not_finalise(challenge) if ranking and not current.is_finalised else None,
         slots=pitch_sessions.slots_of(challenge) if runs_sessions or (on_panel and current and current.is_finalised)
         else [], pilots={p.pitch_id: p for p in pilots.pilots_of(current_user, challenge)},
         form=next(iter(forms.values()), None),

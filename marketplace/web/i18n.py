@@ -19,14 +19,20 @@ from ..formatting import LANGUAGE_NAMES  # noqa: F401  (pages and forms name the
 from ..formatting import babel_namespace
 
 
+# The language of the person who signed out last in this browser: the signed-out pages speak it, until the visitor
+# picks one in the switcher or someone signs in (auth.logout).
+SIGNED_OUT_LOCALE = "signed_out_locale"
+
+
 def select_locale():
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
-    if session.get("locale") in languages:
-        return session["locale"]
+    for kept in ("locale", SIGNED_OUT_LOCALE):
+        if session.get(kept) in languages:
+            return session[kept]
     return visitor_locale(request.accept_languages, languages, current_app.config["BABEL_DEFAULT_LOCALE"])
 
 

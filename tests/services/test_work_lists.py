@@ -155,6 +155,40 @@ def test_a_challenge_leaves_companies_to_invite_once_someone_has_invited_a_compa
     assert "invite" not in _summary(world["people"]["owner"])  # done for the agency, whoever did it
 
 
+def test_a_recused_panel_member_is_sent_to_neither_the_decisions_nor_the_pitch_sessions(world):
+    """Recused, the officer may not send the decisions nor see the sessions booked (the overview names who runs them
+    instead); a recused evaluator is not invited to the sessions. The work list led them to a page with nothing to do."""
+    w, p = world, world["people"]
+    officer, evaluator = p["procurement_officer"], p["evaluator"]
+    db.session.add(PitchSessionSlot(challenge_id=w["deciding"].id, starts_at=utcnow() + timedelta(days=3),
+                                    ends_at=utcnow() + timedelta(days=3, hours=1), mode="online",
+                                    link="https://meet.example.org/b", pitch_id=db.session.scalar(
+                                        select(PitchAssessment.pitch_id).filter_by(challenge_id=w["deciding"].id).limit(1)),
+                                    booked_at=utcnow()))
+    db.session.add(ConflictDeclaration(challenge_id=w["deciding"].id, evaluator_id=officer.id, conflicted=True))
+    db.session.query(ConflictDeclaration).filter_by(challenge_id=w["scoring"].id, evaluator_id=evaluator.id).update(
+        {"conflicted": True})
+    db.session.commit()
+    officer_list = _summary(officer)
+    assert "decide" not in officer_list
+    assert officer_list["sessions"] == [("Being scored", 1)]  # not recused there
+    assert _summary(p["owner"])["decide"] == [("Being decided", 3)]  # who sends them instead
+    assert sorted(_summary(p["owner"])["sessions"]) == [("Being decided", 1), ("Being scored", 1)]
+    assert _summary(evaluator) == {"sessions": [("Being decided", 1)]}  # recused from the one being scored
+
+
+def test_after_the_shortlist_only_the_shortlisted_companies_wait_for_their_decision(world):
+    """The companies not shortlisted were told with the shortlist: 'Decisions to send' counted them still."""
+    w, owner = world, world["people"]["owner"]
+    evaluation_ = db.session.scalars(select(Evaluation).filter_by(challenge_id=w["deciding"].id)).one()
+    evaluation_.shortlist_sent_at = utcnow()
+    for assessment, sent in zip(db.session.scalars(select(PitchAssessment).filter_by(
+            challenge_id=w["deciding"].id).order_by(PitchAssessment.label)), ("shortlisted", "not_selected", "not_selected")):
+        assessment.published_decision, assessment.published_at = sent, utcnow()
+    db.session.commit()
+    assert _summary(owner)["decide"] == [("Being decided", 1)]
+
+
 def test_companies_and_people_without_an_organisation_have_no_work_list(f):
     assert work_lists.work_list(f.member(f.Company(), "owner")) == []
     assert work_lists.work_list(f.User()) == []

@@ -266,16 +266,21 @@ def test_a_recused_panel_member_gets_one_answer_on_the_pitch_score_and_decision_
     challenge, pitches, people = closed
     evaluation.start_evaluation(people["officer"], challenge.id)
     evaluation.declare_conflict(people["officer"], challenge.id, conflicted=True, note="My brother's firm.")
+    # An evaluator too: the decision page is not theirs anyway, but they were told 'not allowed … the home page'.
+    evaluation.declare_conflict(people["alice"], challenge.id, conflicted=True, note="I worked there.")
     assessment = db.session.scalar(select(PitchAssessment).where(PitchAssessment.pitch_id == pitches[0].id))
-    login(people["officer"])
-    answers = [client.get(url) for url in (f"/pitches/{pitches[0].id}", f"/challenges/{challenge.slug}/evaluation/scores",
-                                           f"/challenges/{challenge.slug}/evaluation/decisions/{assessment.id}")]
-    assert [a.status_code for a in answers] == [403, 403, 403]
-    mains = {re.search(r"<main.*</main>", a.text, re.S).group(0) for a in answers}
-    assert len(mains) == 1  # the same page, word for word
-    main = mains.pop()
-    assert "You are recused" in main and f'href="/challenges/{challenge.slug}/evaluation"' in main
-    assert "Go to the home page" not in main
+    for who in ("officer", "alice"):
+        login(people[who])
+        decision = f"/challenges/{challenge.slug}/evaluation/decisions/{assessment.id}"
+        answers = [client.get(url) for url in (f"/pitches/{pitches[0].id}",
+                                               f"/challenges/{challenge.slug}/evaluation/scores", decision)]
+        answers.append(client.post(decision, data={f"a{assessment.id}-decision": "selected"}))
+        assert [a.status_code for a in answers] == [403, 403, 403, 403]
+        mains = {re.search(r"<main.*</main>", a.text, re.S).group(0) for a in answers}
+        assert len(mains) == 1  # the same page, word for word
+        main = mains.pop()
+        assert "You are recused" in main and f'href="/challenges/{challenge.slug}/evaluation"' in main
+        assert "Go to the home page" not in main
 
 
 def test_a_recused_officer_is_told_who_finalises_instead_and_cannot_finalise(client, login, f, closed):
@@ -320,3 +325,20 @@ def test_a_recused_officer_neither_sees_who_booked_a_pitch_session_nor_offers_on
         "mode": "online", "link": "https://meet.example.org/b"})
     assert refused.status_code == 403 and "You are recused" in refused.text
     assert db.session.scalar(select(func.count(PitchSessionSlot.id))) == 1
+
+
+def test_finalising_is_shown_unavailable_with_its_reason_until_someone_whose_scores_count_has_scored(
+        client, login, closed):
+    challenge, pitches, people = closed
+    evaluation.start_evaluation(people["officer"], challenge.id)
+    evaluation.declare_conflict(people["alice"], challenge.id, conflicted=True, note="Worked there.")
+    login(people["owner"])
+    page = client.get(f"/challenges/{challenge.slug}/evaluation").text
+    assert "No scores yet: at least one evaluator must score before you finalise." in page
+    assert f"/challenges/{challenge.slug}/evaluation/finalise" not in page and "disabled" in page
+    evaluation.declare_conflict(people["officer"], challenge.id, conflicted=False)
+    db.session.add(Score(challenge_id=challenge.id, pitch_id=pitches[0].id, criterion_id=challenge.criteria[0].id,
+                         evaluator_id=people["officer"].id, score=4))
+    db.session.commit()
+    page = client.get(f"/challenges/{challenge.slug}/evaluation").text
+    assert "No scores yet" not in page and f"/challenges/{challenge.slug}/evaluation/finalise" in page

@@ -157,3 +157,16 @@ def test_a_language_picked_before_signing_in_is_kept_and_saved_to_the_account(cl
     assert db.session.get(User, person.id).locale == "nl"
     assert _lang(client.post("/auth/login", data={"email": person.email, "password": PASSWORD},
                              follow_redirects=True)) == "nl"
+
+
+def test_signing_out_keeps_the_language_the_person_read_without_giving_it_to_the_next_person(client, f):
+    from tests.factories import PASSWORD
+
+    french, dutch = f.member(f.Company(), "owner", locale="fr"), f.member(f.Company(), "owner", locale="nl")
+    english_browser = {"Accept-Language": "en-GB"}
+    client.post("/auth/login", data={"email": french.email, "password": PASSWORD})
+    signed_out = client.post("/auth/logout", headers=english_browser, follow_redirects=True)
+    assert _lang(signed_out) == "fr" and "Déconnexion réussie" in signed_out.text
+    assert _lang(client.get("/challenges", headers=english_browser)) == "fr"
+    signed_in = client.post("/auth/login", data={"email": dutch.email, "password": PASSWORD}, follow_redirects=True)
+    assert _lang(signed_in) == "nl" and db.session.get(User, dutch.id).locale == "nl"  # not made French

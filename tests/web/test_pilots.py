@@ -282,3 +282,13 @@ def test_an_extension_waits_for_an_end_date_ahead_and_the_page_offers_to_change_
     assert '<a href="#end-date">' not in client.get(f"/pilots/{pilot.id}").text
     login(people["company"])
     assert client.post(f"/pilots/{pilot.id}/end-date", data={"ends_on": later.isoformat()}).status_code == 403
+
+
+def test_the_budget_line_is_written_as_the_language_writes_it(client, login, world):
+    """'Budget' and its colon were two pieces: a French page said 'Budget: 10 000 €' (French puts a space before it)."""
+    pilot, _, people = world
+    people["company"].locale = "fr"
+    db.session.commit()
+    login(people["company"])
+    page = client.get(f"/pilots/{pilot.id}").text
+    assert "Budget\u00a0: 10\u202f000\u00a0€" in page

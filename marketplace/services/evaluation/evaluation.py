@@ -329,6 +329,14 @@ def ranking(officer, challenge_id, *, by=None):
     return rows
 
 
+def why_not_finalise(challenge):
+    """Why the evaluation cannot be finalised yet (nobody whose scores count has scored), or None: the overview
+    shows the button unavailable with this reason, `finalise_evaluation` refuses with it."""
+    if not _counted_scores(challenge):
+        return _l("No scores yet: at least one evaluator must score before you finalise.")
+    return None
+
+
 def finalise_evaluation(officer, challenge_id):
     challenge = access.evaluation_challenge(officer, id=challenge_id)
     permissions.require(officer, "evaluation.manage", challenge)
@@ -336,8 +344,9 @@ def finalise_evaluation(officer, challenge_id):
     evaluation = _open_evaluation(challenge)
     if evaluation.is_finalised:
         return evaluation
-    if not _counted_scores(challenge):
-        raise InvalidTransition(str(_l("No scores yet: at least one evaluator must score before you finalise.")))
+    reason = why_not_finalise(challenge)
+    if reason:
+        raise InvalidTransition(str(reason))
     evaluation.finalised_at = utcnow()
     evaluation.finalised_by_id = officer.id
     record_change(officer, "evaluation.finalised", challenge, after={"finalised_at": evaluation.finalised_at},
@@ -481,8 +490,8 @@ def decide(officer, assessment_id, *, decision, feedback="", confirmed=False):
     """Record (not send) a decision and its feedback; `confirmed`: the officer has read the text and stands by it."""
     assessment = access.assessment(officer, assessment_id)
     challenge = access.evaluation_challenge(officer, id=assessment.challenge_id)
+    refuse_if_recused(officer, challenge)  # first, as decision_sheet does
     permissions.require(officer, "evaluation.manage", challenge)
-    refuse_if_recused(officer, challenge)
     evaluation = _open_evaluation(challenge)
     choices, reason = decision_choices(evaluation, assessment)
     if not choices:
@@ -519,8 +528,9 @@ def decision_sheet(officer, assessment_id):
     feedback as it stands (or its draft), for the officer to read, edit and confirm."""
     assessment = access.assessment(officer, assessment_id)
     challenge = access.evaluation_challenge(officer, id=assessment.challenge_id)
-    permissions.require(officer, "evaluation.manage", challenge)
+    # Recused first: a recused evaluator gets the one answer of the pitch and score pages, not "not allowed".
     refuse_if_recused(officer, challenge)
+    permissions.require(officer, "evaluation.manage", challenge)
     evaluation = _open_evaluation(challenge)
     if not evaluation.is_finalised:  # before, the pitch is blind: nothing to decide on by name
         raise InvalidTransition(str(_l("Finalise the evaluation before you decide.")))
