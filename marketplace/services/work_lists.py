@@ -40,18 +40,21 @@ from marketplace.models.pitch import PITCH_SHORTLISTED, PITCH_SUBMITTED
 from marketplace.services import permissions
 from marketplace.services.challenges import lifecycle
 from marketplace.services.clock import utcnow
+from marketplace.services.evaluation.evaluation import has_counted_scores
 from marketplace.services.messaging import links
 from marketplace.services.pilots.pilot_reminders import DUE_SOON
 from marketplace.services.pilots.pilot_workflow import STAGE_LABELS, overdue_since
 
-APPROVE, FINISH, ANSWER, START, SCORE, DECIDE, SESSIONS, STAGES, PAYMENTS, OUTCOMES, INVITE = (
-    "approve", "finish", "answer", "start", "score", "decide", "sessions", "stages", "payments", "outcomes", "invite")
+APPROVE, FINISH, ANSWER, START, SCORE, FINALISE, DECIDE, SESSIONS, STAGES, PAYMENTS, OUTCOMES, INVITE = (
+    "approve", "finish", "answer", "start", "score", "finalise", "decide", "sessions", "stages", "payments", "outcomes",
+    "invite")
 HEADINGS = {
     APPROVE: _l("Drafts to approve"),
     FINISH: _l("Drafts to finish"),
     ANSWER: _l("Questions to answer"),
     START: _l("Evaluations to start"),
     SCORE: _l("Pitches to score"),
+    FINALISE: _l("Evaluations to finalise"),
     DECIDE: _l("Decisions to send"),
     SESSIONS: _l("Pitch sessions to hold"),
     STAGES: _l("Pilot stages due"),
@@ -92,6 +95,7 @@ class Running(NamedTuple):
     criteria: int
     conflicted: bool | None  # the person's own declaration; None: not declared yet
     undecided: int  # the pitches whose company has no decision yet: none sent, or shortlisted (a second round)
+    scored: bool  # someone whose scores count has scored (evaluation.has_counted_scores): it may be finalised
 
 
 def work_list(user, now=None, agency_pilots=None):
@@ -131,6 +135,7 @@ def work_list(user, now=None, agency_pilots=None):
         ANSWER: _questions_to_answer(user, challenges),
         START: _evaluations_to_start(user, challenges, evaluations, received, now),
         SCORE: _pitches_to_score(user, challenges, evaluations),
+        FINALISE: _evaluations_to_finalise(user, challenges, evaluations),
         DECIDE: _decisions_to_send(user, challenges, evaluations),
         SESSIONS: _sessions_to_hold(user, challenges, evaluations, now),
         STAGES: _pilot_stages_due(user, pilots, now),
@@ -189,7 +194,8 @@ def _evaluations(challenge_ids, user):
     ).correlate(Evaluation).limit(1).scalar_subquery()
     rows = db.session.execute(
         select(Evaluation, func.count(PitchAssessment.id), criteria, declared, func.count(PitchAssessment.id).filter(
-            or_(PitchAssessment.published_decision.is_(None), PitchAssessment.published_decision == PITCH_SHORTLISTED)))
+            or_(PitchAssessment.published_decision.is_(None), PitchAssessment.published_decision == PITCH_SHORTLISTED)),
+               has_counted_scores(Evaluation.challenge_id))
         .outerjoin(PitchAssessment, PitchAssessment.challenge_id == Evaluation.challenge_id)
         .where(Evaluation.challenge_id.in_(challenge_ids)).group_by(Evaluation.id)
     ).all()
@@ -239,6 +245,16 @@ def _pitches_to_score(user, challenges, evaluations):
     return items
 
 
+def _evaluations_to_finalise(user, challenges, evaluations):
+    """Evaluations under way that may be finalised (someone whose scores count has scored: `why_not_finalise`),
+    for those who run them and are not recused (finalising refuses them)."""
+    managed = {c.id: c for c in _allowed(user, "evaluation.manage", challenges)}
+    return [Item(managed[cid].title, _l("Scores are coming in: read the ranking and finalise the evaluation when the "
+                                        "panel has finished."), links.evaluation_path(managed[cid]))
+            for cid, row in evaluations.items()
+            if cid in managed and not row.conflicted and row.scored and not row.evaluation.is_finalised]
+
+
 def _decisions_to_send(user, challenges, evaluations):
     """A finalised evaluation whose decisions have not been sent (`evaluation.publish_decisions`), counting the
     companies still without one (after the shortlist, those shortlisted), unless the person is recused from it:
@@ -247,7 +263,7 @@ def _decisions_to_send(user, challenges, evaluations):
     return [Item(managed[cid].title, lazy_ngettext("%(num)s company waits for its decision",
                                                    "%(num)s companies wait for their decision", undecided),
                  links.evaluation_path(managed[cid]), count=undecided)
-            for cid, (evaluation, _, _, conflicted, undecided) in evaluations.items()
+            for cid, (evaluation, _, _, conflicted, undecided, _) in evaluations.items()
             if cid in managed and not conflicted and evaluation.is_finalised and evaluation.decisions_published_at is None]
 
 

@@ -91,7 +91,7 @@ def world(f):
     _evaluating(f, other, finalised_at=utcnow())
     _pilot(f, other, "evaluation", utcnow().date() - timedelta(days=1))
     db.session.commit()
-    return {"people": people, "draft": draft, "open": open_one, "scoring": scoring, "deciding": deciding,
+    return {"people": people, "draft": draft, "open": open_one, "scoring": scoring, "scoring_pitches": pitches, "deciding": deciding,
             "pilot": pilot, "closed": closed}
 
 
@@ -109,6 +109,7 @@ def test_each_role_sees_what_waits_for_it(world):
     assert owner["answer"] == [("Open one", 2)]
     assert owner["decide"] == [("Being decided", 3)]
     assert owner["start"] == [("Closed with pitches", 2)]  # the submitted ones: a draft is not received
+    assert owner["finalise"] == [("Being scored", 1)]  # the evaluator has scored: it may be finalised
     assert owner["invite"] == [("Open one", 1)]
     assert len(owner["payments"]) == 2 and len(owner["outcomes"]) == 1
     assert "score" not in owner and "sessions" in owner  # the owner manages the evaluation, is not on the panel
@@ -123,10 +124,34 @@ def test_each_role_sees_what_waits_for_it(world):
     assert officer["decide"] == [("Being decided", 3)]
     assert officer["sessions"] == [("Being scored", 1)]
     assert officer["start"] == [("Closed with pitches", 2)]
-    assert set(officer) == {"answer", "start", "score", "decide", "sessions", "stages", "payments", "outcomes", "invite"}
+    assert officer["finalise"] == [("Being scored", 1)]
+    assert set(officer) == {"answer", "start", "score", "finalise", "decide", "sessions", "stages", "payments",
+                            "outcomes", "invite"}
 
     evaluator = _summary(p["evaluator"])
     assert evaluator == {"score": [("Being scored", 1)], "sessions": [("Being scored", 1)]}
+
+
+def test_an_evaluation_is_to_finalise_once_a_score_counts_and_never_for_the_recused(world, f):
+    p, scoring = world["people"], world["scoring"]
+    evaluator = p["evaluator"]
+    db.session.execute(Score.__table__.delete().where(Score.challenge_id == scoring.id))
+    db.session.commit()
+    assert "finalise" not in _summary(p["owner"])  # nobody has scored: finalising would be refused
+    recused = f.member(scoring.agency, "evaluator")
+    db.session.add(ConflictDeclaration(challenge_id=scoring.id, evaluator_id=recused.id, conflicted=True))
+    db.session.add(Score(challenge_id=scoring.id, pitch_id=world["scoring_pitches"][0].id,
+                         criterion_id=scoring.criteria[0].id, evaluator_id=recused.id, score=5))
+    db.session.commit()
+    assert "finalise" not in _summary(p["owner"])  # a recused evaluator's score does not count
+    db.session.add(Score(challenge_id=scoring.id, pitch_id=world["scoring_pitches"][0].id,
+                         criterion_id=scoring.criteria[0].id, evaluator_id=evaluator.id, score=3))
+    db.session.commit()
+    assert _summary(p["owner"])["finalise"] == [("Being scored", 1)]
+    db.session.add(ConflictDeclaration(challenge_id=scoring.id, evaluator_id=p["procurement_officer"].id,
+                                       conflicted=True))
+    db.session.commit()
+    assert "finalise" not in _summary(p["procurement_officer"])  # recused: finalising refuses them
 
 
 def test_links_lead_to_the_pages_where_the_work_is_done(world):

@@ -329,10 +329,19 @@ def ranking(officer, challenge_id, *, by=None):
     return rows
 
 
+def has_counted_scores(challenge_id):
+    """SQL: whether someone whose scores count (not recused) has scored this challenge (`challenge_id`: a value
+    or a column, for the work list's one statement over all of an agency's evaluations)."""
+    recused = select(ConflictDeclaration.id).where(
+        ConflictDeclaration.challenge_id == Score.challenge_id, ConflictDeclaration.evaluator_id == Score.evaluator_id,
+        ConflictDeclaration.conflicted.is_(True))
+    return select(Score.id).where(Score.challenge_id == challenge_id, ~recused.exists()).exists()
+
+
 def why_not_finalise(challenge):
     """Why the evaluation cannot be finalised yet (nobody whose scores count has scored), or None: the overview
     shows the button unavailable with this reason, `finalise_evaluation` refuses with it."""
-    if not _counted_scores(challenge):
+    if not db.session.scalar(select(has_counted_scores(challenge.id))):
         return _l("No scores yet: at least one evaluator must score before you finalise.")
     return None
 
