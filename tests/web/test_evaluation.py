@@ -342,3 +342,16 @@ def test_finalising_is_shown_unavailable_with_its_reason_until_someone_whose_sco
     db.session.commit()
     page = client.get(f"/challenges/{challenge.slug}/evaluation").text
     assert "No scores yet" not in page and f"/challenges/{challenge.slug}/evaluation/finalise" in page
+
+
+def test_a_labelled_pitch_is_named_as_the_language_writes_it(client, login, closed):
+    """'Pitch A' and its title were joined by a colon outside the message: French wants a space before it."""
+    challenge, pitches, people = closed
+    evaluation.start_evaluation(people["officer"], challenge.id)
+    evaluation.declare_conflict(people["alice"], challenge.id, conflicted=False)
+    people["alice"].locale = "fr"
+    db.session.commit()
+    login(people["alice"])
+    label = db.session.scalar(select(PitchAssessment.label).where(PitchAssessment.pitch_id == pitches[0].id))
+    page = client.get(f"/pitches/{pitches[0].id}").text
+    assert f"<h1>Proposition {label} : {pitches[0].title}</h1>" in page
