@@ -207,7 +207,7 @@ def _evaluations_to_start(user, challenges, evaluations, received, now):
     evaluation yet, for those who may start one (the same rule as the evaluation page's button)."""
     return [Item(c.title, lazy_ngettext("%(num)s pitch received: start the evaluation.",
                                         "%(num)s pitches received: start the evaluation.", received[c.id]),
-                 links.evaluation_path(c), count=received[c.id], when=c.pitch_deadline)
+                 links.evaluation_path(c), when=c.pitch_deadline)  # one evaluation each: the heading counts them
             for c in challenges if received.get(c.id) and c.id not in evaluations
             and lifecycle.may_move(c, EVALUATING, user=user, now=now)]
 
