@@ -80,7 +80,13 @@ def test_a_list_asked_again_reads_only_its_rows_and_writes_none_of_them(client, 
     with Statements() as statements:
         again = client.get("/challenges?q=buses")
     assert again.get_data() == first.get_data()
-    assert statements.count == 1  # the page's rows by primary key (the token is read once per transaction)
+    # The page's rows by primary key (the token is read once per transaction); on PostgreSQL the search is ranked
+    # and its first answer read the page's rows by id already, so they are kept.
+    assert statements.count == {"postgresql": 0}.get(db.engine.dialect.name, 1)
+    with Statements() as statements:
+        third = client.get("/challenges?q=buses")
+    assert third.get_data() == first.get_data()
+    assert statements.count == 0  # the rows read by id are kept too, until the public data change
 
 
 def test_a_kept_page_of_a_list_follows_a_change_of_its_order(client, f):

@@ -368,8 +368,10 @@ def publish_consultation_summary(actor, slug, summary):
 
 
 def latest_open_challenges(limit=6):
-    """The challenges most recently opened for pitches, as `listed_columns` rows (the home page)."""
-    return db.session.execute(_latest_open(limit)).all()
+    """The challenges most recently opened for pitches, as `listed_columns` rows (the home page), read once per
+    state of the public data."""
+    return public_data.kept_while_unchanged(("latest open", limit),
+                                            lambda: db.session.execute(_latest_open(limit)).all())
 
 
 @cache
@@ -539,7 +541,17 @@ def _kept_statements(filters, language, listed, dialect):
 
 
 def _listed_by_id(ids):
-    return {row.id: row for row in db.session.execute(select(*listed_columns()).where(Challenge.id.in_(ids)))}
+    """{id: its `listed_columns` row}, each row kept per state of the public data (like the HTML written of it,
+    web/fragments.py): a page of a list asked again, its ids kept, reads no row."""
+    def read(missing):
+        wanted = [challenge_id for _, challenge_id in missing]
+        return {(_LISTED, row.id): row
+                for row in db.session.execute(select(*listed_columns()).where(Challenge.id.in_(wanted)))}
+
+    return {key[1]: row for key, row in public_data.kept_items.get_many([(_LISTED, i) for i in ids], read).items()}
+
+
+_LISTED = "listed row"
 
 
 def _challenges_by_id(ids):
