@@ -355,3 +355,15 @@ def test_a_labelled_pitch_is_named_as_the_language_writes_it(client, login, clos
     label = db.session.scalar(select(PitchAssessment.label).where(PitchAssessment.pitch_id == pitches[0].id))
     page = client.get(f"/pitches/{pitches[0].id}").text
     assert f"<h1>Proposition {label} : {pitches[0].title}</h1>" in page
+
+
+def test_slots_offered_before_the_shortlist_say_when_companies_can_book_them(client, login, closed):
+    challenge, _, people = closed
+    evaluation.start_evaluation(people["officer"], challenge.id)
+    login(people["officer"])
+    before = "the companies can book one once you have sent the shortlist"
+    assert before in client.get(f"/challenges/{challenge.slug}/evaluation").text
+    current = evaluation.evaluation_of(challenge)
+    current.finalised_at = current.shortlist_sent_at = utcnow()
+    db.session.commit()
+    assert before not in client.get(f"/challenges/{challenge.slug}/evaluation").text
