@@ -256,11 +256,16 @@ def my_scores(evaluator, challenge):
     return {(assessment_id, score.criterion_id): score for assessment_id, score in rows}
 
 
+def _score_counts():
+    """SQL: a score counts unless its evaluator is recused from its challenge (the one rule for the ranking, the
+    finalise button and the work list)."""
+    return ~select(ConflictDeclaration.id).where(
+        ConflictDeclaration.challenge_id == Score.challenge_id, ConflictDeclaration.evaluator_id == Score.evaluator_id,
+        ConflictDeclaration.conflicted.is_(True)).exists()
+
+
 def _counted_scores(challenge):
-    recused = set(db.session.scalars(select(ConflictDeclaration.evaluator_id).where(
-        ConflictDeclaration.challenge_id == challenge.id, ConflictDeclaration.conflicted.is_(True))))
-    return [s for s in db.session.scalars(select(Score).where(Score.challenge_id == challenge.id))
-            if s.evaluator_id not in recused]
+    return list(db.session.scalars(select(Score).where(Score.challenge_id == challenge.id, _score_counts())))
 
 
 # A spread of this many points (0–5 scale) between evaluators, on a pitch's total or on one criterion, is flagged.
@@ -332,10 +337,7 @@ def ranking(officer, challenge_id, *, by=None):
 def has_counted_scores(challenge_id):
     """SQL: whether someone whose scores count (not recused) has scored this challenge (`challenge_id`: a value
     or a column, for the work list's one statement over all of an agency's evaluations)."""
-    recused = select(ConflictDeclaration.id).where(
-        ConflictDeclaration.challenge_id == Score.challenge_id, ConflictDeclaration.evaluator_id == Score.evaluator_id,
-        ConflictDeclaration.conflicted.is_(True))
-    return select(Score.id).where(Score.challenge_id == challenge_id, ~recused.exists()).exists()
+    return select(Score.id).where(Score.challenge_id == challenge_id, _score_counts()).exists()
 
 
 def why_not_finalise(challenge):
