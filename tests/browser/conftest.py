@@ -4,6 +4,7 @@ The server runs the same app object as the other tests, in a thread, so data
 made with the factories is what the browser sees. Screenshots of every
 journey go to artifacts/screenshots/.
 """
+import contextlib
 import os
 import shutil
 import threading
@@ -65,10 +66,31 @@ def browser():
         pytest.fail(f"Debian's chromium is not at {CHROMIUM}: run `make setup-browser`.")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    with sync_playwright() as playwright, _clicks_wait_for_the_page():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         yield browser
         browser.close()
+
+
+@contextlib.contextmanager
+def _clicks_wait_for_the_page():
+    """A click that submits a form or follows a link returns once the new document is committed, not once it is
+    parsed: on a busy CI machine the checks that followed read a page still empty (a flash message "not visible",
+    axe finding no document). Every click here returns when the page it leads to has loaded; a click that
+    navigates nowhere finds the page loaded already."""
+    from playwright.sync_api import Locator
+
+    click = Locator.click
+
+    def click_then_wait_for_the_page(self, *args, **kwargs):
+        click(self, *args, **kwargs)
+        self.page.wait_for_load_state()
+
+    Locator.click = click_then_wait_for_the_page
+    try:
+        yield
+    finally:
+        Locator.click = click
 
 
 def _new_context(browser, live_server):
@@ -92,6 +114,7 @@ class Accessibility:
         self.checked = []
 
     def check(self, page):
+        page.wait_for_load_state()
         results = self.axe.run(page, options=WCAG_AA)
         violations = results.response["violations"]
         self.checked.append(page.url)
