@@ -73,3 +73,19 @@ def test_nothing_is_kept_for_a_database_never_changed_through_the_application(f,
     for _ in range(2):
         public_data.kept_while_unchanged("question", lambda: calls.append(1))
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize("flushed", [True, False])
+def test_a_transaction_that_changes_public_data_keeps_nothing_it_reads(f, flushed):
+    """What it reads holds its own changes, which the token does not name yet and a rollback would undo: kept
+    under the token, they would be shown to everyone as if committed."""
+    from marketplace.services.challenges.challenges import ChallengeFilters, search_challenges
+
+    challenge = f.Challenge(title="Leaking pipes")
+    db.session.commit()
+    challenge.status = "draft"  # out of the public list, in this transaction only
+    if flushed:
+        db.session.flush()
+    assert search_challenges(ChallengeFilters()).total == 0  # its own change, read and not kept
+    db.session.rollback()
+    assert search_challenges(ChallengeFilters()).total == 1

@@ -106,8 +106,12 @@ def token_in_this_transaction():
     """The token, read once per transaction: the page cache and the kept answers of one request share the read.
 
     The transaction object itself is kept with it, so `is` never meets a new transaction at a reused address.
+    None in a transaction that changes public data: what it reads holds changes the token does not name yet (and
+    a rollback would undo), so nothing it reads is kept, nor taken from what is kept.
     """
     session = db.session()
+    if _changes_public_data(session):
+        return None
     kept = session.info.get(_TOKEN_READ)
     transaction = session.get_transaction()
     if kept is not None and transaction is not None and kept[0] is transaction:
@@ -115,6 +119,14 @@ def token_in_this_transaction():
     token = current_token()
     session.info[_TOKEN_READ] = (session.get_transaction(), token)
     return token
+
+
+def _changes_public_data(session):
+    """Whether this transaction has changed a public table, or is about to (changes the ORM has not flushed)."""
+    if any(getattr(instance, "__tablename__", None) in PUBLIC_TABLES
+           for pending in (session.new, session.dirty, session.deleted) for instance in pending):
+        return True
+    return session.in_transaction() and session.connection().info.get(_CHANGED, False)
 
 
 def forget_kept():
