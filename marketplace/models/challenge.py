@@ -49,6 +49,15 @@ END $$;
 """
 
 
+BUDGET_SORT_INDEXES = (("ix_challenges_public_budget_high", "coalesce(budget_max, budget_min, 0) DESC"),
+                       ("ix_challenges_public_budget_low", "coalesce(budget_min, budget_max, 0)"))
+# The budget filters' expressions, over public challenges only (is_public's condition), so a list filtered by
+# budget is counted from the index alone.
+BUDGET_FILTER_INDEXES = (("ix_challenges_public_budget_upper", "coalesce(budget_max, budget_min)"),
+                         ("ix_challenges_public_budget_lower", "coalesce(budget_min, budget_max)"))
+PUBLIC_CONDITION = "published_at IS NOT NULL AND status <> 'draft'"
+
+
 class Challenge(db.Model):
     __tablename__ = "challenges"
     __table_args__ = (
@@ -60,6 +69,12 @@ class Challenge(db.Model):
               sqlite_where=text("published_at IS NOT NULL")),
         Index("ix_challenges_public_status", "status", "published_at", "id",
               postgresql_where=text("published_at IS NOT NULL"), sqlite_where=text("published_at IS NOT NULL")),
+        # A list or search sorted by budget reads its first page in the order of these (the expressions of
+        # services/challenges/challenges.py's SORTS, written alike) instead of sorting every public challenge.
+        *(Index(name, text(expression), "id", postgresql_where=text("published_at IS NOT NULL"),
+                sqlite_where=text("published_at IS NOT NULL")) for name, expression in BUDGET_SORT_INDEXES),
+        *(Index(name, text(expression), postgresql_where=text(PUBLIC_CONDITION), sqlite_where=text(PUBLIC_CONDITION))
+          for name, expression in BUDGET_FILTER_INDEXES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

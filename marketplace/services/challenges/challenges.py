@@ -11,7 +11,7 @@ from functools import cache, lru_cache
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, literal_column, select
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -400,8 +400,11 @@ SORTS = {
     "newest": lambda: (Challenge.published_at.desc(), Challenge.id.desc()),
     "relevance": lambda: (Challenge.published_at.desc(), Challenge.id.desc()),  # ranked in search_challenges
     "deadline": lambda: (Challenge.pitch_deadline.asc(), Challenge.id),
-    "budget_high": lambda: (func.coalesce(Challenge.budget_max, Challenge.budget_min, 0).desc(), Challenge.id),
-    "budget_low": lambda: (func.coalesce(Challenge.budget_min, Challenge.budget_max, 0).asc(), Challenge.id),
+    # The 0 written in the SQL, not bound: so the expressions are those of the indexes (models/challenge.py).
+    "budget_high": lambda: (func.coalesce(Challenge.budget_max, Challenge.budget_min, literal_column("0")).desc(),
+                            Challenge.id),
+    "budget_low": lambda: (func.coalesce(Challenge.budget_min, Challenge.budget_max, literal_column("0")).asc(),
+                           Challenge.id),
 }
 
 
@@ -562,7 +565,11 @@ def _challenges_by_id(ids):
 def filtered_query(filters, now=None, language=None):
     """(The SELECT of the public challenges the filters keep, unordered; the text rank or None)."""
     now = now or utcnow()
-    query = select(Challenge).where(is_public(), Challenge.status.in_(filters.statuses or PUBLIC_STATUSES))
+    query = select(Challenge).where(is_public())
+    if filters.statuses:
+        # Not "IN every public status" when none is chosen: is_public says that already, and PostgreSQL AND-ed the
+        # status index (nine challenges in ten) into every text search, a bitmap of 46,000 rows (4 ms) each time.
+        query = query.where(Challenge.status.in_(filters.statuses))
     rank = None
     if search.query_terms(filters.q):
         condition, rank = search.text_condition(db.session.get_bind().dialect.name, filters.q,
