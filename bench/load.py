@@ -318,6 +318,20 @@ def print_pages(args, runs, shares, loads):
         print(f"  {name:24} {mode:10} " + "  ".join(f"{r['rps']:.0f}/{r['p99']:.0f}" for r in results))
 
 
+def print_memory(arbiter_pid):
+    """Resident memory of gunicorn's arbiter and of each worker (what the kept pages, rows and statements hold
+    after the runs), from /proc."""
+    def resident_mb(pid):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    workers = [int(pid) for pid in Path(f"/proc/{arbiter_pid}/task/{arbiter_pid}/children").read_text().split()]
+    print(f"\nResident memory after the runs: arbiter {resident_mb(arbiter_pid):.0f} MB, workers "
+          + ", ".join(f"{resident_mb(pid):.0f}" for pid in workers) + " MB")
+
+
 def rush(port, companies, rush_id, app):
     """500 companies submit in the last minute; the database must agree with every answer they were given."""
     from marketplace.extensions import db
@@ -485,6 +499,7 @@ def main():
         time.sleep(1)
         if not args.skip_pages:
             print_pages(args, *measure_pages(args, port, detail_path))
+            print_memory(server.pid)
         ok = rush(port, companies, rush_id, app) if companies else True
     finally:
         os.killpg(server.pid, signal.SIGTERM)
