@@ -3,6 +3,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 
 from ..forms import apply_domain_errors
 from ..forms.challenges import CancelForm, ChallengeForm, CorrectionForm, SummaryForm
@@ -10,11 +11,12 @@ from ..models.challenge import PUBLIC_STATUSES
 from ..services.challenges import amendments, challenges, lifecycle
 from ..services import access, permissions
 from ..services.challenges.challenges import ChallengeFilters
-from ..services.challenges.page import challenge_page
+from ..services.challenges.page import challenge_page, kept_for_visitor
 from ..services.matching import matching
 from ..services.organisations.cpv import cpv_choices_named
 from ..services.errors import ValidationFailed
 from .forms_flow import submit_form
+from .fragments import reader
 from .i18n import from_local_input, to_local_input
 from .page_cache import cached_for_visitors
 
@@ -34,9 +36,23 @@ def index():
 @bp.get("/challenges/<slug>")
 @cached_for_visitors
 def detail(slug):
+    # A visitor's page: its title and body written once per language and zone and kept (kept_for_visitor);
+    # the layout around them (the flashed messages, the next page of the language switcher) at each request.
+    kept = kept_for_visitor(current_user, slug, reader(), _written_body)
+    if kept is not None:
+        title, body = kept
+        return render_template("challenges/detail.html", title=title, body=body)
     page = challenge_page(current_user, slug)
-    return render_template("challenges/detail.html", page=page, challenge=page.challenge, may_edit=page.may_edit,
-                           may_evaluate=page.may_evaluate, may_audit=page.may_audit, may_approve=page.may_approve)
+    return render_template("challenges/detail.html", title=page.challenge.title, **_body_values(page))
+
+
+def _body_values(page):
+    return dict(page=page, challenge=page.challenge, may_edit=page.may_edit, may_evaluate=page.may_evaluate,
+                may_audit=page.may_audit, may_approve=page.may_approve)
+
+
+def _written_body(page):
+    return page.challenge.title, Markup(render_template("challenges/_detail_body.html", **_body_values(page)))
 
 
 def _form_for(challenge, form_class=ChallengeForm):

@@ -19,6 +19,12 @@ from ..formatting import reader_locale, reader_zone
 from ..services.open_data import public_data
 
 
+def reader():
+    """What a kept part depends on besides its own values: where the application is mounted, the reader's
+    language and time zone."""
+    return request.script_root, str(reader_locale()), str(reader_zone())
+
+
 def kept_rows(template_name, rows):
     """The HTML of `rows` (each with an `id`) one after the other, each written by `template_name` (where it is
     `c`), kept per challenge, language, zone and state of the public data."""

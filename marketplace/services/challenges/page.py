@@ -2,6 +2,9 @@
 
 The page's template reads this and nothing else: no helper reaches into the database from the template. Each
 piece asks the service that owns it (pitches, following, matching, pilots, questions) and `permissions`.
+
+A visitor's page (someone not signed in) is the same for every visitor: `kept_for_visitor` keeps it written out,
+so that asked again it costs the read of the public data token and no other statement (issue 17).
 """
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,9 +21,11 @@ from marketplace.services import permissions
 from marketplace.services.challenges import amendments, lifecycle, questions
 from marketplace.services import access
 from marketplace.services.matching import matching
+from marketplace.services.clock import database_now, utcnow
+from marketplace.services.open_data import public_data
 from marketplace.services.organisations import companies
 from marketplace.services.pilots import pilot_workflow, pilots
-from marketplace.services.pitches import pitches
+from marketplace.services.pitches import pitches, seal
 from marketplace.services.pitches.possibilities import TYPICAL_HOURS, Possibilities, pitch_possibilities
 
 
@@ -63,8 +68,10 @@ class ChallengePage:
     max_answer: int = questions.MAX_ANSWER
 
 
-def challenge_page(user, slug):
-    """The page of the challenge `slug` as `user` (anonymous or signed in) sees it; NotFound if they may not."""
+def challenge_page(user, slug, now=None):
+    """The page of the challenge `slug` as `user` (anonymous or signed in) sees it; NotFound if they may not.
+
+    `now`: the moment whose deadlines it shows (the database clock by default)."""
     challenge = access.challenge(user, slug, with_sectors=True)
     _read_criteria_and_measures(challenge)
     answered, to_answer, own = questions.page_questions(user, challenge)
@@ -84,14 +91,14 @@ def challenge_page(user, slug):
         and permissions.can(user, "challenge.approve", challenge),
         may_view_matches=permissions.can(user, "challenge.view_matches", challenge),
     )
-    if not getattr(user, "is_authenticated", False):
-        return ChallengePage(**public, pitching=pitch_possibilities(challenge, None, user))
+    if _is_visitor(user):
+        return ChallengePage(**public, pitching=pitch_possibilities(challenge, None, user, now))
     may_follow = permissions.can(user, "challenge.follow", challenge)
     own_pitch = pitches.own_pitch(user, challenge)
     return ChallengePage(
         **public,
         own_pitch=own_pitch,
-        pitching=pitch_possibilities(challenge, own_pitch, user),
+        pitching=pitch_possibilities(challenge, own_pitch, user, now),
         may_pitch=permissions.can(user, "challenge.pitch", challenge),
         may_read_pitches=permissions.can(user, "challenge.read_pitches", challenge),
         may_follow=may_follow,
@@ -103,6 +110,49 @@ def challenge_page(user, slug):
         questions_open=questions.questions_open(challenge),
         questions_closed_on=questions.questions_closed_on(challenge),
     )
+
+
+def _is_visitor(user):
+    """Not signed in: the page shows what every visitor sees, and nothing of their own."""
+    return not getattr(user, "is_authenticated", False)
+
+
+# The visitor's pages of the challenges most viewed in this process, written out (some 10 to 30 kB each).
+VISITOR_PAGES_KEPT = 1024
+_visitor_pages = public_data.KeptPerState(VISITOR_PAGES_KEPT)
+
+
+def kept_for_visitor(user, slug, reader, write):
+    """For a visitor: what `write(page)` makes of the page of the challenge `slug` as visitors see it, kept per
+    challenge, `reader` (what else the written page depends on: its language and zone) and state of the public
+    data, while the time changes nothing on it. None for someone signed in: their page is their own
+    (`challenge_page`). NotFound, as `challenge_page`, where visitors may not see the challenge (nothing kept).
+
+    Everything a visitor's page shows comes from public tables (`public_data.PUBLIC_TABLES`), so the token
+    changes with any of it: an amendment, an answer published, a new status, a pilot's outcome. The time changes
+    it too: at the pitch deadline, how to take part says that the deadline has passed.
+    """
+    if not _is_visitor(user):
+        return None
+
+    def compute():
+        now = database_now()
+        page = challenge_page(user, slug, now)
+        return write(page), _visitor_page_changes_at(page.challenge, now)
+
+    return _visitor_pages.get((slug, reader), compute, holds=_still_true)[0]
+
+
+def _visitor_page_changes_at(challenge, now):
+    """When the time next changes a visitor's page: the pitch deadline while it is ahead (pitch_possibilities
+    answers otherwise after it), else never (None)."""
+    deadline = seal.seal_broken_at(challenge)
+    return deadline if deadline is not None and now < deadline else None
+
+
+def _still_true(kept):
+    # Python's clock, not the database's (a statement more per view): they differ by far less than a request.
+    return kept[1] is None or utcnow() < kept[1]
 
 
 @cache

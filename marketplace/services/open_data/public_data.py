@@ -50,13 +50,16 @@ class KeptPerState:
         self.max_entries = max_entries
         self._entries = OrderedDict()
         self._lock = threading.Lock()
+        _every_kept.append(self)
 
-    def get(self, key, compute):
-        return self.get_many((key,), lambda missing: {key: compute()})[key]
+    def get(self, key, compute, holds=None):
+        return self.get_many((key,), lambda missing: {key: compute()}, holds)[key]
 
-    def get_many(self, keys, compute_missing):
+    def get_many(self, keys, compute_missing, holds=None):
         """{key: answer} for `keys`; `compute_missing(keys not kept)` answers those as a dict, all at once (one
-        query for the items of a page that are not kept, not one each)."""
+        query for the items of a page that are not kept, not one each). `holds(answer)`, if given, says whether
+        a kept answer is still true (what the time changes: a deadline passed); one that is not is computed
+        again."""
         token = token_in_this_transaction()
         if token is None:
             return compute_missing(list(keys))
@@ -64,7 +67,7 @@ class KeptPerState:
         with self._lock:
             for key in keys:
                 entry = (token, key)
-                if entry in self._entries:
+                if entry in self._entries and (holds is None or holds(self._entries[entry])):
                     self._entries.move_to_end(entry)
                     found[key] = self._entries[entry]
                 else:
@@ -84,6 +87,7 @@ class KeptPerState:
             self._entries.clear()
 
 
+_every_kept = []  # every KeptPerState, for forget_kept
 _kept = KeptPerState(4096)  # a list's totals, the ids of its pages (paging.py), the agencies…
 # What a public list shows of each of its items, written out (an API item's JSON, a feed entry's XML): many
 # per page, so kept apart from the answers above, which they would otherwise push out.
@@ -131,8 +135,8 @@ def _changes_public_data(session):
 
 def forget_kept():
     """Forget every kept answer (the tests empty the tables with SQL the token does not see)."""
-    _kept.clear()
-    kept_items.clear()
+    for kept in _every_kept:
+        kept.clear()
 
 
 def renewals_in_this_process():
