@@ -117,7 +117,7 @@ def _is_visitor(user):
     return not getattr(user, "is_authenticated", False)
 
 
-# The visitor's pages of the challenges most viewed in this process, written out (some 10 to 30 kB each).
+# The visitor's pages of the challenges most viewed in this process, written out (some 5 to 30 kB each).
 VISITOR_PAGES_KEPT = 1024
 _visitor_pages = public_data.KeptPerState(VISITOR_PAGES_KEPT)
 
