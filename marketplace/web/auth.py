@@ -240,7 +240,7 @@ def reset_password(token):
 def accept_invitation(token):
     invitation = accounts.invitation_for_token(token)
     return submit_form(AcceptInvitationForm(), lambda form: _sign_in(accounts.accept_invitation(
-                           token, name=form.name.data, password=form.password.data)),
+                           token, name=form.name.data, password=form.password.data, locale=select_locale())),
                        success=_("Welcome to %(organisation)s on Agora.", organisation=invitation.organisation.name),
                        redirect_to=url_for("dashboard.index"),
                        page=lambda form, status: (render_template(

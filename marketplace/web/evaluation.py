@@ -41,7 +41,7 @@ def _overview(challenge, status=200, **forms):
         ranked_by=by, decision_labels=DECISION_LABELS, declaration_form=forms.get("declaration") or DeclarationForm(formdata=None),
         sending=evaluation.sending_for(challenge) if manages and current and not recused else None,
         decision_round=evaluation.decision_round(current), slot_form=forms.get("slot") or SlotForm(formdata=None),
-        runs_sessions=runs_sessions,
+        runs_sessions=runs_sessions, stopped=evaluation.is_stopped(current),
         finalise_blocked=evaluation.why_not_finalise(challenge) if ranking and not current.is_finalised else None,
         slots=pitch_sessions.slots_of(challenge) if runs_sessions or (on_panel and current and current.is_finalised)
         else [], pilots={p.pitch_id: p for p in pilots.pilots_of(current_user, challenge)},
@@ -104,10 +104,11 @@ def scores(slug):
             flash(_("Your scores are saved."), "success")
             return redirect(url_for(".scores", slug=slug, _anchor=f"pitch-{assessment_id}"))
     permissions.require(current_user, "evaluation.score", challenge)
+    current = evaluation.evaluation_of(challenge)
     return render_template(
         "evaluation/scores.html", challenge=challenge, assessments=evaluation.assessments(current_user, challenge.id),
         mine=evaluation.my_scores(current_user, challenge), errors=errors, posted=request.form if errors else {},
-        evaluation=evaluation.evaluation_of(challenge),
+        evaluation=current, stopped=evaluation.is_stopped(current),
     ), status
 
 

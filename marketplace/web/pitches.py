@@ -132,11 +132,12 @@ def step(slug, step):
             challenge, pitch = pitches.writing(current_user, slug)
         else:
             return _saved(slug, step, pitch)
+    # Kept, so that loading this page again (the language switcher, a reload) shows the text, not the saved draft;
+    # an autosave refused too: pitch.js then lets the language switcher go on (`kept`), the text is not lost.
+    kept = pitches.keep_refused_step(current_user, challenge, step, request.form)
     if wants_json():
         first = next(str(m) for messages in (form.form_errors, *form.errors.values()) for m in messages)
-        return jsonify(saved=False, message=_("Not saved: %(problem)s", problem=first)), status
-    # Kept, so that loading this page again (the language switcher, a reload) shows the text, not the saved draft.
-    pitches.keep_refused_step(current_user, challenge, step, request.form)
+        return jsonify(saved=False, kept=kept, message=_("Not saved: %(problem)s", problem=first)), status
     return _step_page(challenge, pitch, form, status=status)
 
 

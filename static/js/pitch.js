@@ -8,6 +8,7 @@
   var timer = null;
   var saving = null;
   var saved = serialise();
+  var kept = false; // the last save was refused, but the server kept the text for this step (shown on reload)
 
   function serialise() { return new URLSearchParams(new FormData(form)).toString(); }
 
@@ -26,10 +27,12 @@
       return response.json().then(function (answer) {
         status.textContent = answer.message || status.getAttribute("data-failed");
         if (response.ok) { saved = body; }
+        kept = !response.ok && answer.kept === true;
         return response.ok;
       });
     }).catch(function () {
       status.textContent = status.getAttribute("data-failed");
+      kept = false;
       return false;
     }).then(function (ok) {
       saving = null;
@@ -55,4 +58,21 @@
       save().then(function (ok) { if (ok) { window.location.href = link.href; } });
     });
   });
+
+  // Switching language saves first too: the step comes back in the new language with the text saved, or, if it
+  // was refused, with the text kept and the reasons in the new language; if neither, the person stays.
+  var switcher = document.querySelector("form.language-switcher");
+  var switching = false;
+  if (switcher) {
+    switcher.addEventListener("submit", function (event) {
+      if (switching || serialise() === saved) { return; }
+      event.preventDefault();
+      var chosen = event.submitter;
+      save().then(function (ok) {
+        if (!ok && !kept) { return; }
+        switching = true;
+        if (switcher.requestSubmit) { switcher.requestSubmit(chosen); } else { switcher.submit(); }
+      });
+    });
+  }
 })();

@@ -346,7 +346,10 @@ def test_two_rounds_shortlist_a_booked_session_final_decision_and_a_pilot(
     page.get_by_role("button", name="Save decision").click()
     # Not confirmed yet: the send button is unavailable, and saying so; pressing a stale one answers on the page.
     assert page.get_by_text("Open and confirm the feedback of each company told now").is_visible()
-    assert page.get_by_role("button", name="Send the decisions").is_disabled()
+    unavailable = page.get_by_role("button", name="Send the decisions")
+    assert unavailable.is_disabled()
+    # and looks it: not the green of a button that works
+    assert unavailable.evaluate("b => getComputedStyle(b).backgroundColor") != "rgb(0, 112, 60)"
     a11y.check(page)
     _decide(page, "AquaData", "Not selected", confirm=True)
     page.get_by_role("button", name="Send the shortlist").click()

@@ -48,3 +48,30 @@ def test_french_picked_before_signing_in_stays_and_a_refused_step_keeps_its_text
     page.get_by_label("Title").fill("Des rappels par SMS")
     page.get_by_role("button", name="Save and continue").click()
     assert page.url.endswith("/pitch/approach")
+
+
+def test_switching_language_right_after_typing_on_a_step_loses_nothing(page, shot, f):
+    """No "Save and continue" pressed, the autosave not yet due: pitch.js saves before the switcher posts (and a
+    refused text is kept), so the step comes back in the new language with what was typed."""
+    challenge = f.Challenge(title="Find leaking water pipes early")
+    writer = f.member(f.Company(), "member", locale="en")
+    page.goto("/auth/login")
+    page.get_by_label("Email address").fill(writer.email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/dashboard")
+
+    page.goto(f"/challenges/{challenge.slug}/pitch/about")
+    page.get_by_label("Title").fill("Acoustic sensors on hydrants")
+    page.get_by_label("Summary").fill("We listen to the pipes at night.")
+    page.locator(".language-switcher").get_by_role("button", name="Français").click()
+    page.locator("html[lang=fr]").wait_for()  # after the save, the switch
+    assert page.get_by_label(fr("Title")).input_value() == "Acoustic sensors on hydrants"  # saved on the way
+    assert page.get_by_label(fr("Summary")).input_value() == "We listen to the pipes at night."
+
+    page.get_by_label(fr("Title")).fill("T" * 201)
+    page.locator(".language-switcher").get_by_role("button", name="Deutsch").click()
+    page.locator("html[lang=de]").wait_for()
+    assert page.get_by_label("Titel").input_value() == "T" * 201  # refused, kept, shown with the reason
+    assert page.get_by_text("Höchstens 200 Zeichen.").first.is_visible()
+    shot(page, "switch-right-after-typing")

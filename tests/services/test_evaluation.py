@@ -399,3 +399,40 @@ def test_the_shortlisted_are_invited_to_book_then_told_the_final_decision(closed
     assert "Welcome aboard." in final.get_body(("plain",)).get_content()
     notes = db.session.scalars(select(Notification).where(Notification.user_id == people["company"].id)).all()
     assert len(notes) == 2
+
+
+def test_a_challenge_cancelled_while_evaluated_stops_its_evaluation_and_tells_the_panel_and_companies(closed):
+    """Cancelled mid-evaluation: nothing in the evaluation changes any more (no score, declaration, finalising,
+    decision or send), its pages read it as it was left, and the panel and the companies hear why."""
+    from marketplace.models import Notification
+    from marketplace.services.challenges import challenges
+    from marketplace.services.messaging.outbox import process_pending
+
+    challenge, _, people = _started(closed)
+    evaluation.declare_conflict(people["alice"], challenge.id, conflicted=False)
+    _score_all(people["alice"], challenge, {"A": [5, 5], "B": [2, 4], "C": [1, 1]})
+    challenges.cancel_challenge(people["publisher"], challenge.slug, "The budget went to the floods.")
+    assessment = db.session.scalars(select(PitchAssessment)).first()
+    stopped = str(evaluation.STOPPED)
+    refusals = (lambda: evaluation.score_pitch(people["alice"], assessment.id, challenge.criteria[0].id, score=0),
+                lambda: evaluation.declare_conflict(people["bob"], challenge.id, conflicted=False),
+                lambda: evaluation.declare_conflict(people["alice"], challenge.id, conflicted=True, note="Found one."),
+                lambda: evaluation.finalise_evaluation(people["officer"], challenge.id),
+                lambda: evaluation.decide(people["officer"], assessment.id, decision="shortlisted"))
+    for refused in refusals:
+        with pytest.raises(InvalidTransition) as raised:
+            refused()
+        assert raised.value.message == stopped
+    current = evaluation.evaluation_of(challenge)
+    assert evaluation.is_stopped(current) and not current.is_finalised
+    assert evaluation.sending_for(challenge).reasons == (evaluation.STOPPED,)
+    assert evaluation.decision_round(current) is None
+    assert not evaluation.may_step_aside(evaluation.declaration_of(people["alice"], challenge), current)
+    assert len(evaluation.assessments(people["alice"], challenge.id)) == 3  # still readable, as it was left
+    process_pending()
+    told = {n.user_id: n for n in db.session.scalars(
+        select(Notification).where(Notification.kind == "challenge.cancelled"))}
+    # the panel member who declared; the people of every company with a pitch
+    assert set(told) == {people["alice"].id, people["company"].id}
+    assert "The budget went to the floods." in told[people["company"].id].body
+    assert told[people["alice"].id].link.endswith("/evaluation")

@@ -137,3 +137,19 @@ def test_the_booked_session_downloads_for_the_company_and_the_panel_only(evaluat
             pitch_sessions.session_calendar(people[who], slot.id)
     with pytest.raises(NotFound):
         pitch_sessions.session_calendar(f.member(challenge.agency, "publisher"), slot.id)
+
+
+def test_a_cancelled_challenge_has_no_session_to_book_or_be_reminded_of(evaluating, f):
+    from marketplace.services.challenges import challenges
+
+    challenge, shortlisted, _, people = evaluating
+    soon = utcnow() + timedelta(hours=30)
+    booked = _offer(challenge, people, starts_at=soon, ends_at=soon + timedelta(minutes=30))
+    free = _offer(challenge, people)
+    pitch_sessions.book_slot(people["first"], shortlisted[0].id, booked.id)
+    challenges.cancel_challenge(f.member(challenge.agency, "publisher"), challenge.slug, "No budget any more.")
+    with pytest.raises(InvalidTransition) as refused:
+        pitch_sessions.book_slot(people["second"], shortlisted[1].id, free.id)
+    assert refused.value.message == str(pitch_sessions.CALLED_OFF)
+    assert pitch_sessions.open_slots(challenge) == []
+    assert pitch_sessions.remind_tomorrows_sessions() == 0

@@ -157,6 +157,15 @@ def test_invitations_by_the_owner_only(client, login, f, smtp_sink):
     assert invitation.accepted_at is not None
 
 
+def test_an_invited_person_keeps_the_language_they_accepted_in(client, f):
+    """Their notices and emails are written in it (mail.recipient_locale), as for someone who registered."""
+    invitation = accounts.invite(f.member(f.Company(), "owner"), email="collegue@company.example", role="member")
+    client.post("/language", data={"locale": "fr"})
+    client.post(f"/auth/invitation/{accounts.invitation_token(invitation)}",
+                data={"name": "Chloé", "password": "evaluating all day"})
+    assert accounts.user_by_email("collegue@company.example").locale == "fr"
+
+
 def test_a_revoked_invitation_cannot_be_used(client, login, f):
     company = f.Company()
     owner = f.member(company, "owner")

@@ -367,3 +367,26 @@ def test_slots_offered_before_the_shortlist_say_when_companies_can_book_them(cli
     current.finalised_at = current.shortlist_sent_at = utcnow()
     db.session.commit()
     assert before not in client.get(f"/challenges/{challenge.slug}/evaluation").text
+
+
+def test_a_shortlisted_company_whose_challenge_is_cancelled_is_not_invited_to_a_session_any_more(
+        client, login, closed):
+    from marketplace.services.challenges import challenges
+
+    challenge, pitches, people = closed
+    _scored_and_finalised(challenge, people)
+    for row in db.session.scalars(select(PitchAssessment)):
+        evaluation.decide(people["officer"], row.id, decision="shortlisted")
+    evaluation.publish_decisions(people["officer"], challenge.id)
+    start = utcnow() + timedelta(days=3)
+    slot = pitch_sessions.offer_slot(people["officer"], challenge.id, starts_at=start,
+                                     ends_at=start + timedelta(minutes=30), mode="online",
+                                     link="https://meet.example.org/x")
+    pitch_sessions.book_slot(people["company"], pitches[0].id, slot.id)
+    challenges.cancel_challenge(people["publisher"], challenge.slug, "The region took the contract back.")
+    login(people["company"])
+    session = client.get(f"/pitches/{pitches[0].id}/session").text
+    assert "its pitch sessions no longer take place" in session and "does not take place" in session
+    assert "The region took the contract back." in session and "/sessions/" not in session
+    pitch = client.get(f"/pitches/{pitches[0].id}").text
+    assert "then the challenge was cancelled" in pitch and f"/pitches/{pitches[0].id}/session" not in pitch

@@ -172,7 +172,7 @@ def test_autosave_answers_with_the_time_and_never_a_page(client, login, world):
     assert _pitch().title == FORM["title"]
     refused = client.post(url, data={"title": "x" * 300}, headers=JSON)
     assert refused.status_code == 422 and refused.json == {
-        "saved": False, "message": "Not saved: This must be 200 characters or fewer."}
+        "saved": False, "kept": True, "message": "Not saved: This must be 200 characters or fewer."}
     challenge.pitch_deadline = utcnow() - timedelta(seconds=1)
     db.session.commit()
     late = client.post(url, data=ABOUT, headers=JSON)
@@ -372,6 +372,21 @@ def test_an_oversized_upload_is_answered_on_the_form_in_the_persons_language(cli
     notice = page[page.index("notice-error"):].split("</div>")[0].replace("\u00a0", " ").replace("\u202f", " ")
     assert "Le fichier choisi fait 16 Mo" in notice and "le maximum accepté par ce service est de 12 Mo" in notice
     assert db.session.get(Pitch, pitch.id).attachments == []
+
+
+def test_a_refused_autosave_keeps_what_was_typed_through_a_language_switch(client, login, world):
+    """pitch.js saves before the language switcher posts; refused, the text is kept (`kept`) and the page in the
+    new language shows it with the reasons, as after a refused "Save and continue"."""
+    challenge, member, _, _ = world
+    login(member)
+    url = f"/challenges/{challenge.slug}/pitch/about"
+    typed = {"title": "T" * 201, "summary": "Typed, then switched."}
+    refused = client.post(url, data=typed, headers=JSON)
+    assert refused.status_code == 422 and refused.json["saved"] is False and refused.json["kept"] is True
+    client.post("/language", data={"locale": "de", "next": url})
+    page = client.get(url).text
+    assert typed["title"] in page and typed["summary"] in page and "Höchstens 200 Zeichen." in page
+    assert _pitch() is None
 
 
 def test_a_refused_step_keeps_what_was_typed_through_a_language_switch(client, login, world):

@@ -400,7 +400,9 @@ def invitation_for_token(token):
     return invitation
 
 
-def accept_invitation(token, *, name, password):
+def accept_invitation(token, *, name, password, locale=None):
+    """`locale`: the language the person accepted in, kept as theirs (as at registering): their notices and
+    emails speak it from the first one."""
     invitation = invitation_for_token(token)
     errors = {}
     try:
@@ -416,7 +418,7 @@ def accept_invitation(token, *, name, password):
         raise Conflict(str(_l("An account with this address already exists. Sign in instead.")))
     # The invitation reached this address: it is confirmed.
     user = User(email=invitation.email, name=name, password_hash=hash_password(password),
-                email_confirmed_at=utcnow())
+                email_confirmed_at=utcnow(), locale=locale if locale in current_app.config["LANGUAGES"] else None)
     db.session.add(user)
     db.session.add(Membership(user=user, organisation_id=invitation.organisation_id, role=invitation.role))
     invitation.accepted_at = utcnow()

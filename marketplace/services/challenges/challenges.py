@@ -17,10 +17,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from marketplace.extensions import db
 from marketplace.formatting import lazy, number
-from marketplace.models import Challenge, EvaluationCriterion, Membership, Organisation, SuccessMeasure, User, challenge_sectors
+from marketplace.models import Challenge, ConflictDeclaration, EvaluationCriterion, Membership, Organisation, SuccessMeasure, User, challenge_sectors
 from marketplace.models.challenge import CALL_FOR_SOLUTIONS, CANCELLED, CHALLENGE_KINDS, CLOSED, COMPLETED, DRAFT, MARKET_CONSULTATION, OPEN_STATUSES, PUBLIC_STATUSES, PUBLISHED
 from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle, search
+from marketplace.services.challenges.audience import people_concerned
 from marketplace.services.pilots.amounts import NotAnAmount, clean_amount, parse_amount
 from marketplace.services.clock import utcnow
 from marketplace.services.organisations.cpv import is_cpv_division
@@ -341,6 +342,31 @@ def cancel_challenge(actor, slug, reason):
     lifecycle.move_challenge(actor, challenge, CANCELLED, changes={"cancel_reason": reason})
     _commit_versioned()
     return challenge
+
+
+@handles("challenge.cancelled")
+def tell_of_the_cancellation(event):
+    """Equal treatment (`audience`): every person of every company concerned hears of the cancellation and its
+    public reason, once; so does the agency's panel that had declared on its evaluation, which has stopped."""
+    challenge = db.session.get(Challenge, event.payload["object_id"])
+    if challenge is None or not lifecycle.state_of(challenge).called_off or challenge.published_at is None:
+        return  # a draft cancelled before it went live concerns nobody outside its agency
+    title = _l("“%(title)s” has been cancelled", title=challenge.title)
+    told = [Notice(user, "challenge.cancelled", title, f"cancelled:{challenge.id}:{user.id}",
+                   body=_l("%(agency)s gave this reason: %(reason)s", agency=challenge.agency.name,
+                           reason=challenge.cancel_reason),
+                   link=links.challenge_path(challenge), email_template="notification")
+            for user in people_concerned(challenge)]
+    panel = db.session.scalars(
+        select(User).join(ConflictDeclaration, ConflictDeclaration.evaluator_id == User.id)
+        .where(ConflictDeclaration.challenge_id == challenge.id, ConflictDeclaration.conflicted.is_(False),
+               User.is_suspended.is_(False), User.id != event.payload.get("actor_id"))
+        .order_by(User.id)).all()
+    told += [Notice(user, "challenge.cancelled", title, f"cancelled:{challenge.id}:{user.id}",
+                    body=_l("Its evaluation has stopped: nothing in it can change any more. The reason given: "
+                            "%(reason)s", reason=challenge.cancel_reason),
+                    link=links.evaluation_path(challenge), email_template="notification") for user in panel]
+    notify_all(told)
 
 
 def close_challenge(challenge, actor=None, now=None):

@@ -54,6 +54,8 @@ assert tuple(STATES) == CHALLENGE_STATUSES
 STATE_LABELS = {name: state.label for name, state in STATES.items()}
 # The statuses in which companies pitch, for queries (`state_of(c).takes_pitches` for one challenge).
 TAKING_PITCHES = tuple(name for name, state in STATES.items() if state.takes_pitches)
+# The statuses of a challenge called off, for queries (`state_of(c).called_off` for one challenge).
+CALLED_OFF = tuple(name for name, state in STATES.items() if state.called_off)
 
 
 def state_of(challenge):

@@ -80,6 +80,24 @@ def _open_evaluation(challenge):
     return evaluation
 
 
+STOPPED = _l("This challenge was cancelled: its evaluation has stopped, and nothing in it can change any more.")
+
+
+def is_stopped(evaluation):
+    """An evaluation whose challenge was cancelled while it ran: it stays readable as it was left, but no
+    declaration, score, finalising, decision or send happens in it (companies were told of the cancellation,
+    not of an outcome)."""
+    return evaluation is not None and lifecycle.state_of(evaluation.challenge).called_off
+
+
+def _evaluation_to_change(challenge):
+    """The evaluation, when something in it may still change; refused with the reason once it has stopped."""
+    evaluation = _open_evaluation(challenge)
+    if is_stopped(evaluation):
+        raise InvalidTransition(str(STOPPED))
+    return evaluation
+
+
 def declaration_of(user, challenge):
     return db.session.scalar(select(ConflictDeclaration).where(
         ConflictDeclaration.challenge_id == challenge.id, ConflictDeclaration.evaluator_id == user.id))
@@ -110,14 +128,14 @@ def may_step_aside(declaration, evaluation):
     """A declaration of no conflict can still become a recusal (a conflict found later) until the evaluation is
     finalised; nothing else about a declaration changes."""
     return (declaration is not None and not declaration.conflicted
-            and evaluation is not None and not evaluation.is_finalised)
+            and evaluation is not None and not evaluation.is_finalised and not is_stopped(evaluation))
 
 
 def declare_conflict(evaluator, challenge_id, *, conflicted, note=""):
     """The first thing an evaluator does; it cannot be taken back, only turned into a recusal."""
     challenge = access.evaluation_challenge(evaluator, id=challenge_id)
     permissions.require(evaluator, "evaluation.score", challenge)
-    evaluation = _open_evaluation(challenge)
+    evaluation = _evaluation_to_change(challenge)
     if evaluation.is_finalised:
         raise InvalidTransition(str(_l("This evaluation is finalised.")))
     note = (note or "").strip()
@@ -176,7 +194,7 @@ def _scoring_context(evaluator, assessment_id):
     assessment = access.assessment(evaluator, assessment_id)
     challenge = access.evaluation_challenge(evaluator, id=assessment.challenge_id)
     permissions.require(evaluator, "evaluation.score", challenge)
-    evaluation = _open_evaluation(challenge)
+    evaluation = _evaluation_to_change(challenge)
     if evaluation.is_finalised:
         raise InvalidTransition(str(_l("This evaluation is finalised: scores can no longer change.")))
     declaration = declaration_of(evaluator, challenge)
@@ -343,6 +361,8 @@ def has_counted_scores(challenge_id):
 def why_not_finalise(challenge):
     """Why the evaluation cannot be finalised yet (nobody whose scores count has scored), or None: the overview
     shows the button unavailable with this reason, `finalise_evaluation` refuses with it."""
+    if lifecycle.state_of(challenge).called_off:
+        return STOPPED
     if not db.session.scalar(select(has_counted_scores(challenge.id))):
         return _l("No scores yet: at least one evaluator must score before you finalise.")
     return None
@@ -412,7 +432,8 @@ DECISION_LABELS = {PITCH_SHORTLISTED: _l("Shortlisted"), PITCH_NOT_SELECTED: _l(
 
 def decision_round(evaluation):
     """1 (the shortlist, or the only round), 2 (the final decisions after the sessions), or None (not now)."""
-    if evaluation is None or not evaluation.is_finalised or evaluation.decisions_published_at is not None:
+    if evaluation is None or not evaluation.is_finalised or evaluation.decisions_published_at is not None or \
+            is_stopped(evaluation):
         return None
     return 2 if evaluation.shortlist_sent_at is not None else 1
 
@@ -421,6 +442,8 @@ def decision_choices(evaluation, assessment):
     """The decisions the officer may record on this pitch now, and why none when there are none: (choices, reason)."""
     if evaluation is None:
         return (), _l("The evaluation has not started yet.")
+    if is_stopped(evaluation):
+        return (), STOPPED
     if not evaluation.is_finalised:
         return (), _l("Finalise the evaluation before you decide.")
     if evaluation.decisions_published_at is not None:
@@ -460,6 +483,8 @@ def sending(evaluation, rows):
     current = decision_round(evaluation)
     if evaluation is None:
         return Sending(None, False, (), (_l("The evaluation has not started yet."),))
+    if is_stopped(evaluation):
+        return Sending(None, False, (), (STOPPED,))
     if evaluation.decisions_published_at is not None:
         return Sending(None, False, (), (_l("The decisions have already been sent."),))
     if current is None:

@@ -35,6 +35,7 @@ from marketplace.services.messaging.notifications import notify
 from marketplace.services.messaging.outbox import handles
 
 MAX_SESSION = timedelta(hours=4)
+CALLED_OFF = _l("This challenge was cancelled: its pitch sessions no longer take place.")
 
 
 def runs_sessions(user, challenge, declaration):
@@ -85,6 +86,8 @@ def offer_slot(officer, challenge_id, *, starts_at, ends_at, mode, address="", l
 
 
 def open_slots(challenge):
+    if lifecycle.state_of(challenge).called_off:
+        return []
     return db.session.scalars(
         select(PitchSessionSlot).where(PitchSessionSlot.challenge_id == challenge.id,
                                        PitchSessionSlot.pitch_id.is_(None),
@@ -109,6 +112,8 @@ def book_slot(member, pitch_id, slot_id):
     pitch = access.own_pitch(member, pitch_id)
     if pitch.status != PITCH_SHORTLISTED:
         raise InvalidTransition(str(_l("Only shortlisted pitches are invited to a pitch session.")))
+    if lifecycle.state_of(pitch.challenge).called_off:
+        raise InvalidTransition(str(CALLED_OFF))
     slot = db.session.get(PitchSessionSlot, slot_id)
     if slot is None or slot.challenge_id != pitch.challenge_id:
         raise NotFound(str(_l("We could not find that time slot.")))
@@ -163,9 +168,11 @@ def calendar_invitation(slot, *, organiser_email, attendee_emails):
 
 
 def sessions_starting_between(start, end):
+    """Booked sessions starting in [start, end), of challenges not cancelled: no reminder of a session called off."""
     return db.session.scalars(
-        select(PitchSessionSlot).where(PitchSessionSlot.pitch_id.is_not(None),
-                                       PitchSessionSlot.starts_at >= start, PitchSessionSlot.starts_at < end)
+        select(PitchSessionSlot).join(Challenge, Challenge.id == PitchSessionSlot.challenge_id)
+        .where(PitchSessionSlot.pitch_id.is_not(None), Challenge.status.not_in(lifecycle.CALLED_OFF),
+               PitchSessionSlot.starts_at >= start, PitchSessionSlot.starts_at < end)
     ).all()
 
 

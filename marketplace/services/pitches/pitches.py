@@ -259,9 +259,12 @@ def keep_unsaved_step(key, slug, step, typed):
 def keep_refused_step(user, challenge, step, typed):
     """Keep what was typed into a step the person posted and was refused (the reasons are on the page with it):
     loading the page again before they correct it, as the language switcher does, shows their text and the
-    reasons (`step_problems`) instead of the saved draft. Kept like an ended session's text, for them alone."""
+    reasons (`step_problems`) instead of the saved draft. Kept like an ended session's text, for them alone.
+    Whether it was kept (not when the person may no longer pitch: the page then shows the text read-only)."""
     if step in STEPS and permissions.can(user, "challenge.pitch", challenge):
         _keep(user, challenge, step, typed, refused=True)
+        return True
+    return False
 
 
 def _keep(user, challenge, step, typed, refused=False):
