@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date as babel_format_date, format_time as babel_format_time
 from babel.dates import get_timezone_location, get_timezone_name
+from babel.lists import format_list
 from babel.numbers import format_currency as babel_format_currency
 from babel.units import format_unit
 from flask.globals import _cv_app  # the app context itself: flask_babel's namespace without the `g` proxy
@@ -205,6 +206,16 @@ def file_size(size):
         if size >= unit_bytes:
             return format_unit(round(size / unit_bytes, 1), unit, length="short", locale=reader_locale())
     return format_unit(size, "digital-byte", length="short", locale=reader_locale())
+
+
+def listed(items):
+    """Items written as a list in the reader's language: "a, b and c", "a, b et c", "a, b en c", "a, b und c"
+    (CLDR's, through Babel: French typography included, where "a; b" was written for every language)."""
+    locale = reader_locale()
+    return format_list([str(item) for item in items], locale=LIST_LOCALES.get(str(locale), locale))
+
+
+LIST_LOCALES = {"en": "en_GB"}  # British English, as the GOV.UK style guide writes it: no comma before "and"
 
 
 def lazy(formatter, *args, **kwargs):

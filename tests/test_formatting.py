@@ -72,6 +72,16 @@ def test_the_receipt_moment_is_the_same_in_every_language(in_language):
             assert formatting.utc_timestamp(moment) == "2030-03-14 11:00:05.123456 UTC"
 
 
+@pytest.mark.parametrize("language,written", [
+    ("en", "the report, the measures and the budget"), ("fr", "the report, the measures et the budget"),
+    ("nl", "the report, the measures en the budget"), ("de", "the report, the measures und the budget"),
+])
+def test_a_list_is_written_as_each_language_writes_one(in_language, language, written):
+    with in_language(language):
+        assert formatting.listed(["the report", "the measures", "the budget"]) == written
+        assert formatting.listed(["one"]) == "one"
+
+
 def test_a_lazy_value_takes_the_language_it_is_shown_in(in_language):
     later = formatting.lazy(formatting.number, 100_000_000)
     with in_language("de"):

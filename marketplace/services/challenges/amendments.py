@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, exists, or_, select
 
 from marketplace.extensions import db
-from marketplace.formatting import lazy, localtime, money, number
+from marketplace.formatting import lazy, listed, localtime, money, number
 from marketplace.models import ChallengeNotice, EvaluationCriterion, Pitch
 from marketplace.models.pitch import RECEIVED_STATUSES
 from marketplace.services import access, permissions
@@ -220,7 +220,7 @@ def describe(notice):
                             before=_amount(before), after=_amount(after)))
         elif name == "criteria":
             lines.append(_l("Evaluation criteria changed to: %(criteria)s.",
-                            criteria="; ".join(f"{c['name']} ({c['weight']} %)" for c in after)))
+                            criteria=lazy(listed, [f"{c['name']} ({c['weight']} %)" for c in after])))
         elif name == "title":
             lines.append(_l("Title corrected: “%(before)s” is now “%(after)s”.", before=before, after=after))
         else:

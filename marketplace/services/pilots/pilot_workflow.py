@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
 from marketplace.extensions import db
-from marketplace.formatting import lazy, number
+from marketplace.formatting import lazy, listed, number
 from marketplace.models.challenge import COMPLETED, PILOTING
 from marketplace.models.pilot import ADOPTED, AGREEMENT, EVALUATION, EVALUATION_REPORT, EXTENDED, MET, OUTCOME_STAGES, RUNNING, SIGNED_AGREEMENT, STOPPED, PaymentMilestone, Pilot, PilotStageChange
 from marketplace.services import access, permissions
@@ -290,8 +290,8 @@ def move_pilot(actor, pilot_id, target, *, note="", expected_version=None):
         raise InvalidTransition(str(_l("The note must be %(n)s characters or fewer.", n=lazy(number, NOTE_MAX))))
     missing = open_checks(pilot, transition)
     if missing:
-        items = "; ".join(str(check.label) for check in missing)
-        raise InvalidTransition(str(_l("This move needs first: %(items)s.", items=items)))
+        raise InvalidTransition(str(_l("This move needs first: %(items)s.",
+                                       items=listed(check.label for check in missing))))
 
     before = {"stage": pilot.stage, "stage_due_on": pilot.stage_due_on}
     now = utcnow()
