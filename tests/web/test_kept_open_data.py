@@ -14,7 +14,7 @@ from sqlalchemy import select
 from marketplace.extensions import db
 from marketplace.models import KeptStatistics
 from marketplace.services.challenges import amendments, challenges
-from marketplace.services.open_data import public_data, statistics
+from marketplace.services.open_data import ocds, public_data, statistics
 from marketplace.web.open_data import STATUS_LABELS
 from tests import open_data_world
 from tests.factories import set_sectors
@@ -115,6 +115,17 @@ def test_a_challenge_published_corrected_or_closed_shows_at_once_in_the_api_list
     db.session.commit()
     shown = [("Leaking water pipes", "closed"), ("Potholes", "published")]
     assert lists() == (2, shown, shown, ["tender", "tender", "tenderAmendment", "tenderUpdate"])
+
+
+@pytest.mark.parametrize("path", ["/api/v1/challenges", "/feeds/challenges.atom", "/api/v1/ocds/releases"])
+def test_a_page_whose_ids_are_kept_but_not_its_items_reads_those_items_again(client, f, path):
+    """The items are kept apart from the pages' ids, fewer of them: one pushed out is read by id, the same."""
+    f.Challenge(title="Leaking pipes")
+    f.Challenge(title="Potholes")
+    first = client.get(path).get_data()
+    public_data.kept_items.clear()
+    ocds._kept_releases.clear()
+    assert client.get(path).get_data() == first
 
 
 def test_the_statistics_are_drawn_per_language_and_again_when_the_figures_change(app, client, f):
