@@ -203,7 +203,7 @@ def list_challenges(query):
     A harvester keeps its copy current with `updated_since` (the `updated_at` of the newest item it holds).
     """
     filters = replace(ChallengeFilters.from_args(query.as_args()), updated_since=query.updated_since)
-    page = challenges.search_challenges(filters, per_page=query.per_page)
+    page = challenges.search_challenges(filters, per_page=query.per_page, ids_when_kept=True)
     return ChallengePage.json_of(page, _summaries_json(page.items))
 
 

@@ -108,6 +108,12 @@ def _kept_ids(key, public, read):
     return list(ids), (fresh if fresh or not ids else None)
 
 
+def ids_alone(ids):
+    """A `read_by_id` for who keeps what it shows of each item itself: the items of a page whose ids are kept
+    are those ids, and nothing is read (the items of a page read now are still its rows or objects)."""
+    return {item_id: item_id for item_id in ids}
+
+
 def paginate(query, page, per_page, public=False, clamp=False, read_by_id=None):
     """`query` already ordered, selecting one entity (the page's items are its objects) or an entity and more
     columns (the items are rows: a page with figures of its own in one statement); page numbers start at 1.

@@ -54,17 +54,18 @@ def _tag_uri(*parts):
 @cached_for_visitors  # feed readers poll: the same feed for all until a public challenge changes
 def challenges_feed():
     filters = ChallengeFilters.from_args(request.args)
-    page = search_challenges(filters, per_page=current_app.config["CHALLENGES_PER_PAGE"])
+    page = search_challenges(filters, per_page=current_app.config["CHALLENGES_PER_PAGE"], ids_when_kept=True)
     args = request.args.to_dict(flat=False)
     args.pop("page", None)
-    newest = max((c.updated_at for c in page.items), default=utcnow())
+    entries = _feed_entries(page.items)
+    newest = max((updated for _, updated in entries), default=utcnow())
 
     def page_url(number, endpoint=".challenges_feed"):  # RFC 5005 paging: the first page has no page number
         return url_for(endpoint, _external=True, **args, **({"page": number} if number > 1 else {}))
 
     canonical = challenge_exports.canonical_filters(filters)
     body = render_template(
-        "open_data/challenges.atom.xml", page=page, entries=_feed_entries(page.items), updated=newest,
+        "open_data/challenges.atom.xml", page=page, entries=[text for text, _ in entries], updated=newest,
         licence=open_data_licence(),
         feed_id=_tag_uri(FEED_TAG_YEAR, f"challenges?{canonical}" if canonical else "challenges"),
         self_url=page_url(page.page), first_url=page_url(1), last_url=page_url(max(page.pages, 1)),
@@ -76,11 +77,13 @@ def challenges_feed():
 
 
 def _feed_entries(challenges):
-    """Each challenge's <entry>, kept per challenge, host, language and zone until the public data change."""
+    """Each challenge's (<entry>, when it was updated: what dates the feed), kept per challenge, host, language
+    and zone until the public data change."""
     entry = current_app.jinja_env.get_template("open_data/feed_entry.xml").module.entry
     return challenge_exports.written_per_challenge(
         "feed entry", (request.url_root, str(get_locale()), str(get_timezone())), challenges,
-        lambda challenge, sectors: entry(challenge, {challenge.id: sectors}, _tag_uri, cpv_code, STATUS_LABELS))
+        lambda challenge, sectors: (entry(challenge, {challenge.id: sectors}, _tag_uri, cpv_code, STATUS_LABELS),
+                                    challenge.updated_at))
 
 
 @bp.get("/challenges.csv")

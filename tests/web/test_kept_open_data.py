@@ -4,6 +4,8 @@ charts and tables (kept per computation of the figures), the OCDS releases (writ
 statistics' figures are stored in the database, computed once for every process.
 Whatever is kept, the answer is written as the whole would be written (keys sorted, ASCII, compact)."""
 import json
+from datetime import timedelta
+from xml.etree import ElementTree
 
 import pytest
 from flask_babel import force_locale
@@ -11,11 +13,15 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import KeptStatistics
-from marketplace.services.open_data import public_data, statistics
+from marketplace.services.challenges import amendments, challenges
+from marketplace.services.open_data import ocds, public_data, statistics
 from marketplace.web.open_data import STATUS_LABELS
 from tests import open_data_world
 from tests.factories import set_sectors
 from tests.statements import Statements
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture(autouse=True)
@@ -78,6 +84,48 @@ def test_the_feeds_entries_are_kept_per_language_and_renewed_when_the_challenge_
     db.session.commit()
     assert "<title type=\"text\">Broken pipes</title>" in entry("fr")
     assert "<title type=\"text\">Broken pipes</title>" in entry("en")
+
+
+def test_a_challenge_published_corrected_or_closed_shows_at_once_in_the_api_list_the_feed_and_the_releases(client, f):
+    """The three keep their pages (the ids, the total) and their items per state of the public data, so a page
+    asked again reads nothing; the next request after a change shows it."""
+    agency = f.Agency()
+    publisher = f.member(agency, "publisher")
+    f.Challenge(agency=agency, title="Potholes")
+    draft = f.Challenge(agency=agency, title="Leaking pipes", status="draft", published_at=None)
+
+    def lists():
+        api = client.get("/api/v1/challenges").get_json()
+        feed = ElementTree.fromstring(client.get("/feeds/challenges.atom").get_data())
+        entries = feed.findall(f"{ATOM}entry")
+        releases = client.get("/api/v1/ocds/releases").get_json()["releases"]
+        return (api["total"], sorted((item["title"], item["status"]) for item in api["items"]),
+                sorted((e.find(f"{ATOM}title").text, e.find(f"{ATOM}category").get("term")) for e in entries),
+                sorted(release["tag"][0] for release in releases))
+
+    before = lists()
+    assert lists() == before == (1, [("Potholes", "published")], [("Potholes", "published")], ["tender"])
+    challenges.publish_challenge(publisher, draft.slug)
+    shown = [("Leaking pipes", "published"), ("Potholes", "published")]
+    assert lists() == (2, shown, shown, ["tender", "tender"])
+    amendments.correct_published_challenge(publisher, draft.id, {"title": "Leaking water pipes", "reason": "Clearer."})
+    shown = [("Leaking water pipes", "published"), ("Potholes", "published")]
+    assert lists() == (2, shown, shown, ["tender", "tender", "tenderAmendment"])
+    assert challenges.close_challenge(draft, now=draft.pitch_deadline + timedelta(minutes=1))
+    db.session.commit()
+    shown = [("Leaking water pipes", "closed"), ("Potholes", "published")]
+    assert lists() == (2, shown, shown, ["tender", "tender", "tenderAmendment", "tenderUpdate"])
+
+
+@pytest.mark.parametrize("path", ["/api/v1/challenges", "/feeds/challenges.atom", "/api/v1/ocds/releases"])
+def test_a_page_whose_ids_are_kept_but_not_its_items_reads_those_items_again(client, f, path):
+    """The items are kept apart from the pages' ids, fewer of them: one pushed out is read by id, the same."""
+    f.Challenge(title="Leaking pipes")
+    f.Challenge(title="Potholes")
+    first = client.get(path).get_data()
+    public_data.kept_items.clear()
+    ocds._kept_releases.clear()
+    assert client.get(path).get_data() == first
 
 
 def test_the_statistics_are_drawn_per_language_and_again_when_the_figures_change(app, client, f):

@@ -31,7 +31,7 @@ from marketplace.services.messaging.events import record_change, snapshot
 from marketplace.services.messaging.notifications import Notice, notify_all
 from marketplace.services.messaging.outbox import handles
 from marketplace.services.open_data import public_data
-from marketplace.services.paging import paginate, paginate_bounded, paginate_in_one_pass
+from marketplace.services.paging import ids_alone, paginate, paginate_bounded, paginate_in_one_pass
 from marketplace.services.challenges.slugs import unique_slug
 
 LIMITS = {
@@ -514,9 +514,11 @@ def is_public():
     return and_(Challenge.published_at.is_not(None), Challenge.status != DRAFT)
 
 
-def search_challenges(filters, per_page=20, now=None, language=None, listed=False):
+def search_challenges(filters, per_page=20, now=None, language=None, listed=False, ids_when_kept=False):
     """One page of the public challenges the filters ask for: Challenge objects with their agency, or with
-    `listed` rows of `listed_columns` (what the list page shows).
+    `listed` rows of `listed_columns` (what the list page shows). With `ids_when_kept`, a page whose ids are kept
+    (see paging.paginate) gives those ids alone as its items and reads no challenge: for who keeps what it writes
+    of each one (challenge_exports.written_per_challenge), which reads only the challenges it has not kept.
 
     A text search is ranked among its matches only (after every filter), counted exactly up to
     MAX_COUNTED matches ("more than" beyond), and pages through those first matches only: a bounded offset,
@@ -529,7 +531,7 @@ def search_challenges(filters, per_page=20, now=None, language=None, listed=Fals
                                                 db.session.get_bind().dialect.name)
     else:
         query, order, ranked = _statements(filters, now, language, listed)
-    read_by_id = _listed_by_id if listed else _challenges_by_id
+    read_by_id = _listed_by_id if listed else (ids_alone if ids_when_kept else challenges_by_id)
     if ranked:  # every match is read to rank them, so they are counted then
         return paginate_in_one_pass(query, order, filters.page, per_page, max(MAX_COUNTED, per_page), Challenge,
                                     read_by_id, public=public)
@@ -583,7 +585,8 @@ def _listed_by_id(ids):
 _LISTED = "listed row"
 
 
-def _challenges_by_id(ids):
+def challenges_by_id(ids):
+    """{id: the Challenge with its agency} in one query."""
     return {challenge.id: challenge for challenge in db.session.scalars(
         select(Challenge).options(joinedload(Challenge.agency)).where(Challenge.id.in_(ids))).unique()}
 

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from marketplace.formatting import rfc3339
 from marketplace.models.challenge import CHALLENGE_KINDS, PUBLIC_STATUSES
-from marketplace.services.challenges.challenges import search_challenges, sectors_by_challenge
+from marketplace.services.challenges.challenges import challenges_by_id, search_challenges, sectors_by_challenge
 from marketplace.services.messaging import links
 from marketplace.services.open_data import public_data
 from marketplace.services.open_data.spreadsheets import csv_text
@@ -81,16 +81,22 @@ def listed(filters, per_page):
 def written_per_challenge(kind, context, challenges, write):
     """[write(challenge, its CPV divisions)] for the challenges of a page (an API summary's JSON, a feed entry's
     XML), each kept per challenge and `context` (what else the text depends on: the host, the language) until
-    the public data change; the sectors of the challenges not kept are read in one query."""
-    by_id = {c.id: c for c in challenges}
+    the public data change. `challenges`: a search's items, Challenge objects or, a page whose ids were kept
+    (search_challenges' `ids_when_kept`), their ids alone; of those not kept, the challenges given by id are read
+    in one query and the sectors of all in one more."""
+    ids = [c if isinstance(c, int) else c.id for c in challenges]
+    given = {c.id: c for c in challenges if not isinstance(c, int)}
 
     def written(keys):
-        sectors = sectors_by_challenge([key[-1] for key in keys])
-        return {key: write(by_id[key[-1]], sectors.get(key[-1], [])) for key in keys}
+        wanted = [key[-1] for key in keys]
+        missing = [i for i in wanted if i not in given]
+        by_id = {**given, **(challenges_by_id(missing) if missing else {})}
+        sectors = sectors_by_challenge(wanted)
+        return {key: write(by_id[key[-1]], sectors.get(key[-1], [])) for key in keys if key[-1] in by_id}
 
-    keys = [(kind, *context, c.id) for c in challenges]
+    keys = [(kind, *context, challenge_id) for challenge_id in ids]
     kept = public_data.kept_items.get_many(keys, written)
-    return [kept[key] for key in keys]
+    return [kept[key] for key in keys if key in kept]
 
 
 def canonical_filters(filters):

@@ -22,6 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from functools import cache, lru_cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -44,7 +45,8 @@ from marketplace.services.organisations.identifiers import organisation_identifi
 from marketplace.services.errors import ValidationFailed
 from marketplace.services.messaging import links
 from marketplace.services.open_data.licence import open_data_licence
-from marketplace.services.paging import Page, kept_scalar
+from marketplace.services.open_data import public_data
+from marketplace.services.paging import Page, ids_alone, kept_scalar, paginate
 from marketplace.services.pilots.pilot_workflow import due_date_for
 from marketplace.services.pitches import seal
 
@@ -752,22 +754,62 @@ def release_package(query, *, package_uri):
 
 def stored_release_page(query, *, package_uri):
     """The page of `release_package`, its releases left as stored (JSON text, in `items`) and not yet in its
-    `package`: for who writes them out as they are."""
+    `package`: for who writes them out as they are.
+
+    The count and the page's releases move only when a release is stored, which renews the public data token:
+    the total and the ids of each page are kept per state of the public data (paging.paginate), and so are the
+    stored releases (`_kept_releases`), so that a page asked again reads nothing but the token."""
     settings = publication_settings()
-    conditions = []
-    if query.since is not None:
-        conditions.append(OcdsRelease.date >= query.since)
-    if query.challenge_id is not None:
-        conditions.append(OcdsRelease.challenge_id == query.challenge_id)
-    # The count and the newest release move only when a release is stored, which renews the public data token.
-    total = kept_scalar(select(func.count()).select_from(OcdsRelease).where(*conditions))
-    rows = db.session.execute(select(OcdsRelease.date, OcdsRelease.release).where(*conditions)
-                              .order_by(OcdsRelease.date, OcdsRelease.id)
-                              .limit(query.per_page).offset((query.page - 1) * query.per_page)).all()
+    found = paginate(_releases_statement(query.since, query.challenge_id), query.page, query.per_page, public=True,
+                     read_by_id=ids_alone)
+    rows = _kept_rows(found.items)
     # The package is as new as its newest release (OCDS publishedDate).
     newest = max((row.date for row in rows), default=utcnow())
     return PackagePage(items=[row.release for row in rows], package=package_metadata(settings, package_uri, newest),
-                       total=total, page=query.page, per_page=query.per_page, last_modified=newest_release_date())
+                       total=found.total, page=query.page, per_page=query.per_page, last_modified=newest_release_date())
+
+
+_STORED = (OcdsRelease.id, OcdsRelease.date, OcdsRelease.release)
+
+
+@lru_cache(maxsize=1024)
+def _releases_statement(since, challenge_id):
+    """The stored releases (their id, date and text) from `since`, of one process or all, oldest first (by the
+    (date, id) index): built once per question, so that paging keeps what it derives from it (paging._derived)."""
+    conditions = []
+    if since is not None:
+        conditions.append(OcdsRelease.date >= since)
+    if challenge_id is not None:
+        conditions.append(OcdsRelease.challenge_id == challenge_id)
+    return select(*_STORED).where(*conditions).order_by(OcdsRelease.date, OcdsRelease.id)
+
+
+# Stored releases are long (kilobytes each) and a harvester reads them all, page after page: kept apart from the
+# items of the challenge lists (public_data.kept_items), which they would push out.
+_kept_releases = public_data.KeptPerState(2048)
+
+
+def _kept_rows(items):
+    """The (id, date, release) rows of a page's `items`: its rows read now, or their ids alone (the page's ids were
+    kept); each row kept per state of the public data, those neither given nor kept read by id."""
+    given = {item.id: item for item in items if not isinstance(item, int)}
+    ids = [item if isinstance(item, int) else item.id for item in items]
+
+    def read(missing):
+        unread = [release_id for release_id in missing if release_id not in given]
+        found = {release_id: given[release_id] for release_id in missing if release_id in given}
+        if unread:
+            statement = select(*_STORED).where(OcdsRelease.id.in_(unread))
+            found.update((row.id, row) for row in db.session.execute(statement))
+        return found
+
+    kept = _kept_releases.get_many(ids, read)
+    return [kept[release_id] for release_id in ids if release_id in kept]
+
+
+@cache
+def _newest_release_statement():  # one statement object: its cache key is computed once (paging.kept_scalar)
+    return select(func.max(OcdsRelease.date))
 
 
 def newest_release_date(now=None):
@@ -775,5 +817,5 @@ def newest_release_date(now=None):
 
     Never later than now (a validator in the future would make a client's cached copy look newer than any
     change to come)."""
-    newest = kept_scalar(select(func.max(OcdsRelease.date)))  # aware UTC on both databases (UTCDateTime)
+    newest = kept_scalar(_newest_release_statement())  # aware UTC on both databases (UTCDateTime)
     return None if newest is None else min(newest, now or utcnow())
