@@ -153,3 +153,27 @@ def test_a_cancelled_challenge_has_no_session_to_book_or_be_reminded_of(evaluati
     assert refused.value.message == str(pitch_sessions.CALLED_OFF)
     assert pitch_sessions.open_slots(challenge) == []
     assert pitch_sessions.remind_tomorrows_sessions() == 0
+
+
+def test_a_booked_session_of_a_cancelled_challenge_leaves_both_sides_calendars(evaluating, f, smtp_sink):
+    from marketplace.services.challenges import challenges
+    from marketplace.services.messaging.outbox import process_pending
+
+    challenge, shortlisted, _, people = evaluating
+    slot = _offer(challenge, people)
+    pitch_sessions.book_slot(people["first"], shortlisted[0].id, slot.id)
+    process_pending()
+    smtp_sink.messages.clear()
+    challenges.cancel_challenge(f.member(challenge.agency, "publisher"), challenge.slug, "No budget any more.")
+    process_pending()
+    process_pending()  # again: each person gets the cancellation once
+    called_off = [m for m in smtp_sink.messages if m["Subject"].startswith("Pitch session called off")]
+    assert sorted(m["To"] for m in called_off) == sorted(people[who].email for who in ("first", "officer", "evaluator"))
+    part = next(p for p in called_off[0].walk() if p.get_content_type() == "text/calendar")
+    assert part.get_param("method") == "CANCEL"
+    sent = icalendar.Calendar.from_ical(part.get_content())
+    event = sent.walk("VEVENT")[0]
+    assert (sent["method"], event["status"], event["sequence"]) == ("CANCEL", "CANCELLED", 1)
+    assert event["uid"] == f"pitch-session-{slot.id}@agora"  # the event the invitation added, taken out
+    downloaded = icalendar.Calendar.from_ical(pitch_sessions.session_calendar(people["first"], slot.id))
+    assert downloaded["method"] == "CANCEL"  # the file on the page says so too

@@ -141,15 +141,19 @@ def book_slot(member, pitch_id, slot_id):
     return slot
 
 
-def calendar_invitation(slot, *, organiser_email, attendee_emails):
-    """The session as an iCalendar (.ics) file, for the email to both sides."""
+def calendar_invitation(slot, *, organiser_email, attendee_emails, called_off=False):
+    """The session as an iCalendar (.ics) file, for the email to both sides. `called_off`: its cancellation (RFC
+    5546's CANCEL: the same event, a later sequence), which takes it out of the calendars it was added to."""
     challenge = slot.challenge
     calendar = Calendar()
     calendar.add("prodid", "-//Agora//Pitch sessions//EN")
     calendar.add("version", "2.0")
-    calendar.add("method", "REQUEST")
+    calendar.add("method", "CANCEL" if called_off else "REQUEST")
     event = Event()
     event.add("uid", f"pitch-session-{slot.id}@agora")
+    event.add("sequence", 1 if called_off else 0)
+    if called_off:
+        event.add("status", "CANCELLED")
     event.add("dtstamp", utcnow())
     event.add("dtstart", slot.starts_at)
     event.add("dtend", slot.ends_at)
@@ -200,7 +204,8 @@ def _calendar(slot, company_people, agency_people):
     organiser = (offered_by.email if offered_by is not None else
                  agency_people[0].email if agency_people else current_app.config["MAIL_DEFAULT_SENDER"])
     return calendar_invitation(slot, organiser_email=organiser,
-                               attendee_emails=[u.email for u in company_people + agency_people])
+                               attendee_emails=[u.email for u in company_people + agency_people],
+                               called_off=lifecycle.state_of(slot.challenge).called_off)
 
 
 def session_calendar(user, slot_id):
@@ -241,6 +246,27 @@ def send_calendar_invitations(event):
     slot = db.session.get(PitchSessionSlot, event.payload["slot_id"])
     if slot is not None and slot.pitch is not None:
         _send_invitation(slot, "session")
+
+
+@handles("challenge.cancelled")
+def send_calendar_cancellations(event):
+    """The sessions booked and still to come of a challenge cancelled: both sides get the calendar file that takes
+    each out of their calendars (the cancellation itself is told by challenges.tell_of_the_cancellation)."""
+    challenge = db.session.get(Challenge, event.payload["object_id"])
+    if challenge is None or not lifecycle.state_of(challenge).called_off:
+        return
+    slots = db.session.scalars(select(PitchSessionSlot).where(
+        PitchSessionSlot.challenge_id == challenge.id, PitchSessionSlot.pitch_id.is_not(None),
+        PitchSessionSlot.starts_at > utcnow()).order_by(PitchSessionSlot.id)).all()
+    for slot in slots:
+        company_people, agency_people = _people(slot.pitch.company_id), panel_of(challenge)
+        ics = _calendar(slot, company_people, agency_people).decode("utf-8")
+        for user in company_people + agency_people:
+            with force_locale(recipient_locale(user)):
+                context = {"title": str(_l("Pitch session called off: “%(title)s”", title=challenge.title)),
+                           "body": str(CALLED_OFF), "link": None}
+            queue_email("notification", dedupe_key=f"email:session-called-off:{slot.id}:{user.id}", user=user,
+                        context=context, calendar=ics)
 
 
 def remind_tomorrows_sessions(now=None):

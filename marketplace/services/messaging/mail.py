@@ -172,7 +172,7 @@ def message_for(delivery):
         MIMEMultipart("alternative", boundary=boundary + "_a", _subparts=alternatives)
     if delivery.calendar:
         invitation = MIMEText(delivery.calendar, "calendar", "utf-8")
-        invitation.set_param("method", "REQUEST")
+        invitation.set_param("method", "CANCEL" if "\nMETHOD:CANCEL" in delivery.calendar else "REQUEST")
         invitation.add_header("Content-Disposition", "attachment", filename="invitation.ics")
         body = MIMEMultipart("mixed", boundary=boundary + "_m", _subparts=[body, invitation])
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
