@@ -52,3 +52,22 @@ def test_templates_get_their_data_from_the_view(app):
             if f.__module__.startswith("marketplace")]
     # The header's unread count, and the footer's operator (configuration only, no database): nothing else.
     assert sorted(ours) == ["marketplace.web.about.service_operator", "marketplace.web.template_helpers.inject_people"]
+
+
+@pytest.mark.parametrize("started", [True, False])
+def test_a_cancelled_challenge_links_its_panel_to_the_evaluation_it_stopped(f, started):
+    from datetime import timedelta
+
+    from marketplace.services.challenges import challenges
+    from marketplace.services.clock import utcnow
+    from marketplace.services.evaluation import evaluation
+
+    challenge = f.Challenge(status="closed", pitch_deadline=utcnow() - timedelta(days=1))
+    f.Pitch(challenge=challenge, status="submitted")
+    owner = f.member(challenge.agency, "owner")
+    assert challenge_page(owner, challenge.slug).shows_evaluation  # closed: one to start
+    if started:
+        evaluation.start_evaluation(owner, challenge.id)
+    challenges.cancel_challenge(owner, challenge.slug, "No budget any more.")
+    assert challenge_page(owner, challenge.slug).shows_evaluation is started  # stopped, still to be read
+    assert not challenge_page(AnonymousUserMixin(), challenge.slug).shows_evaluation

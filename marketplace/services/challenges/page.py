@@ -16,9 +16,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.extensions import db
 from marketplace.models import Challenge, Pilot, Pitch
-from marketplace.models.challenge import EvaluationCriterion, SuccessMeasure
+from marketplace.models.challenge import CALL_FOR_SOLUTIONS, EvaluationCriterion, SuccessMeasure
 from marketplace.services import permissions
 from marketplace.services.challenges import amendments, lifecycle, questions
+from marketplace.services.evaluation import evaluation
 from marketplace.services import access
 from marketplace.services.matching import matching
 from marketplace.services.clock import database_now, utcnow
@@ -35,6 +36,7 @@ class ChallengePage:
     # what the viewer may do with the challenge itself
     may_edit: bool = False
     may_evaluate: bool = False
+    shows_evaluation: bool = False  # a link to its evaluation: one to follow, or one stopped by a cancellation
     may_audit: bool = False
     may_approve: bool = False
     may_view_matches: bool = False
@@ -78,6 +80,7 @@ def challenge_page(user, slug, now=None):
     challenge_pilots = pilots.pilots_of_challenge(challenge)  # one statement for the outcomes and the viewer's
     outcomes = [(pilot, pilots.public_follow_on_url(pilot), pilot_workflow.outcome_justification(pilot))
                 for pilot in pilots.public_outcomes(challenge, challenge_pilots)]
+    may_evaluate = permissions.can(user, "evaluation.take_part", challenge)
     public = dict(
         challenge=challenge, outcomes=outcomes, match=matching.match_for_viewer(user, challenge),
         answered_questions=answered,
@@ -85,7 +88,7 @@ def challenge_page(user, slug, now=None):
         may_correct=permissions.can(user, "challenge.correct", challenge)
         and lifecycle.correction_refused(challenge) is None,
         may_edit=permissions.can(user, "challenge.edit", challenge),
-        may_evaluate=permissions.can(user, "evaluation.take_part", challenge),
+        may_evaluate=may_evaluate, shows_evaluation=may_evaluate and _has_evaluation_to_show(challenge),
         may_audit=permissions.can(user, "audit.read_challenge", challenge),
         may_approve=challenge.approval_requested_at is not None
         and permissions.can(user, "challenge.approve", challenge),
@@ -110,6 +113,15 @@ def challenge_page(user, slug, now=None):
         questions_open=questions.questions_open(challenge),
         questions_closed_on=questions.questions_closed_on(challenge),
     )
+
+
+def _has_evaluation_to_show(challenge):
+    """An evaluation to link to for its panel: in the states that have one to start or follow, and once the
+    challenge is cancelled, if one was started (stopped, still to be read)."""
+    if challenge.kind != CALL_FOR_SOLUTIONS:
+        return False
+    state = lifecycle.state_of(challenge)
+    return state.evaluation_page or (state.called_off and evaluation.evaluation_of(challenge) is not None)
 
 
 def _is_visitor(user):
