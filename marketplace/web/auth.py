@@ -73,6 +73,10 @@ def _sign_in(user, remember=False):
         # The language picked in the switcher before signing in stays: saved to the account, as the switcher saves
         # a signed-in person's pick (the account's language is what a signed-in page is read in).
         accounts.choose_language(user, language)
+    elif user.locale is None:
+        # No language saved yet (an account invited or imported before languages were kept): the one this sign-in
+        # was read in, so that its notices and emails come in it, not in English.
+        accounts.choose_language(user, str(select_locale()))
     login_user(user, remember=remember)
     return next_page
 

@@ -159,6 +159,15 @@ def test_a_language_picked_before_signing_in_is_kept_and_saved_to_the_account(cl
                              follow_redirects=True)) == "nl"
 
 
+def test_an_account_with_no_language_saved_keeps_the_one_it_signed_in_in(client, f):
+    from tests.factories import PASSWORD
+
+    person = f.member(f.Company(), "member", locale=None)  # notices and emails would come in English
+    client.post("/auth/login", data={"email": person.email, "password": PASSWORD},
+                headers={"Accept-Language": "nl-BE,nl;q=0.9"})
+    assert db.session.get(User, person.id).locale == "nl"
+
+
 def test_signing_out_keeps_the_language_the_person_read_without_giving_it_to_the_next_person(client, f):
     from tests.factories import PASSWORD
 
