@@ -10,18 +10,20 @@ from marketplace.models.organisation import AGENCY
 from marketplace.models.pitch import RECEIVED_STATUSES
 from marketplace.services.paging import paginate
 from marketplace.services.pitches.pitches import pitches_of_company
-from marketplace.services.work_lists import work_list
+from marketplace.services.work_lists import listed_pilots, work_list
 
 
 def agency_challenges(organisation, page=1, status=None, per_page=20):
     """One page of the agency's challenges, newest first, of one status when `status` names one (anything else
-    is ignored): a Page of rows (challenge, pitches received, open questions, answered questions), in two
-    statements however many challenges the agency has. A page past the last is the last."""
+    is ignored): a Page of rows (id, slug, title, status, pitch_deadline, pitches received, open questions,
+    answered questions), in two statements however many challenges the agency has. A page past the last is the
+    last."""
     def counted(column, *conditions):
         return select(func.count(column)).where(*conditions).correlate(Challenge).scalar_subquery()
 
     query = select(
-        Challenge,
+        # What the table shows of each challenge, not its texts.
+        Challenge.id, Challenge.slug, Challenge.title, Challenge.status, Challenge.pitch_deadline,
         counted(Pitch.id, Pitch.challenge_id == Challenge.id, Pitch.status.in_(RECEIVED_STATUSES)).label("pitches"),
         counted(Question.id, Question.challenge_id == Challenge.id, Question.answer.is_(None)).label("open_questions"),
         counted(Question.id, Question.challenge_id == Challenge.id,
@@ -51,8 +53,7 @@ def questions_of_company(organisation, limit=50):
 
 def pilots_of(organisation):
     column = Pilot.agency_id if organisation.kind == AGENCY else Pilot.company_id
-    return db.session.scalars(select(Pilot).options(joinedload(Pilot.challenge), joinedload(Pilot.pitch))
-                              .where(column == organisation.id).order_by(Pilot.created_at.desc())).all()
+    return listed_pilots(column == organisation.id)
 
 
 def overview(user, page=1, status=None, per_page=20):
