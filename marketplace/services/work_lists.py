@@ -148,11 +148,11 @@ def work_list(user, now=None, agency_pilots=None):
     pilots = sorted((p for p in agency_pilots if p.stage not in OUTCOME_STAGES),
                     key=lambda p: (p.stage_due_on is None, p.stage_due_on or now.date(), p.id))
     # Several kinds of work ask the same rule of the same challenge or pilot: each is asked once.
-    managed = _allowed(user, "evaluation.manage", challenges)
-    panel = _allowed(user, "evaluation.score", challenges)
-    movable = _allowed(user, "pilot.move", pilots)
-    evaluations = _evaluations({c.id for c in challenges if lifecycle.state_of(c).evaluation_page
-                                and permissions.can(user, "evaluation.take_part", c)}, user, scope)
+    managed = permissions.allowed(user, "evaluation.manage", challenges)
+    panel = permissions.allowed(user, "evaluation.score", challenges)
+    movable = permissions.allowed(user, "pilot.move", pilots)
+    evaluations = _evaluations({c.id for c in permissions.allowed(user, "evaluation.take_part", challenges)
+                                if lifecycle.state_of(c).evaluation_page}, user, scope)
     found = {
         APPROVE: _drafts_to_approve(user, challenges),
         FINISH: _drafts_to_finish(user, challenges),
@@ -176,22 +176,18 @@ class Scope(NamedTuple):
     pilots: object
 
 
-def _allowed(user, action, objects):
-    return [obj for obj in objects if permissions.can(user, action, obj)]
-
-
 def _drafts_to_approve(user, challenges):
     return [Item(c.title, _l("Approval asked on %(when)s", when=lazy(localtime, c.approval_requested_at)), links.challenge_preview_path(c),
                  when=c.approval_requested_at)
-            for c in _allowed(user, "challenge.approve",
-                              [c for c in challenges if lifecycle.state_of(c).draft and c.approval_requested_at])]
+            for c in permissions.allowed(user, "challenge.approve",
+                                         [c for c in challenges if lifecycle.state_of(c).draft and c.approval_requested_at])]
 
 
 def _drafts_to_finish(user, challenges):
     """Drafts not sent for approval, for those who may edit them: the agency's paged list may show them pages
     down, so they wait here, oldest first."""
-    drafts = sorted(_allowed(user, "challenge.edit", [c for c in challenges if lifecycle.state_of(c).draft
-                                                      and c.approval_requested_at is None]),
+    drafts = sorted(permissions.allowed(user, "challenge.edit", [c for c in challenges if lifecycle.state_of(c).draft
+                                                                 and c.approval_requested_at is None]),
                     key=lambda c: (c.created_at, c.id))
     return [Item(c.title, _l("Started on %(when)s: see what it still needs before it goes live.",
                              when=lazy(localtime, c.created_at)), links.challenge_preview_path(c), when=c.created_at)
@@ -199,12 +195,13 @@ def _drafts_to_finish(user, challenges):
 
 
 def _questions_to_answer(user, challenges, scope):
-    mine = {c.id: c for c in _allowed(user, "question.answer", challenges)}
+    mine = {c.id: c for c in permissions.allowed(user, "question.answer", challenges)}
     if not mine:
         return []
     waiting = db.session.execute(
         select(Question.challenge_id, func.count(Question.id), func.min(Question.asked_at))
-        .where(Question.challenge_id.in_(scope.challenges), Question.answer.is_(None)).group_by(Question.challenge_id)
+        .where(Question.challenge_id.in_(scope.challenges), Question.answer.is_(None))
+        .group_by(Question.challenge_id)
     ).all()
     by_id = {challenge_id: (count, oldest) for challenge_id, count, oldest in waiting}
     return [Item(c.title, lazy_ngettext("%(num)s question waiting", "%(num)s questions waiting", by_id[c.id][0]),
@@ -346,7 +343,8 @@ def _outcomes_to_record(movable):
 def _companies_to_invite(user, challenges, scope):
     """Open challenges nobody has invited a company to yet: the invitation is the work, not the challenge being open
     (an agency with a hundred open challenges would otherwise be reminded of each of them until it closes)."""
-    open_ones = _allowed(user, "challenge.view_matches", [c for c in challenges if lifecycle.state_of(c).takes_pitches])
+    open_ones = permissions.allowed(user, "challenge.view_matches",
+                                    [c for c in challenges if lifecycle.state_of(c).takes_pitches])
     if not open_ones:
         return []
     invited = set(db.session.scalars(select(Match.challenge_id).distinct().where(
