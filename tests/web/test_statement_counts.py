@@ -180,3 +180,44 @@ def test_an_agency_dashboard_costs_the_same_statements_however_many_challenges_t
     for who in ("publisher", "officer"):
         counts = {name: count for name, count in c.counts.items() if name.startswith(who)}
         assert len(set(counts.values())) == 1 and max(counts.values()) <= LIMIT, c.counts
+
+
+def test_an_agency_dashboard_reads_no_challenge_or_pitch_texts(client, login, runner):
+    """The work list, the challenge table and the pilots show titles, states and dates: an agency of a thousand
+    challenges would otherwise read every text and its HTML (the demo holds every kind of work at once)."""
+    import pyotp
+    from sqlalchemy import select
+
+    from marketplace.models import Membership, Organisation, User
+    from marketplace.services.accounts import two_factor
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    people = db.session.scalars(select(User).join(Membership, Membership.user_id == User.id)
+                                .join(Organisation, Organisation.id == Membership.organisation_id)
+                                .where(Organisation.kind == "agency", User.is_admin.is_(False))
+                                .order_by(User.id)).all()
+    for person in people:
+        if two_factor.required_for(person):
+            person.totp_secret = pyotp.random_base32()
+    db.session.commit()
+    for person in people:
+        person.get_id()
+    texts = ("challenges.problem_statement", "challenges.context", "challenges.desired_outcomes",
+             "pitches.summary", "pitches.approach", "pitches.evidence")
+    read = {}
+    for person in people:
+        login(person)
+        db.session.remove()
+        seen = []
+
+        def note(conn, cursor, statement, *args):
+            seen.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            assert client.get("/dashboard").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+        assert len(seen) <= LIMIT, (person.email, len(seen))
+        read[person.email] = [" ".join(s.split())[:200] for s in seen if any(t in s for t in texts)]
+    assert len(read) >= 4 and all(found == [] for found in read.values()), read
