@@ -1,7 +1,8 @@
 """What each person sees first: at an agency, what waits for them (services/work_lists.py) and their agency's
 challenges with counts, a page at a time; at a company, their pitches and follows."""
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.extensions import db
 from marketplace.models import Challenge, Follow, Pilot, Pitch, Question
@@ -34,10 +35,19 @@ def agency_challenges(organisation, page=1, status=None, per_page=20):
     return paginate(query.order_by(Challenge.created_at.desc(), Challenge.id.desc()), page, per_page, clamp=True)
 
 
+# What the company's dashboard shows of a challenge (its tables and lists), not its texts.
+SHOWN = (Challenge.slug, Challenge.title, Challenge.status, Challenge.pitch_deadline)
+
+
 def company_overview(organisation):
     pitches = pitches_of_company(organisation.id)
+    # The pitches' challenges in one statement, not one per pitch as the table names each.
+    shown = {challenge.id: challenge for challenge in db.session.scalars(select(Challenge).options(
+        load_only(*SHOWN)).where(Challenge.id.in_({pitch.challenge_id for pitch in pitches})))} if pitches else {}
+    for pitch in pitches:
+        set_committed_value(pitch, "challenge", shown[pitch.challenge_id])
     followed = db.session.scalars(
-        select(Challenge).join(Follow, Follow.challenge_id == Challenge.id)
+        select(Challenge).options(load_only(*SHOWN)).join(Follow, Follow.challenge_id == Challenge.id)
         .where(Follow.organisation_id == organisation.id).order_by(Challenge.pitch_deadline)
     ).all()
     return {"pitches": pitches, "followed": followed, "questions": questions_of_company(organisation)}
@@ -46,7 +56,8 @@ def company_overview(organisation):
 def questions_of_company(organisation, limit=50):
     """The questions the company asked, answered or not, newest first, with their challenges (one statement)."""
     return db.session.scalars(
-        select(Question).options(joinedload(Question.challenge)).where(Question.organisation_id == organisation.id)
+        select(Question).options(joinedload(Question.challenge).load_only(*SHOWN))
+        .where(Question.organisation_id == organisation.id)
         .order_by(Question.asked_at.desc(), Question.id.desc()).limit(limit)
     ).all()
 

@@ -221,3 +221,29 @@ def test_an_agency_dashboard_reads_no_challenge_or_pitch_texts(client, login, ru
         assert len(seen) <= LIMIT, (person.email, len(seen))
         read[person.email] = [" ".join(s.split())[:200] for s in seen if any(t in s for t in texts)]
     assert len(read) >= 4 and all(found == [] for found in read.values()), read
+
+
+def test_a_company_dashboard_costs_the_same_statements_however_many_pitches_follows_and_questions(client, login, f):
+    """Each pitch names its challenge: read with the others, not one statement per pitch."""
+    from marketplace.models import Follow, Question
+
+    company = f.Company()
+    owner = f.member(company, "owner")
+    asker_id, company_id = owner.id, company.id
+
+    def pitch_follow_and_ask(n):
+        for _ in range(n):
+            f.Pitch(challenge=f.Challenge(), company=db.session.get(type(company), company_id), status="submitted")
+            followed = f.Challenge()
+            db.session.add(Follow(challenge_id=followed.id, organisation_id=company_id))
+            db.session.add(Question(challenge_id=followed.id, organisation_id=company_id, asked_by_id=asker_id,
+                                    body="When?"))
+        db.session.commit()
+
+    pitch_follow_and_ask(1)
+    owner.get_id()
+    c = _Counter(client, login)
+    c.count("one pitch", "/dashboard", owner)
+    pitch_follow_and_ask(11)
+    c.count("twelve pitches", "/dashboard", owner)
+    assert c.counts["one pitch"] == c.counts["twelve pitches"] <= LIMIT, c.statements
