@@ -1,8 +1,8 @@
 """What waits for one person at an agency: their work list on the dashboard, each item with a link.
 
-`work_list(user)` answers, for the person's role (asked of `permissions`, challenge by challenge and pilot by
-pilot — the rules need no query), in a fixed number of statements however many challenges, questions, pitches
-or pilots there are:
+`work_list(user)` answers, for the person's role (asked of `permissions.allowed`, challenge by challenge and pilot
+by pilot, or once for the agency where a rule reads nothing else — the rules need no query), in a fixed number of
+statements however many challenges, questions, pitches or pilots there are:
 
 - drafts to approve (four-eyes publishing: a draft someone else asked to have approved),
 - drafts to finish (not yet sent for approval: what is missing, then publishing, on the preview page),
