@@ -258,6 +258,8 @@ class Question(db.Model):
     """A clarification question; shown publicly without the asker's company."""
 
     __tablename__ = "questions"
+    # A company's own questions, newest first, on its dashboard: without it every question of every company is read.
+    __table_args__ = (Index("ix_questions_organisation_id_asked_at", "organisation_id", "asked_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)

@@ -1,7 +1,8 @@
 """What each person sees first: at an agency, what waits for them (services/work_lists.py) and their agency's
 challenges with counts, a page at a time; at a company, their pitches and follows."""
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.extensions import db
 from marketplace.models import Challenge, Follow, Pilot, Pitch, Question
@@ -10,18 +11,20 @@ from marketplace.models.organisation import AGENCY
 from marketplace.models.pitch import RECEIVED_STATUSES
 from marketplace.services.paging import paginate
 from marketplace.services.pitches.pitches import pitches_of_company
-from marketplace.services.work_lists import work_list
+from marketplace.services.work_lists import listed_pilots, work_list
 
 
 def agency_challenges(organisation, page=1, status=None, per_page=20):
     """One page of the agency's challenges, newest first, of one status when `status` names one (anything else
-    is ignored): a Page of rows (challenge, pitches received, open questions, answered questions), in two
-    statements however many challenges the agency has. A page past the last is the last."""
+    is ignored): a Page of rows (id, slug, title, status, pitch_deadline, pitches received, open questions,
+    answered questions), in two statements however many challenges the agency has. A page past the last is the
+    last."""
     def counted(column, *conditions):
         return select(func.count(column)).where(*conditions).correlate(Challenge).scalar_subquery()
 
     query = select(
-        Challenge,
+        # What the table shows of each challenge, not its texts.
+        Challenge.id, Challenge.slug, Challenge.title, Challenge.status, Challenge.pitch_deadline,
         counted(Pitch.id, Pitch.challenge_id == Challenge.id, Pitch.status.in_(RECEIVED_STATUSES)).label("pitches"),
         counted(Question.id, Question.challenge_id == Challenge.id, Question.answer.is_(None)).label("open_questions"),
         counted(Question.id, Question.challenge_id == Challenge.id,
@@ -32,10 +35,19 @@ def agency_challenges(organisation, page=1, status=None, per_page=20):
     return paginate(query.order_by(Challenge.created_at.desc(), Challenge.id.desc()), page, per_page, clamp=True)
 
 
+# What the company's dashboard shows of a challenge (its tables and lists), not its texts.
+SHOWN = (Challenge.slug, Challenge.title, Challenge.status, Challenge.pitch_deadline)
+
+
 def company_overview(organisation):
     pitches = pitches_of_company(organisation.id)
+    # The pitches' challenges in one statement, not one per pitch as the table names each.
+    shown = {challenge.id: challenge for challenge in db.session.scalars(select(Challenge).options(
+        load_only(*SHOWN)).where(Challenge.id.in_({pitch.challenge_id for pitch in pitches})))} if pitches else {}
+    for pitch in pitches:
+        set_committed_value(pitch, "challenge", shown[pitch.challenge_id])
     followed = db.session.scalars(
-        select(Challenge).join(Follow, Follow.challenge_id == Challenge.id)
+        select(Challenge).options(load_only(*SHOWN)).join(Follow, Follow.challenge_id == Challenge.id)
         .where(Follow.organisation_id == organisation.id).order_by(Challenge.pitch_deadline)
     ).all()
     return {"pitches": pitches, "followed": followed, "questions": questions_of_company(organisation)}
@@ -44,15 +56,15 @@ def company_overview(organisation):
 def questions_of_company(organisation, limit=50):
     """The questions the company asked, answered or not, newest first, with their challenges (one statement)."""
     return db.session.scalars(
-        select(Question).options(joinedload(Question.challenge)).where(Question.organisation_id == organisation.id)
+        select(Question).options(joinedload(Question.challenge).load_only(*SHOWN))
+        .where(Question.organisation_id == organisation.id)
         .order_by(Question.asked_at.desc(), Question.id.desc()).limit(limit)
     ).all()
 
 
 def pilots_of(organisation):
     column = Pilot.agency_id if organisation.kind == AGENCY else Pilot.company_id
-    return db.session.scalars(select(Pilot).options(joinedload(Pilot.challenge), joinedload(Pilot.pitch))
-                              .where(column == organisation.id).order_by(Pilot.created_at.desc())).all()
+    return listed_pilots(column == organisation.id)
 
 
 def overview(user, page=1, status=None, per_page=20):

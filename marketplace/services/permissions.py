@@ -176,6 +176,14 @@ RULES = {
         _member_of(u, p.agency_id, AGENCY_READERS) and p.owner_id == u.id),
 }
 
+# The rules above that read nothing of their challenge (or pilot) but its agency, `agency_id`: asked of many of one
+# agency's (the dashboard's work list), one answer serves them all (`allowed`). tests/services/test_permissions_sets.py
+# checks that each answers the same for challenges of one agency that differ in everything else.
+AGENCY_WIDE = frozenset({"challenge.edit", "challenge.publish", "challenge.cancel", "challenge.correct",
+                         "challenge.read_pitches", "challenge.view_matches", "challenge.invite_to_pitch",
+                         "question.answer", "evaluation.take_part", "evaluation.score", "evaluation.manage",
+                         "pilot.start"})
+
 MESSAGES = {
     "challenge.create": _l("Only an agency's owner or publishers can write challenges."),
     "challenge.edit": _l("Only your agency's owner or publishers can change this challenge."),
@@ -220,6 +228,22 @@ def can(user, action, obj=None):
     if not RULES[action](user, obj):
         return False
     return action not in NEEDS_CONFIRMED_EMAIL or email_confirmed(user)
+
+
+def allowed(user, action, objects):
+    """Those of `objects` on which `can(user, action, …)`, in their order: for an AGENCY_WIDE rule asked once per
+    agency instead of once per object (a work list asks several rules of each of a hundred challenges)."""
+    if action not in AGENCY_WIDE:
+        return [obj for obj in objects if can(user, action, obj)]
+    answers = {}
+    kept = []
+    for obj in objects:
+        answer = answers.get(obj.agency_id)
+        if answer is None:
+            answer = answers[obj.agency_id] = can(user, action, obj)
+        if answer:
+            kept.append(obj)
+    return kept
 
 
 def require(user, action, obj=None):

@@ -1,8 +1,8 @@
 """What waits for one person at an agency: their work list on the dashboard, each item with a link.
 
-`work_list(user)` answers, for the person's role (asked of `permissions`, challenge by challenge and pilot by
-pilot — the rules need no query), in a fixed number of statements however many challenges, questions, pitches
-or pilots there are:
+`work_list(user)` answers, for the person's role (asked of `permissions.allowed`, challenge by challenge and pilot
+by pilot, or once for the agency where a rule reads nothing else — the rules need no query), in a fixed number of
+statements however many challenges, questions, pitches or pilots there are:
 
 - drafts to approve (four-eyes publishing: a draft someone else asked to have approved),
 - drafts to finish (not yet sent for approval: what is missing, then publishing, on the preview page),
@@ -27,7 +27,6 @@ from typing import NamedTuple
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import joinedload
 
 from marketplace.extensions import db
 from marketplace.formatting import day, lazy, localtime
@@ -98,12 +97,30 @@ class Running(NamedTuple):
     scored: bool  # someone whose scores count has scored (evaluation.has_counted_scores): it may be finalised
 
 
+# What the work list reads of a challenge: enough to name it, link to it and ask `permissions` and `lifecycle`
+# about it (the rules read its agency, status, kind, deadline and who asked for approval), not its texts.
+WORK_COLUMNS = (Challenge.id, Challenge.slug, Challenge.title, Challenge.status, Challenge.kind, Challenge.agency_id,
+                Challenge.pitch_deadline, Challenge.approval_requested_at, Challenge.approval_requested_by_id,
+                Challenge.created_at)
+
+
+def listed_pilots(*conditions):
+    """Pilots as the dashboard and the work list show them, newest first: rows with what `permissions` asks of a
+    pilot (its agency, company and owner), its stage and due day, and the titles of its challenge and pitch
+    (`challenge_title`, `pitch_title`) — one statement, no texts."""
+    return db.session.execute(
+        select(Pilot.id, Pilot.agency_id, Pilot.company_id, Pilot.owner_id, Pilot.stage, Pilot.stage_due_on,
+               Challenge.title.label("challenge_title"), Pitch.title.label("pitch_title"))
+        .join(Challenge, Challenge.id == Pilot.challenge_id).join(Pitch, Pitch.id == Pilot.pitch_id)
+        .where(*conditions).order_by(Pilot.created_at.desc())).all()
+
+
 def work_list(user, now=None, agency_pilots=None):
     """The sections (in ORDER, empty ones left out) of what waits for this agency member; [] for anyone else.
 
     Read from the agency's challenges still under way (not its finished history) and its pilots.
-    `agency_pilots`: all of the agency's own, when the caller read them already (the dashboard lists them too),
-    so that they are not read twice.
+    `agency_pilots`: all of the agency's own (`listed_pilots`), when the caller read them already (the dashboard
+    lists them too), so that they are not read twice.
     """
     organisation = getattr(user, "organisation", None)
     if organisation is None or organisation.kind != AGENCY or organisation.suspended:
@@ -114,67 +131,77 @@ def work_list(user, now=None, agency_pilots=None):
     startable = [status for status in lifecycle.STATES if lifecycle.move_for(status, EVALUATING)]
     received_if_closed = case((Challenge.status.in_(startable), select(func.count(Pitch.id)).where(
         Pitch.challenge_id == Challenge.id, Pitch.status == PITCH_SUBMITTED).correlate(Challenge).scalar_subquery()))
-    rows = db.session.execute(select(Challenge, received_if_closed).where(
-        Challenge.agency_id == organisation.id,
-        Challenge.status.in_([s for s, state in lifecycle.STATES.items() if not state.final]))).all()
-    agency_challenges = [challenge for challenge, _ in rows]
-    received = {challenge.id: count for challenge, count in rows if count}
+    under_way = (Challenge.agency_id == organisation.id,
+                 Challenge.status.in_([s for s, state in lifecycle.STATES.items() if not state.final]))
+    agency_challenges = db.session.execute(select(*WORK_COLUMNS, received_if_closed.label("received"))
+                                           .where(*under_way)).all()
+    received = {challenge.id: challenge.received for challenge in agency_challenges if challenge.received}
     if agency_pilots is None:
-        agency_pilots = db.session.scalars(select(Pilot).options(joinedload(Pilot.challenge)).where(
-            Pilot.agency_id == organisation.id, Pilot.stage.not_in(OUTCOME_STAGES))).all()
+        agency_pilots = listed_pilots(Pilot.agency_id == organisation.id, Pilot.stage.not_in(OUTCOME_STAGES))
+    # The statements below read the rows of these challenges (and pilots) named by a subquery, not by a list of
+    # a hundred ids to bind, and keep those of the ones the person may act on.
+    scope = Scope(select(Challenge.id).where(*under_way),
+                  select(Pilot.id).where(Pilot.agency_id == organisation.id, Pilot.stage.not_in(OUTCOME_STAGES)))
     # Soonest first, those with no date last, the same on every database.
     challenges = sorted(agency_challenges,
                         key=lambda c: (c.pitch_deadline is None, c.pitch_deadline or now, c.id))
     pilots = sorted((p for p in agency_pilots if p.stage not in OUTCOME_STAGES),
                     key=lambda p: (p.stage_due_on is None, p.stage_due_on or now.date(), p.id))
-    evaluations = _evaluations([c.id for c in challenges if lifecycle.state_of(c).evaluation_page
-                                and permissions.can(user, "evaluation.take_part", c)], user)
+    # Several kinds of work ask the same rule of the same challenge or pilot: each is asked once.
+    managed = permissions.allowed(user, "evaluation.manage", challenges)
+    panel = permissions.allowed(user, "evaluation.score", challenges)
+    movable = permissions.allowed(user, "pilot.move", pilots)
+    evaluations = _evaluations({c.id for c in permissions.allowed(user, "evaluation.take_part", challenges)
+                                if lifecycle.state_of(c).evaluation_page}, user, scope)
     found = {
         APPROVE: _drafts_to_approve(user, challenges),
         FINISH: _drafts_to_finish(user, challenges),
-        ANSWER: _questions_to_answer(user, challenges),
+        ANSWER: _questions_to_answer(user, challenges, scope),
         START: _evaluations_to_start(user, challenges, evaluations, received, now),
-        SCORE: _pitches_to_score(user, challenges, evaluations),
-        FINALISE: _evaluations_to_finalise(user, challenges, evaluations),
-        DECIDE: _decisions_to_send(user, challenges, evaluations),
-        SESSIONS: _sessions_to_hold(user, challenges, evaluations, now),
-        STAGES: _pilot_stages_due(user, pilots, now),
-        PAYMENTS: _payments_due(user, pilots, now),
-        OUTCOMES: _outcomes_to_record(user, pilots),
-        INVITE: _companies_to_invite(user, challenges),
+        SCORE: _pitches_to_score(user, panel, evaluations),
+        FINALISE: _evaluations_to_finalise(managed, evaluations),
+        DECIDE: _decisions_to_send(managed, evaluations),
+        SESSIONS: _sessions_to_hold(challenges, managed, panel, evaluations, scope, now),
+        STAGES: _pilot_stages_due(movable, now),
+        PAYMENTS: _payments_due(movable, scope, now),
+        OUTCOMES: _outcomes_to_record(movable),
+        INVITE: _companies_to_invite(user, challenges, scope),
     }
     return [Section(kind, HEADINGS[kind], found[kind]) for kind in ORDER if found[kind]]
 
 
-def _allowed(user, action, objects):
-    return [obj for obj in objects if permissions.can(user, action, obj)]
+class Scope(NamedTuple):
+    """Subqueries of the ids the work list reads about: the agency's challenges under way and its pilots."""
+    challenges: object
+    pilots: object
 
 
 def _drafts_to_approve(user, challenges):
     return [Item(c.title, _l("Approval asked on %(when)s", when=lazy(localtime, c.approval_requested_at)), links.challenge_preview_path(c),
                  when=c.approval_requested_at)
-            for c in _allowed(user, "challenge.approve",
-                              [c for c in challenges if lifecycle.state_of(c).draft and c.approval_requested_at])]
+            for c in permissions.allowed(user, "challenge.approve",
+                                         [c for c in challenges if lifecycle.state_of(c).draft and c.approval_requested_at])]
 
 
 def _drafts_to_finish(user, challenges):
     """Drafts not sent for approval, for those who may edit them: the agency's paged list may show them pages
     down, so they wait here, oldest first."""
-    drafts = sorted(_allowed(user, "challenge.edit", [c for c in challenges if lifecycle.state_of(c).draft
-                                                      and c.approval_requested_at is None]),
+    drafts = sorted(permissions.allowed(user, "challenge.edit", [c for c in challenges if lifecycle.state_of(c).draft
+                                                                 and c.approval_requested_at is None]),
                     key=lambda c: (c.created_at, c.id))
     return [Item(c.title, _l("Started on %(when)s: see what it still needs before it goes live.",
                              when=lazy(localtime, c.created_at)), links.challenge_preview_path(c), when=c.created_at)
             for c in drafts]
 
 
-def _questions_to_answer(user, challenges):
-    mine = {c.id: c for c in _allowed(user, "question.answer", challenges)}
+def _questions_to_answer(user, challenges, scope):
+    mine = {c.id: c for c in permissions.allowed(user, "question.answer", challenges)}
     if not mine:
         return []
     waiting = db.session.execute(
         select(Question.challenge_id, func.count(Question.id), func.min(Question.asked_at))
-        .where(Question.challenge_id.in_(list(mine)), Question.answer.is_(None)).group_by(Question.challenge_id)
+        .where(Question.challenge_id.in_(scope.challenges), Question.answer.is_(None))
+        .group_by(Question.challenge_id)
     ).all()
     by_id = {challenge_id: (count, oldest) for challenge_id, count, oldest in waiting}
     return [Item(c.title, lazy_ngettext("%(num)s question waiting", "%(num)s questions waiting", by_id[c.id][0]),
@@ -182,9 +209,9 @@ def _questions_to_answer(user, challenges):
             for c in mine.values() if c.id in by_id]
 
 
-def _evaluations(challenge_ids, user):
+def _evaluations(challenge_ids, user, scope):
     """{challenge id: Running(evaluation, pitches in it, criteria, the user's conflict declaration or None, pitches
-    with no decision sent yet)} for these challenges, in one statement."""
+    with no decision sent yet)} for these challenges (a set, within `scope`), in one statement."""
     if not challenge_ids:
         return {}
     criteria = select(func.count(EvaluationCriterion.id)).where(
@@ -197,9 +224,9 @@ def _evaluations(challenge_ids, user):
             or_(PitchAssessment.published_decision.is_(None), PitchAssessment.published_decision == PITCH_SHORTLISTED)),
                has_counted_scores(Evaluation.challenge_id))
         .outerjoin(PitchAssessment, PitchAssessment.challenge_id == Evaluation.challenge_id)
-        .where(Evaluation.challenge_id.in_(challenge_ids)).group_by(Evaluation.id)
+        .where(Evaluation.challenge_id.in_(scope.challenges)).group_by(Evaluation.id)
     ).all()
-    return {row[0].challenge_id: Running(*row) for row in rows}
+    return {row[0].challenge_id: Running(*row) for row in rows if row[0].challenge_id in challenge_ids}
 
 
 def _evaluations_to_start(user, challenges, evaluations, received, now):
@@ -212,9 +239,10 @@ def _evaluations_to_start(user, challenges, evaluations, received, now):
             and lifecycle.may_move(c, EVALUATING, user=user, now=now)]
 
 
-def _pitches_to_score(user, challenges, evaluations):
-    """A panel member's evaluations under way: the pitches they have not scored on every criterion yet."""
-    panel = {c.id: c for c in _allowed(user, "evaluation.score", challenges)}
+def _pitches_to_score(user, panel, evaluations):
+    """A panel member's evaluations under way (`panel`: the challenges they may score): the pitches they have not
+    scored on every criterion yet."""
+    panel = {c.id: c for c in panel}
     running = {cid: row for cid, row in evaluations.items() if cid in panel and not row.evaluation.is_finalised}
     if not running:
         return []
@@ -245,21 +273,22 @@ def _pitches_to_score(user, challenges, evaluations):
     return items
 
 
-def _evaluations_to_finalise(user, challenges, evaluations):
+def _evaluations_to_finalise(managed, evaluations):
     """Evaluations under way that may be finalised (someone whose scores count has scored: `why_not_finalise`),
-    for those who run them and are not recused (finalising refuses them)."""
-    managed = {c.id: c for c in _allowed(user, "evaluation.manage", challenges)}
+    for those who run them (`managed`: the challenges whose evaluation they may manage) and are not recused
+    (finalising refuses them)."""
+    managed = {c.id: c for c in managed}
     return [Item(managed[cid].title, _l("Scores are coming in: read the ranking and finalise the evaluation when the "
                                         "panel has finished."), links.evaluation_path(managed[cid]))
             for cid, row in evaluations.items()
             if cid in managed and not row.conflicted and row.scored and not row.evaluation.is_finalised]
 
 
-def _decisions_to_send(user, challenges, evaluations):
+def _decisions_to_send(managed, evaluations):
     """A finalised evaluation whose decisions have not been sent (`evaluation.publish_decisions`), counting the
     companies still without one (after the shortlist, those shortlisted), unless the person is recused from it:
-    sending refuses them, the overview names who sends instead."""
-    managed = {c.id: c for c in _allowed(user, "evaluation.manage", challenges)}
+    sending refuses them, the overview names who sends instead. `managed`: as for _evaluations_to_finalise."""
+    managed = {c.id: c for c in managed}
     return [Item(managed[cid].title, lazy_ngettext("%(num)s company waits for its decision",
                                                    "%(num)s companies wait for their decision", undecided),
                  links.evaluation_path(managed[cid]), count=undecided)
@@ -267,57 +296,59 @@ def _decisions_to_send(user, challenges, evaluations):
             if cid in managed and not conflicted and evaluation.is_finalised and evaluation.decisions_published_at is None]
 
 
-def _sessions_to_hold(user, challenges, evaluations, now):
+def _sessions_to_hold(challenges, managed, panel, evaluations, scope, now):
     """Booked pitch-session slots (`pitch_sessions.book_slot`) not over yet, for the panel and its managers less
     those recused (`pitch_sessions.panel_of`: they are not invited, nor told which company booked)."""
     recused = {cid for cid, row in evaluations.items() if row.conflicted}
-    panel = {c.id: c for c in challenges if c.id not in recused and (
-        permissions.can(user, "evaluation.manage", c) or permissions.can(user, "evaluation.score", c))}
+    sitting = {c.id for c in managed} | {c.id for c in panel}
+    panel = {c.id: c for c in challenges if c.id in sitting and c.id not in recused}
     if not panel:
         return []
-    slots = db.session.scalars(select(PitchSessionSlot).where(
-        PitchSessionSlot.challenge_id.in_(list(panel)), PitchSessionSlot.pitch_id.is_not(None),
-        PitchSessionSlot.ends_at > now).order_by(PitchSessionSlot.starts_at)).all()
+    slots = [slot for slot in db.session.scalars(select(PitchSessionSlot).where(
+        PitchSessionSlot.challenge_id.in_(scope.challenges), PitchSessionSlot.pitch_id.is_not(None),
+        PitchSessionSlot.ends_at > now).order_by(PitchSessionSlot.starts_at)) if slot.challenge_id in panel]
     return [Item(panel[s.challenge_id].title, _l("Pitch session on %(when)s", when=lazy(localtime, s.starts_at)),
                  links.evaluation_path(panel[s.challenge_id]), when=s.starts_at) for s in slots]
 
 
-def _pilot_stages_due(user, pilots, now):
-    """Stages due within `DUE_SOON` or overdue, for those who may move the pilot (as `remind_due_stages` sees them)."""
+def _pilot_stages_due(movable, now):
+    """Stages due within `DUE_SOON` or overdue, for those who may move the pilot (`movable`: those pilots, soonest
+    due first; as `remind_due_stages` sees them)."""
     soon = now.date() + DUE_SOON
-    return [Item(p.challenge.title, _l("Stage “%(stage)s” due on %(when)s", stage=STAGE_LABELS.get(p.stage, p.stage),
+    return [Item(p.challenge_title, _l("Stage “%(stage)s” due on %(when)s", stage=STAGE_LABELS.get(p.stage, p.stage),
                     when=lazy(day, p.stage_due_on)),
                  links.pilot_path(p), when=p.stage_due_on, overdue=overdue_since(p, now.date()))
-            for p in _allowed(user, "pilot.move", [p for p in pilots if p.stage_due_on and p.stage_due_on <= soon])]
+            for p in movable if p.stage_due_on and p.stage_due_on <= soon]
 
 
-def _payments_due(user, pilots, now):
-    movable = {p.id: p for p in _allowed(user, "pilot.move", pilots)}
+def _payments_due(movable, scope, now):
+    movable = {p.id: p for p in movable}
     if not movable:
         return []
-    due = db.session.scalars(select(PaymentMilestone).where(
-        PaymentMilestone.pilot_id.in_(list(movable)), PaymentMilestone.paid_on.is_(None),
+    due = [m for m in db.session.scalars(select(PaymentMilestone).where(
+        PaymentMilestone.pilot_id.in_(scope.pilots), PaymentMilestone.paid_on.is_(None),
         PaymentMilestone.planned_on.is_not(None), PaymentMilestone.planned_on <= now.date() + DUE_SOON)
-        .order_by(PaymentMilestone.planned_on)).all()
-    return [Item(movable[m.pilot_id].challenge.title, _l("“%(label)s” planned for %(when)s", label=m.label,
+        .order_by(PaymentMilestone.planned_on)) if m.pilot_id in movable]
+    return [Item(movable[m.pilot_id].challenge_title, _l("“%(label)s” planned for %(when)s", label=m.label,
                                                          when=lazy(day, m.planned_on)),
                  links.pilot_path(movable[m.pilot_id]), when=m.planned_on, overdue=overdue_since(m, now.date()))
             for m in due]
 
 
-def _outcomes_to_record(user, pilots):
-    return [Item(p.challenge.title, _l("Adopt, extend or stop the pilot, with its evidence."), links.pilot_path(p))
-            for p in _allowed(user, "pilot.move", [p for p in pilots if p.stage == EVALUATION])]
+def _outcomes_to_record(movable):
+    return [Item(p.challenge_title, _l("Adopt, extend or stop the pilot, with its evidence."), links.pilot_path(p))
+            for p in movable if p.stage == EVALUATION]
 
 
-def _companies_to_invite(user, challenges):
+def _companies_to_invite(user, challenges, scope):
     """Open challenges nobody has invited a company to yet: the invitation is the work, not the challenge being open
     (an agency with a hundred open challenges would otherwise be reminded of each of them until it closes)."""
-    open_ones = _allowed(user, "challenge.view_matches", [c for c in challenges if lifecycle.state_of(c).takes_pitches])
+    open_ones = permissions.allowed(user, "challenge.view_matches",
+                                    [c for c in challenges if lifecycle.state_of(c).takes_pitches])
     if not open_ones:
         return []
     invited = set(db.session.scalars(select(Match.challenge_id).distinct().where(
-        Match.challenge_id.in_([c.id for c in open_ones]), Match.invited_at.is_not(None))))
+        Match.challenge_id.in_(scope.challenges), Match.invited_at.is_not(None))))
     return [Item(c.title, _l("See the companies likely to solve it and invite them to pitch."),
                  links.challenge_matches_path(c))
             for c in open_ones if c.id not in invited]

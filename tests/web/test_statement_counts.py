@@ -180,3 +180,70 @@ def test_an_agency_dashboard_costs_the_same_statements_however_many_challenges_t
     for who in ("publisher", "officer"):
         counts = {name: count for name, count in c.counts.items() if name.startswith(who)}
         assert len(set(counts.values())) == 1 and max(counts.values()) <= LIMIT, c.counts
+
+
+def test_an_agency_dashboard_reads_no_challenge_or_pitch_texts(client, login, runner):
+    """The work list, the challenge table and the pilots show titles, states and dates: an agency of a thousand
+    challenges would otherwise read every text and its HTML (the demo holds every kind of work at once)."""
+    import pyotp
+    from sqlalchemy import select
+
+    from marketplace.models import Membership, Organisation, User
+    from marketplace.services.accounts import two_factor
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    people = db.session.scalars(select(User).join(Membership, Membership.user_id == User.id)
+                                .join(Organisation, Organisation.id == Membership.organisation_id)
+                                .where(Organisation.kind == "agency", User.is_admin.is_(False))
+                                .order_by(User.id)).all()
+    for person in people:
+        if two_factor.required_for(person):
+            person.totp_secret = pyotp.random_base32()
+    db.session.commit()
+    for person in people:
+        person.get_id()
+    texts = ("challenges.problem_statement", "challenges.context", "challenges.desired_outcomes",
+             "pitches.summary", "pitches.approach", "pitches.evidence")
+    read = {}
+    for person in people:
+        login(person)
+        db.session.remove()
+        seen = []
+
+        def note(conn, cursor, statement, *args):
+            seen.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            assert client.get("/dashboard").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+        assert len(seen) <= LIMIT, (person.email, len(seen))
+        read[person.email] = [" ".join(s.split())[:200] for s in seen if any(t in s for t in texts)]
+    assert len(read) >= 4 and all(found == [] for found in read.values()), read
+
+
+def test_a_company_dashboard_costs_the_same_statements_however_many_pitches_follows_and_questions(client, login, f):
+    """Each pitch names its challenge: read with the others, not one statement per pitch."""
+    from marketplace.models import Follow, Question
+
+    company = f.Company()
+    owner = f.member(company, "owner")
+    asker_id, company_id = owner.id, company.id
+
+    def pitch_follow_and_ask(n):
+        for _ in range(n):
+            f.Pitch(challenge=f.Challenge(), company=db.session.get(type(company), company_id), status="submitted")
+            followed = f.Challenge()
+            db.session.add(Follow(challenge_id=followed.id, organisation_id=company_id))
+            db.session.add(Question(challenge_id=followed.id, organisation_id=company_id, asked_by_id=asker_id,
+                                    body="When?"))
+        db.session.commit()
+
+    pitch_follow_and_ask(1)
+    owner.get_id()
+    c = _Counter(client, login)
+    c.count("one pitch", "/dashboard", owner)
+    pitch_follow_and_ask(11)
+    c.count("twelve pitches", "/dashboard", owner)
+    assert c.counts["one pitch"] == c.counts["twelve pitches"] <= LIMIT, c.statements

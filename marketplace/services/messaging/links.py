@@ -15,12 +15,23 @@ from flask import current_app
 
 def _build(endpoint, *, external=False, anchor=None, **values):
     current_app.inject_url_defaults(endpoint, values)
-    base = urlsplit(current_app.config["BASE_URL"])
-    # A path is relative to the app's root (a notification's link); an absolute address carries BASE_URL's path too.
-    adapter = current_app.url_map.bind(base.netloc or "localhost", script_name=(base.path if external else "") or "/",
-                                       url_scheme=base.scheme or "https")
-    url = adapter.build(endpoint, values, force_external=external)
+    url = _adapter(current_app.config["BASE_URL"], external).build(endpoint, values, force_external=external)
     return f"{url}#{anchor}" if anchor else url
+
+
+def _adapter(base_url, external):
+    """The app's URL map bound to BASE_URL, kept per app: binding costs five times what building a link does, and
+    a dashboard's work list builds one per item."""
+    kept = current_app.extensions.setdefault("links.adapters", {})
+    adapter = kept.get((base_url, external))
+    if adapter is None:
+        base = urlsplit(base_url)
+        # A path is relative to the app's root (a notification's link); an absolute address carries BASE_URL's path
+        # too.
+        adapter = kept[base_url, external] = current_app.url_map.bind(
+            base.netloc or "localhost", script_name=(base.path if external else "") or "/",
+            url_scheme=base.scheme or "https")
+    return adapter
 
 
 def absolute(path):
