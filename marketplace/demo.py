@@ -125,7 +125,9 @@ class _World:
             _set_sectors(organisation_sectors, "organisation_id", company.id, sectors)
             owner = _user(f"owner@{slug}.example.be", f"Owner of {name}", company, "owner", self.password_hash,
                           locale=self.rng.choice(["en", "fr", "nl", "de"]))
-            _user(f"team@{slug}.example.be", f"Team member of {name}", company, "member", self.password_hash)
+            # A colleague reads the owner's language: with none saved, their notices and emails came in English.
+            _user(f"team@{slug}.example.be", f"Team member of {name}", company, "member", self.password_hash,
+                  locale=owner.locale)
             db.session.add(Solution(organisation=company, title=name, description=capability))
             self.companies[name] = (company, owner)
         db.session.flush()
