@@ -142,7 +142,7 @@ EMAIL_CONTEXT = {
     "days": 14, "login_url": "http://localhost/auth/login", "reset_url": "http://localhost/auth/reset/t",
     "hours": 1, "question": "Can the pilot start in spring?", "answer": "Yes.",
     "failures": 5, "minutes": 15, "account_url": "http://localhost/account",
-    "confirm_url": "http://localhost/auth/confirm/t",
+    "confirm_url": "http://localhost/auth/confirm/t", "standing": "suspended",
     "kind": "submitted", "reference": "AG-7K3F-92QD", "issued_at": datetime(2026, 11, 12, 21, 51, tzinfo=timezone.utc),
     "digest": "ab" * 32, "pitch_title": "Acoustic leak detection", "next_steps": ["The agency reads the pitches."],
     "receipt_url": "http://localhost/pitches/1/receipt",

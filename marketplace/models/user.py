@@ -52,7 +52,9 @@ class User(UserMixin, db.Model):
 
     @property
     def is_active(self):
-        return not self.is_suspended
+        # May act at all: neither they nor their organisation is suspended (sign-in, session and permissions ask).
+        organisation = self.organisation
+        return not self.is_suspended and not (organisation is not None and organisation.suspended)
 
     @property
     def organisation(self):

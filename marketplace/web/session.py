@@ -28,6 +28,6 @@ def load_user(session_id):
     if not user_id.isdigit() or not version.isdigit():
         return None
     user = db.session.get(User, int(user_id), options=(*_WITH_ORGANISATION, with_unread_count()))
-    if user is None or user.session_version != int(version) or user.is_suspended:
+    if user is None or user.session_version != int(version) or not user.is_active:
         return None
     return user

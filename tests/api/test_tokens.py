@@ -247,3 +247,12 @@ def test_an_ordinary_sign_out_keeps_the_tokens(client, f):
 def test_sign_out_everywhere_needs_a_signed_in_person(client):
     response = client.post("/account/sign-out-everywhere")
     assert response.status_code == 302 and response.headers["Location"].startswith("/auth/login")
+
+
+def test_a_suspended_organisations_tokens_are_refused(client, f):
+    company = f.Company()
+    headers = {"Authorization": f"Bearer {api_tokens.create_token(f.member(company, 'member'), 'ci')[1]}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    company.suspended = True
+    db.session.commit()
+    assert_problem(client.get("/api/v1/me", headers=headers), 401)

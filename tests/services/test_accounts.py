@@ -267,6 +267,24 @@ def test_only_an_admin_verifies_and_suspends(f):
         accounts.verify_organisation(admin, 999999)
 
 
+def test_the_organisations_people_are_emailed_when_its_standing_changes(f):
+    company = f.Company(verified=False)
+    owner, colleague = f.member(company, "owner"), f.member(company, "member")
+    f.member(f.Company(), "owner")  # someone elsewhere hears nothing
+    admin = f.admin()
+    accounts.verify_organisation(admin, company.id)
+    accounts.suspend_organisation(admin, company.id)
+    accounts.suspend_organisation(admin, company.id, suspended=False)
+    process_pending()
+    process_pending()  # a second run sends nothing twice
+    emails = db.session.scalars(select(EmailDelivery).where(EmailDelivery.dedupe_key.startswith(
+        "organisation-standing:")).order_by(EmailDelivery.id)).all()
+    assert sorted(e.to_address for e in emails) == sorted([owner.email, colleague.email] * 3)
+    to_owner = [e.subject for e in emails if e.to_address == owner.email]
+    assert to_owner == [f"{company.name} is verified on Agora", f"{company.name} is suspended on Agora",
+                        f"{company.name} is no longer suspended on Agora"]
+
+
 def test_an_unverified_agency_cannot_publish(f):
     agency = f.Agency(verified=False)
     publisher = f.member(agency, "publisher")

@@ -91,3 +91,13 @@ def test_admin_posts_need_a_csrf_token(app, client, login, f, waiting):
     fresh = db.session.get(Organisation, waiting.id)
     db.session.refresh(fresh)
     assert not fresh.verified and not fresh.suspended
+
+
+def test_suspending_an_organisation_ends_its_peoples_sessions(client, login, f):
+    company = f.Company()
+    login(f.member(company, "member"))
+    assert client.get("/dashboard").status_code == 200
+    company.suspended = True
+    db.session.commit()
+    response = client.get("/dashboard")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]

@@ -159,7 +159,7 @@ def authenticate(email, password):
     if not verify_password(user.password_hash, password):
         _note_failed_sign_in(user)
         raise SignInFailed()
-    if user.is_suspended or (user.organisation is not None and user.organisation.suspended):
+    if not user.is_active:
         raise SignInFailed()
     user.last_login_at = utcnow()
     db.session.commit()
@@ -516,6 +516,27 @@ def suspend_organisation(admin, organisation_id, suspended=True):
 
 
 # ---- Emails these events cause -------------------------------------------------------------------------
+
+# What the organisation's people are told when an admin changes its standing; before this they learnt of it only by
+# noticing the banner gone (verified) or a page refusing them (suspended).
+STANDING_CHANGES = {"organisation.verified": "verified", "organisation.suspended": "suspended",
+                    "organisation.unsuspended": "unsuspended"}
+
+
+@handles(*STANDING_CHANGES)
+def email_organisation_standing(event):
+    organisation = db.session.get(Organisation, event.payload["object_id"])
+    if organisation is None:
+        return
+    standing = STANDING_CHANGES[event.topic]
+    people = db.session.scalars(select(User).join(Membership, Membership.user_id == User.id)
+                                .where(Membership.organisation_id == organisation.id,
+                                       User.is_suspended.is_(False))).all()
+    for person in people:
+        queue_email("organisation_standing", dedupe_key=f"organisation-standing:{event.id}:{person.id}", user=person,
+                    context={"standing": standing, "organisation": organisation.name,
+                             "login_url": links.login_url()})
+
 
 @handles("user.password_reset_requested")
 def email_password_reset(event):
