@@ -19,8 +19,10 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def organisations():
     permissions.require(current_user, "admin.view")
     only_unverified = request.args.get("show") == "unverified"
-    return render_template("admin/organisations.html", only_unverified=only_unverified,
-                           organisations=accounts.organisations_for_admin(current_user, only_unverified))
+    search = request.args.get("q", "")
+    return render_template("admin/organisations.html", only_unverified=only_unverified, search=search,
+                           limit=accounts.ADMIN_LIST_LIMIT,
+                           organisations=accounts.organisations_for_admin(current_user, only_unverified, search))
 
 
 @bp.post("/organisations/<int:organisation_id>/verify")

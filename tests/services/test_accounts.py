@@ -285,6 +285,17 @@ def test_the_organisations_people_are_emailed_when_its_standing_changes(f):
                         f"{company.name} is no longer suspended on Agora"]
 
 
+def test_the_admins_organisation_list_is_bounded_and_searchable(f):
+    admin = f.admin()
+    waiting = f.Company(verified=False, name="Wachtend 100%_ Bedrijf")
+    for number in range(3):
+        f.Company(name=f"Bedrijf {number}")
+    listed = accounts.organisations_for_admin(admin, limit=2)
+    assert len(listed) == 2 and listed[0].id == waiting.id  # those waiting first
+    assert [o.id for o in accounts.organisations_for_admin(admin, search=" 100%_ ")] == [waiting.id]
+    assert accounts.organisations_for_admin(admin, search="100%x") == []  # % and _ are letters, not wildcards
+
+
 def test_an_unverified_agency_cannot_publish(f):
     agency = f.Agency(verified=False)
     publisher = f.member(agency, "publisher")

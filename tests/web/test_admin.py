@@ -101,3 +101,11 @@ def test_suspending_an_organisation_ends_its_peoples_sessions(client, login, f):
     db.session.commit()
     response = client.get("/dashboard")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_the_admin_searches_organisations_by_name(client, login, f, waiting):
+    f.Company(name="Elders BV")
+    login(f.admin())
+    page = client.get("/admin/organisations?q=wachtstad&show=unverified").text
+    assert "Gemeente Wachtstad" in page and "Elders BV" not in page
+    assert "No organisation matches." in client.get("/admin/organisations?q=nothing-like-it").text

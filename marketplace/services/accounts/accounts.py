@@ -485,12 +485,20 @@ def update_organisation(actor, *, name, four_eyes_publishing=None, address=None)
 
 # ---- Platform administration ---------------------------------------------------------------------------
 
-def organisations_for_admin(admin, only_unverified=False):
+# The admin's organisations list shows at most this many (those waiting for verification first, newest first); a
+# name search finds the others. Unbounded, it was every organisation on one page (200,000 companies at scale).
+ADMIN_LIST_LIMIT = 50
+
+
+def organisations_for_admin(admin, only_unverified=False, search="", limit=ADMIN_LIST_LIMIT):
     permissions.require(admin, "admin.view")
-    query = select(Organisation).order_by(Organisation.verified, Organisation.created_at.desc())
+    query = select(Organisation).order_by(Organisation.verified, Organisation.created_at.desc(), Organisation.id.desc())
     if only_unverified:
         query = query.where(Organisation.verified.is_(False))
-    return db.session.scalars(query).all()
+    search = (search or "").strip().lower()
+    if search:
+        query = query.where(func.lower(Organisation.name).contains(search, autoescape=True))
+    return db.session.scalars(query.limit(limit)).all()
 
 
 def _admin_change(admin, organisation_id, action, **changes):
