@@ -12,7 +12,7 @@ from .schemas import Problem
 REF = "#/components/schemas/{model}"
 ERROR_DESCRIPTIONS = {
     400: "Malformed request: the body is not JSON, or the address or query string holds a NUL byte.",
-    401: "No token, or a token that is unknown, revoked, expired or of a suspended account.",
+    401: "No token, or a token that is unknown, revoked, expired or of a suspended account or organisation.",
     403: "The token's user may not do this.",
     404: "Not found, or not visible to this token (sealed pitches and drafts look like this too).",
     409: "Not possible in the current state (deadline passed, already published, changed meanwhile).",
