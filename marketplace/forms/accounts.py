@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length
 
 from ..models.organisation import COMPANY_SIZES
 from ..services.accounts import passwords
-from ..services.accounts.accounts import EMAIL_MAX, NAME_MAX, ORGANISATION_NAME_MAX, too_long
+from ..services.accounts.accounts import EMAIL_MAX, NAME_MAX, ORGANISATION_NAME_MAX, SUSPENSION_REASON_NEEDED, too_long
 from ..services.accounts.api_tokens import MAX_NAME as TOKEN_NAME_MAX
 from ..services.accounts.two_factor import REASON_MAX, REASON_NEEDED, REASON_TOO_LONG
 from .fields import AddressFields
@@ -138,6 +138,13 @@ class ResetTwoFactorForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), description=_l("For the audit trail and the email to the person: who asked, "
                                                         "and how you made sure it was them."),
                            validators=[DataRequired(REASON_NEEDED),
+                                       Length(max=REASON_MAX, message=REASON_TOO_LONG)])
+
+
+class SuspendOrganisationForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), description=_l("For the audit trail and the email to the organisation's "
+                                                        "people: what it did."),
+                           validators=[DataRequired(SUSPENSION_REASON_NEEDED),
                                        Length(max=REASON_MAX, message=REASON_TOO_LONG)])
 
 

@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 
-from ..forms.accounts import ResetTwoFactorForm
+from ..forms.accounts import ResetTwoFactorForm, SuspendOrganisationForm
 from ..services.accounts import accounts
 from ..services.accounts import two_factor
 from ..services import permissions
@@ -33,14 +33,22 @@ def verify(organisation_id):
     return redirect(url_for(".organisations"))
 
 
-@bp.post("/organisations/<int:organisation_id>/suspend")
+@bp.route("/organisations/<int:organisation_id>/suspend", methods=["GET", "POST"])
 @login_required
 def suspend(organisation_id):
-    suspended = request.form.get("suspended", "1") == "1"
-    organisation = accounts.suspend_organisation(current_user, organisation_id, suspended)
-    flash(_("%(name)s is suspended.", name=organisation.name) if suspended
-          else _("%(name)s is no longer suspended.", name=organisation.name), "success")
-    return redirect(url_for(".organisations"))
+    """Suspending asks for the reason on a page of its own (it signs out everyone in the organisation); lifting a
+    suspension (suspended=0) is done at once."""
+    organisation = accounts.organisation_for_admin(current_user, organisation_id)
+    if request.method == "POST" and request.form.get("suspended") == "0":
+        accounts.suspend_organisation(current_user, organisation_id, suspended=False)
+        flash(_("%(name)s is no longer suspended.", name=organisation.name), "success")
+        return redirect(url_for(".organisations"))
+    return submit_form(SuspendOrganisationForm(), lambda form: accounts.suspend_organisation(
+                           current_user, organisation_id, reason=form.reason.data),
+                       success=_("%(name)s is suspended.", name=organisation.name),
+                       redirect_to=url_for(".organisations", q=organisation.name),
+                       page=lambda form, status: (render_template("admin/suspend.html", form=form,
+                                                                  organisation=organisation), status))
 
 
 @bp.get("/emails")

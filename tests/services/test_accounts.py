@@ -258,7 +258,7 @@ def test_only_an_admin_verifies_and_suspends(f):
     accounts.verify_organisation(admin, agency.id)
     assert agency.verified and agency.verified_at is not None
     assert accounts.organisations_for_admin(admin, only_unverified=True) == []
-    accounts.suspend_organisation(admin, agency.id)
+    accounts.suspend_organisation(admin, agency.id, reason="Fake agency")
     assert agency.suspended
     accounts.suspend_organisation(admin, agency.id, suspended=False)
     assert not agency.suspended
@@ -273,7 +273,7 @@ def test_the_organisations_people_are_emailed_when_its_standing_changes(f):
     f.member(f.Company(), "owner")  # someone elsewhere hears nothing
     admin = f.admin()
     accounts.verify_organisation(admin, company.id)
-    accounts.suspend_organisation(admin, company.id)
+    accounts.suspend_organisation(admin, company.id, reason="Sent spam to agencies")
     accounts.suspend_organisation(admin, company.id, suspended=False)
     process_pending()
     process_pending()  # a second run sends nothing twice
@@ -283,6 +283,19 @@ def test_the_organisations_people_are_emailed_when_its_standing_changes(f):
     to_owner = [e.subject for e in emails if e.to_address == owner.email]
     assert to_owner == [f"{company.name} is verified on Agora", f"{company.name} is suspended on Agora",
                         f"{company.name} is no longer suspended on Agora"]
+    assert "Reason given: Sent spam to agencies" in [e.body_text for e in emails if e.to_address == owner.email][1]
+
+
+def test_a_suspension_needs_a_reason_and_lifting_it_does_not(f):
+    company, admin = f.Company(), f.admin()
+    for reason in (None, "   ", "x" * 501):
+        with pytest.raises(ValidationFailed):
+            accounts.suspend_organisation(admin, company.id, reason=reason)
+    assert not company.suspended
+    accounts.suspend_organisation(admin, company.id, reason="Fake company")
+    accounts.suspend_organisation(admin, company.id, suspended=False)
+    audit = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()[-2:]
+    assert audit[0].after["reason"] == "Fake company" and "reason" not in audit[1].after
 
 
 def test_the_admins_organisation_list_is_bounded_and_searchable(f):

@@ -53,7 +53,7 @@ def test_verify_suspend_and_lift_are_recorded(client, login, f, waiting):
     login(f.admin())
     response = client.post(f"/admin/organisations/{waiting.id}/verify", follow_redirects=True)
     assert response.status_code == 200 and "Gemeente Wachtstad is verified." in response.text
-    client.post(f"/admin/organisations/{waiting.id}/suspend", data={"suspended": "1"})
+    client.post(f"/admin/organisations/{waiting.id}/suspend", data={"suspended": "1", "reason": "Fake agency"})
     db.session.refresh(waiting)
     assert waiting.verified and waiting.suspended
     assert "Lift the suspension of Gemeente Wachtstad" in client.get("/admin/organisations").text
@@ -109,3 +109,14 @@ def test_the_admin_searches_organisations_by_name(client, login, f, waiting):
     page = client.get("/admin/organisations?q=wachtstad&show=unverified").text
     assert "Gemeente Wachtstad" in page and "Elders BV" not in page
     assert "No organisation matches." in client.get("/admin/organisations?q=nothing-like-it").text
+
+
+def test_suspending_asks_for_the_reason_first(client, login, f, waiting):
+    login(f.admin())
+    assert f'href="/admin/organisations/{waiting.id}/suspend"' in client.get("/admin/organisations").text
+    page = client.get(f"/admin/organisations/{waiting.id}/suspend")
+    assert page.status_code == 200 and "signed out at once" in page.text
+    refused = client.post(f"/admin/organisations/{waiting.id}/suspend", data={"reason": " "})
+    assert refused.status_code == 422 and "Say why" in refused.text
+    db.session.refresh(waiting)
+    assert not waiting.suspended

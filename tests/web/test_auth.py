@@ -202,7 +202,7 @@ def test_admin_verifies_and_suspends_others_are_refused(client, login, f):
     page = client.get("/admin/organisations?show=unverified").text
     assert agency.name in page
     assert client.post(f"/admin/organisations/{agency.id}/verify").status_code == 302
-    assert client.post(f"/admin/organisations/{agency.id}/suspend", data={"suspended": "1"}).status_code == 302
+    assert client.post(f"/admin/organisations/{agency.id}/suspend", data={"suspended": "1", "reason": "Fake agency"}).status_code == 302
     db.session.refresh(agency)
     assert agency.verified and agency.suspended
     assert client.post("/admin/organisations/999999/verify").status_code == 404

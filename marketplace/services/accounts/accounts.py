@@ -32,6 +32,7 @@ from marketplace.services.messaging import links
 from marketplace.services.messaging.mail import queue_email
 from marketplace.services.messaging.outbox import handles
 from marketplace.services.accounts import api_tokens
+from marketplace.services.accounts.two_factor import REASON_MAX, REASON_TOO_LONG
 from marketplace.services.accounts.passwords import hash_password, password_problems, verify_password
 from marketplace.services.organisations import addresses
 from marketplace.services.signing import timed_serializer
@@ -501,15 +502,21 @@ def organisations_for_admin(admin, only_unverified=False, search="", limit=ADMIN
     return db.session.scalars(query.limit(limit)).all()
 
 
-def _admin_change(admin, organisation_id, action, **changes):
+def organisation_for_admin(admin, organisation_id):
     permissions.require(admin, "admin.view")
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None:
         raise NotFound(str(_l("We could not find that organisation.")))
+    return organisation
+
+
+def _admin_change(admin, organisation_id, action, reason=None, **changes):
+    organisation = organisation_for_admin(admin, organisation_id)
     before = {name: getattr(organisation, name) for name in changes}
     for name, value in changes.items():
         setattr(organisation, name, value)
-    record_change(admin, action, organisation, before=before, after=changes)
+    said = {"reason": reason} if reason else {}
+    record_change(admin, action, organisation, before=before, after={**changes, **said}, payload=said)
     db.session.commit()
     return organisation
 
@@ -518,9 +525,21 @@ def verify_organisation(admin, organisation_id):
     return _admin_change(admin, organisation_id, "organisation.verified", verified=True, verified_at=utcnow())
 
 
-def suspend_organisation(admin, organisation_id, suspended=True):
-    return _admin_change(admin, organisation_id,
-                         "organisation.suspended" if suspended else "organisation.unsuspended", suspended=suspended)
+SUSPENSION_REASON_NEEDED = _l("Say why, for the audit trail and the email to its people: what it did.")
+
+
+def suspend_organisation(admin, organisation_id, suspended=True, reason=None):
+    """Suspend an organisation (its people are signed out and emailed the reason), or lift its suspension. A
+    suspension stops everyone in it at once, so it needs a reason; lifting it does not."""
+    organisation_for_admin(admin, organisation_id)  # who may, and whether it exists, before what they typed
+    reason = (reason or "").strip()
+    if suspended:
+        if not reason:
+            raise ValidationFailed({"reason": SUSPENSION_REASON_NEEDED})
+        if len(reason) > REASON_MAX:
+            raise ValidationFailed({"reason": REASON_TOO_LONG})
+    return _admin_change(admin, organisation_id, "organisation.suspended" if suspended else "organisation.unsuspended",
+                         reason=reason or None, suspended=suspended)
 
 
 # ---- Emails these events cause -------------------------------------------------------------------------
@@ -543,7 +562,7 @@ def email_organisation_standing(event):
     for person in people:
         queue_email("organisation_standing", dedupe_key=f"organisation-standing:{event.id}:{person.id}", user=person,
                     context={"standing": standing, "organisation": organisation.name,
-                             "login_url": links.login_url()})
+                             "reason": event.payload.get("reason"), "login_url": links.login_url()})
 
 
 @handles("user.password_reset_requested")
