@@ -57,6 +57,7 @@ GET = {
     "companies.edit": only(COMPANY + ("stranger",)),
     "admin.organisations": only(("admin",)), "admin.emails": only(("admin",)), "admin.people": only(("admin",)),
     "admin.reset_two_factor": only(("admin",)),  # another person's (the officer's): never the admin's own
+    "admin.suspend": only(("admin",)),  # the page asking why
     "evaluation.audit_trail": only(("a_owner", "a_po", "admin")),
     "evaluation.audit_csv": only(("a_owner", "a_po", "admin")),
     "challenges.new": only(("a_owner", "a_pub"), others=403),
@@ -137,7 +138,7 @@ WRITES = {
     "companies.follow": only(COMPANY + ("stranger",), status=302, others=403),
     "companies.unfollow": only(COMPANY + ("stranger",), status=302, others=403),
     "notifications.mark_read": signed_in(404), "notifications.mark_all_read": signed_in(302),
-    "admin.verify": only(("admin",), status=302), "admin.suspend": only(("admin",), status=302),
+    "admin.verify": only(("admin",), status=302), "admin.suspend": only(("admin",), status=422),  # no reason given
     "admin.requeue_emails": only(("admin",), status=302),
     "admin.reset_two_factor": only(("admin",), status=422),  # no reason given
     "account.renew_recovery_codes": signed_in(422),  # no password given
