@@ -109,6 +109,21 @@ def test_withdrawing_asks_first_then_says_it_is_withdrawn_and_until_when_it_can_
     assert "You can submit it again" not in box and "The pitch deadline passed on" in box
 
 
+def test_a_withdrawn_pitch_page_says_so_and_leads_back_to_submitting_until_the_deadline(client, world):
+    challenge, member = world
+    pitch = pitches.save_draft(member, challenge.slug, FIELDS)
+    pitches.submit_pitch(member, pitch.id)
+    client.post(f"/pitches/{pitch.id}/withdraw")
+    page = unescape(client.get(f"/pitches/{pitch.id}").text)
+    assert "You withdrew this pitch on" in page and "received" not in page
+    assert "You can submit it again until the deadline" in page
+    assert f'href="/challenges/{challenge.slug}/pitch/check"' in page
+    _close(challenge)
+    page = unescape(client.get(f"/pitches/{pitch.id}").text)
+    assert "You withdrew this pitch on" in page and "You can submit it again" not in page
+    assert "The pitch deadline passed on" in page
+
+
 def test_the_receipt_page_prints_on_its_own(client, world):
     challenge, member = world
     pitch = pitches.save_draft(member, challenge.slug, FIELDS)
