@@ -101,6 +101,7 @@ def test_withdrawing_asks_first_then_says_it_is_withdrawn_and_until_when_it_can_
     withdrawal = pitch.receipts[-1]
     assert withdrawal.kind == "withdrawn" and withdrawal.reference in receipt
     assert "You can submit it again until the deadline" in receipt
+    assert "The digest changes" not in receipt  # a withdrawal's receipt has no digest to speak of
     box = unescape(client.get(f"/challenges/{challenge.slug}").text)
     assert "Continue your draft pitch" not in box
     assert "You withdrew your pitch on" in box and "You can submit it again until the deadline" in box
@@ -130,6 +131,7 @@ def test_the_receipt_page_prints_on_its_own(client, world):
     pitches.submit_pitch(member, pitch.id)
     page = client.get(f"/pitches/{pitch.id}/receipt").text
     assert 'class="receipt-page"' in page and "What happens next" in page
+    assert "The digest changes" in page
     first = pitch.receipts[0].reference
     pitches.save_draft(member, challenge.slug, dict(FIELDS, summary="Changed."))
     assert first in client.get(f"/pitches/{pitch.id}/receipt?reference={first}").text
