@@ -60,7 +60,10 @@ def test_the_calendar_address_is_made_shown_renewed_and_read_without_signing_in(
     db.session.commit()
 
     assert "Make my calendar address" in client.get("/account/alerts").get_data(as_text=True)
-    client.post("/account/calendar")
+    made = client.post("/account/calendar", follow_redirects=True).get_data(as_text=True)
+    assert "Your calendar has a private address" in made and "previous address" not in made
+    renewed = client.post("/account/calendar", follow_redirects=True).get_data(as_text=True)
+    assert "The previous address no longer works" in renewed
     db.session.refresh(person)
     token = person.calendar_token
     assert f"/calendar/{token}.ics" in client.get("/account/alerts").get_data(as_text=True)
