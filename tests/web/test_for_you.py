@@ -19,6 +19,7 @@ def test_company_members_find_the_page_in_the_menu_and_see_their_matches(client,
     page = client.get("/for-you").get_data(as_text=True)
     assert "Fewer missed hospital appointments" in page and "Bridges that last" not in page
     assert "Works in sector 85" in page and "Deadline:" in page
+    assert f'<h2 lang="{match.language}">' in page  # the agency's words in their own language, for screen readers
 
 
 def test_agency_members_have_no_such_page_nor_link(client, login, f):
