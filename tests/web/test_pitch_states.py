@@ -125,6 +125,16 @@ def test_a_withdrawn_pitch_page_says_so_and_leads_back_to_submitting_until_the_d
     assert "The pitch deadline passed on" in page
 
 
+def test_an_unconfirmed_address_is_named_before_submitting_not_after(client, world):
+    challenge, member = world
+    member.email_confirmed_at = None
+    db.session.commit()
+    pitch = pitches.save_draft(member, challenge.slug, FIELDS)
+    check = unescape(client.get(f"/challenges/{challenge.slug}/pitch/check").text)
+    assert "You can submit your pitch once your email address is confirmed." in check
+    assert f'action="/pitches/{pitch.id}/submit"' not in check
+
+
 def test_the_receipt_page_prints_on_its_own(client, world):
     challenge, member = world
     pitch = pitches.save_draft(member, challenge.slug, FIELDS)
