@@ -59,8 +59,10 @@ def delete_search(search_id):
 @bp.post("/account/calendar")
 @login_required
 def renew_calendar():
+    replaced = current_user.calendar_token is not None  # the first address replaces none: say only that it is made
     calendar_feed.renew_token(current_user)
-    flash(_("Your calendar has a new private address. The previous address no longer works."), "success")
+    flash(_("Your calendar has a new private address. The previous address no longer works.") if replaced
+          else _("Your calendar has a private address: add it to your calendar app."), "success")
     return redirect(url_for(".alerts", _anchor="calendar"))
 
 

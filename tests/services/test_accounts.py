@@ -333,6 +333,15 @@ def test_the_reset_and_invitation_emails_are_queued_once(f, smtp_sink):
     assert permissions.can(owner, "organisation.manage", owner.organisation)
 
 
+def test_the_invitation_email_names_the_role_in_the_inviters_language(f, smtp_sink):
+    owner = f.member(f.Company(), "owner")
+    owner.locale = "nl"
+    accounts.invite(owner, email="joris@company.example", role="member")
+    process_pending()
+    invitation = db.session.scalars(select(EmailDelivery)).one()
+    assert "Uw rol: Lid." in invitation.body_text and "Uw rol: Lid." in invitation.body_html
+
+
 def test_only_the_owner_updates_the_organisation(f):
     agency = f.Agency(name="Old", slug="old")
     owner = f.member(agency, "owner")

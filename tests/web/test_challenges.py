@@ -67,6 +67,13 @@ def test_the_detail_page_renders_markdown_safely(client, f):
     assert "<script>alert(1)</script>" not in page and "javascript:x()" not in page
 
 
+def test_the_agencys_text_carries_the_language_it_is_written_in(client, f):
+    challenge = f.Challenge(language="en", title="Fewer missed appointments")
+    page = client.get(f"/challenges/{challenge.slug}", headers={"Accept-Language": "nl-BE"}).text
+    assert '<html lang="nl">' in page
+    assert '<h1 lang="en">Fewer missed appointments</h1>' in page and 'class="prose" lang="en"' in page
+
+
 def test_unknown_and_draft_challenges_are_not_found(client, f):
     draft = f.Challenge(status="draft")
     assert client.get("/challenges/no-such-thing").status_code == 404

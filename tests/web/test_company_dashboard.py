@@ -1,4 +1,4 @@
-"""The company dashboard's pitches: each says when its challenge was cancelled, not only the pitch's own status."""
+"""The company dashboard's pitches: each says when its challenge was cancelled or closed, not only the pitch's own status."""
 from marketplace.services.challenges import challenges
 
 
@@ -11,3 +11,13 @@ def test_a_pitch_whose_challenge_was_cancelled_says_so(client, login, f):
     rows = {title: row for row in page.split("</tr>") for title in (pitch.title, kept.title) if title in row}
     assert "Challenge cancelled" in rows[pitch.title]
     assert "Challenge cancelled" not in rows[kept.title]
+
+
+def test_a_pitch_whose_deadline_passed_says_its_challenge_is_closed(client, login, f):
+    closed = f.Pitch(status="draft", title="Late draft", challenge=f.Challenge(status="closed"))
+    open_ = f.Pitch(status="submitted", title="Open pitch", company=closed.company, challenge=f.Challenge())
+    login(f.member(closed.company, "owner"))
+    page = client.get("/dashboard").get_data(as_text=True)
+    rows = {title: row for row in page.split("</tr>") for title in (closed.title, open_.title) if title in row}
+    assert "Closed" in rows[closed.title]
+    assert "Closed" not in rows[open_.title] and "Open for pitches" not in rows[open_.title]

@@ -19,6 +19,7 @@ def test_company_members_find_the_page_in_the_menu_and_see_their_matches(client,
     page = client.get("/for-you").get_data(as_text=True)
     assert "Fewer missed hospital appointments" in page and "Bridges that last" not in page
     assert "Works in sector 85" in page and "Deadline:" in page
+    assert f'<h2 lang="{match.language}">' in page  # the agency's words in their own language, for screen readers
 
 
 def test_agency_members_have_no_such_page_nor_link(client, login, f):
@@ -60,7 +61,10 @@ def test_the_calendar_address_is_made_shown_renewed_and_read_without_signing_in(
     db.session.commit()
 
     assert "Make my calendar address" in client.get("/account/alerts").get_data(as_text=True)
-    client.post("/account/calendar")
+    made = client.post("/account/calendar", follow_redirects=True).get_data(as_text=True)
+    assert "Your calendar has a private address" in made and "previous address" not in made
+    renewed = client.post("/account/calendar", follow_redirects=True).get_data(as_text=True)
+    assert "The previous address no longer works" in renewed
     db.session.refresh(person)
     token = person.calendar_token
     assert f"/calendar/{token}.ics" in client.get("/account/alerts").get_data(as_text=True)

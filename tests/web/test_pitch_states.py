@@ -101,6 +101,7 @@ def test_withdrawing_asks_first_then_says_it_is_withdrawn_and_until_when_it_can_
     withdrawal = pitch.receipts[-1]
     assert withdrawal.kind == "withdrawn" and withdrawal.reference in receipt
     assert "You can submit it again until the deadline" in receipt
+    assert "The digest changes" not in receipt  # a withdrawal's receipt has no digest to speak of
     box = unescape(client.get(f"/challenges/{challenge.slug}").text)
     assert "Continue your draft pitch" not in box
     assert "You withdrew your pitch on" in box and "You can submit it again until the deadline" in box
@@ -109,12 +110,38 @@ def test_withdrawing_asks_first_then_says_it_is_withdrawn_and_until_when_it_can_
     assert "You can submit it again" not in box and "The pitch deadline passed on" in box
 
 
+def test_a_withdrawn_pitch_page_says_so_and_leads_back_to_submitting_until_the_deadline(client, world):
+    challenge, member = world
+    pitch = pitches.save_draft(member, challenge.slug, FIELDS)
+    pitches.submit_pitch(member, pitch.id)
+    client.post(f"/pitches/{pitch.id}/withdraw")
+    page = unescape(client.get(f"/pitches/{pitch.id}").text)
+    assert "You withdrew this pitch on" in page and "received" not in page
+    assert "You can submit it again until the deadline" in page
+    assert f'href="/challenges/{challenge.slug}/pitch/check"' in page
+    _close(challenge)
+    page = unescape(client.get(f"/pitches/{pitch.id}").text)
+    assert "You withdrew this pitch on" in page and "You can submit it again" not in page
+    assert "The pitch deadline passed on" in page
+
+
+def test_an_unconfirmed_address_is_named_before_submitting_not_after(client, world):
+    challenge, member = world
+    member.email_confirmed_at = None
+    db.session.commit()
+    pitch = pitches.save_draft(member, challenge.slug, FIELDS)
+    check = unescape(client.get(f"/challenges/{challenge.slug}/pitch/check").text)
+    assert "You can submit your pitch once your email address is confirmed." in check
+    assert f'action="/pitches/{pitch.id}/submit"' not in check
+
+
 def test_the_receipt_page_prints_on_its_own(client, world):
     challenge, member = world
     pitch = pitches.save_draft(member, challenge.slug, FIELDS)
     pitches.submit_pitch(member, pitch.id)
     page = client.get(f"/pitches/{pitch.id}/receipt").text
     assert 'class="receipt-page"' in page and "What happens next" in page
+    assert "The digest changes" in page
     first = pitch.receipts[0].reference
     pitches.save_draft(member, challenge.slug, dict(FIELDS, summary="Changed."))
     assert first in client.get(f"/pitches/{pitch.id}/receipt?reference={first}").text

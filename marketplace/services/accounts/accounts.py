@@ -615,6 +615,7 @@ def email_invitation(event):
                 locale=invitation.invited_by.locale if invitation.invited_by else None,
                 context={"accept_url": links.accept_invitation_url(invitation_token(invitation)),
                          "organisation": invitation.organisation.name,
-                         "role": str(ROLE_LABELS.get(invitation.role, invitation.role)),
+                         # The role's key: the email names it in its own language (the handler runs in none).
+                         "role": invitation.role,
                          "inviter": invitation.invited_by.name if invitation.invited_by else "",
                          "days": current_app.config["INVITATION_MAX_AGE"] // 86400})
