@@ -73,6 +73,14 @@ def test_the_team_page_lists_members_and_open_invitations(client, login, f):
     assert "Invite a colleague" in page
 
 
+def test_an_unconfirmed_owner_is_told_before_inviting_not_by_a_refusal(client, login, f):
+    owner = f.member(f.Company(), "owner", email_confirmed_at=None)
+    login(owner)
+    page = client.get("/account/team").text
+    assert "You can invite colleagues once your email address is confirmed." in page
+    assert "Send invitation" not in page
+
+
 def test_a_member_sees_the_team_but_cannot_invite_or_revoke(client, login, f):
     agency = f.Agency()
     owner = f.member(agency, "owner")

@@ -72,6 +72,9 @@ def test_the_agencys_text_carries_the_language_it_is_written_in(client, f):
     page = client.get(f"/challenges/{challenge.slug}", headers={"Accept-Language": "nl-BE"}).text
     assert '<html lang="nl">' in page
     assert '<h1 lang="en">Fewer missed appointments</h1>' in page and 'class="prose" lang="en"' in page
+    for listed in ("/challenges", "/"):  # and where the lists show it (the home page's open challenges)
+        page = client.get(listed, headers={"Accept-Language": "nl-BE"}).text
+        assert 'lang="en"><a href="/challenges/' + challenge.slug in page
 
 
 def test_unknown_and_draft_challenges_are_not_found(client, f):

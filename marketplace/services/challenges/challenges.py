@@ -417,7 +417,7 @@ def listed_columns():
     agency_name = select(agency.name).where(agency.id == Challenge.agency_id).scalar_subquery()
     return (Challenge.id, Challenge.slug, Challenge.title, Challenge.summary, Challenge.status, Challenge.kind,
             Challenge.budget_min, Challenge.budget_max, Challenge.currency, Challenge.pitch_deadline,
-            agency_name.label("agency_name"))
+            Challenge.language, agency_name.label("agency_name"))
 
 
 # ---- Finding challenges ---------------------------------------------------------------------------------
