@@ -105,7 +105,7 @@ def _feed(client, query=""):
 
 def _list_titles(client, query=""):
     page = client.get("/challenges" + query).text
-    return re.findall(r'<h2><a href="/challenges/[^"]+">([^<]+)</a></h2>', page)
+    return re.findall(r'<h2[^>]*><a href="/challenges/[^"]+">([^<]+)</a></h2>', page)
 
 
 @pytest.mark.parametrize("query", ["", "?status=cancelled", "?status=completed&sort=deadline", "?q=sensors",
