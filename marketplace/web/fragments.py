@@ -28,14 +28,14 @@ def reader():
 def kept_rows(template_name, rows):
     """The HTML of `rows` (each with an `id`) one after the other, each written by `template_name` (where it is
     `c`), kept per challenge, language, zone and state of the public data."""
-    reader = (template_name, request.script_root, str(reader_locale()), str(reader_zone()))
+    written_for = (template_name, *reader())
     by_id = {row.id: row for row in rows}
 
     def write(keys):
         template = current_app.jinja_env.get_template(template_name)
         return {key: template.render(c=by_id[key[1]]) for key in keys}
 
-    keys = [(reader, row.id) for row in rows]
+    keys = [(written_for, row.id) for row in rows]
     written = public_data.kept_items.get_many(keys, write)  # the items lists show, kept apart (8,192)
     return Markup("".join(written[key] for key in keys))
 
@@ -53,8 +53,7 @@ _layout_lock = threading.Lock()
 
 def kept_part(template_name, **values):
     """The HTML `template_name` writes with `values` (strings) in the reader's language and zone, kept."""
-    key = (template_name, request.script_root, str(reader_locale()), str(reader_zone()),
-           tuple(sorted((name, str(value)) for name, value in values.items())))
+    key = (template_name, *reader(), tuple(sorted((name, str(value)) for name, value in values.items())))
     html = _layout_parts.get(key)
     if html is None:
         html = Markup(current_app.jinja_env.get_template(template_name).render(**values))
