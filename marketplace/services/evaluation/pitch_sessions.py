@@ -258,8 +258,9 @@ def send_calendar_cancellations(event):
     slots = db.session.scalars(select(PitchSessionSlot).where(
         PitchSessionSlot.challenge_id == challenge.id, PitchSessionSlot.pitch_id.is_not(None),
         PitchSessionSlot.starts_at > utcnow()).order_by(PitchSessionSlot.id)).all()
+    agency_people = panel_of(challenge) if slots else []
     for slot in slots:
-        company_people, agency_people = _people(slot.pitch.company_id), panel_of(challenge)
+        company_people = _people(slot.pitch.company_id)
         ics = _calendar(slot, company_people, agency_people).decode("utf-8")
         for user in company_people + agency_people:
             with force_locale(recipient_locale(user)):
