@@ -7,6 +7,7 @@ from sqlalchemy.engine import make_url
 
 from marketplace import create_app
 from marketplace.extensions import db
+from marketplace.models.challenge import BUDGET_STATISTICS
 
 
 def _fresh_database_url(database_url, tmp_path):
@@ -38,6 +39,9 @@ def test_migrations_match_the_models_and_downgrade_cleanly(database_url, tmp_pat
         declared = {index.name for table in db.metadata.tables.values() for index in table.indexes}
         assert declared - built == set()
         if db.engine.dialect.name == "postgresql":
+            with db.engine.connect() as conn:
+                statistics = set(conn.scalars(text("SELECT stxname FROM pg_statistic_ext")))
+            assert {name for name, _ in BUDGET_STATISTICS} <= statistics
             with db.engine.connect() as conn:
                 triggers = conn.scalars(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")).all()
             assert sorted(triggers) == ["audit_anchors_append_only", "audit_events_append_only",

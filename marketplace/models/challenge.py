@@ -56,13 +56,23 @@ BUDGET_SORT_INDEXES = (("ix_challenges_public_budget_high", "coalesce(budget_max
 BUDGET_FILTER_INDEXES = (("ix_challenges_public_budget_upper", "coalesce(budget_max, budget_min)"),
                          ("ix_challenges_public_budget_lower", "coalesce(budget_min, budget_max)"))
 PUBLIC_CONDITION = "published_at IS NOT NULL AND status <> 'draft'"
+# Statistics on the budget filters' expressions (PostgreSQL): the planner ignores the statistics of a partial
+# index's expressions, so without these a budget ceiling above every budget was estimated to keep a third of the
+# challenges, and a search AND-ed the budget index (46,000 entries, 4–6 ms) into every count.
+BUDGET_STATISTICS = (("st_challenges_budget_upper", "coalesce(budget_max, budget_min)"),
+                     ("st_challenges_budget_lower", "coalesce(budget_min, budget_max)"))
+CREATE_BUDGET_STATISTICS = "".join(f"CREATE STATISTICS IF NOT EXISTS {name} ON ({expression}) FROM challenges;"
+                                   for name, expression in BUDGET_STATISTICS)
 
 
 class Challenge(db.Model):
     __tablename__ = "challenges"
     __table_args__ = (
-        # Full-text search (services/challenges/search.py); on SQLite a plain index of the folded words.
-        Index("ix_challenges_search_vector", "search_vector", postgresql_using="gin"),
+        # Full-text search of the public challenges (services/challenges/search.py), the only search there is: a
+        # search reads its matches from this index alone, not AND-ed with another index for "public" (on SQLite a
+        # plain index of the folded words).
+        Index("ix_challenges_public_search", "search_vector", postgresql_using="gin",
+              postgresql_where=text(PUBLIC_CONDITION), sqlite_where=text(PUBLIC_CONDITION)),
         # The public lists, the feed, the API and OCDS read the newest public challenges first (a backward scan
         # of this index, then LIMIT) and count them by status without touching the table (index-only).
         Index("ix_challenges_public_newest", "published_at", "id", postgresql_where=text("published_at IS NOT NULL"),
@@ -272,3 +282,4 @@ class Question(db.Model):
     answered_at = mapped_column(UTCDateTime, nullable=True)
 
     challenge = relationship("Challenge")
+event.listen(Challenge.__table__, "after_create", DDL(CREATE_BUDGET_STATISTICS).execute_if(dialect="postgresql"))

@@ -11,7 +11,7 @@ from functools import cache, lru_cache
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, literal_column, select
+from sqlalchemy import String, and_, func, literal_column, select
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -511,7 +511,9 @@ def is_public():
 
     A draft cancelled before it went live was never public: it has no published_at.
     """
-    return and_(Challenge.published_at.is_not(None), Challenge.status != DRAFT)
+    # 'draft' written in the SQL, not bound: a statement psycopg has prepared may run with a generic plan, and
+    # only a constant lets PostgreSQL see that the partial indexes on public challenges (models/challenge.py) apply.
+    return and_(Challenge.published_at.is_not(None), Challenge.status != literal_column(f"'{DRAFT}'", String))
 
 
 def search_challenges(filters, per_page=20, now=None, language=None, listed=False, ids_when_kept=False):
