@@ -124,6 +124,8 @@ def paginate(query, page, per_page, public=False, clamp=False, read_by_id=None):
     `read_by_id`: with `public`, the page's ids are kept too and its items read again by id (see
     paginate_bounded): a page sorted by deadline or budget, or deep in the list, reads twenty rows by primary key
     instead of walking an index (or sorting) past every row before it.
+    `values`: of the query's named parameters (a search's statement is the same for every search of its shape,
+    services/challenges); they are part of what a kept answer is keyed by.
 
     Two statements: the count reads only the first selected column with no order (an index-only scan where an
     index covers the filters), and the page reads its rows in index order with LIMIT. A window count in the same
