@@ -25,15 +25,30 @@ SIGNED_OUT_LOCALE = "signed_out_locale"
 
 
 def select_locale():
-    languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return chosen_locale() or visitor_locale(request.accept_languages, current_app.config["LANGUAGES"],
+                                             current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def chosen_locale():
+    """The language the person looking chose: their saved one once signed in, else the one picked in this browser
+    (the switcher, or the last person who signed out here); None if nobody chose one."""
+    languages = current_app.config["LANGUAGES"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     for kept in ("locale", SIGNED_OUT_LOCALE):
         if session.get(kept) in languages:
             return session[kept]
-    return visitor_locale(request.accept_languages, languages, current_app.config["BABEL_DEFAULT_LOCALE"])
+    return None
+
+
+def speaking_to(owner):
+    """The language of a page opened from an email sent to `owner` (their unsubscribe link): the one the person
+    looking chose, else the owner's own (the email's), else the browser's — for `flask_babel.force_locale`."""
+    if chosen_locale() is None and owner.locale in current_app.config["LANGUAGES"]:
+        return owner.locale
+    return select_locale()
 
 
 def visitor_locale(accept_languages, languages, default):

@@ -1,10 +1,12 @@
 """The inbox: notices for the signed-in person, read marks, and the one-click unsubscribe from emails."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..services.messaging import notifications
 from ..services.messaging.mail import user_from_unsubscribe_token
+from .i18n import speaking_to
 
 bp = Blueprint("notifications", __name__)
 
@@ -37,11 +39,13 @@ def mark_all_read():
 
 @bp.route("/notifications/unsubscribe/<token>", methods=["GET", "POST"])
 def unsubscribe(token):
-    """GET asks, POST does: mail scanners that follow links must not unsubscribe anyone."""
+    """GET asks, POST does: mail scanners that follow links must not unsubscribe anyone. The page speaks the
+    language of the email the link came in, unless the person looking chose another."""
     user = user_from_unsubscribe_token(token)
     if user is None:
         abort(404)
-    if request.method == "POST":
-        notifications.unsubscribe(token)
-        return render_template("notifications/unsubscribed.html")
-    return render_template("notifications/unsubscribe.html", token=token)
+    with force_locale(speaking_to(user)):
+        if request.method == "POST":
+            notifications.unsubscribe(token)
+            return render_template("notifications/unsubscribed.html")
+        return render_template("notifications/unsubscribe.html", token=token)

@@ -309,6 +309,16 @@ def test_the_admins_organisation_list_is_bounded_and_searchable(f):
     assert accounts.organisations_for_admin(admin, search="100%x") == []  # % and _ are letters, not wildcards
 
 
+def test_the_admins_organisation_search_folds_accents(f):
+    admin = f.admin()
+    liege, school = f.Agency(name="Ville de Liège"), f.Company(name="École du Numérique")
+    f.Company(name="Lierre Logistics")
+    assert [o.id for o in accounts.organisations_for_admin(admin, search="liege")] == [liege.id]
+    assert [o.id for o in accounts.organisations_for_admin(admin, search="LIÈGE")] == [liege.id]
+    assert [o.id for o in accounts.organisations_for_admin(admin, search="ecole du numerique")] == [school.id]
+    assert [o.id for o in accounts.organisations_for_admin(admin, search="École", limit=1)] == [school.id]
+
+
 def test_an_unverified_agency_cannot_publish(f):
     agency = f.Agency(verified=False)
     publisher = f.member(agency, "publisher")

@@ -38,6 +38,23 @@ def test_notify_once_per_key_with_an_email_for_immediate_people(f, smtp_sink):
     assert delivery.status == "sent" and delivery.attempts == 1 and delivery.sent_at is not None
 
 
+
+def test_account_emails_say_why_they_came_and_offer_no_unsubscribe(f, smtp_sink):
+    """No preference stops a password reset: a "Stop these emails" link there (or a List-Unsubscribe header) would
+    promise what it cannot do."""
+    user = f.member(f.Company(), "owner")
+    mail.queue_email("password_reset", dedupe_key="reset", user=user,
+                     context={"reset_url": "http://localhost/auth/reset/t", "hours": 1})
+    db.session.commit()
+    process_pending()
+    message = smtp_sink.messages[0]
+    text, html = message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content()
+    assert "List-Unsubscribe" not in message
+    assert "/notifications/unsubscribe/" not in text + html and "Stop these emails" not in text + html
+    for body in (text, html):
+        assert "You get this email because someone asked for a new password for the Agora account" in body
+        assert "Your email preference does not stop emails like this one." in body
+
 @pytest.mark.parametrize("preference,emails", [("immediate", 1), ("daily", 0), ("off", 0)])
 def test_the_preference_decides_the_email(f, preference, emails):
     user = f.member(f.Company(), "owner", notification_preference=preference)

@@ -1,4 +1,6 @@
 """The pages: Challenges for you, saving a search from the list, the alerts page, the calendar feed, own questions."""
+import re
+
 import icalendar
 from sqlalchemy import select
 
@@ -48,6 +50,12 @@ def test_saving_the_lists_filters_then_deleting_the_search(client, login, f):
     assert client.post(f"/saved-searches/{search.id}/delete").status_code == 302
     assert db.session.scalars(select(SavedSearch)).all() == []
 
+
+
+def test_the_alerts_page_says_each_heading_once(client, login, f):
+    login(f.member(f.Company(), "owner"))
+    page = client.get("/account/alerts").get_data(as_text=True)
+    assert re.findall(r"<h[1-6][^>]*>([^<]*)</h[1-6]>", page) == ["Saved searches and calendar", "Calendar of deadlines"]
 
 def test_visitors_are_not_offered_to_save_a_search(client):
     assert "/saved-searches/new" not in client.get("/challenges").get_data(as_text=True)

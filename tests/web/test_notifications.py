@@ -60,6 +60,16 @@ def test_unsubscribe_asks_then_does(client, f):
     assert client.get("/notifications/unsubscribe/forged-token").status_code == 404
 
 
+
+def test_the_unsubscribe_page_speaks_the_language_of_the_email(client, login, f):
+    token = mail.unsubscribe_token(f.member(f.Company(), "owner", locale="fr"))
+    english_browser = {"Accept-Language": "en"}
+    assert "Ne plus recevoir d’e-mails d’Agora" in client.get(f"/notifications/unsubscribe/{token}",
+                                                               headers=english_browser).text
+    login(f.member(f.Company(), "owner", locale="nl"))  # someone else, who chose Dutch, opens it: theirs wins
+    assert "Geen e-mails meer van Agora" in client.get(f"/notifications/unsubscribe/{token}",
+                                                       headers=english_browser).text
+
 def test_an_empty_inbox_speaks_to_the_persons_side_of_the_marketplace(client, login, f):
     login(f.member(f.Agency(), "evaluator"))
     agency = client.get("/notifications").text

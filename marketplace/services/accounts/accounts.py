@@ -34,7 +34,7 @@ from marketplace.services.messaging.outbox import handles
 from marketplace.services.accounts import api_tokens
 from marketplace.services.accounts.two_factor import REASON_MAX, REASON_TOO_LONG
 from marketplace.services.accounts.passwords import hash_password, password_problems, verify_password
-from marketplace.services.organisations import addresses
+from marketplace.services.organisations import addresses, names
 from marketplace.services.signing import timed_serializer
 from marketplace.services.challenges.slugs import unique_slug
 
@@ -496,10 +496,7 @@ def organisations_for_admin(admin, only_unverified=False, search="", limit=ADMIN
     query = select(Organisation).order_by(Organisation.verified, Organisation.created_at.desc(), Organisation.id.desc())
     if only_unverified:
         query = query.where(Organisation.verified.is_(False))
-    search = (search or "").strip().lower()
-    if search:
-        query = query.where(func.lower(Organisation.name).contains(search, autoescape=True))
-    return db.session.scalars(query.limit(limit)).all()
+    return names.first_named(query, search, limit)
 
 
 def organisation_for_admin(admin, organisation_id):

@@ -120,8 +120,9 @@ def _delivery_row(email, now):
         raise ValueError("an email needs a user or an address")
     language = recipient_locale(email.user, email.locale)
     user_id = email.user.id if email.user is not None else None
+    # No unsubscribe link unless the context brings one: only notices (notifications.py) can be stopped.
     values = {"base_url": current_app.config["BASE_URL"].rstrip("/"), "recipient": email.user, "locale": language,
-              "unsubscribe_url": _unsubscribe_url(user_id) if user_id is not None else None, **(email.context or {})}
+              "unsubscribe_url": None, **(email.context or {})}
     subject, text, html = render_email(email.template, locale=language, context=values,
                                        zone=getattr(email.user, "timezone", None))
     return {"dedupe_key": email.dedupe_key, "user_id": user_id, "to_address": to_address, "subject": subject,
@@ -184,7 +185,9 @@ def message_for(delivery):
     domain = parseaddr(sender)[1].partition("@")[2] or "agora.invalid"
     body["Message-ID"] = f"<{digest}@{domain}>"
     if delivery.user_id is not None:  # the link only needs the id: no user to load per message
-        body["List-Unsubscribe"] = f"<{_unsubscribe_url(delivery.user_id)}>"
+        unsubscribe_url = _unsubscribe_url(delivery.user_id)
+        if unsubscribe_url in delivery.body_text:  # as the footer offers it: notices yes, account emails never
+            body["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     return body
 
 

@@ -18,7 +18,8 @@ from marketplace.services.bulk import cycle_collector_paused, insert_new
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import NotFound
 from marketplace.services.messaging import links
-from marketplace.services.messaging.mail import OutgoingEmail, queue_email, queue_emails, recipient_locale, user_from_unsubscribe_token
+from marketplace.services.messaging.mail import (OutgoingEmail, queue_email, queue_emails, recipient_locale,
+                                                 unsubscribe_token, user_from_unsubscribe_token)
 
 IMMEDIATE, DAILY, OFF = "immediate", "daily", "off"
 PREFERENCES = (IMMEDIATE, DAILY, OFF)
@@ -76,7 +77,8 @@ def _notify_all(notices):
     queue_emails([
         OutgoingEmail(n.email_template, f"email:{n.dedupe_key}", user=n.user,
                       context={"title": rows[n.dedupe_key]["title"], "body": rows[n.dedupe_key]["body"],
-                               "link": links.absolute(n.link) if n.link else None, **(n.email_context or {})})
+                               "link": links.absolute(n.link) if n.link else None,
+                               "unsubscribe_url": stop_emails_url(n.user), **(n.email_context or {})})
         for n in new if n.email_template and n.user.notification_preference == IMMEDIATE
     ])
     return new
@@ -124,6 +126,13 @@ def mark_all_read(user):
     return result.rowcount
 
 
+def stop_emails_url(user):
+    """The signed link in the footer of the emails a person's preference asks for (notices, digests), which turns
+    them off. Emails about their account or work (password, sign-in, receipts, sessions…) never carry it: no
+    preference stops those."""
+    return links.unsubscribe_url(unsubscribe_token(user))
+
+
 def unsubscribe(token):
     """Turn emails off for the person a signed link belongs to; None if the link is not genuine."""
     user = user_from_unsubscribe_token(token)
@@ -158,6 +167,7 @@ def send_daily_digests(now=None):
         items = db.session.scalars(waiting.where(Notification.user_id == user.id)
                                    .order_by(Notification.created_at, Notification.id)).all()
         queue_email("digest", dedupe_key=f"digest:{user.id}:{now.date().isoformat()}", user=user,
-                    context={"items": [{"title": n.title, "body": n.body, "link": n.link} for n in items]})
+                    context={"items": [{"title": n.title, "body": n.body, "link": n.link} for n in items],
+                             "unsubscribe_url": stop_emails_url(user)})
     db.session.commit()
     return len(users)
