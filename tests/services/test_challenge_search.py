@@ -16,7 +16,7 @@ def catalogue(f):
     f.Challenge(title="Air-quality in schools", summary="(Classrooms) are stuffy.",
                 problem_statement="About **12 %** of rooms are above the limit.")
     f.Challenge(title="Écoles et crèches", summary="Überall zu warm.", problem_statement="Straße und Schule.")
-    f.Challenge(title="Quiet night buses", summary="Engines idle.", problem_statement="Residents complain.")
+    f.Challenge(title="Quiet night buses", summary="Engines idle.", problem_statement="Residents complain in the cœur.")
     f.Challenge(title="Hidden draft about schools", status="draft", published_at=None)
 
 
@@ -32,6 +32,8 @@ def catalogue(f):
     ("crèche", ["Écoles et crèches"]),                # a word prefix
     ("ecoles", ["Écoles et crèches"]),                # accents fold away on both databases
     ("ECOLE", ["Écoles et crèches"]),
+    ("coeur", ["Quiet night buses"]),                 # a ligature unfolds as PostgreSQL's unaccent writes it
+    ("CŒUR", ["Quiet night buses"]),
     ("uality", []),                                   # only word prefixes, not inner parts
     ("schools buses", []),                            # every word must match
     ("schools", ["Air-quality in schools"]),          # never a draft

@@ -45,10 +45,15 @@ def language_of(value, default=DEFAULT_LANGUAGE):
 
 # ---- words, the same way on both databases ---------------------------------------------------------------
 
+# Letters that Unicode does not decompose into a letter and an accent, written as PostgreSQL's unaccent writes
+# them: French "cœur" is found by "coeur" (typed on most keyboards), as on PostgreSQL.
+_UNDECOMPOSED = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d", "ß": "ss", "þ": "th", "ſ": "s"})
+
+
 def fold(text):
-    """Lower case without accents: 'Écoles' → 'ecoles' (PostgreSQL's unaccent does the same)."""
+    """Lower case without accents: 'Écoles' → 'ecoles', 'Cœur' → 'coeur' (PostgreSQL's unaccent does the same)."""
     text = unicodedata.normalize("NFKD", str(text or "").lower())
-    return "".join(ch for ch in text if not unicodedata.combining(ch)).replace("ß", "ss")
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).translate(_UNDECOMPOSED)
 
 
 def words(text, limit=None):
