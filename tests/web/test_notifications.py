@@ -54,7 +54,8 @@ def test_unsubscribe_asks_then_does(client, f):
     assert client.get(f"/notifications/unsubscribe/{token}").status_code == 200
     db.session.refresh(user)
     assert user.notification_preference == "immediate"
-    assert client.post(f"/notifications/unsubscribe/{token}").status_code == 200
+    done = client.post(f"/notifications/unsubscribe/{token}")
+    assert done.status_code == 200 and 'href="/account#settings"' in done.text  # the way back, not only its name
     db.session.refresh(user)
     assert user.notification_preference == "off"
     assert client.get("/notifications/unsubscribe/forged-token").status_code == 404
