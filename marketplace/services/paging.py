@@ -28,13 +28,13 @@ class Page:
         return self.page > self.pages
 
 
-def _count(query, public, bound=None):
+def _count(query, public, bound=None, values=None):
     """How many rows `query` selects (up to `bound` + 1 when bounded), reading only its first column, unordered;
     with `public`, kept until the public data change."""
     if not public:
-        return db.session.scalar(_count_statement(query, bound))
+        return db.session.scalar(_count_statement(query, bound), values)
     statement, key = _derived(query, "count", bound)
-    return public_data.kept_while_unchanged(key, lambda: db.session.scalar(statement))
+    return public_data.kept_while_unchanged(key + _values_key(values), lambda: db.session.scalar(statement, values))
 
 
 def _count_statement(query, bound):
@@ -64,6 +64,15 @@ def kept_scalar(statement):
     return public_data.kept_while_unchanged(_statement_key(statement), lambda: db.session.scalar(statement))
 
 
+def _values_key(values):
+    """The part of a kept answer's key that the values of a statement's named parameters make (see
+    services/challenges: a search's statement is the same for every search of its shape)."""
+    if not values:
+        return ()
+    return (tuple(sorted((name, repr(tuple(value) if isinstance(value, list) else value))
+                         for name, value in values.items())),)
+
+
 def _statement_key(statement):
     cache_key = statement._generate_cache_key()
     if cache_key is None:  # a statement SQLAlchemy cannot key (none of ours): its SQL, as SQLAlchemy would run it
@@ -72,14 +81,16 @@ def _statement_key(statement):
     return cache_key.key, tuple(repr(parameter.effective_value) for parameter in cache_key.bindparams)
 
 
-def _page_items(query, limit, offset, public, read_by_id):
+def _page_items(query, limit, offset, public, read_by_id, values=None):
     """The items of `query` from `offset`, at most `limit`: objects of its one entity, or rows. With `public` and
     `read_by_id(ids)` ({id: item}), the page's ids are kept per state of the public data and the items of a kept
-    page read by id."""
+    page read by id. `values`: of the statement's named parameters."""
     statement, key = _derived(query, "page", limit, offset) if public else (query.limit(limit).offset(offset), None)
+    if key is not None:
+        key = key + _values_key(values)
 
     def read():
-        found = db.session.execute(statement).unique()
+        found = db.session.execute(statement, values).unique()
         return list(found.scalars() if len(statement.column_descriptions) == 1 else found.all())
 
     if read_by_id is None:
@@ -114,7 +125,7 @@ def ids_alone(ids):
     return {item_id: item_id for item_id in ids}
 
 
-def paginate(query, page, per_page, public=False, clamp=False, read_by_id=None):
+def paginate(query, page, per_page, public=False, clamp=False, read_by_id=None, values=None):
     """`query` already ordered, selecting one entity (the page's items are its objects) or an entity and more
     columns (the items are rows: a page with figures of its own in one statement); page numbers start at 1.
 
@@ -132,17 +143,17 @@ def paginate(query, page, per_page, public=False, clamp=False, read_by_id=None):
     statement was one round trip fewer but made the database build and sort every matching row, text and all
     (400 ms at 50,000 challenges instead of a few).
     """
-    total = _count(query, public)
+    total = _count(query, public, values=values)
     if clamp:
         page = max(1, min(page, Page([], total, page, per_page).pages))
     offset = (page - 1) * per_page
     items = []
     if offset < total:
-        items = _page_items(query, per_page, offset, public, read_by_id)
+        items = _page_items(query, per_page, offset, public, read_by_id, values)
     return Page(items=items, total=total, page=page, per_page=per_page)
 
 
-def paginate_bounded(query, page, per_page, bound, read_by_id, public=False):
+def paginate_bounded(query, page, per_page, bound, read_by_id, public=False, values=None):
     """Like paginate, for queries that may match very many rows (a text search): the total is exact up to
     `bound` (`more` says there are more), and only the first `bound` rows can be paged through, so neither the
     count nor a deep page ever reads past `bound` + 1 matches.
@@ -151,17 +162,17 @@ def paginate_bounded(query, page, per_page, bound, read_by_id, public=False):
     kept per state of the public data like its total, and a page asked again is read by primary key: the
     search itself (every match checked against the query, sorted) runs once per change of the data.
     """
-    counted = _count(query, public, bound)
+    counted = _count(query, public, bound, values)
     total, more = min(counted, bound), counted > bound
     offset = (page - 1) * per_page
     items = []
     if offset < total:
-        items = _page_items(query, min(per_page, total - offset), offset, public, read_by_id)
+        items = _page_items(query, min(per_page, total - offset), offset, public, read_by_id, values)
     return Page(items=items, total=total, page=page, per_page=per_page, more=more)
 
 
 
-def paginate_in_one_pass(query, order, page, per_page, bound, entity, read_by_id, public=False):
+def paginate_in_one_pass(query, order, page, per_page, bound, entity, read_by_id, public=False, values=None):
     """Like paginate_bounded, for a query whose order must be computed for every match (a text search ranked by
     relevance): the matches are read once, in one statement giving both the page's ids and how many there are
     (exact up to `bound`), then the page's rows are read by id. Counting apart read every match a second time.
@@ -175,12 +186,12 @@ def paginate_in_one_pass(query, order, page, per_page, bound, entity, read_by_id
     if offset < bound:
         shape = (order, entity, bound, min(per_page, bound - offset), offset)
         statement, key = _derived(query, "ranked", *shape) if public else (_ranked_statement(query, *shape), None)
-        read = lambda: tuple(tuple(row) for row in db.session.execute(statement))  # noqa: E731
-        rows = public_data.kept_while_unchanged(("ranked",) + key, read) if public else read()
+        read = lambda: tuple(tuple(row) for row in db.session.execute(statement, values))  # noqa: E731
+        rows = public_data.kept_while_unchanged(("ranked",) + key + _values_key(values), read) if public else read()
     if rows:
         found = rows[0][1]
     else:  # past the last match (or the bound): how many there are, alone
-        found = _count(query, public, bound)
+        found = _count(query, public, bound, values)
     ids = [row[0] for row in rows]
     by_id = read_by_id(ids) if ids else {}
     return Page(items=[by_id[i] for i in ids if i in by_id], total=min(found, bound), page=page, per_page=per_page,

@@ -156,14 +156,14 @@ def test_each_reading_of_a_query_goes_once_into_the_search_and_is_parsed_once(f,
     f.Challenge(title="Quiet night buses", language="fr")
     search._postgresql_query.cache_clear()  # as in a process that never searched
     with Statements() as first:
-        search.text_condition(db.engine.dialect.name, "leaks", "fr")
+        search.text_values(db.engine.dialect.name, "leaks", "fr")
     with Statements() as again:
-        search.text_condition(db.engine.dialect.name, "leaks", "fr")
+        search.text_values(db.engine.dialect.name, "leaks", "fr")
     if db.engine.dialect.name == "postgresql":
         # Four stemmers agree on 'leak': one reading, not four (their repetition made PostgreSQL expect too
         # many matches and read the whole table). Parsed by PostgreSQL once per process, kept after.
         assert search._postgresql_query("leaks", "fr", ("leaks",)) == "( 'leak' ) | ( 'leaks' ) | ( 'leaks':* )"
         assert (first.count, again.count) == (1, 0)
     else:
-        assert (first.count, again.count) == (0, 0)  # SQLite's condition is made in Python
+        assert (first.count, again.count) == (0, 0)  # SQLite: no parameter, the condition is made of the words
     assert _titles(q="leaks") == [leaking.title]

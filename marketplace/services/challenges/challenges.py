@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, and_, func, literal_column, select
+from sqlalchemy import String, and_, bindparam, func, literal_column, select
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -443,6 +444,20 @@ MAX_PAGE = 10000
 MAX_COUNTED = 1000
 
 
+class FilterShape(NamedTuple):
+    """Which filters a search asks for (ChallengeFilters.shape)."""
+
+    text: bool | str
+    sectors: bool
+    agency: bool
+    statuses: bool
+    budget_min: bool
+    budget_max: bool
+    closing_soon: bool
+    sort: str
+    updated_since: bool
+
+
 @dataclass
 class ChallengeFilters:
     """What a visitor asked for, already checked; unknown values are dropped, never an error page."""
@@ -489,11 +504,15 @@ class ChallengeFilters:
             page=page,
         )
 
-    def without_page(self):
-        """These filters but the page number, as a hashable tuple (lists as tuples): what a search's statement is
-        made of (`_kept_statements`)."""
-        return (self.q, tuple(self.sectors), self.agency, tuple(self.statuses), self.budget_min, self.budget_max,
-                self.closing_soon, self.sort, self.updated_since)
+    def shape(self, dialect):
+        """Which filters are asked for, not their values: what a search's statement is made of (`_filtered`; the
+        values are its parameters, `_values`). On SQLite a text search's statement is made of the query's words,
+        so the query is its `text` there; on PostgreSQL `text` is True for a text search."""
+        text = bool(search.query_terms(self.q))
+        return FilterShape(text=self.q if text and dialect != "postgresql" else text, sectors=bool(self.sectors),
+                           agency=bool(self.agency), statuses=bool(self.statuses),
+                           budget_min=self.budget_min is not None, budget_max=self.budget_max is not None,
+                           closing_soon=self.closing_soon, sort=self.sort, updated_since=self.updated_since is not None)
 
     def to_args(self):
         """The list page's query arguments that ask for these filters again (the page number left out)."""
@@ -527,31 +546,33 @@ def search_challenges(filters, per_page=20, now=None, language=None, listed=Fals
     so its deepest page costs what its first does. `language` is the visitor's (default: the current locale).
     """
     public = not filters.closing_soon  # "closing soon" moves with the clock, not only with the data
+    dialect = db.session.get_bind().dialect.name
+    language = language or str(get_locale() or "")
     if public:
-        language = (language or str(get_locale() or "")) if search.query_terms(filters.q) else ""
-        query, order, ranked = _kept_statements(filters.without_page(), language, listed,
-                                                db.session.get_bind().dialect.name)
+        query, order, ranked = _kept_statements(filters.shape(dialect), listed, dialect)
     else:
-        query, order, ranked = _statements(filters, now, language, listed)
+        query, order, ranked = _statements(filters.shape(dialect), listed, dialect)
+    values = _values(filters, now, language, dialect)
     read_by_id = _listed_by_id if listed else (ids_alone if ids_when_kept else challenges_by_id)
     if ranked:  # every match is read to rank them, so they are counted then
         return paginate_in_one_pass(query, order, filters.page, per_page, max(MAX_COUNTED, per_page), Challenge,
-                                    read_by_id, public=public)
+                                    read_by_id, public=public, values=values)
     if filters.q and search.query_terms(filters.q):
         return paginate_bounded(query, filters.page, per_page, max(MAX_COUNTED, per_page), read_by_id,  # CSV: 10,000
-                                public=public)
-    return paginate(query, filters.page, per_page, public=public, read_by_id=read_by_id)
+                                public=public, values=values)
+    return paginate(query, filters.page, per_page, public=public, read_by_id=read_by_id, values=values)
 
 
-def _statements(filters, now, language, listed):
-    """(The search's statement, its ORDER BY clauses, whether it is ranked by relevance); a ranked statement is
-    left unordered (paginate_in_one_pass orders its matches)."""
-    query, rank = filtered_query(filters, now=now, language=language)
-    if filters.sort == "relevance":
+def _statements(shape, listed, dialect):
+    """(The search's statement, its ORDER BY clauses, whether it is ranked by relevance) for filters of this shape
+    (their values are the statement's parameters, `_values`); a ranked statement is left unordered
+    (paginate_in_one_pass orders its matches)."""
+    query, rank = _filtered(shape, dialect)
+    if shape.sort == "relevance":
         order = ((rank.desc(),) if rank is not None else ()) + SORTS["newest"]()
     else:
-        order = SORTS[filters.sort]()
-    if rank is not None and filters.sort == "relevance":
+        order = SORTS[shape.sort]()
+    if rank is not None and shape.sort == "relevance":
         return query, order, True
     if listed:
         query = query.with_only_columns(*listed_columns()).order_by(*order)
@@ -561,16 +582,13 @@ def _statements(filters, now, language, listed):
 
 
 @lru_cache(maxsize=1024)
-def _kept_statements(filters, language, listed, dialect):
-    """_statements of a search that does not depend on the time, built once per filters (without the page),
-    language (of a text search) and database in this process: a statement is immutable, and building one costs
-    a list page as much Python as running it. Kept as the same objects, they also keep what paging derives
-    from them (the count's statement, SQLAlchemy's cache keys)."""
-    q, sectors, agency, statuses, budget_min, budget_max, closing_soon, sort, updated_since = filters
-    filters = ChallengeFilters(q=q, sectors=list(sectors), agency=agency, statuses=list(statuses),
-                               budget_min=budget_min, budget_max=budget_max, closing_soon=closing_soon, sort=sort,
-                               updated_since=updated_since)
-    return _statements(filters, None, language or None, listed)
+def _kept_statements(shape, listed, dialect):
+    """_statements of a search that does not depend on the time, built once per shape of filters (which are asked
+    for, `ChallengeFilters.shape`) and database in this process: a statement is immutable, and building one and
+    what paging derives from it (the count's statement, SQLAlchemy's cache keys) cost a new search 1–2 ms of
+    Python, more than a page asked again costs in all. Every search of a shape runs the same statements with
+    its own values."""
+    return _statements(shape, listed, dialect)
 
 
 def _listed_by_id(ids):
@@ -594,35 +612,68 @@ def challenges_by_id(ids):
 
 
 def filtered_query(filters, now=None, language=None):
-    """(The SELECT of the public challenges the filters keep, unordered; the text rank or None)."""
-    now = now or utcnow()
+    """(The SELECT of the public challenges the filters keep, unordered, with their values; the text rank or None)."""
+    dialect = db.session.get_bind().dialect.name
+    query, rank = _filtered(filters.shape(dialect), dialect)
+    values = _values(filters, now, language or str(get_locale() or ""), dialect)
+    return query.params(values), (rank.params(values) if rank is not None else None)
+
+
+def _filtered(shape, dialect):
+    """(The SELECT of the public challenges filters of this shape keep, unordered; the text rank or None): the
+    values are bound parameters, named as in `_values`."""
     query = select(Challenge).where(is_public())
-    if filters.statuses:
+    if shape.statuses:
         # Not "IN every public status" when none is chosen: is_public says that already, and PostgreSQL AND-ed the
         # status index (nine challenges in ten) into every text search, a bitmap of 46,000 rows (4 ms) each time.
-        query = query.where(Challenge.status.in_(filters.statuses))
+        query = query.where(Challenge.status.in_(bindparam("statuses", expanding=True)))
     rank = None
-    if search.query_terms(filters.q):
-        condition, rank = search.text_condition(db.session.get_bind().dialect.name, filters.q,
-                                                language or str(get_locale() or ""))
+    if shape.text:
+        condition, rank = search.text_condition(dialect, shape.text)
         query = query.where(condition)
-    if filters.sectors:
-        query = query.where(Challenge.id.in_(
-            select(challenge_sectors.c.challenge_id).where(challenge_sectors.c.cpv_division.in_(filters.sectors))))
-    if filters.agency:
+    if shape.sectors:
+        query = query.where(Challenge.id.in_(select(challenge_sectors.c.challenge_id).where(
+            challenge_sectors.c.cpv_division.in_(bindparam("sectors", expanding=True)))))
+    if shape.agency:
         query = query.join(Organisation, Organisation.id == Challenge.agency_id).where(
-            Organisation.slug == filters.agency)
+            Organisation.slug == bindparam("agency", type_=String))
     # Budget filters keep challenges whose range overlaps the one asked for.
-    if filters.budget_min is not None:
-        query = query.where(func.coalesce(Challenge.budget_max, Challenge.budget_min) >= filters.budget_min)
-    if filters.budget_max is not None:
-        query = query.where(func.coalesce(Challenge.budget_min, Challenge.budget_max) <= filters.budget_max)
-    if filters.updated_since is not None:
-        query = query.where(Challenge.updated_at >= filters.updated_since)
-    if filters.closing_soon:
-        query = query.where(Challenge.status == PUBLISHED, Challenge.pitch_deadline > now,
-                            Challenge.pitch_deadline <= now + CLOSING_SOON)
+    if shape.budget_min:
+        query = query.where(func.coalesce(Challenge.budget_max, Challenge.budget_min)
+                            >= bindparam("budget_min", type_=Challenge.budget_min.type))
+    if shape.budget_max:
+        query = query.where(func.coalesce(Challenge.budget_min, Challenge.budget_max)
+                            <= bindparam("budget_max", type_=Challenge.budget_max.type))
+    if shape.updated_since:
+        query = query.where(Challenge.updated_at >= bindparam("updated_since", type_=Challenge.updated_at.type))
+    if shape.closing_soon:
+        query = query.where(Challenge.status == PUBLISHED,
+                            Challenge.pitch_deadline > bindparam("soon_from", type_=Challenge.pitch_deadline.type),
+                            Challenge.pitch_deadline <= bindparam("soon_until", type_=Challenge.pitch_deadline.type))
     return query, rank
+
+
+def _values(filters, now, language, dialect):
+    """The values of the filters asked for: the parameters of `_filtered`'s statement."""
+    values = {}
+    if filters.statuses:
+        values["statuses"] = list(filters.statuses)
+    if search.query_terms(filters.q):
+        values.update(search.text_values(dialect, filters.q, language))
+    if filters.sectors:
+        values["sectors"] = list(filters.sectors)
+    if filters.agency:
+        values["agency"] = filters.agency
+    if filters.budget_min is not None:
+        values["budget_min"] = filters.budget_min
+    if filters.budget_max is not None:
+        values["budget_max"] = filters.budget_max
+    if filters.updated_since is not None:
+        values["updated_since"] = filters.updated_since
+    if filters.closing_soon:
+        now = now or utcnow()
+        values.update(soon_from=now, soon_until=now + CLOSING_SOON)
+    return values
 
 
 def sectors_by_challenge(challenge_ids):

@@ -19,7 +19,7 @@ import unicodedata
 from functools import lru_cache
 
 import snowballstemmer
-from sqlalchemy import Text, and_, bindparam, case, cast, event, func, literal, literal_column, or_, select
+from sqlalchemy import Text, and_, bindparam, case, cast, event, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.orm import attributes
 
@@ -136,19 +136,29 @@ def query_terms(q):
     return words(q, limit=MAX_TERMS)
 
 
-def text_condition(dialect, q, visitor_language=None):
-    """(SQL condition, rank expression or None) of a query that has at least one word."""
-    terms = query_terms(q)
+def text_condition(dialect, q):
+    """(SQL condition, rank expression or None) of a query that has at least one word.
+
+    On PostgreSQL the query is one parameter, `search_query` (its tsquery as text, `text_values`), so every text
+    search runs the same statement (see challenges._kept_statements); on SQLite the condition is made of the
+    query's words, and `q` is not needed on PostgreSQL."""
     column = Challenge.search_vector
     if dialect == "postgresql":
-        tsquery = cast(literal(_postgresql_query(q[:500], language_of(visitor_language), tuple(terms))), TSQUERY)
+        tsquery = cast(bindparam("search_query", type_=Text), TSQUERY)
         return column.op("@@")(tsquery), func.ts_rank(column, tsquery)
     # SQLite: every word must start a word of the document, or equal its stem in one of the four languages.
     conditions = []
-    for term in terms:
+    for term in query_terms(q):
         stems = {stem(term, code) for code in LANGUAGES} - {term}
         conditions.append(or_(column.like(f"% {term}%"), *(column.like(f"% {s} %") for s in sorted(stems))))
     return and_(*conditions), None
+
+
+def text_values(dialect, q, visitor_language=None):
+    """The parameters of `text_condition`'s statement for the query `q` read in the visitor's language."""
+    if dialect != "postgresql":
+        return {}
+    return {"search_query": _postgresql_query(q[:500], language_of(visitor_language), tuple(query_terms(q)))}
 
 
 @lru_cache(maxsize=1024)
@@ -159,8 +169,7 @@ def _postgresql_query(q, visitor, terms):
     The four stemmers mostly agree ("leaks" is 'leak' in all four): repeated, the same reading made PostgreSQL
     expect every match several times over (27,000 of 50,000 challenges for 9,500) and read the whole table
     instead of the index. PostgreSQL parses the readings (one statement per query and language, kept in the
-    process, at most 1,024: they never change); the text goes into the search statement as a constant the
-    planner sees.
+    process, at most 1,024: they never change); the text is the search statement's `search_query` parameter.
     """
     simple = literal_column(f"'{SIMPLE_CONFIG}'::regconfig")
     readings = [func.websearch_to_tsquery(_config(code), q, type_=TSQUERY)
