@@ -30,6 +30,13 @@ def test_the_officer_starts_and_the_evaluator_declares_then_scores_blind(client,
     challenge, pitches, people = closed
     login(people["officer"])
     assert client.post(f"/challenges/{challenge.slug}/evaluation/start").status_code == 302
+    # The officer sits on the panel: no ranking (its pitch titles and scores) before declaring, and the page says so.
+    overview = client.get(f"/challenges/{challenge.slug}/evaluation").text
+    assert "Record my declaration" in overview and "come after your declaration" in overview
+    assert pitches[0].title not in overview and "Finalise the evaluation" not in overview
+    sheet = client.get(f"/challenges/{challenge.slug}/evaluation/scores")
+    assert sheet.status_code == 403 and "Declare your conflicts of interest first" in sheet.text
+    assert f'href="/challenges/{challenge.slug}/evaluation"' in sheet.text  # the way to the declaration
     login(people["alice"])
     page = client.get(f"/challenges/{challenge.slug}/evaluation").text
     assert "conflict of interest" in page
@@ -98,6 +105,7 @@ def test_who_may_open_the_evaluation(client, login, closed, who, status):
 
 def _scored_and_finalised(challenge, people):
     evaluation.start_evaluation(people["officer"], challenge.id)
+    evaluation.declare_conflict(people["officer"], challenge.id, conflicted=False)
     evaluation.declare_conflict(people["alice"], challenge.id, conflicted=False)
     for view in evaluation.assessments(people["alice"], challenge.id):
         evaluation.score_sheet(people["alice"], view["assessment_id"],
@@ -250,6 +258,7 @@ def test_scores_sent_after_the_evaluation_was_finalised_are_shown_back_with_the_
     assessment = db.session.scalars(select(PitchAssessment).order_by(PitchAssessment.label)).first()
     first, second = challenge.criteria
     evaluation.score_sheet(people["alice"], assessment.id, {first.id: ("3", "Fine."), second.id: ("3", "")})
+    evaluation.declare_conflict(people["officer"], challenge.id, conflicted=False)
     evaluation.finalise_evaluation(people["officer"], challenge.id)  # …while the officer finalises
     late = client.post(f"/challenges/{challenge.slug}/evaluation/scores", data={
         "assessment_id": assessment.id, f"score-{first.id}": "4", f"comment-{first.id}": "Strong evidence from Ghent.",
