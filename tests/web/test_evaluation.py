@@ -399,3 +399,6 @@ def test_a_shortlisted_company_whose_challenge_is_cancelled_is_not_invited_to_a_
     assert "The region took the contract back." in session and "/sessions/" not in session
     pitch = client.get(f"/pitches/{pitches[0].id}").text
     assert "then the challenge was cancelled" in pitch and f"/pitches/{pitches[0].id}/session" not in pitch
+    login(people["officer"])  # the panel's list of sessions says the same, and offers none for its calendar
+    overview = client.get(f"/challenges/{challenge.slug}/evaluation").text
+    assert "booked by Hidden Firm 0 – called off" in overview and "/sessions/" not in overview
