@@ -364,6 +364,8 @@ def test_a_labelled_pitch_is_named_as_the_language_writes_it(client, login, clos
     label = db.session.scalar(select(PitchAssessment.label).where(PitchAssessment.pitch_id == pitches[0].id))
     page = client.get(f"/pitches/{pitches[0].id}").text
     assert f"<h1>Proposition {label} : {pitches[0].title}</h1>" in page
+    sheet = client.get(f"/challenges/{challenge.slug}/evaluation/scores").text  # the scoring sheet too
+    assert f"<h2>Proposition {label} : {pitches[0].title}</h2>" in sheet
 
 
 def test_slots_offered_before_the_shortlist_say_when_companies_can_book_them(client, login, closed):
