@@ -1,5 +1,6 @@
 """Pitch sessions: offering slots, picking one first-come, and the calendar file."""
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -181,6 +182,9 @@ def test_a_booked_session_of_a_cancelled_challenge_leaves_both_sides_calendars(e
     assert event["uid"] == invited["uid"] == f"pitch-session-{slot.id}@agora"  # the event the invitation added
     assert event["sequence"] > invited["sequence"]  # … taken out: a later version of it
     by_address = {m["To"]: m for m in called_off}
+    said = by_address[people["officer"].email].get_body(preferencelist=("plain",)).get_content()
+    when = slot.starts_at.astimezone(ZoneInfo("Europe/Brussels"))  # the recipient's zone (the default here)
+    assert shortlisted[0].company.name in said and f"{when:%H:%M}, {slot.link}" in said  # which session
     for who, summary in (("first", "Séance de présentation"), ("officer", "Pitch session: ")):
         part = next(p for p in by_address[people[who].email].walk() if p.get_content_type() == "text/calendar")
         assert str(icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")[0]["summary"]).startswith(summary)

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.extensions import db
+from marketplace.formatting import lazy, localtime
 from marketplace.models import Challenge, Membership, Pitch, User
 from marketplace.models.evaluation import ConflictDeclaration
 from marketplace.models.challenge import EVALUATING
@@ -276,10 +277,15 @@ def send_calendar_cancellations(event):
     for slot in slots:
         company_people = _people(slot.pitch.company_id)
         calendar_for = _calendars_by_language(slot, company_people, agency_people)
+        # Which session, as the booking said it (the panel gets one email per session): its time is written when
+        # the email is, in the recipient's language and zone.
+        session = lazy(lambda slot=slot: "{}\n{}, {}".format(
+            slot.pitch.company.name, localtime(slot.starts_at),
+            slot.address if slot.mode == IN_PERSON else slot.link))
         for user in company_people + agency_people:
             with force_locale(recipient_locale(user)):
                 context = {"title": str(_l("Pitch session called off: “%(title)s”", title=challenge.title)),
-                           "body": str(CALLED_OFF), "link": None}
+                           "body": lazy(lambda session=session: f"{session}\n\n{CALLED_OFF}"), "link": None}
             queue_email("notification", dedupe_key=f"email:session-called-off:{slot.id}:{user.id}", user=user,
                         context=context, calendar=calendar_for(user))
 
