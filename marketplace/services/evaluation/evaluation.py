@@ -122,7 +122,8 @@ def ranking_withheld(user, challenge, evaluation, conflicted):
     Conflicts first: the ranking shows the pitches (their titles) and their scores, so a panel member reads it
     as they read the pitches (`permissions.agency_pitch_standing`) — never when recused, not before they have
     declared while the round is blind. Who runs the evaluation without sitting on the panel (the agency's owner)
-    declares nothing and sees it. Asked by the ranking, finalising, the overview and the work list."""
+    declares nothing and sees it. Asked by the ranking, finalising, the overview, the work list and the audit trail (its scores and
+    decisions)."""
     if conflicted:
         return permissions.RECUSED
     if conflicted is None and evaluation is not None and not evaluation.is_finalised and \
@@ -131,11 +132,16 @@ def ranking_withheld(user, challenge, evaluation, conflicted):
     return None
 
 
+def ranking_withheld_from(user, challenge, evaluation):
+    """`ranking_withheld` for this person, their declaration read here."""
+    declaration = declaration_of(user, challenge)
+    return ranking_withheld(user, challenge, evaluation, declaration.conflicted if declaration else None)
+
+
 def refuse_ranking(user, challenge, evaluation):
     """The pitch pages' answer (`access.withheld`: why, and the way to the declaration) to whoever
     `ranking_withheld` keeps from the ranking."""
-    declaration = declaration_of(user, challenge)
-    standing = ranking_withheld(user, challenge, evaluation, declaration.conflicted if declaration else None)
+    standing = ranking_withheld_from(user, challenge, evaluation)
     if standing:
         raise access.withheld(standing, challenge)
 
