@@ -46,7 +46,7 @@ def test_the_officer_starts_and_the_evaluator_declares_then_scores_blind(client,
     assert client.post(f"/challenges/{challenge.slug}/evaluation/declaration",
                        data={"conflicted": "no"}).status_code == 302
     sheet = client.get(f"/challenges/{challenge.slug}/evaluation/scores").text
-    assert "Pitch A" in sheet and "Pitch B" in sheet
+    assert "Pitch A" in sheet and "Pitch B" in sheet and "<title>Score the pitches" in sheet
     assert "Hidden Firm" not in sheet and "Jane Doe" not in sheet
     assessment = db.session.scalars(select(PitchAssessment).order_by(PitchAssessment.label)).first()
     first, second = challenge.criteria
