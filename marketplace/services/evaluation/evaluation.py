@@ -122,8 +122,8 @@ def ranking_withheld(user, challenge, evaluation, conflicted):
     Conflicts first: the ranking shows the pitches (their titles) and their scores, so a panel member reads it
     as they read the pitches (`permissions.agency_pitch_standing`) — never when recused, not before they have
     declared while the round is blind. Who runs the evaluation without sitting on the panel (the agency's owner)
-    declares nothing and sees it. Asked by the ranking, finalising, the overview, the work list and the audit trail (its scores and
-    decisions)."""
+    declares nothing and sees it. Asked by the ranking, finalising, the overview, the work list and the audit
+    trail (its scores and decisions)."""
     if conflicted:
         return permissions.RECUSED
     if conflicted is None and evaluation is not None and not evaluation.is_finalised and \
