@@ -152,6 +152,7 @@ def build(f):
         w.times["closed"] = at(days=30, minutes=1)
         clock.move_to(at(days=31))
         evaluation.start_evaluation(officer, w.challenge.id)
+        evaluation.declare_conflict(officer, w.challenge.id, conflicted=False)  # on the panel: before the ranking
         evaluation.declare_conflict(evaluator, w.challenge.id, conflicted=False, note="SECRET-CONFLICT-NOTE")
         for view in evaluation.assessments(evaluator, w.challenge.id):
             evaluation.score_sheet(evaluator, view["assessment_id"], {

@@ -20,6 +20,7 @@ from marketplace.models import AuditAnchor, AuditEvent, Challenge, Pitch, User
 from marketplace.services import access, permissions
 from marketplace.services.audit_trail import describe_trail
 from marketplace.services.errors import NotFound
+from marketplace.services.evaluation import evaluation
 from marketplace.services.evaluation.blinding import redact_trail
 from marketplace.services.messaging.events import audit_digest
 from marketplace.services.open_data.spreadsheets import csv_text
@@ -27,6 +28,9 @@ from marketplace.services.clock import utcnow
 from marketplace.services.messaging.events import AUDIT_CHAIN_LOCK, unkeyed_digest
 from marketplace.services.paging import paginate
 
+# The events that make up the ranking (each score, each decision): read by whoever may see the ranking, not by a
+# panel member it is withheld from (recused, or not declared while the round is blind: `ranking_withheld`).
+RANKING_EVENTS = ("evaluation.scored", "evaluation.decided")
 CSV_COLUMNS = ("id", "occurred_at", "actor", "action", "object_type", "object_id", "before", "after", "description")
 
 
@@ -36,7 +40,8 @@ def challenge_trail(user, challenge_id):
     The events on a pitch are the pitch's own: the agency's owner and officers see them only once they may read
     that pitch (the seal and the evaluation's rules: a panel member who declared no conflict), or they would tell
     who is pitching, and with what, before then; and until the evaluation is finalised the companies are
-    redacted (services/evaluation/blinding.py). Platform admins see every event.
+    redacted (services/evaluation/blinding.py). Its scores and decisions are the ranking's (`RANKING_EVENTS`). Platform
+    admins see every event.
     """
     challenge = access.challenge_for(user, "audit.read_challenge", id=challenge_id)
     rows = db.session.execute(
@@ -51,6 +56,9 @@ def challenge_trail(user, challenge_id):
     readable = {pitch.id for pitch in db.session.scalars(select(Pitch).where(Pitch.challenge_id == challenge.id))
                 if permissions.can(user, "pitch.read", pitch)}
     rows = [row for row in rows if row[0].object_type != "pitches" or row[0].object_id in readable]
+    if any(event.action in RANKING_EVENTS for event, _ in rows) and \
+            evaluation.ranking_withheld_from(user, challenge, evaluation.evaluation_of(challenge)):
+        rows = [row for row in rows if row[0].action not in RANKING_EVENTS]
     return challenge, redact_trail(challenge, rows)
 
 

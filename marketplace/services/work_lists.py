@@ -39,7 +39,7 @@ from marketplace.models.pitch import PITCH_SHORTLISTED, PITCH_SUBMITTED
 from marketplace.services import permissions
 from marketplace.services.challenges import lifecycle
 from marketplace.services.clock import utcnow
-from marketplace.services.evaluation.evaluation import has_counted_scores
+from marketplace.services.evaluation.evaluation import has_counted_scores, ranking_withheld
 from marketplace.services.messaging import links
 from marketplace.services.pilots.pilot_reminders import DUE_SOON
 from marketplace.services.pilots.pilot_workflow import STAGE_LABELS, overdue_since
@@ -159,7 +159,7 @@ def work_list(user, now=None, agency_pilots=None):
         ANSWER: _questions_to_answer(user, challenges, scope),
         START: _evaluations_to_start(user, challenges, evaluations, received, now),
         SCORE: _pitches_to_score(user, panel, evaluations),
-        FINALISE: _evaluations_to_finalise(managed, evaluations),
+        FINALISE: _evaluations_to_finalise(user, managed, evaluations),
         DECIDE: _decisions_to_send(managed, evaluations),
         SESSIONS: _sessions_to_hold(challenges, managed, panel, evaluations, scope, now),
         STAGES: _pilot_stages_due(movable, now),
@@ -273,15 +273,16 @@ def _pitches_to_score(user, panel, evaluations):
     return items
 
 
-def _evaluations_to_finalise(managed, evaluations):
+def _evaluations_to_finalise(user, managed, evaluations):
     """Evaluations under way that may be finalised (someone whose scores count has scored: `why_not_finalise`),
-    for those who run them (`managed`: the challenges whose evaluation they may manage) and are not recused
-    (finalising refuses them)."""
+    for those who run them (`managed`: the challenges whose evaluation they may manage) and may see the ranking
+    (`ranking_withheld`: not recused, and declared when on the panel; finalising refuses the others)."""
     managed = {c.id: c for c in managed}
     return [Item(managed[cid].title, _l("Scores are coming in: read the ranking and finalise the evaluation when the "
                                         "panel has finished."), links.evaluation_path(managed[cid]))
             for cid, row in evaluations.items()
-            if cid in managed and not row.conflicted and row.scored and not row.evaluation.is_finalised]
+            if cid in managed and row.scored and not row.evaluation.is_finalised
+            and not ranking_withheld(user, managed[cid], row.evaluation, row.conflicted)]
 
 
 def _decisions_to_send(managed, evaluations):

@@ -29,8 +29,10 @@ def _overview(challenge, status=200, **forms):
     declaration = evaluation.declaration_of(current_user, challenge)
     manages = permissions.can(current_user, "evaluation.manage", challenge)
     recused = evaluation.is_recused(declaration)
+    withheld = evaluation.ranking_withheld(current_user, challenge, current,
+                                           declaration.conflicted if declaration else None)
     by = request.args.get("by", type=int)
-    ranking = evaluation.ranking(current_user, challenge.id, by=by) if manages and current and not recused else []
+    ranking = evaluation.ranking(current_user, challenge.id, by=by) if manages and current and not withheld else []
     on_panel = current_user in pitch_sessions.panel_of(challenge)
     runs_sessions = pitch_sessions.runs_sessions(current_user, challenge, declaration)
     return render_template(
@@ -39,7 +41,8 @@ def _overview(challenge, status=200, **forms):
         may_step_aside=evaluation.may_step_aside(declaration, current), recused=recused,
         running_it_instead=evaluation.running_it_instead(current_user, challenge) if manages and recused else (),
         ranked_by=by, decision_labels=DECISION_LABELS, declaration_form=forms.get("declaration") or DeclarationForm(formdata=None),
-        sending=evaluation.sending_for(challenge) if manages and current and not recused else None,
+        sending=evaluation.sending_for(challenge) if manages and current and not withheld else None,
+        ranking_after_declaring=manages and withheld == permissions.UNDECLARED,
         decision_round=evaluation.decision_round(current), slot_form=forms.get("slot") or SlotForm(formdata=None),
         runs_sessions=runs_sessions, stopped=evaluation.is_stopped(current),
         finalise_blocked=evaluation.why_not_finalise(challenge) if ranking and not current.is_finalised else None,

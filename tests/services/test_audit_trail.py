@@ -59,6 +59,26 @@ def test_events_on_pitches_stay_sealed_from_the_owner_until_it_may_read_them(tra
     assert [email for event, email in rows if event.action == "pitch.submitted"] == [company.email]
 
 
+def test_scores_stay_out_of_the_trail_of_a_panel_member_kept_from_the_ranking(f):
+    from marketplace.services.evaluation import evaluation
+
+    challenge = f.Challenge(status="closed", pitch_deadline=utcnow() - timedelta(days=1))
+    f.Pitch(challenge=challenge, status="submitted")
+    owner, officer, evaluator = (f.member(challenge.agency, role) for role in ("owner", "procurement_officer",
+                                                                               "evaluator"))
+    evaluation.start_evaluation(owner, challenge.id)
+    evaluation.declare_conflict(evaluator, challenge.id, conflicted=False)
+    [view] = evaluation.assessments(evaluator, challenge.id)
+    evaluation.score_pitch(evaluator, view["assessment_id"], challenge.criteria[0].id, score=4)
+
+    def actions(user):
+        return [event.action for event, _ in audit.challenge_trail(user, challenge.id)[1]]
+    assert "evaluation.scored" in actions(owner)
+    assert "evaluation.scored" not in actions(officer)  # on the panel, not declared: no ranking, no score
+    evaluation.declare_conflict(officer, challenge.id, conflicted=True, note="My brother's firm.")
+    assert "evaluation.scored" not in actions(officer)  # recused: "you see no pitches and no scores"
+
+
 def test_csv_has_every_change_with_before_and_after_its_sentence_and_no_formulas(trail):
     challenge, owner, publisher = trail
     _, entries = audit.readable_trail(owner, challenge.id)

@@ -91,6 +91,7 @@ def test_the_panel_reads_a_pitch_blind_until_finalised_and_the_company_always_as
     assert panel_view(pitch, people["evaluator"]).label == "A"
     assert attachment_download_name(pitch.attachments[0], people["officer"]) == "pitch-A-attachment-1.pdf"
     evaluation.declare_conflict(people["evaluator"], challenge.id, conflicted=False)
+    evaluation.declare_conflict(people["officer"], challenge.id, conflicted=False)
     [row] = evaluation.assessments(people["evaluator"], challenge.id)
     assert row["title"] == "[company] leak loggers" and "company_name" not in row
     evaluation.score_sheet(people["evaluator"], row["assessment_id"], {c.id: ("3", "") for c in challenge.criteria})

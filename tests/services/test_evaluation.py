@@ -34,6 +34,7 @@ def closed(f):
 def _started(closed):
     challenge, pitches, people = closed
     evaluation.start_evaluation(people["officer"], challenge.id)
+    evaluation.declare_conflict(people["officer"], challenge.id, conflicted=False)  # on the panel: conflicts first
     return challenge, pitches, people
 
 
@@ -131,6 +132,25 @@ def test_ranking_by_weighted_mean_with_spread_and_recused_scores_left_out(closed
     assert str(rows[0]["weighted_mean"]) == "5.00" and rows[0]["evaluators"] == 1
     with pytest.raises(NotAllowed):
         evaluation.ranking(people["alice"], challenge.id)
+
+
+def test_an_officer_on_the_panel_sees_no_ranking_before_declaring(closed, f):
+    from marketplace.services.errors import Withheld
+
+    challenge, _, people = _started(closed)
+    officer = f.member(challenge.agency, "procurement_officer")  # on the panel, not declared yet
+    evaluation.declare_conflict(people["alice"], challenge.id, conflicted=False)
+    _score_all(people["alice"], challenge, {"A": [5, 5], "B": [2, 4], "C": [1, 1]})
+    for refused in (lambda: evaluation.ranking(officer, challenge.id),
+                    lambda: evaluation.finalise_evaluation(officer, challenge.id),
+                    lambda: evaluation.assessments(officer, challenge.id)):
+        with pytest.raises(Withheld) as withheld:
+            refused()
+        assert withheld.value.reason == "undeclared"  # the pitch pages' answer: declare first
+    owner = f.member(challenge.agency, "owner")  # runs it without sitting on the panel: declares nothing
+    assert [r["label"] for r in evaluation.ranking(owner, challenge.id)] == ["A", "B", "C"]
+    evaluation.declare_conflict(officer, challenge.id, conflicted=False)
+    assert len(evaluation.ranking(officer, challenge.id)) == 3
 
 
 def test_after_finalising_no_score_changes_and_names_are_revealed(closed):
@@ -432,7 +452,7 @@ def test_a_challenge_cancelled_while_evaluated_stops_its_evaluation_and_tells_th
     process_pending()
     told = {n.user_id: n for n in db.session.scalars(
         select(Notification).where(Notification.kind == "challenge.cancelled"))}
-    # the panel member who declared; the people of every company with a pitch
-    assert set(told) == {people["alice"].id, people["company"].id}
+    # the panel members who declared; the people of every company with a pitch
+    assert set(told) == {people["alice"].id, people["officer"].id, people["company"].id}
     assert "The budget went to the floods." in told[people["company"].id].body
     assert told[people["alice"].id].link.endswith("/evaluation")

@@ -1,5 +1,6 @@
 """Pitch sessions: offering slots, picking one first-come, and the calendar file."""
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -160,20 +161,33 @@ def test_a_booked_session_of_a_cancelled_challenge_leaves_both_sides_calendars(e
     from marketplace.services.messaging.outbox import process_pending
 
     challenge, shortlisted, _, people = evaluating
+    people["first"].locale = "fr"  # the calendar shows the event's text: in each recipient's language
     slot = _offer(challenge, people)
     pitch_sessions.book_slot(people["first"], shortlisted[0].id, slot.id)
     process_pending()
+    invited = icalendar.Calendar.from_ical(next(
+        p for m in smtp_sink.messages if m["To"] == people["first"].email for p in m.walk()
+        if p.get_content_type() == "text/calendar").get_content()).walk("VEVENT")[0]
     smtp_sink.messages.clear()
     challenges.cancel_challenge(f.member(challenge.agency, "publisher"), challenge.slug, "No budget any more.")
     process_pending()
     process_pending()  # again: each person gets the cancellation once
-    called_off = [m for m in smtp_sink.messages if m["Subject"].startswith("Pitch session called off")]
+    called_off = [m for m in smtp_sink.messages if any(p.get_content_type() == "text/calendar" for p in m.walk())]
     assert sorted(m["To"] for m in called_off) == sorted(people[who].email for who in ("first", "officer", "evaluator"))
     part = next(p for p in called_off[0].walk() if p.get_content_type() == "text/calendar")
     assert part.get_param("method") == "CANCEL"
     sent = icalendar.Calendar.from_ical(part.get_content())
     event = sent.walk("VEVENT")[0]
     assert (sent["method"], event["status"], event["sequence"]) == ("CANCEL", "CANCELLED", 1)
-    assert event["uid"] == f"pitch-session-{slot.id}@agora"  # the event the invitation added, taken out
+    assert event["uid"] == invited["uid"] == f"pitch-session-{slot.id}@agora"  # the event the invitation added
+    assert event["sequence"] > invited["sequence"]  # … taken out: a later version of it
+    by_address = {m["To"]: m for m in called_off}
+    said = by_address[people["officer"].email].get_body(preferencelist=("plain",)).get_content()
+    when = slot.starts_at.astimezone(ZoneInfo("Europe/Brussels"))  # the recipient's zone (the default here)
+    assert shortlisted[0].company.name in said and f"{when:%H:%M}, {slot.link}" in said  # which session
+    for who, summary in (("first", "Séance de présentation"), ("officer", "Pitch session: ")):
+        part = next(p for p in by_address[people[who].email].walk() if p.get_content_type() == "text/calendar")
+        assert str(icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")[0]["summary"]).startswith(summary)
+    assert str(invited["summary"]).startswith("Séance de présentation")
     downloaded = icalendar.Calendar.from_ical(pitch_sessions.session_calendar(people["first"], slot.id))
     assert downloaded["method"] == "CANCEL"  # the file on the page says so too

@@ -89,7 +89,8 @@ def test_the_panel_never_sees_the_company_until_finalised_then_does(client, logi
     assert all("AquaData SA" in text for text in pages.values())
     assert ">Company<" in pages["list"] and "AquaData: acoustic leak loggers" in pages["pitch"]
     assert "AquaData-brochure.pdf" in pages["pitch"]
-    assert "AquaData" in client.get(f"/challenges/{challenge.slug}/evaluation/scores").text
+    sheet = client.get(f"/challenges/{challenge.slug}/evaluation/scores").text
+    assert "AquaData" in sheet and "<h1>Read the pitches</h1>" in sheet  # nothing to score any more
     assert "AquaData-brochure.pdf" in client.get(
         f"/pitches/{pitch.id}/attachments/{attachment.id}").headers["Content-Disposition"]
     assert client.get(f"/api/v1/pitches/{pitch.id}", headers=bearer(people["officer"])).get_json()[

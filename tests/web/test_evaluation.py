@@ -30,6 +30,13 @@ def test_the_officer_starts_and_the_evaluator_declares_then_scores_blind(client,
     challenge, pitches, people = closed
     login(people["officer"])
     assert client.post(f"/challenges/{challenge.slug}/evaluation/start").status_code == 302
+    # The officer sits on the panel: no ranking (its pitch titles and scores) before declaring, and the page says so.
+    overview = client.get(f"/challenges/{challenge.slug}/evaluation").text
+    assert "Record my declaration" in overview and "come after your declaration" in overview
+    assert pitches[0].title not in overview and "Finalise the evaluation" not in overview
+    sheet = client.get(f"/challenges/{challenge.slug}/evaluation/scores")
+    assert sheet.status_code == 403 and "Declare your conflicts of interest first" in sheet.text
+    assert f'href="/challenges/{challenge.slug}/evaluation"' in sheet.text  # the way to the declaration
     login(people["alice"])
     page = client.get(f"/challenges/{challenge.slug}/evaluation").text
     assert "conflict of interest" in page
@@ -39,7 +46,7 @@ def test_the_officer_starts_and_the_evaluator_declares_then_scores_blind(client,
     assert client.post(f"/challenges/{challenge.slug}/evaluation/declaration",
                        data={"conflicted": "no"}).status_code == 302
     sheet = client.get(f"/challenges/{challenge.slug}/evaluation/scores").text
-    assert "Pitch A" in sheet and "Pitch B" in sheet
+    assert "Pitch A" in sheet and "Pitch B" in sheet and "<title>Score the pitches" in sheet
     assert "Hidden Firm" not in sheet and "Jane Doe" not in sheet
     assessment = db.session.scalars(select(PitchAssessment).order_by(PitchAssessment.label)).first()
     first, second = challenge.criteria
@@ -98,6 +105,7 @@ def test_who_may_open_the_evaluation(client, login, closed, who, status):
 
 def _scored_and_finalised(challenge, people):
     evaluation.start_evaluation(people["officer"], challenge.id)
+    evaluation.declare_conflict(people["officer"], challenge.id, conflicted=False)
     evaluation.declare_conflict(people["alice"], challenge.id, conflicted=False)
     for view in evaluation.assessments(people["alice"], challenge.id):
         evaluation.score_sheet(people["alice"], view["assessment_id"],
@@ -250,6 +258,7 @@ def test_scores_sent_after_the_evaluation_was_finalised_are_shown_back_with_the_
     assessment = db.session.scalars(select(PitchAssessment).order_by(PitchAssessment.label)).first()
     first, second = challenge.criteria
     evaluation.score_sheet(people["alice"], assessment.id, {first.id: ("3", "Fine."), second.id: ("3", "")})
+    evaluation.declare_conflict(people["officer"], challenge.id, conflicted=False)
     evaluation.finalise_evaluation(people["officer"], challenge.id)  # …while the officer finalises
     late = client.post(f"/challenges/{challenge.slug}/evaluation/scores", data={
         "assessment_id": assessment.id, f"score-{first.id}": "4", f"comment-{first.id}": "Strong evidence from Ghent.",
@@ -355,6 +364,8 @@ def test_a_labelled_pitch_is_named_as_the_language_writes_it(client, login, clos
     label = db.session.scalar(select(PitchAssessment.label).where(PitchAssessment.pitch_id == pitches[0].id))
     page = client.get(f"/pitches/{pitches[0].id}").text
     assert f"<h1>Proposition {label} : {pitches[0].title}</h1>" in page
+    sheet = client.get(f"/challenges/{challenge.slug}/evaluation/scores").text  # the scoring sheet too
+    assert f"<h2>Proposition {label} : {pitches[0].title}</h2>" in sheet
 
 
 def test_slots_offered_before_the_shortlist_say_when_companies_can_book_them(client, login, closed):
@@ -390,3 +401,6 @@ def test_a_shortlisted_company_whose_challenge_is_cancelled_is_not_invited_to_a_
     assert "The region took the contract back." in session and "/sessions/" not in session
     pitch = client.get(f"/pitches/{pitches[0].id}").text
     assert "then the challenge was cancelled" in pitch and f"/pitches/{pitches[0].id}/session" not in pitch
+    login(people["officer"])  # the panel's list of sessions says the same, and offers none for its calendar
+    overview = client.get(f"/challenges/{challenge.slug}/evaluation").text
+    assert "booked by Hidden Firm 0 – called off" in overview and "/sessions/" not in overview

@@ -115,6 +115,37 @@ def refuse_if_recused(user, challenge, declaration=None):
         raise access.withheld(permissions.RECUSED, challenge)
 
 
+def ranking_withheld(user, challenge, evaluation, conflicted):
+    """Why this person may not see the ranking, nor finalise the blind round it fixes, now: a `permissions`
+    standing, or None. `conflicted`: their declaration's (None when they have made none).
+
+    Conflicts first: the ranking shows the pitches (their titles) and their scores, so a panel member reads it
+    as they read the pitches (`permissions.agency_pitch_standing`) — never when recused, not before they have
+    declared while the round is blind. Who runs the evaluation without sitting on the panel (the agency's owner)
+    declares nothing and sees it. Asked by the ranking, finalising, the overview, the work list and the audit
+    trail (its scores and decisions)."""
+    if conflicted:
+        return permissions.RECUSED
+    if conflicted is None and evaluation is not None and not evaluation.is_finalised and \
+            permissions.can(user, "evaluation.score", challenge):
+        return permissions.UNDECLARED
+    return None
+
+
+def ranking_withheld_from(user, challenge, evaluation):
+    """`ranking_withheld` for this person, their declaration read here."""
+    declaration = declaration_of(user, challenge)
+    return ranking_withheld(user, challenge, evaluation, declaration.conflicted if declaration else None)
+
+
+def refuse_ranking(user, challenge, evaluation):
+    """The pitch pages' answer (`access.withheld`: why, and the way to the declaration) to whoever
+    `ranking_withheld` keeps from the ranking."""
+    standing = ranking_withheld_from(user, challenge, evaluation)
+    if standing:
+        raise access.withheld(standing, challenge)
+
+
 def running_it_instead(user, challenge):
     """Who ranks, finalises and decides while this person is recused: the agency's other people who may run the
     evaluation (`evaluation.manage`) and are not recused themselves (`pitch_sessions.panel_of`), by name."""
@@ -168,7 +199,10 @@ def assessments(user, challenge_id):
     # declared no conflict; a recused member never sees them here, nor their scores.
     declaration = declaration_of(user, challenge)
     refuse_if_recused(user, challenge, declaration)
-    if permissions.agency_pitch_standing(user, challenge) != permissions.READS or (
+    standing = permissions.agency_pitch_standing(user, challenge)
+    if standing == permissions.UNDECLARED:  # the pitch pages' answer, with the way to the declaration
+        raise access.withheld(standing, challenge)
+    if standing != permissions.READS or (
             declaration is None and not permissions.can(user, "evaluation.manage", challenge)):
         raise NotAllowed(str(_l("Declare any conflict of interest before you see the pitches.")))
     rows = db.session.scalars(
@@ -306,8 +340,8 @@ def ranking(officer, challenge_id, *, by=None):
     """
     challenge = access.evaluation_challenge(officer, id=challenge_id)
     permissions.require(officer, "evaluation.manage", challenge)
-    refuse_if_recused(officer, challenge)
     evaluation = _open_evaluation(challenge)
+    refuse_ranking(officer, challenge, evaluation)
     weights = {c.id: Decimal(c.weight) for c in challenge.criteria}
     by_pitch = {}
     for score in _counted_scores(challenge):
@@ -371,8 +405,8 @@ def why_not_finalise(challenge):
 def finalise_evaluation(officer, challenge_id):
     challenge = access.evaluation_challenge(officer, id=challenge_id)
     permissions.require(officer, "evaluation.manage", challenge)
-    refuse_if_recused(officer, challenge)  # the ranking it fixes is not theirs to see
     evaluation = _open_evaluation(challenge)
+    refuse_ranking(officer, challenge, evaluation)  # the ranking it fixes is not theirs to see
     if evaluation.is_finalised:
         return evaluation
     reason = why_not_finalise(challenge)

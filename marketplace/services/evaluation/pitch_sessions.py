@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.extensions import db
+from marketplace.formatting import lazy, localtime
 from marketplace.models import Challenge, Membership, Pitch, User
 from marketplace.models.evaluation import ConflictDeclaration
 from marketplace.models.challenge import EVALUATING
@@ -208,6 +209,20 @@ def _calendar(slot, company_people, agency_people):
                                called_off=lifecycle.state_of(slot.challenge).called_off)
 
 
+def _calendars_by_language(slot, company_people, agency_people):
+    """person -> the session's .ics in their language (a calendar shows its summary and description as written),
+    built once per language."""
+    files = {}
+
+    def calendar_for(user):
+        language = recipient_locale(user)
+        if language not in files:
+            with force_locale(language):
+                files[language] = _calendar(slot, company_people, agency_people).decode("utf-8")
+        return files[language]
+    return calendar_for
+
+
 def session_calendar(user, slot_id):
     """A booked session as .ics, for the company that booked it or a member of the panel; anyone else: not found."""
     slot = db.session.get(PitchSessionSlot, slot_id)
@@ -224,7 +239,7 @@ def _send_invitation(slot, dedupe_prefix, reminder=False):
     challenge = slot.challenge
     company_people = _people(pitch.company_id)
     agency_people = panel_of(challenge)
-    ics = _calendar(slot, company_people, agency_people).decode("utf-8")
+    calendar_for = _calendars_by_language(slot, company_people, agency_people)
     where = slot.address if slot.mode == IN_PERSON else slot.link
     for user in company_people + agency_people:
         title = (_l("Tomorrow: pitch session for “%(title)s”", title=challenge.title) if reminder
@@ -238,7 +253,7 @@ def _send_invitation(slot, dedupe_prefix, reminder=False):
             with force_locale(recipient_locale(user)):
                 context = {"title": str(title), "body": f"{pitch.company.name}\n{where}", "link": None}
             queue_email("notification", dedupe_key=f"email:{dedupe_prefix}:{slot.id}:{user.id}", user=user,
-                        context=context, calendar=ics)
+                        context=context, calendar=calendar_for(user))
 
 
 @handles("pitch_session.booked")
@@ -261,13 +276,18 @@ def send_calendar_cancellations(event):
     agency_people = panel_of(challenge) if slots else []
     for slot in slots:
         company_people = _people(slot.pitch.company_id)
-        ics = _calendar(slot, company_people, agency_people).decode("utf-8")
+        calendar_for = _calendars_by_language(slot, company_people, agency_people)
+        # Which session, as the booking said it (the panel gets one email per session): its time is written when
+        # the email is, in the recipient's language and zone.
+        session = lazy(lambda slot=slot: "{}\n{}, {}".format(
+            slot.pitch.company.name, localtime(slot.starts_at),
+            slot.address if slot.mode == IN_PERSON else slot.link))
         for user in company_people + agency_people:
             with force_locale(recipient_locale(user)):
                 context = {"title": str(_l("Pitch session called off: “%(title)s”", title=challenge.title)),
-                           "body": str(CALLED_OFF), "link": None}
+                           "body": lazy(lambda session=session: f"{session}\n\n{CALLED_OFF}"), "link": None}
             queue_email("notification", dedupe_key=f"email:session-called-off:{slot.id}:{user.id}", user=user,
-                        context=context, calendar=ics)
+                        context=context, calendar=calendar_for(user))
 
 
 def remind_tomorrows_sessions(now=None):
