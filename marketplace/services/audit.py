@@ -24,7 +24,7 @@ from marketplace.extensions import db
 from marketplace.formatting import reader_zone
 from marketplace.models import AuditAnchor, AuditEvent, Challenge, Membership, Organisation, Pitch, User
 from marketplace.services import access, permissions
-from marketplace.services.audit_trail import SENTENCES, describe_trail, describe_with_names
+from marketplace.services.audit_trail import PLATFORM_SENTENCES, SENTENCES, describe_trail, describe_with_names
 from marketplace.services.errors import NotFound
 from marketplace.services.evaluation.blinding import redact_trail
 from marketplace.services.messaging.events import audit_digest
@@ -220,7 +220,7 @@ PLATFORM_PAGE_SIZE = 50
 PLATFORM_CSV_LIMIT = 5000  # the newest events of a filter in one CSV; narrow the filter for older ones
 ACTION_FORMAT = re.compile(r"^[a-z_]+(\.[a-z_]+)?$")
 FILTER_FIELDS = ("organisation", "actor", "action", "since", "until")
-KNOWN_ACTIONS = sorted(SENTENCES)  # suggested by the filter; any recorded action can be typed
+KNOWN_ACTIONS = sorted({*SENTENCES, *PLATFORM_SENTENCES})  # suggested by the filter; any recorded action can be typed
 
 NO_ORGANISATION = _l("No organisation is called “%(name)s”. Type its name as the organisations list shows it.")
 SEVERAL_ORGANISATIONS = _l("Several organisations match “%(name)s”: %(names)s. Type the full name of one.")

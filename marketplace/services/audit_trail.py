@@ -102,7 +102,6 @@ PLATFORM_SENTENCES = {
     "user.password_reset": _l("%(actor)s chose a new password with a reset link."),
     "user.sign_in_failures": _l("Sign-in to the account of %(person)s failed several times."),
 }
-SENTENCES.update(PLATFORM_SENTENCES)
 CONFLICTED = _l("%(actor)s declared a conflict of interest and stays out of the evaluation of “%(challenge)s”.")
 GENERIC = _l("%(actor)s recorded “%(what)s” on “%(challenge)s”.")
 GENERIC_ALONE = _l("%(actor)s recorded “%(what)s”.")  # an event of no challenge
@@ -279,7 +278,7 @@ def describe(event, names, email=None):
     after = event.after if isinstance(event.after, dict) else {}
     if event.action == "evaluation.conflict_declared" and after.get("conflicted"):
         return str(CONFLICTED % values)
-    sentence = SENTENCES.get(event.action)
+    sentence = SENTENCES.get(event.action) or PLATFORM_SENTENCES.get(event.action)
     if sentence is None:
         what = event.action.split(".", 1)[-1].replace("_", " ")
         return str((GENERIC if challenge is not None else GENERIC_ALONE) % {**values, "what": what})
