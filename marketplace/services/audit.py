@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import and_, func, literal, or_, select, text
 
 from marketplace.extensions import db
 from marketplace.formatting import reader_zone
@@ -311,13 +311,21 @@ def _conditions(typed, errors):
     if typed["organisation"]:
         organisation = _organisation_named(typed["organisation"], errors)
         if organisation is not None:
-            # Its people's doing, what was done to it or to its people, and everything on its challenges.
-            people = select(Membership.user_id).where(Membership.organisation_id == organisation.id)
+            # Its people's doing, what was done to it or to its people, and everything on its challenges. The
+            # ids are read first and written into the query: with subqueries the planner expects most of the
+            # trail to match and walks it all backwards (1.1 s at 2 million rows for an organisation with no
+            # event); with the ids it reads each index (actor, object, challenge) for them alone.
+            found = db.session.execute(
+                select(Membership.user_id, literal("person")).where(Membership.organisation_id == organisation.id)
+                .union_all(select(Challenge.id, literal("challenge")).where(Challenge.agency_id == organisation.id))
+            ).all()
+            people = [key for key, kind in found if kind == "person"]
+            challenges = [key for key, kind in found if kind == "challenge"]
             conditions.append(or_(
                 AuditEvent.actor_id.in_(people),
                 and_(AuditEvent.object_type == "organisations", AuditEvent.object_id == organisation.id),
                 and_(AuditEvent.object_type == "users", AuditEvent.object_id.in_(people)),
-                AuditEvent.challenge_id.in_(select(Challenge.id).where(Challenge.agency_id == organisation.id))))
+                AuditEvent.challenge_id.in_(challenges)))
     if typed["actor"]:
         actor_id = db.session.scalar(select(User.id).where(func.lower(User.email) == typed["actor"].lower()))
         if actor_id is None:
@@ -390,11 +398,14 @@ def _first_and_latest_anchors():
 
 
 def _platform_rows(conditions, before, limit):
-    query = select(AuditEvent, User.email).outerjoin(User, User.id == AuditEvent.actor_id).where(*conditions)
+    """([(event, actor email)] newest first, {actor id: (name, email)}): the actors' names come with the rows."""
+    query = select(AuditEvent, User.email, User.name).outerjoin(User, User.id == AuditEvent.actor_id) \
+        .where(*conditions)
     if before is not None:
         query = query.where(AuditEvent.id < before)
-    return [(event, email) for event, email in db.session.execute(
-        query.order_by(AuditEvent.id.desc()).limit(limit)).all()]
+    found = db.session.execute(query.order_by(AuditEvent.id.desc()).limit(limit)).all()
+    actors = {event.actor_id: (name, email) for event, email, name in found if event.actor_id is not None}
+    return [(event, email) for event, email, _ in found], actors
 
 
 def platform_trail(user, query, before=None, per_page=PLATFORM_PAGE_SIZE):
@@ -408,12 +419,12 @@ def platform_trail(user, query, before=None, per_page=PLATFORM_PAGE_SIZE):
     conditions = _conditions(trail.typed, trail.errors)
     if trail.errors:
         return trail
-    rows = _platform_rows(conditions, before, per_page + 1)
+    rows, actors = _platform_rows(conditions, before, per_page + 1)
     if len(rows) > per_page:
         rows = rows[:per_page]
         trail.older = rows[-1][0].id
     # Read as recorded: `audit.read_platform` lets in only those who see every event (sees_every_event).
-    entries, names = describe_with_names(None, rows, user)
+    entries, names = describe_with_names(None, rows, user, actors)
     first_anchor, trail.latest_anchor = _first_and_latest_anchors()
     seals = _seals([event for event, _ in rows], trail.latest_anchor, first_anchor,
                    linked=not conditions and len(rows) > 1)
@@ -430,7 +441,7 @@ def platform_trail_csv(user, query):
     conditions = _conditions(typed, errors)
     if errors:
         return None, errors
-    rows = _platform_rows(conditions, None, PLATFORM_CSV_LIMIT)
-    entries, _ = describe_with_names(None, rows, user)
+    rows, actors = _platform_rows(conditions, None, PLATFORM_CSV_LIMIT)
+    entries, _ = describe_with_names(None, rows, user, actors)
     return trail_as_csv(entries), {}
 

@@ -131,8 +131,11 @@ class Names:
     pilot_objects: dict = field(default_factory=dict)  # pilot id -> Pilot
 
     @classmethod
-    def load(cls, challenge, rows, hide_companies):
+    def load(cls, challenge, rows, hide_companies, known_people=None):
+        """`known_people`: {user id: (name, email)} the caller read already (the platform trail's actors)."""
         names = cls(challenge, hide_companies)
+        for user_id, (name, email) in (known_people or {}).items():
+            names.people[user_id], names.emails[user_id] = name, email
         ids = {kind: set() for kind in ("people", "pitches", "pilots", "matches", "criteria", "challenges",
                                         "organisations")}
         for event, email in rows:
@@ -151,10 +154,11 @@ class Names:
                 ids["criteria"].add(after["criterion_id"])
         if challenge is not None:
             ids["challenges"].clear()
+        ids["people"] -= names.people.keys()
         if ids["people"]:
             found = db.session.execute(select(User.id, User.name, User.email).where(User.id.in_(ids["people"]))).all()
-            names.people = {row.id: row.name for row in found}
-            names.emails = {row.id: row.email for row in found}
+            names.people.update({row.id: row.name for row in found})
+            names.emails.update({row.id: row.email for row in found})
         if ids["challenges"]:
             names.challenges = {c.id: c for c in db.session.scalars(
                 select(Challenge).where(Challenge.id.in_(ids["challenges"])))}
@@ -298,8 +302,9 @@ def describe_trail(challenge, rows, viewer):
     return describe_with_names(challenge, rows, viewer)[0]
 
 
-def describe_with_names(challenge, rows, viewer):
-    """(describe_trail's entries, the Names loaded for them): the platform's trail links each event's object."""
+def describe_with_names(challenge, rows, viewer, known_people=None):
+    """(describe_trail's entries, the Names loaded for them): the platform's trail links each event's object.
+    `known_people` as for Names.load."""
     hide = not permissions.is_admin(viewer) and (challenge is None or blind_round(challenge))
-    names = Names.load(challenge, rows, hide)
+    names = Names.load(challenge, rows, hide, known_people)
     return [TrailEntry(event, email, describe(event, names, email)) for event, email in rows], names
