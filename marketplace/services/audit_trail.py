@@ -101,6 +101,12 @@ PLATFORM_SENTENCES = {
     "user.password_changed": _l("%(actor)s changed their password."),
     "user.password_reset": _l("%(actor)s chose a new password with a reset link."),
     "user.sign_in_failures": _l("Sign-in to the account of %(person)s failed several times."),
+    "user.settings_changed": _l("%(actor)s changed their settings."),
+    "user.email_confirmed": _l("%(actor)s confirmed their email address."),
+    "user.two_factor_enabled": _l("%(actor)s turned on two-factor sign-in."),
+    "user.signed_out_everywhere": _l("%(actor)s signed out on every device."),
+    "api_token.created": _l("%(actor)s created an API token."),
+    "api_token.revoked": _l("%(actor)s revoked an API token."),
 }
 CONFLICTED = _l("%(actor)s declared a conflict of interest and stays out of the evaluation of “%(challenge)s”.")
 GENERIC = _l("%(actor)s recorded “%(what)s” on “%(challenge)s”.")

@@ -25,6 +25,12 @@ def test_every_platform_kind_reads_as_a_sentence(f):
         (person, "user.password_changed", person, None, "Lea Muller changed their password."),
         (person, "user.password_reset", person, None, "Lea Muller chose a new password with a reset link."),
         (None, "user.sign_in_failures", person, None, "Sign-in to the account of Lea Muller failed several times."),
+        (person, "user.settings_changed", person, None, "Lea Muller changed their settings."),
+        (person, "user.email_confirmed", person, None, "Lea Muller confirmed their email address."),
+        (person, "user.two_factor_enabled", person, None, "Lea Muller turned on two-factor sign-in."),
+        (person, "user.signed_out_everywhere", person, None, "Lea Muller signed out on every device."),
+        (person, "api_token.created", company, None, "Lea Muller created an API token."),
+        (person, "api_token.revoked", company, None, "Lea Muller revoked an API token."),
         (person, "user.calendar_feed_renewed", person, None, "Lea Muller recorded “calendar feed renewed”."),
         (person, "challenge.followed", challenge, None, "Lea Muller followed “Cleaner canals”."),
     ]
