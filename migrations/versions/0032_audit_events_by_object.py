@@ -4,13 +4,13 @@ The platform's audit trail (/admin/audit) filtered by an organisation reads the 
 and on its people (object_type, object_id); with no index on them, that part of the filter read the whole trail,
 millions of rows at national scale.
 
-Revision ID: 0031_audit_events_by_object
-Revises: 0030_questions_by_company
+Revision ID: 0032_audit_events_by_object
+Revises: 0031_public_search_index
 """
 from alembic import op
 
-revision = "0031_audit_events_by_object"
-down_revision = "0030_questions_by_company"
+revision = "0032_audit_events_by_object"
+down_revision = "0031_public_search_index"
 branch_labels = None
 depends_on = None
 
