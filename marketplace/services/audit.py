@@ -24,6 +24,8 @@ from marketplace.extensions import db
 from marketplace.formatting import reader_zone
 from marketplace.models import AuditAnchor, AuditEvent, Challenge, Membership, Organisation, Pitch, User
 from marketplace.services import access, permissions
+from marketplace.services.challenges.search import fold
+from marketplace.services.organisations import names as organisation_names
 from marketplace.services.audit_trail import PLATFORM_SENTENCES, SENTENCES, describe_trail, describe_with_names
 from marketplace.services.errors import NotFound
 from marketplace.services.evaluation.blinding import redact_trail
@@ -289,12 +291,10 @@ def _day(value, errors, name):
 
 
 def _organisation_named(typed, errors):
-    """The organisation whose name (any case) or slug is `typed`, or the only one whose name contains it."""
-    search = typed.lower()
-    found = db.session.scalars(select(Organisation).where(or_(
-        func.lower(Organisation.name).contains(search, autoescape=True), Organisation.slug == typed))
-        .order_by(Organisation.name).limit(6)).all()
-    exact = [o for o in found if o.name.lower() == search or o.slug == typed]
+    """The organisation whose name is `typed`, or the only one whose name contains it, accents and case aside (as
+    the admin's organisation search finds them: "liege" is Liège)."""
+    found = organisation_names.first_named(select(Organisation).order_by(Organisation.name), typed, 6)
+    exact = [o for o in found if fold(o.name) == fold(typed)]
     if len(exact) == 1 or len(found) == 1:
         return (exact or found)[0]
     if not found:

@@ -87,6 +87,14 @@ def test_several_organisations_matching_are_named(client, login, world, f):
     assert "Several organisations match “rogue”: Rogue Robotics NV, Rogue Sensors BV." in response.text
 
 
+def test_an_organisation_is_found_whatever_its_accents_and_case(client, login, world, f):
+    liege = f.Agency(name="Ville de Liège")
+    accounts.verify_organisation(world[3], liege.id)
+    login(world[3])
+    page = client.get("/admin/audit?organisation=VILLE+DE+LIEGE").text
+    assert "verified Ville de Liège." in page and "Rogue Sensors BV" not in page
+
+
 def test_the_csv_holds_the_filtered_events_with_every_field(client, login, world):
     login(world[3])
     response = client.get("/admin/audit.csv?action=organisation")
