@@ -284,10 +284,13 @@ def _day(value, errors, name):
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
+        day = None
+    if day is None or not 1900 <= day.year < 9999:  # far years overflow once moved to UTC or a day on
         errors[name] = str(BAD_DAY)
         return None
+    return day
 
 
 def _organisation_named(typed, errors):

@@ -69,6 +69,8 @@ def test_filters_narrow_the_trail_and_say_when_nothing_matches(client, login, wo
     ("actor=nobody@example.org", "Nobody has the address “nobody@example.org”."),
     ("action=DROP+TABLE", "Type an action as the trail writes it"),
     ("since=31/12/2026", "Type a date as 2026-03-31."),
+    ("until=9999-12-31", "Type a date as 2026-03-31."),
+    ("since=0001-01-01", "Type a date as 2026-03-31."),
     ("since=2026-03-02&until=2026-03-01", "The first day is after the last day."),
 ])
 def test_a_filter_that_cannot_be_read_says_why(client, login, world, query, message):
