@@ -1,5 +1,5 @@
 """The append-only audit trail of every state change, and the anchors that pin its head."""
-from sqlalchemy import DDL, JSON, ForeignKey, Integer, String, event
+from sqlalchemy import DDL, JSON, ForeignKey, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -8,6 +8,8 @@ from .types import UTCDateTime, utcnow
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_events"
+    # The events on one object: the platform trail filtered by an organisation (its own, its people's).
+    __table_args__ = (Index("ix_audit_events_object_type_object_id", "object_type", "object_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)

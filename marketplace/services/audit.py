@@ -1,5 +1,7 @@
 """Reading the audit trail: per challenge, for the agency's owner and procurement officers and platform admins, as
-sentences (services/audit_trail.py) and as CSV with every field; anchoring its head and verifying it.
+sentences (services/audit_trail.py) and as CSV with every field; the platform's whole trail for platform admins
+(`platform_trail`: filtered, newest first, a page at a time, each row's seal checked); anchoring its head and
+verifying it.
 
 Verifying (`verify_trail`, run by `flask verify-audit`) walks the rows in order and recomputes each digest with the
 key (services/messaging/events.py), so a changed or removed row, or a chain recomputed without the key, shows at the
@@ -9,16 +11,22 @@ cannot: rows cut off the tail, or a chain rewritten by someone who has the key.
 import hmac
 import json
 import logging
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, text
+from sqlalchemy import and_, func, literal, or_, select, text
 
 from marketplace.extensions import db
-from marketplace.models import AuditAnchor, AuditEvent, Challenge, Pitch, User
+from marketplace.formatting import reader_zone
+from marketplace.models import AuditAnchor, AuditEvent, Challenge, Membership, Organisation, Pitch, User
 from marketplace.services import access, permissions
-from marketplace.services.audit_trail import describe_trail
+from marketplace.services.challenges.search import fold
+from marketplace.services.organisations import names as organisation_names
+from marketplace.services.audit_trail import PLATFORM_SENTENCES, SENTENCES, describe_trail, describe_with_names
 from marketplace.services.errors import NotFound
 from marketplace.services.evaluation import evaluation
 from marketplace.services.evaluation.blinding import redact_trail
@@ -51,7 +59,7 @@ def challenge_trail(user, challenge_id):
         .order_by(AuditEvent.id)
     ).all()
     rows = [(event, email) for event, email in rows]
-    if permissions.is_admin(user):  # the platform's staff, not the panel: every event as recorded
+    if sees_every_event(user):
         return challenge, rows
     readable = {pitch.id for pitch in db.session.scalars(select(Pitch).where(Pitch.challenge_id == challenge.id))
                 if permissions.can(user, "pitch.read", pitch)}
@@ -60,6 +68,12 @@ def challenge_trail(user, challenge_id):
             evaluation.ranking_withheld_from(user, challenge, evaluation.evaluation_of(challenge)):
         rows = [row for row in rows if row[0].action not in RANKING_EVENTS]
     return challenge, redact_trail(challenge, rows)
+
+
+def sees_every_event(user):
+    """Whether this person reads the trail as recorded, nothing left out or redacted: the platform's staff (not a
+    panel, not bound by the seal), on a challenge's trail and on the platform's."""
+    return permissions.is_admin(user)
 
 
 def readable_trail(user, challenge_id):
@@ -207,4 +221,238 @@ def _digest_matches(row, fields, keys, unkeyed):
     if unkeyed:
         return hmac.compare_digest(stored, unkeyed_digest(row.prev_digest, fields).encode())
     return any(hmac.compare_digest(stored, audit_digest(row.prev_digest, fields, key).encode()) for key in keys)
+
+
+
+# ---- The platform's trail (platform admins) ---------------------------------------------------------------
+
+PLATFORM_PAGE_SIZE = 50
+PLATFORM_CSV_LIMIT = 5000  # the newest events of a filter in one CSV; narrow the filter for older ones
+ACTION_FORMAT = re.compile(r"^[a-z_]+(\.[a-z_]+)?$")
+FILTER_FIELDS = ("organisation", "actor", "action", "since", "until")
+KNOWN_ACTIONS = sorted({*SENTENCES, *PLATFORM_SENTENCES})  # suggested by the filter; any recorded action can be typed
+
+NO_ORGANISATION = _l("No organisation is called “%(name)s”. Type its name as the organisations list shows it.")
+SEVERAL_ORGANISATIONS = _l("Several organisations match “%(name)s”: %(names)s. Type the full name of one.")
+NOBODY = _l("Nobody has the address “%(email)s”.")
+BAD_ACTION = _l("Type an action as the trail writes it, such as “pitch.submitted”, or its first part alone, "
+                "such as “pitch”.")
+BAD_DAY = _l("Type a date as 2026-03-31.")
+DAYS_REVERSED = _l("The first day is after the last day.")
+
+
+@dataclass(frozen=True)
+class Seal:
+    """What one row's digest says (services/messaging/events.py): "anchored" (it matches, and an anchor covers the
+    row), "holds" (it matches; no anchor covers it yet), "broken" (it does not match its content, or on an
+    unfiltered page, the row before it). The whole chain is checked by `flask verify-audit`."""
+    state: str
+
+    @property
+    def broken(self):
+        return self.state == "broken"
+
+
+@dataclass(frozen=True)
+class About:
+    """The object an event is about: `kind` says where it opens ("challenge": slug, "pilot": id, "organisation":
+    name, "person": email, None: nowhere this reader may open), `key` what opens it, `label` what to call it."""
+    kind: str | None
+    key: object
+    label: str
+
+
+@dataclass(frozen=True)
+class PlatformEntry:
+    event: object
+    email: str | None
+    sentence: str
+    about: About
+    seal: Seal
+
+
+@dataclass
+class PlatformTrail:
+    """One page of the platform's trail: the filter as typed (`typed`), its `errors` ({field: message}, and then
+    no entries), the entries newest first, `older` (the `before` of the next page, or None), `first_page`
+    (False on a page reached through `before`), and the latest anchor (None before the first)."""
+    typed: dict
+    errors: dict = field(default_factory=dict)
+    entries: list = field(default_factory=list)
+    older: int | None = None
+    first_page: bool = True
+    latest_anchor: object = None
+
+    @property
+    def filtered(self):
+        return any(self.typed.values())
+
+
+def _day(value, errors, name):
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        day = None
+    if day is None or not 1900 <= day.year < 9999:  # far years overflow once moved to UTC or a day on
+        errors[name] = str(BAD_DAY)
+        return None
+    return day
+
+
+def _organisation_named(typed, errors):
+    """The organisation whose name is `typed`, or the only one whose name contains it, accents and case aside (as
+    the admin's organisation search finds them: "liege" is Liège)."""
+    found = organisation_names.first_named(select(Organisation).order_by(Organisation.name), typed, 6)
+    exact = [o for o in found if fold(o.name) == fold(typed)]
+    if len(exact) == 1 or len(found) == 1:
+        return (exact or found)[0]
+    if not found:
+        errors["organisation"] = str(NO_ORGANISATION % {"name": typed})
+    else:
+        errors["organisation"] = str(SEVERAL_ORGANISATIONS % {"name": typed, "names": ", ".join(
+            o.name for o in found[:5])})
+    return None
+
+
+def _conditions(typed, errors):
+    """The WHERE clauses of the typed filter; what cannot be read goes into `errors`, each by its field."""
+    conditions = []
+    if typed["organisation"]:
+        organisation = _organisation_named(typed["organisation"], errors)
+        if organisation is not None:
+            # Its people's doing, what was done to it or to its people, and everything on its challenges. The
+            # ids are read first and written into the query: with subqueries the planner expects most of the
+            # trail to match and walks it all backwards (1.1 s at 2 million rows for an organisation with no
+            # event); with the ids it reads each index (actor, object, challenge) for them alone.
+            found = db.session.execute(
+                select(Membership.user_id, literal("person")).where(Membership.organisation_id == organisation.id)
+                .union_all(select(Challenge.id, literal("challenge")).where(Challenge.agency_id == organisation.id))
+            ).all()
+            people = [key for key, kind in found if kind == "person"]
+            challenges = [key for key, kind in found if kind == "challenge"]
+            conditions.append(or_(
+                AuditEvent.actor_id.in_(people),
+                and_(AuditEvent.object_type == "organisations", AuditEvent.object_id == organisation.id),
+                and_(AuditEvent.object_type == "users", AuditEvent.object_id.in_(people)),
+                AuditEvent.challenge_id.in_(challenges)))
+    if typed["actor"]:
+        actor_id = db.session.scalar(select(User.id).where(func.lower(User.email) == typed["actor"].lower()))
+        if actor_id is None:
+            errors["actor"] = str(NOBODY % {"email": typed["actor"]})
+        else:
+            conditions.append(AuditEvent.actor_id == actor_id)
+    if typed["action"]:
+        action = typed["action"].lower()
+        if not ACTION_FORMAT.match(action):
+            errors["action"] = str(BAD_ACTION)
+        elif "." in action:
+            conditions.append(AuditEvent.action == action)
+        else:
+            conditions.append(AuditEvent.action.startswith(action + ".", autoescape=True))
+    since, until = _day(typed["since"], errors, "since"), _day(typed["until"], errors, "until")
+    if since and until and since > until:
+        errors["until"] = str(DAYS_REVERSED)
+    zone = ZoneInfo(str(reader_zone()))  # the days as the reader lives them
+    if since:
+        conditions.append(AuditEvent.occurred_at >= datetime.combine(since, time(0), tzinfo=zone))
+    if until:
+        conditions.append(AuditEvent.occurred_at < datetime.combine(until + timedelta(days=1), time(0), tzinfo=zone))
+    return conditions
+
+
+def _typed(query):
+    return {name: (query.get(name) or "").strip()[:254] for name in FILTER_FIELDS}
+
+
+def _about(event, names, user):
+    """Where the event's object opens for this reader: a challenge's events open the challenge (a pitch only its
+    company reads, so its challenge), a pilot's the pilot, an organisation's and a person's the admin's lists."""
+    if event.object_type == "pilots" and event.object_id in names.pilot_objects:
+        pilot = names.pilot_objects[event.object_id]
+        if permissions.can(user, "pilot.view", pilot):
+            return About("pilot", pilot.id, names.company(pilot.company_id))
+    challenge = names.challenge_of(event)
+    if challenge is not None and permissions.can(user, "challenge.view", challenge):
+        return About("challenge", challenge.slug, challenge.title)
+    if event.object_type == "organisations" and event.object_id in names.companies \
+            and permissions.can(user, "admin.view"):
+        return About("organisation", names.companies[event.object_id].name, names.companies[event.object_id].name)
+    if event.object_type == "users" and event.object_id in names.emails and permissions.can(user, "admin.view"):
+        return About("person", names.emails[event.object_id], names.person(event.object_id))
+    return About(None, None, f"{event.object_type} #{event.object_id}" if event.object_id else event.object_type)
+
+
+def _seals(events, latest_anchor, first_anchor, linked):
+    """Each event's Seal, checked with the key (no statement); `linked`: the events are consecutive in the chain
+    (no filter), so each also must follow the one before it."""
+    keys = [current_app.config["AUDIT_KEY"], *current_app.config.get("AUDIT_RETIRED_KEYS", ())]
+    unkeyed_until = (first_anchor.last_event_id or 0) if first_anchor is not None and first_anchor.kind == "unkeyed" \
+        else 0
+    anchored_until = latest_anchor.last_event_id or 0 if latest_anchor is not None else 0
+    seals = []
+    for position, event in enumerate(events):  # newest first
+        fields = {name: getattr(event, name) for name in CHAIN_FIELDS}
+        holds = _digest_matches(event, fields, keys, event.id <= unkeyed_until)
+        if linked and position + 1 < len(events):
+            holds = holds and event.prev_digest == events[position + 1].digest
+        seals.append(Seal("broken" if not holds else "anchored" if event.id <= anchored_until else "holds"))
+    return seals
+
+
+def _first_and_latest_anchors():
+    ends = db.session.scalars(select(AuditAnchor).where(AuditAnchor.id.in_(
+        select(func.min(AuditAnchor.id)).union(select(func.max(AuditAnchor.id)))))
+        .order_by(AuditAnchor.id)).all()
+    return (ends[0], ends[-1]) if ends else (None, None)
+
+
+def _platform_rows(conditions, before, limit):
+    """([(event, actor email)] newest first, {actor id: (name, email)}): the actors' names come with the rows."""
+    query = select(AuditEvent, User.email, User.name).outerjoin(User, User.id == AuditEvent.actor_id) \
+        .where(*conditions)
+    if before is not None:
+        query = query.where(AuditEvent.id < before)
+    found = db.session.execute(query.order_by(AuditEvent.id.desc()).limit(limit)).all()
+    actors = {event.actor_id: (name, email) for event, email, name in found if event.actor_id is not None}
+    return [(event, email) for event, email, _ in found], actors
+
+
+def platform_trail(user, query, before=None, per_page=PLATFORM_PAGE_SIZE):
+    """One page of every organisation's trail, newest first, for platform admins: `query` holds the filter as
+    typed (organisation: a name, actor: an email address, action: "pitch.submitted" or "pitch", since and
+    until: days in the reader's zone, both included); `before`: an event id, the page starts below it (keyset:
+    as quick deep in millions of rows as on the first page). Statements: the filter's organisation and person
+    (when typed), the page, the names its sentences need, and the anchors."""
+    permissions.require(user, "audit.read_platform")
+    trail = PlatformTrail(typed=_typed(query), first_page=before is None)
+    conditions = _conditions(trail.typed, trail.errors)
+    if trail.errors:
+        return trail
+    rows, actors = _platform_rows(conditions, before, per_page + 1)
+    if len(rows) > per_page:
+        rows = rows[:per_page]
+        trail.older = rows[-1][0].id
+    # Read as recorded: `audit.read_platform` lets in only those who see every event (sees_every_event).
+    entries, names = describe_with_names(None, rows, user, actors)
+    first_anchor, trail.latest_anchor = _first_and_latest_anchors()
+    seals = _seals([event for event, _ in rows], trail.latest_anchor, first_anchor,
+                   linked=not conditions and len(rows) > 1)
+    trail.entries = [PlatformEntry(entry.event, entry.email, entry.sentence, _about(entry.event, names, user), seal)
+                     for entry, seal in zip(entries, seals)]
+    return trail
+
+
+def platform_trail_csv(user, query):
+    """The newest PLATFORM_CSV_LIMIT events of the filter as CSV (`trail_as_csv`'s columns), or (None, errors)."""
+    permissions.require(user, "audit.read_platform")
+    typed = _typed(query)
+    errors = {}
+    conditions = _conditions(typed, errors)
+    if errors:
+        return None, errors
+    rows, actors = _platform_rows(conditions, None, PLATFORM_CSV_LIMIT)
+    entries, _ = describe_with_names(None, rows, user, actors)
+    return trail_as_csv(entries), {}
 

@@ -8,6 +8,10 @@ says one event by its kind (`SENTENCES`); a kind without a sentence of its own s
 label ("Pitch B") or its title through `blinding.redact`, and a person of a pitching company is "[company]"
 (their address already is: services/evaluation/blinding.redact_trail). The stored rows are not touched; the
 CSV keeps every field as recorded and adds the sentence.
+
+The platform's trail (`audit.platform_trail`, platform admins) spans every challenge and the events of no challenge
+(organisations, people): `describe_trail(None, rows, viewer)` names each event's own challenge, and the kinds of
+the platform (`PLATFORM_SENTENCES`) name the organisation or the person they are about.
 """
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,7 +21,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.formatting import localtime, money
-from marketplace.models import EvaluationCriterion, Match, Organisation, Pilot, Pitch, User
+from marketplace.models import Challenge, EvaluationCriterion, Match, Organisation, Pilot, Pitch, User
 from marketplace.models.evaluation import PitchAssessment
 from marketplace.services import permissions
 from marketplace.services.evaluation.blinding import REDACTED, blind_round, redact
@@ -85,8 +89,30 @@ SENTENCES = {
     "pilot.stage_changed": _l("%(actor)s moved the pilot with %(company)s from “%(from_stage)s” to "
                               "“%(to_stage)s”."),
 }
+# The kinds of no challenge: an organisation's standing, a person's account (object: the organisation, the person).
+PLATFORM_SENTENCES = {
+    "organisation.registered": _l("%(actor)s registered %(organisation)s."),
+    "organisation.verified": _l("%(actor)s verified %(organisation)s."),
+    "organisation.suspended": _l("%(actor)s suspended %(organisation)s. Reason: %(reason)s"),
+    "organisation.unsuspended": _l("%(actor)s lifted the suspension of %(organisation)s."),
+    "organisation.updated": _l("%(actor)s changed the settings of %(organisation)s."),
+    "organisation.profile_updated": _l("%(actor)s updated the profile of %(organisation)s."),
+    "user.two_factor_reset": _l("%(actor)s removed the two-factor sign-in of %(person)s. Reason: %(reason)s"),
+    "user.password_changed": _l("%(actor)s changed their password."),
+    "user.password_reset": _l("%(actor)s chose a new password with a reset link."),
+    "user.sign_in_failures": _l("Sign-in to the account of %(person)s failed several times."),
+    "user.settings_changed": _l("%(actor)s changed their settings."),
+    "user.email_confirmed": _l("%(actor)s confirmed their email address."),
+    "user.two_factor_enabled": _l("%(actor)s turned on two-factor sign-in."),
+    "user.signed_out_everywhere": _l("%(actor)s signed out on every device."),
+    "api_token.created": _l("%(actor)s created an API token."),
+    "api_token.revoked": _l("%(actor)s revoked an API token."),
+}
 CONFLICTED = _l("%(actor)s declared a conflict of interest and stays out of the evaluation of “%(challenge)s”.")
 GENERIC = _l("%(actor)s recorded “%(what)s” on “%(challenge)s”.")
+GENERIC_ALONE = _l("%(actor)s recorded “%(what)s”.")  # an event of no challenge
+AN_ORGANISATION = _l("an organisation")
+A_PERSON = _l("someone")
 A_PITCH = _l("a pitch")
 PITCH_LABEL = _l("Pitch %(label)s")
 PITCH_BY = _l("the pitch “%(title)s” by %(company)s")
@@ -96,7 +122,8 @@ A_COMPANY = _l("a company")
 
 @dataclass
 class Names:
-    """Everything the sentences of one trail name, loaded together: no statement per row."""
+    """Everything the sentences of one trail name, loaded together: no statement per row. `challenge` is the
+    trail's one challenge, or None for the platform's trail, whose events' challenges are in `challenges`."""
     challenge: object
     hide_companies: bool
     people: dict = field(default_factory=dict)  # user id -> name
@@ -105,15 +132,25 @@ class Names:
     matches: dict = field(default_factory=dict)  # match id -> company id
     companies: dict = field(default_factory=dict)  # organisation id -> Organisation
     criteria: dict = field(default_factory=dict)  # criterion id -> name
+    challenges: dict = field(default_factory=dict)  # challenge id -> Challenge (the platform's trail)
+    emails: dict = field(default_factory=dict)  # user id -> email address (the people events are about)
+    pilot_objects: dict = field(default_factory=dict)  # pilot id -> Pilot
 
     @classmethod
-    def load(cls, challenge, rows, hide_companies):
+    def load(cls, challenge, rows, hide_companies, known_people=None):
+        """`known_people`: {user id: (name, email)} the caller read already (the platform trail's actors)."""
         names = cls(challenge, hide_companies)
-        ids = {kind: set() for kind in ("people", "pitches", "pilots", "matches", "criteria")}
+        for user_id, (name, email) in (known_people or {}).items():
+            names.people[user_id], names.emails[user_id] = name, email
+        ids = {kind: set() for kind in ("people", "pitches", "pilots", "matches", "criteria", "challenges",
+                                        "organisations")}
         for event, email in rows:
             if event.actor_id is not None and email != str(REDACTED):
                 ids["people"].add(event.actor_id)
-            by_type = {"pitches": "pitches", "pilots": "pilots", "matches": "matches"}
+            if challenge is None and event.challenge_id is not None:
+                ids["challenges"].add(event.challenge_id)
+            by_type = {"pitches": "pitches", "pilots": "pilots", "matches": "matches", "users": "people",
+                       "organisations": "organisations", "challenges": "challenges"}
             if event.object_type in by_type and event.object_id is not None:
                 ids[by_type[event.object_type]].add(event.object_id)
             after = event.after if isinstance(event.after, dict) else {}
@@ -121,21 +158,30 @@ class Names:
                 ids["pitches"].add(after["pitch_id"])
             if isinstance(after.get("criterion_id"), int):
                 ids["criteria"].add(after["criterion_id"])
+        if challenge is not None:
+            ids["challenges"].clear()
+        ids["people"] -= names.people.keys()
         if ids["people"]:
-            names.people = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids["people"]))).all())
+            found = db.session.execute(select(User.id, User.name, User.email).where(User.id.in_(ids["people"]))).all()
+            names.people.update({row.id: row.name for row in found})
+            names.emails.update({row.id: row.email for row in found})
+        if ids["challenges"]:
+            names.challenges = {c.id: c for c in db.session.scalars(
+                select(Challenge).where(Challenge.id.in_(ids["challenges"])))}
         if ids["pitches"]:
             names.pitches = {row.id: (row.title, row.company_id, row.label) for row in db.session.execute(
                 select(Pitch.id, Pitch.title, Pitch.company_id, PitchAssessment.label)
                 .outerjoin(PitchAssessment, PitchAssessment.pitch_id == Pitch.id)
                 .where(Pitch.id.in_(ids["pitches"])))}
         if ids["pilots"]:
-            names.pilots = {row.id: (row.company_id, row.currency) for row in db.session.execute(
-                select(Pilot.id, Pilot.company_id, Pilot.currency).where(Pilot.id.in_(ids["pilots"])))}
+            names.pilot_objects = {pilot.id: pilot for pilot in db.session.scalars(
+                select(Pilot).where(Pilot.id.in_(ids["pilots"])))}
+            names.pilots = {pilot.id: (pilot.company_id, pilot.currency) for pilot in names.pilot_objects.values()}
         if ids["matches"]:
             names.matches = dict(db.session.execute(
                 select(Match.id, Match.organisation_id).where(Match.id.in_(ids["matches"]))).all())
         company_ids = {company for _, company, _ in names.pitches.values()} \
-            | {company for company, _ in names.pilots.values()} | set(names.matches.values())
+            | {company for company, _ in names.pilots.values()} | set(names.matches.values()) | ids["organisations"]
         if company_ids:
             names.companies = {o.id: o for o in db.session.scalars(
                 select(Organisation).where(Organisation.id.in_(company_ids)))}
@@ -150,6 +196,19 @@ class Names:
         if event.actor_id is None:
             return str(SOMEONE) if event.action == "pitch.access_refused" else str(SYSTEM)
         return self.people.get(event.actor_id) or email or str(SYSTEM)
+
+    def challenge_of(self, event):
+        """The challenge the event belongs to: the trail's own, or (platform trail) the event's, or None."""
+        if self.challenge is not None:
+            return self.challenge
+        return self.challenges.get(event.challenge_id)
+
+    def organisation(self, organisation_id):
+        organisation = self.companies.get(organisation_id)
+        return organisation.name if organisation is not None else str(AN_ORGANISATION)
+
+    def person(self, user_id):
+        return self.people.get(user_id) or self.emails.get(user_id) or str(A_PERSON)
 
     def company(self, company_id):
         if self.hide_companies:
@@ -214,19 +273,25 @@ def _details(event, names):
     values["amount"] = _amount(amount, currency) if amount is not None else "–"
     values["from_stage"] = str(STAGE_LABELS.get(before.get("stage"), before.get("stage") or "–"))
     values["to_stage"] = str(STAGE_LABELS.get(after.get("stage"), after.get("stage") or "–"))
+    values["organisation"] = names.organisation(event.object_id) if event.object_type == "organisations" \
+        else str(AN_ORGANISATION)
+    values["person"] = names.person(event.object_id) if event.object_type == "users" else str(A_PERSON)
+    values["reason"] = after.get("cancel_reason") or after.get("reason") or "–"
     return values
 
 
 def describe(event, names, email=None):
     """One event as a sentence, in the reader's language."""
-    values = {"actor": names.actor(event, email), "challenge": names.challenge.title, **_details(event, names)}
+    challenge = names.challenge_of(event)
+    values = {"actor": names.actor(event, email), "challenge": challenge.title if challenge is not None else "–",
+              **_details(event, names)}
     after = event.after if isinstance(event.after, dict) else {}
     if event.action == "evaluation.conflict_declared" and after.get("conflicted"):
         return str(CONFLICTED % values)
-    sentence = SENTENCES.get(event.action)
+    sentence = SENTENCES.get(event.action) or PLATFORM_SENTENCES.get(event.action)
     if sentence is None:
         what = event.action.split(".", 1)[-1].replace("_", " ")
-        return str(GENERIC % {**values, "what": what})
+        return str((GENERIC if challenge is not None else GENERIC_ALONE) % {**values, "what": what})
     return str(sentence % values)
 
 
@@ -238,7 +303,14 @@ class TrailEntry:
 
 
 def describe_trail(challenge, rows, viewer):
-    """The trail's rows [(event, actor email)] with a sentence each; names looked up once for all of them."""
-    hide = not permissions.is_admin(viewer) and blind_round(challenge)
-    names = Names.load(challenge, rows, hide)
-    return [TrailEntry(event, email, describe(event, names, email)) for event, email in rows]
+    """The trail's rows [(event, actor email)] with a sentence each; names looked up once for all of them.
+    `challenge` None: the platform's trail (platform admins only), every event with its own challenge."""
+    return describe_with_names(challenge, rows, viewer)[0]
+
+
+def describe_with_names(challenge, rows, viewer, known_people=None):
+    """(describe_trail's entries, the Names loaded for them): the platform's trail links each event's object.
+    `known_people` as for Names.load."""
+    hide = not permissions.is_admin(viewer) and (challenge is None or blind_round(challenge))
+    names = Names.load(challenge, rows, hide, known_people)
+    return [TrailEntry(event, email, describe(event, names, email)) for event, email in rows], names

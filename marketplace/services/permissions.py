@@ -162,6 +162,8 @@ RULES = {
     # The audit trail: the agency's owner and procurement officers, and platform admins (services/audit.py leaves
     # out the events on pitches each may not read yet, and hides the companies in the blind round).
     "audit.read_challenge": lambda u, c: _member_of(u, c.agency_id, AUDIT_READERS) or is_admin(u),
+    # The platform's whole trail, every organisation's (services/audit.platform_trail): platform admins only.
+    "audit.read_platform": lambda u, _=None: is_admin(u),
     # Questions: companies ask; the agency's owner, publishers and procurement officers answer.
     "question.ask": _company_on_public,
     "question.read_own": _company_on_public,  # a company sees the questions it asked, waiting or answered
@@ -207,7 +209,8 @@ MESSAGES = {
 
 # Where refusing would reveal that something exists, we answer "not found".
 HIDDEN = {"challenge.view", "pitch.read", "pitch.write", "challenge.read_pitches", "admin.view",
-          "organisation.verify", "pilot.view", "audit.read_challenge", "user.reset_two_factor",
+          "organisation.verify", "pilot.view", "audit.read_challenge", "audit.read_platform",
+          "user.reset_two_factor",
           "question.answer", "api_token.revoke", "saved_search.manage"}
 HIDDEN |= {"challenge.view_matches"}  # which companies may be invited is the agency's business
 

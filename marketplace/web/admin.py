@@ -1,13 +1,15 @@
-"""Platform administration: verifying organisations, suspending abuse, emails that could not be sent, and removing
-the two-factor sign-in of someone who lost their phone and recovery codes."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+"""Platform administration: verifying organisations, suspending abuse, emails that could not be sent, removing
+the two-factor sign-in of someone who lost their phone and recovery codes, and the platform's audit trail."""
+from datetime import datetime
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 
 from ..forms.accounts import ResetTwoFactorForm, SuspendOrganisationForm
 from ..services.accounts import accounts
 from ..services.accounts import two_factor
-from ..services import permissions
+from ..services import audit, permissions
 from ..services.messaging import mail
 from .forms_flow import submit_form
 
@@ -93,3 +95,24 @@ def reset_two_factor(user_id):
                        page=lambda form, status: (render_template(
                            "admin/reset_two_factor.html", form=form, person=person,
                            refusal=two_factor.reset_refusal(person)), status))
+
+
+@bp.get("/audit")
+@login_required
+def audit_trail():
+    """The platform's audit trail, newest first, filtered by the query string; `before` pages (an event id)."""
+    trail = audit.platform_trail(current_user, request.args, before=request.args.get("before", type=int))
+    return render_template("admin/audit.html", trail=trail, actions=audit.KNOWN_ACTIONS,
+                           csv_limit=audit.PLATFORM_CSV_LIMIT), 422 if trail.errors else 200
+
+
+@bp.get("/audit.csv")
+@login_required
+def audit_csv():
+    """The filtered trail as CSV; a filter that cannot be read goes back to the page, which says why."""
+    document, errors = audit.platform_trail_csv(current_user, request.args)
+    if errors:
+        return redirect(url_for(".audit_trail", **request.args))
+    stamp = datetime.now().strftime("%Y%m%d")
+    return Response(document, mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=audit-agora-{stamp}.csv"})

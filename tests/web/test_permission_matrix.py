@@ -58,6 +58,7 @@ GET = {
     "admin.organisations": only(("admin",)), "admin.emails": only(("admin",)), "admin.people": only(("admin",)),
     "admin.reset_two_factor": only(("admin",)),  # another person's (the officer's): never the admin's own
     "admin.suspend": only(("admin",)),  # the page asking why
+    "admin.audit_trail": only(("admin",)), "admin.audit_csv": only(("admin",)),  # the platform's whole trail
     "evaluation.audit_trail": only(("a_owner", "a_po", "admin")),
     "evaluation.audit_csv": only(("a_owner", "a_po", "admin")),
     "challenges.new": only(("a_owner", "a_pub"), others=403),
