@@ -2,15 +2,15 @@
 writes them: before, "coeur" found "cœur" on PostgreSQL only. No change of schema; PostgreSQL's documents are
 made by unaccent and need nothing.
 
-Revision ID: 0032_sqlite_search_ligatures
-Revises: 0031_public_search_index
+Revision ID: 0033_sqlite_search_ligatures
+Revises: 0032_audit_events_by_object
 """
 from alembic import op
 
 from marketplace.services.challenges.search import bulk_update_documents
 
-revision = "0032_sqlite_search_ligatures"
-down_revision = "0031_public_search_index"
+revision = "0033_sqlite_search_ligatures"
+down_revision = "0032_audit_events_by_object"
 branch_labels = None
 depends_on = None
 
