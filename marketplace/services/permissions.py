@@ -85,7 +85,9 @@ def agency_pitch_standing(user, challenge, now=None):
     solutions follows its evaluation's rules: until the evaluation is finalised only
     a panel member who has declared no conflict of interest reads the pitches; a
     recused member reads none, nor one who has not declared. Once it is finalised
-    (and for a market consultation, which is not evaluated) the agency's readers do.
+    (and for a market consultation, which is not evaluated) the agency's readers do,
+    except a recused member: a conflict of interest with one company does not end with
+    the decision, and the pitches hold the other companies' prices and approaches.
     """
     if not _member_of(user, challenge.agency_id, AGENCY_READERS):
         return None
@@ -94,17 +96,18 @@ def agency_pitch_standing(user, challenge, now=None):
     if challenge.kind == MARKET_CONSULTATION:
         return READS
     evaluation = db.session.scalar(select(Evaluation).where(Evaluation.challenge_id == challenge.id))
-    if evaluation is not None and evaluation.is_finalised:
-        return READS
-    if user.membership.role not in PANEL:
+    finalised = evaluation is not None and evaluation.is_finalised
+    if not finalised and user.membership.role not in PANEL:
         return OFF_PANEL
     if evaluation is None:
         return AWAITING_EVALUATION
     conflicted = db.session.scalar(select(ConflictDeclaration.conflicted).where(
         ConflictDeclaration.challenge_id == challenge.id, ConflictDeclaration.evaluator_id == user.id))
-    if conflicted is None:
+    if conflicted:
+        return RECUSED
+    if conflicted is None and not finalised:
         return UNDECLARED
-    return RECUSED if conflicted else READS
+    return READS
 
 
 def pitch_readable(user, pitch, now=None):

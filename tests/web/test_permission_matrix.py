@@ -354,7 +354,9 @@ def pitch_reads(anon=302):
     sealed = only(COMPANY, anon=anon)
     return by_state(only((), anon=anon), sealed, sealed=sealed, closed=pitch_read(anon=anon),
                     undeclared=pitch_read(anon=anon), recused=pitch_read(anon=anon),
-                    declared=pitch_read(PANEL, anon=anon), finalised=pitch_read(AGENCY, anon=anon))
+                    declared=pitch_read(PANEL, anon=anon),
+                    # Once finalised the agency reads them, but not the evaluator recused (a conflict outlasts it).
+                    finalised=pitch_read(tuple(role for role in AGENCY if role != "a_eval"), anon=anon))
 
 
 AGENCY_ONLY = only(AGENCY)
@@ -391,7 +393,7 @@ STATE_GET = {
     # The received pitches' page: the agency's, listing the pitch only for those who may read it.
     "pitches.for_challenge": by_state(AGENCY_ONLY, AGENCY_ONLY, declared={**AGENCY_ONLY, "a_po": LISTED,
                                                                            "a_eval": LISTED},
-                                      finalised=only(AGENCY, status=LISTED)),
+                                      finalised={**only(AGENCY, status=LISTED), "a_eval": 200}),  # recused
     "evaluation.overview": always(AGENCY_ONLY),
     # The score sheet: after the declaration; never for the recused; the officer who runs it, once finalised.
     "evaluation.scores": by_state(NO_EVALUATION, NO_EVALUATION, undeclared=AGENCY_REFUSED, recused=AGENCY_REFUSED,
