@@ -30,7 +30,7 @@ from marketplace.services.evaluation.evaluation import is_recused, refuse_if_rec
 from marketplace.services.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from marketplace.services.messaging import links
 from marketplace.services.messaging.events import record_change
-from marketplace.services.messaging.mail import queue_email, recipient_locale
+from marketplace.services.messaging.mail import CALENDAR_CANCEL, CALENDAR_REQUEST, CalendarPart, queue_email, recipient_locale
 from marketplace.services.messaging.notifications import notify
 from marketplace.services.messaging.outbox import handles
 
@@ -143,12 +143,14 @@ def book_slot(member, pitch_id, slot_id):
 
 def calendar_invitation(slot, *, organiser_email, attendee_emails, called_off=False):
     """The session as an iCalendar (.ics) file, for the email to both sides. `called_off`: its cancellation (RFC
-    5546's CANCEL: the same event, a later sequence), which takes it out of the calendars it was added to."""
+    5546's CANCEL: the same event, a later sequence), which takes it out of the calendars it was added to.
+    The method goes along with the file, so the email says it without reading the file again."""
     challenge = slot.challenge
+    method = CALENDAR_CANCEL if called_off else CALENDAR_REQUEST
     calendar = Calendar()
     calendar.add("prodid", "-//Agora//Pitch sessions//EN")
     calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if called_off else "REQUEST")
+    calendar.add("method", method)
     event = Event()
     event.add("uid", f"pitch-session-{slot.id}@agora")
     event.add("sequence", 1 if called_off else 0)
@@ -168,7 +170,7 @@ def calendar_invitation(slot, *, organiser_email, attendee_emails, called_off=Fa
     for address in attendee_emails:
         event.add("attendee", vCalAddress(f"mailto:{address}"), encode=0)
     calendar.add_component(event)
-    return calendar.to_ical()
+    return CalendarPart(calendar.to_ical().decode("utf-8"), method)
 
 
 def sessions_starting_between(start, end):
@@ -216,7 +218,7 @@ def session_calendar(user, slot_id):
     panel = panel_of(slot.challenge)
     if not permissions.can(user, "pitch.write", slot.pitch) and user not in panel:
         raise NotFound(str(_l("We could not find that pitch session.")))
-    return _calendar(slot, _people(slot.pitch.company_id), panel)
+    return _calendar(slot, _people(slot.pitch.company_id), panel).text
 
 
 def _send_invitation(slot, dedupe_prefix, reminder=False):
@@ -224,7 +226,7 @@ def _send_invitation(slot, dedupe_prefix, reminder=False):
     challenge = slot.challenge
     company_people = _people(pitch.company_id)
     agency_people = panel_of(challenge)
-    ics = _calendar(slot, company_people, agency_people).decode("utf-8")
+    ics = _calendar(slot, company_people, agency_people)
     where = slot.address if slot.mode == IN_PERSON else slot.link
     for user in company_people + agency_people:
         title = (_l("Tomorrow: pitch session for “%(title)s”", title=challenge.title) if reminder
@@ -261,7 +263,7 @@ def send_calendar_cancellations(event):
     agency_people = panel_of(challenge) if slots else []
     for slot in slots:
         company_people = _people(slot.pitch.company_id)
-        ics = _calendar(slot, company_people, agency_people).decode("utf-8")
+        ics = _calendar(slot, company_people, agency_people)
         for user in company_people + agency_people:
             with force_locale(recipient_locale(user)):
                 context = {"title": str(_l("Pitch session called off: “%(title)s”", title=challenge.title)),
