@@ -114,8 +114,9 @@ def refuse_pitch(user, pitch, *, explain=True):
     standing = permissions.agency_pitch_standing(user, pitch.challenge) \
         if explain and pitch.status in RECEIVED_STATUSES else None
     challenge = pitch.challenge
+    actor = user if permissions.signed_in(user) else None  # asked before the rollback expires the user
     db.session.rollback()
-    record_audit_only(user if getattr(user, "is_authenticated", False) else None, "pitch.access_refused", "pitches",
+    record_audit_only(actor, "pitch.access_refused", "pitches",
                       pitch.id, challenge_id=pitch.challenge_id,
                       after={"user_organisation_id": getattr(getattr(user, "membership", None), "organisation_id",
                                                              None)})

@@ -17,6 +17,7 @@ from markupsafe import Markup
 # Each language named in itself, as the switcher offers it.
 from ..formatting import LANGUAGE_NAMES  # noqa: F401  (pages and forms name the languages the same way)
 from ..formatting import babel_namespace
+from ..services.permissions import signed_in
 
 
 # The language of the person who signed out last in this browser: the signed-out pages speak it, until the visitor
@@ -28,7 +29,7 @@ def select_locale():
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
+    if signed_in(current_user) and current_user.locale in languages:
         return current_user.locale
     for kept in ("locale", SIGNED_OUT_LOCALE):
         if session.get(kept) in languages:
@@ -54,7 +55,7 @@ def this_page():
 def select_timezone():
     if not has_request_context():
         return current_app.config["DEFAULT_TIMEZONE"]
-    if current_user and current_user.is_authenticated and current_user.timezone:
+    if signed_in(current_user) and current_user.timezone:
         return current_user.timezone
     return current_app.config["DEFAULT_TIMEZONE"]
 

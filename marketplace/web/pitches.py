@@ -24,6 +24,7 @@ from ..services.evaluation import blinding, evaluation
 from ..services.clock import utcnow
 from ..services.errors import Conflict, NotAllowed, ValidationFailed
 from .forms_flow import submit_form
+from ..services.permissions import signed_in
 from .negotiation import wants_json
 
 bp = Blueprint("pitches", __name__)
@@ -100,9 +101,9 @@ def _csrf_passes():
 @bp.route(f"/challenges/<slug>/pitch/<any({', '.join(pitches.STEPS)}):step>", methods=["GET", "POST"])
 @csrf.exempt  # checked in the view, after keeping what a post from an ended session carried
 def step(slug, step):
-    if request.method == "POST" and (not current_user.is_authenticated or not _csrf_passes()):
+    if request.method == "POST" and (not signed_in(current_user) or not _csrf_passes()):
         return _keep_until_signed_in(slug, step)
-    if not current_user.is_authenticated:
+    if not signed_in(current_user):
         return current_app.login_manager.unauthorized()
     challenge, pitch = pitches.writing(current_user, slug)
     form_class = STEP_FORMS[step]
@@ -160,11 +161,11 @@ def _keep_until_signed_in(slug, step):
     if request.form.get("action") != "discard":
         writer = pitches.keep_unsaved_step(request.form.get("draft_key"), slug, step, request.form)
     if writer is None:  # no proof of who typed it: nothing can be kept for anyone
-        if current_user.is_authenticated:
+        if signed_in(current_user):
             raise CSRFError()
         return current_app.login_manager.unauthorized()
     back = _step_url(slug, step)
-    if current_user.is_authenticated:
+    if signed_in(current_user):
         flash(_("This page had expired, so the step was not saved. What you typed is below: check it and save it."),
               "info")
         return redirect(back)

@@ -15,6 +15,7 @@ from ..services.organisations.cpv import cpv_name
 from ..services.organisations.verification import verification_notice
 from ..services.challenges import lifecycle
 from ..services.pilots.pilot_workflow import overdue_since
+from ..services.permissions import signed_in
 from .fragments import kept_part, kept_rows
 from .i18n import LANGUAGE_NAMES, this_page
 
@@ -72,6 +73,8 @@ def register(app):
         permissions.waits_for_email_confirmation(current_user, action, obj))
     app.jinja_env.globals["challenge_state"] = lifecycle.state_of
     app.jinja_env.globals["overdue_since"] = overdue_since
+    # Signed in or a visitor: the one answer (permissions.signed_in) pages, services and templates all ask.
+    app.jinja_env.globals["signed_in"] = lambda: signed_in(current_user)
     app.jinja_env.globals["may"] = lambda action, obj=None: permissions.can(current_user, action, obj)
     app.jinja_env.globals["challenge_status_label"] = lifecycle.status_label
     app.jinja_env.globals["challenge_status"] = challenge_status
@@ -81,7 +84,7 @@ def register(app):
     @app.context_processor
     def inject_people():
         unread = 0
-        if current_user and current_user.is_authenticated:
+        if signed_in(current_user):
             from ..services.messaging.notifications import unread_count
 
             unread = unread_count(current_user)

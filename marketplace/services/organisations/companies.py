@@ -212,7 +212,7 @@ def unfollow(user, slug):
 
 
 def is_following(user, challenge):
-    if not getattr(user, "is_authenticated", False) or user.membership is None:
+    if not permissions.signed_in(user) or user.membership is None:
         return False
     return db.session.scalar(select(Follow.id).where(Follow.challenge_id == challenge.id,
                                                      Follow.organisation_id == user.membership.organisation_id)) \

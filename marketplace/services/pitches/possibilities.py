@@ -75,7 +75,7 @@ def pitch_possibilities(challenge, pitch, user, now=None):
     closing = closing_reason(challenge, pitch, database_now() if now is None else now)
     if closing is not None:
         return _closed(*closing, challenge)
-    if not getattr(user, "is_authenticated", False):
+    if not permissions.signed_in(user):
         return _closed("signed_out", _l("Sign in with your company account to pitch, or register your company."),
                        challenge)
     if not permissions.can(user, "challenge.pitch", challenge):
