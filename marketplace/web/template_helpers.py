@@ -14,6 +14,7 @@ from ..services.accounts.accounts import ROLE_LABELS
 from ..services.organisations.cpv import cpv_name
 from ..services.organisations.verification import verification_notice
 from ..services.challenges import lifecycle
+from ..services.pitches import lifecycle as pitch_lifecycle
 from ..services.pilots.pilot_workflow import overdue_since
 from ..services.permissions import signed_in
 from .fragments import kept_part, kept_rows
@@ -72,6 +73,9 @@ def register(app):
     app.jinja_env.globals["awaits_email_confirmation"] = lambda action, obj=None: (
         permissions.waits_for_email_confirmation(current_user, action, obj))
     app.jinja_env.globals["challenge_state"] = lifecycle.state_of
+    app.jinja_env.globals["pitch_state"] = pitch_lifecycle.state_of
+    app.jinja_env.globals["pitch_state_named"] = pitch_lifecycle.state_named
+    app.jinja_env.globals["pitch_status_label"] = pitch_lifecycle.status_label
     app.jinja_env.globals["overdue_since"] = overdue_since
     # Signed in or a visitor: the one answer (permissions.signed_in) pages, services and templates all ask.
     app.jinja_env.globals["signed_in"] = lambda: signed_in(current_user)
