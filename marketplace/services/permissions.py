@@ -19,6 +19,8 @@ from marketplace.services.pitches import seal
 AGENCY_EDITORS = ("owner", "publisher")
 AGENCY_READERS = ("owner", "publisher", "procurement_officer", "evaluator")
 PILOT_MOVERS = ("owner", "procurement_officer")
+# Who may own a pilot: the agency's staff but its evaluators, who score pitches and run no pilot.
+PILOT_OWNERS = ("owner", "publisher", "procurement_officer")
 MATCH_READERS = ("owner", "publisher", "procurement_officer")
 # The evaluation panel: who declares conflicts of interest and scores.
 PANEL = ("evaluator", "procurement_officer")

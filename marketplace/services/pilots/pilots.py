@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, select
 
 from marketplace.extensions import db
 from marketplace.formatting import lazy, money as money_text, number
-from marketplace.models import Membership, Pilot, Pitch
+from marketplace.models import Membership, Pilot, Pitch, User
 from marketplace.models.challenge import CLOSED, EVALUATING, MARKET_CONSULTATION, PILOTING
 from marketplace.models.pilot import ADOPTED, AGREEMENT, DOCUMENT_KINDS, MEASURE_RESULTS, OUTCOME_STAGES, MeasureOutcome, PaymentMilestone, PilotBudgetIncrease, PilotDocument, PilotMessage
 from marketplace.models.pitch import PITCH_SELECTED, PITCH_SHORTLISTED
@@ -50,6 +50,14 @@ def require_startable(pitch):
         raise Conflict(str(_l("This pitch already has a pilot.")))
 
 
+def possible_owners(agency_id):
+    """The people who may own a pilot of the agency (permissions.PILOT_OWNERS), by name: (id, name) rows."""
+    return db.session.execute(
+        select(User.id, User.name).join(Membership, Membership.user_id == User.id)
+        .where(Membership.organisation_id == agency_id, Membership.role.in_(permissions.PILOT_OWNERS))
+        .order_by(User.name)).all()
+
+
 def start_pilot(actor, pitch_id, *, budget, starts_on, ends_on, owner_id, justification="", milestones=()):
     """Turn a selected pitch into a pilot in its first stage, 'agreement'.
 
@@ -71,7 +79,8 @@ def start_pilot(actor, pitch_id, *, budget, starts_on, ends_on, owner_id, justif
     elif isinstance(starts_on, date) and ends_on <= starts_on:
         errors["ends_on"] = _l("The end date must be after the start date.")
     owner = db.session.scalar(
-        select(Membership).where(Membership.user_id == owner_id, Membership.organisation_id == challenge.agency_id)
+        select(Membership).where(Membership.user_id == owner_id, Membership.organisation_id == challenge.agency_id,
+                                 Membership.role.in_(permissions.PILOT_OWNERS))
     ) if owner_id else None
     if owner is None:
         errors["owner_id"] = _l("Choose the pilot's owner from your agency's staff.")
