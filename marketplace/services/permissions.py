@@ -11,10 +11,9 @@ from marketplace.extensions import db
 from marketplace.models.challenge import DRAFT, MARKET_CONSULTATION
 from marketplace.models.evaluation import ConflictDeclaration, Evaluation
 from marketplace.models.organisation import AGENCY, COMPANY
-from marketplace.models.pitch import RECEIVED_STATUSES
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import EmailNotConfirmed, NotAllowed, NotFound
-from marketplace.services.pitches import seal
+from marketplace.services.pitches import lifecycle as pitch_lifecycle, seal
 
 AGENCY_EDITORS = ("owner", "publisher")
 AGENCY_READERS = ("owner", "publisher", "procurement_officer", "evaluator")
@@ -115,7 +114,7 @@ def pitch_readable(user, pitch, now=None):
     """The company always; the agency once received and unsealed, under the evaluation's rules; nobody else."""
     if _member_of(user, pitch.company_id):
         return True
-    return pitch.status in RECEIVED_STATUSES and agency_pitch_standing(user, pitch.challenge, now) == READS
+    return pitch_lifecycle.state_of(pitch).received and agency_pitch_standing(user, pitch.challenge, now) == READS
 
 
 RULES = {

@@ -17,10 +17,9 @@ from marketplace.formatting import lazy, money as money_text, number
 from marketplace.models import Membership, Pilot, Pitch, User
 from marketplace.models.challenge import CLOSED, EVALUATING, MARKET_CONSULTATION, PILOTING
 from marketplace.models.pilot import ADOPTED, AGREEMENT, DOCUMENT_KINDS, MEASURE_RESULTS, OUTCOME_STAGES, MeasureOutcome, PaymentMilestone, PilotBudgetIncrease, PilotDocument, PilotMessage
-from marketplace.models.pitch import PITCH_SELECTED, PITCH_SHORTLISTED
 from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle
-from marketplace.services.pitches import uploads
+from marketplace.services.pitches import lifecycle as pitch_lifecycle, uploads
 from marketplace.services.pilots.amounts import clean_amount
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
@@ -41,10 +40,10 @@ def require_startable(pitch):
     """A pilot starts from a selected pitch of a call for solutions, once."""
     if pitch.challenge.kind == MARKET_CONSULTATION:
         raise InvalidTransition(str(_l("A market consultation ends with its summary; it has no pilots.")))
-    if pitch.status == PITCH_SHORTLISTED:  # shortlisting is a step (services/evaluation): the final send decides
+    if pitch_lifecycle.state_of(pitch).shortlisted:  # shortlisting is a step (services/evaluation): the final send decides
         raise InvalidTransition(str(_l("This pitch is shortlisted: after its pitch session, decide it selected and "
                                        "send the final decisions; then it can become a pilot.")))
-    if pitch.status != PITCH_SELECTED:  # selected only by the final send of the decisions
+    if not pitch_lifecycle.state_of(pitch).selected:  # selected only by the final send of the decisions
         raise InvalidTransition(str(_l("Only a selected pitch can become a pilot.")))
     if db.session.scalar(select(Pilot.id).where(Pilot.pitch_id == pitch.id)) is not None:
         raise Conflict(str(_l("This pitch already has a pilot.")))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from marketplace.models.pitch import (PITCH_DRAFT, PITCH_NOT_SELECTED, PITCH_SELECTED, PITCH_SHORTLISTED,
-                                      PITCH_STATUSES, PITCH_SUBMITTED, PITCH_WITHDRAWN)
+                                      PITCH_STATUSES, PITCH_SUBMITTED, PITCH_WITHDRAWN, RECEIVED_STATUSES)
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,11 @@ class PitchState:
     shortlisted: bool = False  # the first round is passed: its company picks a pitch session
     selected: bool = False  # chosen for a pilot
     decided: bool = False  # the agency has sent a decision: the pitch can no longer change
+
+    @property
+    def received(self):
+        """In the agency's hands: submitted, or decided on (models.pitch.RECEIVED_STATUSES, for queries)."""
+        return self.submitted or self.decided
 
     @property
     def awaits_submission(self):
@@ -41,6 +46,7 @@ STATES = {
     PITCH_SELECTED: PitchState(PITCH_SELECTED, _l("Selected"), selected=True, decided=True),
 }
 assert tuple(STATES) == PITCH_STATUSES
+assert tuple(name for name, state in STATES.items() if state.received) == RECEIVED_STATUSES
 # The statuses of a pitch not decided on yet, for queries (`state_of(p).decided` for one pitch).
 UNDECIDED = tuple(name for name, state in STATES.items() if not state.decided)
 
