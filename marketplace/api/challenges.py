@@ -204,13 +204,13 @@ def list_challenges(query):
     """
     filters = replace(ChallengeFilters.from_args(query.as_args()), updated_since=query.updated_since)
     page = challenges.search_challenges(filters, per_page=query.per_page, ids_when_kept=True)
-    return ChallengePage.json_of(page, _summaries_json(page.items))
+    return ChallengePage.json_of(page, _summaries_json(page))
 
 
-def _summaries_json(items):
+def _summaries_json(page):
     """Each challenge's summary as written JSON, kept per challenge (see challenge_exports.written_per_challenge)."""
     # The summary's `url` is absolute: the scheme and host are part of what is kept.
-    return written_per_challenge("api challenge summary", (request.url_root,), items, lambda challenge, sectors: item_json(
+    return written_per_challenge("api challenge summary", (request.url_root,), page, lambda challenge, sectors: item_json(
         ChallengeSummary(**ChallengeSummary.fields_of(challenge, sectors)).model_dump(mode="json")))
 
 

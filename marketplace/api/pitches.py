@@ -5,10 +5,10 @@ from typing import Literal
 from flask import url_for
 from pydantic import Field
 
-from ..models.pitch import PITCH_SHORTLISTED, PITCH_STATUSES
+from ..models.pitch import PITCH_STATUSES
 from ..services.evaluation import blinding, evaluation
 from ..services import access, permissions
-from ..services.pitches import pitches
+from ..services.pitches import lifecycle as pitch_lifecycle, pitches
 from ..services.pitches.pitches import LIMITS, MAX_PRICE
 from .operations import REQUIRED, Body, Id, Output, PlainText, Slug, WholeNumber, operation
 from .schemas import ChallengeRef, OrganisationRef
@@ -90,7 +90,7 @@ def pitch(user, pitch_id: Id):
     outcome = evaluation.outcome_for_company(user, found) if permissions.can(user, "pitch.write", found) else None
     if outcome is not None:
         booking = url_for("evaluation.pick_slot", pitch_id=found.id, _external=True) \
-            if outcome["decision"] == PITCH_SHORTLISTED else None
+            if pitch_lifecycle.state_named(outcome["decision"]).shortlisted else None
         out.outcome = OutcomeOut(**outcome, session_booking=booking)
     return out
 

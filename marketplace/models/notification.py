@@ -52,6 +52,8 @@ class EmailDelivery(db.Model):
     body_html: Mapped[str | None] = mapped_column(Text)
     # An iCalendar invitation sent along (pitch sessions), as text/calendar.
     calendar: Mapped[str | None] = mapped_column(Text)
+    # Its iTIP method (RFC 5546: REQUEST or CANCEL), said by the code that built it (services/messaging/mail.py).
+    calendar_method: Mapped[str | None] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default=DELIVERY_QUEUED, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -21,6 +21,7 @@ from marketplace.models.challenge import remember_sectors, sectors_column
 from marketplace.models.evaluation import PitchAssessment
 from marketplace.models.pitch import RECEIVED_STATUSES
 from marketplace.services import permissions
+from marketplace.services.pitches import lifecycle as pitch_lifecycle
 from marketplace.services.errors import NotFound, Withheld
 from marketplace.services.messaging.events import record_audit_only
 
@@ -112,10 +113,11 @@ def refuse_pitch(user, pitch, *, explain=True):
     (`Withheld`); everyone else gets 'not found', exactly as for a pitch that does not exist.
     """
     standing = permissions.agency_pitch_standing(user, pitch.challenge) \
-        if explain and pitch.status in RECEIVED_STATUSES else None
+        if explain and pitch_lifecycle.state_of(pitch).received else None
     challenge = pitch.challenge
+    actor = user if permissions.signed_in(user) else None  # asked before the rollback expires the user
     db.session.rollback()
-    record_audit_only(user if getattr(user, "is_authenticated", False) else None, "pitch.access_refused", "pitches",
+    record_audit_only(actor, "pitch.access_refused", "pitches",
                       pitch.id, challenge_id=pitch.challenge_id,
                       after={"user_organisation_id": getattr(getattr(user, "membership", None), "organisation_id",
                                                              None)})

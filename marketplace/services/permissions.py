@@ -11,14 +11,15 @@ from marketplace.extensions import db
 from marketplace.models.challenge import DRAFT, MARKET_CONSULTATION
 from marketplace.models.evaluation import ConflictDeclaration, Evaluation
 from marketplace.models.organisation import AGENCY, COMPANY
-from marketplace.models.pitch import RECEIVED_STATUSES
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import EmailNotConfirmed, NotAllowed, NotFound
-from marketplace.services.pitches import seal
+from marketplace.services.pitches import lifecycle as pitch_lifecycle, seal
 
 AGENCY_EDITORS = ("owner", "publisher")
 AGENCY_READERS = ("owner", "publisher", "procurement_officer", "evaluator")
 PILOT_MOVERS = ("owner", "procurement_officer")
+# Who may own a pilot: the agency's staff but its evaluators, who score pitches and run no pilot.
+PILOT_OWNERS = ("owner", "publisher", "procurement_officer")
 MATCH_READERS = ("owner", "publisher", "procurement_officer")
 # The evaluation panel: who declares conflicts of interest and scores.
 PANEL = ("evaluator", "procurement_officer")
@@ -33,12 +34,14 @@ OFF_PANEL = "off_panel"  # not on the panel: reads the pitches once the evaluati
 READS = "reads"
 
 
-def _signed_in(user):
+def signed_in(user):
+    """The one answer to "is this a person signed in?" (not a visitor), for services, pages and templates: a user
+    (the web's current_user, the API's token holder) who is authenticated and may act (not suspended)."""
     return user is not None and getattr(user, "is_authenticated", False) and user.is_active
 
 
 def _member_of(user, organisation_id, roles=None):
-    if not _signed_in(user) or user.membership is None:
+    if not signed_in(user) or user.membership is None:
         return False
     if user.membership.organisation_id != organisation_id:
         return False
@@ -48,7 +51,7 @@ def _member_of(user, organisation_id, roles=None):
 
 
 def _org_kind(user, kind, roles=None):
-    if not _signed_in(user) or user.membership is None or user.organisation.suspended:
+    if not signed_in(user) or user.membership is None or user.organisation.suspended:
         return False
     return user.organisation.kind == kind and (roles is None or user.membership.role in roles)
 
@@ -56,11 +59,11 @@ def _org_kind(user, kind, roles=None):
 def email_confirmed(user):
     """The person followed the link emailed at registration (or came by invitation): only then does Agora send
     anything on their behalf."""
-    return _signed_in(user) and user.email_confirmed_at is not None
+    return signed_in(user) and user.email_confirmed_at is not None
 
 
 def is_admin(user):
-    return _signed_in(user) and user.is_admin
+    return signed_in(user) and user.is_admin
 
 
 def ever_published(challenge):
@@ -114,7 +117,7 @@ def pitch_readable(user, pitch, now=None):
     """The company always; the agency once received and unsealed, under the evaluation's rules; nobody else."""
     if _member_of(user, pitch.company_id):
         return True
-    return pitch.status in RECEIVED_STATUSES and agency_pitch_standing(user, pitch.challenge, now) == READS
+    return pitch_lifecycle.state_of(pitch).received and agency_pitch_standing(user, pitch.challenge, now) == READS
 
 
 RULES = {
@@ -138,9 +141,9 @@ RULES = {
     "challenge.see_own_match": _company_on_public,
     "company.challenges_for_you": lambda u, _=None: _org_kind(u, COMPANY),
     # Saved searches and the calendar feed are each person's own.
-    "search.save": lambda u, _=None: _signed_in(u),
-    "saved_search.manage": lambda u, s: _signed_in(u) and s.user_id == u.id,
-    "calendar.manage": lambda u, _=None: _signed_in(u),
+    "search.save": lambda u, _=None: signed_in(u),
+    "saved_search.manage": lambda u, s: signed_in(u) and s.user_id == u.id,
+    "calendar.manage": lambda u, _=None: signed_in(u),
     # Pitches
     "pitch.list_own": lambda u, _=None: _org_kind(u, COMPANY),
     "pitch.read": pitch_readable,
@@ -155,9 +158,9 @@ RULES = {
     # A platform admin removes another person's two-factor (lost phone and recovery codes); never their own.
     "user.reset_two_factor": lambda u, person: is_admin(u) and person.id != u.id,
     # Personal API tokens act as their user; only that user sees and revokes them.
-    "api_token.create": lambda u, _=None: _signed_in(u),
-    "api_token.revoke": lambda u, t: _signed_in(u) and t.user_id == u.id,
-    "api_token.use": lambda u, t: _signed_in(u) and t.user_id == u.id and t.revoked_at is None
+    "api_token.create": lambda u, _=None: signed_in(u),
+    "api_token.revoke": lambda u, t: signed_in(u) and t.user_id == u.id,
+    "api_token.use": lambda u, t: signed_in(u) and t.user_id == u.id and t.revoked_at is None
     and t.expires_at > utcnow(),
     # Pilots: the agency's staff and the company of that pilot see it; officers move it.
     "pilot.view": lambda u, p: _member_of(u, p.agency_id, AGENCY_READERS) or _member_of(u, p.company_id)

@@ -14,6 +14,7 @@ from ..services import permissions
 from ..services.accounts import two_factor as two_factor_service
 from ..services.clock import utcnow
 from ..services.errors import ValidationFailed
+from ..services.permissions import signed_in
 from .forms_flow import submit_form
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -252,7 +253,7 @@ def require_two_factor():
     """Procurement officers and admins must turn on two-factor sign-in before anything else."""
     if request.path.startswith("/api/"):
         return None  # the API reads no session; its tokens make their own two-factor check
-    if (current_user.is_authenticated and request.endpoint not in ALWAYS_ALLOWED
+    if (signed_in(current_user) and request.endpoint not in ALWAYS_ALLOWED
             and two_factor_service.missing_for(current_user)):
         flash(_("Your role needs two-factor sign-in. Set it up now; it takes a minute."), "info")
         return redirect(url_for("account.two_factor"))

@@ -16,6 +16,7 @@ from ..models import User
 from ..services.accounts import accounts, api_tokens
 from ..services.accounts import two_factor as two_factor_service
 from ..services.errors import ValidationFailed
+from ..services.permissions import signed_in
 from .account import flash_tokens_revoked
 from .forms_flow import submit_form
 from .i18n import SIGNED_OUT_LOCALE, select_locale
@@ -155,7 +156,7 @@ def two_factor():
 @bp.post("/logout")
 def logout():
     language = None
-    if current_user.is_authenticated:
+    if signed_in(current_user):
         language = current_user.locale
         # A copy of the session or remember-me cookie must not keep working after signing out.
         accounts.end_sessions(current_user._get_current_object())
@@ -189,7 +190,7 @@ def register():
 @bp.get("/confirm/<token>")
 def confirm_email(token):
     user = accounts.confirm_email(token)
-    if current_user.is_authenticated and current_user.id == user.id:
+    if signed_in(current_user) and current_user.id == user.id:
         flash(_("Your email address is confirmed. Thank you."), "success")
         return redirect(url_for("dashboard.index"))
     flash(_("Your email address is confirmed. Sign in to continue."), "success")
@@ -197,7 +198,7 @@ def confirm_email(token):
 
 
 def _resend_key():
-    return f"confirm-resend:{current_user.get_id() if current_user.is_authenticated else get_remote_address()}"
+    return f"confirm-resend:{current_user.get_id() if signed_in(current_user) else get_remote_address()}"
 
 
 @bp.post("/confirm/resend")

@@ -5,7 +5,6 @@ from flask_login import current_user, login_required
 
 from ..forms.companies import ProfileForm, SolutionForm
 from ..services.organisations import companies
-from ..services.errors import NotFound
 from .forms_flow import submit_form
 
 bp = Blueprint("companies", __name__)
@@ -29,9 +28,7 @@ def _profile_page(form, solution_form=None, status=200):
 @bp.route("/account/profile", methods=["GET", "POST"])
 @login_required
 def edit():
-    organisation = current_user.organisation
-    if organisation is None or organisation.kind != "company":
-        raise NotFound()
+    organisation = companies.own_company(current_user)
     if request.method == "GET":
         form = ProfileForm(formdata=None, obj=organisation)
         form.sectors.data = companies.sectors_of(organisation)
@@ -51,8 +48,7 @@ def edit():
 @login_required
 def add_solution():
     form = SolutionForm()
-    if current_user.organisation is None or current_user.organisation.kind != "company":
-        raise NotFound()
+    companies.own_company(current_user)  # before the form is read: anyone else is answered 404, not 422
     return submit_form(form, lambda form: companies.add_solution(current_user, title=form.title.data,
                                                                  description=form.description.data, url=form.url.data),
                        success=_("The solution is on your public profile."),

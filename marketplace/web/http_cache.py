@@ -23,6 +23,7 @@ from flask import current_app, g, request, session
 from flask_login import current_user
 
 from ..extensions import compress
+from ..services.permissions import signed_in
 
 # Pages whose answer is the same for every visitor who is not signed in.
 PUBLIC_PAGES = frozenset({
@@ -46,7 +47,7 @@ def by_nobody():
     """No token, no signed-in session, no remember-me cookie: what anyone at all would get."""
     return ("Authorization" not in request.headers and "_user_id" not in session
             and current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") not in request.cookies
-            and not current_user.is_authenticated)
+            and not signed_in(current_user))
 
 
 def public_read():

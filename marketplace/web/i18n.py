@@ -17,6 +17,7 @@ from markupsafe import Markup
 # Each language named in itself, as the switcher offers it.
 from ..formatting import LANGUAGE_NAMES  # noqa: F401  (pages and forms name the languages the same way)
 from ..formatting import babel_namespace
+from ..services.permissions import signed_in
 
 
 # The language of the person who signed out last in this browser: the signed-out pages speak it, until the visitor
@@ -35,7 +36,7 @@ def chosen_locale():
     """The language the person looking chose: their saved one once signed in, else the one picked in this browser
     (the switcher, or the last person who signed out here); None if nobody chose one."""
     languages = current_app.config["LANGUAGES"]
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
+    if signed_in(current_user) and current_user.locale in languages:
         return current_user.locale
     for kept in ("locale", SIGNED_OUT_LOCALE):
         if session.get(kept) in languages:
@@ -69,7 +70,7 @@ def this_page():
 def select_timezone():
     if not has_request_context():
         return current_app.config["DEFAULT_TIMEZONE"]
-    if current_user and current_user.is_authenticated and current_user.timezone:
+    if signed_in(current_user) and current_user.timezone:
         return current_user.timezone
     return current_app.config["DEFAULT_TIMEZONE"]
 

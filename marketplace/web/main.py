@@ -6,6 +6,7 @@ from ..extensions import csrf, limiter
 from ..services.accounts import accounts
 from ..services import health
 from ..services.challenges.challenges import latest_open_challenges
+from ..services.permissions import signed_in
 from .auth import safe_next
 from .page_cache import cached_for_visitors
 
@@ -23,7 +24,7 @@ def home():
 def set_language():
     """The header's language switcher: remember the choice, then show the same page in that language."""
     locale = request.form.get("locale")
-    if current_user.is_authenticated:
+    if signed_in(current_user):
         if current_app.config.get("WTF_CSRF_ENABLED", True):
             csrf.protect()
         accounts.choose_language(current_user, locale)

@@ -57,7 +57,7 @@ def challenges_feed():
     page = search_challenges(filters, per_page=current_app.config["CHALLENGES_PER_PAGE"], ids_when_kept=True)
     args = request.args.to_dict(flat=False)
     args.pop("page", None)
-    entries = _feed_entries(page.items)
+    entries = _feed_entries(page)
     newest = max((updated for _, updated in entries), default=utcnow())
 
     def page_url(number, endpoint=".challenges_feed"):  # RFC 5005 paging: the first page has no page number
@@ -76,12 +76,12 @@ def challenges_feed():
     return Response(body, mimetype="application/atom+xml")
 
 
-def _feed_entries(challenges):
+def _feed_entries(page):
     """Each challenge's (<entry>, when it was updated: what dates the feed), kept per challenge, host, language
     and zone until the public data change."""
     entry = current_app.jinja_env.get_template("open_data/feed_entry.xml").module.entry
     return challenge_exports.written_per_challenge(
-        "feed entry", (request.url_root, str(get_locale()), str(get_timezone())), challenges,
+        "feed entry", (request.url_root, str(get_locale()), str(get_timezone())), page,
         lambda challenge, sectors: (entry(challenge, {challenge.id: sectors}, _tag_uri, cpv_code, STATUS_LABELS),
                                     challenge.updated_at))
 

@@ -28,6 +28,7 @@ from werkzeug.wrappers import Request
 
 from ..observability import RequestTimer, new_request_id, request_id_var
 from ..services.open_data import public_data
+from ..services.permissions import signed_in
 from .i18n import select_locale, select_timezone, visitor_locale
 from .observability import record_answer
 
@@ -83,14 +84,14 @@ def _anonymous_get():
     return (request.method == "GET" and len(request.path) + len(request.query_string) <= MAX_URL_LENGTH
             and "_user_id" not in session and "_flashes" not in session
             and current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") not in request.cookies
-            and "Authorization" not in request.headers and not current_user.is_authenticated)
+            and "Authorization" not in request.headers and not signed_in(current_user))
 
 
 def _storable(response):
     field_name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     return (response.status_code == 200 and not response.is_streamed
             and "Set-Cookie" not in response.headers and not session.modified and field_name not in g
-            and not current_user.is_authenticated)
+            and not signed_in(current_user))
 
 
 class PageCache:

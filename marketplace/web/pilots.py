@@ -3,15 +3,11 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 
-from ..extensions import db
 from ..forms.pilots import (BudgetIncreaseForm, DocumentForm, EndDateForm, MeasureOutcomeForm, MessageForm, MoveForm,
                             OutcomeForm, PaymentForm, StartPilotForm)
-from ..models import Membership, Pitch, User
 from ..services import access, permissions
 from ..services.pilots import pilots
-from ..services.errors import NotFound
 from .forms_flow import submit_form
 from ..services.pilots.pilot_workflow import (STAGE_LABELS, available_moves, has_outcome, judging_open,
                                               may_approve_budget, may_approve_increase, move_pilot,
@@ -176,11 +172,7 @@ def agreement(pilot_id):
 
 
 def _owner_choices(agency_id):
-    rows = db.session.execute(
-        select(User.id, User.name).join(Membership, Membership.user_id == User.id)
-        .where(Membership.organisation_id == agency_id, Membership.role != "evaluator").order_by(User.name)
-    ).all()
-    return [(row.id, row.name) for row in rows]
+    return [(row.id, row.name) for row in pilots.possible_owners(agency_id)]
 
 
 @bp.route("/pitches/<int:pitch_id>/pilot", methods=["GET", "POST"])

@@ -19,10 +19,12 @@ from ..forms import apply_domain_errors
 from ..forms.pitches import STEP_FORMS, STEP_TITLES, AttachmentForm
 from ..services import access, permissions
 from ..services.pitches import pitches, receipts
+from ..services.pitches.lifecycle import state_of as pitch_state
 from ..services.pitches.possibilities import pitch_possibilities
 from ..services.evaluation import blinding, evaluation
 from ..services.clock import utcnow
 from ..services.errors import Conflict, NotAllowed, ValidationFailed
+from ..services.permissions import signed_in
 from .forms_flow import submit_form
 from .negotiation import wants_json
 
@@ -49,13 +51,13 @@ def _step_page(challenge, pitch, form, status=200, kept=None):
         for f in form:
             f.render_kw = {**(f.render_kw or {}), "readonly": True}
     return _page("pitches/step.html", challenge, pitch, form.step, status, possible, form=form, kept=kept,
-                 autosave=pitch is None or pitch.status != "submitted")
+                 autosave=pitch is None or not pitch_state(pitch).submitted)
 
 
 def _check_page(challenge, pitch, errors=None, status=200):
     return _page("pitches/check.html", challenge, pitch, "check", status,
                  missing=pitches.missing_for_submission(pitch), incomplete=pitches.INCOMPLETE,
-                 awaits_submission=pitch is not None and pitches.awaits_submission(pitch), errors=errors or {},
+                 awaits_submission=pitch is not None and pitch_state(pitch).awaits_submission, errors=errors or {},
                  step_of=pitches.step_of, named_in=blinding.named_in(pitch),
                  forms={step: form.for_pitch(pitch) for step, form in STEP_FORMS.items()})
 
@@ -100,9 +102,9 @@ def _csrf_passes():
 @bp.route(f"/challenges/<slug>/pitch/<any({', '.join(pitches.STEPS)}):step>", methods=["GET", "POST"])
 @csrf.exempt  # checked in the view, after keeping what a post from an ended session carried
 def step(slug, step):
-    if request.method == "POST" and (not current_user.is_authenticated or not _csrf_passes()):
+    if request.method == "POST" and (not signed_in(current_user) or not _csrf_passes()):
         return _keep_until_signed_in(slug, step)
-    if not current_user.is_authenticated:
+    if not signed_in(current_user):
         return current_app.login_manager.unauthorized()
     challenge, pitch = pitches.writing(current_user, slug)
     form_class = STEP_FORMS[step]
@@ -144,7 +146,7 @@ def step(slug, step):
 def _saved(slug, step, pitch):
     if wants_json():
         return jsonify(saved=True, message=_("Saved at %(time)s", time=time_of_day(utcnow())))
-    if pitch.status == "submitted":
+    if pitch_state(pitch).submitted:
         flash(_("Your changes are submitted, with a new receipt."), "success")
     else:
         flash(_("Your draft is saved. It is not submitted yet."), "success")
@@ -160,11 +162,11 @@ def _keep_until_signed_in(slug, step):
     if request.form.get("action") != "discard":
         writer = pitches.keep_unsaved_step(request.form.get("draft_key"), slug, step, request.form)
     if writer is None:  # no proof of who typed it: nothing can be kept for anyone
-        if current_user.is_authenticated:
+        if signed_in(current_user):
             raise CSRFError()
         return current_app.login_manager.unauthorized()
     back = _step_url(slug, step)
-    if current_user.is_authenticated:
+    if signed_in(current_user):
         flash(_("This page had expired, so the step was not saved. What you typed is below: check it and save it."),
               "info")
         return redirect(back)

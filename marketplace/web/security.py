@@ -1,5 +1,8 @@
 """Security headers on every answer (a strict Content-Security-Policy, no framing, no sniffing); NUL bytes refused."""
 from flask import abort, current_app, request
+from flask_login import current_user
+
+from ..services.permissions import signed_in
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -34,14 +37,8 @@ def add_security_headers(response):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     if request.endpoint and not request.endpoint.startswith("static") and "cache-control" not in present:
         # Pages may hold sealed pitches or personal data: never in a shared cache.
-        headers["Cache-Control"] = "no-store" if _signed_in() else "no-cache"
+        headers["Cache-Control"] = "no-store" if signed_in(current_user) else "no-cache"
     return response
-
-
-def _signed_in():
-    from flask_login import current_user
-
-    return bool(current_user and current_user.is_authenticated)
 
 
 def refuse_nul_bytes():

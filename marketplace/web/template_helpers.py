@@ -14,7 +14,9 @@ from ..services.accounts.accounts import ROLE_LABELS
 from ..services.organisations.cpv import cpv_name
 from ..services.organisations.verification import verification_notice
 from ..services.challenges import lifecycle
-from ..services.pilots.pilot_workflow import overdue_since
+from ..services.pitches import lifecycle as pitch_lifecycle
+from ..services.pilots.pilot_workflow import STAGE_LABELS, overdue_since
+from ..services.permissions import signed_in
 from .fragments import kept_part, kept_rows
 from .i18n import LANGUAGE_NAMES, this_page
 
@@ -71,7 +73,14 @@ def register(app):
     app.jinja_env.globals["awaits_email_confirmation"] = lambda action, obj=None: (
         permissions.waits_for_email_confirmation(current_user, action, obj))
     app.jinja_env.globals["challenge_state"] = lifecycle.state_of
+    app.jinja_env.globals["pitch_state"] = pitch_lifecycle.state_of
+    app.jinja_env.globals["pitch_state_named"] = pitch_lifecycle.state_named
+    app.jinja_env.globals["pitch_status_label"] = pitch_lifecycle.status_label
     app.jinja_env.globals["overdue_since"] = overdue_since
+    # A pilot's stage in words, each translated once per call (a list of pilots asks once, not once per pilot).
+    app.jinja_env.globals["pilot_stage_labels"] = lambda: {stage: str(label) for stage, label in STAGE_LABELS.items()}
+    # Signed in or a visitor: the one answer (permissions.signed_in) pages, services and templates all ask.
+    app.jinja_env.globals["signed_in"] = lambda: signed_in(current_user)
     app.jinja_env.globals["may"] = lambda action, obj=None: permissions.can(current_user, action, obj)
     app.jinja_env.globals["challenge_status_label"] = lifecycle.status_label
     app.jinja_env.globals["challenge_status"] = challenge_status
@@ -81,7 +90,7 @@ def register(app):
     @app.context_processor
     def inject_people():
         unread = 0
-        if current_user and current_user.is_authenticated:
+        if signed_in(current_user):
             from ..services.messaging.notifications import unread_count
 
             unread = unread_count(current_user)

@@ -192,6 +192,19 @@ def test_sending_twice_sends_once(f, smtp_sink):
     assert len(smtp_sink.messages) == 1
 
 
+@pytest.mark.parametrize("method", [mail.CALENDAR_REQUEST, mail.CALENDAR_CANCEL])
+def test_a_calendar_goes_with_the_method_its_builder_gave_it(f, smtp_sink, method):
+    user = f.member(f.Company(), "owner")
+    # Written on one line: the method is what the builder says, not something read back out of the text.
+    text = f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nX-NOTE:METHOD:{method} is not read here\r\nEND:VCALENDAR\r\n"
+    mail.queue_email("notification", dedupe_key="ics", user=user, context={"title": "T", "body": ""},
+                     calendar=mail.CalendarPart(text, method))
+    db.session.commit()
+    mail.send_due()
+    [part] = [p for p in smtp_sink.messages[0].walk() if p.get_content_type() == "text/calendar"]
+    assert part.get_param("method") == method and _one_delivery().calendar_method == method
+
+
 def test_no_server_at_all_is_a_recorded_failure(f, app):
     user = f.member(f.Company(), "owner")
     mail.queue_email("notification", dedupe_key="y", user=user, context={"title": "T", "body": ""})

@@ -76,6 +76,16 @@ def test_the_owner_must_belong_to_the_agency(selected):
     assert "owner_id" in refused.value.errors
 
 
+def test_the_owner_is_one_the_start_form_offers_never_an_evaluator(selected, f):
+    pitch, people = selected
+    evaluator = f.member(pitch.challenge.agency, "evaluator")
+    offered = {row.id for row in pilots.possible_owners(pitch.challenge.agency_id)}
+    assert offered == {people[who].id for who in ("officer", "owner", "publisher")}
+    with pytest.raises(ValidationFailed) as refused:  # the API (or a crafted post) is refused what the form leaves out
+        _start(pitch, people, owner_id=evaluator.id)
+    assert "owner_id" in refused.value.errors
+
+
 def test_only_a_selected_pitch_once_and_only_by_an_officer(selected, f):
     pitch, people = selected
     with pytest.raises(NotAllowed):

@@ -85,7 +85,7 @@ def test_the_calendar_file_describes_the_session(evaluating):
     pitch_sessions.book_slot(people["first"], shortlisted[0].id, slot.id)
     ics = pitch_sessions.calendar_invitation(slot, organiser_email="officer@agency.example",
                                              attendee_emails=["a@company.example"])
-    event = icalendar.Calendar.from_ical(ics).walk("VEVENT")[0]
+    event = icalendar.Calendar.from_ical(ics.text).walk("VEVENT")[0]
     assert event.decoded("dtstart") == slot.starts_at
     assert str(event["location"]) == "Rue de la Loi 16, 1000 Brussels"
     assert challenge.title in str(event["summary"])

@@ -94,7 +94,7 @@ def challenge_page(user, slug, now=None):
         and permissions.can(user, "challenge.approve", challenge),
         may_view_matches=permissions.can(user, "challenge.view_matches", challenge),
     )
-    if _is_visitor(user):
+    if not permissions.signed_in(user):  # a visitor: what every visitor sees, and nothing of their own
         return ChallengePage(**public, pitching=pitch_possibilities(challenge, None, user, now))
     may_follow = permissions.can(user, "challenge.follow", challenge)
     own_pitch = pitches.own_pitch(user, challenge)
@@ -124,11 +124,6 @@ def _has_evaluation_to_show(challenge):
     return state.evaluation_page or (state.called_off and evaluation.evaluation_of(challenge) is not None)
 
 
-def _is_visitor(user):
-    """Not signed in: the page shows what every visitor sees, and nothing of their own."""
-    return not getattr(user, "is_authenticated", False)
-
-
 # The visitor's pages of the challenges most viewed in this process, written out (some 5 to 30 kB each).
 VISITOR_PAGES_KEPT = 1024
 _visitor_pages = public_data.KeptPerState(VISITOR_PAGES_KEPT)
@@ -144,7 +139,7 @@ def kept_for_visitor(user, slug, reader, write):
     changes with any of it: an amendment, an answer published, a new status, a pilot's outcome. The time changes
     it too: at the pitch deadline, how to take part says that the deadline has passed.
     """
-    if not _is_visitor(user):
+    if permissions.signed_in(user):
         return None
 
     def compute():

@@ -31,7 +31,7 @@ from marketplace.services.evaluation.evaluation import is_recused, refuse_if_rec
 from marketplace.services.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from marketplace.services.messaging import links
 from marketplace.services.messaging.events import record_change
-from marketplace.services.messaging.mail import queue_email, recipient_locale
+from marketplace.services.messaging.mail import CALENDAR_CANCEL, CALENDAR_REQUEST, CalendarPart, queue_email, recipient_locale
 from marketplace.services.messaging.notifications import notify
 from marketplace.services.messaging.outbox import handles
 
@@ -144,12 +144,14 @@ def book_slot(member, pitch_id, slot_id):
 
 def calendar_invitation(slot, *, organiser_email, attendee_emails, called_off=False):
     """The session as an iCalendar (.ics) file, for the email to both sides. `called_off`: its cancellation (RFC
-    5546's CANCEL: the same event, a later sequence), which takes it out of the calendars it was added to."""
+    5546's CANCEL: the same event, a later sequence), which takes it out of the calendars it was added to.
+    The method goes along with the file, so the email says it without reading the file again."""
     challenge = slot.challenge
+    method = CALENDAR_CANCEL if called_off else CALENDAR_REQUEST
     calendar = Calendar()
     calendar.add("prodid", "-//Agora//Pitch sessions//EN")
     calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if called_off else "REQUEST")
+    calendar.add("method", method)
     event = Event()
     event.add("uid", f"pitch-session-{slot.id}@agora")
     event.add("sequence", 1 if called_off else 0)
@@ -169,7 +171,7 @@ def calendar_invitation(slot, *, organiser_email, attendee_emails, called_off=Fa
     for address in attendee_emails:
         event.add("attendee", vCalAddress(f"mailto:{address}"), encode=0)
     calendar.add_component(event)
-    return calendar.to_ical()
+    return CalendarPart(calendar.to_ical().decode("utf-8"), method)
 
 
 def sessions_starting_between(start, end):
@@ -210,15 +212,15 @@ def _calendar(slot, company_people, agency_people):
 
 
 def _calendars_by_language(slot, company_people, agency_people):
-    """person -> the session's .ics in their language (a calendar shows its summary and description as written),
-    built once per language."""
+    """person -> the session's .ics (a CalendarPart) in their language (a calendar shows its summary and
+    description as written), built once per language."""
     files = {}
 
     def calendar_for(user):
         language = recipient_locale(user)
         if language not in files:
             with force_locale(language):
-                files[language] = _calendar(slot, company_people, agency_people).decode("utf-8")
+                files[language] = _calendar(slot, company_people, agency_people)
         return files[language]
     return calendar_for
 
@@ -231,7 +233,7 @@ def session_calendar(user, slot_id):
     panel = panel_of(slot.challenge)
     if not permissions.can(user, "pitch.write", slot.pitch) and user not in panel:
         raise NotFound(str(_l("We could not find that pitch session.")))
-    return _calendar(slot, _people(slot.pitch.company_id), panel)
+    return _calendar(slot, _people(slot.pitch.company_id), panel).text
 
 
 def _send_invitation(slot, dedupe_prefix, reminder=False):

@@ -744,7 +744,7 @@ def match_for_viewer(user, challenge):
     and the company's indexed words and sectors: no statement on a page view grows with the companies (see
     `viewer_profile` for a challenge matched before its last correction, or never).
     """
-    if challenge is None or challenge.status in (DRAFT, CANCELLED):
+    if challenge is None or lifecycle.state_of(challenge).draft or lifecycle.state_of(challenge).called_off:
         return None
     if not permissions.can(user, "challenge.see_own_match", challenge):
         return None

@@ -101,6 +101,19 @@ def render_email(template, *, locale, context, zone=None):
     return re.sub(r"[ \t\r\n\f\v]+", " ", subject)[:300], text, html
 
 
+# RFC 5546's iTIP methods a calendar file is sent with: REQUEST adds (or updates) the event, CANCEL removes it.
+CALENDAR_REQUEST = "REQUEST"
+CALENDAR_CANCEL = "CANCEL"
+
+
+@dataclass(frozen=True)
+class CalendarPart:
+    """An iCalendar file sent along with an email (text/calendar), with the method its builder gave it."""
+
+    text: str
+    method: str
+
+
 @dataclass
 class OutgoingEmail:
     """One email to queue: a template and its context, for a user (or a bare address), once per dedupe key."""
@@ -111,7 +124,7 @@ class OutgoingEmail:
     address: str | None = None
     locale: str | None = None
     context: dict | None = None
-    calendar: str | None = None
+    calendar: CalendarPart | None = None
 
 
 def _delivery_row(email, now):
@@ -126,7 +139,8 @@ def _delivery_row(email, now):
     subject, text, html = render_email(email.template, locale=language, context=values,
                                        zone=getattr(email.user, "timezone", None))
     return {"dedupe_key": email.dedupe_key, "user_id": user_id, "to_address": to_address, "subject": subject,
-            "body_text": text, "body_html": html, "calendar": email.calendar, "status": DELIVERY_QUEUED,
+            "body_text": text, "body_html": html, "calendar": email.calendar.text if email.calendar else None,
+            "calendar_method": email.calendar.method if email.calendar else None, "status": DELIVERY_QUEUED,
             "attempts": 0, "created_at": now, "next_attempt_at": now}
 
 
@@ -173,7 +187,7 @@ def message_for(delivery):
         MIMEMultipart("alternative", boundary=boundary + "_a", _subparts=alternatives)
     if delivery.calendar:
         invitation = MIMEText(delivery.calendar, "calendar", "utf-8")
-        invitation.set_param("method", "CANCEL" if "\nMETHOD:CANCEL" in delivery.calendar else "REQUEST")
+        invitation.set_param("method", delivery.calendar_method)
         invitation.add_header("Content-Disposition", "attachment", filename="invitation.ics")
         body = MIMEMultipart("mixed", boundary=boundary + "_m", _subparts=[body, invitation])
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
@@ -255,7 +269,7 @@ class SendReport:
 _deliveries = EmailDelivery.__table__
 _columns = _deliveries.c
 _CLAIMED = [_columns[name] for name in ("id", "dedupe_key", "user_id", "to_address", "subject", "body_text",
-                                        "body_html", "calendar", "created_at", "attempts", "failing_since")]
+                                        "body_html", "calendar", "calendar_method", "created_at", "attempts", "failing_since")]
 _STILL_DUE = and_(_columns.id == bindparam("delivery_id"), _columns.next_attempt_at <= bindparam("now"))
 _DUE_IDS = select(_columns.id).where(_columns.next_attempt_at <= bindparam("now")) \
     .order_by(_columns.next_attempt_at).limit(bindparam("limit"))

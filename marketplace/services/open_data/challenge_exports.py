@@ -78,14 +78,15 @@ def listed(filters, per_page):
     return page, sectors_by_challenge([c.id for c in page.items])
 
 
-def written_per_challenge(kind, context, challenges, write):
+def written_per_challenge(kind, context, page, write):
     """[write(challenge, its CPV divisions)] for the challenges of a page (an API summary's JSON, a feed entry's
     XML), each kept per challenge and `context` (what else the text depends on: the host, the language) until
-    the public data change. `challenges`: a search's items, Challenge objects or, a page whose ids were kept
-    (search_challenges' `ids_when_kept`), their ids alone; of those not kept, the challenges given by id are read
-    in one query and the sectors of all in one more."""
-    ids = [c if isinstance(c, int) else c.id for c in challenges]
-    given = {c.id: c for c in challenges if not isinstance(c, int)}
+    the public data change. `page`: the page `search_challenges(..., ids_when_kept=True)` gives, whose items
+    are the challenges read now or, when its ids were kept, those ids alone; of the challenges not kept, those
+    not read yet are read by id in one query, and the sectors of all in one more."""
+    # paging.ids_alone: a page's items are all ids (its ids were kept) or all read now.
+    ids = [c if isinstance(c, int) else c.id for c in page.items]
+    given = {c.id: c for c in page.items if not isinstance(c, int)}
 
     def written(keys):
         wanted = [key[-1] for key in keys]

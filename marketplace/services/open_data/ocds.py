@@ -35,7 +35,7 @@ from marketplace.models import (AuditEvent, Challenge, ChallengeNotice, Evaluati
                                 Question)
 from marketplace.models.challenge import COMPLETED, MARKET_CONSULTATION
 from marketplace.models.pilot import ADOPTED, AGREEMENT, EVALUATION, EXTENDED, OUTCOME_STAGES, RUNNING, STOPPED
-from marketplace.models.pitch import PITCH_SELECTED, RECEIVED_STATUSES
+from marketplace.models.pitch import RECEIVED_STATUSES
 from marketplace.services.challenges import amendments
 from marketplace.services.challenges.challenges import is_public, sectors_by_challenge
 from marketplace.services.clock import utcnow
@@ -48,7 +48,7 @@ from marketplace.services.open_data.licence import open_data_licence
 from marketplace.services.open_data import public_data
 from marketplace.services.paging import Page, ids_alone, kept_scalar, paginate
 from marketplace.services.pilots.pilot_workflow import due_date_for
-from marketplace.services.pitches import seal
+from marketplace.services.pitches import lifecycle as pitch_lifecycle, seal
 
 OCDS_VERSION = "1.1"
 EXTENSIONS = (
@@ -389,7 +389,7 @@ class _Moment:
         return AWARDED in self.kinds
 
     def awarded_pitches(self):
-        return [p for p in self.process.pitches if p.status == PITCH_SELECTED] if self.awarded else []
+        return [p for p in self.process.pitches if pitch_lifecycle.state_of(p).selected] if self.awarded else []
 
 
 def _stored(name, value):

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from marketplace.extensions import db
 from marketplace.formatting import lazy, number
 from marketplace.models import Follow, Membership, Organisation, Solution, User, organisation_sectors
-from marketplace.models.organisation import AGENCY, COMPANY, COMPANY_SIZES
+from marketplace.models.organisation import AGENCY, COMPANY_SIZES
 from marketplace.services import access, permissions
 from marketplace.services.organisations import addresses
 from marketplace.services.organisations.cpv import is_cpv_division
@@ -84,11 +84,17 @@ def _web_address(raw, errors):
     return raw
 
 
-def update_profile(user, data):
+def own_company(user):
+    """The company whose profile `user` edits: their own; not found for anyone else (an agency's staff, a person
+    of no organisation), as the profile pages answer."""
     organisation = user.organisation
-    if organisation is None or organisation.kind != COMPANY:
+    if organisation is None or not permissions.can(user, "organisation.edit_profile", organisation):
         raise NotFound(str(_l("We could not find that page.")))
-    permissions.require(user, "organisation.edit_profile", organisation)
+    return organisation
+
+
+def update_profile(user, data):
+    organisation = own_company(user)
     errors, clean = {}, {}
     for name in ("name", "capability_statement", "keywords", "registration_number"):
         value = (data.get(name) or "").strip()
@@ -122,10 +128,7 @@ def update_profile(user, data):
 
 
 def add_solution(user, *, title, description, url=""):
-    organisation = user.organisation
-    if organisation is None or organisation.kind != COMPANY:
-        raise NotFound(str(_l("We could not find that page.")))
-    permissions.require(user, "organisation.edit_profile", organisation)
+    organisation = own_company(user)
     errors = {}
     title, description = (title or "").strip(), (description or "").strip()
     if not title or len(title) > SOLUTION_TITLE_MAX:
@@ -212,7 +215,7 @@ def unfollow(user, slug):
 
 
 def is_following(user, challenge):
-    if not getattr(user, "is_authenticated", False) or user.membership is None:
+    if not permissions.signed_in(user) or user.membership is None:
         return False
     return db.session.scalar(select(Follow.id).where(Follow.challenge_id == challenge.id,
                                                      Follow.organisation_id == user.membership.organisation_id)) \

@@ -14,13 +14,12 @@ from sqlalchemy import bindparam, select
 
 from marketplace.extensions import db
 from marketplace.formatting import lazy, money as money_text, number
-from marketplace.models import Membership, Pilot, Pitch
+from marketplace.models import Membership, Pilot, Pitch, User
 from marketplace.models.challenge import CLOSED, EVALUATING, MARKET_CONSULTATION, PILOTING
 from marketplace.models.pilot import ADOPTED, AGREEMENT, DOCUMENT_KINDS, MEASURE_RESULTS, OUTCOME_STAGES, MeasureOutcome, PaymentMilestone, PilotBudgetIncrease, PilotDocument, PilotMessage
-from marketplace.models.pitch import PITCH_SELECTED, PITCH_SHORTLISTED
 from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle
-from marketplace.services.pitches import uploads
+from marketplace.services.pitches import lifecycle as pitch_lifecycle, uploads
 from marketplace.services.pilots.amounts import clean_amount
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
@@ -41,13 +40,21 @@ def require_startable(pitch):
     """A pilot starts from a selected pitch of a call for solutions, once."""
     if pitch.challenge.kind == MARKET_CONSULTATION:
         raise InvalidTransition(str(_l("A market consultation ends with its summary; it has no pilots.")))
-    if pitch.status == PITCH_SHORTLISTED:  # shortlisting is a step (services/evaluation): the final send decides
+    if pitch_lifecycle.state_of(pitch).shortlisted:  # shortlisting is a step (services/evaluation): the final send decides
         raise InvalidTransition(str(_l("This pitch is shortlisted: after its pitch session, decide it selected and "
                                        "send the final decisions; then it can become a pilot.")))
-    if pitch.status != PITCH_SELECTED:  # selected only by the final send of the decisions
+    if not pitch_lifecycle.state_of(pitch).selected:  # selected only by the final send of the decisions
         raise InvalidTransition(str(_l("Only a selected pitch can become a pilot.")))
     if db.session.scalar(select(Pilot.id).where(Pilot.pitch_id == pitch.id)) is not None:
         raise Conflict(str(_l("This pitch already has a pilot.")))
+
+
+def possible_owners(agency_id):
+    """The people who may own a pilot of the agency (permissions.PILOT_OWNERS), by name: (id, name) rows."""
+    return db.session.execute(
+        select(User.id, User.name).join(Membership, Membership.user_id == User.id)
+        .where(Membership.organisation_id == agency_id, Membership.role.in_(permissions.PILOT_OWNERS))
+        .order_by(User.name)).all()
 
 
 def start_pilot(actor, pitch_id, *, budget, starts_on, ends_on, owner_id, justification="", milestones=()):
@@ -71,7 +78,8 @@ def start_pilot(actor, pitch_id, *, budget, starts_on, ends_on, owner_id, justif
     elif isinstance(starts_on, date) and ends_on <= starts_on:
         errors["ends_on"] = _l("The end date must be after the start date.")
     owner = db.session.scalar(
-        select(Membership).where(Membership.user_id == owner_id, Membership.organisation_id == challenge.agency_id)
+        select(Membership).where(Membership.user_id == owner_id, Membership.organisation_id == challenge.agency_id,
+                                 Membership.role.in_(permissions.PILOT_OWNERS))
     ) if owner_id else None
     if owner is None:
         errors["owner_id"] = _l("Choose the pilot's owner from your agency's staff.")

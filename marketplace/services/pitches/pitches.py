@@ -32,6 +32,7 @@ from marketplace.models.pitch import (PITCH_DRAFT, PITCH_SUBMITTED, PITCH_WITHDR
                                      RECEIPT_SUBMITTED, RECEIPT_WITHDRAWN, RECEIVED_STATUSES)
 from marketplace.services import access, permissions
 from marketplace.services.pitches import possibilities, receipts, uploads
+from marketplace.services.pitches.lifecycle import state_of
 from marketplace.services.pilots.amounts import parse_amount
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
@@ -209,7 +210,7 @@ def write_pitch(user, slug, data, *, step=None):
             changed = {name: value for name, value in clean.items() if getattr(pitch, name) != value}
             for name, value in changed.items():
                 setattr(pitch, name, value)
-            if changed and pitch.status == PITCH_SUBMITTED:
+            if changed and state_of(pitch).submitted:
                 _issue_receipt(user, pitch, now, "pitch.resubmitted")
         if step is not None:
             _forget_unsaved(user, challenge.id, step)
@@ -312,17 +313,11 @@ def _forget_unsaved(user, challenge_id, step):
         UnsavedPitchStep.kept_at <= utcnow() - KEEP_UNSAVED_FOR)))
 
 
-def awaits_submission(pitch):
-    """A draft or a withdrawn pitch, which the company submits with the button (a submitted one is
-    submitted again each time it is saved)."""
-    return pitch.status in (PITCH_DRAFT, PITCH_WITHDRAWN)
-
-
 def submit_pitch(user, pitch_id):
     pitch = _writable(user, pitch_id)
     permissions.require(user, "pitch.submit", pitch)
     now = possibilities.require(pitch.challenge, pitch, user, "submit")
-    _issue_receipt(user, pitch, now, "pitch.submitted" if pitch.status != PITCH_SUBMITTED else "pitch.resubmitted")
+    _issue_receipt(user, pitch, now, "pitch.submitted" if not state_of(pitch).submitted else "pitch.resubmitted")
     db.session.commit()
     return pitch
 
@@ -370,7 +365,7 @@ def add_attachment(user, pitch_id, *, stream, filename):
     pitch.attachments.append(attachment)
     record_change(user, "pitch.attachment_added", pitch, after={"filename": stored.filename, "sha256": stored.sha256},
                   challenge_id=pitch.challenge_id)
-    if pitch.status == PITCH_SUBMITTED:
+    if state_of(pitch).submitted:
         _issue_receipt(user, pitch, now, "pitch.resubmitted")
     uploads.commit_keeping(stored)
     return attachment
@@ -386,7 +381,7 @@ def remove_attachment(user, pitch_id, attachment_id):
     pitch.attachments.remove(attachment)
     record_change(user, "pitch.attachment_removed", pitch, before={"filename": attachment.filename},
                   challenge_id=pitch.challenge_id)
-    if pitch.status == PITCH_SUBMITTED:
+    if state_of(pitch).submitted:
         _issue_receipt(user, pitch, now, "pitch.resubmitted")
     db.session.commit()
     uploads.discard(stored_name)

@@ -11,15 +11,12 @@ from flask_babel import lazy_gettext as _l
 
 from marketplace.formatting import lazy, localtime
 from marketplace.models.challenge import CANCELLED, CLOSED, COMPLETED, DRAFT, EVALUATING, PILOTING, PUBLISHED
-from marketplace.models.pitch import PITCH_DRAFT, PITCH_SUBMITTED, PITCH_WITHDRAWN
 from marketplace.services import permissions
 from marketplace.services.clock import database_now
 from marketplace.services.errors import InvalidTransition, NotAllowed, PitchDeadlinePassed
 from marketplace.services.pitches import seal
+from marketplace.services.pitches.lifecycle import state_of
 
-# Writing, submitting and withdrawing a pitch are open only while the challenge takes pitches; a pitch in
-# one of these statuses has not been decided on.
-UNDECIDED = (PITCH_DRAFT, PITCH_SUBMITTED, PITCH_WITHDRAWN)
 # How long a company usually needs to write a pitch, said to visitors on the challenge page.
 TYPICAL_HOURS = 2
 
@@ -51,7 +48,7 @@ def closing_reason(challenge, pitch=None, now=None):
     if challenge.status == CANCELLED:
         return "cancelled", _l("This challenge was cancelled: %(reason)s Pitches can no longer be submitted, "
                                "changed or withdrawn.", reason=challenge.cancel_reason or "")
-    if pitch is not None and pitch.status not in UNDECIDED:
+    if pitch is not None and state_of(pitch).decided:
         return "decided", _l("The agency has sent its decision on your pitch: it can no longer be changed or "
                              "withdrawn.")
     if challenge.status == EVALUATING:
@@ -75,15 +72,15 @@ def pitch_possibilities(challenge, pitch, user, now=None):
     closing = closing_reason(challenge, pitch, database_now() if now is None else now)
     if closing is not None:
         return _closed(*closing, challenge)
-    if not getattr(user, "is_authenticated", False):
+    if not permissions.signed_in(user):
         return _closed("signed_out", _l("Sign in with your company account to pitch, or register your company."),
                        challenge)
     if not permissions.can(user, "challenge.pitch", challenge):
         return _closed("not_a_company", permissions.MESSAGES["challenge.pitch"], challenge)
-    status = pitch.status if pitch is not None else None
-    # A submitted pitch may be submitted again (the API's submit); its pages resubmit by saving.
-    return Possibilities(write=True, submit=status in UNDECIDED,
-                         withdraw=status == PITCH_SUBMITTED, deadline=challenge.pitch_deadline)
+    # A submitted pitch may be submitted again (the API's submit); its pages resubmit by saving. A decided
+    # pitch was answered by closing_reason above.
+    return Possibilities(write=True, submit=pitch is not None,
+                         withdraw=pitch is not None and state_of(pitch).submitted, deadline=challenge.pitch_deadline)
 
 
 def require(challenge, pitch, user, action, now=None):
