@@ -125,6 +125,13 @@ def ids_alone(ids):
     return {item_id: item_id for item_id in ids}
 
 
+def ids_and_read(items):
+    """(The ids of a page's items, {id: item} of those read now) for a page paged with `ids_alone`, whose items
+    are its ids (they were kept) or its rows or objects (read now)."""
+    read = {item.id: item for item in items if not isinstance(item, int)}
+    return [item if isinstance(item, int) else item.id for item in items], read
+
+
 def paginate(query, page, per_page, public=False, clamp=False, read_by_id=None, values=None):
     """`query` already ordered, selecting one entity (the page's items are its objects) or an entity and more
     columns (the items are rows: a page with figures of its own in one statement); page numbers start at 1.

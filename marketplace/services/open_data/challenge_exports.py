@@ -13,6 +13,7 @@ from marketplace.models.challenge import CHALLENGE_KINDS, PUBLIC_STATUSES
 from marketplace.services.challenges.challenges import challenges_by_id, search_challenges, sectors_by_challenge
 from marketplace.services.messaging import links
 from marketplace.services.open_data import public_data
+from marketplace.services.paging import ids_and_read
 from marketplace.services.open_data.spreadsheets import csv_text
 
 # One file holds at most this many challenges; `page=2` gives the next ones.
@@ -84,9 +85,7 @@ def written_per_challenge(kind, context, page, write):
     the public data change. `page`: the page `search_challenges(..., ids_when_kept=True)` gives, whose items
     are the challenges read now or, when its ids were kept, those ids alone; of the challenges not kept, those
     not read yet are read by id in one query, and the sectors of all in one more."""
-    # paging.ids_alone: a page's items are all ids (its ids were kept) or all read now.
-    ids = [c if isinstance(c, int) else c.id for c in page.items]
-    given = {c.id: c for c in page.items if not isinstance(c, int)}
+    ids, given = ids_and_read(page.items)
 
     def written(keys):
         wanted = [key[-1] for key in keys]

@@ -46,7 +46,7 @@ from marketplace.services.errors import ValidationFailed
 from marketplace.services.messaging import links
 from marketplace.services.open_data.licence import open_data_licence
 from marketplace.services.open_data import public_data
-from marketplace.services.paging import Page, ids_alone, kept_scalar, paginate
+from marketplace.services.paging import Page, ids_alone, ids_and_read, kept_scalar, paginate
 from marketplace.services.pilots.pilot_workflow import due_date_for
 from marketplace.services.pitches import lifecycle as pitch_lifecycle, seal
 
@@ -792,8 +792,7 @@ _kept_releases = public_data.KeptPerState(2048)
 def _kept_rows(items):
     """The (id, date, release) rows of a page's `items`: its rows read now, or their ids alone (the page's ids were
     kept); each row kept per state of the public data, those neither given nor kept read by id."""
-    given = {item.id: item for item in items if not isinstance(item, int)}
-    ids = [item if isinstance(item, int) else item.id for item in items]
+    ids, given = ids_and_read(items)
 
     def read(missing):
         unread = [release_id for release_id in missing if release_id not in given]
