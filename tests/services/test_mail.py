@@ -34,6 +34,7 @@ def test_notify_once_per_key_with_an_email_for_immediate_people(f, smtp_sink):
     html = message.get_body(("html",)).get_content()
     assert "http://localhost/challenges/x" in html and "/notifications/unsubscribe/" in html
     assert message["List-Unsubscribe"].strip().startswith("<http://localhost/notifications/unsubscribe/")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"  # RFC 8058: the link takes a POST
     delivery = db.session.scalars(select(EmailDelivery)).one()
     assert delivery.status == "sent" and delivery.attempts == 1 and delivery.sent_at is not None
 
@@ -49,7 +50,7 @@ def test_account_emails_say_why_they_came_and_offer_no_unsubscribe(f, smtp_sink)
     process_pending()
     message = smtp_sink.messages[0]
     text, html = message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content()
-    assert "List-Unsubscribe" not in message
+    assert "List-Unsubscribe" not in message and "List-Unsubscribe-Post" not in message
     assert "/notifications/unsubscribe/" not in text + html and "Stop these emails" not in text + html
     for body in (text, html):
         assert "You get this email because someone asked for a new password for the Agora account" in body

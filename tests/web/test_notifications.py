@@ -61,6 +61,33 @@ def test_unsubscribe_asks_then_does(client, f):
     assert client.get("/notifications/unsubscribe/forged-token").status_code == 404
 
 
+def test_one_click_unsubscribe_needs_the_signed_link_not_a_csrf_token(app, client, f):
+    """RFC 8058: a mail provider POSTs `List-Unsubscribe=One-Click` to the link, with no cookie and no CSRF token.
+    The signed token is the proof; GET (what link scanners do) still changes nothing; repeating is harmless."""
+    user, bystander = f.member(f.Company(), "owner"), f.member(f.Company(), "owner")
+    token = mail.unsubscribe_token(user)
+    one_click = {"List-Unsubscribe": "One-Click"}
+    forged = token[:-1] + ("A" if token[-1] != "A" else "B")  # one character of the signature changed
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        asked = client.get(f"/notifications/unsubscribe/{token}")
+        assert asked.status_code == 200 and "csrf_token" not in asked.text and "Set-Cookie" not in asked.headers
+        assert client.post(f"/notifications/unsubscribe/{forged}", data=one_click).status_code == 404
+        assert client.post(f"/notifications/unsubscribe/{mail.unsubscribe_token(bystander)}x").status_code == 404
+        db.session.refresh(user)
+        db.session.refresh(bystander)
+        assert user.notification_preference == bystander.notification_preference == "immediate"
+        for _ in range(2):
+            assert client.post(f"/notifications/unsubscribe/{token}", data=one_click).status_code == 200
+            db.session.refresh(user)
+            assert user.notification_preference == "off"
+        assert client.post("/notifications/read-all").status_code == 400  # the exemption is this view's alone
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    db.session.refresh(bystander)
+    assert bystander.notification_preference == "immediate"
+
+
 
 def test_the_unsubscribe_page_speaks_the_language_of_the_email(client, login, f):
     token = mail.unsubscribe_token(f.member(f.Company(), "owner", locale="fr"))
