@@ -276,6 +276,22 @@ def test_the_daily_digest_once_a_day(f):
     assert len(digests) == 1 and "2 new notices" in digests[0].subject
 
 
+def test_the_digest_says_notices_in_the_language_of_the_day_and_the_unsayable_as_stored(f):
+    from flask_babel import lazy_gettext as _l
+    from marketplace.services.messaging.notice_text import message_of, said_again
+
+    person = f.member(f.Company(), "owner", notification_preference="daily", locale="fr")
+    notifications.notify(person, kind="t", title=_l("New question on “%(title)s”", title="Eau"), dedupe_key="q")
+    person.locale = "de"
+    db.session.commit()
+    notifications.send_daily_digests()
+    digest = db.session.scalars(select(EmailDelivery)).one()
+    assert "Neue Frage zu „Eau“" in digest.body_text
+    assert message_of("A text of its own") is None and message_of(_l("%(x)s", x=object())) is not None
+    reworded = {"args": ["Needs %(a_parameter_never_kept)s"], "params": {"title": "Eau"}}  # a msgid changed since
+    assert said_again(reworded, "as stored") == "as stored"
+
+
 def test_inbox_read_marks_are_private(f):
     user = f.member(f.Company(), "owner")
     other = f.member(f.Company(), "owner")

@@ -1,4 +1,8 @@
 """The inbox: only one's own notices, read marks, the unread count in the header, unsubscribing."""
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
+from sqlalchemy import update
+
 from marketplace.extensions import db
 from marketplace.models import Notification
 from marketplace.services.messaging import mail, notifications
@@ -104,3 +108,20 @@ def test_an_empty_inbox_speaks_to_the_persons_side_of_the_marketplace(client, lo
     assert "one of your agency’s challenges" in agency and "matches your company" not in agency
     login(f.member(f.Company(), "owner"))
     assert "When a challenge matches your company" in client.get("/notifications").text
+
+
+def test_the_inbox_speaks_the_readers_language_of_today(client, login, f):
+    """A notice written in French is read in Dutch once the person chose Dutch (its message id and parameters are
+    kept, a parameter that is itself a message too); a notice from before that was kept keeps its stored text."""
+    user = f.member(f.Company(), "owner", locale="fr")
+    notifications.notify(user, kind="t", dedupe_key="q", title=_l("New question on “%(title)s”", title="Eau"),
+                         body=lazy_ngettext("%(num)s open challenge matches %(company)s",
+                                            "%(num)s open challenges match %(company)s", 2, company=_l("Company")))
+    older = notifications.notify(user, kind="t", dedupe_key="old", title=_l("New question on “%(title)s”", title="Vent"))
+    db.session.execute(update(Notification).where(Notification.id == older.id).values(title_message=None))
+    user.locale = "nl"
+    db.session.commit()
+    login(user)
+    page = client.get("/notifications").text
+    assert "Nieuwe vraag over “Eau”" in page and "2 open uitdagingen passen bij Bedrijf" in page
+    assert "Vent" in page and "Nieuwe vraag over “Vent”" not in page  # stored in French, shown so
