@@ -1,5 +1,5 @@
 """In-app notifications and email deliveries, each done once (unique key)."""
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -20,6 +20,11 @@ class Notification(db.Model):
     kind: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text, default="")
+    # The message `title` and `body` were written from (services/messaging/notice_text.py), so they are shown in
+    # the reader's language of the day; null for a text no message id can say again, and for older notices: then
+    # the stored text, in the language of the day it was written, is shown.
+    title_message = mapped_column(JSON(none_as_null=True), nullable=True)
+    body_message = mapped_column(JSON(none_as_null=True), nullable=True)
     link: Mapped[str | None] = mapped_column(String(500))
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
     read_at = mapped_column(UTCDateTime, nullable=True)

@@ -4,6 +4,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..extensions import csrf
 from ..services.messaging import notifications
 from ..services.messaging.mail import user_from_unsubscribe_token
 from .i18n import speaking_to
@@ -38,9 +39,12 @@ def mark_all_read():
 
 
 @bp.route("/notifications/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the signed token is the proof, not a session: mail providers' one-click POST (RFC 8058) has neither
 def unsubscribe(token):
-    """GET asks, POST does: mail scanners that follow links must not unsubscribe anyone. The page speaks the
-    language of the email the link came in, unless the person looking chose another."""
+    """GET asks, POST does: mail scanners that follow links must not unsubscribe anyone. The same POST serves the
+    form on the page and the one-click POST a mail provider sends to the List-Unsubscribe link; repeating it
+    changes nothing more. The page speaks the language of the email the link came in, unless the person looking
+    chose another."""
     user = user_from_unsubscribe_token(token)
     if user is None:
         abort(404)

@@ -34,6 +34,7 @@ def test_notify_once_per_key_with_an_email_for_immediate_people(f, smtp_sink):
     html = message.get_body(("html",)).get_content()
     assert "http://localhost/challenges/x" in html and "/notifications/unsubscribe/" in html
     assert message["List-Unsubscribe"].strip().startswith("<http://localhost/notifications/unsubscribe/")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"  # RFC 8058: the link takes a POST
     delivery = db.session.scalars(select(EmailDelivery)).one()
     assert delivery.status == "sent" and delivery.attempts == 1 and delivery.sent_at is not None
 
@@ -49,7 +50,7 @@ def test_account_emails_say_why_they_came_and_offer_no_unsubscribe(f, smtp_sink)
     process_pending()
     message = smtp_sink.messages[0]
     text, html = message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content()
-    assert "List-Unsubscribe" not in message
+    assert "List-Unsubscribe" not in message and "List-Unsubscribe-Post" not in message
     assert "/notifications/unsubscribe/" not in text + html and "Stop these emails" not in text + html
     for body in (text, html):
         assert "You get this email because someone asked for a new password for the Agora account" in body
@@ -273,6 +274,22 @@ def test_the_daily_digest_once_a_day(f):
     assert notifications.send_daily_digests() == 1
     digests = db.session.scalars(select(EmailDelivery).where(EmailDelivery.dedupe_key.like("digest:%"))).all()
     assert len(digests) == 1 and "2 new notices" in digests[0].subject
+
+
+def test_the_digest_says_notices_in_the_language_of_the_day_and_the_unsayable_as_stored(f):
+    from flask_babel import lazy_gettext as _l
+    from marketplace.services.messaging.notice_text import message_of, said_again
+
+    person = f.member(f.Company(), "owner", notification_preference="daily", locale="fr")
+    notifications.notify(person, kind="t", title=_l("New question on “%(title)s”", title="Eau"), dedupe_key="q")
+    person.locale = "de"
+    db.session.commit()
+    notifications.send_daily_digests()
+    digest = db.session.scalars(select(EmailDelivery)).one()
+    assert "Neue Frage zu „Eau“" in digest.body_text
+    assert message_of("A text of its own") is None and message_of(_l("%(x)s", x=object())) is not None
+    reworded = {"args": ["Needs %(a_parameter_never_kept)s"], "params": {"title": "Eau"}}  # a msgid changed since
+    assert said_again(reworded, "as stored") == "as stored"
 
 
 def test_inbox_read_marks_are_private(f):

@@ -1,4 +1,8 @@
 """The inbox: only one's own notices, read marks, the unread count in the header, unsubscribing."""
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
+from sqlalchemy import update
+
 from marketplace.extensions import db
 from marketplace.models import Notification
 from marketplace.services.messaging import mail, notifications
@@ -61,6 +65,33 @@ def test_unsubscribe_asks_then_does(client, f):
     assert client.get("/notifications/unsubscribe/forged-token").status_code == 404
 
 
+def test_one_click_unsubscribe_needs_the_signed_link_not_a_csrf_token(app, client, f):
+    """RFC 8058: a mail provider POSTs `List-Unsubscribe=One-Click` to the link, with no cookie and no CSRF token.
+    The signed token is the proof; GET (what link scanners do) still changes nothing; repeating is harmless."""
+    user, bystander = f.member(f.Company(), "owner"), f.member(f.Company(), "owner")
+    token = mail.unsubscribe_token(user)
+    one_click = {"List-Unsubscribe": "One-Click"}
+    forged = token[:-1] + ("A" if token[-1] != "A" else "B")  # one character of the signature changed
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        asked = client.get(f"/notifications/unsubscribe/{token}")
+        assert asked.status_code == 200 and "csrf_token" not in asked.text and "Set-Cookie" not in asked.headers
+        assert client.post(f"/notifications/unsubscribe/{forged}", data=one_click).status_code == 404
+        assert client.post(f"/notifications/unsubscribe/{mail.unsubscribe_token(bystander)}x").status_code == 404
+        db.session.refresh(user)
+        db.session.refresh(bystander)
+        assert user.notification_preference == bystander.notification_preference == "immediate"
+        for _ in range(2):
+            assert client.post(f"/notifications/unsubscribe/{token}", data=one_click).status_code == 200
+            db.session.refresh(user)
+            assert user.notification_preference == "off"
+        assert client.post("/notifications/read-all").status_code == 400  # the exemption is this view's alone
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    db.session.refresh(bystander)
+    assert bystander.notification_preference == "immediate"
+
+
 
 def test_the_unsubscribe_page_speaks_the_language_of_the_email(client, login, f):
     token = mail.unsubscribe_token(f.member(f.Company(), "owner", locale="fr"))
@@ -77,3 +108,20 @@ def test_an_empty_inbox_speaks_to_the_persons_side_of_the_marketplace(client, lo
     assert "one of your agency’s challenges" in agency and "matches your company" not in agency
     login(f.member(f.Company(), "owner"))
     assert "When a challenge matches your company" in client.get("/notifications").text
+
+
+def test_the_inbox_speaks_the_readers_language_of_today(client, login, f):
+    """A notice written in French is read in Dutch once the person chose Dutch (its message id and parameters are
+    kept, a parameter that is itself a message too); a notice from before that was kept keeps its stored text."""
+    user = f.member(f.Company(), "owner", locale="fr")
+    notifications.notify(user, kind="t", dedupe_key="q", title=_l("New question on “%(title)s”", title="Eau"),
+                         body=lazy_ngettext("%(num)s open challenge matches %(company)s",
+                                            "%(num)s open challenges match %(company)s", 2, company=_l("Company")))
+    older = notifications.notify(user, kind="t", dedupe_key="old", title=_l("New question on “%(title)s”", title="Vent"))
+    db.session.execute(update(Notification).where(Notification.id == older.id).values(title_message=None))
+    user.locale = "nl"
+    db.session.commit()
+    login(user)
+    page = client.get("/notifications").text
+    assert "Nieuwe vraag over “Eau”" in page and "2 open uitdagingen passen bij Bedrijf" in page
+    assert "Vent" in page and "Nieuwe vraag over “Vent”" not in page  # stored in French, shown so

@@ -202,6 +202,8 @@ def message_for(delivery):
         unsubscribe_url = _unsubscribe_url(delivery.user_id)
         if unsubscribe_url in delivery.body_text:  # as the footer offers it: notices yes, account emails never
             body["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+            # RFC 8058 one-click: the provider POSTs this body to that link, with no cookie and no CSRF token.
+            body["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return body
 
 

@@ -18,6 +18,7 @@ from marketplace.services.bulk import cycle_collector_paused, insert_new
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import NotFound
 from marketplace.services.messaging import links
+from marketplace.services.messaging.notice_text import message_of, said_again
 from marketplace.services.messaging.mail import (OutgoingEmail, queue_email, queue_emails, recipient_locale,
                                                  unsubscribe_token, user_from_unsubscribe_token)
 
@@ -71,6 +72,7 @@ def _notify_all(notices):
         with force_locale(recipient_locale(notice.user)):
             title, body = str(notice.title)[:300], str(notice.body or "")
         rows[key] = {"user_id": notice.user.id, "dedupe_key": key, "kind": notice.kind, "title": title, "body": body,
+                     "title_message": message_of(notice.title), "body_message": message_of(notice.body),
                      "link": notice.link, "created_at": now}
     table = Notification.__table__
     new = [wanted[key] for key in insert_new(table, list(rows.values()), table.c.dedupe_key)]
@@ -99,13 +101,33 @@ def unread_count(user):
     )
 
 
+@dataclass(frozen=True)
+class ShownNotice:
+    """A notice as its reader sees it: its words in the language active now (the reader's), when it keeps the
+    message they came from; else as they were stored."""
+
+    id: int
+    title: str
+    body: str
+    link: str | None
+    created_at: object
+    read_at: object
+
+    @classmethod
+    def of(cls, notification):
+        return cls(notification.id, said_again(notification.title_message, notification.title),
+                   said_again(notification.body_message, notification.body), notification.link,
+                   notification.created_at, notification.read_at)
+
+
 def inbox(user, page=1):
+    """A page of the person's notices, newest first, as ShownNotice, and how many there are."""
     page = max(1, page)
     query = select(Notification).where(Notification.user_id == user.id)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     items = db.session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc())
                                .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
-    return items, total
+    return [ShownNotice.of(n) for n in items], total
 
 
 def mark_read(user, notification_id):
@@ -166,8 +188,10 @@ def send_daily_digests(now=None):
     for user in users:
         items = db.session.scalars(waiting.where(Notification.user_id == user.id)
                                    .order_by(Notification.created_at, Notification.id)).all()
+        with force_locale(recipient_locale(user)):  # the notices said again in the language of the digest
+            shown = [ShownNotice.of(n) for n in items]
         queue_email("digest", dedupe_key=f"digest:{user.id}:{now.date().isoformat()}", user=user,
-                    context={"items": [{"title": n.title, "body": n.body, "link": n.link} for n in items],
+                    context={"items": [{"title": n.title, "body": n.body, "link": n.link} for n in shown],
                              "unsubscribe_url": stop_emails_url(user)})
     db.session.commit()
     return len(users)
