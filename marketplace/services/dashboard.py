@@ -9,6 +9,7 @@ from marketplace.models import Challenge, Follow, Pilot, Pitch, Question
 from marketplace.models.challenge import CHALLENGE_STATUSES
 from marketplace.models.organisation import AGENCY
 from marketplace.models.pitch import RECEIVED_STATUSES
+from marketplace.services import permissions
 from marketplace.services.paging import paginate
 from marketplace.services.pitches.pitches import pitches_of_company
 from marketplace.services.work_lists import listed_pilots, work_list
@@ -63,7 +64,7 @@ def questions_of_company(organisation, limit=50):
 
 
 def pilots_of(organisation):
-    column = Pilot.agency_id if organisation.kind == AGENCY else Pilot.company_id
+    column = Pilot.agency_id if permissions.is_agency(organisation) else Pilot.company_id
     return listed_pilots(column == organisation.id)
 
 
@@ -74,7 +75,7 @@ def overview(user, page=1, status=None, per_page=20):
     organisation = user.organisation
     if organisation is None:
         return {"kind": None}
-    if organisation.kind == AGENCY:
+    if permissions.is_agency(organisation):
         pilots = pilots_of(organisation)
         return {"kind": AGENCY, "challenges": agency_challenges(organisation, page, status, per_page),
                 "status": status if status in CHALLENGE_STATUSES else "", "pilots": pilots,

@@ -40,6 +40,17 @@ def signed_in(user):
     return user is not None and getattr(user, "is_authenticated", False) and user.is_active
 
 
+def is_agency(organisation):
+    """The one answer to "is this organisation an agency?" (a public buyer): it publishes challenges, with
+    four-eyes publishing if it chooses, and its postal address is the buyer's in their open data. None is not."""
+    return organisation is not None and organisation.kind == AGENCY
+
+
+def is_company(organisation):
+    """The one answer to "is this organisation a company?": it pitches, is matched and keeps a public profile."""
+    return organisation is not None and organisation.kind == COMPANY
+
+
 def _member_of(user, organisation_id, roles=None):
     if not signed_in(user) or user.membership is None:
         return False
@@ -123,7 +134,7 @@ def pitch_readable(user, pitch, now=None):
 RULES = {
     # Challenges
     "challenge.create": lambda u, org: org is not None and _member_of(u, org.id, AGENCY_EDITORS)
-    and org.kind == AGENCY,
+    and is_agency(org),
     "challenge.view": challenge_visible,
     "challenge.edit": lambda u, c: _member_of(u, c.agency_id, AGENCY_EDITORS),
     "challenge.publish": lambda u, c: _member_of(u, c.agency_id, AGENCY_EDITORS),
@@ -152,7 +163,7 @@ RULES = {
     # Organisations
     "organisation.manage": lambda u, org: _member_of(u, org.id, ("owner",)),
     "organisation.invite": lambda u, org: _member_of(u, org.id, ("owner",)),
-    "organisation.edit_profile": lambda u, org: _member_of(u, org.id) and org.kind == COMPANY,
+    "organisation.edit_profile": lambda u, org: _member_of(u, org.id) and is_company(org),
     "organisation.verify": lambda u, org: is_admin(u),
     "admin.view": lambda u, _=None: is_admin(u),
     # A platform admin removes another person's two-factor (lost phone and recovery codes); never their own.

@@ -33,7 +33,6 @@ from marketplace.formatting import day, lazy, localtime
 from marketplace.models import Challenge, EvaluationCriterion, Match, Pilot, Pitch, PitchSessionSlot, Question
 from marketplace.models.challenge import EVALUATING
 from marketplace.models.evaluation import ConflictDeclaration, Evaluation, PitchAssessment, Score
-from marketplace.models.organisation import AGENCY
 from marketplace.models.pilot import EVALUATION, OUTCOME_STAGES, PaymentMilestone
 from marketplace.models.pitch import PITCH_SHORTLISTED, PITCH_SUBMITTED
 from marketplace.services import permissions
@@ -123,7 +122,7 @@ def work_list(user, now=None, agency_pilots=None):
     lists them too), so that they are not read twice.
     """
     organisation = getattr(user, "organisation", None)
-    if organisation is None or organisation.kind != AGENCY or organisation.suspended:
+    if not permissions.is_agency(organisation) or organisation.suspended:
         return []
     now = now or utcnow()
     # The pitches received by a challenge whose evaluation may start (closed) are counted in the same statement:

@@ -8,7 +8,6 @@ from markupsafe import Markup
 from ..forms import apply_domain_errors
 from ..forms.accounts import (ApiTokenForm, ChangePasswordForm, FourEyesForm, InviteForm, OrganisationForm,
                              RenewRecoveryCodesForm, SettingsForm, TwoFactorForm)
-from ..models.organisation import ROLES_BY_KIND
 from ..services.accounts import accounts, api_tokens
 from ..services import permissions
 from ..services.accounts import two_factor as two_factor_service
@@ -84,11 +83,6 @@ def sign_out_everywhere():
     return redirect(url_for("auth.login"))
 
 
-def _role_choices():
-    return [(role, accounts.ROLE_LABELS[role]) for role in ROLES_BY_KIND[current_user.organisation.kind]
-            if role != "owner"] + [("owner", accounts.ROLE_LABELS["owner"])]
-
-
 @bp.route("/team", methods=["GET", "POST"])
 @login_required
 def team():
@@ -106,7 +100,7 @@ def _team_page(inviting=None):
         return redirect(url_for(".settings"))
     inviting = inviting or request.method == "POST"
     form = InviteForm()
-    form.role.choices = _role_choices()
+    form.role.choices = accounts.invitation_roles(current_user.organisation)
     manages = permissions.can(current_user, "organisation.manage", current_user.organisation)
 
     def page(form, status):
@@ -139,7 +133,7 @@ def organisation():
     return submit_form(form,
                        lambda form: accounts.update_organisation(
                            current_user, name=form.name.data, four_eyes_publishing=form.four_eyes_publishing.data,
-                           address=form.address_data() if organisation.is_agency else None),
+                           address=form.address_data() if permissions.is_agency(organisation) else None),
                        success=_("The organisation's details are saved."), redirect_to=url_for(".organisation"),
                        page=lambda form, status: (render_template("account/organisation.html", form=form,
                                                                   organisation=current_user.organisation), status))

@@ -14,7 +14,9 @@ from ..services.accounts.accounts import ROLE_LABELS
 from ..services.organisations.cpv import cpv_name
 from ..services.organisations.verification import verification_notice
 from ..services.challenges import lifecycle
+from ..services.evaluation import pitch_sessions
 from ..services.pitches import lifecycle as pitch_lifecycle
+from ..services.pitches import receipts
 from ..services.pilots.pilot_workflow import STAGE_LABELS, overdue_since
 from ..services.permissions import signed_in
 from .fragments import kept_part, kept_rows
@@ -76,11 +78,15 @@ def register(app):
     app.jinja_env.globals["pitch_state"] = pitch_lifecycle.state_of
     app.jinja_env.globals["pitch_state_named"] = pitch_lifecycle.state_named
     app.jinja_env.globals["pitch_status_label"] = pitch_lifecycle.status_label
+    app.jinja_env.globals["receipt_kind"] = receipts.kind_named
+    app.jinja_env.globals["held_online"] = pitch_sessions.held_online
     app.jinja_env.globals["overdue_since"] = overdue_since
     # A pilot's stage in words, each translated once per call (a list of pilots asks once, not once per pilot).
     app.jinja_env.globals["pilot_stage_labels"] = lambda: {stage: str(label) for stage, label in STAGE_LABELS.items()}
     # Signed in or a visitor: the one answer (permissions.signed_in) pages, services and templates all ask.
     app.jinja_env.globals["signed_in"] = lambda: signed_in(current_user)
+    app.jinja_env.globals["is_agency"] = permissions.is_agency
+    app.jinja_env.globals["is_company"] = permissions.is_company
     app.jinja_env.globals["may"] = lambda action, obj=None: permissions.can(current_user, action, obj)
     app.jinja_env.globals["challenge_status_label"] = lifecycle.status_label
     app.jinja_env.globals["challenge_status"] = challenge_status

@@ -55,3 +55,20 @@ def test_the_receipt_email_is_in_the_company_users_language_and_zone(f):
     assert receipt.reference in emails[colleague.email].subject
     process_pending()  # handled once: no second email
     assert db.session.query(EmailDelivery).count() == 2
+
+
+def test_each_kind_of_receipt_says_what_it_acknowledges(f):
+    challenge = f.Challenge(title="Fewer missed appointments")
+    member = f.member(f.Company(), "owner")
+    pitch = pitches.save_draft(member, challenge.slug, FIELDS)
+    pitches.submit_pitch(member, pitch.id)
+    pitches.save_draft(member, challenge.slug, dict(FIELDS, summary="Better."))
+    pitches.withdraw_pitch(member, pitch.id)
+    process_pending()
+    subjects = {e.subject for e in db.session.scalars(select(EmailDelivery)).all()}
+    submitted, resubmitted, withdrawn = (r.reference for r in pitch.receipts)
+    assert subjects == {
+        f"Receipt {submitted}: your pitch for “{challenge.title}” is submitted",
+        f"Receipt {resubmitted}: your changed pitch for “{challenge.title}” is submitted",
+        f"Receipt {withdrawn}: your pitch for “{challenge.title}” is withdrawn",
+    }

@@ -44,6 +44,8 @@ def test_the_admin_filters_to_those_waiting(client, login, f, waiting):
     login(f.admin())
     everything = client.get("/admin/organisations").text
     assert "Gemeente Wachtstad" in everything and "Verified Sensors BV" in everything
+    assert "Gemeente Wachtstad</th><td>Agency</td>" in everything  # each row says its kind
+    assert "Verified Sensors BV</th><td>Company</td>" in everything
     only_waiting = client.get("/admin/organisations?show=unverified").text
     assert "Gemeente Wachtstad" in only_waiting and verified.name not in only_waiting
     assert "Verify Gemeente Wachtstad" in only_waiting

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from marketplace.extensions import db
 from marketplace.formatting import lazy, number
 from marketplace.models import Invitation, Membership, Organisation, User
-from marketplace.models.organisation import AGENCY, COMPANY, COMPANY_SIZES, ORGANISATION_KINDS, ROLES_BY_KIND
+from marketplace.models.organisation import COMPANY, COMPANY_SIZES, ORGANISATION_KINDS, ROLES_BY_KIND
 from marketplace.models.user import NOTIFICATION_PREFERENCES
 from marketplace.services import permissions
 from marketplace.services.clock import utcnow
@@ -46,6 +46,16 @@ ROLE_LABELS = {
     "owner": _l("Owner"), "publisher": _l("Publisher"), "procurement_officer": _l("Procurement officer"),
     "evaluator": _l("Evaluator"), "member": _l("Member"),
 }
+OWNER = "owner"  # the first person of an organisation (models.organisation's roles per kind)
+
+
+def invitation_roles(organisation):
+    """The roles a person may be invited to `organisation` with, in words, the owner last: the most power is
+    never the one chosen by default."""
+    roles = ROLES_BY_KIND[organisation.kind]
+    return [(role, ROLE_LABELS[role]) for role in roles if role != OWNER] + [(OWNER, ROLE_LABELS[OWNER])]
+
+
 # Limits the forms (marketplace/forms/accounts.py) apply too: written here only.
 NAME_MAX, ORGANISATION_NAME_MAX = 120, 200
 EMAIL_MAX = 254  # the longest address mail can carry (RFC 5321); email-validator refuses longer ones too
@@ -129,7 +139,7 @@ def register(*, kind, organisation_name, name, email, password, company_size=Non
     user = User(email=email, name=name, password_hash=password_hash,
                 locale=locale if locale in current_app.config["LANGUAGES"] else None)
     db.session.add_all([organisation, user])
-    db.session.add(Membership(user=user, organisation=organisation, role="owner"))
+    db.session.add(Membership(user=user, organisation=organisation, role=OWNER))
     try:
         db.session.flush()
     except IntegrityError:
@@ -445,7 +455,7 @@ def team_of(actor):
 
 def set_four_eyes(actor, enabled):
     organisation = actor.organisation
-    if organisation is None or organisation.kind != AGENCY:
+    if not permissions.is_agency(organisation):
         raise NotFound(str(_l("We could not find that page.")))
     permissions.require(actor, "organisation.manage", organisation)
     before = organisation.four_eyes_publishing
@@ -465,7 +475,7 @@ def update_organisation(actor, *, name, four_eyes_publishing=None, address=None)
     permissions.require(actor, "organisation.manage", organisation)
     name = _check_name(name, "name", ORGANISATION_NAME_MAX)
     new_address = {}
-    if organisation.kind == AGENCY and address is not None:
+    if permissions.is_agency(organisation) and address is not None:
         errors = {}
         new_address = addresses.clean_address(address, errors, organisation.registration_number)
         if errors:
@@ -473,7 +483,7 @@ def update_organisation(actor, *, name, four_eyes_publishing=None, address=None)
     fields = ("name", "four_eyes_publishing", *new_address)
     before = {field: getattr(organisation, field) for field in fields}
     organisation.name = name
-    if organisation.kind == AGENCY and four_eyes_publishing is not None:
+    if permissions.is_agency(organisation) and four_eyes_publishing is not None:
         organisation.four_eyes_publishing = bool(four_eyes_publishing)
     for field, value in new_address.items():
         setattr(organisation, field, value)

@@ -14,7 +14,6 @@ from sqlalchemy import or_, select
 
 from marketplace.extensions import db
 from marketplace.models import Challenge, Follow, Pitch, User
-from marketplace.models.organisation import AGENCY
 from marketplace.models.pitch import PITCH_WITHDRAWN
 from marketplace.services import permissions
 from marketplace.services.challenges.challenges import is_public
@@ -56,7 +55,7 @@ def _owner_of(token):
 def challenges_in_feed(user):
     """The challenges whose deadlines the person's feed shows, soonest deadline first."""
     organisation = user.organisation
-    if organisation.kind == AGENCY:
+    if permissions.is_agency(organisation):
         mine = Challenge.agency_id == organisation.id
     else:
         mine = or_(Challenge.id.in_(select(Follow.challenge_id).where(Follow.organisation_id == organisation.id)),

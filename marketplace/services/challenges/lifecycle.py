@@ -37,15 +37,22 @@ class State:
     correctable: bool = False  # published text corrected and deadlines extended, each with a public notice
     evaluation_page: bool = False  # a call for solutions has an evaluation to start or follow
     pitch_sessions: bool = False  # the agency offers pitch sessions to the shortlist
+    under_evaluation: bool = False  # the panel reads and scores the pitches: none of them may change any more
     final: bool = False  # nothing happens any more
     called_off: bool = False  # cancelled: the page leads with the public reason
+
+    @property
+    def matched(self):
+        """Companies are matched with it and it is shown among similar challenges: it went out (not a draft,
+        which only its agency sees) and was not called off."""
+        return not self.draft and not self.called_off
 
 
 STATES = {
     DRAFT: State(DRAFT, _l("Draft"), draft=True),
     PUBLISHED: State(PUBLISHED, _l("Open for pitches"), takes_pitches=True, correctable=True),
     CLOSED: State(CLOSED, _l("Closed"), evaluation_page=True),
-    EVALUATING: State(EVALUATING, _l("Evaluating"), evaluation_page=True, pitch_sessions=True),
+    EVALUATING: State(EVALUATING, _l("Evaluating"), evaluation_page=True, pitch_sessions=True, under_evaluation=True),
     PILOTING: State(PILOTING, _l("Piloting"), evaluation_page=True),
     COMPLETED: State(COMPLETED, _l("Completed"), final=True),
     CANCELLED: State(CANCELLED, _l("Cancelled"), final=True, called_off=True),
@@ -56,6 +63,8 @@ STATE_LABELS = {name: state.label for name, state in STATES.items()}
 TAKING_PITCHES = tuple(name for name, state in STATES.items() if state.takes_pitches)
 # The statuses of a challenge called off, for queries (`state_of(c).called_off` for one challenge).
 CALLED_OFF = tuple(name for name, state in STATES.items() if state.called_off)
+# The statuses of a challenge companies are matched with, for queries (`state_of(c).matched` for one challenge).
+MATCHED = tuple(name for name, state in STATES.items() if state.matched)
 
 
 def state_of(challenge):

@@ -23,6 +23,7 @@ from marketplace.models.evaluation import SCORE_MAX, SCORE_MIN, ConflictDeclarat
 from marketplace.models.pitch import PITCH_NOT_SELECTED, PITCH_SELECTED, PITCH_SHORTLISTED, PITCH_SUBMITTED
 from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle
+from marketplace.services.pitches import lifecycle as pitch_lifecycle
 from marketplace.services.clock import utcnow
 from marketplace.services.evaluation.blinding import redact, redacted_html
 from marketplace.services.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
@@ -376,6 +377,10 @@ def ranking(officer, challenge_id, *, by=None):
             "may_decide": bool(decision_choices(evaluation, assessment)[0]),
             "feedback_confirmed_at": assessment.feedback_confirmed_at,
             "published_decision": assessment.published_decision,
+            "needs_confirmed_feedback": needs_confirmed_feedback(assessment),
+            # Told it is selected: its pilot can start (pilots.start asks the pitch lifecycle too).
+            "sent_selected": assessment.published_decision is not None
+            and pitch_lifecycle.state_named(assessment.published_decision).selected,
         })
 
     def key(row):

@@ -21,11 +21,10 @@ from marketplace.extensions import db
 from marketplace.formatting import lazy, localtime
 from marketplace.models import Challenge, Membership, Pitch, User
 from marketplace.models.evaluation import ConflictDeclaration
-from marketplace.models.challenge import EVALUATING
-from marketplace.models.pitch import PITCH_SHORTLISTED
 from marketplace.models.pitch_session import IN_PERSON, ONLINE, SESSION_MODES, PitchSessionSlot
 from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle
+from marketplace.services.pitches import lifecycle as pitch_lifecycle
 from marketplace.services.clock import utcnow
 from marketplace.services.evaluation.evaluation import is_recused, refuse_if_recused
 from marketplace.services.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
@@ -97,6 +96,16 @@ def open_slots(challenge):
     ).all()
 
 
+def held_online(slot):
+    """Online, at a link, rather than in person at an address: pages, emails and calendar files ask this."""
+    return slot.mode == ONLINE
+
+
+def place_of(slot):
+    """Where the session takes place: its link online, its address in person."""
+    return slot.link if held_online(slot) else slot.address
+
+
 def slots_of(challenge):
     return db.session.scalars(
         select(PitchSessionSlot).where(PitchSessionSlot.challenge_id == challenge.id)
@@ -111,7 +120,7 @@ def booked_slot(pitch):
 def book_slot(member, pitch_id, slot_id):
     """A shortlisted company picks a slot; the first to pick it gets it."""
     pitch = access.own_pitch(member, pitch_id)
-    if pitch.status != PITCH_SHORTLISTED:
+    if not pitch_lifecycle.state_of(pitch).shortlisted:
         raise InvalidTransition(str(_l("Only shortlisted pitches are invited to a pitch session.")))
     if lifecycle.state_of(pitch.challenge).called_off:
         raise InvalidTransition(str(CALLED_OFF))
@@ -161,10 +170,8 @@ def calendar_invitation(slot, *, organiser_email, attendee_emails, called_off=Fa
     event.add("dtstart", slot.starts_at)
     event.add("dtend", slot.ends_at)
     event.add("summary", str(_l("Pitch session: %(title)s", title=challenge.title)))
-    if slot.mode == IN_PERSON:
-        event.add("location", vText(slot.address))
-    else:
-        event.add("location", vText(slot.link))
+    event.add("location", vText(place_of(slot)))
+    if held_online(slot):
         event.add("url", slot.link)
     event.add("description", str(_l("A short conversation about your pitch. No new documents are needed.")))
     event.add("organizer", vCalAddress(f"mailto:{organiser_email}"))
@@ -242,7 +249,7 @@ def _send_invitation(slot, dedupe_prefix, reminder=False):
     company_people = _people(pitch.company_id)
     agency_people = panel_of(challenge)
     calendar_for = _calendars_by_language(slot, company_people, agency_people)
-    where = slot.address if slot.mode == IN_PERSON else slot.link
+    where = place_of(slot)
     for user in company_people + agency_people:
         title = (_l("Tomorrow: pitch session for “%(title)s”", title=challenge.title) if reminder
                  else _l("Pitch session booked for “%(title)s”", title=challenge.title))
@@ -283,7 +290,7 @@ def send_calendar_cancellations(event):
         # the email is, in the recipient's language and zone.
         session = lazy(lambda slot=slot: "{}\n{}, {}".format(
             slot.pitch.company.name, localtime(slot.starts_at),
-            slot.address if slot.mode == IN_PERSON else slot.link))
+            place_of(slot)))
         for user in company_people + agency_people:
             with force_locale(recipient_locale(user)):
                 context = {"title": str(_l("Pitch session called off: “%(title)s”", title=challenge.title)),

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from marketplace.extensions import db
 from marketplace.formatting import lazy, localtime
 from marketplace.models import Challenge, Match, Organisation, Solution, organisation_terms
-from marketplace.models.organisation import COMPANY, organisation_sectors
+from marketplace.models.organisation import organisation_sectors
 from marketplace.services import permissions
 from marketplace.services.bulk import insert_new
 from marketplace.services.challenges import lifecycle
@@ -59,7 +59,7 @@ def challenges_for(company, now=None, published_by=None):
     if published_by is not None:
         query = query.where(Challenge.published_at <= published_by)
     challenges = db.session.scalars(query.order_by(Challenge.id)).all()
-    if not challenges or company is None or company.kind != COMPANY:
+    if not challenges or not permissions.is_company(company):
         return []
     profiles = matching.challenge_profiles(challenges, sectors_by_challenge([c.id for c in challenges]))
     terms = set(db.session.scalars(
@@ -99,7 +99,7 @@ def tell_of_open_matches(event):
     Only challenges already published when the profile changed: one published since is told by its own
     publication event (`matching.notify_matching_companies`), whichever of the two the worker runs first."""
     company = _company_of_event(event)
-    if company is None or company.kind != COMPANY or company.suspended:
+    if not permissions.is_company(company) or company.suspended:
         return
     tell_company(company, dedupe=f"foryou:{event.id}", published_by=event.created_at)
 

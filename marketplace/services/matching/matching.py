@@ -48,7 +48,7 @@ from marketplace.extensions import db
 from marketplace.formatting import lazy
 from marketplace.models import (Challenge, ChallengeMatchWeights, Match, Membership, Organisation, Pitch, Solution, User,
                                 organisation_term_counts, organisation_terms)
-from marketplace.models.challenge import CANCELLED, DRAFT, challenge_sectors
+from marketplace.models.challenge import challenge_sectors
 from marketplace.models.organisation import COMPANY, organisation_sectors
 from marketplace.models.pitch import PITCH_SELECTED
 from marketplace.services import permissions
@@ -158,7 +158,7 @@ def refresh_profile_terms(connection, organisation_ids):
             .where(organisation_terms.c.organisation_id.in_(chunk)))}
         wanted = {
             (org.id, term)
-            for org in orgs if org.kind == COMPANY
+            for org in orgs if permissions.is_company(org)
             for term in profile_terms(org.capability_statement, org.keywords, showcase.get(org.id, ()))
         }
         gone, new = sorted(indexed - wanted), sorted(wanted - indexed)
@@ -744,7 +744,7 @@ def match_for_viewer(user, challenge):
     and the company's indexed words and sectors: no statement on a page view grows with the companies (see
     `viewer_profile` for a challenge matched before its last correction, or never).
     """
-    if challenge is None or lifecycle.state_of(challenge).draft or lifecycle.state_of(challenge).called_off:
+    if challenge is None or not lifecycle.state_of(challenge).matched:
         return None
     if not permissions.can(user, "challenge.see_own_match", challenge):
         return None
@@ -869,7 +869,7 @@ def similar_challenges(challenge, limit=5, candidates_limit=2000):
         return []
     others = db.session.scalars(
         select(Challenge)
-        .where(Challenge.agency_id != challenge.agency_id, Challenge.status.not_in((DRAFT, CANCELLED)))
+        .where(Challenge.agency_id != challenge.agency_id, Challenge.status.in_(lifecycle.MATCHED))
         .order_by(Challenge.published_at.desc().nulls_last(), Challenge.id.desc())
         .limit(candidates_limit)
     ).all()
@@ -925,7 +925,7 @@ def invite_to_pitch(actor, challenge, organisation_id):
     if not lifecycle.state_of(challenge).takes_pitches:
         raise InvalidTransition(str(_l("Companies can be invited while the challenge is open for pitches.")))
     company = db.session.get(Organisation, organisation_id) if isinstance(organisation_id, int) else None
-    if company is None or company.kind != COMPANY or company.suspended:
+    if not permissions.is_company(company) or company.suspended:
         raise NotFound(str(_l("We could not find that company.")))
     match = db.session.scalar(
         select(Match).where(Match.challenge_id == challenge.id, Match.organisation_id == company.id)

@@ -36,6 +36,7 @@ from marketplace.models import (AuditEvent, Challenge, ChallengeNotice, Evaluati
 from marketplace.models.challenge import COMPLETED, MARKET_CONSULTATION
 from marketplace.models.pilot import ADOPTED, AGREEMENT, EVALUATION, EXTENDED, OUTCOME_STAGES, RUNNING, STOPPED
 from marketplace.models.pitch import RECEIVED_STATUSES
+from marketplace.services import permissions
 from marketplace.services.challenges import amendments
 from marketplace.services.challenges.challenges import is_public, sectors_by_challenge
 from marketplace.services.clock import utcnow
@@ -659,12 +660,12 @@ def _parties(moment, contracts):
     for organisation_id, organisation in names.items():
         party = {**_ref(organisation), "identifier": organisation_identifier(
             organisation, moment.settings.get("default_org_scheme")), "roles": roles[organisation_id]}
-        if organisation.is_agency:
+        if permissions.is_agency(organisation):
             # Only what the agency made public: its postal address (empty parts left out) and its website.
             party["address"] = ocds_address(organisation)
             if organisation.website:
                 party["contactPoint"] = {"name": organisation.name, "url": organisation.website}
-        if organisation.is_company and organisation.size in SCALES:
+        if permissions.is_company(organisation) and organisation.size in SCALES:
             party["details"] = {"scale": SCALES[organisation.size]}
         parties.append(party)
     return parties

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from marketplace.formatting import lazy, localtime
-from marketplace.models.challenge import CANCELLED, CLOSED, COMPLETED, DRAFT, EVALUATING, PILOTING, PUBLISHED
 from marketplace.services import permissions
+from marketplace.services.challenges import lifecycle
 from marketplace.services.clock import database_now
 from marketplace.services.errors import InvalidTransition, NotAllowed, PitchDeadlinePassed
 from marketplace.services.pitches import seal
@@ -45,19 +45,20 @@ def _closed(cause, reason, challenge):
 
 def closing_reason(challenge, pitch=None, now=None):
     """(cause, reason) when the challenge (or the decision on `pitch`) stops any change to pitches; None when open."""
-    if challenge.status == CANCELLED:
+    challenge_state = lifecycle.state_of(challenge)
+    if challenge_state.called_off:
         return "cancelled", _l("This challenge was cancelled: %(reason)s Pitches can no longer be submitted, "
                                "changed or withdrawn.", reason=challenge.cancel_reason or "")
     if pitch is not None and state_of(pitch).decided:
         return "decided", _l("The agency has sent its decision on your pitch: it can no longer be changed or "
                              "withdrawn.")
-    if challenge.status == EVALUATING:
+    if challenge_state.under_evaluation:
         return "evaluation", _l("The challenge is under evaluation: pitches can no longer be submitted, changed "
                                 "or withdrawn.")
-    if challenge.status == DRAFT or challenge.pitch_deadline is None:
+    if challenge_state.draft or challenge.pitch_deadline is None:
         return "not_open", _l("This challenge does not take pitches yet.")
-    if challenge.status in (CLOSED, PILOTING, COMPLETED) or \
-            (challenge.status == PUBLISHED and not seal.is_sealed(challenge, now)):
+    # Past its deadline (closed, piloting, completed), or still open but unsealed: beat may not have closed it yet.
+    if not challenge_state.takes_pitches or not seal.is_sealed(challenge, now):
         return "deadline", _l("The pitch deadline passed on %(when)s: pitches can no longer be submitted, changed "
                               "or withdrawn.", when=lazy(localtime, challenge.pitch_deadline))
     return None

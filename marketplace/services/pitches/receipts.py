@@ -6,6 +6,7 @@ nothing to misread on the phone), and kept with the receipt. The email to the co
 reference, the time in each reader's zone and language, and what happens next; so does the receipt page.
 """
 import hashlib
+from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from marketplace.extensions import db
 from marketplace.formatting import lazy, localtime
 from marketplace.models import Membership, Pitch, PitchReceipt, User
-from marketplace.models.pitch import RECEIPT_RESUBMITTED, RECEIPT_SUBMITTED, RECEIPT_WITHDRAWN
+from marketplace.models.pitch import RECEIPT_KINDS, RECEIPT_RESUBMITTED, RECEIPT_SUBMITTED, RECEIPT_WITHDRAWN
 from marketplace.services.errors import NotFound
 from marketplace.services.messaging import links
 from marketplace.services.messaging.mail import queue_email
@@ -23,6 +24,28 @@ from marketplace.services.pitches.possibilities import closing_reason
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 RECEIPT_TOPICS = {"pitch.submitted": RECEIPT_SUBMITTED, "pitch.resubmitted": RECEIPT_RESUBMITTED,
                   "pitch.withdrawn": RECEIPT_WITHDRAWN}
+
+
+
+@dataclass(frozen=True)
+class ReceiptKind:
+    """What a receipt acknowledges; its page, its email and what happens next ask these facts, not the kind."""
+
+    name: str
+    withdrawal: bool = False  # the pitch was taken back: nothing submitted, no digest
+    resubmission: bool = False  # a change to a submitted pitch, submitted again
+
+
+KINDS = {
+    RECEIPT_SUBMITTED: ReceiptKind(RECEIPT_SUBMITTED),
+    RECEIPT_RESUBMITTED: ReceiptKind(RECEIPT_RESUBMITTED, resubmission=True),
+    RECEIPT_WITHDRAWN: ReceiptKind(RECEIPT_WITHDRAWN, withdrawal=True),
+}
+assert tuple(KINDS) == RECEIPT_KINDS
+
+
+def kind_named(kind):
+    return KINDS[kind]
 
 
 def reference_for(pitch_id, kind, issued_at, digest):
@@ -36,7 +59,7 @@ def reference_for(pitch_id, kind, issued_at, digest):
 def issue(actor, pitch, kind, now):
     """Record the receipt of this change (the caller commits, with the change and its event)."""
     receipt = PitchReceipt(kind=kind, issued_at=now, issued_by_id=actor.id if actor is not None else None,
-                           digest=None if kind == RECEIPT_WITHDRAWN else pitch.receipt_digest,
+                           digest=None if kind_named(kind).withdrawal else pitch.receipt_digest,
                            reference=reference_for(pitch.id, kind, now, pitch.receipt_digest))
     pitch.receipts.append(receipt)
     return receipt
@@ -57,7 +80,7 @@ def what_happens_next(pitch, receipt):
     """What happens after this receipt, in a few sentences for the page and the email."""
     challenge = pitch.challenge
     closed = closing_reason(challenge, pitch)
-    if receipt.kind == RECEIPT_WITHDRAWN:
+    if kind_named(receipt.kind).withdrawal:
         if closed is None:
             return [_l("Your pitch is withdrawn: the agency will not read it."),
                     _l("You can submit it again until the deadline, %(when)s.",
