@@ -58,14 +58,6 @@ class Organisation(db.Model):
     )
 
     @property
-    def is_agency(self):
-        return self.kind == AGENCY
-
-    @property
-    def is_company(self):
-        return self.kind == COMPANY
-
-    @property
     def is_sme(self):
         return self.size in SME_SIZES
 

@@ -125,3 +125,10 @@ def test_the_inbox_speaks_the_readers_language_of_today(client, login, f):
     page = client.get("/notifications").text
     assert "Nieuwe vraag over “Eau”" in page and "2 open uitdagingen passen bij Bedrijf" in page
     assert "Vent" in page and "Nieuwe vraag over “Vent”" not in page  # stored in French, shown so
+
+
+def test_an_empty_inbox_says_what_will_appear_there_for_each_side(client, login, f):
+    login(f.member(f.Company(), "owner"))
+    assert "When a challenge matches your company" in client.get("/notifications").text
+    login(f.member(f.Agency(), "owner"))
+    assert "When a company asks about one of your agency" in client.get("/notifications").text

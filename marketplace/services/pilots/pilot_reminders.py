@@ -19,6 +19,7 @@ from marketplace.services.errors import DomainError
 from marketplace.services.messaging import links
 from marketplace.services.messaging.notifications import notify
 from marketplace.services.messaging.outbox import handles
+from marketplace.services.permissions import AGENCY_EDITORS, PILOT_MOVERS
 from marketplace.services.pilots.pilot_workflow import STAGE_LABELS, move_pilot, overdue_since
 
 DUE_SOON = timedelta(days=2)
@@ -50,7 +51,7 @@ def _link(pilot):
 def people_of_pilot(pilot):
     """The company's members, the agency's owner and procurement officers, and the pilot's owner."""
     people = {u.id: u for u in _company_members(pilot)}
-    people.update({u.id: u for u in _agency_staff(pilot, ("owner", "procurement_officer"))})
+    people.update({u.id: u for u in _agency_staff(pilot, PILOT_MOVERS)})
     if pilot.owner is not None:
         people[pilot.owner.id] = pilot.owner
     return list(people.values())
@@ -115,7 +116,7 @@ def remind_due_stages(today=None):
                                      "overdue": key == "overdue", "challenge_title": pilot.challenge.title}):
                 sent += 1
         if today - pilot.stage_due_on >= escalate_after:
-            for publisher in _agency_staff(pilot, ("owner", "publisher")):
+            for publisher in _agency_staff(pilot, AGENCY_EDITORS):
                 if notify(publisher, kind="pilot.escalated",
                           title=lazy_ngettext("Escalation: pilot stage “%(stage)s” is %(num)s day overdue",
                                              "Escalation: pilot stage “%(stage)s” is %(num)s days overdue",
