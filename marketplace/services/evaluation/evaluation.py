@@ -465,8 +465,9 @@ def draft_feedback_for(assessment_id):
 # the panel decides, meets and writes feedback knowing the companies, and no score changes in either.
 
 FINAL_DECISIONS = (PITCH_SELECTED, PITCH_NOT_SELECTED)
-DECISION_LABELS = {PITCH_SHORTLISTED: _l("Shortlisted"), PITCH_NOT_SELECTED: _l("Not selected"),
-                   PITCH_SELECTED: _l("Selected")}
+# A decision is the status it gives the pitch: its word is the pitch lifecycle's, in the decide form's order.
+DECISION_LABELS = {status: pitch_lifecycle.status_label(status)
+                   for status in (PITCH_SHORTLISTED, PITCH_NOT_SELECTED, PITCH_SELECTED)}
 
 
 def decision_round(evaluation):
