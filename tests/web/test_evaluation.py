@@ -36,6 +36,7 @@ def test_the_officer_starts_and_the_evaluator_declares_then_scores_blind(client,
     assert pitches[0].title not in overview and "Finalise the evaluation" not in overview
     sheet = client.get(f"/challenges/{challenge.slug}/evaluation/scores")
     assert sheet.status_code == 403 and "Declare your conflicts of interest first" in sheet.text
+    assert "You cannot read the pitches yet" in sheet.text  # the scoring sheet holds them all, not "this pitch"
     assert f'href="/challenges/{challenge.slug}/evaluation"' in sheet.text  # the way to the declaration
     login(people["alice"])
     page = client.get(f"/challenges/{challenge.slug}/evaluation").text
