@@ -245,7 +245,9 @@ def revoke_token(token_id):
     return redirect(url_for(".tokens"))
 
 
-ALWAYS_ALLOWED = {"account.two_factor", "auth.logout", "static", "main.healthz", "observability.metrics"}
+# about.favicon: browsers ask for it beside every page; redirected, it queued the enrolment message again.
+ALWAYS_ALLOWED = {"account.two_factor", "auth.logout", "static", "about.favicon", "main.healthz",
+                  "observability.metrics"}
 
 
 @bp.before_app_request
