@@ -1,7 +1,7 @@
 """The signed-in person's settings, password, team and (for agencies) four-eyes publishing."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import ngettext, refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
@@ -37,13 +37,19 @@ def settings():
     return _settings_page()
 
 
+def _settings_saved(_saved):
+    """Said after the save, in the language it may have just chosen (this request began in the old one)."""
+    refresh()
+    return _("Your settings are saved.")
+
+
 @bp.post("")
 @login_required
 def save_settings():
     return submit_form(SettingsForm(), lambda form: accounts.update_settings(
                            current_user, name=form.name.data, locale=form.locale.data, timezone=form.timezone.data,
                            notification_preference=form.notification_preference.data),
-                       success=_("Your settings are saved."), redirect_to=url_for(".settings"),
+                       success=_settings_saved, redirect_to=url_for(".settings"),
                        page=lambda form, status: _settings_page(settings_form=form, status=status))
 
 
@@ -239,7 +245,9 @@ def revoke_token(token_id):
     return redirect(url_for(".tokens"))
 
 
-ALWAYS_ALLOWED = {"account.two_factor", "auth.logout", "static", "main.healthz", "observability.metrics"}
+# about.favicon: browsers ask for it beside every page; redirected, it queued the enrolment message again.
+ALWAYS_ALLOWED = {"account.two_factor", "auth.logout", "static", "about.favicon", "main.healthz",
+                  "observability.metrics"}
 
 
 @bp.before_app_request

@@ -217,3 +217,10 @@ def test_a_company_owner_renames_without_a_four_eyes_setting(client, login, f):
                        ).status_code == 302
     db.session.refresh(company)
     assert company.name == "Sensors NV" and company.four_eyes_publishing is False
+
+
+def test_the_saved_message_speaks_the_language_just_chosen(client, login, f):
+    # The message is written after the save, so that someone switching from French to Dutch reads it in Dutch.
+    login(f.member(f.Company(), "owner", locale="fr"))
+    page = client.post("/account", data={**SETTINGS, "locale": "nl"}, follow_redirects=True)
+    assert "Uw instellingen zijn opgeslagen." in page.text and "Vos paramètres" not in page.text

@@ -256,3 +256,12 @@ def test_a_page_past_the_end_says_so_and_leads_to_the_last_page(client, f, app, 
     assert f'href="/challenges?status=published&amp;page=2">{link}</a>' in page.text
     assert "page=998" not in page.text and "No challenge matches" not in page.text
     assert "Quieter night buses 0" in client.get("/challenges?status=published&page=2").text
+
+
+def test_a_budget_limit_that_is_not_an_amount_is_given_back_with_the_reason(client, f):
+    # Left out of the search as before, but no longer emptied without a word.
+    f.Challenge()
+    page = client.get("/challenges?budget_min=abc&budget_max=20000").text
+    assert 'value="abc" aria-invalid="true" aria-describedby="budget_min-error"' in page
+    assert 'id="budget_min-error"' in page and "Not an amount in euros" in page
+    assert 'id="budget_max-error"' not in page and 'name="budget_max" inputmode="numeric" value="20000' in page

@@ -206,6 +206,8 @@ def test_slots_offered_and_picked(client, login, closed):
     assert client.get(f"/pitches/{pitches[1].id}/session").status_code == 404
     page = client.get(f"/pitches/{pitches[0].id}/session").text
     assert f"/sessions/{slot.id}.ics" in page
+    # Booked: the page names the session rather than asking to pick one, and leads back to the pitch.
+    assert "<h1>Your pitch session</h1>" in page and f'href="/pitches/{pitches[0].id}"' in page
     ics = client.get(f"/sessions/{slot.id}.ics")
     assert ics.mimetype == "text/calendar" and b"Rue Royale 1" in ics.data
     for who, status in (("alice", 200), ("officer", 200), ("publisher", 404), ("stranger", 404)):

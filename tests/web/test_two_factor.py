@@ -50,6 +50,19 @@ def test_an_officer_without_two_factor_must_enrol_before_anything_else(client, l
     assert db.session.scalar(select(User.totp_secret).where(User.id == officer.id)) == secret
 
 
+def test_the_browsers_favicon_request_does_not_repeat_the_enrolment_message(client, login, f):
+    # Browsers ask for /favicon.ico beside every page: redirected, it queued the message again, shown on the page
+    # after two-factor sign-in was turned on.
+    login(f.member(f.Agency(), "procurement_officer", totp_secret=None))
+    client.get("/dashboard")
+    page = client.get("/account/two-factor").text
+    assert client.get("/favicon.ico").status_code == 200
+    secret = page.split("<code>")[1].split("</code>")[0]
+    enabled = client.post("/account/two-factor", data={"code": pyotp.TOTP(secret).now()})
+    assert "Recovery codes" in enabled.text or "recovery codes" in enabled.text
+    assert "Set it up now" not in enabled.text
+
+
 def test_people_who_do_not_need_it_are_not_forced(client, login, f):
     login(f.member(f.Company(), "owner"))
     assert client.get("/dashboard").status_code == 200

@@ -439,6 +439,7 @@ SORTS = {
 MAX_QUERY = 200
 MAX_SECTORS = 20
 MAX_AGENCY = 220
+MAX_TYPED_AMOUNT = 40  # a budget limit typed that is not an amount is given back this long at most
 MAX_PAGE = 10000
 # A text search counts its matches exactly up to this many, and pages through these first ones only.
 MAX_COUNTED = 1000
@@ -472,18 +473,27 @@ class ChallengeFilters:
     sort: str = "newest"
     page: int = 1
     updated_since: datetime | None = None  # the API's harvesters: changed at or after this moment
+    # Budget limits typed that are not an amount (name -> the text as typed): left out of the search, but given back
+    # to the page, which shows them with the reason instead of emptying the field. Not part of the search's shape.
+    unread_amounts: dict = field(default_factory=dict)
 
     @classmethod
     def from_args(cls, args):
         """From a query string (a MultiDict or a plain dict)."""
         getlist = args.getlist if hasattr(args, "getlist") else (lambda k: [v for v in [args.get(k)] if v])
 
+        unread_amounts = {}
+
         def amount(name):
             try:
                 value = parse_amount(args.get(name))
             except NotAnAmount:
-                return None
-            return value if value is not None and 0 <= value <= MAX_BUDGET else None
+                value = None
+            if value is not None and 0 <= value <= MAX_BUDGET:
+                return value
+            if str(args.get(name) or "").strip():
+                unread_amounts[name] = str(args.get(name)).strip()[:MAX_TYPED_AMOUNT]
+            return None
 
         try:
             page = max(1, min(int(args.get("page", 1)), MAX_PAGE))
@@ -502,6 +512,7 @@ class ChallengeFilters:
             closing_soon=args.get("closing_soon") in ("1", "on", "true", "yes"),
             sort=sort if sort in SORTS else "newest",
             page=page,
+            unread_amounts=unread_amounts,
         )
 
     def shape(self, dialect):
