@@ -31,7 +31,7 @@ setup: $(VENV)/.installed
 translations: setup
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --ignore-dirs=".venv .git artifacts instance" \
 	  -o marketplace/translations/messages.pot .
-	$(BIN)/pybabel update --no-fuzzy-matching -i marketplace/translations/messages.pot -d marketplace/translations --width 120
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i marketplace/translations/messages.pot -d marketplace/translations --width 120
 
 setup-browser: $(CHROMIUM)
 
