@@ -208,6 +208,18 @@ def test_a_search_with_very_many_matches_says_more_than_and_offers_best_match_fi
     assert "More than" not in client.get("/challenges?q=mains").text
 
 
+def test_words_typed_on_the_list_are_ranked_by_best_match_unless_another_order_is_chosen(client, f):
+    from marketplace.services.challenges.challenges import ChallengeFilters
+    f.Challenge(title="Old pipes", summary="Leaks leaks leaks."), f.Challenge(title="New roads", summary="One leak.")
+    # The list never searched offers "Best match" selected, so the form sends it with the first words typed.
+    assert '<option value="relevance" selected>' in client.get("/challenges").text
+    assert ChallengeFilters.from_args({"q": "leaks", "sort": "relevance"}).sort == "relevance"
+    # Without words the newest first is the default order, however it was asked for: the same links and feeds.
+    assert ChallengeFilters.from_args({"sort": "newest"}).to_args() == {} == ChallengeFilters.from_args({}).to_args()
+    assert ChallengeFilters.from_args({"q": "leaks", "sort": "newest"}).to_args() == {"q": "leaks", "sort": "newest"}
+    assert 'name="budget_min" inputmode="numeric" value="20000"' in client.get("/challenges?budget_min=20000").text
+
+
 def test_publishing_under_four_eyes_answers_on_the_preview_with_the_reason(client, login, publisher):
     publisher.membership.organisation.four_eyes_publishing = True
     db.session.commit()

@@ -435,6 +435,8 @@ SORTS = {
 }
 
 
+DEFAULT_SORTS = ("relevance",)
+
 # What a search may ask for, at most: the page and the API share these.
 MAX_QUERY = 200
 MAX_SECTORS = 20
@@ -490,7 +492,8 @@ class ChallengeFilters:
             except NotAnAmount:
                 value = None
             if value is not None and 0 <= value <= MAX_BUDGET:
-                return value
+                # 20000, not 20000.0, shown back in its field and written into links
+                return value.to_integral_value() if value == value.to_integral_value() else value
             if str(args.get(name) or "").strip():
                 unread_amounts[name] = str(args.get(name)).strip()[:MAX_TYPED_AMOUNT]
             return None
@@ -500,8 +503,10 @@ class ChallengeFilters:
         except (TypeError, ValueError):
             page = 1
         q = str(args.get("q", "")).strip()[:MAX_QUERY]
-        # Best matches first when searching, unless another order is asked for.
-        sort = args.get("sort") or ("relevance" if search.query_terms(q) else "newest")
+        # Best matches first when searching, unless another order is asked for; with no words "best match" is the
+        # newest first. The list's menu always offers it and selects it by default, so words typed on a list
+        # never searched are ranked by relevance (a menu showing "newest" sent sort=newest with them).
+        sort = args.get("sort") or "relevance"
         return cls(
             q=q,
             sectors=[s for s in getlist("sector") if is_cpv_division(s)][:MAX_SECTORS],
@@ -531,8 +536,8 @@ class ChallengeFilters:
                 "budget_min": str(self.budget_min) if self.budget_min is not None else "",
                 "budget_max": str(self.budget_max) if self.budget_max is not None else "",
                 "closing_soon": "1" if self.closing_soon else ""}
-        if self.sort != ("relevance" if search.query_terms(self.q) else "newest"):
-            args["sort"] = self.sort
+        if self.sort not in (DEFAULT_SORTS if search.query_terms(self.q) else DEFAULT_SORTS + ("newest",)):
+            args["sort"] = self.sort  # without words the newest first is the default order too (feeds' ids kept)
         return {name: value for name, value in args.items() if value}
 
 
