@@ -564,10 +564,7 @@ def search_challenges(filters, per_page=20, now=None, language=None, listed=Fals
     public = not filters.closing_soon  # "closing soon" moves with the clock, not only with the data
     dialect = db.session.get_bind().dialect.name
     language = language or str(get_locale() or "")
-    if public:
-        query, order, ranked = _kept_statements(filters.shape(dialect), listed, dialect)
-    else:
-        query, order, ranked = _statements(filters.shape(dialect), listed, dialect)
+    query, order, ranked = _statements(filters.shape(dialect), listed, dialect)
     values = _values(filters, now, language, dialect)
     read_by_id = _listed_by_id if listed else (ids_alone if ids_when_kept else challenges_by_id)
     if ranked:  # every match is read to rank them, so they are counted then
@@ -579,10 +576,15 @@ def search_challenges(filters, per_page=20, now=None, language=None, listed=Fals
     return paginate(query, filters.page, per_page, public=public, read_by_id=read_by_id, values=values)
 
 
+@lru_cache(maxsize=1024)
 def _statements(shape, listed, dialect):
     """(The search's statement, its ORDER BY clauses, whether it is ranked by relevance) for filters of this shape
-    (their values are the statement's parameters, `_values`); a ranked statement is left unordered
-    (paginate_in_one_pass orders its matches)."""
+    (their values are the statement's parameters, `_values`, the clock's "closing soon" included); a ranked
+    statement is left unordered (paginate_in_one_pass orders its matches).
+
+    Built once per shape (`ChallengeFilters.shape`) and database in this process: a statement is immutable, and
+    building one and what paging derives from it (the count's statement, SQLAlchemy's cache keys) cost a new
+    search 1–2 ms of Python, more than a page asked again costs in all."""
     query, rank = _filtered(shape, dialect)
     if shape.sort == "relevance":
         order = ((rank.desc(),) if rank is not None else ()) + SORTS["newest"]()
@@ -595,16 +597,6 @@ def _statements(shape, listed, dialect):
     else:  # the list names each challenge's agency: loaded with the page, not one query each
         query = query.options(joinedload(Challenge.agency)).order_by(*order)
     return query, order, False
-
-
-@lru_cache(maxsize=1024)
-def _kept_statements(shape, listed, dialect):
-    """_statements of a search that does not depend on the time, built once per shape of filters (which are asked
-    for, `ChallengeFilters.shape`) and database in this process: a statement is immutable, and building one and
-    what paging derives from it (the count's statement, SQLAlchemy's cache keys) cost a new search 1–2 ms of
-    Python, more than a page asked again costs in all. Every search of a shape runs the same statements with
-    its own values."""
-    return _statements(shape, listed, dialect)
 
 
 def _listed_by_id(ids):

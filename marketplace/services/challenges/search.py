@@ -140,7 +140,7 @@ def text_condition(dialect, q):
     """(SQL condition, rank expression or None) of a query that has at least one word.
 
     On PostgreSQL the query is one parameter, `search_query` (its tsquery as text, `text_values`), so every text
-    search runs the same statement (see challenges._kept_statements); on SQLite the condition is made of the
+    search runs the same statement (see challenges._statements); on SQLite the condition is made of the
     query's words, and `q` is not needed on PostgreSQL."""
     column = Challenge.search_vector
     if dialect == "postgresql":
