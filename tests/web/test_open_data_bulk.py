@@ -52,7 +52,8 @@ def test_the_open_data_page_lists_the_files_with_size_and_date_in_the_readers_la
 def test_a_bulk_file_says_what_it_holds_in_the_readers_language_and_plural(app, language, kind, count, said, title):
     from flask_babel import force_locale
     bulk_file = bulk_files.BulkFile(name=bulk_files.NAMES[kind], kind=kind, stored_as="x",
-                                    generated="2031-03-14T01:30:00Z", size=1, count=count, sha256="0" * 64, license="", publisher={})
+                                    generated="2031-03-14T01:30:00Z", size=1, count=count, sha256="0" * 64,
+                                    license="", publisher={})
     with app.test_request_context(), force_locale(language):
         assert (bulk_file.counted, str(bulk_file.title)) == (said, title)
 
