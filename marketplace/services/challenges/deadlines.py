@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import Challenge, Membership, Pitch, User
-from marketplace.models.challenge import CLOSED, PUBLISHED
+from marketplace.models.challenge import CLOSED
 from marketplace.services.challenges import lifecycle
 from marketplace.services.pitches import lifecycle as pitch_lifecycle
 from marketplace.services.challenges.challenges import close_challenge
@@ -67,8 +67,7 @@ def send_deadline_reminders(now=None):
     """
     now = now or utcnow()
     challenges = db.session.scalars(select(Challenge).where(
-        Challenge.status == PUBLISHED, Challenge.pitch_deadline > now,
-        Challenge.pitch_deadline <= now + REMINDER_BEFORE)).all()
+        lifecycle.taking_pitches_condition(now), Challenge.pitch_deadline <= now + REMINDER_BEFORE)).all()
     sent = 0
     for challenge in challenges:
         drafting = db.session.scalars(
