@@ -5,7 +5,7 @@
         .venv/bin/python bench/search_scale.py [--runs 15] [--explain]
 
 Times what /challenges?q=… asks of the database (page of 20 ranked matches and the bounded count) for a few
-queries in the four languages, a filtered search and a deep page, prints the median milliseconds of each and,
+queries in the four languages, a filtered search, deep pages and rare words sorted by deadline or budget, prints the median milliseconds of each and,
 with --explain, the plan of a query's page (--explain-query, default water). Reads only: point it at the scale data set.
 Each run forgets what the process kept per state of the public data (a search's page ids, its count), so each is
 the search as asked for the first time; --kept times a search asked again instead.
@@ -22,6 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import text  # noqa: E402
 from werkzeug.datastructures import MultiDict  # noqa: E402
 
+from marketplace.scale import district_name  # noqa: E402
+
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/agora_scale"
 CASES = [
     ("q=water", {"q": "water"}),
@@ -34,6 +36,13 @@ CASES = [
     ("q=water, page 50 (deepest)", {"q": "water", "page": "50"}),
     ("q=zzzz (no match)", {"q": "zzzz"}),
     ("no q (the plain list)", {}),
+    ("q=water, by deadline", {"q": "water", "sort": "deadline"}),
+    ("q=water, by deadline, page 50", {"q": "water", "sort": "deadline", "page": "50"}),
+    # The scale data set's rare words (marketplace/scale.py): the district of rank 300 is named by about 12
+    # challenges, that of rank 3,000 by one or two; sorted otherwise than by relevance, they were the slow searches.
+    ("a rare word (rank 300), by deadline", {"q": district_name(300), "sort": "deadline"}),
+    ("a rare word (rank 3000), by budget", {"q": district_name(3000), "sort": "budget_high"}),
+    ("a rare word (rank 300), best match", {"q": district_name(300)}),
 ]
 
 

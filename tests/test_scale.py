@@ -1,4 +1,6 @@
 """`flask seed-scale` builds a consistent data set in bulk: every status, four languages, searchable."""
+import re
+
 from sqlalchemy import func, select, text
 from werkzeug.datastructures import MultiDict
 
@@ -34,6 +36,10 @@ def test_seed_scale_builds_every_status_in_four_languages_with_its_related_rows(
     assert found.total > 0 and {c.language for c in found.items} == {"fr"}
     published = db.session.scalars(select(Challenge).where(Challenge.status == "published")).first()
     assert match_challenge(published, minimum=0)
+    # Each challenge names a district, most of them rare words: the one this challenge names finds it.
+    district = re.search(r"\b[A-Z][a-z]{7}n\b", published.problem_statement.split("\n\n")[-1]).group(0)
+    named = challenges.search_challenges(ChallengeFilters.from_args(MultiDict({"q": district, "sort": "deadline"})))
+    assert published in named.items and all(district in c.problem_statement for c in named.items)
     counted = dict(db.session.execute(
         select(organisation_terms.c.term, func.count()).group_by(organisation_terms.c.term)).all())
     assert companies_using(counted) == counted  # the term counts were kept as the index was loaded, one row a term
