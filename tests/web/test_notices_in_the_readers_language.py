@@ -14,7 +14,7 @@ from marketplace.formatting import day, force_timezone, lazy
 from marketplace.models import EmailDelivery, Notification
 from marketplace.services.challenges import amendments
 from marketplace.services.messaging import notifications
-from marketplace.services.messaging.outbox import process_pending
+from marketplace.services.messaging.outbox import process_event, process_pending
 from marketplace.services.organisations import companies
 from marketplace.services.pilots import pilot_reminders, pilots
 
@@ -129,3 +129,36 @@ def test_what_cannot_be_kept_is_shown_as_stored(app):
         assert said_again(kept, "stored") == "Titre\n\nas written"
     broken = {"args": ["Due by %(due)s."], "params": {"due": {"formatted": "a_formatter_gone", "args": []}}}
     assert said_again(broken, "stored") == "stored"
+
+
+def test_a_match_and_an_invitation_are_said_with_their_reasons_in_each_readers_language(client, login, f, smtp_sink):
+    """The reasons of a match (a sector named in the reader's language, a budget that fits) are kept as messages."""
+    import marketplace.services.messaging.handlers  # noqa: F401  (registers the handlers)
+    from marketplace.services.matching import matching
+    from tests.services.test_matching import _publish
+
+    challenge = f.Challenge(title="Fewer missed hospital appointments", budget_min=10000, budget_max=30000)
+    f.set_sectors(challenge, ["85"])
+    company = f.Company(name="Careful", size="small", capability_statement="Outpatient appointment reminders.")
+    f.set_sectors(company, ["85"])
+    english = f.member(company, "owner", locale="en", timezone=ZONE)
+    french = f.member(company, "member", locale="fr", timezone=ZONE)
+    process_event(_publish(challenge).id)
+    matching.invite_to_pitch(f.member(challenge.agency, "publisher"), challenge, company.id)
+    process_pending()
+    [reasons] = [matching.reasons_from_data(m.reasons) for m in db.session.scalars(select(matching.Match))]
+    sector = {locale: _in(locale, reasons[0])[0] for locale in ("en", "fr")}
+    assert sector["en"].startswith("Works in sector 85") and sector["fr"].startswith("Active dans le secteur 85")
+    assert sector["en"] != sector["fr"].replace("Active dans le secteur", "Works in sector")  # the name too
+    titles = {"en": ("New challenge that matches Careful", "invites Careful to pitch"),
+              "fr": ("Nouveau défi correspondant à Careful", "invite Careful à déposer une proposition")}
+    for reader, locale, other in ((english, "en", "fr"), (french, "fr", "en")):
+        page = _inbox(client, login, reader)
+        emails = [_email(reader, kind).body_text for kind in ("match", "invite")]
+        for text in (page, *emails):
+            assert sector[locale] in text and sector[other] not in text, (locale, text)
+        assert all(title in page for title in titles[locale]) and not any(t in page for t in titles[other])
+    english.locale = "fr"
+    db.session.commit()
+    page = _inbox(client, login, english)
+    assert sector["fr"] in page and all(title in page for title in titles["fr"]) and sector["en"] not in page

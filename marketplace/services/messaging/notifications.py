@@ -68,13 +68,19 @@ def notify_all(notices):
 
 def _notify_all(notices):
     wanted = {n.dedupe_key: n for n in notices if n.user is not None and not n.user.is_suspended}
-    now, rows = utcnow(), {}
+    now, rows, kept = utcnow(), {}, {}
+
+    def message(text):  # a fan-out shares its title and body between thousands of notices: read each once
+        if id(text) not in kept:
+            kept[id(text)] = message_of(text)
+        return kept[id(text)]
+
     for key, notice in wanted.items():
         # Written in the person's language and zone (a time in it, as the email that goes with it says times).
         with force_locale(recipient_locale(notice.user)), force_timezone(getattr(notice.user, "timezone", None)):
             title, body = str(notice.title)[:300], str(notice.body or "")
         rows[key] = {"user_id": notice.user.id, "dedupe_key": key, "kind": notice.kind, "title": title, "body": body,
-                     "title_message": message_of(notice.title), "body_message": message_of(notice.body),
+                     "title_message": message(notice.title), "body_message": message(notice.body),
                      "link": notice.link, "created_at": now}
     table = Notification.__table__
     new = [wanted[key] for key in insert_new(table, list(rows.values()), table.c.dedupe_key)]
