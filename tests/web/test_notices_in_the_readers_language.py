@@ -61,6 +61,7 @@ def test_a_correction_notice_is_said_in_each_readers_language(client, login, f, 
             assert "Two companies asked for more time." in text
         assert ("has been corrected or extended" in email) == (locale == "en")
         assert ("a été corrigé ou prolongé" in email) == (locale == "fr")
+        assert f'<p class="pre-line">{said[locale][0]}\n{said[locale][1]}\n\nTwo companies' in page  # one a line
 
     # The English reader turns to French: the same notice, dates and amounts included, is read in French now, in the
     # inbox and in the digest.
