@@ -88,7 +88,8 @@ def pilot_of_two_languages(f):
     return pilot, officer, company_owner
 
 
-def test_a_pilots_stage_and_due_date_are_said_in_each_readers_language(client, login, pilot_of_two_languages, smtp_sink):
+def test_a_pilots_stage_and_due_date_are_said_in_each_readers_language(client, login, pilot_of_two_languages,
+                                                                       smtp_sink):
     pilot, english, french = pilot_of_two_languages
     process_pending()
     due = pilot.stage_due_on

@@ -115,9 +115,9 @@ def test_a_forged_or_damaged_unsubscribe_link_says_so_in_the_visitors_language_a
     user = f.member(f.Company(), "owner", locale="de")
     token = mail.unsubscribe_token(user)
     damaged = (token[:-1] + ("A" if token[-1] != "A" else "B"), token[:len(token) // 2], "forged-token")
-    for language, title, button in (("en", "This unsubscribe link is not valid", "Sign in to your notification settings"),
-                                    ("fr", "Ce lien de désabonnement n’est pas valide",
-                                     "Se connecter pour ouvrir vos paramètres de notification")):
+    for language, title, button in (
+            ("en", "This unsubscribe link is not valid", "Sign in to your notification settings"),
+            ("fr", "Ce lien de désabonnement n’est pas valide", "Se connecter pour ouvrir vos paramètres de notification")):
         for bad in damaged:
             for method in (client.get, client.post):
                 response = method(f"/notifications/unsubscribe/{bad}", headers={"Accept-Language": language})

@@ -95,6 +95,8 @@ def _differs(name, before, after):
         return after is None or _to_the_minute(before) != _to_the_minute(after)
     if name in BUDGET:
         return (None if before is None else Decimal(before)) != (None if after is None else Decimal(after))
+    if name in TEXTS:  # a text stored with the CR LF a browser sent before is the same text with LF
+        return (before or "").replace("\r\n", "\n") != after
     return before != after
 
 

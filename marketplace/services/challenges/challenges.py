@@ -78,7 +78,8 @@ def too_long(limit):
 
 
 def _text(data, name, errors):
-    value = (data.get(name) or "").strip()
+    # Lines end with LF, whatever the browser sent (a textarea's lines come ended by CR LF).
+    value = (data.get(name) or "").replace("\r\n", "\n").strip()
     if len(value) > LIMITS[name]:
         errors[name] = too_long(LIMITS[name])
     return value
