@@ -13,7 +13,7 @@ from ..services.challenges import amendments, challenges, questions
 from ..services.open_data.challenge_exports import written_per_challenge
 from ..services.pilots import pilots as pilot_service
 from ..services.challenges.search import LANGUAGES
-from ..services.challenges.challenges import CURRENCIES, LIMITS, MAX_AGENCY, MAX_BUDGET, MAX_CRITERIA, MAX_MEASURES, MAX_QUERY, MAX_SECTORS, SORTS, ChallengeFilters
+from ..services.challenges.challenges import CURRENCIES, LIMITS, MAX_AGENCY, MAX_BUDGET, MAX_CRITERIA, MAX_MEASURES, MAX_QUERY, MAX_SECTORS, SORTS, DEFAULT_SORTS, ChallengeFilters
 from .operations import (OPTIONAL, PUBLIC, REQUIRED, Body, Output, PlainText, Slug, UTCTime, WholeNumber, item_json,
                          operation)
 from .pilots import PilotOutcome
@@ -35,7 +35,10 @@ class ChallengeQuery(PageQuery):
     budget_min: Amount | None = Field(None, description="Budget ranges reaching at least this, in euro.")
     budget_max: Amount | None = Field(None, description="Budget ranges starting at most at this, in euro.")
     closing_soon: bool = Field(False, description="Only open challenges closing within 14 days.")
-    sort: Literal[tuple(SORTS)] = "newest"
+    # The page's default order (ChallengeFilters.from_args): `relevance` ranks when there are words to rank by.
+    sort: Literal[tuple(SORTS)] = Field(DEFAULT_SORTS[0], description=(
+        "The order. `relevance`, the default as on the /challenges page: the best matches first when `q` has words, "
+        "the newest first otherwise."))
     updated_since: UTCTime | None = Field(None, description="Only challenges whose `updated_at` is at or after this "
                                                             "moment (RFC 3339, e.g. 2030-05-31T12:00:00Z; write a "
                                                             "`+` offset as %2B).")

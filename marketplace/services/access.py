@@ -19,7 +19,6 @@ from marketplace.extensions import db
 from marketplace.models import Challenge, Pilot, Pitch, Question
 from marketplace.models.challenge import remember_sectors, sectors_column
 from marketplace.models.evaluation import PitchAssessment
-from marketplace.models.pitch import RECEIVED_STATUSES
 from marketplace.services import permissions
 from marketplace.services.pitches import lifecycle as pitch_lifecycle
 from marketplace.services.errors import NotFound, Withheld
@@ -172,7 +171,7 @@ def received_pitches(user, challenge):
     if standing != permissions.READS:
         return standing, None
     return standing, db.session.scalars(
-        select(Pitch).where(Pitch.challenge_id == challenge.id, Pitch.status.in_(RECEIVED_STATUSES))
+        select(Pitch).where(Pitch.challenge_id == challenge.id, Pitch.status.in_(pitch_lifecycle.RECEIVED))
         .order_by(Pitch.submitted_at)
     ).all()
 

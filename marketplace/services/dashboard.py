@@ -8,9 +8,9 @@ from marketplace.extensions import db
 from marketplace.models import Challenge, Follow, Pilot, Pitch, Question
 from marketplace.models.challenge import CHALLENGE_STATUSES
 from marketplace.models.organisation import AGENCY
-from marketplace.models.pitch import RECEIVED_STATUSES
 from marketplace.services import permissions
 from marketplace.services.paging import paginate
+from marketplace.services.pitches import lifecycle as pitch_lifecycle
 from marketplace.services.pitches.pitches import pitches_of_company
 from marketplace.services.work_lists import listed_pilots, work_list
 
@@ -26,7 +26,8 @@ def agency_challenges(organisation, page=1, status=None, per_page=20):
     query = select(
         # What the table shows of each challenge, not its texts.
         Challenge.id, Challenge.slug, Challenge.title, Challenge.status, Challenge.pitch_deadline,
-        counted(Pitch.id, Pitch.challenge_id == Challenge.id, Pitch.status.in_(RECEIVED_STATUSES)).label("pitches"),
+        counted(Pitch.id, Pitch.challenge_id == Challenge.id,
+                Pitch.status.in_(pitch_lifecycle.RECEIVED)).label("pitches"),
         counted(Question.id, Question.challenge_id == Challenge.id, Question.answer.is_(None)).label("open_questions"),
         counted(Question.id, Question.challenge_id == Challenge.id,
                 Question.answer.is_not(None)).label("answered_questions"),

@@ -18,11 +18,16 @@ from marketplace.services.pitches import lifecycle as pitch_lifecycle, seal
 AGENCY_EDITORS = ("owner", "publisher")
 AGENCY_READERS = ("owner", "publisher", "procurement_officer", "evaluator")
 PILOT_MOVERS = ("owner", "procurement_officer")
+# Who runs a challenge's evaluation ("evaluation.manage"): its shortlist, decisions and pitch sessions.
+EVALUATION_RUNNERS = PILOT_MOVERS
 # Who may own a pilot: the agency's staff but its evaluators, who score pitches and run no pilot.
 PILOT_OWNERS = ("owner", "publisher", "procurement_officer")
 MATCH_READERS = ("owner", "publisher", "procurement_officer")
 # The evaluation panel: who declares conflicts of interest and scores.
 PANEL = ("evaluator", "procurement_officer")
+# Who sits on a challenge's pitch sessions for the agency (invited, sent the calendar, told who booked): those who
+# run the evaluation and those who score; less anyone recused, which `pitch_sessions.panel_of` reads.
+SESSION_PANEL = tuple(dict.fromkeys(EVALUATION_RUNNERS + PANEL))
 AUDIT_READERS = ("owner", "procurement_officer")
 
 # How an agency reader stands towards a challenge's received pitches (`agency_pitch_standing`).
@@ -188,7 +193,7 @@ RULES = {
     # Evaluation: the agency's staff take part; evaluators and officers score; officers run it.
     "evaluation.take_part": lambda u, c: _member_of(u, c.agency_id, AGENCY_READERS),
     "evaluation.score": lambda u, c: _member_of(u, c.agency_id, PANEL),
-    "evaluation.manage": lambda u, c: _member_of(u, c.agency_id, PILOT_MOVERS),
+    "evaluation.manage": lambda u, c: _member_of(u, c.agency_id, EVALUATION_RUNNERS),
     "pilot.start": lambda u, c: _member_of(u, c.agency_id, PILOT_MOVERS),
     "pilot.approve_budget": lambda u, p: _member_of(u, p.agency_id, PILOT_MOVERS),
     "pilot.move": lambda u, p: _member_of(u, p.agency_id, PILOT_MOVERS) or (

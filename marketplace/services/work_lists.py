@@ -34,9 +34,10 @@ from marketplace.models import Challenge, EvaluationCriterion, Match, Pilot, Pit
 from marketplace.models.challenge import EVALUATING
 from marketplace.models.evaluation import ConflictDeclaration, Evaluation, PitchAssessment, Score
 from marketplace.models.pilot import EVALUATION, OUTCOME_STAGES, PaymentMilestone
-from marketplace.models.pitch import PITCH_SHORTLISTED, PITCH_SUBMITTED
+from marketplace.models.pitch import PITCH_SHORTLISTED
 from marketplace.services import permissions
 from marketplace.services.challenges import lifecycle
+from marketplace.services.pitches import lifecycle as pitch_lifecycle
 from marketplace.services.clock import utcnow
 from marketplace.services.evaluation.evaluation import has_counted_scores, ranking_withheld
 from marketplace.services.messaging import links
@@ -129,7 +130,8 @@ def work_list(user, now=None, agency_pilots=None):
     # the work list's statements stay as few however many challenges wait.
     startable = [status for status in lifecycle.STATES if lifecycle.move_for(status, EVALUATING)]
     received_if_closed = case((Challenge.status.in_(startable), select(func.count(Pitch.id)).where(
-        Pitch.challenge_id == Challenge.id, Pitch.status == PITCH_SUBMITTED).correlate(Challenge).scalar_subquery()))
+        Pitch.challenge_id == Challenge.id, Pitch.status.in_(pitch_lifecycle.SUBMITTED))
+        .correlate(Challenge).scalar_subquery()))
     under_way = (Challenge.agency_id == organisation.id,
                  Challenge.status.in_([s for s, state in lifecycle.STATES.items() if not state.final]))
     agency_challenges = db.session.execute(select(*WORK_COLUMNS, received_if_closed.label("received"))

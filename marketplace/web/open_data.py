@@ -173,10 +173,7 @@ def stats_csv():
 @bp.get("/open-data")
 def policy():
     return render_template("open_data/policy.html", ocid_prefix=current_app.config["OCDS_OCID_PREFIX"],
-                           licence=open_data_licence(), bulk_files=bulk_files.files(), bulk_titles=BULK_TITLES)
-
-
-BULK_TITLES = {bulk_files.RELEASES: _l("All OCDS releases"), bulk_files.RECORDS: _l("All OCDS records")}
+                           licence=open_data_licence(), bulk_files=bulk_files.files())
 
 
 @bp.get(bulk_files.DOWNLOAD_PATH + "<name>")

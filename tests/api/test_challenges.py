@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import AuditEvent, Challenge, Question
+from marketplace.services.challenges import challenges as challenges_service
 from marketplace.services.clock import utcnow
 
 from .conftest import assert_problem
@@ -158,3 +159,22 @@ def test_a_publisher_extends_a_deadline_and_a_deadline_brought_forward_is_refuse
     assert_problem(client.post(f"/api/v1/challenges/{challenge.slug}/corrections",
                                headers=bearer(f.member(f.Agency(), "publisher")),
                                json={"title": "Mine now", "reason": "x"}), 403)
+
+
+def test_words_rank_the_best_matches_first_by_default_as_on_the_page(client, f, db, monkeypatch):
+    """With words and no `sort`, the API orders as the /challenges page does: best match first (on PostgreSQL;
+    SQLite has no ranking, its best match is the newest first); without words the newest first."""
+    in_title = f.Challenge(title="Leaking pipes", published_at=utcnow() - timedelta(days=2))
+    in_text = f.Challenge(title="Old network", problem_statement="Some pipes leak.", published_at=utcnow())
+    ranked = [in_title, in_text] if db.engine.dialect.name == "postgresql" else [in_text, in_title]
+    asked = []
+    search = challenges_service.search_challenges
+    monkeypatch.setattr(challenges_service, "search_challenges",
+                        lambda filters, **kw: asked.append(filters.sort) or search(filters, **kw))
+    assert _titles(client, "?q=leaks") == [c.title for c in ranked]
+    assert _titles(client, "?q=leaks&sort=relevance") == [c.title for c in ranked]
+    assert _titles(client, "?q=leaks&sort=newest") == ["Old network", "Leaking pipes"]
+    assert _titles(client, "") == ["Old network", "Leaking pipes"]
+    assert asked == ["relevance", "relevance", "newest", "relevance"]
+    page = client.get("/challenges?q=leaks").text
+    assert page.index(ranked[0].title) < page.index(ranked[1].title)

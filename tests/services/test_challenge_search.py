@@ -167,3 +167,51 @@ def test_each_reading_of_a_query_goes_once_into_the_search_and_is_parsed_once(f,
     else:
         assert (first.count, again.count) == (0, 0)  # SQLite: no parameter, the condition is made of the words
     assert _titles(q="leaks") == [leaking.title]
+
+
+@pytest.mark.parametrize("sort", ["deadline", "newest", "budget_high", "budget_low"])
+def test_a_sorted_search_pages_like_the_whole_query_whether_its_matches_are_few_many_or_deep(f, db, monkeypatch,
+                                                                                             sort):
+    """A text search in another order than relevance: the pages of a rare word (sorted among its matches), the
+    first pages of a word matching more than the bound (read in the order's index) and its deep pages (sorted
+    among its matches) list what ordering the whole query would, on both databases."""
+    from datetime import timedelta
+
+    from marketplace.services import paging
+    from marketplace.services.clock import utcnow
+    from tests.statements import Statements
+    monkeypatch.setattr(challenges, "MAX_COUNTED", 6)
+    monkeypatch.setattr(paging, "WALKED_DEEP", 4)
+    now = utcnow()
+    for n in range(9):  # deadlines, budgets and publication times in another order than the ids
+        f.Challenge(title=f"Pipes {n}", summary="Leaking pipes." if n % 4 else "Pipes and a photovoltaic roof.",
+                    pitch_deadline=now + timedelta(days=30 + (n * 5) % 9), budget_min=1000 * ((n * 7) % 9 + 1),
+                    budget_max=None, published_at=now - timedelta(hours=(n * 4) % 9))
+    f.Challenge(title="Roads", summary="Potholes.", pitch_deadline=now + timedelta(days=31))
+
+    def pages(q, numbers):
+        found = []
+        for number in numbers:
+            page = challenges.search_challenges(
+                ChallengeFilters.from_args(MultiDict(dict(q=q, sort=sort, page=number))), per_page=2)
+            found.append((page.total, page.more, [c.id for c in page.items]))
+        return found
+
+    def whole(q):
+        query, _ = challenges.filtered_query(ChallengeFilters.from_args(MultiDict(dict(q=q))))
+        return [c.id for c in db.session.scalars(query.order_by(*challenges.SORTS[sort]()))]
+
+    def sorted_among_matches(seen):
+        return [sql.lstrip().startswith("WITH matches") for sql in seen.sql if "ORDER BY" in sql]
+
+    rare = whole("photovoltaic")
+    assert len(rare) == 3
+    with Statements() as seen:
+        assert pages("photovoltaic", [1, 2]) == [(3, False, rare[:2]), (3, False, rare[2:])]
+    assert sorted_among_matches(seen) == [True, True]  # never a walk of the whole table in the page's order
+    many = whole("pipes")
+    assert len(many) == 9
+    with Statements() as seen:  # offsets 0 and 2 walk the order; 4 (WALKED_DEEP) is sorted among the matches
+        assert pages("pipes", [1, 2, 3, 4]) == [(6, True, many[0:2]), (6, True, many[2:4]), (6, True, many[4:6]),
+                                                (6, True, [])]
+    assert sorted_among_matches(seen) == [False, False, True]

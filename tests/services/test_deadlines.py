@@ -119,3 +119,12 @@ def test_the_reminder_waits_until_48_hours_before_and_stops_at_the_deadline(worl
     with freeze_time(w["challenge"].pitch_deadline + timedelta(minutes=1)):
         assert deadlines.send_deadline_reminders() == 0
     assert _notes("challenge.deadline_soon") == []
+
+
+@pytest.mark.parametrize("status", ["cancelled", "closed", "draft"])
+def test_no_reminder_for_a_challenge_that_takes_no_pitches(world, status):
+    """Only a challenge open for pitches (lifecycle.taking_pitches_condition) has a deadline to remind of."""
+    w = world
+    w["challenge"].pitch_deadline, w["challenge"].status = utcnow() + timedelta(hours=40), status
+    db.session.commit()
+    assert deadlines.send_deadline_reminders() == 0 and _notes("challenge.deadline_soon") == []

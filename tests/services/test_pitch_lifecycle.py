@@ -19,3 +19,44 @@ def test_the_agency_s_decisions_close_a_pitch_and_only_a_shortlisting_leads_to_a
                                          ("withdrawn", "Withdrawn"), ("archived", "archived")])
 def test_each_status_has_one_word_and_an_unknown_one_shows_as_it_is(app_context, status, word):
     assert str(lifecycle.status_label(status)) == word
+
+
+@pytest.mark.parametrize("statuses,fact", [
+    (lifecycle.DRAFT, "draft"), (lifecycle.SUBMITTED, "submitted"), (lifecycle.WITHDRAWN, "withdrawn"),
+    (lifecycle.SELECTED, "selected"), (lifecycle.RECEIVED, "received"),
+])
+def test_a_query_asks_the_same_fact_as_one_pitch_does(statuses, fact):
+    """The statuses a query reads (`Pitch.status.in_(lifecycle.SELECTED)`) are those whose state says so."""
+    assert statuses == tuple(s for s in PITCH_STATUSES if getattr(lifecycle.state_named(s), fact))
+    assert statuses
+
+
+def test_no_query_outside_the_pitch_services_compares_a_pitch_status_itself():
+    """`Pitch.status == "selected"` or `.in_(("submitted",))` written elsewhere is a second copy of the lifecycle:
+    a query asks it for the statuses of a fact (`Pitch.status.in_(pitch_lifecycle.SELECTED)`)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+
+    def pitch_status(node):
+        return isinstance(node, ast.Attribute) and node.attr == "status" and isinstance(node.value, ast.Name) \
+            and node.value.id == "Pitch"
+
+    def a_lifecycle_fact(node):
+        return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+            and node.value.id in ("pitch_lifecycle", "lifecycle") and node.attr.isupper()
+
+    found = []
+    for path in sorted([*(root / "marketplace").rglob("*.py"), *(root / "worker").rglob("*.py")]):
+        if "services/pitches" in path.as_posix():
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            compared = isinstance(node, ast.Compare) and (
+                pitch_status(node.left) or any(pitch_status(c) for c in node.comparators))
+            asked = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in ("in_", "not_in") and pitch_status(node.func.value) \
+                and not (len(node.args) == 1 and a_lifecycle_fact(node.args[0]))
+            if compared or asked:
+                found.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert found == []

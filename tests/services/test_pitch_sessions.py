@@ -191,3 +191,25 @@ def test_a_booked_session_of_a_cancelled_challenge_leaves_both_sides_calendars(e
     assert str(invited["summary"]).startswith("Séance de présentation")
     downloaded = icalendar.Calendar.from_ical(pitch_sessions.session_calendar(people["first"], slot.id))
     assert downloaded["method"] == "CANCEL"  # the file on the page says so too
+
+
+def test_the_session_panel_is_who_runs_the_evaluation_or_scores_less_the_recused(evaluating, f):
+    """The people invited to the sessions are those the permission rules let run the evaluation or score
+    (permissions.SESSION_PANEL, asked once), less anyone who declared a conflict of interest."""
+    from marketplace.models import ConflictDeclaration
+    from marketplace.services import permissions
+
+    challenge, _, _, people = evaluating
+    staff = {role: f.member(challenge.agency, role) for role in ("owner", "publisher", "procurement_officer",
+                                                                 "evaluator")}
+    recused = f.member(challenge.agency, "evaluator")
+    db.session.add(ConflictDeclaration(challenge_id=challenge.id, evaluator_id=recused.id, conflicted=True,
+                                       note="My brother runs one of the companies."))
+    db.session.commit()
+    panel = pitch_sessions.panel_of(challenge)
+    expected = {person for person in list(staff.values()) + [people["officer"], people["evaluator"]]
+                if permissions.can(person, "evaluation.manage", challenge)
+                or permissions.can(person, "evaluation.score", challenge)}
+    assert set(panel) == expected
+    assert {person.membership.role for person in panel} == set(permissions.SESSION_PANEL)
+    assert staff["publisher"] not in panel and recused not in panel

@@ -30,6 +30,7 @@ def test_the_open_data_page_lists_the_files_with_size_and_date_in_the_readers_la
     assert f'href="{BULK}" download>All OCDS releases</a>' in page
     assert 'href="/open-data/bulk/ocds-records.jsonl.gz" download>All OCDS records</a>' in page
     assert f"(ocds-releases.jsonl.gz, {releases.size} byte) –\n          2 releases," in page
+    assert "2 records," in page
     assert "made on 14 March 2031, 02:30." in page and releases.sha256 in page  # Brussels time
     manifest = json.loads((bulk_dir / bulk_files.MANIFEST).read_text())
     manifest["files"][0]["size"] = 1234567  # the page shows what the manifest says
@@ -38,6 +39,23 @@ def test_the_open_data_page_lists_the_files_with_size_and_date_in_the_readers_la
     page = client.get("/open-data", headers={"Accept-Language": "fr"}).text
     assert "Toutes les publications OCDS</a>\n          (ocds-releases.jsonl.gz, 1,2\u202fMo) –" in page
     assert "2 publications," in page and "fait le 14 mars 2031, 02:30." in page
+    assert "2 enregistrements," in page
+
+
+@pytest.mark.parametrize("language,kind,count,said,title", [
+    ("en", "releases", 1, "1 release", "All OCDS releases"),
+    ("en", "records", 1234, "1,234 records", "All OCDS records"),
+    ("fr", "releases", 1, "1 publication", "Toutes les publications OCDS"),
+    ("fr", "records", 1234, "1\u202f234 enregistrements", "Tous les enregistrements OCDS"),
+    ("nl", "records", 1, "1 record", "Alle OCDS-records"), ("de", "releases", 2, "2 Releases", "Alle OCDS-Releases"),
+])
+def test_a_bulk_file_says_what_it_holds_in_the_readers_language_and_plural(app, language, kind, count, said, title):
+    from flask_babel import force_locale
+    bulk_file = bulk_files.BulkFile(name=bulk_files.NAMES[kind], kind=kind, stored_as="x",
+                                    generated="2031-03-14T01:30:00Z", size=1, count=count, sha256="0" * 64,
+                                    license="", publisher={})
+    with app.test_request_context(), force_locale(language):
+        assert (bulk_file.counted, str(bulk_file.title)) == (said, title)
 
 
 def test_the_open_data_page_says_when_no_file_was_made_yet(client, bulk_dir):

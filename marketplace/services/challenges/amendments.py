@@ -21,7 +21,6 @@ from sqlalchemy import bindparam, exists, or_, select
 from marketplace.extensions import db
 from marketplace.formatting import lazy, listed, localtime, money, number
 from marketplace.models import ChallengeNotice, EvaluationCriterion, Pitch
-from marketplace.models.pitch import RECEIVED_STATUSES
 from marketplace.services import access, permissions
 from marketplace.services.challenges import challenges, lifecycle
 from marketplace.services.challenges.audience import people_concerned
@@ -32,6 +31,7 @@ from marketplace.services.messaging.events import record_change, snapshot
 from marketplace.services.messaging.notice_text import lines
 from marketplace.services.messaging.notifications import Notice, notify_all
 from marketplace.services.messaging.outbox import handles
+from marketplace.services.pitches import lifecycle as pitch_lifecycle
 
 TEXTS = ("title", "summary", "problem_statement", "context", "affected", "desired_outcomes", "constraints")
 DEADLINES = ("question_deadline", "pitch_deadline")
@@ -67,7 +67,7 @@ def first_pitch_arrived(challenge, *, lock=False):
         db.session.execute(select(Pitch.id).where(Pitch.challenge_id == challenge.id).with_for_update())
     return bool(db.session.scalar(select(exists().where(
         Pitch.challenge_id == challenge.id,
-        or_(Pitch.submitted_at.is_not(None), Pitch.status.in_(RECEIVED_STATUSES))))))
+        or_(Pitch.submitted_at.is_not(None), Pitch.status.in_(pitch_lifecycle.RECEIVED))))))
 
 
 def correction_form_state(user, challenge):

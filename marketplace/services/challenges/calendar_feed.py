@@ -14,7 +14,6 @@ from sqlalchemy import or_, select
 
 from marketplace.extensions import db
 from marketplace.models import Challenge, Follow, Pitch, User
-from marketplace.models.pitch import PITCH_WITHDRAWN
 from marketplace.services import permissions
 from marketplace.services.challenges.challenges import is_public
 from marketplace.services.clock import utcnow
@@ -22,6 +21,7 @@ from marketplace.services.errors import NotFound
 from marketplace.services.messaging import links
 from marketplace.services.messaging.events import record_change
 from marketplace.services.messaging.mail import recipient_locale
+from marketplace.services.pitches import lifecycle as pitch_lifecycle
 
 TOKEN_BYTES = 32
 
@@ -60,7 +60,7 @@ def challenges_in_feed(user):
     else:
         mine = or_(Challenge.id.in_(select(Follow.challenge_id).where(Follow.organisation_id == organisation.id)),
                    Challenge.id.in_(select(Pitch.challenge_id).where(Pitch.company_id == organisation.id,
-                                                                    Pitch.status != PITCH_WITHDRAWN)))
+                                                                    Pitch.status.not_in(pitch_lifecycle.WITHDRAWN))))
     return db.session.scalars(
         select(Challenge).where(mine, is_public(), Challenge.cancelled_at.is_(None))
         .order_by(Challenge.pitch_deadline, Challenge.id)).all()

@@ -568,23 +568,24 @@ def search_challenges(filters, per_page=20, now=None, language=None, listed=Fals
     public = not filters.closing_soon  # "closing soon" moves with the clock, not only with the data
     dialect = db.session.get_bind().dialect.name
     language = language or str(get_locale() or "")
-    query, order, ranked = _statements(filters.shape(dialect), listed, dialect)
+    query, order, ranked, matches = _statements(filters.shape(dialect), listed, dialect)
     values = _values(filters, now, language, dialect)
     read_by_id = _listed_by_id if listed else (ids_alone if ids_when_kept else challenges_by_id)
+    bound = max(MAX_COUNTED, per_page)  # the CSV's: 10,000
     if ranked:  # every match is read to rank them, so they are counted then
-        return paginate_in_one_pass(query, order, filters.page, per_page, max(MAX_COUNTED, per_page), Challenge,
-                                    read_by_id, public=public, values=values)
+        return paginate_in_one_pass(query, order, filters.page, per_page, bound, Challenge, read_by_id,
+                                    public=public, values=values)
     if filters.q and search.query_terms(filters.q):
-        return paginate_bounded(query, filters.page, per_page, max(MAX_COUNTED, per_page), read_by_id,  # CSV: 10,000
-                                public=public, values=values)
+        return paginate_bounded(query, filters.page, per_page, bound, read_by_id, public=public, values=values,
+                                matches=(matches, order, Challenge))
     return paginate(query, filters.page, per_page, public=public, read_by_id=read_by_id, values=values)
 
 
 @lru_cache(maxsize=1024)
 def _statements(shape, listed, dialect):
-    """(The search's statement, its ORDER BY clauses, whether it is ranked by relevance) for filters of this shape
-    (their values are the statement's parameters, `_values`, the clock's "closing soon" included); a ranked
-    statement is left unordered (paginate_in_one_pass orders its matches).
+    """(The search's statement, its ORDER BY clauses, whether it is ranked by relevance, its matches unordered)
+    for filters of this shape (their values are the statement's parameters, `_values`, the clock's "closing soon"
+    included); a ranked statement is left unordered (paginate_in_one_pass orders its matches).
 
     Built once per shape (`ChallengeFilters.shape`) and database in this process: a statement is immutable, and
     building one and what paging derives from it (the count's statement, SQLAlchemy's cache keys) cost a new
@@ -595,12 +596,13 @@ def _statements(shape, listed, dialect):
     else:
         order = SORTS[shape.sort]()
     if rank is not None and shape.sort == "relevance":
-        return query, order, True
+        return query, order, True, query
+    matches = query
     if listed:
         query = query.with_only_columns(*listed_columns()).order_by(*order)
     else:  # the list names each challenge's agency: loaded with the page, not one query each
         query = query.options(joinedload(Challenge.agency)).order_by(*order)
-    return query, order, False
+    return query, order, False, matches
 
 
 def _listed_by_id(ids):

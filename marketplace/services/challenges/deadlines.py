@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import Challenge, Membership, Pitch, User
-from marketplace.models.challenge import CLOSED, PUBLISHED
-from marketplace.models.pitch import PITCH_DRAFT, RECEIVED_STATUSES
+from marketplace.models.challenge import CLOSED
 from marketplace.services.challenges import lifecycle
+from marketplace.services.pitches import lifecycle as pitch_lifecycle
 from marketplace.services.challenges.challenges import close_challenge
 from marketplace.services.clock import utcnow
 from marketplace.services.organisations.companies import followers_of
@@ -46,7 +46,7 @@ def tell_the_publishers_how_many_arrived(event):
     if challenge is None:
         return
     received = db.session.scalar(select(func.count(Pitch.id)).where(Pitch.challenge_id == challenge.id,
-                                                                    Pitch.status.in_(RECEIVED_STATUSES)))
+                                                                    Pitch.status.in_(pitch_lifecycle.RECEIVED)))
     publishers = db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
         Membership.organisation_id == challenge.agency_id,
         Membership.role.in_(("owner", "publisher", "procurement_officer")))).all()
@@ -67,18 +67,17 @@ def send_deadline_reminders(now=None):
     """
     now = now or utcnow()
     challenges = db.session.scalars(select(Challenge).where(
-        Challenge.status == PUBLISHED, Challenge.pitch_deadline > now,
-        Challenge.pitch_deadline <= now + REMINDER_BEFORE)).all()
+        lifecycle.taking_pitches_condition(now), Challenge.pitch_deadline <= now + REMINDER_BEFORE)).all()
     sent = 0
     for challenge in challenges:
         drafting = db.session.scalars(
             select(User).join(Membership, Membership.user_id == User.id)
             .join(Pitch, Pitch.company_id == Membership.organisation_id)
-            .where(Pitch.challenge_id == challenge.id, Pitch.status == PITCH_DRAFT)).unique().all()
+            .where(Pitch.challenge_id == challenge.id, Pitch.status.in_(pitch_lifecycle.DRAFT))).unique().all()
         # A follower whose company has already submitted, or withdrawn, has nothing left to do before the deadline.
         done = set(db.session.scalars(
             select(Membership.user_id).join(Pitch, Pitch.company_id == Membership.organisation_id)
-            .where(Pitch.challenge_id == challenge.id, Pitch.status != PITCH_DRAFT)))
+            .where(Pitch.challenge_id == challenge.id, Pitch.status.not_in(pitch_lifecycle.DRAFT))))
         people = {u.id: (u, True) for u in followers_of(challenge) if u.id not in done}
         people.update({u.id: (u, False) for u in drafting})
         # Keyed by the deadline it reminds of: an extended deadline (amendments.py) is reminded of again.

@@ -20,7 +20,7 @@ from marketplace.formatting import lazy, number
 from marketplace.models import Challenge, Membership, Pitch, User
 from marketplace.models.challenge import CLOSED, EVALUATING, MARKET_CONSULTATION
 from marketplace.models.evaluation import SCORE_MAX, SCORE_MIN, ConflictDeclaration, Evaluation, PitchAssessment, Score
-from marketplace.models.pitch import PITCH_NOT_SELECTED, PITCH_SELECTED, PITCH_SHORTLISTED, PITCH_SUBMITTED
+from marketplace.models.pitch import PITCH_NOT_SELECTED, PITCH_SELECTED, PITCH_SHORTLISTED
 from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle
 from marketplace.services.pitches import lifecycle as pitch_lifecycle
@@ -61,7 +61,7 @@ def start_evaluation(actor, challenge_id):
     if evaluation_of(challenge) is not None:
         raise Conflict(str(_l("The evaluation has already started.")))
     pitches = db.session.scalars(
-        select(Pitch).where(Pitch.challenge_id == challenge.id, Pitch.status == PITCH_SUBMITTED)
+        select(Pitch).where(Pitch.challenge_id == challenge.id, Pitch.status.in_(pitch_lifecycle.SUBMITTED))
     ).all()
     order = list(pitches)
     random.SystemRandom().shuffle(order)  # labels must not follow submission order or ids

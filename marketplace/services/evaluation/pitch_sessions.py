@@ -198,15 +198,11 @@ def _people(organisation_id, roles=None):
     return db.session.scalars(query).all()
 
 
-# Who sits on a session for the agency: those who run the evaluation and those who score (permissions.PANEL).
-SESSION_PANEL = ("owner",) + permissions.PANEL
-
-
 def panel_of(challenge):
     """The agency's people invited to its pitch sessions: the panel, less anyone recused for a conflict."""
     recused = set(db.session.scalars(select(ConflictDeclaration.evaluator_id).where(
         ConflictDeclaration.challenge_id == challenge.id, ConflictDeclaration.conflicted.is_(True))))
-    return [u for u in _people(challenge.agency_id, SESSION_PANEL) if u.id not in recused]
+    return [u for u in _people(challenge.agency_id, permissions.SESSION_PANEL) if u.id not in recused]
 
 
 def _calendar(slot, company_people, agency_people):

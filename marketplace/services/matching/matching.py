@@ -50,9 +50,9 @@ from marketplace.models import (Challenge, ChallengeMatchWeights, Match, Members
                                 organisation_term_counts, organisation_terms)
 from marketplace.models.challenge import challenge_sectors
 from marketplace.models.organisation import COMPANY, organisation_sectors
-from marketplace.models.pitch import PITCH_SELECTED
 from marketplace.services import permissions
 from marketplace.services.challenges import lifecycle
+from marketplace.services.pitches import lifecycle as pitch_lifecycle
 from marketplace.services.bulk import cycle_collector_paused, insert_new
 from marketplace.services.clock import utcnow
 from marketplace.services.organisations.cpv import cpv_name
@@ -903,7 +903,7 @@ def similar_challenges(challenge, limit=5, candidates_limit=2000):
         for challenge_id, title, company in db.session.execute(
             select(Pitch.challenge_id, Pitch.title, Organisation.name)
             .join(Organisation, Organisation.id == Pitch.company_id)
-            .where(Pitch.challenge_id.in_(list(by_id)), Pitch.status == PITCH_SELECTED)
+            .where(Pitch.challenge_id.in_(list(by_id)), Pitch.status.in_(pitch_lifecycle.SELECTED))
             .order_by(Pitch.id)
         ):
             by_id[challenge_id].piloted.append((title, company))

@@ -32,10 +32,11 @@ from itertools import groupby
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l, ngettext
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.formatting import rfc3339
+from marketplace.formatting import number, rfc3339
 from marketplace.models import OcdsRelease
 from marketplace.services.clock import utcnow
 from marketplace.services.open_data import ocds, ocds_records
@@ -53,6 +54,14 @@ _LOCK = ".lock"
 _TEMPORARY = ".partial-"
 log = logging.getLogger(__name__)
 _STORED = re.compile(r"ocds-(releases|records)-\d{8}T\d{6}Z-[0-9a-f]{8}\.jsonl\.gz")
+
+
+# How each file is named and counted to readers (the open data page), in their language.
+TITLES = {RELEASES: _l("All OCDS releases"), RECORDS: _l("All OCDS records")}
+_COUNTED = {
+    RELEASES: lambda n: ngettext("%(count)s release", "%(count)s releases", n, count=number(n)),
+    RECORDS: lambda n: ngettext("%(count)s record", "%(count)s records", n, count=number(n)),
+}
 
 
 class BulkFilesBusy(Exception):
@@ -74,6 +83,16 @@ class BulkFile:
     @property
     def generated_at(self):
         return datetime.fromisoformat(self.generated)
+
+    @property
+    def title(self):
+        """What the file holds, for its link: "All OCDS releases"."""
+        return TITLES[self.kind]
+
+    @property
+    def counted(self):
+        """How many it holds, in the reader's language and plural: "2 releases", "1 record"."""
+        return _COUNTED[self.kind](self.count)
 
 
 def directory():

@@ -35,7 +35,6 @@ from marketplace.models import (AuditEvent, Challenge, ChallengeNotice, Evaluati
                                 Question)
 from marketplace.models.challenge import COMPLETED, MARKET_CONSULTATION
 from marketplace.models.pilot import ADOPTED, AGREEMENT, EVALUATION, EXTENDED, OUTCOME_STAGES, RUNNING, STOPPED
-from marketplace.models.pitch import RECEIVED_STATUSES
 from marketplace.services import permissions
 from marketplace.services.challenges import amendments
 from marketplace.services.challenges.challenges import is_public, sectors_by_challenge
@@ -270,7 +269,7 @@ def load(challenge_ids):
             Question.challenge_id.in_(challenge_ids), Question.answer.is_not(None)).order_by(Question.answered_at)):
         processes[question.challenge_id].questions.append(question)
     for pitch in db.session.scalars(select(Pitch).options(joinedload(Pitch.company)).where(
-            Pitch.challenge_id.in_(challenge_ids), Pitch.status.in_(RECEIVED_STATUSES)).order_by(Pitch.id)):
+            Pitch.challenge_id.in_(challenge_ids), Pitch.status.in_(pitch_lifecycle.RECEIVED)).order_by(Pitch.id)):
         processes[pitch.challenge_id].pitches.append(pitch)
     for evaluation in db.session.scalars(select(Evaluation).where(Evaluation.challenge_id.in_(challenge_ids))):
         processes[evaluation.challenge_id].evaluation = evaluation

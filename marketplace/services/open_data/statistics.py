@@ -17,12 +17,11 @@ from marketplace.models import Challenge, KeptStatistics, Organisation, Pilot, P
 from marketplace.models.challenge import PUBLIC_STATUSES
 from marketplace.models.organisation import COMPANY_SIZES, SME_SIZES
 from marketplace.models.pilot import ADOPTED, STOPPED
-from marketplace.models.pitch import RECEIVED_STATUSES
 from marketplace.services.bulk import insert_into
 from marketplace.services.challenges.challenges import is_public
 from marketplace.services.clock import utcnow
 from marketplace.services.open_data import public_data
-from marketplace.services.pitches import seal
+from marketplace.services.pitches import lifecycle as pitch_lifecycle, seal
 
 MAX_MONTHS = 24  # the status chart shows at most the last two years that have challenges
 
@@ -189,7 +188,7 @@ def _unsealed(now):
 
 def pitches_per_challenge(now):
     received = (select(func.count(Pitch.id).label("pitches")).select_from(Challenge)
-                .outerjoin(Pitch, and_(Pitch.challenge_id == Challenge.id, Pitch.status.in_(RECEIVED_STATUSES)))
+                .outerjoin(Pitch, and_(Pitch.challenge_id == Challenge.id, Pitch.status.in_(pitch_lifecycle.RECEIVED)))
                 .where(_unsealed(now)).group_by(Challenge.id).subquery())
     return _distribution(received, _pitch_count_buckets())
 
@@ -197,7 +196,7 @@ def pitches_per_challenge(now):
 def pitches_by_size(now):
     pitches = (select(func.coalesce(Organisation.size, "unknown").label("size")).select_from(Pitch)
                .join(Challenge, Challenge.id == Pitch.challenge_id).join(Organisation, Organisation.id == Pitch.company_id)
-               .where(_unsealed(now), Pitch.status.in_(RECEIVED_STATUSES)).subquery())
+               .where(_unsealed(now), Pitch.status.in_(pitch_lifecycle.RECEIVED)).subquery())
     rows = _grouped_counts(pitches.c.size)
     return [(key, rows.get(key, 0)) for key in COMPANY_SIZES + ("unknown",) if rows.get(key, 0) or key != "unknown"]
 

@@ -46,9 +46,21 @@ STATES = {
     PITCH_SELECTED: PitchState(PITCH_SELECTED, _l("Selected"), selected=True, decided=True),
 }
 assert tuple(STATES) == PITCH_STATUSES
-assert tuple(name for name, state in STATES.items() if state.received) == RECEIVED_STATUSES
-# The statuses of a pitch not decided on yet, for queries (`state_of(p).decided` for one pitch).
-UNDECIDED = tuple(name for name, state in STATES.items() if not state.decided)
+
+
+def _statuses(fact, true=True):
+    return tuple(name for name, state in STATES.items() if bool(getattr(state, fact)) is true)
+
+
+# The statuses of which a fact is true, for a query that asks it of many pitches (`Pitch.status.in_(SELECTED)`);
+# `state_of(pitch).selected` for one pitch. No query outside this module compares a pitch's status itself.
+DRAFT = _statuses("draft")
+SUBMITTED = _statuses("submitted")  # received and not decided on yet: what an evaluation starts with
+WITHDRAWN = _statuses("withdrawn")
+SELECTED = _statuses("selected")
+RECEIVED = _statuses("received")  # in the agency's hands
+UNDECIDED = _statuses("decided", False)  # not decided on yet
+assert RECEIVED == RECEIVED_STATUSES
 
 
 def state_of(pitch):
