@@ -219,5 +219,7 @@ LIST_LOCALES = {"en": "en_GB"}  # British English, as the GOV.UK style guide wri
 
 
 def lazy(formatter, *args, **kwargs):
-    """The value formatted when the message holding it is shown, in that moment's language."""
-    return LazyString(lambda: formatter(*args, **kwargs))
+    """The value formatted when the message holding it is shown, in that moment's language. The formatter and
+    its arguments stay visible (`_func`, `_args`, `_kwargs`), so a notice can keep the value rather than its text
+    and format it again for each reader (`services/messaging/notice_text.py`)."""
+    return LazyString(formatter, *args, **kwargs)

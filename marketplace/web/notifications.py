@@ -1,5 +1,5 @@
 """The inbox: notices for the signed-in person, read marks, and the one-click unsubscribe from emails."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -44,10 +44,11 @@ def unsubscribe(token):
     """GET asks, POST does: mail scanners that follow links must not unsubscribe anyone. The same POST serves the
     form on the page and the one-click POST a mail provider sends to the List-Unsubscribe link; repeating it
     changes nothing more. The page speaks the language of the email the link came in, unless the person looking
-    chose another."""
+    chose another. A link that is not genuine (forged, or cut by an email program) gets a page in the visitor's
+    language that says so and leads to the notification settings, behind sign-in."""
     user = user_from_unsubscribe_token(token)
     if user is None:
-        abort(404)
+        return render_template("notifications/unsubscribe_invalid.html"), 404
     with force_locale(speaking_to(user)):
         if request.method == "POST":
             notifications.unsubscribe(token)

@@ -456,3 +456,31 @@ def test_a_challenge_cancelled_while_evaluated_stops_its_evaluation_and_tells_th
     assert set(told) == {people["alice"].id, people["officer"].id, people["company"].id}
     assert "The budget went to the floods." in told[people["company"].id].body
     assert told[people["alice"].id].link.endswith("/evaluation")
+
+
+def test_a_cancellation_is_told_to_a_recused_panel_member_too_and_reveals_nothing_of_the_pitches(closed, smtp_sink):
+    """A recused member (pitch sessions booked before stepping aside may be in their calendar) hears of the
+    cancellation like the rest of the panel, with the same words; whoever is no longer on the panel (by the panel's
+    rule, `evaluation.score`) is not told as one."""
+    from marketplace.models import EmailDelivery, Notification
+    from marketplace.services.challenges import challenges
+    from marketplace.services.messaging.outbox import process_pending
+
+    challenge, pitches, people = _started(closed)
+    evaluation.declare_conflict(people["alice"], challenge.id, conflicted=False)
+    evaluation.declare_conflict(people["bob"], challenge.id, conflicted=True, note="My brother runs company B.")
+    evaluation.declare_conflict(people["carol"], challenge.id, conflicted=False)
+    people["carol"].membership.role = "publisher"  # moved off the panel since
+    db.session.commit()
+    challenges.cancel_challenge(people["publisher"], challenge.slug, "The budget went to the floods.")
+    process_pending()
+    told = {n.user_id: n for n in db.session.scalars(
+        select(Notification).where(Notification.kind == "challenge.cancelled"))}
+    assert set(told) == {people["alice"].id, people["bob"].id, people["officer"].id, people["company"].id}
+    recused, declared = told[people["bob"].id], told[people["alice"].id]
+    assert (recused.title, recused.body, recused.link) == (declared.title, declared.body, declared.link)
+    assert "The budget went to the floods." in recused.body and recused.link.endswith("/evaluation")
+    email = db.session.scalars(select(EmailDelivery).where(EmailDelivery.user_id == people["bob"].id)).one()
+    assert "has been cancelled" in email.subject and "The budget went to the floods." in email.body_text
+    secrets = [p.company.name for p in pitches] + [p.title for p in pitches]
+    assert not any(secret in text for secret in secrets for text in (recused.body, email.body_text, email.subject))

@@ -69,7 +69,7 @@ def test_emails_are_in_the_recipients_language(f, smtp_sink):
     mail.queue_email("digest", dedupe_key="d1", user=user, context={"items": [{"title": "X", "link": None}]})
     db.session.commit()
     delivery = db.session.scalars(select(EmailDelivery)).one()
-    assert delivery.subject == "Votre résumé Agora\u00a0: 1 nouvel avis"  # the no-break space kept
+    assert delivery.subject == "Votre résumé Agora\u00a0: 1 nouvelle notification"  # the no-break space kept
     assert "Voici ce qui s’est passé sur Agora depuis hier." in delivery.body_text
 
 

@@ -102,3 +102,33 @@ def test_a_corrected_then_cancelled_challenge_keeps_its_notice_and_says_why_it_e
     assert tags == [["tender"], ["tenderAmendment"], ["tenderCancellation"]], tags
     final = client.get("/api/v1/ocds/releases").get_json()["releases"][-1]
     assert final["tender"]["status"] == "cancelled" and final["tender"]["amendments"]
+
+
+def test_texts_sent_back_by_a_browser_with_its_line_endings_are_no_correction(client, published):
+    """A browser sends a textarea's lines ended by CR LF: the same text is not a change, neither in the notice nor
+    in what is stored (only the extension is)."""
+    challenge, data = published
+    challenge.problem_statement = "Letters arrive late.\n\n* 12 % missed\n* 9 weeks' wait"
+    db.session.commit()
+    data["version"] = _typed(client.get(f"/challenges/{challenge.slug}/correct").text, "version")
+    as_sent = {name: data[name].replace("\n", "\r\n") for name in ("summary", "context", "affected",
+                                                                   "desired_outcomes", "constraints")}
+    as_sent["problem_statement"] = challenge.problem_statement.replace("\n", "\r\n")
+    answer = client.post(f"/challenges/{challenge.slug}/correct", data={
+        **data, **as_sent, "pitch_deadline": _shifted(data["pitch_deadline"], days=7), "reason": "More time."})
+    assert answer.status_code == 302
+    notice = db.session.scalars(select(ChallengeNotice)).one()
+    assert [change["field"] for change in notice.changes] == ["pitch_deadline"]
+    stored = db.session.get(Challenge, challenge.id).problem_statement
+    assert stored == "Letters arrive late.\n\n* 12 % missed\n* 9 weeks' wait"
+    # A text stored as a browser sent it before lines were kept with LF alone is not corrected by being sent again.
+    challenge = db.session.get(Challenge, challenge.id)
+    challenge.problem_statement = as_sent["problem_statement"]
+    db.session.commit()
+    form = client.get(f"/challenges/{challenge.slug}/correct").text
+    answer = client.post(f"/challenges/{challenge.slug}/correct", data={
+        **data, **as_sent, "version": _typed(form, "version"),
+        "pitch_deadline": _shifted(_typed(form, "pitch_deadline"), days=7), "reason": "Even more time."})
+    assert answer.status_code == 302
+    latest = db.session.scalars(select(ChallengeNotice).order_by(ChallengeNotice.id.desc())).first()
+    assert [change["field"] for change in latest.changes] == ["pitch_deadline"]

@@ -102,6 +102,32 @@ def test_the_unsubscribe_page_speaks_the_language_of_the_email(client, login, f)
     assert "Geen e-mails meer van Agora" in client.get(f"/notifications/unsubscribe/{token}",
                                                        headers=english_browser).text
 
+
+def test_the_french_unsubscribe_pages_call_notices_notifications_as_the_rest_of_agora_does(client, f):
+    token = mail.unsubscribe_token(f.member(f.Company(), "owner", locale="fr"))
+    page = client.get(f"/notifications/unsubscribe/{token}").text
+    assert "les notifications dans votre boîte de réception" in page and "avis" not in page
+
+
+def test_a_forged_or_damaged_unsubscribe_link_says_so_in_the_visitors_language_and_leads_to_the_settings(client, f):
+    """Not a bare 404: what happened, that nothing changed, and the way to the notification settings (behind
+    sign-in); in the visitor's language, since the link names nobody."""
+    user = f.member(f.Company(), "owner", locale="de")
+    token = mail.unsubscribe_token(user)
+    damaged = (token[:-1] + ("A" if token[-1] != "A" else "B"), token[:len(token) // 2], "forged-token")
+    for language, title, button in (
+            ("en", "This unsubscribe link is not valid", "Sign in to your notification settings"),
+            ("fr", "Ce lien de désabonnement n’est pas valide", "Se connecter pour ouvrir vos paramètres de notification")):
+        for bad in damaged:
+            for method in (client.get, client.post):
+                response = method(f"/notifications/unsubscribe/{bad}", headers={"Accept-Language": language})
+                assert response.status_code == 404 and title in response.text and button in response.text
+                assert 'href="/account#settings"' in response.text
+    db.session.refresh(user)
+    assert user.notification_preference == "immediate"  # nothing changed
+    to_settings = client.get("/account")
+    assert to_settings.status_code == 302 and "/auth/login" in to_settings.headers["Location"]
+
 def test_an_empty_inbox_speaks_to_the_persons_side_of_the_marketplace(client, login, f):
     login(f.member(f.Agency(), "evaluator"))
     agency = client.get("/notifications").text

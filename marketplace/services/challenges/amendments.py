@@ -28,6 +28,7 @@ from marketplace.services.clock import utcnow
 from marketplace.services.errors import InvalidTransition, StaleState, ValidationFailed
 from marketplace.services.messaging import links
 from marketplace.services.messaging.events import record_change, snapshot
+from marketplace.services.messaging.notice_text import lines
 from marketplace.services.messaging.notifications import Notice, notify_all
 from marketplace.services.messaging.outbox import handles
 from marketplace.services.pitches import lifecycle as pitch_lifecycle
@@ -94,6 +95,8 @@ def _differs(name, before, after):
         return after is None or _to_the_minute(before) != _to_the_minute(after)
     if name in BUDGET:
         return (None if before is None else Decimal(before)) != (None if after is None else Decimal(after))
+    if name in TEXTS:  # a text stored with the CR LF a browser sent before is the same text with LF
+        return (before or "").replace("\r\n", "\n") != after
     return before != after
 
 
@@ -229,7 +232,9 @@ def describe(notice):
 
 
 def _body(notice):
-    return "\n".join([*(str(line) for line in describe(notice)), "", notice.reason])
+    """What changed, then the agency's reason: kept by each notice as messages and values, so each reader reads
+    the changes in their language (the reason stays as the agency wrote it)."""
+    return lines(*describe(notice), "", notice.reason)
 
 
 @handles("challenge.corrected")
@@ -241,5 +246,5 @@ def send_the_notice(event):
     challenge = notice.challenge
     link = links.challenge_path(challenge)
     title = _l("Notice: “%(title)s” has been corrected or extended", title=challenge.title)
-    notify_all([Notice(user, "challenge.corrected", title, f"notice:{notice.id}:{user.id}", body=lazy(_body, notice),
+    notify_all([Notice(user, "challenge.corrected", title, f"notice:{notice.id}:{user.id}", body=_body(notice),
                        link=link, email_template="notification") for user in people_concerned(challenge)])

@@ -78,7 +78,8 @@ def too_long(limit):
 
 
 def _text(data, name, errors):
-    value = (data.get(name) or "").strip()
+    # Lines end with LF, whatever the browser sent (a textarea's lines come ended by CR LF).
+    value = (data.get(name) or "").replace("\r\n", "\n").strip()
     if len(value) > LIMITS[name]:
         errors[name] = too_long(LIMITS[name])
     return value
@@ -348,7 +349,8 @@ def cancel_challenge(actor, slug, reason):
 @handles("challenge.cancelled")
 def tell_of_the_cancellation(event):
     """Equal treatment (`audience`): every person of every company concerned hears of the cancellation and its
-    public reason, once; so does the agency's panel that had declared on its evaluation, which has stopped."""
+    public reason, once; so does the agency's panel that had declared on its evaluation (recused or not), which has
+    stopped."""
     challenge = db.session.get(Challenge, event.payload["object_id"])
     if challenge is None or not lifecycle.state_of(challenge).called_off or challenge.published_at is None:
         return  # a draft cancelled before it went live concerns nobody outside its agency
@@ -358,11 +360,13 @@ def tell_of_the_cancellation(event):
                            reason=challenge.cancel_reason),
                    link=links.challenge_path(challenge), email_template="notification")
             for user in people_concerned(challenge)]
-    panel = db.session.scalars(
+    # Everyone who declared on its evaluation, a recused member too (pitch sessions booked before stepping aside may
+    # be in their calendar): the notice says nothing of the pitches. Still on the panel: the panel's rule says so.
+    declared = db.session.scalars(
         select(User).join(ConflictDeclaration, ConflictDeclaration.evaluator_id == User.id)
-        .where(ConflictDeclaration.challenge_id == challenge.id, ConflictDeclaration.conflicted.is_(False),
-               User.is_suspended.is_(False), User.id != event.payload.get("actor_id"))
+        .where(ConflictDeclaration.challenge_id == challenge.id, User.id != event.payload.get("actor_id"))
         .order_by(User.id)).all()
+    panel = [user for user in declared if permissions.can(user, "evaluation.score", challenge)]
     told += [Notice(user, "challenge.cancelled", title, f"cancelled:{challenge.id}:{user.id}",
                     body=_l("Its evaluation has stopped: nothing in it can change any more. The reason given: "
                             "%(reason)s", reason=challenge.cancel_reason),

@@ -58,6 +58,7 @@ from marketplace.services.clock import utcnow
 from marketplace.services.organisations.cpv import cpv_name
 from marketplace.services.errors import Conflict, InvalidTransition, NotFound
 from marketplace.services.messaging.events import record_change
+from marketplace.services.messaging.notice_text import lines
 from marketplace.services.messaging import links
 from marketplace.services.messaging.mail import recipient_locale
 from marketplace.services.messaging.outbox import handles
@@ -1010,12 +1011,17 @@ def _notify_matches(challenge):
     notices = []
     for result in results:
         reasons = result.reasons
+        # Kept by each notice as messages, said in each reader's language (notice_text); the email's list of reasons
+        # is written once per language.
+        title = _l("New challenge that matches %(company)s: %(title)s", company=result.name, title=challenge.title)
+        body, said = lines(*reasons), {}
         for user in members.get(result.organisation_id, ()):
-            title, *reason_texts = in_locale(
-                recipient_locale(user), _l("New challenge that matches %(company)s: %(title)s",
-                                     company=result.name, title=challenge.title), *reasons)
+            locale = recipient_locale(user)
+            if locale not in said:
+                said[locale] = in_locale(locale, *reasons)
+            reason_texts = said[locale]
             notices.append(notifications.Notice(
-                user, "challenge.matched", title, f"match:{challenge.id}:{user.id}", body="\n".join(reason_texts),
+                user, "challenge.matched", title, f"match:{challenge.id}:{user.id}", body=body,
                 link=link, email_template="challenge_matched",
                 email_context={**context, "company_name": result.name, "reasons": reason_texts,
                                "score": result.score},
@@ -1037,15 +1043,15 @@ def email_invitation_to_pitch(event):
     reasons = reasons_from_data(match.reasons) if match is not None else []
     link = links.challenge_path(challenge)
     agency = challenge.agency.name if challenge.agency else ""
+    title = _l("%(agency)s invites %(company)s to pitch: %(title)s", agency=agency, company=company.name,
+               title=challenge.title)
     for user in members_of([company.id]).get(company.id, ()):
-        title, *reason_texts = in_locale(
-            recipient_locale(user), _l("%(agency)s invites %(company)s to pitch: %(title)s",
-                                 agency=agency, company=company.name, title=challenge.title), *reasons)
+        reason_texts = in_locale(recipient_locale(user), *reasons)
         notifications.notify(
             user,
             kind="challenge.invitation_to_pitch",
             title=title,
-            body="\n".join(reason_texts),
+            body=lines(*reasons),
             link=link,
             dedupe_key=f"invite:{challenge.id}:{company.id}:{user.id}",
             email_template="challenge_invitation_to_pitch",

@@ -13,6 +13,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import with_expression
 
 from marketplace.extensions import db
+from marketplace.formatting import force_timezone
 from marketplace.models import Notification, User
 from marketplace.services.bulk import cycle_collector_paused, insert_new
 from marketplace.services.clock import utcnow
@@ -67,12 +68,19 @@ def notify_all(notices):
 
 def _notify_all(notices):
     wanted = {n.dedupe_key: n for n in notices if n.user is not None and not n.user.is_suspended}
-    now, rows = utcnow(), {}
+    now, rows, kept = utcnow(), {}, {}
+
+    def message(text):  # a fan-out shares its title and body between thousands of notices: read each once
+        if id(text) not in kept:
+            kept[id(text)] = message_of(text)
+        return kept[id(text)]
+
     for key, notice in wanted.items():
-        with force_locale(recipient_locale(notice.user)):
+        # Written in the person's language and zone (a time in it, as the email that goes with it says times).
+        with force_locale(recipient_locale(notice.user)), force_timezone(getattr(notice.user, "timezone", None)):
             title, body = str(notice.title)[:300], str(notice.body or "")
         rows[key] = {"user_id": notice.user.id, "dedupe_key": key, "kind": notice.kind, "title": title, "body": body,
-                     "title_message": message_of(notice.title), "body_message": message_of(notice.body),
+                     "title_message": message(notice.title), "body_message": message(notice.body),
                      "link": notice.link, "created_at": now}
     table = Notification.__table__
     new = [wanted[key] for key in insert_new(table, list(rows.values()), table.c.dedupe_key)]
@@ -188,7 +196,8 @@ def send_daily_digests(now=None):
     for user in users:
         items = db.session.scalars(waiting.where(Notification.user_id == user.id)
                                    .order_by(Notification.created_at, Notification.id)).all()
-        with force_locale(recipient_locale(user)):  # the notices said again in the language of the digest
+        # The notices said again in the language (and times in the zone) of the digest.
+        with force_locale(recipient_locale(user)), force_timezone(user.timezone):
             shown = [ShownNotice.of(n) for n in items]
         queue_email("digest", dedupe_key=f"digest:{user.id}:{now.date().isoformat()}", user=user,
                     context={"items": [{"title": n.title, "body": n.body, "link": n.link} for n in shown],
