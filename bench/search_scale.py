@@ -39,10 +39,10 @@ CASES = [
     ("q=water, by deadline", {"q": "water", "sort": "deadline"}),
     ("q=water, by deadline, page 50", {"q": "water", "sort": "deadline", "page": "50"}),
     # The scale data set's rare words (marketplace/scale.py): the district of rank 300 is named by about 12
-    # challenges, that of rank 3,000 by one or two; sorted otherwise than by relevance, they were the slow searches.
-    ("a rare word (rank 300), by deadline", {"q": district_name(300), "sort": "deadline"}),
-    ("a rare word (rank 3000), by budget", {"q": district_name(3000), "sort": "budget_high"}),
-    ("a rare word (rank 300), best match", {"q": district_name(300)}),
+    # challenges, that of rank 2,000 by four; sorted otherwise than by relevance, they were the slow searches.
+    ("rare word (rank 300), by deadline", {"q": district_name(300), "sort": "deadline"}),
+    ("rare word (rank 2000), by budget", {"q": district_name(2000), "sort": "budget_high"}),
+    ("rare word (rank 300), best match", {"q": district_name(300)}),
 ]
 
 
