@@ -193,6 +193,35 @@ def test_a_booked_session_of_a_cancelled_challenge_leaves_both_sides_calendars(e
     assert downloaded["method"] == "CANCEL"  # the file on the page says so too
 
 
+def test_a_member_who_stepped_aside_after_the_invitation_gets_the_cancellation_one_who_did_before_does_not(
+        evaluating, f, smtp_sink):
+    """The session stays in the calendar of a member invited before stepping aside for a conflict: the calendar
+    cancellation reaches them too; a member who stepped aside before the booking was never told of the session
+    (which company pitches when is not theirs to know), and is not told now."""
+    from marketplace.services.challenges import challenges
+    from marketplace.services.evaluation import evaluation
+    from marketplace.services.messaging.outbox import process_pending
+
+    from marketplace.models import Evaluation
+
+    challenge, shortlisted, _, people = evaluating
+    db.session.add(Evaluation(challenge_id=challenge.id, started_by_id=people["officer"].id))
+    db.session.commit()
+    early = f.member(challenge.agency, "evaluator")
+    evaluation.declare_conflict(early, challenge.id, conflicted=True, note="My brother's company pitched.")
+    slot = _offer(challenge, people)
+    pitch_sessions.book_slot(people["first"], shortlisted[0].id, slot.id)
+    process_pending()
+    invited = {m["To"] for m in smtp_sink.messages}
+    assert people["evaluator"].email in invited and early.email not in invited
+    evaluation.declare_conflict(people["evaluator"], challenge.id, conflicted=True, note="I advised the second one.")
+    smtp_sink.messages.clear()
+    challenges.cancel_challenge(f.member(challenge.agency, "publisher"), challenge.slug, "No budget any more.")
+    process_pending()
+    called_off = {m["To"] for m in smtp_sink.messages if any(p.get_content_type() == "text/calendar" for p in m.walk())}
+    assert called_off == {people[who].email for who in ("first", "officer", "evaluator")}
+
+
 def test_the_session_panel_is_who_runs_the_evaluation_or_scores_less_the_recused(evaluating, f):
     """The people invited to the sessions are those the permission rules let run the evaluation or score
     (permissions.SESSION_PANEL, asked once), less anyone who declared a conflict of interest."""

@@ -21,6 +21,7 @@ from marketplace.extensions import db
 from marketplace.formatting import lazy, localtime
 from marketplace.models import Challenge, Membership, Pitch, User
 from marketplace.models.evaluation import ConflictDeclaration
+from marketplace.models.notification import EmailDelivery
 from marketplace.models.pitch_session import IN_PERSON, ONLINE, SESSION_MODES, PitchSessionSlot
 from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle
@@ -257,7 +258,7 @@ def _send_invitation(slot, dedupe_prefix, reminder=False):
         if notification is not None:
             with force_locale(recipient_locale(user)):
                 context = {"title": str(title), "body": f"{pitch.company.name}\n{where}", "link": None}
-            queue_email("notification", dedupe_key=f"email:{dedupe_prefix}:{slot.id}:{user.id}", user=user,
+            queue_email("notification", dedupe_key=_invitation_key(slot, user, dedupe_prefix), user=user,
                         context=context, calendar=calendar_for(user))
 
 
@@ -278,9 +279,12 @@ def send_calendar_cancellations(event):
     slots = db.session.scalars(select(PitchSessionSlot).where(
         PitchSessionSlot.challenge_id == challenge.id, PitchSessionSlot.pitch_id.is_not(None),
         PitchSessionSlot.starts_at > utcnow()).order_by(PitchSessionSlot.id)).all()
-    agency_people = panel_of(challenge) if slots else []
+    panel = panel_of(challenge) if slots else []
+    stepped_aside = [u for u in _people(challenge.agency_id, permissions.SESSION_PANEL) if u not in panel] \
+        if slots else []
     for slot in slots:
         company_people = _people(slot.pitch.company_id)
+        agency_people = panel + _invited(slot, stepped_aside)
         calendar_for = _calendars_by_language(slot, company_people, agency_people)
         # Which session, as the booking said it (the panel gets one email per session): its time is written when
         # the email is, in the recipient's language and zone.
@@ -293,6 +297,20 @@ def send_calendar_cancellations(event):
                            "body": lazy(lambda session=session: f"{session}\n\n{CALLED_OFF}"), "link": None}
             queue_email("notification", dedupe_key=f"email:session-called-off:{slot.id}:{user.id}", user=user,
                         context=context, calendar=calendar_for(user))
+
+
+def _invited(slot, people):
+    """Those of `people` who were sent the session's invitation (a member of the panel who stepped aside for a
+    conflict after it was booked still has it in their calendar): asked of the emails queued, by their keys."""
+    keys = {_invitation_key(slot, user): user for user in people}
+    if not keys:
+        return []
+    sent = set(db.session.scalars(select(EmailDelivery.dedupe_key).where(EmailDelivery.dedupe_key.in_(keys))))
+    return [user for key, user in keys.items() if key in sent]
+
+
+def _invitation_key(slot, user, dedupe_prefix="session"):
+    return f"email:{dedupe_prefix}:{slot.id}:{user.id}"
 
 
 def remind_tomorrows_sessions(now=None):
