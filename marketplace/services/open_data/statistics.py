@@ -6,11 +6,13 @@ differs between the two. Pitches are counted only once their challenge's
 pitch deadline has passed, as the seal demands.
 """
 import json
+import logging
 import threading
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, Float, Integer, and_, case, cast, delete, extract, func, select
+from sqlalchemy.exc import DBAPIError
 
 from marketplace.extensions import db
 from marketplace.models import Challenge, KeptStatistics, Organisation, Pilot, Pitch, Question
@@ -23,6 +25,8 @@ from marketplace.services.challenges.challenges import is_public
 from marketplace.services.clock import utcnow
 from marketplace.services.open_data import public_data
 from marketplace.services.pitches import seal
+
+log = logging.getLogger(__name__)
 
 MAX_MONTHS = 24  # the status chart shows at most the last two years that have challenges
 
@@ -285,6 +289,12 @@ def _stored_once(token, now):
     the token is still the current one once they are computed: every aggregate then read the data of that
     token, so a row never holds figures of another state. Writing them deletes the rows of every other token:
     the table holds one row.
+
+    Storing is a favour to the other processes, not part of the answer: a database that refuses the write (a
+    read-only replica, a transaction set read-only, a write that fails for any reason) leaves the figures
+    unstored and the page shows them all the same (this process keeps them, `_kept`); the next process that can
+    write stores them. Two processes storing at once cannot fail either: the lock orders them and the row is
+    written as an upsert (tests/web/test_kept_open_data.py, on PostgreSQL).
     """
     try:
         stored = None
@@ -295,12 +305,24 @@ def _stored_once(token, now):
             figures, valid_until = _computed(now)
             stored = figures, valid_until, now
             if public_data.current_token() == token:
-                _store(token, stored)
+                _store_or_leave(token, stored)
+                return stored
     except BaseException:
         db.session.rollback()
         raise
     db.session.commit()
     return stored
+
+
+def _store_or_leave(token, stored):
+    """Store the figures and commit; a database that refuses is rolled back, the figures left unstored."""
+    try:
+        _store(token, stored)
+        db.session.commit()
+    except DBAPIError as refused:
+        db.session.rollback()
+        log.warning("The statistics were computed but not stored (%s): served all the same.",
+                    refused.orig.__class__.__name__ if refused.orig is not None else refused)
 
 
 def _store(token, stored):
