@@ -257,6 +257,20 @@ def public_statistics(now=None):
     return figures
 
 
+def keep_stored(now=None):
+    """Beat, every minute: store the figures of the current public data when the stored ones no longer hold (a
+    change renewed the token, a pitch deadline passed) or none are stored, so that pages read them: a page
+    served by a database that cannot be written (a replica) then never computes them more than once per
+    process, and the first visit after a change on the primary finds them. True if they were computed here."""
+    now = now or utcnow()
+    token = public_data.current_token()
+    if token is None or _stored(token, now) is not None:
+        db.session.rollback()  # end the reading transaction
+        return False
+    _stored_once(token, now)
+    return True
+
+
 def _still_true(token, now):
     """The kept figures if they hold for this token at `now`: computed under it, before `now`, and no deadline
     passed since."""
