@@ -101,6 +101,8 @@ class Config:
     CHALLENGES_PER_PAGE = 20
     # The agency's own challenges on its members' dashboard, a page at a time (the work list is never paged).
     DASHBOARD_CHALLENGES_PER_PAGE = 20
+    # The pilots on an agency's or a company's dashboard, a page at a time (`?pilots_page=`).
+    DASHBOARD_PILOTS_PER_PAGE = 20
 
     # Pilots: above this budget a pilot needs a written justification and a second
     # approver (the cap Gov Buys Innovation uses for a test phase, in the challenge's currency).

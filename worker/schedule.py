@@ -10,6 +10,8 @@ BEAT_SCHEDULE = {
     "remind-and-escalate-pilot-stages": {"task": "pilots.remind_due_stages", "schedule": crontab(hour=7, minute=0)},
     # Daily, and at least daily: the published anchors are what shows a cut or rewritten audit trail.
     "anchor-the-audit-trail": {"task": "audit.anchor", "schedule": crontab(hour=0, minute=15)},
+    # The statistics' figures stored after each change of the public data, by the worker rather than by a page.
+    "keep-the-statistics": {"task": "statistics.keep", "schedule": 60.0},
     "write-the-open-data-bulk-files": {"task": "open_data.bulk_files", "schedule": crontab(hour=1, minute=30)},
     "remind-pitch-sessions-the-day-before": {"task": "pitch_sessions.remind_tomorrow", "schedule": 60 * 60.0},
 }

@@ -6,7 +6,7 @@ from marketplace.services.challenges import deadlines
 from marketplace.services.messaging import mail, notifications, outbox
 from marketplace.services.pilots import pilot_reminders
 from marketplace.services.evaluation import pitch_sessions
-from marketplace.services.open_data import bulk_files
+from marketplace.services.open_data import bulk_files, statistics
 @shared_task(name="outbox.process_event", bind=True, max_retries=8)
 def process_event(self, event_id):
     try:
@@ -66,6 +66,12 @@ def remind_tomorrows_sessions():
 def anchor_audit_trail():
     """Beat, daily: record the audit chain's head (published, and logged)."""
     return audit.record_anchor().id
+
+
+@shared_task(name="statistics.keep")
+def keep_statistics():
+    """Beat, every minute: the figures of /stats stored for the current public data (web pages then read them)."""
+    return statistics.keep_stored()
 
 
 @shared_task(name="open_data.bulk_files")

@@ -1,6 +1,7 @@
 """What each person sees first: at an agency, what waits for them (services/work_lists.py) and their agency's
-challenges with counts, a page at a time; at a company, their pitches and follows."""
-from sqlalchemy import func, select
+challenges with counts, a page at a time; at a company, their pitches and follows; at both, their pilots a page at
+a time."""
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload, load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -8,11 +9,12 @@ from marketplace.extensions import db
 from marketplace.models import Challenge, Follow, Pilot, Pitch, Question
 from marketplace.models.challenge import CHALLENGE_STATUSES
 from marketplace.models.organisation import AGENCY
+from marketplace.models.pilot import OUTCOME_STAGES
 from marketplace.services import permissions
-from marketplace.services.paging import paginate
+from marketplace.services.paging import Page, paginate
 from marketplace.services.pitches import lifecycle as pitch_lifecycle
 from marketplace.services.pitches.pitches import pitches_of_company
-from marketplace.services.work_lists import listed_pilots, work_list
+from marketplace.services.work_lists import PILOTS_NEWEST_FIRST, listed_pilots_statement, work_list
 
 
 def agency_challenges(organisation, page=1, status=None, per_page=20):
@@ -64,21 +66,46 @@ def questions_of_company(organisation, limit=50):
     ).all()
 
 
-def pilots_of(organisation):
+# A page number beyond any list (typed, or an old link): read as the last page, never bound as a huge number.
+FURTHEST_PAGE = 10 ** 6
+
+
+def pilots_page(organisation, page=1, per_page=20, unfinished=False):
+    """(One page of the organisation's pilots, newest first: a Page of `listed_pilots` rows; with `unfinished`,
+    every one of its pilots not yet at an outcome, for the work list, else []), in one statement however many
+    pilots it has run: the total is counted and each row numbered in it, and only the page's rows and the
+    unfinished ones come back. A page past the last is the last (a link kept after pilots went away)."""
     column = Pilot.agency_id if permissions.is_agency(organisation) else Pilot.company_id
-    return listed_pilots(column == organisation.id)
+    page = max(1, min(page, FURTHEST_PAGE))
+    numbered = listed_pilots_statement(column == organisation.id).add_columns(
+        func.count().over().label("total"),
+        func.row_number().over(order_by=PILOTS_NEWEST_FIRST).label("position")).subquery()
+    total = numbered.c.total
+    last = case((total > 0, (total + (per_page - 1)) // per_page), else_=1)
+    shown = case((last < page, last), else_=page)  # the page asked, or the last when past it
+    wanted = and_(numbered.c.position > (shown - 1) * per_page, numbered.c.position <= shown * per_page)
+    if unfinished:
+        wanted = or_(wanted, numbered.c.stage.not_in(OUTCOME_STAGES))
+    rows = db.session.execute(select(numbered).where(wanted).order_by(numbered.c.position)).all()
+    total = rows[0].total if rows else 0
+    page = min(page, Page([], total, page, per_page).pages)
+    first = (page - 1) * per_page + 1
+    listed = Page([row for row in rows if first <= row.position < first + per_page], total, page, per_page)
+    return listed, [row for row in rows if row.stage not in OUTCOME_STAGES] if unfinished else []
 
 
-def overview(user, page=1, status=None, per_page=20):
+def overview(user, page=1, status=None, per_page=20, pilots_page_number=1, pilots_per_page=20):
     """What the person sees first. At an agency: the work list, complete (it is bounded by the work waiting, not
     by the agency's history), then one page (`page`, `per_page`) of the agency's challenges, of one `status` when
-    asked (see agency_challenges)."""
+    asked (see agency_challenges), and one page (`pilots_page_number`, `pilots_per_page`) of its pilots. At a
+    company: its pitches, follows and questions, and one page of its pilots."""
     organisation = user.organisation
     if organisation is None:
         return {"kind": None}
     if permissions.is_agency(organisation):
-        pilots = pilots_of(organisation)
+        pilots, unfinished = pilots_page(organisation, pilots_page_number, pilots_per_page, unfinished=True)
         return {"kind": AGENCY, "challenges": agency_challenges(organisation, page, status, per_page),
                 "status": status if status in CHALLENGE_STATUSES else "", "pilots": pilots,
-                "work": work_list(user, agency_pilots=pilots)}
-    return {"kind": "company", **company_overview(organisation), "pilots": pilots_of(organisation)}
+                "work": work_list(user, agency_pilots=unfinished)}
+    return {"kind": "company", **company_overview(organisation),
+            "pilots": pilots_page(organisation, pilots_page_number, pilots_per_page)[0]}

@@ -104,23 +104,31 @@ WORK_COLUMNS = (Challenge.id, Challenge.slug, Challenge.title, Challenge.status,
                 Challenge.created_at)
 
 
+# The order pilots are listed in: newest first (the id parts those started at the same time, for stable pages).
+PILOTS_NEWEST_FIRST = (Pilot.created_at.desc(), Pilot.id.desc())
+
+
+def listed_pilots_statement(*conditions):
+    """The statement of `listed_pilots`, to page it (services/dashboard.pilots_page)."""
+    return select(Pilot.id, Pilot.agency_id, Pilot.company_id, Pilot.owner_id, Pilot.stage, Pilot.stage_due_on,
+                  Challenge.title.label("challenge_title"), Pitch.title.label("pitch_title")) \
+        .join(Challenge, Challenge.id == Pilot.challenge_id).join(Pitch, Pitch.id == Pilot.pitch_id) \
+        .where(*conditions).order_by(*PILOTS_NEWEST_FIRST)
+
+
 def listed_pilots(*conditions):
     """Pilots as the dashboard and the work list show them, newest first: rows with what `permissions` asks of a
     pilot (its agency, company and owner), its stage and due day, and the titles of its challenge and pitch
     (`challenge_title`, `pitch_title`) — one statement, no texts."""
-    return db.session.execute(
-        select(Pilot.id, Pilot.agency_id, Pilot.company_id, Pilot.owner_id, Pilot.stage, Pilot.stage_due_on,
-               Challenge.title.label("challenge_title"), Pitch.title.label("pitch_title"))
-        .join(Challenge, Challenge.id == Pilot.challenge_id).join(Pitch, Pitch.id == Pilot.pitch_id)
-        .where(*conditions).order_by(Pilot.created_at.desc())).all()
+    return db.session.execute(listed_pilots_statement(*conditions)).all()
 
 
 def work_list(user, now=None, agency_pilots=None):
     """The sections (in ORDER, empty ones left out) of what waits for this agency member; [] for anyone else.
 
     Read from the agency's challenges still under way (not its finished history) and its pilots.
-    `agency_pilots`: all of the agency's own (`listed_pilots`), when the caller read them already (the dashboard
-    lists them too), so that they are not read twice.
+    `agency_pilots`: at least every one of the agency's own not yet at an outcome (`listed_pilots` rows), when the
+    caller read them already (the dashboard reads them with its page of pilots), so that they are not read twice.
     """
     organisation = getattr(user, "organisation", None)
     if not permissions.is_agency(organisation) or organisation.suspended:

@@ -204,3 +204,30 @@ def test_processes_asking_at_once_compute_the_figures_once(app, f, monkeypatch):
 
 def _empty(name):
     return statistics.Distribution(buckets=statistics._DISTRIBUTIONS[name]())
+
+
+def test_the_worker_stores_the_figures_after_each_change_and_a_process_then_only_reads_them(f, monkeypatch):
+    from marketplace.services.clock import utcnow
+    from tests.statements import Statements
+    from worker.schedule import BEAT_SCHEDULE
+
+    assert "statistics.keep" in {entry["task"] for entry in BEAT_SCHEDULE.values()}
+    now = utcnow()
+    challenge = f.Challenge(pitch_deadline=now + timedelta(hours=2))
+    f.Pitch(challenge=challenge, status="submitted", submitted_at=now)
+    assert statistics.keep_stored(now=now) is True
+    assert [token for token, _ in _stored_rows()] == [public_data.current_token()]
+    assert statistics.keep_stored(now=now + timedelta(minutes=1)) is False  # they hold: nothing computed
+    f.Challenge()  # a public change renews the token
+    assert statistics.keep_stored(now=now + timedelta(minutes=2)) is True
+    assert _stored_rows() == [(public_data.current_token(), now + timedelta(minutes=2))]
+    monkeypatch.setattr(statistics, "_kept", {})  # a web process that has not read them yet
+    db.session.commit()
+    with Statements() as statements:
+        figures = statistics.public_statistics(now=now + timedelta(minutes=3))
+    assert figures.challenges_total == 2 and figures.pitches_total == 0 and statements.count == 2  # token, row
+    # The deadline passes: the stored figures no longer hold; the worker computes them again.
+    assert statistics.keep_stored(now=now + timedelta(hours=3)) is True
+    monkeypatch.setattr(statistics, "_kept", {})
+    db.session.commit()
+    assert statistics.public_statistics(now=now + timedelta(hours=3, minutes=1)).pitches_total == 1

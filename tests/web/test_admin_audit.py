@@ -1,13 +1,14 @@
 """The platform's audit trail (/admin/audit): admins only, newest first, filtered, paged, each row's seal checked."""
 import csv
 import io
+from urllib.parse import quote_plus
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import event
 
 from marketplace.extensions import db
-from marketplace.models import AuditEvent
+from marketplace.models import AuditEvent, Match, PitchAssessment
 from marketplace.services import audit
 from marketplace.services.accounts import accounts
 from marketplace.services.pilots import pilots
@@ -62,6 +63,68 @@ def test_filters_narrow_the_trail_and_say_when_nothing_matches(client, login, wo
     assert "Cleaner canals" in client.get(f"/admin/audit?since={today - timedelta(days=1)}&until={today + timedelta(days=1)}").text
     response = client.get(f"/admin/audit?since={today + timedelta(days=2)}")
     assert response.status_code == 200 and "No event matches these filters." in response.text
+
+
+def test_a_company_filter_shows_what_the_agency_did_to_its_pitches_pilots_and_invitations(client, login, world, f):
+    """Not only its people's doing: the agency shortlisting or refusing its pitch, scoring and deciding on it by
+    its blind label, inviting it to pitch, moving its pilot; never what was done to another company's pitch."""
+    challenge, publisher, company, admin = world
+    agency = challenge.agency
+    officer = f.member(agency, "procurement_officer", name="Olga Officer")
+    evaluated = f.Challenge(title="Quieter trams", status="evaluating", agency=agency)
+    ours = f.Pitch(challenge=evaluated, company=company, title="Rail dampers", status="submitted")
+    other = f.Pitch(challenge=evaluated, title="Rubber wheels", status="submitted")
+    db.session.add_all([PitchAssessment(challenge_id=evaluated.id, pitch_id=ours.id, label="B"),
+                        PitchAssessment(challenge_id=evaluated.id, pitch_id=other.id, label="A")])
+    invited = Match(challenge_id=challenge.id, organisation_id=company.id, score=0.5, reasons=[],
+                    invited_at=utcnow())
+    not_invited = Match(challenge_id=evaluated.id, organisation_id=other.company_id, score=0.5, reasons=[],
+                        invited_at=utcnow())
+    db.session.add_all([invited, not_invited])
+    db.session.flush()
+    for label, decision in (("B", "shortlisted"), ("A", "not_selected")):
+        record_change(officer, "evaluation.scored", evaluated, after={"label": label, "score": 4},
+                      challenge_id=evaluated.id)
+        record_change(officer, "evaluation.decided", evaluated, after={"label": label, "decision": decision},
+                      challenge_id=evaluated.id)
+    record_change(officer, "pitch.decided", ours, before={"status": "submitted"}, after={"status": "shortlisted"},
+                  challenge_id=evaluated.id)
+    record_change(officer, "pitch.decided", other, before={"status": "submitted"}, after={"status": "not_selected"},
+                  challenge_id=evaluated.id)
+    record_change(officer, "challenge.invitation_to_pitch_sent", invited, challenge_id=challenge.id)
+    record_change(officer, "challenge.invitation_to_pitch_sent", not_invited, challenge_id=evaluated.id)
+    db.session.commit()
+    ours.status = "selected"
+    db.session.commit()
+    pilot = pilots.start_pilot(officer, ours.id, budget="10000", starts_on=date.today(),
+                               ends_on=date.today() + timedelta(days=30), owner_id=officer.id)
+    login(admin)
+    page = client.get("/admin/audit?organisation=Rogue+Sensors+BV").text
+    assert "Olga Officer told the company of the pitch “Rail dampers” by Rogue Sensors BV its outcome: shortlisted." \
+        in page
+    assert "Olga Officer decided on Pitch B: shortlisted." in page and page.count("Olga Officer scored") == 1
+    assert "Olga Officer invited Rogue Sensors BV to pitch for “Cleaner canals”." in page
+    assert "Olga Officer started a pilot with Rogue Sensors BV" in page and f'href="/pilots/{pilot.id}"' in page
+    assert "suspended Rogue Sensors BV" in page  # what it was already shown
+    assert "Rubber wheels" not in page and "Pitch A" not in page and "not selected" not in page
+    assert "edited “Cleaner canals”" not in page  # the agency's own challenge, not the company's
+    # The other company: the agency's doing on its pitch, none of Rogue's.
+    page = client.get(f"/admin/audit?organisation={quote_plus(other.company.name)}").text
+    assert "“Rubber wheels”" in page and "Pitch A: not selected" in page and "Rail dampers" not in page
+    assert "Pitch B" not in page and "Rogue Sensors" not in page
+
+
+def test_a_family_of_actions_is_a_range_not_its_neighbours(client, login, world, f):
+    """'pitch' is pitch.*, not pitch_session.* (whose name begins the same), nor an action merely beginning so."""
+    challenge, publisher, company, admin = world
+    pitch = f.Pitch(challenge=challenge, company=company, title="Rail dampers", status="submitted")
+    for action in ("pitch.submitted", "pitch_session.booked", "pitchfork.raised", "pitch"):
+        record_change(publisher, action, pitch, challenge_id=challenge.id)
+    db.session.commit()
+    rows = audit.platform_trail(admin, {"action": "pitch"}).entries
+    assert [entry.event.action for entry in rows] == ["pitch.submitted"]
+    assert [e.event.action for e in audit.platform_trail(admin, {"action": "pitch_session"}).entries] == [
+        "pitch_session.booked"]
 
 
 @pytest.mark.parametrize("query,message", [
@@ -147,7 +210,8 @@ def test_the_page_costs_a_fixed_number_of_statements(client, login, world, f):
     db.session.commit()
     audit.record_anchor("manual")
     login(admin)
-    for query in ("", "?organisation=Gemeente+Auditstad&actor=" + publisher.email + "&action=pilot&since=2020-01-01"):
+    for query in ("", "?organisation=Gemeente+Auditstad&actor=" + publisher.email + "&action=pilot&since=2020-01-01",
+                  f"?organisation={quote_plus(pitch.company.name)}&action=pilot"):
         db.session.remove()  # a fresh session, as each request of a server has
         seen = []
         note = lambda *args: seen.append(args[2])  # noqa: E731

@@ -193,3 +193,90 @@ def test_a_change_of_the_public_data_gives_new_figures_to_every_process(client, 
     assert client.get("/stats.json").get_json()["statistics"]["challenges_total"] == 2
     # The figures of the earlier token were replaced, not kept beside the new ones.
     assert db.session.execute(select(KeptStatistics.token)).scalars().all() == [public_data.current_token()]
+
+
+class _EachProcessItsOwnLock:
+    """statistics._computing as two web processes have it: one lock each, never waited for, so only the database
+    orders them."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("stored_before", ["nothing", "an older token's figures"])
+def test_two_first_visits_at_once_both_get_the_statistics(app, f, monkeypatch, stored_before):
+    """Two processes with no figures asking at the same moment (both found no row for the token): neither fails
+    on the row the other writes; one row is stored."""
+    import threading
+
+    f.Challenge()
+    if stored_before != "nothing":
+        statistics.public_statistics()  # stored under this token, which the next change replaces
+        f.Challenge()
+    _another_process(monkeypatch)
+    monkeypatch.setattr(statistics, "_computing", _EachProcessItsOwnLock())
+    both_looked = threading.Barrier(2, timeout=20)
+    stored = statistics._stored
+    looked = threading.local()
+
+    def stored_after_both_looked(token, now):
+        found = stored(token, now)
+        if not getattr(looked, "once", False):  # the first look of each: neither stores before both looked
+            looked.once = True
+            both_looked.wait()
+        return found
+
+    monkeypatch.setattr(statistics, "_stored", stored_after_both_looked)
+    answers = []
+
+    def visit():  # a process of its own: its own context, session and connection
+        with app.app_context(), app.test_client() as client:
+            try:
+                response = client.get("/stats.json")
+                answers.append((response.status_code, response.get_json()["statistics"]["challenges_total"]
+                                if response.status_code == 200 else response.get_data()[:200]))
+            finally:
+                db.session.remove()
+
+    visits = [threading.Thread(target=visit) for _ in range(2)]
+    for thread in visits:
+        thread.start()
+    for thread in visits:
+        thread.join(timeout=60)
+    expected = 1 if stored_before == "nothing" else 2
+    assert answers == [(200, expected), (200, expected)]
+    db.session.commit()
+    assert db.session.execute(select(KeptStatistics.token)).scalars().all() == [public_data.current_token()]
+
+
+@pytest.mark.postgres
+def test_the_statistics_are_shown_by_a_database_that_refuses_writes(app, client, f, monkeypatch):
+    """A read-only replica (here: every transaction read-only) cannot store the figures: the page computes them,
+    shows them and keeps them in the process, never a 500; storing is for a process that can write."""
+    from sqlalchemy import event
+
+    f.Challenge()
+    _another_process(monkeypatch)
+
+    def read_only(dbapi_connection, record):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET default_transaction_read_only = on")
+        dbapi_connection.commit()
+
+    db.session.remove()
+    db.engine.dispose()
+    event.listen(db.engine, "connect", read_only)
+    try:
+        for path in ("/stats", "/stats.json", "/stats.json"):
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.get_data()[:300])
+        assert response.get_json()["statistics"]["challenges_total"] == 1
+    finally:
+        db.session.remove()
+        event.remove(db.engine, "connect", read_only)
+        db.engine.dispose()
+    assert db.session.execute(select(KeptStatistics.token)).scalars().all() == []

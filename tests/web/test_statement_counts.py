@@ -163,20 +163,26 @@ def test_an_agency_dashboard_costs_the_same_statements_however_many_challenges_t
             f.Pitch(challenge=extra, status="submitted")
         db.session.commit()
 
+    _the_same_statements_thrice_as_big(client, login, p, add_one_of_each, {
+        "page 2": "?page=2", "last page": "?page=999", "drafts": "?status=draft"})
+    assert db.session.query(Challenge).filter_by(agency_id=agency_id).count() == 19  # ten pages of two
+
+
+def _the_same_statements_thrice_as_big(client, login, p, add_one_of_each, asked):
+    """The publisher's and the officer's dashboards after `add_one_of_each()` once, then thrice, the latter also at
+    each query of `asked` ({name: query}): the same statements each, within LIMIT."""
     c = _Counter(client, login)
     add_one_of_each()
     for person in p.values():
         person.get_id()  # loaded before the counted requests detach it
     for who in ("publisher", "officer"):
-        c.count(f"{who}, 7 challenges", "/dashboard", p[who])
+        c.count(f"{who}, once", "/dashboard", p[who])
     add_one_of_each()
     add_one_of_each()
-    assert db.session.query(Challenge).filter_by(agency_id=agency_id).count() == 19  # ten pages of two
     for who in ("publisher", "officer"):
-        c.count(f"{who}, 19 challenges", "/dashboard", p[who])
-        c.count(f"{who}, 19 challenges, page 2", "/dashboard?page=2", p[who])
-        c.count(f"{who}, 19 challenges, last page", "/dashboard?page=999", p[who])
-        c.count(f"{who}, 19 challenges, drafts", "/dashboard?status=draft", p[who])
+        c.count(f"{who}, thrice", "/dashboard", p[who])
+        for name, query in asked.items():
+            c.count(f"{who}, thrice, {name}", f"/dashboard{query}", p[who])
     for who in ("publisher", "officer"):
         counts = {name: count for name, count in c.counts.items() if name.startswith(who)}
         assert len(set(counts.values())) == 1 and max(counts.values()) <= LIMIT, c.counts
@@ -247,3 +253,35 @@ def test_a_company_dashboard_costs_the_same_statements_however_many_pitches_foll
     pitch_follow_and_ask(11)
     c.count("twelve pitches", "/dashboard", owner)
     assert c.counts["one pitch"] == c.counts["twelve pitches"] <= LIMIT, c.statements
+
+
+def test_an_agency_dashboard_costs_the_same_statements_however_many_pilots_the_agency_has(client, login, f, app,
+                                                                                         monkeypatch):
+    """The pilots come a page at a time (two here), read with the work list's unfinished ones in one statement:
+    three times as many pilots in every stage, a second page, the last and a page past the last (an old link)
+    cost the same statements."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from marketplace.models import Organisation, Pilot
+    from marketplace.services.clock import utcnow
+
+    monkeypatch.setitem(app.config, "DASHBOARD_PILOTS_PER_PAGE", 2)
+    challenge_id, slug, p = _world(f)
+    agency_id = db.session.get(Challenge, challenge_id).agency_id
+    officer_id = p["officer"].id
+
+    def add_one_of_each():
+        piloted = f.Challenge(agency=db.session.get(Organisation, agency_id), status="piloting")
+        today = utcnow().date()
+        for n, stage in enumerate(["agreement", "running", "evaluation", "adopted", "stopped"]):
+            pitch = f.Pitch(challenge=piloted, status="selected")
+            db.session.add(Pilot(challenge_id=piloted.id, pitch_id=pitch.id, agency_id=agency_id,
+                                 company_id=pitch.company_id, stage=stage, owner_id=officer_id,
+                                 stage_due_on=today - timedelta(days=n), budget=Decimal("1000"), starts_on=today,
+                                 ends_on=today + timedelta(days=30)))
+        db.session.commit()
+
+    _the_same_statements_thrice_as_big(client, login, p, add_one_of_each, {
+        "page 2": "?pilots_page=2", "last page": "?pilots_page=8", "past the last": "?pilots_page=999"})
+    assert db.session.query(Pilot).filter_by(agency_id=agency_id).count() == 15  # eight pages of two

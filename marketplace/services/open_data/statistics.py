@@ -6,11 +6,13 @@ differs between the two. Pitches are counted only once their challenge's
 pitch deadline has passed, as the seal demands.
 """
 import json
+import logging
 import threading
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, Float, Integer, and_, case, cast, delete, extract, func, select
+from sqlalchemy.exc import DBAPIError
 
 from marketplace.extensions import db
 from marketplace.models import Challenge, KeptStatistics, Organisation, Pilot, Pitch, Question
@@ -22,6 +24,8 @@ from marketplace.services.challenges.challenges import is_public
 from marketplace.services.clock import utcnow
 from marketplace.services.open_data import public_data
 from marketplace.services.pitches import lifecycle as pitch_lifecycle, seal
+
+log = logging.getLogger(__name__)
 
 MAX_MONTHS = 24  # the status chart shows at most the last two years that have challenges
 
@@ -252,6 +256,20 @@ def public_statistics(now=None):
     return figures
 
 
+def keep_stored(now=None):
+    """Beat, every minute: store the figures of the current public data when the stored ones no longer hold (a
+    change renewed the token, a pitch deadline passed) or none are stored, so that pages read them: a page
+    served by a database that cannot be written (a replica) then never computes them more than once per
+    process, and the first visit after a change on the primary finds them. True if they were computed here."""
+    now = now or utcnow()
+    token = public_data.current_token()
+    if token is None or _stored(token, now) is not None:
+        db.session.rollback()  # end the reading transaction
+        return False
+    _stored_once(token, now)
+    return True
+
+
 def _still_true(token, now):
     """The kept figures if they hold for this token at `now`: computed under it, before `now`, and no deadline
     passed since."""
@@ -284,6 +302,12 @@ def _stored_once(token, now):
     the token is still the current one once they are computed: every aggregate then read the data of that
     token, so a row never holds figures of another state. Writing them deletes the rows of every other token:
     the table holds one row.
+
+    Storing is a favour to the other processes, not part of the answer: a database that refuses the write (a
+    read-only replica, a transaction set read-only, a write that fails for any reason) leaves the figures
+    unstored and the page shows them all the same (this process keeps them, `_kept`); the next process that can
+    write stores them. Two processes storing at once cannot fail either: the lock orders them and the row is
+    written as an upsert (tests/web/test_kept_open_data.py, on PostgreSQL).
     """
     try:
         stored = None
@@ -294,12 +318,24 @@ def _stored_once(token, now):
             figures, valid_until = _computed(now)
             stored = figures, valid_until, now
             if public_data.current_token() == token:
-                _store(token, stored)
+                _store_or_leave(token, stored)
+                return stored
     except BaseException:
         db.session.rollback()
         raise
     db.session.commit()
     return stored
+
+
+def _store_or_leave(token, stored):
+    """Store the figures and commit; a database that refuses is rolled back, the figures left unstored."""
+    try:
+        _store(token, stored)
+        db.session.commit()
+    except DBAPIError as refused:
+        db.session.rollback()
+        log.warning("The statistics were computed but not stored (%s): served all the same.",
+                    refused.orig.__class__.__name__ if refused.orig is not None else refused)
 
 
 def _store(token, stored):
