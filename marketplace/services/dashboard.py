@@ -9,11 +9,11 @@ from marketplace.extensions import db
 from marketplace.models import Challenge, Follow, Pilot, Pitch, Question
 from marketplace.models.challenge import CHALLENGE_STATUSES
 from marketplace.models.organisation import AGENCY
-from marketplace.models.pilot import OUTCOME_STAGES
 from marketplace.services import permissions
 from marketplace.services.paging import Page, paginate
 from marketplace.services.pitches import lifecycle as pitch_lifecycle
 from marketplace.services.pitches.pitches import pitches_of_company
+from marketplace.services.pilots.pilot_workflow import is_outcome, with_outcome
 from marketplace.services.work_lists import PILOTS_NEWEST_FIRST, listed_pilots_statement, work_list
 
 
@@ -85,13 +85,13 @@ def pilots_page(organisation, page=1, per_page=20, unfinished=False):
     shown = case((last < page, last), else_=page)  # the page asked, or the last when past it
     wanted = and_(numbered.c.position > (shown - 1) * per_page, numbered.c.position <= shown * per_page)
     if unfinished:
-        wanted = or_(wanted, numbered.c.stage.not_in(OUTCOME_STAGES))
+        wanted = or_(wanted, ~with_outcome(numbered.c.stage))
     rows = db.session.execute(select(numbered).where(wanted).order_by(numbered.c.position)).all()
     total = rows[0].total if rows else 0
     page = min(page, Page([], total, page, per_page).pages)
     first = (page - 1) * per_page + 1
     listed = Page([row for row in rows if first <= row.position < first + per_page], total, page, per_page)
-    return listed, [row for row in rows if row.stage not in OUTCOME_STAGES] if unfinished else []
+    return listed, [row for row in rows if not is_outcome(row.stage)] if unfinished else []
 
 
 def overview(user, page=1, status=None, per_page=20, pilots_page_number=1, pilots_per_page=20):

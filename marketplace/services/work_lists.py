@@ -33,7 +33,7 @@ from marketplace.formatting import day, lazy, localtime
 from marketplace.models import Challenge, EvaluationCriterion, Match, Pilot, Pitch, PitchSessionSlot, Question
 from marketplace.models.challenge import EVALUATING
 from marketplace.models.evaluation import ConflictDeclaration, Evaluation, PitchAssessment, Score
-from marketplace.models.pilot import EVALUATION, OUTCOME_STAGES, PaymentMilestone
+from marketplace.models.pilot import EVALUATION, PaymentMilestone
 from marketplace.models.pitch import PITCH_SHORTLISTED
 from marketplace.services import permissions
 from marketplace.services.challenges import lifecycle
@@ -42,7 +42,7 @@ from marketplace.services.clock import utcnow
 from marketplace.services.evaluation.evaluation import has_counted_scores, ranking_withheld
 from marketplace.services.messaging import links
 from marketplace.services.pilots.pilot_reminders import DUE_SOON
-from marketplace.services.pilots.pilot_workflow import STAGE_LABELS, overdue_since
+from marketplace.services.pilots.pilot_workflow import STAGE_LABELS, is_outcome, overdue_since, with_outcome
 
 APPROVE, FINISH, ANSWER, START, SCORE, FINALISE, DECIDE, SESSIONS, STAGES, PAYMENTS, OUTCOMES, INVITE = (
     "approve", "finish", "answer", "start", "score", "finalise", "decide", "sessions", "stages", "payments", "outcomes",
@@ -146,15 +146,15 @@ def work_list(user, now=None, agency_pilots=None):
                                            .where(*under_way)).all()
     received = {challenge.id: challenge.received for challenge in agency_challenges if challenge.received}
     if agency_pilots is None:
-        agency_pilots = listed_pilots(Pilot.agency_id == organisation.id, Pilot.stage.not_in(OUTCOME_STAGES))
+        agency_pilots = listed_pilots(Pilot.agency_id == organisation.id, ~with_outcome())
     # The statements below read the rows of these challenges (and pilots) named by a subquery, not by a list of
     # a hundred ids to bind, and keep those of the ones the person may act on.
     scope = Scope(select(Challenge.id).where(*under_way),
-                  select(Pilot.id).where(Pilot.agency_id == organisation.id, Pilot.stage.not_in(OUTCOME_STAGES)))
+                  select(Pilot.id).where(Pilot.agency_id == organisation.id, ~with_outcome()))
     # Soonest first, those with no date last, the same on every database.
     challenges = sorted(agency_challenges,
                         key=lambda c: (c.pitch_deadline is None, c.pitch_deadline or now, c.id))
-    pilots = sorted((p for p in agency_pilots if p.stage not in OUTCOME_STAGES),
+    pilots = sorted((p for p in agency_pilots if not is_outcome(p.stage)),
                     key=lambda p: (p.stage_due_on is None, p.stage_due_on or now.date(), p.id))
     # Several kinds of work ask the same rule of the same challenge or pilot: each is asked once.
     managed = permissions.allowed(user, "evaluation.manage", challenges)

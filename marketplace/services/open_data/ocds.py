@@ -45,6 +45,7 @@ from marketplace.services.organisations.identifiers import organisation_identifi
 from marketplace.services.errors import ValidationFailed
 from marketplace.services.messaging import links
 from marketplace.services.open_data.licence import open_data_licence
+from marketplace.services.pilots.pilot_workflow import is_outcome, with_outcome
 from marketplace.services.open_data import public_data
 from marketplace.services.paging import Page, ids_alone, ids_and_read, kept_scalar, paginate
 from marketplace.services.pilots.pilot_workflow import due_date_for
@@ -212,7 +213,7 @@ def _changes():
         # that stage change recorded it. Without one either, no date is known and none is made up (no release).
         _row(COMPLETED_CHANGE, none, func.max(PilotStageChange.changed_at))
         .join(Pilot, Pilot.challenge_id == Challenge.id).join(PilotStageChange, PilotStageChange.pilot_id == Pilot.id)
-        .where(public, Challenge.status == COMPLETED, PilotStageChange.to_stage.in_(OUTCOME_STAGES), ~exists().where(
+        .where(public, Challenge.status == COMPLETED, with_outcome(PilotStageChange.to_stage), ~exists().where(
             AuditEvent.challenge_id == Challenge.id, AuditEvent.action.in_(COMPLETION_ACTIONS)))
         .group_by(Challenge.id),
         _row(CANCELLED, none, Challenge.cancelled_at).where(public, Challenge.cancelled_at.is_not(None)),
@@ -583,9 +584,9 @@ def _stage_milestones(pilot, moves, stage, settings):
         {"id": "outcome", "title": "Decision to adopt the solution", "type": "assessment",
          "status": {ADOPTED: "met", STOPPED: "notMet"}.get(stage, "scheduled"),
          "dateMet": _when(outcome_at) if stage == ADOPTED else None,
-         "dateModified": _when(outcome_at) if stage in OUTCOME_STAGES else None},
+         "dateModified": _when(outcome_at) if is_outcome(stage) else None},
     ]
-    if stage in OUTCOME_STAGES:
+    if is_outcome(stage):
         for outcome in sorted(pilot.measure_outcomes, key=lambda o: o.success_measure.position):
             measure = outcome.success_measure
             milestones.append({
@@ -618,7 +619,7 @@ def _contracts(moment):
                                      "value": _amount(amount, pilot.currency or currency),
                                      "payer": _ref(moment.challenge.agency), "payee": _ref(pilot.company)})
         outcome = None
-        if stage in OUTCOME_STAGES:
+        if is_outcome(stage):
             outcome = "\n\n".join(text for text in (pilot.outcome_summary, pilot.lessons_learned) if text) or None
         contracts.append({
             "id": f"contract-{pilot.id}",

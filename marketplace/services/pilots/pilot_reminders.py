@@ -13,14 +13,14 @@ from sqlalchemy import select
 from marketplace.extensions import db
 from marketplace.formatting import day, lazy
 from marketplace.models import Membership, Pilot, User
-from marketplace.models.pilot import EVALUATION, EXTENDED, OUTCOME_STAGES, RUNNING
+from marketplace.models.pilot import EVALUATION, EXTENDED, RUNNING
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import DomainError
 from marketplace.services.messaging import links
 from marketplace.services.messaging.notifications import notify
 from marketplace.services.messaging.outbox import handles
 from marketplace.services.permissions import AGENCY_EDITORS, PILOT_MOVERS
-from marketplace.services.pilots.pilot_workflow import STAGE_LABELS, move_pilot, overdue_since
+from marketplace.services.pilots.pilot_workflow import STAGE_LABELS, move_pilot, overdue_since, with_outcome
 
 DUE_SOON = timedelta(days=2)
 
@@ -95,7 +95,7 @@ def remind_due_stages(today=None):
     escalate_after = timedelta(days=current_app.config["PILOT_ESCALATION_DAYS"])
     sent = 0
     pilots = db.session.scalars(
-        select(Pilot).where(Pilot.stage.not_in(OUTCOME_STAGES), Pilot.stage_due_on.is_not(None),
+        select(Pilot).where(~with_outcome(), Pilot.stage_due_on.is_not(None),
                             Pilot.stage_due_on <= today + DUE_SOON)
     ).all()
     for pilot in pilots:

@@ -172,7 +172,7 @@ def overdue_since(item, today=None):
     if isinstance(item, PaymentMilestone):
         due, done = item.planned_on, item.paid_on is not None
     else:
-        due, done = item.stage_due_on, item.stage in OUTCOME_STAGES
+        due, done = item.stage_due_on, is_outcome(item.stage)
     return due if due is not None and not done and due < (today or utcnow().date()) else None
 
 
@@ -187,7 +187,18 @@ def due_date_for(pilot, stage, entered_at):
 
 def has_outcome(pilot):
     """Adopted or stopped: the outcome is published, the pilot takes no more steps."""
-    return pilot.stage in OUTCOME_STAGES
+    return is_outcome(pilot.stage)
+
+
+def is_outcome(stage):
+    """The stage is an outcome (adopted or stopped): has_outcome, of a stage named."""
+    return stage in OUTCOME_STAGES
+
+
+def with_outcome(stage=None):
+    """has_outcome as an SQL condition on the column naming a stage (Pilot.stage by default), for queries;
+    ~with_outcome() for the pilots still running."""
+    return (Pilot.stage if stage is None else stage).in_(OUTCOME_STAGES)
 
 
 def judging_open(pilot):
@@ -299,7 +310,7 @@ def move_pilot(actor, pilot_id, target, *, note="", expected_version=None):
         pilot.stage = target
         pilot.stage_entered_at = now
         pilot.stage_due_on = due_date_for(pilot, target, now)
-        if target in OUTCOME_STAGES:
+        if is_outcome(target):
             pilot.outcome_published_at = now
         # The first flush checks the version: if another officer's move won the race, it fails here.
         db.session.flush()
@@ -309,7 +320,7 @@ def move_pilot(actor, pilot_id, target, *, note="", expected_version=None):
         record_change(actor, "pilot.stage_changed", pilot, before=before,
                       after={"stage": target, "stage_due_on": pilot.stage_due_on}, challenge_id=pilot.challenge_id,
                       payload={"from_stage": before["stage"], "to_stage": target})
-        if target in OUTCOME_STAGES:
+        if is_outcome(target):
             complete_challenge_if_all_pilots_decided(pilot.challenge, actor)
         db.session.commit()
     except StaleDataError:

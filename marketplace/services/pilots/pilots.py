@@ -16,7 +16,7 @@ from marketplace.extensions import db
 from marketplace.formatting import lazy, money as money_text, number
 from marketplace.models import Membership, Pilot, Pitch, User
 from marketplace.models.challenge import CLOSED, EVALUATING, MARKET_CONSULTATION, PILOTING
-from marketplace.models.pilot import ADOPTED, AGREEMENT, DOCUMENT_KINDS, MEASURE_RESULTS, OUTCOME_STAGES, MeasureOutcome, PaymentMilestone, PilotBudgetIncrease, PilotDocument, PilotMessage
+from marketplace.models.pilot import ADOPTED, AGREEMENT, DOCUMENT_KINDS, MEASURE_RESULTS, MeasureOutcome, PaymentMilestone, PilotBudgetIncrease, PilotDocument, PilotMessage
 from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle
 from marketplace.services.pitches import lifecycle as pitch_lifecycle, uploads
@@ -25,7 +25,7 @@ from marketplace.services.clock import utcnow
 from marketplace.services.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from marketplace.services.messaging.events import record_change, snapshot
 from marketplace.services.paging import paginate
-from marketplace.services.pilots.pilot_workflow import (due_date_for, may_approve_budget, may_approve_increase,
+from marketplace.services.pilots.pilot_workflow import (has_outcome, with_outcome, due_date_for, may_approve_budget, may_approve_increase,
                                                        needs_second_approval)
 
 MAX_TEXT = 10000
@@ -143,7 +143,7 @@ def approve_budget(actor, pilot_id):
 def record_measure_outcome(actor, pilot_id, success_measure_id, *, result, evidence=""):
     pilot = access.pilot(actor, pilot_id)
     permissions.require(actor, "pilot.move", pilot)
-    if pilot.stage in OUTCOME_STAGES:
+    if has_outcome(pilot):
         raise InvalidTransition(str(_l("The outcome of this pilot is published and can no longer change.")))
     measure = next((m for m in pilot.challenge.success_measures if m.id == success_measure_id), None)
     if measure is None:
@@ -174,7 +174,7 @@ def record_measure_outcome(actor, pilot_id, success_measure_id, *, result, evide
 def write_outcome(actor, pilot_id, *, outcome_summary, lessons_learned="", follow_on_procurement_url=""):
     pilot = access.pilot(actor, pilot_id)
     permissions.require(actor, "pilot.move", pilot)
-    if pilot.stage in OUTCOME_STAGES:
+    if has_outcome(pilot):
         raise InvalidTransition(str(_l("The outcome of this pilot is published and can no longer change.")))
     errors = {}
     summary = (outcome_summary or "").strip()
@@ -201,7 +201,7 @@ def change_end_date(actor, pilot_id, *, ends_on):
     """Move the pilot's end date before its outcome: an extension needs one ahead of today."""
     pilot = access.pilot(actor, pilot_id)
     permissions.require(actor, "pilot.move", pilot)
-    if pilot.stage in OUTCOME_STAGES:
+    if has_outcome(pilot):
         raise InvalidTransition(str(_l("The outcome of this pilot is published and can no longer change.")))
     if not isinstance(ends_on, date):
         raise ValidationFailed({"ends_on": _l("Enter the end date.")})
@@ -260,7 +260,7 @@ def record_payment(actor, pilot_id, milestone_id, *, paid_amount, paid_on):
     if amount is not None and "paid_amount" not in errors:
         money = money_of(pilot)
         paid_elsewhere = money.paid - Decimal(milestone.paid_amount or 0)
-        if pilot.stage in OUTCOME_STAGES and amount > Decimal(milestone.planned_amount):
+        if has_outcome(pilot) and amount > Decimal(milestone.planned_amount):
             errors["paid_amount"] = _l(
                 "The pilot has its outcome: only what was planned before it can be paid, at most %(planned)s "
                 "for this milestone.", planned=lazy(money_text, milestone.planned_amount, pilot.currency))
@@ -285,7 +285,7 @@ def request_budget_increase(actor, pilot_id, *, amount, justification):
     """Ask for more budget; it counts only once a second person approved it (`approve_budget_increase`)."""
     pilot = access.pilot(actor, pilot_id)
     permissions.require(actor, "pilot.move", pilot)
-    if pilot.stage in OUTCOME_STAGES:
+    if has_outcome(pilot):
         raise InvalidTransition(str(_l("The outcome of this pilot is published: its budget can no longer grow.")))
     errors = {}
     value = clean_amount(amount, "amount", errors, maximum=MAX_BUDGET, required=True)
@@ -350,7 +350,7 @@ def add_document(actor, pilot_id, *, kind, stream, filename):
     pilot = access.pilot(actor, pilot_id)
     if kind not in DOCUMENT_KINDS:
         raise ValidationFailed({"kind": _l("Choose what kind of document this is.")})
-    if pilot.stage in OUTCOME_STAGES:
+    if has_outcome(pilot):
         raise InvalidTransition(str(_l("The outcome of this pilot is published; no more documents can be added.")))
     stored = uploads.store_upload(stream, filename, allowed=uploads.DOCUMENT_TYPES, field="file")
     document = PilotDocument(pilot_id=pilot.id, kind=kind, filename=stored.filename, stored_name=stored.stored_name,
@@ -374,7 +374,7 @@ def document_for_download(user, pilot_id, document_id):
 
 
 def _with_outcome():
-    return select(Pilot).where(Pilot.stage.in_(OUTCOME_STAGES))
+    return select(Pilot).where(with_outcome())
 
 
 def public_follow_on_url(pilot):
@@ -400,7 +400,7 @@ def public_outcomes(challenge, pilots=None):
         return db.session.scalars(
             _with_outcome().where(Pilot.challenge_id == challenge.id).order_by(Pilot.outcome_published_at)
         ).all()
-    with_outcome = [pilot for pilot in pilots if pilot.stage in OUTCOME_STAGES]
+    with_outcome = [pilot for pilot in pilots if has_outcome(pilot)]
     return sorted(with_outcome, key=lambda pilot: (pilot.outcome_published_at is None,
                                                    pilot.outcome_published_at or pilot.created_at, pilot.id))
 
