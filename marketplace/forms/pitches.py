@@ -8,7 +8,7 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from ..formatting import lazy, number
-from ..services.pitches.pitches import LIMITS, MAX_ATTACHMENTS, STEPS
+from ..services.pitches.pitches import MAX_ATTACHMENTS, STEPS
 from ..services.pitches.uploads import ACCEPT, limit_mb
 
 TRL_CHOICES = [("", _l("Choose a level"))] + [(str(n), str(n)) for n in range(1, 10)]
@@ -47,26 +47,16 @@ def _as_typed(value):
     return str(value)
 
 
-def _limited(name):
-    """The service's limit on this text (pitches.LIMITS) as its `maxlength`: the browser stops typing there, as
-    the character count below the field says (the service still checks it)."""
-    return {"maxlength": LIMITS[name]}
-
-
 class AboutForm(StepForm):
     step = "about"
-    title = StringField(_l("Title"), description=_l("One line that says what you propose."),
-                        render_kw=_limited("title"))
-    summary = TextAreaField(_l("Summary"), description=_l("A few sentences: what you would do and what would change."),
-                            render_kw=_limited("summary"))
+    title = StringField(_l("Title"), description=_l("One line that says what you propose."))
+    summary = TextAreaField(_l("Summary"), description=_l("A few sentences: what you would do and what would change."))
 
 
 class ApproachForm(StepForm):
     step = "approach"
-    approach = TextAreaField(_l("Approach"), description=_l("How you would solve the problem, step by step."),
-                             render_kw=_limited("approach"))
-    evidence = TextAreaField(_l("Evidence"), description=_l("Where it has worked before, results, references."),
-                             render_kw=_limited("evidence"))
+    approach = TextAreaField(_l("Approach"), description=_l("How you would solve the problem, step by step."))
+    evidence = TextAreaField(_l("Evidence"), description=_l("Where it has worked before, results, references."))
     trl = SelectField(_l("Maturity (technology readiness level)"), choices=TRL_CHOICES, validators=[Optional()],
                       description=_l("1: an idea; 9: proven in everyday use."))
 
@@ -75,7 +65,7 @@ class PilotForm(StepForm):
     step = "pilot"
     pilot_price = StringField(_l("Pilot price (euro, excluding VAT)"), render_kw={"inputmode": "numeric"})
     pilot_duration_weeks = StringField(_l("Pilot duration (weeks)"), render_kw={"inputmode": "numeric"})
-    team = TextAreaField(_l("Team"), description=_l("Who would do the work."), render_kw=_limited("team"))
+    team = TextAreaField(_l("Team"), description=_l("Who would do the work."))
 
 
 STEP_FORMS = {form.step: form for form in (AboutForm, ApproachForm, PilotForm)}

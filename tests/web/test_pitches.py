@@ -102,25 +102,6 @@ def test_oversized_text_is_refused_with_its_limit(client, login, world, data):
     assert response.status_code == 422 and "characters or fewer" in response.text and _pitch() is None
 
 
-def test_each_text_field_stops_at_the_services_limit(client, login, world):
-    """Each text field of the step forms has the service's limit (pitches.LIMITS) as its maxlength, the same
-    number its character count says; every limited text is on a step."""
-    import lxml.html
-    challenge, member, _, _ = world
-    login(member)
-    seen = {}
-    for step in ("about", "approach", "pilot"):
-        page = lxml.html.fromstring(client.get(f"/challenges/{challenge.slug}/pitch/{step}").text)
-        for field in page.xpath('//form[@id="pitch-step"]//*[self::input or self::textarea][@name]'):
-            name = field.get("name")
-            if name in pitches.LIMITS:
-                group = field.xpath('ancestor::div[@data-character-count][1]')[0]
-                seen[name] = (int(field.get("maxlength")), int(group.get("data-character-count")))
-            else:
-                assert field.get("maxlength") is None, name  # the price and weeks are checked as numbers
-    assert seen == {name: (limit, limit) for name, limit in pitches.LIMITS.items()}
-
-
 def test_a_line_break_counts_as_one_character_as_the_page_counts_it(client, login, world):
     challenge, member, _, _ = world
     login(member)
