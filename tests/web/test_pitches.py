@@ -102,6 +102,25 @@ def test_oversized_text_is_refused_with_its_limit(client, login, world, data):
     assert response.status_code == 422 and "characters or fewer" in response.text and _pitch() is None
 
 
+def test_each_text_field_counts_to_the_services_limit_and_never_cuts_what_is_pasted(client, login, world):
+    """Each limited text of the step forms has a character count of the service's limit (pitches.LIMITS), and no
+    maxlength: a browser would cut a pasted text at the limit without a word (the GOV.UK character count's
+    reason for none), where the count says how many characters are too many and the service refuses, keeping
+    the text."""
+    import lxml.html
+    challenge, member, _, _ = world
+    login(member)
+    seen = {}
+    for step in ("about", "approach", "pilot"):
+        page = lxml.html.fromstring(client.get(f"/challenges/{challenge.slug}/pitch/{step}").text)
+        for field in page.xpath('//form[@id="pitch-step"]//*[self::input or self::textarea][@name]'):
+            assert field.get("maxlength") is None, field.get("name")
+            if field.get("name") in pitches.LIMITS:
+                seen[field.get("name")] = int(field.xpath('ancestor::div[@data-character-count][1]')[0]
+                                              .get("data-character-count"))
+    assert seen == pitches.LIMITS
+
+
 def test_a_line_break_counts_as_one_character_as_the_page_counts_it(client, login, world):
     challenge, member, _, _ = world
     login(member)
