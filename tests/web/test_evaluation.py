@@ -407,3 +407,15 @@ def test_a_shortlisted_company_whose_challenge_is_cancelled_is_not_invited_to_a_
     login(people["officer"])  # the panel's list of sessions says the same, and offers none for its calendar
     overview = client.get(f"/challenges/{challenge.slug}/evaluation").text
     assert "booked by Hidden Firm 0 – called off" in overview and "/sessions/" not in overview
+
+
+def test_the_score_sheet_before_the_evaluation_starts_says_why_and_where_to_go(client, login, closed):
+    """Found walking: the sheet opened before the start answered 409 "That changed in the meantime"; nothing had
+    changed, the evaluation had not started. It answers as the pitch pages do: why, and the way to the evaluation."""
+    challenge, _, people = closed
+    login(people["alice"])
+    sheet = client.get(f"/challenges/{challenge.slug}/evaluation/scores")
+    assert sheet.status_code == 403 and "You cannot read the pitches yet" in sheet.text
+    assert "once the evaluation has started" in sheet.text and "changed in the meantime" not in sheet.text
+    assert f'href="/challenges/{challenge.slug}/evaluation"' in sheet.text
+
