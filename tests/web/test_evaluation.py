@@ -419,3 +419,20 @@ def test_the_score_sheet_before_the_evaluation_starts_says_why_and_where_to_go(c
     assert "once the evaluation has started" in sheet.text and "changed in the meantime" not in sheet.text
     assert f'href="/challenges/{challenge.slug}/evaluation"' in sheet.text
 
+
+def test_once_finalised_the_overview_offers_to_read_the_pitches_not_to_score_them(client, login, closed):
+    """Found walking: after finalising, the overview still offered a "Score the pitches" button, to a sheet that
+    (rightly) says "Read the pitches" and takes no score."""
+    challenge, _, people = closed
+    evaluation.start_evaluation(people["officer"], challenge.id)
+    evaluation.declare_conflict(people["officer"], challenge.id, conflicted=False)
+    login(people["officer"])
+    sheet = f'href="/challenges/{challenge.slug}/evaluation/scores"'
+    assert f'<a class="button" {sheet}>Score the pitches</a>' in client.get(
+        f"/challenges/{challenge.slug}/evaluation").text
+    assessment = db.session.scalars(select(PitchAssessment).order_by(PitchAssessment.label)).first()
+    first, second = challenge.criteria
+    evaluation.score_sheet(people["officer"], assessment.id, {first.id: ("3", "Fine."), second.id: ("3", "")})
+    evaluation.finalise_evaluation(people["officer"], challenge.id)
+    overview = client.get(f"/challenges/{challenge.slug}/evaluation").text
+    assert f"<a {sheet}>Read the pitches</a>" in overview and "Score the pitches" not in overview
