@@ -170,3 +170,16 @@ def test_text_kept_from_an_ended_session_is_still_shown_after_the_challenge_clos
     page = unescape(client.get(f"/challenges/{challenge.slug}/pitch/about").text)
     assert TYPED["summary"] in page and "What you typed was not saved" in page and "readonly" in page
     assert "check it and save it" not in page and "Save and continue" not in page
+
+
+def test_once_closed_the_check_page_links_each_step_to_be_shown_not_changed(client, world):
+    """Found walking: after the deadline, the check page still said "Change" beside every step, leading to pages
+    that (rightly) change nothing."""
+    challenge, member = world
+    pitch = pitches.save_draft(member, challenge.slug, FIELDS)
+    pitches.submit_pitch(member, pitch.id)
+    assert ">Change<span" in client.get(f"/challenges/{challenge.slug}/pitch/check").text
+    _close(challenge, status="published")
+    check = unescape(client.get(f"/challenges/{challenge.slug}/pitch/check").text)
+    assert ">Change<span" not in check and check.count(">Show this step<span") == 4
+    assert "The pitch deadline passed on" in check
