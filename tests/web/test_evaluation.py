@@ -436,3 +436,18 @@ def test_once_finalised_the_overview_offers_to_read_the_pitches_not_to_score_the
     evaluation.finalise_evaluation(people["officer"], challenge.id)
     overview = client.get(f"/challenges/{challenge.slug}/evaluation").text
     assert f"<a {sheet}>Read the pitches</a>" in overview and "Score the pitches" not in overview
+
+
+def test_the_page_that_withholds_the_pitches_has_the_title_of_its_heading(client, login, closed):
+    """Found walking: the tab said "You are not allowed to do that" above the heading "You cannot read the pitches
+    yet" (or "You are recused")."""
+    challenge, pitches, people = closed
+    evaluation.start_evaluation(people["officer"], challenge.id)
+    evaluation.declare_conflict(people["alice"], challenge.id, conflicted=True, note="I worked there.")
+    login(people["officer"])
+    page = client.get(f"/pitches/{pitches[0].id}")
+    assert page.status_code == 403 and "<title>You cannot read the pitches yet" in page.text
+    assert "<h1>You cannot read the pitches yet</h1>" in page.text and "You are not allowed to do that" not in page.text
+    login(people["alice"])
+    page = client.get(f"/pitches/{pitches[0].id}")
+    assert "<title>You are recused" in page.text and "<h1>You are recused</h1>" in page.text
