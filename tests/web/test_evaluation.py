@@ -451,3 +451,23 @@ def test_the_page_that_withholds_the_pitches_has_the_title_of_its_heading(client
     login(people["alice"])
     page = client.get(f"/pitches/{pitches[0].id}")
     assert "<title>You are recused" in page.text and "<h1>You are recused</h1>" in page.text
+
+
+def test_once_the_final_decisions_are_sent_no_pitch_session_is_offered_and_the_page_says_why(client, login, closed):
+    """Found walking: after the final decisions the overview still offered "Offer this slot", and the slot was
+    created, though no company was shortlisted any more to book it."""
+    challenge, _, people = closed
+    _scored_and_finalised(challenge, people)
+    for row in db.session.scalars(select(PitchAssessment).order_by(PitchAssessment.label)):
+        evaluation.decide(people["officer"], row.id, decision="not_selected", feedback="Too costly.", confirmed=True)
+    evaluation.publish_decisions(people["officer"], challenge.id)
+    assert evaluation.evaluation_of(challenge).decisions_published_at is not None
+    login(people["officer"])
+    page = client.get(f"/challenges/{challenge.slug}/evaluation").text
+    assert "Offer this slot" not in page and f"/challenges/{challenge.slug}/evaluation/slots" not in page
+    start = (utcnow() + timedelta(days=3)).strftime("%Y-%m-%dT10:00")
+    refused = client.post(f"/challenges/{challenge.slug}/evaluation/slots", data={
+        "starts_at": start, "ends_at": start.replace("10:00", "10:30"), "mode": "online",
+        "link": "https://meet.example/x"})
+    assert refused.status_code == 409 and "no company is waiting for a pitch session" in refused.text
+    assert db.session.scalar(select(func.count(PitchSessionSlot.id))) == 0
