@@ -3,6 +3,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, SelectField, StringField
 from wtforms.validators import Length
+from wtforms.widgets import TextInput
 
 from ..services.organisations import addresses
 from ..services.organisations.companies import too_long
@@ -10,7 +11,15 @@ from ..services.pilots.amounts import NotAnAmount, parse_amount
 
 
 class AmountField(DecimalField):
-    """An amount in euro, typed as people write it: 25000, 25 000, 25.000,50 or 25,000.50."""
+    """An amount in euro, typed as people write it: 25000, 25 000, 25.000,50 or 25,000.50.
+
+    A text input with a numeric keyboard, not `type=number`: a browser's number input refuses "25 000" and sends
+    "25.000,50" as nothing at all, so what was typed was lost and answered "Enter the budget"."""
+
+    widget = TextInput()
+
+    def __init__(self, *args, render_kw=None, **kwargs):
+        super().__init__(*args, render_kw={"inputmode": "decimal", **(render_kw or {})}, **kwargs)
 
     def process_formdata(self, valuelist):
         if not valuelist:

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, FieldList, FormField, HiddenField, RadioField, SelectField, StringField, \
     TextAreaField
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..formatting import lazy, number
 from ..models.pilot import DOCUMENT_KINDS
@@ -47,8 +47,10 @@ class OutcomeForm(FlaskForm):
 
 
 class PaymentForm(FlaskForm):
+    # InputRequired, not DataRequired: an amount typed wrongly keeps its own message ("in figures") instead of
+    # "Enter an amount", and 0 is an amount.
     paid_amount = AmountField(_l("Amount paid"), places=2,
-                               validators=[DataRequired(_l("Enter an amount.")), NumberRange(min=0)])
+                               validators=[InputRequired(_l("Enter an amount.")), NumberRange(min=0)])
     paid_on = DateField(_l("Paid on"), validators=[DataRequired(_l("Enter the date it was paid."))])
 
 
@@ -57,7 +59,7 @@ class EndDateForm(FlaskForm):
 
 
 class BudgetIncreaseForm(FlaskForm):
-    amount = AmountField(_l("Increase by"), places=2, validators=[DataRequired(_l("Enter an amount."))])
+    amount = AmountField(_l("Increase by"), places=2, validators=[InputRequired(_l("Enter an amount."))])
     justification = TextAreaField(_l("Why the pilot needs more"), validators=[Length(max=10000)],
                                   description=_l("A second person approves the increase before payments can use it."))
 
@@ -77,7 +79,8 @@ class MilestoneForm(FlaskForm):
 
 class StartPilotForm(FlaskForm):
     budget = AmountField(_l("Budget (euro)"), places=2,
-                          validators=[DataRequired(_l("Enter the budget.")), NumberRange(min=1)])
+                          validators=[InputRequired(_l("Enter the budget.")),
+                                      NumberRange(min=1, message=_l("The budget must be more than zero."))])
     starts_on = DateField(_l("Start date"), validators=[DataRequired(_l("Enter the start date."))])
     ends_on = DateField(_l("End date"), validators=[DataRequired(_l("Enter the end date."))])
     owner_id = SelectField(_l("Pilot owner"), coerce=int, validators=[DataRequired()])

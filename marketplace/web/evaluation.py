@@ -45,6 +45,7 @@ def _overview(challenge, status=200, **forms):
         ranking_after_declaring=manages and withheld == permissions.UNDECLARED,
         decision_round=evaluation.decision_round(current), slot_form=forms.get("slot") or SlotForm(formdata=None),
         runs_sessions=runs_sessions, stopped=evaluation.is_stopped(current),
+        no_sessions=pitch_sessions.why_no_sessions(challenge) if runs_sessions else None,
         finalise_blocked=evaluation.why_not_finalise(challenge) if ranking and not current.is_finalised else None,
         slots=pitch_sessions.slots_of(challenge) if runs_sessions or (on_panel and current and current.is_finalised)
         else [], pilots={p.pitch_id: p for p in pilots.pilots_of(current_user, challenge)},

@@ -73,3 +73,25 @@ def test_the_due_date_is_written_in_the_recipients_language(pilot, language, wri
     notice = db.session.scalars(select(Notification).where(Notification.user_id == officer.id)).one()
     due = pilot.stage_due_on
     assert written.format(d=due, month=GERMAN_MONTHS[due.month - 1]) in notice.title
+
+
+def test_a_stage_notice_sent_late_says_the_due_date_of_that_stage_and_an_outcome_none(pilot):
+    """Found walking: with the worker behind, every stage notice said the due date of the pilot's stage when the
+    worker ran ("Due by –" once adopted), and an outcome's notice said "Due by –"."""
+    from marketplace.models import OutboxEvent
+    from marketplace.services.messaging import outbox
+
+    pilot, officer, _, _ = pilot
+    agreement_due = pilot.stage_due_on
+    pilot.stage, pilot.stage_due_on = "stopped", None  # what the pilot became before the worker ran
+    db.session.add(OutboxEvent(topic="pilot.stage_changed", payload={
+        "object_type": "pilots", "object_id": pilot.id, "from_stage": "evaluation", "to_stage": "stopped",
+        "stage_due_on": None}))
+    db.session.commit()
+    outbox.process_pending()
+    notices = {n.title: n.body for n in db.session.scalars(select(Notification).where(
+        Notification.user_id == officer.id, Notification.kind == "pilot.stage_changed"))}
+    started = next(body for title, body in notices.items() if title.endswith("Agreement"))
+    assert f"Due by {agreement_due.day} {agreement_due:%B} {agreement_due.year}." in started
+    stopped = next(body for title, body in notices.items() if title.endswith("Stopped"))
+    assert stopped == f"Challenge: {pilot.challenge.title}." and "Due by" not in stopped

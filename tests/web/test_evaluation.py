@@ -407,3 +407,67 @@ def test_a_shortlisted_company_whose_challenge_is_cancelled_is_not_invited_to_a_
     login(people["officer"])  # the panel's list of sessions says the same, and offers none for its calendar
     overview = client.get(f"/challenges/{challenge.slug}/evaluation").text
     assert "booked by Hidden Firm 0 – called off" in overview and "/sessions/" not in overview
+
+
+def test_the_score_sheet_before_the_evaluation_starts_says_why_and_where_to_go(client, login, closed):
+    """Found walking: the sheet opened before the start answered 409 "That changed in the meantime"; nothing had
+    changed, the evaluation had not started. It answers as the pitch pages do: why, and the way to the evaluation."""
+    challenge, _, people = closed
+    login(people["alice"])
+    sheet = client.get(f"/challenges/{challenge.slug}/evaluation/scores")
+    assert sheet.status_code == 403 and "You cannot read the pitches yet" in sheet.text
+    assert "once the evaluation has started" in sheet.text and "changed in the meantime" not in sheet.text
+    assert f'href="/challenges/{challenge.slug}/evaluation"' in sheet.text
+
+
+def test_once_finalised_the_overview_offers_to_read_the_pitches_not_to_score_them(client, login, closed):
+    """Found walking: after finalising, the overview still offered a "Score the pitches" button, to a sheet that
+    (rightly) says "Read the pitches" and takes no score."""
+    challenge, _, people = closed
+    evaluation.start_evaluation(people["officer"], challenge.id)
+    evaluation.declare_conflict(people["officer"], challenge.id, conflicted=False)
+    login(people["officer"])
+    sheet = f'href="/challenges/{challenge.slug}/evaluation/scores"'
+    assert f'<a class="button" {sheet}>Score the pitches</a>' in client.get(
+        f"/challenges/{challenge.slug}/evaluation").text
+    assessment = db.session.scalars(select(PitchAssessment).order_by(PitchAssessment.label)).first()
+    first, second = challenge.criteria
+    evaluation.score_sheet(people["officer"], assessment.id, {first.id: ("3", "Fine."), second.id: ("3", "")})
+    evaluation.finalise_evaluation(people["officer"], challenge.id)
+    overview = client.get(f"/challenges/{challenge.slug}/evaluation").text
+    assert f"<a {sheet}>Read the pitches</a>" in overview and "Score the pitches" not in overview
+
+
+def test_the_page_that_withholds_the_pitches_has_the_title_of_its_heading(client, login, closed):
+    """Found walking: the tab said "You are not allowed to do that" above the heading "You cannot read the pitches
+    yet" (or "You are recused")."""
+    challenge, pitches, people = closed
+    evaluation.start_evaluation(people["officer"], challenge.id)
+    evaluation.declare_conflict(people["alice"], challenge.id, conflicted=True, note="I worked there.")
+    login(people["officer"])
+    page = client.get(f"/pitches/{pitches[0].id}")
+    assert page.status_code == 403 and "<title>You cannot read the pitches yet" in page.text
+    assert "<h1>You cannot read the pitches yet</h1>" in page.text and "You are not allowed to do that" not in page.text
+    login(people["alice"])
+    page = client.get(f"/pitches/{pitches[0].id}")
+    assert "<title>You are recused" in page.text and "<h1>You are recused</h1>" in page.text
+
+
+def test_once_the_final_decisions_are_sent_no_pitch_session_is_offered_and_the_page_says_why(client, login, closed):
+    """Found walking: after the final decisions the overview still offered "Offer this slot", and the slot was
+    created, though no company was shortlisted any more to book it."""
+    challenge, _, people = closed
+    _scored_and_finalised(challenge, people)
+    for row in db.session.scalars(select(PitchAssessment).order_by(PitchAssessment.label)):
+        evaluation.decide(people["officer"], row.id, decision="not_selected", feedback="Too costly.", confirmed=True)
+    evaluation.publish_decisions(people["officer"], challenge.id)
+    assert evaluation.evaluation_of(challenge).decisions_published_at is not None
+    login(people["officer"])
+    page = client.get(f"/challenges/{challenge.slug}/evaluation").text
+    assert "Offer this slot" not in page and f"/challenges/{challenge.slug}/evaluation/slots" not in page
+    start = (utcnow() + timedelta(days=3)).strftime("%Y-%m-%dT10:00")
+    refused = client.post(f"/challenges/{challenge.slug}/evaluation/slots", data={
+        "starts_at": start, "ends_at": start.replace("10:00", "10:30"), "mode": "online",
+        "link": "https://meet.example/x"})
+    assert refused.status_code == 409 and "no company is waiting for a pitch session" in refused.text
+    assert db.session.scalar(select(func.count(PitchSessionSlot.id))) == 0

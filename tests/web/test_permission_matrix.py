@@ -396,7 +396,7 @@ STATE_GET = {
                                       finalised={**only(AGENCY, status=LISTED), "a_eval": 200}),  # recused
     "evaluation.overview": always(AGENCY_ONLY),
     # The score sheet: after the declaration; never for the recused; the officer who runs it, once finalised.
-    "evaluation.scores": by_state(NO_EVALUATION, NO_EVALUATION, undeclared=AGENCY_REFUSED, recused=AGENCY_REFUSED,
+    "evaluation.scores": by_state(NO_EVALUATION, NO_EVALUATION, closed=AGENCY_REFUSED, undeclared=AGENCY_REFUSED, recused=AGENCY_REFUSED,
                                   declared={**AGENCY_REFUSED, "a_po": 200, "a_eval": 200},
                                   finalised={**AGENCY_REFUSED, "a_po": 200}),
     # A pitch's decision page: the officers who run the evaluation, once it is finalised (before, the pitch is

@@ -292,3 +292,35 @@ def test_the_budget_line_is_written_as_the_language_writes_it(client, login, wor
     login(people["company"])
     page = client.get(f"/pilots/{pilot.id}").text
     assert "Budget\u00a0: 10\u202f000\u00a0€" in page
+
+
+@pytest.mark.parametrize("typed,message", [("-5", "Enter an amount in figures"), ("twelve", "Enter an amount in figures"),
+                                           ("0", "The budget must be more than zero."), ("", "Enter the budget.")])
+def test_a_budget_typed_wrongly_is_answered_with_what_is_wrong_and_kept(client, login, world, f, typed, message):
+    """Found walking: a budget of -5 was answered "Enter the budget." (the form's required check threw away the
+    message saying what was wrong with what was typed)."""
+    _, pitch, people = world
+    second = f.Pitch(challenge=pitch.challenge, status="selected")
+    login(people["officer"])
+    response = client.post(f"/pitches/{second.id}/pilot", data={
+        "budget": typed, "starts_on": "2030-01-01", "ends_on": "2030-03-01", "owner_id": people["officer"].id})
+    assert response.status_code == 422 and message in response.text
+    if typed:
+        assert f'value="{typed}"' in response.text
+
+
+def test_amounts_are_typed_in_a_text_field_so_the_browser_sends_what_was_typed(client, login, world, f):
+    """Found walking: the budget was an <input type=number>, which will not take "50 000" and sends "25.000,50" as
+    an empty value, so the amounts written as people write them never reached Agora."""
+    import re
+
+    _, pitch, people = world
+    second = f.Pitch(challenge=pitch.challenge, status="selected")
+    login(people["officer"])
+    page = client.get(f"/pitches/{second.id}/pilot").text
+    budget = re.search(r'<input[^>]*id="budget"[^>]*>', page).group(0)
+    assert 'type="text"' in budget and 'inputmode="decimal"' in budget
+    assert 'type="number"' not in page
+    started = client.post(f"/pitches/{second.id}/pilot", data={
+        "budget": "25.000,50", "starts_on": "2030-01-01", "ends_on": "2030-03-01", "owner_id": people["officer"].id})
+    assert started.status_code == 302

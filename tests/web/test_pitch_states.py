@@ -170,3 +170,30 @@ def test_text_kept_from_an_ended_session_is_still_shown_after_the_challenge_clos
     page = unescape(client.get(f"/challenges/{challenge.slug}/pitch/about").text)
     assert TYPED["summary"] in page and "What you typed was not saved" in page and "readonly" in page
     assert "check it and save it" not in page and "Save and continue" not in page
+
+
+def test_once_closed_the_check_page_links_each_step_to_be_shown_not_changed(client, world):
+    """Found walking: after the deadline, the check page still said "Change" beside every step, leading to pages
+    that (rightly) change nothing."""
+    challenge, member = world
+    pitch = pitches.save_draft(member, challenge.slug, FIELDS)
+    pitches.submit_pitch(member, pitch.id)
+    assert ">Change<span" in client.get(f"/challenges/{challenge.slug}/pitch/check").text
+    _close(challenge, status="published")
+    check = unescape(client.get(f"/challenges/{challenge.slug}/pitch/check").text)
+    assert ">Change<span" not in check and check.count(">Show this step<span") == 4
+    assert "The pitch deadline passed on" in check
+
+
+def test_the_advice_to_rewrite_fields_naming_the_company_is_given_only_while_they_can_be_rewritten(client, world):
+    """Found walking: after the deadline, a draft's check page still advised rewriting the fields that name the
+    company, linking to steps that can no longer change."""
+    challenge, member = world
+    company = member.membership.organisation.name
+    pitches.save_draft(member, challenge.slug, {**FIELDS, "team": f"The people of {company}."}, step="pilot")
+    pitches.save_draft(member, challenge.slug, FIELDS)
+    advice = "Your pitch names your company in these fields"
+    assert advice in unescape(client.get(f"/challenges/{challenge.slug}/pitch/check").text)
+    _close(challenge, status="published")
+    check = unescape(client.get(f"/challenges/{challenge.slug}/pitch/check").text)
+    assert advice not in check and "The pitch deadline passed on" in check

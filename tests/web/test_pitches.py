@@ -304,12 +304,14 @@ def test_the_agency_list_is_sealed_until_the_deadline_then_opened_by_a_declarati
     login(officer)
     sealed = client.get(f"/challenges/{challenge.slug}/pitches").text
     assert "sealed until the deadline" in sealed and FORM["title"] not in sealed
+    assert "<h1>Pitches received</h1>" in sealed
     challenge.pitch_deadline = utcnow() - timedelta(minutes=1)
     challenge.status = "closed"
     db.session.commit()
     evaluation.start_evaluation(officer, challenge.id)
     page = client.get(f"/challenges/{challenge.slug}/pitches").text
     assert FORM["title"] not in page and "Declare your conflicts of interest first" in page
+    assert "<h1>You cannot read the pitches yet</h1>" in page  # headed as the pitch's own page (found walking)
     assert f'href="/challenges/{challenge.slug}/evaluation"' in page
     refused = client.get(f"/pitches/{pitch.id}")
     assert refused.status_code == 403 and "Declare your conflicts of interest" in refused.text
@@ -320,7 +322,7 @@ def test_the_agency_list_is_sealed_until_the_deadline_then_opened_by_a_declarati
     assert client.get(f"/pitches/{pitch.id}").status_code == 200
     evaluation.declare_conflict(officer, challenge.id, conflicted=True, note="I advise this company.")
     page = client.get(f"/challenges/{challenge.slug}/pitches").text
-    assert FORM["title"] not in page and "You are recused" in page
+    assert FORM["title"] not in page and "<h1>You are recused</h1>" in page and "<title>You are recused" in page
     refused = client.get(f"/pitches/{pitch.id}")
     assert refused.status_code == 403 and FORM["title"] not in refused.text
 

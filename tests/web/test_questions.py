@@ -126,3 +126,20 @@ def test_who_may_not_answer(client, login, scene, f):
     assert client.post(url, data={"answer": "Yes"}).status_code == 302
     assert client.post(url, data={"answer": "Again"}).status_code == 409
     assert db.session.get(Question, question.id).answer == "Yes"
+
+
+def test_a_question_sent_as_the_deadline_passes_comes_back_on_its_page_with_the_reason_and_the_text(
+        client, login, scene):
+    """Found walking: the page was opened before the question deadline and sent after it; the answer was the
+    generic "That changed in the meantime" page and the question typed was lost."""
+    challenge = scene["challenge"]
+    login(scene["asker"])
+    assert 'id="question-body"' in client.get(f"/challenges/{challenge.slug}").text  # still open…
+    challenge.question_deadline = utcnow() - timedelta(minutes=1)  # …until the question is sent
+    db.session.commit()
+    refused = _ask(client, challenge, "Can the pilot run in two districts at once?")
+    assert refused.status_code == 409 and "<h1>Ask a question</h1>" in refused.text
+    assert "Questions for this challenge are closed." in refused.text and 'class="error-summary"' in refused.text
+    assert "Can the pilot run in two districts at once?" in refused.text and "readonly" in refused.text
+    assert "Send question</button>" not in refused.text and "changed in the meantime" not in refused.text
+    assert db.session.query(Question).count() == 0

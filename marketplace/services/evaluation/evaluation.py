@@ -195,6 +195,10 @@ def declare_conflict(evaluator, challenge_id, *, conflicted, note=""):
 def assessments(user, challenge_id):
     """The pitches under evaluation as this evaluator may see them: blind until finalised."""
     challenge = access.evaluation_challenge(user, id=challenge_id)
+    if permissions.agency_pitch_standing(user, challenge) == permissions.AWAITING_EVALUATION:
+        # Not started yet: the pitch pages' answer (403, why, and the way to the evaluation), not a 409 saying
+        # that something changed meanwhile.
+        raise access.withheld(permissions.AWAITING_EVALUATION, challenge)
     evaluation = _open_evaluation(challenge)
     # The pitches' own rule (permissions.agency_pitch_standing): before finalising, only a panel member who
     # declared no conflict; a recused member never sees them here, nor their scores.

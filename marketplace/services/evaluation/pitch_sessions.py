@@ -27,7 +27,7 @@ from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle
 from marketplace.services.pitches import lifecycle as pitch_lifecycle
 from marketplace.services.clock import utcnow
-from marketplace.services.evaluation.evaluation import is_recused, refuse_if_recused
+from marketplace.services.evaluation.evaluation import evaluation_of, is_recused, refuse_if_recused
 from marketplace.services.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from marketplace.services.messaging import links
 from marketplace.services.messaging.events import record_change
@@ -46,12 +46,24 @@ def runs_sessions(user, challenge, declaration):
     return permissions.can(user, "evaluation.manage", challenge) and not is_recused(declaration)
 
 
+def why_no_sessions(challenge):
+    """Why no pitch session can be offered now, or None: they are offered while the challenge is evaluated, until
+    the final decisions are sent (after them no company is shortlisted any more, so nobody could book one)."""
+    if not lifecycle.state_of(challenge).pitch_sessions:
+        return _l("Pitch sessions are offered while the challenge is being evaluated.")
+    evaluation = evaluation_of(challenge)
+    if evaluation is not None and evaluation.decisions_published_at is not None:
+        return _l("The final decisions are sent: no company is waiting for a pitch session any more.")
+    return None
+
+
 def offer_slot(officer, challenge_id, *, starts_at, ends_at, mode, address="", link=""):
     challenge = access.evaluation_challenge(officer, id=challenge_id)
     permissions.require(officer, "evaluation.manage", challenge)
     refuse_if_recused(officer, challenge)
-    if not lifecycle.state_of(challenge).pitch_sessions:
-        raise InvalidTransition(str(_l("Pitch sessions are offered while the challenge is being evaluated.")))
+    closed = why_no_sessions(challenge)
+    if closed is not None:
+        raise InvalidTransition(str(closed))
     errors = {}
     address, link = (address or "").strip(), (link or "").strip()
     if starts_at is None or starts_at.tzinfo is None:

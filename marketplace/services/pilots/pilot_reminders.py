@@ -3,7 +3,7 @@
 Every notice has a dedupe key made of the pilot, the stage visit and the
 recipient, so beat running twice, or late, tells each person once.
 """
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -63,16 +63,28 @@ def announce_stage(event):
     if pilot is None:
         return
     stage = event.payload.get("to_stage") or event.payload.get("stage")
+    due = _due_on_entering(event, pilot)
+    # An outcome stage is due by nothing: its notice names the challenge alone, not "Due by –".
+    body = _l("Challenge: %(challenge)s. Due by %(due)s.", challenge=pilot.challenge.title, due=lazy(day, due)) \
+        if due else _l("Challenge: %(challenge)s.", challenge=pilot.challenge.title)
     for user in people_of_pilot(pilot):
         notify(user, kind="pilot.stage_changed",
                title=_l("Pilot “%(title)s” is now in stage: %(stage)s", title=pilot.pitch.title,
                         stage=STAGE_LABELS.get(stage, stage)),
-               body=_l("Challenge: %(challenge)s. Due by %(due)s.", challenge=pilot.challenge.title,
-                       due=lazy(day, pilot.stage_due_on) if pilot.stage_due_on else "–"),
-               link=_link(pilot), dedupe_key=f"pilot-stage:{event.id}:{user.id}",
+               body=body, link=_link(pilot), dedupe_key=f"pilot-stage:{event.id}:{user.id}",
                email_template="notification",
                email_context={"pilot_id": pilot.id, "stage": stage, "challenge_title": pilot.challenge.title,
-                              "pitch_title": pilot.pitch.title, "due": pilot.stage_due_on})
+                              "pitch_title": pilot.pitch.title, "due": due})
+
+
+def _due_on_entering(event, pilot):
+    """The stage's due date as it was when the pilot entered it, from the event: a worker that runs late (broker
+    down, outbox catching up) must not announce a stage with the due date of a later one. Events recorded before
+    the date was in them: the pilot's."""
+    if "stage_due_on" not in event.payload:
+        return pilot.stage_due_on
+    value = event.payload["stage_due_on"]
+    return date.fromisoformat(value) if value else None
 
 
 def advance_ended_pilots(today=None):

@@ -319,7 +319,8 @@ def move_pilot(actor, pilot_id, target, *, note="", expected_version=None):
                                         changed_at=now))
         record_change(actor, "pilot.stage_changed", pilot, before=before,
                       after={"stage": target, "stage_due_on": pilot.stage_due_on}, challenge_id=pilot.challenge_id,
-                      payload={"from_stage": before["stage"], "to_stage": target})
+                      payload={"from_stage": before["stage"], "to_stage": target,
+                               "stage_due_on": pilot.stage_due_on})
         if is_outcome(target):
             complete_challenge_if_all_pilots_decided(pilot.challenge, actor)
         db.session.commit()

@@ -117,7 +117,7 @@ def start_pilot(actor, pitch_id, *, budget, starts_on, ends_on, owner_id, justif
     if lifecycle.may_move(challenge, PILOTING):  # the first pilot; later ones find it piloting already
         lifecycle.move_challenge(actor, challenge, PILOTING)
     record_change(actor, "pilot.started", pilot, after=snapshot(pilot, "budget", "starts_on", "ends_on", "owner_id"),
-                  challenge_id=challenge.id, payload={"stage": AGREEMENT})
+                  challenge_id=challenge.id, payload={"stage": AGREEMENT, "stage_due_on": pilot.stage_due_on})
     db.session.commit()
     return pilot
 
