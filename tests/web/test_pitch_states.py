@@ -41,6 +41,7 @@ def test_a_save_refused_by_the_deadline_keeps_the_text_with_the_reason(client, w
     with app.test_request_context():
         deadline = localtime(challenge.pitch_deadline)
     assert f"The pitch deadline passed on {deadline}" in page and 'class="error-summary"' in page
+    assert page.count("The pitch deadline passed on") == 1  # in the summary, not said again below the heading
     assert TYPED["title"] in page and TYPED["summary"] in page and "readonly" in page
     assert "Save and continue" not in page and "That changed in the meantime" not in page
     autosave = client.post(url, data=TYPED, headers=JSON)
