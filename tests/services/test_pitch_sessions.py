@@ -115,6 +115,17 @@ def test_booking_sends_the_company_and_the_panel_a_calendar_invitation_and_a_rem
     assert event["location"] == "https://meet.example.org/agora-1"
     assert sorted(str(a).removeprefix("mailto:") for a in event["attendee"]) == panel_and_company
     assert str(event["organizer"]) == f"mailto:{people['officer'].email}"  # who offered the slot
+    # When, not only who and where: in the email and the notice, in the reader's language and zone.
+    when = slot.starts_at.astimezone(ZoneInfo("Europe/Brussels"))
+    said = next(m for m in smtp_sink.messages if m["To"] == people["officer"].email).get_body(
+        preferencelist=("plain",)).get_content()
+    assert f"{when:%H:%M}, {slot.link}" in said and shortlisted[0].company.name in said
+    from marketplace.models import Notification
+    notice = db.session.scalars(select(Notification).where(Notification.user_id == people["first"].id,
+                                                           Notification.kind == "pitch_session.booked")).one()
+    from marketplace.services.messaging.notifications import ShownNotice
+    assert f"{when:%H:%M}, {slot.link}" in notice.body and notice.body_message  # kept to be said again
+    assert f"{when:%H:%M}, {slot.link}" in ShownNotice.of(notice).body
     assert pitch_sessions.remind_tomorrows_sessions() == 1
     assert pitch_sessions.remind_tomorrows_sessions() == 1
     process_pending()

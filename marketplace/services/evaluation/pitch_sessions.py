@@ -262,14 +262,18 @@ def _send_invitation(slot, dedupe_prefix, reminder=False):
     for user in company_people + agency_people:
         title = (_l("Tomorrow: pitch session for “%(title)s”", title=challenge.title) if reminder
                  else _l("Pitch session booked for “%(title)s”", title=challenge.title))
+        # When, as well as who and where: the calendar file is not the only place a person looks (a notice is
+        # said again in the reader's language and zone, notice_text; an email is written in the recipient's).
         notification = notify(user, kind="pitch_session.reminder" if reminder else "pitch_session.booked",
-                              title=title, body=_l("%(company)s, %(where)s", company=pitch.company.name, where=where),
+                              title=title, body=_l("%(company)s, %(when)s, %(where)s", company=pitch.company.name,
+                                                   when=lazy(localtime, slot.starts_at), where=where),
                               link=links.pitch_session_path(pitch) if user.membership.organisation_id ==
                               pitch.company_id else links.evaluation_sessions_path(challenge),
                               dedupe_key=f"{dedupe_prefix}:{slot.id}:{user.id}")
         if notification is not None:
             with force_locale(recipient_locale(user)):
-                context = {"title": str(title), "body": f"{pitch.company.name}\n{where}", "link": None}
+                context = {"title": str(title), "link": None, "body": lazy(
+                    lambda: f"{pitch.company.name}\n{localtime(slot.starts_at)}, {where}")}
             queue_email("notification", dedupe_key=_invitation_key(slot, user, dedupe_prefix), user=user,
                         context=context, calendar=calendar_for(user))
 
