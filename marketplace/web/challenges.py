@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from ..forms import apply_domain_errors
 from ..forms.challenges import CancelForm, ChallengeForm, CorrectionForm, SummaryForm
-from ..models.challenge import PUBLIC_STATUSES
+from ..models.challenge import CANCELLED, COMPLETED, PUBLIC_STATUSES
 from ..services.challenges import amendments, challenges, lifecycle
 from ..services import access, permissions
 from ..services.challenges.challenges import ChallengeFilters
@@ -166,8 +166,16 @@ def cancel(slug):
     return submit_form(CancelForm(), lambda form: challenges.cancel_challenge(current_user, slug, form.reason.data),
                        success=_("The challenge is cancelled. The reason is shown on its page."),
                        redirect_to=url_for(".detail", slug=slug),
+                       check_first=lambda: lifecycle.require_move(challenge, CANCELLED),
                        page=lambda form, status: (render_template("challenges/cancel.html", form=form,
-                                                                  challenge=challenge), status))
+                                                                  challenge=challenge,
+                                                                  refused=_refused(challenge, CANCELLED)), status))
+
+
+def _refused(challenge, to):
+    """Why `challenge` cannot move to `to` at all (the page then says so instead of offering a form), or None."""
+    reason = lifecycle.reasons_against(challenge, to).get("")
+    return str(reason) if reason else None
 
 
 @bp.route("/challenges/<slug>/correct", methods=["GET", "POST"])
@@ -196,5 +204,7 @@ def consultation_summary(slug):
                                                                                            form.summary.data),
                        success=_("The summary is published and the consultation is completed."),
                        redirect_to=url_for(".detail", slug=slug),
+                       check_first=lambda: lifecycle.require_move(challenge, COMPLETED),
                        page=lambda form, status: (render_template("challenges/summary.html", form=form,
-                                                                  challenge=challenge), status))
+                                                                  challenge=challenge,
+                                                                  refused=_refused(challenge, COMPLETED)), status))

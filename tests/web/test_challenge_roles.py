@@ -469,3 +469,36 @@ def test_a_rule_about_all_criteria_is_in_the_summary_and_beside_the_criteria(cli
     assert f'<a href="#criteria">{message}</a>' in summary
     criteria = response.text.split('id="criteria"', 1)[1].split("</fieldset>", 1)[0]
     assert f'<p class="error-message">{message}</p>' in criteria
+
+
+# --- A move the state no longer allows: said on the page, no form that would fail ---------------------------
+
+@pytest.mark.parametrize("status", ["completed", "cancelled"])
+def test_the_cancel_page_of_a_finished_challenge_says_why_and_offers_no_form(client, login, f, agency, people,
+                                                                              status):
+    challenge = f.Challenge(agency=agency, status=status, cancel_reason="Earlier." if status == "cancelled" else None)
+    login(people["publisher"])
+    page = client.get(f"/challenges/{challenge.slug}/cancel")
+    assert page.status_code == 200
+    assert "A completed or cancelled challenge cannot be cancelled." in page.text
+    assert 'name="reason"' not in page.text and "This cannot be undone." not in page.text
+    again = client.post(f"/challenges/{challenge.slug}/cancel", data={"reason": ""})  # the state leads, not the field
+    assert again.status_code == 409
+    assert again.text.count("A completed or cancelled challenge cannot be cancelled.") == 1
+    assert "Say why" not in again.text and _reload(challenge).status == status
+
+
+@pytest.mark.parametrize("kind,status,reason", [
+    ("market_consultation", "published", "The summary is published once the consultation has closed."),
+    ("market_consultation", "cancelled", "The summary is published once the consultation has closed."),
+    ("call_for_solutions", "closed", "Only a market consultation ends with a summary."),
+])
+def test_the_summary_page_says_why_it_cannot_be_written_yet(client, login, f, agency, people, kind, status, reason):
+    challenge = f.Challenge(agency=agency, kind=kind, status=status, with_criteria=kind == "call_for_solutions",
+                            cancel_reason="Gone." if status == "cancelled" else None)
+    login(people["publisher"])
+    page = client.get(f"/challenges/{challenge.slug}/summary")
+    assert page.status_code == 200 and reason in page.text
+    assert 'name="summary"' not in page.text
+    assert client.post(f"/challenges/{challenge.slug}/summary", data={"summary": "x"}).status_code == 409
+    assert _reload(challenge).status == status
