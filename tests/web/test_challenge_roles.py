@@ -502,3 +502,14 @@ def test_the_summary_page_says_why_it_cannot_be_written_yet(client, login, f, ag
     assert 'name="summary"' not in page.text
     assert client.post(f"/challenges/{challenge.slug}/summary", data={"summary": "x"}).status_code == 409
     assert _reload(challenge).status == status
+
+
+@pytest.mark.parametrize("status,label", [("published", "Open for pitches"), ("cancelled", "Cancelled"),
+                                          ("closed", "Closed")])
+def test_the_preview_of_a_challenge_no_longer_a_draft_names_its_status(client, login, f, agency, people, status,
+                                                                        label):
+    challenge = f.Challenge(agency=agency, status=status, cancel_reason="Gone." if status == "cancelled" else None)
+    login(people["publisher"])
+    page = client.get(f"/challenges/{challenge.slug}/preview").text
+    assert f"This challenge is no longer a draft: it is “{label}”." in page
+    assert "This challenge is published." not in page  # a cancelled one was said to be published
