@@ -245,6 +245,17 @@ def test_approving_a_draft_nobody_asked_about_is_refused(client, login, people, 
     assert _reload(four_eyes_draft).status == "draft"
 
 
+def test_the_edit_page_warns_that_saving_withdraws_the_approval_request(client, login, people, four_eyes_draft):
+    slug = four_eyes_draft.slug
+    login(people["publisher"])
+    warning = "Saving changes withdraws the request"
+    assert warning not in client.get(f"/challenges/{slug}/edit").text  # nothing asked yet
+    client.post(f"/challenges/{slug}/request-approval")
+    login(people["second_publisher"])  # the approver, who may open the draft to change it too
+    page = client.get(f"/challenges/{slug}/edit").text
+    assert warning in page and people["publisher"].name in page
+
+
 def test_an_edit_after_the_request_needs_a_fresh_approval(client, login, people, four_eyes_draft):
     login(people["publisher"])
     client.post(f"/challenges/{four_eyes_draft.slug}/request-approval")
