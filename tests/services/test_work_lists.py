@@ -268,6 +268,33 @@ def test_a_four_eyes_approver_is_told_once_by_notice_and_email(f, smtp_sink):
     assert sorted(m["To"] for m in smtp_sink.messages) == sorted([approver.email, owner.email])
 
 
+def test_the_asker_is_told_once_when_a_colleague_approves_and_publishes(f, smtp_sink):
+    agency = f.Agency(four_eyes_publishing=True)
+    asker, approver = f.member(agency, "publisher"), f.member(agency, "owner")
+    draft = f.Challenge(agency=agency, status="draft", published_at=None)
+    challenge_service.request_approval(asker, draft.slug)
+    process_pending()
+    challenge_service.approve_challenge(approver, draft.slug)
+    process_pending()
+    process_pending()
+    told = Counter(db.session.scalars(select(Notification.user_id).where(Notification.kind == "challenge.approved")))
+    assert told == Counter({asker.id: 1})
+    notice = db.session.scalar(select(Notification).where(Notification.kind == "challenge.approved"))
+    assert draft.title in notice.title and approver.name in notice.body
+    emails = db.session.scalars(select(EmailDelivery).where(EmailDelivery.to_address == asker.email,
+                                                            EmailDelivery.subject.contains("approved"))).all()
+    assert len(emails) == 1 and f"/challenges/{draft.slug}" in emails[0].body_text
+
+
+def test_nobody_hears_of_an_approval_when_the_challenge_was_published_directly(f):
+    agency = f.Agency()
+    publisher = f.member(agency, "publisher")
+    draft = f.Challenge(agency=agency, status="draft", published_at=None)
+    challenge_service.publish_challenge(publisher, draft.slug)
+    process_pending()
+    assert db.session.scalar(select(Notification.id).where(Notification.kind == "challenge.approved")) is None
+
+
 def test_overdue_stages_and_payments_are_marked_with_their_due_date(world, f):
     from marketplace.services.pilots.pilot_workflow import overdue_since
 

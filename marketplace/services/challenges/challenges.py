@@ -332,6 +332,21 @@ def approve_challenge(actor, slug, expected_version=None):
     return challenge
 
 
+@handles("challenge.published")
+def tell_the_asker_it_was_approved(event):
+    """Four eyes: the person who asked for approval hears, by notice and by email, that a colleague approved and
+    published the draft (once); nothing when nobody asked (published directly)."""
+    challenge = db.session.get(Challenge, event.payload["object_id"])
+    if challenge is None or challenge.approved_by_id is None or challenge.approval_requested_by is None:
+        return
+    approver = db.session.get(User, challenge.approved_by_id)
+    title = _l("“%(title)s” is approved and published", title=challenge.title)
+    body = _l("%(name)s approved your draft: it is public now, and matching companies are being told about it.",
+              name=approver.name if approver else "")
+    notify_all([Notice(challenge.approval_requested_by, "challenge.approved", title, f"approved:{event.id}",
+                       body=body, link=links.challenge_path(challenge), email_template="notification")])
+
+
 def cancel_challenge(actor, slug, reason):
     challenge = access.challenge(actor, slug)
     permissions.require(actor, "challenge.cancel", challenge)
