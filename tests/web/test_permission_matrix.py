@@ -129,7 +129,8 @@ WRITES = {
     "challenges.approve": only(("a_owner", "a_pub"), status=409, others=403),
     "challenges.cancel": only(("a_owner", "a_pub"), status=422, others=403),
     "challenges.correct": only(("a_owner", "a_pub"), status=422, others=403),
-    "challenges.consultation_summary": only(("a_owner", "a_pub"), status=422, others=403),
+    # The world's challenge is an open call for solutions: a summary is refused for its state before its field.
+    "challenges.consultation_summary": only(("a_owner", "a_pub"), status=409, others=403),
     "pitches.edit": signed_in(403, c_owner=422, c_member=422, stranger=302),
     "pitches.submit": only(COMPANY, status=302), "pitches.withdraw": only(COMPANY, status=302),
     "pitches.add_attachment": only(COMPANY, status=422), "pitches.remove_attachment": signed_in(404),
