@@ -14,7 +14,7 @@ from ..services.challenges.challenges import ChallengeFilters
 from ..services.challenges.page import challenge_page, kept_for_visitor
 from ..services.matching import matching
 from ..services.organisations.cpv import cpv_choices_named
-from ..services.errors import ValidationFailed
+from ..services.errors import InvalidTransition, ValidationFailed
 from .forms_flow import submit_form
 from .fragments import reader
 from .i18n import from_local_input, to_local_input
@@ -100,7 +100,11 @@ def edit(slug):
     challenge = access.challenge(current_user, slug)
     permissions.require(current_user, "challenge.edit", challenge)
     if request.method == "GET":
-        challenges.require_draft(challenge)
+        try:
+            challenges.require_draft(challenge)
+        except InvalidTransition as exc:  # published meanwhile (approved by a colleague, say): why, and where to go
+            return render_template("challenges/not_a_draft.html", challenge=challenge, reason=exc.message,
+                                   may_correct=amendments.may_correct_now(current_user, challenge)), 409
         return _render_form(_form_for(challenge), challenge)
     return submit_form(ChallengeForm(), lambda form: challenges.update_draft(
                            current_user, slug, form.domain_data(from_local_input), expected_version=form.version.data),

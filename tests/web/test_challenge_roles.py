@@ -524,3 +524,16 @@ def test_the_preview_of_a_challenge_no_longer_a_draft_names_its_status(client, l
     page = client.get(f"/challenges/{challenge.slug}/preview").text
     assert f"This challenge is no longer a draft: it is “{label}”." in page
     assert "This challenge is published." not in page  # a cancelled one was said to be published
+
+
+def test_the_edit_page_of_a_published_challenge_leads_to_the_correction_and_back(client, login, f, agency, people):
+    challenge = f.Challenge(agency=agency, status="published")
+    login(people["publisher"])
+    response = client.get(f"/challenges/{challenge.slug}/edit")
+    assert response.status_code == 409
+    assert "Only a draft can be changed." in response.text and 'name="title"' not in response.text
+    assert f'href="/challenges/{challenge.slug}/correct"' in response.text
+    assert f'href="/challenges/{challenge.slug}"' in response.text
+    closed = f.Challenge(agency=agency, status="closed")
+    page = client.get(f"/challenges/{closed.slug}/edit").text
+    assert f'href="/challenges/{closed.slug}/correct"' not in page  # too late to correct: only the way back

@@ -70,6 +70,11 @@ def first_pitch_arrived(challenge, *, lock=False):
         or_(Pitch.submitted_at.is_not(None), Pitch.status.in_(pitch_lifecycle.RECEIVED))))))
 
 
+def may_correct_now(user, challenge):
+    """Whether `user` may correct or extend `challenge` now: the links to the correction page ask this."""
+    return permissions.can(user, "challenge.correct", challenge) and lifecycle.correction_refused(challenge) is None
+
+
 def correction_form_state(user, challenge):
     """For the publisher's page: (why it cannot be corrected now or None, whether criteria and budget are fixed)."""
     permissions.require(user, "challenge.correct", challenge)

@@ -222,8 +222,9 @@ def create_draft(actor, data):
 
 def require_draft(challenge):
     if not lifecycle.state_of(challenge).draft:
-        raise InvalidTransition(str(_l("Only a draft can be changed. A published challenge is answered as it was "
-                                       "published; cancel it with a reason if it is wrong.")))
+        raise InvalidTransition(str(_l("Only a draft can be changed. While it is open for pitches, a published "
+                                       "challenge is corrected or extended with a public notice; otherwise, cancel "
+                                       "it with a public reason if it is wrong.")))
 
 
 def update_draft(actor, slug, data, expected_version=None):

@@ -85,8 +85,7 @@ def challenge_page(user, slug, now=None):
         challenge=challenge, outcomes=outcomes, match=matching.match_for_viewer(user, challenge),
         answered_questions=answered,
         notices=[(notice, amendments.describe(notice)) for notice in amendments.notices_of(challenge)],
-        may_correct=permissions.can(user, "challenge.correct", challenge)
-        and lifecycle.correction_refused(challenge) is None,
+        may_correct=amendments.may_correct_now(user, challenge),
         may_edit=permissions.can(user, "challenge.edit", challenge),
         may_evaluate=may_evaluate, shows_evaluation=may_evaluate and _has_evaluation_to_show(challenge),
         may_audit=permissions.can(user, "audit.read_challenge", challenge),
