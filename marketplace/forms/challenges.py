@@ -9,7 +9,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..services.challenges.challenges import (
-    CANCEL_REASON_MAX, CANCEL_REASON_MISSING, CANCEL_REASON_TOO_LONG, CONSULTATION_SUMMARY_MAX,
+    CANCEL_REASON_MAX, CANCEL_REASON_MISSING, SEND_BACK_REASON_MISSING, CANCEL_REASON_TOO_LONG, CONSULTATION_SUMMARY_MAX,
     CONSULTATION_SUMMARY_MISSING, CONSULTATION_SUMMARY_TOO_LONG, CRITERION_DESCRIPTION_MAX,
     CRITERION_DESCRIPTION_TOO_LONG, CRITERION_NAME_MAX, CRITERION_NAME_PROBLEM, LIMITS, MEASURE_MAX, WEIGHT_PROBLEM,
     too_long,
@@ -142,6 +142,14 @@ class CancelForm(FlaskForm):
                            validators=[DataRequired(CANCEL_REASON_MISSING),
                                        Length(max=CANCEL_REASON_MAX, message=CANCEL_REASON_TOO_LONG)],
                            description=_l("This is shown on the challenge page to everyone."))
+
+
+class SendBackForm(FlaskForm):
+    reason = TextAreaField(_l("What needs changing?"),
+                           validators=[DataRequired(SEND_BACK_REASON_MISSING),
+                                       Length(max=CANCEL_REASON_MAX, message=CANCEL_REASON_TOO_LONG)],
+                           description=_l("Only your agency reads it: the draft goes back to its author, who is told "
+                                          "why and asks for approval again once it is changed."))
 
 
 class SummaryForm(FlaskForm):

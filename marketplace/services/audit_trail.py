@@ -48,6 +48,8 @@ SENTENCES = {
     "challenge.created": _l("%(actor)s created the draft “%(challenge)s”."),
     "challenge.updated": _l("%(actor)s edited “%(challenge)s”: %(fields)s."),
     "challenge.approval_requested": _l("%(actor)s asked for “%(challenge)s” to be approved for publishing."),
+    "challenge.approval_refused": _l("%(actor)s sent “%(challenge)s” back to its author without publishing it. "
+                                     "Reason: %(reason)s"),
     "challenge.published": _l("%(actor)s published “%(challenge)s”."),
     "challenge.closed": _l("%(actor)s closed “%(challenge)s” at its pitch deadline."),
     "challenge.evaluation_started": _l("%(actor)s started the evaluation of “%(challenge)s”."),
@@ -261,7 +263,7 @@ def _details(event, names):
         values["company"] = names.company(names.matches[event.object_id])
     changed = [key for key in after if key != "status" and before.get(key) != after.get(key)]
     values["fields"] = ", ".join(str(FIELD_LABELS.get(key, key.replace("_", " "))) for key in changed) or "–"
-    values["reason"] = after.get("cancel_reason") or "–"
+    values["reason"] = after.get("cancel_reason") or after.get("reason") or "–"
     values["filename"] = f"“{after.get('filename') or before.get('filename') or '?'}”"
     decision = after.get("decision") or after.get("status")
     values["decision"] = str(DECISION_LABELS.get(decision, decision or "–"))

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 
 from ..forms import apply_domain_errors
-from ..forms.challenges import CancelForm, ChallengeForm, CorrectionForm, SummaryForm
+from ..forms.challenges import CancelForm, ChallengeForm, CorrectionForm, SendBackForm, SummaryForm
 from ..models.challenge import CANCELLED, COMPLETED, PUBLIC_STATUSES
 from ..services.challenges import amendments, challenges, lifecycle
 from ..services import access, permissions
@@ -119,6 +119,7 @@ def _preview(challenge, status=200, form=None):
     return render_template("challenges/preview.html", challenge=challenge,
                            problems=challenges.publishable_problems(challenge),
                            four_eyes=challenge.agency.four_eyes_publishing, form=form,
+                           send_back_form=form if isinstance(form, SendBackForm) else SendBackForm(formdata=None),
                            may_approve=permissions.can(current_user, "challenge.approve", challenge)), status
 
 
@@ -160,6 +161,19 @@ def approve(slug):
     return _preview_button(slug, lambda form: challenges.approve_challenge(
                                current_user, slug, expected_version=request.form.get("version")),
                            _("You approved the draft; it is now published."), url_for(".detail", slug=slug))
+
+
+@bp.post("/challenges/<slug>/send-back")
+@login_required
+def send_back(slug):
+    challenge = access.challenge(current_user, slug)
+    permissions.require(current_user, "challenge.edit", challenge)  # only those who see the preview answer on it
+    return submit_form(SendBackForm(), lambda form: challenges.send_back(
+                           current_user, slug, form.reason.data, expected_version=request.form.get("version")),
+                       check_first=lambda: challenges.require_approval_asked(challenge),
+                       success=_("The draft is back with its author, who is told why."),
+                       redirect_to=url_for(".preview", slug=slug),
+                       page=lambda form, status: _preview(challenge, status, form))
 
 
 @bp.route("/challenges/<slug>/cancel", methods=["GET", "POST"])

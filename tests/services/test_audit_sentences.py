@@ -47,6 +47,8 @@ def _cases(challenge, pitch, pilot, match, people):
          f"{marie} edited {c}: Title, Pitch deadline."),
         ("owner", "challenge.approval_requested", challenge, None, None,
          f"{marie} asked for {c} to be approved for publishing."),
+        ("owner", "challenge.approval_refused", challenge, None, {"reason": "VAT missing."},
+         f"{marie} sent {c} back to its author without publishing it. Reason: VAT missing."),
         ("owner", "challenge.published", challenge, None, None, f"{marie} published {c}."),
         (None, "challenge.closed", challenge, None, None, f"Agora (automatically) closed {c} at its pitch deadline."),
         ("officer", "challenge.evaluation_started", challenge, None, None, f"{jan} started the evaluation of {c}."),

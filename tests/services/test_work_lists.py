@@ -268,12 +268,18 @@ def test_a_four_eyes_approver_is_told_once_by_notice_and_email(f, smtp_sink):
     assert sorted(m["To"] for m in smtp_sink.messages) == sorted([approver.email, owner.email])
 
 
-def test_the_asker_is_told_once_when_a_colleague_approves_and_publishes(f, smtp_sink):
+def _approval_asked(f):
+    """A four-eyes agency's publisher who asked for approval, its owner who may give it, and the draft."""
     agency = f.Agency(four_eyes_publishing=True)
     asker, approver = f.member(agency, "publisher"), f.member(agency, "owner")
     draft = f.Challenge(agency=agency, status="draft", published_at=None)
     challenge_service.request_approval(asker, draft.slug)
     process_pending()
+    return asker, approver, draft
+
+
+def test_the_asker_is_told_once_when_a_colleague_approves_and_publishes(f, smtp_sink):
+    asker, approver, draft = _approval_asked(f)
     challenge_service.approve_challenge(approver, draft.slug)
     process_pending()
     process_pending()
@@ -284,6 +290,21 @@ def test_the_asker_is_told_once_when_a_colleague_approves_and_publishes(f, smtp_
     emails = db.session.scalars(select(EmailDelivery).where(EmailDelivery.to_address == asker.email,
                                                             EmailDelivery.subject.contains("approved"))).all()
     assert len(emails) == 1 and f"/challenges/{draft.slug}" in emails[0].body_text
+
+
+def test_the_asker_is_told_once_why_a_colleague_sent_the_draft_back(f, smtp_sink):
+    asker, approver, draft = _approval_asked(f)
+    challenge_service.send_back(approver, draft.slug, "The budget is missing its VAT.")
+    process_pending()
+    process_pending()
+    notices = db.session.scalars(select(Notification).where(Notification.kind == "challenge.approval_refused")).all()
+    assert [n.user_id for n in notices] == [asker.id]
+    assert draft.title in notices[0].title
+    assert approver.name in notices[0].body and "The budget is missing its VAT." in notices[0].body
+    assert notices[0].link == f"/challenges/{draft.slug}/preview"
+    emails = db.session.scalars(select(EmailDelivery).where(EmailDelivery.to_address == asker.email,
+                                                            EmailDelivery.subject.contains("sent back"))).all()
+    assert len(emails) == 1 and "The budget is missing its VAT." in emails[0].body_text
 
 
 def test_nobody_hears_of_an_approval_when_the_challenge_was_published_directly(f):

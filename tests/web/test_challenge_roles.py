@@ -245,6 +245,39 @@ def test_approving_a_draft_nobody_asked_about_is_refused(client, login, people, 
     assert _reload(four_eyes_draft).status == "draft"
 
 
+def test_the_approver_sends_the_draft_back_with_a_reason(client, login, people, four_eyes_draft):
+    slug = four_eyes_draft.slug
+    login(people["publisher"])
+    client.post(f"/challenges/{slug}/request-approval")
+    assert "Send it back to its author" not in client.get(f"/challenges/{slug}/preview").text  # not the asker's
+    assert client.post(f"/challenges/{slug}/send-back", data={"reason": "No."}).status_code == 403
+    login(people["second_publisher"])
+    assert "Send it back to its author" in client.get(f"/challenges/{slug}/preview").text
+    refused = client.post(f"/challenges/{slug}/send-back", data={"reason": "   "})
+    assert refused.status_code == 422 and "Say what needs changing: the author reads it." in refused.text
+    assert _reload(four_eyes_draft).approval_requested_at is not None  # nothing changed
+    too_long = client.post(f"/challenges/{slug}/send-back", data={"reason": "Budget? " + "x" * 2000})
+    assert too_long.status_code == 422 and "Budget? xxx" in too_long.text  # what was typed is kept
+    response = client.post(f"/challenges/{slug}/send-back",
+                           data={"reason": "The budget is missing its VAT.", "version": _reload(four_eyes_draft).version})
+    assert response.status_code == 302
+    challenge = _reload(four_eyes_draft)
+    assert challenge.status == "draft" and challenge.approval_requested_at is None
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "challenge.approval_refused"))
+    assert event.actor_id == people["second_publisher"].id and event.after == {"reason": "The budget is missing its VAT."}
+    # Sent back: nothing waits for approval any more, so neither approving nor sending back again is possible.
+    assert client.post(f"/challenges/{slug}/send-back", data={"reason": "Again."}).status_code == 409
+    assert client.post(f"/challenges/{slug}/approve").status_code == 409
+    login(people["publisher"])
+    assert "Ask for approval" in client.get(f"/challenges/{slug}/preview").text
+    client.post(f"/challenges/{slug}/request-approval")
+    login(people["second_publisher"])
+    assert client.post(f"/challenges/{slug}/approve").status_code == 302
+    # Published: its approval request is history, not something to send back.
+    assert client.post(f"/challenges/{slug}/send-back", data={"reason": "Too late."}).status_code == 409
+    assert _reload(four_eyes_draft).status == "published"
+
+
 def test_the_edit_page_warns_that_saving_withdraws_the_approval_request(client, login, people, four_eyes_draft):
     slug = four_eyes_draft.slug
     login(people["publisher"])

@@ -127,6 +127,7 @@ WRITES = {
     "challenges.publish": only(("a_owner", "a_pub"), status=409, others=403),
     "challenges.request_approval": only(("a_owner", "a_pub"), status=409, others=403),
     "challenges.approve": only(("a_owner", "a_pub"), status=409, others=403),
+    "challenges.send_back": only(("a_owner", "a_pub"), status=409, others=403),  # nobody asked for approval
     "challenges.cancel": only(("a_owner", "a_pub"), status=422, others=403),
     "challenges.correct": only(("a_owner", "a_pub"), status=422, others=403),
     # The world's challenge is an open call for solutions: a summary is refused for its state before its field.

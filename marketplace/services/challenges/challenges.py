@@ -48,6 +48,7 @@ WEIGHT_PROBLEM = _l("Give a whole-number weight from 1 to 100.")
 CANCEL_REASON_MAX, CONSULTATION_SUMMARY_MAX = 2000, 20000
 CANCEL_REASON_MISSING = _l("Say why the challenge is cancelled: the reason is public.")
 CANCEL_REASON_TOO_LONG = _l("The reason must be %(n)s characters or fewer.", n=lazy(number, CANCEL_REASON_MAX))
+SEND_BACK_REASON_MISSING = _l("Say what needs changing: the author reads it.")
 CONSULTATION_SUMMARY_MISSING = _l("Summarise what the market offered.")
 CONSULTATION_SUMMARY_TOO_LONG = _l("The summary must be %(n)s characters or fewer.",
                                    n=lazy(number, CONSULTATION_SUMMARY_MAX))
@@ -319,6 +320,12 @@ def tell_the_approvers(event):
                 for person in approvers_of(challenge)])
 
 
+def require_approval_asked(challenge):
+    """Raise unless someone asked for `challenge` to be approved (and it is still a draft waiting for it)."""
+    if challenge.approval_requested_at is None or not lifecycle.state_of(challenge).draft:
+        raise InvalidTransition(str(_l("Nobody has asked for this draft to be approved.")))
+
+
 def approve_challenge(actor, slug, expected_version=None):
     """The second pair of eyes: publishes the draft exactly as it was when approval was asked."""
     challenge = access.challenge(actor, slug)
@@ -346,6 +353,43 @@ def tell_the_asker_it_was_approved(event):
               name=approver.name if approver else "")
     notify_all([Notice(challenge.approval_requested_by, "challenge.approved", title, f"approved:{event.id}",
                        body=body, link=links.challenge_path(challenge), email_template="notification")])
+
+
+def send_back(actor, slug, reason, expected_version=None):
+    """Four eyes, the other answer: the approver does not publish and says why; the draft goes back to its author
+    (the request is withdrawn: a fresh one is asked once it is changed)."""
+    challenge = access.challenge(actor, slug)
+    permissions.require(actor, "challenge.approve", challenge)  # first, so outsiders learn nothing of the draft
+    require_approval_asked(challenge)
+    if _is_stale(challenge, expected_version):
+        raise StaleState(str(_l("The draft changed after you opened it. Read it again before approving.")))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": SEND_BACK_REASON_MISSING})
+    if len(reason) > CANCEL_REASON_MAX:
+        raise ValidationFailed({"reason": CANCEL_REASON_TOO_LONG})
+    asker_id = challenge.approval_requested_by_id
+    challenge.approval_requested_at = None
+    challenge.approval_requested_by_id = None
+    record_change(actor, "challenge.approval_refused", challenge, after={"reason": reason},
+                  challenge_id=challenge.id, payload={"asker_id": asker_id, "reason": reason})
+    _commit_versioned()
+    return challenge
+
+
+@handles("challenge.approval_refused")
+def tell_the_asker_it_was_sent_back(event):
+    """The author hears, by notice and by email, that the draft was sent back, by whom and why (once)."""
+    challenge = db.session.get(Challenge, event.payload["object_id"])
+    asker = db.session.get(User, event.payload["asker_id"]) if event.payload.get("asker_id") else None
+    if challenge is None or asker is None:
+        return
+    approver = db.session.get(User, event.payload["actor_id"]) if event.payload.get("actor_id") else None
+    title = _l("“%(title)s” was sent back to you", title=challenge.title)
+    body = _l("%(name)s did not publish the draft. What needs changing: %(reason)s",
+              name=approver.name if approver else "", reason=event.payload.get("reason", ""))
+    notify_all([Notice(asker, "challenge.approval_refused", title, f"sent-back:{event.id}", body=body,
+                       link=links.challenge_preview_path(challenge), email_template="notification")])
 
 
 def cancel_challenge(actor, slug, reason):
