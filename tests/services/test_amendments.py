@@ -113,6 +113,17 @@ def test_a_deadline_is_never_brought_forward_and_nothing_is_recorded(world):
     assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "challenge.corrected")).all() == []
 
 
+def test_a_deadline_brought_forward_is_said_with_the_other_problems_not_after_them(world):
+    challenge, p = world
+    with pytest.raises(ValidationFailed) as refused:
+        amendments.correct_published_challenge(p["publisher"], challenge.id, {
+            "pitch_deadline": challenge.pitch_deadline - timedelta(days=30), "budget_max": "5",
+            "reason": "Sooner and cheaper."})
+    errors = refused.value.errors
+    assert errors["pitch_deadline"][0] == amendments.NOT_BROUGHT_FORWARD
+    assert "budget_max" in errors  # the draft's own checks still speak
+
+
 NEW_CRITERIA = [{"name": "Fit to the problem", "description": "", "weight": 50},
                 {"name": "Price", "description": "", "weight": 50}]
 

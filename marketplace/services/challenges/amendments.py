@@ -125,14 +125,20 @@ def _reason(changes):
     return reason, None
 
 
-def _refusals(challenge, before, clean, changed, now):
-    """{field: reason} against the changes: a deadline brought forward, an unequal change, an unpublishable text."""
+def _deadline_refusals(before, values, changed):
+    """{deadline: reason} against the deadlines changed: one removed, or brought forward."""
     errors = {}
     for name in DEADLINES:
-        if name in changed and clean[name] is None:
+        if name in changed and values[name] is None:
             errors[name] = DEADLINE_MISSING
-        elif name in changed and before[name] is not None and clean[name] < before[name]:
+        elif name in changed and before[name] is not None and values[name] < before[name]:
             errors[name] = NOT_BROUGHT_FORWARD
+    return errors
+
+
+def _refusals(challenge, before, clean, changed, now):
+    """{field: reason} against the changes: a deadline brought forward, an unequal change, an unpublishable text."""
+    errors = _deadline_refusals(before, clean, changed)
     unequal = [name for name in EQUAL_TREATMENT if name in changed]
     if unequal and first_pitch_arrived(challenge, lock=True):
         errors.update({name: UNEQUAL for name in unequal})
@@ -172,6 +178,10 @@ def correct_published_challenge(actor, challenge_id, changes, *, expected_versio
     except ValidationFailed as exc:
         if reason_problem is not None:
             exc.errors.setdefault("reason", [reason_problem])
+        # A deadline brought forward is said now too, first on its field: not only once the rest is fixed.
+        given = [name for name in DEADLINES if name in changes and _differs(name, before[name], changes[name])]
+        for name, problem in _deadline_refusals(before, changes, given).items():
+            exc.errors[name] = [problem, *(m for m in exc.errors.get(name, []) if m != problem)]
         raise
     changed = [name for name in FIELDS if name in changes and _differs(name, before[name], clean[name])]
     errors = _refusals(challenge, before, clean, changed, now)
