@@ -77,6 +77,18 @@ def test_the_agencys_text_carries_the_language_it_is_written_in(client, f):
         assert 'lang="en"><a href="/challenges/' + challenge.slug in page
 
 
+def test_the_agencys_criteria_measures_and_reasons_carry_its_language_too(client, f):
+    """Screen readers read a criterion, a success measure or a cancellation reason in the language it is written
+    in, not in the page's (WCAG 3.1.2, language of parts)."""
+    challenge = f.Challenge(language="en", title="Fewer missed appointments", status="cancelled",
+                            cancel_reason="The ministry merged two services.")
+    page = client.get(f"/challenges/{challenge.slug}", headers={"Accept-Language": "nl-BE"}).text
+    assert '<p lang="en">The ministry merged two services.</p>' in page
+    criterion = challenge.criteria[0].name
+    assert f'<th scope="row" lang="en">{criterion}' in page
+    assert challenge.success_measures and '<tbody lang="en">' in page
+
+
 def test_unknown_and_draft_challenges_are_not_found(client, f):
     draft = f.Challenge(status="draft")
     assert client.get("/challenges/no-such-thing").status_code == 404
