@@ -197,3 +197,18 @@ def test_similar_partial_for_the_publisher_of_a_draft(app, f, challenge):
 
     assert "Similar challenges" not in _render(app, "challenges/_similar.html", challenge=draft,
                                                similar=matching.similar_for_editor(AnonymousUserMixin(), draft))
+
+
+@pytest.mark.parametrize("status,said", [
+    ("cancelled", "A cancelled challenge is not matched with companies any more."),
+    ("draft", "Companies are matched with the challenge once it is published."),
+    ("published", "Adding sectors and clear words to the problem statement helps companies find it."),
+])
+def test_an_empty_list_says_why_for_the_state_of_the_challenge(client, login, f, status, said):
+    """The advice to add sectors helps an open challenge; a cancelled one or a draft is told what is true of it."""
+    extra = {"published_at": None} if status == "draft" else {}
+    challenge = f.Challenge(status=status, cancel_reason="Gone." if status == "cancelled" else None, **extra)
+    login(f.member(challenge.agency, "publisher"))
+    page = client.get(f"/challenges/{challenge.slug}/matches").get_data(as_text=True)
+    assert said in page
+    assert ("Adding sectors" in page) == (status == "published")
