@@ -303,6 +303,35 @@ def test_an_edit_after_the_request_needs_a_fresh_approval(client, login, people,
     assert _reload(four_eyes_draft).status == "draft"
 
 
+def test_a_colleague_s_change_withdraws_the_request_and_tells_who_asked(client, login, people, four_eyes_draft,
+                                                                          smtp_sink):
+    from marketplace.models import Notification
+    from marketplace.services.challenges import challenges as challenge_service
+    from marketplace.services.messaging.outbox import process_pending
+
+    slug = four_eyes_draft.slug
+    login(people["publisher"])
+    client.post(f"/challenges/{slug}/request-approval")
+    process_pending()
+    smtp_sink.messages.clear()
+    data = {"title": "Fewer leaks, changed", "summary": "Changed by a colleague.",
+            "problem_statement": "Leaks.", "sectors": []}
+    challenge_service.update_draft(people["second_publisher"], slug, data)
+    assert _reload(four_eyes_draft).approval_requested_at is None
+    process_pending()
+    process_pending()  # once
+    told = db.session.scalars(select(Notification).where(Notification.kind == "challenge.approval_withdrawn")).all()
+    assert [n.user_id for n in told] == [people["publisher"].id]
+    assert "your request for approval is withdrawn" in told[0].title and people["second_publisher"].name in told[0].body
+    assert [m["To"] for m in smtp_sink.messages] == [people["publisher"].email]
+    # The author's own change withdraws their request too, and tells nobody.
+    client.post(f"/challenges/{slug}/request-approval")
+    challenge_service.update_draft(people["publisher"], slug, data)
+    process_pending()
+    assert db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.kind == "challenge.approval_withdrawn")) == 1
+
+
 # --- Cancelling ---------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("who,expected", [

@@ -240,12 +240,32 @@ def update_draft(actor, slug, data, expected_version=None):
     before = snapshot(challenge, *AUDITED_FIELDS)
     _apply(challenge, clean)
     _set_sectors(challenge, clean["sectors"])
-    challenge.approval_requested_at = None  # a changed draft needs a fresh approval
+    # A changed draft needs a fresh approval; whoever asked for it and did not make the change is told.
+    asker_id = challenge.approval_requested_by_id
+    challenge.approval_requested_at = None
     challenge.approval_requested_by_id = None
     record_change(actor, "challenge.updated", challenge, before=before, after=snapshot(challenge, *AUDITED_FIELDS),
-                  challenge_id=challenge.id)
+                  challenge_id=challenge.id,
+                  payload={"withdrawn_request_of": asker_id} if asker_id not in (None, actor.id) else None)
     _commit_versioned()
     return challenge
+
+
+@handles("challenge.updated")
+def tell_the_asker_the_request_was_withdrawn(event):
+    """Four eyes: a colleague's change withdrew the approval request; the person who asked hears it (once), by
+    notice and by email, so a draft nobody will approve does not wait unseen."""
+    asker_id = event.payload.get("withdrawn_request_of")
+    challenge = db.session.get(Challenge, event.payload["object_id"])
+    asker = db.session.get(User, asker_id) if asker_id else None
+    if challenge is None or asker is None:
+        return
+    editor = db.session.get(User, event.payload["actor_id"]) if event.payload.get("actor_id") else None
+    title = _l("“%(title)s” changed: your request for approval is withdrawn", title=challenge.title)
+    body = _l("%(name)s changed the draft after you asked for its approval. Read it, then ask again when it is "
+              "ready.", name=editor.name if editor else "")
+    notify_all([Notice(asker, "challenge.approval_withdrawn", title, f"request-withdrawn:{event.id}", body=body,
+                       link=links.challenge_preview_path(challenge), email_template="notification")])
 
 
 def _is_stale(challenge, expected_version):
@@ -362,7 +382,7 @@ def send_back(actor, slug, reason, expected_version=None):
     permissions.require(actor, "challenge.approve", challenge)  # first, so outsiders learn nothing of the draft
     require_approval_asked(challenge)
     if _is_stale(challenge, expected_version):
-        raise StaleState(str(_l("The draft changed after you opened it. Read it again before approving.")))
+        raise StaleState(str(_l("The draft changed after you opened it. Read it again before you send it back.")))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed({"reason": SEND_BACK_REASON_MISSING})
