@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext, refresh
+from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.exceptions import HTTPException
@@ -79,7 +79,6 @@ def _sign_in(user, remember=False):
         # was read in, so that its notices and emails come in it, not in English.
         accounts.choose_language(user, str(select_locale()))
     login_user(user, remember=remember)
-    refresh()  # the rest of this answer (its notices) in the account's language, as every page after it
     return next_page
 
 
