@@ -236,7 +236,8 @@ def reset_password(token):
         flash_tokens_revoked(tokens)
 
     return submit_form(ResetPasswordForm(), reset,
-                       success=_("Your password is changed. You are signed in; other devices are signed out."),
+                       success=lambda _result: _("Your password is changed. You are signed in; other devices are "
+                                                 "signed out."),
                        redirect_to=url_for("dashboard.index"),
                        page=lambda form, status: (render_template("auth/reset.html", form=form, user=user), status))
 

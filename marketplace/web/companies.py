@@ -57,6 +57,20 @@ def add_solution():
                                                                solution_form=form, status=status))
 
 
+@bp.route("/account/profile/solutions/<int:solution_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_solution(solution_id):
+    solution = companies.own_solution(current_user, solution_id)  # anyone else's: 404 before the form is read
+    form = SolutionForm(formdata=None, obj=solution) if request.method == "GET" else SolutionForm()
+    return submit_form(form, lambda form: companies.update_solution(
+                           current_user, solution_id, title=form.title.data, description=form.description.data,
+                           url=form.url.data),
+                       success=_("The solution is saved on your public profile."),
+                       redirect_to=url_for(".edit", _anchor="solutions"),
+                       page=lambda form, status: (render_template("companies/edit_solution.html", form=form,
+                                                                  solution=solution), status))
+
+
 @bp.post("/account/profile/solutions/<int:solution_id>/remove")
 @login_required
 def remove_solution(solution_id):

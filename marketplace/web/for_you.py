@@ -7,6 +7,7 @@ from ..forms.saved_searches import SaveSearchForm
 from ..services.challenges import calendar_feed, challenges, saved_searches
 from ..services.challenges.challenges import ChallengeFilters
 from ..services.matching import for_you
+from ..services.messaging import notifications
 from .forms_flow import submit_form
 
 bp = Blueprint("for_you", __name__)
@@ -41,7 +42,8 @@ def alerts():
                 if current_user.calendar_token else None)
     return render_template("for_you/alerts.html", searches=searches, results_path=saved_searches.results_path,
                            filters_of=saved_searches.filters_of, labels=saved_searches.ALERT_LABELS,
-                           feed_url=feed_url, agency_names=_agency_names())
+                           feed_url=feed_url, agency_names=_agency_names(),
+                           emails_off=notifications.emails_off(current_user))
 
 
 def _agency_names():

@@ -52,6 +52,40 @@ def test_writes_need_a_token_and_every_error_is_a_documented_problem(client):
                         "$ref": "#/components/schemas/Problem"}
 
 
+def test_the_docs_pages_english_reference_says_it_is_english_on_a_german_page(client):
+    """The operations' and schemas' own texts exist in English only: on a German page they are marked lang="en"
+    (a screen reader reads them as English) and the page says the reference is in English."""
+    from html.parser import HTMLParser
+
+    class EnglishOutsideLangEn(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.stack, self.found = [], []
+
+        def handle_starttag(self, tag, attrs):
+            if tag not in ("br", "img", "input", "meta", "link", "hr"):
+                self.stack.append(dict(attrs).get("lang"))
+
+        def handle_endtag(self, tag):
+            if tag not in ("br", "img", "input", "meta", "link", "hr") and self.stack:
+                self.stack.pop()
+
+        def handle_data(self, data):
+            inner = next((lang for lang in reversed(self.stack) if lang), None)
+            if inner != "en" and any(text in data for text in ENGLISH_ONLY):
+                self.found.append(data.strip())
+
+    ENGLISH_ONLY = ("The slug in the page's address.", "Published challenges, with the same filters",
+                    "The token's user may not do this.", "Who this token acts for.")
+    page = client.get("/api/v1/docs", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert '<html lang="de"' in page and all(text in page.replace("&#39;", "'") for text in ENGLISH_ONLY)
+    checker = EnglishOutsideLangEn()
+    checker.feed(page)
+    assert checker.found == []
+    english = client.get("/api/v1/docs", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "The reference of the operations and schemas below is in English." in english
+
+
 def test_the_docs_page_shows_every_operation_and_problem_type_without_scripts_of_its_own(client):
     document = client.get("/api/v1/openapi.json").get_json()
     response = client.get("/api/v1/docs")

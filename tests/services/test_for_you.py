@@ -183,6 +183,21 @@ def test_a_new_showcased_solution_can_bring_a_match(f, challenges):
     assert hospital.title in email.body_text
 
 
+def test_an_edited_showcased_solution_can_bring_a_match(f, challenges):
+    hospital, _water = challenges
+    company = f.Company(capability_statement="Logistics.", keywords="")
+    owner = f.member(company, "owner")
+    solution = companies.add_solution(owner, title="Route planner", description="Delivery rounds.")
+    _run_outbox()
+    assert _emails(owner) == []
+    f.set_sectors(company, ["85"])  # no event: nothing told until the solution changes
+    companies.update_solution(owner, solution.id, title="Outpatient appointment reminders",
+                              description="Missed appointments, SMS.")
+    _run_outbox()
+    [email] = _emails(owner)
+    assert hospital.title in email.body_text
+
+
 def test_a_challenge_published_after_the_profile_change_is_told_by_its_publication_only(f):
     from marketplace.services.challenges.challenges import publish_challenge
 

@@ -341,3 +341,18 @@ def test_password_reset_is_rate_limited_per_address_with_a_clear_message(client,
         assert other_address.status_code == 200
     finally:
         app.config["RESET_LIMIT_PER_ADDRESS"] = saved
+
+
+def test_the_reset_notice_is_in_the_language_of_the_account_it_signs_in(client, f, smtp_sink):
+    """A French member resets from a German browser: the dashboard the reset lands on is read in French, so the
+    notice on top of it is French too, not the browser's German."""
+    user = f.member(f.Company(), "owner")
+    user.locale = "fr"
+    db.session.commit()
+    link = "/auth/reset/" + accounts.password_reset_token(user)
+    german = {"Accept-Language": "de"}
+    response = client.post(link, data={"password": "a brand new passphrase"}, headers=german,
+                           follow_redirects=True)
+    assert response.status_code == 200 and '<html lang="fr"' in response.text
+    assert "Votre mot de passe est modifié" in response.text
+    assert "Ihr Passwort ist geändert" not in response.text

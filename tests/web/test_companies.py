@@ -147,3 +147,36 @@ def test_both_dashboards_list_their_pilots(client, login, f):
         assert "Pilot-worthy pitch" in client.get("/dashboard").text
     login(f.member(f.Company(), "owner"))
     assert "Pilot-worthy pitch" not in client.get("/dashboard").text
+
+
+def test_a_showcased_solution_is_edited_refusals_keep_what_was_typed_and_only_ones_own(client, login, member, f):
+    login(member)
+    client.post("/account/profile/solutions", data={"title": "LeakFinder", "description": "Finds leaks."})
+    solution = db.session.scalars(select(Solution)).one()
+    profile = client.get("/account/profile").text
+    assert f'href="/account/profile/solutions/{solution.id}/edit"' in profile
+    form = client.get(f"/account/profile/solutions/{solution.id}/edit")
+    assert form.status_code == 200 and 'value="LeakFinder"' in form.text and "Finds leaks." in form.text
+
+    refused = client.post(f"/account/profile/solutions/{solution.id}/edit",
+                          data={"title": "LeakFinder Pro", "description": "", "url": "ftp://x"})
+    assert refused.status_code == 422 and "Describe the solution." in refused.text
+    assert 'value="LeakFinder Pro"' in refused.text and 'value="ftp://x"' in refused.text
+    db.session.refresh(solution)
+    assert solution.title == "LeakFinder"
+
+    saved = client.post(f"/account/profile/solutions/{solution.id}/edit",
+                        data={"title": "LeakFinder Pro", "description": "Finds leaks sooner.", "url": "leak.example.be"})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("/account/profile#solutions")
+    db.session.refresh(solution)
+    assert (solution.title, solution.description, solution.url) == (
+        "LeakFinder Pro", "Finds leaks sooner.", "https://leak.example.be")
+    public = client.get(f"/companies/{member.organisation.slug}").text
+    assert "LeakFinder Pro" in public and "Finds leaks sooner." in public
+
+    login(f.member(f.Company(), "owner"))
+    assert client.get(f"/account/profile/solutions/{solution.id}/edit").status_code == 404
+    assert client.post(f"/account/profile/solutions/{solution.id}/edit",
+                       data={"title": "Mine", "description": "Mine."}).status_code == 404
+    db.session.refresh(solution)
+    assert solution.title == "LeakFinder Pro"

@@ -52,6 +52,19 @@ def test_saving_the_lists_filters_then_deleting_the_search(client, login, f):
 
 
 
+def test_with_emails_off_the_alerts_page_says_its_alerts_are_not_emailed(client, login, f):
+    """A person who unsubscribed still has searches saying “Email me at once”: the page says no email goes out,
+    where the alerts still arrive, and where to turn emails back on."""
+    person = login(f.member(f.Company(), "owner"))
+    db.session.add(SavedSearch(user_id=person.id, name="Leaks", filters={"q": "leaks"}, alerts="immediate"))
+    db.session.commit()
+    assert "Your emails are off" not in client.get("/account/alerts").get_data(as_text=True)
+    person.notification_preference = "off"
+    db.session.commit()
+    page = client.get("/account/alerts").get_data(as_text=True)
+    assert "Your emails are off" in page and 'href="/notifications"' in page and 'href="/account"' in page
+
+
 def test_the_alerts_page_says_each_heading_once(client, login, f):
     login(f.member(f.Company(), "owner"))
     page = client.get("/account/alerts").get_data(as_text=True)

@@ -82,8 +82,8 @@ def test_the_feeds_entries_are_kept_per_language_and_renewed_when_the_challenge_
     assert f'label="{english}"' in entry("en")  # the French entry did not take the English one's place
     challenge.title = "Broken pipes"
     db.session.commit()
-    assert "<title type=\"text\">Broken pipes</title>" in entry("fr")
-    assert "<title type=\"text\">Broken pipes</title>" in entry("en")
+    assert "<title type=\"text\" xml:lang=\"en\">Broken pipes</title>" in entry("fr")
+    assert "<title type=\"text\" xml:lang=\"en\">Broken pipes</title>" in entry("en")
 
 
 def test_a_challenge_published_corrected_or_closed_shows_at_once_in_the_api_list_the_feed_and_the_releases(client, f):

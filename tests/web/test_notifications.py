@@ -39,6 +39,16 @@ def test_mark_one_and_all_read_and_never_someone_elses(client, login, f):
     assert notifications.unread_count(user) == 0 and notifications.unread_count(other) == 1
 
 
+def test_mark_all_as_read_is_offered_only_while_something_is_unread(client, login, f):
+    user = f.member(f.Company(), "owner")
+    _note(user, "a")
+    login(user)
+    assert 'action="/notifications/read-all"' in client.get("/notifications").text
+    client.post("/notifications/read-all")
+    page = client.get("/notifications").text
+    assert 'action="/notifications/read-all"' not in page and "Notice a" in page
+
+
 def test_an_external_link_is_never_followed(client, login, f):
     user = f.member(f.Company(), "owner")
     note = _note(user, "x", link="https://evil.example/")

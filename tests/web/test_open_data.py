@@ -164,6 +164,17 @@ def test_the_feed_is_in_the_readers_language_and_says_it_varies_by_it(client, f)
     assert "Accept-Language" in response.headers["Vary"]
 
 
+def test_a_challenges_own_words_in_the_feed_say_their_language(client, f):
+    """A German reader's feed holds a Dutch challenge: its title and summary say they are Dutch, as the challenge
+    page marks them, so a reader's screen reader or translator does not read them as German."""
+    f.Challenge(title="Lekken vinden", summary="Oude leidingen lekken.", language="nl")
+    feed = ET.fromstring(client.get("/feeds/challenges.atom", headers={"Accept-Language": "de"}).data)
+    lang = "{http://www.w3.org/XML/1998/namespace}lang"
+    entry = feed.find(f"{ATOM}entry")
+    assert feed.get(lang) == "de"
+    assert entry.find(f"{ATOM}title").get(lang) == "nl" and entry.find(f"{ATOM}summary").get(lang) == "nl"
+
+
 def test_the_feed_escapes_what_companies_and_agencies_write(client, f):
     f.Challenge(title="Water & <script>alert(1)</script> leaks", summary="Less \x0b\x1bloss < more",
                 problem_statement="<img src=x onerror=alert(1)> **bold**")

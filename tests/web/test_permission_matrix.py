@@ -55,6 +55,7 @@ GET = {
     "account.organisation": signed_in(403, c_owner=200, stranger=200, a_owner=200, admin=302),
     "account.two_factor": signed_in(200), "auth.two_factor": expect(302),
     "companies.edit": only(COMPANY + ("stranger",)),
+    "companies.edit_solution": signed_in(404),  # no solution 1 here: nobody's to edit
     "admin.organisations": only(("admin",)), "admin.emails": only(("admin",)), "admin.people": only(("admin",)),
     "admin.reset_two_factor": only(("admin",)),  # another person's (the officer's): never the admin's own
     "admin.suspend": only(("admin",)),  # the page asking why
@@ -137,7 +138,7 @@ WRITES = {
     "pitches.add_attachment": only(COMPANY, status=422), "pitches.remove_attachment": signed_in(404),
     "companies.edit": only(COMPANY + ("stranger",), status=422),
     "companies.add_solution": only(COMPANY + ("stranger",), status=422),
-    "companies.remove_solution": signed_in(404),
+    "companies.remove_solution": signed_in(404), "companies.edit_solution": signed_in(404),
     "companies.follow": only(COMPANY + ("stranger",), status=302, others=403),
     "companies.unfollow": only(COMPANY + ("stranger",), status=302, others=403),
     "notifications.mark_read": signed_in(404), "notifications.mark_all_read": signed_in(302),

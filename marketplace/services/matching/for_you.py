@@ -92,7 +92,7 @@ def _company_of_event(event):
     return db.session.get(Organisation, event.payload.get("object_id"))
 
 
-@handles("organisation.registered", "organisation.profile_updated", "solution.added")
+@handles("organisation.registered", "organisation.profile_updated", "solution.added", "solution.edited")
 def tell_of_open_matches(event):
     """One email to each member listing the open challenges that now match and were never told before.
 

@@ -30,6 +30,12 @@ DIGEST_ONLY_KINDS = ("search.daily",)
 PER_PAGE = 25
 
 
+def emails_off(user):
+    """Whether this person asked for no emails at all: their notices (saved-search alerts too) reach only their
+    notifications on Agora."""
+    return user.notification_preference == OFF
+
+
 @dataclass
 class Notice:
     """One notice for one person. `title` and `body` may be lazy strings: they are rendered in the person's language."""

@@ -127,8 +127,8 @@ def update_profile(user, data):
     return organisation
 
 
-def add_solution(user, *, title, description, url=""):
-    organisation = own_company(user)
+def _solution_fields(title, description, url):
+    """The showcase fields cleaned, or ValidationFailed naming each one that is not right."""
     errors = {}
     title, description = (title or "").strip(), (description or "").strip()
     if not title or len(title) > SOLUTION_TITLE_MAX:
@@ -139,6 +139,12 @@ def add_solution(user, *, title, description, url=""):
     url = _web_address(url, url_errors)
     if url_errors:
         errors["url"] = url_errors["website"]
+    return title, description, url, errors
+
+
+def add_solution(user, *, title, description, url=""):
+    organisation = own_company(user)
+    title, description, url, errors = _solution_fields(title, description, url)
     count = db.session.query(Solution).filter(Solution.organisation_id == organisation.id).count()
     if count >= MAX_SOLUTIONS:
         errors[""] = _l("A profile shows at most %(n)s solutions. Remove one first.", n=MAX_SOLUTIONS)
@@ -151,10 +157,29 @@ def add_solution(user, *, title, description, url=""):
     return solution
 
 
-def remove_solution(user, solution_id):
+def own_solution(user, solution_id):
+    """A solution on the user's company's profile that the user may change; NotFound for anyone else's."""
     solution = db.session.get(Solution, solution_id)
     if solution is None or not permissions.can(user, "organisation.edit_profile", solution.organisation):
         raise NotFound(str(_l("We could not find that solution.")))
+    return solution
+
+
+def update_solution(user, solution_id, *, title, description, url=""):
+    solution = own_solution(user, solution_id)
+    title, description, url, errors = _solution_fields(title, description, url)
+    if errors:
+        raise ValidationFailed(errors)
+    before = {"title": solution.title, "description": solution.description, "url": solution.url}
+    solution.title, solution.description, solution.url = title, description, url
+    record_change(user, "solution.edited", solution, before=before,
+                  after={"title": title, "description": description, "url": url})
+    db.session.commit()
+    return solution
+
+
+def remove_solution(user, solution_id):
+    solution = own_solution(user, solution_id)
     record_change(user, "solution.removed", solution, before={"title": solution.title})
     db.session.delete(solution)
     db.session.commit()
