@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     PasswordField,
     RadioField,
     SelectField,
@@ -149,6 +150,8 @@ class SuspendOrganisationForm(FlaskForm):
 
 
 class ApiTokenForm(FlaskForm):
+    # A value of this form's own, new at each page: the same form sent again (a reload) makes no second token.
+    once = HiddenField()
     name = StringField(_l("Name of the token"),
                        validators=[DataRequired(_l("Name the token, for example after the program that will use it.")),
                                    Length(max=TOKEN_NAME_MAX, message=too_long(TOKEN_NAME_MAX))],

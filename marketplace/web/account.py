@@ -1,4 +1,6 @@
 """The signed-in person's settings, password, team and (for agencies) four-eyes publishing."""
+import secrets
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext, refresh
@@ -209,7 +211,10 @@ def renew_recovery_codes():
 
 
 def _tokens_page(form=None, new_token=None, status=200):
-    return render_template("account/tokens.html", form=form or ApiTokenForm(formdata=None),
+    if form is None:
+        form = ApiTokenForm(formdata=None)
+    form.once.data = secrets.token_urlsafe(16)  # each page's form is new: see create_token
+    return render_template("account/tokens.html", form=form,
                            tokens=api_tokens.tokens_of(current_user), new_token=new_token, now=utcnow(),
                            lifetime=current_app.config["API_TOKEN_LIFETIME_DAYS"],
                            session_end=api_tokens.session_end_notice(current_user)), status
@@ -226,14 +231,25 @@ def tokens():
 def create_token():
     """The new token is shown in this answer, once: it is never stored, and never put in the session cookie."""
     form = ApiTokenForm()
+    made = session.get(TOKENS_MADE, [])
+    if form.once.data and form.once.data in made:
+        # The answer that showed the secret, asked again (a reload resends the form): no second token.
+        flash(_("This form was sent again, perhaps by reloading the page: its token was made the first time, and "
+                "its secret shown only then. If you did not copy it, revoke the token and create another."), "info")
+        return redirect(url_for(".tokens"))
     if form.validate():
         try:
-            _, raw = api_tokens.create_token(current_user, form.name.data)
+            _token, raw = api_tokens.create_token(current_user, form.name.data)
         except ValidationFailed as exc:
             apply_domain_errors(form, exc)
         else:
+            if form.once.data:
+                session[TOKENS_MADE] = (made + [form.once.data])[-10:]
             return _tokens_page(new_token=raw)
     return _tokens_page(form=form, status=422)
+
+
+TOKENS_MADE = "api_tokens_made"  # the `once` values of the token forms that made a token (the last ten)
 
 
 @bp.post("/tokens/<int:token_id>/revoke")

@@ -24,6 +24,23 @@ def test_a_token_is_created_on_the_account_page_and_shown_once(client, login, f)
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).get_json()["email"] == user.email
 
 
+def test_the_form_sent_again_by_a_reload_makes_no_second_token(client, login, f):
+    import re
+
+    user = f.member(f.Company(), "owner")
+    login(user)
+    once = re.search(r'name="once"[^>]*value="([^"]+)"', client.get("/account/tokens").text).group(1)
+    first = client.post("/account/tokens", data={"name": "My script", "once": once})
+    assert first.status_code == 200 and 'id="new-token"' in first.text
+    again = client.post("/account/tokens", data={"name": "My script", "once": once}, follow_redirects=True)
+    assert again.status_code == 200 and 'id="new-token"' not in again.text and "sent again" in again.text
+    assert db.session.query(ApiToken).filter_by(user_id=user.id).count() == 1
+    # The page shown with the secret carries a new form: a second token is made when asked for.
+    once = re.search(r'name="once"[^>]*value="([^"]+)"', first.text).group(1)
+    assert 'id="new-token"' in client.post("/account/tokens", data={"name": "Another", "once": once}).text
+    assert db.session.query(ApiToken).filter_by(user_id=user.id).count() == 2
+
+
 def test_a_token_is_stored_only_as_its_sha256_digest(f):
     user = f.member(f.Company(), "owner")
     token, raw = api_tokens.create_token(user, "ci")
