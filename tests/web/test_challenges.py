@@ -89,6 +89,18 @@ def test_the_agencys_criteria_measures_and_reasons_carry_its_language_too(client
     assert challenge.success_measures and '<tbody lang="en">' in page
 
 
+def test_a_market_consultation_shows_no_criteria_or_pilot_measures_as_its_rules(client, f):
+    """A consultation ranks nothing: criteria or success measures it was given (the factory gives both) are not
+    shown to companies as if their answers were scored; a call for solutions shows its own."""
+    consultation = f.Challenge(kind="market_consultation")
+    call = f.Challenge(kind="call_for_solutions")
+    assert consultation.criteria and consultation.success_measures
+    page = client.get(f"/challenges/{consultation.slug}").text
+    assert "Evaluation criteria" not in page and "How a pilot will be judged" not in page
+    page = client.get(f"/challenges/{call.slug}").text
+    assert "Evaluation criteria" in page and "How a pilot will be judged" in page
+
+
 def test_unknown_and_draft_challenges_are_not_found(client, f):
     draft = f.Challenge(status="draft")
     assert client.get("/challenges/no-such-thing").status_code == 404

@@ -115,8 +115,14 @@ def _deadline_passed(challenge, now):
     return {}
 
 
+def ranks_pitches(challenge):
+    """A call for solutions ranks its pitches by published criteria and judges a pilot by success measures; a market
+    consultation ranks nothing (its answers are read, then summarised): criteria it was given are not its rules."""
+    return challenge.kind != MARKET_CONSULTATION
+
+
 def _ranked(challenge, now):
-    if challenge.kind == MARKET_CONSULTATION:
+    if not ranks_pitches(challenge):
         return {"": _l("Answers to a market consultation are not ranked.")}
     return {}
 
