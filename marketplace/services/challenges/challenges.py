@@ -329,7 +329,7 @@ def approvers_of(challenge):
 def tell_the_approvers(event):
     """Four eyes: each possible approver hears, by notice and by email, that a draft waits for them (once per request)."""
     challenge = db.session.get(Challenge, event.payload["object_id"])
-    if challenge is None or challenge.approval_requested_at is None or not lifecycle.state_of(challenge).draft:
+    if challenge is None or not awaits_approval(challenge):
         return  # changed (a fresh request will come) or already published
     asker = challenge.approval_requested_by
     title = _l("“%(title)s” waits for your approval", title=challenge.title)
@@ -340,9 +340,14 @@ def tell_the_approvers(event):
                 for person in approvers_of(challenge)])
 
 
+def awaits_approval(challenge):
+    """Four eyes: someone asked for the draft to be approved, and it is still a draft waiting for the answer."""
+    return challenge.approval_requested_at is not None and lifecycle.state_of(challenge).draft
+
+
 def require_approval_asked(challenge):
-    """Raise unless someone asked for `challenge` to be approved (and it is still a draft waiting for it)."""
-    if challenge.approval_requested_at is None or not lifecycle.state_of(challenge).draft:
+    """Raise unless `challenge` awaits approval (approving it or sending it back answers a request)."""
+    if not awaits_approval(challenge):
         raise InvalidTransition(str(_l("Nobody has asked for this draft to be approved.")))
 
 
@@ -350,8 +355,7 @@ def approve_challenge(actor, slug, expected_version=None):
     """The second pair of eyes: publishes the draft exactly as it was when approval was asked."""
     challenge = access.challenge(actor, slug)
     permissions.require(actor, "challenge.approve", challenge)  # first, so outsiders learn nothing of the draft
-    if challenge.approval_requested_at is None:
-        raise InvalidTransition(str(_l("Nobody has asked for this draft to be approved.")))
+    require_approval_asked(challenge)
     if _is_stale(challenge, expected_version):
         raise StaleState(str(_l("The draft changed after you opened it. Read it again before approving.")))
     now = _check_publishable(actor, challenge)

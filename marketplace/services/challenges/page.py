@@ -18,7 +18,7 @@ from marketplace.extensions import db
 from marketplace.models import Challenge, Pilot, Pitch
 from marketplace.models.challenge import CALL_FOR_SOLUTIONS, EvaluationCriterion, SuccessMeasure
 from marketplace.services import permissions
-from marketplace.services.challenges import amendments, lifecycle, questions
+from marketplace.services.challenges import amendments, challenges, lifecycle, questions
 from marketplace.services.evaluation import evaluation
 from marketplace.services import access
 from marketplace.services.matching import matching
@@ -89,8 +89,7 @@ def challenge_page(user, slug, now=None):
         may_edit=permissions.can(user, "challenge.edit", challenge),
         may_evaluate=may_evaluate, shows_evaluation=may_evaluate and _has_evaluation_to_show(challenge),
         may_audit=permissions.can(user, "audit.read_challenge", challenge),
-        may_approve=challenge.approval_requested_at is not None
-        and permissions.can(user, "challenge.approve", challenge),
+        may_approve=challenges.awaits_approval(challenge) and permissions.can(user, "challenge.approve", challenge),
         may_view_matches=permissions.can(user, "challenge.view_matches", challenge),
     )
     if not permissions.signed_in(user):  # a visitor: what every visitor sees, and nothing of their own
