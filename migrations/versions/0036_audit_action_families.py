@@ -18,15 +18,23 @@ depends_on = None
 
 
 def upgrade():
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    op.drop_index("ix_audit_events_action", table_name="audit_events")
-    op.create_index("ix_audit_events_action", "audit_events", ["action"],
-                    postgresql_ops={"action": "varchar_pattern_ops"})
+    _rebuild(pattern_ops=True)
 
 
 def downgrade():
+    _rebuild(pattern_ops=False)
+
+
+def _rebuild(pattern_ops):
+    """The new index is built beside the old one and takes its name, without holding writes: the audit trail is
+    the platform's largest table and every audited action writes to it, which a plain CREATE INDEX (a lock for
+    the whole build) would stop. CONCURRENTLY cannot run in a transaction, hence the autocommit block."""
     if op.get_bind().dialect.name != "postgresql":
         return
-    op.drop_index("ix_audit_events_action", table_name="audit_events")
-    op.create_index("ix_audit_events_action", "audit_events", ["action"])
+    with op.get_context().autocommit_block():
+        # A build interrupted before (CONCURRENTLY leaves an invalid index behind) is started again.
+        op.execute("DROP INDEX CONCURRENTLY IF EXISTS ix_audit_events_action_rebuilt")
+        op.create_index("ix_audit_events_action_rebuilt", "audit_events", ["action"], postgresql_concurrently=True,
+                        postgresql_ops={"action": "varchar_pattern_ops"} if pattern_ops else {})
+        op.drop_index("ix_audit_events_action", table_name="audit_events", postgresql_concurrently=True)
+        op.execute("ALTER INDEX ix_audit_events_action_rebuilt RENAME TO ix_audit_events_action")
