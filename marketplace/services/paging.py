@@ -28,13 +28,22 @@ class Page:
         return self.page > self.pages
 
 
+def read_rows(statement, values=None):
+    """The result of a statement that selects columns, not objects, read on the session's connection: the ORM's
+    result machinery, made for objects, doubled the CPU of reading a page of twenty rows (0.5 ms more a list
+    read). What the session holds unsaved is flushed first, as the ORM's autoflush would (nothing to do in a
+    request that changed nothing)."""
+    db.session.flush()
+    return db.session.connection().execute(statement, values)
+
+
 def _count(query, public, bound=None, values=None):
     """How many rows `query` selects (up to `bound` + 1 when bounded), reading only its first column, unordered;
     with `public`, kept until the public data change."""
     if not public:
-        return db.session.scalar(_count_statement(query, bound), values)
+        return read_rows(_count_statement(query, bound), values).scalar()
     statement, key = _derived(query, "count", bound)
-    return public_data.kept_while_unchanged(key + _values_key(values), lambda: db.session.scalar(statement, values))
+    return public_data.kept_while_unchanged(key + _values_key(values), lambda: read_rows(statement, values).scalar())
 
 
 def _count_statement(query, bound):
@@ -90,8 +99,12 @@ def _page_items(query, limit, offset, public, read_by_id, values=None):
         key = key + _values_key(values)
 
     def read():
-        found = db.session.execute(statement, values).unique()
-        return list(found.scalars() if len(statement.column_descriptions) == 1 else found.all())
+        described = statement.column_descriptions
+        if any(isinstance(column["expr"], type) for column in described):  # objects of an entity: the ORM's
+            found = db.session.execute(statement, values).unique()
+        else:
+            found = read_rows(statement, values)
+        return list(found.scalars() if len(described) == 1 else found.all())
 
     if read_by_id is None:
         return read()
@@ -208,7 +221,7 @@ def paginate_in_one_pass(query, order, page, per_page, bound, entity, read_by_id
     if offset < bound:
         shape = (order, entity, bound, min(per_page, bound - offset), offset)
         statement, key = _derived(query, "ranked", *shape) if public else (_ranked_statement(query, *shape), None)
-        read = lambda: tuple(tuple(row) for row in db.session.execute(statement, values))  # noqa: E731
+        read = lambda: tuple(tuple(row) for row in read_rows(statement, values))  # noqa: E731
         rows = public_data.kept_while_unchanged(("ranked",) + key + _values_key(values), read) if public else read()
     if rows:
         found = rows[0][1]
