@@ -87,9 +87,13 @@ def _render_form(form, challenge=None, status=200):
 @login_required
 def new():
     permissions.require(current_user, "challenge.create", current_user.organisation)
+    # With four eyes, the preview offers no publishing, only asking a colleague to approve.
+    saved = (_("Your draft is saved. Preview it, then ask for approval when it is ready.")
+             if current_user.organisation.four_eyes_publishing
+             else _("Your draft is saved. Preview it, then publish it when it is ready."))
     return submit_form(ChallengeForm(), lambda form: challenges.create_draft(current_user,
                                                                              form.domain_data(from_local_input)),
-                       success=_("Your draft is saved. Preview it, then publish it when it is ready."),
+                       success=saved,
                        redirect_to=lambda challenge: url_for(".preview", slug=challenge.slug),
                        page=lambda form, status: _render_form(form, status=status))
 
