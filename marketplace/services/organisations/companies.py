@@ -33,17 +33,33 @@ def too_long(limit):
 PROFILE_FIELDS = ("name", "size", "website", "registration_number", "capability_statement", "keywords")
 
 
-def public_profile(slug):
-    organisation = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
-    if organisation is None or organisation.suspended:
-        raise NotFound(str(_l("We could not find that organisation.")))
-    return organisation
-
-
 def _listed():
-    """Organisations the open data lists: every agency and the verified companies, none suspended."""
+    """Organisations anyone may read (the open data lists them): every agency and the verified companies, none
+    suspended."""
     return and_(Organisation.suspended.is_(False),
                 or_(Organisation.kind == AGENCY, Organisation.verified.is_(True)))
+
+
+def profile_readable(user, organisation):
+    """Who reads an organisation's profile, on its page and in the API: anyone, once it is listed (an agency, a
+    verified company); a company Agora has not verified yet only its own people, platform admins and agencies'
+    staff (who meet it among the companies matched to their challenges); a suspended organisation nobody."""
+    if organisation.suspended:
+        return False
+    if organisation.kind == AGENCY or organisation.verified:
+        return True
+    if permissions.is_admin(user) or permissions.can(user, "organisation.edit_profile", organisation):
+        return True
+    return permissions.signed_in(user) and permissions.is_agency(user.organisation) \
+        and not user.organisation.suspended
+
+
+def readable_organisation(user, slug):
+    """The organisation at `slug` if `user` (anonymous too) may read its profile; not found otherwise."""
+    organisation = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
+    if organisation is None or not profile_readable(user, organisation):
+        raise NotFound(str(_l("We could not find that organisation.")))
+    return organisation
 
 
 def listed_organisations(kind=None, page=1, per_page=20):
@@ -51,13 +67,6 @@ def listed_organisations(kind=None, page=1, per_page=20):
     if kind is not None:
         query = query.where(Organisation.kind == kind)
     return paginate(query.order_by(Organisation.name, Organisation.id), page, per_page)
-
-
-def listed_organisation(slug):
-    organisation = db.session.scalar(select(Organisation).where(Organisation.slug == slug, _listed()))
-    if organisation is None:
-        raise NotFound(str(_l("We could not find that organisation.")))
-    return organisation
 
 
 def sectors_of(organisation):
