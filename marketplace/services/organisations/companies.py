@@ -11,7 +11,7 @@ from marketplace.models import Follow, Membership, Organisation, Solution, User,
 from marketplace.models.organisation import AGENCY, COMPANY_SIZES
 from marketplace.services import access, permissions
 from marketplace.services.organisations import addresses
-from marketplace.services.organisations.cpv import is_cpv_division
+from marketplace.services.organisations.cpv import sector_problem
 from marketplace.services.errors import NotFound, ValidationFailed
 from marketplace.services.messaging.events import record_change, snapshot
 from marketplace.services.paging import paginate
@@ -118,8 +118,8 @@ def update_profile(user, data):
         errors["size"] = _l("Choose a size from the list.")
     clean["size"] = size
     sectors = list(dict.fromkeys(data.get("sectors") or []))
-    if any(not is_cpv_division(code) for code in sectors):
-        errors["sectors"] = _l("Choose sectors from the list.")
+    if problem := sector_problem(sectors):
+        errors["sectors"] = problem
     if any(name in data for name in addresses.FIELDS):  # a caller that sends no address keeps the one kept
         clean.update(addresses.clean_address(data, errors, clean["registration_number"]))
     if errors:
