@@ -21,12 +21,14 @@ from .extensions import db
 from .models import Challenge, ConflictDeclaration, EvaluationCriterion, Evaluation, Follow, MeasureOutcome, Membership, Organisation, Pilot, PilotStageChange, Pitch, PitchAssessment, Question, Score, Solution, SuccessMeasure, User, challenge_sectors, organisation_sectors
 from .models.pilot import (ADOPTED, AGREEMENT, EVALUATION, EVALUATION_REPORT, EXTENDED, RUNNING, SIGNED_AGREEMENT,
                            STOPPED, PaymentMilestone, PilotDocument)
+from .models.challenge import CANCELLED, CLOSED, COMPLETED, DRAFT, EVALUATING, PILOTING, PUBLISHED
 from .models.pitch_session import IN_PERSON, PitchSessionSlot
 from .models.pitch import PITCH_NOT_SELECTED, PITCH_SELECTED, RECEIPT_SUBMITTED
 from .services.accounts.passwords import hash_password
 from .services.challenges.slugs import slugify
 from .services.clock import utcnow
-from .services.messaging.events import record_change
+from .services.challenges.lifecycle import move_for
+from .services.messaging.events import append_audit, record_change, snapshot
 from .services.pilots.pilot_workflow import due_date_for, needs_second_approval
 from .services.pitches import receipts, uploads
 from .services.pitches.pitches import receipt_digest
@@ -167,6 +169,7 @@ class _World:
         record_change(people["publisher"], "challenge.created", challenge, challenge_id=challenge.id)
         if status == "draft":
             return
+        self._moves(challenge, people)
         self._question(challenge, story, people)
         pitches = self._pitches(challenge, story)
         for company, owner in list(self.companies.values())[story["agency"]::5]:
@@ -184,6 +187,35 @@ class _World:
             stage = {"extended": EXTENDED, "adopted": ADOPTED, "stopped": STOPPED}.get(plot, AGREEMENT if rank else
                                                                                        RUNNING)
             self._pilot(challenge, pitch, people, decided_at, stage, story)
+
+    def _moves(self, challenge, people):
+        """The audit rows of the status moves that took the challenge where the story left it, as
+        `lifecycle.move_challenge` writes them: who moved it, from which status to which, and when (its stamp).
+
+        Audit rows only, no outbox events: the worker would otherwise announce months-old publications and
+        cancellations to every matched company and follower. They are written now (the audit log appends), so the
+        moment each move happened is the one in `after`, as a real move's row holds it. A completion is left out:
+        the open data dates a completed challenge by its completion row, and without one by its last pilot's
+        outcome (the story's date, not the moment the demo was loaded)."""
+        path = [DRAFT, PUBLISHED]
+        if challenge.closed_at is not None:
+            path.append(CLOSED)
+        if challenge.status in (EVALUATING, PILOTING) or (challenge.status == COMPLETED
+                                                           and challenge.kind == "call_for_solutions"):
+            path.append(EVALUATING)
+        if challenge.status in (PILOTING, COMPLETED) and path[-1] == EVALUATING:
+            path.append(PILOTING)
+        if challenge.status == CANCELLED:
+            path.append(CANCELLED)
+        actors = {PUBLISHED: people["publisher"], CLOSED: None, EVALUATING: people["procurement_officer"],
+                  PILOTING: people["procurement_officer"], CANCELLED: people["publisher"]}
+        for source, target in zip(path, path[1:]):
+            move = move_for(source, target)
+            after = {"status": target, **snapshot(challenge, *filter(None, [move.stamp]), *move.audited)}
+            actor = actors[target]
+            append_audit(actor_id=actor.id if actor is not None else None, action=move.event,
+                         object_type=challenge.__tablename__, object_id=challenge.id, challenge_id=challenge.id,
+                         before={"status": source}, after=after)
 
     def _question(self, challenge, story, people):
         if not story["question"]:

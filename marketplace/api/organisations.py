@@ -5,7 +5,7 @@ from pydantic import Field
 
 from ..models.organisation import COMPANY_SIZES, ORGANISATION_KINDS
 from ..services.organisations import addresses, companies
-from .operations import PUBLIC, REQUIRED, Output, Slug, operation
+from .operations import OPTIONAL, PUBLIC, REQUIRED, Output, Slug, operation
 from .schemas import OrganisationRef, PageOf, PageQuery
 
 
@@ -80,10 +80,14 @@ def organisations(query):
     return OrganisationPage.of(page, lambda o: OrganisationOut.of(o, profiles[o.id]))
 
 
-@operation("GET", "/organisations/{slug}", tag="Organisations", auth=PUBLIC, response=OrganisationOut)
-def organisation(slug: Slug):
-    """One agency or verified company."""
-    return OrganisationOut.of(companies.listed_organisation(slug))
+@operation("GET", "/organisations/{slug}", tag="Organisations", auth=OPTIONAL, response=OrganisationOut)
+def organisation(slug: Slug, user):
+    """One agency or verified company.
+
+    A company Agora has not verified yet is found only with the token of one of its people, of an agency's
+    staff or of a platform admin, as on its page.
+    """
+    return OrganisationOut.of(companies.readable_organisation(user, slug))
 
 
 @operation("GET", "/me", tag="Account", auth=REQUIRED, response=Me)

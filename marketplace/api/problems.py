@@ -12,10 +12,9 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
-from werkzeug.http import HTTP_STATUS_CODES
 
 from ..extensions import db
-from ..formatting import number
+from ..formatting import file_size, number
 from ..services.errors import Conflict, DomainError, InvalidTransition, NotAllowed, NotAuthenticated, PitchDeadlinePassed, StaleState, ValidationFailed
 
 MEDIA_TYPE = "application/problem+json"
@@ -30,6 +29,14 @@ PROBLEM_TYPES = {
     "stale-state": (409, _l("Changed by someone else meanwhile")),
     "deadline-passed": (409, _l("The deadline has passed")),
     "validation-failed": (422, _l("The request has invalid fields")),
+}
+# The title of an `about:blank` problem: the status's reason phrase (RFC 9457 §4.2.1), in the reader's language.
+STATUS_TITLES = {
+    400: _l("Bad Request"), 401: _l("Unauthorized"), 403: _l("Forbidden"), 404: _l("Not Found"),
+    405: _l("Method Not Allowed"), 406: _l("Not Acceptable"), 409: _l("Conflict"), 410: _l("Gone"),
+    412: _l("Precondition Failed"), 413: _l("Request Entity Too Large"), 415: _l("Unsupported Media Type"),
+    422: _l("Unprocessable Entity"), 428: _l("Precondition Required"), 429: _l("Too Many Requests"),
+    500: _l("Internal Server Error"), 502: _l("Bad Gateway"), 503: _l("Service Unavailable"),
 }
 # Most specific first: the first class that matches names the problem type.
 DOMAIN_TYPES = (
@@ -53,7 +60,7 @@ def type_uri(kind):
 
 def problem_response(status, *, kind=None, detail=None, errors=None, headers=None):
     body = {"type": type_uri(kind) if kind else "about:blank",
-            "title": str(PROBLEM_TYPES[kind][1] if kind else HTTP_STATUS_CODES.get(status, "Error")),
+            "title": str(PROBLEM_TYPES[kind][1] if kind else STATUS_TITLES.get(status, _l("Error"))),
             "status": status, "instance": request.path}
     if detail:
         body["detail"] = str(detail)
@@ -147,8 +154,13 @@ def from_http_exception(exc):
     status = exc.code or 500
     headers = {key: value for key, value in exc.get_headers() if key.lower() not in ("content-type",
                                                                                      "content-length")}
-    detail = None if status in (404, 500) else exc.description
-    if status == 429:
+    # Werkzeug's own descriptions are English: the reader's language says it instead, or nothing is said.
+    detail = None if exc.description == type(exc).description else exc.description
+    if status == 405:
+        detail = _l("This address accepts only %(methods)s.", methods=", ".join(sorted(exc.valid_methods or ())))
+    elif status == 413:
+        detail = _l("Send at most %(size)s in one request.", size=file_size(request.max_content_length or 0))
+    elif status == 429:
         detail = _l("Too many requests. Wait a little and try again.")
     return problem_response(status, detail=detail, headers=headers)
 

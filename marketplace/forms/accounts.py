@@ -1,6 +1,11 @@
 """Forms for signing in, registering, passwords, invitations and settings."""
+import unicodedata
 import zoneinfo
 
+from babel.core import get_global
+from babel.dates import get_timezone_location
+
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -15,6 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length
 
+from ..formatting import reader_locale
 from ..models.organisation import COMPANY_SIZES
 from ..services.accounts import passwords
 from ..services.accounts.accounts import EMAIL_MAX, NAME_MAX, ORGANISATION_NAME_MAX, SUSPENSION_REASON_NEEDED, too_long
@@ -74,18 +80,55 @@ class AcceptInvitationForm(FlaskForm):
                              validators=[DataRequired(_l("Choose a password.")), PASSWORD_LENGTH])
 
 
+COMMON_ZONES = ("Europe/Brussels", "Europe/Amsterdam", "Europe/Paris", "Europe/Berlin", "Europe/Luxembourg",
+                "Europe/London", "UTC")
+_ZONE_ALIASES = get_global("zone_aliases")  # {old IANA name: current one}, e.g. Europe/Kiev: Europe/Kyiv
+_ZONE_TERRITORIES = get_global("zone_territories")
+# {locale name: ((identifier, name), …)}: some 450 zones named once per language and process, not per page.
+_zone_choices_by_locale = {}
+
+
+def zone_name(zone, locale):
+    """A time zone as its readers call it: "Belgique – Bruxelles" for Europe/Brussels in French."""
+    if zone == "UTC":
+        return "UTC"
+    zone = _ZONE_ALIASES.get(zone, zone)
+    city = get_timezone_location(zone, locale=locale, return_city=True)
+    country = locale.territories.get(_ZONE_TERRITORIES.get(zone))
+    return city if not country or country == city or _ZONE_TERRITORIES.get(zone) == "001" else f"{country} – {city}"
+
+
+def _by_name(choice):
+    return unicodedata.normalize("NFKD", choice[1]).casefold()  # "États-Unis" among the E
+
+
 def _zones():
-    common = ["Europe/Brussels", "Europe/Amsterdam", "Europe/Paris", "Europe/Berlin", "Europe/Luxembourg",
-              "Europe/London", "UTC"]
-    return [("", _l("Europe/Brussels (default)"))] + [(z, z) for z in common] + [
-        (z, z) for z in sorted(zoneinfo.available_timezones()) if z not in common and "/" in z]
+    """The settings page's time zones, named in the reader's language: the usual ones first, then every other by
+    name. The value stays the IANA identifier (the one the service checks and stores)."""
+    locale = reader_locale()
+    choices = _zone_choices_by_locale.get(str(locale))
+    if choices is None:
+        rest = sorted(((zone, zone_name(zone, locale)) for zone in zoneinfo.available_timezones()
+                       if "/" in zone and zone not in _ZONE_ALIASES and zone not in COMMON_ZONES), key=_by_name)
+        choices = _zone_choices_by_locale[str(locale)] = (
+            ("", gettext("%(zone)s (default)", zone=zone_name("Europe/Brussels", locale))),
+            *((zone, zone_name(zone, locale)) for zone in COMMON_ZONES), *rest)
+    return list(choices)
+
+
+class TimeZoneField(SelectField):
+    """A zone chosen under an old name (Europe/Kiev) shows as, and is saved as, the same zone's current one."""
+
+    def process_data(self, value):
+        super().process_data(value)
+        self.data = _ZONE_ALIASES.get(self.data, self.data)
 
 
 class SettingsForm(FlaskForm):
     name = StringField(_l("Your full name"), validators=[DataRequired(_l("Enter your name.")), NAME_LENGTH])
     locale = SelectField(_l("Language"), choices=[("", _l("As my browser asks")), ("en", "English"),
                                                  ("fr", "Français"), ("nl", "Nederlands"), ("de", "Deutsch")])
-    timezone = SelectField(_l("Time zone"), choices=_zones)
+    timezone = TimeZoneField(_l("Time zone"), choices=_zones)
     notification_preference = RadioField(_l("Emails about new matches, answers and pilots"), choices=[
         ("immediate", _l("Straight away")), ("daily", _l("Once a day, in a digest")), ("off", _l("No emails"))],
         validators=[DataRequired()])

@@ -12,7 +12,7 @@ bp = Blueprint("companies", __name__)
 
 @bp.get("/companies/<slug>")
 def show(slug):
-    organisation = companies.public_profile(slug)
+    organisation = companies.readable_organisation(current_user, slug)
     return render_template("companies/show.html", organisation=organisation,
                            sectors=companies.sectors_of(organisation),
                            solutions=companies.solutions_of(organisation))

@@ -1,4 +1,8 @@
 """Organisations through the API: agencies and verified companies, public fields only."""
+import pytest
+
+from marketplace.extensions import db
+
 from .conftest import assert_problem
 
 
@@ -31,3 +35,31 @@ def test_me_tells_who_a_token_acts_for(client, bearer, f):
     body = client.get("/api/v1/me", headers=bearer(user)).get_json()
     assert body == {"name": "Pat Publisher", "email": user.email, "role": "publisher", "is_admin": False,
                     "organisation": {"slug": agency.slug, "name": "Water Board"}}
+
+
+VIEWERS = ("anonymous", "its member", "another company", "agency staff", "admin")
+
+
+@pytest.mark.parametrize("standing,readers", [
+    ("verified", VIEWERS),
+    ("unverified", ("its member", "agency staff", "admin")),  # who meet it before Agora has checked it
+    ("suspended", ()),
+])
+def test_a_company_profile_is_read_on_its_page_and_in_the_api_by_the_same_rule(client, login, bearer, f, standing,
+                                                                               readers):
+    company = f.Company(verified=standing == "verified")
+    people = {"anonymous": None, "its member": f.member(company, "member"),
+              "another company": f.member(f.Company(), "owner"), "agency staff": f.member(f.Agency(), "evaluator"),
+              "admin": f.admin()}
+    company.suspended = standing == "suspended"  # after its member was made: a suspension ends their sessions
+    db.session.commit()
+    for viewer, person in people.items():  # the anonymous visitor first, before anyone signs in
+        if person is not None and person.is_active:
+            login(person)
+        page = client.get(f"/companies/{company.slug}")
+        api = client.get(f"/api/v1/organisations/{company.slug}",
+                         headers=bearer(person) if person is not None and person.is_active else {})
+        expected = 200 if viewer in readers else 404
+        assert (page.status_code, api.status_code) == (expected, expected), (standing, viewer)
+        assert ("Agora has not verified this company yet" in page.text) == (standing == "unverified"
+                                                                            and viewer in readers)

@@ -195,3 +195,19 @@ def test_a_token_that_cannot_be_checked_leaves_the_rate_limit_counting(app, clie
     assert not getattr(limiter, "_storage_dead", False)
     monkeypatch.undo()
     assert client.get("/api/v1/organisations").status_code == 200
+
+
+@pytest.mark.parametrize("language,not_found,not_allowed,accepts,at_most", [
+    ("en", "Not Found", "Method Not Allowed", "This address accepts only GET, HEAD, OPTIONS, POST.", "Send at most "),
+    ("fr", "Introuvable", "Méthode non autorisée", "Cette adresse n’accepte que GET, HEAD, OPTIONS, POST.",
+     "Envoyez au plus "),
+])
+def test_http_problems_are_titled_in_the_readers_language(app, client, bearer, f, language, not_found, not_allowed,
+                                                          accepts, at_most):
+    headers = {**bearer(f.member(f.Agency(), "publisher")), "Accept-Language": language}
+    assert assert_problem(client.get("/api/v1/no/such/thing", headers=headers), 404)["title"] == not_found
+    body = assert_problem(client.delete("/api/v1/challenges", headers=headers), 405)
+    assert (body["title"], body["detail"]) == (not_allowed, accepts)
+    huge = assert_problem(client.post("/api/v1/challenges", data="x" * (app.config["API_MAX_BODY_BYTES"] + 1),
+                                      headers=headers, content_type="application/json"), 413)
+    assert huge["detail"].startswith(at_most)  # not werkzeug's English "The data value transmitted exceeds…"

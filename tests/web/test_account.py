@@ -1,4 +1,6 @@
 """Account pages: settings, password, team and invitations, four-eyes publishing; who may do what."""
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -224,3 +226,21 @@ def test_the_saved_message_speaks_the_language_just_chosen(client, login, f):
     login(f.member(f.Company(), "owner", locale="fr"))
     page = client.post("/account", data={**SETTINGS, "locale": "nl"}, follow_redirects=True)
     assert "Uw instellingen zijn opgeslagen." in page.text and "Vos paramètres" not in page.text
+
+
+def test_time_zones_are_named_in_the_readers_language_and_saved_as_identifiers(client, login, f):
+    user = login(f.member(f.Company(), "owner", locale="fr", timezone="Europe/Kiev"))  # an old name of Kyiv's zone
+    page = client.get("/account").text
+    pairs = re.findall(r'<option(?: selected)? value="([^"]*)">([^<]*)</option>', page)
+    options, labels = dict(pairs), [label for _value, label in pairs]
+    assert options["Europe/Brussels"] == "Belgique – Bruxelles"
+    assert options["America/Argentina/Buenos_Aires"] == "Argentine – Buenos Aires"
+    assert not [label for label in options.values() if "/" in label]  # no identifier shown as a name
+    assert re.search(r'<option selected value="Europe/Kyiv">Ukraine – Kiev</option>', page)
+    names = labels[labels.index("UTC") + 1:]  # after the usual ones, every other by its French name
+    assert names.index("Argentine – Buenos Aires") < names.index("États-Unis – New York") < names.index("Inde – Calcutta")
+    assert client.post("/account", data={**SETTINGS, "locale": "fr", "timezone": "America/Argentina/Buenos_Aires"}
+                       ).status_code == 302
+    db.session.refresh(user)
+    assert user.timezone == "America/Argentina/Buenos_Aires"
+    assert '<option selected value="America/Argentina/Buenos_Aires">' in client.get("/account").text

@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import Follow, Question, Solution
+from marketplace.services.errors import ValidationFailed
 from marketplace.services.organisations import companies
 PROFILE = {"name": "Leak Sensors BV", "size": "small", "website": "leaksensors.be", "registration_number": "0123",
            "sectors": ["65", "38"], "capability_statement": "We find leaks in water pipes.",
@@ -180,3 +181,14 @@ def test_a_showcased_solution_is_edited_refusals_keep_what_was_typed_and_only_on
                        data={"title": "Mine", "description": "Mine."}).status_code == 404
     db.session.refresh(solution)
     assert solution.title == "LeakFinder Pro"
+
+
+def test_unknown_sectors_are_refused_by_name_and_nothing_changes(app, member):
+    sectors = ["72", "99", "72", "7" * 40]
+    with pytest.raises(ValidationFailed) as refused:
+        companies.update_profile(member, dict(PROFILE, sectors=sectors))
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert str(refused.value.errors["sectors"][0]) == (
+            "There are no sectors 99, 777777777777…: choose sectors from the list.")
+    db.session.rollback()
+    assert companies.sectors_of(member.organisation) == [] and member.organisation.name != PROFILE["name"]

@@ -11,7 +11,7 @@ from marketplace.models import Follow, Membership, Organisation, Solution, User,
 from marketplace.models.organisation import AGENCY, COMPANY_SIZES
 from marketplace.services import access, permissions
 from marketplace.services.organisations import addresses
-from marketplace.services.organisations.cpv import is_cpv_division
+from marketplace.services.organisations.cpv import sector_problem
 from marketplace.services.errors import NotFound, ValidationFailed
 from marketplace.services.messaging.events import record_change, snapshot
 from marketplace.services.paging import paginate
@@ -33,17 +33,33 @@ def too_long(limit):
 PROFILE_FIELDS = ("name", "size", "website", "registration_number", "capability_statement", "keywords")
 
 
-def public_profile(slug):
-    organisation = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
-    if organisation is None or organisation.suspended:
-        raise NotFound(str(_l("We could not find that organisation.")))
-    return organisation
-
-
 def _listed():
-    """Organisations the open data lists: every agency and the verified companies, none suspended."""
+    """Organisations anyone may read (the open data lists them): every agency and the verified companies, none
+    suspended."""
     return and_(Organisation.suspended.is_(False),
                 or_(Organisation.kind == AGENCY, Organisation.verified.is_(True)))
+
+
+def profile_readable(user, organisation):
+    """Who reads an organisation's profile, on its page and in the API: anyone, once it is listed (an agency, a
+    verified company); a company Agora has not verified yet only its own people, platform admins and agencies'
+    staff (who meet it among the companies matched to their challenges); a suspended organisation nobody."""
+    if organisation.suspended:
+        return False
+    if organisation.kind == AGENCY or organisation.verified:
+        return True
+    if permissions.is_admin(user) or permissions.can(user, "organisation.edit_profile", organisation):
+        return True
+    return permissions.signed_in(user) and permissions.is_agency(user.organisation) \
+        and not user.organisation.suspended
+
+
+def readable_organisation(user, slug):
+    """The organisation at `slug` if `user` (anonymous too) may read its profile; not found otherwise."""
+    organisation = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
+    if organisation is None or not profile_readable(user, organisation):
+        raise NotFound(str(_l("We could not find that organisation.")))
+    return organisation
 
 
 def listed_organisations(kind=None, page=1, per_page=20):
@@ -51,13 +67,6 @@ def listed_organisations(kind=None, page=1, per_page=20):
     if kind is not None:
         query = query.where(Organisation.kind == kind)
     return paginate(query.order_by(Organisation.name, Organisation.id), page, per_page)
-
-
-def listed_organisation(slug):
-    organisation = db.session.scalar(select(Organisation).where(Organisation.slug == slug, _listed()))
-    if organisation is None:
-        raise NotFound(str(_l("We could not find that organisation.")))
-    return organisation
 
 
 def sectors_of(organisation):
@@ -109,8 +118,8 @@ def update_profile(user, data):
         errors["size"] = _l("Choose a size from the list.")
     clean["size"] = size
     sectors = list(dict.fromkeys(data.get("sectors") or []))
-    if any(not is_cpv_division(code) for code in sectors):
-        errors["sectors"] = _l("Choose sectors from the list.")
+    if problem := sector_problem(sectors):
+        errors["sectors"] = problem
     if any(name in data for name in addresses.FIELDS):  # a caller that sends no address keeps the one kept
         clean.update(addresses.clean_address(data, errors, clean["registration_number"]))
     if errors:

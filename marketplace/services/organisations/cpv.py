@@ -4,7 +4,7 @@ Source: Common Procurement Vocabulary (CPV 2008), Commission Regulation (EC)
 No 213/2008, division level. The English names are the canonical ones (open
 data, matching); pages show them translated through the message catalogues.
 """
-from flask_babel import LazyString, gettext
+from flask_babel import LazyString, gettext, lazy_ngettext
 
 from marketplace.formatting import reader_locale
 
@@ -103,6 +103,19 @@ def cpv_choices_named():
 
 def is_cpv_division(code):
     return code in DIVISIONS
+
+
+def sector_problem(codes):
+    """What a list of sector codes holding codes that are no CPV division is told, naming them (None when every
+    code is known): one sentence for a company's profile, a challenge, a search and a saved search, on the pages
+    and in the API. An unknown code is refused, never dropped: a dropped sector widens a search or an alert
+    without a word."""
+    unknown = [str(code) for code in dict.fromkeys(codes) if not is_cpv_division(code)]
+    if not unknown:
+        return None
+    shown = ", ".join(code if len(code) <= 12 else code[:12] + "…" for code in unknown)
+    return lazy_ngettext("There is no sector %(codes)s: choose sectors from the list.",
+                         "There are no sectors %(codes)s: choose sectors from the list.", len(unknown), codes=shown)
 
 
 def cpv_code(division):
