@@ -275,6 +275,13 @@ def test_a_member_who_steps_aside_after_the_booking_gets_the_sessions_cancellati
     assert str(event["summary"]).startswith("Séance de présentation")
     said = message.get_body(preferencelist=("plain",)).get_content()
     assert "conflit d’intérêts" in said and shortlisted[0].company.name in said
+    from sqlalchemy import select
+
+    from marketplace.models import Notification
+    notices = db.session.scalars(select(Notification).where(Notification.user_id == people["evaluator"].id)
+                                 .order_by(Notification.id)).all()
+    assert [n.kind for n in notices] == ["pitch_session.booked", "pitch_session.uninvited"]  # the inbox says it too
+    assert notices[1].title.startswith("Séance de présentation retirée de votre agenda")
     remaining = icalendar.Calendar.from_ical(pitch_sessions.session_calendar(people["officer"], slot.id))
     attendees = {str(a) for a in remaining.walk("VEVENT")[0]["attendee"]}
     assert f"mailto:{people['evaluator'].email}" not in attendees and remaining["method"] == "REQUEST"

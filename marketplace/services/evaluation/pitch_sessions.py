@@ -260,6 +260,12 @@ def session_calendar(user, slot_id):
     return _calendar(slot, _people(slot.pitch.company_id), panel).text
 
 
+def _session_notice(slot):
+    """Which session, in a notice: the company, when, where (said again in the reader's language and zone)."""
+    return _l("%(company)s, %(when)s, %(where)s", company=slot.pitch.company.name,
+              when=lazy(localtime, slot.starts_at), where=place_of(slot))
+
+
 def _send_invitation(slot, dedupe_prefix, reminder=False):
     pitch = slot.pitch
     challenge = slot.challenge
@@ -273,8 +279,7 @@ def _send_invitation(slot, dedupe_prefix, reminder=False):
         # When, as well as who and where: the calendar file is not the only place a person looks (a notice is
         # said again in the reader's language and zone, notice_text; an email is written in the recipient's).
         notification = notify(user, kind="pitch_session.reminder" if reminder else "pitch_session.booked",
-                              title=title, body=_l("%(company)s, %(when)s, %(where)s", company=pitch.company.name,
-                                                   when=lazy(localtime, slot.starts_at), where=where),
+                              title=title, body=_session_notice(slot),
                               link=links.pitch_session_path(pitch) if user.membership.organisation_id ==
                               pitch.company_id else links.evaluation_sessions_path(challenge),
                               dedupe_key=f"{dedupe_prefix}:{slot.id}:{user.id}")
@@ -312,8 +317,8 @@ def send_calendar_cancellations(event):
                            title=_l("Pitch session called off: “%(title)s”", title=challenge.title), why=CALLED_OFF)
 
 
-STEPPED_ASIDE = _l("You stepped aside from this challenge's evaluation for a conflict of interest: you no longer "
-                   "take part in its pitch sessions, and this one is taken out of your calendar.")
+STEPPED_ASIDE = _l("You declared a conflict of interest and stepped aside from this challenge’s evaluation: you no "
+                   "longer take part in its pitch sessions, and this one is taken out of your calendar.")
 
 
 @handles("evaluation.conflict_declared")
@@ -326,11 +331,14 @@ def uninvite_who_stepped_aside(event):
     if challenge is None or member is None or lifecycle.state_of(challenge).called_off or \
             not is_recused(declaration_of(member, challenge)):
         return  # a cancelled challenge's sessions are taken out of every calendar by send_calendar_cancellations
+    title = _l("Pitch session taken out of your calendar: “%(title)s”", title=challenge.title)
     for slot in _sessions_to_come(challenge):
         if _invited(slot, [member]):
+            # Their inbox says the session was booked, for them: it says too that it no longer is.
+            notify(member, kind="pitch_session.uninvited", title=title, body=_session_notice(slot),
+                   link=links.evaluation_path(challenge), dedupe_key=f"session-called-off:{slot.id}:{member.id}")
             _send_cancellation(slot, [member], _calendars_by_language(slot, [], panel_of(challenge), [member]),
-                               title=_l("Pitch session taken out of your calendar: “%(title)s”",
-                                        title=challenge.title), why=STEPPED_ASIDE)
+                               title=title, why=STEPPED_ASIDE)
 
 
 def _sessions_to_come(challenge):
