@@ -22,7 +22,7 @@ class AttachmentOut(Output):
 
 
 class OutcomeOut(Output):
-    decision: Literal["shortlisted", "not_selected", "selected"] = Field(
+    decision: Literal[pitch_lifecycle.DECISIONS] = Field(
         description="Shortlisted is a step: a pitch session comes first, then the final decision.")
     feedback: str | None = Field(description="The agency's feedback, confirmed by its officer; none with a "
                                              "shortlisting.")

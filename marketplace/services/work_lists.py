@@ -34,7 +34,6 @@ from marketplace.models import Challenge, EvaluationCriterion, Match, Pilot, Pit
 from marketplace.models.challenge import EVALUATING
 from marketplace.models.evaluation import ConflictDeclaration, Evaluation, PitchAssessment, Score
 from marketplace.models.pilot import EVALUATION, PaymentMilestone
-from marketplace.models.pitch import PITCH_SHORTLISTED
 from marketplace.services import permissions
 from marketplace.services.challenges import lifecycle
 from marketplace.services.pitches import lifecycle as pitch_lifecycle
@@ -230,7 +229,8 @@ def _evaluations(challenge_ids, user, scope):
     ).correlate(Evaluation).limit(1).scalar_subquery()
     rows = db.session.execute(
         select(Evaluation, func.count(PitchAssessment.id), criteria, declared, func.count(PitchAssessment.id).filter(
-            or_(PitchAssessment.published_decision.is_(None), PitchAssessment.published_decision == PITCH_SHORTLISTED)),
+            or_(PitchAssessment.published_decision.is_(None),
+                PitchAssessment.published_decision.in_(pitch_lifecycle.SHORTLISTED))),
                has_counted_scores(Evaluation.challenge_id))
         .outerjoin(PitchAssessment, PitchAssessment.challenge_id == Evaluation.challenge_id)
         .where(Evaluation.challenge_id.in_(scope.challenges)).group_by(Evaluation.id)

@@ -225,12 +225,68 @@ def test_a_member_who_stepped_aside_after_the_invitation_gets_the_cancellation_o
     process_pending()
     invited = {m["To"] for m in smtp_sink.messages}
     assert people["evaluator"].email in invited and early.email not in invited
+    smtp_sink.messages.clear()
     evaluation.declare_conflict(people["evaluator"], challenge.id, conflicted=True, note="I advised the second one.")
+    process_pending()
+    assert [m["To"] for m in smtp_sink.messages] == [people["evaluator"].email]  # taken out when stepping aside
     smtp_sink.messages.clear()
     challenges.cancel_challenge(f.member(challenge.agency, "publisher"), challenge.slug, "No budget any more.")
     process_pending()
     called_off = {m["To"] for m in smtp_sink.messages if any(p.get_content_type() == "text/calendar" for p in m.walk())}
-    assert called_off == {people[who].email for who in ("first", "officer", "evaluator")}
+    assert called_off == {people[who].email for who in ("first", "officer")}  # the evaluator's is out already
+
+
+def _calendar_of(message):
+    part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+    return part, icalendar.Calendar.from_ical(part.get_content())
+
+
+def test_a_member_who_steps_aside_after_the_booking_gets_the_sessions_cancellation_at_once(evaluating, f, smtp_sink):
+    """Stepping aside for a conflict takes the session out of the member's calendar then, not when (if ever) the
+    challenge is cancelled: the same event, cancelled for them alone, in their language; the others' session
+    goes on, and no longer names them."""
+    from marketplace.models import Evaluation
+    from marketplace.services.evaluation import evaluation
+    from marketplace.services.messaging.outbox import process_pending
+
+    challenge, shortlisted, _, people = evaluating
+    db.session.add(Evaluation(challenge_id=challenge.id, started_by_id=people["officer"].id))
+    people["evaluator"].locale = "fr"
+    db.session.commit()
+    evaluation.declare_conflict(people["evaluator"], challenge.id, conflicted=False)
+    slot = _offer(challenge, people)
+    pitch_sessions.book_slot(people["first"], shortlisted[0].id, slot.id)
+    process_pending()
+    _, invitation = _calendar_of(next(m for m in smtp_sink.messages if m["To"] == people["evaluator"].email))
+    smtp_sink.messages.clear()
+    evaluation.declare_conflict(people["evaluator"], challenge.id, conflicted=True, note="I advised the company.")
+    process_pending()
+    process_pending()  # once
+    assert [m["To"] for m in smtp_sink.messages] == [people["evaluator"].email]
+    message = smtp_sink.messages[0]
+    part, cancellation = _calendar_of(message)
+    event, invited = cancellation.walk("VEVENT")[0], invitation.walk("VEVENT")[0]
+    assert part.get_param("method") == "CANCEL" == cancellation["method"]
+    assert event["uid"] == invited["uid"] == f"pitch-session-{slot.id}@agora"
+    assert event["sequence"] > invited["sequence"]
+    assert "status" not in event  # the session itself takes place: only this attendee is taken off it
+    assert str(event["attendee"]) == f"mailto:{people['evaluator'].email}"
+    assert str(event["organizer"]) == str(invited["organizer"])
+    assert str(event["summary"]).startswith("Séance de présentation")
+    said = message.get_body(preferencelist=("plain",)).get_content()
+    assert "conflit d’intérêts" in said and shortlisted[0].company.name in said
+    from sqlalchemy import select
+
+    from marketplace.models import Notification
+    notices = db.session.scalars(select(Notification).where(Notification.user_id == people["evaluator"].id)
+                                 .order_by(Notification.id)).all()
+    assert [n.kind for n in notices] == ["pitch_session.booked", "pitch_session.uninvited"]  # the inbox says it too
+    assert notices[1].title.startswith("Séance de présentation retirée de votre agenda")
+    remaining = icalendar.Calendar.from_ical(pitch_sessions.session_calendar(people["officer"], slot.id))
+    attendees = {str(a) for a in remaining.walk("VEVENT")[0]["attendee"]}
+    assert f"mailto:{people['evaluator'].email}" not in attendees and remaining["method"] == "REQUEST"
+    with pytest.raises(NotFound):
+        pitch_sessions.session_calendar(people["evaluator"], slot.id)
 
 
 def test_the_session_panel_is_who_runs_the_evaluation_or_scores_less_the_recused(evaluating, f):
@@ -253,3 +309,26 @@ def test_the_session_panel_is_who_runs_the_evaluation_or_scores_less_the_recused
     assert set(panel) == expected
     assert {person.membership.role for person in panel} == set(permissions.SESSION_PANEL)
     assert staff["publisher"] not in panel and recused not in panel
+
+
+def test_a_member_who_joined_after_the_booking_and_had_the_reminder_gets_the_cancellation_too(evaluating, f, smtp_sink):
+    """The reminder the day before carries the session's calendar file too: whoever joined the panel after the
+    booking has it in their calendar from the reminder, and stepping aside takes it out."""
+    from marketplace.models import Evaluation
+    from marketplace.services.evaluation import evaluation
+    from marketplace.services.messaging.outbox import process_pending
+
+    challenge, shortlisted, _, people = evaluating
+    db.session.add(Evaluation(challenge_id=challenge.id, started_by_id=people["officer"].id))
+    db.session.commit()
+    soon = utcnow() + timedelta(hours=30)
+    slot = _offer(challenge, people, starts_at=soon, ends_at=soon + timedelta(minutes=30))
+    pitch_sessions.book_slot(people["first"], shortlisted[0].id, slot.id)
+    process_pending()
+    late = f.member(challenge.agency, "evaluator")
+    pitch_sessions.remind_tomorrows_sessions()
+    process_pending()
+    smtp_sink.messages.clear()
+    evaluation.declare_conflict(late, challenge.id, conflicted=True, note="I joined from one of the companies.")
+    process_pending()
+    assert [(m["To"], _calendar_of(m)[1]["method"]) for m in smtp_sink.messages] == [(late.email, "CANCEL")]

@@ -20,7 +20,6 @@ from marketplace.formatting import lazy, number
 from marketplace.models import Challenge, Membership, Pitch, User
 from marketplace.models.challenge import CLOSED, EVALUATING, MARKET_CONSULTATION
 from marketplace.models.evaluation import SCORE_MAX, SCORE_MIN, ConflictDeclaration, Evaluation, PitchAssessment, Score
-from marketplace.models.pitch import PITCH_NOT_SELECTED, PITCH_SELECTED, PITCH_SHORTLISTED
 from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle
 from marketplace.services.pitches import lifecycle as pitch_lifecycle
@@ -31,7 +30,6 @@ from marketplace.services.messaging import links
 from marketplace.services.messaging.events import record_change
 from marketplace.services.messaging.outbox import handles
 
-DECISIONS = (PITCH_SHORTLISTED, PITCH_NOT_SELECTED, PITCH_SELECTED)
 MAX_COMMENT = 2000
 MAX_FEEDBACK = 5000
 # Fields an evaluator sees in the blind round; the team and attachments may name the company.
@@ -383,8 +381,7 @@ def ranking(officer, challenge_id, *, by=None):
             "published_decision": assessment.published_decision,
             "needs_confirmed_feedback": needs_confirmed_feedback(assessment),
             # Told it is selected: its pilot can start (pilots.start asks the pitch lifecycle too).
-            "sent_selected": assessment.published_decision is not None
-            and pitch_lifecycle.state_named(assessment.published_decision).selected,
+            "sent_selected": assessment.published_decision in pitch_lifecycle.SELECTED,
         })
 
     def key(row):
@@ -468,10 +465,10 @@ def draft_feedback_for(assessment_id):
 # The blind round (blinding.py) is the scoring before finalising: both rounds of decisions come after it, so
 # the panel decides, meets and writes feedback knowing the companies, and no score changes in either.
 
-FINAL_DECISIONS = (PITCH_SELECTED, PITCH_NOT_SELECTED)
-# A decision is the status it gives the pitch: its word is the pitch lifecycle's, in the decide form's order.
-DECISION_LABELS = {status: pitch_lifecycle.status_label(status)
-                   for status in (PITCH_SHORTLISTED, PITCH_NOT_SELECTED, PITCH_SELECTED)}
+# A decision is the status it gives the pitch: which ones there are, which are final and which go on to the
+# pitch sessions is the pitch lifecycle's (pitch_lifecycle.DECISIONS, FINAL, SHORTLISTED), and so is its word, in
+# the decide form's order.
+DECISION_LABELS = {status: pitch_lifecycle.status_label(status) for status in pitch_lifecycle.DECISIONS}
 
 
 def decision_round(evaluation):
@@ -493,15 +490,15 @@ def decision_choices(evaluation, assessment):
     if evaluation.decisions_published_at is not None:
         return (), _l("The decisions have been sent to the companies and can no longer change.")
     if evaluation.shortlist_sent_at is None:
-        return DECISIONS, None
-    if assessment.published_decision == PITCH_SHORTLISTED:
-        return FINAL_DECISIONS, None
+        return pitch_lifecycle.DECISIONS, None
+    if assessment.published_decision in pitch_lifecycle.SHORTLISTED:
+        return pitch_lifecycle.FINAL, None
     return (), _l("This company was told with the shortlist that its pitch was not selected.")
 
 
 def needs_confirmed_feedback(assessment):
     """A final decision goes out with feedback the officer has read and confirmed; a shortlisting needs none."""
-    return assessment.decision in FINAL_DECISIONS
+    return assessment.decision in pitch_lifecycle.FINAL
 
 
 @dataclass(frozen=True)
@@ -535,18 +532,18 @@ def sending(evaluation, rows):
         return Sending(None, False, (), (_l("Finalise the evaluation before you send the decisions."),))
     if current == 1:
         to_send = tuple(rows)
-        shortlist = any(r.decision == PITCH_SHORTLISTED for r in to_send)
+        shortlist = any(r.decision in pitch_lifecycle.SHORTLISTED for r in to_send)
         undecided = [r for r in to_send if r.decision is None]
     else:
-        to_send = tuple(r for r in rows if r.published_decision == PITCH_SHORTLISTED)
+        to_send = tuple(r for r in rows if r.published_decision in pitch_lifecycle.SHORTLISTED)
         shortlist = False
-        undecided = [r for r in to_send if r.decision not in FINAL_DECISIONS]
+        undecided = [r for r in to_send if r.decision not in pitch_lifecycle.FINAL]
     reasons = []
     if undecided:
         reasons.append(_l("Decide on every pitch first: %(labels)s.", labels=_labels(undecided)) if current == 1 else
                        _l("Decide selected or not selected on every shortlisted pitch first: %(labels)s.",
                           labels=_labels(undecided)))
-    early = [r for r in to_send if shortlist and r.decision == PITCH_SELECTED]
+    early = [r for r in to_send if shortlist and r.decision in pitch_lifecycle.SELECTED]
     if early:
         reasons.append(_l("Pitches are shortlisted, so selecting comes after the pitch sessions: shortlist these "
                           "too, or decide them not selected: %(labels)s.", labels=_labels(early)))
@@ -579,9 +576,10 @@ def decide(officer, assessment_id, *, decision, feedback="", confirmed=False):
     feedback = (feedback or "").strip()
     errors = {}
     if decision not in choices:
-        errors["decision"] = (_l("Choose shortlisted, not selected or selected.") if choices == DECISIONS
+        errors["decision"] = (_l("Choose shortlisted, not selected or selected.")
+                              if choices == pitch_lifecycle.DECISIONS
                               else _l("After the pitch sessions, choose selected or not selected."))
-    if decision == PITCH_NOT_SELECTED and not feedback:
+    if decision in pitch_lifecycle.TURNED_DOWN and not feedback:
         errors["feedback"] = _l("Give the company feedback: say why its pitch was not selected.")
     if len(feedback) > MAX_FEEDBACK:
         errors["feedback"] = _l("Write %(n)s characters or fewer.", n=lazy(number, MAX_FEEDBACK))
@@ -591,9 +589,9 @@ def decide(officer, assessment_id, *, decision, feedback="", confirmed=False):
     changed = decision != assessment.decision or feedback != (assessment.feedback or "")
     assessment.decision, assessment.feedback = decision, feedback or None
     assessment.decided_at, assessment.decided_by_id = utcnow(), officer.id
-    if confirmed and decision in FINAL_DECISIONS:
+    if confirmed and decision in pitch_lifecycle.FINAL:
         assessment.feedback_confirmed_at, assessment.feedback_confirmed_by_id = utcnow(), officer.id
-    elif changed or decision not in FINAL_DECISIONS:
+    elif changed or decision not in pitch_lifecycle.FINAL:
         assessment.feedback_confirmed_at = assessment.feedback_confirmed_by_id = None
     record_change(officer, "evaluation.decided", challenge, before=before,
                   after={"label": assessment.label, "decision": decision,
@@ -663,14 +661,15 @@ def outcome_for_company(user, pitch):
     row = db.session.scalar(select(PitchAssessment).where(PitchAssessment.pitch_id == pitch.id))
     if row is None or row.published_at is None:
         return None
-    final = row.published_decision in FINAL_DECISIONS
+    final = row.published_decision in pitch_lifecycle.FINAL
     return {"decision": row.published_decision, "feedback": row.feedback if final else None}
 
 
 def _decision_title(decision, title):
-    if decision == PITCH_SELECTED:
+    state = pitch_lifecycle.state_named(decision)
+    if state.selected:
         return _l("Your pitch for “%(title)s” is selected for a pilot", title=title)
-    if decision == PITCH_SHORTLISTED:
+    if state.shortlisted:
         return _l("Your pitch for “%(title)s” is shortlisted", title=title)
     return _l("Your pitch for “%(title)s” was not selected", title=title)
 
@@ -686,7 +685,7 @@ def tell_the_company(event):
         return
     members = db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
         Membership.organisation_id == pitch.company_id, User.is_suspended.is_(False))).all()
-    shortlisted = row.published_decision == PITCH_SHORTLISTED
+    shortlisted = pitch_lifecycle.state_named(row.published_decision).shortlisted
     # Shortlisted: the way to book a session, no feedback yet. Decided: the feedback, also on the pitch's page.
     body = (_l("Pick a time for a short pitch session with the agency's panel. No new documents are needed.")
             if shortlisted else row.feedback or "")

@@ -5,7 +5,10 @@ file and the reminder the day before are sent by handlers of
 `pitch_session.booked` and by beat (`sessions_due_tomorrow`), to the company's
 people and to the panel: the agency's officers and owner and its evaluators,
 less anyone who declared a conflict of interest. Each of them can also download
-the booked session as .ics from their page (`session_calendar`).
+the booked session as .ics from their page (`session_calendar`). The calendar
+file's cancellation (CANCEL) goes to both sides when the challenge is cancelled,
+and to a panel member alone when they step aside after being sent the session
+(`uninvite_who_stepped_aside`): one cancellation per person and session.
 """
 from datetime import timedelta
 from urllib.parse import urlparse
@@ -27,7 +30,7 @@ from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle
 from marketplace.services.pitches import lifecycle as pitch_lifecycle
 from marketplace.services.clock import utcnow
-from marketplace.services.evaluation.evaluation import evaluation_of, is_recused, refuse_if_recused
+from marketplace.services.evaluation.evaluation import declaration_of, evaluation_of, is_recused, refuse_if_recused
 from marketplace.services.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from marketplace.services.messaging import links
 from marketplace.services.messaging.events import record_change
@@ -164,19 +167,22 @@ def book_slot(member, pitch_id, slot_id):
     return slot
 
 
-def calendar_invitation(slot, *, organiser_email, attendee_emails, called_off=False):
+def calendar_invitation(slot, *, organiser_email, attendee_emails, called_off=False, uninvited=False):
     """The session as an iCalendar (.ics) file, for the email to both sides. `called_off`: its cancellation (RFC
     5546's CANCEL: the same event, a later sequence), which takes it out of the calendars it was added to.
+    `uninvited`: the same CANCEL for the attendees listed only (a panel member who stepped aside), without
+    STATUS:CANCELLED, which would say the session itself is off (RFC 5546, 3.2.5: uninviting attendees).
     The method goes along with the file, so the email says it without reading the file again."""
     challenge = slot.challenge
-    method = CALENDAR_CANCEL if called_off else CALENDAR_REQUEST
+    cancel = called_off or uninvited
+    method = CALENDAR_CANCEL if cancel else CALENDAR_REQUEST
     calendar = Calendar()
     calendar.add("prodid", "-//Agora//Pitch sessions//EN")
     calendar.add("version", "2.0")
     calendar.add("method", method)
     event = Event()
     event.add("uid", f"pitch-session-{slot.id}@agora")
-    event.add("sequence", 1 if called_off else 0)
+    event.add("sequence", 1 if cancel else 0)
     if called_off:
         event.add("status", "CANCELLED")
     event.add("dtstamp", utcnow())
@@ -218,16 +224,18 @@ def panel_of(challenge):
     return [u for u in _people(challenge.agency_id, permissions.SESSION_PANEL) if u.id not in recused]
 
 
-def _calendar(slot, company_people, agency_people):
+def _calendar(slot, company_people, agency_people, uninvited=()):
+    """The session's .ics for the company's people and the panel (`agency_people`, whose first is the organiser
+    when the slot's officer is gone); `uninvited`: those taken off it, the file then its cancellation for them."""
     offered_by = db.session.get(User, slot.offered_by_id) if slot.offered_by_id else None
     organiser = (offered_by.email if offered_by is not None else
                  agency_people[0].email if agency_people else current_app.config["MAIL_DEFAULT_SENDER"])
     return calendar_invitation(slot, organiser_email=organiser,
-                               attendee_emails=[u.email for u in company_people + agency_people],
-                               called_off=lifecycle.state_of(slot.challenge).called_off)
+                               attendee_emails=[u.email for u in uninvited or company_people + agency_people],
+                               called_off=lifecycle.state_of(slot.challenge).called_off, uninvited=bool(uninvited))
 
 
-def _calendars_by_language(slot, company_people, agency_people):
+def _calendars_by_language(slot, company_people, agency_people, uninvited=()):
     """person -> the session's .ics (a CalendarPart) in their language (a calendar shows its summary and
     description as written), built once per language."""
     files = {}
@@ -236,7 +244,7 @@ def _calendars_by_language(slot, company_people, agency_people):
         language = recipient_locale(user)
         if language not in files:
             with force_locale(language):
-                files[language] = _calendar(slot, company_people, agency_people)
+                files[language] = _calendar(slot, company_people, agency_people, uninvited)
         return files[language]
     return calendar_for
 
@@ -252,6 +260,12 @@ def session_calendar(user, slot_id):
     return _calendar(slot, _people(slot.pitch.company_id), panel).text
 
 
+def _session_notice(slot):
+    """Which session, in a notice: the company, when, where (said again in the reader's language and zone)."""
+    return _l("%(company)s, %(when)s, %(where)s", company=slot.pitch.company.name,
+              when=lazy(localtime, slot.starts_at), where=place_of(slot))
+
+
 def _send_invitation(slot, dedupe_prefix, reminder=False):
     pitch = slot.pitch
     challenge = slot.challenge
@@ -265,8 +279,7 @@ def _send_invitation(slot, dedupe_prefix, reminder=False):
         # When, as well as who and where: the calendar file is not the only place a person looks (a notice is
         # said again in the reader's language and zone, notice_text; an email is written in the recipient's).
         notification = notify(user, kind="pitch_session.reminder" if reminder else "pitch_session.booked",
-                              title=title, body=_l("%(company)s, %(when)s, %(where)s", company=pitch.company.name,
-                                                   when=lazy(localtime, slot.starts_at), where=where),
+                              title=title, body=_session_notice(slot),
                               link=links.pitch_session_path(pitch) if user.membership.organisation_id ==
                               pitch.company_id else links.evaluation_sessions_path(challenge),
                               dedupe_key=f"{dedupe_prefix}:{slot.id}:{user.id}")
@@ -292,37 +305,72 @@ def send_calendar_cancellations(event):
     challenge = db.session.get(Challenge, event.payload["object_id"])
     if challenge is None or not lifecycle.state_of(challenge).called_off:
         return
-    slots = db.session.scalars(select(PitchSessionSlot).where(
-        PitchSessionSlot.challenge_id == challenge.id, PitchSessionSlot.pitch_id.is_not(None),
-        PitchSessionSlot.starts_at > utcnow()).order_by(PitchSessionSlot.id)).all()
+    slots = _sessions_to_come(challenge)
     panel = panel_of(challenge) if slots else []
     stepped_aside = [u for u in _people(challenge.agency_id, permissions.SESSION_PANEL) if u not in panel] \
         if slots else []
     for slot in slots:
         company_people = _people(slot.pitch.company_id)
         agency_people = panel + _invited(slot, stepped_aside)
-        calendar_for = _calendars_by_language(slot, company_people, agency_people)
-        # Which session, as the booking said it (the panel gets one email per session): its time is written when
-        # the email is, in the recipient's language and zone.
-        session = lazy(lambda slot=slot: "{}\n{}, {}".format(
-            slot.pitch.company.name, localtime(slot.starts_at),
-            place_of(slot)))
-        for user in company_people + agency_people:
-            with force_locale(recipient_locale(user)):
-                context = {"title": str(_l("Pitch session called off: “%(title)s”", title=challenge.title)),
-                           "body": lazy(lambda session=session: f"{session}\n\n{CALLED_OFF}"), "link": None}
-            queue_email("notification", dedupe_key=f"email:session-called-off:{slot.id}:{user.id}", user=user,
-                        context=context, calendar=calendar_for(user))
+        _send_cancellation(slot, company_people + agency_people,
+                           _calendars_by_language(slot, company_people, agency_people),
+                           title=_l("Pitch session called off: “%(title)s”", title=challenge.title), why=CALLED_OFF)
+
+
+STEPPED_ASIDE = _l("You declared a conflict of interest and stepped aside from this challenge’s evaluation: you no "
+                   "longer take part in its pitch sessions, and this one is taken out of your calendar.")
+
+
+@handles("evaluation.conflict_declared")
+def uninvite_who_stepped_aside(event):
+    """A panel member who declares a conflict after a session was booked had its invitation, and the session in
+    their calendar: they get its cancellation, for them alone (the session goes on for the others). One who
+    stepped aside before the booking was never invited, and is told nothing now (`_invited`)."""
+    challenge = db.session.get(Challenge, event.payload["object_id"])
+    member = db.session.get(User, event.payload["actor_id"]) if event.payload.get("actor_id") else None
+    if challenge is None or member is None or lifecycle.state_of(challenge).called_off or \
+            not is_recused(declaration_of(member, challenge)):
+        return  # a cancelled challenge's sessions are taken out of every calendar by send_calendar_cancellations
+    title = _l("Pitch session taken out of your calendar: “%(title)s”", title=challenge.title)
+    for slot in _sessions_to_come(challenge):
+        if _invited(slot, [member]):
+            # Their inbox says the session was booked, for them: it says too that it no longer is.
+            notify(member, kind="pitch_session.uninvited", title=title, body=_session_notice(slot),
+                   link=links.evaluation_path(challenge), dedupe_key=f"session-called-off:{slot.id}:{member.id}")
+            _send_cancellation(slot, [member], _calendars_by_language(slot, [], panel_of(challenge), [member]),
+                               title=title, why=STEPPED_ASIDE)
+
+
+def _sessions_to_come(challenge):
+    """The challenge's sessions booked and not begun: those still in someone's calendar to take out."""
+    return db.session.scalars(select(PitchSessionSlot).where(
+        PitchSessionSlot.challenge_id == challenge.id, PitchSessionSlot.pitch_id.is_not(None),
+        PitchSessionSlot.starts_at > utcnow()).order_by(PitchSessionSlot.id)).all()
+
+
+def _send_cancellation(slot, people, calendar_for, *, title, why):
+    """Email each of `people` the calendar file that takes this session out of their calendar (`calendar_for`:
+    person -> the file), saying which session as the booking did and `why`. One per person and session: whoever
+    was uninvited when stepping aside gets no second one if the challenge is cancelled later."""
+    # Which session (the panel gets one email per session): its time is written when the email is, in the
+    # recipient's language and zone.
+    session = lazy(lambda: "{}\n{}, {}".format(slot.pitch.company.name, localtime(slot.starts_at), place_of(slot)))
+    for user in people:
+        with force_locale(recipient_locale(user)):
+            context = {"title": str(title), "body": lazy(lambda: f"{session}\n\n{why}"), "link": None}
+        queue_email("notification", dedupe_key=f"email:session-called-off:{slot.id}:{user.id}", user=user,
+                    context=context, calendar=calendar_for(user))
 
 
 def _invited(slot, people):
-    """Those of `people` who were sent the session's invitation (a member of the panel who stepped aside for a
-    conflict after it was booked still has it in their calendar): asked of the emails queued, by their keys."""
-    keys = {_invitation_key(slot, user): user for user in people}
+    """Those of `people` who were sent the session in a calendar file (a member of the panel who stepped aside
+    for a conflict after it was booked still has it in their calendar): asked of the emails queued, by their
+    keys — the invitation, or the reminder the day before (which reaches someone who joined the panel since)."""
+    keys = {_invitation_key(slot, user, prefix): user for user in people for prefix in ("session", "session-reminder")}
     if not keys:
         return []
     sent = set(db.session.scalars(select(EmailDelivery.dedupe_key).where(EmailDelivery.dedupe_key.in_(keys))))
-    return [user for key, user in keys.items() if key in sent]
+    return list({user.id: user for key, user in keys.items() if key in sent}.values())
 
 
 def _invitation_key(slot, user, dedupe_prefix="session"):

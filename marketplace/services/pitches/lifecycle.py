@@ -31,6 +31,17 @@ class PitchState:
         return self.submitted or self.decided
 
     @property
+    def final(self):
+        """A decision its company's outcome stays at: selected or not selected. A shortlisting is a step, decided
+        again after the pitch sessions."""
+        return self.decided and not self.shortlisted
+
+    @property
+    def turned_down(self):
+        """The final decision that the pitch is not selected: its company is told why (feedback is required)."""
+        return self.final and not self.selected
+
+    @property
     def awaits_submission(self):
         """A draft or a withdrawn pitch, which the company submits with the button (a submitted one is submitted
         again each time it is saved)."""
@@ -60,6 +71,13 @@ WITHDRAWN = _statuses("withdrawn")
 SELECTED = _statuses("selected")
 RECEIVED = _statuses("received")  # in the agency's hands
 UNDECIDED = _statuses("decided", False)  # not decided on yet
+# The decisions an agency makes on a pitch are the statuses they give it (an assessment's `decision` and
+# `published_decision`, None until made): `decision in FINAL` and the like asks them of a decision that may be
+# none yet, `state_named(decision)` of one that is made.
+DECISIONS = _statuses("decided")  # shortlisted, not selected, selected: the decide form's order
+SHORTLISTED = _statuses("shortlisted")  # a step: decided again, selected or not, after the pitch sessions
+FINAL = _statuses("final")  # the company's outcome, which cannot change any more
+TURNED_DOWN = _statuses("turned_down")  # not selected: told why
 assert RECEIVED == RECEIVED_STATUSES
 
 
