@@ -261,3 +261,14 @@ def test_a_draft_is_in_its_authors_language_unless_another_is_chosen(agency, db)
     chosen = challenges.create_draft(publisher, _data(language="de"))
     assert chosen.language == "de"
     assert challenges.update_draft(publisher, chosen.slug, _data(language="fr")).language == "fr"
+
+
+def test_the_agency_filter_offers_only_agencies_with_a_challenge_that_went_public(f):
+    """The lifecycle's one rule of 'public' (published once, not a draft): a draft cancelled before it went live is
+    not, so its agency is not offered as a filter that would find nothing."""
+    public, quiet = f.Agency(name="Water Board", slug="water-board"), f.Agency(name="Roads Agency", slug="roads")
+    f.Challenge(agency=public)
+    f.Challenge(agency=quiet, status="cancelled", published_at=None, cancel_reason="Not needed after all.")
+    db.session.commit()
+    assert challenges.agencies_with_public_challenges() == (("water-board", "Water Board"),)
+    assert _titles(agency="roads") == []
