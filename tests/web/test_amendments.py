@@ -132,3 +132,13 @@ def test_texts_sent_back_by_a_browser_with_its_line_endings_are_no_correction(cl
     assert answer.status_code == 302
     latest = db.session.scalars(select(ChallengeNotice).order_by(ChallengeNotice.id.desc())).first()
     assert [change["field"] for change in latest.changes] == ["pitch_deadline"]
+
+
+def test_a_market_consultation_is_offered_no_criteria_to_correct(client, login, f):
+    """It ranks nothing (lifecycle.ranks_pitches): its budget can be corrected, criteria are not offered."""
+    consultation, call = f.Challenge(kind="market_consultation", criteria=[]), f.Challenge()
+    login(f.member(consultation.agency, "publisher"))
+    page = client.get(f"/challenges/{consultation.slug}/correct").text
+    assert 'name="budget_min"' in page and 'name="criteria-0-name"' not in page
+    login(f.member(call.agency, "publisher"))
+    assert 'name="criteria-0-name"' in client.get(f"/challenges/{call.slug}/correct").text

@@ -131,6 +131,17 @@ def _clean(data):
         clean[name] = value
     if clean["pitch_deadline"] and clean["question_deadline"] and clean["question_deadline"] >= clean["pitch_deadline"]:
         errors["question_deadline"] = _l("The question deadline must be before the pitch deadline.")
+    if lifecycle.kind_ranks_pitches(kind):
+        clean["criteria"], clean["success_measures"] = _criteria(data, errors), _measures(data, errors)
+    else:  # a market consultation ranks nothing: criteria or measures given with it are not its rules, nor kept
+        clean["criteria"], clean["success_measures"] = [], []
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
+def _criteria(data, errors):
+    """The evaluation criteria given, clean; a problem with each one named in `errors`."""
     criteria = []
     for index, row in enumerate(data.get("criteria") or []):
         name, description = (row.get("name") or "").strip(), (row.get("description") or "").strip()
@@ -154,7 +165,11 @@ def _clean(data):
     if criteria and not any(k.startswith("criteria-") for k in errors) and sum(c["weight"] for c in criteria) != 100:
         errors["criteria"] = _l("The criteria weights must add up to 100; now they add up to %(n)s.",
                                 n=sum(c["weight"] for c in criteria))
-    clean["criteria"] = criteria
+    return criteria
+
+
+def _measures(data, errors):
+    """The success measures given, clean; a problem with each one named in `errors`."""
     measures = []
     for index, row in enumerate(data.get("success_measures") or []):
         values = {k: (row.get(k) or "").strip() for k in ("measure", "baseline", "target")}
@@ -168,10 +183,7 @@ def _clean(data):
         measures.append(values)
     if len(measures) > MAX_MEASURES:
         errors["success_measures"] = _l("Use at most %(n)s success measures.", n=MAX_MEASURES)
-    clean["success_measures"] = measures
-    if errors:
-        raise ValidationFailed(errors)
-    return clean
+    return measures
 
 
 def publishable_problems(challenge, now=None):
