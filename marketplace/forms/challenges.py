@@ -147,15 +147,19 @@ class CorrectionForm(FlaskForm):
                                           "concerned."))
 
     def domain_data(self, to_utc, *, equal_treatment=True):
-        """The changes as the service expects them; without budget and criteria once they are fixed."""
+        """The changes as the service expects them; without budget and criteria once they are fixed, without
+        criteria when the page offered none."""
         data = {name: getattr(self, name).data for name in (
             "title", "summary", "problem_statement", "context", "affected", "desired_outcomes", "constraints",
             "reason")}
         data.update(question_deadline=to_utc(self.question_deadline.data), pitch_deadline=to_utc(self.pitch_deadline.data))
         if equal_treatment:
-            data.update(budget_min=self.budget_min.data, budget_max=self.budget_max.data,
-                        criteria=[{"name": e.form.name.data, "description": e.form.description.data,
-                                   "weight": e.form.weight.data} for e in self.criteria])
+            data.update(budget_min=self.budget_min.data, budget_max=self.budget_max.data)
+            # Only criteria the page offered: a market consultation's page offers none (it ranks nothing), and the
+            # empty rows the form makes up then are no change to the criteria it may have had.
+            if any(e.form.name.raw_data for e in self.criteria):
+                data["criteria"] = [{"name": e.form.name.data, "description": e.form.description.data,
+                                     "weight": e.form.weight.data} for e in self.criteria]
         return data
 
 
