@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.models.challenge import MARKET_CONSULTATION
 from marketplace.models.evaluation import ConflictDeclaration, Evaluation
 from marketplace.models.organisation import AGENCY, COMPANY
 from marketplace.services.challenges import lifecycle
@@ -108,7 +107,7 @@ def agency_pitch_standing(user, challenge, now=None):
         return None
     if seal.is_sealed(challenge, now):
         return SEALED
-    if challenge.kind == MARKET_CONSULTATION:
+    if not lifecycle.ranks_pitches(challenge):  # a market consultation is not evaluated
         return READS
     evaluation = db.session.scalar(select(Evaluation).where(Evaluation.challenge_id == challenge.id))
     finalised = evaluation is not None and evaluation.is_finalised
