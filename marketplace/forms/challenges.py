@@ -15,6 +15,7 @@ from ..services.challenges.challenges import (
     too_long,
 )
 from ..services.challenges.amendments import REASON_MAX, REASON_MISSING, REASON_TOO_LONG
+from ..services.challenges.lifecycle import kind_ranks_pitches
 from ..services.challenges.search import LANGUAGES, language_of
 from ..services.organisations.cpv import cpv_choices
 from ..formatting import LANGUAGE_NAMES
@@ -88,6 +89,27 @@ class ChallengeForm(FlaskForm):
     criteria = FieldList(FormField(CriterionForm), min_entries=4, max_entries=10, label=_l("Evaluation criteria"))
     success_measures = FieldList(FormField(MeasureForm), min_entries=3, max_entries=10, label=_l("Success measures"))
 
+    @property
+    def ranks(self):
+        """Whether the kind chosen ranks pitches (the lifecycle's rule): only then are criteria and success
+        measures offered, checked and kept; a market consultation's are neither (the page says so)."""
+        return kind_ranks_pitches(self.kind.data)
+
+    @property
+    def ranking_kinds(self):
+        """The kinds offered criteria and success measures, for the page's script (static/js/challenge_kind.js)."""
+        return [value for value, _label in self.kind.choices if kind_ranks_pitches(value)]
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if self.ranks:
+            return valid
+        for entry in (*self.criteria, *self.success_measures):  # not checked: the service does not keep them
+            for subfield in entry.form:
+                subfield.errors = []
+        self.criteria.errors, self.success_measures.errors = [], []
+        return not self.errors
+
     def domain_data(self, to_utc):
         """The form's values as the service expects them; deadlines converted from the person's zone."""
         return {
@@ -125,15 +147,19 @@ class CorrectionForm(FlaskForm):
                                           "concerned."))
 
     def domain_data(self, to_utc, *, equal_treatment=True):
-        """The changes as the service expects them; without budget and criteria once they are fixed."""
+        """The changes as the service expects them; without budget and criteria once they are fixed, without
+        criteria when the page offered none."""
         data = {name: getattr(self, name).data for name in (
             "title", "summary", "problem_statement", "context", "affected", "desired_outcomes", "constraints",
             "reason")}
         data.update(question_deadline=to_utc(self.question_deadline.data), pitch_deadline=to_utc(self.pitch_deadline.data))
         if equal_treatment:
-            data.update(budget_min=self.budget_min.data, budget_max=self.budget_max.data,
-                        criteria=[{"name": e.form.name.data, "description": e.form.description.data,
-                                   "weight": e.form.weight.data} for e in self.criteria])
+            data.update(budget_min=self.budget_min.data, budget_max=self.budget_max.data)
+            # Only criteria the page offered: a market consultation's page offers none (it ranks nothing), and the
+            # empty rows the form makes up then are no change to the criteria it may have had.
+            if any(e.form.name.raw_data for e in self.criteria):
+                data["criteria"] = [{"name": e.form.name.data, "description": e.form.description.data,
+                                     "weight": e.form.weight.data} for e in self.criteria]
         return data
 
 

@@ -76,19 +76,21 @@ def pilots_page(organisation, page=1, per_page=20, unfinished=False):
     pilots it has run: the total is counted and each row numbered in it, and only the page's rows and the
     unfinished ones come back. A page past the last is the last (a link kept after pilots went away)."""
     column = Pilot.agency_id if permissions.is_agency(organisation) else Pilot.company_id
-    page = max(1, min(page, FURTHEST_PAGE))
+    asked = max(1, min(page, FURTHEST_PAGE))  # what was asked, as a number the database can bind
     numbered = listed_pilots_statement(column == organisation.id).add_columns(
         func.count().over().label("total"),
         func.row_number().over(order_by=PILOTS_NEWEST_FIRST).label("position")).subquery()
     total = numbered.c.total
     last = case((total > 0, (total + (per_page - 1)) // per_page), else_=1)
-    shown = case((last < page, last), else_=page)  # the page asked, or the last when past it
+    # The one clamp: the page asked, or the last when past it. Made where the total is known, in the statement,
+    # and read back with the rows: the page shown is the page whose rows came.
+    shown = case((last < asked, last), else_=asked)
     wanted = and_(numbered.c.position > (shown - 1) * per_page, numbered.c.position <= shown * per_page)
     if unfinished:
         wanted = or_(wanted, ~with_outcome(numbered.c.stage))
-    rows = db.session.execute(select(numbered).where(wanted).order_by(numbered.c.position)).all()
-    total = rows[0].total if rows else 0
-    page = min(page, Page([], total, page, per_page).pages)
+    rows = db.session.execute(select(numbered, shown.label("shown")).where(wanted)
+                              .order_by(numbered.c.position)).all()
+    total, page = (rows[0].total, rows[0].shown) if rows else (0, 1)
     first = (page - 1) * per_page + 1
     listed = Page([row for row in rows if first <= row.position < first + per_page], total, page, per_page)
     return listed, [row for row in rows if not is_outcome(row.stage)] if unfinished else []

@@ -8,9 +8,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.models.challenge import DRAFT, MARKET_CONSULTATION
 from marketplace.models.evaluation import ConflictDeclaration, Evaluation
 from marketplace.models.organisation import AGENCY, COMPANY
+from marketplace.services.challenges import lifecycle
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import EmailNotConfirmed, NotAllowed, NotFound
 from marketplace.services.pitches import lifecycle as pitch_lifecycle, seal
@@ -82,19 +82,14 @@ def is_admin(user):
     return signed_in(user) and user.is_admin
 
 
-def ever_published(challenge):
-    """Published at some point: a draft, or a draft cancelled before it went live (no published_at), never was."""
-    return challenge.status != DRAFT and challenge.published_at is not None
-
-
 def challenge_visible(user, challenge):
-    if ever_published(challenge):
+    if lifecycle.ever_published(challenge):
         return True
     return _member_of(user, challenge.agency_id, AGENCY_READERS) or is_admin(user)
 
 
 def _company_on_public(user, challenge):
-    return _org_kind(user, COMPANY) and ever_published(challenge)
+    return _org_kind(user, COMPANY) and lifecycle.ever_published(challenge)
 
 
 def agency_pitch_standing(user, challenge, now=None):
@@ -112,7 +107,7 @@ def agency_pitch_standing(user, challenge, now=None):
         return None
     if seal.is_sealed(challenge, now):
         return SEALED
-    if challenge.kind == MARKET_CONSULTATION:
+    if not lifecycle.ranks_pitches(challenge):  # a market consultation is not evaluated
         return READS
     evaluation = db.session.scalar(select(Evaluation).where(Evaluation.challenge_id == challenge.id))
     finalised = evaluation is not None and evaluation.is_finalised

@@ -215,7 +215,8 @@ def _tokens_page(form=None, new_token=None, status=200):
         form = ApiTokenForm(formdata=None)
     form.once.data = secrets.token_urlsafe(16)  # each page's form is new: see create_token
     return render_template("account/tokens.html", form=form,
-                           tokens=api_tokens.tokens_of(current_user), new_token=new_token, now=utcnow(),
+                           tokens=api_tokens.tokens_of(current_user), revocation=api_tokens.revocation,
+                           new_token=new_token, now=utcnow(),
                            lifetime=current_app.config["API_TOKEN_LIFETIME_DAYS"],
                            session_end=api_tokens.session_end_notice(current_user)), status
 

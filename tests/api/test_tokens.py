@@ -2,6 +2,7 @@
 import hashlib
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from marketplace.extensions import db
@@ -273,3 +274,33 @@ def test_a_suspended_organisations_tokens_are_refused(client, f):
     company.suspended = True
     db.session.commit()
     assert_problem(client.get("/api/v1/me", headers=headers), 401)
+
+
+@pytest.mark.parametrize("reason, row, notice", [
+    ("signed_out_everywhere", "Revoked {}, when you signed out everywhere", "when you signed out everywhere: programs"),
+    ("password_reset", "Revoked {}, when your password was changed", "when your password was changed: programs"),
+    ("two_factor_reset", "Revoked {}, when your two-factor sign-in was removed",
+     "when a platform admin removed your two-factor sign-in: programs"),
+])
+def test_each_revocation_reason_reads_as_one_sentence_from_the_service(client, login, f, reason, row, notice):
+    user = login(f.member(f.Company(), "owner"))
+    token, _ = api_tokens.create_token(user, "ci")
+    api_tokens.revoke_all(user, reason)
+    db.session.commit()
+    page = client.get("/account/tokens").text
+    assert str(api_tokens.revocation(token)) in page and str(api_tokens.session_end_notice(user)) in page
+    when = page.split("Your tokens were revoked ")[1].split(", when")[0]  # the time, in the reader's zone
+    assert row.format(when) in page and notice in page
+    assert set(api_tokens.REVOCATIONS) == set(api_tokens.SESSION_END_REASONS)  # every reason has its sentences
+
+
+def test_revocation_sentences_are_in_the_readers_language(client, login, f):
+    user = login(f.member(f.Company(), "owner", locale="fr"))
+    mine, _ = api_tokens.create_token(user, "mine")
+    api_tokens.revoke_token(user, mine.id)
+    api_tokens.create_token(user, "ci")
+    api_tokens.revoke_all(user, "signed_out_everywhere")
+    db.session.commit()
+    page = client.get("/account/tokens").text
+    assert "Vos jetons ont été révoqués le " in page and "quand vous vous êtes déconnecté partout" in page
+    assert page.count("Révoqué le ") == 2 and "Revoked" not in page

@@ -44,6 +44,14 @@ def test_a_publisher_writes_and_publishes_a_challenge(page, a11y, shot, sign_in,
     page.locator("#success_measures-0-measure").fill("Water lost to leaks")
     page.locator("#success_measures-0-baseline").fill("20 %")
     page.locator("#success_measures-0-target").fill("12 %")
+    # A market consultation ranks nothing: choosing it hides the criteria and measures and says why; choosing a
+    # call for solutions again brings them back as typed.
+    page.get_by_label("An overview of the market").check()
+    assert not page.locator("#criteria-0-name").is_visible()
+    assert page.get_by_text("Answers to a market consultation are not ranked").is_visible()
+    a11y.check(page)
+    page.get_by_label("Solutions to pilot").check()
+    assert page.locator("#criteria-1-weight").input_value() == "20" and page.locator("#criteria-0-name").is_visible()
     page.get_by_role("button", name="Save draft").click()
     # The weights add up to 90: the error is next to the criteria and summarised at the top.
     assert page.title().startswith("Error:")

@@ -173,3 +173,55 @@ def test_only_the_lifecycle_writes_a_challenge_status():
             writers += status_writes(path.read_text(encoding="utf-8"), relative)
     assert writers == []
     assert status_writes((ROOT / LIFECYCLE).read_text(encoding="utf-8"), LIFECYCLE)  # it does write, once
+
+
+# ---- Nor does anything else compare a challenge's status: it asks the lifecycle ------------------------------
+
+STATUS_NAMES = {"DRAFT", "PUBLISHED", "CLOSED", "EVALUATING", "PILOTING", "COMPLETED", "CANCELLED", "OPEN_STATUSES",
+                "PUBLIC_STATUSES"}
+STATUS_WORDS = set(lifecycle.STATES)
+# Made-up histories (the demo, the scale data set) and the other objects' own lifecycles.
+NOT_RULES = {"marketplace/demo.py", "marketplace/scale.py", "marketplace/services/pitches/lifecycle.py"}
+
+
+def _names_a_status(node):
+    if isinstance(node, ast.Tuple | ast.List | ast.Set):
+        return any(_names_a_status(item) for item in node.elts)
+    return ((isinstance(node, ast.Name) and node.id in STATUS_NAMES)
+            or (isinstance(node, ast.Constant) and node.value in STATUS_WORDS))
+
+
+def _of_a_challenge(node):
+    return (isinstance(node, ast.Attribute) and node.attr == "status"
+            and not ast.unparse(node.value).lower().startswith(("pitch", "pilot", "p.", "_columns", "emaildelivery")))
+
+
+def status_comparisons(source, path):
+    """Every place in `source` that compares a challenge's status with a status written out."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+            if any(_of_a_challenge(o) for o in operands) and any(_names_a_status(o) for o in operands):
+                found.append(f"{path}:{node.lineno}: {ast.unparse(node)}")
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+              and node.func.attr in ("in_", "not_in") and _of_a_challenge(node.func.value)
+              and any(_names_a_status(a) for a in node.args)):
+            found.append(f"{path}:{node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_the_scan_catches_a_status_compared_behind_the_lifecycle():
+    sneaky = ("challenge.status != PILOTING\nChallenge.status == COMPLETED\nc.status in (CLOSED, 'evaluating')\n"
+              "Challenge.status.in_(PUBLIC_STATUSES)\npitch.status == DRAFT\nChallenge.status.in_(lifecycle.MATCHED)\n"
+              "Challenge.status == status\n")
+    assert len(status_comparisons(sneaky, "x.py")) == 4
+
+
+def test_only_the_lifecycle_compares_a_challenge_status():
+    comparisons = []
+    for path in sorted((ROOT / "marketplace").rglob("*.py")):
+        relative = path.relative_to(ROOT).as_posix()
+        if relative != LIFECYCLE and relative not in NOT_RULES:
+            comparisons += status_comparisons(path.read_text(encoding="utf-8"), relative)
+    assert comparisons == []

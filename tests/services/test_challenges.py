@@ -3,11 +3,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from marketplace.extensions import db
-from marketplace.models import AuditEvent, Challenge, OutboxEvent
+from marketplace.models import AuditEvent, Challenge, EvaluationCriterion, OutboxEvent
 from marketplace.services import access
 from marketplace.services.challenges import challenges
 from marketplace.services.challenges.challenges import ChallengeFilters
@@ -261,3 +261,29 @@ def test_a_draft_is_in_its_authors_language_unless_another_is_chosen(agency, db)
     chosen = challenges.create_draft(publisher, _data(language="de"))
     assert chosen.language == "de"
     assert challenges.update_draft(publisher, chosen.slug, _data(language="fr")).language == "fr"
+
+
+def test_the_agency_filter_offers_only_agencies_with_a_challenge_that_went_public(f):
+    """The lifecycle's one rule of 'public' (published once, not a draft): a draft cancelled before it went live is
+    not, so its agency is not offered as a filter that would find nothing."""
+    public, quiet = f.Agency(name="Water Board", slug="water-board"), f.Agency(name="Roads Agency", slug="roads")
+    f.Challenge(agency=public)
+    f.Challenge(agency=quiet, status="cancelled", published_at=None, cancel_reason="Not needed after all.")
+    db.session.commit()
+    assert challenges.agencies_with_public_challenges() == (("water-board", "Water Board"),)
+    assert _titles(agency="roads") == []
+
+
+def test_a_market_consultation_keeps_no_criteria_or_success_measures(agency):
+    """It ranks nothing (lifecycle.ranks_pitches): what was given for them, even unreadable, is neither checked nor
+    stored, by the pages and the API alike; a call for solutions keeps its own."""
+    _, publisher, _ = agency
+    given = {"criteria": [{"name": "Fit", "weight": "lots"}, {"name": "Price", "weight": 10}],
+             "success_measures": [{"measure": "", "target": "6 %"}]}
+    consultation = challenges.create_draft(publisher, _data(kind="market_consultation", **given))
+    assert (consultation.criteria, consultation.success_measures) == ([], [])
+    call = challenges.create_draft(publisher, _data())
+    assert len(call.criteria) == 2 and len(call.success_measures) == 1
+    challenges.update_draft(publisher, call.slug, _data(kind="market_consultation"))
+    assert (call.criteria, call.success_measures) == ([], [])
+    assert db.session.scalar(select(func.count()).select_from(EvaluationCriterion)) == 0

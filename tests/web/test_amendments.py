@@ -132,3 +132,25 @@ def test_texts_sent_back_by_a_browser_with_its_line_endings_are_no_correction(cl
     assert answer.status_code == 302
     latest = db.session.scalars(select(ChallengeNotice).order_by(ChallengeNotice.id.desc())).first()
     assert [change["field"] for change in latest.changes] == ["pitch_deadline"]
+
+
+def test_a_market_consultation_is_offered_no_criteria_to_correct(client, login, f):
+    """It ranks nothing (lifecycle.ranks_pitches): its budget can be corrected, criteria are not offered, and
+    criteria it was given before this rule (the factory gives some) are not changed by a correction either."""
+    consultation, call = f.Challenge(kind="market_consultation", title="Fewer mised appointments"), f.Challenge()
+    before = [(c.name, c.weight) for c in consultation.criteria]
+    login(f.member(consultation.agency, "publisher"))
+    page = client.get(f"/challenges/{consultation.slug}/correct").text
+    assert 'name="budget_min"' in page and 'name="criteria-0-name"' not in page
+    data = {name: _typed(page, name) for name in ("version", "pitch_deadline", "question_deadline", "budget_min",
+                                                  "budget_max")}
+    data.update({name: getattr(consultation, name) for name in (
+        "summary", "problem_statement", "context", "affected", "desired_outcomes", "constraints")})
+    answer = client.post(f"/challenges/{consultation.slug}/correct", data={
+        **data, "title": "Fewer missed appointments", "reason": "A typo."})
+    assert answer.status_code == 302
+    db.session.expire_all()
+    assert [(c.name, c.weight) for c in consultation.criteria] == before and before
+    assert [change["field"] for change in db.session.scalars(select(ChallengeNotice)).one().changes] == ["title"]
+    login(f.member(call.agency, "publisher"))
+    assert 'name="criteria-0-name"' in client.get(f"/challenges/{call.slug}/correct").text

@@ -1,4 +1,5 @@
 """Challenge pages: list with filters, detail, drafting form with field errors, publishing, cancelling."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -301,3 +302,33 @@ def test_a_budget_limit_that_is_not_an_amount_is_given_back_with_the_reason(clie
     assert 'value="abc" aria-invalid="true" aria-describedby="budget_min-error"' in page
     assert 'id="budget_min-error"' in page and "Not an amount in euros" in page
     assert 'id="budget_max-error"' not in page and 'name="budget_max" inputmode="numeric" value="20000' in page
+
+
+def _ranking_fields(page):
+    """(The criteria and measures are offered open, the page says a consultation has none) on the form."""
+    details = re.search(r'<details id="ranking-fields"[^>]*>', page).group(0)
+    note = re.search(r'<p class="hint" id="ranking-none"[^>]*>', page).group(0)
+    return details.endswith(" open>"), "hidden" not in note
+
+
+def test_a_consultation_is_offered_no_criteria_and_keeps_none_that_were_typed(client, login, publisher):
+    """One rule (lifecycle.kind_ranks_pitches): criteria and success measures are offered, checked and kept for a
+    call for solutions only. Without JavaScript the fields of a consultation are ignored, unreadable ones too,
+    and the page says why; nothing typed is lost while a form is refused or for a call for solutions."""
+    login(publisher)
+    assert _ranking_fields(client.get("/challenges/new").text) == (True, False)
+    typed = {"kind": "market_consultation", "criteria-1-weight": "lots", "criteria-2-name": "Speed"}
+    refused = client.post("/challenges/new", data=_form(title="", **typed))
+    assert refused.status_code == 422 and "Enter a title." in refused.text
+    assert "Give a whole-number weight" not in refused.text and "now they add up to" not in refused.text
+    assert 'value="Speed"' in refused.text and 'value="CO2 level"' in refused.text  # kept, should the kind change
+    assert _ranking_fields(refused.text) == (False, True)
+    assert client.post("/challenges/new", data=_form(**typed)).status_code == 302
+    consultation = db.session.scalars(select(Challenge)).one()
+    assert (consultation.kind, consultation.criteria, consultation.success_measures) == ("market_consultation", [], [])
+    assert _ranking_fields(client.get(f"/challenges/{consultation.slug}/edit").text) == (False, True)
+    assert client.post(f"/challenges/{consultation.slug}/edit", data=_form()).status_code == 302  # a call now
+    db.session.expire_all()
+    assert [(c.name, c.weight) for c in consultation.criteria] == [("Fit", 70), ("Price", 30)]
+    assert [m.target for m in consultation.success_measures] == ["800 ppm"]
+    assert _ranking_fields(client.get(f"/challenges/{consultation.slug}/edit").text) == (True, False)

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from marketplace.extensions import db
+from marketplace.formatting import lazy, localtime
 from marketplace.models import ApiToken
 from marketplace.services import permissions
 from marketplace.services.accounts import two_factor
@@ -37,6 +38,27 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 BY_OWNER = "owner"
 TWO_FACTOR_RESET = "two_factor_reset"  # an admin removed the person's two-factor (two_factor.reset_by_admin)
 SESSION_END_REASONS = ("password_changed", "password_reset", "signed_out_everywhere", TWO_FACTOR_RESET)
+# What the person reads of tokens revoked with the end of their sessions, by the reason: (a token's status in the
+# list, given when; the notice leading the tokens page until they create a token). The one mapping, which the tokens
+# page asks through `revocation` and `session_end_notice` (the API shows no token, nor why one was revoked).
+_PASSWORD_CHANGED = (
+    lambda when: _l("Revoked %(when)s, when your password was changed", when=when),
+    lambda when: _l("Your tokens were revoked %(when)s, when your password was changed: programs using them are "
+                    "refused. Create a new token for each program that still needs one.", when=when))
+REVOCATIONS = {
+    "password_changed": _PASSWORD_CHANGED,
+    "password_reset": _PASSWORD_CHANGED,
+    "signed_out_everywhere": (
+        lambda when: _l("Revoked %(when)s, when you signed out everywhere", when=when),
+        lambda when: _l("Your tokens were revoked %(when)s, when you signed out everywhere: programs using them are "
+                        "refused. Create a new token for each program that still needs one.", when=when)),
+    TWO_FACTOR_RESET: (
+        lambda when: _l("Revoked %(when)s, when your two-factor sign-in was removed", when=when),
+        lambda when: _l("Your tokens were revoked %(when)s, when a platform admin removed your two-factor sign-in: "
+                        "programs using them are refused. Create a new token for each program that still needs one.",
+                        when=when)),
+}
+assert set(REVOCATIONS) == set(SESSION_END_REASONS)
 
 
 def digest(raw):
@@ -102,16 +124,29 @@ def revoke_all(user, reason):
     return revoked or 0
 
 
+def revocation(token):
+    """A revoked token's status as its owner reads it: when, and why when the end of their sessions revoked it
+    ("Revoked <when>, when you signed out everywhere"); None while it is not revoked."""
+    if token.revoked_at is None:
+        return None
+    when = lazy(localtime, token.revoked_at)
+    if token.revoked_reason in REVOCATIONS:
+        return REVOCATIONS[token.revoked_reason][0](when)
+    return _l("Revoked %(when)s", when=when)  # by its owner
+
+
 def session_end_notice(user):
-    """(reason, when) if the person's tokens were last revoked by the end of their sessions and no token was
-    created since, so the tokens page can say why their programs are refused; None otherwise."""
+    """If the person's tokens were last revoked by the end of their sessions and no token was created since, the
+    sentence that tells them why their programs are refused (the tokens page leads with it); None otherwise."""
     last = db.session.execute(select(ApiToken.revoked_reason, ApiToken.revoked_at)
                               .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_not(None))
                               .order_by(ApiToken.revoked_at.desc()).limit(1)).first()
     if last is None or last.revoked_reason not in SESSION_END_REASONS:
         return None
     newest = db.session.scalar(select(func.max(ApiToken.created_at)).where(ApiToken.user_id == user.id))
-    return None if newest is not None and newest > last.revoked_at else (last.revoked_reason, last.revoked_at)
+    if newest is not None and newest > last.revoked_at:
+        return None
+    return REVOCATIONS[last.revoked_reason][1](lazy(localtime, last.revoked_at))
 
 
 def authenticate(raw, now=None):

@@ -12,14 +12,14 @@ from typing import NamedTuple
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, and_, bindparam, func, literal_column, select
+from sqlalchemy import String, bindparam, func, literal_column, select
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from marketplace.extensions import db
 from marketplace.formatting import lazy, number
 from marketplace.models import Challenge, ConflictDeclaration, EvaluationCriterion, Membership, Organisation, SuccessMeasure, User, challenge_sectors
-from marketplace.models.challenge import CALL_FOR_SOLUTIONS, CANCELLED, CHALLENGE_KINDS, CLOSED, COMPLETED, DRAFT, MARKET_CONSULTATION, OPEN_STATUSES, PUBLIC_STATUSES, PUBLISHED
+from marketplace.models.challenge import CALL_FOR_SOLUTIONS, CANCELLED, CHALLENGE_KINDS, CLOSED, COMPLETED, DRAFT, PUBLIC_STATUSES, PUBLISHED
 from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle, search
 from marketplace.services.challenges.audience import people_concerned
@@ -131,6 +131,17 @@ def _clean(data):
         clean[name] = value
     if clean["pitch_deadline"] and clean["question_deadline"] and clean["question_deadline"] >= clean["pitch_deadline"]:
         errors["question_deadline"] = _l("The question deadline must be before the pitch deadline.")
+    if lifecycle.kind_ranks_pitches(kind):
+        clean["criteria"], clean["success_measures"] = _criteria(data, errors), _measures(data, errors)
+    else:  # a market consultation ranks nothing: criteria or measures given with it are not its rules, nor kept
+        clean["criteria"], clean["success_measures"] = [], []
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
+def _criteria(data, errors):
+    """The evaluation criteria given, clean; a problem with each one named in `errors`."""
     criteria = []
     for index, row in enumerate(data.get("criteria") or []):
         name, description = (row.get("name") or "").strip(), (row.get("description") or "").strip()
@@ -154,7 +165,11 @@ def _clean(data):
     if criteria and not any(k.startswith("criteria-") for k in errors) and sum(c["weight"] for c in criteria) != 100:
         errors["criteria"] = _l("The criteria weights must add up to 100; now they add up to %(n)s.",
                                 n=sum(c["weight"] for c in criteria))
-    clean["criteria"] = criteria
+    return criteria
+
+
+def _measures(data, errors):
+    """The success measures given, clean; a problem with each one named in `errors`."""
     measures = []
     for index, row in enumerate(data.get("success_measures") or []):
         values = {k: (row.get(k) or "").strip() for k in ("measure", "baseline", "target")}
@@ -168,10 +183,7 @@ def _clean(data):
         measures.append(values)
     if len(measures) > MAX_MEASURES:
         errors["success_measures"] = _l("Use at most %(n)s success measures.", n=MAX_MEASURES)
-    clean["success_measures"] = measures
-    if errors:
-        raise ValidationFailed(errors)
-    return clean
+    return measures
 
 
 def publishable_problems(challenge, now=None):
@@ -491,7 +503,7 @@ def latest_open_challenges(limit=6):
 
 @cache
 def _latest_open(limit):  # a statement is immutable: built once, not at every visit of the home page
-    return (select(*listed_columns()).where(is_public(), Challenge.status == PUBLISHED)
+    return (select(*listed_columns()).where(is_public(), Challenge.status.in_(lifecycle.TAKING_PITCHES))
             .order_by(Challenge.published_at.desc(), Challenge.id.desc()).limit(limit))
 
 
@@ -629,14 +641,8 @@ class ChallengeFilters:
         return {name: value for name, value in args.items() if value}
 
 
-def is_public():
-    """The SQL condition of a challenge the public may see: published once, not a draft.
-
-    A draft cancelled before it went live was never public: it has no published_at.
-    """
-    # 'draft' written in the SQL, not bound: a statement psycopg has prepared may run with a generic plan, and
-    # only a constant lets PostgreSQL see that the partial indexes on public challenges (models/challenge.py) apply.
-    return and_(Challenge.published_at.is_not(None), Challenge.status != literal_column(f"'{DRAFT}'", String))
+# The SQL condition of a challenge the public may see: the lifecycle's (published once, not a draft).
+is_public = lifecycle.public_condition
 
 
 def search_challenges(filters, per_page=20, now=None, language=None, listed=False, ids_when_kept=False):
@@ -745,7 +751,7 @@ def _filtered(shape, dialect):
     if shape.updated_since:
         query = query.where(Challenge.updated_at >= bindparam("updated_since", type_=Challenge.updated_at.type))
     if shape.closing_soon:
-        query = query.where(Challenge.status == PUBLISHED,
+        query = query.where(Challenge.status.in_(lifecycle.TAKING_PITCHES),
                             Challenge.pitch_deadline > bindparam("soon_from", type_=Challenge.pitch_deadline.type),
                             Challenge.pitch_deadline <= bindparam("soon_until", type_=Challenge.pitch_deadline.type))
     return query, rank
@@ -787,8 +793,7 @@ def sectors_by_challenge(challenge_ids):
 def agencies_with_public_challenges():
     # One index probe per agency (EXISTS on challenges.agency_id), not a scan of every challenge: there are
     # hundreds of agencies and tens of thousands of challenges. Kept until the public data change.
-    has_public = select(Challenge.id).where(Challenge.agency_id == Organisation.id,
-                                            Challenge.status.in_(PUBLIC_STATUSES)).exists()
+    has_public = select(Challenge.id).where(Challenge.agency_id == Organisation.id, is_public()).exists()
     # A tuple of (slug, name) pairs: the list page's <select> is escaped once per tuple (web/template_helpers.py).
     return public_data.kept_while_unchanged("agencies with public challenges", lambda: tuple(
         tuple(row) for row in db.session.execute(

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import Callable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, not_, or_, select
+from sqlalchemy import String, and_, literal_column, not_, or_, select
 
 from marketplace.extensions import db
 from marketplace.models import Challenge, Pilot
-from marketplace.models.challenge import CALL_FOR_SOLUTIONS, CANCELLED, CHALLENGE_STATUSES, CLOSED, COMPLETED, DRAFT, EVALUATING, MARKET_CONSULTATION, OPEN_STATUSES, PILOTING, PUBLISHED
+from marketplace.models.challenge import CANCELLED, CHALLENGE_STATUSES, CLOSED, COMPLETED, DRAFT, EVALUATING, MARKET_CONSULTATION, OPEN_STATUSES, PILOTING, PUBLISHED
 from marketplace.models.pilot import OUTCOME_STAGES
 from marketplace.services import permissions
 from marketplace.services.clock import utcnow
@@ -39,6 +39,7 @@ class State:
     pitch_sessions: bool = False  # the agency offers pitch sessions to the shortlist
     under_evaluation: bool = False  # the panel reads and scores the pitches: none of them may change any more
     final: bool = False  # nothing happens any more
+    concluded: bool = False  # it reached its end: every pilot decided, or the consultation's summary published
     called_off: bool = False  # cancelled: the page leads with the public reason
 
     @property
@@ -54,7 +55,7 @@ STATES = {
     CLOSED: State(CLOSED, _l("Closed"), evaluation_page=True),
     EVALUATING: State(EVALUATING, _l("Evaluating"), evaluation_page=True, pitch_sessions=True, under_evaluation=True),
     PILOTING: State(PILOTING, _l("Piloting"), evaluation_page=True),
-    COMPLETED: State(COMPLETED, _l("Completed"), final=True),
+    COMPLETED: State(COMPLETED, _l("Completed"), final=True, concluded=True),
     CANCELLED: State(CANCELLED, _l("Cancelled"), final=True, called_off=True),
 }
 assert tuple(STATES) == CHALLENGE_STATUSES
@@ -65,6 +66,8 @@ TAKING_PITCHES = tuple(name for name, state in STATES.items() if state.takes_pit
 CALLED_OFF = tuple(name for name, state in STATES.items() if state.called_off)
 # The statuses of a challenge companies are matched with, for queries (`state_of(c).matched` for one challenge).
 MATCHED = tuple(name for name, state in STATES.items() if state.matched)
+# The statuses of a challenge that reached its end, for queries (`state_of(c).concluded` for one challenge).
+CONCLUDED = tuple(name for name, state in STATES.items() if state.concluded)
 
 
 def state_of(challenge):
@@ -74,6 +77,19 @@ def state_of(challenge):
 def status_label(status):
     """The one word people read for a status."""
     return STATE_LABELS.get(status, status)
+
+
+def ever_published(challenge):
+    """Published at some point: a draft, or a draft cancelled before it went live (no published_at), never was.
+    Its query form is `public_condition`."""
+    return not state_of(challenge).draft and challenge.published_at is not None
+
+
+def public_condition():
+    """The SQL condition of the challenges that were ever published (`ever_published`): the public may see them."""
+    # 'draft' written in the SQL, not bound: a statement psycopg has prepared may run with a generic plan, and
+    # only a constant lets PostgreSQL see that the partial indexes on public challenges (models/challenge.py) apply.
+    return and_(Challenge.published_at.is_not(None), Challenge.status != literal_column(f"'{DRAFT}'", String))
 
 
 # ---- Guards: each returns {field or "": reason} — empty when nothing stands in the way -------------------
@@ -91,7 +107,7 @@ def publishable_fields(challenge, now):
         errors["pitch_deadline"] = _l("The pitch deadline must be in the future.")
     if challenge.question_deadline is not None and challenge.question_deadline <= now:
         errors["question_deadline"] = _l("The question deadline must be in the future.")
-    if challenge.kind == CALL_FOR_SOLUTIONS:
+    if ranks_pitches(challenge):
         if not challenge.criteria:
             errors["criteria"] = _l("Publish at least one evaluation criterion.")
         elif sum(c.weight for c in challenge.criteria) != 100:
@@ -118,7 +134,13 @@ def _deadline_passed(challenge, now):
 def ranks_pitches(challenge):
     """A call for solutions ranks its pitches by published criteria and judges a pilot by success measures; a market
     consultation ranks nothing (its answers are read, then summarised): criteria it was given are not its rules."""
-    return challenge.kind != MARKET_CONSULTATION
+    return kind_ranks_pitches(challenge.kind)
+
+
+def kind_ranks_pitches(kind):
+    """`ranks_pitches` for a kind not yet saved (a form being filled in): criteria and success measures mean
+    something only for a kind that ranks; a market consultation neither shows nor keeps them."""
+    return kind != MARKET_CONSULTATION
 
 
 def _ranked(challenge, now):
@@ -188,6 +210,18 @@ assert all(m.stamp is None or hasattr(Challenge, m.stamp) for m in MOVES)
 def move_for(status, to):
     """The declared move from `status` to `to`, or None."""
     return next((m for m in MOVES if m.target == to and status in m.sources), None)
+
+
+MOVES_BY_NAME = {m.name: m for m in MOVES}
+
+
+def may_make(challenge, name, *, now=None):
+    """Whether the move called `name` may be made now: the challenge is in one of its sources and its guard has
+    nothing against it. For a move that follows from another action (a pilot's outcome completes a piloting
+    challenge, never a consultation, which its summary completes), where `may_move` would accept any move to
+    the same status."""
+    move = MOVES_BY_NAME[name]
+    return challenge.status in move.sources and not move.guard(challenge, now or utcnow())
 
 
 def _refusal(challenge, to):

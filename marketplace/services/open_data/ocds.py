@@ -33,11 +33,11 @@ from marketplace.extensions import db
 from marketplace.formatting import date_bounds, rfc3339
 from marketplace.models import (AuditEvent, Challenge, ChallengeNotice, Evaluation, OcdsRelease, Pilot, PilotStageChange, Pitch,
                                 Question)
-from marketplace.models.challenge import COMPLETED, MARKET_CONSULTATION
+from marketplace.models.challenge import MARKET_CONSULTATION
 from marketplace.models.pilot import ADOPTED, AGREEMENT, EVALUATION, EXTENDED, OUTCOME_STAGES, RUNNING, STOPPED
 from marketplace.services import permissions
-from marketplace.services.challenges import amendments
-from marketplace.services.challenges.challenges import is_public, sectors_by_challenge
+from marketplace.services.challenges import amendments, lifecycle
+from marketplace.services.challenges.challenges import sectors_by_challenge
 from marketplace.services.clock import utcnow
 from marketplace.services.organisations.cpv import cpv_code, cpv_divisions
 from marketplace.services.organisations.addresses import ocds_address
@@ -189,7 +189,7 @@ def _row(kind, subject, at):
 def _changes():
     """Every public lifecycle change as (challenge_id, kind, subject_id, at): one UNION ALL, sorted by the caller."""
     none = cast(null(), Integer)
-    public = is_public()
+    public = lifecycle.public_condition()
     branches = [
         _row(PUBLISHED, none, Challenge.published_at).where(public),
         _row(QUESTION, Question.id, Question.answered_at).join(Question, Question.challenge_id == Challenge.id)
@@ -208,12 +208,12 @@ def _changes():
         .where(public, AuditEvent.action == PAYMENT_RECORDED),
         _row(COMPLETED_CHANGE, AuditEvent.id, AuditEvent.occurred_at)
         .join(AuditEvent, AuditEvent.challenge_id == Challenge.id)
-        .where(public, Challenge.status == COMPLETED, AuditEvent.action.in_(COMPLETION_ACTIONS)),
+        .where(public, Challenge.status.in_(lifecycle.CONCLUDED), AuditEvent.action.in_(COMPLETION_ACTIONS)),
         # Completed without an audit row (data loaded by other means): when its last pilot reached its outcome, as
         # that stage change recorded it. Without one either, no date is known and none is made up (no release).
         _row(COMPLETED_CHANGE, none, func.max(PilotStageChange.changed_at))
         .join(Pilot, Pilot.challenge_id == Challenge.id).join(PilotStageChange, PilotStageChange.pilot_id == Pilot.id)
-        .where(public, Challenge.status == COMPLETED, with_outcome(PilotStageChange.to_stage), ~exists().where(
+        .where(public, Challenge.status.in_(lifecycle.CONCLUDED), with_outcome(PilotStageChange.to_stage), ~exists().where(
             AuditEvent.challenge_id == Challenge.id, AuditEvent.action.in_(COMPLETION_ACTIONS)))
         .group_by(Challenge.id),
         _row(CANCELLED, none, Challenge.cancelled_at).where(public, Challenge.cancelled_at.is_not(None)),

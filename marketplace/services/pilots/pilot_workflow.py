@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from marketplace.extensions import db
 from marketplace.formatting import lazy, listed, number
-from marketplace.models.challenge import COMPLETED, PILOTING
+from marketplace.models.challenge import COMPLETED
 from marketplace.models.pilot import ADOPTED, AGREEMENT, EVALUATION, EVALUATION_REPORT, EXTENDED, MET, OUTCOME_STAGES, RUNNING, SIGNED_AGREEMENT, STOPPED, PaymentMilestone, Pilot, PilotStageChange
 from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle
@@ -333,8 +333,8 @@ def move_pilot(actor, pilot_id, target, *, note="", expected_version=None):
 
 def complete_challenge_if_all_pilots_decided(challenge, actor=None):
     """A challenge is completed once every one of its pilots has an outcome; the caller commits."""
-    # Only a piloting challenge: a consultation is completed by its summary, not here. The guard asks the pilots.
-    if challenge.status != PILOTING or not lifecycle.may_move(challenge, COMPLETED):
+    # The move "complete" (from piloting), whose guard asks the pilots: a consultation is completed by its summary.
+    if not lifecycle.may_make(challenge, "complete"):
         return False
     lifecycle.move_challenge(actor, challenge, COMPLETED)
     return True
