@@ -128,8 +128,7 @@ def tell_of_offered_slots(event):
     says nothing twice), not once per slot. Slots offered before the shortlist is sent tell nobody: the shortlist's
     own notice invites the companies to pick a time (evaluation.shortlist notices)."""
     slot = db.session.get(PitchSessionSlot, event.payload["object_id"])
-    if slot is None or slot.pitch_id is not None or why_no_sessions(slot.challenge) is not None \
-            or not open_slots(slot.challenge):
+    if slot is None or why_no_sessions(slot.challenge) is not None or not open_slots(slot.challenge):
         return
     challenge = slot.challenge
     batch = event.created_at.date().isoformat()
