@@ -231,10 +231,8 @@ def test_only_the_lifecycle_compares_a_challenge_status():
 
 KIND_NAMES = {"CALL_FOR_SOLUTIONS", "MARKET_CONSULTATION"}
 KIND_WORDS = {"call_for_solutions", "market_consultation"}
-# Not rules: the model's column default and its own property, and the word shown for a kind. Reported to their
-# owners, still to ask the lifecycle: the OCDS writer's stage (services/open_data/ocds.py).
-KIND_NOT_RULES = {"marketplace/models/challenge.py", "marketplace/web/template_helpers.py",
-                  "marketplace/services/open_data/ocds.py"}
+# Not rules: the model's column default and its own property, and the word shown for a kind.
+KIND_NOT_RULES = {"marketplace/models/challenge.py", "marketplace/web/template_helpers.py"}
 
 
 def _names_a_kind(node):
