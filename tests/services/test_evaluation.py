@@ -411,6 +411,8 @@ def test_the_shortlisted_are_invited_to_book_then_told_the_final_decision(closed
     text = invited.get_body(("plain",)).get_content()
     assert invited["To"] == people["company"].email and "is shortlisted" in invited["Subject"]
     assert f"/pitches/{pitches[0].id}/session" in text and "pitch session" in text
+    # No time offered yet: not "pick a time" (there is none to pick), but that the company will be told.
+    assert "will offer times" in text and "Pick a time" not in text
     evaluation.decide(people["officer"], mine.id, decision="selected", feedback="Welcome aboard.", confirmed=True)
     evaluation.publish_decisions(people["officer"], challenge.id)
     process_pending()

@@ -36,11 +36,14 @@ def test_a_shortlisted_pitch_with_free_slots_leads_to_booking_its_session(client
     login(owner)
     book = f'href="/pitches/{waiting.id}/session"'
     assert book not in client.get("/dashboard").text  # no free slot yet: nothing to book
+    box = client.get(f"/challenges/{challenge.slug}").text  # the challenge page leads to the session page alone
+    assert book in box and "Your pitch session" in box and "Pick a time for your pitch session" not in box
     start = utcnow() + timedelta(days=4)
     slots = [pitch_sessions.offer_slot(officer, challenge.id, starts_at=start + timedelta(hours=hour),
                                        ends_at=start + timedelta(hours=hour, minutes=30), mode="online",
                                        link="https://meet.example.org/x") for hour in (0, 1)]
     row = next(r for r in client.get("/dashboard").text.split("</tr>") if "Waiting pitch" in r)
     assert book in row and "Pick a time for your pitch session" in row
+    assert "Pick a time for your pitch session" in client.get(f"/challenges/{challenge.slug}").text
     pitch_sessions.book_slot(owner, waiting.id, slots[0].id)
     assert book not in client.get("/dashboard").text  # booked: nothing left to do

@@ -19,14 +19,14 @@ from marketplace.models import Challenge, Pilot, Pitch
 from marketplace.models.challenge import EvaluationCriterion, SuccessMeasure
 from marketplace.services import permissions
 from marketplace.services.challenges import amendments, challenges, lifecycle, questions
-from marketplace.services.evaluation import evaluation
+from marketplace.services.evaluation import evaluation, pitch_sessions
 from marketplace.services import access
 from marketplace.services.matching import matching
 from marketplace.services.clock import database_now, utcnow
 from marketplace.services.open_data import public_data
 from marketplace.services.organisations import companies
 from marketplace.services.pilots import pilot_workflow, pilots
-from marketplace.services.pitches import pitches, seal
+from marketplace.services.pitches import lifecycle as pitch_lifecycle, pitches, seal
 from marketplace.services.pitches.possibilities import TYPICAL_HOURS, Possibilities, pitch_possibilities
 
 
@@ -47,6 +47,7 @@ class ChallengePage:
     own_pitch: Pitch | None = None
     may_pitch: bool = False
     may_read_pitches: bool = False
+    may_book_session: bool = False  # the own pitch is shortlisted, has no session yet and a free slot is to come
     # what the viewer can do about pitching, and why not (services/pitches/possibilities.py)
     pitching: Possibilities | None = None
     pitch_hours: int = TYPICAL_HOURS
@@ -102,6 +103,8 @@ def challenge_page(user, slug, now=None):
         pitching=pitch_possibilities(challenge, own_pitch, user, now),
         may_pitch=permissions.can(user, "challenge.pitch", challenge),
         may_read_pitches=permissions.can(user, "challenge.read_pitches", challenge),
+        may_book_session=(own_pitch is not None and pitch_lifecycle.state_of(own_pitch).shortlisted
+                          and own_pitch.id in pitch_sessions.pitches_to_book(own_pitch.company_id)),
         may_follow=may_follow,
         following=may_follow and companies.is_following(user, challenge),
         my_pilots=pilots.pilots_of(user, challenge, challenge_pilots),

@@ -686,9 +686,17 @@ def tell_the_company(event):
     members = db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
         Membership.organisation_id == pitch.company_id, User.is_suspended.is_(False))).all()
     shortlisted = pitch_lifecycle.state_named(row.published_decision).shortlisted
-    # Shortlisted: the way to book a session, no feedback yet. Decided: the feedback, also on the pitch's page.
-    body = (_l("Pick a time for a short pitch session with the agency's panel. No new documents are needed.")
-            if shortlisted else row.feedback or "")
+    # Shortlisted: the way to book a session (or, none offered yet, that the company will be told: see
+    # pitch_sessions.tell_of_offered_slots), no feedback yet. Decided: the feedback, also on the pitch's page.
+    from marketplace.services.evaluation.pitch_sessions import open_slots  # it imports this module
+
+    if not shortlisted:
+        body = row.feedback or ""
+    elif open_slots(pitch.challenge):
+        body = _l("Pick a time for a short pitch session with the agency's panel. No new documents are needed.")
+    else:
+        body = _l("The agency's panel will offer times for a short pitch session; you will be told as soon as it "
+                  "does. No new documents are needed.")
     link = links.pitch_session_path(pitch) if shortlisted else links.pitch_path(pitch)
     for user in members:
         notify(user, kind="pitch.decided", title=_decision_title(row.published_decision, pitch.challenge.title),
