@@ -63,8 +63,11 @@ DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/agora_bench_load"
 SECRET = "load-benchmark-secret-key-long-enough-0123456789"
 POPULAR_SEARCHES = ["/challenges?q=water", "/challenges?q=appointments&status=published", "/challenges?q=roads+potholes",
                     "/challenges?sector=72", "/challenges?status=published&sort=deadline"]
-SEARCH_WORDS = ["water", "roads", "health", "sensors", "data", "appointments", "transport", "energy", "waste",
-                "schools", "air", "lighting", "citizens", "forms", "bridges"]
+# Words the scale data set holds (each in more than 1,000 of its 50,000 challenges): five of an earlier list
+# (health, transport, lighting, citizens, bridges) were in none, so a third of the "new" searches found nothing,
+# the cheapest search there is.
+SEARCH_WORDS = ["water", "roads", "hospitals", "sensors", "data", "appointments", "traffic", "energy", "waste",
+                "schools", "air", "noise", "housing", "forms", "libraries"]
 
 
 def free_port():
