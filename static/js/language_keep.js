@@ -75,6 +75,24 @@
   }
 
   var switcher = document.querySelector("form.language-switcher");
+  var next = switcher && switcher.querySelector("input[name=next]");
+
+  // A page answering a POST (a refused form) names as the way back the page the form was posted from. Sent again
+  // from that refusal and refused again, the form was posted from an address that takes only a POST: the server
+  // can then only guess the page above it, so the way back named by the first refusal is remembered and used.
+  var ORIGIN = KEY + "-origin";
+  if (next && next.value !== window.location.pathname + window.location.search) {
+    var from = null;
+    try { from = document.referrer ? new URL(document.referrer) : null; } catch (e) { from = null; }
+    var origin = null;
+    try { origin = JSON.parse(storage.getItem(ORIGIN) || "null"); } catch (e) { origin = null; }
+    if (from && from.origin === window.location.origin && from.pathname !== window.location.pathname) {
+      storage.setItem(ORIGIN, JSON.stringify({path: window.location.pathname, next: next.value}));
+    } else if (from && from.pathname === window.location.pathname && origin && origin.path === from.pathname) {
+      next.value = origin.next;
+    }
+  }
+
   if (switcher) {
     switcher.addEventListener("submit", function () {
       // After a refusal the typed values are the page's own (the server wrote them back): keep every form then.
@@ -82,7 +100,6 @@
       var forms = Array.prototype.filter.call(document.forms, function (form) {
         return keepable(form) && (refused || edited(form));
       }).map(function (form) { return {action: address(form), hidden: hidden(form), values: values(form)}; });
-      var next = switcher.querySelector("input[name=next]");
       if (!forms.length || !next) { storage.removeItem(KEY); return; }
       storage.setItem(KEY, JSON.stringify({page: next.value, at: Date.now(), forms: forms}));
     });

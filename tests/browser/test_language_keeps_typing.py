@@ -44,9 +44,18 @@ def test_a_refused_send_back_reason_comes_back_in_french_with_its_text_and_its_c
     a11y.check(page)
     shot(page, "send-back-reason-kept-in-french")
 
+    # Sent again and refused twice (the second time from the first refusal, an address that takes only a POST):
+    # the switcher still leads back to the preview, the text in its field.
+    page.get_by_role("button", name=fr("Send it back to its author")).click()
+    page.get_by_role("button", name=fr("Send it back to its author")).click()
+    assert page.locator(".error-summary").is_visible() and page.url.endswith("/send-back")
+    page.locator(".language-switcher").get_by_role("button", name="English").click()
+    assert page.url.endswith(f"/challenges/{draft.slug}/preview") and page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_label("What needs changing?").input_value() == reason
+
     # Once only: coming back to the page later starts afresh.
     page.reload()
-    assert page.get_by_label(fr("What needs changing?")).input_value() == ""
+    assert page.get_by_label("What needs changing?").input_value() == ""
 
 
 def test_a_refused_sign_in_keeps_the_email_through_a_switch_but_never_the_password(page, f):
