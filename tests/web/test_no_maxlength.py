@@ -66,7 +66,8 @@ def test_the_score_comments_count_characters_and_a_comment_too_long_is_refused_n
     from datetime import timedelta
 
     challenge = f.Challenge(status="closed", pitch_deadline=utcnow() - timedelta(days=1))
-    f.Pitch(challenge=challenge, status="submitted")
+    for _ in range(2):
+        f.Pitch(challenge=challenge, status="submitted", company=f.Company())
     officer, alice = f.member(challenge.agency, "procurement_officer"), f.member(challenge.agency, "evaluator")
     login(officer)
     assert client.post(f"/challenges/{challenge.slug}/evaluation/start").status_code == 302
@@ -75,13 +76,14 @@ def test_the_score_comments_count_characters_and_a_comment_too_long_is_refused_n
                        data={"conflicted": "no"}).status_code == 302
     sheet = client.get(f"/challenges/{challenge.slug}/evaluation/scores").text
     first, second = challenge.criteria
-    assert _limited_fields(sheet) == {} and _counted(sheet, f"comment-{first.id}") == [str(MAX_COMMENT)]
-    assessment = db.session.scalars(select(PitchAssessment)).one()
+    assert _limited_fields(sheet) == {} and _counted(sheet, f"comment-{first.id}") == [str(MAX_COMMENT)] * 2
+    assessment = db.session.scalars(select(PitchAssessment).order_by(PitchAssessment.label)).first()
     long = "z" * (MAX_COMMENT + 1)
     refused = client.post(f"/challenges/{challenge.slug}/evaluation/scores", data={
         "assessment_id": assessment.id, f"score-{first.id}": "4", f"comment-{first.id}": long,
         f"score-{second.id}": "3"})
     assert refused.status_code == 422 and f">{long}</textarea>" in refused.text
+    assert refused.text.count(long) == 1  # kept in the form it was sent from, not in the other pitch's
     field = lxml.html.fromstring(refused.text).xpath(f"//textarea[@name='comment-{first.id}']")[0]
     error = field.getparent().xpath(".//*[@class='error-message']")
     assert error and "Write 2,000 characters or fewer." in error[0].text_content()
