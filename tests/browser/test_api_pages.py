@@ -47,7 +47,7 @@ def test_a_developer_creates_uses_and_revokes_a_token(page, a11y, shot, sign_in,
     assert page.get_by_role("heading", level=1, name="Revoke the token “Tender monitor”").is_visible()
     assert page.request.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status == 200
     a11y.check(page)
-    page.get_by_role("link", name="Keep it").click()
+    page.get_by_role("link", name="Keep the token").click()
     page.get_by_role("link", name="Revoke “Tender monitor”").click()
     page.get_by_role("button", name="Revoke “Tender monitor”").click()
     assert page.get_by_text("is revoked").is_visible()
