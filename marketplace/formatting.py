@@ -95,6 +95,17 @@ def time_of_day(value):
     return _clock_text(local.hour, local.minute, reader_locale())
 
 
+def time_span(start, end, zone=False):
+    """A span of time (a pitch-session slot) in the reader's zone and language, its day said once when it starts
+    and ends on the same day: "7 December 2026, 10:00–10:30"; across midnight both ends in full. With `zone`, the
+    zone follows as `zone_name` says it, for a text read away from the page's footer (an email, a calendar)."""
+    if not isinstance(start, datetime) or not isinstance(end, datetime):
+        return ""
+    same_day = in_reader_zone(start).date() == in_reader_zone(end).date()
+    text = f"{localtime(start)}–{time_of_day(end)}" if same_day else f"{localtime(start)} – {localtime(end)}"
+    return f"{text}, {zone_name()}" if zone else text
+
+
 def day(value):
     """A calendar date (a pilot's start, a payment's due day): "14 March 2030", "14. März 2030"."""
     if not isinstance(value, date):

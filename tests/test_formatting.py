@@ -57,6 +57,21 @@ def test_a_moment_is_written_in_the_zone_of_the_moment_it_is_written(in_language
         assert formatting.time_of_day(moment) == "00:30"
 
 
+@pytest.mark.parametrize("language,same_day,over_midnight", [
+    ("en", "7 December 2026, 10:00–10:30", "7 December 2026, 23:30 – 8 December 2026, 00:15"),
+    ("fr", "7 décembre 2026, 10:00–10:30", "7 décembre 2026, 23:30 – 8 décembre 2026, 00:15"),
+])
+def test_a_span_of_time_says_its_day_once_when_it_starts_and_ends_on_it(in_language, language, same_day,
+                                                                         over_midnight):
+    start = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)  # 10:00 in Brussels
+    with in_language(language):
+        assert formatting.time_span(start, start + timedelta(minutes=30)) == same_day
+        assert formatting.time_span(start + timedelta(hours=13, minutes=30),
+                                    start + timedelta(hours=14, minutes=15)) == over_midnight
+        assert formatting.time_span(start, start + timedelta(minutes=30), zone=True) == \
+            f"{same_day}, {formatting.zone_name()}"
+
+
 def test_empty_values_are_empty(in_language):
     with in_language("en"):
         assert [formatting.money(None), formatting.number(None), formatting.file_size(None),

@@ -162,6 +162,8 @@ def from_http_exception(exc):
         detail = _l("Send at most %(size)s in one request.", size=file_size(request.max_content_length or 0))
     elif status == 429:
         detail = _l("Too many requests. Wait a little and try again.")
+    elif status == 400 and detail is None:  # werkzeug's own, e.g. a NUL byte in the address
+        detail = _l("The request cannot be read: check the address and the values it sends.")
     return problem_response(status, detail=detail, headers=headers)
 
 

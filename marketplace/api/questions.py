@@ -9,27 +9,35 @@ from .operations import REQUIRED, Body, Id, Output, PlainText, Slug, operation
 from .schemas import ChallengeRef
 
 
+LANGUAGE = "The language it was written in (the writer's interface language then: en, fr, nl or de); null when not recorded."
+
+
 class AnsweredQuestion(Output):
     id: int
     question: str
+    question_language: str | None = Field(description=LANGUAGE)
     answer: str
+    answer_language: str | None = Field(description=LANGUAGE)
     asked_at: datetime
     answered_at: datetime
 
     @classmethod
     def of(cls, question):
-        return cls(id=question.id, question=question.body, answer=question.answer, asked_at=question.asked_at,
+        return cls(id=question.id, question=question.body, question_language=question.language, answer=question.answer,
+                   answer_language=question.answer_language, asked_at=question.asked_at,
                    answered_at=question.answered_at)
 
 
 class OpenQuestion(Output):
     id: int
     question: str
+    question_language: str | None = Field(description=LANGUAGE)
     asked_at: datetime
 
     @classmethod
     def of(cls, question):
-        return cls(id=question.id, question=question.body, asked_at=question.asked_at)
+        return cls(id=question.id, question=question.body, question_language=question.language,
+                   asked_at=question.asked_at)
 
 
 class OpenQuestions(Output):

@@ -277,6 +277,10 @@ class Question(db.Model):
     asked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
     answer: Mapped[str | None] = mapped_column(Text)
+    # The language each text was written in (the writer's interface language then; None before it was recorded):
+    # a page in another language marks it, so a screen reader reads it with the right voice.
+    language: Mapped[str | None] = mapped_column(String(2))
+    answer_language: Mapped[str | None] = mapped_column(String(2))
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     asked_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     answered_at = mapped_column(UTCDateTime, nullable=True)

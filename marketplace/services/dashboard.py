@@ -10,6 +10,7 @@ from marketplace.models import Challenge, Follow, Pilot, Pitch, Question
 from marketplace.models.challenge import CHALLENGE_STATUSES
 from marketplace.models.organisation import AGENCY
 from marketplace.services import permissions
+from marketplace.services.evaluation import pitch_sessions
 from marketplace.services.paging import Page, paginate
 from marketplace.services.pitches import lifecycle as pitch_lifecycle
 from marketplace.services.pitches.pitches import pitches_of_company
@@ -54,7 +55,10 @@ def company_overview(organisation):
         select(Challenge).options(load_only(*SHOWN)).join(Follow, Follow.challenge_id == Challenge.id)
         .where(Follow.organisation_id == organisation.id).order_by(Challenge.pitch_deadline)
     ).all()
-    return {"pitches": pitches, "followed": followed, "questions": questions_of_company(organisation)}
+    # The shortlisted pitches with a free pitch-session slot to book: their row says so, with the way there.
+    to_book = pitch_sessions.pitches_to_book(organisation.id) if pitches else set()
+    return {"pitches": pitches, "followed": followed, "questions": questions_of_company(organisation),
+            "to_book": to_book}
 
 
 def questions_of_company(organisation, limit=50):

@@ -29,7 +29,7 @@ from flask_babel import lazy_ngettext
 from sqlalchemy import case, func, or_, select
 
 from marketplace.extensions import db
-from marketplace.formatting import day, lazy, localtime
+from marketplace.formatting import day, lazy, localtime, time_span
 from marketplace.models import Challenge, EvaluationCriterion, Match, Pilot, Pitch, PitchSessionSlot, Question
 from marketplace.models.challenge import EVALUATING
 from marketplace.models.evaluation import ConflictDeclaration, Evaluation, PitchAssessment, Score
@@ -317,7 +317,8 @@ def _sessions_to_hold(challenges, managed, panel, evaluations, scope, now):
     slots = [slot for slot in db.session.scalars(select(PitchSessionSlot).where(
         PitchSessionSlot.challenge_id.in_(scope.challenges), PitchSessionSlot.pitch_id.is_not(None),
         PitchSessionSlot.ends_at > now).order_by(PitchSessionSlot.starts_at)) if slot.challenge_id in panel]
-    return [Item(panel[s.challenge_id].title, _l("Pitch session on %(when)s", when=lazy(localtime, s.starts_at)),
+    return [Item(panel[s.challenge_id].title, _l("Pitch session on %(when)s", when=lazy(time_span, s.starts_at,
+                                                                                          s.ends_at)),
                  links.evaluation_path(panel[s.challenge_id]), when=s.starts_at) for s in slots]
 
 

@@ -80,7 +80,10 @@ def _render_form(form, challenge=None, status=200):
         except ValidationFailed as exc:
             apply_domain_errors(form, exc)
     return render_template("challenges/form.html", form=form, challenge=challenge, limits=challenges.LIMITS,
-                           similar=matching.similar_for_editor(current_user, challenge)), status
+                           similar=matching.similar_for_editor(current_user, challenge),
+                           sent_back=challenge and challenges.latest_send_back(challenge),
+                           asked_by_you=challenge is not None
+                           and challenge.approval_requested_by_id == current_user.id), status
 
 
 @bp.route("/challenges/new", methods=["GET", "POST"])
@@ -110,18 +113,35 @@ def edit(slug):
             return render_template("challenges/not_a_draft.html", challenge=challenge, reason=exc.message,
                                    may_correct=amendments.may_correct_now(current_user, challenge)), 409
         return _render_form(_form_for(challenge), challenge)
-    return submit_form(ChallengeForm(), lambda form: challenges.update_draft(
-                           current_user, slug, form.domain_data(from_local_input), expected_version=form.version.data),
-                       success=_("Your draft is saved."), redirect_to=url_for(".preview", slug=slug),
+
+    def save(form):
+        asker = challenge.approval_requested_by  # the request a save withdraws (the service tells a colleague)
+        challenges.update_draft(current_user, slug, form.domain_data(from_local_input),
+                                expected_version=form.version.data)
+        return asker
+
+    return submit_form(ChallengeForm(), save, success=_saved_message, redirect_to=url_for(".preview", slug=slug),
                        page=lambda form, status: _render_form(form, challenge, status),
                        # Published meanwhile (by a second publisher, say): the reason, and what was typed kept.
                        check_first=lambda: challenges.require_draft(challenge))
+
+
+def _saved_message(withdrawn_request_of):
+    """What a save of the draft says, and whose request for approval it withdrew (None: nobody had asked)."""
+    if withdrawn_request_of is None:
+        return _("Your draft is saved.")
+    if withdrawn_request_of.id == current_user.id:
+        return _("Your draft is saved. Your request for approval is withdrawn: ask for approval again on the "
+                 "preview once the draft is ready.")
+    return _("Your draft is saved. The request for approval is withdrawn, and %(name)s, who asked for it, is told.",
+             name=withdrawn_request_of.name)
 
 
 def _preview(challenge, status=200, form=None):
     """The preview, where a draft is published or approved; `form` carries a refused button's reason."""
     return render_template("challenges/preview.html", challenge=challenge,
                            problems=challenges.publishable_problems(challenge),
+                           sent_back=challenges.latest_send_back(challenge),
                            four_eyes=challenge.agency.four_eyes_publishing, form=form,
                            send_back_form=form if isinstance(form, SendBackForm) else SendBackForm(formdata=None),
                            may_approve=permissions.can(current_user, "challenge.approve", challenge)), status
@@ -155,7 +175,7 @@ def publish(slug):
 @login_required
 def request_approval(slug):
     return _preview_button(slug, lambda form: challenges.request_approval(current_user, slug),
-                           _("A second publisher or your agency's owner can now approve and publish the draft."),
+                           _("A second publisher or your agency’s owner can now approve and publish the draft."),
                            url_for(".preview", slug=slug))
 
 

@@ -58,7 +58,8 @@ def _options(choices):
 
 def register(app):
     app.jinja_env.add_extension("jinja2.ext.do")
-    for name in ("localtime", "day", "utc_timestamp", "rfc3339", "number", "money", "file_size", "listed"):
+    for name in ("localtime", "day", "time_span", "utc_timestamp", "rfc3339", "number", "money", "file_size",
+                 "listed"):
         app.jinja_env.filters[name] = getattr(formatting, name)
     app.jinja_env.globals["zone_name"] = formatting.zone_name
     app.jinja_env.globals["budget_range"] = budget_range

@@ -225,3 +225,45 @@ def test_only_the_lifecycle_compares_a_challenge_status():
         if relative != LIFECYCLE and relative not in NOT_RULES:
             comparisons += status_comparisons(path.read_text(encoding="utf-8"), relative)
     assert comparisons == []
+
+
+# ---- Nor its kind: what a kind means (ranks its pitches, surveys the market) is asked of the lifecycle ---------
+
+KIND_NAMES = {"CALL_FOR_SOLUTIONS", "MARKET_CONSULTATION"}
+KIND_WORDS = {"call_for_solutions", "market_consultation"}
+# Not rules: the model's column default and its own property, and the word shown for a kind.
+KIND_NOT_RULES = {"marketplace/models/challenge.py", "marketplace/web/template_helpers.py"}
+
+
+def _names_a_kind(node):
+    if isinstance(node, ast.Tuple | ast.List | ast.Set):
+        return any(_names_a_kind(item) for item in node.elts)
+    return ((isinstance(node, ast.Name) and node.id in KIND_NAMES)
+            or (isinstance(node, ast.Constant) and node.value in KIND_WORDS))
+
+
+def kind_comparisons(source, path):
+    """Every place in `source` that compares something with a kind of challenge written out."""
+    return [f"{path}:{node.lineno}: {ast.unparse(node)}" for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Compare) and any(_names_a_kind(o) for o in (node.left, *node.comparators))]
+
+
+def test_the_scan_catches_a_kind_compared_behind_the_lifecycle():
+    sneaky = ("pitch.challenge.kind == MARKET_CONSULTATION\nc.kind != 'call_for_solutions'\n"
+              "kind in (CALL_FOR_SOLUTIONS,)\nc.kind == other.kind\nkind = MARKET_CONSULTATION\n")
+    assert len(kind_comparisons(sneaky, "x.py")) == 3
+
+
+def test_only_the_lifecycle_compares_a_challenge_kind():
+    comparisons = []
+    for path in sorted((ROOT / "marketplace").rglob("*.py")):
+        relative = path.relative_to(ROOT).as_posix()
+        if relative != LIFECYCLE and relative not in NOT_RULES | KIND_NOT_RULES:
+            comparisons += kind_comparisons(path.read_text(encoding="utf-8"), relative)
+    assert comparisons == []
+
+
+def test_a_consultation_surveys_the_market_and_a_call_for_solutions_ranks(f):
+    call, consultation = f.Challenge(kind="call_for_solutions"), f.Challenge(kind="market_consultation")
+    assert lifecycle.ranks_pitches(call) and not lifecycle.surveys_the_market(call)
+    assert lifecycle.surveys_the_market(consultation) and not lifecycle.ranks_pitches(consultation)

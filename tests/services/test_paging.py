@@ -48,3 +48,20 @@ def test_kept_totals_are_told_apart_by_their_parameters(seven):
         titled("Challenge 1"), titled("Challenge 1", "Challenge 2"), titled("Challenge 3", "Challenge 4", "Nothing"),
         _query().where(Challenge.title == "Challenge 1"), _query().where(Challenge.title == "Nothing"),
         _query().where(Challenge.title != "Nothing"), titled("Challenge 1"))] == [1, 2, 2, 1, 0, 7, 1]
+
+
+def test_a_first_page_that_is_not_full_is_its_total_without_a_count(seven):
+    from tests.statements import Statements
+
+    with Statements() as few:
+        whole = paginate(_query(), 1, per_page=10)
+    with Statements() as many:
+        full = paginate(_query(), 1, per_page=3)
+    assert (len(whole.items), whole.total, whole.pages) == (7, 7, 1)
+    assert (len(full.items), full.total, full.pages) == (3, 7, 3)
+    assert (few.count, many.count) == (1, 2) and not any("count(" in sql.lower() for sql in few.sql)
+    # Kept as a count would be: asked again, a public first page that held everything is not counted either.
+    paginate(_query(), 1, per_page=10, public=True)
+    with Statements() as again:
+        assert paginate(_query(), 1, per_page=10, public=True).total == 7
+    assert not any("count(" in sql.lower() for sql in again.sql)

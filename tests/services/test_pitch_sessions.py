@@ -119,13 +119,13 @@ def test_booking_sends_the_company_and_the_panel_a_calendar_invitation_and_a_rem
     when = slot.starts_at.astimezone(ZoneInfo("Europe/Brussels"))
     said = next(m for m in smtp_sink.messages if m["To"] == people["officer"].email).get_body(
         preferencelist=("plain",)).get_content()
-    assert f"{when:%H:%M}, {slot.link}" in said and shortlisted[0].company.name in said
+    assert f"{when:%H:%M}–" in said and slot.link in said and shortlisted[0].company.name in said
     from marketplace.models import Notification
     notice = db.session.scalars(select(Notification).where(Notification.user_id == people["first"].id,
                                                            Notification.kind == "pitch_session.booked")).one()
     from marketplace.services.messaging.notifications import ShownNotice
-    assert f"{when:%H:%M}, {slot.link}" in notice.body and notice.body_message  # kept to be said again
-    assert f"{when:%H:%M}, {slot.link}" in ShownNotice.of(notice).body
+    assert f"{when:%H:%M}–" in notice.body and slot.link in notice.body and notice.body_message  # kept to be said again
+    assert f"{when:%H:%M}–" in ShownNotice.of(notice).body
     assert pitch_sessions.remind_tomorrows_sessions() == 1
     assert pitch_sessions.remind_tomorrows_sessions() == 1
     process_pending()
@@ -195,7 +195,7 @@ def test_a_booked_session_of_a_cancelled_challenge_leaves_both_sides_calendars(e
     by_address = {m["To"]: m for m in called_off}
     said = by_address[people["officer"].email].get_body(preferencelist=("plain",)).get_content()
     when = slot.starts_at.astimezone(ZoneInfo("Europe/Brussels"))  # the recipient's zone (the default here)
-    assert shortlisted[0].company.name in said and f"{when:%H:%M}, {slot.link}" in said  # which session
+    assert shortlisted[0].company.name in said and f"{when:%H:%M}–" in said and slot.link in said  # which session
     for who, summary in (("first", "Séance de présentation"), ("officer", "Pitch session: ")):
         part = next(p for p in by_address[people[who].email].walk() if p.get_content_type() == "text/calendar")
         assert str(icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")[0]["summary"]).startswith(summary)
@@ -332,3 +332,108 @@ def test_a_member_who_joined_after_the_booking_and_had_the_reminder_gets_the_can
     evaluation.declare_conflict(late, challenge.id, conflicted=True, note="I joined from one of the companies.")
     process_pending()
     assert [(m["To"], _calendar_of(m)[1]["method"]) for m in smtp_sink.messages] == [(late.email, "CANCEL")]
+
+
+def _emails_to(smtp_sink, user):
+    return [m for m in smtp_sink.messages if m["To"] == user.email]
+
+
+def _event_of(message):
+    part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+    return icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")[0]
+
+
+def test_offering_slots_tells_each_shortlisted_company_not_yet_booked_once_per_batch(evaluating, f, smtp_sink):
+    from types import SimpleNamespace
+
+    from sqlalchemy import select
+
+    from marketplace.models import Notification
+    from marketplace.services.messaging.outbox import process_pending
+
+    challenge, shortlisted, rejected, people = evaluating
+    colleague = f.member(shortlisted[1].company, "owner")
+    first = _offer(challenge, people)
+    process_pending()
+    told = sorted(m["To"] for m in smtp_sink.messages)
+    assert told == sorted(u.email for u in (people["first"], people["second"], colleague))  # not the not selected
+    said = _emails_to(smtp_sink, people["second"])[0].get_body(preferencelist=("plain",)).get_content()
+    assert challenge.title in said and f"/pitches/{shortlisted[1].id}/session" in said
+    pitch_sessions.book_slot(people["first"], shortlisted[0].id, first.id)
+    process_pending()
+    smtp_sink.messages.clear()
+    for hours in (1, 2):  # more slots in the same sitting: nobody is told again
+        _offer(challenge, people, starts_at=utcnow() + timedelta(days=5, hours=hours),
+               ends_at=utcnow() + timedelta(days=5, hours=hours, minutes=30))
+    process_pending()
+    assert smtp_sink.messages == []
+    # Slots offered another day are a new batch: told to the company still without a session, not to the one booked.
+    later = SimpleNamespace(payload={"object_id": pitch_sessions.open_slots(challenge)[0].id},
+                            created_at=utcnow() + timedelta(days=1))
+    for _ in range(2):  # a retry of the same event tells nobody twice
+        pitch_sessions.tell_of_offered_slots(later)
+        db.session.commit()
+    process_pending()
+    assert sorted(m["To"] for m in smtp_sink.messages) == sorted([people["second"].email, colleague.email])
+    kinds = db.session.scalars(select(Notification.user_id).where(Notification.kind == "pitch_session.offered"))
+    assert sorted(kinds) == sorted([people["first"].id, people["second"].id, people["second"].id, colleague.id,
+                                    colleague.id])
+
+
+def test_each_side_sees_the_other_in_its_calendar_entry(evaluating, smtp_sink):
+    from marketplace.services.messaging.outbox import process_pending
+
+    challenge, shortlisted, _, people = evaluating
+    company = shortlisted[0].company.name
+    slot = _offer(challenge, people)
+    pitch_sessions.book_slot(people["first"], shortlisted[0].id, slot.id)
+    process_pending()
+    panel, own = (_event_of(_emails_to(smtp_sink, people[who])[0]) for who in ("officer", "first"))
+    # The panel's entry names the company (two sessions are two entries) and says nothing of "your pitch".
+    assert company in str(panel["summary"]) and challenge.title in str(panel["summary"])
+    assert "your pitch" not in str(panel["description"]) and company in str(panel["description"])
+    assert str(panel["description"]).endswith(f"/challenges/{challenge.slug}/evaluation#sessions")
+    # The company's names the challenge and the agency that holds the session.
+    assert challenge.title in str(own["summary"]) and challenge.agency.name in str(own["summary"])
+    assert str(own["description"]).endswith(f"/pitches/{shortlisted[0].id}/session")
+    downloaded = icalendar.Calendar.from_ical(pitch_sessions.session_calendar(people["evaluator"], slot.id))
+    assert str(downloaded.walk("VEVENT")[0]["summary"]) == str(panel["summary"])
+
+
+def test_session_emails_say_the_readers_zone_and_link_to_the_session_page(app, evaluating, smtp_sink):
+    from babel.dates import get_timezone_name
+
+    from marketplace.services.messaging.outbox import process_pending
+
+    challenge, shortlisted, _, people = evaluating
+    people["first"].timezone = "Europe/London"
+    slot = _offer(challenge, people)
+    pitch_sessions.book_slot(people["first"], shortlisted[0].id, slot.id)
+    process_pending()
+    base = app.config["BASE_URL"].rstrip("/")
+    for who, zone, page in (("first", "Europe/London", f"{base}/pitches/{shortlisted[0].id}/session"),
+                            ("officer", "Europe/Brussels", f"{base}/challenges/{challenge.slug}/evaluation#sessions")):
+        said = _emails_to(smtp_sink, people[who])[0].get_body(preferencelist=("plain",)).get_content()
+        start, end = (t.astimezone(ZoneInfo(zone)) for t in (slot.starts_at, slot.ends_at))
+        assert f"{start:%H:%M}–{end:%H:%M}, {get_timezone_name(zone, width='long', locale='en')}" in said, who
+        assert page in said, who
+
+
+def test_the_reminder_names_the_sessions_day_rather_than_tomorrow(evaluating, smtp_sink):
+    from sqlalchemy import select
+
+    from marketplace.models import Notification
+    from marketplace.services.messaging.outbox import process_pending
+
+    challenge, shortlisted, _, people = evaluating
+    people["first"].timezone = "Pacific/Auckland"
+    starts = utcnow() + timedelta(hours=35)  # beat reminds 12 to 36 hours ahead: two calendar days away for some
+    slot = _offer(challenge, people, starts_at=starts, ends_at=starts + timedelta(minutes=30))
+    pitch_sessions.book_slot(people["first"], shortlisted[0].id, slot.id)
+    process_pending()
+    assert pitch_sessions.remind_tomorrows_sessions() == 1
+    for who, zone in (("first", "Pacific/Auckland"), ("officer", "Europe/Brussels")):
+        title = db.session.scalars(select(Notification.title).where(
+            Notification.user_id == people[who].id, Notification.kind == "pitch_session.reminder")).one()
+        local = starts.astimezone(ZoneInfo(zone))
+        assert "tomorrow" not in title.lower() and f"{local.day} {local:%B %Y}" in title, who

@@ -21,3 +21,26 @@ def test_a_pitch_whose_deadline_passed_says_its_challenge_is_closed(client, logi
     rows = {title: row for row in page.split("</tr>") for title in (closed.title, open_.title) if title in row}
     assert "Closed" in rows[closed.title]
     assert "Closed" not in rows[open_.title] and "Open for pitches" not in rows[open_.title]
+
+
+def test_a_shortlisted_pitch_with_free_slots_leads_to_booking_its_session(client, login, f):
+    from datetime import timedelta
+
+    from marketplace.services.clock import utcnow
+    from marketplace.services.evaluation import pitch_sessions
+
+    challenge = f.Challenge(status="evaluating", pitch_deadline=utcnow() - timedelta(days=3))
+    waiting = f.Pitch(challenge=challenge, status="shortlisted", title="Waiting pitch")
+    other = f.Pitch(challenge=challenge, status="shortlisted", title="Other pitch")
+    officer, owner = f.member(challenge.agency, "procurement_officer"), f.member(waiting.company, "owner")
+    login(owner)
+    book = f'href="/pitches/{waiting.id}/session"'
+    assert book not in client.get("/dashboard").text  # no free slot yet: nothing to book
+    start = utcnow() + timedelta(days=4)
+    slots = [pitch_sessions.offer_slot(officer, challenge.id, starts_at=start + timedelta(hours=hour),
+                                       ends_at=start + timedelta(hours=hour, minutes=30), mode="online",
+                                       link="https://meet.example.org/x") for hour in (0, 1)]
+    row = next(r for r in client.get("/dashboard").text.split("</tr>") if "Waiting pitch" in r)
+    assert book in row and "Pick a time for your pitch session" in row
+    pitch_sessions.book_slot(owner, waiting.id, slots[0].id)
+    assert book not in client.get("/dashboard").text  # booked: nothing left to do

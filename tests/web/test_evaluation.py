@@ -200,7 +200,7 @@ def test_slots_offered_and_picked(client, login, closed):
     assert slot.starts_at.strftime("%H:%M") == "09:00"  # 10:00 in Brussels (winter) is 09:00 UTC
     login(people["company"])
     page = client.get(f"/pitches/{pitches[0].id}/session").text
-    assert "Rue Royale 1" in page
+    assert "Rue Royale 1" in page and "10:00–10:45" in page  # the day said once
     assert client.post(f"/pitches/{pitches[0].id}/session", data={"slot_id": slot.id}).status_code == 302
     assert pitch_sessions.booked_slot(pitches[0]).id == slot.id
     assert client.get(f"/pitches/{pitches[1].id}/session").status_code == 404

@@ -62,7 +62,9 @@ def test_a_list_costs_the_same_statements_with_few_or_many_items(client, f, app,
         assert response.status_code == 200, (path, response.status_code)
         counts.append(statements.count)
     most = LISTS[path][db.engine.dialect.name] if isinstance(LISTS[path], dict) else LISTS[path]
-    assert counts[0] == counts[1] <= most, (path, counts)
+    # A statement an item would make 10 more with 12 items than with 2; a first page that is not full is not
+    # counted (paging._first_page), one statement fewer than a full one.
+    assert counts[1] - 1 <= counts[0] <= counts[1] <= most, (path, counts)
     if path in REPEATED:
         with Statements() as statements:
             again = client.get(path)

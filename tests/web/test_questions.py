@@ -41,6 +41,30 @@ def test_a_company_asks_and_the_agency_answers_publicly_without_the_company(clie
     assert "Waiting for your answer" not in public
 
 
+def test_a_question_and_its_answer_are_marked_in_the_language_each_was_written_in(client, login, scene):
+    """A French question answered in Dutch, read on an English page: each text carries its own lang, so a screen
+    reader reads it with the right voice; the page's own words stay English."""
+    challenge = scene["challenge"]
+    login(scene["asker"])
+    client.post("/language", data={"locale": "fr", "next": f"/challenges/{challenge.slug}"})
+    _ask(client, challenge, "Le pilote peut-il commencer au printemps ?")
+    question = db.session.scalars(select(Question)).one()
+    login(scene["publisher"])
+    client.post("/language", data={"locale": "nl", "next": f"/challenges/{challenge.slug}"})
+    assert 'lang="fr">Le pilote peut-il' in client.get(f"/challenges/{challenge.slug}").text  # to answer, in Dutch
+    client.post(f"/questions/{question.id}/answer", data={"answer": "Ja, vanaf april."})
+    db.session.refresh(question)
+    assert (question.language, question.answer_language) == ("fr", "nl")
+    client.post("/auth/logout")
+    client.post("/language", data={"locale": "en", "next": f"/challenges/{challenge.slug}"})
+    public = client.get(f"/challenges/{challenge.slug}").text
+    assert '<html lang="en"' in public
+    assert '<p lang="fr">Le pilote peut-il commencer au printemps ?</p>' in public
+    assert '<span lang="nl">Ja, vanaf april.</span>' in public
+    answered = client.get(f"/api/v1/challenges/{challenge.slug}").get_json()["questions"][0]
+    assert (answered["question_language"], answered["answer_language"]) == ("fr", "nl")
+
+
 @pytest.mark.parametrize("body, message", [("", "Write your question."), ("   ", "Write your question."),
                                            ("x" * (MAX_QUESTION + 1), "characters or fewer")])
 def test_a_blank_or_oversized_question_is_shown_again_with_the_error(client, login, scene, body, message):

@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from marketplace.extensions import db
 from marketplace.formatting import lazy, number
-from marketplace.models import Challenge, ConflictDeclaration, EvaluationCriterion, Membership, Organisation, SuccessMeasure, User, challenge_sectors
+from marketplace.models import AuditEvent, Challenge, ConflictDeclaration, EvaluationCriterion, Membership, Organisation, SuccessMeasure, User, challenge_sectors
 from marketplace.models.challenge import CALL_FOR_SOLUTIONS, CANCELLED, CHALLENGE_KINDS, CLOSED, COMPLETED, DRAFT, PUBLIC_STATUSES, PUBLISHED
 from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle, search
@@ -411,6 +411,29 @@ def send_back(actor, slug, reason, expected_version=None):
                   challenge_id=challenge.id, payload={"asker_id": asker_id, "reason": reason})
     _commit_versioned()
     return challenge
+
+
+class SentBack(NamedTuple):
+    by: str  # the approver's name ("" once their account is gone)
+    at: datetime
+    reason: str
+
+
+def latest_send_back(challenge):
+    """Four eyes: the draft's latest send-back (who, when, why) while it is the last word on the draft: until
+    approval is asked again or the draft is published; None otherwise. For the draft's pages (its agency's people)."""
+    if not lifecycle.state_of(challenge).draft or awaits_approval(challenge):
+        return None
+    row = db.session.execute(
+        select(AuditEvent.action, AuditEvent.occurred_at, AuditEvent.after, User.name)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.challenge_id == challenge.id,
+               AuditEvent.action.in_(("challenge.approval_refused", "challenge.approval_requested",
+                                      "challenge.published")))
+        .order_by(AuditEvent.id.desc()).limit(1)).first()
+    if row is None or row.action != "challenge.approval_refused":
+        return None
+    return SentBack(row.name or "", row.occurred_at, (row.after or {}).get("reason", ""))
 
 
 @handles("challenge.approval_refused")

@@ -143,6 +143,13 @@ def kind_ranks_pitches(kind):
     return kind != MARKET_CONSULTATION
 
 
+def surveys_the_market(challenge):
+    """A market consultation comes before any procurement: the agency reads the answers to learn what the market
+    offers, and may follow up with a call for solutions. It is the planning of a procurement (open data publishes
+    it at that stage), not the procurement itself; a call for solutions is the procurement (the tender)."""
+    return not ranks_pitches(challenge)
+
+
 def _ranked(challenge, now):
     if not ranks_pitches(challenge):
         return {"": _l("Answers to a market consultation are not ranked.")}
@@ -150,7 +157,7 @@ def _ranked(challenge, now):
 
 
 def _a_consultation(challenge, now):
-    if challenge.kind != MARKET_CONSULTATION:
+    if not surveys_the_market(challenge):
         return {"": _l("Only a market consultation ends with a summary.")}
     return {}
 

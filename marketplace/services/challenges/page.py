@@ -16,7 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.extensions import db
 from marketplace.models import Challenge, Pilot, Pitch
-from marketplace.models.challenge import CALL_FOR_SOLUTIONS, EvaluationCriterion, SuccessMeasure
+from marketplace.models.challenge import EvaluationCriterion, SuccessMeasure
 from marketplace.services import permissions
 from marketplace.services.challenges import amendments, challenges, lifecycle, questions
 from marketplace.services.evaluation import evaluation
@@ -115,8 +115,8 @@ def challenge_page(user, slug, now=None):
 
 def _has_evaluation_to_show(challenge):
     """An evaluation to link to for its panel: in the states that have one to start or follow, and once the
-    challenge is cancelled, if one was started (stopped, still to be read)."""
-    if challenge.kind != CALL_FOR_SOLUTIONS:
+    challenge is cancelled, if one was started (stopped, still to be read). Only pitches that are ranked have one."""
+    if not lifecycle.ranks_pitches(challenge):
         return False
     state = lifecycle.state_of(challenge)
     return state.evaluation_page or (state.called_off and evaluation.evaluation_of(challenge) is not None)

@@ -11,6 +11,7 @@ everyone at least 6 days before it (Directive 2014/24, Art. 53(2)).
 """
 from functools import cache
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select, update
 
@@ -18,7 +19,7 @@ from marketplace.extensions import db
 from marketplace.formatting import lazy, number
 from marketplace.models import Challenge, Membership, Question, User
 from marketplace.services import access, permissions
-from marketplace.services.challenges import audience, lifecycle
+from marketplace.services.challenges import audience, lifecycle, search
 from marketplace.services.challenges.challenges import default_question_deadline  # noqa: F401  (the rule lives with the challenge's dates)
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import InvalidTransition, ValidationFailed
@@ -109,7 +110,7 @@ def ask_question(user, challenge, body):
     if len(body) > MAX_QUESTION:
         raise ValidationFailed({"body": QUESTION_TOO_LONG})
     question = Question(challenge_id=challenge.id, organisation_id=user.membership.organisation_id,
-                        asked_by_id=user.id, body=body)
+                        asked_by_id=user.id, body=body, language=_writing_language())
     db.session.add(question)
     record_change(user, "question.asked", question, after={"body": body}, challenge_id=challenge.id)
     db.session.commit()
@@ -129,7 +130,7 @@ def answer_question(user, question, answer):
     # Conditional update: of two colleagues answering at once, the first answer stands.
     answered = db.session.execute(
         update(Question).where(Question.id == question.id, Question.answer.is_(None))
-        .values(answer=answer, answered_by_id=user.id, answered_at=utcnow())
+        .values(answer=answer, answer_language=_writing_language(), answered_by_id=user.id, answered_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
     if answered != 1:
@@ -139,6 +140,12 @@ def answer_question(user, question, answer):
     record_change(user, "question.answered", question, after={"answer": answer}, challenge_id=question.challenge_id)
     db.session.commit()
     return question
+
+
+def _writing_language():
+    """The language a question or an answer is taken to be written in: the writer's interface language as they
+    send it (page or API), or None when it is not one of ours."""
+    return search.language_of(str(get_locale() or ""), default=None)
 
 
 def _agency_answerers(challenge):

@@ -24,9 +24,9 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import Evaluation, Membership, Pitch, User
-from marketplace.models.challenge import MARKET_CONSULTATION
 from marketplace.models.evaluation import PitchAssessment
 from marketplace.services import permissions
+from marketplace.services.challenges import lifecycle
 from marketplace.services.challenges.markdown import render_markdown
 from marketplace.services.pitches.uploads import EXTENSIONS
 
@@ -134,8 +134,9 @@ def redacted_html(pitch, name, company):
 
 
 def judged_blind(challenge):
-    """Whether the challenge's pitches are judged blind at all (a call for solutions), to warn those who write them."""
-    return challenge.kind != MARKET_CONSULTATION
+    """Whether the challenge's pitches are judged blind at all: those a panel ranks (a call for solutions), to warn
+    those who write them."""
+    return lifecycle.ranks_pitches(challenge)
 
 
 def blind_round(challenge):

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from marketplace.extensions import db
 from marketplace.formatting import lazy, number
 from marketplace.models import Challenge, Membership, Pitch, User
-from marketplace.models.challenge import CLOSED, EVALUATING, MARKET_CONSULTATION
+from marketplace.models.challenge import CLOSED, EVALUATING
 from marketplace.models.evaluation import SCORE_MAX, SCORE_MIN, ConflictDeclaration, Evaluation, PitchAssessment, Score
 from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle

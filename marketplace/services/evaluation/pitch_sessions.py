@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.extensions import db
-from marketplace.formatting import lazy, localtime
+from marketplace.formatting import day, lazy, time_span
 from marketplace.models import Challenge, Membership, Pitch, User
 from marketplace.models.evaluation import ConflictDeclaration
 from marketplace.models.notification import EmailDelivery
@@ -35,7 +35,8 @@ from marketplace.services.errors import Conflict, InvalidTransition, NotFound, V
 from marketplace.services.messaging import links
 from marketplace.services.messaging.events import record_change
 from marketplace.services.messaging.mail import CALENDAR_CANCEL, CALENDAR_REQUEST, CalendarPart, queue_email, recipient_locale
-from marketplace.services.messaging.notifications import notify
+from marketplace.services.messaging.notice_text import lines
+from marketplace.services.messaging.notifications import Notice, notify, notify_all
 from marketplace.services.messaging.outbox import handles
 
 MAX_SESSION = timedelta(hours=4)
@@ -99,6 +100,45 @@ def offer_slot(officer, challenge_id, *, starts_at, ends_at, mode, address="", l
                   challenge_id=challenge.id)
     db.session.commit()
     return slot
+
+
+def awaiting_a_session(*conditions):
+    """The statement of the shortlisted pitches (of the challenge, or company, `conditions` name) whose company has
+    not booked a session: they are the ones invited to pick a time."""
+    booked = select(PitchSessionSlot.id).where(PitchSessionSlot.pitch_id == Pitch.id).exists()
+    return select(Pitch).where(Pitch.status.in_(pitch_lifecycle.SHORTLISTED), ~booked, *conditions)
+
+
+def pitches_to_book(company_id):
+    """The ids of the company's pitches that can book a pitch session now: shortlisted, none booked yet, and a
+    free slot to come, of a challenge not cancelled (what the pitch's session page offers, for its dashboard)."""
+    free = select(PitchSessionSlot.id).where(
+        PitchSessionSlot.challenge_id == Pitch.challenge_id, PitchSessionSlot.pitch_id.is_(None),
+        PitchSessionSlot.starts_at > utcnow()).exists()
+    return set(db.session.scalars(
+        awaiting_a_session(Pitch.company_id == company_id, free, Challenge.status.not_in(lifecycle.CALLED_OFF))
+        .join(Challenge, Challenge.id == Pitch.challenge_id).with_only_columns(Pitch.id)))
+
+
+@handles("pitch_session.offered")
+def tell_of_offered_slots(event):
+    """Slots offered: the people of each shortlisted company that has not booked yet are told they can pick a time
+    (a notice, and its email as they chose to have them). An officer offers slots one by one, several in a sitting:
+    a company is told once per day slots are offered (the day the offer was recorded, so a retry of the same event
+    says nothing twice), not once per slot. Slots offered before the shortlist is sent tell nobody: the shortlist's
+    own notice invites the companies to pick a time (evaluation.shortlist notices)."""
+    slot = db.session.get(PitchSessionSlot, event.payload["object_id"])
+    if slot is None or why_no_sessions(slot.challenge) is not None or not open_slots(slot.challenge):
+        return
+    challenge = slot.challenge
+    batch = event.created_at.date().isoformat()
+    title = _l("Times offered for your pitch session: “%(title)s”", title=challenge.title)
+    body = _l("%(agency)s offers times for a short pitch session. Pick the one that suits you; no new documents "
+              "are needed.", agency=challenge.agency.name)
+    notify_all([Notice(user, "pitch_session.offered", title, f"slots-offered:{challenge.id}:{batch}:{user.id}",
+                       body=body, link=links.pitch_session_path(pitch), email_template="notification")
+                for pitch in db.session.scalars(awaiting_a_session(Pitch.challenge_id == challenge.id))
+                for user in _people(pitch.company_id)])
 
 
 def open_slots(challenge):
@@ -167,12 +207,15 @@ def book_slot(member, pitch_id, slot_id):
     return slot
 
 
-def calendar_invitation(slot, *, organiser_email, attendee_emails, called_off=False, uninvited=False):
+def calendar_invitation(slot, *, organiser_email, attendee_emails, called_off=False, uninvited=False,
+                        for_panel=False):
     """The session as an iCalendar (.ics) file, for the email to both sides. `called_off`: its cancellation (RFC
     5546's CANCEL: the same event, a later sequence), which takes it out of the calendars it was added to.
     `uninvited`: the same CANCEL for the attendees listed only (a panel member who stepped aside), without
     STATUS:CANCELLED, which would say the session itself is off (RFC 5546, 3.2.5: uninviting attendees).
-    The method goes along with the file, so the email says it without reading the file again."""
+    The method goes along with the file, so the email says it without reading the file again. `for_panel`: the
+    panel's copy, which names the company (each of its sessions its own entry in their calendar); the company's
+    names the challenge and the agency. Both give the session's page."""
     challenge = slot.challenge
     cancel = called_off or uninvited
     method = CALENDAR_CANCEL if cancel else CALENDAR_REQUEST
@@ -188,11 +231,21 @@ def calendar_invitation(slot, *, organiser_email, attendee_emails, called_off=Fa
     event.add("dtstamp", utcnow())
     event.add("dtstart", slot.starts_at)
     event.add("dtend", slot.ends_at)
-    event.add("summary", str(_l("Pitch session: %(title)s", title=challenge.title)))
+    # Names, not words, tell a calendar's entries apart: the panel's by the company, the company's by the agency.
+    if for_panel:
+        company = slot.pitch.company.name
+        summary = _l("Pitch session: %(title)s", title=f"{company} – {challenge.title}")
+        description = _l("A short conversation with %(company)s about its pitch.", company=company)
+        page = links.evaluation_sessions_path(challenge)
+    else:
+        summary = _l("Pitch session: %(title)s", title=f"{challenge.title} – {challenge.agency.name}")
+        description = _l("A short conversation about your pitch. No new documents are needed.")
+        page = links.pitch_session_path(slot.pitch)
+    event.add("summary", str(summary))
     event.add("location", vText(place_of(slot)))
     if held_online(slot):
         event.add("url", slot.link)
-    event.add("description", str(_l("A short conversation about your pitch. No new documents are needed.")))
+    event.add("description", f"{description}\n{links.absolute(page)}")
     event.add("organizer", vCalAddress(f"mailto:{organiser_email}"))
     for address in attendee_emails:
         event.add("attendee", vCalAddress(f"mailto:{address}"), encode=0)
@@ -224,28 +277,30 @@ def panel_of(challenge):
     return [u for u in _people(challenge.agency_id, permissions.SESSION_PANEL) if u.id not in recused]
 
 
-def _calendar(slot, company_people, agency_people, uninvited=()):
+def _calendar(slot, company_people, agency_people, uninvited=(), for_panel=False):
     """The session's .ics for the company's people and the panel (`agency_people`, whose first is the organiser
-    when the slot's officer is gone); `uninvited`: those taken off it, the file then its cancellation for them."""
+    when the slot's officer is gone); `uninvited`: those taken off it, the file then its cancellation for them;
+    `for_panel`: the panel's copy (calendar_invitation)."""
     offered_by = db.session.get(User, slot.offered_by_id) if slot.offered_by_id else None
     organiser = (offered_by.email if offered_by is not None else
                  agency_people[0].email if agency_people else current_app.config["MAIL_DEFAULT_SENDER"])
     return calendar_invitation(slot, organiser_email=organiser,
                                attendee_emails=[u.email for u in uninvited or company_people + agency_people],
-                               called_off=lifecycle.state_of(slot.challenge).called_off, uninvited=bool(uninvited))
+                               called_off=lifecycle.state_of(slot.challenge).called_off, uninvited=bool(uninvited),
+                               for_panel=for_panel)
 
 
 def _calendars_by_language(slot, company_people, agency_people, uninvited=()):
     """person -> the session's .ics (a CalendarPart) in their language (a calendar shows its summary and
-    description as written), built once per language."""
+    description as written) and for their side (the company's copy, or the panel's), built once per both."""
     files = {}
 
     def calendar_for(user):
-        language = recipient_locale(user)
-        if language not in files:
-            with force_locale(language):
-                files[language] = _calendar(slot, company_people, agency_people, uninvited)
-        return files[language]
+        key = recipient_locale(user), not _of_the_company(slot, user)
+        if key not in files:
+            with force_locale(key[0]):
+                files[key] = _calendar(slot, company_people, agency_people, uninvited, for_panel=key[1])
+        return files[key]
     return calendar_for
 
 
@@ -257,13 +312,29 @@ def session_calendar(user, slot_id):
     panel = panel_of(slot.challenge)
     if not permissions.can(user, "pitch.write", slot.pitch) and user not in panel:
         raise NotFound(str(_l("We could not find that pitch session.")))
-    return _calendar(slot, _people(slot.pitch.company_id), panel).text
+    return _calendar(slot, _people(slot.pitch.company_id), panel, for_panel=not _of_the_company(slot, user)).text
+
+
+def _of_the_company(slot, user):
+    """One of the people of the company that booked the slot (else: of the panel)."""
+    membership = getattr(user, "membership", None)
+    return membership is not None and membership.organisation_id == slot.pitch.company_id
+
+
+def _session_page(slot, user):
+    """The session's page for this person: the company's pitch session, or the evaluation's sessions."""
+    return links.pitch_session_path(slot.pitch) if _of_the_company(slot, user) else \
+        links.evaluation_sessions_path(slot.challenge)
 
 
 def _session_notice(slot):
-    """Which session, in a notice: the company, when, where (said again in the reader's language and zone)."""
-    return _l("%(company)s, %(when)s, %(where)s", company=slot.pitch.company.name,
-              when=lazy(localtime, slot.starts_at), where=place_of(slot))
+    """Which session, in a notice and its email: the company, when (from start to end, with the zone: an email is
+    read away from the page that names it) and where, one under the other, said again in the reader's language
+    and zone."""
+    where = _l("Online: %(link)s", link=slot.link) if held_online(slot) else \
+        _l("Address: %(address)s", address=slot.address)
+    return lines(slot.pitch.company.name,
+                 _l("When: %(when)s", when=lazy(time_span, slot.starts_at, slot.ends_at, zone=True)), where)
 
 
 def _send_invitation(slot, dedupe_prefix, reminder=False):
@@ -272,23 +343,22 @@ def _send_invitation(slot, dedupe_prefix, reminder=False):
     company_people = _people(pitch.company_id)
     agency_people = panel_of(challenge)
     calendar_for = _calendars_by_language(slot, company_people, agency_people)
-    where = place_of(slot)
+    # The reminder names the session's day rather than saying "tomorrow": beat sends it 12 to 36 hours ahead, and
+    # whether that is tomorrow depends on the hour and on each reader's zone; the day is true for all of them.
+    title = (_l("Reminder: pitch session for “%(title)s” on %(day)s", title=challenge.title,
+                day=lazy(day, slot.starts_at)) if reminder
+             else _l("Pitch session booked for “%(title)s”", title=challenge.title))
+    body = _session_notice(slot)
     for user in company_people + agency_people:
-        title = (_l("Tomorrow: pitch session for “%(title)s”", title=challenge.title) if reminder
-                 else _l("Pitch session booked for “%(title)s”", title=challenge.title))
         # When, as well as who and where: the calendar file is not the only place a person looks (a notice is
         # said again in the reader's language and zone, notice_text; an email is written in the recipient's).
+        page = _session_page(slot, user)
         notification = notify(user, kind="pitch_session.reminder" if reminder else "pitch_session.booked",
-                              title=title, body=_session_notice(slot),
-                              link=links.pitch_session_path(pitch) if user.membership.organisation_id ==
-                              pitch.company_id else links.evaluation_sessions_path(challenge),
-                              dedupe_key=f"{dedupe_prefix}:{slot.id}:{user.id}")
+                              title=title, body=body, link=page, dedupe_key=f"{dedupe_prefix}:{slot.id}:{user.id}")
         if notification is not None:
-            with force_locale(recipient_locale(user)):
-                context = {"title": str(title), "link": None, "body": lazy(
-                    lambda: f"{pitch.company.name}\n{localtime(slot.starts_at)}, {where}")}
             queue_email("notification", dedupe_key=_invitation_key(slot, user, dedupe_prefix), user=user,
-                        context=context, calendar=calendar_for(user))
+                        context={"title": title, "body": body, "link": links.absolute(page)},
+                        calendar=calendar_for(user))
 
 
 @handles("pitch_session.booked")
@@ -352,14 +422,13 @@ def _send_cancellation(slot, people, calendar_for, *, title, why):
     """Email each of `people` the calendar file that takes this session out of their calendar (`calendar_for`:
     person -> the file), saying which session as the booking did and `why`. One per person and session: whoever
     was uninvited when stepping aside gets no second one if the challenge is cancelled later."""
-    # Which session (the panel gets one email per session): its time is written when the email is, in the
-    # recipient's language and zone.
-    session = lazy(lambda: "{}\n{}, {}".format(slot.pitch.company.name, localtime(slot.starts_at), place_of(slot)))
+    # Which session (the panel gets one email per session), as the booking said it: its time is written when the
+    # email is, in the recipient's language and zone.
+    body = lines(_session_notice(slot), "", why)
     for user in people:
-        with force_locale(recipient_locale(user)):
-            context = {"title": str(title), "body": lazy(lambda: f"{session}\n\n{why}"), "link": None}
         queue_email("notification", dedupe_key=f"email:session-called-off:{slot.id}:{user.id}", user=user,
-                    context=context, calendar=calendar_for(user))
+                    context={"title": title, "body": body, "link": links.absolute(_session_page(slot, user))},
+                    calendar=calendar_for(user))
 
 
 def _invited(slot, people):

@@ -13,12 +13,13 @@ from decimal import Decimal
 from flask_babel import gettext, ngettext
 from flask_babel.speaklater import LazyString
 
-from marketplace.formatting import day, listed, localtime, money, number
+from marketplace.formatting import day, listed, localtime, money, number, time_span
 from marketplace.services.organisations.cpv import cpv_name
 
 _PLAIN = (str, int, float, bool, type(None))
 # The formatters a kept notice may name: a value is formatted again with them, in the reader's language and zone.
-FORMATTERS = {formatter.__name__: formatter for formatter in (day, localtime, money, number, listed, cpv_name)}
+FORMATTERS = {formatter.__name__: formatter for formatter in (day, localtime, time_span, money, number, listed,
+                                                                 cpv_name)}
 
 
 def lines(*parts):

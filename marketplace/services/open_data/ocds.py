@@ -33,7 +33,6 @@ from marketplace.extensions import db
 from marketplace.formatting import date_bounds, rfc3339
 from marketplace.models import (AuditEvent, Challenge, ChallengeNotice, Evaluation, OcdsRelease, Pilot, PilotStageChange, Pitch,
                                 Question)
-from marketplace.models.challenge import MARKET_CONSULTATION
 from marketplace.models.pilot import ADOPTED, AGREEMENT, EVALUATION, EXTENDED, OUTCOME_STAGES, RUNNING, STOPPED
 from marketplace.services import permissions
 from marketplace.services.challenges import amendments, lifecycle
@@ -352,7 +351,7 @@ class _Moment:
         self.kinds = {c.kind for c in self.past}
         self.at = change.at
         self.challenge = process.challenge
-        self.consultation = self.challenge.kind == MARKET_CONSULTATION
+        self.consultation = lifecycle.surveys_the_market(self.challenge)
         self.history = history
         self.values = _values_at(process, history[position + 1:])
 

@@ -25,7 +25,7 @@ from marketplace.extensions import db
 from marketplace.formatting import rfc3339
 from marketplace.models import (AuditEvent, Challenge, EvaluationCriterion, MeasureOutcome, OcdsRelease, Organisation,
                                 PaymentMilestone, Pilot, PilotStageChange, Pitch, Question, SuccessMeasure, Evaluation)
-from marketplace.models.challenge import MARKET_CONSULTATION
+from marketplace.services.challenges import lifecycle
 from marketplace.services.clock import utcnow
 from marketplace.services.open_data import ocds
 
@@ -52,7 +52,7 @@ def _update_tag(challenge, release):
         return "contractUpdate"
     if release.get("awards"):
         return "awardUpdate"
-    return "planningUpdate" if challenge.kind == MARKET_CONSULTATION else "tenderUpdate"
+    return "planningUpdate" if lifecycle.surveys_the_market(challenge) else "tenderUpdate"
 
 
 def _row(challenge_id, key, release, at):

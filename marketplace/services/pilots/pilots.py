@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, select
 from marketplace.extensions import db
 from marketplace.formatting import lazy, money as money_text, number
 from marketplace.models import Membership, Pilot, Pitch, User
-from marketplace.models.challenge import CLOSED, EVALUATING, MARKET_CONSULTATION, PILOTING
+from marketplace.models.challenge import CLOSED, EVALUATING, PILOTING
 from marketplace.models.pilot import ADOPTED, AGREEMENT, DOCUMENT_KINDS, MEASURE_RESULTS, MeasureOutcome, PaymentMilestone, PilotBudgetIncrease, PilotDocument, PilotMessage
 from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle
@@ -37,8 +37,9 @@ MIN_JUSTIFICATION = 20
 
 
 def require_startable(pitch):
-    """A pilot starts from a selected pitch of a call for solutions, once."""
-    if pitch.challenge.kind == MARKET_CONSULTATION:
+    """A pilot starts from a selected pitch of a call for solutions, once: nothing is selected where nothing is
+    ranked (a market consultation)."""
+    if not lifecycle.ranks_pitches(pitch.challenge):
         raise InvalidTransition(str(_l("A market consultation ends with its summary; it has no pilots.")))
     if pitch_lifecycle.state_of(pitch).shortlisted:  # shortlisting is a step (services/evaluation): the final send decides
         raise InvalidTransition(str(_l("This pitch is shortlisted: after its pitch session, decide it selected and "

@@ -15,6 +15,7 @@ from marketplace.extensions import db
 from marketplace.formatting import lazy, localtime
 from marketplace.models import Membership, Pitch, PitchReceipt, User
 from marketplace.models.pitch import RECEIPT_KINDS, RECEIPT_RESUBMITTED, RECEIPT_SUBMITTED, RECEIPT_WITHDRAWN
+from marketplace.services.challenges import lifecycle
 from marketplace.services.errors import NotFound
 from marketplace.services.messaging import links
 from marketplace.services.messaging.mail import queue_email
@@ -22,6 +23,10 @@ from marketplace.services.messaging.outbox import handles
 from marketplace.services.pitches.possibilities import closing_reason
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# What a market consultation is (lifecycle.surveys_the_market), for those who answer it; its page says it too.
+CONSULTATION_EXPLAINED = _l("In a market consultation the agency reads the answers to learn what the market offers: "
+                            "nothing is ranked or decided, and no pilot follows from it. The agency publishes a "
+                            "summary of what the market offered, and it may follow up with a call for solutions.")
 RECEIPT_TOPICS = {"pitch.submitted": RECEIPT_SUBMITTED, "pitch.resubmitted": RECEIPT_RESUBMITTED,
                   "pitch.withdrawn": RECEIPT_WITHDRAWN}
 
@@ -91,7 +96,10 @@ def what_happens_next(pitch, receipt):
     if closed is None:
         lines.append(_l("Until the deadline you can change your pitch (each change is submitted at once, with a "
                         "new receipt) or withdraw it."))
-    lines.append(_l("You will hear the agency’s decision on Agora and by email."))
+    if lifecycle.ranks_pitches(challenge):
+        lines.append(_l("You will hear the agency’s decision on Agora and by email."))
+    else:  # a market consultation decides nothing: say what it is instead of promising a decision
+        lines.append(CONSULTATION_EXPLAINED)
     return lines
 
 
