@@ -210,13 +210,14 @@ def renew_recovery_codes():
                        redirect_to=url_for(".two_factor"), page=_two_factor_on_page, done=_recovery_codes_page)
 
 
-def _tokens_page(form=None, new_token=None, status=200):
+def _tokens_page(form=None, new_token=None, new_name=None, secret_left=None, status=200):
     if form is None:
         form = ApiTokenForm(formdata=None)
     form.once.data = secrets.token_urlsafe(16)  # each page's form is new: see create_token
     return render_template("account/tokens.html", form=form,
                            tokens=api_tokens.tokens_of(current_user), revocation=api_tokens.revocation,
-                           new_token=new_token, now=utcnow(),
+                           revocable=api_tokens.revocable, new_token=new_token, new_name=new_name,
+                           secret_left=secret_left, now=utcnow(),
                            lifetime=current_app.config["API_TOKEN_LIFETIME_DAYS"],
                            session_end=api_tokens.session_end_notice(current_user)), status
 
@@ -224,7 +225,10 @@ def _tokens_page(form=None, new_token=None, status=200):
 @bp.get("/tokens")
 @login_required
 def tokens():
-    return _tokens_page()
+    # Back from the page that showed a new secret (the language switcher, a link, the back button): say it is gone.
+    shown = session.pop(TOKEN_SHOWN, None)
+    left = api_tokens.secret_left_notice(shown["name"], shown["at"]) if isinstance(shown, dict) else None
+    return _tokens_page(secret_left=left)
 
 
 @bp.post("/tokens")
@@ -235,22 +239,36 @@ def create_token():
     made = session.get(TOKENS_MADE, [])
     if form.once.data and form.once.data in made:
         # The answer that showed the secret, asked again (a reload resends the form): no second token.
-        flash(_("This form was sent again, perhaps by reloading the page: its token was made the first time, and "
-                "its secret shown only then. If you did not copy it, revoke the token and create another."), "info")
+        flash(_("This form was sent again, perhaps by reloading the page: the token “%(name)s” was made the first "
+                "time, and its secret shown only then. If you did not copy it, revoke the token and create another.",
+                name=(form.name.data or "").strip()), "info")
         return redirect(url_for(".tokens"))
     if form.validate():
         try:
-            _token, raw = api_tokens.create_token(current_user, form.name.data)
+            token, raw = api_tokens.create_token(current_user, form.name.data)
         except ValidationFailed as exc:
             apply_domain_errors(form, exc)
         else:
             if form.once.data:
                 session[TOKENS_MADE] = (made + [form.once.data])[-10:]
-            return _tokens_page(new_token=raw)
+            session[TOKEN_SHOWN] = {"name": token.name, "at": utcnow().timestamp()}  # the name, never the secret
+            return _tokens_page(new_token=raw, new_name=token.name)
     return _tokens_page(form=form, status=422)
 
 
 TOKENS_MADE = "api_tokens_made"  # the `once` values of the token forms that made a token (the last ten)
+TOKEN_SHOWN = "api_token_shown"  # the name of the token whose secret was just shown, and when (see tokens)
+
+
+@bp.get("/tokens/<int:token_id>/revoke")
+@login_required
+def confirm_revoke_token(token_id):
+    """Revoking is final: the list's link leads here first, to name the token and what revoking it does."""
+    token = api_tokens.own_token(current_user, token_id)
+    if not api_tokens.revocable(token):
+        flash(_("The token “%(name)s” no longer works: there is nothing to revoke.", name=token.name), "info")
+        return redirect(url_for(".tokens"))
+    return render_template("account/revoke_token.html", token=token)
 
 
 @bp.post("/tokens/<int:token_id>/revoke")

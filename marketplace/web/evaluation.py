@@ -112,7 +112,7 @@ def scores(slug):
     return render_template(
         "evaluation/scores.html", challenge=challenge, assessments=evaluation.assessments(current_user, challenge.id),
         mine=evaluation.my_scores(current_user, challenge), errors=errors, posted=request.form if errors else {},
-        evaluation=current, stopped=evaluation.is_stopped(current),
+        evaluation=current, stopped=evaluation.is_stopped(current), max_comment=evaluation.MAX_COMMENT,
     ), status
 
 

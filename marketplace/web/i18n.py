@@ -8,6 +8,9 @@ flask_babel.force_locale for a recipient.
 """
 from urllib.parse import urlsplit
 
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
+
 import flask_babel
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user
@@ -58,13 +61,36 @@ def visitor_locale(accept_languages, languages, default):
 
 
 def this_page():
-    """Where the language switcher brings the person back to: this page, or the page a form was posted from."""
+    """Where the language switcher brings the person back to: this page, or the page a form was posted from.
+
+    A form refused twice was posted the second time from the first refusal, whose address only takes a POST
+    (…/send-back): coming back there by GET would answer "not available here". Then the nearest page above it that
+    answers a GET (…/challenges/<slug>) is the way back, else the home page."""
     if request.method == "GET":
         return request.full_path.rstrip("?")
     referrer = urlsplit(request.referrer or "")
-    if referrer.netloc == request.host and referrer.path.startswith("/"):
+    if referrer.netloc != request.host or not referrer.path.startswith("/"):
+        return "/"
+    if _answers_get(referrer.path):
         return referrer.path + ("?" + referrer.query if referrer.query else "")
+    path = referrer.path.rstrip("/")
+    while "/" in path.strip("/"):
+        path = path.rsplit("/", 1)[0]
+        if _answers_get(path):
+            return path
     return "/"
+
+
+def _answers_get(path):
+    """Whether some route answers a GET at `path` (whatever it then says to this person)."""
+    adapter = current_app.url_map.bind(request.host, script_name=request.script_root or None)
+    try:
+        adapter.match(path, method="GET")
+    except RequestRedirect:  # the same page at a slightly different address (a trailing slash)
+        return True
+    except HTTPException:  # 404, or 405: only a POST goes there
+        return False
+    return True
 
 
 def select_timezone():

@@ -35,6 +35,7 @@ def test_the_form_sent_again_by_a_reload_makes_no_second_token(client, login, f)
     assert first.status_code == 200 and 'id="new-token"' in first.text
     again = client.post("/account/tokens", data={"name": "My script", "once": once}, follow_redirects=True)
     assert again.status_code == 200 and 'id="new-token"' not in again.text and "sent again" in again.text
+    assert "the token “My script” was made the first time" in again.text  # which token: named
     assert db.session.query(ApiToken).filter_by(user_id=user.id).count() == 1
     # The page shown with the secret carries a new form: a second token is made when asked for.
     once = re.search(r'name="once"[^>]*value="([^"]+)"', first.text).group(1)
@@ -70,11 +71,42 @@ def test_revoking_on_the_account_page_stops_the_token(client, login, f):
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).status_code == 401
 
 
+def test_revoking_asks_first_on_a_page_naming_the_token(client, login, f):
+    user = login(f.member(f.Company(), "owner"))
+    token, raw = api_tokens.create_token(user, "Tender monitor")
+    page = client.get("/account/tokens").text
+    assert f'href="/account/tokens/{token.id}/revoke">Revoke “Tender monitor”</a>' in page  # a link, not a button
+    asked = client.get(f"/account/tokens/{token.id}/revoke")
+    assert asked.status_code == 200 and "Revoke the token “Tender monitor”" in asked.text
+    assert f'action="/account/tokens/{token.id}/revoke"' in asked.text
+    assert db.session.get(ApiToken, token.id).revoked_at is None  # asking changed nothing
+    api_tokens.revoke_token(user, token.id)
+    again = client.get(f"/account/tokens/{token.id}/revoke", follow_redirects=True)
+    assert "no longer works: there is nothing to revoke" in again.text
+
+
+def test_after_the_page_that_showed_the_secret_the_tokens_page_says_it_is_gone_naming_the_token(
+        client, login, f, monkeypatch):
+    login(f.member(f.Company(), "owner"))
+    created = client.post("/account/tokens", data={"name": "Tender monitor"})
+    raw = created.text.split('<code id="new-token">')[1].split("</code>")[0]
+    assert "data-secret-once=" in created.text and "js/token_once.js" in created.text
+    with client.session_transaction() as kept:
+        assert raw not in repr(dict(kept))  # the session holds the name and the time, never the secret
+    back = client.get("/account/tokens").text  # the language switcher, a link, the back button
+    assert "The secret of your new token “Tender monitor” was shown only once" in back and raw not in back
+    assert "was shown only once" not in client.get("/account/tokens").text  # said once
+    client.post("/account/tokens", data={"name": "Later"})
+    monkeypatch.setattr(api_tokens, "SECRET_LEFT_NOTICE", timedelta(seconds=-1))
+    assert "was shown only once" not in client.get("/account/tokens").text  # and only for a few minutes
+
+
 def test_nobody_can_revoke_or_see_another_persons_token(client, login, f):
     owner = f.member(f.Company(), "owner")
     token, raw = api_tokens.create_token(owner, "ci")
     login(f.member(f.Company(), "owner"))
     assert client.post(f"/account/tokens/{token.id}/revoke").status_code == 404
+    assert client.get(f"/account/tokens/{token.id}/revoke").status_code == 404
     assert "ci" not in client.get("/account/tokens").get_data(as_text=True).split("<h1>")[1].split("Create a token")[0]
     assert db.session.get(ApiToken, token.id).revoked_at is None
 

@@ -179,3 +179,18 @@ def test_signing_out_keeps_the_language_the_person_read_without_giving_it_to_the
     assert _lang(client.get("/challenges", headers=english_browser)) == "fr"
     signed_in = client.post("/auth/login", data={"email": dutch.email, "password": PASSWORD}, follow_redirects=True)
     assert _lang(signed_in) == "nl" and db.session.get(User, dutch.id).locale == "nl"  # not made French
+
+
+def test_after_a_form_refused_twice_the_switcher_leads_to_a_page_not_to_an_address_that_takes_only_a_post(
+        client, login, f):
+    """The second refusal was posted from the first, at …/questions (POST only): the switcher's way back is the
+    challenge page, not "not available here"."""
+    challenge = f.Challenge()
+    login(f.member(f.Company(), "owner"))
+    page = client.post(f"/challenges/{challenge.slug}/questions", data={"body": "x" * 3000},
+                       headers={"Referer": f"http://localhost/challenges/{challenge.slug}"}).text
+    assert re.search(r'name="next" value="([^"]*)"', page).group(1) == f"/challenges/{challenge.slug}"
+    page = client.post(f"/challenges/{challenge.slug}/questions", data={"body": "x" * 3000},
+                       headers={"Referer": f"http://localhost/challenges/{challenge.slug}/questions"}).text
+    back = re.search(r'name="next" value="([^"]*)"', page).group(1)
+    assert back == f"/challenges/{challenge.slug}" and client.get(back).status_code == 200

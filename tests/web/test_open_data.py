@@ -363,8 +363,9 @@ def test_the_statistics_page_needs_no_script_and_no_inline_style(client, world):
     with freeze_time(world.end):
         page = client.get("/stats").text
     assert "<script" not in _main(page) and "style=" not in page and "<style" not in page
-    # The only script is the site's shared form enhancement, loaded from a file; the charts need none.
-    assert re.findall(r"<script[^>]*>", page) == ['<script src="/static/js/forms.js" defer>']
+    # The only scripts are the site's shared form enhancements, loaded from files; the charts need none.
+    assert [re.search(r'src="([^"]+)"', tag).group(1) for tag in re.findall(r"<script[^>]*>", page)] == [
+        "/static/js/language_keep.js", "/static/js/forms.js"]
 
 
 def test_the_statistics_page_says_so_when_there_is_nothing_yet(client):

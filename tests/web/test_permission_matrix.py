@@ -86,6 +86,8 @@ GET = {
     "pilots.show": only(COMPANY + AGENCY + ("admin",)), "pilots.agreement": only(COMPANY + AGENCY + ("admin",)),
     "pilots.document": only((), others=404),
     "account.tokens": signed_in(200),
+    # The company owner's spare token: the confirmation is theirs only.
+    "account.confirm_revoke_token": signed_in(404, c_owner=200),
     "for_you.index": only(COMPANY + ("stranger",), others=403),
     "for_you.new_search": signed_in(200), "for_you.alerts": signed_in(200),
     "for_you.calendar": expect(404),  # not a real token: no calendar, whoever asks

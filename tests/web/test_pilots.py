@@ -218,7 +218,7 @@ def test_a_refused_move_shows_the_pilot_page_with_the_reason_and_the_note_kept(c
     assert response.status_code == 409  # someone moved it meanwhile: the form again, with the note kept
     assert 'class="error-summary"' in response.text and 'name="target" value="running"' in response.text
     assert ">Agreed by phone on Monday.</textarea>" in response.text
-    assert 'maxlength="5000"' in response.text
+    assert 'data-character-count="5000"' in response.text and 'maxlength' not in response.text
 
 
 def test_the_page_leads_with_the_summary_and_a_refused_payment_keeps_what_was_typed(client, login, world):

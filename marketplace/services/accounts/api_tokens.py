@@ -92,16 +92,42 @@ def create_token(user, name):
     return token, raw
 
 
-def revoke_token(user, token_id):
-    """Revoke one of the user's own tokens; revoking twice is harmless. Anyone else's token does not exist."""
+def own_token(user, token_id):
+    """One of the user's own tokens, to revoke (or confirm revoking); anyone else's token does not exist."""
     token = db.session.get(ApiToken, token_id)
     if token is None or not permissions.can(user, "api_token.revoke", token):
         raise NotFound(str(_l("We could not find that token.")))
+    return token
+
+
+def revocable(token, now=None):
+    """Whether revoking the token would change anything: not revoked yet, not expired."""
+    return token.revoked_at is None and token.expires_at > (now or utcnow())
+
+
+def revoke_token(user, token_id):
+    """Revoke one of the user's own tokens; revoking twice is harmless. Anyone else's token does not exist."""
+    token = own_token(user, token_id)
     if token.revoked_at is None:
         token.revoked_at, token.revoked_reason = utcnow(), BY_OWNER
         record_change(user, "api_token.revoked", token, after={"prefix": token.prefix})
         db.session.commit()
     return token
+
+
+# After the page that showed a new token's secret, the tokens page says for this long that the secret is not shown
+# again (the person may have left it by the language switcher or a link before copying it). Only the name and the
+# time are kept for this, in the person's session: never the secret.
+SECRET_LEFT_NOTICE = timedelta(minutes=10)
+
+
+def secret_left_notice(name, shown_at, now=None):
+    """What the tokens page says after leaving the page that showed the secret of the token `name` (shown at
+    `shown_at`, a UTC timestamp); None once SECRET_LEFT_NOTICE has passed."""
+    if (now or utcnow()).timestamp() - shown_at > SECRET_LEFT_NOTICE.total_seconds():
+        return None
+    return _l("The secret of your new token “%(name)s” was shown only once, on the page you left, and cannot be shown "
+              "again. If you did not copy it, revoke this token and create another.", name=name)
 
 
 def _active(user, now=None):
