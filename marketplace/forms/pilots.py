@@ -8,8 +8,9 @@ from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberR
 
 from ..formatting import lazy, number
 from ..models.pilot import DOCUMENT_KINDS
-from ..services.pilots.pilot_workflow import NOTE_MAX
-from ..services.pilots.pilots import FOLLOW_ON_URL_MAX, MAX_TEXT, MESSAGE_MAX, MESSAGE_TOO_LONG, MILESTONE_NAME_MAX
+from ..services.pilots.pilot_workflow import NOTE_MAX, NOTE_TOO_LONG
+from ..services.pilots.pilots import (EVIDENCE_TOO_LONG, FOLLOW_ON_URL_MAX, MAX_TEXT, MESSAGE_MAX, MESSAGE_TOO_LONG,
+                                     JUSTIFICATION_TOO_LONG, MILESTONE_NAME_MAX, TEXT_TOO_LONG)
 from ..services.pitches.uploads import ACCEPT, limit_mb
 from .fields import AmountField
 
@@ -17,7 +18,7 @@ from .fields import AmountField
 class MoveForm(FlaskForm):
     target = HiddenField(validators=[DataRequired()])
     version = HiddenField(validators=[DataRequired()])
-    note = TextAreaField(_l("Note (optional, shown in the pilot's history)"), validators=[Length(max=NOTE_MAX)])
+    note = TextAreaField(_l("Note (optional, shown in the pilot's history)"), validators=[Length(max=NOTE_MAX, message=NOTE_TOO_LONG)])
 
 
 class DocumentForm(FlaskForm):
@@ -34,12 +35,12 @@ class MeasureOutcomeForm(FlaskForm):
                                                ("not_met", _l("Not met"))],
                         validators=[DataRequired(_l("Choose met, partly met or not met."))])
     evidence = TextAreaField(_l("Evidence"), validators=[DataRequired(_l("Give the evidence for this judgement.")),
-                                                        Length(max=MAX_TEXT)])
+                                                        Length(max=MAX_TEXT, message=EVIDENCE_TOO_LONG)])
 
 
 class OutcomeForm(FlaskForm):
-    outcome_summary = TextAreaField(_l("Outcome summary (public)"), validators=[Length(max=MAX_TEXT)])
-    lessons_learned = TextAreaField(_l("Lessons learned (public)"), validators=[Length(max=MAX_TEXT)],
+    outcome_summary = TextAreaField(_l("Outcome summary (public)"), validators=[Length(max=MAX_TEXT, message=TEXT_TOO_LONG)])
+    lessons_learned = TextAreaField(_l("Lessons learned (public)"), validators=[Length(max=MAX_TEXT, message=TEXT_TOO_LONG)],
                                     description=_l("Asked of every outcome: what worked and what did not, so "
                                                     "that other agencies can learn from it. A stop is a result too."))
     follow_on_procurement_url = StringField(_l("Link to the follow-on procurement (if adopted)"),
@@ -60,7 +61,7 @@ class EndDateForm(FlaskForm):
 
 class BudgetIncreaseForm(FlaskForm):
     amount = AmountField(_l("Increase by"), places=2, validators=[InputRequired(_l("Enter an amount."))])
-    justification = TextAreaField(_l("Why the pilot needs more"), validators=[Length(max=10000)],
+    justification = TextAreaField(_l("Why the pilot needs more"), validators=[Length(max=MAX_TEXT, message=JUSTIFICATION_TOO_LONG)],
                                   description=_l("A second person approves the increase before payments can use it."))
 
 
@@ -84,6 +85,6 @@ class StartPilotForm(FlaskForm):
     starts_on = DateField(_l("Start date"), validators=[DataRequired(_l("Enter the start date."))])
     ends_on = DateField(_l("End date"), validators=[DataRequired(_l("Enter the end date."))])
     owner_id = SelectField(_l("Pilot owner"), coerce=int, validators=[DataRequired()])
-    justification = TextAreaField(_l("Justification"), validators=[Length(max=MAX_TEXT)],
+    justification = TextAreaField(_l("Justification"), validators=[Length(max=MAX_TEXT, message=JUSTIFICATION_TOO_LONG)],
                                   description=_l("Needed when the budget is above the low-value threshold."))
     milestones = FieldList(FormField(MilestoneForm), min_entries=3, max_entries=10, label=_l("Payment milestones"))

@@ -219,6 +219,11 @@ def test_a_refused_move_shows_the_pilot_page_with_the_reason_and_the_note_kept(c
     assert 'class="error-summary"' in response.text and 'name="target" value="running"' in response.text
     assert ">Agreed by phone on Monday.</textarea>" in response.text
     assert 'data-character-count="5000"' in response.text and 'maxlength' not in response.text
+    # A note too long: the service's own sentence with the number written for the reader, never WTForms' English
+    response = client.post(f"/pilots/{pilot.id}/move", data={"target": "running", "version": pilot.version,
+                                                              "note": "x" * 5001})
+    assert "The note must be 5,000 characters or fewer." in response.text
+    assert "Field cannot be longer" not in response.text and "x" * 5001 + "</textarea>" in response.text
 
 
 def test_the_page_leads_with_the_summary_and_a_refused_payment_keeps_what_was_typed(client, login, world):

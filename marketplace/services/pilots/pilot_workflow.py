@@ -22,6 +22,7 @@ from marketplace.services.errors import InvalidTransition, NotFound, StaleState
 from marketplace.services.messaging.events import record_change
 
 NOTE_MAX = 5000  # a note on a move; the move form (marketplace/forms/pilots.py) applies it too
+NOTE_TOO_LONG = _l("The note must be %(n)s characters or fewer.", n=lazy(number, NOTE_MAX))
 
 STAGE_LABELS = {
     AGREEMENT: _l("Agreement"),
@@ -298,7 +299,7 @@ def move_pilot(actor, pilot_id, target, *, note="", expected_version=None):
     if reason_for_note is not None and not note:
         raise InvalidTransition(str(reason_for_note))
     if len(note) > NOTE_MAX:
-        raise InvalidTransition(str(_l("The note must be %(n)s characters or fewer.", n=lazy(number, NOTE_MAX))))
+        raise InvalidTransition(str(NOTE_TOO_LONG))
     missing = open_checks(pilot, transition)
     if missing:
         raise InvalidTransition(str(_l("This move needs first: %(items)s.",

@@ -32,6 +32,10 @@ MAX_TEXT = 10000
 # Limits the forms (marketplace/forms/pilots.py) apply too: written here only.
 MESSAGE_MAX, MILESTONE_NAME_MAX, FOLLOW_ON_URL_MAX = 5000, 200, 500
 MESSAGE_TOO_LONG = _l("The message must be %(n)s characters or fewer.", n=lazy(number, MESSAGE_MAX))
+# What a form and the service say of a text too long: one sentence each (marketplace/forms/pilots.py).
+EVIDENCE_TOO_LONG = _l("The evidence must be %(n)s characters or fewer.", n=lazy(number, MAX_TEXT))
+TEXT_TOO_LONG = _l("Write %(n)s characters or fewer.", n=lazy(number, MAX_TEXT))
+JUSTIFICATION_TOO_LONG = _l("The justification must be %(n)s characters or fewer.", n=lazy(number, MAX_TEXT))
 MAX_BUDGET = Decimal("100000000")
 MIN_JUSTIFICATION = 20
 
@@ -86,7 +90,7 @@ def start_pilot(actor, pitch_id, *, budget, starts_on, ends_on, owner_id, justif
         errors["owner_id"] = _l("Choose the pilot's owner from your agency's staff.")
     justification = (justification or "").strip()
     if len(justification) > MAX_TEXT:
-        errors["justification"] = _l("The justification must be %(n)s characters or fewer.", n=lazy(number, MAX_TEXT))
+        errors["justification"] = JUSTIFICATION_TOO_LONG
     planned = []
     for position, (label, planned_amount, planned_on) in enumerate(milestones):
         label = (label or "").strip()
@@ -156,7 +160,7 @@ def record_measure_outcome(actor, pilot_id, success_measure_id, *, result, evide
     if not evidence:
         errors["evidence"] = _l("Give the evidence for this judgement.")
     elif len(evidence) > MAX_TEXT:
-        errors["evidence"] = _l("The evidence must be %(n)s characters or fewer.", n=lazy(number, MAX_TEXT))
+        errors["evidence"] = EVIDENCE_TOO_LONG
     if errors:
         raise ValidationFailed(errors)
     outcome = next((o for o in pilot.measure_outcomes if o.success_measure_id == measure.id), None)
@@ -183,7 +187,7 @@ def write_outcome(actor, pilot_id, *, outcome_summary, lessons_learned="", follo
     url = (follow_on_procurement_url or "").strip()
     for name, value in (("outcome_summary", summary), ("lessons_learned", lessons)):
         if len(value) > MAX_TEXT:
-            errors[name] = _l("Write %(n)s characters or fewer.", n=lazy(number, MAX_TEXT))
+            errors[name] = TEXT_TOO_LONG
     if url and (urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc or len(url) > FOLLOW_ON_URL_MAX):
         errors["follow_on_procurement_url"] = _l("Enter a web address starting with https:// or http://.")
     if errors:
@@ -297,7 +301,7 @@ def request_budget_increase(actor, pilot_id, *, amount, justification):
         errors["justification"] = _l("Say why the pilot needs more, in at least %(n)s characters.",
                                      n=lazy(number, MIN_JUSTIFICATION))
     elif len(reason) > MAX_TEXT:
-        errors["justification"] = _l("Write %(n)s characters or fewer.", n=lazy(number, MAX_TEXT))
+        errors["justification"] = JUSTIFICATION_TOO_LONG
     if errors:
         raise ValidationFailed(errors)
     increase = PilotBudgetIncrease(pilot=pilot, amount=value, justification=reason, requested_by_id=actor.id,
