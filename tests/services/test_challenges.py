@@ -231,7 +231,9 @@ def test_filters_and_sorting(catalogue):
     assert _titles(budget_min="40000") == ["Potholes reported by citizens"]
     assert _titles(budget_max="16000") == ["Detect leaking pipes early", "Winter gritting routes"]
     assert _titles(closing_soon="1") == ["Detect leaking pipes early"]
-    assert _titles(sort="deadline")[0] == "Winter gritting routes"
+    # Taking pitches first (soonest deadline first), then the others: not the closed one, whose deadline passed.
+    assert _titles(sort="deadline") == ["Detect leaking pipes early", "Potholes reported by citizens",
+                                        "Winter gritting routes"]
     assert _titles(sort="budget_high")[0] == "Potholes reported by citizens"
 
 

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, bindparam, func, literal_column, select
+from sqlalchemy import String, bindparam, case, func, literal_column, select
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -526,13 +526,23 @@ def listed_columns():
 SORTS = {
     "newest": lambda: (Challenge.published_at.desc(), Challenge.id.desc()),
     "relevance": lambda: (Challenge.published_at.desc(), Challenge.id.desc()),  # ranked in search_challenges
-    "deadline": lambda: (Challenge.pitch_deadline.asc(), Challenge.id),
+    # The challenges still taking pitches first, the soonest deadline first; then the others (their deadlines
+    # passed), by deadline too: not the challenges closed years ago before every open one.
+    "deadline": lambda: (_taking_pitches_first(), Challenge.pitch_deadline.asc(), Challenge.id),
     # The 0 written in the SQL, not bound: so the expressions are those of the indexes (models/challenge.py).
     "budget_high": lambda: (func.coalesce(Challenge.budget_max, Challenge.budget_min, literal_column("0")).desc(),
                             Challenge.id),
     "budget_low": lambda: (func.coalesce(Challenge.budget_min, Challenge.budget_max, literal_column("0")).asc(),
                            Challenge.id),
 }
+
+
+def _taking_pitches_first():
+    """0 for a challenge taking pitches (the lifecycle's TAKING_PITCHES), 1 for any other. Its statuses and numbers
+    are written in the SQL, not bound, so the expression is that of the index the order is read in
+    (models/challenge.py, DEADLINE_SORT_INDEX), which a test compares with this one."""
+    taking = Challenge.status.in_([literal_column(f"'{status}'", String) for status in lifecycle.TAKING_PITCHES])
+    return case((taking, literal_column("0")), else_=literal_column("1"))
 
 
 DEFAULT_SORTS = ("relevance",)
