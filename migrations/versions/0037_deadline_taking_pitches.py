@@ -19,7 +19,7 @@ branch_labels = None
 depends_on = None
 
 # As models/challenge.py's DEADLINE_SORT_INDEX was when this was written (a migration does not change with the model).
-NAME, EXPRESSION = "ix_challenges_public_deadline", "(CASE WHEN status IN ('published') THEN 0 ELSE 1 END)"
+NAME, EXPRESSION = "ix_challenges_public_deadline", "(\nCASE\n    WHEN status = 'published' THEN 0\n    ELSE 1\nEND)"
 
 
 def upgrade():

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, bindparam, case, func, literal_column, select
+from sqlalchemy import String, bindparam, case, func, literal_column, or_, select
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -539,9 +539,10 @@ SORTS = {
 
 def _taking_pitches_first():
     """0 for a challenge taking pitches (the lifecycle's TAKING_PITCHES), 1 for any other. Its statuses and numbers
-    are written in the SQL, not bound, so the expression is that of the index the order is read in
+    are written in the SQL, not bound, and compared one by one (`status = 'published'`, not `IN (…)`, which SQLite
+    does not see as the same expression), so the expression is that of the index the order is read in
     (models/challenge.py, DEADLINE_SORT_INDEX), which a test compares with this one."""
-    taking = Challenge.status.in_([literal_column(f"'{status}'", String) for status in lifecycle.TAKING_PITCHES])
+    taking = or_(*(Challenge.status == literal_column(f"'{status}'", String) for status in lifecycle.TAKING_PITCHES))
     return case((taking, literal_column("0")), else_=literal_column("1"))
 
 
