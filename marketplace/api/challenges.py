@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from flask import request, url_for
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from ..models.challenge import CHALLENGE_KINDS, CHALLENGE_STATUSES, PUBLIC_STATUSES
 from ..services import access
@@ -13,6 +13,7 @@ from ..services.challenges import amendments, challenges, questions
 from ..services.open_data.challenge_exports import written_per_challenge
 from ..services.pilots import pilots as pilot_service
 from ..services.challenges.search import LANGUAGES
+from ..services.organisations.cpv import sector_problem
 from ..services.challenges.challenges import CURRENCIES, LIMITS, MAX_AGENCY, MAX_BUDGET, MAX_CRITERIA, MAX_MEASURES, MAX_QUERY, MAX_SECTORS, SORTS, DEFAULT_SORTS, ChallengeFilters
 from .operations import (OPTIONAL, PUBLIC, REQUIRED, Body, Output, PlainText, Slug, UTCTime, WholeNumber, item_json,
                          operation)
@@ -24,11 +25,19 @@ CpvDivision = Annotated[str, Field(pattern=r"^[0-9]{2}$", description="A CPV div
 Amount = Annotated[float, Field(ge=0, le=float(MAX_BUDGET))]
 
 
+def _known_sectors(codes):
+    """An unknown division is refused (422), never dropped: a search without it would find every sector."""
+    if problem := sector_problem(codes):
+        raise ValueError(str(problem))
+    return codes
+
+
 class ChallengeQuery(PageQuery):
     """The filters of the /challenges page, by the same names."""
 
     q: PlainText = Field("", max_length=MAX_QUERY, description="Words in the title, summary or problem statement.")
-    sector: list[CpvDivision] = Field([], max_length=MAX_SECTORS, description="Any of these CPV divisions.")
+    sector: Annotated[list[CpvDivision], AfterValidator(_known_sectors)] = Field(
+        [], max_length=MAX_SECTORS, description="Any of these CPV divisions; a code that is no division is refused.")
     agency: Annotated[str, Field(pattern=r"^[a-z0-9-]*$")] = Field("", max_length=MAX_AGENCY,
                                                                     description="The agency's slug.")
     status: list[Literal[PUBLIC_STATUSES]] = Field([], description="Any of these statuses (default: all public).")
@@ -38,7 +47,8 @@ class ChallengeQuery(PageQuery):
     # The page's default order (ChallengeFilters.from_args): `relevance` ranks when there are words to rank by.
     sort: Literal[tuple(SORTS)] = Field(DEFAULT_SORTS[0], description=(
         "The order. `relevance`, the default as on the /challenges page: the best matches first when `q` has words, "
-        "the newest first otherwise."))
+        "the newest first otherwise. `deadline`: the challenges open for pitches first, the soonest deadline first, "
+        "then the others by deadline."))
     updated_since: UTCTime | None = Field(None, description="Only challenges whose `updated_at` is at or after this "
                                                             "moment (RFC 3339, e.g. 2030-05-31T12:00:00Z; write a "
                                                             "`+` offset as %2B).")

@@ -43,7 +43,7 @@ def _titles(client, query):
     ("?budget_max=30000", ["Quiet night buses", "Air quality in schools"]),
     ("?closing_soon=true", ["Air quality in schools"]),
     ("?sort=deadline&status=published", ["Air quality in schools", "Leaks in old pipes"]),
-    ("?sector=00", ["Quiet night buses", "Air quality in schools", "Leaks in old pipes"]),  # not a division: ignored
+    ("?sort=deadline", ["Air quality in schools", "Leaks in old pipes", "Quiet night buses"]),
 ])
 def test_the_list_filters_like_the_challenges_page(client, catalogue, query, expected):
     assert _titles(client, query) == expected
@@ -51,6 +51,14 @@ def test_the_list_filters_like_the_challenges_page(client, catalogue, query, exp
     positions = [page.index(title) for title in expected]
     assert positions == sorted(positions)
     assert "Hidden draft" not in page
+
+
+@pytest.mark.parametrize("query", ["?sector=00&q=pipes", "?sector=45&sector=00"])
+def test_a_sector_that_is_no_cpv_division_is_refused_not_left_out(client, catalogue, query):
+    """Left out, the search would answer every sector's challenges as if it had been applied."""
+    body = assert_problem(client.get("/api/v1/challenges" + query), 422)
+    assert body["errors"] == [{"parameter": "sector",
+                               "detail": "There is no sector 00: choose sectors from the list."}]
 
 
 def test_the_list_is_paginated_with_links_and_a_total(client, catalogue):

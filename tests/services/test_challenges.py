@@ -231,8 +231,28 @@ def test_filters_and_sorting(catalogue):
     assert _titles(budget_min="40000") == ["Potholes reported by citizens"]
     assert _titles(budget_max="16000") == ["Detect leaking pipes early", "Winter gritting routes"]
     assert _titles(closing_soon="1") == ["Detect leaking pipes early"]
-    assert _titles(sort="deadline")[0] == "Winter gritting routes"
+    # Taking pitches first (soonest deadline first), then the others: not the closed one, whose deadline passed.
+    assert _titles(sort="deadline") == ["Detect leaking pipes early", "Potholes reported by citizens",
+                                        "Winter gritting routes"]
     assert _titles(sort="budget_high")[0] == "Potholes reported by citizens"
+
+
+def test_what_cannot_be_read_is_left_out_of_the_search_but_kept_with_the_reason(catalogue):
+    """An unknown sector, a budget that is no amount, words past the limit: searched without, never dropped without a
+    word (`problems`, which the page shows and a saved search and the API refuse), and kept as typed for links."""
+    filters = ChallengeFilters.from_args(MultiDict([("sector", "45"), ("sector", " 99 "), ("sector", ""),
+                                                    ("budget_max", "lots"), ("q", "pipes " * 50)]))
+    assert (filters.sectors, filters.unknown_sectors, filters.unread_amounts) == (["45"], ["99"], {"budget_max": "lots"})
+    assert (len(filters.q), filters.long_query) == (challenges.MAX_QUERY, ("pipes " * 50).strip())
+    assert {name: str(message) for name, message in filters.problems().items()} == {
+        "q": "Enter at most 200 characters to search for.",
+        "sector": "There is no sector 99: choose sectors from the list.",
+        "budget_max": "“lots” is not an amount in euros."}
+    assert filters.to_args() == {"q": filters.q, "sector": ["45"]}
+    assert filters.to_args(typed=True) == {"q": filters.long_query, "sector": ["45", "99"], "budget_max": "lots"}
+    assert ChallengeFilters.from_args(MultiDict(filters.to_args(typed=True))).problems().keys() == {
+        "q", "sector", "budget_max"}
+    assert ChallengeFilters.from_args(MultiDict(dict(sector="45", budget_min="40000"))).problems() == {}
 
 
 @pytest.mark.parametrize("args", [{"page": "abc"}, {"page": "-5"}, {"budget_min": "-1"}, {"status": "draft"},

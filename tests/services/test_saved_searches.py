@@ -14,7 +14,7 @@ from marketplace.services.errors import NotFound, ValidationFailed
 from marketplace.services.messaging import notifications
 from marketplace.services.messaging.outbox import process_pending
 
-LEAKS = MultiDict([("q", "leaks"), ("sector", "65"), ("page", "3"), ("sector", "not a sector")])
+LEAKS = MultiDict([("q", "leaks"), ("sector", "65"), ("page", "3"), ("sector", "")])
 
 
 def _draft(f, agency, title, sectors, **fields):
@@ -39,6 +39,21 @@ def test_saving_keeps_the_lists_own_filters_and_refuses_what_is_not_a_search(f):
     with pytest.raises(ValidationFailed) as refused:
         saved_searches.save_search(person, name="", args=LEAKS, alerts="hourly")
     assert set(refused.value.errors) == {"name", "alerts"}
+
+
+@pytest.mark.parametrize("typed,field,message", [
+    (("sector", "99"), "sector", "There is no sector 99: choose sectors from the list."),
+    (("budget_min", "20k"), "budget_min", "“20k” is not an amount in euros."),
+    (("q", "pipes " * 40), "q", "Enter at most 200 characters to search for."),
+])
+def test_a_filter_that_cannot_be_read_is_refused_never_dropped_from_a_saved_search(f, typed, field, message):
+    """Saved without it, the search and its alerts would find more than was asked for (every sector, any budget)."""
+    person = f.member(f.Company(), "owner")
+    with pytest.raises(ValidationFailed) as refused:
+        saved_searches.save_search(person, name="Water", args=MultiDict([("status", "published"), typed]),
+                                    alerts="daily")
+    assert {name: [str(m) for m in messages] for name, messages in refused.value.errors.items()} == {field: [message]}
+    assert db.session.scalars(select(SavedSearch)).all() == []
 
 
 def test_only_the_owner_sees_and_deletes_a_saved_search(f):

@@ -304,6 +304,22 @@ def test_a_budget_limit_that_is_not_an_amount_is_given_back_with_the_reason(clie
     assert 'id="budget_max-error"' not in page and 'name="budget_max" inputmode="numeric" value="20000' in page
 
 
+def test_a_sector_that_is_no_division_and_words_past_the_limit_are_given_back_with_the_reason(client, f):
+    """Searched without, as before, but said beside their fields and kept as typed: the list does not look filtered
+    by a sector it was not filtered by, and the box has no maxlength that would cut a pasted text without a word."""
+    f.Challenge(title="Leaks in old pipes")
+    page = client.get("/challenges?sector=99&q=water").text
+    assert 'id="sector-error"' in page and "There is no sector 99: choose sectors from the list." in page
+    assert "It is left out of the search." in page and '<option value="99" selected>99</option>' in page
+    assert 'aria-invalid="true" aria-describedby="sector-error"' in page
+    assert "maxlength" not in page.split('id="q"')[1].split(">")[0]
+    words = "water " * 60
+    page = client.get("/challenges", query_string={"q": words}).text
+    assert "Enter at most 200 characters: only the first 200 were searched for." in page
+    assert f'value="{words.strip()}" aria-describedby="q-hint q-error" aria-invalid="true"' in page
+    assert 'id="q-error"' not in client.get("/challenges?q=water&sector=45").text
+
+
 def _ranking_fields(page):
     """(The criteria and measures are offered open, the page says a consultation has none) on the form."""
     details = re.search(r'<details id="ranking-fields"[^>]*>', page).group(0)

@@ -51,6 +51,21 @@ def test_saving_the_lists_filters_then_deleting_the_search(client, login, f):
     assert db.session.scalars(select(SavedSearch)).all() == []
 
 
+def test_a_search_with_a_filter_that_cannot_be_read_is_not_saved_and_the_form_is_kept(client, login, f):
+    """The list's link keeps the unknown sector and the unread budget; the page says at once what is wrong, and
+    saving is refused with the name typed kept, instead of an alert on every new challenge."""
+    login(f.member(f.Company(), "owner"))
+    listing = client.get("/challenges?sector=99&q=water&budget_min=20k").get_data(as_text=True)
+    assert 'href="/saved-searches/new?q=water&amp;sector=99&amp;budget_min=20k"' in listing
+    form = client.get("/saved-searches/new?q=water&sector=99&budget_min=20k").get_data(as_text=True)
+    assert "There is no sector 99: choose sectors from the list." in form and "“20k” is not an amount in euros." in form
+    assert 'action="/saved-searches/new?q=water&amp;sector=99&amp;budget_min=20k"' in form
+    refused = client.post("/saved-searches/new?q=water&sector=99&budget_min=20k",
+                          data={"name": "Water works", "alerts": "daily"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and page.count("There is no sector 99: choose sectors from the list.") == 1
+    assert 'value="Water works"' in page
+    assert db.session.scalars(select(SavedSearch)).all() == []
 
 def test_with_emails_off_the_alerts_page_says_its_alerts_are_not_emailed(client, login, f):
     """A person who unsubscribed still has searches saying “Email me at once”: the page says no email goes out,

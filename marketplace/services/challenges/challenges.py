@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, bindparam, func, literal_column, select
+from sqlalchemy import String, bindparam, case, func, literal_column, or_, select
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -25,7 +25,7 @@ from marketplace.services.challenges import lifecycle, search
 from marketplace.services.challenges.audience import people_concerned
 from marketplace.services.pilots.amounts import NotAnAmount, clean_amount, parse_amount
 from marketplace.services.clock import utcnow
-from marketplace.services.organisations.cpv import is_cpv_division
+from marketplace.services.organisations.cpv import is_cpv_division, sector_problem
 from marketplace.services.errors import InvalidTransition, NotAllowed, StaleState, ValidationFailed
 from marketplace.services.messaging import links
 from marketplace.services.messaging.events import record_change, snapshot
@@ -549,13 +549,24 @@ def listed_columns():
 SORTS = {
     "newest": lambda: (Challenge.published_at.desc(), Challenge.id.desc()),
     "relevance": lambda: (Challenge.published_at.desc(), Challenge.id.desc()),  # ranked in search_challenges
-    "deadline": lambda: (Challenge.pitch_deadline.asc(), Challenge.id),
+    # The challenges still taking pitches first, the soonest deadline first; then the others (their deadlines
+    # passed), by deadline too: not the challenges closed years ago before every open one.
+    "deadline": lambda: (_taking_pitches_first(), Challenge.pitch_deadline.asc(), Challenge.id),
     # The 0 written in the SQL, not bound: so the expressions are those of the indexes (models/challenge.py).
     "budget_high": lambda: (func.coalesce(Challenge.budget_max, Challenge.budget_min, literal_column("0")).desc(),
                             Challenge.id),
     "budget_low": lambda: (func.coalesce(Challenge.budget_min, Challenge.budget_max, literal_column("0")).asc(),
                            Challenge.id),
 }
+
+
+def _taking_pitches_first():
+    """0 for a challenge taking pitches (the lifecycle's TAKING_PITCHES), 1 for any other. Its statuses and numbers
+    are written in the SQL, not bound, and compared one by one (`status = 'published'`, not `IN (…)`, which SQLite
+    does not see as the same expression), so the expression is that of the index the order is read in
+    (models/challenge.py, DEADLINE_SORT_INDEX), which a test compares with this one."""
+    taking = or_(*(Challenge.status == literal_column(f"'{status}'", String) for status in lifecycle.TAKING_PITCHES))
+    return case((taking, literal_column("0")), else_=literal_column("1"))
 
 
 DEFAULT_SORTS = ("relevance",)
@@ -565,6 +576,10 @@ MAX_QUERY = 200
 MAX_SECTORS = 20
 MAX_AGENCY = 220
 MAX_TYPED_AMOUNT = 40  # a budget limit typed that is not an amount is given back this long at most
+MAX_TYPED_SECTOR = 40  # so is a sector code that is no CPV division
+MAX_TYPED_QUERY = 2000  # and a query longer than MAX_QUERY
+# Why a filter asked for is left out of a search (`ChallengeFilters.problems`); an unknown sector: cpv.sector_problem.
+QUERY_TOO_LONG = _l("Enter at most %(n)s characters to search for.", n=lazy(number, MAX_QUERY))
 MAX_PAGE = 10000
 # A text search counts its matches exactly up to this many, and pages through these first ones only.
 MAX_COUNTED = 1000
@@ -586,7 +601,10 @@ class FilterShape(NamedTuple):
 
 @dataclass
 class ChallengeFilters:
-    """What a visitor asked for, already checked; unknown values are dropped, never an error page."""
+    """What a visitor asked for, already checked; unknown values are dropped, never an error page, except what a
+    person typed or chose in the list's form (a budget, a sector, the words): what of it cannot be read is left out
+    of the search but kept, for the page to show with the reason and for a saved search or the API to refuse
+    (`problems`), never a filter dropped without a word."""
 
     q: str = ""
     sectors: list = field(default_factory=list)
@@ -601,6 +619,10 @@ class ChallengeFilters:
     # Budget limits typed that are not an amount (name -> the text as typed): left out of the search, but given back
     # to the page, which shows them with the reason instead of emptying the field. Not part of the search's shape.
     unread_amounts: dict = field(default_factory=dict)
+    # Sector codes asked for that are no CPV division, as typed: left out of the search likewise.
+    unknown_sectors: list = field(default_factory=list)
+    # The words as typed when longer than MAX_QUERY: the search uses the first MAX_QUERY characters (`q`).
+    long_query: str = ""
 
     @classmethod
     def from_args(cls, args):
@@ -625,14 +647,22 @@ class ChallengeFilters:
             page = max(1, min(int(args.get("page", 1)), MAX_PAGE))
         except (TypeError, ValueError):
             page = 1
-        q = str(args.get("q", "")).strip()[:MAX_QUERY]
+        typed_q = str(args.get("q", "")).strip()
+        q = typed_q[:MAX_QUERY]
+        sectors, unknown_sectors = [], []
+        for code in getlist("sector"):
+            code = str(code).strip()
+            if is_cpv_division(code):
+                sectors.append(code)
+            elif code:  # the list's "Any sector" sends an empty one
+                unknown_sectors.append(code[:MAX_TYPED_SECTOR])
         # Best matches first when searching, unless another order is asked for; with no words "best match" is the
         # newest first. The list's menu always offers it and selects it by default, so words typed on a list
         # never searched are ranked by relevance (a menu showing "newest" sent sort=newest with them).
         sort = args.get("sort") or "relevance"
         return cls(
             q=q,
-            sectors=[s for s in getlist("sector") if is_cpv_division(s)][:MAX_SECTORS],
+            sectors=sectors[:MAX_SECTORS],
             agency=str(args.get("agency", "")).strip()[:MAX_AGENCY],
             statuses=[s for s in getlist("status") if s in PUBLIC_STATUSES],
             budget_min=amount("budget_min"),
@@ -641,7 +671,21 @@ class ChallengeFilters:
             sort=sort if sort in SORTS else "newest",
             page=page,
             unread_amounts=unread_amounts,
+            unknown_sectors=list(dict.fromkeys(unknown_sectors))[:MAX_SECTORS],
+            long_query=typed_q[:MAX_TYPED_QUERY] if len(typed_q) > MAX_QUERY else "",
         )
+
+    def problems(self):
+        """{filter's name: why what was asked for it is left out of the search}, empty when every filter asked for
+        was read: a saved search and the API refuse these, the list page shows them beside their filters."""
+        problems = {}
+        if self.long_query:
+            problems["q"] = QUERY_TOO_LONG
+        if self.unknown_sectors:
+            problems["sector"] = sector_problem(self.unknown_sectors)
+        for name, typed in self.unread_amounts.items():
+            problems[name] = _l("“%(typed)s” is not an amount in euros.", typed=typed)
+        return problems
 
     def shape(self, dialect):
         """Which filters are asked for, not their values: what a search's statement is made of (`_filtered`; the
@@ -653,11 +697,18 @@ class ChallengeFilters:
                            budget_min=self.budget_min is not None, budget_max=self.budget_max is not None,
                            closing_soon=self.closing_soon, sort=self.sort, updated_since=self.updated_since is not None)
 
-    def to_args(self):
-        """The list page's query arguments that ask for these filters again (the page number left out)."""
-        args = {"q": self.q, "sector": list(self.sectors), "agency": self.agency, "status": list(self.statuses),
-                "budget_min": str(self.budget_min) if self.budget_min is not None else "",
-                "budget_max": str(self.budget_max) if self.budget_max is not None else "",
+    def to_args(self, typed=False):
+        """The list page's query arguments that ask for these filters again (the page number left out). `typed`:
+        with what was asked for but is left out of the search (`problems`) as it was typed, for a link that must
+        not lose it (from the list to saving it as a search, and back)."""
+        def amount(name):
+            value = getattr(self, name)
+            return str(value) if value is not None else (self.unread_amounts.get(name, "") if typed else "")
+
+        args = {"q": self.long_query or self.q if typed else self.q,
+                "sector": list(self.sectors) + (list(self.unknown_sectors) if typed else []),
+                "agency": self.agency, "status": list(self.statuses),
+                "budget_min": amount("budget_min"), "budget_max": amount("budget_max"),
                 "closing_soon": "1" if self.closing_soon else ""}
         if self.sort not in (DEFAULT_SORTS if search.query_terms(self.q) else DEFAULT_SORTS + ("newest",)):
             args["sort"] = self.sort  # without words the newest first is the default order too (feeds' ids kept)

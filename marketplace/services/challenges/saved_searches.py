@@ -42,9 +42,12 @@ def filters_of(saved):
 
 
 def save_search(user, *, name, args, alerts):
-    """Save the list's current filters (`args`, its query arguments) under a name, with how to be alerted."""
+    """Save the list's current filters (`args`, its query arguments) under a name, with how to be alerted. A filter
+    that cannot be read (an unknown sector, a budget that is no amount, words past the limit) is refused, never
+    dropped: the search and its alerts would find more than was asked for."""
     permissions.require(user, "search.save")
-    errors = {}
+    filters = ChallengeFilters.from_args(args)
+    errors = dict(filters.problems())
     name = (name or "").strip()
     if not name or len(name) > NAME_MAX:
         errors["name"] = NAME_PROBLEM
@@ -55,7 +58,7 @@ def save_search(user, *, name, args, alerts):
         errors[""] = _l("You can keep at most %(n)s saved searches. Delete one first.", n=MAX_SAVED_SEARCHES)
     if errors:
         raise ValidationFailed(errors)
-    saved = SavedSearch(user_id=user.id, name=name, filters=ChallengeFilters.from_args(args).to_args(),
+    saved = SavedSearch(user_id=user.id, name=name, filters=filters.to_args(),
                         alerts=alerts)
     db.session.add(saved)
     record_change(user, "saved_search.created", saved, after={"name": name, "filters": saved.filters,
