@@ -31,7 +31,7 @@ def new_search():
         success=lambda saved: _("Your search “%(name)s” is saved.", name=saved.name),
         redirect_to=url_for(".alerts"),
         page=lambda form, status: (render_template("for_you/save_search.html", form=form, filters=filters,
-                                                   args=filters.to_args(), agency_names=_agency_names()), status))
+                                                   agency_names=_agency_names()), status))
 
 
 @bp.get("/account/alerts")

@@ -21,6 +21,7 @@ from ..services.open_data.spreadsheets import csv_text
 from ..services.challenges import lifecycle
 from ..services.challenges.challenges import ChallengeFilters, search_challenges
 from ..services.clock import utcnow
+from ..services.errors import ValidationFailed
 from ..services.organisations.cpv import cpv_code
 from .charts import column_chart
 from .page_cache import cached_for_visitors
@@ -53,7 +54,7 @@ def _tag_uri(*parts):
 @bp.get("/feeds/challenges.atom")
 @cached_for_visitors  # feed readers poll: the same feed for all until a public challenge changes
 def challenges_feed():
-    filters = ChallengeFilters.from_args(request.args)
+    filters = _readable(ChallengeFilters.from_args(request.args))
     page = search_challenges(filters, per_page=current_app.config["CHALLENGES_PER_PAGE"], ids_when_kept=True)
     args = request.args.to_dict(flat=False)
     args.pop("page", None)
@@ -88,11 +89,21 @@ def _feed_entries(page):
 
 @bp.get("/challenges.csv")
 def challenges_csv():
-    text = challenge_exports.challenges_csv(ChallengeFilters.from_args(request.args),
+    text = challenge_exports.challenges_csv(_readable(ChallengeFilters.from_args(request.args)),
                                             base_url=current_app.config["BASE_URL"])
     stamp = utcnow().strftime("%Y%m%d")
     return Response(text, mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=agora-challenges-{stamp}.csv", "Link": _licence_link()})
+
+
+def _readable(filters):
+    """The filters of a feed or a file, refused (422, saying why) when one cannot be read: left out, the feed or
+    the file would hold what was not asked for (every challenge for an unknown sector), which a feed reader or a
+    spreadsheet takes as the answer; the list page shows the same reasons beside its filters."""
+    problems = filters.problems()
+    if problems:
+        raise ValidationFailed(problems)
+    return filters
 
 
 def _licence_link():

@@ -387,3 +387,12 @@ def test_the_open_data_page_states_the_publication_policy(client):
     page = client.get("/open-data").text
     assert "ocds-xxxxxx-agora-&lt;id&gt;" in page and "What is never published" in page
     assert 'href="https://creativecommons.org/publicdomain/zero/1.0/" rel="license">CC0 1.0</a>' in page
+
+
+@pytest.mark.parametrize("path", ["/feeds/challenges.atom", "/challenges.csv"])
+def test_a_feed_or_file_of_an_unknown_sector_is_refused_saying_why_never_every_challenge(client, f, path):
+    f.Challenge(title="Any challenge at all")
+    refused = client.get(path + "?sector=99&q=water")
+    assert refused.status_code == 422 and "There is no sector 99" in refused.text
+    assert "Any challenge at all" not in refused.text
+    assert client.get(path + "?sector=65").status_code == 200
