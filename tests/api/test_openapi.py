@@ -99,7 +99,8 @@ def test_the_docs_page_shows_every_operation_and_problem_type_without_scripts_of
         assert f'id="problem-{kind}"' in page
     assert 'id="schema-ChallengeIn"' in page
     # Only the site's shared progressive-enhancement scripts: the docs need none, and nothing from elsewhere.
-    assert set(re.findall(r"<script[^>]*>", page)) <= {'<script src="/static/js/forms.js" defer>'}
+    assert set(re.findall(r'<script src="([^"]*)"', page)) <= {"/static/js/forms.js", "/static/js/language_keep.js"}
+    assert len(re.findall(r"<script", page)) == len(re.findall(r'<script src="/static/js/', page))
 
 
 def test_the_footer_links_to_the_api_docs(client):
