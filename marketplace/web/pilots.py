@@ -57,6 +57,7 @@ def show(pilot_id):
 @login_required
 def move(pilot_id):
     form = MoveForm()
+    form.note.id = f"note-{form.target.data}"  # each move has its note field: the error summary links to this one
     pilot = access.pilot(current_user, pilot_id)
     permissions.require(current_user, "pilot.move", pilot)  # refused before the form is read: no 422 for them
     return submit_form(form, lambda form: move_pilot(current_user, pilot.id, form.target.data, note=form.note.data,

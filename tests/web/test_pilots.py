@@ -223,6 +223,7 @@ def test_a_refused_move_shows_the_pilot_page_with_the_reason_and_the_note_kept(c
     response = client.post(f"/pilots/{pilot.id}/move", data={"target": "running", "version": pilot.version,
                                                               "note": "x" * 5001})
     assert "The note must be 5,000 characters or fewer." in response.text
+    assert 'href="#note-running"' in response.text and 'id="note-running-error"' in response.text  # summary → field
     assert "Field cannot be longer" not in response.text and "x" * 5001 + "</textarea>" in response.text
 
 
