@@ -9,7 +9,8 @@ statements however many challenges, questions, pitches or pilots there are:
 - questions to answer,
 - evaluations to start (a call for solutions closed at its pitch deadline with pitches received, for those who
   may start it: `lifecycle.may_move(…, EVALUATING, user=…)`, the rule the evaluation page's button asks),
-- pitches to score (or, first, the conflict-of-interest declaration that opens the scoring),
+- pitches to score (or, first, the conflict-of-interest declaration that opens the scoring; for whoever joined the
+  panel after finalising, the declaration alone, while the decisions remain),
 - decisions to send (a finalised evaluation whose decisions have not gone to the companies),
 - pitch sessions to hold (booked slots not yet over),
 - pilot stages due (due within `pilot_reminders.DUE_SOON`, or overdue),
@@ -252,9 +253,16 @@ def _pitches_to_score(user, panel, evaluations):
     """A panel member's evaluations under way (`panel`: the challenges they may score): the pitches they have not
     scored on every criterion yet."""
     panel = {c.id: c for c in panel}
+    # Joined the panel after finalising: nothing to score, but the declaration stays open (`evaluation.may_declare`)
+    # while the pitch sessions and decisions remain.
+    late = [Item(panel[cid].title, _l("The evaluation is finalised: declare any conflict of interest for the pitch "
+                                      "sessions and decisions that remain."), links.evaluation_path(panel[cid]))
+            for cid, row in evaluations.items()
+            if cid in panel and row.evaluation.is_finalised and row.conflicted is None
+            and row.evaluation.decisions_published_at is None and not lifecycle.state_of(panel[cid]).called_off]
     running = {cid: row for cid, row in evaluations.items() if cid in panel and not row.evaluation.is_finalised}
     if not running:
-        return []
+        return late
     ids = list(running)
     declared = {cid: row.conflicted for cid, row in running.items() if row.conflicted is not None}
     criteria = {cid: row.criteria for cid, row in running.items()}
@@ -279,7 +287,7 @@ def _pitches_to_score(user, panel, evaluations):
             items.append(Item(challenge.title, lazy_ngettext("%(num)s pitch left to score",
                                                              "%(num)s pitches left to score", left),
                               links.evaluation_scores_path(challenge), count=left))
-    return items
+    return items + late
 
 
 def _evaluations_to_finalise(user, managed, evaluations):

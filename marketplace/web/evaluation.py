@@ -38,7 +38,11 @@ def _overview(challenge, status=200, **forms):
     return render_template(
         "evaluation/overview.html", challenge=challenge, evaluation=current, declaration=declaration,
         manages=manages, scores=permissions.can(current_user, "evaluation.score", challenge), ranking=ranking,
+        may_declare=evaluation.may_declare(declaration, current),
         may_step_aside=evaluation.may_step_aside(declaration, current), recused=recused,
+        scores_stay=evaluation.scores_stay(current),
+        stepped_aside_late=evaluation.stepped_aside_late(declaration, current),
+        late_conflicts=evaluation.late_conflicts(current_user, challenge, current),
         running_it_instead=evaluation.running_it_instead(current_user, challenge) if manages and recused else (),
         ranked_by=by, decision_labels=DECISION_LABELS, declaration_form=forms.get("declaration") or DeclarationForm(formdata=None),
         sending=evaluation.sending_for(challenge) if manages and current and not withheld else None,

@@ -451,6 +451,7 @@ def test_a_challenge_cancelled_while_evaluated_stops_its_evaluation_and_tells_th
     assert evaluation.sending_for(challenge).reasons == (evaluation.STOPPED,)
     assert evaluation.decision_round(current) is None
     assert not evaluation.may_step_aside(evaluation.declaration_of(people["alice"], challenge), current)
+    assert not evaluation.may_declare(None, current)  # bob never declared: the page says so, no form
     assert len(evaluation.assessments(people["alice"], challenge.id)) == 3  # still readable, as it was left
     process_pending()
     told = {n.user_id: n for n in db.session.scalars(
@@ -487,3 +488,90 @@ def test_a_cancellation_is_told_to_a_recused_panel_member_too_and_reveals_nothin
     assert "has been cancelled" in email.subject and "The budget went to the floods." in email.body_text
     secrets = [p.company.name for p in pitches] + [p.title for p in pitches]
     assert not any(secret in text for secret in secrets for text in (recused.body, email.body_text, email.subject))
+
+
+def test_a_conflict_found_after_finalising_is_declared_the_scores_stay_and_who_runs_it_is_told(closed, f):
+    """After finalising the panel still sits in the pitch sessions and the agency decides: a member who declared
+    no conflict may still step aside. They are recused from what remains, the finalised ranking keeps their
+    scores, and those who run the evaluation see (and are told) who, when and why; nobody else is."""
+    from marketplace.models import Notification
+    from marketplace.services.errors import Withheld
+    from marketplace.services.messaging.outbox import process_pending
+
+    challenge, _, people, rows = _finalised(closed)
+    owner = f.member(challenge.agency, "owner")
+    evaluation.declare_conflict(people["bob"], challenge.id, conflicted=False)
+    current = evaluation.evaluation_of(challenge)
+    assert evaluation.may_step_aside(evaluation.declaration_of(people["alice"], challenge), current)
+    before = [(r["label"], r["weighted_mean"], r["evaluators"]) for r in evaluation.ranking(owner, challenge.id)]
+    with pytest.raises(ValidationFailed):
+        evaluation.declare_conflict(people["alice"], challenge.id, conflicted=True, note="")
+    evaluation.declare_conflict(people["alice"], challenge.id, conflicted=True, note="I now advise company A.")
+    declaration = evaluation.declaration_of(people["alice"], challenge)
+    assert evaluation.stepped_aside_late(declaration, current) and evaluation.is_recused(declaration)
+    after = [(r["label"], r["weighted_mean"], r["evaluators"]) for r in evaluation.ranking(owner, challenge.id)]
+    assert after == before and after[0][2] == 1  # her scores stay in the finalised record
+    with pytest.raises(Withheld):  # recused from what remains: the pitches, the decisions
+        evaluation.assessments(people["alice"], challenge.id)
+    with pytest.raises(Conflict):
+        evaluation.declare_conflict(people["alice"], challenge.id, conflicted=False)
+    late = evaluation.late_conflicts(owner, challenge, current)
+    assert [(c.person, c.note, c.pitches_scored) for c in late] == [(people["alice"], "I now advise company A.", 3)]
+    assert evaluation.late_conflicts(people["officer"], challenge, current) == late
+    assert evaluation.late_conflicts(people["bob"], challenge, current) == []  # does not run it
+    assert evaluation.late_conflicts(people["publisher"], challenge, current) == []
+    process_pending()
+    process_pending()  # once
+    told = db.session.scalars(select(Notification).where(Notification.kind == "evaluation.late_conflict")).all()
+    assert sorted(n.user_id for n in told) == sorted([people["officer"].id, owner.id])
+    assert all(people["alice"].name in n.title and "advise" not in n.body for n in told)  # the note stays on the page
+    # The officer steps aside too: no decision, send or ranking of theirs any more; the owner runs it and sees both.
+    evaluation.declare_conflict(people["officer"], challenge.id, conflicted=True, note="Company B hired my wife.")
+    with pytest.raises(Withheld):
+        evaluation.decide(people["officer"], rows["A"].id, decision="shortlisted")
+    with pytest.raises(Withheld):
+        evaluation.publish_decisions(people["officer"], challenge.id)
+    assert evaluation.late_conflicts(people["officer"], challenge, current) == []
+    assert evaluation.running_it_instead(people["officer"], challenge) == [owner]
+    assert [c.person for c in evaluation.late_conflicts(owner, challenge, current)] == [people["alice"],
+                                                                                        people["officer"]]
+    evaluation.decide(owner, rows["A"].id, decision="shortlisted")
+
+
+def test_a_conflict_declared_before_finalising_still_takes_the_scores_out(closed):
+    challenge, _, people = _started(closed)
+    evaluation.declare_conflict(people["alice"], challenge.id, conflicted=False)
+    evaluation.declare_conflict(people["bob"], challenge.id, conflicted=False)
+    _score_all(people["alice"], challenge, {"A": [5, 5], "B": [2, 4], "C": [1, 1]})
+    _score_all(people["bob"], challenge, {"A": [1, 1], "B": [1, 1], "C": [1, 1]})
+    evaluation.declare_conflict(people["bob"], challenge.id, conflicted=True, note="Found one.")
+    evaluation.finalise_evaluation(people["officer"], challenge.id)
+    current = evaluation.evaluation_of(challenge)
+    assert not evaluation.stepped_aside_late(evaluation.declaration_of(people["bob"], challenge), current)
+    assert {r["evaluators"] for r in evaluation.ranking(people["officer"], challenge.id)} == {1}
+    assert evaluation.late_conflicts(people["officer"], challenge, current) == []
+
+
+def test_a_panel_member_who_joins_after_finalising_can_still_declare_either_way(closed, f):
+    """Latecomers: given the panel's role after the evaluation was finalised, nothing is left to score, but the
+    declaration stays open (the pitch sessions and decisions remain); the scoring sheet answers with the way to it
+    until they have made it."""
+    from marketplace.services import permissions
+    from marketplace.services.errors import Withheld
+
+    challenge, _, people, _ = _finalised(closed)
+    current = evaluation.evaluation_of(challenge)
+    dave, erin = f.member(challenge.agency, "evaluator"), f.member(challenge.agency, "evaluator")
+    assert evaluation.may_declare(None, current)
+    with pytest.raises(Withheld) as withheld:
+        evaluation.assessments(dave, challenge.id)
+    assert withheld.value.reason == permissions.UNDECLARED
+    evaluation.declare_conflict(dave, challenge.id, conflicted=False)
+    assert all(v["company_name"] for v in evaluation.assessments(dave, challenge.id))  # read, not scored
+    assert evaluation.may_step_aside(evaluation.declaration_of(dave, challenge), current)
+    assessment = db.session.scalars(select(PitchAssessment)).first()
+    with pytest.raises(InvalidTransition):
+        evaluation.score_pitch(dave, assessment.id, challenge.criteria[0].id, score=3)
+    evaluation.declare_conflict(erin, challenge.id, conflicted=True, note="I came from company C.")
+    late = evaluation.late_conflicts(people["officer"], challenge, current)
+    assert [(c.person, c.pitches_scored) for c in late] == [(erin, 0)]

@@ -122,7 +122,8 @@ def test_each_role_sees_what_waits_for_it(world):
     assert _summary(p["second_publisher"])["approve"] == [("Draft waiting", 1)]
 
     officer = _summary(p["procurement_officer"])
-    assert officer["score"] == [("Being scored", 2)]  # not declared yet: declare, then score both
+    # Not declared yet: declare, then score both; finalised without their declaration: declare, nothing to score.
+    assert officer["score"] == [("Being scored", 2), ("Being decided", 1)]
     assert officer["decide"] == [("Being decided", 3)]
     assert officer["sessions"] == [("Being scored", 1)]
     assert officer["start"] == [("Closed with pitches", 1)]
@@ -131,7 +132,12 @@ def test_each_role_sees_what_waits_for_it(world):
                             "invite"}
 
     evaluator = _summary(p["evaluator"])
-    assert evaluator == {"score": [("Being scored", 1)], "sessions": [("Being scored", 1)]}
+    assert evaluator == {"score": [("Being scored", 1), ("Being decided", 1)], "sessions": [("Being scored", 1)]}
+    late = {s.kind: s.items for s in work_lists.work_list(p["evaluator"])}["score"][1]
+    assert str(late.detail).startswith("The evaluation is finalised: declare") and late.link.endswith("/evaluation")
+    db.session.add(ConflictDeclaration(challenge_id=w["deciding"].id, evaluator_id=p["evaluator"].id, conflicted=False))
+    db.session.commit()
+    assert _summary(p["evaluator"])["score"] == [("Being scored", 1)]  # declared: nothing left there
 
 
 def test_an_evaluation_is_to_finalise_once_a_score_counts_and_never_for_the_recused(world, f):
@@ -201,7 +207,8 @@ def test_a_recused_panel_member_is_sent_to_neither_the_decisions_nor_the_pitch_s
     assert officer_list["sessions"] == [("Being scored", 1)]  # not recused there
     assert _summary(p["owner"])["decide"] == [("Being decided", 3)]  # who sends them instead
     assert sorted(_summary(p["owner"])["sessions"]) == [("Being decided", 1), ("Being scored", 1)]
-    assert _summary(evaluator) == {"sessions": [("Being decided", 1)]}  # recused from the one being scored
+    # Recused from the one being scored; never declared on the one finalised (asked to, for what remains).
+    assert _summary(evaluator) == {"score": [("Being decided", 1)], "sessions": [("Being decided", 1)]}
 
 
 def test_after_the_shortlist_only_the_shortlisted_companies_wait_for_their_decision(world):

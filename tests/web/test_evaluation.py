@@ -471,3 +471,61 @@ def test_once_the_final_decisions_are_sent_no_pitch_session_is_offered_and_the_p
         "link": "https://meet.example/x"})
     assert refused.status_code == 409 and "no company is waiting for a pitch session" in refused.text
     assert db.session.scalar(select(func.count(PitchSessionSlot.id))) == 0
+
+
+def _finalised_with_scores(challenge, people):
+    evaluation.start_evaluation(people["officer"], challenge.id)
+    evaluation.declare_conflict(people["alice"], challenge.id, conflicted=False)
+    first, second = challenge.criteria
+    for assessment in db.session.scalars(select(PitchAssessment)):
+        evaluation.score_sheet(people["alice"], assessment.id, {first.id: ("4", ""), second.id: ("3", "")})
+    evaluation.declare_conflict(people["officer"], challenge.id, conflicted=False)
+    evaluation.finalise_evaluation(people["officer"], challenge.id)
+
+
+def test_a_member_steps_aside_after_finalising_and_who_runs_it_reads_the_notice(client, login, closed):
+    """Journey 1 on the pages: after finalising, the step-aside form is still offered (saying the scores stay);
+    the member is then recused and told so; the owner and the officer read who, when and the note above the
+    ranking, which keeps the scores."""
+    challenge, _, people = closed
+    _finalised_with_scores(challenge, people)
+    page = f"/challenges/{challenge.slug}/evaluation"
+    login(people["alice"])
+    overview = client.get(page).text
+    assert "I have found a conflict of interest since" in overview and "Any scores you gave stay" in overview
+    refused = client.post(f"{page}/declaration", data={"conflicted": "yes", "note": ""})
+    assert refused.status_code == 422 and "<details open>" in refused.text
+    assert client.post(f"{page}/declaration", data={"conflicted": "yes", "note": "I now advise Hidden Firm 1."}
+                       ).status_code == 302
+    overview = client.get(page).text
+    assert "You are recused" in overview and 'id="stepped-aside-late"' in overview
+    assert client.get(f"{page}/scores").status_code == 403
+    for manager in ("owner", "officer"):
+        login(people[manager])
+        overview = client.get(page).text
+        notice = overview[overview.index('id="late-conflicts"'):overview.index("<h2>Ranking</h2>")]
+        assert people["alice"].name in notice and "I now advise Hidden Firm 1." in notice
+        assert "They scored 2 pitches: those scores stay in the ranking." in notice
+    login(people["publisher"])
+    assert 'id="late-conflicts"' not in client.get(page).text
+
+
+def test_a_panel_member_added_after_finalising_reaches_a_page_that_says_what_they_can_do(client, login, f, closed):
+    """Journey 2: a latecomer's overview says nothing is left to score and takes their declaration (it was
+    refused once finalised); the scoring sheet leads there; then they read the pitches and may still step aside."""
+    challenge, _, people = closed
+    _finalised_with_scores(challenge, people)
+    late = f.member(challenge.agency, "evaluator")
+    page = f"/challenges/{challenge.slug}/evaluation"
+    login(late)
+    overview = client.get(page).text
+    assert 'id="declare-late"' in overview and "Record my declaration" in overview
+    sheet = client.get(f"{page}/scores")
+    assert sheet.status_code == 403 and f'href="{page}"' in sheet.text  # the way to the declaration
+    assert client.post(f"{page}/declaration", data={"conflicted": "no"}).status_code == 302
+    overview = client.get(page).text
+    assert f'<a href="{page}/scores">Read the pitches</a>' in overview
+    assert "I have found a conflict of interest since" in overview
+    sheet = client.get(f"{page}/scores")
+    assert sheet.status_code == 200 and "Hidden Firm 0" in sheet.text
+

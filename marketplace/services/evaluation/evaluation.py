@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import distinct, func, select
 
 from marketplace.extensions import db
 from marketplace.formatting import lazy, number
@@ -154,20 +154,75 @@ def running_it_instead(user, challenge):
             if person.id != user.id and permissions.can(person, "evaluation.manage", challenge)]
 
 
+def may_declare(declaration, evaluation):
+    """Whether this panel member (`declaration`: theirs, or None) may make their declaration now: once, from the
+    start of the evaluation until a cancellation stops it — after finalising too, for whoever joined the panel
+    late: the panel still sits in the pitch sessions and the agency still decides, so a conflict still matters
+    (nothing is left to score). Asked by the overview and by `declare_conflict`."""
+    return declaration is None and evaluation is not None and not is_stopped(evaluation)
+
+
 def may_step_aside(declaration, evaluation):
-    """A declaration of no conflict can still become a recusal (a conflict found later) until the evaluation is
-    finalised; nothing else about a declaration changes."""
+    """A declaration of no conflict can still become a recusal (a conflict found later) for as long as the
+    evaluation goes on, finalised or not: after finalising the panel still sits in the pitch sessions and the
+    agency decides on the pitches and pilots. Only a cancellation ends it (`is_stopped`). Nothing else about a
+    declaration changes. Asked by the overview and by `declare_conflict`."""
     return (declaration is not None and not declaration.conflicted
-            and evaluation is not None and not evaluation.is_finalised and not is_stopped(evaluation))
+            and evaluation is not None and not is_stopped(evaluation))
+
+
+def scores_stay(evaluation):
+    """Whether the scores of someone who steps aside now stay counted: once the evaluation is finalised its
+    ranking is a record, and a conflict found later does not rewrite it (the people who run the evaluation are
+    told instead, `late_conflicts`); before, a recused member's scores no longer count (`_score_counts`)."""
+    return evaluation is not None and evaluation.is_finalised
+
+
+def stepped_aside_late(declaration, evaluation):
+    """A recusal declared after the evaluation was finalised: kept out of what remains (pitch sessions,
+    decisions, the pitches), but the scores given stay in the finalised record (`scores_stay`)."""
+    return is_recused(declaration) and scores_stay(evaluation) and declaration.declared_at > evaluation.finalised_at
+
+
+@dataclass(frozen=True)
+class LateConflict:
+    """A panel member who declared a conflict of interest after the evaluation was finalised."""
+
+    person: User
+    declared_at: object
+    note: str | None  # only for those who may manage the evaluation
+    pitches_scored: int  # their scores, still in the finalised ranking
+
+
+def late_conflicts(user, challenge, evaluation):
+    """The panel members who stepped aside after finalising (`stepped_aside_late`), oldest first, for the people
+    who run the evaluation and see its ranking (`ranking_withheld`): who, when, their note, and how many pitches
+    they scored — those scores stay in the ranking, and the people who run it decide what to do. Nobody else
+    is shown them."""
+    if not scores_stay(evaluation) or not permissions.can(user, "evaluation.manage", challenge) or \
+            ranking_withheld_from(user, challenge, evaluation):
+        return []
+    rows = db.session.execute(
+        select(ConflictDeclaration, User).join(User, User.id == ConflictDeclaration.evaluator_id)
+        .where(ConflictDeclaration.challenge_id == challenge.id, ConflictDeclaration.conflicted.is_(True),
+               ConflictDeclaration.declared_at > evaluation.finalised_at)
+        .order_by(ConflictDeclaration.declared_at, ConflictDeclaration.id)).all()
+    if not rows:
+        return []
+    scored = dict(db.session.execute(
+        select(Score.evaluator_id, func.count(distinct(Score.pitch_id)))
+        .where(Score.challenge_id == challenge.id, Score.evaluator_id.in_([person.id for _, person in rows]))
+        .group_by(Score.evaluator_id)).all())
+    return [LateConflict(person, declaration.declared_at, declaration.note, scored.get(person.id, 0))
+            for declaration, person in rows]
 
 
 def declare_conflict(evaluator, challenge_id, *, conflicted, note=""):
-    """The first thing an evaluator does; it cannot be taken back, only turned into a recusal."""
+    """The first thing an evaluator does; it cannot be taken back, only turned into a recusal (`may_declare`,
+    `may_step_aside`: until a cancellation, finalised or not)."""
     challenge = access.evaluation_challenge(evaluator, id=challenge_id)
     permissions.require(evaluator, "evaluation.score", challenge)
     evaluation = _evaluation_to_change(challenge)
-    if evaluation.is_finalised:
-        raise InvalidTransition(str(_l("This evaluation is finalised.")))
     note = (note or "").strip()
     if len(note) > MAX_COMMENT:
         raise ValidationFailed({"note": _l("Write %(n)s characters or fewer.", n=lazy(number, MAX_COMMENT))})
@@ -184,8 +239,11 @@ def declare_conflict(evaluator, challenge_id, *, conflicted, note=""):
         declaration = ConflictDeclaration(challenge_id=challenge.id, evaluator_id=evaluator.id,
                                           conflicted=bool(conflicted), note=note or None)
         db.session.add(declaration)
-    record_change(evaluator, "evaluation.conflict_declared", challenge, before=before,
-                  after={"evaluator_id": evaluator.id, "conflicted": bool(conflicted)}, challenge_id=challenge.id)
+    after = {"evaluator_id": evaluator.id, "conflicted": bool(conflicted)}
+    if conflicted and scores_stay(evaluation):
+        after["scores_stay"] = True  # after finalising: the ranking keeps their scores
+    record_change(evaluator, "evaluation.conflict_declared", challenge, before=before, after=after,
+                  challenge_id=challenge.id)
     db.session.commit()
     return declaration
 
@@ -205,8 +263,12 @@ def assessments(user, challenge_id):
     standing = permissions.agency_pitch_standing(user, challenge)
     if standing == permissions.UNDECLARED:  # the pitch pages' answer, with the way to the declaration
         raise access.withheld(standing, challenge)
-    if standing != permissions.READS or (
-            declaration is None and not permissions.can(user, "evaluation.manage", challenge)):
+    if standing == permissions.READS and declaration is None and \
+            not permissions.can(user, "evaluation.manage", challenge):
+        # Finalised before this evaluator declared (joined the panel late): the sheet is the panel's, so the same
+        # answer as before finalising, with the way to the declaration, which stays open (`may_declare`).
+        raise access.withheld(permissions.UNDECLARED, challenge)
+    if standing != permissions.READS:
         raise NotAllowed(str(_l("Declare any conflict of interest before you see the pitches.")))
     rows = db.session.scalars(
         select(PitchAssessment).where(PitchAssessment.challenge_id == challenge.id).order_by(PitchAssessment.label)
@@ -312,11 +374,15 @@ def my_scores(evaluator, challenge):
 
 
 def _score_counts():
-    """SQL: a score counts unless its evaluator is recused from its challenge (the one rule for the ranking, the
-    finalise button and the work list)."""
+    """SQL: a score counts unless its evaluator is recused from its challenge — by a conflict declared before the
+    evaluation was finalised: one declared after leaves the finalised record as it was (`scores_stay`,
+    `stepped_aside_late`). The one rule for the ranking, the finalise button and the work list."""
+    finalised_before = select(Evaluation.id).where(
+        Evaluation.challenge_id == ConflictDeclaration.challenge_id, Evaluation.finalised_at.is_not(None),
+        Evaluation.finalised_at < ConflictDeclaration.declared_at).exists()
     return ~select(ConflictDeclaration.id).where(
         ConflictDeclaration.challenge_id == Score.challenge_id, ConflictDeclaration.evaluator_id == Score.evaluator_id,
-        ConflictDeclaration.conflicted.is_(True)).exists()
+        ConflictDeclaration.conflicted.is_(True), ~finalised_before).exists()
 
 
 def _counted_scores(challenge):
@@ -702,3 +768,24 @@ def tell_the_company(event):
         notify(user, kind="pitch.decided", title=_decision_title(row.published_decision, pitch.challenge.title),
                body=body, link=link, dedupe_key=f"decided:{pitch.id}:{row.published_decision}:{user.id}",
                email_template="notification")
+
+
+@handles("evaluation.conflict_declared")
+def tell_who_runs_it_of_a_late_conflict(event):
+    """A panel member who steps aside after finalising leaves their scores in the ranking (`stepped_aside_late`):
+    the people who run the evaluation (`running_it_instead`: not recused, not them) are told, by notice and by
+    email as each chose, to read the evaluation page — where their note is, not in the email — and decide."""
+    from marketplace.services.messaging.notifications import Notice, notify_all
+
+    challenge = db.session.get(Challenge, event.payload["object_id"])
+    member = db.session.get(User, event.payload["actor_id"]) if event.payload.get("actor_id") else None
+    if challenge is None or member is None or \
+            not stepped_aside_late(declaration_of(member, challenge), evaluation_of(challenge)):
+        return
+    title = _l("%(name)s declared a conflict of interest after the evaluation of “%(title)s” was finalised",
+               name=member.name, title=challenge.title)
+    body = _l("Any scores they gave stay in the finalised ranking. Their note is on the evaluation page: decide "
+              "there what to do.")
+    notify_all([Notice(person, "evaluation.late_conflict", title, f"late-conflict:{challenge.id}:{member.id}:{person.id}",
+                       body=body, link=links.evaluation_path(challenge), email_template="notification")
+                for person in running_it_instead(member, challenge)])
