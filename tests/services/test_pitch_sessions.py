@@ -228,12 +228,22 @@ def test_a_member_who_stepped_aside_after_the_invitation_gets_the_cancellation_o
     smtp_sink.messages.clear()
     evaluation.declare_conflict(people["evaluator"], challenge.id, conflicted=True, note="I advised the second one.")
     process_pending()
-    assert [m["To"] for m in smtp_sink.messages] == [people["evaluator"].email]  # taken out when stepping aside
+    assert _by_method(smtp_sink)["CANCEL"] == [people["evaluator"].email]  # taken out when stepping aside
+    assert sorted(_by_method(smtp_sink)["REQUEST"]) == sorted(people[who].email for who in ("first", "officer"))
     smtp_sink.messages.clear()
     challenges.cancel_challenge(f.member(challenge.agency, "publisher"), challenge.slug, "No budget any more.")
     process_pending()
     called_off = {m["To"] for m in smtp_sink.messages if any(p.get_content_type() == "text/calendar" for p in m.walk())}
     assert called_off == {people[who].email for who in ("first", "officer")}  # the evaluator's is out already
+
+
+def _by_method(smtp_sink):
+    """{calendar method: [recipient, …]} of the emails sent with a calendar file."""
+    sent = {}
+    for message in smtp_sink.messages:
+        if any(p.get_content_type() == "text/calendar" for p in message.walk()):
+            sent.setdefault(str(_calendar_of(message)[1]["method"]), []).append(message["To"])
+    return sent
 
 
 def _calendar_of(message):
@@ -262,8 +272,8 @@ def test_a_member_who_steps_aside_after_the_booking_gets_the_sessions_cancellati
     evaluation.declare_conflict(people["evaluator"], challenge.id, conflicted=True, note="I advised the company.")
     process_pending()
     process_pending()  # once
-    assert [m["To"] for m in smtp_sink.messages] == [people["evaluator"].email]
-    message = smtp_sink.messages[0]
+    assert _by_method(smtp_sink)["CANCEL"] == [people["evaluator"].email]
+    message = next(m for m in smtp_sink.messages if m["To"] == people["evaluator"].email)
     part, cancellation = _calendar_of(message)
     event, invited = cancellation.walk("VEVENT")[0], invitation.walk("VEVENT")[0]
     assert part.get_param("method") == "CANCEL" == cancellation["method"]
@@ -331,7 +341,7 @@ def test_a_member_who_joined_after_the_booking_and_had_the_reminder_gets_the_can
     smtp_sink.messages.clear()
     evaluation.declare_conflict(late, challenge.id, conflicted=True, note="I joined from one of the companies.")
     process_pending()
-    assert [(m["To"], _calendar_of(m)[1]["method"]) for m in smtp_sink.messages] == [(late.email, "CANCEL")]
+    assert _by_method(smtp_sink)["CANCEL"] == [late.email]
 
 
 def _emails_to(smtp_sink, user):
@@ -437,3 +447,51 @@ def test_the_reminder_names_the_sessions_day_rather_than_tomorrow(evaluating, sm
             Notification.user_id == people[who].id, Notification.kind == "pitch_session.reminder")).one()
         local = starts.astimezone(ZoneInfo(zone))
         assert "tomorrow" not in title.lower() and f"{local.day} {local:%B %Y}" in title, who
+
+
+def test_a_member_who_steps_aside_after_finalising_leaves_the_others_calendars_too(evaluating, f, smtp_sink):
+    """After finalising (the sessions' time), a member who steps aside is taken out of the session for themselves
+    (CANCEL) and, for the others who were sent it, the session comes again without them: the same event at its
+    next version, which replaces it in their calendars; the company is not told why. Every later file (the
+    reminder, the download, a cancellation) comes after that version."""
+    from marketplace.models import Evaluation
+    from marketplace.services.challenges import challenges
+    from marketplace.services.evaluation import evaluation
+    from marketplace.services.messaging.outbox import process_pending
+
+    challenge, shortlisted, _, people = evaluating
+    db.session.add(Evaluation(challenge_id=challenge.id, started_by_id=people["officer"].id, finalised_at=utcnow()))
+    db.session.commit()
+    evaluation.declare_conflict(people["evaluator"], challenge.id, conflicted=False)  # declared after finalising
+    soon = utcnow() + timedelta(hours=30)
+    slot = _offer(challenge, people, starts_at=soon, ends_at=soon + timedelta(minutes=30))
+    pitch_sessions.book_slot(people["first"], shortlisted[0].id, slot.id)
+    process_pending()
+    invitation = _event_of(_emails_to(smtp_sink, people["officer"])[0])
+    smtp_sink.messages.clear()
+    evaluation.declare_conflict(people["evaluator"], challenge.id, conflicted=True, note="I advised the company.")
+    process_pending()
+    process_pending()  # once
+    sent = _by_method(smtp_sink)
+    assert sent["CANCEL"] == [people["evaluator"].email]
+    assert sorted(sent["REQUEST"]) == sorted([people["first"].email, people["officer"].email])
+    cancelled = _event_of(_emails_to(smtp_sink, people["evaluator"])[0])
+    for who in ("first", "officer"):
+        message = next(m for m in _emails_to(smtp_sink, people[who]) if m["Subject"].startswith("Pitch session updated"))
+        updated = _event_of(message)
+        assert updated["uid"] == invitation["uid"] and updated["sequence"] > invitation["sequence"]
+        assert {str(a) for a in updated["attendee"]} == {f"mailto:{people[w].email}" for w in ("first", "officer")}
+        said = message.get_body(preferencelist=("plain",)).get_content()
+        assert people["evaluator"].name in said and "conflict" not in said and shortlisted[0].company.name in said
+    assert cancelled["sequence"] > updated["sequence"]  # their own copy: taken out, not replaced
+    smtp_sink.messages.clear()
+    pitch_sessions.remind_tomorrows_sessions()
+    process_pending()
+    reminded = _event_of(_emails_to(smtp_sink, people["officer"])[0])
+    downloaded = icalendar.Calendar.from_ical(pitch_sessions.session_calendar(people["first"], slot.id))
+    assert reminded["sequence"] == updated["sequence"] == downloaded.walk("VEVENT")[0]["sequence"]
+    assert people["evaluator"].email not in {m["To"] for m in smtp_sink.messages}
+    smtp_sink.messages.clear()
+    challenges.cancel_challenge(f.member(challenge.agency, "publisher"), challenge.slug, "No budget any more.")
+    process_pending()
+    assert _event_of(_emails_to(smtp_sink, people["first"])[-1])["sequence"] > updated["sequence"]

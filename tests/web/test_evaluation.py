@@ -529,3 +529,27 @@ def test_a_panel_member_added_after_finalising_reaches_a_page_that_says_what_the
     sheet = client.get(f"{page}/scores")
     assert sheet.status_code == 200 and "Hidden Firm 0" in sheet.text
 
+
+def test_after_a_member_steps_aside_the_session_file_on_the_page_no_longer_lists_them(client, login, closed):
+    """Journey 3, as the page gives it: the officer's download of the booked session is the version sent to the
+    others after the member stepped aside — without them, at a later SEQUENCE."""
+    import icalendar
+
+    challenge, pitches, people = closed
+    _finalised_with_scores(challenge, people)
+    slot = PitchSessionSlot(challenge_id=challenge.id, starts_at=utcnow() + timedelta(days=3),
+                            ends_at=utcnow() + timedelta(days=3, minutes=30), mode="online",
+                            link="https://meet.example.org/x", pitch_id=pitches[0].id, booked_at=utcnow(),
+                            offered_by_id=people["officer"].id)
+    db.session.add(slot)
+    db.session.commit()
+    login(people["officer"])
+
+    def event():
+        return icalendar.Calendar.from_ical(client.get(f"/sessions/{slot.id}.ics").data).walk("VEVENT")[0]
+    before = event()
+    assert f"mailto:{people['alice'].email}" in {str(a) for a in before["attendee"]}
+    evaluation.declare_conflict(people["alice"], challenge.id, conflicted=True, note="Found one.")
+    after = event()
+    assert f"mailto:{people['alice'].email}" not in {str(a) for a in after["attendee"]}
+    assert after["sequence"] > before["sequence"]

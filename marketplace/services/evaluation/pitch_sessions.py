@@ -17,7 +17,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from icalendar import Calendar, Event, vCalAddress, vText
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.extensions import db
@@ -208,14 +208,15 @@ def book_slot(member, pitch_id, slot_id):
 
 
 def calendar_invitation(slot, *, organiser_email, attendee_emails, called_off=False, uninvited=False,
-                        for_panel=False):
+                        for_panel=False, sequence=0):
     """The session as an iCalendar (.ics) file, for the email to both sides. `called_off`: its cancellation (RFC
     5546's CANCEL: the same event, a later sequence), which takes it out of the calendars it was added to.
     `uninvited`: the same CANCEL for the attendees listed only (a panel member who stepped aside), without
     STATUS:CANCELLED, which would say the session itself is off (RFC 5546, 3.2.5: uninviting attendees).
     The method goes along with the file, so the email says it without reading the file again. `for_panel`: the
     panel's copy, which names the company (each of its sessions its own entry in their calendar); the company's
-    names the challenge and the agency. Both give the session's page."""
+    names the challenge and the agency. Both give the session's page. `sequence`: the event's version, as it stands
+    (`_sequence`); a cancellation is the one after it."""
     challenge = slot.challenge
     cancel = called_off or uninvited
     method = CALENDAR_CANCEL if cancel else CALENDAR_REQUEST
@@ -225,7 +226,7 @@ def calendar_invitation(slot, *, organiser_email, attendee_emails, called_off=Fa
     calendar.add("method", method)
     event = Event()
     event.add("uid", f"pitch-session-{slot.id}@agora")
-    event.add("sequence", 1 if cancel else 0)
+    event.add("sequence", sequence + 1 if cancel else sequence)
     if called_off:
         event.add("status", "CANCELLED")
     event.add("dtstamp", utcnow())
@@ -277,6 +278,18 @@ def panel_of(challenge):
     return [u for u in _people(challenge.agency_id, permissions.SESSION_PANEL) if u.id not in recused]
 
 
+def _sequence(slot):
+    """The session's version in the calendars it was sent to (iCalendar's SEQUENCE): one more for each panel member
+    who stepped aside for a conflict after it was booked — each took them off the attendees, and the others were
+    sent the event again without them (`uninvite_who_stepped_aside`). Read from the declarations, so the
+    invitation, the reminder, the download and a cancellation agree however often they are built."""
+    if slot.booked_at is None:
+        return 0
+    return db.session.scalar(select(func.count(ConflictDeclaration.id)).where(
+        ConflictDeclaration.challenge_id == slot.challenge_id, ConflictDeclaration.conflicted.is_(True),
+        ConflictDeclaration.declared_at > slot.booked_at))
+
+
 def _calendar(slot, company_people, agency_people, uninvited=(), for_panel=False):
     """The session's .ics for the company's people and the panel (`agency_people`, whose first is the organiser
     when the slot's officer is gone); `uninvited`: those taken off it, the file then its cancellation for them;
@@ -287,7 +300,7 @@ def _calendar(slot, company_people, agency_people, uninvited=(), for_panel=False
     return calendar_invitation(slot, organiser_email=organiser,
                                attendee_emails=[u.email for u in uninvited or company_people + agency_people],
                                called_off=lifecycle.state_of(slot.challenge).called_off, uninvited=bool(uninvited),
-                               for_panel=for_panel)
+                               for_panel=for_panel, sequence=_sequence(slot))
 
 
 def _calendars_by_language(slot, company_people, agency_people, uninvited=()):
@@ -394,8 +407,10 @@ STEPPED_ASIDE = _l("You declared a conflict of interest and stepped aside from t
 @handles("evaluation.conflict_declared")
 def uninvite_who_stepped_aside(event):
     """A panel member who declares a conflict after a session was booked had its invitation, and the session in
-    their calendar: they get its cancellation, for them alone (the session goes on for the others). One who
-    stepped aside before the booking was never invited, and is told nothing now (`_invited`)."""
+    their calendar: they get its cancellation, for them alone (the session goes on for the others). The others
+    who were sent the session get it again, without them (the same event, its next version: `_sequence`), so
+    their calendars stop listing them. One who stepped aside before the booking was never invited, and nobody is
+    told anything now (`_invited`)."""
     challenge = db.session.get(Challenge, event.payload["object_id"])
     member = db.session.get(User, event.payload["actor_id"]) if event.payload.get("actor_id") else None
     if challenge is None or member is None or lifecycle.state_of(challenge).called_off or \
@@ -409,6 +424,22 @@ def uninvite_who_stepped_aside(event):
                    link=links.evaluation_path(challenge), dedupe_key=f"session-called-off:{slot.id}:{member.id}")
             _send_cancellation(slot, [member], _calendars_by_language(slot, [], panel_of(challenge), [member]),
                                title=title, why=STEPPED_ASIDE)
+            _send_update(slot, member)
+
+
+def _send_update(slot, member):
+    """The session again, to those of its attendees who were sent it, without `member` (who stepped aside): the
+    same event at its next version (`_sequence`), which replaces theirs; the email says which session and who
+    is no longer in it — not why."""
+    company_people, panel = _people(slot.pitch.company_id), panel_of(slot.challenge)
+    calendar_for = _calendars_by_language(slot, company_people, panel)
+    title = _l("Pitch session updated: “%(title)s”", title=slot.challenge.title)
+    body = lines(_session_notice(slot), "", _l("%(name)s no longer takes part in this pitch session: it is updated in "
+                                               "your calendar, without them.", name=member.name))
+    for user in _invited(slot, company_people + panel):
+        queue_email("notification", dedupe_key=f"email:session-updated:{slot.id}:{member.id}:{user.id}", user=user,
+                    context={"title": title, "body": body, "link": links.absolute(_session_page(slot, user))},
+                    calendar=calendar_for(user))
 
 
 def _sessions_to_come(challenge):
