@@ -180,7 +180,7 @@ def _owner_choices(agency_id):
 @login_required
 def start(pitch_id):
     pitch = access.agency_pitch(current_user, pitch_id)
-    permissions.require(current_user, "pilot.start", pitch.challenge)
+    pilots.require_may_start(current_user, pitch)
     form = StartPilotForm()
     form.owner_id.choices = _owner_choices(pitch.challenge.agency_id)
     if request.method == "GET":

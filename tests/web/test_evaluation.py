@@ -553,3 +553,23 @@ def test_after_a_member_steps_aside_the_session_file_on_the_page_no_longer_lists
     after = event()
     assert f"mailto:{people['alice'].email}" not in {str(a) for a in after["attendee"]}
     assert after["sequence"] > before["sequence"]
+
+
+def test_an_officer_who_stepped_aside_after_finalising_starts_no_pilot(client, login, closed):
+    """A pilot is one of the decisions that remain: the officer recused after finalising is refused its start page
+    and the start itself, with the recused answer (why, and the way back to the evaluation)."""
+    from marketplace.services.errors import Withheld
+    from marketplace.services.pilots import pilots
+
+    challenge, pitches, people = closed
+    _finalised_with_scores(challenge, people)
+    pitches[0].status = "selected"  # as the final send leaves it
+    db.session.commit()
+    evaluation.declare_conflict(people["officer"], challenge.id, conflicted=True, note="Hidden Firm 0 hired my son.")
+    login(people["officer"])
+    page = client.get(f"/pitches/{pitches[0].id}/pilot")
+    assert page.status_code == 403 and "You are recused" in page.text and "Hidden Firm 0" not in page.text
+    with pytest.raises(Withheld):
+        pilots.start_pilot(people["officer"], pitches[0].id, budget="1000", starts_on=None, ends_on=None, owner_id=None)
+    login(people["owner"])
+    assert client.get(f"/pitches/{pitches[0].id}/pilot").status_code == 200

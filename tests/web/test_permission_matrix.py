@@ -412,8 +412,11 @@ STATE_GET = {
     "evaluation.audit_trail": always(only(("a_owner", "a_po", "admin"))),
     "evaluation.audit_csv": always(only(("a_owner", "a_po", "admin"))),
     "matches.for_challenge": always(only(("a_owner", "a_pub", "a_po"))),
-    # A pilot starts from a selected pitch: the agency's officers are told the pitch is not (or is already) one.
-    "pilots.start": by_state(only(()), {**only(("a_owner", "a_po"), status=409), "a_pub": 403, "a_eval": 403}),
+    # A pilot starts from a selected pitch: the agency's officers are told the pitch is not (or is already) one;
+    # an officer recused from the evaluation is told that first (a pilot is one of the decisions that remain).
+    "pilots.start": by_state(only(()), {**only(("a_owner", "a_po"), status=409), "a_pub": 403, "a_eval": 403},
+                             recused={**only(("a_owner", "a_po"), status=409), "a_pub": 403, "a_eval": 403,
+                                      "a_po": 403}),
     "api.open_questions": always(only(("a_owner", "a_pub", "a_po"), anon=401)),
 }
 STATE_WRITE = {

@@ -8,7 +8,8 @@ less anyone who declared a conflict of interest. Each of them can also download
 the booked session as .ics from their page (`session_calendar`). The calendar
 file's cancellation (CANCEL) goes to both sides when the challenge is cancelled,
 and to a panel member alone when they step aside after being sent the session
-(`uninvite_who_stepped_aside`): one cancellation per person and session.
+(`uninvite_who_stepped_aside`): one cancellation per person and session. The others who were sent that session then
+get it again without them (the same UID, the next SEQUENCE: `_sequence`).
 """
 from datetime import timedelta
 from urllib.parse import urlparse

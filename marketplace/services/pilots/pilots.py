@@ -22,6 +22,7 @@ from marketplace.services.challenges import lifecycle
 from marketplace.services.pitches import lifecycle as pitch_lifecycle, uploads
 from marketplace.services.pilots.amounts import clean_amount
 from marketplace.services.clock import utcnow
+from marketplace.services.evaluation.evaluation import refuse_if_recused
 from marketplace.services.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from marketplace.services.messaging.events import record_change, snapshot
 from marketplace.services.paging import paginate
@@ -54,6 +55,14 @@ def require_startable(pitch):
         raise Conflict(str(_l("This pitch already has a pilot.")))
 
 
+def require_may_start(actor, pitch):
+    """Who may start a pilot from this pitch: those the permissions allow, unless they declared a conflict of
+    interest in its challenge's evaluation — after finalising too (a pilot is one of the decisions that remain):
+    they get the evaluation's one answer to the recused (`refuse_if_recused`), on the page and in the service."""
+    permissions.require(actor, "pilot.start", pitch.challenge)
+    refuse_if_recused(actor, pitch.challenge)
+
+
 def possible_owners(agency_id):
     """The people who may own a pilot of the agency (permissions.PILOT_OWNERS), by name: (id, name) rows."""
     return db.session.execute(
@@ -69,7 +78,7 @@ def start_pilot(actor, pitch_id, *, budget, starts_on, ends_on, owner_id, justif
     """
     pitch = access.agency_pitch(actor, pitch_id)
     challenge = pitch.challenge
-    permissions.require(actor, "pilot.start", challenge)
+    require_may_start(actor, pitch)
     require_startable(pitch)
 
     errors = {}
