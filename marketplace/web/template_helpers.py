@@ -20,7 +20,7 @@ from ..services.pitches import receipts
 from ..services.pilots.pilot_workflow import STAGE_LABELS, overdue_since
 from ..services.permissions import signed_in
 from .fragments import kept_part, kept_rows
-from .i18n import LANGUAGE_NAMES, this_page
+from .i18n import LANGUAGE_NAMES, resent_submission, this_page
 
 
 def budget_range(challenge):
@@ -70,6 +70,7 @@ def register(app):
     app.jinja_env.globals["cpv_name"] = cpv_name
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(role, role)
     app.jinja_env.globals["this_page"] = this_page
+    app.jinja_env.globals["resent_submission"] = resent_submission
     # Templates ask the challenge lifecycle what may happen next, never compare statuses themselves.
     app.jinja_env.globals["may_move"] = lifecycle.may_move
     app.jinja_env.globals["verification_notice"] = verification_notice
