@@ -41,9 +41,9 @@ def submit_form(form, action, *, success, redirect_to, page, done=None, check_fi
     """
     if request.method != "POST":
         return page(form, 200)
-    refused(form)  # any answer below but the redirect shows this form again
     if switched_language():
-        return _shown_again(form, page, check_first)
+        return _shown_again(form, _refusal(page), check_first)
+    page = _refusal(page)
     status = 422
     try:
         if check_first is not None:
@@ -70,6 +70,14 @@ def submit_form(form, action, *, success, redirect_to, page, done=None, check_fi
                 return done(result)
             return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
     return page(form, status)
+
+
+def _refusal(page):
+    """`page`, answering a POST with its form again: the language switcher then sends that form again."""
+    def answer(form, status):
+        refused(form)
+        return page(form, status)
+    return answer
 
 
 def _shown_again(form, page, check_first):
