@@ -163,7 +163,8 @@ class _World:
             budget_max=Decimal(budget) if budget else None,
             pilot_duration_weeks=12 if kind_ranks_pitches(story["kind"]) else None, pitch_deadline=deadline,
             question_deadline=office_hours(self.now, days - 7, story["hour"]),
-            published_at=published, created_at=(published or self.now) - timedelta(days=6),
+            published_at=published,
+            created_at=published - timedelta(days=6) if published else office_hours(self.now, -6, 9),
             closed_at=deadline if deadline < self.now and status != "draft" else None,
         )
         if kind_ranks_pitches(story["kind"]):  # a market consultation has no criteria, measures or pilot duration
@@ -262,7 +263,8 @@ class _World:
             submitted = challenge.status != "published" or rank < len(story["pitches"]) - 1
             pitch = Pitch(challenge_id=challenge.id, company_id=company.id, created_by_id=owner.id,
                           status="submitted" if submitted else "draft", title=title, summary=summary,
-                          approach=_PLAN[challenge.language], evidence=company.capability_statement,
+                          approach=(_PLAN if ranks_pitches(challenge) else _OFFER)[challenge.language],
+                          evidence=company.capability_statement,
                           trl=self.rng.randint(5, 9),
                           pilot_price=Decimal(price) if price else None,
                           pilot_duration_weeks=12 if ranks_pitches(challenge) else None,  # no pilot to a consultation
@@ -416,6 +418,13 @@ _PLAN = {"en": "1. Install and train staff in the first two weeks\n2. Eight week
                "selon les critères de réussite\n3. Un rapport de résultats et la remise du service",
          "nl": "1. Installatie en opleiding van het personeel in de eerste twee weken\n2. Acht weken meten tegen de "
                "succescriteria\n3. Een rapport met de resultaten en de overdracht"}
+# An answer to a market consultation says what the company offers, not how it would run a pilot: none follows.
+_OFFER = {"en": "1. What we offer today, and where it already works\n2. What it would take to fit your situation\n"
+                "3. An indicative cost and the usual lead times",
+          "fr": "1. Ce que nous proposons aujourd’hui, et où cela fonctionne déjà\n2. Ce qu’il faudrait pour l’adapter "
+                "à votre situation\n3. Un coût indicatif et les délais habituels",
+          "nl": "1. Wat we vandaag aanbieden, en waar het al werkt\n2. Wat nodig is om het aan uw situatie aan te "
+                "passen\n3. Indicatieve kosten en de gebruikelijke doorlooptijden"}
 _MILESTONES = {"en": ("At the start of the pilot", "On the evaluation report"),
                "fr": ("Au démarrage du pilote", "À la remise du rapport d'évaluation"),
                "nl": ("Bij de start van de pilot", "Bij het evaluatierapport")}
