@@ -110,7 +110,7 @@ def _clean(data):
         errors["currency"] = _l("Budgets are in euro.")
     clean["currency"] = currency
     weeks = data.get("pilot_duration_weeks")
-    if weeks in (None, ""):
+    if weeks in (None, "") or not lifecycle.kind_ranks_pitches(kind):  # no pilot follows a market consultation
         clean["pilot_duration_weeks"] = None
     else:
         try:
