@@ -181,12 +181,15 @@ def offer_slot(slug):
 @login_required
 def pick_slot(pitch_id):
     pitch = access.own_pitch(current_user, pitch_id)
-    if request.method == "POST":
-        pitch_sessions.book_slot(current_user, pitch.id, request.form.get("slot_id", type=int))
-        flash(_("Your pitch session is booked. A calendar invitation is on its way by email."), "success")
-        return redirect(url_for(".pick_slot", pitch_id=pitch.id))
-    return render_template("evaluation/pick_slot.html", pitch=pitch, booked=pitch_sessions.booked_slot(pitch),
-                           slots=pitch_sessions.open_slots(pitch.challenge))
+    # A refusal (the time just taken by another company, the challenge cancelled meanwhile) answers on this page,
+    # with its reason and the times still free, rather than on an error page that leads nowhere.
+    return submit_form(FlaskForm(), lambda form: pitch_sessions.book_slot(
+                           current_user, pitch.id, request.form.get("slot_id", type=int)),
+                       success=_("Your pitch session is booked. A calendar invitation is on its way by email."),
+                       redirect_to=url_for(".pick_slot", pitch_id=pitch.id),
+                       page=lambda form, status: (render_template(
+                           "evaluation/pick_slot.html", pitch=pitch, booked=pitch_sessions.booked_slot(pitch),
+                           slots=pitch_sessions.open_slots(pitch.challenge), form=form), status))
 
 
 @bp.get("/sessions/<int:slot_id>.ics")
