@@ -369,7 +369,9 @@ def _send_invitation(slot, dedupe_prefix, reminder=False):
 @handles("pitch_session.booked")
 def send_calendar_invitations(event):
     slot = db.session.get(PitchSessionSlot, event.payload["slot_id"])
-    if slot is not None and slot.pitch is not None:
+    # A booking handled after the challenge was cancelled (both waiting for the worker) invites nobody: its
+    # "booked" email would carry the calendar's cancellation, and send_calendar_cancellations tells it already.
+    if slot is not None and slot.pitch is not None and not lifecycle.state_of(slot.challenge).called_off:
         _send_invitation(slot, "session")
 
 
