@@ -494,3 +494,24 @@ def test_a_time_taken_meanwhile_is_refused_on_the_session_page_with_the_times_st
     none = client.post(f"/pitches/{pitches[1].id}/session", data={})
     assert none.status_code == 422 and "Choose one of the free time slots." in none.text
     assert pitch_sessions.booked_slot(pitches[1]) is None
+
+
+def test_the_pitch_page_of_a_booked_session_names_it_rather_than_asking_to_pick_a_time(client, login, f):
+    """Booked, the company's pitch page says when its session is and leads to it; it kept asking to pick a time."""
+    challenge = f.Challenge(status="evaluating", pitch_deadline=utcnow() - timedelta(days=3))
+    pitch = f.Pitch(challenge=challenge, status="shortlisted")
+    company = f.member(pitch.company, "owner")
+    db.session.add(PitchAssessment(challenge_id=challenge.id, pitch_id=pitch.id, label="A", decision="shortlisted",
+                                   published_decision="shortlisted", published_at=utcnow()))
+    start = (utcnow() + timedelta(days=4)).replace(second=0, microsecond=0)
+    slot = PitchSessionSlot(challenge_id=challenge.id, starts_at=start, ends_at=start + timedelta(minutes=30),
+                            mode="online", link="https://meet.example.org/s")
+    db.session.add(slot)
+    db.session.commit()
+    login(company)
+    page = client.get(f"/pitches/{pitch.id}").text
+    assert "Pick a time for your pitch session" in page
+    pitch_sessions.book_slot(company, pitch.id, slot.id)
+    page = client.get(f"/pitches/{pitch.id}").text
+    assert "Your pitch session is booked for" in page and "Pick a time" not in page
+    assert f'href="/pitches/{pitch.id}/session"' in page
