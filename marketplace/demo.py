@@ -328,7 +328,7 @@ class _World:
                       stage=AGREEMENT, stage_entered_at=created)
         pilot.stage_due_on = due_date_for(pilot, AGREEMENT, created)
         if needs_second_approval(pilot):
-            pilot.budget_justification = "Above the low-value threshold: the price of the selected pitch."
+            pilot.budget_justification = _JUSTIFICATION[challenge.language]
             pilot.budget_approved_by_id, pilot.budget_approved_at = owner, created + timedelta(days=1)
         pilot.milestones = [
             PaymentMilestone(position=0, label=_MILESTONES[challenge.language][0], planned_on=running_from.date(),
@@ -391,6 +391,9 @@ _PLAN = {"en": "1. Install and train staff in the first two weeks\n2. Eight week
                "selon les critères de réussite\n3. Un rapport de résultats et la remise du service",
          "nl": "1. Installatie en opleiding van het personeel in de eerste twee weken\n2. Acht weken meten tegen de "
                "succescriteria\n3. Een rapport met de resultaten en de overdracht"}
+_JUSTIFICATION = {"en": "Above the low-value threshold: the price of the selected pitch.",
+                  "fr": "Au-dessus du seuil des marchés de faible montant : le prix de la proposition retenue.",
+                  "nl": "Boven de drempel voor opdrachten van beperkte waarde: de prijs van het gekozen voorstel."}
 _MILESTONES = {"en": ("At the start of the pilot", "On the evaluation report"),
                "fr": ("Au démarrage du pilote", "À la remise du rapport d'évaluation"),
                "nl": ("Bij de start van de pilot", "Bij het evaluatierapport")}

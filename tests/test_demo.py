@@ -191,3 +191,13 @@ def test_each_challenge_has_the_audit_rows_of_the_moves_that_brought_it_where_it
         assert published is None or (published.after["published_at"] == challenge.published_at.isoformat()
                                       and published.actor_id == challenge.created_by_id)
     assert verify_trail().problem is None  # the rows chain as every other audit row does
+
+
+def test_a_pilots_budget_justification_is_in_its_challenges_language(demo):
+    """A French agency's pilot gave its budget justification in English (found walking the demo in French)."""
+    from marketplace.models import Pilot
+
+    pilots = db.session.scalars(select(Pilot).where(Pilot.budget_justification.is_not(None))).all()
+    assert {p.challenge.language for p in pilots} - {"en"}  # the demo has some beyond English
+    for pilot in pilots:
+        assert _language_of(pilot.budget_justification) == pilot.challenge.language, pilot.id
