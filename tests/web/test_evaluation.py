@@ -515,3 +515,15 @@ def test_the_pitch_page_of_a_booked_session_names_it_rather_than_asking_to_pick_
     page = client.get(f"/pitches/{pitch.id}").text
     assert "Your pitch session is booked for" in page and "Pick a time" not in page
     assert f'href="/pitches/{pitch.id}/session"' in page
+
+
+def test_sending_a_shortlist_of_every_pitch_speaks_of_no_others(client, login, closed):
+    """Every pitch shortlisted: the message names no "others told their outcome" (there are none)."""
+    challenge, pitches, people = closed
+    _scored_and_finalised(challenge, people)
+    for row in db.session.scalars(select(PitchAssessment)):
+        evaluation.decide(people["officer"], row.id, decision="shortlisted")
+    login(people["officer"])
+    page = client.post(f"/challenges/{challenge.slug}/evaluation/publish", follow_redirects=True).text
+    assert "The shortlisted companies are being invited to book a pitch session." in page
+    assert "the others are told" not in page
