@@ -354,7 +354,7 @@ class _World:
                       stage=AGREEMENT, stage_entered_at=created)
         pilot.stage_due_on = due_date_for(pilot, AGREEMENT, created)
         if needs_second_approval(pilot):
-            pilot.budget_justification = "Above the low-value threshold: the price of the selected pitch."
+            pilot.budget_justification = _JUSTIFICATION[challenge.language]
             pilot.budget_approved_by_id, pilot.budget_approved_at = owner, created + timedelta(days=1)
         pilot.milestones = [
             PaymentMilestone(position=0, label=_MILESTONES[challenge.language][0], planned_on=running_from.date(),
@@ -425,6 +425,9 @@ _OFFER = {"en": "1. What we offer today, and where it already works\n2. What it 
                 "à votre situation\n3. Un coût indicatif et les délais habituels",
           "nl": "1. Wat we vandaag aanbieden, en waar het al werkt\n2. Wat nodig is om het aan uw situatie aan te "
                 "passen\n3. Indicatieve kosten en de gebruikelijke doorlooptijden"}
+_JUSTIFICATION = {"en": "Above the low-value threshold: the price of the selected pitch.",
+                  "fr": "Au-dessus du seuil des marchés de faible montant : le prix de la proposition retenue.",
+                  "nl": "Boven de drempel voor opdrachten van beperkte waarde: de prijs van het gekozen voorstel."}
 _MILESTONES = {"en": ("At the start of the pilot", "On the evaluation report"),
                "fr": ("Au démarrage du pilote", "À la remise du rapport d'évaluation"),
                "nl": ("Bij de start van de pilot", "Bij het evaluatierapport")}

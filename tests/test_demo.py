@@ -211,3 +211,11 @@ def test_each_audit_row_is_dated_when_its_event_happened_and_the_trail_reads_in_
         else:
             assert row.action == "challenge.piloting" and row.occurred_at == db.session.scalar(
                 select(func.min(Pilot.created_at)).where(Pilot.challenge_id == challenge.id))
+
+
+def test_a_pilots_budget_justification_is_in_its_challenges_language(demo):
+    """A French agency's pilot gave its budget justification in English (found walking the demo in French)."""
+    pilots = db.session.scalars(select(Pilot).where(Pilot.budget_justification.is_not(None))).all()
+    assert {p.challenge.language for p in pilots} - {"en"}  # the demo has some beyond English
+    for pilot in pilots:
+        assert _language_of(pilot.budget_justification) == pilot.challenge.language, pilot.id

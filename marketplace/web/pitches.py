@@ -21,7 +21,7 @@ from ..services import access, permissions
 from ..services.pitches import pitches, receipts
 from ..services.pitches.lifecycle import state_of as pitch_state
 from ..services.pitches.possibilities import pitch_possibilities
-from ..services.evaluation import blinding, evaluation
+from ..services.evaluation import blinding, evaluation, pitch_sessions
 from ..services.clock import utcnow
 from ..services.errors import Conflict, NotAllowed, ValidationFailed
 from ..services.permissions import signed_in
@@ -197,7 +197,8 @@ def show(pitch_id):
     own = permissions.can(current_user, "pitch.write", pitch)
     return render_template("pitches/show.html", pitch=blinding.panel_view(pitch, current_user), own=own,
                            possible=pitch_possibilities(pitch.challenge, pitch, current_user) if own else None,
-                           outcome=evaluation.outcome_for_company(current_user, pitch) if own else None)
+                           outcome=evaluation.outcome_for_company(current_user, pitch) if own else None,
+                           session=pitch_sessions.booked_slot(pitch) if own else None)
 
 
 @bp.post("/pitches/<int:pitch_id>/submit")

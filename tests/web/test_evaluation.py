@@ -471,3 +471,59 @@ def test_once_the_final_decisions_are_sent_no_pitch_session_is_offered_and_the_p
         "link": "https://meet.example/x"})
     assert refused.status_code == 409 and "no company is waiting for a pitch session" in refused.text
     assert db.session.scalar(select(func.count(PitchSessionSlot.id))) == 0
+
+
+def test_a_time_taken_meanwhile_is_refused_on_the_session_page_with_the_times_still_free(client, login, f):
+    """Two companies pick the same time: the second is told on its own page why, and picks another (it was an error
+    page that led only to the home page); a form sent with no time chosen says so too."""
+    challenge = f.Challenge(status="evaluating", pitch_deadline=utcnow() - timedelta(days=3))
+    pitches = [f.Pitch(challenge=challenge, status="shortlisted") for _ in range(2)]
+    companies = [f.member(p.company, "owner") for p in pitches]
+    start = (utcnow() + timedelta(days=4)).replace(second=0, microsecond=0)
+    slots = [PitchSessionSlot(challenge_id=challenge.id, starts_at=start + timedelta(hours=h),
+                              ends_at=start + timedelta(hours=h, minutes=30), mode="online",
+                              link="https://meet.example.org/s") for h in (0, 2)]
+    db.session.add_all(slots)
+    db.session.commit()
+    pitch_sessions.book_slot(companies[0], pitches[0].id, slots[0].id)
+    login(companies[1])
+    taken = client.post(f"/pitches/{pitches[1].id}/session", data={"slot_id": slots[0].id})
+    assert taken.status_code == 409
+    assert "That time slot has just been taken. Please pick another." in taken.text
+    assert f'id="slot-{slots[1].id}"' in taken.text and f'id="slot-{slots[0].id}"' not in taken.text
+    none = client.post(f"/pitches/{pitches[1].id}/session", data={})
+    assert none.status_code == 422 and "Choose one of the free time slots." in none.text
+    assert pitch_sessions.booked_slot(pitches[1]) is None
+
+
+def test_the_pitch_page_of_a_booked_session_names_it_rather_than_asking_to_pick_a_time(client, login, f):
+    """Booked, the company's pitch page says when its session is and leads to it; it kept asking to pick a time."""
+    challenge = f.Challenge(status="evaluating", pitch_deadline=utcnow() - timedelta(days=3))
+    pitch = f.Pitch(challenge=challenge, status="shortlisted")
+    company = f.member(pitch.company, "owner")
+    db.session.add(PitchAssessment(challenge_id=challenge.id, pitch_id=pitch.id, label="A", decision="shortlisted",
+                                   published_decision="shortlisted", published_at=utcnow()))
+    start = (utcnow() + timedelta(days=4)).replace(second=0, microsecond=0)
+    slot = PitchSessionSlot(challenge_id=challenge.id, starts_at=start, ends_at=start + timedelta(minutes=30),
+                            mode="online", link="https://meet.example.org/s")
+    db.session.add(slot)
+    db.session.commit()
+    login(company)
+    page = client.get(f"/pitches/{pitch.id}").text
+    assert "Pick a time for your pitch session" in page
+    pitch_sessions.book_slot(company, pitch.id, slot.id)
+    page = client.get(f"/pitches/{pitch.id}").text
+    assert "Your pitch session is booked for" in page and "Pick a time" not in page
+    assert f'href="/pitches/{pitch.id}/session"' in page
+
+
+def test_sending_a_shortlist_of_every_pitch_speaks_of_no_others(client, login, closed):
+    """Every pitch shortlisted: the message names no "others told their outcome" (there are none)."""
+    challenge, pitches, people = closed
+    _scored_and_finalised(challenge, people)
+    for row in db.session.scalars(select(PitchAssessment)):
+        evaluation.decide(people["officer"], row.id, decision="shortlisted")
+    login(people["officer"])
+    page = client.post(f"/challenges/{challenge.slug}/evaluation/publish", follow_redirects=True).text
+    assert "The shortlisted companies are being invited to book a pitch session." in page
+    assert "the others are told" not in page
