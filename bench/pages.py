@@ -1,10 +1,12 @@
 """Benchmark: every page and API list, in process — median milliseconds and SQL statements per request.
 
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/agora_scale \
-        .venv/bin/python bench/pages.py [--runs 15] [--only /stats]
+        .venv/bin/python bench/pages.py [--runs 15] [--only /stats] [--nothing-kept]
 
 Point it at a database built by `flask seed-demo` or `flask seed-scale`. The page cache is off, so each
-request renders; the signed-in pages are taken as the first company owner with a submitted pitch and as a
+request renders. With --nothing-kept, what the process keeps per state of the public data (totals, a page's ids,
+rows and HTML of listed challenges) is forgotten before each request: a page as its first visitor after a change
+of the public data finds it. The signed-in pages are taken as the first company owner with a submitted pitch and as a
 publisher of that challenge's agency. Prints one line per page and the load average; reads only.
 """
 import argparse
@@ -26,6 +28,7 @@ def pages(slug):
         ("home", "/", None),
         ("challenge list", "/challenges", None),
         ("list, page 100", "/challenges?page=100", None),
+        ("list by deadline, page 2,000", "/challenges?sort=deadline&page=2000", None),
         ("search q=water", "/challenges?q=water", None),
         ("search q=leaks (9,500 matches at 50k)", "/challenges?q=leaks", None),
         ("search q=fuites, status=published", "/challenges?q=fuites&status=published", None),
@@ -51,11 +54,13 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--only", default="")
+    parser.add_argument("--nothing-kept", action="store_true")
     args = parser.parse_args()
     os.environ.setdefault("AGORA_ENV", "development")
     from marketplace import create_app
     from marketplace.extensions import db
     from marketplace.models import Challenge, Membership, Pitch, User
+    from marketplace.services.open_data.public_data import forget_kept
 
     app = create_app("development", SQLALCHEMY_DATABASE_URI=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL),
                      PAGE_CACHE_SECONDS=0, RATELIMIT_ENABLED=False, WTF_CSRF_ENABLED=False)
@@ -98,6 +103,8 @@ def main():
         client.get(path)  # warm: templates compiled, caches of the process filled as in a running server
         timings, statements = [], []
         for _ in range(args.runs):
+            if args.nothing_kept:
+                forget_kept()
             count["n"] = 0
             started = time.perf_counter()
             response = client.get(path)

@@ -27,7 +27,7 @@ from .models.pitch import PITCH_NOT_SELECTED, PITCH_SELECTED, RECEIPT_SUBMITTED
 from .services.accounts.passwords import hash_password
 from .services.challenges.slugs import slugify
 from .services.clock import utcnow
-from .services.challenges.lifecycle import move_for
+from .services.challenges.lifecycle import kind_ranks_pitches, move_for, ranks_pitches
 from .services.messaging.events import append_audit, record_change, snapshot
 from .services.pilots.pilot_workflow import due_date_for, needs_second_approval
 from .services.pitches import receipts, uploads
@@ -89,6 +89,7 @@ def seed(if_empty=False):
     world.people()
     for story in CHALLENGES:
         world.challenge(story)
+    world.write_audit_rows()
     db.session.commit()
     return demo_logins()
 
@@ -99,6 +100,18 @@ class _World:
     def __init__(self, rng, now, password_hash):
         self.rng, self.now, self.password_hash = rng, now, password_hash
         self.agencies, self.companies = [], {}
+        self.audit_rows = []  # (when it happened, write it): written in the order they happened, once all are told
+
+    def audit(self, when, write, *args, **kwargs):
+        """An audit row of an event of the story, dated when it happened (`occurred_at`), written later by
+        `write_audit_rows`: the chain appends, so rows written in the order their events happened read as a story
+        on the audit trail pages (both list by the order rows were written)."""
+        self.audit_rows.append((when, len(self.audit_rows), lambda: write(*args, occurred_at=when, **kwargs)))
+
+    def write_audit_rows(self):
+        for _when, _order, write in sorted(self.audit_rows, key=lambda row: row[:2]):
+            write()
+        self.audit_rows = []
 
     def people(self):
         _user(ADMIN_EMAIL, "Agora Admin", None, None, self.password_hash, admin=True)
@@ -148,12 +161,13 @@ class _World:
             desired_outcomes=story["outcomes"], constraints=constraints,
             budget_min=Decimal(budget // 3 // 1000 * 1000) if budget else None,
             budget_max=Decimal(budget) if budget else None,
-            pilot_duration_weeks=12, pitch_deadline=deadline,
+            pilot_duration_weeks=12 if kind_ranks_pitches(story["kind"]) else None, pitch_deadline=deadline,
             question_deadline=office_hours(self.now, days - 7, story["hour"]),
-            published_at=published, created_at=(published or self.now) - timedelta(days=6),
+            published_at=published,
+            created_at=published - timedelta(days=6) if published else office_hours(self.now, -6, 9),
             closed_at=deadline if deadline < self.now and status != "draft" else None,
         )
-        if story["kind"] == "call_for_solutions":
+        if kind_ranks_pitches(story["kind"]):  # a market consultation has no criteria, measures or pilot duration
             challenge.criteria = [EvaluationCriterion(position=i, name=name, weight=weight) for i, (name, weight)
                                   in enumerate(zip(CRITERIA[language], (50, 30, 20)))]
             challenge.success_measures = [SuccessMeasure(position=i, measure=m, baseline=b, target=t)
@@ -166,42 +180,51 @@ class _World:
         db.session.add(challenge)
         db.session.flush()
         _set_sectors(challenge_sectors, "challenge_id", challenge.id, story["sectors"])
-        record_change(people["publisher"], "challenge.created", challenge, challenge_id=challenge.id)
+        self.audit(challenge.created_at, record_change, people["publisher"], "challenge.created", challenge,
+                   challenge_id=challenge.id)
         if status == "draft":
             return
-        self._moves(challenge, people)
+        self._moves(challenge, people, self._story(challenge, story, people))
+
+    def _story(self, challenge, story, people):
+        """Questions, pitches, followers, and how the evaluation and the pilots went; returns when the evaluation
+        started and when the first pilot did, for the moves' audit rows (a story without them returns fewer)."""
+        language = story["language"]
+        moments = {}
         self._question(challenge, story, people)
         pitches = self._pitches(challenge, story)
         for company, owner in list(self.companies.values())[story["agency"]::5]:
             db.session.add(Follow(organisation_id=company.id, challenge_id=challenge.id, followed_by_id=owner.id,
-                                  created_at=published + timedelta(days=3)))
+                                  created_at=challenge.published_at + timedelta(days=3)))
         plot = story.get("story")
         if plot in (None, "cancelled"):
-            return
+            return moments
         evaluation = self._scores(challenge, pitches, people, language)
+        moments[EVALUATING] = evaluation.started_at
         if plot == "scoring":
-            return
+            return moments
         selected = {"extended": 1, "two_awards": 2, "adopted": 1, "stopped": 1, "none_selected": 0}[plot]
         decided_at = self._decide(challenge, evaluation, pitches[:selected], pitches[selected:], people, story)
         for rank, pitch in enumerate(pitches[:selected]):
             stage = {"extended": EXTENDED, "adopted": ADOPTED, "stopped": STOPPED}.get(plot, AGREEMENT if rank else
                                                                                        RUNNING)
-            self._pilot(challenge, pitch, people, decided_at, stage, story)
+            pilot = self._pilot(challenge, pitch, people, decided_at, stage, story)
+            moments.setdefault(PILOTING, pilot.created_at)
+        return moments
 
-    def _moves(self, challenge, people):
+    def _moves(self, challenge, people, moments):
         """The audit rows of the status moves that took the challenge where the story left it, as
         `lifecycle.move_challenge` writes them: who moved it, from which status to which, and when (its stamp).
 
         Audit rows only, no outbox events: the worker would otherwise announce months-old publications and
-        cancellations to every matched company and follower. They are written now (the audit log appends), so the
-        moment each move happened is the one in `after`, as a real move's row holds it. A completion is left out:
-        the open data dates a completed challenge by its completion row, and without one by its last pilot's
-        outcome (the story's date, not the moment the demo was loaded)."""
+        cancellations to every matched company and follower. Each row is dated when its move happened (as a real
+        move's row is): its stamp, the start of the evaluation or of the first pilot (`moments`). A completion is
+        left out: the open data dates a completed challenge by its completion row, and without one by its last
+        pilot's outcome (the story's date, not the moment the demo was loaded)."""
         path = [DRAFT, PUBLISHED]
         if challenge.closed_at is not None:
             path.append(CLOSED)
-        if challenge.status in (EVALUATING, PILOTING) or (challenge.status == COMPLETED
-                                                           and challenge.kind == "call_for_solutions"):
+        if challenge.status in (EVALUATING, PILOTING) or (challenge.status == COMPLETED and ranks_pitches(challenge)):
             path.append(EVALUATING)
         if challenge.status in (PILOTING, COMPLETED) and path[-1] == EVALUATING:
             path.append(PILOTING)
@@ -213,9 +236,10 @@ class _World:
             move = move_for(source, target)
             after = {"status": target, **snapshot(challenge, *filter(None, [move.stamp]), *move.audited)}
             actor = actors[target]
-            append_audit(actor_id=actor.id if actor is not None else None, action=move.event,
-                         object_type=challenge.__tablename__, object_id=challenge.id, challenge_id=challenge.id,
-                         before={"status": source}, after=after)
+            when = getattr(challenge, move.stamp) if move.stamp else moments[target]
+            self.audit(when, append_audit, actor_id=actor.id if actor is not None else None, action=move.event,
+                       object_type=challenge.__tablename__, object_id=challenge.id, challenge_id=challenge.id,
+                       before={"status": source}, after=after)
 
     def _question(self, challenge, story, people):
         if not story["question"]:
@@ -239,9 +263,11 @@ class _World:
             submitted = challenge.status != "published" or rank < len(story["pitches"]) - 1
             pitch = Pitch(challenge_id=challenge.id, company_id=company.id, created_by_id=owner.id,
                           status="submitted" if submitted else "draft", title=title, summary=summary,
-                          approach=_PLAN[challenge.language], evidence=company.capability_statement,
+                          approach=(_PLAN if ranks_pitches(challenge) else _OFFER)[challenge.language],
+                          evidence=company.capability_statement,
                           trl=self.rng.randint(5, 9),
-                          pilot_price=Decimal(price) if price else None, pilot_duration_weeks=12,
+                          pilot_price=Decimal(price) if price else None,
+                          pilot_duration_weeks=12 if ranks_pitches(challenge) else None,  # no pilot to a consultation
                           team=f"{company.name}: two engineers and a project lead.",
                           created_at=challenge.published_at + timedelta(days=4 + rank))
             db.session.add(pitch)
@@ -315,7 +341,7 @@ class _World:
                                      size=stored.size, sha256=stored.sha256, uploaded_by_id=by, uploaded_at=at))
 
     def _pilot(self, challenge, pitch, people, decided_at, stage, story):
-        """A pilot started after the decisions and taken, step by step, to `stage`."""
+        """A pilot started after the decisions and taken, step by step, to `stage`; returns it."""
         officer, owner = people["procurement_officer"].id, people["owner"].id
         company_owner = self.companies[pitch.company.name][1]
         created = decided_at + timedelta(days=2)
@@ -328,7 +354,7 @@ class _World:
                       stage=AGREEMENT, stage_entered_at=created)
         pilot.stage_due_on = due_date_for(pilot, AGREEMENT, created)
         if needs_second_approval(pilot):
-            pilot.budget_justification = "Above the low-value threshold: the price of the selected pitch."
+            pilot.budget_justification = _JUSTIFICATION[challenge.language]
             pilot.budget_approved_by_id, pilot.budget_approved_at = owner, created + timedelta(days=1)
         pilot.milestones = [
             PaymentMilestone(position=0, label=_MILESTONES[challenge.language][0], planned_on=running_from.date(),
@@ -339,7 +365,7 @@ class _World:
         db.session.add(pilot)
         db.session.flush()
         if stage == AGREEMENT:
-            return
+            return pilot
         self._document(pilot, SIGNED_AGREEMENT, "pilot-agreement.txt",
                        f"Pilot agreement between {challenge.agency.name} and {pitch.company.name}: "
                        f"{challenge.title}.\nSigned by both parties.\n", company_owner.id,
@@ -347,7 +373,7 @@ class _World:
         self._move(pilot, AGREEMENT, RUNNING, officer, running_from, note="Agreement signed.")
         self._pay(pilot, 0, running_from + timedelta(days=20))
         if stage == RUNNING:
-            return
+            return pilot
         evaluation_from = datetime.combine(ends_on, time(7), tzinfo=timezone.utc)
         self._move(pilot, RUNNING, EVALUATION, None, evaluation_from)
         self._document(pilot, EVALUATION_REPORT, "evaluation-report.txt",
@@ -358,7 +384,7 @@ class _World:
             pilot.ends_on = (self.now + timedelta(days=45)).date()
             self._move(pilot, EVALUATION, EXTENDED, officer, judged_at,
                        note=_EXTENSION_NOTE[challenge.language])
-            return
+            return pilot
         stopped = stage == STOPPED
         for measure in challenge.success_measures:
             db.session.add(MeasureOutcome(pilot_id=pilot.id, success_measure_id=measure.id,
@@ -370,6 +396,7 @@ class _World:
             self._pay(pilot, 1, judged_at.date() - timedelta(days=3))
         self._move(pilot, EVALUATION, stage, officer, judged_at)
         pilot.outcome_published_at = judged_at
+        return pilot
 
     def _move(self, pilot, source, target, actor_id, at, note=""):
         pilot.stage, pilot.stage_entered_at = target, at
@@ -391,6 +418,16 @@ _PLAN = {"en": "1. Install and train staff in the first two weeks\n2. Eight week
                "selon les critères de réussite\n3. Un rapport de résultats et la remise du service",
          "nl": "1. Installatie en opleiding van het personeel in de eerste twee weken\n2. Acht weken meten tegen de "
                "succescriteria\n3. Een rapport met de resultaten en de overdracht"}
+# An answer to a market consultation says what the company offers, not how it would run a pilot: none follows.
+_OFFER = {"en": "1. What we offer today, and where it already works\n2. What it would take to fit your situation\n"
+                "3. An indicative cost and the usual lead times",
+          "fr": "1. Ce que nous proposons aujourd’hui, et où cela fonctionne déjà\n2. Ce qu’il faudrait pour l’adapter "
+                "à votre situation\n3. Un coût indicatif et les délais habituels",
+          "nl": "1. Wat we vandaag aanbieden, en waar het al werkt\n2. Wat nodig is om het aan uw situatie aan te "
+                "passen\n3. Indicatieve kosten en de gebruikelijke doorlooptijden"}
+_JUSTIFICATION = {"en": "Above the low-value threshold: the price of the selected pitch.",
+                  "fr": "Au-dessus du seuil des marchés de faible montant : le prix de la proposition retenue.",
+                  "nl": "Boven de drempel voor opdrachten van beperkte waarde: de prijs van het gekozen voorstel."}
 _MILESTONES = {"en": ("At the start of the pilot", "On the evaluation report"),
                "fr": ("Au démarrage du pilote", "À la remise du rapport d'évaluation"),
                "nl": ("Bij de start van de pilot", "Bij het evaluatierapport")}

@@ -354,7 +354,7 @@ CHALLENGES = [
                   ("DataDesk", "Analyse des trajets existants", "Une analyse des trajets de 2025 pour trouver "
                    "les regroupements possibles.", None)],
          summary_text="Neuf entreprises ont répondu. Quatre proposent un produit prêt, trois un prototype ; les "
-                      "prix d'un pilote vont de € 10.000 à € 40.000. Toutes demandent un accès aux horaires de "
+                      "coûts indicatifs vont de € 10.000 à € 40.000. Toutes demandent un accès aux horaires de "
                       "dialyse des hôpitaux."),
     dict(agency=2, language="nl", status="draft", kind="call_for_solutions", sectors=["79", "85"], budget=12000,
          days=30, hour=12,

@@ -27,6 +27,7 @@ from .models.challenge import EvaluationCriterion, SuccessMeasure
 from .models.match import organisation_terms
 from .models.organisation import Membership, organisation_sectors
 from .models.pilot import PaymentMilestone, Pilot
+from .services.challenges.lifecycle import kind_ranks_pitches
 from .services.challenges.markdown import with_html
 from .services.challenges.search import LANGUAGES, postgresql_document, sqlite_document
 from .services.clock import utcnow
@@ -257,7 +258,8 @@ def seed_scale(challenges=50000, companies=200000, seed=17, echo=None):
                    slug=f"scale-{cid}", summary=summary[:500], problem_statement=statement, context="",
                    affected="", desired_outcomes="", constraints="", language=language,
                    budget_min=low, budget_max=low * rng.choice((2, 3, 4)), currency="EUR",
-                   pilot_duration_weeks=rng.choice((8, 12, 16, 26)), question_deadline=deadline - timedelta(days=10),
+                   pilot_duration_weeks=rng.choice((8, 12, 16, 26)) if kind_ranks_pitches(kind) else None,
+                   question_deadline=deadline - timedelta(days=10),
                    pitch_deadline=deadline, published_at=published,
                    closed_at=deadline if status not in ("draft", "published", "cancelled") else None,
                    cancelled_at=(published or now) + timedelta(days=3) if status == "cancelled" else None,
@@ -269,10 +271,11 @@ def seed_scale(challenges=50000, companies=200000, seed=17, echo=None):
         listing.append((cid, status, agency, kind))
         for code in rng.sample(divisions, rng.randint(1, 2)):
             challenge_sector_rows.append(dict(challenge_id=cid, cpv_division=code))
-        criteria += [dict(challenge_id=cid, position=0, name="Fit with the problem", description="", weight=60),
-                     dict(challenge_id=cid, position=1, name="Price", description="", weight=40)]
-        measures.append(dict(challenge_id=cid, position=0, measure="Cases reported late", baseline="20 %",
-                             target="10 %"))
+        if kind_ranks_pitches(kind):  # a market consultation ranks nothing and leads to no pilot
+            criteria += [dict(challenge_id=cid, position=0, name="Fit with the problem", description="", weight=60),
+                         dict(challenge_id=cid, position=1, name="Price", description="", weight=40)]
+            measures.append(dict(challenge_id=cid, position=0, measure="Cases reported late", baseline="20 %",
+                                 target="10 %"))
     _write_challenges(connection, writer, rows)
     writer.write(challenge_sectors, challenge_sector_rows)
     writer.write(EvaluationCriterion, _with_ids(connection, EvaluationCriterion, criteria))
@@ -303,7 +306,7 @@ def seed_scale(challenges=50000, companies=200000, seed=17, echo=None):
                                 status=pitch_status, title=f"Pitch {pid}", summary="We have done this before.",
                                 approach="A sensor network and a dashboard.", evidence="Three pilots in Flanders.",
                                 trl=rng.randint(4, 9), pilot_price=Decimal(rng.randint(10, 90) * 1000),
-                                pilot_duration_weeks=12, team="Four engineers.",
+                                pilot_duration_weeks=12 if kind_ranks_pitches(kind) else None, team="Four engineers.",
                                 submitted_at=now - timedelta(days=rng.randint(1, 30)) if submitted else None,
                                 receipt_digest=f"{pid:064x}" if submitted else None, created_at=now, updated_at=now))
             if pitch_status == "selected":

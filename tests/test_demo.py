@@ -191,3 +191,31 @@ def test_each_challenge_has_the_audit_rows_of_the_moves_that_brought_it_where_it
         assert published is None or (published.after["published_at"] == challenge.published_at.isoformat()
                                       and published.actor_id == challenge.created_by_id)
     assert verify_trail().problem is None  # the rows chain as every other audit row does
+
+
+def test_each_audit_row_is_dated_when_its_event_happened_and_the_trail_reads_in_that_order(demo):
+    """Not all at the moment the demo was loaded: the audit trail tells the stories as they went, oldest first."""
+    rows = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    times = [row.occurred_at for row in rows]
+    assert times == sorted(times) and len(set(times)) > len(demo)
+    by_challenge = {c.id: c for c in demo}
+    stamps = {"challenge.created": "created_at", "challenge.published": "published_at",
+              "challenge.closed": "closed_at", "challenge.cancelled": "cancelled_at"}
+    for row in rows:
+        challenge = by_challenge[row.challenge_id]
+        if row.action in stamps:
+            assert row.occurred_at == getattr(challenge, stamps[row.action]), (row.action, challenge.title)
+        elif row.action == "challenge.evaluation_started":
+            assert row.occurred_at == db.session.scalar(select(Evaluation.started_at).where(
+                Evaluation.challenge_id == challenge.id))
+        else:
+            assert row.action == "challenge.piloting" and row.occurred_at == db.session.scalar(
+                select(func.min(Pilot.created_at)).where(Pilot.challenge_id == challenge.id))
+
+
+def test_a_pilots_budget_justification_is_in_its_challenges_language(demo):
+    """A French agency's pilot gave its budget justification in English (found walking the demo in French)."""
+    pilots = db.session.scalars(select(Pilot).where(Pilot.budget_justification.is_not(None))).all()
+    assert {p.challenge.language for p in pilots} - {"en"}  # the demo has some beyond English
+    for pilot in pilots:
+        assert _language_of(pilot.budget_justification) == pilot.challenge.language, pilot.id

@@ -7,7 +7,7 @@ from werkzeug.datastructures import MultiDict
 from marketplace.extensions import db
 from marketplace.models import (Challenge, Notification, OcdsRelease, Organisation, PaymentMilestone, Pilot, Pitch,
                                 Question)
-from marketplace.models.challenge import CHALLENGE_STATUSES
+from marketplace.models.challenge import CHALLENGE_STATUSES, EvaluationCriterion, SuccessMeasure
 from marketplace.models.match import organisation_term_counts, organisation_terms
 from marketplace.services.challenges import challenges
 from marketplace.services.challenges.challenges import ChallengeFilters
@@ -28,6 +28,13 @@ def test_seed_scale_builds_every_status_in_four_languages_with_its_related_rows(
     assert count(PaymentMilestone) == 2 * count(Pilot)
     assert count(Question) > 0 and count(Notification) > 0 and count(organisation_terms) > 50
     assert count(Pitch, Pitch.challenge_id.in_(select(Challenge.id).where(Challenge.status == "draft"))) == 0
+    # A market consultation ranks nothing and leads to no pilot: no duration, criteria or measures, in its answers too.
+    consultations = select(Challenge.id).where(Challenge.kind == "market_consultation")
+    assert count(Challenge, Challenge.id.in_(consultations)) > 0
+    assert count(Challenge, Challenge.id.in_(consultations), Challenge.pilot_duration_weeks.is_not(None)) == 0
+    assert count(Pitch, Pitch.challenge_id.in_(consultations), Pitch.pilot_duration_weeks.is_not(None)) == 0
+    assert count(EvaluationCriterion, EvaluationCriterion.challenge_id.in_(consultations)) == 0
+    assert count(SuccessMeasure, SuccessMeasure.challenge_id.in_(consultations)) == 0
     # Nothing happened in the future: a challenge past its deadline has passed it, and so has every release.
     assert count(Challenge, Challenge.closed_at > utcnow()) == 0
     assert count(OcdsRelease, OcdsRelease.date > utcnow()) == 0

@@ -9,7 +9,7 @@ from pydantic import AfterValidator, Field
 
 from ..models.challenge import CHALLENGE_KINDS, CHALLENGE_STATUSES, PUBLIC_STATUSES
 from ..services import access
-from ..services.challenges import amendments, challenges, questions
+from ..services.challenges import amendments, challenges, lifecycle, questions
 from ..services.open_data.challenge_exports import written_per_challenge
 from ..services.pilots import pilots as pilot_service
 from ..services.challenges.search import LANGUAGES
@@ -127,9 +127,12 @@ class ChallengeDetail(ChallengeSummary):
     affected: str = Field(description="Who suffers from the problem.")
     desired_outcomes: str
     constraints: str = Field(description="Constraints and what is out of scope.")
-    pilot_duration_weeks: int | None
-    criteria: list[Criterion] = Field(description="The published evaluation criteria.")
-    success_measures: list[SuccessMeasure]
+    pilot_duration_weeks: int | None = Field(description="The expected pilot duration; null for a market "
+                                                     "consultation, which no pilot follows.")
+    criteria: list[Criterion] = Field(description="The published evaluation criteria; none for a market consultation, "
+                                                  "which ranks nothing.")
+    success_measures: list[SuccessMeasure] = Field(description="What a pilot would be judged by; none for a market "
+                                                                "consultation.")
     cancel_reason: str | None
     consultation_summary: str | None
     questions: list[AnsweredQuestion] = Field(description="Answered questions, oldest first; askers are not named.")
@@ -138,12 +141,13 @@ class ChallengeDetail(ChallengeSummary):
 
     @classmethod
     def of(cls, challenge):
+        ranks = lifecycle.ranks_pitches(challenge)  # a consultation's page shows none of them either
         return cls(
             **cls.fields_of(challenge), problem_statement=challenge.problem_statement, context=challenge.context,
             affected=challenge.affected, desired_outcomes=challenge.desired_outcomes,
-            constraints=challenge.constraints, pilot_duration_weeks=challenge.pilot_duration_weeks,
-            criteria=[Criterion.model_validate(c) for c in challenge.criteria],
-            success_measures=[SuccessMeasure.model_validate(m) for m in challenge.success_measures],
+            constraints=challenge.constraints, pilot_duration_weeks=challenge.pilot_duration_weeks if ranks else None,
+            criteria=[Criterion.model_validate(c) for c in challenge.criteria] if ranks else [],
+            success_measures=[SuccessMeasure.model_validate(m) for m in challenge.success_measures] if ranks else [],
             cancel_reason=challenge.cancel_reason, consultation_summary=challenge.consultation_summary,
             questions=[AnsweredQuestion.of(q) for q in questions.public_questions(challenge)],
             notices=[ChallengeNoticeOut.of(n) for n in amendments.notices_of(challenge)],
@@ -182,7 +186,8 @@ class ChallengeIn(Body):
     budget_min: Amount | None = None
     budget_max: Amount | None = None
     currency: Literal[CURRENCIES] = "EUR"
-    pilot_duration_weeks: WholeNumber | None = Field(None, ge=1, le=104)
+    pilot_duration_weeks: WholeNumber | None = Field(None, ge=1, le=104, description="Not kept for a market "
+                                                     "consultation, which no pilot follows.")
     question_deadline: UTCTime | None = Field(None, description="Default: 10 days before the pitch deadline.")
     pitch_deadline: UTCTime | None = None
     criteria: list[CriterionIn] = Field([], max_length=MAX_CRITERIA)

@@ -8,6 +8,7 @@ from pydantic import Field
 from ..models.pitch import PITCH_STATUSES
 from ..services.evaluation import blinding, evaluation
 from ..services import access, permissions
+from ..services.challenges import lifecycle
 from ..services.pitches import lifecycle as pitch_lifecycle, pitches
 from ..services.pitches.pitches import LIMITS, MAX_PRICE
 from .operations import REQUIRED, Body, Id, Output, PlainText, Slug, WholeNumber, operation
@@ -44,8 +45,9 @@ class PitchOut(Output):
     evidence: str
     team: str
     trl: int | None = Field(description="Technology readiness level, 1 to 9.")
-    pilot_price: float | None = Field(description="Price of a pilot, in euro.")
-    pilot_duration_weeks: int | None
+    pilot_price: float | None = Field(description="Price of a pilot, in euro; for a market consultation, which no "
+                                                  "pilot follows, the indicative cost of what is proposed.")
+    pilot_duration_weeks: int | None = Field(description="Duration of a pilot; null for a market consultation.")
     attachments: list[AttachmentOut]
     submitted_at: datetime | None
     withdrawn_at: datetime | None
@@ -53,6 +55,15 @@ class PitchOut(Output):
     updated_at: datetime
     outcome: OutcomeOut | None = Field(None, description="For your company only: the decision the agency sent "
                                                          "you, once sent.")
+
+    @classmethod
+    def of(cls, pitch):
+        """The pitch (or the agency's view of it, `blinding.panel_view`) as the API shows it: a market consultation's
+        answer has no pilot duration (lifecycle.ranks_pitches), as on its page."""
+        out = cls.model_validate(pitch)
+        if not lifecycle.ranks_pitches(pitch.challenge):
+            out.pilot_duration_weeks = None
+        return out
 
 
 class PitchList(Output):
@@ -68,14 +79,16 @@ class PitchIn(Body):
     evidence: PlainText = Field("", max_length=LIMITS["evidence"])
     team: PlainText = Field("", max_length=LIMITS["team"])
     trl: WholeNumber | None = Field(None, ge=1, le=9, description="Technology readiness level, 1 to 9.")
-    pilot_price: WholeNumber | None = Field(None, ge=0, le=MAX_PRICE, description="Price of a pilot, in whole euro.")
-    pilot_duration_weeks: WholeNumber | None = Field(None, ge=1, le=104)
+    pilot_price: WholeNumber | None = Field(None, ge=0, le=MAX_PRICE, description="Price of a pilot, in whole euro; "
+                                            "for a market consultation, an indicative cost (optional).")
+    pilot_duration_weeks: WholeNumber | None = Field(None, ge=1, le=104, description="Duration of a pilot; not kept "
+                                                     "for a market consultation, which no pilot follows.")
 
 
 @operation("GET", "/pitches", tag="Pitches", auth=REQUIRED, response=PitchList)
 def own_pitches(user):
     """Your company's pitches, every status, most recently changed first (company members)."""
-    return PitchList(items=[PitchOut.model_validate(p) for p in pitches.own_pitches(user)])
+    return PitchList(items=[PitchOut.of(p) for p in pitches.own_pitches(user)])
 
 
 @operation("GET", "/pitches/{pitch_id}", tag="Pitches", auth=REQUIRED, response=PitchOut)
@@ -86,7 +99,7 @@ def pitch(user, pitch_id: Id):
     Its company also reads the decision sent to it, with its feedback (`outcome`).
     """
     found = access.pitch(user, pitch_id)
-    out = PitchOut.model_validate(blinding.panel_view(found, user))
+    out = PitchOut.of(blinding.panel_view(found, user))
     outcome = evaluation.outcome_for_company(user, found) if permissions.can(user, "pitch.write", found) else None
     if outcome is not None:
         booking = url_for("evaluation.pick_slot", pitch_id=found.id, _external=True) \
@@ -104,17 +117,17 @@ def save_pitch(user, body, slug: Slug):
     """
     saved, created = pitches.write_pitch(user, slug, body.model_dump())
     if created:
-        return PitchOut.model_validate(saved), 201, {"Location": url_for(".pitch", pitch_id=saved.id, _external=True)}
-    return PitchOut.model_validate(saved)
+        return PitchOut.of(saved), 201, {"Location": url_for(".pitch", pitch_id=saved.id, _external=True)}
+    return PitchOut.of(saved)
 
 
 @operation("POST", "/pitches/{pitch_id}/submit", tag="Pitches", auth=REQUIRED, response=PitchOut)
 def submit_pitch(user, pitch_id: Id):
     """Submit your company's pitch before the deadline; the answer carries the receipt digest."""
-    return PitchOut.model_validate(pitches.submit_pitch(user, pitch_id))
+    return PitchOut.of(pitches.submit_pitch(user, pitch_id))
 
 
 @operation("POST", "/pitches/{pitch_id}/withdraw", tag="Pitches", auth=REQUIRED, response=PitchOut)
 def withdraw_pitch(user, pitch_id: Id):
     """Withdraw your company's submitted pitch before the deadline; it can be submitted again."""
-    return PitchOut.model_validate(pitches.withdraw_pitch(user, pitch_id))
+    return PitchOut.of(pitches.withdraw_pitch(user, pitch_id))

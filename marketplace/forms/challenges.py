@@ -91,8 +91,9 @@ class ChallengeForm(FlaskForm):
 
     @property
     def ranks(self):
-        """Whether the kind chosen ranks pitches (the lifecycle's rule): only then are criteria and success
-        measures offered, checked and kept; a market consultation's are neither (the page says so)."""
+        """Whether the kind chosen ranks pitches (the lifecycle's rule): only then are an expected pilot duration,
+        criteria and success measures offered, checked and kept; a market consultation's are neither (the page says
+        so)."""
         return kind_ranks_pitches(self.kind.data)
 
     @property
@@ -107,7 +108,7 @@ class ChallengeForm(FlaskForm):
         for entry in (*self.criteria, *self.success_measures):  # not checked: the service does not keep them
             for subfield in entry.form:
                 subfield.errors = []
-        self.criteria.errors, self.success_measures.errors = [], []
+        self.criteria.errors, self.success_measures.errors, self.pilot_duration_weeks.errors = [], [], []
         return not self.errors
 
     def domain_data(self, to_utc):

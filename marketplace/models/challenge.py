@@ -60,6 +60,12 @@ PUBLIC_CONDITION = "published_at IS NOT NULL AND status <> 'draft'"
 # TAKING_PITCHES, written out here as in the sort's SQL; a test compares them), then by deadline. Laid out as
 # PostgreSQL writes it back (pg_indexes), so that Alembic's comparison (tests/test_migrations.py) finds it unchanged.
 DEADLINE_SORT_INDEX = ("ix_challenges_public_deadline", "(\nCASE\n    WHEN status = 'published' THEN 0\n    ELSE 1\nEND)")
+# What each public sort index carries besides its keys (PostgreSQL's INCLUDE): the columns its expression and the
+# public condition's `status` read, which an index-only scan must find in the index (migration 0039).
+SORT_INDEX_INCLUDES = {"ix_challenges_public_newest": ["status"],
+                       DEADLINE_SORT_INDEX[0]: ["status"],
+                       "ix_challenges_public_budget_high": ["budget_max", "budget_min", "status"],
+                       "ix_challenges_public_budget_low": ["budget_max", "budget_min", "status"]}
 # Statistics on the budget filters' expressions (PostgreSQL): the planner ignores the statistics of a partial
 # index's expressions, so without these a budget ceiling above every budget was estimated to keep a third of the
 # challenges, and a search AND-ed the budget index (46,000 entries, 4–6 ms) into every count.
@@ -79,18 +85,23 @@ class Challenge(db.Model):
               postgresql_where=text(PUBLIC_CONDITION), sqlite_where=text(PUBLIC_CONDITION)),
         # The public lists, the feed, the API and OCDS read the newest public challenges first (a backward scan
         # of this index, then LIMIT) and count them by status without touching the table (index-only).
+        # Each sort index carries (INCLUDE, PostgreSQL) the columns its expression and the public condition read,
+        # so a page deep in a list finds its ids in the index alone (paging._deep_page_items): an index-only scan.
         Index("ix_challenges_public_newest", "published_at", "id", postgresql_where=text("published_at IS NOT NULL"),
-              sqlite_where=text("published_at IS NOT NULL")),
+              sqlite_where=text("published_at IS NOT NULL"),
+              postgresql_include=SORT_INDEX_INCLUDES["ix_challenges_public_newest"]),
         Index("ix_challenges_public_status", "status", "published_at", "id",
               postgresql_where=text("published_at IS NOT NULL"), sqlite_where=text("published_at IS NOT NULL")),
         # A list or search sorted by budget reads its first page in the order of these (the expressions of
         # services/challenges/challenges.py's SORTS, written alike) instead of sorting every public challenge.
         *(Index(name, text(expression), "id", postgresql_where=text("published_at IS NOT NULL"),
-                sqlite_where=text("published_at IS NOT NULL")) for name, expression in BUDGET_SORT_INDEXES),
+                sqlite_where=text("published_at IS NOT NULL"), postgresql_include=SORT_INDEX_INCLUDES[name])
+          for name, expression in BUDGET_SORT_INDEXES),
         *(Index(name, text(expression), postgresql_where=text(PUBLIC_CONDITION), sqlite_where=text(PUBLIC_CONDITION))
           for name, expression in BUDGET_FILTER_INDEXES),
         Index(DEADLINE_SORT_INDEX[0], text(DEADLINE_SORT_INDEX[1]), "pitch_deadline", "id",
-              postgresql_where=text("published_at IS NOT NULL"), sqlite_where=text("published_at IS NOT NULL")),
+              postgresql_where=text("published_at IS NOT NULL"), sqlite_where=text("published_at IS NOT NULL"),
+              postgresql_include=SORT_INDEX_INCLUDES[DEADLINE_SORT_INDEX[0]]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -20,7 +20,7 @@ from marketplace.services.work_lists import PILOTS_NEWEST_FIRST, listed_pilots_s
 
 def agency_challenges(organisation, page=1, status=None, per_page=20):
     """One page of the agency's challenges, newest first, of one status when `status` names one (anything else
-    is ignored): a Page of rows (id, slug, title, status, pitch_deadline, pitches received, open questions,
+    is ignored): a Page of rows (id, slug, title, language, status, pitch_deadline, pitches received, open questions,
     answered questions), in two statements however many challenges the agency has. A page past the last is the
     last."""
     def counted(column, *conditions):
@@ -28,7 +28,7 @@ def agency_challenges(organisation, page=1, status=None, per_page=20):
 
     query = select(
         # What the table shows of each challenge, not its texts.
-        Challenge.id, Challenge.slug, Challenge.title, Challenge.status, Challenge.pitch_deadline,
+        Challenge.id, Challenge.slug, Challenge.title, Challenge.language, Challenge.status, Challenge.pitch_deadline,
         counted(Pitch.id, Pitch.challenge_id == Challenge.id,
                 Pitch.status.in_(pitch_lifecycle.RECEIVED)).label("pitches"),
         counted(Question.id, Question.challenge_id == Challenge.id, Question.answer.is_(None)).label("open_questions"),
@@ -40,8 +40,9 @@ def agency_challenges(organisation, page=1, status=None, per_page=20):
     return paginate(query.order_by(Challenge.created_at.desc(), Challenge.id.desc()), page, per_page, clamp=True)
 
 
-# What the company's dashboard shows of a challenge (its tables and lists), not its texts.
-SHOWN = (Challenge.slug, Challenge.title, Challenge.status, Challenge.pitch_deadline)
+# What the company's dashboard shows of a challenge (its tables and lists, its title marked with its language), not its
+# texts.
+SHOWN = (Challenge.slug, Challenge.title, Challenge.language, Challenge.status, Challenge.pitch_deadline)
 
 
 def company_overview(organisation):

@@ -64,11 +64,25 @@ HEADINGS = {
 ORDER = tuple(HEADINGS)
 
 
+class Titled(str):
+    """A challenge's title that knows the language it is written in (`language`), so that a page in another language
+    marks it (the template helper `lang_of`); otherwise the plain string."""
+
+    def __new__(cls, title, language=None):
+        titled = super().__new__(cls, title)
+        titled.language = language
+        return titled
+
+
+def titled(challenge):
+    return Titled(challenge.title, challenge.language)
+
+
 @dataclass(frozen=True)
 class Item:
     """One thing waiting: what it is about, what to do (`detail`), where (`link`), and when it is due or starts."""
 
-    subject: str
+    subject: str  # the challenge's title (Titled: with its language)
     detail: object
     link: str
     count: int = 1
@@ -97,9 +111,9 @@ class Running(NamedTuple):
     scored: bool  # someone whose scores count has scored (evaluation.has_counted_scores): it may be finalised
 
 
-# What the work list reads of a challenge: enough to name it, link to it and ask `permissions` and `lifecycle`
+# What the work list reads of a challenge: enough to name it (in its own language), link to it and ask `permissions` and `lifecycle`
 # about it (the rules read its agency, status, kind, deadline and who asked for approval), not its texts.
-WORK_COLUMNS = (Challenge.id, Challenge.slug, Challenge.title, Challenge.status, Challenge.kind, Challenge.agency_id,
+WORK_COLUMNS = (Challenge.id, Challenge.slug, Challenge.title, Challenge.language, Challenge.status, Challenge.kind, Challenge.agency_id,
                 Challenge.pitch_deadline, Challenge.approval_requested_at, Challenge.approval_requested_by_id,
                 Challenge.created_at)
 
@@ -111,7 +125,8 @@ PILOTS_NEWEST_FIRST = (Pilot.created_at.desc(), Pilot.id.desc())
 def listed_pilots_statement(*conditions):
     """The statement of `listed_pilots`, to page it (services/dashboard.pilots_page)."""
     return select(Pilot.id, Pilot.agency_id, Pilot.company_id, Pilot.owner_id, Pilot.stage, Pilot.stage_due_on,
-                  Challenge.title.label("challenge_title"), Pitch.title.label("pitch_title")) \
+                  Challenge.title.label("challenge_title"), Challenge.language.label("challenge_language"),
+                  Pitch.title.label("pitch_title")) \
         .join(Challenge, Challenge.id == Pilot.challenge_id).join(Pitch, Pitch.id == Pilot.pitch_id) \
         .where(*conditions).order_by(*PILOTS_NEWEST_FIRST)
 
@@ -119,7 +134,7 @@ def listed_pilots_statement(*conditions):
 def listed_pilots(*conditions):
     """Pilots as the dashboard and the work list show them, newest first: rows with what `permissions` asks of a
     pilot (its agency, company and owner), its stage and due day, and the titles of its challenge and pitch
-    (`challenge_title`, `pitch_title`) — one statement, no texts."""
+    (`challenge_title` and its `challenge_language`, `pitch_title`) — one statement, no texts."""
     return db.session.execute(listed_pilots_statement(*conditions)).all()
 
 
@@ -186,7 +201,7 @@ class Scope(NamedTuple):
 
 
 def _drafts_to_approve(user, challenges):
-    return [Item(c.title, _l("Approval asked on %(when)s", when=lazy(localtime, c.approval_requested_at)), links.challenge_preview_path(c),
+    return [Item(titled(c), _l("Approval asked on %(when)s", when=lazy(localtime, c.approval_requested_at)), links.challenge_preview_path(c),
                  when=c.approval_requested_at)
             for c in permissions.allowed(user, "challenge.approve",
                                          [c for c in challenges if lifecycle.state_of(c).draft and c.approval_requested_at])]
@@ -198,7 +213,7 @@ def _drafts_to_finish(user, challenges):
     drafts = sorted(permissions.allowed(user, "challenge.edit", [c for c in challenges if lifecycle.state_of(c).draft
                                                                  and c.approval_requested_at is None]),
                     key=lambda c: (c.created_at, c.id))
-    return [Item(c.title, _l("Started on %(when)s: see what it still needs before it goes live.",
+    return [Item(titled(c), _l("Started on %(when)s: see what it still needs before it goes live.",
                              when=lazy(localtime, c.created_at)), links.challenge_preview_path(c), when=c.created_at)
             for c in drafts]
 
@@ -213,7 +228,7 @@ def _questions_to_answer(user, challenges, scope):
         .group_by(Question.challenge_id)
     ).all()
     by_id = {challenge_id: (count, oldest) for challenge_id, count, oldest in waiting}
-    return [Item(c.title, lazy_ngettext("%(num)s question waiting", "%(num)s questions waiting", by_id[c.id][0]),
+    return [Item(titled(c), lazy_ngettext("%(num)s question waiting", "%(num)s questions waiting", by_id[c.id][0]),
                  links.challenge_questions_path(c), count=by_id[c.id][0], when=by_id[c.id][1])
             for c in mine.values() if c.id in by_id]
 
@@ -242,7 +257,7 @@ def _evaluations(challenge_ids, user, scope):
 def _evaluations_to_start(user, challenges, evaluations, received, now):
     """Closed calls for solutions with pitches received (`received`: {challenge id: submitted pitches}) and no
     evaluation yet, for those who may start one (the same rule as the evaluation page's button)."""
-    return [Item(c.title, lazy_ngettext("%(num)s pitch received: start the evaluation.",
+    return [Item(titled(c), lazy_ngettext("%(num)s pitch received: start the evaluation.",
                                         "%(num)s pitches received: start the evaluation.", received[c.id]),
                  links.evaluation_path(c), when=c.pitch_deadline)  # one evaluation each: the heading counts them
             for c in challenges if received.get(c.id) and c.id not in evaluations
@@ -279,12 +294,12 @@ def _pitches_to_score(user, panel, evaluations):
             continue
         left = pitches - scored.get(challenge_id, 0)
         if challenge_id not in declared:
-            items.append(Item(challenge.title, lazy_ngettext(
+            items.append(Item(titled(challenge), lazy_ngettext(
                 "Declare any conflict of interest, then score %(num)s pitch.",
                 "Declare any conflict of interest, then score %(num)s pitches.", pitches),
                 links.evaluation_path(challenge), count=pitches))
         elif left > 0:
-            items.append(Item(challenge.title, lazy_ngettext("%(num)s pitch left to score",
+            items.append(Item(titled(challenge), lazy_ngettext("%(num)s pitch left to score",
                                                              "%(num)s pitches left to score", left),
                               links.evaluation_scores_path(challenge), count=left))
     return items + late
@@ -295,7 +310,7 @@ def _evaluations_to_finalise(user, managed, evaluations):
     for those who run them (`managed`: the challenges whose evaluation they may manage) and may see the ranking
     (`ranking_withheld`: not recused, and declared when on the panel; finalising refuses the others)."""
     managed = {c.id: c for c in managed}
-    return [Item(managed[cid].title, _l("Scores are coming in: read the ranking and finalise the evaluation when the "
+    return [Item(titled(managed[cid]), _l("Scores are coming in: read the ranking and finalise the evaluation when the "
                                         "panel has finished."), links.evaluation_path(managed[cid]))
             for cid, row in evaluations.items()
             if cid in managed and row.scored and not row.evaluation.is_finalised
@@ -307,7 +322,7 @@ def _decisions_to_send(managed, evaluations):
     companies still without one (after the shortlist, those shortlisted), unless the person is recused from it:
     sending refuses them, the overview names who sends instead. `managed`: as for _evaluations_to_finalise."""
     managed = {c.id: c for c in managed}
-    return [Item(managed[cid].title, lazy_ngettext("%(num)s company waits for its decision",
+    return [Item(titled(managed[cid]), lazy_ngettext("%(num)s company waits for its decision",
                                                    "%(num)s companies wait for their decision", undecided),
                  links.evaluation_path(managed[cid]), count=undecided)
             for cid, (evaluation, _, _, conflicted, undecided, _) in evaluations.items()
@@ -325,7 +340,7 @@ def _sessions_to_hold(challenges, managed, panel, evaluations, scope, now):
     slots = [slot for slot in db.session.scalars(select(PitchSessionSlot).where(
         PitchSessionSlot.challenge_id.in_(scope.challenges), PitchSessionSlot.pitch_id.is_not(None),
         PitchSessionSlot.ends_at > now).order_by(PitchSessionSlot.starts_at)) if slot.challenge_id in panel]
-    return [Item(panel[s.challenge_id].title, _l("Pitch session on %(when)s", when=lazy(time_span, s.starts_at,
+    return [Item(titled(panel[s.challenge_id]), _l("Pitch session on %(when)s", when=lazy(time_span, s.starts_at,
                                                                                           s.ends_at)),
                  links.evaluation_path(panel[s.challenge_id]), when=s.starts_at) for s in slots]
 
@@ -334,7 +349,7 @@ def _pilot_stages_due(movable, now):
     """Stages due within `DUE_SOON` or overdue, for those who may move the pilot (`movable`: those pilots, soonest
     due first; as `remind_due_stages` sees them)."""
     soon = now.date() + DUE_SOON
-    return [Item(p.challenge_title, _l("Stage “%(stage)s” due on %(when)s", stage=STAGE_LABELS.get(p.stage, p.stage),
+    return [Item(Titled(p.challenge_title, p.challenge_language), _l("Stage “%(stage)s” due on %(when)s", stage=STAGE_LABELS.get(p.stage, p.stage),
                     when=lazy(day, p.stage_due_on)),
                  links.pilot_path(p), when=p.stage_due_on, overdue=overdue_since(p, now.date()))
             for p in movable if p.stage_due_on and p.stage_due_on <= soon]
@@ -348,14 +363,14 @@ def _payments_due(movable, scope, now):
         PaymentMilestone.pilot_id.in_(scope.pilots), PaymentMilestone.paid_on.is_(None),
         PaymentMilestone.planned_on.is_not(None), PaymentMilestone.planned_on <= now.date() + DUE_SOON)
         .order_by(PaymentMilestone.planned_on)) if m.pilot_id in movable]
-    return [Item(movable[m.pilot_id].challenge_title, _l("“%(label)s” planned for %(when)s", label=m.label,
+    return [Item(Titled(movable[m.pilot_id].challenge_title, movable[m.pilot_id].challenge_language), _l("“%(label)s” planned for %(when)s", label=m.label,
                                                          when=lazy(day, m.planned_on)),
                  links.pilot_path(movable[m.pilot_id]), when=m.planned_on, overdue=overdue_since(m, now.date()))
             for m in due]
 
 
 def _outcomes_to_record(movable):
-    return [Item(p.challenge_title, _l("Adopt, extend or stop the pilot, with its evidence."), links.pilot_path(p))
+    return [Item(Titled(p.challenge_title, p.challenge_language), _l("Adopt, extend or stop the pilot, with its evidence."), links.pilot_path(p))
             for p in movable if p.stage == EVALUATION]
 
 
@@ -368,6 +383,6 @@ def _companies_to_invite(user, challenges, scope):
         return []
     invited = set(db.session.scalars(select(Match.challenge_id).distinct().where(
         Match.challenge_id.in_(scope.challenges), Match.invited_at.is_not(None))))
-    return [Item(c.title, _l("See the companies likely to solve it and invite them to pitch."),
+    return [Item(titled(c), _l("See the companies likely to solve it and invite them to pitch."),
                  links.challenge_matches_path(c))
             for c in open_ones if c.id not in invited]

@@ -17,7 +17,7 @@ from ..services.organisations.cpv import cpv_choices_named
 from ..services.errors import InvalidTransition, ValidationFailed
 from .forms_flow import submit_form
 from .fragments import reader
-from .i18n import from_local_input, to_local_input
+from .i18n import from_local_input, shown_again, to_local_input
 from .page_cache import cached_for_visitors
 
 bp = Blueprint("challenges", __name__)
@@ -74,11 +74,13 @@ def _form_for(challenge, form_class=ChallengeForm):
 
 
 def _render_form(form, challenge=None, status=200):
-    if form.errors and status == 422:
-        try:  # the form's own checks failed: add the domain's, so every problem shows at once
+    if (form.errors and status == 422) or shown_again():
+        try:  # the form's own checks failed (or it is shown again in another language): add the domain's, so
+            # every problem shows at once
             challenges.check_draft(form.domain_data(from_local_input))
         except ValidationFailed as exc:
             apply_domain_errors(form, exc)
+            status = 422
     return render_template("challenges/form.html", form=form, challenge=challenge, limits=challenges.LIMITS,
                            similar=matching.similar_for_editor(current_user, challenge),
                            sent_back=challenge and challenges.latest_send_back(challenge),

@@ -13,6 +13,7 @@ from ..services.evaluation.evaluation import DECISION_LABELS
 from ..services import access, audit, permissions
 from ..services.evaluation import evaluation, pitch_sessions
 from ..services.pilots import pilots
+from ..services.pitches import lifecycle as pitch_lifecycle
 from ..services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from .forms_flow import submit_form
 from .i18n import from_local_input
@@ -160,11 +161,16 @@ def decide(slug, assessment_id):
 @login_required
 def publish(slug):
     challenge = _challenge(slug)
-    shortlist = permissions.can(current_user, "evaluation.manage", challenge) and \
-        evaluation.sending_for(challenge).shortlist
+    sending = evaluation.sending_for(challenge) if permissions.can(current_user, "evaluation.manage", challenge) \
+        else None
+    shortlist = sending is not None and sending.shortlist
+    # A shortlist of every pitch has no "others" to tell.
+    others = shortlist and any(r.decision is not None and not pitch_lifecycle.state_named(r.decision).shortlisted
+                               for r in sending.to_send)
     return _button(challenge, evaluation.publish_decisions,
-                   _("The shortlisted companies are being invited to book a pitch session; the others are told "
-                     "their outcome and feedback.") if shortlist else
+                   (_("The shortlisted companies are being invited to book a pitch session; the others are told "
+                      "their outcome and feedback.") if others else
+                    _("The shortlisted companies are being invited to book a pitch session.")) if shortlist else
                    _("The companies are being told their outcome and feedback."))
 
 
@@ -185,12 +191,15 @@ def offer_slot(slug):
 @login_required
 def pick_slot(pitch_id):
     pitch = access.own_pitch(current_user, pitch_id)
-    if request.method == "POST":
-        pitch_sessions.book_slot(current_user, pitch.id, request.form.get("slot_id", type=int))
-        flash(_("Your pitch session is booked. A calendar invitation is on its way by email."), "success")
-        return redirect(url_for(".pick_slot", pitch_id=pitch.id))
-    return render_template("evaluation/pick_slot.html", pitch=pitch, booked=pitch_sessions.booked_slot(pitch),
-                           slots=pitch_sessions.open_slots(pitch.challenge))
+    # A refusal (the time just taken by another company, the challenge cancelled meanwhile) answers on this page,
+    # with its reason and the times still free, rather than on an error page that leads nowhere.
+    return submit_form(FlaskForm(), lambda form: pitch_sessions.book_slot(
+                           current_user, pitch.id, request.form.get("slot_id", type=int)),
+                       success=_("Your pitch session is booked. A calendar invitation is on its way by email."),
+                       redirect_to=url_for(".pick_slot", pitch_id=pitch.id),
+                       page=lambda form, status: (render_template(
+                           "evaluation/pick_slot.html", pitch=pitch, booked=pitch_sessions.booked_slot(pitch),
+                           slots=pitch_sessions.open_slots(pitch.challenge), form=form), status))
 
 
 @bp.get("/sessions/<int:slot_id>.ics")

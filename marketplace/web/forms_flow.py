@@ -13,13 +13,19 @@ page again with the bound form —
 * any other rule that says no now (`Conflict`: `InvalidTransition`, `StaleState`, a deadline passed…; or
   `NotAllowed`): its reason in the error summary, with its own status (409, 403), the transaction rolled back.
 
+A refused page's language switcher sends the form again as it was sent, with its button (`i18n.resent_submission`):
+the same page answers, in the language picked, with the form's checks and `check_first` asked again (so their
+reasons are in that language) and the action never called — switching language saves nothing.
+
 `NotFound` is not caught: where existence must stay hidden, the error handler answers 404 (web/errors.py).
 """
 from flask import flash, redirect, request
+from flask_babel import gettext as _
 
 from ..extensions import db
 from ..forms import apply_domain_errors
 from ..services.errors import Conflict, NotAllowed, ValidationFailed
+from .i18n import refused, switched_language
 
 
 def submit_form(form, action, *, success, redirect_to, page, done=None, check_first=None):
@@ -35,6 +41,9 @@ def submit_form(form, action, *, success, redirect_to, page, done=None, check_fi
     """
     if request.method != "POST":
         return page(form, 200)
+    if switched_language():
+        return _shown_again(form, _refusal(page), check_first)
+    page = _refusal(page)
     status = 422
     try:
         if check_first is not None:
@@ -61,3 +70,28 @@ def submit_form(form, action, *, success, redirect_to, page, done=None, check_fi
                 return done(result)
             return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
     return page(form, status)
+
+
+def _refusal(page):
+    """`page`, answering a POST with its form again: the language switcher then sends that form again."""
+    def answer(form, status):
+        refused(form)
+        return page(form, status)
+    return answer
+
+
+def _shown_again(form, page, check_first):
+    """The refused form sent again by the language switcher: checked again in the new language, never saved."""
+    flash(_("The form is shown again in this language. Nothing was saved or sent: check it, then send it."), "info")
+    if check_first is not None:
+        try:
+            check_first()
+        except (Conflict, NotAllowed) as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc.message))
+            return page(form, exc.status_code)
+    form.validate()
+    for field in form:
+        if field.type == "PasswordField" and not field.data:  # not sent again (resent_submission): asked anew
+            field.errors = []
+    return page(form, 422 if form.errors else 200)

@@ -12,14 +12,16 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 import flask_babel
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_login import current_user
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 
 # Each language named in itself, as the switcher offers it.
 from ..formatting import LANGUAGE_NAMES  # noqa: F401  (pages and forms name the languages the same way)
+from ..extensions import csrf
 from ..formatting import babel_namespace
+from ..services.accounts import accounts
 from ..services.permissions import signed_in
 
 
@@ -79,6 +81,64 @@ def this_page():
         if _answers_get(path):
             return path
     return "/"
+
+
+# The name of the switcher's buttons. Not "locale": a refused form sent again by the switcher (below) may have a field
+# of that name. /language still reads "locale" from an older page.
+SWITCH = "switch_to"
+
+
+def remember_language(locale):
+    """The switcher's choice: saved to a signed-in person's account (their form carries the CSRF token), kept in a
+    visitor's session."""
+    if signed_in(current_user):
+        if current_app.config.get("WTF_CSRF_ENABLED", True):
+            csrf.protect()
+        accounts.choose_language(current_user, locale)
+    else:
+        session["locale"] = accounts.check_language(locale)
+
+
+def switched_language():
+    """On a refused form sent again by the language switcher (`resent_submission`): remember the language picked,
+    answer the rest of this request in it, and say so (True); on any other post, False. The caller then shows the
+    same form again and saves nothing."""
+    locale = request.form.get(SWITCH) if request.method == "POST" else None
+    if locale is None:
+        return False
+    remember_language(locale)
+    flask_babel.refresh()
+    g.agora_shown_again = True
+    return True
+
+
+def shown_again():
+    """Whether this answer shows a refused form again after a language switch (nothing saved): a page that adds the
+    domain's reasons to its form's only after a refusal adds them then too."""
+    return g.get("agora_shown_again", False)
+
+
+_RESEND = "agora_refused_form"
+
+
+def refused(form):
+    """Mark `form` as the form this POST answer shows again (a refusal): the switcher then sends it again."""
+    setattr(g, _RESEND, form)
+
+
+def resent_submission():
+    """The fields the language switcher sends again with this page's refused form, as (name, value) pairs, or None
+    when this page answers no refused form (then the switcher goes to /language and back to `this_page`).
+
+    The switcher posts them to this same address with its button (`SWITCH`); the view shows the form again, in the
+    new language, without saving (forms_flow.submit_form). What the person sent is in it, never a password (a
+    password field is sent again empty, and its "enter your password" left unsaid) nor a file; the CSRF token is the
+    form's own, in the body as it was."""
+    form = g.get(_RESEND)
+    if form is None or request.method != "POST":
+        return None
+    secret = {field.name for field in form if field.type == "PasswordField"} | {SWITCH}
+    return [(name, value) for name, value in request.form.items(multi=True) if name not in secret]
 
 
 def _answers_get(path):

@@ -1,13 +1,11 @@
 """The home page, the language switcher and the health check."""
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
-from flask_login import current_user
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
 from ..extensions import csrf, limiter
-from ..services.accounts import accounts
 from ..services import health
 from ..services.challenges.challenges import latest_open_challenges
-from ..services.permissions import signed_in
 from .auth import safe_next
+from .i18n import SWITCH, remember_language
 from .page_cache import cached_for_visitors
 
 bp = Blueprint("main", __name__)
@@ -20,16 +18,10 @@ def home():
 
 
 @bp.post("/language")
-@csrf.exempt  # checked below for signed-in people; a visitor's choice lives only in their own session
+@csrf.exempt  # checked in remember_language for signed-in people; a visitor's choice lives only in their own session
 def set_language():
     """The header's language switcher: remember the choice, then show the same page in that language."""
-    locale = request.form.get("locale")
-    if signed_in(current_user):
-        if current_app.config.get("WTF_CSRF_ENABLED", True):
-            csrf.protect()
-        accounts.choose_language(current_user, locale)
-    else:
-        session["locale"] = accounts.check_language(locale)
+    remember_language(request.form.get(SWITCH) or request.form.get("locale"))
     return redirect(safe_next(request.form.get("next")) or url_for(".home"))
 
 

@@ -16,12 +16,12 @@ from flask_wtf.csrf import CSRFError
 from ..extensions import csrf, db
 from ..formatting import time_of_day
 from ..forms import apply_domain_errors
-from ..forms.pitches import STEP_FORMS, STEP_TITLES, AttachmentForm
+from ..forms.pitches import STEP_FORMS, STEP_TITLES, AttachmentForm, step_forms, step_titles
 from ..services import access, permissions
 from ..services.pitches import pitches, receipts
 from ..services.pitches.lifecycle import state_of as pitch_state
 from ..services.pitches.possibilities import pitch_possibilities
-from ..services.evaluation import blinding, evaluation
+from ..services.evaluation import blinding, evaluation, pitch_sessions
 from ..services.clock import utcnow
 from ..services.errors import Conflict, NotAllowed, ValidationFailed
 from ..services.permissions import signed_in
@@ -35,7 +35,8 @@ STEP_ORDER = tuple(STEP_TITLES)
 def _page(template, challenge, pitch, current, status=200, possible=None, **context):
     """A page of the pitch, with the step list: where the company is and which steps are complete, and what
     the company can still do (`possible`: services/pitches/possibilities.py)."""
-    return render_template(template, challenge=challenge, pitch=pitch, current=current, step_titles=STEP_TITLES,
+    return render_template(template, challenge=challenge, pitch=pitch, current=current,
+                           step_titles=step_titles(challenge),
                            step_url=lambda step: _step_url(challenge.slug, step), states=pitches.step_states(pitch),
                            limits=pitches.LIMITS, judged_blind=blinding.judged_blind(challenge),
                            possible=possible or pitch_possibilities(challenge, pitch, current_user),
@@ -59,7 +60,7 @@ def _check_page(challenge, pitch, errors=None, status=200):
                  missing=pitches.missing_for_submission(pitch), incomplete=pitches.INCOMPLETE,
                  awaits_submission=pitch is not None and pitch_state(pitch).awaits_submission, errors=errors or {},
                  step_of=pitches.step_of, named_in=blinding.named_in(pitch),
-                 forms={step: form.for_pitch(pitch) for step, form in STEP_FORMS.items()})
+                 forms={step: form.for_pitch(pitch) for step, form in step_forms(challenge).items()})
 
 
 def _attachments_page(challenge, pitch, form=None, status=200):
@@ -107,7 +108,7 @@ def step(slug, step):
     if not signed_in(current_user):
         return current_app.login_manager.unauthorized()
     challenge, pitch = pitches.writing(current_user, slug)
-    form_class = STEP_FORMS[step]
+    form_class = step_forms(challenge)[step]
     if request.method == "GET":
         kept = pitches.kept_step(current_user, challenge, step)
         form = form_class.for_pitch(pitch, kept.typed if kept else None)
@@ -196,7 +197,8 @@ def show(pitch_id):
     own = permissions.can(current_user, "pitch.write", pitch)
     return render_template("pitches/show.html", pitch=blinding.panel_view(pitch, current_user), own=own,
                            possible=pitch_possibilities(pitch.challenge, pitch, current_user) if own else None,
-                           outcome=evaluation.outcome_for_company(current_user, pitch) if own else None)
+                           outcome=evaluation.outcome_for_company(current_user, pitch) if own else None,
+                           session=pitch_sessions.booked_slot(pitch) if own else None)
 
 
 @bp.post("/pitches/<int:pitch_id>/submit")

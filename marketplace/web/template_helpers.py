@@ -5,6 +5,7 @@ from functools import lru_cache
 
 from flask_babel import get_locale, get_timezone, gettext
 from flask_login import current_user
+from jinja2 import Undefined
 from markupsafe import Markup, escape
 
 from .. import formatting
@@ -20,7 +21,7 @@ from ..services.pitches import receipts
 from ..services.pilots.pilot_workflow import STAGE_LABELS, overdue_since
 from ..services.permissions import signed_in
 from .fragments import kept_part, kept_rows
-from .i18n import LANGUAGE_NAMES, this_page
+from .i18n import LANGUAGE_NAMES, resent_submission, this_page
 
 
 def budget_range(challenge):
@@ -32,6 +33,18 @@ def budget_range(challenge):
 def challenge_status(status):
     """The challenge's status as a tag: the word is always shown, colour only supports it."""
     return Markup(f'<strong class="tag tag-{escape(status)}">{escape(lifecycle.status_label(status))}</strong>')
+
+
+def lang_of(written):
+    """` lang="fr"` for a text shown in the language it was written in, which may not be the page's: a challenge's
+    title on a dashboard, a question in a list, in an email. `written` is the language's code, or anything with a
+    `language` (a challenge, a question, a dashboard row, a work-list subject: services/work_lists.Titled). Nothing
+    when the language is not known (older questions), so the page's own applies. Put on the element that holds only
+    that text: `<a href="…"{{ lang_of(challenge) }}>{{ challenge.title }}</a>`."""
+    if isinstance(written, Undefined):  # an email queued before its context said the language
+        return Markup("")
+    code = getattr(written, "language", written if type(written) is str else None)
+    return Markup(f' lang="{code}"') if code in formatting.LANGUAGE_NAMES else Markup("")
 
 
 def kind_label(kind):
@@ -70,6 +83,8 @@ def register(app):
     app.jinja_env.globals["cpv_name"] = cpv_name
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(role, role)
     app.jinja_env.globals["this_page"] = this_page
+    app.jinja_env.globals["resent_submission"] = resent_submission
+    app.jinja_env.globals["lang_of"] = lang_of
     # Templates ask the challenge lifecycle what may happen next, never compare statuses themselves.
     app.jinja_env.globals["may_move"] = lifecycle.may_move
     app.jinja_env.globals["verification_notice"] = verification_notice

@@ -1,5 +1,5 @@
-// Progressive disclosure on the challenge form: evaluation criteria and success measures are offered only for a
-// kind that ranks pitches (a call for solutions). Choosing a market consultation hides them and says why; choosing
+// Progressive disclosure on the challenge form: an expected pilot duration, evaluation criteria and success measures
+// are offered only for a kind that ranks pitches and leads to pilots (a call for solutions). Choosing a market consultation hides them and says why; choosing
 // a call for solutions again shows them open, with whatever was typed in them still there (hidden, not cleared).
 // Without this script the page works too: the fields stay, the server ignores them for a consultation and says so.
 (function () {

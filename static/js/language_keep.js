@@ -1,6 +1,6 @@
 // Switching language keeps what was typed. The header's switcher posts /language, which sends the person back to
-// this page (or, after a refused form, to the page the form was posted from) in the new language: a new page, so
-// the fields would come back empty. Just before it goes, the values of this page's forms are put in this tab's
+// this page (or, after a refused form not sent again by the switcher, to the page the form was posted from) in the
+// new language: a new page, so the fields would come back empty. Just before it goes, the values of this page's forms are put in this tab's
 // sessionStorage; the page it lands on, if it is the one the switcher named, puts them back once and forgets them.
 //
 // Why in the browser: nothing typed goes to the server before the person sends it, nothing is stored there for
@@ -75,7 +75,12 @@
   }
 
   var switcher = document.querySelector("form.language-switcher");
-  var next = switcher && switcher.querySelector("input[name=next]");
+  // After a refused form the switcher sends that form again to this page's own address (data-resend): the server
+  // shows it again in the new language with what was sent; what was typed since is put back here, without a second
+  // notice (the page says it was not saved).
+  var resend = Boolean(switcher && switcher.hasAttribute("data-resend"));
+  var next = switcher && !resend && switcher.querySelector("input[name=next]");
+  var landing = resend ? window.location.pathname + window.location.search : next && next.value;
 
   // A page answering a POST (a refused form) names as the way back the page the form was posted from. Sent again
   // from that refusal and refused again, the form was posted from an address that takes only a POST: the server
@@ -93,15 +98,39 @@
     }
   }
 
+  // Sending the refused form again: what its fields hold now, rather than what was sent, so that its reasons are
+  // asked of the text as it is.
+  function resendAsItIs() {
+    var sent = hidden(switcher);
+    var own = target({action: address(switcher), hidden: sent});
+    if (!own) { return; }
+    var names = {};
+    fields(own).forEach(function (field) { names[field.name] = true; });
+    Array.prototype.forEach.call(switcher.querySelectorAll("input[type=hidden][name]"), function (input) {
+      if (names[input.name]) { input.parentNode.removeChild(input); }
+    });
+    var now = values(own);
+    Object.keys(now).forEach(function (name) {
+      now[name].forEach(function (value) {
+        var input = document.createElement("input");
+        input.type = "hidden";
+        input.name = name;
+        input.value = value;
+        switcher.appendChild(input);
+      });
+    });
+  }
+
   if (switcher) {
     switcher.addEventListener("submit", function () {
+      if (resend) { resendAsItIs(); }
       // After a refusal the typed values are the page's own (the server wrote them back): keep every form then.
       var refused = document.querySelector(".error-summary, .form-group-error, .error-message") !== null;
       var forms = Array.prototype.filter.call(document.forms, function (form) {
         return keepable(form) && (refused || edited(form));
       }).map(function (form) { return {action: address(form), hidden: hidden(form), values: values(form)}; });
-      if (!forms.length || !next) { storage.removeItem(KEY); return; }
-      storage.setItem(KEY, JSON.stringify({page: next.value, at: Date.now(), forms: forms}));
+      if (!forms.length || !landing) { storage.removeItem(KEY); return; }
+      storage.setItem(KEY, JSON.stringify({page: landing, at: Date.now(), forms: forms, quiet: resend}));
     });
   }
 
@@ -152,7 +181,7 @@
   entry.forms.forEach(function (stored) {
     var form = target(stored);
     if (!form || !restore(form, stored.values)) { return; }
-    var said = script && script.getAttribute("data-kept");
+    var said = !entry.quiet && script && script.getAttribute("data-kept");
     if (said) {
       var notice = document.createElement("p");
       notice.className = "notice notice-info language-kept";

@@ -179,3 +179,17 @@ def test_every_whole_number_of_a_body_takes_a_whole_float():
             if field.annotation is int:
                 assert whole in field.metadata, (model, name)
             assert int not in get_args(field.annotation), (model, name)
+
+
+def test_a_consultation_keeps_and_shows_no_pilot_duration(client, bearer, f):
+    consultation = f.Challenge(kind="market_consultation", pilot_duration_weeks=12, with_criteria=False)
+    detail = client.get(f"/api/v1/challenges/{consultation.slug}").get_json()
+    assert (detail["pilot_duration_weeks"], detail["criteria"], detail["success_measures"]) == (None, [], [])
+    headers = bearer(f.member(f.Company(), "member"))
+    body = {"title": "Flood alerts", "summary": "Per street.", "approach": "Text messages.", "pilot_price": 9000,
+            "pilot_duration_weeks": 10}
+    saved = client.put(f"/api/v1/challenges/{consultation.slug}/pitch", json=body, headers=headers).get_json()
+    assert (saved["pilot_price"], saved["pilot_duration_weeks"]) == (9000, None)
+    assert db.session.get(Pitch, saved["id"]).pilot_duration_weeks is None
+    call = f.Challenge()
+    assert client.get(f"/api/v1/challenges/{call.slug}").get_json()["pilot_duration_weeks"] == 12

@@ -253,3 +253,47 @@ def test_deadline_soonest_lists_the_challenges_taking_pitches_first_in_the_order
     else:
         plan = "\n".join(row[-1] for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql)))
         assert DEADLINE_SORT_INDEX[0] in plan and "TEMP B-TREE" not in plan, plan
+
+
+@pytest.mark.parametrize("sort", ["deadline", "newest", "budget_high", "budget_low"])
+def test_a_deep_page_of_the_list_reads_its_ids_from_the_sort_index_alone_then_its_rows(f, db, monkeypatch, sort):
+    """Deep in the list (IDS_FIRST_DEEP rows before the page or more), the page's ids are read first, in the list's
+    order, then its rows by id: the same challenges as the whole query's, and on PostgreSQL the ids come from the
+    sort index without the table (the index carries the columns the public condition and the order read)."""
+    from datetime import timedelta
+
+    from sqlalchemy import text
+
+    from marketplace.services import paging
+    from marketplace.services.clock import utcnow
+    from tests.statements import Statements
+    monkeypatch.setattr(paging, "IDS_FIRST_DEEP", 4)
+    now = utcnow()
+    for n in range(9):
+        f.Challenge(title=f"Pipes {n}", pitch_deadline=now + timedelta(days=30 + (n * 5) % 9),
+                    budget_min=1000 * ((n * 7) % 9 + 1), budget_max=None, published_at=now - timedelta(hours=(n * 4) % 9))
+    f.Challenge(title="Hidden draft", status="draft", published_at=None)
+    query, _ = challenges.filtered_query(ChallengeFilters.from_args(MultiDict(dict(sort=sort))))
+    whole = [c.title for c in db.session.scalars(query.order_by(*challenges.SORTS[sort]()))]
+    assert len(whole) == 9
+
+    def titles(number, listed):
+        page = challenges.search_challenges(ChallengeFilters.from_args(MultiDict(dict(sort=sort, page=number))),
+                                            per_page=2, listed=listed)
+        return [item.title for item in page.items]
+
+    with Statements() as seen:
+        assert [titles(n, listed=True) for n in (1, 2, 3, 4, 5)] == [whole[i:i + 2] for i in (0, 2, 4, 6, 8)]
+    ids_first = [sql for sql in seen.sql if sql.lstrip().startswith("SELECT challenges.id \nFROM")]
+    assert len(ids_first) == 3, seen.sql  # pages 3, 4 and 5: offsets 4, 6 and 8
+    assert titles(4, listed=False) == whole[6:8]  # the API's Challenge objects, read by id as well
+    if db.session.get_bind().dialect.name == "postgresql":
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_indexscan", "enable_sort"):
+            db.session.execute(text(f"SET LOCAL {setting} = off"))
+        dialect = db.session.get_bind().dialect
+        listed, *_ = challenges._statements(ChallengeFilters.from_args(MultiDict(dict(sort=sort))).shape("postgresql"),
+                                            True, "postgresql")
+        sql = str(paging._ids_statement(listed, 2, 4).compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        plan = "\n".join(db.session.scalars(text("EXPLAIN " + sql)))
+        db.session.rollback()
+        assert "Index Only Scan" in plan and "Sort" not in plan, plan

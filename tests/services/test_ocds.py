@@ -214,6 +214,16 @@ def test_a_market_consultation_is_a_planning_process_that_ends_with_its_summary(
     assert roles["Beta Bytes"] == ["interestedParty"] and "awards" not in releases[-1]
 
 
+def test_a_consultation_has_no_contract_period_even_with_a_pilot_duration_kept_from_before(f):
+    """No pilot, so no contract, follows a market consultation (lifecycle.surveys_the_market); a duration it was given
+    before the form stopped asking is not published as one."""
+    consultation = f.Challenge(kind="market_consultation", pilot_duration_weeks=12, with_criteria=False)
+    call = f.Challenge(pilot_duration_weeks=12)
+    package = _package()
+    assert [r["tender"].get("contractPeriod") for r in _releases_of(package, consultation)] == [None]
+    assert [r["tender"].get("contractPeriod") for r in _releases_of(package, call)] == [{"durationInDays": 84}]
+
+
 def test_a_cancelled_challenge_ends_with_a_tender_cancellation_and_its_public_reason(world):
     published, cancelled = _releases_of(_package(), world.cancelled)
     assert (published["tag"], cancelled["tag"]) == (["tender"], ["tenderCancellation"])

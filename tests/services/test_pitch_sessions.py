@@ -495,3 +495,45 @@ def test_a_member_who_steps_aside_after_finalising_leaves_the_others_calendars_t
     challenges.cancel_challenge(f.member(challenge.agency, "publisher"), challenge.slug, "No budget any more.")
     process_pending()
     assert _event_of(_emails_to(smtp_sink, people["first"])[-1])["sequence"] > updated["sequence"]
+
+
+def test_slots_offered_before_the_shortlist_but_handled_after_it_tell_nobody_twice(evaluating, smtp_sink):
+    """The shortlist's own notice invites the companies to pick a time: slots offered before it whose event is
+    handled after it (the broker was down) add no second notice (seen walking the demo)."""
+    from types import SimpleNamespace
+
+    from sqlalchemy import select
+
+    from marketplace.models import Evaluation, Notification
+
+    challenge, _, _, people = evaluating
+    slot = _offer(challenge, people)
+    sent = utcnow()
+    db.session.add(Evaluation(challenge_id=challenge.id, started_by_id=people["officer"].id, shortlist_sent_at=sent))
+    db.session.commit()
+    pitch_sessions.tell_of_offered_slots(SimpleNamespace(payload={"object_id": slot.id},
+                                                         created_at=sent - timedelta(minutes=5)))
+    db.session.commit()
+    assert db.session.scalar(select(Notification.id).where(Notification.kind == "pitch_session.offered")) is None
+    pitch_sessions.tell_of_offered_slots(SimpleNamespace(payload={"object_id": slot.id},
+                                                         created_at=sent + timedelta(minutes=5)))
+    db.session.commit()
+    assert db.session.scalar(select(Notification.id).where(Notification.kind == "pitch_session.offered"))
+
+
+def test_a_booking_handled_after_the_cancellation_sends_only_the_cancellation(evaluating, f, smtp_sink):
+    """Booked, then the challenge cancelled before the worker handled the booking: nobody is told the session is
+    booked (that email carried the calendar's CANCEL under a "booked" subject), only that it is called off."""
+    from marketplace.services.challenges import challenges
+    from marketplace.services.messaging.outbox import process_pending
+
+    challenge, shortlisted, _, people = evaluating
+    slot = _offer(challenge, people)
+    process_pending()
+    smtp_sink.messages.clear()
+    pitch_sessions.book_slot(people["first"], shortlisted[0].id, slot.id)
+    challenges.cancel_challenge(f.member(challenge.agency, "publisher"), challenge.slug, "No budget any more.")
+    process_pending()
+    subjects = [m["Subject"] for m in _emails_to(smtp_sink, people["first"])]
+    assert not any("booked" in s for s in subjects), subjects
+    assert any(s.startswith("Pitch session called off") for s in subjects), subjects

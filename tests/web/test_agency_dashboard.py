@@ -13,7 +13,7 @@ from marketplace.services.clock import utcnow
 def _titles(page):
     """The challenges of the agency's table, in order."""
     table = page.split('id="agency-challenges"', 1)[1]
-    return re.findall(r'<th scope="row"><a href="/challenges/[^"]+">([^<]+)</a>', table)
+    return re.findall(r'<th scope="row"><a href="/challenges/[^"]+"[^>]*>([^<]+)</a>', table)
 
 
 def _links(page):
@@ -97,7 +97,7 @@ def test_drafts_wait_in_the_work_list_for_those_who_may_finish_them_whatever_pag
     page = client.get("/dashboard?page=3").text  # C2 and C4 are on page 1 and 2 of the list; neither is here
     finish = re.search(r'<h3 id="work-finish">.*?</ul>', page, re.S).group(0)
     drafts = {c.title: c for c in Challenge.query.filter_by(agency_id=agency_with_five.id, status="draft")}
-    assert re.findall(r'<a href="([^"]+)">([^<]+)</a>', finish) == [
+    assert re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', finish) == [
         (f"/challenges/{drafts[title].slug}/preview", title) for title in ("C4", "C2")]  # oldest first
     assert "see what it still needs before it goes live" in finish and "Drafts to finish <span" in finish
     login(f.member(agency_with_five, "procurement_officer"))  # may not edit challenges: nothing to finish

@@ -599,3 +599,35 @@ def test_the_edit_page_of_a_published_challenge_leads_to_the_correction_and_back
     closed = f.Challenge(agency=agency, status="closed")
     page = client.get(f"/challenges/{closed.slug}/edit").text
     assert f'href="/challenges/{closed.slug}/correct"' not in page  # too late to correct: only the way back
+
+
+@pytest.mark.parametrize("status,label", [("cancelled", "Cancelled"), ("completed", "Completed")])
+def test_the_edit_page_of_a_final_challenge_offers_no_correction_nor_cancellation(client, login, f, agency, people,
+                                                                                   status, label):
+    """A draft sent back and then cancelled (or any challenge at its end): the edit page says it no longer changes,
+    not to correct it with a notice or cancel it, which its state refuses (found walking the four-eyes send-back)."""
+    challenge = f.Challenge(agency=agency, status=status, cancel_reason="Gone." if status == "cancelled" else None)
+    login(people["publisher"])
+    response = client.get(f"/challenges/{challenge.slug}/edit")
+    assert response.status_code == 409
+    assert f"This challenge is “{label}”: nothing in it changes any more." in response.text
+    assert "cancel it" not in response.text and f"/challenges/{challenge.slug}/correct" not in response.text
+    again = client.post(f"/challenges/{challenge.slug}/edit", data={"title": "Kept"})
+    assert again.status_code == 409 and "nothing in it changes any more" in again.text
+
+
+def test_a_send_back_refused_because_the_request_was_withdrawn_keeps_what_the_approver_wrote(
+        client, login, people, four_eyes_draft):
+    """The author changed the draft (withdrawing the request) while the approver wrote why to send it back: the
+    refusal says so on the preview and shows the reason typed, whose form is gone (found walking four eyes)."""
+    slug = four_eyes_draft.slug
+    login(people["publisher"])
+    client.post(f"/challenges/{slug}/request-approval")
+    challenge = _reload(four_eyes_draft)
+    challenge.approval_requested_at = challenge.approval_requested_by_id = None  # withdrawn by an edit meanwhile
+    db.session.commit()
+    login(people["second_publisher"])
+    refused = client.post(f"/challenges/{slug}/send-back", data={"reason": "The budget is missing its VAT."})
+    assert refused.status_code == 409
+    assert "What you typed, to keep" in refused.text and "The budget is missing its VAT." in refused.text
+    assert "What you typed, to keep" not in client.get(f"/challenges/{slug}/preview").text

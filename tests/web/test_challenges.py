@@ -333,18 +333,22 @@ def test_a_consultation_is_offered_no_criteria_and_keeps_none_that_were_typed(cl
     and the page says why; nothing typed is lost while a form is refused or for a call for solutions."""
     login(publisher)
     assert _ranking_fields(client.get("/challenges/new").text) == (True, False)
-    typed = {"kind": "market_consultation", "criteria-1-weight": "lots", "criteria-2-name": "Speed"}
+    typed = {"kind": "market_consultation", "criteria-1-weight": "lots", "criteria-2-name": "Speed",
+             "pilot_duration_weeks": "many"}
     refused = client.post("/challenges/new", data=_form(title="", **typed))
     assert refused.status_code == 422 and "Enter a title." in refused.text
     assert "Give a whole-number weight" not in refused.text and "now they add up to" not in refused.text
+    assert "Number must be" not in refused.text and "Not a valid integer" not in refused.text  # no pilot to time
     assert 'value="Speed"' in refused.text and 'value="CO2 level"' in refused.text  # kept, should the kind change
     assert _ranking_fields(refused.text) == (False, True)
     assert client.post("/challenges/new", data=_form(**typed)).status_code == 302
     consultation = db.session.scalars(select(Challenge)).one()
-    assert (consultation.kind, consultation.criteria, consultation.success_measures) == ("market_consultation", [], [])
+    assert (consultation.kind, consultation.criteria, consultation.success_measures,
+            consultation.pilot_duration_weeks) == ("market_consultation", [], [], None)
     assert _ranking_fields(client.get(f"/challenges/{consultation.slug}/edit").text) == (False, True)
     assert client.post(f"/challenges/{consultation.slug}/edit", data=_form()).status_code == 302  # a call now
     db.session.expire_all()
     assert [(c.name, c.weight) for c in consultation.criteria] == [("Fit", 70), ("Price", 30)]
     assert [m.target for m in consultation.success_measures] == ["800 ppm"]
+    assert consultation.pilot_duration_weeks == 8
     assert _ranking_fields(client.get(f"/challenges/{consultation.slug}/edit").text) == (True, False)

@@ -473,22 +473,12 @@ def test_once_the_final_decisions_are_sent_no_pitch_session_is_offered_and_the_p
     assert db.session.scalar(select(func.count(PitchSessionSlot.id))) == 0
 
 
-def _finalised_with_scores(challenge, people):
-    evaluation.start_evaluation(people["officer"], challenge.id)
-    evaluation.declare_conflict(people["alice"], challenge.id, conflicted=False)
-    first, second = challenge.criteria
-    for assessment in db.session.scalars(select(PitchAssessment)):
-        evaluation.score_sheet(people["alice"], assessment.id, {first.id: ("4", ""), second.id: ("3", "")})
-    evaluation.declare_conflict(people["officer"], challenge.id, conflicted=False)
-    evaluation.finalise_evaluation(people["officer"], challenge.id)
-
-
 def test_a_member_steps_aside_after_finalising_and_who_runs_it_reads_the_notice(client, login, closed):
     """Journey 1 on the pages: after finalising, the step-aside form is still offered (saying the scores stay);
     the member is then recused and told so; the owner and the officer read who, when and the note above the
     ranking, which keeps the scores."""
     challenge, _, people = closed
-    _finalised_with_scores(challenge, people)
+    _scored_and_finalised(challenge, people)
     page = f"/challenges/{challenge.slug}/evaluation"
     login(people["alice"])
     overview = client.get(page).text
@@ -514,7 +504,7 @@ def test_a_panel_member_added_after_finalising_reaches_a_page_that_says_what_the
     """Journey 2: a latecomer's overview says nothing is left to score and takes their declaration (it was
     refused once finalised); the scoring sheet leads there; then they read the pitches and may still step aside."""
     challenge, _, people = closed
-    _finalised_with_scores(challenge, people)
+    _scored_and_finalised(challenge, people)
     late = f.member(challenge.agency, "evaluator")
     page = f"/challenges/{challenge.slug}/evaluation"
     login(late)
@@ -536,7 +526,7 @@ def test_after_a_member_steps_aside_the_session_file_on_the_page_no_longer_lists
     import icalendar
 
     challenge, pitches, people = closed
-    _finalised_with_scores(challenge, people)
+    _scored_and_finalised(challenge, people)
     slot = PitchSessionSlot(challenge_id=challenge.id, starts_at=utcnow() + timedelta(days=3),
                             ends_at=utcnow() + timedelta(days=3, minutes=30), mode="online",
                             link="https://meet.example.org/x", pitch_id=pitches[0].id, booked_at=utcnow(),
@@ -562,7 +552,7 @@ def test_an_officer_who_stepped_aside_after_finalising_starts_no_pilot(client, l
     from marketplace.services.pilots import pilots
 
     challenge, pitches, people = closed
-    _finalised_with_scores(challenge, people)
+    _scored_and_finalised(challenge, people)
     pitches[0].status = "selected"  # as the final send leaves it
     db.session.commit()
     evaluation.declare_conflict(people["officer"], challenge.id, conflicted=True, note="Hidden Firm 0 hired my son.")
@@ -573,3 +563,59 @@ def test_an_officer_who_stepped_aside_after_finalising_starts_no_pilot(client, l
         pilots.start_pilot(people["officer"], pitches[0].id, budget="1000", starts_on=None, ends_on=None, owner_id=None)
     login(people["owner"])
     assert client.get(f"/pitches/{pitches[0].id}/pilot").status_code == 200
+
+
+def test_a_time_taken_meanwhile_is_refused_on_the_session_page_with_the_times_still_free(client, login, f):
+    """Two companies pick the same time: the second is told on its own page why, and picks another (it was an error
+    page that led only to the home page); a form sent with no time chosen says so too."""
+    challenge = f.Challenge(status="evaluating", pitch_deadline=utcnow() - timedelta(days=3))
+    pitches = [f.Pitch(challenge=challenge, status="shortlisted") for _ in range(2)]
+    companies = [f.member(p.company, "owner") for p in pitches]
+    start = (utcnow() + timedelta(days=4)).replace(second=0, microsecond=0)
+    slots = [PitchSessionSlot(challenge_id=challenge.id, starts_at=start + timedelta(hours=h),
+                              ends_at=start + timedelta(hours=h, minutes=30), mode="online",
+                              link="https://meet.example.org/s") for h in (0, 2)]
+    db.session.add_all(slots)
+    db.session.commit()
+    pitch_sessions.book_slot(companies[0], pitches[0].id, slots[0].id)
+    login(companies[1])
+    taken = client.post(f"/pitches/{pitches[1].id}/session", data={"slot_id": slots[0].id})
+    assert taken.status_code == 409
+    assert "That time slot has just been taken. Please pick another." in taken.text
+    assert f'id="slot-{slots[1].id}"' in taken.text and f'id="slot-{slots[0].id}"' not in taken.text
+    none = client.post(f"/pitches/{pitches[1].id}/session", data={})
+    assert none.status_code == 422 and "Choose one of the free time slots." in none.text
+    assert pitch_sessions.booked_slot(pitches[1]) is None
+
+
+def test_the_pitch_page_of_a_booked_session_names_it_rather_than_asking_to_pick_a_time(client, login, f):
+    """Booked, the company's pitch page says when its session is and leads to it; it kept asking to pick a time."""
+    challenge = f.Challenge(status="evaluating", pitch_deadline=utcnow() - timedelta(days=3))
+    pitch = f.Pitch(challenge=challenge, status="shortlisted")
+    company = f.member(pitch.company, "owner")
+    db.session.add(PitchAssessment(challenge_id=challenge.id, pitch_id=pitch.id, label="A", decision="shortlisted",
+                                   published_decision="shortlisted", published_at=utcnow()))
+    start = (utcnow() + timedelta(days=4)).replace(second=0, microsecond=0)
+    slot = PitchSessionSlot(challenge_id=challenge.id, starts_at=start, ends_at=start + timedelta(minutes=30),
+                            mode="online", link="https://meet.example.org/s")
+    db.session.add(slot)
+    db.session.commit()
+    login(company)
+    page = client.get(f"/pitches/{pitch.id}").text
+    assert "Pick a time for your pitch session" in page
+    pitch_sessions.book_slot(company, pitch.id, slot.id)
+    page = client.get(f"/pitches/{pitch.id}").text
+    assert "Your pitch session is booked for" in page and "Pick a time" not in page
+    assert f'href="/pitches/{pitch.id}/session"' in page
+
+
+def test_sending_a_shortlist_of_every_pitch_speaks_of_no_others(client, login, closed):
+    """Every pitch shortlisted: the message names no "others told their outcome" (there are none)."""
+    challenge, pitches, people = closed
+    _scored_and_finalised(challenge, people)
+    for row in db.session.scalars(select(PitchAssessment)):
+        evaluation.decide(people["officer"], row.id, decision="shortlisted")
+    login(people["officer"])
+    page = client.post(f"/challenges/{challenge.slug}/evaluation/publish", follow_redirects=True).text
+    assert "The shortlisted companies are being invited to book a pitch session." in page
+    assert "the others are told" not in page

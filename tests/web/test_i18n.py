@@ -35,7 +35,7 @@ def test_a_visitor_switches_language_and_stays_on_the_page(client):
     page = client.get("/challenges?q=water").text
     switcher = re.search(r'<form class="language-switcher".*?</form>', page, re.S).group(0)
     assert 'aria-current="true">English' in switcher and 'value="/challenges?q=water"' in switcher
-    assert 'name="locale" value="fr" lang="fr">Français</button>' in switcher
+    assert 'name="switch_to" value="fr" lang="fr">Français</button>' in switcher
     assert "csrf_token" not in switcher  # a visitor's choice needs no session until they make it
     response = client.post("/language", data={"locale": "fr", "next": "/challenges?q=water"})
     assert response.status_code == 302 and response.headers["Location"] == "/challenges?q=water"
@@ -181,16 +181,61 @@ def test_signing_out_keeps_the_language_the_person_read_without_giving_it_to_the
     assert _lang(signed_in) == "nl" and db.session.get(User, dutch.id).locale == "nl"  # not made French
 
 
-def test_after_a_form_refused_twice_the_switcher_leads_to_a_page_not_to_an_address_that_takes_only_a_post(
+def _switcher(page):
+    form = re.search(r'<form class="language-switcher"[^>]*>(.*?)</form>', page, re.S)
+    return form.group(0), dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(1)))
+
+
+def test_after_a_refused_form_the_switcher_shows_that_form_again_in_the_new_language_and_saves_nothing(
         client, login, f):
-    """The second refusal was posted from the first, at …/questions (POST only): the switcher's way back is the
-    challenge page, not "not available here"."""
+    """No script needed: the switcher sends the refused form again to its own address (…/questions, POST only);
+    the same form comes back in French, with the text and the reason in French, and no question is sent."""
+    from marketplace.models import Question
+    from marketplace.services.challenges.questions import QUESTION_TOO_LONG
+
     challenge = f.Challenge()
-    login(f.member(f.Company(), "owner"))
-    page = client.post(f"/challenges/{challenge.slug}/questions", data={"body": "x" * 3000},
-                       headers={"Referer": f"http://localhost/challenges/{challenge.slug}"}).text
-    assert re.search(r'name="next" value="([^"]*)"', page).group(1) == f"/challenges/{challenge.slug}"
-    page = client.post(f"/challenges/{challenge.slug}/questions", data={"body": "x" * 3000},
-                       headers={"Referer": f"http://localhost/challenges/{challenge.slug}/questions"}).text
-    back = re.search(r'name="next" value="([^"]*)"', page).group(1)
-    assert back == f"/challenges/{challenge.slug}" and client.get(back).status_code == 200
+    login(f.member(f.Company(), "owner", locale="en"))
+    ask = f"/challenges/{challenge.slug}/questions"
+    typed = "Which <pipes> & meters? " * 100  # 2,400 characters, over the 2,000 allowed
+    page = client.post(ask, data={"body": typed}).text
+    switcher, resent = _switcher(page)
+    assert f'action="{ask}"' in switcher and 'name="switch_to" value="fr"' in switcher
+    assert resent["body"] == typed.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert "next" not in resent  # (the form's CSRF token too, when checked: it is in what was sent)
+
+    again = client.post(ask, data={"body": typed, "switch_to": "fr"})
+    assert again.status_code == 422 and _lang(again) == "fr"
+    with force_locale("fr"):
+        assert str(QUESTION_TOO_LONG) in again.text
+    assert "Which &lt;pipes&gt; &amp; meters?" in again.text  # the text in its field, as sent
+    assert _switcher(again.text)[0].count(f'action="{ask}"') == 1  # and the next switch sends it again
+    assert db.session.scalars(select(Question)).all() == []
+
+    # Corrected before switching: shown again, not sent; the page says so.
+    fine = client.post(ask, data={"body": "Which meters?", "switch_to": "nl"})
+    assert fine.status_code == 200 and _lang(fine) == "nl" and "Which meters?" in fine.text
+    with force_locale("nl"):
+        from flask_babel import gettext
+        assert gettext("The form is shown again in this language. Nothing was saved or sent: check it, then send "
+                       "it.") in fine.text.replace("&#39;", "'").replace("’", "’")
+    assert db.session.scalars(select(Question)).all() == []
+
+
+def test_a_refused_password_is_never_written_into_the_switcher(client, f):
+    """A refused password change: the switcher sends the form again without any password in the page."""
+    from tests.factories import PASSWORD
+
+    user = f.member(f.Company(), "owner", locale="en")
+    client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    page = client.post("/account/password", data={"current_password": PASSWORD, "new_password": "short",
+                                                   }).text
+    assert "short" not in _switcher(page)[0] and PASSWORD not in page
+
+
+def test_after_a_form_not_sent_again_the_switcher_leads_to_a_page_not_to_an_address_that_takes_only_a_post(
+        client, login, f):
+    """A form the switcher does not send again (sign-in, kept by the browser's script) names a way back."""
+    page = client.post("/auth/login", data={"email": "nobody@example.org", "password": "x" * 12},
+                       headers={"Referer": "http://localhost/auth/login?next=%2Fdashboard"}).text
+    _, resent = _switcher(page)
+    assert resent["next"] == "/auth/login?next=%2Fdashboard" and "password" not in resent

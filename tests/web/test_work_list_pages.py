@@ -27,8 +27,8 @@ def test_the_dashboard_lists_what_waits_with_links(client, login, f):
     login(owner)
     page = client.get("/dashboard").text
     answer = _section(page, "answer")
-    assert f'href="/challenges/{challenge.slug}#questions">Leaky pipes</a>' in answer and "2 questions waiting" in answer
-    assert f'href="/challenges/{draft.slug}/preview">Draft to read</a>' in _section(page, "approve")
+    assert f'href="/challenges/{challenge.slug}#questions" lang="en">Leaky pipes</a>' in answer and "2 questions waiting" in answer
+    assert f'href="/challenges/{draft.slug}/preview" lang="en">Draft to read</a>' in _section(page, "approve")
     assert f'href="/challenges/{challenge.slug}/matches"' in _section(page, "invite")
 
     login(officer)

@@ -110,7 +110,7 @@ def _clean(data):
         errors["currency"] = _l("Budgets are in euro.")
     clean["currency"] = currency
     weeks = data.get("pilot_duration_weeks")
-    if weeks in (None, ""):
+    if weeks in (None, "") or not lifecycle.kind_ranks_pitches(kind):  # no pilot follows a market consultation
         clean["pilot_duration_weeks"] = None
     else:
         try:
@@ -234,7 +234,11 @@ def create_draft(actor, data):
 
 
 def require_draft(challenge):
-    if not lifecycle.state_of(challenge).draft:
+    state = lifecycle.state_of(challenge)
+    if state.final:  # cancelled or completed: neither a notice nor a cancellation can follow any more
+        raise InvalidTransition(str(_l("Only a draft can be changed. This challenge is “%(status)s”: nothing in it "
+                                       "changes any more.", status=state.label)))
+    if not state.draft:
         raise InvalidTransition(str(_l("Only a draft can be changed. While it is open for pitches, a published "
                                        "challenge is corrected or extended with a public notice; otherwise, cancel "
                                        "it with a public reason if it is wrong.")))

@@ -133,13 +133,14 @@ def _deadline_passed(challenge, now):
 
 def ranks_pitches(challenge):
     """A call for solutions ranks its pitches by published criteria and judges a pilot by success measures; a market
-    consultation ranks nothing (its answers are read, then summarised): criteria it was given are not its rules."""
+    consultation ranks nothing (its answers are read, then summarised) and no pilot follows from it: criteria, success
+    measures or a pilot duration it was given are not its rules, and its answers are asked about no pilot."""
     return kind_ranks_pitches(challenge.kind)
 
 
 def kind_ranks_pitches(kind):
-    """`ranks_pitches` for a kind not yet saved (a form being filled in): criteria and success measures mean
-    something only for a kind that ranks; a market consultation neither shows nor keeps them."""
+    """`ranks_pitches` for a kind not yet saved (a form being filled in): criteria, success measures and an expected
+    pilot duration mean something only for a kind that ranks; a market consultation neither shows nor keeps them."""
     return kind != MARKET_CONSULTATION
 
 

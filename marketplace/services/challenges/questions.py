@@ -164,7 +164,8 @@ def tell_the_agency(event):
         notify(user, kind="question.asked", title=_l("New question on “%(title)s”", title=challenge.title),
                body=question.body, link=links.challenge_questions_path(challenge),
                dedupe_key=f"question:{question.id}:{user.id}", email_template="question_asked",
-               email_context={"challenge_title": challenge.title, "question": question.body})
+               email_context={"challenge_title": challenge.title, "question": question.body,
+                              "question_language": question.language})
 
 
 @handles("question.answered")
@@ -176,7 +177,8 @@ def tell_everyone_concerned(event):
     challenge = question.challenge
     title = _l("A question on “%(title)s” was answered", title=challenge.title)
     link = links.challenge_questions_path(challenge)
-    context = {"challenge_title": challenge.title, "question": question.body, "answer": question.answer}
+    context = {"challenge_title": challenge.title, "question": question.body, "answer": question.answer,
+               "question_language": question.language, "answer_language": question.answer_language}
     notify_all([Notice(user, "question.answered", title, f"answer:{question.id}:{user.id}",
                        body=f"{question.body}\n\n{question.answer}", link=link, email_template="question_answered",
                        email_context=context)

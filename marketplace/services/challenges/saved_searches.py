@@ -118,7 +118,7 @@ def alert_saved_searches(event):
             f"search:{saved.id}:{challenge.id}", body=challenge.summary or "", link=link,
             email_template="saved_search_alert" if immediate else None,
             email_context={"search_name": saved.name, "challenge_title": challenge.title,
-                           "challenge_summary": challenge.summary,
+                           "challenge_summary": challenge.summary, "challenge_language": challenge.language,
                            "agency_name": challenge.agency.name if challenge.agency else "",
                            "challenge_url": links.absolute(link),
                            "search_url": links.absolute(results_path(saved))}))

@@ -9,7 +9,10 @@ from marketplace.extensions import db
 
 
 def slugify(text, max_length=80):
-    text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode("ascii")
+    # Punctuation and spaces of any script part words ("d’attente" as "d-attente", as "d'attente" is), before
+    # the accents are taken off.
+    text = "".join(c if unicodedata.category(c)[0] in "LMN" else " " for c in unicodedata.normalize("NFKD", text or ""))
+    text = text.encode("ascii", "ignore").decode("ascii")
     text = re.sub(r"[^a-zA-Z0-9]+", "-", text).strip("-").lower()
     return text[:max_length].strip("-") or "item"
 

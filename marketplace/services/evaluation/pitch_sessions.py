@@ -131,6 +131,9 @@ def tell_of_offered_slots(event):
     slot = db.session.get(PitchSessionSlot, event.payload["object_id"])
     if slot is None or why_no_sessions(slot.challenge) is not None or not open_slots(slot.challenge):
         return
+    shortlist_sent = getattr(evaluation_of(slot.challenge), "shortlist_sent_at", None)
+    if shortlist_sent is not None and event.created_at < shortlist_sent:
+        return  # offered before the shortlist, handled after it (the broker was down): its notice invites them
     challenge = slot.challenge
     batch = event.created_at.date().isoformat()
     title = _l("Times offered for your pitch session: “%(title)s”", title=challenge.title)
@@ -181,6 +184,8 @@ def book_slot(member, pitch_id, slot_id):
         raise InvalidTransition(str(_l("Only shortlisted pitches are invited to a pitch session.")))
     if lifecycle.state_of(pitch.challenge).called_off:
         raise InvalidTransition(str(CALLED_OFF))
+    if slot_id is None:  # the form sent without a time chosen
+        raise ValidationFailed({"slot_id": _l("Choose one of the free time slots.")})
     slot = db.session.get(PitchSessionSlot, slot_id)
     if slot is None or slot.challenge_id != pitch.challenge_id:
         raise NotFound(str(_l("We could not find that time slot.")))
@@ -378,7 +383,9 @@ def _send_invitation(slot, dedupe_prefix, reminder=False):
 @handles("pitch_session.booked")
 def send_calendar_invitations(event):
     slot = db.session.get(PitchSessionSlot, event.payload["slot_id"])
-    if slot is not None and slot.pitch is not None:
+    # A booking handled after the challenge was cancelled (both waiting for the worker) invites nobody: its
+    # "booked" email would carry the calendar's cancellation, and send_calendar_cancellations tells it already.
+    if slot is not None and slot.pitch is not None and not lifecycle.state_of(slot.challenge).called_off:
         _send_invitation(slot, "session")
 
 

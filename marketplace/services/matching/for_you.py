@@ -127,7 +127,7 @@ def tell_company(company, *, dedupe, published_by=None):
         for c in told:
             deadline, *reasons = matching.in_locale(locale, lazy(localtime, c.deadline) if c.deadline else "",
                                                     *c.reasons)
-            items.append({"title": c.challenge.title, "url": links.absolute(links.challenge_path(c.challenge)),
+            items.append({"title": c.challenge.title, "language": c.challenge.language, "url": links.absolute(links.challenge_path(c.challenge)),
                           "agency_name": c.challenge.agency.name if c.challenge.agency else "",
                           "pitch_deadline": deadline, "reasons": reasons})
         notices.append(notifications.Notice(

@@ -975,6 +975,7 @@ def _challenge_email_context(challenge, link):
     return {
         "challenge_title": challenge.title,
         "challenge_summary": challenge.summary,
+        "challenge_language": challenge.language,  # its title and summary marked with it (the HTML part's lang_of)
         "challenge_url": links.absolute(link),
         "agency_name": challenge.agency.name if challenge.agency else "",
         "pitch_deadline": challenge.pitch_deadline.isoformat() if challenge.pitch_deadline else None,

@@ -40,11 +40,11 @@ def snapshot(obj, *fields):
     return {name: _plain(getattr(obj, name)) for name in fields}
 
 
-def record_change(actor, action, obj, *, before=None, after=None, challenge_id=None, payload=None):
+def record_change(actor, action, obj, *, before=None, after=None, challenge_id=None, payload=None, occurred_at=None):
     """Write the audit row and the outbox event for one change; the caller commits.
 
     The outbox event carries ids only: the worker loads what it needs, so a
-    handler never acts on a stale copy of the data.
+    handler never acts on a stale copy of the data. `occurred_at`: see `append_audit`.
     """
     object_type = obj.__tablename__ if obj is not None else "system"
     if obj is not None and obj.id is None:
@@ -53,7 +53,7 @@ def record_change(actor, action, obj, *, before=None, after=None, challenge_id=N
     append_audit(actor_id=actor.id if actor is not None else None, action=action, object_type=object_type,
                  object_id=object_id, challenge_id=challenge_id,
                  before=_plain(before) if before is not None else None,
-                 after=_plain(after) if after is not None else None)
+                 after=_plain(after) if after is not None else None, occurred_at=occurred_at)
     event_payload = {"object_type": object_type, "object_id": object_id,
                      "actor_id": actor.id if actor is not None else None}
     if challenge_id is not None:
@@ -87,11 +87,16 @@ def unkeyed_digest(prev_digest, fields):
     return hashlib.sha256(chained_content(prev_digest, fields)).hexdigest()
 
 
-def append_audit(**fields):
+def append_audit(*, occurred_at=None, **fields):
+    """Append one row to the chain and return it (the caller commits).
+
+    A real action happens now and is stamped now: leave `occurred_at` out. Only data that tells what happened before
+    it was loaded (the demo, marketplace/demo.py) gives the time its event happened; the row still goes at the end
+    of the chain, so the trail's order is the order rows were written."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_CHAIN_LOCK})
     prev_digest = db.session.scalar(select(AuditEvent.digest).order_by(AuditEvent.id.desc()).limit(1))
-    fields["occurred_at"] = utcnow()
+    fields["occurred_at"] = occurred_at or utcnow()
     row = AuditEvent(prev_digest=prev_digest, digest=audit_digest(prev_digest, fields), **fields)
     db.session.add(row)
     db.session.flush()  # the next row of this transaction chains to this one

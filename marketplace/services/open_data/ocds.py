@@ -518,7 +518,7 @@ def _tender(moment):
         "documents": documents,
         "amendments": _amendments(moment, ocid_for(challenge.id, moment.settings["ocid_prefix"])),
     }
-    if challenge.pilot_duration_weeks:
+    if challenge.pilot_duration_weeks and not moment.consultation:  # no pilot, so no contract, follows a consultation
         tender["contractPeriod"] = {"durationInDays": challenge.pilot_duration_weeks * 7}
     if not moment.consultation and values["criteria"]:
         tender["awardCriteria"] = "ratedCriteria"

@@ -31,6 +31,7 @@ from marketplace.models import Challenge, Pitch, PitchAttachment, UnsavedPitchSt
 from marketplace.models.pitch import (PITCH_DRAFT, PITCH_SUBMITTED, PITCH_WITHDRAWN, RECEIPT_RESUBMITTED,
                                      RECEIPT_SUBMITTED, RECEIPT_WITHDRAWN, RECEIVED_STATUSES)
 from marketplace.services import access, permissions
+from marketplace.services.challenges import lifecycle
 from marketplace.services.pitches import possibilities, receipts, uploads
 from marketplace.services.pitches.lifecycle import state_of
 from marketplace.services.pilots.amounts import parse_amount
@@ -50,9 +51,25 @@ RECEIPT_FIELDS = TEXT_FIELDS + ("trl", "pilot_price", "pilot_duration_weeks")
 # The steps of the pitch form that hold fields, in order, and the fields each one saves.
 STEPS = {"about": ("title", "summary"), "approach": ("approach", "evidence", "trl"),
          "pilot": ("pilot_price", "pilot_duration_weeks", "team")}
+# No pilot follows a market consultation (lifecycle.ranks_pitches): its answers give an indicative cost, if they
+# can, and who would do the work; a pilot's duration is neither asked nor kept.
+CONSULTATION_STEPS = {**STEPS, "pilot": ("pilot_price", "team")}
+STEP_FIELDS = {name for fields in STEPS.values() for name in fields}
 # How long a step page may stay open and still have what was typed kept after the session ends.
 KEEP_UNSAVED_FOR = timedelta(days=7)
 DRAFT_KEY_SALT = "agora.pitch-draft"
+
+
+def steps_for(challenge):
+    """The steps of a pitch for this challenge and the fields each one saves: `STEPS`, or a market consultation's."""
+    return STEPS if lifecycle.ranks_pitches(challenge) else CONSULTATION_STEPS
+
+
+def _asked(challenge, data):
+    """`data` with what this challenge does not ask emptied: a pilot duration given for a market consultation (the
+    API takes the whole pitch) is not kept."""
+    asked = {name for fields in steps_for(challenge).values() for name in fields}
+    return {name: None if name in STEP_FIELDS and name not in asked else value for name, value in data.items()}
 
 
 def own_pitch(user, challenge):
@@ -154,7 +171,7 @@ def step_of(field):
 def step_states(pitch):
     """{step: 'completed' | 'started' | 'not_started'}: every field of the step filled, some, or none."""
     states = {}
-    for step, fields in STEPS.items():
+    for step, fields in (STEPS if pitch is None else steps_for(pitch.challenge)).items():
         filled = sum(1 for name in fields if pitch is not None and getattr(pitch, name) not in (None, ""))
         states[step] = "completed" if filled == len(fields) else "started" if filled else "not_started"
     return states
@@ -191,12 +208,12 @@ def save_draft(user, slug, data, *, step=None):
 
 def write_pitch(user, slug, data, *, step=None):
     """`save_draft`, also telling whether the pitch is new: (pitch, created)."""
-    if step is not None:
-        if step not in STEPS:
-            raise NotFound(str(_l("We could not find that step.")))
-        data = {name: data.get(name) for name in STEPS[step]}
+    if step is not None and step not in STEPS:
+        raise NotFound(str(_l("We could not find that step.")))
     challenge, pitch = writing(user, slug)
-    clean = _clean(data)
+    if step is not None:
+        data = {name: data.get(name) for name in steps_for(challenge)[step]}
+    clean = _clean(_asked(challenge, data))
     now = possibilities.require(challenge, pitch, user, "write")
     created = pitch is None
     try:
@@ -270,7 +287,7 @@ def keep_refused_step(user, challenge, step, typed):
 
 def _keep(user, challenge, step, typed, refused=False):
     # Twice the limit keeps anything a person could have typed, and bounds what a hostile post can store.
-    kept = {name: str(typed.get(name) or "")[:2 * LIMITS.get(name, 16)] for name in STEPS[step]}
+    kept = {name: str(typed.get(name) or "")[:2 * LIMITS.get(name, 16)] for name in steps_for(challenge)[step]}
     _forget_unsaved(user, challenge.id, step)
     db.session.add(UnsavedPitchStep(user_id=user.id, challenge_id=challenge.id, step=step, typed=kept,
                                     refused=refused))
