@@ -39,6 +39,7 @@ from marketplace.services import permissions
 from marketplace.services.challenges import lifecycle
 from marketplace.services.pitches import lifecycle as pitch_lifecycle
 from marketplace.services.clock import utcnow
+from marketplace.services.evaluation import pitch_sessions
 from marketplace.services.evaluation.evaluation import has_counted_scores, ranking_withheld
 from marketplace.services.messaging import links
 from marketplace.services.pilots.pilot_reminders import DUE_SOON
@@ -330,8 +331,9 @@ def _decisions_to_send(managed, evaluations):
 
 
 def _sessions_to_hold(challenges, managed, panel, evaluations, scope, now):
-    """Booked pitch-session slots (`pitch_sessions.book_slot`) not over yet, for the panel and its managers less
-    those recused (`pitch_sessions.panel_of`: they are not invited, nor told which company booked)."""
+    """Booked pitch-session slots (`pitch_sessions.book_slot`) not over yet nor called off (`why_called_off`), for
+    the panel and its managers less those recused (`pitch_sessions.panel_of`: they are not invited, nor told which
+    company booked)."""
     recused = {cid for cid, row in evaluations.items() if row.conflicted}
     sitting = {c.id for c in managed} | {c.id for c in panel}
     panel = {c.id: c for c in challenges if c.id in sitting and c.id not in recused}
@@ -339,7 +341,10 @@ def _sessions_to_hold(challenges, managed, panel, evaluations, scope, now):
         return []
     slots = [slot for slot in db.session.scalars(select(PitchSessionSlot).where(
         PitchSessionSlot.challenge_id.in_(scope.challenges), PitchSessionSlot.pitch_id.is_not(None),
-        PitchSessionSlot.ends_at > now).order_by(PitchSessionSlot.starts_at)) if slot.challenge_id in panel]
+        PitchSessionSlot.ends_at > now).order_by(PitchSessionSlot.starts_at))
+        if slot.challenge_id in panel and pitch_sessions.why_called_off(
+            slot, *((evaluations[slot.challenge_id].evaluation,) if slot.challenge_id in evaluations else ()),
+            challenge=panel[slot.challenge_id]) is None]
     return [Item(titled(panel[s.challenge_id]), _l("Pitch session on %(when)s", when=lazy(time_span, s.starts_at,
                                                                                           s.ends_at)),
                  links.evaluation_path(panel[s.challenge_id]), when=s.starts_at) for s in slots]

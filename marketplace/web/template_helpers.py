@@ -97,6 +97,7 @@ def register(app):
     app.jinja_env.globals["pitch_status_label"] = pitch_lifecycle.status_label
     app.jinja_env.globals["receipt_kind"] = receipts.kind_named
     app.jinja_env.globals["held_online"] = pitch_sessions.held_online
+    app.jinja_env.globals["session_called_off"] = pitch_sessions.why_called_off
     app.jinja_env.globals["overdue_since"] = overdue_since
     # A pilot's stage in words, each translated once per call (a list of pilots asks once, not once per pilot).
     app.jinja_env.globals["pilot_stage_labels"] = lambda: {stage: str(label) for stage, label in STAGE_LABELS.items()}

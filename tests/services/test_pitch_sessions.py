@@ -537,3 +537,51 @@ def test_a_booking_handled_after_the_cancellation_sends_only_the_cancellation(ev
     subjects = [m["Subject"] for m in _emails_to(smtp_sink, people["first"])]
     assert not any("booked" in s for s in subjects), subjects
     assert any(s.startswith("Pitch session called off") for s in subjects), subjects
+
+
+def test_sessions_still_to_come_when_the_final_decisions_are_sent_are_called_off_and_not_reminded(
+        evaluating, smtp_sink):
+    """The final decisions sent before a booked session: it can decide nothing any more, so both sides get its
+    cancellation (the same event, STATUS:CANCELLED) saying why, once; no reminder follows, the company's page and
+    the work list no longer hold it. A session held before the decisions stays as it was."""
+    from marketplace.models import Evaluation
+    from marketplace.services import work_lists
+    from marketplace.services.messaging.events import record_change
+    from marketplace.services.messaging.outbox import process_pending
+
+    challenge, shortlisted, _, people = evaluating
+    evaluation = Evaluation(challenge_id=challenge.id, started_by_id=people["officer"].id)
+    db.session.add(evaluation)
+    db.session.commit()
+    soon = utcnow() + timedelta(hours=30)
+    slot = _offer(challenge, people, starts_at=soon, ends_at=soon + timedelta(minutes=30))
+    pitch_sessions.book_slot(people["first"], shortlisted[0].id, slot.id)
+    process_pending()
+    smtp_sink.messages.clear()
+    assert pitch_sessions.why_called_off(slot) is None
+    assert _sessions_listed(work_lists, people["officer"])
+    evaluation.decisions_published_at = utcnow()  # as evaluation.publish_decisions sends the final round
+    record_change(people["officer"], "evaluation.decisions_sent", challenge,
+                  after={"decisions_published_at": evaluation.decisions_published_at}, challenge_id=challenge.id)
+    db.session.commit()
+    process_pending()
+    process_pending()  # once
+    assert sorted(_by_method(smtp_sink)["CANCEL"]) == sorted(people[who].email for who in ("first", "officer",
+                                                                                           "evaluator"))
+    message = next(m for m in smtp_sink.messages if m["To"] == people["first"].email)
+    _, cancellation = _calendar_of(message)
+    assert cancellation.walk("VEVENT")[0]["status"] == "CANCELLED"
+    assert str(pitch_sessions.DECIDED_FIRST) in message.get_body(preferencelist=("plain",)).get_content()
+    assert pitch_sessions.why_called_off(slot) == pitch_sessions.DECIDED_FIRST
+    assert pitch_sessions.remind_tomorrows_sessions() == 0
+    assert icalendar.Calendar.from_ical(pitch_sessions.session_calendar(people["first"], slot.id))["method"] == "CANCEL"
+    assert not _sessions_listed(work_lists, people["officer"])
+    held = PitchSessionSlot(challenge_id=challenge.id, starts_at=evaluation.decisions_published_at - timedelta(hours=2),
+                            ends_at=evaluation.decisions_published_at - timedelta(hours=1), mode="online",
+                            link="https://meet.example.org/held", pitch_id=shortlisted[1].id, booked_at=utcnow())
+    assert pitch_sessions.why_called_off(held, challenge=challenge) is None  # held before the decisions: it took place
+
+
+def _sessions_listed(work_lists, user):
+    return [item for section in work_lists.work_list(user) if section.kind == work_lists.SESSIONS
+            for item in section.items]

@@ -619,3 +619,26 @@ def test_sending_a_shortlist_of_every_pitch_speaks_of_no_others(client, login, c
     page = client.post(f"/challenges/{challenge.slug}/evaluation/publish", follow_redirects=True).text
     assert "The shortlisted companies are being invited to book a pitch session." in page
     assert "the others are told" not in page
+
+
+def test_a_session_booked_when_the_final_decisions_are_sent_is_shown_called_off_to_both_sides(client, login, closed):
+    challenge, pitches, people = closed
+    _scored_and_finalised(challenge, people)
+    for row in db.session.scalars(select(PitchAssessment)):
+        evaluation.decide(people["officer"], row.id, decision="shortlisted")
+    evaluation.publish_decisions(people["officer"], challenge.id)
+    start = utcnow() + timedelta(days=3)
+    slot = pitch_sessions.offer_slot(people["officer"], challenge.id, starts_at=start,
+                                     ends_at=start + timedelta(minutes=30), mode="online",
+                                     link="https://meet.example.org/x")
+    pitch_sessions.book_slot(people["company"], pitches[0].id, slot.id)
+    for row in db.session.scalars(select(PitchAssessment)):  # the final round, sent before the session
+        evaluation.decide(people["officer"], row.id, decision="not_selected", feedback="Thank you.", confirmed=True)
+    evaluation.publish_decisions(people["officer"], challenge.id)
+    login(people["company"])
+    session = client.get(f"/pitches/{pitches[0].id}/session").text
+    assert "The final decisions were sent before this session" in session and "does not take place" in session
+    assert "/sessions/" not in session
+    login(people["officer"])
+    overview = client.get(f"/challenges/{challenge.slug}/evaluation").text
+    assert "booked by Hidden Firm 0 – called off" in overview and "/sessions/" not in overview

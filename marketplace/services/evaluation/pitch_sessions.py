@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from marketplace.extensions import db
 from marketplace.formatting import day, lazy, time_span
 from marketplace.models import Challenge, Membership, Pitch, User
-from marketplace.models.evaluation import ConflictDeclaration
+from marketplace.models.evaluation import ConflictDeclaration, Evaluation
 from marketplace.models.notification import EmailDelivery
 from marketplace.models.pitch_session import IN_PERSON, ONLINE, SESSION_MODES, PitchSessionSlot
 from marketplace.services import access, permissions
@@ -42,6 +42,7 @@ from marketplace.services.messaging.outbox import handles
 
 MAX_SESSION = timedelta(hours=4)
 CALLED_OFF = _l("This challenge was cancelled: its pitch sessions no longer take place.")
+DECIDED_FIRST = _l("The final decisions were sent before this session: it no longer takes place.")
 
 
 def runs_sessions(user, challenge, declaration):
@@ -56,9 +57,33 @@ def why_no_sessions(challenge):
     the final decisions are sent (after them no company is shortlisted any more, so nobody could book one)."""
     if not lifecycle.state_of(challenge).pitch_sessions:
         return _l("Pitch sessions are offered while the challenge is being evaluated.")
-    evaluation = evaluation_of(challenge)
-    if evaluation is not None and evaluation.decisions_published_at is not None:
+    if decisions_sent(challenge):
         return _l("The final decisions are sent: no company is waiting for a pitch session any more.")
+    return None
+
+
+def decisions_sent(challenge):
+    """Whether the challenge's final decisions are sent: after them a pitch session can decide nothing."""
+    evaluation = evaluation_of(challenge)
+    return evaluation is not None and evaluation.decisions_published_at is not None
+
+
+_UNREAD = object()
+
+
+def why_called_off(slot, evaluation=_UNREAD, challenge=None):
+    """Why this session does not take place, or None: the challenge was cancelled, or its final decisions were
+    sent before the session's time (one held before them was held). Pages, calendar files, reminders, the work
+    list and the emails ask this. `evaluation`: the challenge's, when the caller has read it (None: none);
+    `challenge`: the slot's challenge (or a row of its columns), when the caller has read it."""
+    challenge = challenge if challenge is not None else slot.challenge
+    if lifecycle.state_of(challenge).called_off:
+        return CALLED_OFF
+    if evaluation is _UNREAD:
+        evaluation = evaluation_of(challenge)
+    if evaluation is not None and evaluation.decisions_published_at is not None and \
+            slot.starts_at > evaluation.decisions_published_at:
+        return DECIDED_FIRST
     return None
 
 
@@ -261,10 +286,13 @@ def calendar_invitation(slot, *, organiser_email, attendee_emails, called_off=Fa
 
 
 def sessions_starting_between(start, end):
-    """Booked sessions starting in [start, end), of challenges not cancelled: no reminder of a session called off."""
+    """Booked sessions starting in [start, end), of challenges not cancelled nor decided (`why_called_off`): no
+    reminder of a session called off."""
+    decided = select(Evaluation.id).where(Evaluation.challenge_id == Challenge.id,
+                                          Evaluation.decisions_published_at.is_not(None)).exists()
     return db.session.scalars(
         select(PitchSessionSlot).join(Challenge, Challenge.id == PitchSessionSlot.challenge_id)
-        .where(PitchSessionSlot.pitch_id.is_not(None), Challenge.status.not_in(lifecycle.CALLED_OFF),
+        .where(PitchSessionSlot.pitch_id.is_not(None), Challenge.status.not_in(lifecycle.CALLED_OFF), ~decided,
                PitchSessionSlot.starts_at >= start, PitchSessionSlot.starts_at < end)
     ).all()
 
@@ -305,7 +333,7 @@ def _calendar(slot, company_people, agency_people, uninvited=(), for_panel=False
                  agency_people[0].email if agency_people else current_app.config["MAIL_DEFAULT_SENDER"])
     return calendar_invitation(slot, organiser_email=organiser,
                                attendee_emails=[u.email for u in uninvited or company_people + agency_people],
-                               called_off=lifecycle.state_of(slot.challenge).called_off, uninvited=bool(uninvited),
+                               called_off=why_called_off(slot) is not None, uninvited=bool(uninvited),
                                for_panel=for_panel, sequence=_sequence(slot))
 
 
@@ -385,7 +413,7 @@ def send_calendar_invitations(event):
     slot = db.session.get(PitchSessionSlot, event.payload["slot_id"])
     # A booking handled after the challenge was cancelled (both waiting for the worker) invites nobody: its
     # "booked" email would carry the calendar's cancellation, and send_calendar_cancellations tells it already.
-    if slot is not None and slot.pitch is not None and not lifecycle.state_of(slot.challenge).called_off:
+    if slot is not None and slot.pitch is not None and why_called_off(slot) is None:
         _send_invitation(slot, "session")
 
 
@@ -396,6 +424,22 @@ def send_calendar_cancellations(event):
     challenge = db.session.get(Challenge, event.payload["object_id"])
     if challenge is None or not lifecycle.state_of(challenge).called_off:
         return
+    _call_off(challenge, _l("Pitch session called off: “%(title)s”", title=challenge.title), CALLED_OFF)
+
+
+@handles("evaluation.decisions_sent")
+def call_off_sessions_after_the_decisions(event):
+    """The final decisions sent while sessions were still booked to come: those sessions can decide nothing any
+    more, so both sides get the calendar file that takes each out of their calendars, saying why (each company
+    learns its decision by the decisions' own notice). A cancelled challenge's were called off already."""
+    challenge = db.session.get(Challenge, event.payload["object_id"])
+    if challenge is None or lifecycle.state_of(challenge).called_off or not decisions_sent(challenge):
+        return
+    _call_off(challenge, _l("Pitch session called off: “%(title)s”", title=challenge.title), DECIDED_FIRST)
+
+
+def _call_off(challenge, title, why):
+    """Each session of the challenge booked and still to come, taken out of the calendars of both sides, `why`."""
     slots = _sessions_to_come(challenge)
     panel = panel_of(challenge) if slots else []
     stepped_aside = [u for u in _people(challenge.agency_id, permissions.SESSION_PANEL) if u not in panel] \
@@ -404,8 +448,7 @@ def send_calendar_cancellations(event):
         company_people = _people(slot.pitch.company_id)
         agency_people = panel + _invited(slot, stepped_aside)
         _send_cancellation(slot, company_people + agency_people,
-                           _calendars_by_language(slot, company_people, agency_people),
-                           title=_l("Pitch session called off: “%(title)s”", title=challenge.title), why=CALLED_OFF)
+                           _calendars_by_language(slot, company_people, agency_people), title=title, why=why)
 
 
 STEPPED_ASIDE = _l("You declared a conflict of interest and stepped aside from this challenge’s evaluation: you no "
@@ -426,7 +469,7 @@ def uninvite_who_stepped_aside(event):
         return  # a cancelled challenge's sessions are taken out of every calendar by send_calendar_cancellations
     title = _l("Pitch session taken out of your calendar: “%(title)s”", title=challenge.title)
     for slot in _sessions_to_come(challenge):
-        if _invited(slot, [member]):
+        if why_called_off(slot) is None and _invited(slot, [member]):  # one called off was taken out already
             # Their inbox says the session was booked, for them: it says too that it no longer is.
             notify(member, kind="pitch_session.uninvited", title=title, body=_session_notice(slot),
                    link=links.evaluation_path(challenge), dedupe_key=f"session-called-off:{slot.id}:{member.id}")
