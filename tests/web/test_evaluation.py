@@ -388,15 +388,7 @@ def test_a_shortlisted_company_whose_challenge_is_cancelled_is_not_invited_to_a_
     from marketplace.services.challenges import challenges
 
     challenge, pitches, people = closed
-    _scored_and_finalised(challenge, people)
-    for row in db.session.scalars(select(PitchAssessment)):
-        evaluation.decide(people["officer"], row.id, decision="shortlisted")
-    evaluation.publish_decisions(people["officer"], challenge.id)
-    start = utcnow() + timedelta(days=3)
-    slot = pitch_sessions.offer_slot(people["officer"], challenge.id, starts_at=start,
-                                     ends_at=start + timedelta(minutes=30), mode="online",
-                                     link="https://meet.example.org/x")
-    pitch_sessions.book_slot(people["company"], pitches[0].id, slot.id)
+    _shortlisted_and_booked(challenge, pitches, people)
     challenges.cancel_challenge(people["publisher"], challenge.slug, "The region took the contract back.")
     login(people["company"])
     session = client.get(f"/pitches/{pitches[0].id}/session").text
@@ -623,15 +615,7 @@ def test_sending_a_shortlist_of_every_pitch_speaks_of_no_others(client, login, c
 
 def test_a_session_booked_when_the_final_decisions_are_sent_is_shown_called_off_to_both_sides(client, login, closed):
     challenge, pitches, people = closed
-    _scored_and_finalised(challenge, people)
-    for row in db.session.scalars(select(PitchAssessment)):
-        evaluation.decide(people["officer"], row.id, decision="shortlisted")
-    evaluation.publish_decisions(people["officer"], challenge.id)
-    start = utcnow() + timedelta(days=3)
-    slot = pitch_sessions.offer_slot(people["officer"], challenge.id, starts_at=start,
-                                     ends_at=start + timedelta(minutes=30), mode="online",
-                                     link="https://meet.example.org/x")
-    pitch_sessions.book_slot(people["company"], pitches[0].id, slot.id)
+    _shortlisted_and_booked(challenge, pitches, people)
     for row in db.session.scalars(select(PitchAssessment)):  # the final round, sent before the session
         evaluation.decide(people["officer"], row.id, decision="not_selected", feedback="Thank you.", confirmed=True)
     evaluation.publish_decisions(people["officer"], challenge.id)
@@ -642,3 +626,17 @@ def test_a_session_booked_when_the_final_decisions_are_sent_is_shown_called_off_
     login(people["officer"])
     overview = client.get(f"/challenges/{challenge.slug}/evaluation").text
     assert "booked by Hidden Firm 0 – called off" in overview and "/sessions/" not in overview
+
+
+def _shortlisted_and_booked(challenge, pitches, people):
+    """Every pitch shortlisted and told so; the first company books a session in three days."""
+    _scored_and_finalised(challenge, people)
+    for row in db.session.scalars(select(PitchAssessment)):
+        evaluation.decide(people["officer"], row.id, decision="shortlisted")
+    evaluation.publish_decisions(people["officer"], challenge.id)
+    start = utcnow() + timedelta(days=3)
+    slot = pitch_sessions.offer_slot(people["officer"], challenge.id, starts_at=start,
+                                     ends_at=start + timedelta(minutes=30), mode="online",
+                                     link="https://meet.example.org/x")
+    pitch_sessions.book_slot(people["company"], pitches[0].id, slot.id)
+    return slot
