@@ -131,6 +131,13 @@ def test_the_check_notices_broken_translations(extracted):
     assert problems_of(files, Message(files.id, ("un fichier", "des fichiers"))) == []
 
 
+def test_the_agency_s_messages_write_the_apostrophe_as_the_catalogue_does(extracted):
+    """Found walking the demo: "the agency's panel" beside messages with ’; every message naming the agency's
+    something uses the typographic apostrophe."""
+    straight = [form for message in extracted for form in _forms(message) if form and "agency's" in form]
+    assert not straight, straight
+
+
 def test_the_cpv_division_names_are_extracted_for_translation(extracted):
     assert set(cpv_divisions().values()) <= {message.id for message in extracted}
 

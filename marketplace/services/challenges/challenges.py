@@ -218,7 +218,7 @@ def create_draft(actor, data):
     """A new draft for the actor's agency."""
     organisation = actor.organisation if getattr(actor, "membership", None) else None
     if organisation is None:
-        raise NotAllowed(str(_l("Only an agency's owner or publishers can write challenges.")))
+        raise NotAllowed(str(_l("Only an agency’s owner or publishers can write challenges.")))
     permissions.require(actor, "challenge.create", organisation)
     clean = _clean(data)
     challenge = Challenge(agency_id=organisation.id, created_by_id=actor.id, status=DRAFT,
