@@ -179,3 +179,12 @@ def test_every_email_renders_in_every_language(app, template, language):
         subject, text, html = render_email(template, locale=language, context=dict(EMAIL_CONTEXT, locale=language))
     assert subject and text.strip() and f'<html lang="{language}">' in html
     assert "%(" not in subject + text + html
+
+
+def test_the_french_pages_address_a_recused_member_whatever_their_gender():
+    """Found walking the demo: "Vous êtes récusé" is masculine; the heading says what they did instead."""
+    with (ROOT / "marketplace/translations/fr/LC_MESSAGES/messages.po").open("rb") as po:
+        catalogue = read_po(po, locale="fr")
+    gendered = [m.id for m in catalogue if m.id and any(re.search(r"\brécusée?\b", text or "")
+                                                        for text in _translations(m))]
+    assert not gendered, gendered
