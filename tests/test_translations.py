@@ -131,6 +131,13 @@ def test_the_check_notices_broken_translations(extracted):
     assert problems_of(files, Message(files.id, ("un fichier", "des fichiers"))) == []
 
 
+def test_the_agency_s_messages_write_the_apostrophe_as_the_catalogue_does(extracted):
+    """Found walking the demo: "the agency's panel" beside messages with ’; every message naming the agency's
+    something uses the typographic apostrophe."""
+    straight = [form for message in extracted for form in _forms(message) if form and "agency's" in form]
+    assert not straight, straight
+
+
 def test_the_cpv_division_names_are_extracted_for_translation(extracted):
     assert set(cpv_divisions().values()) <= {message.id for message in extracted}
 
@@ -172,3 +179,12 @@ def test_every_email_renders_in_every_language(app, template, language):
         subject, text, html = render_email(template, locale=language, context=dict(EMAIL_CONTEXT, locale=language))
     assert subject and text.strip() and f'<html lang="{language}">' in html
     assert "%(" not in subject + text + html
+
+
+def test_the_french_pages_address_a_recused_member_whatever_their_gender():
+    """Found walking the demo: "Vous êtes récusé" is masculine; the heading says what they did instead."""
+    with (ROOT / "marketplace/translations/fr/LC_MESSAGES/messages.po").open("rb") as po:
+        catalogue = read_po(po, locale="fr")
+    gendered = [m.id for m in catalogue if m.id and any(re.search(r"\brécusée?\b", text or "")
+                                                        for text in _translations(m))]
+    assert not gendered, gendered

@@ -204,20 +204,20 @@ AGENCY_WIDE = frozenset({"challenge.edit", "challenge.publish", "challenge.cance
                          "pilot.start"})
 
 MESSAGES = {
-    "challenge.create": _l("Only an agency's owner or publishers can write challenges."),
-    "challenge.edit": _l("Only your agency's owner or publishers can change this challenge."),
-    "challenge.publish": _l("Only your agency's owner or publishers can publish this challenge."),
+    "challenge.create": _l("Only an agency’s owner or publishers can write challenges."),
+    "challenge.edit": _l("Only your agency’s owner or publishers can change this challenge."),
+    "challenge.publish": _l("Only your agency’s owner or publishers can publish this challenge."),
     "challenge.approve": _l("A draft must be approved by a publisher or owner other than the one who asked."),
-    "challenge.cancel": _l("Only your agency's owner or publishers can cancel this challenge."),
-    "challenge.correct": _l("Only your agency's owner or publishers can correct or extend this challenge."),
+    "challenge.cancel": _l("Only your agency’s owner or publishers can cancel this challenge."),
+    "challenge.correct": _l("Only your agency’s owner or publishers can correct or extend this challenge."),
     "challenge.follow": _l("Only companies can follow challenges."),
     "challenge.pitch": _l("Only companies can pitch for challenges."),
     "challenge.invite_to_pitch": _l(
-        "Only your agency's owner, publishers or procurement officers can invite companies."),
+        "Only your agency’s owner, publishers or procurement officers can invite companies."),
     "organisation.manage": _l("Only the organisation's owner can do that."),
     "organisation.invite": _l("Only the organisation's owner can do that."),
     "question.ask": _l("Only companies can ask questions about a challenge."),
-    "pilot.move": _l("Only the agency's procurement officers, its owner or the pilot's owner can move this pilot."),
+    "pilot.move": _l("Only the agency’s procurement officers, its owner or the pilot’s owner can move this pilot."),
     "organisation.edit_profile": _l("Only members of this company can change its profile."),
     "pitch.list_own": _l("Only members of a company have pitches."),
     "company.challenges_for_you": _l("Only members of a company see the challenges that match it."),

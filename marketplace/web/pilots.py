@@ -9,8 +9,8 @@ from ..forms.pilots import (BudgetIncreaseForm, DocumentForm, EndDateForm, Measu
 from ..services import access, permissions
 from ..services.pilots import pilots
 from .forms_flow import submit_form
-from ..services.pilots.pilot_workflow import (STAGE_LABELS, available_moves, has_outcome, judging_open,
-                                              may_approve_budget, may_approve_increase, move_pilot,
+from ..services.pilots.pilot_workflow import (STAGE_LABELS, available_moves, checks_not_needed, has_outcome,
+                                              judging_open, may_approve_budget, may_approve_increase, move_pilot,
                                               needs_second_approval, next_action, note_needed)
 
 bp = Blueprint("pilots", __name__)
@@ -36,7 +36,7 @@ def _page(pilot, status=200, **forms):
     return render_template(
         "pilots/show.html", pilot=pilot, stage_labels=STAGE_LABELS,
         may_move=permissions.can(current_user, "pilot.move", pilot), has_outcome=has_outcome(pilot), moves=moves,
-        judging_open=judging_open(pilot),
+        judging_open=judging_open(pilot), not_needed=checks_not_needed(pilot, [t for t, _missing in moves]),
         note_reasons={t.target: note_needed(pilot, t) for t, _missing in moves},
         needs_approval=needs_second_approval(pilot), may_approve=may_approve_budget(current_user, pilot),
         may_approve_increases=permissions.can(current_user, "pilot.approve_budget", pilot),

@@ -92,6 +92,7 @@ def register(app):
         permissions.waits_for_email_confirmation(current_user, action, obj))
     app.jinja_env.globals["challenge_state"] = lifecycle.state_of
     app.jinja_env.globals["ranks_pitches"] = lifecycle.ranks_pitches
+    app.jinja_env.globals["ever_published"] = lifecycle.ever_published
     app.jinja_env.globals["pitch_state"] = pitch_lifecycle.state_of
     app.jinja_env.globals["pitch_state_named"] = pitch_lifecycle.state_named
     app.jinja_env.globals["pitch_status_label"] = pitch_lifecycle.status_label

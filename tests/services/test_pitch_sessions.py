@@ -135,6 +135,30 @@ def test_booking_sends_the_company_and_the_panel_a_calendar_invitation_and_a_rem
     assert len(smtp_sink.messages) == 6
 
 
+def test_the_company_reads_of_its_own_booked_session_and_the_panel_reads_whose_it_is(evaluating, smtp_sink):
+    """Found walking the demo: the company's notice and email began with its own name; it reads that its session
+    is booked (a reminder or a cancellation: "Your pitch session"), the panel reads the company's name."""
+    from sqlalchemy import select
+
+    from marketplace.models import Notification
+    from marketplace.services.messaging.notifications import ShownNotice
+    from marketplace.services.messaging.outbox import process_pending
+
+    challenge, shortlisted, _, people = evaluating
+    slot = _offer(challenge, people)
+    pitch_sessions.book_slot(people["first"], shortlisted[0].id, slot.id)
+    process_pending()
+    company = shortlisted[0].company.name
+    shown = {who: ShownNotice.of(db.session.scalars(select(Notification).where(
+        Notification.user_id == people[who].id, Notification.kind == "pitch_session.booked")).one()).body
+        for who in ("first", "officer")}
+    assert shown["first"].startswith("Your pitch session is booked.") and company not in shown["first"]
+    assert shown["officer"].startswith(company)
+    said = {m["To"]: m.get_body(preferencelist=("plain",)).get_content() for m in smtp_sink.messages}
+    assert "Your pitch session is booked." in said[people["first"].email] and company not in said[people["first"].email]
+    assert company in said[people["officer"].email] and "Your pitch session" not in said[people["officer"].email]
+
+
 def test_the_booked_session_downloads_for_the_company_and_the_panel_only(evaluating, f):
     challenge, shortlisted, _, people = evaluating
     slot = _offer(challenge, people)

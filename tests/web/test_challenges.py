@@ -184,6 +184,26 @@ def test_cancel_with_a_public_reason(client, login, f):
     assert client.post(f"/challenges/{challenge.slug}/cancel", data={"reason": "x"}).status_code == 403
 
 
+def test_a_draft_cancelled_before_publication_claims_no_pitches_and_no_told_companies(client, login, f):
+    """Found walking the demo: it never went out (lifecycle.ever_published), so no link to pitches it cannot have,
+    no seal until a deadline, and the ranked companies were never told of it; one published then cancelled was."""
+    never = f.Challenge(status="cancelled", published_at=None, cancel_reason="Done in house.")
+    once = f.Challenge(agency=never.agency, status="cancelled", cancel_reason="Budget withdrawn.")
+    f.set_sectors(f.Company(name="Remindly"), ["85"])
+    for challenge in (never, once):
+        f.set_sectors(challenge, ["85"])
+    login(f.member(never.agency, "owner"))
+    page = client.get(f"/challenges/{never.slug}").text
+    assert f'/challenges/{never.slug}/pitches"' not in page and "This challenge was cancelled" in page
+    pitches = client.get(f"/challenges/{never.slug}/pitches").text
+    assert "cancelled before it was published: no company could pitch" in pitches and "sealed" not in pitches
+    matches = client.get(f"/challenges/{never.slug}/matches").text
+    assert "Remindly" in matches and "were told about the challenge when it was published" not in matches
+    assert "cancelled before it was published: no company was told about it" in matches
+    assert f'/challenges/{once.slug}/pitches"' in client.get(f"/challenges/{once.slug}").text
+    assert "were told about the challenge when it was published" in client.get(f"/challenges/{once.slug}/matches").text
+
+
 def test_times_are_shown_in_the_readers_zone(client, login, f):
     from datetime import datetime, timezone
 

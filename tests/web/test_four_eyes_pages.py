@@ -99,3 +99,23 @@ def test_the_asker_reads_you_asked_and_a_colleague_hears_whose_request_a_save_wi
     # Nothing asked: the plain message.
     saved = client.post(f"/challenges/{slug}/edit", data=_form(version=_version(draft)), follow_redirects=True)
     assert "Your draft is saved." in saved.text and "withdrawn" not in saved.text
+
+
+def test_a_stale_approve_says_the_request_was_withdrawn_and_by_whom_not_that_nobody_asked(client, login, people,
+                                                                                         draft, f):
+    """Found walking the demo: the approver's preview was opened while approval was asked; a save withdrew the
+    request; the stale Approve says so, with who changed the draft, and publishes nothing."""
+    slug, asker, approver = draft.slug, people["asker"], people["approver"]
+    login(asker)
+    client.post(f"/challenges/{slug}/request-approval")
+    editor = f.member(draft.agency, "publisher", name="Edith Editor")
+    login(editor)
+    assert client.post(f"/challenges/{slug}/edit", data=_form(version=_version(draft))).status_code == 302
+    login(approver)
+    answer = client.post(f"/challenges/{slug}/approve", data={"version": _version(draft)})
+    assert answer.status_code == 409 and "Nobody has asked" not in answer.text
+    assert "The request for approval was withdrawn: Edith Editor changed the draft on" in answer.text
+    assert db.session.get(Challenge, draft.id).published_at is None
+    login(editor)  # never asked at all: that is what is said
+    never = f.Challenge(agency=draft.agency, status="draft", published_at=None)
+    assert "Nobody has asked for this draft to be approved." in client.post(f"/challenges/{never.slug}/approve").text

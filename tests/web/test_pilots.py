@@ -184,6 +184,24 @@ def test_a_move_that_waits_for_its_checklist_offers_no_button_and_a_ready_one_do
     assert 'value="running"' in page and "Not available yet." not in page
 
 
+def test_a_budget_under_the_threshold_shows_its_approval_as_not_applicable_never_done(client, login, world, app):
+    """Found walking the demo: the second approval does not apply to a low-value budget (€10,000 here); its item
+    says so and why, and is not ticked as done; above the threshold it is to do until approved."""
+    import re
+
+    pilot, _, people = world
+    login(people["officer"])
+    page = client.get(f"/pilots/{pilot.id}").text
+    item = re.search(r'<li class="([^"]*)">(?:(?!</li>).)*approved by a second person(?:(?!</li>).)*</li>', page, re.S)
+    assert item.group(1) == "not-needed" and "Done:" not in item.group(0)
+    assert "Not needed: this budget, €10,000, is not above the low-value threshold of €30,000." in item.group(0)
+    pilot.budget = app.config["PILOT_LOW_VALUE_THRESHOLD"] + 1
+    db.session.commit()
+    page = client.get(f"/pilots/{pilot.id}").text
+    item = re.search(r'<li class="([^"]*)">(?:(?!</li>).)*approved by a second person(?:(?!</li>).)*</li>', page, re.S)
+    assert item.group(1) == "open" and "Not needed" not in page
+
+
 def _signed_agreement(pilot, people):
     from marketplace.models.pilot import SIGNED_AGREEMENT
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from marketplace.extensions import db
-from marketplace.formatting import lazy, number
+from marketplace.formatting import lazy, localtime, number
 from marketplace.models import AuditEvent, Challenge, ConflictDeclaration, EvaluationCriterion, Membership, Organisation, SuccessMeasure, User, challenge_sectors
 from marketplace.models.challenge import CALL_FOR_SOLUTIONS, CANCELLED, CHALLENGE_KINDS, CLOSED, COMPLETED, DRAFT, PUBLIC_STATUSES, PUBLISHED
 from marketplace.services import access, permissions
@@ -218,7 +218,7 @@ def create_draft(actor, data):
     """A new draft for the actor's agency."""
     organisation = actor.organisation if getattr(actor, "membership", None) else None
     if organisation is None:
-        raise NotAllowed(str(_l("Only an agency's owner or publishers can write challenges.")))
+        raise NotAllowed(str(_l("Only an agency’s owner or publishers can write challenges.")))
     permissions.require(actor, "challenge.create", organisation)
     clean = _clean(data)
     challenge = Challenge(agency_id=organisation.id, created_by_id=actor.id, status=DRAFT,
@@ -362,9 +362,35 @@ def awaits_approval(challenge):
 
 
 def require_approval_asked(challenge):
-    """Raise unless `challenge` awaits approval (approving it or sending it back answers a request)."""
+    """Raise unless `challenge` awaits approval (approving it or sending it back answers a request), saying what
+    became of the request: withdrawn by an edit (by whom, when), answered by a send-back, or never asked."""
     if not awaits_approval(challenge):
-        raise InvalidTransition(str(_l("Nobody has asked for this draft to be approved.")))
+        raise InvalidTransition(str(_why_no_approval_awaited(challenge)))
+
+
+def _why_no_approval_awaited(challenge):
+    state = lifecycle.state_of(challenge)
+    if not state.draft:  # approved and published meanwhile, or cancelled
+        return _l("There is no request for approval to answer: the challenge is “%(status)s” now.",
+                  status=state.label)
+    asked = db.session.scalar(select(func.max(AuditEvent.id)).where(
+        AuditEvent.challenge_id == challenge.id, AuditEvent.action == "challenge.approval_requested"))
+    if asked is None:
+        return _l("Nobody has asked for this draft to be approved.")
+    # What ended the request (it is not awaited): the first edit (update_draft withdraws it) or send-back after it.
+    ended = db.session.execute(
+        select(AuditEvent.action, AuditEvent.occurred_at, User.name).outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.challenge_id == challenge.id, AuditEvent.id > asked,
+               AuditEvent.action.in_(("challenge.updated", "challenge.approval_refused")))
+        .order_by(AuditEvent.id).limit(1)).first()
+    if ended is None:
+        return _l("Nobody has asked for this draft to be approved.")
+    when = lazy(localtime, ended.occurred_at)
+    if ended.action == "challenge.approval_refused":
+        return _l("The request for approval was answered: %(name)s sent the draft back on %(when)s. It can be "
+                  "approved once approval is asked again.", name=ended.name or _l("someone"), when=when)
+    return _l("The request for approval was withdrawn: %(name)s changed the draft on %(when)s. It can be approved "
+              "once approval is asked again.", name=ended.name or _l("someone"), when=when)
 
 
 def approve_challenge(actor, slug, expected_version=None):

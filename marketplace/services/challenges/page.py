@@ -102,7 +102,9 @@ def challenge_page(user, slug, now=None):
         own_pitch=own_pitch,
         pitching=pitch_possibilities(challenge, own_pitch, user, now),
         may_pitch=permissions.can(user, "challenge.pitch", challenge),
-        may_read_pitches=permissions.can(user, "challenge.read_pitches", challenge),
+        # A challenge never published (a draft cancelled) took no pitches: nothing to lead to.
+        may_read_pitches=lifecycle.ever_published(challenge)
+        and permissions.can(user, "challenge.read_pitches", challenge),
         may_book_session=(own_pitch is not None and pitch_lifecycle.state_of(own_pitch).shortlisted
                           and own_pitch.id in pitch_sessions.pitches_to_book(own_pitch.company_id)),
         may_follow=may_follow,

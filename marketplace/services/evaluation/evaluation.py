@@ -759,9 +759,9 @@ def tell_the_company(event):
     if not shortlisted:
         body = row.feedback or ""
     elif open_slots(pitch.challenge):
-        body = _l("Pick a time for a short pitch session with the agency's panel. No new documents are needed.")
+        body = _l("Pick a time for a short pitch session with the agency’s panel. No new documents are needed.")
     else:
-        body = _l("The agency's panel will offer times for a short pitch session; you will be told as soon as it "
+        body = _l("The agency’s panel will offer times for a short pitch session; you will be told as soon as it "
                   "does. No new documents are needed.")
     link = links.pitch_session_path(pitch) if shortlisted else links.pitch_path(pitch)
     for user in members:

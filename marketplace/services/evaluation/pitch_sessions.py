@@ -374,13 +374,17 @@ def _session_page(slot, user):
         links.evaluation_sessions_path(slot.challenge)
 
 
-def _session_notice(slot):
-    """Which session, in a notice and its email: the company, when (from start to end, with the zone: an email is
-    read away from the page that names it) and where, one under the other, said again in the reader's language
-    and zone."""
+YOUR_SESSION = _l("Your pitch session")
+YOUR_SESSION_BOOKED = _l("Your pitch session is booked.")
+
+
+def _session_notice(slot, reader, yours=YOUR_SESSION):
+    """Which session, in a notice and its email: whose (the company's name for the panel; `yours` for the company's
+    own people, who are not told their own name), when (from start to end, with the zone: an email is read away from
+    the page that names it) and where, one under the other, said again in the reader's language and zone."""
     where = _l("Online: %(link)s", link=slot.link) if held_online(slot) else \
         _l("Address: %(address)s", address=slot.address)
-    return lines(slot.pitch.company.name,
+    return lines(yours if _of_the_company(slot, reader) else slot.pitch.company.name,
                  _l("When: %(when)s", when=lazy(time_span, slot.starts_at, slot.ends_at, zone=True)), where)
 
 
@@ -395,8 +399,8 @@ def _send_invitation(slot, dedupe_prefix, reminder=False):
     title = (_l("Reminder: pitch session for “%(title)s” on %(day)s", title=challenge.title,
                 day=lazy(day, slot.starts_at)) if reminder
              else _l("Pitch session booked for “%(title)s”", title=challenge.title))
-    body = _session_notice(slot)
     for user in company_people + agency_people:
+        body = _session_notice(slot, user, YOUR_SESSION if reminder else YOUR_SESSION_BOOKED)
         # When, as well as who and where: the calendar file is not the only place a person looks (a notice is
         # said again in the reader's language and zone, notice_text; an email is written in the recipient's).
         page = _session_page(slot, user)
@@ -471,7 +475,7 @@ def uninvite_who_stepped_aside(event):
     for slot in _sessions_to_come(challenge):
         if why_called_off(slot) is None and _invited(slot, [member]):  # one called off was taken out already
             # Their inbox says the session was booked, for them: it says too that it no longer is.
-            notify(member, kind="pitch_session.uninvited", title=title, body=_session_notice(slot),
+            notify(member, kind="pitch_session.uninvited", title=title, body=_session_notice(slot, member),
                    link=links.evaluation_path(challenge), dedupe_key=f"session-called-off:{slot.id}:{member.id}")
             _send_cancellation(slot, [member], _calendars_by_language(slot, [], panel_of(challenge), [member]),
                                title=title, why=STEPPED_ASIDE)
@@ -506,8 +510,8 @@ def _send_cancellation(slot, people, calendar_for, *, title, why):
     was uninvited when stepping aside gets no second one if the challenge is cancelled later."""
     # Which session (the panel gets one email per session), as the booking said it: its time is written when the
     # email is, in the recipient's language and zone.
-    body = lines(_session_notice(slot), "", why)
     for user in people:
+        body = lines(_session_notice(slot, user), "", why)
         queue_email("notification", dedupe_key=f"email:session-called-off:{slot.id}:{user.id}", user=user,
                     context={"title": title, "body": body, "link": links.absolute(_session_page(slot, user))},
                     calendar=calendar_for(user))

@@ -63,7 +63,7 @@ COLUMN_DICTIONARY = (
     Column("closed_at", _TIME, _l("When the challenge closed to pitches: ISO 8601, in UTC; empty until then."), ""),
     Column("cancelled_at", _TIME, _l("When the challenge was cancelled: ISO 8601, in UTC; empty unless it was."), ""),
     Column("cancel_reason", "string", _l("Why the agency cancelled it, as published; empty otherwise."), ""),
-    Column("summary", "string", _l("The agency's short summary of the problem."), "Leaks cost a fifth of the water."),
+    Column("summary", "string", _l("The agency’s short summary of the problem."), "Leaks cost a fifth of the water."),
 )
 
 

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
 from marketplace.extensions import db
-from marketplace.formatting import lazy, listed, number
+from marketplace.formatting import lazy, listed, money, number
 from marketplace.models.challenge import COMPLETED
 from marketplace.models.pilot import ADOPTED, AGREEMENT, EVALUATION, EVALUATION_REPORT, EXTENDED, MET, OUTCOME_STAGES, RUNNING, SIGNED_AGREEMENT, STOPPED, PaymentMilestone, Pilot, PilotStageChange
 from marketplace.services import access, permissions
@@ -46,6 +46,8 @@ class Check:
     passes: object  # callable(pilot) -> bool
     todo: object = None  # the same item as something to do, for the summary of the pilot page
     by: str = "agency"  # who does it: BY_AGENCY, BY_EITHER_SIDE or BY_SECOND_APPROVER
+    # callable(pilot) -> why the item does not apply to this pilot (it then passes, never shown as done), or None
+    not_needed: object = None
 
 
 # Who takes a step of a pilot.
@@ -56,6 +58,16 @@ BY_SECOND_APPROVER = "second_approver"  # a mover of the agency other than the p
 
 def _budget_cleared(pilot):
     return pilot.budget_approved_at is not None or not needs_second_approval(pilot)
+
+
+def _budget_needs_no_approval(pilot):
+    if needs_second_approval(pilot):
+        return None
+    from flask import current_app  # the configured threshold; nothing else from Flask
+
+    return _l("Not needed: this budget, %(amount)s, is not above the low-value threshold of %(threshold)s.",
+              amount=lazy(money, pilot.budget, pilot.currency),
+              threshold=lazy(money, current_app.config["PILOT_LOW_VALUE_THRESHOLD"], pilot.currency))
 
 
 def _every_measure_judged(pilot):
@@ -69,7 +81,7 @@ SIGNED_AGREEMENT_UPLOADED = Check(
 )
 BUDGET_CLEARED = Check(
     "budget_cleared", _l("A budget above the low-value threshold is approved by a second person"), _budget_cleared,
-    _l("Approve the budget"), BY_SECOND_APPROVER,
+    _l("Approve the budget"), BY_SECOND_APPROVER, _budget_needs_no_approval,
 )
 EVALUATION_REPORT_UPLOADED = Check(
     "evaluation_report", _l("The evaluation report is uploaded"), lambda p: p.has_document(EVALUATION_REPORT),
@@ -141,6 +153,18 @@ def transitions_from(stage):
 def open_checks(pilot, transition):
     """The checklist items of a move that do not pass yet."""
     return [check for check in transition.checks if not check.passes(pilot)]
+
+
+def checks_not_needed(pilot, transitions):
+    """{check key: why it does not apply to this pilot} for the items of these moves that do not apply: a page
+    shows them as not applicable with the reason, never as done."""
+    reasons = {}
+    for transition in transitions:
+        for check in transition.checks:
+            reason = check.not_needed(pilot) if check.not_needed is not None else None
+            if reason is not None:
+                reasons[check.key] = reason
+    return reasons
 
 
 def note_needed(pilot, transition):
@@ -234,7 +258,7 @@ def _who(by, pilot):
     if by == BY_SECOND_APPROVER:
         return _l("A procurement officer or the owner of %(agency)s, other than %(name)s who started the pilot",
                   agency=pilot.agency.name, name=pilot.started_by.name if pilot.started_by else "–")
-    return _l("%(agency)s: the pilot owner, a procurement officer or the agency's owner", agency=pilot.agency.name)
+    return _l("%(agency)s: the pilot owner, a procurement officer or the agency’s owner", agency=pilot.agency.name)
 
 
 def _yours(by, user, pilot):

@@ -96,7 +96,7 @@ def start_pilot(actor, pitch_id, *, budget, starts_on, ends_on, owner_id, justif
                                  Membership.role.in_(permissions.PILOT_OWNERS))
     ) if owner_id else None
     if owner is None:
-        errors["owner_id"] = _l("Choose the pilot's owner from your agency's staff.")
+        errors["owner_id"] = _l("Choose the pilot’s owner from your agency’s staff.")
     justification = (justification or "").strip()
     if len(justification) > MAX_TEXT:
         errors["justification"] = JUSTIFICATION_TOO_LONG
