@@ -506,7 +506,8 @@ def test_a_member_who_steps_aside_after_finalising_leaves_the_others_calendars_t
         assert updated["uid"] == invitation["uid"] and updated["sequence"] > invitation["sequence"]
         assert {str(a) for a in updated["attendee"]} == {f"mailto:{people[w].email}" for w in ("first", "officer")}
         said = message.get_body(preferencelist=("plain",)).get_content()
-        assert people["evaluator"].name in said and "conflict" not in said and shortlisted[0].company.name in said
+        whose = "Your pitch session" if who == "first" else shortlisted[0].company.name  # the company's own: "your"
+        assert people["evaluator"].name in said and "conflict" not in said and whose in said
     assert cancelled["sequence"] > updated["sequence"]  # their own copy: taken out, not replaced
     smtp_sink.messages.clear()
     pitch_sessions.remind_tomorrows_sessions()

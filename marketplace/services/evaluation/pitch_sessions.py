@@ -489,11 +489,12 @@ def _send_update(slot, member):
     company_people, panel = _people(slot.pitch.company_id), panel_of(slot.challenge)
     calendar_for = _calendars_by_language(slot, company_people, panel)
     title = _l("Pitch session updated: “%(title)s”", title=slot.challenge.title)
-    body = lines(_session_notice(slot), "", _l("%(name)s no longer takes part in this pitch session: it is updated in "
-                                               "your calendar, without them.", name=member.name))
+    left = _l("%(name)s no longer takes part in this pitch session: it is updated in your calendar, without them.",
+              name=member.name)
     for user in _invited(slot, company_people + panel):
         queue_email("notification", dedupe_key=f"email:session-updated:{slot.id}:{member.id}:{user.id}", user=user,
-                    context={"title": title, "body": body, "link": links.absolute(_session_page(slot, user))},
+                    context={"title": title, "body": lines(_session_notice(slot, user), "", left),
+                             "link": links.absolute(_session_page(slot, user))},
                     calendar=calendar_for(user))
 
 
