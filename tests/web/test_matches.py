@@ -212,3 +212,15 @@ def test_an_empty_list_says_why_for_the_state_of_the_challenge(client, login, f,
     page = client.get(f"/challenges/{challenge.slug}/matches").get_data(as_text=True)
     assert said in page
     assert ("Adding sectors" in page) == (status == "published")
+
+
+def test_a_cancelled_challenges_ranked_companies_are_not_said_to_be_invitable_later(client, login, f, challenge,
+                                                                                     company):
+    login(f.member(challenge.agency, "publisher"))
+    assert "Remindly" in client.get(f"/challenges/{challenge.slug}/matches").text  # ranked while it is open
+    challenge.status, challenge.cancel_reason = "cancelled", "The need was met another way."
+    db.session.commit()
+    page = client.get(f"/challenges/{challenge.slug}/matches").text
+    assert "Remindly" in page  # still ranked (the list is the agency's record of who matched)
+    assert "No invitation: the challenge was cancelled." in page  # each row says no invitation will come
+    assert "Invitations are possible while" not in page and "Invite to pitch" not in page
