@@ -610,3 +610,26 @@ def test_sessions_still_to_come_when_the_final_decisions_are_sent_are_called_off
 def _sessions_listed(work_lists, user):
     return [item for section in work_lists.work_list(user) if section.kind == work_lists.SESSIONS
             for item in section.items]
+
+
+def test_a_latecomer_who_declares_after_the_final_decisions_is_sent_no_session_called_off(evaluating, f, smtp_sink):
+    """The final decisions sent, the sessions still to come are called off (`why_called_off`): a panel member who
+    declares no conflict then is sent none of them, and their .ics is the cancellation like everyone's."""
+    from marketplace.models import Evaluation
+    from marketplace.services.evaluation import evaluation
+    from marketplace.services.messaging.outbox import process_pending
+
+    challenge, shortlisted, _, people = evaluating
+    current = Evaluation(challenge_id=challenge.id, started_by_id=people["officer"].id, finalised_at=utcnow())
+    db.session.add(current)
+    db.session.commit()
+    slot = _offer(challenge, people)
+    pitch_sessions.book_slot(people["first"], shortlisted[0].id, slot.id)
+    process_pending()
+    current.decisions_published_at = utcnow()
+    late = f.member(challenge.agency, "evaluator")
+    smtp_sink.messages.clear()
+    evaluation.declare_conflict(late, challenge.id, conflicted=False)
+    process_pending()
+    assert _emails_to(smtp_sink, late) == []
+    assert "STATUS:CANCELLED" in pitch_sessions.session_calendar(late, slot.id)

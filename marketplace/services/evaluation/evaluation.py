@@ -154,7 +154,8 @@ def refuse_ranking(user, challenge, evaluation):
 
 def running_it_instead(user, challenge):
     """Who ranks, finalises and decides while this person is recused: the agency's other people who may run the
-    evaluation (`evaluation.manage`) and are not recused themselves (`pitch_sessions.panel_of`), by name."""
+    evaluation (`evaluation.manage`) and sit on its panel themselves (`pitch_sessions.panel_of`: not recused, and
+    declared when on the panel), by name."""
     from marketplace.services.evaluation.pitch_sessions import panel_of  # pitch_sessions reads evaluations too
 
     return [person for person in panel_of(challenge)
