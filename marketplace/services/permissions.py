@@ -26,7 +26,8 @@ MATCH_READERS = ("owner", "publisher", "procurement_officer")
 # The evaluation panel: who declares conflicts of interest and scores.
 PANEL = ("evaluator", "procurement_officer")
 # Who sits on a challenge's pitch sessions for the agency (invited, sent the calendar, told who booked): those who
-# run the evaluation and those who score; less anyone recused, which `pitch_sessions.panel_of` reads.
+# run the evaluation and those who score; of those on the PANEL, only who declared no conflict of interest, which
+# `pitch_sessions.panel_of` reads.
 SESSION_PANEL = tuple(dict.fromkeys(EVALUATION_RUNNERS + PANEL))
 AUDIT_READERS = ("owner", "procurement_officer")
 
@@ -101,7 +102,9 @@ def agency_pitch_standing(user, challenge, now=None):
     recused member reads none, nor one who has not declared. Once it is finalised
     (and for a market consultation, which is not evaluated) the agency's readers do,
     except a recused member: a conflict of interest with one company does not end with
-    the decision, and the pitches hold the other companies' prices and approaches.
+    the decision, and the pitches hold the other companies' prices and approaches; nor
+    a panel member who has not declared (someone given the role late), in any state:
+    they declare first (`evaluation.may_declare` keeps it open), as before finalising.
     """
     if not _member_of(user, challenge.agency_id, AGENCY_READERS):
         return None
@@ -119,7 +122,7 @@ def agency_pitch_standing(user, challenge, now=None):
         ConflictDeclaration.challenge_id == challenge.id, ConflictDeclaration.evaluator_id == user.id))
     if conflicted:
         return RECUSED
-    if conflicted is None and not finalised:
+    if conflicted is None and user.membership.role in PANEL:  # the owner, off the panel, declares nothing
         return UNDECLARED
     return READS
 

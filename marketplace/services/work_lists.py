@@ -185,7 +185,7 @@ def work_list(user, now=None, agency_pilots=None):
         START: _evaluations_to_start(user, challenges, evaluations, received, now),
         SCORE: _pitches_to_score(user, panel, evaluations),
         FINALISE: _evaluations_to_finalise(user, managed, evaluations),
-        DECIDE: _decisions_to_send(managed, evaluations),
+        DECIDE: _decisions_to_send(managed, panel, evaluations),
         SESSIONS: _sessions_to_hold(challenges, managed, panel, evaluations, scope, now),
         STAGES: _pilot_stages_due(movable, now),
         PAYMENTS: _payments_due(movable, scope, now),
@@ -318,23 +318,28 @@ def _evaluations_to_finalise(user, managed, evaluations):
             and not ranking_withheld(user, managed[cid], row.evaluation, row.conflicted)]
 
 
-def _decisions_to_send(managed, evaluations):
+def _decisions_to_send(managed, panel, evaluations):
     """A finalised evaluation whose decisions have not been sent (`evaluation.publish_decisions`), counting the
-    companies still without one (after the shortlist, those shortlisted), unless the person is recused from it:
-    sending refuses them, the overview names who sends instead. `managed`: as for _evaluations_to_finalise."""
+    companies still without one (after the shortlist, those shortlisted), unless the person is recused from it
+    or, on its panel (`panel`: the challenges they may score), has not declared: sending refuses them
+    (`evaluation.ranking_withheld`), the overview names who sends instead or asks for the declaration.
+    `managed`: as for _evaluations_to_finalise."""
     managed = {c.id: c for c in managed}
+    panel = {c.id for c in panel}
     return [Item(titled(managed[cid]), lazy_ngettext("%(num)s company waits for its decision",
                                                    "%(num)s companies wait for their decision", undecided),
                  links.evaluation_path(managed[cid]), count=undecided)
             for cid, (evaluation, _, _, conflicted, undecided, _) in evaluations.items()
-            if cid in managed and not conflicted and evaluation.is_finalised and evaluation.decisions_published_at is None]
+            if cid in managed and not conflicted and not (conflicted is None and cid in panel)
+            and evaluation.is_finalised and evaluation.decisions_published_at is None]
 
 
 def _sessions_to_hold(challenges, managed, panel, evaluations, scope, now):
     """Booked pitch-session slots (`pitch_sessions.book_slot`) not over yet nor called off (`why_called_off`), for
-    the panel and its managers less those recused (`pitch_sessions.panel_of`: they are not invited, nor told which
-    company booked)."""
-    recused = {cid for cid, row in evaluations.items() if row.conflicted}
+    the panel and its managers less those recused, and the panel's members who have not declared
+    (`pitch_sessions.panel_of`: they are not invited, nor told which company booked)."""
+    recused = {cid for cid, row in evaluations.items() if row.conflicted} | \
+        {c.id for c in panel if c.id not in evaluations or evaluations[c.id].conflicted is None}
     sitting = {c.id for c in managed} | {c.id for c in panel}
     panel = {c.id: c for c in challenges if c.id in sitting and c.id not in recused}
     if not panel:

@@ -47,7 +47,9 @@ def _overview(challenge, status=200, **forms):
         running_it_instead=evaluation.running_it_instead(current_user, challenge) if manages and recused else (),
         ranked_by=by, decision_labels=DECISION_LABELS, declaration_form=forms.get("declaration") or DeclarationForm(formdata=None),
         sending=evaluation.sending_for(challenge) if manages and current and not withheld else None,
-        ranking_after_declaring=manages and withheld == permissions.UNDECLARED,
+        ranking_after_declaring=manages and withheld == permissions.UNDECLARED and not current.is_finalised,
+        # Given the role after finalising: no pitch, ranking, decision or session until they declare.
+        sessions_after_declaring=withheld == permissions.UNDECLARED and current.is_finalised,
         decision_round=evaluation.decision_round(current), slot_form=forms.get("slot") or SlotForm(formdata=None),
         runs_sessions=runs_sessions, stopped=evaluation.is_stopped(current),
         no_sessions=pitch_sessions.why_no_sessions(challenge) if runs_sessions else None,

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.models import Challenge, Pitch
+from marketplace.models import Challenge, ConflictDeclaration, Pitch
 from marketplace.services.clock import utcnow
 from marketplace.services.messaging.outbox import process_pending
 from tests.factories import PASSWORD
@@ -339,6 +339,9 @@ def test_two_rounds_shortlist_a_booked_session_final_decision_and_a_pilot(
     f.Pitch(challenge=challenge, status="submitted", company=aquadata, title="Meter analytics")
     officer = f.member(challenge.agency, "procurement_officer")  # signs in with two-factor
     evaluator = f.member(challenge.agency, "evaluator")
+    # The evaluator declared no conflict: the panel that sits in the sessions (an undeclared one is not invited).
+    db.session.add(ConflictDeclaration(challenge_id=challenge.id, evaluator_id=evaluator.id, conflicted=False))
+    db.session.commit()
     leak_owner, aqua_owner = f.member(leaksense, "owner"), f.member(aquadata, "owner")
     sign_in(officer)
     page.goto(f"/challenges/{challenge.slug}/evaluation")

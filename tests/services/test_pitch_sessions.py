@@ -6,7 +6,7 @@ import icalendar
 import pytest
 
 from marketplace.extensions import db
-from marketplace.models import PitchSessionSlot
+from marketplace.models import ConflictDeclaration, PitchSessionSlot
 from marketplace.services.evaluation import pitch_sessions
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
@@ -24,6 +24,9 @@ def evaluating(f):
         "second": f.member(shortlisted[1].company, "member"),
         "rejected": f.member(rejected.company, "owner"),
     }
+    for member in (people["officer"], people["evaluator"]):  # the panel sits in the sessions once declared
+        db.session.add(ConflictDeclaration(challenge_id=challenge.id, evaluator_id=member.id, conflicted=False))
+    db.session.commit()
     return challenge, shortlisted, rejected, people
 
 
@@ -287,7 +290,6 @@ def test_a_member_who_steps_aside_after_the_booking_gets_the_sessions_cancellati
     db.session.add(Evaluation(challenge_id=challenge.id, started_by_id=people["officer"].id))
     people["evaluator"].locale = "fr"
     db.session.commit()
-    evaluation.declare_conflict(people["evaluator"], challenge.id, conflicted=False)
     slot = _offer(challenge, people)
     pitch_sessions.book_slot(people["first"], shortlisted[0].id, slot.id)
     process_pending()
@@ -325,16 +327,19 @@ def test_a_member_who_steps_aside_after_the_booking_gets_the_sessions_cancellati
 
 def test_the_session_panel_is_who_runs_the_evaluation_or_scores_less_the_recused(evaluating, f):
     """The people invited to the sessions are those the permission rules let run the evaluation or score
-    (permissions.SESSION_PANEL, asked once), less anyone who declared a conflict of interest."""
+    (permissions.SESSION_PANEL, asked once), less anyone who declared a conflict of interest, and less the panel's
+    members who have not declared (the owner, off the panel, declares nothing)."""
     from marketplace.models import ConflictDeclaration
     from marketplace.services import permissions
 
     challenge, _, _, people = evaluating
     staff = {role: f.member(challenge.agency, role) for role in ("owner", "publisher", "procurement_officer",
                                                                  "evaluator")}
-    recused = f.member(challenge.agency, "evaluator")
+    recused, undeclared = f.member(challenge.agency, "evaluator"), f.member(challenge.agency, "evaluator")
     db.session.add(ConflictDeclaration(challenge_id=challenge.id, evaluator_id=recused.id, conflicted=True,
                                        note="My brother runs one of the companies."))
+    for role in ("procurement_officer", "evaluator"):
+        db.session.add(ConflictDeclaration(challenge_id=challenge.id, evaluator_id=staff[role].id, conflicted=False))
     db.session.commit()
     panel = pitch_sessions.panel_of(challenge)
     expected = {person for person in list(staff.values()) + [people["officer"], people["evaluator"]]
@@ -342,30 +347,51 @@ def test_the_session_panel_is_who_runs_the_evaluation_or_scores_less_the_recused
                 or permissions.can(person, "evaluation.score", challenge)}
     assert set(panel) == expected
     assert {person.membership.role for person in panel} == set(permissions.SESSION_PANEL)
-    assert staff["publisher"] not in panel and recused not in panel
+    assert staff["publisher"] not in panel and recused not in panel and undeclared not in panel
 
 
-def test_a_member_who_joined_after_the_booking_and_had_the_reminder_gets_the_cancellation_too(evaluating, f, smtp_sink):
-    """The reminder the day before carries the session's calendar file too: whoever joined the panel after the
-    booking has it in their calendar from the reminder, and stepping aside takes it out."""
-    from marketplace.models import Evaluation
+def test_a_latecomer_sits_in_the_sessions_to_come_once_declared(evaluating, f, smtp_sink):
+    """Someone given the evaluator role after the sessions were booked is not invited, nor reminded, nor given
+    the calendar file, until they declare (the pitch pages' answer, with the way to the declaration); declaring
+    no conflict sends them the sessions still to come and not called off, once, at the event's version as it
+    stands; stepping aside later takes them out again (`_invited` counts that invitation)."""
+    from marketplace.models import Evaluation, Notification
+    from marketplace.services.errors import Withheld
     from marketplace.services.evaluation import evaluation
     from marketplace.services.messaging.outbox import process_pending
+    from sqlalchemy import select
 
     challenge, shortlisted, _, people = evaluating
-    db.session.add(Evaluation(challenge_id=challenge.id, started_by_id=people["officer"].id))
+    db.session.add(Evaluation(challenge_id=challenge.id, started_by_id=people["officer"].id, finalised_at=utcnow()))
     db.session.commit()
-    soon = utcnow() + timedelta(hours=30)
+    soon, later = utcnow() + timedelta(hours=30), utcnow() + timedelta(days=4)
     slot = _offer(challenge, people, starts_at=soon, ends_at=soon + timedelta(minutes=30))
+    other = _offer(challenge, people, starts_at=later, ends_at=later + timedelta(minutes=30))
     pitch_sessions.book_slot(people["first"], shortlisted[0].id, slot.id)
+    pitch_sessions.book_slot(people["second"], shortlisted[1].id, other.id)
     process_pending()
     late = f.member(challenge.agency, "evaluator")
     pitch_sessions.remind_tomorrows_sessions()
     process_pending()
+    assert _emails_to(smtp_sink, late) == []
+    with pytest.raises(Withheld) as refused:
+        pitch_sessions.session_calendar(late, slot.id)
+    assert refused.value.reason == "undeclared"
+    smtp_sink.messages.clear()
+    evaluation.declare_conflict(late, challenge.id, conflicted=False)
+    process_pending()
+    process_pending()  # once
+    sent = _emails_to(smtp_sink, late)
+    assert sorted(str(_event_of(m)["uid"]) for m in sent) == sorted(f"pitch-session-{s.id}@agora" for s in (slot, other))
+    assert all(_event_of(m)["sequence"] == 0 for m in sent)
+    assert _emails_to(smtp_sink, people["officer"]) == []  # the others are not sent it again
+    assert set(db.session.scalars(select(Notification.kind).where(Notification.user_id == late.id))) == \
+        {"pitch_session.booked"}
+    assert pitch_sessions.session_calendar(late, slot.id)
     smtp_sink.messages.clear()
     evaluation.declare_conflict(late, challenge.id, conflicted=True, note="I joined from one of the companies.")
     process_pending()
-    assert _by_method(smtp_sink)["CANCEL"] == [late.email]
+    assert _by_method(smtp_sink)["CANCEL"] == [late.email, late.email]
 
 
 def _emails_to(smtp_sink, user):
@@ -486,7 +512,6 @@ def test_a_member_who_steps_aside_after_finalising_leaves_the_others_calendars_t
     challenge, shortlisted, _, people = evaluating
     db.session.add(Evaluation(challenge_id=challenge.id, started_by_id=people["officer"].id, finalised_at=utcnow()))
     db.session.commit()
-    evaluation.declare_conflict(people["evaluator"], challenge.id, conflicted=False)  # declared after finalising
     soon = utcnow() + timedelta(hours=30)
     slot = _offer(challenge, people, starts_at=soon, ends_at=soon + timedelta(minutes=30))
     pitch_sessions.book_slot(people["first"], shortlisted[0].id, slot.id)
@@ -610,3 +635,26 @@ def test_sessions_still_to_come_when_the_final_decisions_are_sent_are_called_off
 def _sessions_listed(work_lists, user):
     return [item for section in work_lists.work_list(user) if section.kind == work_lists.SESSIONS
             for item in section.items]
+
+
+def test_a_latecomer_who_declares_after_the_final_decisions_is_sent_no_session_called_off(evaluating, f, smtp_sink):
+    """The final decisions sent, the sessions still to come are called off (`why_called_off`): a panel member who
+    declares no conflict then is sent none of them, and their .ics is the cancellation like everyone's."""
+    from marketplace.models import Evaluation
+    from marketplace.services.evaluation import evaluation
+    from marketplace.services.messaging.outbox import process_pending
+
+    challenge, shortlisted, _, people = evaluating
+    current = Evaluation(challenge_id=challenge.id, started_by_id=people["officer"].id, finalised_at=utcnow())
+    db.session.add(current)
+    db.session.commit()
+    slot = _offer(challenge, people)
+    pitch_sessions.book_slot(people["first"], shortlisted[0].id, slot.id)
+    process_pending()
+    current.decisions_published_at = utcnow()
+    late = f.member(challenge.agency, "evaluator")
+    smtp_sink.messages.clear()
+    evaluation.declare_conflict(late, challenge.id, conflicted=False)
+    process_pending()
+    assert _emails_to(smtp_sink, late) == []
+    assert "STATUS:CANCELLED" in pitch_sessions.session_calendar(late, slot.id)

@@ -124,12 +124,10 @@ def test_each_role_sees_what_waits_for_it(world):
     officer = _summary(p["procurement_officer"])
     # Not declared yet: declare, then score both; finalised without their declaration: declare, nothing to score.
     assert officer["score"] == [("Being scored", 2), ("Being decided", 1)]
-    assert officer["decide"] == [("Being decided", 3)]
-    assert officer["sessions"] == [("Being scored", 1)]
     assert officer["start"] == [("Closed with pitches", 1)]
-    # On the panel and not declared: the ranking (and finalising) come after the declaration, as the pitches do.
-    assert set(officer) == {"answer", "start", "score", "decide", "sessions", "stages", "payments", "outcomes",
-                            "invite"}
+    # On the panel and not declared: the ranking (and finalising), the decisions and the sessions come after the
+    # declaration, finalised or not, as the pitches do.
+    assert set(officer) == {"answer", "start", "score", "stages", "payments", "outcomes", "invite"}
 
     evaluator = _summary(p["evaluator"])
     assert evaluator == {"score": [("Being scored", 1), ("Being decided", 1)], "sessions": [("Being scored", 1)]}
@@ -168,7 +166,8 @@ def test_links_lead_to_the_pages_where_the_work_is_done(world):
     assert by_kind["answer"][0].link == f"/challenges/{w['open'].slug}#questions"
     assert by_kind["invite"][0].link == f"/challenges/{w['open'].slug}/matches"
     assert by_kind["score"][0].link == f"/challenges/{w['scoring'].slug}/evaluation"
-    assert by_kind["decide"][0].link == f"/challenges/{w['deciding'].slug}/evaluation"
+    owner = {s.kind: s.items for s in work_lists.work_list(w["people"]["owner"])}
+    assert owner["decide"][0].link == f"/challenges/{w['deciding'].slug}/evaluation"
     assert by_kind["start"][0].link == f"/challenges/{w['closed'].slug}/evaluation"
     assert by_kind["outcomes"][0].link == f"/pilots/{w['pilot'].id}"
     evaluator = {s.kind: s.items for s in work_lists.work_list(w["people"]["evaluator"])}
@@ -199,6 +198,7 @@ def test_a_recused_panel_member_is_sent_to_neither_the_decisions_nor_the_pitch_s
                                         select(PitchAssessment.pitch_id).filter_by(challenge_id=w["deciding"].id).limit(1)),
                                     booked_at=utcnow()))
     db.session.add(ConflictDeclaration(challenge_id=w["deciding"].id, evaluator_id=officer.id, conflicted=True))
+    db.session.add(ConflictDeclaration(challenge_id=w["scoring"].id, evaluator_id=officer.id, conflicted=False))
     db.session.query(ConflictDeclaration).filter_by(challenge_id=w["scoring"].id, evaluator_id=evaluator.id).update(
         {"conflicted": True})
     db.session.commit()
@@ -207,8 +207,9 @@ def test_a_recused_panel_member_is_sent_to_neither_the_decisions_nor_the_pitch_s
     assert officer_list["sessions"] == [("Being scored", 1)]  # not recused there
     assert _summary(p["owner"])["decide"] == [("Being decided", 3)]  # who sends them instead
     assert sorted(_summary(p["owner"])["sessions"]) == [("Being decided", 1), ("Being scored", 1)]
-    # Recused from the one being scored; never declared on the one finalised (asked to, for what remains).
-    assert _summary(evaluator) == {"score": [("Being decided", 1)], "sessions": [("Being decided", 1)]}
+    # Recused from the one being scored; never declared on the one finalised (asked to, for what remains: its
+    # sessions come after the declaration).
+    assert _summary(evaluator) == {"score": [("Being decided", 1)]}
 
 
 def test_after_the_shortlist_only_the_shortlisted_companies_wait_for_their_decision(world):

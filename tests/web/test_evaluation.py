@@ -374,6 +374,7 @@ def test_a_labelled_pitch_is_named_as_the_language_writes_it(client, login, clos
 def test_slots_offered_before_the_shortlist_say_when_companies_can_book_them(client, login, closed):
     challenge, _, people = closed
     evaluation.start_evaluation(people["officer"], challenge.id)
+    evaluation.declare_conflict(people["officer"], challenge.id, conflicted=False)  # on the panel: declared first
     login(people["officer"])
     before = "the companies can book one once you have sent the shortlist"
     assert before in client.get(f"/challenges/{challenge.slug}/evaluation").text

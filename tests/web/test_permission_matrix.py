@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.models import PitchAttachment
+from marketplace.models import PitchAttachment, PitchSessionSlot
 from marketplace.models.evaluation import PitchAssessment, Score
 from marketplace.services.accounts import api_tokens
 from marketplace.services.evaluation import evaluation
@@ -302,20 +302,25 @@ def test_api_writes_with_a_session_cookie_but_no_token_are_refused(app, client, 
 # Every route that names a challenge or one of its pitches, for every role, in every state of the challenge
 # that changes an answer. A state's world has the agency, the company with its submitted pitch (and one
 # attachment) once the challenge was public, and the evaluation as the state says; the panel (the evaluator
-# and the procurement officer) has declared nothing, no conflict, or a conflict. Pilots' own routes answer on
+# and the procurement officer) has declared nothing, no conflict, or a conflict. Once finalised, a pitch session is
+# booked; in the "late" states nobody on the panel has declared (given the role late: they declare first, whatever
+# the state) and the owner, who runs the evaluation off the panel, decides. Pilots' own routes answer on
 # the pilot, not the challenge: the first matrix and tests/web/test_pilots.py cover them.
 
 STATES = ("draft", "awaiting_approval", "published", "closed", "undeclared", "declared", "recused", "finalised",
-          "piloting", "completed", "cancelled_unpublished", "cancelled_published")
+          "piloting", "completed", "late_finalised", "late_decided", "cancelled_unpublished", "cancelled_published")
 UNPUBLISHED = ("draft", "awaiting_approval", "cancelled_unpublished")
 EVALUATING = ("undeclared", "declared", "recused")
 FINALISED = ("finalised", "piloting", "completed")
+LATE = ("late_finalised", "late_decided")  # finalised; then the decisions sent (and a pilot started)
+DECIDED = ("piloting", "completed", "late_decided")
 PANEL = ("a_po", "a_eval")  # who declares conflicts and scores
 # The panel's declarations in each state with an evaluation: (the officer's, the evaluator's); None: not declared,
-# True: a conflict (recused). Once the evaluation is finalised, the evaluator is recused and the officer undeclared.
+# True: a conflict (recused). Once the evaluation is finalised, the evaluator is recused and the officer declared
+# none; in the late states neither has declared.
 DECLARED = {"undeclared": (None, None), "declared": (False, False), "recused": (True, True),
-            **{state: (None, True) for state in FINALISED}}
-CHALLENGE_ARGUMENTS = {"slug", "pitch_id", "attachment_id", "assessment_id"}
+            **{state: (False, True) for state in FINALISED}, **{state: (None, None) for state in LATE}}
+CHALLENGE_ARGUMENTS = {"slug", "pitch_id", "attachment_id", "assessment_id", "slot_id"}
 # Writes whose answer turns on the challenge's state, sent without data; none changes what a later call sees.
 STATE_WRITES = ("companies.follow", "companies.unfollow", "questions.ask")
 
@@ -327,8 +332,10 @@ def _state_routes(app):
 
 
 # Groups of states that answer alike: the table names a group, or a single state to set it apart.
-GROUPS = {"unpublished": UNPUBLISHED, "sealed": ("published", "cancelled_published"), "finalised": FINALISED}
+GROUPS = {"unpublished": UNPUBLISHED, "sealed": ("published", "cancelled_published"), "finalised": FINALISED,
+          "late": LATE}
 LISTED = "200, listing the pitch"  # the received pitches' page, with the pitch on it
+RANKED = "200, with the ranking"  # the evaluation's overview, showing the ranking
 
 
 def by_state(unpublished, public, **groups):
@@ -361,7 +368,9 @@ def pitch_reads(anon=302):
                     undeclared=pitch_read(anon=anon), recused=pitch_read(anon=anon),
                     declared=pitch_read(PANEL, anon=anon),
                     # Once finalised the agency reads them, but not the evaluator recused (a conflict outlasts it).
-                    finalised=pitch_read(tuple(role for role in AGENCY if role != "a_eval"), anon=anon))
+                    finalised=pitch_read(tuple(role for role in AGENCY if role != "a_eval"), anon=anon),
+                    # Nor a panel member who has not declared: declare first, whatever the state.
+                    late=pitch_read(("a_owner", "a_pub"), anon=anon))
 
 
 AGENCY_ONLY = only(AGENCY)
@@ -398,17 +407,24 @@ STATE_GET = {
     # The received pitches' page: the agency's, listing the pitch only for those who may read it.
     "pitches.for_challenge": by_state(AGENCY_ONLY, AGENCY_ONLY, declared={**AGENCY_ONLY, "a_po": LISTED,
                                                                            "a_eval": LISTED},
-                                      finalised={**only(AGENCY, status=LISTED), "a_eval": 200}),  # recused
-    "evaluation.overview": always(AGENCY_ONLY),
+                                      finalised={**only(AGENCY, status=LISTED), "a_eval": 200},  # recused
+                                      late={**only(AGENCY, status=LISTED), "a_po": 200, "a_eval": 200}),  # undeclared
+    # The ranking, from the evaluation's start: who runs it, not recused, and declared when on the panel, finalised or not.
+    "evaluation.overview": by_state(AGENCY_ONLY, AGENCY_ONLY, undeclared={**AGENCY_ONLY, "a_owner": RANKED},
+                                    recused={**AGENCY_ONLY, "a_owner": RANKED},
+                                    declared={**AGENCY_ONLY, "a_owner": RANKED, "a_po": RANKED},
+                                    finalised={**AGENCY_ONLY, "a_owner": RANKED, "a_po": RANKED},
+                                    late={**AGENCY_ONLY, "a_owner": RANKED}),
     # The score sheet: after the declaration; never for the recused; the officer who runs it, once finalised.
     "evaluation.scores": by_state(NO_EVALUATION, NO_EVALUATION, closed=AGENCY_REFUSED, undeclared=AGENCY_REFUSED, recused=AGENCY_REFUSED,
                                   declared={**AGENCY_REFUSED, "a_po": 200, "a_eval": 200},
-                                  finalised={**AGENCY_REFUSED, "a_po": 200}),
+                                  finalised={**AGENCY_REFUSED, "a_po": 200}, late=AGENCY_REFUSED),
     # A pitch's decision page: the officers who run the evaluation, once it is finalised (before, the pitch is
     # blind: 409); never the recused officer; the rest of the agency is refused. No evaluation: no such pitch.
-    "evaluation.decide": by_state(only(()), only(()), undeclared=UNDECIDABLE, declared=UNDECIDABLE,
+    "evaluation.decide": by_state(only(()), only(()), undeclared={**UNDECIDABLE, "a_po": 403}, declared=UNDECIDABLE,
                                   recused={**UNDECIDABLE, "a_po": 403},
-                                  finalised={**AGENCY_REFUSED, "a_owner": 200, "a_po": 200}),
+                                  finalised={**AGENCY_REFUSED, "a_owner": 200, "a_po": 200},
+                                  late={**AGENCY_REFUSED, "a_owner": 200}),
     "evaluation.audit_trail": always(only(("a_owner", "a_po", "admin"))),
     "evaluation.audit_csv": always(only(("a_owner", "a_po", "admin"))),
     "matches.for_challenge": always(only(("a_owner", "a_pub", "a_po"))),
@@ -416,7 +432,14 @@ STATE_GET = {
     # an officer recused from the evaluation is told that first (a pilot is one of the decisions that remain).
     "pilots.start": by_state(only(()), {**only(("a_owner", "a_po"), status=409), "a_pub": 403, "a_eval": 403},
                              recused={**only(("a_owner", "a_po"), status=409), "a_pub": 403, "a_eval": 403,
-                                      "a_po": 403}),
+                                      "a_po": 403},
+                             undeclared={**only(("a_owner",), status=409), "a_pub": 403, "a_eval": 403, "a_po": 403},
+                             late={**only(("a_owner",), status=409), "a_pub": 403, "a_eval": 403, "a_po": 403}),
+    # A booked session's calendar (once finalised): the company and the panel (the owner; declared, not recused);
+    # a panel member who has not declared is told to declare first. Before: no such session.
+    "evaluation.session_calendar": by_state(signed_in(404), signed_in(404),
+                                            finalised=only(COMPANY + ("a_owner", "a_po")),
+                                            late={**only(COMPANY + ("a_owner",)), "a_po": 403, "a_eval": 403}),
     "api.open_questions": always(only(("a_owner", "a_pub", "a_po"), anon=401)),
 }
 STATE_WRITE = {
@@ -452,7 +475,7 @@ def _state_world(f, state):
     challenge = f.Challenge(**fields)
     bulk_files.generate()
     values = {"name": "ocds-records.jsonl.gz", "slug": challenge.slug, "pitch_id": 10**6, "attachment_id": 10**6, "assessment_id": 10**6,
-              "step": "about"}
+              "slot_id": 10**6, "step": "about"}
     if state not in UNPUBLISHED:
         pitch = f.Pitch(challenge=challenge, company=company, status="submitted", submitted_at=past)
         stored = uploads.store_upload(io.BytesIO(b"%PDF-1.4 plan"), "plan.pdf")
@@ -461,7 +484,7 @@ def _state_world(f, state):
                                                  sha256=stored.sha256))
         db.session.commit()
         values.update(pitch_id=pitch.id, attachment_id=pitch.attachments[0].id)
-    if state in EVALUATING + FINALISED:
+    if state in EVALUATING + FINALISED + LATE:
         evaluation.start_evaluation(people["a_po"], challenge.id)
         for role, conflicted in zip(("a_po", "a_eval"), DECLARED[state]):
             if conflicted is not None:
@@ -469,17 +492,24 @@ def _state_world(f, state):
                                             note="My brother runs the company." if conflicted else "")
         assessment = db.session.scalar(select(PitchAssessment).where(PitchAssessment.pitch_id == pitch.id))
         values["assessment_id"] = assessment.id
-    if state in FINALISED:
+    if state in FINALISED + LATE:
         db.session.add(Score(challenge_id=challenge.id, pitch_id=pitch.id, criterion_id=challenge.criteria[0].id,
                              evaluator_id=people["a_eval"].id, score=4))
         evaluation_row = evaluation.evaluation_of(challenge)
         evaluation_row.finalised_at, evaluation_row.finalised_by_id = now, people["a_po"].id
+        start = now + timedelta(days=5)
+        slot = PitchSessionSlot(challenge_id=challenge.id, starts_at=start, ends_at=start + timedelta(minutes=45),
+                                mode="online", link="https://meet.example.org/matrix", offered_by_id=people["a_po"].id,
+                                pitch_id=pitch.id, booked_at=now)
+        db.session.add(slot)
         db.session.commit()
-    if state in ("piloting", "completed"):
-        evaluation.decide(people["a_po"], assessment.id, decision="selected", feedback="", confirmed=True)
-        evaluation.publish_decisions(people["a_po"], challenge.id)
-        pilots.start_pilot(people["a_po"], pitch.id, budget="1000", starts_on=date.today(),
-                           ends_on=date.today() + timedelta(days=9), owner_id=people["a_po"].id)
+        values["slot_id"] = slot.id
+    if state in DECIDED:
+        decider = people["a_owner" if state in LATE else "a_po"]
+        evaluation.decide(decider, assessment.id, decision="selected", feedback="", confirmed=True)
+        evaluation.publish_decisions(decider, challenge.id)
+        pilots.start_pilot(decider, pitch.id, budget="1000", starts_on=date.today(),
+                           ends_on=date.today() + timedelta(days=9), owner_id=decider.id)
         if state == "completed":
             challenge.status = "completed"
             db.session.commit()
@@ -513,6 +543,9 @@ def test_answers_in_each_state_of_the_challenge(app, client, login, f, state):
                 if rule.endpoint == "pitches.for_challenge" and status == 200 and \
                         f'href="/pitches/{values["pitch_id"]}"' in response.text:
                     status = LISTED
+                if rule.endpoint == "evaluation.overview" and status == 200 and \
+                        "Pitches by weighted mean score" in response.text:
+                    status = RANKED
                 expected = STATE_GET.get(rule.endpoint, {}).get(state, {}).get(role)
                 if status != expected:
                     wrong[f"GET {rule.endpoint} {role}"] = (status, expected)

@@ -120,15 +120,22 @@ def ranking_withheld(user, challenge, evaluation, conflicted):
 
     Conflicts first: the ranking shows the pitches (their titles) and their scores, so a panel member reads it
     as they read the pitches (`permissions.agency_pitch_standing`) — never when recused, not before they have
-    declared while the round is blind. Who runs the evaluation without sitting on the panel (the agency's owner)
-    declares nothing and sees it. Asked by the ranking, finalising, the overview, the work list and the audit
-    trail (its scores and decisions)."""
+    declared (`undeclared`), finalised or not: after finalising it names the companies. Who runs the evaluation
+    without sitting on the panel (the agency's owner) declares nothing and sees it. Asked by the ranking,
+    finalising, the decisions, the overview, the work list and the audit trail (its scores and decisions)."""
     if conflicted:
         return permissions.RECUSED
-    if conflicted is None and evaluation is not None and not evaluation.is_finalised and \
-            permissions.can(user, "evaluation.score", challenge):
+    if evaluation is not None and undeclared(user, challenge, conflicted):
         return permissions.UNDECLARED
     return None
+
+
+def undeclared(user, challenge, conflicted):
+    """A member of the challenge's panel (`evaluation.score`) who has not made their declaration (`conflicted`:
+    theirs, None when they have made none): until they do, in every state of the evaluation, they read no pitch,
+    no ranking and no decision, and sit in no pitch session (`pitch_sessions.panel_of`) — as
+    `permissions.agency_pitch_standing` answers for the pitches."""
+    return conflicted is None and permissions.can(user, "evaluation.score", challenge)
 
 
 def ranking_withheld_from(user, challenge, evaluation):
@@ -147,7 +154,8 @@ def refuse_ranking(user, challenge, evaluation):
 
 def running_it_instead(user, challenge):
     """Who ranks, finalises and decides while this person is recused: the agency's other people who may run the
-    evaluation (`evaluation.manage`) and are not recused themselves (`pitch_sessions.panel_of`), by name."""
+    evaluation (`evaluation.manage`) and sit on its panel themselves (`pitch_sessions.panel_of`: not recused, and
+    declared when on the panel), by name."""
     from marketplace.services.evaluation.pitch_sessions import panel_of  # pitch_sessions reads evaluations too
 
     return [person for person in panel_of(challenge)
@@ -261,13 +269,8 @@ def assessments(user, challenge_id):
     declaration = declaration_of(user, challenge)
     refuse_if_recused(user, challenge, declaration)
     standing = permissions.agency_pitch_standing(user, challenge)
-    if standing == permissions.UNDECLARED:  # the pitch pages' answer, with the way to the declaration
-        raise access.withheld(standing, challenge)
-    if standing == permissions.READS and declaration is None and \
-            not permissions.can(user, "evaluation.manage", challenge):
-        # Finalised before this evaluator declared (joined the panel late): the sheet is the panel's, so the same
-        # answer as before finalising, with the way to the declaration, which stays open (`may_declare`).
-        raise access.withheld(permissions.UNDECLARED, challenge)
+    if standing == permissions.UNDECLARED:  # the pitch pages' answer, with the way to the declaration (finalised
+        raise access.withheld(standing, challenge)  # before a latecomer declared too: `may_declare` keeps it open)
     if standing != permissions.READS:
         raise NotAllowed(str(_l("Declare any conflict of interest before you see the pitches.")))
     rows = db.session.scalars(
@@ -633,7 +636,7 @@ def decide(officer, assessment_id, *, decision, feedback="", confirmed=False):
     """Record (not send) a decision and its feedback; `confirmed`: the officer has read the text and stands by it."""
     assessment = access.assessment(officer, assessment_id)
     challenge = access.evaluation_challenge(officer, id=assessment.challenge_id)
-    refuse_if_recused(officer, challenge)  # first, as decision_sheet does
+    refuse_ranking(officer, challenge, evaluation_of(challenge))  # first, as decision_sheet does
     permissions.require(officer, "evaluation.manage", challenge)
     evaluation = _open_evaluation(challenge)
     choices, reason = decision_choices(evaluation, assessment)
@@ -672,8 +675,9 @@ def decision_sheet(officer, assessment_id):
     feedback as it stands (or its draft), for the officer to read, edit and confirm."""
     assessment = access.assessment(officer, assessment_id)
     challenge = access.evaluation_challenge(officer, id=assessment.challenge_id)
-    # Recused first: a recused evaluator gets the one answer of the pitch and score pages, not "not allowed".
-    refuse_if_recused(officer, challenge)
+    # Recused or undeclared first: such an evaluator gets the one answer of the pitch and score pages, not "not
+    # allowed" (the sheet names the company and quotes the scores' comments).
+    refuse_ranking(officer, challenge, evaluation_of(challenge))
     permissions.require(officer, "evaluation.manage", challenge)
     evaluation = _open_evaluation(challenge)
     if not evaluation.is_finalised:  # before, the pitch is blind: nothing to decide on by name
@@ -689,8 +693,8 @@ def publish_decisions(officer, challenge_id):
     """Send this round: the shortlist (and the not selected), or the final decisions; each pitch takes its status."""
     challenge = access.evaluation_challenge(officer, id=challenge_id)
     permissions.require(officer, "evaluation.manage", challenge)
-    refuse_if_recused(officer, challenge)
     evaluation = _open_evaluation(challenge)
+    refuse_ranking(officer, challenge, evaluation)  # recused, or not declared: the decisions are not theirs
     if evaluation.decisions_published_at is not None:
         raise Conflict(str(_l("The decisions have already been sent.")))
     plan = sending(evaluation, _assessments_of(challenge))

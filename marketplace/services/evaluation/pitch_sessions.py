@@ -4,7 +4,8 @@ Light touch: a session asks for no new documents. The emails with the .ics
 file and the reminder the day before are sent by handlers of
 `pitch_session.booked` and by beat (`sessions_due_tomorrow`), to the company's
 people and to the panel: the agency's officers and owner and its evaluators,
-less anyone who declared a conflict of interest. Each of them can also download
+less anyone who declared a conflict of interest or has not declared yet (`panel_of`); one who declares no
+conflict after a booking is sent the sessions still to come then (`invite_who_declared`). Each of them can also download
 the booked session as .ics from their page (`session_calendar`). The calendar
 file's cancellation (CANCEL) goes to both sides when the challenge is cancelled,
 and to a panel member alone when they step aside after being sent the session
@@ -31,7 +32,8 @@ from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle
 from marketplace.services.pitches import lifecycle as pitch_lifecycle
 from marketplace.services.clock import utcnow
-from marketplace.services.evaluation.evaluation import declaration_of, evaluation_of, is_recused, refuse_if_recused
+from marketplace.services.evaluation.evaluation import (declaration_of, evaluation_of, is_recused, refuse_ranking,
+                                                         undeclared)
 from marketplace.services.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from marketplace.services.messaging import links
 from marketplace.services.messaging.events import record_change
@@ -47,9 +49,10 @@ DECIDED_FIRST = _l("The final decisions were sent before this session: it no lon
 
 def runs_sessions(user, challenge, declaration):
     """Who offers slots and sees each one with the company that booked it: those who run the evaluation, unless
-    they declared a conflict (`declaration`: theirs for this challenge) — which companies were shortlisted is
-    pitch information like any other."""
-    return permissions.can(user, "evaluation.manage", challenge) and not is_recused(declaration)
+    they declared a conflict (`declaration`: theirs for this challenge) or, on the panel, have not declared yet
+    (`undeclared`) — which companies were shortlisted is pitch information like any other."""
+    return permissions.can(user, "evaluation.manage", challenge) and not is_recused(declaration) and \
+        not undeclared(user, challenge, None if declaration is None else declaration.conflicted)
 
 
 def why_no_sessions(challenge):
@@ -90,7 +93,7 @@ def why_called_off(slot, evaluation=_UNREAD, challenge=None):
 def offer_slot(officer, challenge_id, *, starts_at, ends_at, mode, address="", link=""):
     challenge = access.evaluation_challenge(officer, id=challenge_id)
     permissions.require(officer, "evaluation.manage", challenge)
-    refuse_if_recused(officer, challenge)
+    refuse_ranking(officer, challenge, evaluation_of(challenge))  # recused, or on the panel and not declared
     closed = why_no_sessions(challenge)
     if closed is not None:
         raise InvalidTransition(str(closed))
@@ -306,10 +309,13 @@ def _people(organisation_id, roles=None):
 
 
 def panel_of(challenge):
-    """The agency's people invited to its pitch sessions: the panel, less anyone recused for a conflict."""
-    recused = set(db.session.scalars(select(ConflictDeclaration.evaluator_id).where(
-        ConflictDeclaration.challenge_id == challenge.id, ConflictDeclaration.conflicted.is_(True))))
-    return [u for u in _people(challenge.agency_id, permissions.SESSION_PANEL) if u.id not in recused]
+    """The agency's people invited to its pitch sessions: those who run the evaluation off the panel (the owner,
+    who declares nothing) and the panel members who declared no conflict of interest — not the recused, nor
+    whoever has not declared yet (`evaluation.undeclared`: given the role late, say), who reads no pitch."""
+    declared = dict(db.session.execute(select(ConflictDeclaration.evaluator_id, ConflictDeclaration.conflicted)
+                                       .where(ConflictDeclaration.challenge_id == challenge.id)).all())
+    return [u for u in _people(challenge.agency_id, permissions.SESSION_PANEL)
+            if declared.get(u.id) is False or (u.id not in declared and u.membership.role not in permissions.PANEL)]
 
 
 def _sequence(slot):
@@ -352,12 +358,17 @@ def _calendars_by_language(slot, company_people, agency_people, uninvited=()):
 
 
 def session_calendar(user, slot_id):
-    """A booked session as .ics, for the company that booked it or a member of the panel; anyone else: not found."""
+    """A booked session as .ics, for the company that booked it or a member of the panel (`panel_of`); a panel
+    member who has not declared yet gets the pitch pages' answer (why, and the way to the declaration); anyone
+    else: not found."""
     slot = db.session.get(PitchSessionSlot, slot_id)
     if slot is None or slot.pitch is None:
         raise NotFound(str(_l("We could not find that pitch session.")))
     panel = panel_of(slot.challenge)
     if not permissions.can(user, "pitch.write", slot.pitch) and user not in panel:
+        declaration = declaration_of(user, slot.challenge)
+        if declaration is None and undeclared(user, slot.challenge, None):
+            raise access.withheld(permissions.UNDECLARED, slot.challenge)
         raise NotFound(str(_l("We could not find that pitch session.")))
     return _calendar(slot, _people(slot.pitch.company_id), panel, for_panel=not _of_the_company(slot, user)).text
 
@@ -388,7 +399,9 @@ def _session_notice(slot, reader, yours=YOUR_SESSION):
                  _l("When: %(when)s", when=lazy(time_span, slot.starts_at, slot.ends_at, zone=True)), where)
 
 
-def _send_invitation(slot, dedupe_prefix, reminder=False):
+def _send_invitation(slot, dedupe_prefix, reminder=False, to=None):
+    """Both sides (or those of them in `to`) get the session's notice and its calendar file, once per person and
+    `dedupe_prefix` (the keys `_invited` reads)."""
     pitch = slot.pitch
     challenge = slot.challenge
     company_people = _people(pitch.company_id)
@@ -399,7 +412,7 @@ def _send_invitation(slot, dedupe_prefix, reminder=False):
     title = (_l("Reminder: pitch session for “%(title)s” on %(day)s", title=challenge.title,
                 day=lazy(day, slot.starts_at)) if reminder
              else _l("Pitch session booked for “%(title)s”", title=challenge.title))
-    for user in company_people + agency_people:
+    for user in (company_people + agency_people if to is None else [u for u in to if u in agency_people]):
         body = _session_notice(slot, user, YOUR_SESSION if reminder else YOUR_SESSION_BOOKED)
         # When, as well as who and where: the calendar file is not the only place a person looks (a notice is
         # said again in the reader's language and zone, notice_text; an email is written in the recipient's).
@@ -446,6 +459,7 @@ def _call_off(challenge, title, why):
     """Each session of the challenge booked and still to come, taken out of the calendars of both sides, `why`."""
     slots = _sessions_to_come(challenge)
     panel = panel_of(challenge) if slots else []
+    # Off the panel now (stepped aside, or not declared): those of them who were sent a session get its cancellation.
     stepped_aside = [u for u in _people(challenge.agency_id, permissions.SESSION_PANEL) if u not in panel] \
         if slots else []
     for slot in slots:
@@ -480,6 +494,25 @@ def uninvite_who_stepped_aside(event):
             _send_cancellation(slot, [member], _calendars_by_language(slot, [], panel_of(challenge), [member]),
                                title=title, why=STEPPED_ASIDE)
             _send_update(slot, member)
+
+
+@handles("evaluation.conflict_declared")
+def invite_who_declared(event):
+    """A panel member who declares no conflict of interest after sessions were booked (given the role late, say)
+    joins the panel of the sessions still to come and not called off (`why_called_off`): they get each one's
+    notice and calendar file as if they had been there at the booking (the invitation's keys, so `_invited`
+    counts them and nobody is sent one twice), at the event's version as it stands (`_sequence`). The others'
+    calendars are not sent the session again for it."""
+    challenge = db.session.get(Challenge, event.payload["object_id"])
+    member = db.session.get(User, event.payload["actor_id"]) if event.payload.get("actor_id") else None
+    if challenge is None or member is None or lifecycle.state_of(challenge).called_off:
+        return
+    declaration = declaration_of(member, challenge)
+    if declaration is None or declaration.conflicted:
+        return  # a conflict: uninvite_who_stepped_aside
+    for slot in _sessions_to_come(challenge):
+        if why_called_off(slot) is None:
+            _send_invitation(slot, "session", to=[member])
 
 
 def _send_update(slot, member):
@@ -521,7 +554,9 @@ def _send_cancellation(slot, people, calendar_for, *, title, why):
 def _invited(slot, people):
     """Those of `people` who were sent the session in a calendar file (a member of the panel who stepped aside
     for a conflict after it was booked still has it in their calendar): asked of the emails queued, by their
-    keys — the invitation, or the reminder the day before (which reaches someone who joined the panel since)."""
+    keys — the invitation (at the booking, or when a panel member declares no conflict after it:
+    `invite_who_declared`), or the reminder the day before (which reaches someone who joined the panel since
+    without declaring anything: an owner)."""
     keys = {_invitation_key(slot, user, prefix): user for user in people for prefix in ("session", "session-reminder")}
     if not keys:
         return []

@@ -22,7 +22,7 @@ from marketplace.services.challenges import lifecycle
 from marketplace.services.pitches import lifecycle as pitch_lifecycle, uploads
 from marketplace.services.pilots.amounts import clean_amount
 from marketplace.services.clock import utcnow
-from marketplace.services.evaluation.evaluation import refuse_if_recused
+from marketplace.services.evaluation.evaluation import evaluation_of, refuse_ranking
 from marketplace.services.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from marketplace.services.messaging.events import record_change, snapshot
 from marketplace.services.paging import paginate
@@ -57,10 +57,11 @@ def require_startable(pitch):
 
 def require_may_start(actor, pitch):
     """Who may start a pilot from this pitch: those the permissions allow, unless they declared a conflict of
-    interest in its challenge's evaluation — after finalising too (a pilot is one of the decisions that remain):
-    they get the evaluation's one answer to the recused (`refuse_if_recused`), on the page and in the service."""
+    interest in its challenge's evaluation — after finalising too (a pilot is one of the decisions that remain) —
+    or, on its panel, have not declared: they get the evaluation's answer (`refuse_ranking`: recused, or declare
+    first), on the page and in the service."""
     permissions.require(actor, "pilot.start", pitch.challenge)
-    refuse_if_recused(actor, pitch.challenge)
+    refuse_ranking(actor, pitch.challenge, evaluation_of(pitch.challenge))
 
 
 def possible_owners(agency_id):
