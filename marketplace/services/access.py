@@ -20,6 +20,7 @@ from marketplace.models import Challenge, Pilot, Pitch, Question
 from marketplace.models.challenge import remember_sectors, sectors_column
 from marketplace.models.evaluation import PitchAssessment
 from marketplace.services import permissions
+from marketplace.services.challenges import lifecycle
 from marketplace.services.pitches import lifecycle as pitch_lifecycle
 from marketplace.services.errors import NotFound, Withheld
 from marketplace.services.messaging.events import record_audit_only
@@ -101,8 +102,17 @@ def _load_pitch(pitch_id, for_update=False):
     return db.session.scalar(query)
 
 
+# A panel member who had not declared when the challenge was cancelled can declare no more (evaluation.may_declare):
+# "declare first" would send them to a form that is gone.
+UNDECLARED_WHEN_CANCELLED = _l("This challenge was cancelled before you declared your conflicts of interest: its "
+                               "pitches stay closed to you.")
+
+
 def withheld(standing, challenge):
-    return Withheld(str(WITHHELD[standing]), reason=standing, challenge=challenge)
+    message = WITHHELD[standing]
+    if standing == permissions.UNDECLARED and challenge is not None and lifecycle.state_of(challenge).called_off:
+        message = UNDECLARED_WHEN_CANCELLED
+    return Withheld(str(message), reason=standing, challenge=challenge)
 
 
 def refuse_pitch(user, pitch, *, explain=True):

@@ -641,3 +641,22 @@ def _shortlisted_and_booked(challenge, pitches, people):
                                      link="https://meet.example.org/x")
     pitch_sessions.book_slot(people["company"], pitches[0].id, slot.id)
     return slot
+
+
+def test_a_panel_member_who_had_not_declared_when_the_challenge_was_cancelled_is_told_so_not_sent_to_declare(
+        client, login, closed):
+    from marketplace.services.challenges import challenges
+
+    challenge, pitches, people = closed
+    evaluation.start_evaluation(people["officer"], challenge.id)
+    challenges.cancel_challenge(people["publisher"], challenge.slug, "The region took the contract back.")
+    login(people["alice"])  # an evaluator who never declared
+    refused = client.get(f"/pitches/{pitches[0].id}")
+    assert refused.status_code == 403
+    assert "cancelled before you declared your conflicts of interest" in refused.text
+    assert "Declare your conflicts of interest" not in refused.text  # a form that is gone: no way there
+    assert f'href="/challenges/{challenge.slug}"' in refused.text  # but a way back
+    assert pitches[0].title not in refused.text
+    people["alice"].locale = "fr"  # said in the reader's language too
+    db.session.commit()
+    assert "a été annulé avant que vous ne déclariez" in client.get(f"/pitches/{pitches[0].id}").text
