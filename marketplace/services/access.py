@@ -103,16 +103,22 @@ def _load_pitch(pitch_id, for_update=False):
 
 
 # A panel member who had not declared when the challenge was cancelled can declare no more (evaluation.may_declare):
-# "declare first" would send them to a form that is gone.
-UNDECLARED_WHEN_CANCELLED = _l("This challenge was cancelled before you declared your conflicts of interest: its "
-                               "pitches stay closed to you.")
+# "declare first" would send them to a form that is gone. Its own standing, so pages offer no step that comes first.
+UNDECLARED_WHEN_CANCELLED = "undeclared_when_cancelled"
+WITHHELD[UNDECLARED_WHEN_CANCELLED] = _l("This challenge was cancelled before you declared your conflicts of "
+                                         "interest: its pitches stay closed to you.")
+
+
+def _as_told(standing, challenge):
+    """The standing as a page tells it: "declare first" becomes UNDECLARED_WHEN_CANCELLED once nothing comes first."""
+    if standing == permissions.UNDECLARED and challenge is not None and lifecycle.state_of(challenge).called_off:
+        return UNDECLARED_WHEN_CANCELLED
+    return standing
 
 
 def withheld(standing, challenge):
-    message = WITHHELD[standing]
-    if standing == permissions.UNDECLARED and challenge is not None and lifecycle.state_of(challenge).called_off:
-        message = UNDECLARED_WHEN_CANCELLED
-    return Withheld(str(message), reason=standing, challenge=challenge)
+    standing = _as_told(standing, challenge)
+    return Withheld(str(WITHHELD[standing]), reason=standing, challenge=challenge)
 
 
 def refuse_pitch(user, pitch, *, explain=True):
@@ -179,7 +185,7 @@ def received_pitches(user, challenge):
         raise _missing("challenge")
     standing = permissions.agency_pitch_standing(user, challenge)
     if standing != permissions.READS:
-        return standing, None
+        return _as_told(standing, challenge), None
     return standing, db.session.scalars(
         select(Pitch).where(Pitch.challenge_id == challenge.id, Pitch.status.in_(pitch_lifecycle.RECEIVED))
         .order_by(Pitch.submitted_at)

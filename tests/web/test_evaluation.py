@@ -656,7 +656,9 @@ def test_a_panel_member_who_had_not_declared_when_the_challenge_was_cancelled_is
     assert "cancelled before you declared your conflicts of interest" in refused.text
     assert "Declare your conflicts of interest" not in refused.text  # a form that is gone: no way there
     assert f'href="/challenges/{challenge.slug}"' in refused.text  # but a way back
-    assert pitches[0].title not in refused.text
+    assert pitches[0].title not in refused.text and "<h1>You cannot read the pitches</h1>" in refused.text
+    received = client.get(f"/challenges/{challenge.slug}/pitches").text  # the list of pitches says the same
+    assert "cancelled before you declared" in received and "Declare your conflicts of interest" not in received
     people["alice"].locale = "fr"  # said in the reader's language too
     db.session.commit()
     assert "a été annulé avant que vous ne déclariez" in client.get(f"/pitches/{pitches[0].id}").text

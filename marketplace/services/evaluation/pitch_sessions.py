@@ -441,7 +441,7 @@ def send_calendar_cancellations(event):
     challenge = db.session.get(Challenge, event.payload["object_id"])
     if challenge is None or not lifecycle.state_of(challenge).called_off:
         return
-    _call_off(challenge, _l("Pitch session called off: “%(title)s”", title=challenge.title), CALLED_OFF)
+    _call_off(challenge, CALLED_OFF)
 
 
 @handles("evaluation.decisions_sent")
@@ -452,11 +452,12 @@ def call_off_sessions_after_the_decisions(event):
     challenge = db.session.get(Challenge, event.payload["object_id"])
     if challenge is None or lifecycle.state_of(challenge).called_off or not decisions_sent(challenge):
         return
-    _call_off(challenge, _l("Pitch session called off: “%(title)s”", title=challenge.title), DECIDED_FIRST)
+    _call_off(challenge, DECIDED_FIRST)
 
 
-def _call_off(challenge, title, why):
+def _call_off(challenge, why):
     """Each session of the challenge booked and still to come, taken out of the calendars of both sides, `why`."""
+    title = _l("Pitch session called off: “%(title)s”", title=challenge.title)
     slots = _sessions_to_come(challenge)
     panel = panel_of(challenge) if slots else []
     # Off the panel now (stepped aside, or not declared): those of them who were sent a session get its cancellation.
