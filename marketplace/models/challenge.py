@@ -66,6 +66,9 @@ SORT_INDEX_INCLUDES = {"ix_challenges_public_newest": ["status"],
                        DEADLINE_SORT_INDEX[0]: ["status"],
                        "ix_challenges_public_budget_high": ["budget_max", "budget_min", "status"],
                        "ix_challenges_public_budget_low": ["budget_max", "budget_min", "status"]}
+# What the kept catalogue of the public challenges reads of each (challenges.catalogue_reads), besides its id.
+CATALOGUE_INCLUDES = ["status", "agency_id", "budget_min", "budget_max", "updated_at", "pitch_deadline",
+                      "published_at"]
 # Statistics on the budget filters' expressions (PostgreSQL): the planner ignores the statistics of a partial
 # index's expressions, so without these a budget ceiling above every budget was estimated to keep a third of the
 # challenges, and a search AND-ed the budget index (46,000 entries, 4–6 ms) into every count.
@@ -102,6 +105,10 @@ class Challenge(db.Model):
         Index(DEADLINE_SORT_INDEX[0], text(DEADLINE_SORT_INDEX[1]), "pitch_deadline", "id",
               postgresql_where=text("published_at IS NOT NULL"), sqlite_where=text("published_at IS NOT NULL"),
               postgresql_include=SORT_INDEX_INCLUDES[DEADLINE_SORT_INDEX[0]]),
+        # What each process keeps of the public challenges to answer text searches (services/challenges/
+        # catalogue.py) is read from this index alone (PostgreSQL): 46,000 entries, not the table's rows of text.
+        Index("ix_challenges_public_catalogue", "id", postgresql_where=text("published_at IS NOT NULL"),
+              sqlite_where=text("published_at IS NOT NULL"), postgresql_include=CATALOGUE_INCLUDES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,8 +3,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy import func, select
-from sqlalchemy.sql import operators
-from sqlalchemy.sql.elements import UnaryExpression
 
 from marketplace.extensions import db
 from marketplace.services.open_data import public_data
@@ -16,7 +14,7 @@ class Page:
     total: int
     page: int
     per_page: int
-    more: bool = False  # True when there are more than `total` items (a bounded count)
+    more: bool = False  # True when there are more than `total` items (a search counts its matches up to a bound)
 
     @property
     def pages(self):
@@ -37,44 +35,63 @@ def read_rows(statement, values=None):
     return db.session.connection().execute(statement, values)
 
 
-def _count(query, public, bound=None, values=None, known=None):
-    """How many rows `query` selects (up to `bound` + 1 when bounded), reading only its first column, unordered;
-    with `public`, kept until the public data change. `known`: the number, found otherwise (_first_page), kept as
-    the count would be."""
+def read_tuples(statement):
+    """All the rows of a statement with no parameters, as the driver's tuples: for tens of thousands of rows of
+    numbers (the kept catalogue of the public challenges), where SQLAlchemy's rows cost more than the read. The
+    statement is compiled once per database; flushed first as `read_rows`."""
+    db.session.flush()
+    connection = db.session.connection()
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(_compiled(statement, connection.dialect))
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+@lru_cache(maxsize=64)
+def _compiled(statement, dialect):
+    compiled = statement.compile(dialect=dialect)
+    if compiled.params:
+        raise ValueError("read_tuples reads statements without parameters")
+    return str(compiled)
+
+
+def _count(query, public, values=None, known=None):
+    """How many rows `query` selects, reading only its first column, unordered; with `public`, kept until the
+    public data change. `known`: the number, found otherwise (_first_page), kept as the count would be."""
     if not public:
-        return known if known is not None else read_rows(_count_statement(query, bound), values).scalar()
-    statement, key = _derived(query, "count", bound)
+        return known if known is not None else read_rows(_count_statement(query), values).scalar()
+    statement, key = _derived(query, "count")
     return public_data.kept_while_unchanged(key + _values_key(values), (lambda: known) if known is not None
                                             else (lambda: read_rows(statement, values).scalar()))
 
 
-def _first_page(query, per_page, public, read_by_id, values, bound=None):
-    """(The first page's items, how many rows `query` selects up to `bound` + 1). The page is read first: a page
-    that is not full holds every row, so its length is the total and nothing is counted (a search matching a
-    few challenges, a company's few pitches: one statement, not two); a full one is counted as ever."""
+def _first_page(query, per_page, public, read_by_id, values):
+    """(The first page's items, how many rows `query` selects). The page is read first: a page that is not full
+    holds every row, so its length is the total and nothing is counted (a list filtered down to a few
+    challenges, a company's few pitches: one statement, not two); a full one is counted as ever."""
     items = _page_items(query, per_page, 0, public, read_by_id, values)
     whole = len(items) < per_page
-    return items, _count(query, public, bound, values, known=len(items) if whole else None)
+    return items, _count(query, public, values, known=len(items) if whole else None)
 
 
-def _count_statement(query, bound):
+def _count_statement(query):
     rows = query.with_only_columns(*query.selected_columns[:1]).order_by(None)
-    return select(func.count()).select_from((rows if bound is None else rows.limit(bound + 1)).subquery())
+    return select(func.count()).select_from(rows.subquery())
 
 
 @lru_cache(maxsize=2048)
 def _derived(query, what, *args):
     """(A statement derived from a public `query`, its key for kept answers), made once per query object: the
     searches keep theirs (services/challenges), so a page asked again derives and keys nothing anew. `what`:
-    "count" (args: the bound), "page" and "ids" (limit, offset), "ranked" (_ranked_statement's)."""
+    "count", "page" and "ids" (args: limit, offset)."""
     if what == "count":
         statement = _count_statement(query, *args)
     elif what == "page":
         statement = query.limit(args[0]).offset(args[1])
-    elif what == "ids":
-        statement = _ids_statement(query, *args)
     else:
-        statement = _ranked_statement(query, *args)
+        statement = _ids_statement(query, *args)
     return statement, _statement_key(statement)
 
 
@@ -193,9 +210,9 @@ def paginate(query, page, per_page, public=False, clamp=False, read_by_id=None, 
     `public`: the query reads public tables only and does not depend on the time, so its total is counted once
     per state of the public data (counting 46,000 public challenges costs 50–100 ms at every request).
     `clamp`: a page past the last is the last one (a link kept after items went away), not an empty page.
-    `read_by_id`: with `public`, the page's ids are kept too and its items read again by id (see
-    paginate_bounded): a page sorted by deadline or budget, or deep in the list, reads twenty rows by primary key
-    instead of walking an index (or sorting) past every row before it.
+    `read_by_id(ids)` ({id: item}): with `public`, the page's ids are kept too and its items read again by id: a
+    page sorted by deadline or budget, or deep in the list, reads twenty rows by primary key instead of walking an
+    index (or sorting) past every row before it.
     `values`: of the query's named parameters (a search's statement is the same for every search of its shape,
     services/challenges); they are part of what a kept answer is keyed by.
 
@@ -216,85 +233,3 @@ def paginate(query, page, per_page, public=False, clamp=False, read_by_id=None, 
     if offset < total:
         items = _page_items(query, per_page, offset, public, read_by_id, values)
     return Page(items=items, total=total, page=page, per_page=per_page)
-
-
-# How deep a page of a text search may lie and still be read by walking an index in its order (paginate_bounded).
-WALKED_DEEP = 200
-
-
-def paginate_bounded(query, page, per_page, bound, read_by_id, public=False, values=None, matches=None):
-    """Like paginate, for queries that may match very many rows (a text search): the total is exact up to
-    `bound` (`more` says there are more), and only the first `bound` rows can be paged through, so neither the
-    count nor a deep page ever reads past `bound` + 1 matches.
-
-    `read_by_id(ids)` gives {id: item} for the ids of the query's items. With `public`, the ids of each page are
-    kept per state of the public data like its total, and a page asked again is read by primary key: the
-    search itself (every match checked against the query, sorted) runs once per change of the data.
-
-    `matches`: (the query unordered, its ORDER BY clauses, its entity). Given, a deep page (WALKED_DEEP rows or
-    more before it) is sorted among the matches found (paginate_in_one_pass): walking an index in the page's order
-    and checking each row against the query, as PostgreSQL chooses to for a word found in many rows, reads as many
-    rows before a deep page as the matches are sparse (35 ms for page 50 of 'water' by deadline at 50,000
-    challenges; 8 ms sorted among its matches). The first pages still walk: the walk is short, and sorting every
-    match costs more (9,000 matches: 20–40 ms). A word found in few rows PostgreSQL sorts among its matches itself.
-    """
-    if page <= 1 and per_page <= bound:
-        items, counted = _first_page(query, per_page, public, read_by_id, values, bound)
-        return Page(items=items, total=min(counted, bound), page=1, per_page=per_page, more=counted > bound)
-    counted = _count(query, public, bound, values)
-    total, more = min(counted, bound), counted > bound
-    offset = (page - 1) * per_page
-    if matches is not None and WALKED_DEEP <= offset < total:
-        unordered, order, entity = matches
-        return paginate_in_one_pass(unordered, order, page, per_page, bound, entity, read_by_id, public=public,
-                                    values=values)
-    items = []
-    if offset < total:
-        items = _page_items(query, min(per_page, total - offset), offset, public, read_by_id, values)
-    return Page(items=items, total=total, page=page, per_page=per_page, more=more)
-
-
-
-def paginate_in_one_pass(query, order, page, per_page, bound, entity, read_by_id, public=False, values=None):
-    """Like paginate_bounded, for a query whose order must be computed for every match (a text search ranked by
-    relevance): the matches are read once, in one statement giving both the page's ids and how many there are
-    (exact up to `bound`), then the page's rows are read by id. Counting apart read every match a second time.
-
-    `order`: the ORDER BY clauses over `entity`'s columns; `read_by_id(ids)` gives {id: item} for the page's
-    ids; `public` as for paginate, and then the page's ids and count are kept like its total (the matches are
-    read and ranked once per change of the public data, not at every visit).
-    """
-    offset = (page - 1) * per_page
-    rows = ()
-    if offset < bound:
-        shape = (order, entity, bound, min(per_page, bound - offset), offset)
-        statement, key = _derived(query, "ranked", *shape) if public else (_ranked_statement(query, *shape), None)
-        read = lambda: tuple(tuple(row) for row in read_rows(statement, values))  # noqa: E731
-        rows = public_data.kept_while_unchanged(("ranked",) + key + _values_key(values), read) if public else read()
-    if rows:
-        found = rows[0][1]
-    else:  # past the last match (or the bound): how many there are, alone
-        found = _count(query, public, bound, values)
-    ids = [row[0] for row in rows]
-    by_id = read_by_id(ids) if ids else {}
-    return Page(items=[by_id[i] for i in ids if i in by_id], total=min(found, bound), page=page, per_page=per_page,
-                more=found > bound)
-
-
-def _ranked_statement(query, order, entity, bound, limit, offset):
-    """The ids of one page of `query`'s matches in `order`, each with how many matches there are (up to `bound`
-    + 1), in one statement."""
-    parts = [_order_parts(clause) for clause in order]
-    matches = query.with_only_columns(entity.id, *(expression.label(f"o{n}") for n, (expression, _) in
-                                                   enumerate(parts))).order_by(None).cte("matches")
-    counted = select(func.count()).select_from(select(matches.c.id).limit(bound + 1).subquery()).scalar_subquery()
-    ordering = [matches.c[f"o{n}"].desc() if descending else matches.c[f"o{n}"].asc()
-                for n, (_, descending) in enumerate(parts)]
-    return select(matches.c.id, counted.label("counted")).order_by(*ordering).limit(limit).offset(offset)
-
-
-def _order_parts(clause):
-    """(expression, descending) of an ORDER BY clause: `x.desc()` → (x, True), `x` or `x.asc()` → (x, False)."""
-    if isinstance(clause, UnaryExpression) and clause.modifier in (operators.desc_op, operators.asc_op):
-        return clause.element, clause.modifier is operators.desc_op
-    return clause, False

@@ -171,16 +171,13 @@ def test_each_reading_of_a_query_goes_once_into_the_search_and_is_parsed_once(f,
 
 @pytest.mark.parametrize("sort", ["deadline", "newest", "budget_high", "budget_low"])
 def test_a_sorted_search_pages_like_the_whole_query_on_its_first_pages_and_its_deep_ones(f, db, monkeypatch, sort):
-    """A text search in another order than relevance: its first pages (read in the order's index) and its deep
-    pages (sorted among its matches) list what ordering the whole query would, up to the bound, on both
-    databases."""
+    """A text search in another order than relevance lists, page by page, what ordering the whole query would,
+    up to the bound, on both databases; its matches are read once, not at each page, nor the catalogue again."""
     from datetime import timedelta
 
-    from marketplace.services import paging
     from marketplace.services.clock import utcnow
     from tests.statements import Statements
     monkeypatch.setattr(challenges, "MAX_COUNTED", 6)
-    monkeypatch.setattr(paging, "WALKED_DEEP", 4)
     now = utcnow()
     for n in range(9):  # deadlines, budgets and publication times in another order than the ids
         f.Challenge(title=f"Pipes {n}", summary="Leaking pipes." if n % 4 else "Pipes and a photovoltaic roof.",
@@ -200,17 +197,15 @@ def test_a_sorted_search_pages_like_the_whole_query_on_its_first_pages_and_its_d
         query, _ = challenges.filtered_query(ChallengeFilters.from_args(MultiDict(dict(q=q))))
         return [c.id for c in db.session.scalars(query.order_by(*challenges.SORTS[sort]()))]
 
-    def sorted_among_matches(seen):
-        return [sql.lstrip().startswith("WITH matches") for sql in seen.sql if "ORDER BY" in sql]
-
     few = whole("photovoltaic")
     assert len(few) == 3 and pages("photovoltaic", [1, 2]) == [(3, False, few[:2]), (3, False, few[2:])]
     many = whole("pipes")
     assert len(many) == 9
-    with Statements() as seen:  # offsets 0 and 2 walk the order; 4 (WALKED_DEEP) is sorted among the matches
+    with Statements() as seen:
         assert pages("pipes", [1, 2, 3, 4]) == [(6, True, many[0:2]), (6, True, many[2:4]), (6, True, many[4:6]),
                                                 (6, True, [])]
-    assert sorted_among_matches(seen) == [False, False, True]
+    assert len([sql for sql in seen.sql if "search_vector" in sql]) == 1
+    assert not [sql for sql in seen.sql if "challenge_sectors" in sql]
 
 
 def test_deadline_soonest_lists_the_challenges_taking_pitches_first_in_the_order_of_its_index(f, db):
@@ -242,7 +237,7 @@ def test_deadline_soonest_lists_the_challenges_taking_pitches_first_in_the_order
     assert (migration.NAME, migration.EXPRESSION) == DEADLINE_SORT_INDEX
     dialect = db.session.get_bind().dialect.name
     filters = ChallengeFilters.from_args(MultiDict(dict(sort="deadline")))
-    query, *_ = challenges._statements(filters.shape(dialect), True, dialect)
+    query = challenges._statement(filters.shape(dialect), True, dialect)
     sql = str(query.limit(20).compile(db.engine, compile_kwargs={"literal_binds": True}))
     if dialect == "postgresql":  # a table this small is read whole: ask whether the index can give the order at all
         db.session.execute(text("SET LOCAL enable_seqscan = off"))
@@ -291,9 +286,66 @@ def test_a_deep_page_of_the_list_reads_its_ids_from_the_sort_index_alone_then_it
         for setting in ("enable_seqscan", "enable_bitmapscan", "enable_indexscan", "enable_sort"):
             db.session.execute(text(f"SET LOCAL {setting} = off"))
         dialect = db.session.get_bind().dialect
-        listed, *_ = challenges._statements(ChallengeFilters.from_args(MultiDict(dict(sort=sort))).shape("postgresql"),
-                                            True, "postgresql")
+        listed = challenges._statement(ChallengeFilters.from_args(MultiDict(dict(sort=sort))).shape("postgresql"),
+                                       True, "postgresql")
         sql = str(paging._ids_statement(listed, 2, 4).compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
         plan = "\n".join(db.session.scalars(text("EXPLAIN " + sql)))
         db.session.rollback()
         assert "Index Only Scan" in plan and "Sort" not in plan, plan
+
+
+def test_the_kept_catalogue_answers_every_filter_and_order_as_the_sql_would(f, db, monkeypatch):
+    """A text search is answered from the arrays the process keeps (catalogue.py): for every filter, several at
+    once, every order and deep pages, it lists and counts what the search's own SQL (`filtered_query`, ordered by
+    SORTS) gives, ties in rank, publication time, deadline and budget included, on both databases."""
+    import itertools
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from marketplace.services.clock import utcnow
+    from tests.factories import set_sectors
+    monkeypatch.setattr(challenges, "MAX_COUNTED", 9)
+    now = utcnow().replace(microsecond=123456)
+    agencies = [f.Agency(), f.Agency()]
+    statuses = ["published", "published", "closed", "evaluating", "piloting", "completed", "cancelled"]
+    budgets = [(Decimal("5000"), Decimal("20000")), (None, Decimal("5000")), (Decimal("5000.50"), None),
+               (None, None), (Decimal("1000"), Decimal("1000"))]
+    for n in range(24):
+        challenge = f.Challenge(
+            title=f"Pipes {n}" if n % 3 else f"Leaking pipes {n}", summary="Pipes. " * (n % 4),
+            status=statuses[n % len(statuses)], agency=agencies[n % 2],
+            budget_min=budgets[n % len(budgets)][0], budget_max=budgets[n % len(budgets)][1],
+            pitch_deadline=now + timedelta(days=(n * 5) % 20 - 3), published_at=now - timedelta(hours=(n * 7) % 6))
+        set_sectors(challenge, [["45"], ["72", "45"], ["90"], []][n % 4])
+    f.Challenge(title="Pipes, a draft", status="draft", published_at=None)
+    db.session.commit()
+
+    asked = [{}, {"status": ["published"]}, {"status": ["closed", "cancelled"]}, {"sector": ["45"]},
+             {"sector": ["72", "90"]}, {"agency": agencies[1].slug}, {"agency": "nobody"}, {"budget_min": "5000"},
+             {"budget_max": "5000"}, {"budget_min": "1000", "budget_max": "5000.50"}, {"closing_soon": "1"},
+             {"sector": ["45"], "budget_min": "2000", "status": ["published", "closed"]}]
+    for args, sort in itertools.product(asked, ["relevance", "newest", "deadline", "budget_high", "budget_low"]):
+        filters = ChallengeFilters.from_args(MultiDict(dict(args, q="pipes", sort=sort)))
+        query, rank = challenges.filtered_query(filters, now=now)
+        order = ((rank.desc(),) if rank is not None and sort == "relevance" else ()) + challenges.SORTS[sort]()
+        whole = [c.id for c in db.session.scalars(query.order_by(*order))]
+        for number in (1, 2, 3):
+            filters.page = number
+            page = challenges.search_challenges(filters, per_page=4, now=now)
+            expected = whole[:9][(number - 1) * 4:number * 4]
+            assert ([c.id for c in page.items], page.total, page.more) == (expected, min(len(whole), 9),
+                                                                           len(whole) > 9), (args, sort, number)
+    since = ChallengeFilters(q="pipes", updated_since=now - timedelta(seconds=1))
+    query, _ = challenges.filtered_query(since, now=now)
+    assert [c.id for c in challenges.search_challenges(since, per_page=50, now=now).items] == [
+        c.id for c in db.session.scalars(query.order_by(*challenges.SORTS["newest"]()))]
+    if db.engine.dialect.name == "postgresql":  # the catalogue's columns come from their index, not the table
+        from sqlalchemy import text
+
+        from marketplace.services.paging import _compiled
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):  # a table this small is read whole
+            db.session.execute(text(f"SET LOCAL {setting} = off"))
+        plan = "\n".join(db.session.scalars(text(
+            "EXPLAIN " + _compiled(challenges.catalogue_reads("postgresql")["columns"], db.engine.dialect))))
+        db.session.rollback()
+        assert "Index Only Scan using ix_challenges_public_catalogue" in plan, plan

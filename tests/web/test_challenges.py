@@ -38,8 +38,12 @@ def test_the_list_shows_status_agency_budget_and_deadline(client, f):
     assert "Open for pitches" in page and "Deadline:" in page and "Budget:" in page
 
 
-@pytest.mark.parametrize("path", ["/", "/challenges", "/challenges?q=appointments"])
-def test_the_public_lists_cost_the_same_few_queries_however_many_agencies(client, f, path):
+@pytest.mark.parametrize("path, most", [
+    ("/", 4), ("/challenges", 4),  # the token, the count, the page, the agencies
+    # the token, the catalogue (its columns and sectors, read once per change of the public data: catalogue.py),
+    # the matches, the page's rows, the agencies
+    ("/challenges?q=appointments", 6)])
+def test_the_public_lists_cost_the_same_few_queries_however_many_agencies(client, f, path, most):
     """No query per listed challenge (its agency's name comes with it)."""
     client.get(path)  # on PostgreSQL a search's words are parsed once per process and kept (search.py)
     counts = []
@@ -49,7 +53,20 @@ def test_the_public_lists_cost_the_same_few_queries_however_many_agencies(client
         with Statements() as statements:
             assert client.get(path).headers["X-Page-Cache"] == "miss"
         counts.append(statements.count)
-    assert counts[0] == counts[1] <= 4  # the token, the count, the page, the agencies
+    assert counts[0] == counts[1] <= most
+
+
+def test_a_search_asked_with_other_filters_or_pages_reads_only_the_token_and_its_rows(client, f):
+    """Once its words have been searched since the public data last changed, a search with any other filter, order
+    or page reads no match again: the kept catalogue answers it (services/challenges/catalogue.py)."""
+    for n in range(30):
+        f.Challenge(title=f"Appointments {n}", budget_min=1000 * n)
+    assert client.get("/challenges?q=appointments").status_code == 200
+    for asked in ("&sort=deadline", "&sort=budget_high&budget_max=20000", "&page=2", "&budget_min=5000&page=2"):
+        with Statements() as statements:
+            assert client.get("/challenges?q=appointments" + asked).headers["X-Page-Cache"] == "miss"
+        assert not [sql for sql in statements.sql if "search_vector" in sql or "challenge_sectors" in sql], asked
+        assert statements.count <= 2, (asked, statements.sql)  # the token, the rows not read before
 
 
 @pytest.mark.parametrize("query", ["?page=abc", "?budget_min=-1&status=draft", "?sort=%27;DROP", "?q=%3Cscript%3E",

@@ -12,16 +12,17 @@ from typing import NamedTuple
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, bindparam, case, func, literal_column, or_, select
+from sqlalchemy import Float, Integer, String, bindparam, case, cast, func, literal_column, or_, select
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from marketplace.extensions import db
 from marketplace.formatting import lazy, localtime, number
 from marketplace.models import AuditEvent, Challenge, ConflictDeclaration, EvaluationCriterion, Membership, Organisation, SuccessMeasure, User, challenge_sectors
+from marketplace.models.types import epoch_microseconds
 from marketplace.models.challenge import CALL_FOR_SOLUTIONS, CANCELLED, CHALLENGE_KINDS, CLOSED, COMPLETED, DRAFT, PUBLIC_STATUSES, PUBLISHED
 from marketplace.services import access, permissions
-from marketplace.services.challenges import lifecycle, search
+from marketplace.services.challenges import catalogue, lifecycle, search
 from marketplace.services.challenges.audience import people_concerned
 from marketplace.services.pilots.amounts import NotAnAmount, clean_amount, parse_amount
 from marketplace.services.clock import utcnow
@@ -32,7 +33,7 @@ from marketplace.services.messaging.events import record_change, snapshot
 from marketplace.services.messaging.notifications import Notice, notify_all
 from marketplace.services.messaging.outbox import handles
 from marketplace.services.open_data import public_data
-from marketplace.services.paging import ids_alone, paginate, paginate_bounded, paginate_in_one_pass
+from marketplace.services.paging import Page, ids_alone, paginate, read_rows, read_tuples
 from marketplace.services.challenges.slugs import unique_slug
 
 LIMITS = {
@@ -755,48 +756,86 @@ def search_challenges(filters, per_page=20, now=None, language=None, listed=Fals
     (see paging.paginate) gives those ids alone as its items and reads no challenge: for who keeps what it writes
     of each one (challenge_exports.written_per_challenge), which reads only the challenges it has not kept.
 
-    A text search is ranked among its matches only (after every filter), counted exactly up to
-    MAX_COUNTED matches ("more than" beyond), and pages through those first matches only: a bounded offset,
-    so its deepest page costs what its first does. `language` is the visitor's (default: the current locale).
+    A text search is answered from what the process keeps of the public challenges (catalogue.py): ranked among
+    its matches only (after every filter), counted exactly up to MAX_COUNTED matches ("more than" beyond), and
+    paged through those first matches only. `language` is the visitor's (default: the current locale).
     """
-    public = not filters.closing_soon  # "closing soon" moves with the clock, not only with the data
     dialect = db.session.get_bind().dialect.name
     language = language or str(get_locale() or "")
-    query, order, ranked, matches = _statements(filters.shape(dialect), listed, dialect)
+    shape = filters.shape(dialect)
     values = _values(filters, now, language, dialect)
     read_by_id = _listed_by_id if listed else (ids_alone if ids_when_kept else challenges_by_id)
+    if shape.text:
+        return _text_search(shape, values, filters.page, per_page, read_by_id, dialect)
+    public = not filters.closing_soon  # "closing soon" moves with the clock, not only with the data
+    return paginate(_statement(shape, listed, dialect), filters.page, per_page, public=public, read_by_id=read_by_id,
+                    values=values)
+
+
+def _text_search(shape, values, page, per_page, read_by_id, dialect):
     bound = max(MAX_COUNTED, per_page)  # the CSV's: 10,000
-    if ranked:  # every match is read to rank them, so they are counted then
-        return paginate_in_one_pass(query, order, filters.page, per_page, bound, Challenge, read_by_id,
-                                    public=public, values=values)
-    if filters.q and search.query_terms(filters.q):
-        return paginate_bounded(query, filters.page, per_page, bound, read_by_id, public=public, values=values,
-                                matches=(matches, order, Challenge))
-    return paginate(query, filters.page, per_page, public=public, read_by_id=read_by_id, values=values)
+    kept = catalogue.catalogue(catalogue_reads(dialect), read_tuples)
+    text_values = {name: values[name] for name in ("search_query",) if name in values}
+    found = catalogue.matches(kept, (dialect, shape.text, tuple(sorted(text_values.items()))),
+                              lambda: read_rows(_matched(dialect, shape.text), text_values).all())
+    if shape.agency:
+        values = dict(values, agency_id=public_data.kept_while_unchanged(("agency id", values["agency"]), lambda: (
+            db.session.scalar(select(Organisation.id).where(Organisation.slug == values["agency"])))))
+    ids, counted = catalogue.find(kept, found, values, shape.sort, (page - 1) * per_page, per_page, bound)
+    by_id = read_by_id(ids) if ids else {}
+    return Page(items=[by_id[i] for i in ids if i in by_id], total=min(counted, bound), page=page,
+                per_page=per_page, more=counted > bound)
+
+
+@lru_cache(maxsize=256)
+def _matched(dialect, text):
+    """The ids of the public challenges a text search matches (`text`: its words on SQLite, True on PostgreSQL,
+    where the query is the parameter `search_query`), with their rank where the database ranks them."""
+    condition, rank = search.text_condition(dialect, text)
+    return (select(Challenge.id, *([rank] if rank is not None else [])).where(is_public(), condition)
+            .order_by(Challenge.id))
+
+
+@lru_cache(maxsize=8)
+def catalogue_reads(dialect):
+    """The statements the kept catalogue of the public challenges is read with (catalogue.py): what the filters
+    and orders read of each public challenge, by the filters' own expressions (`_filtered`), and the sectors of
+    every challenge as numbers (those of drafts are left out there: joining the public challenges cost more). Without
+    parameters: read as the driver's tuples (`paging.read_tuples`)."""
+    columns = (select(Challenge.id, Challenge.status, Challenge.agency_id, cast(budget_upper(), Float),
+                      cast(budget_lower(), Float), epoch_microseconds(Challenge.updated_at),
+                      func.coalesce(epoch_microseconds(Challenge.pitch_deadline),
+                                    literal_column(str(catalogue.NO_DEADLINE))),
+                      epoch_microseconds(Challenge.published_at))
+               .where(is_public()).order_by(Challenge.id))
+    divisions = select(challenge_sectors.c.challenge_id, cast(challenge_sectors.c.cpv_division, Integer))
+    return {"columns": columns, "sectors": divisions}
+
+
+def budget_upper():
+    """The most a challenge may spend: what "budget from" compares (ranges overlap)."""
+    return func.coalesce(Challenge.budget_max, Challenge.budget_min)
+
+
+def budget_lower():
+    """The least a challenge may spend: what "budget up to" compares."""
+    return func.coalesce(Challenge.budget_min, Challenge.budget_max)
 
 
 @lru_cache(maxsize=1024)
-def _statements(shape, listed, dialect):
-    """(The search's statement, its ORDER BY clauses, whether it is ranked by relevance, its matches unordered)
-    for filters of this shape (their values are the statement's parameters, `_values`, the clock's "closing soon"
-    included); a ranked statement is left unordered (paginate_in_one_pass orders its matches).
+def _statement(shape, listed, dialect):
+    """The list's statement for filters of this shape without words (their values are its parameters,
+    `_values`, the clock's "closing soon" included), in its order.
 
     Built once per shape (`ChallengeFilters.shape`) and database in this process: a statement is immutable, and
-    building one and what paging derives from it (the count's statement, SQLAlchemy's cache keys) cost a new
-    search 1–2 ms of Python, more than a page asked again costs in all."""
-    query, rank = _filtered(shape, dialect)
-    if shape.sort == "relevance":
-        order = ((rank.desc(),) if rank is not None else ()) + SORTS["newest"]()
-    else:
-        order = SORTS[shape.sort]()
-    if rank is not None and shape.sort == "relevance":
-        return query, order, True, query
-    matches = query
+    building one and what paging derives from it (the count's statement, SQLAlchemy's cache keys) cost a search
+    1–2 ms of Python, more than a page asked again costs in all."""
+    query, _ = _filtered(shape, dialect)
+    order = SORTS[shape.sort]()
     if listed:
-        query = query.with_only_columns(*listed_columns()).order_by(*order)
-    else:  # the list names each challenge's agency: loaded with the page, not one query each
-        query = query.options(joinedload(Challenge.agency)).order_by(*order)
-    return query, order, False, matches
+        return query.with_only_columns(*listed_columns()).order_by(*order)
+    # the list names each challenge's agency: loaded with the page, not one query each
+    return query.options(joinedload(Challenge.agency)).order_by(*order)
 
 
 def _listed_by_id(ids):
@@ -847,11 +886,9 @@ def _filtered(shape, dialect):
             Organisation.slug == bindparam("agency", type_=String))
     # Budget filters keep challenges whose range overlaps the one asked for.
     if shape.budget_min:
-        query = query.where(func.coalesce(Challenge.budget_max, Challenge.budget_min)
-                            >= bindparam("budget_min", type_=Challenge.budget_min.type))
+        query = query.where(budget_upper() >= bindparam("budget_min", type_=Challenge.budget_min.type))
     if shape.budget_max:
-        query = query.where(func.coalesce(Challenge.budget_min, Challenge.budget_max)
-                            <= bindparam("budget_max", type_=Challenge.budget_max.type))
+        query = query.where(budget_lower() <= bindparam("budget_max", type_=Challenge.budget_max.type))
     if shape.updated_since:
         query = query.where(Challenge.updated_at >= bindparam("updated_since", type_=Challenge.updated_at.type))
     if shape.closing_soon:
