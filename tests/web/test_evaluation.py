@@ -622,7 +622,8 @@ def test_a_session_booked_when_the_final_decisions_are_sent_is_shown_called_off_
     evaluation.publish_decisions(people["officer"], challenge.id)
     login(people["company"])
     session = client.get(f"/pitches/{pitches[0].id}/session").text
-    assert "The final decisions were sent before this session" in session and "does not take place" in session
+    assert "The final decisions were sent before this session: it no longer takes place." in session
+    assert "You had booked it for " in session and "does not take place" not in session  # said once, not twice
     assert "/sessions/" not in session
     login(people["officer"])
     overview = client.get(f"/challenges/{challenge.slug}/evaluation").text
