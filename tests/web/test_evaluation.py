@@ -686,5 +686,5 @@ def test_a_challenge_cancelled_before_its_evaluation_tells_its_agency_the_pitche
     login(people["officer"])
     overview = client.get(f"/challenges/{challenge.slug}/evaluation").text
     assert "has not started yet" not in overview and "Start the evaluation" not in overview
-    assert "This challenge was cancelled before its evaluation started." in overview
+    assert "This challenge was cancelled" in overview and "Its evaluation had not started" in overview
     assert "The region took the contract back." in overview
