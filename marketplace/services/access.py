@@ -109,10 +109,23 @@ WITHHELD[UNDECLARED_WHEN_CANCELLED] = _l("This challenge was cancelled before yo
                                          "interest: its pitches stay closed to you.")
 
 
+# Cancelled before its evaluation was finalised: one waiting for the evaluation to start (the panel) or to be
+# finalised (off the panel) would wait for ever. Its own standing, told the same way as the one above.
+CANCELLED_UNFINALISED = "cancelled_unfinalised"
+WITHHELD[CANCELLED_UNFINALISED] = _l("This challenge was cancelled before its evaluation was finalised: its pitches "
+                                     "stay closed to you.")
+# The standings a cancellation made final: the pages offer no step that would come first, only the way back.
+CANCELLED_STANDINGS = frozenset({UNDECLARED_WHEN_CANCELLED, CANCELLED_UNFINALISED})
+_WHEN_CANCELLED = {permissions.UNDECLARED: UNDECLARED_WHEN_CANCELLED,
+                   permissions.AWAITING_EVALUATION: CANCELLED_UNFINALISED,
+                   permissions.OFF_PANEL: CANCELLED_UNFINALISED}
+
+
 def _as_told(standing, challenge):
-    """The standing as a page tells it: "declare first" becomes UNDECLARED_WHEN_CANCELLED once nothing comes first."""
-    if standing == permissions.UNDECLARED and challenge is not None and lifecycle.state_of(challenge).called_off:
-        return UNDECLARED_WHEN_CANCELLED
+    """The standing as a page tells it: once the challenge is cancelled, a standing that waits for a step of its
+    evaluation (declaring, the evaluation starting or being finalised) says nothing comes any more."""
+    if standing in _WHEN_CANCELLED and challenge is not None and lifecycle.state_of(challenge).called_off:
+        return _WHEN_CANCELLED[standing]
     return standing
 
 

@@ -28,7 +28,11 @@ bp = Blueprint("challenges", __name__)
 def index():
     filters = ChallengeFilters.from_args(request.args)
     page = challenges.search_challenges(filters, per_page=current_app.config["CHALLENGES_PER_PAGE"], listed=True)
-    return render_template("challenges/index.html", page=page, filters=filters, sectors=cpv_choices_named(),
+    # The feed and the file of this list: its filters, not the list's page number (the feed pages itself, and the
+    # file holds 10,000 rows a page: the list's page 2 was the file's empty second page).
+    list_args = {name: values for name, values in request.args.to_dict(flat=False).items() if name != "page"}
+    return render_template("challenges/index.html", page=page, filters=filters, list_args=list_args,
+                           sectors=cpv_choices_named(),
                            status_choices=[(s, lifecycle.status_label(s)) for s in PUBLIC_STATUSES],
                            agencies=challenges.agencies_with_public_challenges(), max_query=challenges.MAX_QUERY)
 

@@ -10,7 +10,7 @@ from markupsafe import Markup, escape
 
 from .. import formatting
 from ..models.challenge import MARKET_CONSULTATION
-from ..services import permissions
+from ..services import access, permissions
 from ..services.accounts.accounts import ROLE_LABELS
 from ..services.organisations.cpv import cpv_name
 from ..services.organisations.verification import verification_notice
@@ -99,6 +99,7 @@ def register(app):
     app.jinja_env.globals["receipt_kind"] = receipts.kind_named
     app.jinja_env.globals["held_online"] = pitch_sessions.held_online
     app.jinja_env.globals["session_called_off"] = pitch_sessions.why_called_off
+    app.jinja_env.globals["cancelled_standings"] = access.CANCELLED_STANDINGS  # pitches closed for good
     app.jinja_env.globals["overdue_since"] = overdue_since
     # A pilot's stage in words, each translated once per call (a list of pilots asks once, not once per pilot).
     app.jinja_env.globals["pilot_stage_labels"] = lambda: {stage: str(label) for stage, label in STAGE_LABELS.items()}

@@ -92,3 +92,23 @@ def test_the_main_pages_work_at_320_pixels_wide(browser, live_server, a11y, shot
                        ("/account", "account"), ("/account/profile", "profile")):
         fits(path, name)
     context.close()
+
+
+def test_going_back_to_the_unfiltered_list_shows_its_filters_as_its_address_says(page, f):
+    """The filters are the list's address: back from a filtered list to the whole list, the browser must not put
+    back the boxes ticked and the order chosen before submitting, which would show every challenge under filters
+    that say "Closed, deadline soonest" (and carry them into the next search unseen)."""
+    f.Challenge(title="Quieter night buses")
+    f.Challenge(title="Winter gritting routes", status="closed", pitch_deadline=utcnow() - timedelta(days=1))
+    page.goto("/challenges")
+    page.get_by_role("searchbox", name="Search").fill("gritting")
+    page.get_by_label("Closed").check()
+    page.get_by_label("Sort by").select_option("deadline")
+    page.get_by_role("button", name="Apply").click()
+    assert page.get_by_text("1 challenge").is_visible()
+    page.go_back()
+    page.wait_for_load_state()
+    assert page.get_by_text("2 challenges").is_visible()
+    assert not page.get_by_label("Closed").is_checked()
+    assert page.get_by_label("Sort by").input_value() != "deadline"
+    assert page.get_by_role("searchbox", name="Search").input_value() == ""

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import ConflictDeclaration, PitchSessionSlot
@@ -658,3 +659,42 @@ def test_a_latecomer_who_declares_after_the_final_decisions_is_sent_no_session_c
     process_pending()
     assert _emails_to(smtp_sink, late) == []
     assert "STATUS:CANCELLED" in pitch_sessions.session_calendar(late, slot.id)
+
+
+@pytest.mark.parametrize("how", ["decisions", "cancellation"])
+def test_whose_inbox_says_a_session_is_booked_reads_there_that_it_is_called_off(evaluating, f, smtp_sink, how):
+    """The booking put "Pitch session booked" in the inbox of the company's people and of the panel: when the final
+    decisions are sent before it, or the challenge is cancelled, the inbox says it is called off (why, which session,
+    linking to its page), once, not only the email that takes it out of the calendar."""
+    from marketplace.models import Evaluation, Notification
+    from marketplace.services.challenges import challenges
+    from marketplace.services.messaging.events import record_change
+    from marketplace.services.messaging.outbox import process_pending
+
+    challenge, shortlisted, _, people = evaluating
+    evaluation = Evaluation(challenge_id=challenge.id, started_by_id=people["officer"].id)
+    db.session.add(evaluation)
+    db.session.commit()
+    slot = _offer(challenge, people)
+    pitch_sessions.book_slot(people["first"], shortlisted[0].id, slot.id)
+    process_pending()
+    if how == "decisions":
+        evaluation.decisions_published_at = utcnow()
+        record_change(people["officer"], "evaluation.decisions_sent", challenge,
+                      after={"decisions_published_at": evaluation.decisions_published_at}, challenge_id=challenge.id)
+        db.session.commit()
+    else:
+        challenges.cancel_challenge(f.member(challenge.agency, "publisher"), challenge.slug, "No budget any more.")
+    process_pending()
+    process_pending()  # once
+    why = pitch_sessions.why_called_off(slot)
+    assert why is not None
+    for who in ("first", "officer", "evaluator"):
+        kinds = db.session.scalars(select(Notification.kind).where(Notification.user_id == people[who].id)
+                                   .order_by(Notification.id)).all()
+        assert "pitch_session.booked" in kinds and kinds.count("pitch_session.called_off") == 1, (who, kinds)
+        called_off = db.session.scalars(select(Notification).where(Notification.user_id == people[who].id,
+                                                                   Notification.kind == "pitch_session.called_off")
+                                        ).one()
+        assert str(why) in called_off.body
+        assert called_off.link == pitch_sessions._session_page(slot, people[who])

@@ -622,7 +622,8 @@ def test_a_session_booked_when_the_final_decisions_are_sent_is_shown_called_off_
     evaluation.publish_decisions(people["officer"], challenge.id)
     login(people["company"])
     session = client.get(f"/pitches/{pitches[0].id}/session").text
-    assert "The final decisions were sent before this session" in session and "does not take place" in session
+    assert "The final decisions were sent before this session: it no longer takes place." in session
+    assert "You had booked it for " in session and "does not take place" not in session  # said once, not twice
     assert "/sessions/" not in session
     login(people["officer"])
     overview = client.get(f"/challenges/{challenge.slug}/evaluation").text
@@ -662,3 +663,28 @@ def test_a_panel_member_who_had_not_declared_when_the_challenge_was_cancelled_is
     people["alice"].locale = "fr"  # said in the reader's language too
     db.session.commit()
     assert "a été annulé avant que vous ne déclariez" in client.get(f"/pitches/{pitches[0].id}").text
+
+
+def test_a_challenge_cancelled_before_its_evaluation_tells_its_agency_the_pitches_stay_closed_not_to_wait(
+        client, login, closed):
+    """Cancelled after its deadline, before anyone started the evaluation: nobody will start it, so neither a panel
+    member nor a publisher (off the panel) is told the pitches open once the evaluation starts or is finalised, nor
+    sent to an evaluation page that says it has 'not started yet'; they read that the challenge was cancelled."""
+    from marketplace.services.challenges import challenges
+
+    challenge, pitches, people = closed
+    challenges.cancel_challenge(people["publisher"], challenge.slug, "The region took the contract back.")
+    for who in ("alice", "publisher"):
+        login(people[who])
+        refused = client.get(f"/pitches/{pitches[0].id}")
+        assert refused.status_code == 403 and pitches[0].title not in refused.text
+        for page in (refused.text, client.get(f"/challenges/{challenge.slug}/pitches").text):
+            assert "cancelled before its evaluation was finalised" in page, who
+            assert "once the evaluation has" not in page and "Until the evaluation is finalised" not in page
+            assert "Go to the evaluation" not in page and "<h1>You cannot read the pitches</h1>" in page
+            assert f'href="/challenges/{challenge.slug}"' in page
+    login(people["officer"])
+    overview = client.get(f"/challenges/{challenge.slug}/evaluation").text
+    assert "has not started yet" not in overview and "Start the evaluation" not in overview
+    assert "This challenge was cancelled" in overview and "Its evaluation had not started" in overview
+    assert "The region took the contract back." in overview

@@ -318,6 +318,20 @@ def test_the_list_page_links_its_feed_and_csv_with_its_filters(client, f):
     assert 'href="/challenges.csv?status=published&amp;q=water"' in page
 
 
+def test_a_far_page_of_the_list_links_the_whole_lists_feed_and_csv_not_that_page_number(client, f):
+    """The list's page number is not the feed's nor the file's (10,000 rows a page): carried over, "Download this
+    list as CSV" on the list's page 2 gave a file of its header alone, and the feed began at its 21st entry."""
+    for _ in range(3):
+        f.Challenge()
+    page = client.get("/challenges?status=published&page=2&q=").text
+    assert 'href="/feeds/challenges.atom?status=published&amp;q="' in page  # the head's link and the list's
+    assert page.count('href="/feeds/challenges.atom?status=published&amp;q="') == 2
+    assert 'href="/challenges.csv?status=published&amp;q="' in page
+    assert "page=2" not in page.split('class="open-data-links"', 1)[1].split("</ul>", 1)[0]
+    csv_rows = client.get("/challenges.csv?status=published&q=").text.strip().splitlines()
+    assert len(csv_rows) == 4  # the header and every challenge
+
+
 # ---- Statistics ------------------------------------------------------------------------------------------
 
 def _main(page):

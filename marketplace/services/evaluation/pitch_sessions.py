@@ -456,7 +456,8 @@ def call_off_sessions_after_the_decisions(event):
 
 
 def _call_off(challenge, why):
-    """Each session of the challenge booked and still to come, taken out of the calendars of both sides, `why`."""
+    """Each session of the challenge booked and still to come, taken out of the calendars of both sides, `why`; the
+    inbox of each, which says the session was booked, says too that it is called off."""
     title = _l("Pitch session called off: “%(title)s”", title=challenge.title)
     slots = _sessions_to_come(challenge)
     panel = panel_of(challenge) if slots else []
@@ -466,6 +467,9 @@ def _call_off(challenge, why):
     for slot in slots:
         company_people = _people(slot.pitch.company_id)
         agency_people = panel + _invited(slot, stepped_aside)
+        for user in company_people + agency_people:
+            notify(user, kind="pitch_session.called_off", title=title, body=_called_off_notice(slot, user, why),
+                   link=_session_page(slot, user), dedupe_key=f"session-called-off:{slot.id}:{user.id}")
         _send_cancellation(slot, company_people + agency_people,
                            _calendars_by_language(slot, company_people, agency_people), title=title, why=why)
 
@@ -546,10 +550,15 @@ def _send_cancellation(slot, people, calendar_for, *, title, why):
     # Which session (the panel gets one email per session), as the booking said it: its time is written when the
     # email is, in the recipient's language and zone.
     for user in people:
-        body = lines(_session_notice(slot, user), "", why)
+        body = _called_off_notice(slot, user, why)
         queue_email("notification", dedupe_key=f"email:session-called-off:{slot.id}:{user.id}", user=user,
                     context={"title": title, "body": body, "link": links.absolute(_session_page(slot, user))},
                     calendar=calendar_for(user))
+
+
+def _called_off_notice(slot, reader, why):
+    """Which session is called off, and `why`: its inbox notice and its email say the same."""
+    return lines(_session_notice(slot, reader), "", why)
 
 
 def _invited(slot, people):
