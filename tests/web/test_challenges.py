@@ -389,3 +389,17 @@ def test_a_consultation_is_offered_no_criteria_and_keeps_none_that_were_typed(cl
     assert [m.target for m in consultation.success_measures] == ["800 ppm"]
     assert consultation.pilot_duration_weeks == 8
     assert _ranking_fields(client.get(f"/challenges/{consultation.slug}/edit").text) == (True, False)
+
+
+@pytest.mark.parametrize("args, says", [
+    ("?q=zebra", "Try fewer words or clear the filters."),
+    ("?status=completed", "No challenge matches these filters. Clear some of them to see more."),
+    ("?budget_min=500&budget_max=100", "above its “At most”. Change one of them."),
+])
+def test_an_empty_list_says_why_in_the_words_of_what_was_asked(client, f, args, says):
+    """No words typed, no advice about words; a budget range that ends before it starts is named as the reason."""
+    f.Challenge(title="Quieter night buses", budget_min=200, budget_max=300)
+    page = client.get("/challenges" + args).text
+    assert says in page and "Quieter night buses" not in page
+    if "q=" not in args:
+        assert "fewer words" not in page

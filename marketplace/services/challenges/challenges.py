@@ -718,6 +718,11 @@ class ChallengeFilters:
             problems[name] = _l("“%(typed)s” is not an amount in euros.", typed=typed)
         return problems
 
+    @property
+    def budget_range_inverted(self):
+        """True when the budget asked for starts above where it ends: no challenge can match both limits."""
+        return self.budget_min is not None and self.budget_max is not None and self.budget_min > self.budget_max
+
     def shape(self, dialect):
         """Which filters are asked for, not their values: what a search's statement is made of (`_filtered`; the
         values are its parameters, `_values`). On SQLite a text search's statement is made of the query's words,
