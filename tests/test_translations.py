@@ -139,6 +139,14 @@ def test_the_agency_s_messages_write_the_apostrophe_as_the_catalogue_does(extrac
     assert not straight, straight
 
 
+def test_no_message_writes_a_straight_apostrophe(extracted):
+    """English messages use the typographic apostrophe (’): "the organisation’s owner", "the evaluators’ comments",
+    never "organisation's" beside messages written with ’."""
+    straight = [form for message in extracted for form in _forms(message)
+                if form and re.search(r"\w'(\w|\s)", form)]
+    assert not straight, straight
+
+
 def test_the_cpv_division_names_are_extracted_for_translation(extracted):
     assert set(cpv_divisions().values()) <= {message.id for message in extracted}
 

@@ -90,7 +90,7 @@ PHRASES = {
         _l("The deadline has passed: read the answers, then publish a summary of what the market offered.")),
     "close_soon": (_l("Pitches for “%(title)s” close within 48 hours"),
                    _l("Answers to “%(title)s” close within 48 hours")),
-    "still_draft": (_l("Your company's pitch is still a draft: submit it before the deadline."),
+    "still_draft": (_l("Your company’s pitch is still a draft: submit it before the deadline."),
                     _l("Your company’s answer is still a draft: submit it before the deadline.")),
     "received_titled": (_l("Pitches received: %(title)s"), _l("Answers received: %(title)s")),
     "sealed_until": (
