@@ -11,6 +11,7 @@ from sqlalchemy import select
 from marketplace.extensions import db
 from marketplace.models import EmailDelivery, Notification, Pitch
 from marketplace.services.challenges import deadlines
+from marketplace.services.matching import matching
 from marketplace.services.clock import utcnow
 from marketplace.services.messaging.outbox import process_pending
 from tests.web.test_pitches import ABOUT, APPROACH, PILOT
@@ -121,3 +122,17 @@ def test_cancelling_a_draft_does_not_call_its_reason_public(client, login, f, dr
     done = client.post(f"/challenges/{challenge.slug}/cancel", data={"reason": "Merged with another."},
                        follow_redirects=True).text
     assert ("The draft is cancelled" in done) is draft and ("The reason is shown on its page" in done) is not draft
+
+
+@pytest.mark.parametrize("consultation", (True, False))
+def test_an_invitation_to_a_consultation_invites_to_answer(f, consultation):
+    challenge = f.Challenge(**(CONSULTATION if consultation else {}))
+    company = f.Company()
+    member = f.member(company, "member")
+    matching.invite_to_pitch(f.member(challenge.agency, "owner"), challenge, company.id)
+    process_pending()
+    notice = db.session.scalars(select(Notification).where(Notification.user_id == member.id)).one()
+    email = db.session.scalars(select(EmailDelivery).where(EmailDelivery.to_address == member.email)).one()
+    assert (" to answer: " in notice.title) is consultation and (" to pitch: " in notice.title) is not consultation
+    assert ("to answer this market consultation:" in email.body_text) is consultation
+    assert ("to pitch for this challenge:" in email.body_html) is not consultation

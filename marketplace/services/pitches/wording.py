@@ -83,6 +83,10 @@ PHRASES = {
            "withdraw it."),
         _l("Until the deadline you can change your answer (each change is submitted at once, with a new receipt) "
            "or withdraw it.")),
+    "invited": (_l("%(agency)s invites %(company)s to pitch: %(title)s"),
+                _l("%(agency)s invites %(company)s to answer: %(title)s")),
+    "invited_to_this": (_l("%(agency)s invites %(company)s to pitch for this challenge:"),
+                        _l("%(agency)s invites %(company)s to answer this market consultation:")),
     "received": (_l("Pitches received"), _l("Answers received")),
     "closed_next": (
         _l("The pitch deadline has passed. Start the evaluation: each panel member declares any conflict of interest, "
