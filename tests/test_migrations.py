@@ -1,12 +1,17 @@
 """The migrations build exactly the schema the models declare, on this test run's database kind."""
+import importlib.util
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.operations import Operations
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from marketplace import create_app
 from marketplace.extensions import db
+from marketplace.models import UnsavedPitchStep
 from marketplace.models.challenge import BUDGET_STATISTICS
 
 
@@ -52,3 +57,36 @@ def test_migrations_match_the_models_and_downgrade_cleanly(database_url, tmp_pat
             tables = set(db.inspect(conn).get_table_names()) - {"alembic_version"}
         assert tables == set()
         db.engine.dispose()
+
+
+def _migration(name):
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parents[1] / "migrations/versions"
+                                                  / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_0041_clears_the_pilot_duration_consultations_kept_and_moves_their_kept_third_step(f):
+    """Consultations saved before their pilot duration was dropped still held one, shown nowhere: cleared, and a
+    never-submitted answer's too; a submitted one keeps it (its receipt's digest covers it), and a call for
+    solutions keeps its own. Text kept for a consultation's step `pilot` moves to `cost`, its new name."""
+    consultation = f.Challenge(kind="market_consultation", with_criteria=False)
+    call = f.Challenge()
+    company, other = f.Company(), f.Company()
+    draft = f.Pitch(challenge=consultation, company=company)
+    sealed = f.Pitch(challenge=consultation, company=other, status="submitted", receipt_digest="ab" * 32)
+    pitched = f.Pitch(challenge=call, company=company)
+    writer = f.member(company, "member")
+    db.session.add_all([UnsavedPitchStep(user_id=writer.id, challenge_id=consultation.id, step="pilot", typed={}),
+                        UnsavedPitchStep(user_id=writer.id, challenge_id=call.id, step="pilot", typed={})])
+    db.session.commit()
+    assert consultation.pilot_duration_weeks == 12  # as the factory saves it, like a consultation from before
+    with Operations.context(MigrationContext.configure(db.session.connection())):
+        _migration("0041_consultations_keep_no_pilot_duration").upgrade()
+    db.session.commit()
+    db.session.expire_all()
+    assert (consultation.pilot_duration_weeks, call.pilot_duration_weeks) == (None, 12)
+    assert (draft.pilot_duration_weeks, sealed.pilot_duration_weeks, pitched.pilot_duration_weeks) == (None, 10, 10)
+    steps = dict(db.session.execute(select(UnsavedPitchStep.challenge_id, UnsavedPitchStep.step)).all())
+    assert steps == {consultation.id: "cost", call.id: "pilot"}

@@ -18,6 +18,7 @@ from jinja2 import meta
 
 from marketplace.services.organisations.cpv import cpv_divisions
 from marketplace.services.messaging.mail import render_email
+from marketplace.services.pitches.wording import WORDS
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATED = ("fr", "nl", "de")
@@ -138,6 +139,14 @@ def test_the_agency_s_messages_write_the_apostrophe_as_the_catalogue_does(extrac
     assert not straight, straight
 
 
+def test_no_message_writes_a_straight_apostrophe(extracted):
+    """English messages use the typographic apostrophe (’): "the organisation’s owner", "the evaluators’ comments",
+    never "organisation's" beside messages written with ’."""
+    straight = [form for message in extracted for form in _forms(message)
+                if form and re.search(r"\w'(\w|\s)", form)]
+    assert not straight, straight
+
+
 def test_the_cpv_division_names_are_extracted_for_translation(extracted):
     assert set(cpv_divisions().values()) <= {message.id for message in extracted}
 
@@ -156,7 +165,7 @@ EMAIL_CONTEXT = {
     "confirm_url": "http://localhost/auth/confirm/t", "standing": "suspended",
     "kind": "submitted", "reference": "AG-7K3F-92QD", "issued_at": datetime(2026, 11, 12, 21, 51, tzinfo=timezone.utc),
     "digest": "ab" * 32, "pitch_title": "Acoustic leak detection", "next_steps": ["The agency reads the pitches."],
-    "receipt_url": "http://localhost/pitches/1/receipt",
+    "receipt_url": "http://localhost/pitches/1/receipt", "words": WORDS[True],
     "remaining": 7, "two_factor_url": "http://localhost/account/two-factor", "reason": "A lost phone.", "required": True,
     "tokens_revoked": 2,
     "challenges": [{"title": "Find leaking pipes", "language": "en", "url": "http://localhost/challenges/x", "agency_name": "Water",

@@ -186,7 +186,7 @@ class ResetTwoFactorForm(FlaskForm):
 
 
 class SuspendOrganisationForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), description=_l("For the audit trail and the email to the organisation's "
+    reason = TextAreaField(_l("Reason"), description=_l("For the audit trail and the email to the organisation’s "
                                                         "people: what it did."),
                            validators=[DataRequired(SUSPENSION_REASON_NEEDED),
                                        Length(max=REASON_MAX, message=REASON_TOO_LONG)])

@@ -165,10 +165,16 @@ class CorrectionForm(FlaskForm):
 
 
 class CancelForm(FlaskForm):
+    """`cancelling`: the service's words for this challenge (challenges.cancelling): whether the reason is public."""
     reason = TextAreaField(_l("Why is the challenge cancelled?"),
                            validators=[DataRequired(CANCEL_REASON_MISSING),
-                                       Length(max=CANCEL_REASON_MAX, message=CANCEL_REASON_TOO_LONG)],
-                           description=_l("This is shown on the challenge page to everyone."))
+                                       Length(max=CANCEL_REASON_MAX, message=CANCEL_REASON_TOO_LONG)])
+
+    def __init__(self, *args, cancelling, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reason.validators = [DataRequired(cancelling.reason_missing),
+                                  Length(max=CANCEL_REASON_MAX, message=CANCEL_REASON_TOO_LONG)]
+        self.reason.description = cancelling.reason_help
 
 
 class SendBackForm(FlaskForm):

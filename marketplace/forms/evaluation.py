@@ -22,7 +22,7 @@ class DecisionForm(FlaskForm):
                           validators=[DataRequired(_l("Choose a decision."))])
     feedback = TextAreaField(_l("Feedback to the company"), validators=[Length(max=MAX_FEEDBACK)],
                              description=_l("Required when the pitch is not selected. It starts from the "
-                                            "evaluators' comments: edit it before it is sent."))
+                                            "evaluators’ comments: edit it before it is sent."))
     confirmed = BooleanField(_l("I have read this feedback and confirm it is the text the company receives"),
                              description=_l("A selected or not selected company is only told once its feedback "
                                             "is confirmed. Changing the decision or the text later takes the "

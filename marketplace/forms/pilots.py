@@ -18,7 +18,7 @@ from .fields import AmountField
 class MoveForm(FlaskForm):
     target = HiddenField(validators=[DataRequired()])
     version = HiddenField(validators=[DataRequired()])
-    note = TextAreaField(_l("Note (optional, shown in the pilot's history)"), validators=[Length(max=NOTE_MAX, message=NOTE_TOO_LONG)])
+    note = TextAreaField(_l("Note (optional, shown in the pilot’s history)"), validators=[Length(max=NOTE_MAX, message=NOTE_TOO_LONG)])
 
 
 class DocumentForm(FlaskForm):

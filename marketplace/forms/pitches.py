@@ -19,8 +19,10 @@ TRL_CHOICES = [("", _l("Choose a level"))] + [(str(n), str(n)) for n in range(1,
 STEP_TITLES = {"about": _l("About your solution"), "approach": _l("Approach and evidence"),
                "pilot": _l("Pilot: price, duration and team"), "attachments": _l("Attachments"),
                "check": _l("Check and submit")}
-# No pilot follows a market consultation: its third step asks an indicative cost and the team.
-CONSULTATION_STEP_TITLES = {**STEP_TITLES, "pilot": _l("Indicative cost and team")}
+# No pilot follows a market consultation: its third step (`cost`) asks an indicative cost and the team.
+CONSULTATION_STEP_TITLES = {"about": STEP_TITLES["about"], "approach": STEP_TITLES["approach"],
+                            "cost": _l("Indicative cost and team"), "attachments": STEP_TITLES["attachments"],
+                            "check": STEP_TITLES["check"]}
 
 
 class StepForm(FlaskForm):
@@ -74,7 +76,7 @@ class PilotForm(StepForm):
 
 class ConsultationCostForm(StepForm):
     """The third step of an answer to a market consultation: no pilot follows it, so no pilot is asked about."""
-    step, saves = "pilot", CONSULTATION_STEPS["pilot"]
+    step, saves = "cost", CONSULTATION_STEPS["cost"]
     pilot_price = StringField(_l("Indicative cost (euro, excluding VAT)"), render_kw={"inputmode": "numeric"},
                               description=_l("Optional: roughly what your proposal would cost, so the agency learns the "
                                               "market’s prices."))
@@ -82,7 +84,7 @@ class ConsultationCostForm(StepForm):
 
 
 STEP_FORMS = {form.step: form for form in (AboutForm, ApproachForm, PilotForm)}
-CONSULTATION_STEP_FORMS = {**STEP_FORMS, "pilot": ConsultationCostForm}
+CONSULTATION_STEP_FORMS = {"about": AboutForm, "approach": ApproachForm, "cost": ConsultationCostForm}
 assert all(form.saves == STEPS[step] for step, form in STEP_FORMS.items())
 assert all(form.saves == CONSULTATION_STEPS[step] for step, form in CONSULTATION_STEP_FORMS.items())
 

@@ -13,7 +13,7 @@ class QuestionForm(FlaskForm):
         _l("Your question"),
         validators=[DataRequired(QUESTION_MISSING), Length(max=MAX_QUESTION, message=QUESTION_TOO_LONG)],
         description=_l("The answer is published on the challenge page for every company, without your "
-                       "company's name."))
+                       "company’s name."))
 
 
 class AnswerForm(FlaskForm):

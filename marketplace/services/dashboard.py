@@ -40,9 +40,10 @@ def agency_challenges(organisation, page=1, status=None, per_page=20):
     return paginate(query.order_by(Challenge.created_at.desc(), Challenge.id.desc()), page, per_page, clamp=True)
 
 
-# What the company's dashboard shows of a challenge (its tables and lists, its title marked with its language), not its
-# texts.
-SHOWN = (Challenge.slug, Challenge.title, Challenge.language, Challenge.status, Challenge.pitch_deadline)
+# What the company's dashboard shows of a challenge (its tables and lists, its title marked with its language, and its
+# kind, which names a pitch or an answer: pitches/wording.py), not its texts.
+SHOWN = (Challenge.slug, Challenge.title, Challenge.language, Challenge.status, Challenge.pitch_deadline,
+         Challenge.kind)
 
 
 def company_overview(organisation):

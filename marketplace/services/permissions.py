@@ -217,8 +217,8 @@ MESSAGES = {
     "challenge.pitch": _l("Only companies can pitch for challenges."),
     "challenge.invite_to_pitch": _l(
         "Only your agency’s owner, publishers or procurement officers can invite companies."),
-    "organisation.manage": _l("Only the organisation's owner can do that."),
-    "organisation.invite": _l("Only the organisation's owner can do that."),
+    "organisation.manage": _l("Only the organisation’s owner can do that."),
+    "organisation.invite": _l("Only the organisation’s owner can do that."),
     "question.ask": _l("Only companies can ask questions about a challenge."),
     "pilot.move": _l("Only the agency’s procurement officers, its owner or the pilot’s owner can move this pilot."),
     "organisation.edit_profile": _l("Only members of this company can change its profile."),

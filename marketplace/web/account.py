@@ -142,7 +142,7 @@ def organisation():
                        lambda form: accounts.update_organisation(
                            current_user, name=form.name.data, four_eyes_publishing=form.four_eyes_publishing.data,
                            address=form.address_data() if permissions.is_agency(organisation) else None),
-                       success=_("The organisation's details are saved."), redirect_to=url_for(".organisation"),
+                       success=_("The organisation’s details are saved."), redirect_to=url_for(".organisation"),
                        page=lambda form, status: (render_template("account/organisation.html", form=form,
                                                                   organisation=current_user.organisation), status))
 

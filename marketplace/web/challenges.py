@@ -211,12 +211,14 @@ def send_back(slug):
 def cancel(slug):
     challenge = access.challenge(current_user, slug)
     permissions.require(current_user, "challenge.cancel", challenge)
-    return submit_form(CancelForm(), lambda form: challenges.cancel_challenge(current_user, slug, form.reason.data),
-                       success=_("The challenge is cancelled. The reason is shown on its page."),
+    words = challenges.cancelling(challenge)
+    return submit_form(CancelForm(cancelling=words),
+                       lambda form: challenges.cancel_challenge(current_user, slug, form.reason.data),
+                       success=str(words.done),
                        redirect_to=url_for(".detail", slug=slug),
                        check_first=lambda: lifecycle.require_move(challenge, CANCELLED),
                        page=lambda form, status: (render_template("challenges/cancel.html", form=form,
-                                                                  challenge=challenge,
+                                                                  challenge=challenge, words=words,
                                                                   refused=_refused(challenge, CANCELLED)), status))
 
 

@@ -154,7 +154,7 @@ def decide(slug, assessment_id):
     return submit_form(form, lambda form: evaluation.decide(
                            current_user, assessment_id, decision=form.decision.data, feedback=form.feedback.data,
                            confirmed=form.confirmed.data),
-                       success=_("The decision is saved. It is sent when you send this round's decisions."),
+                       success=_("The decision is saved. It is sent when you send this round’s decisions."),
                        redirect_to=url_for(".overview", slug=slug, _anchor=f"decision-{assessment_id}"),
                        page=lambda form, status: _decision_page(challenge, assessment_id, form, status, sheet))
 

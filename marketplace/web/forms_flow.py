@@ -1,6 +1,6 @@
 """The one way a page form is handled: form → one service call → flash → redirect.
 
-    return submit_form(CancelForm(), lambda form: challenges.cancel_challenge(current_user, slug, form.reason.data),
+    return submit_form(CancelForm(cancelling=words), lambda form: challenges.cancel_challenge(current_user, slug, form.reason.data),
                        success=_("The challenge is cancelled. The reason is shown on its page."),
                        redirect_to=url_for(".detail", slug=slug),
                        page=lambda form, status: (render_template("challenges/cancel.html", form=form,

@@ -16,7 +16,7 @@ from flask_wtf.csrf import CSRFError
 from ..extensions import csrf, db
 from ..formatting import time_of_day
 from ..forms import apply_domain_errors
-from ..forms.pitches import STEP_FORMS, STEP_TITLES, AttachmentForm, step_forms, step_titles
+from ..forms.pitches import AttachmentForm, step_forms, step_titles
 from ..services import access, permissions
 from ..services.pitches import pitches, receipts
 from ..services.pitches.lifecycle import state_of as pitch_state
@@ -29,7 +29,6 @@ from .forms_flow import submit_form
 from .negotiation import wants_json
 
 bp = Blueprint("pitches", __name__)
-STEP_ORDER = tuple(STEP_TITLES)
 
 
 def _page(template, challenge, pitch, current, status=200, possible=None, **context):
@@ -59,7 +58,7 @@ def _check_page(challenge, pitch, errors=None, status=200):
     return _page("pitches/check.html", challenge, pitch, "check", status,
                  missing=pitches.missing_for_submission(pitch), incomplete=pitches.INCOMPLETE,
                  awaits_submission=pitch is not None and pitch_state(pitch).awaits_submission, errors=errors or {},
-                 step_of=pitches.step_of, named_in=blinding.named_in(pitch),
+                 step_of=lambda field: pitches.step_of(field, challenge), named_in=blinding.named_in(pitch),
                  forms={step: form.for_pitch(pitch) for step, form in step_forms(challenge).items()})
 
 
@@ -68,16 +67,17 @@ def _attachments_page(challenge, pitch, form=None, status=200):
                  attachment_form=form or AttachmentForm(formdata=None))
 
 
-def _next_step(step, go):
+def _next_step(challenge, step, go):
     """Where "Save and continue" (or "Save and go back") leads: a step of this pitch, never elsewhere."""
-    here = STEP_ORDER.index(step)
+    order = tuple(step_titles(challenge))
+    here = order.index(step)
     if go == "back":
-        return STEP_ORDER[max(0, here - 1)]
-    return STEP_ORDER[here + 1]
+        return order[max(0, here - 1)]
+    return order[here + 1]
 
 
 def _step_url(slug, step):
-    if step in STEP_FORMS:
+    if step in pitches.ALL_STEPS:
         return url_for(".step", slug=slug, step=step)
     return url_for(f".{step}", slug=slug)
 
@@ -100,7 +100,7 @@ def _csrf_passes():
     return True
 
 
-@bp.route(f"/challenges/<slug>/pitch/<any({', '.join(pitches.STEPS)}):step>", methods=["GET", "POST"])
+@bp.route(f"/challenges/<slug>/pitch/<any({', '.join(pitches.ALL_STEPS)}):step>", methods=["GET", "POST"])
 @csrf.exempt  # checked in the view, after keeping what a post from an ended session carried
 def step(slug, step):
     if request.method == "POST" and (not signed_in(current_user) or not _csrf_passes()):
@@ -108,6 +108,8 @@ def step(slug, step):
     if not signed_in(current_user):
         return current_app.login_manager.unauthorized()
     challenge, pitch = pitches.writing(current_user, slug)
+    if pitches.step_for(challenge, step) != step:  # the other kind's name (`/pitch/pilot` of a consultation)
+        return redirect(_step_url(slug, pitches.step_for(challenge, step)), 301 if request.method == "GET" else 308)
     form_class = step_forms(challenge)[step]
     if request.method == "GET":
         kept = pitches.kept_step(current_user, challenge, step)
@@ -134,7 +136,7 @@ def step(slug, step):
             status = exc.status_code
             challenge, pitch = pitches.writing(current_user, slug)
         else:
-            return _saved(slug, step, pitch)
+            return _saved(challenge, step, pitch)
     # Kept, so that loading this page again (the language switcher, a reload) shows the text, not the saved draft;
     # an autosave refused too: pitch.js then lets the language switcher go on (`kept`), the text is not lost.
     kept = pitches.keep_refused_step(current_user, challenge, step, request.form)
@@ -144,14 +146,14 @@ def step(slug, step):
     return _step_page(challenge, pitch, form, status=status)
 
 
-def _saved(slug, step, pitch):
+def _saved(challenge, step, pitch):
     if wants_json():
         return jsonify(saved=True, message=_("Saved at %(time)s", time=time_of_day(utcnow())))
     if pitch_state(pitch).submitted:
         flash(_("Your changes are submitted, with a new receipt."), "success")
     else:
         flash(_("Your draft is saved. It is not submitted yet."), "success")
-    return redirect(_step_url(slug, _next_step(step, request.form.get("go"))))
+    return redirect(_step_url(challenge.slug, _next_step(challenge, step, request.form.get("go"))))
 
 
 def _keep_until_signed_in(slug, step):

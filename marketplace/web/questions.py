@@ -20,7 +20,7 @@ def ask(slug):
     return submit_form(QuestionForm(), lambda form: questions.ask_question(current_user, challenge, form.body.data),
                        check_first=lambda: questions.challenge_for_asking(current_user, challenge),
                        success=_("Your question is sent. The answer will be published on this page for everyone, "
-                                 "without your company's name."),
+                                 "without your company’s name."),
                        redirect_to=url_for("challenges.detail", slug=slug, _anchor="questions"),
                        page=lambda form, status: _asking_page(form, challenge, status))
 

@@ -17,7 +17,7 @@ from ..services.organisations.verification import verification_notice
 from ..services.challenges import lifecycle
 from ..services.evaluation import pitch_sessions
 from ..services.pitches import lifecycle as pitch_lifecycle
-from ..services.pitches import receipts
+from ..services.pitches import receipts, wording
 from ..services.pilots.pilot_workflow import STAGE_LABELS, overdue_since
 from ..services.permissions import signed_in
 from .fragments import kept_part, kept_rows
@@ -93,6 +93,9 @@ def register(app):
     app.jinja_env.globals["challenge_state"] = lifecycle.state_of
     app.jinja_env.globals["ranks_pitches"] = lifecycle.ranks_pitches
     app.jinja_env.globals["ever_published"] = lifecycle.ever_published
+    app.jinja_env.globals["pitch_words"] = wording.words_for
+    app.jinja_env.globals["never_published"] = wording.never_published
+    app.jinja_env.globals["pitches_heading"] = wording.heading_for
     app.jinja_env.globals["pitch_state"] = pitch_lifecycle.state_of
     app.jinja_env.globals["pitch_state_named"] = pitch_lifecycle.state_named
     app.jinja_env.globals["pitch_status_label"] = pitch_lifecycle.status_label

@@ -297,6 +297,32 @@ def test_api_writes_with_a_session_cookie_but_no_token_are_refused(app, client, 
     assert wrong == {}
 
 
+# --- A pitch step's every address, for a challenge of each kind ----------------------------------------------
+# `pitches.step` serves each step's name (pitches.ALL_STEPS): a market consultation's third step is `cost`, a call
+# for solutions' `pilot`; the other kind's name leads there (301, a POST 308), only for whoever may write the pitch.
+# Everyone else is refused as on the step itself, before anything is said about where it went.
+
+STEP_ADDRESSES = {
+    ("market_consultation", "cost"): only(COMPANY + ("stranger",), others=403),
+    ("market_consultation", "pilot"): only(COMPANY + ("stranger",), status=301, others=403),
+    ("call_for_solutions", "pilot"): only(COMPANY + ("stranger",), others=403),
+    ("call_for_solutions", "cost"): only(COMPANY + ("stranger",), status=301, others=403),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_pitch_step_address_answers_for_each_role(app, client, login, world, f, role):
+    people, _, company, _ = world
+    if role != "anon":
+        login(people[role])
+    agency = people["a_owner"].membership.organisation
+    challenges = {kind: f.Challenge(agency=agency, kind=kind, with_criteria=kind == "call_for_solutions")
+                  for kind in ("market_consultation", "call_for_solutions")}
+    answers = {(kind, step): client.get(f"/challenges/{challenges[kind].slug}/pitch/{step}").status_code
+               for kind, step in STEP_ADDRESSES}
+    assert answers == {address: expected[role] for address, expected in STEP_ADDRESSES.items()}
+
+
 # --- The same routes through a challenge's life -----------------------------------------------------------
 #
 # Every route that names a challenge or one of its pitches, for every role, in every state of the challenge

@@ -48,6 +48,7 @@ CRITERION_DESCRIPTION_TOO_LONG = _l("Describe it in %(n)s characters or fewer.",
 WEIGHT_PROBLEM = _l("Give a whole-number weight from 1 to 100.")
 CANCEL_REASON_MAX, CONSULTATION_SUMMARY_MAX = 2000, 20000
 CANCEL_REASON_MISSING = _l("Say why the challenge is cancelled: the reason is public.")
+CANCEL_DRAFT_REASON_MISSING = _l("Say why the draft is cancelled: only your agency reads the reason.")
 CANCEL_REASON_TOO_LONG = _l("The reason must be %(n)s characters or fewer.", n=lazy(number, CANCEL_REASON_MAX))
 SEND_BACK_REASON_MISSING = _l("Say what needs changing: the author reads it.")
 CONSULTATION_SUMMARY_MISSING = _l("Summarise what the market offered.")
@@ -482,13 +483,41 @@ def tell_the_asker_it_was_sent_back(event):
                        link=links.challenge_preview_path(challenge), email_template="notification")])
 
 
+@dataclass(frozen=True)
+class Cancelling:
+    """What cancelling says, by whom the reason reaches: a published challenge's is public and its companies are
+    told; a draft's is read by its agency alone, and nobody outside it hears of it (`tell_of_the_cancellation`)."""
+
+    reason_missing: object  # the reason's error when none is given
+    reason_help: object  # beside the reason's field
+    consequences: object  # the page's sentence before the form
+    done: object  # once it is cancelled
+
+
+CANCELLING = {
+    True: Cancelling(CANCEL_REASON_MISSING, _l("This is shown on the challenge page to everyone."),
+                     _l("Companies that pitched or follow the challenge are told. This cannot be undone."),
+                     _l("The challenge is cancelled. The reason is shown on its page.")),
+    False: Cancelling(CANCEL_DRAFT_REASON_MISSING,
+                      _l("Only your agency reads it: the draft was never published, so no company is told."),
+                      _l("The draft was never published: no company is told of its cancellation. This cannot be "
+                         "undone."),
+                      _l("The draft is cancelled. Only your agency sees it, with the reason.")),
+}
+
+
+def cancelling(challenge):
+    """The words of cancelling this challenge (`Cancelling`): a published one's, or a draft's."""
+    return CANCELLING[not lifecycle.state_of(challenge).draft]
+
+
 def cancel_challenge(actor, slug, reason):
     challenge = access.challenge(actor, slug)
     permissions.require(actor, "challenge.cancel", challenge)
     lifecycle.require_move(challenge, CANCELLED)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed({"reason": CANCEL_REASON_MISSING})
+        raise ValidationFailed({"reason": cancelling(challenge).reason_missing})
     if len(reason) > CANCEL_REASON_MAX:
         raise ValidationFailed({"reason": CANCEL_REASON_TOO_LONG})
     lifecycle.move_challenge(actor, challenge, CANCELLED, changes={"cancel_reason": reason})

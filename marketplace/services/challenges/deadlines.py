@@ -6,7 +6,6 @@ every notice has a dedupe key per challenge and person, so each is sent once.
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
 from sqlalchemy import func, select
 
 from marketplace.extensions import db
@@ -14,6 +13,7 @@ from marketplace.models import Challenge, Membership, Pitch, User
 from marketplace.models.challenge import CLOSED
 from marketplace.services.challenges import lifecycle
 from marketplace.services.pitches import lifecycle as pitch_lifecycle
+from marketplace.services.pitches.wording import words_for
 from marketplace.services.challenges.challenges import close_challenge
 from marketplace.services.clock import utcnow
 from marketplace.services.organisations.companies import followers_of
@@ -50,11 +50,10 @@ def tell_the_publishers_how_many_arrived(event):
     publishers = db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
         Membership.organisation_id == challenge.agency_id,
         Membership.role.in_(("owner", "publisher", "procurement_officer")))).all()
+    words = words_for(challenge)
     for user in publishers:
-        notify(user, kind="challenge.closed",
-               title=lazy_ngettext("“%(title)s” has closed: %(num)s pitch arrived",
-                                    "“%(title)s” has closed: %(num)s pitches arrived", received, title=challenge.title),
-               body=_l("The pitch deadline has passed. Start the evaluation: each panel member declares any conflict of interest, then reads the pitches."),
+        notify(user, kind="challenge.closed", title=words.count("closed_arrived", received, title=challenge.title),
+               body=words.closed_next,
                link=links.challenge_pitches_path(challenge), dedupe_key=f"closed:{challenge.id}:{user.id}",
                email_template="notification")
 
@@ -82,11 +81,10 @@ def send_deadline_reminders(now=None):
         people.update({u.id: (u, False) for u in drafting})
         # Keyed by the deadline it reminds of: an extended deadline (amendments.py) is reminded of again.
         reminder_key = f"reminder48:{challenge.id}:{int(challenge.pitch_deadline.timestamp())}"
+        words = words_for(challenge)
         for user, following_only in people.values():
-            body = (_l("Your company follows this challenge.") if following_only
-                    else _l("Your company's pitch is still a draft: submit it before the deadline."))
-            if notify(user, kind="challenge.deadline_soon",
-                      title=_l("Pitches for “%(title)s” close within 48 hours", title=challenge.title),
+            body = _l("Your company follows this challenge.") if following_only else words.still_draft
+            if notify(user, kind="challenge.deadline_soon", title=words.say("close_soon", title=challenge.title),
                       body=body, link=links.challenge_path(challenge),
                       dedupe_key=f"{reminder_key}:{user.id}", email_template="notification"):
                 sent += 1

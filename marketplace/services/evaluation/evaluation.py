@@ -342,7 +342,7 @@ def score_pitch(evaluator, assessment_id, criterion_id, *, score, comment=""):
     assessment, challenge = _scoring_context(evaluator, assessment_id)
     criterion = next((c for c in challenge.criteria if c.id == criterion_id), None)
     if criterion is None:
-        raise NotFound(str(_l("That criterion is not one of this challenge's published criteria.")))
+        raise NotFound(str(_l("That criterion is not one of this challenge’s published criteria.")))
     errors = {}
     value, comment = _checked_score(score, comment, errors)
     if errors:

@@ -53,6 +53,7 @@ from marketplace.models.organisation import COMPANY, organisation_sectors
 from marketplace.services import permissions
 from marketplace.services.challenges import lifecycle
 from marketplace.services.pitches import lifecycle as pitch_lifecycle
+from marketplace.services.pitches.wording import words_for
 from marketplace.services.bulk import cycle_collector_paused, insert_new
 from marketplace.services.clock import utcnow
 from marketplace.services.organisations.cpv import cpv_name
@@ -1044,8 +1045,8 @@ def email_invitation_to_pitch(event):
     reasons = reasons_from_data(match.reasons) if match is not None else []
     link = links.challenge_path(challenge)
     agency = challenge.agency.name if challenge.agency else ""
-    title = _l("%(agency)s invites %(company)s to pitch: %(title)s", agency=agency, company=company.name,
-               title=challenge.title)
+    words = words_for(challenge)
+    title = words.say("invited", agency=agency, company=company.name, title=challenge.title)
     for user in members_of([company.id]).get(company.id, ()):
         reason_texts = in_locale(recipient_locale(user), *reasons)
         notifications.notify(
@@ -1057,5 +1058,5 @@ def email_invitation_to_pitch(event):
             dedupe_key=f"invite:{challenge.id}:{company.id}:{user.id}",
             email_template="challenge_invitation_to_pitch",
             email_context={**_challenge_email_context(challenge, link), "company_name": company.name,
-                           "reasons": reason_texts},
+                           "reasons": reason_texts, "words": words},
         )

@@ -39,8 +39,8 @@ class Column:
 _TIME = "string (date-time)"
 # What each column of CSV_COLUMNS holds: one entry per column, in the same order (a test holds them together).
 COLUMN_DICTIONARY = (
-    Column("id", "integer", _l("The challenge's number; in OCDS its process is the OCID prefix followed by it."), "42"),
-    Column("url", "string (uri)", _l("The challenge's public page."),
+    Column("id", "integer", _l("The challenge’s number; in OCDS its process is the OCID prefix followed by it."), "42"),
+    Column("url", "string (uri)", _l("The challenge’s public page."),
            "https://agora.example/challenges/less-water-lost"),
     Column("title", "string", _l("The title the agency gave the challenge."), "Less water lost in the pipes"),
     Column("kind", "string", _l("What the agency asks for, one of: %(codes)s.", codes=", ".join(CHALLENGE_KINDS)),
@@ -53,7 +53,7 @@ COLUMN_DICTIONARY = (
                                       "given."), "20000.00"),
     Column("budget_max", "number", _l("The highest budget foreseen, in the currency of the row; empty when not "
                                       "given."), "40000.00"),
-    Column("currency", "string", _l("The budget's currency, an ISO 4217 code."), "EUR"),
+    Column("currency", "string", _l("The budget’s currency, an ISO 4217 code."), "EUR"),
     Column("question_deadline", _TIME, _l("Until when companies may ask questions: ISO 8601, in UTC."),
            "2026-11-30T17:00:00Z"),
     Column("pitch_deadline", _TIME, _l("Until when companies may pitch: ISO 8601, in UTC."),

@@ -23,7 +23,7 @@ SOLUTION_TITLE_MAX, SOLUTION_DESCRIPTION_MAX = 200, 2000
 SOLUTION_TITLE_PROBLEM = _l("Name the solution in 200 characters or fewer.")  # = SOLUTION_TITLE_MAX
 SOLUTION_DESCRIPTION_PROBLEM = _l("Describe the solution in %(n)s characters or fewer.",
                                   n=lazy(number, SOLUTION_DESCRIPTION_MAX))
-COMPANY_NAME_MISSING = _l("Enter your company's name.")
+COMPANY_NAME_MISSING = _l("Enter your company’s name.")
 WEB_ADDRESS_PROBLEM = _l("Enter a web address like https://example.be.")
 
 

@@ -94,7 +94,7 @@ def advance_ended_pilots(today=None):
     ids = db.session.scalars(select(Pilot.id).where(Pilot.stage.in_((RUNNING, EXTENDED)), Pilot.ends_on < today))
     for pilot_id in list(ids):
         try:
-            move_pilot(None, pilot_id, EVALUATION, note=str(_l("The pilot's end date has passed.")))
+            move_pilot(None, pilot_id, EVALUATION, note=str(_l("The pilot’s end date has passed.")))
             moved += 1
         except DomainError:
             db.session.rollback()  # moved by someone else meanwhile: nothing to do

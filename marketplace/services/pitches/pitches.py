@@ -52,8 +52,12 @@ RECEIPT_FIELDS = TEXT_FIELDS + ("trl", "pilot_price", "pilot_duration_weeks")
 STEPS = {"about": ("title", "summary"), "approach": ("approach", "evidence", "trl"),
          "pilot": ("pilot_price", "pilot_duration_weeks", "team")}
 # No pilot follows a market consultation (lifecycle.ranks_pitches): its answers give an indicative cost, if they
-# can, and who would do the work; a pilot's duration is neither asked nor kept.
-CONSULTATION_STEPS = {**STEPS, "pilot": ("pilot_price", "team")}
+# can, and who would do the work; a pilot's duration is neither asked nor kept. Its third step is named (and its
+# address says) what it asks: `cost`; the address of a call for solutions' `pilot` step leads there (`STEP_FOR`).
+CONSULTATION_STEPS = {"about": STEPS["about"], "approach": STEPS["approach"], "cost": ("pilot_price", "team")}
+# Every step name an address may carry, and the one it is for a challenge of the other kind.
+ALL_STEPS = {**STEPS, **CONSULTATION_STEPS}
+STEP_ELSEWHERE = {"pilot": "cost", "cost": "pilot"}
 STEP_FIELDS = {name for fields in STEPS.values() for name in fields}
 # How long a step page may stay open and still have what was typed kept after the session ends.
 KEEP_UNSAVED_FOR = timedelta(days=7)
@@ -63,6 +67,16 @@ DRAFT_KEY_SALT = "agora.pitch-draft"
 def steps_for(challenge):
     """The steps of a pitch for this challenge and the fields each one saves: `STEPS`, or a market consultation's."""
     return STEPS if lifecycle.ranks_pitches(challenge) else CONSULTATION_STEPS
+
+
+def step_for(challenge, step):
+    """The name of `step` for this challenge: the other kind's name of the same step (`pilot` for a consultation,
+    an old address) gives this one's, so an address kept from before still leads to the step. None if no such
+    step."""
+    steps = steps_for(challenge)
+    if step in steps:
+        return step
+    return STEP_ELSEWHERE.get(step) if step in ALL_STEPS else None
 
 
 def _asked(challenge, data):
@@ -164,8 +178,10 @@ def missing_for_submission(pitch):
             if pitch is None or not getattr(pitch, name)}
 
 
-def step_of(field):
-    return next(step for step, fields in STEPS.items() if field in fields)
+def step_of(field, challenge=None):
+    """The step of this challenge's pitch that asks `field`."""
+    steps = STEPS if challenge is None else steps_for(challenge)
+    return next(step for step, fields in steps.items() if field in fields)
 
 
 def step_states(pitch):
@@ -208,10 +224,11 @@ def save_draft(user, slug, data, *, step=None):
 
 def write_pitch(user, slug, data, *, step=None):
     """`save_draft`, also telling whether the pitch is new: (pitch, created)."""
-    if step is not None and step not in STEPS:
+    if step is not None and step not in ALL_STEPS:
         raise NotFound(str(_l("We could not find that step.")))
     challenge, pitch = writing(user, slug)
     if step is not None:
+        step = step_for(challenge, step)
         data = {name: data.get(name) for name in steps_for(challenge)[step]}
     clean = _clean(_asked(challenge, data))
     now = possibilities.require(challenge, pitch, user, "write")
@@ -263,14 +280,14 @@ def keep_unsaved_step(key, slug, step, typed):
         claim = timed_serializer(DRAFT_KEY_SALT).loads(key or "", max_age=KEEP_UNSAVED_FOR.total_seconds())
     except BadSignature:
         return None
-    if step not in STEPS or not isinstance(claim, dict):
+    if step not in ALL_STEPS or not isinstance(claim, dict):
         return None
     challenge = db.session.scalar(select(Challenge).where(Challenge.slug == slug))
     user = db.session.get(User, claim.get("user")) if isinstance(claim.get("user"), int) else None
     if challenge is None or challenge.id != claim.get("challenge") or user is None \
             or not permissions.can(user, "challenge.pitch", challenge):
         return None
-    _keep(user, challenge, step, typed)
+    _keep(user, challenge, step_for(challenge, step), typed)
     return user
 
 
@@ -279,8 +296,8 @@ def keep_refused_step(user, challenge, step, typed):
     loading the page again before they correct it, as the language switcher does, shows their text and the
     reasons (`step_problems`) instead of the saved draft. Kept like an ended session's text, for them alone.
     Whether it was kept (not when the person may no longer pitch: the page then shows the text read-only)."""
-    if step in STEPS and permissions.can(user, "challenge.pitch", challenge):
-        _keep(user, challenge, step, typed, refused=True)
+    if step in ALL_STEPS and permissions.can(user, "challenge.pitch", challenge):
+        _keep(user, challenge, step_for(challenge, step), typed, refused=True)
         return True
     return False
 
@@ -311,7 +328,7 @@ def step_problems(step, typed):
     """What saving this step's text would be refused for, as field errors ({} when nothing): the same checks
     as saving, to show a refused step's reasons again when its page is loaded anew."""
     try:
-        _clean({name: typed.get(name) for name in STEPS[step]})
+        _clean({name: typed.get(name) for name in ALL_STEPS[step]})
     except ValidationFailed as exc:
         return exc.errors
     return {}

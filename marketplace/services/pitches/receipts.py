@@ -21,6 +21,7 @@ from marketplace.services.messaging import links
 from marketplace.services.messaging.mail import queue_email
 from marketplace.services.messaging.outbox import handles
 from marketplace.services.pitches.possibilities import closing_reason
+from marketplace.services.pitches.wording import words_for
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # What a market consultation is (lifecycle.surveys_the_market), for those who answer it; its page says it too.
@@ -84,18 +85,16 @@ def latest(pitch, reference=None):
 def what_happens_next(pitch, receipt):
     """What happens after this receipt, in a few sentences for the page and the email."""
     challenge = pitch.challenge
+    words = words_for(challenge)
     closed = closing_reason(challenge, pitch)
     if kind_named(receipt.kind).withdrawal:
         if closed is None:
-            return [_l("Your pitch is withdrawn: the agency will not read it."),
-                    _l("You can submit it again until the deadline, %(when)s.",
-                       when=lazy(localtime, challenge.pitch_deadline))]
-        return [_l("Your pitch is withdrawn: the agency will not read it."), closed[1]]
-    lines = [_l("The agency reads the pitches after the deadline, %(when)s. Until then no one outside your company "
-                "can see yours.", when=lazy(localtime, challenge.pitch_deadline))]
+            return [words.is_withdrawn, _l("You can submit it again until the deadline, %(when)s.",
+                                           when=lazy(localtime, challenge.pitch_deadline))]
+        return [words.is_withdrawn, closed[1]]
+    lines = [words.say("read_after_deadline", when=lazy(localtime, challenge.pitch_deadline))]
     if closed is None:
-        lines.append(_l("Until the deadline you can change your pitch (each change is submitted at once, with a "
-                        "new receipt) or withdraw it."))
+        lines.append(words.change_until_deadline)
     if lifecycle.ranks_pitches(challenge):
         lines.append(_l("You will hear the agency’s decision on Agora and by email."))
     else:  # a market consultation decides nothing: say what it is instead of promising a decision
@@ -119,5 +118,5 @@ def email_receipt(event):
         queue_email("pitch_receipt", dedupe_key=f"pitch-receipt:{receipt.id}:{user.id}", user=user,
                     context={"kind": receipt.kind, "reference": receipt.reference, "issued_at": receipt.issued_at,
                              "digest": receipt.digest, "company_name": pitch.company.name, "pitch_title": pitch.title,
-                             "challenge_title": pitch.challenge.title, "next_steps": what_happens_next(pitch, receipt),
+                             "challenge_title": pitch.challenge.title, "words": words_for(pitch.challenge), "next_steps": what_happens_next(pitch, receipt),
                              "receipt_url": links.absolute(links.pitch_receipt_path(pitch, receipt.reference))})
