@@ -353,8 +353,9 @@ def test_the_session_panel_is_who_runs_the_evaluation_or_scores_less_the_recused
 def test_a_latecomer_sits_in_the_sessions_to_come_once_declared(evaluating, f, smtp_sink):
     """Someone given the evaluator role after the sessions were booked is not invited, nor reminded, nor given
     the calendar file, until they declare (the pitch pages' answer, with the way to the declaration); declaring
-    no conflict sends them the sessions still to come and not called off, once, at the event's version as it
-    stands; stepping aside later takes them out again (`_invited` counts that invitation)."""
+    no conflict sends them the sessions still to come and not called off, once, at the event's next version, and
+    the others who were sent them that version listing the latecomer; stepping aside later takes them out again
+    (`_invited` counts that invitation), at the version after."""
     from marketplace.models import Evaluation, Notification
     from marketplace.services.errors import Withheld
     from marketplace.services.evaluation import evaluation
@@ -383,8 +384,21 @@ def test_a_latecomer_sits_in_the_sessions_to_come_once_declared(evaluating, f, s
     process_pending()  # once
     sent = _emails_to(smtp_sink, late)
     assert sorted(str(_event_of(m)["uid"]) for m in sent) == sorted(f"pitch-session-{s.id}@agora" for s in (slot, other))
-    assert all(_event_of(m)["sequence"] == 0 for m in sent)
-    assert _emails_to(smtp_sink, people["officer"]) == []  # the others are not sent it again
+    assert all(_event_of(m)["sequence"] == 1 for m in sent)  # the version that lists them
+    # The others who were sent each session get it again, listing the latecomer: the same event, its next version.
+    for who, session in (("first", slot), ("second", other), ("officer", slot), ("officer", other),
+                         ("evaluator", slot)):
+        [message] = [m for m in _emails_to(smtp_sink, people[who]) if str(_event_of(m)["uid"]) ==
+                     f"pitch-session-{session.id}@agora"]
+        updated = _event_of(message)
+        assert message["Subject"].startswith("Pitch session updated") and updated["sequence"] == 1
+        assert f"mailto:{late.email}" in {str(a) for a in updated["attendee"]}
+        said = message.get_body(preferencelist=("plain",)).get_content()
+        assert f"{late.name} now takes part in this pitch session" in said
+    assert not [m for m in _emails_to(smtp_sink, people["first"]) if str(_event_of(m)["uid"]) ==
+                f"pitch-session-{other.id}@agora"]  # not another company's session
+    downloaded = icalendar.Calendar.from_ical(pitch_sessions.session_calendar(people["first"], slot.id))
+    assert downloaded.walk("VEVENT")[0]["sequence"] == 1
     assert set(db.session.scalars(select(Notification.kind).where(Notification.user_id == late.id))) == \
         {"pitch_session.booked"}
     assert pitch_sessions.session_calendar(late, slot.id)
@@ -392,6 +406,10 @@ def test_a_latecomer_sits_in_the_sessions_to_come_once_declared(evaluating, f, s
     evaluation.declare_conflict(late, challenge.id, conflicted=True, note="I joined from one of the companies.")
     process_pending()
     assert _by_method(smtp_sink)["CANCEL"] == [late.email, late.email]
+    # Joined, then stepped aside: each its own version, so the others' calendars take the later one.
+    left = next(m for m in _emails_to(smtp_sink, people["first"]) if m["Subject"].startswith("Pitch session updated"))
+    assert _event_of(left)["sequence"] == 2 and f"mailto:{late.email}" not in {
+        str(a) for a in _event_of(left)["attendee"]}
 
 
 def _emails_to(smtp_sink, user):
