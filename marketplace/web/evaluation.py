@@ -41,6 +41,9 @@ def _overview(challenge, status=200, **forms):
         manages=manages, scores=permissions.can(current_user, "evaluation.score", challenge), ranking=ranking,
         may_declare=evaluation.may_declare(declaration, current),
         may_step_aside=evaluation.may_step_aside(declaration, current), recused=recused,
+        # What a declaration still changes (services: what_remains): the texts beside the forms say it.
+        pilots_remain=evaluation.what_remains(current) == evaluation.PILOTS_TO_START,
+        step_aside_closed=None if evaluation.is_stopped(current) else evaluation.why_not_step_aside(declaration, current),
         scores_stay=evaluation.scores_stay(current),
         stepped_aside_late=evaluation.stepped_aside_late(declaration, current),
         late_conflicts=evaluation.late_conflicts(current_user, challenge, current),

@@ -662,3 +662,33 @@ def test_a_panel_member_who_had_not_declared_when_the_challenge_was_cancelled_is
     people["alice"].locale = "fr"  # said in the reader's language too
     db.session.commit()
     assert "a été annulé avant que vous ne déclariez" in client.get(f"/pitches/{pitches[0].id}").text
+
+
+def test_after_the_final_decisions_the_page_says_what_stepping_aside_still_changes_then_that_it_changes_nothing(
+        client, login, closed):
+    """The final decisions sent, a selected pitch still to become a pilot: the step-aside form says that is what
+    remains. Its pilot started, stepping aside changes nothing: the button is shown unavailable with the reason,
+    and a form sent from a page left open is answered there with it (never a 500)."""
+    from marketplace.services.pilots import pilots
+
+    challenge, pitches, people = closed
+    _scored_and_finalised(challenge, people)
+    for row in db.session.scalars(select(PitchAssessment)):
+        evaluation.decide(people["officer"], row.id, feedback="Thank you.", confirmed=True,
+                          decision="selected" if row.pitch_id == pitches[0].id else "not_selected")
+    evaluation.publish_decisions(people["officer"], challenge.id)
+    page = f"/challenges/{challenge.slug}/evaluation"
+    login(people["alice"])
+    overview = client.get(page).text
+    assert "I have found a conflict of interest since" in overview
+    assert "what remains is starting the pilots of the selected pitches" in overview
+    assert "the pitch sessions and the decisions" not in overview and 'id="step-aside-closed"' not in overview
+    pilots.start_pilot(people["officer"], pitches[0].id, budget="1000", starts_on=utcnow().date(),
+                       ends_on=utcnow().date() + timedelta(days=30), owner_id=people["officer"].id)
+    overview = client.get(page).text
+    assert "I have found a conflict of interest since" not in overview
+    assert 'disabled aria-describedby="step-aside-closed"' in overview
+    assert str(evaluation.NOTHING_REMAINS) in overview.replace("&#39;", "'")
+    refused = client.post(f"{page}/declaration", data={"conflicted": "yes", "note": "Found one."})
+    assert refused.status_code == 409 and str(evaluation.NOTHING_REMAINS) in refused.text
+    assert not evaluation.is_recused(evaluation.declaration_of(people["alice"], challenge))
