@@ -676,3 +676,30 @@ def test_a_latecomer_who_declares_after_the_final_decisions_is_sent_no_session_c
     process_pending()
     assert _emails_to(smtp_sink, late) == []
     assert "STATUS:CANCELLED" in pitch_sessions.session_calendar(late, slot.id)
+
+
+def test_a_declaration_made_before_the_booking_but_handled_after_it_sends_no_update(evaluating, f, smtp_sink):
+    """A panel member who declared no conflict before the booking is invited with the others at the booking:
+    when their declaration's event is handled only after it (the worker was behind), nobody is sent the session
+    again for them, and the event stays at its first version."""
+    from types import SimpleNamespace
+
+    from marketplace.models import Evaluation
+    from marketplace.services.evaluation import evaluation
+    from marketplace.services.messaging.outbox import process_pending
+
+    challenge, shortlisted, _, people = evaluating
+    db.session.add(Evaluation(challenge_id=challenge.id, started_by_id=people["officer"].id))
+    db.session.commit()
+    member = f.member(challenge.agency, "evaluator")
+    evaluation.declare_conflict(member, challenge.id, conflicted=False)
+    slot = _offer(challenge, people)
+    pitch_sessions.book_slot(people["first"], shortlisted[0].id, slot.id)
+    process_pending()
+    # The declaration's handler run (again) after the booking's: a retry, or the worker taking them out of order.
+    pitch_sessions.invite_who_declared(SimpleNamespace(payload={"object_id": challenge.id, "actor_id": member.id}))
+    db.session.commit()
+    process_pending()
+    assert not [m for m in smtp_sink.messages if m["Subject"].startswith("Pitch session updated")]
+    [invitation] = [m for m in _emails_to(smtp_sink, member) if _event_of(m)["uid"] == f"pitch-session-{slot.id}@agora"]
+    assert _event_of(invitation)["sequence"] == 0

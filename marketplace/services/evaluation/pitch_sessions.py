@@ -534,7 +534,8 @@ def invite_who_declared(event):
     challenge, member, declaration = declared
     for slot in _sessions_still_on(challenge):
         _send_invitation(slot, "session", to=[member])
-        if declaration.declared_at > slot.booked_at:  # declared before it: invited at the booking, with the others
+        # Declared before the booking (or a slot with no booking time): invited at the booking, with the others.
+        if slot.booked_at is not None and declaration.declared_at > slot.booked_at:
             _send_update(slot, member, JOINED)
 
 
