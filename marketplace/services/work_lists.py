@@ -40,19 +40,21 @@ from marketplace.services.challenges import lifecycle
 from marketplace.services.pitches import lifecycle as pitch_lifecycle
 from marketplace.services.clock import utcnow
 from marketplace.services.evaluation import pitch_sessions
-from marketplace.services.evaluation.evaluation import has_counted_scores, ranking_withheld
+from marketplace.services.evaluation.evaluation import (DECIDING, PILOTS_TO_START, SCORING, has_counted_scores,
+                                                         pilots_to_start, ranking_withheld, what_remains)
 from marketplace.services.messaging import links
 from marketplace.services.pilots.pilot_reminders import DUE_SOON
 from marketplace.services.pilots.pilot_workflow import STAGE_LABELS, is_outcome, overdue_since, with_outcome
 
-APPROVE, FINISH, ANSWER, START, SCORE, FINALISE, DECIDE, SESSIONS, STAGES, PAYMENTS, OUTCOMES, INVITE = (
-    "approve", "finish", "answer", "start", "score", "finalise", "decide", "sessions", "stages", "payments", "outcomes",
-    "invite")
+APPROVE, FINISH, ANSWER, START, DECLARE, SCORE, FINALISE, DECIDE, SESSIONS, STAGES, PAYMENTS, OUTCOMES, INVITE = (
+    "approve", "finish", "answer", "start", "declare", "score", "finalise", "decide", "sessions", "stages", "payments",
+    "outcomes", "invite")
 HEADINGS = {
     APPROVE: _l("Drafts to approve"),
     FINISH: _l("Drafts to finish"),
     ANSWER: _l("Questions to answer"),
     START: _l("Evaluations to start"),
+    DECLARE: _l("Conflicts of interest to declare"),
     SCORE: _l("Pitches to score"),
     FINALISE: _l("Evaluations to finalise"),
     DECIDE: _l("Decisions to send"),
@@ -110,6 +112,7 @@ class Running(NamedTuple):
     conflicted: bool | None  # the person's own declaration; None: not declared yet
     undecided: int  # the pitches whose company has no decision yet: none sent, or shortlisted (a second round)
     scored: bool  # someone whose scores count has scored (evaluation.has_counted_scores): it may be finalised
+    waiting_pilots: int  # selected pitches with no pilot yet (evaluation.pilots_to_start)
 
 
 # What the work list reads of a challenge: enough to name it (in its own language), link to it and ask `permissions` and `lifecycle`
@@ -183,6 +186,7 @@ def work_list(user, now=None, agency_pilots=None):
         FINISH: _drafts_to_finish(user, challenges),
         ANSWER: _questions_to_answer(user, challenges, scope),
         START: _evaluations_to_start(user, challenges, evaluations, received, now),
+        DECLARE: _declarations_to_make(panel, evaluations),
         SCORE: _pitches_to_score(user, panel, evaluations),
         FINALISE: _evaluations_to_finalise(user, managed, evaluations),
         DECIDE: _decisions_to_send(managed, panel, evaluations),
@@ -236,7 +240,8 @@ def _questions_to_answer(user, challenges, scope):
 
 def _evaluations(challenge_ids, user, scope):
     """{challenge id: Running(evaluation, pitches in it, criteria, the user's conflict declaration or None, pitches
-    with no decision sent yet)} for these challenges (a set, within `scope`), in one statement."""
+    with no decision sent yet, whether a counted score was given, selected pitches with no pilot yet)} for these
+    challenges (a set, within `scope`), in one statement."""
     if not challenge_ids:
         return {}
     criteria = select(func.count(EvaluationCriterion.id)).where(
@@ -248,7 +253,7 @@ def _evaluations(challenge_ids, user, scope):
         select(Evaluation, func.count(PitchAssessment.id), criteria, declared, func.count(PitchAssessment.id).filter(
             or_(PitchAssessment.published_decision.is_(None),
                 PitchAssessment.published_decision.in_(pitch_lifecycle.SHORTLISTED))),
-               has_counted_scores(Evaluation.challenge_id))
+               has_counted_scores(Evaluation.challenge_id), pilots_to_start(Evaluation.challenge_id))
         .outerjoin(PitchAssessment, PitchAssessment.challenge_id == Evaluation.challenge_id)
         .where(Evaluation.challenge_id.in_(scope.challenges)).group_by(Evaluation.id)
     ).all()
@@ -265,22 +270,44 @@ def _evaluations_to_start(user, challenges, evaluations, received, now):
             and lifecycle.may_move(c, EVALUATING, user=user, now=now)]
 
 
-def _pitches_to_score(user, panel, evaluations):
-    """A panel member's evaluations under way (`panel`: the challenges they may score): the pitches they have not
-    scored on every criterion yet."""
+def _declarations_to_make(panel, evaluations):
+    """A panel member's evaluations (`panel`: the challenges they may score) they have not declared on, while a
+    declaration still changes something there (`evaluation.what_remains`, the rule of the overview's forms):
+    declaring comes first in every state (until then they read no pitch), so it is listed under its own heading,
+    saying what follows it — the pitches to score before finalising; the pitch sessions and decisions once
+    finalised; the pilots still to start after the final decisions (for someone given the role late)."""
     panel = {c.id: c for c in panel}
-    # Joined the panel after finalising: nothing to score, but the declaration stays open (`evaluation.may_declare`)
-    # while the pitch sessions and decisions remain.
-    late = [Item(panel[cid].title, _l("The evaluation is finalised: declare any conflict of interest for the pitch "
-                                      "sessions and decisions that remain."), links.evaluation_path(panel[cid]))
-            for cid, row in evaluations.items()
-            if cid in panel and row.evaluation.is_finalised and row.conflicted is None
-            and row.evaluation.decisions_published_at is None and not lifecycle.state_of(panel[cid]).called_off]
-    running = {cid: row for cid, row in evaluations.items() if cid in panel and not row.evaluation.is_finalised}
+    items = {SCORING: [], DECIDING: [], PILOTS_TO_START: []}
+    for cid, row in evaluations.items():
+        if cid not in panel or row.conflicted is not None:
+            continue
+        challenge = panel[cid]
+        remains = what_remains(row.evaluation, challenge, row.waiting_pilots)
+        if remains == SCORING:
+            items[remains].append(Item(titled(challenge), lazy_ngettext(
+                "Declare any conflict of interest, then score %(num)s pitch.",
+                "Declare any conflict of interest, then score %(num)s pitches.", row.pitches),
+                links.evaluation_path(challenge)))  # one declaration each: the heading counts them
+        elif remains == DECIDING:
+            items[remains].append(Item(titled(challenge), _l(
+                "The evaluation is finalised: declare any conflict of interest for the pitch sessions and decisions "
+                "that remain."), links.evaluation_path(challenge)))
+        elif remains == PILOTS_TO_START:
+            items[remains].append(Item(titled(challenge), _l(
+                "The final decisions are sent: declare any conflict of interest before the pilots of the selected "
+                "pitches start."), links.evaluation_path(challenge)))
+    return [item for kind in items.values() for item in kind]
+
+
+def _pitches_to_score(user, panel, evaluations):
+    """A panel member's evaluations under way (`panel`: the challenges they may score) on which they declared no
+    conflict: the pitches they have not scored on every criterion yet (declaring first: `_declarations_to_make`)."""
+    panel = {c.id: c for c in panel}
+    running = {cid: row for cid, row in evaluations.items()
+               if cid in panel and not row.evaluation.is_finalised and row.conflicted is False}
     if not running:
-        return late
+        return []
     ids = list(running)
-    declared = {cid: row.conflicted for cid, row in running.items() if row.conflicted is not None}
     criteria = {cid: row.criteria for cid, row in running.items()}
     scored = {}
     for challenge_id, marks in db.session.execute(
@@ -289,21 +316,14 @@ def _pitches_to_score(user, panel, evaluations):
         if marks >= criteria.get(challenge_id, 0):
             scored[challenge_id] = scored.get(challenge_id, 0) + 1
     items = []
-    for challenge_id, (evaluation, pitches, *_) in running.items():
+    for challenge_id, row in running.items():
         challenge = panel[challenge_id]
-        if declared.get(challenge_id):  # recused: nothing to score
-            continue
-        left = pitches - scored.get(challenge_id, 0)
-        if challenge_id not in declared:
-            items.append(Item(titled(challenge), lazy_ngettext(
-                "Declare any conflict of interest, then score %(num)s pitch.",
-                "Declare any conflict of interest, then score %(num)s pitches.", pitches),
-                links.evaluation_path(challenge), count=pitches))
-        elif left > 0:
+        left = row.pitches - scored.get(challenge_id, 0)
+        if left > 0:
             items.append(Item(titled(challenge), lazy_ngettext("%(num)s pitch left to score",
                                                              "%(num)s pitches left to score", left),
                               links.evaluation_scores_path(challenge), count=left))
-    return items + late
+    return items
 
 
 def _evaluations_to_finalise(user, managed, evaluations):
@@ -329,7 +349,7 @@ def _decisions_to_send(managed, panel, evaluations):
     return [Item(titled(managed[cid]), lazy_ngettext("%(num)s company waits for its decision",
                                                    "%(num)s companies wait for their decision", undecided),
                  links.evaluation_path(managed[cid]), count=undecided)
-            for cid, (evaluation, _, _, conflicted, undecided, _) in evaluations.items()
+            for cid, (evaluation, _, _, conflicted, undecided, _, _) in evaluations.items()
             if cid in managed and not conflicted and not (conflicted is None and cid in panel)
             and evaluation.is_finalised and evaluation.decisions_published_at is None]
 

@@ -27,6 +27,7 @@ def _challenge(slug):
 
 def _overview(challenge, status=200, **forms):
     current = evaluation.evaluation_of(challenge)
+    remains = evaluation.what_remains(current)
     declaration = evaluation.declaration_of(current_user, challenge)
     manages = permissions.can(current_user, "evaluation.manage", challenge)
     recused = evaluation.is_recused(declaration)
@@ -41,6 +42,9 @@ def _overview(challenge, status=200, **forms):
         manages=manages, scores=permissions.can(current_user, "evaluation.score", challenge), ranking=ranking,
         may_declare=evaluation.may_declare(declaration, current),
         may_step_aside=evaluation.may_step_aside(declaration, current), recused=recused,
+        # What a declaration still changes (services: what_remains): the texts beside the forms say it.
+        decisions_remain=remains == evaluation.DECIDING, pilots_remain=remains == evaluation.PILOTS_TO_START,
+        step_aside_closed=None if evaluation.is_stopped(current) else evaluation.why_not_step_aside(declaration, current),
         scores_stay=evaluation.scores_stay(current),
         stepped_aside_late=evaluation.stepped_aside_late(declaration, current),
         late_conflicts=evaluation.late_conflicts(current_user, challenge, current),
@@ -49,7 +53,7 @@ def _overview(challenge, status=200, **forms):
         sending=evaluation.sending_for(challenge) if manages and current and not withheld else None,
         ranking_after_declaring=manages and withheld == permissions.UNDECLARED and not current.is_finalised,
         # Given the role after finalising: no pitch, ranking, decision or session until they declare.
-        sessions_after_declaring=withheld == permissions.UNDECLARED and current.is_finalised,
+        sessions_after_declaring=withheld == permissions.UNDECLARED and remains == evaluation.DECIDING,
         decision_round=evaluation.decision_round(current), slot_form=forms.get("slot") or SlotForm(formdata=None),
         runs_sessions=runs_sessions, stopped=evaluation.is_stopped(current),
         no_sessions=pitch_sessions.why_no_sessions(challenge) if runs_sessions else None,

@@ -575,3 +575,53 @@ def test_a_panel_member_who_joins_after_finalising_can_still_declare_either_way(
     evaluation.declare_conflict(erin, challenge.id, conflicted=True, note="I came from company C.")
     late = evaluation.late_conflicts(people["officer"], challenge, current)
     assert [(c.person, c.pitches_scored) for c in late] == [(erin, 0)]
+
+
+def _decided(closed, selected=("A",)):
+    """Finalised, and the final decisions sent in one round: `selected` selected, the others not."""
+    challenge, pitches, people, rows = _finalised(closed)
+    for label, row in rows.items():
+        evaluation.decide(people["officer"], row.id, decision="selected" if label in selected else "not_selected",
+                          feedback="Thank you.", confirmed=True)
+    evaluation.publish_decisions(people["officer"], challenge.id)
+    return challenge, pitches, people, rows
+
+
+def test_after_the_final_decisions_stepping_aside_stays_open_while_a_pilot_is_to_start(closed, f):
+    """The final decisions sent, what is still decided on the evaluation is starting the selected pitches' pilots:
+    a member may step aside while one is still to start (an officer who does can start none: the pilot's own
+    rule), and those who start it read the conflict first. Once every selected pitch has its pilot, stepping aside
+    would change nothing: not offered, refused with the reason, and the work list asks no latecomer to declare."""
+    from marketplace.services.errors import Withheld
+    from marketplace.services.pilots import pilots
+
+    challenge, _, people, rows = _decided(closed)
+    owner = f.member(challenge.agency, "owner")
+    current = evaluation.evaluation_of(challenge)
+    evaluation.declare_conflict(people["bob"], challenge.id, conflicted=False)
+    assert evaluation.what_remains(current) == evaluation.PILOTS_TO_START
+    assert evaluation.may_step_aside(evaluation.declaration_of(people["alice"], challenge), current)
+    evaluation.declare_conflict(people["officer"], challenge.id, conflicted=True, note="Company A hired my wife.")
+    with pytest.raises(Withheld):
+        pilots.start_pilot(people["officer"], rows["A"].pitch_id, budget="1000", starts_on=utcnow().date(),
+                           ends_on=utcnow().date() + timedelta(days=30), owner_id=people["officer"].id)
+    assert [c.person for c in evaluation.late_conflicts(owner, challenge, current)] == [people["officer"]]
+    pilots.start_pilot(owner, rows["A"].pitch_id, budget="1000", starts_on=utcnow().date(),
+                       ends_on=utcnow().date() + timedelta(days=30), owner_id=owner.id)
+    assert evaluation.what_remains(current) is None
+    declaration = evaluation.declaration_of(people["alice"], challenge)
+    assert not evaluation.may_step_aside(declaration, current)
+    assert evaluation.why_not_step_aside(declaration, current) == evaluation.NOTHING_REMAINS
+    with pytest.raises(InvalidTransition) as refused:
+        evaluation.declare_conflict(people["alice"], challenge.id, conflicted=True, note="Found one.")
+    assert refused.value.message == str(evaluation.NOTHING_REMAINS)
+    assert not evaluation.is_recused(evaluation.declaration_of(people["alice"], challenge))
+    assert evaluation.why_not_step_aside(evaluation.declaration_of(people["officer"], challenge), current) is None
+
+
+def test_final_decisions_that_select_nothing_leave_nothing_to_step_aside_from(closed):
+    challenge, _, people, _ = _decided(closed, selected=())
+    current = evaluation.evaluation_of(challenge)
+    assert evaluation.what_remains(current) is None
+    assert not evaluation.may_step_aside(evaluation.declaration_of(people["alice"], challenge), current)
+    assert evaluation.may_declare(None, current)  # a latecomer still declares before reading the pitches

@@ -354,8 +354,9 @@ def test_the_session_panel_is_who_runs_the_evaluation_or_scores_less_the_recused
 def test_a_latecomer_sits_in_the_sessions_to_come_once_declared(evaluating, f, smtp_sink):
     """Someone given the evaluator role after the sessions were booked is not invited, nor reminded, nor given
     the calendar file, until they declare (the pitch pages' answer, with the way to the declaration); declaring
-    no conflict sends them the sessions still to come and not called off, once, at the event's version as it
-    stands; stepping aside later takes them out again (`_invited` counts that invitation)."""
+    no conflict sends them the sessions still to come and not called off, once, at the event's next version, and
+    the others who were sent them that version listing the latecomer; stepping aside later takes them out again
+    (`_invited` counts that invitation), at the version after."""
     from marketplace.models import Evaluation, Notification
     from marketplace.services.errors import Withheld
     from marketplace.services.evaluation import evaluation
@@ -384,8 +385,21 @@ def test_a_latecomer_sits_in_the_sessions_to_come_once_declared(evaluating, f, s
     process_pending()  # once
     sent = _emails_to(smtp_sink, late)
     assert sorted(str(_event_of(m)["uid"]) for m in sent) == sorted(f"pitch-session-{s.id}@agora" for s in (slot, other))
-    assert all(_event_of(m)["sequence"] == 0 for m in sent)
-    assert _emails_to(smtp_sink, people["officer"]) == []  # the others are not sent it again
+    assert all(_event_of(m)["sequence"] == 1 for m in sent)  # the version that lists them
+    # The others who were sent each session get it again, listing the latecomer: the same event, its next version.
+    for who, session in (("first", slot), ("second", other), ("officer", slot), ("officer", other),
+                         ("evaluator", slot)):
+        [message] = [m for m in _emails_to(smtp_sink, people[who]) if str(_event_of(m)["uid"]) ==
+                     f"pitch-session-{session.id}@agora"]
+        updated = _event_of(message)
+        assert message["Subject"].startswith("Pitch session updated") and updated["sequence"] == 1
+        assert f"mailto:{late.email}" in {str(a) for a in updated["attendee"]}
+        said = message.get_body(preferencelist=("plain",)).get_content()
+        assert f"{late.name} now takes part in this pitch session" in said
+    assert not [m for m in _emails_to(smtp_sink, people["first"]) if str(_event_of(m)["uid"]) ==
+                f"pitch-session-{other.id}@agora"]  # not another company's session
+    downloaded = icalendar.Calendar.from_ical(pitch_sessions.session_calendar(people["first"], slot.id))
+    assert downloaded.walk("VEVENT")[0]["sequence"] == 1
     assert set(db.session.scalars(select(Notification.kind).where(Notification.user_id == late.id))) == \
         {"pitch_session.booked"}
     assert pitch_sessions.session_calendar(late, slot.id)
@@ -393,6 +407,10 @@ def test_a_latecomer_sits_in_the_sessions_to_come_once_declared(evaluating, f, s
     evaluation.declare_conflict(late, challenge.id, conflicted=True, note="I joined from one of the companies.")
     process_pending()
     assert _by_method(smtp_sink)["CANCEL"] == [late.email, late.email]
+    # Joined, then stepped aside: each its own version, so the others' calendars take the later one.
+    left = next(m for m in _emails_to(smtp_sink, people["first"]) if m["Subject"].startswith("Pitch session updated"))
+    assert _event_of(left)["sequence"] == 2 and f"mailto:{late.email}" not in {
+        str(a) for a in _event_of(left)["attendee"]}
 
 
 def _emails_to(smtp_sink, user):
@@ -698,3 +716,30 @@ def test_whose_inbox_says_a_session_is_booked_reads_there_that_it_is_called_off(
                                         ).one()
         assert str(why) in called_off.body
         assert called_off.link == pitch_sessions._session_page(slot, people[who])
+
+
+def test_a_declaration_made_before_the_booking_but_handled_after_it_sends_no_update(evaluating, f, smtp_sink):
+    """A panel member who declared no conflict before the booking is invited with the others at the booking:
+    when their declaration's event is handled only after it (the worker was behind), nobody is sent the session
+    again for them, and the event stays at its first version."""
+    from types import SimpleNamespace
+
+    from marketplace.models import Evaluation
+    from marketplace.services.evaluation import evaluation
+    from marketplace.services.messaging.outbox import process_pending
+
+    challenge, shortlisted, _, people = evaluating
+    db.session.add(Evaluation(challenge_id=challenge.id, started_by_id=people["officer"].id))
+    db.session.commit()
+    member = f.member(challenge.agency, "evaluator")
+    evaluation.declare_conflict(member, challenge.id, conflicted=False)
+    slot = _offer(challenge, people)
+    pitch_sessions.book_slot(people["first"], shortlisted[0].id, slot.id)
+    process_pending()
+    # The declaration's handler run (again) after the booking's: a retry, or the worker taking them out of order.
+    pitch_sessions.invite_who_declared(SimpleNamespace(payload={"object_id": challenge.id, "actor_id": member.id}))
+    db.session.commit()
+    process_pending()
+    assert not [m for m in smtp_sink.messages if m["Subject"].startswith("Pitch session updated")]
+    [invitation] = [m for m in _emails_to(smtp_sink, member) if _event_of(m)["uid"] == f"pitch-session-{slot.id}@agora"]
+    assert _event_of(invitation)["sequence"] == 0

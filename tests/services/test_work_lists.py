@@ -123,19 +123,22 @@ def test_each_role_sees_what_waits_for_it(world):
 
     officer = _summary(p["procurement_officer"])
     # Not declared yet: declare, then score both; finalised without their declaration: declare, nothing to score.
-    assert officer["score"] == [("Being scored", 2), ("Being decided", 1)]
+    # Either way what they must do is declare: under that heading, not under the pitches to score.
+    assert officer["declare"] == [("Being scored", 1), ("Being decided", 1)] and "score" not in officer
     assert officer["start"] == [("Closed with pitches", 1)]
     # On the panel and not declared: the ranking (and finalising), the decisions and the sessions come after the
     # declaration, finalised or not, as the pitches do.
-    assert set(officer) == {"answer", "start", "score", "stages", "payments", "outcomes", "invite"}
+    assert set(officer) == {"answer", "start", "declare", "stages", "payments", "outcomes", "invite"}
 
     evaluator = _summary(p["evaluator"])
-    assert evaluator == {"score": [("Being scored", 1), ("Being decided", 1)], "sessions": [("Being scored", 1)]}
-    late = {s.kind: s.items for s in work_lists.work_list(p["evaluator"])}["score"][1]
+    assert evaluator == {"score": [("Being scored", 1)], "declare": [("Being decided", 1)],
+                         "sessions": [("Being scored", 1)]}
+    late = {s.kind: s.items for s in work_lists.work_list(p["evaluator"])}["declare"][0]
     assert str(late.detail).startswith("The evaluation is finalised: declare") and late.link.endswith("/evaluation")
     db.session.add(ConflictDeclaration(challenge_id=w["deciding"].id, evaluator_id=p["evaluator"].id, conflicted=False))
     db.session.commit()
     assert _summary(p["evaluator"])["score"] == [("Being scored", 1)]  # declared: nothing left there
+    assert "declare" not in _summary(p["evaluator"])
 
 
 def test_an_evaluation_is_to_finalise_once_a_score_counts_and_never_for_the_recused(world, f):
@@ -165,7 +168,7 @@ def test_links_lead_to_the_pages_where_the_work_is_done(world):
     by_kind = {s.kind: s.items for s in work_lists.work_list(w["people"]["procurement_officer"])}
     assert by_kind["answer"][0].link == f"/challenges/{w['open'].slug}#questions"
     assert by_kind["invite"][0].link == f"/challenges/{w['open'].slug}/matches"
-    assert by_kind["score"][0].link == f"/challenges/{w['scoring'].slug}/evaluation"
+    assert by_kind["declare"][0].link == f"/challenges/{w['scoring'].slug}/evaluation"
     owner = {s.kind: s.items for s in work_lists.work_list(w["people"]["owner"])}
     assert owner["decide"][0].link == f"/challenges/{w['deciding'].slug}/evaluation"
     assert by_kind["start"][0].link == f"/challenges/{w['closed'].slug}/evaluation"
@@ -209,7 +212,7 @@ def test_a_recused_panel_member_is_sent_to_neither_the_decisions_nor_the_pitch_s
     assert sorted(_summary(p["owner"])["sessions"]) == [("Being decided", 1), ("Being scored", 1)]
     # Recused from the one being scored; never declared on the one finalised (asked to, for what remains: its
     # sessions come after the declaration).
-    assert _summary(evaluator) == {"score": [("Being decided", 1)]}
+    assert _summary(evaluator) == {"declare": [("Being decided", 1)]}
 
 
 def test_after_the_shortlist_only_the_shortlisted_companies_wait_for_their_decision(world):
@@ -339,3 +342,31 @@ def test_overdue_stages_and_payments_are_marked_with_their_due_date(world, f):
     pilot.stage, pilot.stage_due_on = "running", utcnow().date()
     assert overdue_since(pilot) is None  # due today is not overdue yet
     assert overdue_since(pilot, today=utcnow().date() + timedelta(days=1)) == utcnow().date()
+
+
+def test_a_latecomer_is_asked_to_declare_under_its_own_heading_while_a_declaration_still_changes_something(world, f):
+    """Given the panel's role late, what a person must do is declare — before finalising, once finalised, and after
+    the final decisions while a selected pitch has no pilot yet (`evaluation.what_remains`) — always under the
+    heading that says so, never under "Pitches to score" when nothing is left to score; once every selected pitch
+    has its pilot, nothing is asked."""
+    w, p = world, world["people"]
+    late = f.member(w["scoring"].agency, "evaluator")
+    sent, pitches = _evaluating(f, w["scoring"].agency, finalised_at=utcnow(), decisions_published_at=utcnow())
+    sent.title = "Decisions sent"
+    pitches[0].status = "selected"
+    db.session.commit()
+    sections = {s.kind: s for s in work_lists.work_list(late)}
+    assert "score" not in sections
+    assert str(sections["declare"].heading) == "Conflicts of interest to declare"
+    assert [(i.subject, i.count) for i in sections["declare"].items] == [
+        ("Being scored", 1), ("Being decided", 1), ("Decisions sent", 1)]  # one declaration each
+    assert str(sections["declare"].items[0].detail) == "Declare any conflict of interest, then score 2 pitches."
+    after = sections["declare"].items[2]
+    assert str(after.detail).startswith("The final decisions are sent: declare") and \
+        after.link == f"/challenges/{sent.slug}/evaluation"
+    db.session.add(Pilot(challenge_id=sent.id, pitch_id=pitches[0].id, agency_id=sent.agency_id,
+                         company_id=pitches[0].company_id, stage="agreement", budget=Decimal("1000"),
+                         starts_on=utcnow().date(), ends_on=utcnow().date() + timedelta(days=30)))
+    db.session.commit()
+    assert [i.subject for i in {s.kind: s for s in work_lists.work_list(late)}["declare"].items] == [
+        "Being scored", "Being decided"]  # its pilot started: nothing left for a declaration to change

@@ -688,3 +688,43 @@ def test_a_challenge_cancelled_before_its_evaluation_tells_its_agency_the_pitche
     assert "has not started yet" not in overview and "Start the evaluation" not in overview
     assert "This challenge was cancelled" in overview and "Its evaluation had not started" in overview
     assert "The region took the contract back." in overview
+
+
+def test_after_the_final_decisions_the_page_says_what_stepping_aside_still_changes_then_that_it_changes_nothing(
+        client, login, closed, f):
+    """The final decisions sent, a selected pitch still to become a pilot: the step-aside form says that is what
+    remains, and a latecomer's declaration too (no pitch session is to come). Its pilot started, stepping aside
+    changes nothing: the button is shown unavailable with the reason, and a form sent from a page left open is
+    answered there with it (never a 500); the latecomer still declares before reading the pitches."""
+    from marketplace.services.pilots import pilots
+
+    challenge, pitches, people = closed
+    _scored_and_finalised(challenge, people)
+    for row in db.session.scalars(select(PitchAssessment)):
+        evaluation.decide(people["officer"], row.id, feedback="Thank you.", confirmed=True,
+                          decision="selected" if row.pitch_id == pitches[0].id else "not_selected")
+    evaluation.publish_decisions(people["officer"], challenge.id)
+    page = f"/challenges/{challenge.slug}/evaluation"
+    login(people["alice"])
+    overview = client.get(page).text
+    assert "I have found a conflict of interest since" in overview
+    assert "what remains is starting the pilots of the selected pitches" in overview
+    assert "the pitch sessions and the decisions" not in overview and 'id="step-aside-closed"' not in overview
+    late = f.member(challenge.agency, "evaluator")
+    login(late)
+    overview = client.get(page).text
+    assert "the pilots of the selected pitches are still to start" in overview
+    assert 'id="sessions-after-declaring"' not in overview and "still sits in the pitch sessions" not in overview
+    login(people["alice"])
+    pilots.start_pilot(people["officer"], pitches[0].id, budget="1000", starts_on=utcnow().date(),
+                       ends_on=utcnow().date() + timedelta(days=30), owner_id=people["officer"].id)
+    overview = client.get(page).text
+    assert "I have found a conflict of interest since" not in overview
+    assert 'disabled aria-describedby="step-aside-closed"' in overview
+    assert str(evaluation.NOTHING_REMAINS) in overview.replace("&#39;", "'")
+    refused = client.post(f"{page}/declaration", data={"conflicted": "yes", "note": "Found one."})
+    assert refused.status_code == 409 and str(evaluation.NOTHING_REMAINS) in refused.text
+    assert not evaluation.is_recused(evaluation.declaration_of(people["alice"], challenge))
+    login(late)
+    overview = client.get(page).text
+    assert "This evaluation is over" in overview and "Record my declaration" in overview

@@ -17,7 +17,7 @@ from sqlalchemy import distinct, func, select
 
 from marketplace.extensions import db
 from marketplace.formatting import lazy, number
-from marketplace.models import Challenge, Membership, Pitch, User
+from marketplace.models import Challenge, Membership, Pilot, Pitch, User
 from marketplace.models.challenge import CLOSED, EVALUATING
 from marketplace.models.evaluation import SCORE_MAX, SCORE_MIN, ConflictDeclaration, Evaluation, PitchAssessment, Score
 from marketplace.services import access, permissions
@@ -162,21 +162,69 @@ def running_it_instead(user, challenge):
             if person.id != user.id and permissions.can(person, "evaluation.manage", challenge)]
 
 
+# What is left of an evaluation for a panel member's declaration to change (`what_remains`).
+SCORING, DECIDING, PILOTS_TO_START = "scoring", "deciding", "pilots_to_start"
+
+
+def pilots_to_start(challenge_id):
+    """SQL: how many of the challenge's selected pitches have no pilot yet (`challenge_id`: a value or a column,
+    for the work list's one statement over all of an agency's evaluations)."""
+    has_pilot = select(Pilot.id).where(Pilot.pitch_id == Pitch.id).exists()
+    return select(func.count(Pitch.id)).where(Pitch.challenge_id == challenge_id,
+                                              Pitch.status.in_(pitch_lifecycle.SELECTED), ~has_pilot).scalar_subquery()
+
+
+def what_remains(evaluation, challenge=None, waiting_pilots=None):
+    """What a panel member's declaration still changes in this evaluation, or None once it changes nothing: the
+    one rule for stepping aside (`may_step_aside`), what the overview says it changes and the work list's
+    declarations. SCORING before finalising (the member's scores, and the pitches); DECIDING once finalised,
+    until the final decisions are sent (the pitch sessions and the decisions); PILOTS_TO_START after them while a
+    selected pitch has no pilot yet — starting one is the last thing decided on the ranking
+    (`pilots.require_may_start` refuses the recused), and those who start it read any conflict declared now
+    (`late_conflicts`) first. None once every selected pitch has its pilot (or none was selected): nothing is
+    decided on the evaluation any more, and a cancellation stops it (`is_stopped`). `challenge`: the evaluation's
+    (or a row of its columns) when the caller has read it; `waiting_pilots`: `pilots_to_start`'s count, likewise."""
+    if evaluation is None or lifecycle.state_of(challenge if challenge is not None else evaluation.challenge).called_off:
+        return None
+    if not evaluation.is_finalised:
+        return SCORING
+    if evaluation.decisions_published_at is None:
+        return DECIDING
+    if waiting_pilots is None:
+        waiting_pilots = db.session.scalar(select(pilots_to_start(evaluation.challenge_id)))
+    return PILOTS_TO_START if waiting_pilots else None
+
+
 def may_declare(declaration, evaluation):
     """Whether this panel member (`declaration`: theirs, or None) may make their declaration now: once, from the
     start of the evaluation until a cancellation stops it — after finalising too, for whoever joined the panel
-    late: the panel still sits in the pitch sessions and the agency still decides, so a conflict still matters
-    (nothing is left to score). Asked by the overview and by `declare_conflict`."""
+    late: until they declare they read no pitch (`undeclared`), and a conflict still matters while something is
+    decided on the evaluation (`what_remains`; nothing is left to score). Asked by the overview and by
+    `declare_conflict`."""
     return declaration is None and evaluation is not None and not is_stopped(evaluation)
 
 
+NOTHING_REMAINS = _l("The final decisions are sent and every selected pitch has its pilot: nothing is decided on "
+                     "this evaluation any more, so stepping aside would change nothing. If you have found a conflict "
+                     "of interest, tell the people who run the pilots.")
+
+
 def may_step_aside(declaration, evaluation):
-    """A declaration of no conflict can still become a recusal (a conflict found later) for as long as the
-    evaluation goes on, finalised or not: after finalising the panel still sits in the pitch sessions and the
-    agency decides on the pitches and pilots. Only a cancellation ends it (`is_stopped`). Nothing else about a
-    declaration changes. Asked by the overview and by `declare_conflict`."""
-    return (declaration is not None and not declaration.conflicted
-            and evaluation is not None and not is_stopped(evaluation))
+    """A declaration of no conflict can still become a recusal (a conflict found later) for as long as something
+    is decided on the evaluation (`what_remains`): its scores before finalising; the pitch sessions and the
+    decisions after; the pilots of the selected pitches still to start after the final decisions. Once every
+    selected pitch has its pilot, or a cancellation stopped it, stepping aside would change nothing and is not
+    offered (`why_not_step_aside`). Nothing else about a declaration changes. Asked by the overview and by
+    `declare_conflict`."""
+    return declaration is not None and not declaration.conflicted and what_remains(evaluation) is not None
+
+
+def why_not_step_aside(declaration, evaluation):
+    """Why this panel member, who declared no conflict, can no longer step aside (the overview shows it in place
+    of the form, `declare_conflict` refuses with it), or None: they may, or have nothing to step aside from."""
+    if declaration is None or declaration.conflicted or may_step_aside(declaration, evaluation):
+        return None
+    return STOPPED if is_stopped(evaluation) else NOTHING_REMAINS
 
 
 def scores_stay(evaluation):
@@ -227,7 +275,7 @@ def late_conflicts(user, challenge, evaluation):
 
 def declare_conflict(evaluator, challenge_id, *, conflicted, note=""):
     """The first thing an evaluator does; it cannot be taken back, only turned into a recusal (`may_declare`,
-    `may_step_aside`: until a cancellation, finalised or not)."""
+    `may_step_aside`: while something is decided on the evaluation, finalised or not)."""
     challenge = access.evaluation_challenge(evaluator, id=challenge_id)
     permissions.require(evaluator, "evaluation.score", challenge)
     evaluation = _evaluation_to_change(challenge)
@@ -238,6 +286,8 @@ def declare_conflict(evaluator, challenge_id, *, conflicted, note=""):
         raise ValidationFailed({"note": _l("Say briefly what the conflict of interest is.")})
     declaration = declaration_of(evaluator, challenge)
     if declaration is not None:
+        if conflicted and why_not_step_aside(declaration, evaluation):
+            raise InvalidTransition(str(why_not_step_aside(declaration, evaluation)))
         if not (conflicted and may_step_aside(declaration, evaluation)):
             raise Conflict(str(_l("You have already made your declaration.")))
         before = {"conflicted": False}

@@ -5,12 +5,14 @@ file and the reminder the day before are sent by handlers of
 `pitch_session.booked` and by beat (`sessions_due_tomorrow`), to the company's
 people and to the panel: the agency's officers and owner and its evaluators,
 less anyone who declared a conflict of interest or has not declared yet (`panel_of`); one who declares no
-conflict after a booking is sent the sessions still to come then (`invite_who_declared`). Each of them can also download
+conflict after a booking is sent the sessions still to come then (`invite_who_declared`), and the others who were
+sent them get each again listing them. Each of them can also download
 the booked session as .ics from their page (`session_calendar`). The calendar
 file's cancellation (CANCEL) goes to both sides when the challenge is cancelled,
 and to a panel member alone when they step aside after being sent the session
 (`uninvite_who_stepped_aside`): one cancellation per person and session. The others who were sent that session then
-get it again without them (the same UID, the next SEQUENCE: `_sequence`).
+get it again without them. Either way the update is the same event at its next version (the same UID, the next
+SEQUENCE: `_sequence`; `_send_update`).
 """
 from datetime import timedelta
 from urllib.parse import urlparse
@@ -24,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.extensions import db
 from marketplace.formatting import day, lazy, time_span
-from marketplace.models import Challenge, Membership, Pitch, User
+from marketplace.models import AuditEvent, Challenge, Membership, Pitch, User
 from marketplace.models.evaluation import ConflictDeclaration, Evaluation
 from marketplace.models.notification import EmailDelivery
 from marketplace.models.pitch_session import IN_PERSON, ONLINE, SESSION_MODES, PitchSessionSlot
@@ -319,15 +321,17 @@ def panel_of(challenge):
 
 
 def _sequence(slot):
-    """The session's version in the calendars it was sent to (iCalendar's SEQUENCE): one more for each panel member
-    who stepped aside for a conflict after it was booked — each took them off the attendees, and the others were
-    sent the event again without them (`uninvite_who_stepped_aside`). Read from the declarations, so the
-    invitation, the reminder, the download and a cancellation agree however often they are built."""
+    """The session's version in the calendars it was sent to (iCalendar's SEQUENCE): one more for each declaration
+    made on the panel since it was booked — a conflict took its member off the attendees
+    (`uninvite_who_stepped_aside`), a latecomer's "no conflict" added them (`invite_who_declared`), and each time the
+    others were sent the event again (`_send_update`). Read from the audit trail, where each declaration is a row of
+    its own (a latecomer who later steps aside changes one declaration twice), so the invitation, the reminder, the
+    download and a cancellation agree however often they are built."""
     if slot.booked_at is None:
         return 0
-    return db.session.scalar(select(func.count(ConflictDeclaration.id)).where(
-        ConflictDeclaration.challenge_id == slot.challenge_id, ConflictDeclaration.conflicted.is_(True),
-        ConflictDeclaration.declared_at > slot.booked_at))
+    return db.session.scalar(select(func.count(AuditEvent.id)).where(
+        AuditEvent.challenge_id == slot.challenge_id, AuditEvent.action == DECLARED,
+        AuditEvent.occurred_at > slot.booked_at))
 
 
 def _calendar(slot, company_people, agency_people, uninvited=(), for_panel=False):
@@ -478,60 +482,92 @@ STEPPED_ASIDE = _l("You declared a conflict of interest and stepped aside from t
                    "longer take part in its pitch sessions, and this one is taken out of your calendar.")
 
 
-@handles("evaluation.conflict_declared")
+DECLARED = "evaluation.conflict_declared"
+
+
+def _declared(event):
+    """(challenge, member, their declaration) of a declaration's event, or None when nothing is sent for it: the
+    challenge cancelled meanwhile (its sessions are taken out of every calendar by send_calendar_cancellations)."""
+    challenge = db.session.get(Challenge, event.payload["object_id"])
+    member = db.session.get(User, event.payload["actor_id"]) if event.payload.get("actor_id") else None
+    if challenge is None or member is None or lifecycle.state_of(challenge).called_off:
+        return None
+    declaration = declaration_of(member, challenge)
+    return None if declaration is None else (challenge, member, declaration)
+
+
+def _sessions_still_on(challenge):
+    """The challenge's sessions booked, still to come and not called off (`why_called_off`): those a declaration
+    changes the attendees of."""
+    return [slot for slot in _sessions_to_come(challenge) if why_called_off(slot) is None]
+
+
+@handles(DECLARED)
 def uninvite_who_stepped_aside(event):
     """A panel member who declares a conflict after a session was booked had its invitation, and the session in
     their calendar: they get its cancellation, for them alone (the session goes on for the others). The others
     who were sent the session get it again, without them (the same event, its next version: `_sequence`), so
     their calendars stop listing them. One who stepped aside before the booking was never invited, and nobody is
     told anything now (`_invited`)."""
-    challenge = db.session.get(Challenge, event.payload["object_id"])
-    member = db.session.get(User, event.payload["actor_id"]) if event.payload.get("actor_id") else None
-    if challenge is None or member is None or lifecycle.state_of(challenge).called_off or \
-            not is_recused(declaration_of(member, challenge)):
-        return  # a cancelled challenge's sessions are taken out of every calendar by send_calendar_cancellations
+    declared = _declared(event)
+    if declared is None or not is_recused(declared[2]):
+        return  # no conflict: invite_who_declared
+    challenge, member, _ = declared
     title = _l("Pitch session taken out of your calendar: “%(title)s”", title=challenge.title)
-    for slot in _sessions_to_come(challenge):
-        if why_called_off(slot) is None and _invited(slot, [member]):  # one called off was taken out already
+    for slot in _sessions_still_on(challenge):
+        if _invited(slot, [member]):  # one called off was taken out already
             # Their inbox says the session was booked, for them: it says too that it no longer is.
             notify(member, kind="pitch_session.uninvited", title=title, body=_session_notice(slot, member),
                    link=links.evaluation_path(challenge), dedupe_key=f"session-called-off:{slot.id}:{member.id}")
             _send_cancellation(slot, [member], _calendars_by_language(slot, [], panel_of(challenge), [member]),
                                title=title, why=STEPPED_ASIDE)
-            _send_update(slot, member)
+            _send_update(slot, member, LEFT)
 
 
-@handles("evaluation.conflict_declared")
+@handles(DECLARED)
 def invite_who_declared(event):
     """A panel member who declares no conflict of interest after sessions were booked (given the role late, say)
     joins the panel of the sessions still to come and not called off (`why_called_off`): they get each one's
     notice and calendar file as if they had been there at the booking (the invitation's keys, so `_invited`
-    counts them and nobody is sent one twice), at the event's version as it stands (`_sequence`). The others'
-    calendars are not sent the session again for it."""
-    challenge = db.session.get(Challenge, event.payload["object_id"])
-    member = db.session.get(User, event.payload["actor_id"]) if event.payload.get("actor_id") else None
-    if challenge is None or member is None or lifecycle.state_of(challenge).called_off:
-        return
-    declaration = declaration_of(member, challenge)
-    if declaration is None or declaration.conflicted:
+    counts them and nobody is sent one twice), at the event's version as it stands (`_sequence`, which their
+    declaration moved on). The others who were sent the session get it again, listing them (`_send_update`), as
+    when a member steps aside."""
+    declared = _declared(event)
+    if declared is None or is_recused(declared[2]):
         return  # a conflict: uninvite_who_stepped_aside
-    for slot in _sessions_to_come(challenge):
-        if why_called_off(slot) is None:
-            _send_invitation(slot, "session", to=[member])
+    challenge, member, declaration = declared
+    for slot in _sessions_still_on(challenge):
+        _send_invitation(slot, "session", to=[member])
+        # Declared before the booking (or a slot with no booking time): invited at the booking, with the others.
+        if slot.booked_at is not None and declaration.declared_at > slot.booked_at:
+            _send_update(slot, member, JOINED)
 
 
-def _send_update(slot, member):
-    """The session again, to those of its attendees who were sent it, without `member` (who stepped aside): the
-    same event at its next version (`_sequence`), which replaces theirs; the email says which session and who
-    is no longer in it — not why."""
+JOINED, LEFT = "joined", "left"
+_UPDATE_KEYS = {JOINED: "session-joined", LEFT: "session-updated"}
+
+
+def _what_changed(change, member):
+    """Which attendee changed, in the update the others are sent: said, never why."""
+    if change == JOINED:
+        return _l("%(name)s now takes part in this pitch session: it is updated in your calendar, with them.",
+                  name=member.name)
+    return _l("%(name)s no longer takes part in this pitch session: it is updated in your calendar, without them.",
+              name=member.name)
+
+
+def _send_update(slot, member, change):
+    """The session again, to those of its attendees who were sent it (but `member`), now with or without `member`
+    (`change`: JOINED, a latecomer who declared no conflict; LEFT, one who stepped aside): the same event at its
+    next version (`_sequence`), which replaces theirs; the email says which session and who joined or left it —
+    not why. One per person, session, member and change."""
     company_people, panel = _people(slot.pitch.company_id), panel_of(slot.challenge)
     calendar_for = _calendars_by_language(slot, company_people, panel)
     title = _l("Pitch session updated: “%(title)s”", title=slot.challenge.title)
-    left = _l("%(name)s no longer takes part in this pitch session: it is updated in your calendar, without them.",
-              name=member.name)
-    for user in _invited(slot, company_people + panel):
-        queue_email("notification", dedupe_key=f"email:session-updated:{slot.id}:{member.id}:{user.id}", user=user,
-                    context={"title": title, "body": lines(_session_notice(slot, user), "", left),
+    said, key = _what_changed(change, member), _UPDATE_KEYS[change]
+    for user in _invited(slot, [u for u in company_people + panel if u.id != member.id]):
+        queue_email("notification", dedupe_key=f"email:{key}:{slot.id}:{member.id}:{user.id}", user=user,
+                    context={"title": title, "body": lines(_session_notice(slot, user), "", said),
                              "link": links.absolute(_session_page(slot, user))},
                     calendar=calendar_for(user))
 
