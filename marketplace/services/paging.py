@@ -36,17 +36,17 @@ def read_rows(statement, values=None):
 
 
 def read_tuples(statement):
-    """All the rows of a statement with no parameters, as the driver's tuples: for tens of thousands of rows of
-    numbers (the kept catalogue of the public challenges), where SQLAlchemy's rows cost more than the read. The
-    statement is compiled once per database; flushed first as `read_rows`."""
+    """All the rows of a statement with no parameters, run as its SQL compiled once per database: for tens of
+    thousands of rows of numbers (the kept catalogue of the public challenges), where compiling and processing
+    each value through its column type cost more than the read. Flushed first as `read_rows`; seen by the
+    engine's events like any statement (the statement counts, the SQL metrics)."""
     db.session.flush()
     connection = db.session.connection()
-    cursor = connection.connection.driver_connection.cursor()
+    result = connection.exec_driver_sql(_compiled(statement, connection.dialect))
     try:
-        cursor.execute(_compiled(statement, connection.dialect))
-        return cursor.fetchall()
+        return result.cursor.fetchall()  # the driver's tuples: NumPy reads a tuple at once, a Row key by key
     finally:
-        cursor.close()
+        result.close()
 
 
 @lru_cache(maxsize=64)

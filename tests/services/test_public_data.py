@@ -89,3 +89,33 @@ def test_a_transaction_that_changes_public_data_keeps_nothing_it_reads(f, flushe
     assert search_challenges(ChallengeFilters()).total == 0  # its own change, read and not kept
     db.session.rollback()
     assert search_challenges(ChallengeFilters()).total == 1
+
+
+def _challenges_token():
+    return public_data._current_tokens()[public_data.CHALLENGES]
+
+
+def test_the_challenges_token_changes_with_the_challenges_and_their_sectors_only(f):
+    """What is kept of the challenges alone (the text searches' catalogue) outlives an answered question: their
+    token changes with a challenge or its sectors, not with another public table; the public token with both."""
+    from marketplace.models import Question
+
+    challenge = f.Challenge()
+    company = f.Company()
+    public, challenges_token = public_data.current_token(), _challenges_token()
+    db.session.add(Question(challenge_id=challenge.id, organisation_id=company.id, body="Which districts?"))
+    db.session.commit()
+    assert public_data.current_token() != public and _challenges_token() == challenges_token
+    with db.engine.begin() as connection:
+        connection.execute(challenge_sectors.insert().values(challenge_id=challenge.id, cpv_division="72"))
+    assert _challenges_token() not in (challenges_token, None)
+
+
+def test_a_database_without_a_challenges_token_keys_the_challenges_by_the_public_one(f):
+    from sqlalchemy import delete
+
+    from marketplace.models import DataVersion
+    f.Challenge()
+    db.session.execute(delete(DataVersion).where(DataVersion.name == public_data.CHALLENGES))
+    db.session.commit()
+    assert _challenges_token() == public_data.current_token() is not None

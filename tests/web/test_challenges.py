@@ -403,3 +403,23 @@ def test_an_empty_list_says_why_in_the_words_of_what_was_asked(client, f, args, 
     assert says in page and "Quieter night buses" not in page
     if "q=" not in args:
         assert "fewer words" not in page
+
+
+def test_a_search_after_a_question_reads_its_matches_again_but_not_the_catalogue_of_the_challenges(client, f):
+    """An answered question changes the public data, not the challenges: the next search reads its matches again
+    (they are kept per state of the public data) but not the catalogue (kept per state of the challenges)."""
+    from marketplace.extensions import db
+    from marketplace.models import Question
+
+    challenge = f.Challenge(title="Appointments missed")
+    assert "Appointments missed" in client.get("/challenges?q=appointments").text
+    db.session.add(Question(challenge_id=challenge.id, organisation_id=f.Company().id, body="Which clinics?"))
+    db.session.commit()
+    with Statements() as statements:
+        assert "Appointments missed" in client.get("/challenges?q=appointments&sort=deadline").text
+    assert [sql for sql in statements.sql if "search_vector" in sql], statements.sql
+    assert not [sql for sql in statements.sql if "CAST(challenge_sectors.cpv_division AS INTEGER)" in sql]
+    with Statements() as statements:
+        f.Challenge(title="Appointments kept")
+        assert "Appointments kept" in client.get("/challenges?q=appointments").text
+    assert [sql for sql in statements.sql if "CAST(challenge_sectors.cpv_division AS INTEGER)" in sql]

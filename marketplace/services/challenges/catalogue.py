@@ -41,9 +41,10 @@ def _bits(divisions):
 # deadline, as PostgreSQL orders NULL.
 NO_DEADLINE = 2**63 - 1
 
-# One catalogue per state of the public data (the one in use and the one before, while requests still read it);
+# One catalogue per state of the challenges (the one in use and the one before, while requests still read it): an
+# answered question or a pilot's outcome changes the public data, not the challenges (public_data.CHALLENGES);
 # the matches of the most recent queries, at most 256 (a word found in every challenge: 0.6 MB).
-_catalogues = public_data.KeptPerState(2)
+_catalogues = public_data.KeptPerState(2, token=public_data.challenges_token_in_this_transaction)
 _matches = public_data.KeptPerState(256)
 
 
@@ -124,7 +125,7 @@ def _positions(catalogue, published):
 
 
 def catalogue(reads, execute):
-    """The catalogue of the public data as this transaction sees it. `reads`: the statements
+    """The catalogue of the public challenges as this transaction sees them. `reads`: the statements
     (`challenges.catalogue_reads`); `execute(statement)`: their rows as tuples."""
     def read():
         # Half a million numbers are made, then dropped: Python's collector of cycles, started again and again by
@@ -149,9 +150,12 @@ def matches(found_catalogue, key, read):
         ranks = None
         if rows and len(rows[0]) > 1:
             ranks = np.fromiter((row[1] for row in rows), dtype=np.float64, count=len(rows))[present]
-        return entries, ranks
+        return found_catalogue, entries, ranks
 
-    return _matches.get(("matches",) + key, compute)
+    # Entries of another catalogue (one read again meanwhile, in a transaction that began before a change) would
+    # point at other challenges: those matches are read again.
+    _, entries, ranks = _matches.get(("matches",) + key, compute, holds=lambda kept: kept[0] is found_catalogue)
+    return entries, ranks
 
 
 def find(found_catalogue, matched, values, sort, offset, limit, bound):

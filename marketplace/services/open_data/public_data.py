@@ -20,6 +20,11 @@ from marketplace.extensions import db
 from marketplace.models import DataVersion
 
 PUBLIC = "public"
+# A second token, renewed only when the challenges themselves change (their rows, their sectors): what is kept of
+# them alone (the catalogue text searches are answered from, services/challenges/catalogue.py) outlives an answered
+# question or a pilot's outcome. A database that has none yet keys it by the public token.
+CHALLENGES = "challenges"
+CHALLENGE_TABLES = frozenset({"challenges", "challenge_sectors"})
 # What the challenge list, the search, the home page and a challenge page are made of. Pitches are not
 # here: their contents are sealed, and a pitch is shown publicly only through its pilot's outcome.
 PUBLIC_TABLES = frozenset({
@@ -27,27 +32,38 @@ PUBLIC_TABLES = frozenset({
     "questions", "pilots", "measure_outcomes", "challenge_notices", "ocds_releases",
 })
 _CHANGED = "agora.public_data_changed"
+_CHALLENGES_CHANGED = "agora.challenges_changed"
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}  # both upsert with ON CONFLICT
 _renewals_here = [0]  # tokens this process renewed: a reader holding a token may drop it at once
 
 
 _TOKEN_TABLE = DataVersion.__table__
 # A Core statement on the session's connection: read at every public request, and through the ORM (an entity
-# statement, autoflush, result wrapping) it cost four times the CPU of the read itself.
-_TOKEN_READ_STATEMENT = select(_TOKEN_TABLE.c.token).where(_TOKEN_TABLE.c.name == PUBLIC)
+# statement, autoflush, result wrapping) it cost four times the CPU of the read itself. Both tokens in one
+# statement: one snapshot, so a pair read together was committed together.
+_TOKEN_READ_STATEMENT = select(_TOKEN_TABLE.c.name, _TOKEN_TABLE.c.token).where(
+    _TOKEN_TABLE.c.name.in_((PUBLIC, CHALLENGES)))
+
+
+def _current_tokens():
+    tokens = dict(db.session.connection().execute(_TOKEN_READ_STATEMENT).all())
+    tokens.setdefault(CHALLENGES, tokens.get(PUBLIC))
+    return tokens
 
 
 def current_token():
     """The token of the public data as this transaction sees it (None on a database never changed)."""
-    return db.session.connection().scalar(_TOKEN_READ_STATEMENT)
+    return _current_tokens().get(PUBLIC)
 
 
 class KeptPerState:
     """Answers computed from public tables only, each kept with the token it was computed under, the most
     recently used `max_entries` of them (see kept_while_unchanged)."""
 
-    def __init__(self, max_entries):
+    def __init__(self, max_entries, token=None):
+        """`token()`: the token the answers are kept under (default: the public data's, token_in_this_transaction)."""
         self.max_entries = max_entries
+        self._token = token
         self._entries = OrderedDict()
         self._lock = threading.Lock()
         _every_kept.append(self)
@@ -60,7 +76,7 @@ class KeptPerState:
         query for the items of a page that are not kept, not one each). `holds(answer)`, if given, says whether
         a kept answer is still true (what the time changes: a deadline passed); one that is not is computed
         again."""
-        token = token_in_this_transaction()
+        token = (self._token or token_in_this_transaction)()
         if token is None:
             return compute_missing(list(keys))
         found, missing = {}, []
@@ -113,16 +129,25 @@ def token_in_this_transaction():
     None in a transaction that changes public data: what it reads holds changes the token does not name yet (and
     a rollback would undo), so nothing it reads is kept, nor taken from what is kept.
     """
+    return _tokens_in_this_transaction().get(PUBLIC)
+
+
+def challenges_token_in_this_transaction():
+    """The token of the challenges alone (CHALLENGES), read with the public one, None when that one is."""
+    return _tokens_in_this_transaction().get(CHALLENGES)
+
+
+def _tokens_in_this_transaction():
     session = db.session()
     if _changes_public_data(session):
-        return None
+        return {}
     kept = session.info.get(_TOKEN_READ)
     transaction = session.get_transaction()
     if kept is not None and transaction is not None and kept[0] is transaction:
         return kept[1]
-    token = current_token()
-    session.info[_TOKEN_READ] = (session.get_transaction(), token)
-    return token
+    tokens = _current_tokens()
+    session.info[_TOKEN_READ] = (session.get_transaction(), tokens)
+    return tokens
 
 
 def _changes_public_data(session):
@@ -160,25 +185,31 @@ def _note_change(conn, statement, multiparams, params, execution_options, result
     if isinstance(statement, UpdateBase) and getattr(statement, "table", None) is not None \
             and statement.table.name in PUBLIC_TABLES:
         conn.info[_CHANGED] = True
+        if statement.table.name in CHALLENGE_TABLES:
+            conn.info[_CHALLENGES_CHANGED] = True
 
 
 def _renew_token(conn):
     # A savepoint rolled back keeps the mark: at worst one token too many, never one too few.
     if conn.info.pop(_CHANGED, False):
-        conn.execute(_token_upsert(conn.dialect.name, uuid.uuid4().hex))
+        conn.execute(_token_upsert(conn.dialect.name, PUBLIC, uuid.uuid4().hex))
+        if conn.info.pop(_CHALLENGES_CHANGED, False):
+            conn.execute(_token_upsert(conn.dialect.name, CHALLENGES, uuid.uuid4().hex))
         _renewals_here[0] += 1
 
 
 def _forget(conn):
     conn.info.pop(_CHANGED, None)
+    conn.info.pop(_CHALLENGES_CHANGED, None)
 
 
 def _forget_on_checkin(dbapi_connection, connection_record):
     if connection_record is not None:
         connection_record.info.pop(_CHANGED, None)
+        connection_record.info.pop(_CHALLENGES_CHANGED, None)
 
 
-def _token_upsert(dialect_name, token):
+def _token_upsert(dialect_name, name, token):
     table = DataVersion.__table__
-    statement = _INSERTS[dialect_name](table).values(name=PUBLIC, token=token)
+    statement = _INSERTS[dialect_name](table).values(name=name, token=token)
     return statement.on_conflict_do_update(index_elements=[table.c.name], set_={"token": token})
