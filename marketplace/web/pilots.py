@@ -9,7 +9,7 @@ from ..forms.pilots import (BudgetIncreaseForm, DocumentForm, EndDateForm, Measu
 from ..services import access, permissions
 from ..services.pilots import pilots
 from .forms_flow import submit_form
-from ..services.pilots.pilot_workflow import (STAGE_LABELS, available_moves, checks_not_needed, has_outcome,
+from ..services.pilots.pilot_workflow import (STAGE_LABELS, available_moves, checks_not_needed, conflict_keeps_from_approving, has_outcome,
                                               judging_open, may_approve_budget, may_approve_increase, move_pilot,
                                               needs_second_approval, next_action, note_needed)
 
@@ -39,6 +39,7 @@ def _page(pilot, status=200, **forms):
         judging_open=judging_open(pilot), not_needed=checks_not_needed(pilot, [t for t, _missing in moves]),
         note_reasons={t.target: note_needed(pilot, t) for t, _missing in moves},
         needs_approval=needs_second_approval(pilot), may_approve=may_approve_budget(current_user, pilot),
+        approval_conflict=conflict_keeps_from_approving(current_user, pilot),
         may_approve_increases=permissions.can(current_user, "pilot.approve_budget", pilot),
         approvable={i.id for i in pilot.budget_increases if may_approve_increase(current_user, pilot, i)},
         next_action=following, next_section=SECTION_OF_STEP.get(following.key, "next"), section_of_step=SECTION_OF_STEP,

@@ -269,3 +269,38 @@ def test_the_end_date_moves_before_the_outcome_and_a_running_stage_is_due_with_i
     db.session.commit()
     with pytest.raises(InvalidTransition):
         pilots.change_end_date(people["officer"], pilot.id, ends_on=later + timedelta(days=1))
+
+
+def test_a_conflict_of_interest_keeps_from_approving_a_pilots_budget_and_its_increases(selected, app, f):
+    """The second pair of eyes on a pilot's money is one of the decisions that remain after the evaluation, as
+    starting the pilot: a panel member who declared a conflict of interest, or has not declared, may not approve
+    its budget nor an increase, and is told why; the agency's owner (off the panel) may."""
+    from marketplace.models import Evaluation
+    from marketplace.services.evaluation import evaluation
+    from marketplace.services.pilots.pilot_workflow import (CONFLICTED_APPROVER, UNDECLARED_APPROVER,
+                                                            may_approve_budget, may_approve_increase)
+
+    pitch, people = selected
+    db.session.add(Evaluation(challenge_id=pitch.challenge_id, started_by_id=people["officer"].id))
+    db.session.commit()
+    evaluation.declare_conflict(people["officer"], pitch.challenge_id, conflicted=False)
+    conflicted, undeclared = (f.member(pitch.challenge.agency, "procurement_officer") for _ in range(2))
+    evaluation.declare_conflict(conflicted, pitch.challenge_id, conflicted=True, note="My cousin runs the company.")
+    above = str(app.config["PILOT_LOW_VALUE_THRESHOLD"] + 10000)
+    pilot = _start(pitch, people, budget=above, milestones=[], justification="Two sites are needed.")
+    for person, why in ((conflicted, CONFLICTED_APPROVER), (undeclared, UNDECLARED_APPROVER)):
+        assert not may_approve_budget(person, pilot)
+        with pytest.raises(NotAllowed) as refused:
+            pilots.approve_budget(person, pilot.id)
+        assert str(refused.value) == str(why)
+        db.session.rollback()
+    pilots.approve_budget(people["owner"], pilot.id)
+    increase = pilots.request_budget_increase(people["officer"], pilot.id, amount="5000",
+                                              justification="A third site is needed for the effect.")
+    for person, why in ((conflicted, CONFLICTED_APPROVER), (undeclared, UNDECLARED_APPROVER)):
+        assert not may_approve_increase(person, pilot, increase)
+        with pytest.raises(NotAllowed) as refused:
+            pilots.approve_budget_increase(person, pilot.id, increase.id)
+        assert str(refused.value) == str(why)
+        db.session.rollback()
+    assert pilots.approve_budget_increase(people["owner"], pilot.id, increase.id).approved_by_id == people["owner"].id

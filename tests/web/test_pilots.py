@@ -348,3 +348,31 @@ def test_amounts_are_typed_in_a_text_field_so_the_browser_sends_what_was_typed(c
     started = client.post(f"/pitches/{second.id}/pilot", data={
         "budget": "25.000,50", "starts_on": "2030-01-01", "ends_on": "2030-03-01", "owner_id": people["officer"].id})
     assert started.status_code == 302
+
+
+def test_a_conflicted_officer_is_told_on_the_pilot_page_why_they_cannot_approve_its_budget(client, login, f, app):
+    """The approval shown unavailable with the reason, and a form sent anyway answered on the page, nothing
+    approved (services: pilot_workflow.conflict_keeps_from_approving)."""
+    from marketplace.models import Evaluation
+    from marketplace.services.evaluation import evaluation
+    from marketplace.services.pilots.pilot_workflow import CONFLICTED_APPROVER
+
+    challenge = f.Challenge(status="evaluating")
+    pitch = f.Pitch(challenge=challenge, status="selected")
+    officer, conflicted = (f.member(challenge.agency, "procurement_officer") for _ in range(2))
+    db.session.add(Evaluation(challenge_id=challenge.id, started_by_id=officer.id))
+    db.session.commit()
+    evaluation.declare_conflict(officer, challenge.id, conflicted=False)
+    evaluation.declare_conflict(conflicted, challenge.id, conflicted=True, note="A former employer.")
+    pilot = pilots.start_pilot(officer, pitch.id, budget=str(app.config["PILOT_LOW_VALUE_THRESHOLD"] + 5000),
+                               starts_on=date.today(), ends_on=date.today() + timedelta(days=30),
+                               owner_id=officer.id, justification="Two sites are needed to see the effect.")
+    login(conflicted)
+    page = client.get(f"/pilots/{pilot.id}").text
+    reason = str(CONFLICTED_APPROVER).replace("’", "&#8217;")
+    assert "Approve this budget" not in page
+    assert str(CONFLICTED_APPROVER) in page or reason in page
+    refused = client.post(f"/pilots/{pilot.id}/approve-budget", follow_redirects=True)
+    assert refused.status_code in (200, 403, 409) and "The budget is approved." not in refused.text
+    assert str(CONFLICTED_APPROVER) in refused.text
+    assert db.session.get(Pilot, pilot.id).budget_approved_at is None

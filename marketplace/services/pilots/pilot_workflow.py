@@ -19,6 +19,7 @@ from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle
 from marketplace.services.clock import utcnow
 from marketplace.services.errors import InvalidTransition, NotFound, StaleState
+from marketplace.services.evaluation.evaluation import evaluation_of, ranking_withheld_from
 from marketplace.services.messaging.events import record_change
 
 NOTE_MAX = 5000  # a note on a move; the move form (marketplace/forms/pilots.py) applies it too
@@ -232,13 +233,31 @@ def judging_open(pilot):
 
 
 def may_approve_budget(user, pilot):
-    """The second pair of eyes: a mover of the agency, never the person who started the pilot."""
-    return permissions.can(user, "pilot.approve_budget", pilot) and pilot.started_by_id != user.id
+    """The second pair of eyes: a mover of the agency, never the person who started the pilot, nor one whom a
+    conflict of interest keeps from it (`conflict_keeps_from_approving`)."""
+    return (permissions.can(user, "pilot.approve_budget", pilot) and pilot.started_by_id != user.id
+            and conflict_keeps_from_approving(user, pilot) is None)
 
 
 def may_approve_increase(user, pilot, increase):
     """The same second pair of eyes on a budget increase: never the person who asked for it."""
-    return permissions.can(user, "pilot.approve_budget", pilot) and increase.requested_by_id != user.id
+    return (permissions.can(user, "pilot.approve_budget", pilot) and increase.requested_by_id != user.id
+            and conflict_keeps_from_approving(user, pilot) is None)
+
+
+CONFLICTED_APPROVER = _l("You declared a conflict of interest in this challenge’s evaluation: someone else at the "
+                         "agency must approve this pilot’s budget.")
+UNDECLARED_APPROVER = _l("You sit on this challenge’s panel and have not declared your conflicts of interest: "
+                         "declare them in its evaluation before approving this pilot’s budget.")
+
+
+def conflict_keeps_from_approving(user, pilot):
+    """Why a conflict of interest keeps this person from approving the pilot's budget or an increase, or None:
+    they declared one in its challenge's evaluation, or sit on its panel without having declared — as it keeps them
+    from starting the pilot (pilots.require_may_start, `ranking_withheld_from`): the money is one of the decisions
+    that remain."""
+    standing = ranking_withheld_from(user, pilot.challenge, evaluation_of(pilot.challenge))
+    return {permissions.RECUSED: CONFLICTED_APPROVER, permissions.UNDECLARED: UNDECLARED_APPROVER}.get(standing)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from marketplace.services.evaluation.evaluation import evaluation_of, refuse_ran
 from marketplace.services.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from marketplace.services.messaging.events import record_change, snapshot
 from marketplace.services.paging import paginate
-from marketplace.services.pilots.pilot_workflow import (has_outcome, with_outcome, due_date_for, may_approve_budget, may_approve_increase,
+from marketplace.services.pilots.pilot_workflow import (conflict_keeps_from_approving, has_outcome, with_outcome, due_date_for, may_approve_budget, may_approve_increase,
                                                        needs_second_approval)
 
 MAX_TEXT = 10000
@@ -143,6 +143,8 @@ def approve_budget(actor, pilot_id):
     permissions.require(actor, "pilot.approve_budget", pilot)
     if not needs_second_approval(pilot):
         raise InvalidTransition(str(_l("This budget is under the low-value threshold and needs no approval.")))
+    if why := conflict_keeps_from_approving(actor, pilot):
+        raise NotAllowed(str(why))
     if not may_approve_budget(actor, pilot):
         raise NotAllowed(str(_l("Someone other than the person who started the pilot must approve its budget.")))
     if pilot.budget_approved_at is not None:
@@ -331,6 +333,8 @@ def approve_budget_increase(actor, pilot_id, increase_id):
     increase = next((i for i in pilot.budget_increases if i.id == increase_id), None)
     if increase is None:
         raise NotFound(str(_l("That budget increase is not part of this pilot.")))
+    if why := conflict_keeps_from_approving(actor, pilot):
+        raise NotAllowed(str(why))
     if not may_approve_increase(actor, pilot, increase):
         raise NotAllowed(str(_l("Someone other than the person who asked must approve a budget increase.")))
     if increase.approved_at is not None:
