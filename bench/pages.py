@@ -5,8 +5,8 @@
 
 Point it at a database built by `flask seed-demo` or `flask seed-scale`. The page cache is off, so each
 request renders. With --nothing-kept, what the process keeps per state of the public data (totals, a page's ids,
-rows and HTML of listed challenges) is forgotten before each request: a page as its first visitor after a change
-of the public data finds it. The signed-in pages are taken as the first company owner with a submitted pitch and as a
+rows and HTML of listed challenges, a search's matches) and of the challenges (the search catalogue) is forgotten
+before each request: a page as its first visitor after a change of the challenges finds it. The signed-in pages are taken as the first company owner with a submitted pitch and as a
 publisher of that challenge's agency. Prints one line per page and the load average; reads only.
 """
 import argparse
