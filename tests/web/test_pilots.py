@@ -1,5 +1,7 @@
 """The pilot pages: who sees them, moving stages, uploads, outcomes and messages through the forms."""
+import html
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -376,3 +378,38 @@ def test_a_conflicted_officer_is_told_on_the_pilot_page_why_they_cannot_approve_
     assert refused.status_code in (200, 403, 409) and "The budget is approved." not in refused.text
     assert str(CONFLICTED_APPROVER) in refused.text
     assert db.session.get(Pilot, pilot.id).budget_approved_at is None
+
+
+def test_the_follow_on_link_and_a_negative_payment_are_told_what_to_do_once_in_the_readers_language(client, login,
+                                                                                                   world):
+    # WTForms' own "Invalid URL." and "Number must be at least 0." (after "Enter an amount in figures…") were shown.
+    pilot, _, people = world
+    login(people["officer"])
+    milestone = pilot.milestones[0]
+    for locale, link_problem in (("en", "Enter a web address starting with https:// or http://."),
+                                 ("fr", "Indiquez une adresse web commençant par https:// ou http://.")):
+        client.post("/language", data={"locale": locale, "next": f"/pilots/{pilot.id}"})
+        outcome = client.post(f"/pilots/{pilot.id}/outcome", data={"outcome_summary": "Worked.",
+                                                                   "follow_on_procurement_url": "tenders"})
+        assert outcome.status_code == 422 and link_problem in html.unescape(outcome.text)
+        assert "Invalid URL" not in outcome.text and "URL invalide" not in outcome.text
+        payment = client.post(f"/pilots/{pilot.id}/payments/{milestone.id}",
+                              data={"paid_amount": "-5", "paid_on": date.today().isoformat()})
+        assert payment.status_code == 422 and 'value="-5"' in payment.text
+        start = payment.text.index('class="error-summary"')
+        told = re.findall(r'<a href="#paid_amount">([^<]*)</a>', payment.text[start:payment.text.index("</div>", start)])
+        assert len(told) == 1 and "0" in told[0] and "figures" not in told[0] and "chiffres" not in told[0]
+        assert "Number must be" not in payment.text and "au moins" not in payment.text
+    assert db.session.get(PaymentMilestone, milestone.id).paid_amount is None
+
+
+def test_a_number_typed_wrongly_is_told_once_with_what_to_type(app):
+    from marketplace.forms.challenges import ChallengeForm
+    from werkzeug.datastructures import MultiDict
+
+    for typed in ("1.5", "200"):
+        with app.test_request_context(method="POST"):
+            form = ChallengeForm(MultiDict({"pilot_duration_weeks": typed, "budget_min": "-5"}), meta={"csrf": False})
+            form.validate()
+            assert form.pilot_duration_weeks.errors == ["Enter a whole number of weeks from 1 to 104."]
+            assert form.budget_min.errors == ["Enter an amount of 0 or more, without a minus sign."]
