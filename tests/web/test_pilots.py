@@ -413,3 +413,18 @@ def test_a_number_typed_wrongly_is_told_once_with_what_to_type(app):
             form.validate()
             assert form.pilot_duration_weeks.errors == ["Enter a whole number of weeks from 1 to 104."]
             assert form.budget_min.errors == ["Enter an amount of 0 or more, without a minus sign."]
+
+
+def test_who_the_next_action_waits_for_reads_without_a_second_colon(client, login, world):
+    # "Par : Ville de Liège : le responsable…": the agency's people were joined to its name by a colon, after the
+    # page's own "By:" label.
+    pilot, _, people = world
+    pilot.stage = "running"  # it waits for the agency: its end date, or an earlier move
+    db.session.commit()
+    login(people["officer"])
+    for locale, label in (("en", "By: "), ("fr", "Par : ")):
+        client.post("/language", data={"locale": locale, "next": f"/pilots/{pilot.id}"})
+        page = html.unescape(client.get(f"/pilots/{pilot.id}").text)
+        said = page[page.index('id="next-action"'):]
+        said = said[said.index(label) + len(label):said.index("</span>", said.index(label))]
+        assert said.startswith(pilot.agency.name) and ":" not in said
