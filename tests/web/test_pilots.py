@@ -320,7 +320,8 @@ def test_the_budget_line_is_written_as_the_language_writes_it(client, login, wor
     assert "Budget\u00a0: 10\u202f000\u00a0€" in page
 
 
-@pytest.mark.parametrize("typed,message", [("-5", "Enter an amount in figures"), ("twelve", "Enter an amount in figures"),
+@pytest.mark.parametrize("typed,message", [("-5", "Enter an amount of 0 or more, without a minus sign."),
+                                           ("twelve", "Enter an amount in figures"),
                                            ("0", "The budget must be more than zero."), ("", "Enter the budget.")])
 def test_a_budget_typed_wrongly_is_answered_with_what_is_wrong_and_kept(client, login, world, f, typed, message):
     """Found walking: a budget of -5 was answered "Enter the budget." (the form's required check threw away the
@@ -333,6 +334,8 @@ def test_a_budget_typed_wrongly_is_answered_with_what_is_wrong_and_kept(client, 
     assert response.status_code == 422 and message in response.text
     if typed:
         assert f'value="{typed}"' in response.text
+    if typed in ("-5", "twelve"):  # one message: not also the budget's "more than zero"
+        assert "more than zero" not in response.text and "Number must be" not in response.text
 
 
 def test_amounts_are_typed_in_a_text_field_so_the_browser_sends_what_was_typed(client, login, world, f):
