@@ -57,13 +57,16 @@ def in_reader_zone(value):
 # One way to write a day in each language: the month in words, so "12/11" is never read as 11 December.
 DAY_PATTERNS = {"de": "d. MMMM y"}
 DAY_PATTERN = "d MMMM y"
+# The first of the month where a language writes it as an ordinal: "1er novembre 2026".
+FIRST_DAY_PATTERNS = {"fr": "d'er' MMMM y"}
 
 
 @lru_cache(maxsize=4096)
 def _day_text(day, locale):
     """A calendar day in a language: Babel's formatting, once per day and language in this process (a list page
     writes twenty dates, each some 40 µs through flask_babel)."""
-    pattern = DAY_PATTERNS.get(locale.language if locale else "en", DAY_PATTERN)
+    language = locale.language if locale else "en"
+    pattern = (day.day == 1 and FIRST_DAY_PATTERNS.get(language)) or DAY_PATTERNS.get(language, DAY_PATTERN)
     return babel_format_date(day, pattern, locale=locale)
 
 

@@ -29,6 +29,19 @@ def test_values_are_written_as_each_language_writes_them(in_language, language, 
         assert formatting.day(date(2030, 3, 14)) == day
 
 
+@pytest.mark.parametrize("language,first,moment", [
+    ("en", "1 November 2026", "1 November 2026, 09:00"),
+    ("fr", "1er novembre 2026", "1er novembre 2026, 09:00"),
+    ("nl", "1 november 2026", "1 november 2026, 09:00"),
+    ("de", "1. November 2026", "1. November 2026, 09:00"),
+])
+def test_the_first_of_the_month_is_written_as_each_language_writes_it(in_language, language, first, moment):
+    with in_language(language):
+        assert formatting.day(date(2026, 11, 1)) == first
+        assert formatting.localtime(datetime(2026, 11, 1, 8, 0, tzinfo=timezone.utc)) == moment
+        assert formatting.day(date(2026, 11, 2)).startswith("2")  # only the first is an ordinal
+
+
 @pytest.mark.parametrize("language,written,zone", [
     ("en", "14 March 2030, 12:00", "Central European Time (Brussels)"),
     ("fr", "14 mars 2030, 12:00", "heure d’Europe centrale (Bruxelles)"),

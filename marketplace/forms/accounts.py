@@ -32,7 +32,7 @@ from .fields import AddressFields
 NAME_LENGTH = Length(max=NAME_MAX, message=too_long(NAME_MAX))
 ORGANISATION_NAME_LENGTH = Length(max=ORGANISATION_NAME_MAX, message=too_long(ORGANISATION_NAME_MAX))
 PASSWORD_LENGTH = Length(max=passwords.MAX_LENGTH, message=passwords.TOO_LONG)
-EMAIL_LENGTH = Length(max=EMAIL_MAX)
+EMAIL_LENGTH = Length(max=EMAIL_MAX, message=too_long(EMAIL_MAX))
 PASSWORD_HINT = _l("At least 12 characters, and not a common or leaked password, your email address or your "
                    "organisation’s name. A few unrelated words make a strong password you can remember.")
 SIZE_LABELS = {"micro": _l("Micro (fewer than 10 people)"), "small": _l("Small (10 to 49 people)"),
@@ -161,14 +161,16 @@ class OrganisationForm(FlaskForm, AddressFields):
 
 class TwoFactorForm(FlaskForm):
     code = StringField(_l("Code from your authenticator app"), description=_l("6 digits, for example 123456."),
-                       validators=[DataRequired(_l("Enter the 6-digit code.")), Length(max=12)],
+                       validators=[DataRequired(_l("Enter the 6-digit code.")),
+                                   Length(max=12, message=_l("Enter the 6-digit code."))],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
 
 
 class RecoveryCodeForm(FlaskForm):
     recovery_code = StringField(_l("Recovery code"), description=_l("One of the codes you kept when you turned on "
                                                                    "two-factor sign-in, for example abcde-23456."),
-                                validators=[DataRequired(_l("Enter one of your recovery codes.")), Length(max=40)],
+                                validators=[DataRequired(_l("Enter one of your recovery codes.")),
+                                            Length(max=40, message=_l("Enter one of your recovery codes."))],
                                 render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"})
 
 

@@ -3,7 +3,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateTimeLocalField, FieldList, FormField, HiddenField, IntegerField, RadioField, SelectField,
+    DateTimeLocalField, FieldList, FormField, HiddenField, RadioField, SelectField,
     SelectMultipleField, StringField, TextAreaField, widgets,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -11,15 +11,15 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from ..services.challenges.challenges import (
     CANCEL_REASON_MAX, CANCEL_REASON_MISSING, SEND_BACK_REASON_MISSING, CANCEL_REASON_TOO_LONG, CONSULTATION_SUMMARY_MAX,
     CONSULTATION_SUMMARY_MISSING, CONSULTATION_SUMMARY_TOO_LONG, CRITERION_DESCRIPTION_MAX,
-    CRITERION_DESCRIPTION_TOO_LONG, CRITERION_NAME_MAX, CRITERION_NAME_PROBLEM, LIMITS, MEASURE_MAX, WEIGHT_PROBLEM,
-    too_long,
+    CRITERION_DESCRIPTION_TOO_LONG, CRITERION_NAME_MAX, CRITERION_NAME_PROBLEM, LIMITS, MEASURE_MAX, WEEKS_PROBLEM,
+    WEIGHT_PROBLEM, too_long,
 )
 from ..services.challenges.amendments import REASON_MAX, REASON_MISSING, REASON_TOO_LONG
 from ..services.challenges.lifecycle import kind_ranks_pitches
 from ..services.challenges.search import LANGUAGES, language_of
 from ..services.organisations.cpv import cpv_choices
 from ..formatting import LANGUAGE_NAMES
-from .fields import AmountField
+from .fields import AmountField, WholeNumberField
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -41,7 +41,8 @@ class CriterionForm(FlaskForm):
                                                                        message=CRITERION_NAME_PROBLEM)])
     description = StringField(_l("What it means"), validators=[
         Optional(), Length(max=CRITERION_DESCRIPTION_MAX, message=CRITERION_DESCRIPTION_TOO_LONG)])
-    weight = IntegerField(_l("Weight (%)"), validators=[Optional(), NumberRange(min=1, max=100, message=WEIGHT_PROBLEM)])
+    weight = WholeNumberField(_l("Weight (%)"), validators=[Optional(), NumberRange(min=1, max=100, message=WEIGHT_PROBLEM)],
+                              message=WEIGHT_PROBLEM)
 
 
 class MeasureForm(FlaskForm):
@@ -78,10 +79,10 @@ class ChallengeForm(FlaskForm):
                                 validators=[_length(LIMITS["constraints"])])
     sectors = CheckboxList(_l("Sectors"), choices=cpv_choices(), validate_choice=True,
                            description=_l("Companies working in these sectors are told about the challenge."))
-    budget_min = AmountField(_l("Budget from (euro)"), places=0, validators=[Optional(), NumberRange(min=0)])
-    budget_max = AmountField(_l("Budget up to (euro)"), places=0, validators=[Optional(), NumberRange(min=0)])
-    pilot_duration_weeks = IntegerField(_l("Expected pilot duration (weeks)"),
-                                        validators=[Optional(), NumberRange(min=1, max=104)])
+    budget_min = AmountField(_l("Budget from (euro)"), places=0, validators=[Optional()])
+    budget_max = AmountField(_l("Budget up to (euro)"), places=0, validators=[Optional()])
+    pilot_duration_weeks = WholeNumberField(_l("Expected pilot duration (weeks)"), message=WEEKS_PROBLEM,
+                                            validators=[Optional(), NumberRange(min=1, max=104, message=WEEKS_PROBLEM)])
     question_deadline = DateTimeLocalField(_l("Questions close"), format=DATETIME_FORMAT, validators=[Optional()],
                                            description=_l("Leave empty for 10 days before the pitch deadline, so "
                                                           "every answer is out at least 6 days before it."))

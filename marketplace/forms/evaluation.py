@@ -5,6 +5,7 @@ from wtforms import BooleanField, DateTimeLocalField, RadioField, SelectField, S
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..services.evaluation.evaluation import DECISION_LABELS, MAX_COMMENT, MAX_FEEDBACK
+from ..services.organisations.companies import too_long
 
 
 class DeclarationForm(FlaskForm):
@@ -12,7 +13,8 @@ class DeclarationForm(FlaskForm):
                             choices=[("no", _l("No, I have no conflict of interest")),
                                      ("yes", _l("Yes, I have a conflict of interest and step aside"))],
                             validators=[DataRequired(_l("Answer yes or no."))])
-    note = TextAreaField(_l("If yes, what is the conflict?"), validators=[Length(max=MAX_COMMENT)])
+    note = TextAreaField(_l("If yes, what is the conflict?"), validators=[Length(max=MAX_COMMENT,
+                                                                                        message=too_long(MAX_COMMENT))])
 
 
 class DecisionForm(FlaskForm):
@@ -20,7 +22,8 @@ class DecisionForm(FlaskForm):
 
     decision = RadioField(_l("Decision"), choices=list(DECISION_LABELS.items()), validate_choice=False,
                           validators=[DataRequired(_l("Choose a decision."))])
-    feedback = TextAreaField(_l("Feedback to the company"), validators=[Length(max=MAX_FEEDBACK)],
+    feedback = TextAreaField(_l("Feedback to the company"), validators=[Length(max=MAX_FEEDBACK,
+                                                                                        message=too_long(MAX_FEEDBACK))],
                              description=_l("Required when the pitch is not selected. It starts from the "
                                             "evaluators’ comments: edit it before it is sent."))
     confirmed = BooleanField(_l("I have read this feedback and confirm it is the text the company receives"),
@@ -35,5 +38,5 @@ class SlotForm(FlaskForm):
     ends_at = DateTimeLocalField(_l("Ends"), format="%Y-%m-%dT%H:%M",
                                  validators=[DataRequired(_l("Enter the time the session ends."))])
     mode = SelectField(_l("Where"), choices=[("online", _l("Online")), ("in_person", _l("In person"))])
-    address = TextAreaField(_l("Address (in person)"), validators=[Optional(), Length(max=500)])
-    link = StringField(_l("Meeting link (online)"), validators=[Optional(), Length(max=500)])
+    address = TextAreaField(_l("Address (in person)"), validators=[Optional(), Length(max=500, message=too_long(500))])
+    link = StringField(_l("Meeting link (online)"), validators=[Optional(), Length(max=500, message=too_long(500))])

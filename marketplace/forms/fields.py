@@ -1,8 +1,8 @@
 """Form fields shared by several forms."""
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, SelectField, StringField
-from wtforms.validators import Length
+from wtforms import DecimalField, IntegerField, SelectField, StringField
+from wtforms.validators import Length, StopValidation
 from wtforms.widgets import TextInput
 
 from ..services.organisations import addresses
@@ -10,8 +10,18 @@ from ..services.organisations.companies import too_long
 from ..services.pilots.amounts import NotAnAmount, parse_amount
 
 
-class AmountField(DecimalField):
-    """An amount in euro, typed as people write it: 25000, 25 000, 25.000,50 or 25,000.50.
+class OneProblem:
+    """A number field whose typing was not understood says so once: its own message, not also the range's or
+    "enter an amount" of the validators after it (they would judge the value it could not read)."""
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
+
+class AmountField(OneProblem, DecimalField):
+    """An amount in euro, typed as people write it: 25000, 25 000, 25.000,50 or 25,000.50. Never negative: a minus
+    sign is told so.
 
     A text input with a numeric keyboard, not `type=number`: a browser's number input refuses "25 000" and sends
     "25.000,50" as nothing at all, so what was typed was lost and answered "Enter the budget"."""
@@ -28,7 +38,23 @@ class AmountField(DecimalField):
             self.data = parse_amount(valuelist[0])
         except NotAnAmount:
             self.data = None
+            if str(valuelist[0]).strip().startswith(("-", "\u2212")):
+                raise ValueError(_l("Enter an amount of 0 or more, without a minus sign.")) from None
             raise ValueError(_l("Enter an amount in figures, like 25000 or 25.000,50.")) from None
+
+
+class WholeNumberField(OneProblem, IntegerField):
+    """A whole number; anything else typed is told `message`, the one its range gives, once."""
+
+    def __init__(self, label=None, validators=None, *, message, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.problem = message
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(self.problem) from None
 
 
 def _countries():

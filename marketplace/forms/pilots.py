@@ -9,8 +9,10 @@ from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberR
 from ..formatting import lazy, number
 from ..models.pilot import DOCUMENT_KINDS
 from ..services.pilots.pilot_workflow import NOTE_MAX, NOTE_TOO_LONG
-from ..services.pilots.pilots import (EVIDENCE_TOO_LONG, FOLLOW_ON_URL_MAX, MAX_TEXT, MESSAGE_MAX, MESSAGE_TOO_LONG,
-                                     JUSTIFICATION_TOO_LONG, MILESTONE_NAME_MAX, TEXT_TOO_LONG)
+from ..services.organisations.companies import too_long
+from ..services.pilots.pilots import (EVIDENCE_TOO_LONG, FOLLOW_ON_URL_MAX, FOLLOW_ON_URL_PROBLEM, MAX_TEXT,
+                                     MESSAGE_MAX, MESSAGE_TOO_LONG, JUSTIFICATION_TOO_LONG, MILESTONE_NAME_MAX,
+                                     TEXT_TOO_LONG)
 from ..services.pitches.uploads import ACCEPT, limit_mb
 from .fields import AmountField
 
@@ -44,14 +46,13 @@ class OutcomeForm(FlaskForm):
                                     description=_l("Asked of every outcome: what worked and what did not, so "
                                                     "that other agencies can learn from it. A stop is a result too."))
     follow_on_procurement_url = StringField(_l("Link to the follow-on procurement (if adopted)"),
-                                            validators=[Optional(), URL(), Length(max=FOLLOW_ON_URL_MAX)])
+                                            validators=[Optional(), URL(message=FOLLOW_ON_URL_PROBLEM),
+                                                        Length(max=FOLLOW_ON_URL_MAX, message=too_long(FOLLOW_ON_URL_MAX))])
 
 
 class PaymentForm(FlaskForm):
-    # InputRequired, not DataRequired: an amount typed wrongly keeps its own message ("in figures") instead of
-    # "Enter an amount", and 0 is an amount.
-    paid_amount = AmountField(_l("Amount paid"), places=2,
-                               validators=[InputRequired(_l("Enter an amount.")), NumberRange(min=0)])
+    # InputRequired, not DataRequired: 0 is an amount. An amount typed wrongly (or below 0) is told so by the field.
+    paid_amount = AmountField(_l("Amount paid"), places=2, validators=[InputRequired(_l("Enter an amount."))])
     paid_on = DateField(_l("Paid on"), validators=[DataRequired(_l("Enter the date it was paid."))])
 
 
@@ -73,8 +74,9 @@ class MilestoneForm(FlaskForm):
     class Meta:
         csrf = False
 
-    name = StringField(_l("Milestone"), validators=[Optional(), Length(max=MILESTONE_NAME_MAX)])
-    amount = AmountField(_l("Planned amount"), places=2, validators=[Optional(), NumberRange(min=0)])
+    name = StringField(_l("Milestone"), validators=[Optional(), Length(max=MILESTONE_NAME_MAX,
+                                                                       message=too_long(MILESTONE_NAME_MAX))])
+    amount = AmountField(_l("Planned amount"), places=2, validators=[Optional()])
     planned_on = DateField(_l("Planned date"), validators=[Optional()])
 
 

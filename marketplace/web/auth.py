@@ -19,7 +19,7 @@ from ..services.errors import ValidationFailed
 from ..services.permissions import signed_in
 from .account import flash_tokens_revoked
 from .forms_flow import submit_form
-from .i18n import SIGNED_OUT_LOCALE, select_locale
+from .i18n import PENDING_SIGN_IN, SIGNED_OUT_LOCALE, select_locale
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -97,9 +97,9 @@ def login():
             form.form_errors.append(_("The email address or the password is not right."))
             return render_template("auth/login.html", form=form), 401
         if two_factor_service.enabled_for(user):
-            # Half signed in: the password was right, the code comes next.
-            session["pending_two_factor"] = {"user": user.id, "version": user.session_version,
-                                             "remember": bool(form.remember.data)}
+            # Half signed in: the password was right, the code comes next, in the person's language (i18n).
+            session[PENDING_SIGN_IN] = {"user": user.id, "version": user.session_version,
+                                        "remember": bool(form.remember.data), "locale": user.locale}
             return redirect(url_for(".two_factor"))
         next_page = _sign_in(user, remember=form.remember.data)
         flash(_("You are signed in."), "success")
@@ -108,7 +108,7 @@ def login():
 
 
 def _pending_user():
-    pending = session.get("pending_two_factor") or {}
+    pending = session.get(PENDING_SIGN_IN) or {}
     user = db.session.get(User, pending.get("user")) if pending.get("user") else None
     if user is None or user.session_version != pending.get("version") or not two_factor_service.enabled_for(user):
         return None, pending
@@ -116,7 +116,7 @@ def _pending_user():
 
 
 def _pending_key():
-    pending = session.get("pending_two_factor") or {}
+    pending = session.get(PENDING_SIGN_IN) or {}
     return f"two-factor:{pending.get('user')}|{get_remote_address() or ''}"
 
 

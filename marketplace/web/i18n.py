@@ -28,6 +28,9 @@ from ..services.permissions import signed_in
 # The language of the person who signed out last in this browser: the signed-out pages speak it, until the visitor
 # picks one in the switcher or someone signs in (auth.logout).
 SIGNED_OUT_LOCALE = "signed_out_locale"
+# A sign-in waiting for its second step (auth.login -> auth.two_factor): the password was right, so the person is
+# known and the code step speaks their saved language, kept here with it ("locale").
+PENDING_SIGN_IN = "pending_two_factor"
 
 
 def select_locale():
@@ -38,14 +41,16 @@ def select_locale():
 
 
 def chosen_locale():
-    """The language the person looking chose: their saved one once signed in, else the one picked in this browser
-    (the switcher, or the last person who signed out here); None if nobody chose one."""
+    """The language the person looking chose: their saved one once signed in, else the one picked in this browser's
+    switcher, else the saved one of the person half signed in (password right, code next), else that of the last
+    person who signed out here; None if nobody chose one."""
     languages = current_app.config["LANGUAGES"]
     if signed_in(current_user) and current_user.locale in languages:
         return current_user.locale
-    for kept in ("locale", SIGNED_OUT_LOCALE):
-        if session.get(kept) in languages:
-            return session[kept]
+    pending = (session.get(PENDING_SIGN_IN) or {}).get("locale")
+    for kept in (session.get("locale"), pending, session.get(SIGNED_OUT_LOCALE)):
+        if kept in languages:
+            return kept
     return None
 
 

@@ -1,5 +1,7 @@
 """The pilot pages: who sees them, moving stages, uploads, outcomes and messages through the forms."""
+import html
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -318,7 +320,8 @@ def test_the_budget_line_is_written_as_the_language_writes_it(client, login, wor
     assert "Budget\u00a0: 10\u202f000\u00a0€" in page
 
 
-@pytest.mark.parametrize("typed,message", [("-5", "Enter an amount in figures"), ("twelve", "Enter an amount in figures"),
+@pytest.mark.parametrize("typed,message", [("-5", "Enter an amount of 0 or more, without a minus sign."),
+                                           ("twelve", "Enter an amount in figures"),
                                            ("0", "The budget must be more than zero."), ("", "Enter the budget.")])
 def test_a_budget_typed_wrongly_is_answered_with_what_is_wrong_and_kept(client, login, world, f, typed, message):
     """Found walking: a budget of -5 was answered "Enter the budget." (the form's required check threw away the
@@ -331,6 +334,8 @@ def test_a_budget_typed_wrongly_is_answered_with_what_is_wrong_and_kept(client, 
     assert response.status_code == 422 and message in response.text
     if typed:
         assert f'value="{typed}"' in response.text
+    if typed in ("-5", "twelve"):  # one message: not also the budget's "more than zero"
+        assert "more than zero" not in response.text and "Number must be" not in response.text
 
 
 def test_amounts_are_typed_in_a_text_field_so_the_browser_sends_what_was_typed(client, login, world, f):
@@ -376,3 +381,53 @@ def test_a_conflicted_officer_is_told_on_the_pilot_page_why_they_cannot_approve_
     assert refused.status_code in (200, 403, 409) and "The budget is approved." not in refused.text
     assert str(CONFLICTED_APPROVER) in refused.text
     assert db.session.get(Pilot, pilot.id).budget_approved_at is None
+
+
+def test_the_follow_on_link_and_a_negative_payment_are_told_what_to_do_once_in_the_readers_language(client, login,
+                                                                                                   world):
+    # WTForms' own "Invalid URL." and "Number must be at least 0." (after "Enter an amount in figures…") were shown.
+    pilot, _, people = world
+    login(people["officer"])
+    milestone = pilot.milestones[0]
+    for locale, link_problem in (("en", "Enter a web address starting with https:// or http://."),
+                                 ("fr", "Indiquez une adresse web commençant par https:// ou http://.")):
+        client.post("/language", data={"locale": locale, "next": f"/pilots/{pilot.id}"})
+        outcome = client.post(f"/pilots/{pilot.id}/outcome", data={"outcome_summary": "Worked.",
+                                                                   "follow_on_procurement_url": "tenders"})
+        assert outcome.status_code == 422 and link_problem in html.unescape(outcome.text)
+        assert "Invalid URL" not in outcome.text and "URL invalide" not in outcome.text
+        payment = client.post(f"/pilots/{pilot.id}/payments/{milestone.id}",
+                              data={"paid_amount": "-5", "paid_on": date.today().isoformat()})
+        assert payment.status_code == 422 and 'value="-5"' in payment.text
+        start = payment.text.index('class="error-summary"')
+        told = re.findall(r'<a href="#paid_amount">([^<]*)</a>', payment.text[start:payment.text.index("</div>", start)])
+        assert len(told) == 1 and "0" in told[0] and "figures" not in told[0] and "chiffres" not in told[0]
+        assert "Number must be" not in payment.text and "au moins" not in payment.text
+    assert db.session.get(PaymentMilestone, milestone.id).paid_amount is None
+
+
+def test_a_number_typed_wrongly_is_told_once_with_what_to_type(app):
+    from marketplace.forms.challenges import ChallengeForm
+    from werkzeug.datastructures import MultiDict
+
+    for typed in ("1.5", "200"):
+        with app.test_request_context(method="POST"):
+            form = ChallengeForm(MultiDict({"pilot_duration_weeks": typed, "budget_min": "-5"}), meta={"csrf": False})
+            form.validate()
+            assert form.pilot_duration_weeks.errors == ["Enter a whole number of weeks from 1 to 104."]
+            assert form.budget_min.errors == ["Enter an amount of 0 or more, without a minus sign."]
+
+
+def test_who_the_next_action_waits_for_reads_without_a_second_colon(client, login, world):
+    # "Par : Ville de Liège : le responsable…": the agency's people were joined to its name by a colon, after the
+    # page's own "By:" label.
+    pilot, _, people = world
+    pilot.stage = "running"  # it waits for the agency: its end date, or an earlier move
+    db.session.commit()
+    login(people["officer"])
+    for locale, label in (("en", "By: "), ("fr", "Par : ")):
+        client.post("/language", data={"locale": locale, "next": f"/pilots/{pilot.id}"})
+        page = html.unescape(client.get(f"/pilots/{pilot.id}").text)
+        said = page[page.index('id="next-action"'):]
+        said = said[said.index(label) + len(label):said.index("</span>", said.index(label))]
+        assert said.startswith(pilot.agency.name) and ":" not in said

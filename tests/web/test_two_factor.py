@@ -216,3 +216,25 @@ def test_moving_to_a_new_phone_replaces_the_secret_and_the_recovery_codes(client
     later = time.time() + 30  # a step after the one used to confirm, so only the secret can refuse it
     assert not two_factor.verify(db.session.get(User, officer.id), pyotp.TOTP(TOTP_SECRET).at(later), at=later)
     assert two_factor.verify(db.session.get(User, officer.id), pyotp.TOTP(secret).at(later), at=later)
+
+
+def test_the_code_step_speaks_the_language_of_the_person_whose_password_was_right(client, f):
+    # Once the password is checked the person is known: the code step and its refusals are in their language, not
+    # the browser's; a language picked on that page still wins, and is the account's once signed in.
+    import re
+
+    def lang(response):
+        return re.search(r'<html lang="([^"]+)">', response.text).group(1)
+
+    officer = f.member(f.Agency(), "procurement_officer", locale="fr")
+    english = {"Accept-Language": "en"}
+    assert lang(client.get("/auth/login", headers=english)) == "en"
+    client.post("/auth/login", data={"email": officer.email, "password": PASSWORD}, headers=english)
+    assert lang(client.get("/auth/two-factor", headers=english)) == "fr"
+    wrong = client.post("/auth/two-factor", data={"code": "000000"}, headers=english)
+    assert wrong.status_code == 422 and lang(wrong) == "fr" and "Ce code est incorrect" in wrong.text
+    client.post("/language", data={"locale": "nl", "next": "/auth/two-factor"}, headers=english)
+    assert lang(client.get("/auth/two-factor", headers=english)) == "nl"
+    code = pyotp.TOTP(TOTP_SECRET).now()
+    assert client.post("/auth/two-factor", data={"code": code}, headers=english).status_code == 302
+    assert db.session.get(User, officer.id).locale == "nl"

@@ -46,6 +46,7 @@ CRITERION_NAME_MAX, CRITERION_DESCRIPTION_MAX, MEASURE_MAX = 200, 2000, 300
 CRITERION_NAME_PROBLEM = _l("Name the criterion in 200 characters or fewer.")  # = CRITERION_NAME_MAX
 CRITERION_DESCRIPTION_TOO_LONG = _l("Describe it in %(n)s characters or fewer.", n=lazy(number, CRITERION_DESCRIPTION_MAX))
 WEIGHT_PROBLEM = _l("Give a whole-number weight from 1 to 100.")
+WEEKS_PROBLEM = _l("Enter a whole number of weeks from 1 to 104.")
 CANCEL_REASON_MAX, CONSULTATION_SUMMARY_MAX = 2000, 20000
 CANCEL_REASON_MISSING = _l("Say why the challenge is cancelled: the reason is public.")
 CANCEL_DRAFT_REASON_MISSING = _l("Say why the draft is cancelled: only your agency reads the reason.")
@@ -120,7 +121,7 @@ def _clean(data):
             if not 1 <= clean["pilot_duration_weeks"] <= 104:
                 raise ValueError
         except (TypeError, ValueError):
-            errors["pilot_duration_weeks"] = _l("Enter a whole number of weeks from 1 to 104.")
+            errors["pilot_duration_weeks"] = WEEKS_PROBLEM
     sectors = list(dict.fromkeys(data.get("sectors") or []))
     if any(not is_cpv_division(code) for code in sectors):
         errors["sectors"] = _l("Choose sectors from the list.")

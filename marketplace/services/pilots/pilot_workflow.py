@@ -277,7 +277,8 @@ def _who(by, pilot):
     if by == BY_SECOND_APPROVER:
         return _l("A procurement officer or the owner of %(agency)s, other than %(name)s who started the pilot",
                   agency=pilot.agency.name, name=pilot.started_by.name if pilot.started_by else "–")
-    return _l("%(agency)s: the pilot owner, a procurement officer or the agency’s owner", agency=pilot.agency.name)
+    # Not "agency: who": the page says it after its own "By:" label, which would make it "By: agency: who".
+    return _l("%(agency)s (the pilot owner, a procurement officer or the agency’s owner)", agency=pilot.agency.name)
 
 
 def _yours(by, user, pilot):

@@ -32,6 +32,7 @@ from marketplace.services.pilots.pilot_workflow import (conflict_keeps_from_appr
 MAX_TEXT = 10000
 # Limits the forms (marketplace/forms/pilots.py) apply too: written here only.
 MESSAGE_MAX, MILESTONE_NAME_MAX, FOLLOW_ON_URL_MAX = 5000, 200, 500
+FOLLOW_ON_URL_PROBLEM = _l("Enter a web address starting with https:// or http://.")
 MESSAGE_TOO_LONG = _l("The message must be %(n)s characters or fewer.", n=lazy(number, MESSAGE_MAX))
 # What a form and the service say of a text too long: one sentence each (marketplace/forms/pilots.py).
 EVIDENCE_TOO_LONG = _l("The evidence must be %(n)s characters or fewer.", n=lazy(number, MAX_TEXT))
@@ -201,7 +202,7 @@ def write_outcome(actor, pilot_id, *, outcome_summary, lessons_learned="", follo
         if len(value) > MAX_TEXT:
             errors[name] = TEXT_TOO_LONG
     if url and (urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc or len(url) > FOLLOW_ON_URL_MAX):
-        errors["follow_on_procurement_url"] = _l("Enter a web address starting with https:// or http://.")
+        errors["follow_on_procurement_url"] = FOLLOW_ON_URL_PROBLEM
     if errors:
         raise ValidationFailed(errors)
     before = snapshot(pilot, "outcome_summary", "lessons_learned", "follow_on_procurement_url")
