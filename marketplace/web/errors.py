@@ -23,16 +23,17 @@ def _way_back():
 
 
 def _page(status, message=None, onward=None):
-    """`onward`: (url, words), the page a view names as the way on from this refusal (`way_on`)."""
+    """`onward`: (url, words), the page where the step that comes first is (`comes_first`)."""
     if wants_json():  # the pitch steps' autosave shows the message beside the form
         return jsonify(saved=False, message=message or _("Not saved.")), status
     return render_template("errors/error.html", status=status, message=message, back=_way_back(),
                            onward=onward), status
 
 
-def way_on(exc, url, words):
-    """Name the page that leads on from this refusal (a decision opened before finalising: the evaluation's
-    overview), for its error page to link to beside the home page; returns `exc`, to raise."""
+def comes_first(exc, url, words):
+    """A refusal that means "not yet": name the page where the step that comes first is (a decision opened before
+    finalising: the evaluation's overview), for its error page to say so and link there beside the home page;
+    returns `exc`, to raise."""
     exc.onward = (url, words)
     return exc
 

@@ -15,7 +15,7 @@ from ..services.evaluation import evaluation, pitch_sessions
 from ..services.pilots import pilots
 from ..services.pitches import lifecycle as pitch_lifecycle
 from ..services.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
-from .errors import way_on
+from .errors import comes_first
 from .forms_flow import submit_form
 from .i18n import from_local_input
 
@@ -144,7 +144,7 @@ def _decision_sheet(challenge, assessment_id):
     try:
         return evaluation.decision_sheet(current_user, assessment_id)
     except InvalidTransition as exc:
-        raise way_on(exc, url_for(".overview", slug=challenge.slug), _("Go to the evaluation")) from None
+        raise comes_first(exc, url_for(".overview", slug=challenge.slug), _("Go to the evaluation")) from None
 
 
 def _decision_page(challenge, assessment_id, form, status, sheet=None):

@@ -772,13 +772,14 @@ def test_a_decision_opened_before_finalising_says_why_and_leads_to_the_evaluatio
     login(people["officer"])
     page = client.get(f"/challenges/{challenge.slug}/evaluation/decisions/{row.id}")
     assert page.status_code == 409 and "Finalise the evaluation before you decide." in page.text
+    assert "<h1>Not possible yet</h1>" in page.text and "That changed in the meantime" not in page.text
     assert f'<a href="/challenges/{challenge.slug}/evaluation">Go to the evaluation</a>' in page.text
     sent = _decide(client, challenge, row, decision="not_selected", feedback="Too costly.")
     assert sent.status_code == 409 and f'href="/challenges/{challenge.slug}/evaluation"' in sent.text
     people["officer"].locale = "fr"
     db.session.commit()
     page = client.get(f"/challenges/{challenge.slug}/evaluation/decisions/{row.id}").text
-    assert "Aller à l’évaluation" in page
+    assert "Aller à l’évaluation" in page and "<h1>Pas encore possible</h1>" in page
 
 
 def test_who_steps_aside_after_the_final_decisions_is_told_what_they_no_longer_take_part_in(client, login, closed):
