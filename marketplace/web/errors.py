@@ -22,10 +22,20 @@ def _way_back():
     return None if back == request.full_path.rstrip("?") else back
 
 
-def _page(status, message=None):
+def _page(status, message=None, onward=None):
+    """`onward`: (url, words), the page where the step that comes first is (`comes_first`)."""
     if wants_json():  # the pitch steps' autosave shows the message beside the form
         return jsonify(saved=False, message=message or _("Not saved.")), status
-    return render_template("errors/error.html", status=status, message=message, back=_way_back()), status
+    return render_template("errors/error.html", status=status, message=message, back=_way_back(),
+                           onward=onward), status
+
+
+def comes_first(exc, url, words):
+    """A refusal that means "not yet": name the page where the step that comes first is (a decision opened before
+    finalising: the evaluation's overview), for its error page to say so and link there beside the home page;
+    returns `exc`, to raise."""
+    exc.onward = (url, words)
+    return exc
 
 
 def register(app):
@@ -38,7 +48,7 @@ def register(app):
             # A member of the challenge's panel: why they read no pitch yet, and the step that comes first.
             return render_template("pitches/withheld.html", challenge=exc.challenge, standing=exc.reason,
                                    withheld=exc.message), 403
-        return _page(exc.status_code, exc.message)
+        return _page(exc.status_code, exc.message, getattr(exc, "onward", None))
 
     @app.errorhandler(StaleDataError)
     def changed_meanwhile(exc):

@@ -14,7 +14,8 @@ from ..services import access, audit, permissions
 from ..services.evaluation import evaluation, pitch_sessions
 from ..services.pilots import pilots
 from ..services.pitches import lifecycle as pitch_lifecycle
-from ..services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from ..services.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
+from .errors import comes_first
 from .forms_flow import submit_form
 from .i18n import from_local_input
 
@@ -37,6 +38,7 @@ def _overview(challenge, status=200, **forms):
     ranking = evaluation.ranking(current_user, challenge.id, by=by) if manages and current and not withheld else []
     on_panel = current_user in pitch_sessions.panel_of(challenge)
     runs_sessions = pitch_sessions.runs_sessions(current_user, challenge, declaration)
+    sending = evaluation.sending_for(challenge) if manages and current and not withheld else None
     return render_template(
         "evaluation/overview.html", challenge=challenge, evaluation=current, declaration=declaration,
         manages=manages, scores=permissions.can(current_user, "evaluation.score", challenge), ranking=ranking,
@@ -50,7 +52,9 @@ def _overview(challenge, status=200, **forms):
         late_conflicts=evaluation.late_conflicts(current_user, challenge, current),
         running_it_instead=evaluation.running_it_instead(current_user, challenge) if manages and recused else (),
         ranked_by=by, decision_labels=DECISION_LABELS, declaration_form=forms.get("declaration") or DeclarationForm(formdata=None),
-        sending=evaluation.sending_for(challenge) if manages and current and not withheld else None,
+        sending=sending,
+        # Booked to come: sending the final decisions now calls them off (services: sessions_called_off_by_sending).
+        called_off_by_sending=pitch_sessions.sessions_called_off_by_sending(challenge, sending) if sending else [],
         ranking_after_declaring=manages and withheld == permissions.UNDECLARED and not current.is_finalised,
         # Given the role after finalising: no pitch, ranking, decision or session until they declare.
         sessions_after_declaring=withheld == permissions.UNDECLARED and remains == evaluation.DECIDING,
@@ -134,8 +138,17 @@ def finalise(slug):
                    _("The evaluation is finalised: scores can no longer change, and company names are shown."))
 
 
+def _decision_sheet(challenge, assessment_id):
+    """The pitch's decision sheet; refused (not finalised yet), the error page leads on to the evaluation overview,
+    where finalising is, rather than to the home page alone."""
+    try:
+        return evaluation.decision_sheet(current_user, assessment_id)
+    except InvalidTransition as exc:
+        raise comes_first(exc, url_for(".overview", slug=challenge.slug), _("Go to the evaluation")) from None
+
+
 def _decision_page(challenge, assessment_id, form, status, sheet=None):
-    sheet = sheet or evaluation.decision_sheet(current_user, assessment_id)
+    sheet = sheet or _decision_sheet(challenge, assessment_id)
     if sheet["challenge"].id != challenge.id:
         raise NotFound(_("We could not find that pitch."))
     form.decision.choices = [(value, label) for value, label in DECISION_LABELS.items() if value in sheet["choices"]]
@@ -152,7 +165,7 @@ def decide(slug, assessment_id):
     if request.method == "POST":
         form = DecisionForm(prefix=f"a{assessment_id}")
     else:
-        sheet = evaluation.decision_sheet(current_user, assessment_id)
+        sheet = _decision_sheet(challenge, assessment_id)
         form = DecisionForm(formdata=None, prefix=f"a{assessment_id}", decision=sheet["assessment"].decision,
                             feedback=sheet["feedback"])
     return submit_form(form, lambda form: evaluation.decide(

@@ -690,6 +690,15 @@ def test_a_challenge_cancelled_before_its_evaluation_tells_its_agency_the_pitche
     assert "The region took the contract back." in overview
 
 
+def _first_selected_and_sent(challenge, pitches, people):
+    """Finalised; the first pitch selected, the other not, and the final decisions sent (its pilot to start)."""
+    _scored_and_finalised(challenge, people)
+    for row in db.session.scalars(select(PitchAssessment)):
+        evaluation.decide(people["officer"], row.id, feedback="Thank you.", confirmed=True,
+                          decision="selected" if row.pitch_id == pitches[0].id else "not_selected")
+    evaluation.publish_decisions(people["officer"], challenge.id)
+
+
 def test_after_the_final_decisions_the_page_says_what_stepping_aside_still_changes_then_that_it_changes_nothing(
         client, login, closed, f):
     """The final decisions sent, a selected pitch still to become a pilot: the step-aside form says that is what
@@ -699,11 +708,7 @@ def test_after_the_final_decisions_the_page_says_what_stepping_aside_still_chang
     from marketplace.services.pilots import pilots
 
     challenge, pitches, people = closed
-    _scored_and_finalised(challenge, people)
-    for row in db.session.scalars(select(PitchAssessment)):
-        evaluation.decide(people["officer"], row.id, feedback="Thank you.", confirmed=True,
-                          decision="selected" if row.pitch_id == pitches[0].id else "not_selected")
-    evaluation.publish_decisions(people["officer"], challenge.id)
+    _first_selected_and_sent(challenge, pitches, people)
     page = f"/challenges/{challenge.slug}/evaluation"
     login(people["alice"])
     overview = client.get(page).text
@@ -728,3 +733,79 @@ def test_after_the_final_decisions_the_page_says_what_stepping_aside_still_chang
     login(late)
     overview = client.get(page).text
     assert "This evaluation is over" in overview and "Record my declaration" in overview
+
+
+def test_the_final_decisions_name_before_sending_the_sessions_to_come_that_sending_calls_off(client, login, closed):
+    """Found walking: sending the final decisions called off a session still booked to come, and the officer
+    learnt it only afterwards. The send section lists it first (company and time, `sessions_called_off_by_sending`)
+    and says both sides will be told, in the reader's language; once sent, nothing is listed any more."""
+    challenge, pitches, people = closed
+    slot = _shortlisted_and_booked(challenge, pitches, people)
+    page = f"/challenges/{challenge.slug}/evaluation"
+    login(people["officer"])
+    overview = client.get(page).text
+    assert 'id="sessions-called-off-by-sending"' in overview  # said already while the final round is decided
+    for row in db.session.scalars(select(PitchAssessment)):
+        evaluation.decide(people["officer"], row.id, decision="not_selected", feedback="Thank you.", confirmed=True)
+    assert pitch_sessions.sessions_called_off_by_sending(challenge) == [slot]
+    overview = client.get(page).text
+    warning = overview[overview.index('id="sessions-called-off-by-sending"'):overview.index("Send the final decisions")]
+    assert "Sending the final decisions calls it off" in warning and "Hidden Firm 0, " in warning
+    assert "Hidden Firm 1" not in warning  # it booked no session
+    assert "The companies and the panel will be told" in warning
+    people["officer"].locale = "fr"
+    db.session.commit()
+    warning = client.get(page).text
+    assert "L’envoi des décisions définitives l’annule" in warning and "Hidden Firm 0, " in warning
+    client.post(f"{page}/publish")
+    assert pitch_sessions.sessions_called_off_by_sending(challenge) == []
+    assert 'id="sessions-called-off-by-sending"' not in client.get(page).text
+
+
+def test_a_decision_opened_before_finalising_says_why_and_leads_to_the_evaluation(client, login, closed):
+    """Found walking: a decision's page (a bookmark, a link sent early) opened before the evaluation is finalised
+    answered 409 with the home page as its only way on; it says why and leads to the evaluation's overview."""
+    challenge, _, people = closed
+    evaluation.start_evaluation(people["officer"], challenge.id)
+    evaluation.declare_conflict(people["officer"], challenge.id, conflicted=False)
+    row = db.session.scalars(select(PitchAssessment)).first()
+    login(people["officer"])
+    page = client.get(f"/challenges/{challenge.slug}/evaluation/decisions/{row.id}")
+    assert page.status_code == 409 and "Finalise the evaluation before you decide." in page.text
+    assert "<h1>Not possible yet</h1>" in page.text and "That changed in the meantime" not in page.text
+    assert f'<a href="/challenges/{challenge.slug}/evaluation">Go to the evaluation</a>' in page.text
+    sent = _decide(client, challenge, row, decision="not_selected", feedback="Too costly.")
+    assert sent.status_code == 409 and f'href="/challenges/{challenge.slug}/evaluation"' in sent.text
+    people["officer"].locale = "fr"
+    db.session.commit()
+    page = client.get(f"/challenges/{challenge.slug}/evaluation/decisions/{row.id}").text
+    assert "Aller à l’évaluation" in page and "<h1>Pas encore possible</h1>" in page
+
+
+def test_who_steps_aside_after_the_final_decisions_is_told_what_they_no_longer_take_part_in(client, login, closed):
+    """Found walking: stepping aside after the final decisions were sent, a member read they no longer took part
+    in the pitch sessions or decisions — both over. What remains (`what_remains`) is said instead: starting the
+    pilots; once each selected pitch has its pilot, nothing."""
+    from marketplace.services.pilots import pilots
+
+    challenge, pitches, people = closed
+    _first_selected_and_sent(challenge, pitches, people)
+    evaluation.declare_conflict(people["alice"], challenge.id, conflicted=True, note="I now advise Hidden Firm 1.")
+    page = f"/challenges/{challenge.slug}/evaluation"
+    login(people["alice"])
+    mine = client.get(page).text
+    assert "you no longer take part in starting the pilots of its selected pitches" in mine
+    assert "pitch sessions or decisions" not in mine
+    login(people["officer"])
+    notice = client.get(page).text
+    notice = notice[notice.index('id="late-conflicts"'):notice.index("<h2>Ranking</h2>")]
+    assert "no longer takes part in starting the pilots of its selected pitches" in notice
+    assert "pitch sessions or decisions" not in notice and "the decisions that remain" not in notice
+    pilots.start_pilot(people["officer"], pitches[0].id, budget="1000", starts_on=utcnow().date(),
+                       ends_on=utcnow().date() + timedelta(days=30), owner_id=people["officer"].id)
+    notice = client.get(page).text
+    notice = notice[notice.index('id="late-conflicts"'):notice.index("<h2>Ranking</h2>")]
+    assert "no longer takes part" not in notice and "their declaration is in the audit trail" not in notice
+    login(people["alice"])
+    mine = client.get(page).text
+    assert "Nothing is decided on it any more" in mine and "no longer take part" not in mine

@@ -35,7 +35,7 @@ from marketplace.services.challenges import lifecycle
 from marketplace.services.pitches import lifecycle as pitch_lifecycle
 from marketplace.services.clock import utcnow
 from marketplace.services.evaluation.evaluation import (declaration_of, evaluation_of, is_recused, refuse_ranking,
-                                                         undeclared)
+                                                         sending_for, undeclared)
 from marketplace.services.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from marketplace.services.messaging import links
 from marketplace.services.messaging.events import record_change
@@ -87,9 +87,28 @@ def why_called_off(slot, evaluation=_UNREAD, challenge=None):
     if evaluation is _UNREAD:
         evaluation = evaluation_of(challenge)
     if evaluation is not None and evaluation.decisions_published_at is not None and \
-            slot.starts_at > evaluation.decisions_published_at:
+            _after_the_decisions(slot, evaluation.decisions_published_at):
         return DECIDED_FIRST
     return None
+
+
+def _after_the_decisions(slot, sent_at):
+    """Whether the session comes after final decisions sent at `sent_at`: then it can decide nothing, and it no
+    longer takes place (`why_called_off`); one that began before them was held."""
+    return slot.starts_at > sent_at
+
+
+def sessions_called_off_by_sending(challenge, plan=None):
+    """The sessions booked that sending the final decisions now would call off (`why_called_off` once they are
+    sent; `call_off_sessions_after_the_decisions` then tells the companies and the panel), soonest first: the
+    page where they are sent lists them before the officer sends. None for the shortlist, which calls nothing off.
+    `plan`: the challenge's `sending_for`, when the caller has it."""
+    plan = plan if plan is not None else sending_for(challenge)
+    if plan.round is None or plan.shortlist:
+        return []
+    now = utcnow()
+    return sorted((slot for slot in _sessions_still_on(challenge) if _after_the_decisions(slot, now)),
+                  key=lambda slot: (slot.starts_at, slot.id))
 
 
 def offer_slot(officer, challenge_id, *, starts_at, ends_at, mode, address="", link=""):
