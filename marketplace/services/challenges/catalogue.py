@@ -3,13 +3,13 @@
 A search of words asked PostgreSQL, at every new query, to count its first 1,001 matches (a table row read per
 match: the GIN index says which rows match, not whether they are public, nor their budget) and to walk a sort
 index to its page: 4–5 ms of SQL and two statements for a word found in 3,000 challenges, 20–30 ms ranked by
-relevance. Now each process keeps, per state of the public data (`public_data.KeptPerState`):
+relevance. Now each process keeps (`public_data.KeptPerState`):
 
-- the catalogue: what the filters and orders read of every public challenge, as arrays, read with the filters'
-  own SQL expressions (`challenges.catalogue_reads`), two statements per state, and its place in each order of
-  the lists (`_positions`);
-- per reading of a query (its tsquery on PostgreSQL, its words on SQLite), the public challenges it matches
-  and their rank, read once from the search index.
+- per state of the challenges (`public_data.CHALLENGES`), the catalogue: what the filters and orders read of
+  every public challenge, as arrays, read with the filters' own SQL expressions (`challenges.catalogue_reads`),
+  two statements, and its place in each order of the lists (`_positions`);
+- per state of the public data and reading of a query (its tsquery on PostgreSQL, its words on SQLite), the
+  public challenges it matches and their rank, read once from the search index.
 
 A search then filters, counts and orders its matches in those arrays (tens of microseconds for 10,000 matches)
 and reads only its page's rows by id. What a filter keeps is decided by the values of the search's SQL
@@ -37,6 +37,8 @@ def _bits(divisions):
     """The bits of CPV divisions given as numbers (3 for "03"); none for a number that is no division."""
     divisions = np.asarray(divisions, dtype=np.int64)
     return np.where((divisions >= 0) & (divisions < 100), _BIT[np.clip(divisions, 0, 99)], np.uint64(0))
+
+
 # A challenge with no deadline, read as this deadline (microseconds): after every "closing soon" window, last by
 # deadline, as PostgreSQL orders NULL.
 NO_DEADLINE = 2**63 - 1
@@ -161,8 +163,8 @@ def matches(found_catalogue, key, read):
 
 def find(found_catalogue, matched, values, sort, offset, limit, bound):
     """(The ids of the page from `offset`, at most `limit`, of the matches the filters keep in `sort`'s order;
-    how many they keep, counted up to `bound` + 1). `values`: the search's SQL parameters
-    (`challenges._values`): they say which filters are asked for and with what. `matched`: `matches`'s. Only the first `bound` matches
+    how many they keep, counted up to `bound` + 1). `values`: the search's SQL parameters (`challenges._values`):
+    they say which filters are asked for and with what. `matched`: `matches`'s. Only the first `bound` matches
     in that order are paged through, as the page says ("more than …")."""
     entries, ranks = matched
     kept = _kept(found_catalogue, entries, values)
@@ -183,7 +185,8 @@ def _kept(found, entries, values):
     """Which of `entries` the filters asked for keep: each as `challenges._filtered` writes it in SQL."""
     kept = np.ones(len(entries), dtype=bool)
     if "statuses" in values:
-        kept &= np.isin(found.status[entries], [found.statuses[s] for s in values["statuses"] if s in found.statuses])
+        asked = [found.statuses[status] for status in values["statuses"] if status in found.statuses]
+        kept &= np.isin(found.status[entries], asked)
     if "sectors" in values:
         wanted = np.bitwise_or.reduce(_bits([int(code) for code in values["sectors"] if code in DIVISIONS]),
                                       initial=np.uint64(0))
