@@ -15,7 +15,9 @@ class OneProblem:
     "enter an amount" of the validators after it (they would judge the value it could not read)."""
 
     def pre_validate(self, form):
-        if self.process_errors:
+        # Only for something typed: an empty field is the validators' to judge (Optional clears the "not a number"
+        # that WTForms' IntegerField gives an empty string, InputRequired says it is needed).
+        if self.process_errors and self.raw_data and str(self.raw_data[0]).strip():
             raise StopValidation()
 
 

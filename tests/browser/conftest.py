@@ -152,8 +152,9 @@ def sign_in_on(page, user):
     if user.totp_secret:
         import pyotp
 
-        page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(user.totp_secret).now())
-        page.get_by_role("button", name="Continue").click()
+        # The code step speaks the person's language (their password was right): found by the field, not its label.
+        page.locator("input[name=code]").fill(pyotp.TOTP(user.totp_secret).now())
+        page.locator("input[name=code]").press("Enter")
     return user
 
 

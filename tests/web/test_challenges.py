@@ -423,3 +423,20 @@ def test_a_search_after_a_question_reads_its_matches_again_but_not_the_catalogue
         f.Challenge(title="Appointments kept")
         assert "Appointments kept" in client.get("/challenges?q=appointments").text
     assert [sql for sql in statements.sql if "CAST(challenge_sectors.cpv_division AS INTEGER)" in sql]
+
+
+def test_a_draft_saved_with_its_title_alone_is_saved_as_a_browser_sends_it(client, login, f):
+    """Every other field is optional for a draft, and a browser sends the empty ones as empty strings: an empty
+    whole-number field (the pilot's weeks) is no error, only one holding something that is not a number."""
+    from sqlalchemy import select
+
+    from marketplace.extensions import db
+    from marketplace.models import Challenge
+    login(f.member(f.Agency(), "publisher"))
+    empty = {"kind": "call_for_solutions", "title": "Find leaking water pipes early", "summary": "",
+             "problem_statement": "", "pilot_duration_weeks": "", "budget_min": "", "budget_max": "",
+             "pitch_deadline": "", "question_deadline": ""}
+    assert client.post("/challenges/new", data=empty).status_code == 302
+    assert db.session.scalars(select(Challenge.title)).all() == ["Find leaking water pipes early"]
+    refused = client.post("/challenges/new", data=dict(empty, title="Another", pilot_duration_weeks="twelve"))
+    assert refused.status_code == 422 and refused.text.count("Enter a whole number of weeks") == 2  # summary, field
