@@ -32,6 +32,7 @@ from marketplace.models.pitch import (PITCH_DRAFT, PITCH_SUBMITTED, PITCH_WITHDR
                                      RECEIPT_SUBMITTED, RECEIPT_WITHDRAWN, RECEIVED_STATUSES)
 from marketplace.services import access, permissions
 from marketplace.services.challenges import lifecycle
+from marketplace.services.challenges.challenges import WEEKS_PROBLEM
 from marketplace.services.pitches import possibilities, receipts, uploads
 from marketplace.services.pitches.lifecycle import state_of
 from marketplace.services.pilots.amounts import parse_amount
@@ -120,7 +121,7 @@ def _clean(data):
         clean[name] = value
     for name, low, high, message in (
             ("trl", 1, 9, _l("Choose a level from 1 to 9.")),
-            ("pilot_duration_weeks", 1, 104, _l("Enter a whole number of weeks from 1 to 104.")),
+            ("pilot_duration_weeks", 1, 104, WEEKS_PROBLEM),
             ("pilot_price", 0, MAX_PRICE, _l("Enter a price in whole euro, from 0 to %(max)s.",
                                              max=lazy(number, MAX_PRICE)))):
         if name not in data:
